@@ -1,0 +1,47 @@
+# Delhi Health Helpline. `make run` serves the helpline; `make test` runs every test.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export PYTHONPATH := $(CURDIR)
+
+.PHONY: run test install lint bench call worker migrate demo-data clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(BIN)/.installed
+
+migrate: install
+	$(BIN)/flask --app helpline.app:create_app db-upgrade
+
+demo-data: migrate
+	$(BIN)/flask --app helpline.app:create_app load-demo-data
+
+run: demo-data
+	$(BIN)/flask --app helpline.app:create_app print-demo-logins
+	$(BIN)/flask --app helpline.app:create_app run --host 127.0.0.1 --port $(PORT)
+
+worker: install
+	$(BIN)/flask --app helpline.app:create_app worker
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+bench: install
+	$(BIN)/python -m bench.run_all
+
+call: install
+	$(BIN)/flask --app helpline.app:create_app dev-phone $(ARGS)
+
+clean:
+	rm -rf $(VENV) instance/*.sqlite3

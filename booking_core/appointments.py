@@ -1,0 +1,418 @@
+"""OPD appointments: book, look up, cancel, reschedule, each with its history.
+
+The rules a hospital sets live here and only here:
+- no bookings for a slot that has started or starts this minute;
+- only within the booking window (``window_days``, 30 by default);
+- at most one active appointment per patient per department per day (also a partial
+  unique index, so concurrent requests cannot slip past it);
+- cancellation up to the slot's start;
+- a seat is taken with one conditional UPDATE, never read-then-write.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import JSON, ForeignKey, Index, String, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from booking_core.base import (
+    Base,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    UTCDateTime,
+    enum_column,
+    unit_of_work,
+    utcnow,
+)
+from booking_core.citizens import Citizen, get_or_create_citizen, normalise_abha
+from booking_core.hospitals import Department, Hospital
+from booking_core.outbox import add_sms, cancel_pending
+from booking_core.phones import normalise_mobile
+from booking_core.refs import RefKind, is_valid_reference, new_reference, normalise_reference
+from booking_core.slots import Slot, bookable_window, release_seat, take_seat
+from locales.formatting import format_date, format_time
+
+
+class Channel(enum.StrEnum):
+    IVR = "ivr"
+    PORTAL = "portal"
+    AGENT = "agent"
+    SMS = "sms"
+
+
+class AppointmentStatus(enum.StrEnum):
+    BOOKED = "booked"
+    CANCELLED = "cancelled"
+    ATTENDED = "attended"
+    NO_SHOW = "no_show"
+
+
+class SlotFull(Conflict):
+    code = "slot_full"
+
+
+class SlotUnavailable(Conflict):
+    code = "slot_unavailable"
+
+
+class AlreadyBooked(Conflict):
+    code = "already_booked"
+
+
+class OutsideWindow(InvalidInput):
+    code = "outside_booking_window"
+
+
+class TooLateToCancel(Conflict):
+    code = "too_late_to_cancel"
+
+
+class InvalidReference(InvalidInput):
+    code = "invalid_reference"
+
+
+class Appointment(Base):
+    __tablename__ = "appointment"
+    __table_args__ = (
+        Index(
+            "uq_appointment_one_active_per_day",
+            "citizen_id",
+            "department_id",
+            "visit_day",
+            unique=True,
+            postgresql_where=text("status = 'booked'"),
+            sqlite_where=text("status = 'booked'"),
+        ),
+        Index("ix_appointment_citizen_status", "citizen_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(12), unique=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizen.id"))
+    hospital_id: Mapped[int] = mapped_column(ForeignKey("hospital.id"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slot.id"), index=True)
+    visit_day: Mapped[dt.date]
+    token: Mapped[int]
+    status: Mapped[AppointmentStatus] = mapped_column(
+        enum_column(AppointmentStatus, 12), default=AppointmentStatus.BOOKED
+    )
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel, 8))
+    language: Mapped[str] = mapped_column(String(5), default="hi")
+    patient_name: Mapped[str | None] = mapped_column(String(120))
+    abha_number: Mapped[str | None] = mapped_column(String(14))
+    # The number that booked, when someone booked for another person.
+    booked_by_phone: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    citizen: Mapped[Citizen] = relationship()
+    slot: Mapped[Slot] = relationship()
+    hospital: Mapped[Hospital] = relationship()
+    department: Mapped[Department] = relationship()
+    events: Mapped[list[AppointmentEvent]] = relationship(
+        back_populates="appointment", order_by="AppointmentEvent.id"
+    )
+
+
+class AppointmentEvent(Base):
+    __tablename__ = "appointment_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointment.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # booked, cancelled, rescheduled
+    channel: Mapped[str] = mapped_column(String(8))
+    actor: Mapped[str | None] = mapped_column(String(80))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    appointment: Mapped[Appointment] = relationship(back_populates="events")
+
+
+@dataclass(frozen=True)
+class BookingRules:
+    window_days: int = 30
+    tz: str = "Asia/Kolkata"
+    # Reminders: the evening before and the morning of the visit, local time, both
+    # outside the 21:00-08:00 quiet hours.
+    reminder_evening: dt.time = dt.time(18, 0)
+    reminder_morning: dt.time = dt.time(8, 0)
+
+
+REMINDER_TEMPLATES = ("appointment_reminder_evening", "appointment_reminder_morning")
+
+
+def _check_bookable(slot: Slot, now: dt.datetime, rules: BookingRules) -> None:
+    if slot.closed:
+        raise SlotUnavailable("the OPD is closed that day")
+    # No past or same-minute bookings.
+    if slot.starts_at <= now.replace(second=0, microsecond=0) + dt.timedelta(minutes=1):
+        raise SlotUnavailable("that time has passed")
+    _, last = bookable_window(now, rules.window_days, rules.tz)
+    if slot.local_day > last:
+        raise OutsideWindow(f"bookings open {rules.window_days} days ahead")
+
+
+def message_params(appointment: Appointment, lang: str, tz: str) -> dict[str, Any]:
+    """The values SMS templates and spoken read-backs use, in ``lang``."""
+    return {
+        "reference": appointment.reference,
+        "hospital": appointment.hospital.short_name(lang),
+        "department": appointment.department.name(lang)[:30],
+        "date": format_date(lang, appointment.slot.starts_at.astimezone(ZoneInfo(tz)).date(),
+                            "short"),
+        "time": format_time(lang, appointment.slot.starts_at, tz),
+        "token": appointment.token,
+    }
+
+
+def _queue_messages(
+    session: Session, appointment: Appointment, rules: BookingRules, now: dt.datetime, kind: str
+) -> None:
+    lang = appointment.language
+    params = message_params(appointment, lang, rules.tz)
+    stamp = int(now.timestamp())
+    add_sms(
+        session, appointment.citizen.phone, f"appointment_{kind}", lang, params,
+        dedupe_key=f"appointment:{appointment.id}:{kind}:{stamp}",
+        appointment_id=appointment.id,
+    )
+    if kind == "cancelled":
+        return
+    zone = ZoneInfo(rules.tz)
+    visit = appointment.slot.starts_at.astimezone(zone)
+    reminders = (
+        ("appointment_reminder_evening", dt.datetime.combine(
+            visit.date() - dt.timedelta(days=1), rules.reminder_evening, zone)),
+        ("appointment_reminder_morning", dt.datetime.combine(
+            visit.date(), rules.reminder_morning, zone)),
+    )
+    for template, at in reminders:
+        if now < at < visit:
+            add_sms(
+                session, appointment.citizen.phone, template, lang, params,
+                not_before=at.astimezone(dt.UTC),
+                dedupe_key=f"appointment:{appointment.id}:{template}:{appointment.slot_id}",
+                appointment_id=appointment.id,
+            )
+
+
+def _record(
+    session: Session, appointment: Appointment, kind: str, channel: Channel, actor: str | None,
+    **details: Any,
+) -> None:
+    session.add(
+        AppointmentEvent(
+            appointment=appointment, kind=kind, channel=channel.value, actor=actor,
+            details=details,
+        )
+    )
+
+
+def book_appointment(
+    session: Session,
+    *,
+    slot_id: int,
+    phone: str,
+    channel: Channel,
+    language: str = "hi",
+    patient_name: str | None = None,
+    abha_number: str | None = None,
+    booked_by_phone: str | None = None,
+    actor: str | None = None,
+    rules: BookingRules | None = None,
+    now: dt.datetime | None = None,
+) -> Appointment:
+    """Book one seat in ``slot_id`` for the patient whose mobile is ``phone``.
+
+    Raises ``SlotFull`` when the last seat went to someone else meanwhile (callers are
+    then offered the next free slot), ``AlreadyBooked`` when the patient already holds
+    an appointment in that department that day. The confirmation SMS and reminders are
+    written to the outbox in the same transaction.
+    """
+    rules = rules or BookingRules()
+    now = now or utcnow()
+    abha = normalise_abha(abha_number)
+    try:
+        with unit_of_work(session):
+            slot = session.get(Slot, slot_id)
+            if slot is None:
+                raise NotFound("no such slot", entity="slot")
+            _check_bookable(slot, now, rules)
+            citizen = get_or_create_citizen(
+                session, phone, name=patient_name, abha_number=abha, language=language
+            )
+            duplicate = session.scalar(
+                select(Appointment.reference).where(
+                    Appointment.citizen_id == citizen.id,
+                    Appointment.department_id == slot.department_id,
+                    Appointment.visit_day == slot.local_day,
+                    Appointment.status == AppointmentStatus.BOOKED,
+                )
+            )
+            if duplicate:
+                raise AlreadyBooked(
+                    "already booked in this department that day", reference=duplicate
+                )
+            token = take_seat(session, slot.id)
+            if token is None:
+                raise SlotFull("no seat left in this slot")
+            session.refresh(slot)
+            citizen.last_hospital_id = slot.hospital_id
+            appointment = Appointment(
+                reference=_unused_reference(session),
+                citizen=citizen,
+                hospital_id=slot.hospital_id,
+                department_id=slot.department_id,
+                slot=slot,
+                visit_day=slot.local_day,
+                token=token,
+                channel=channel,
+                language=language,
+                patient_name=(patient_name or None) and patient_name.strip()[:120],
+                abha_number=abha,
+                booked_by_phone=normalise_mobile(booked_by_phone) if booked_by_phone else None,
+            )
+            session.add(appointment)
+            session.flush()
+            _record(session, appointment, "booked", channel, actor, slot_id=slot.id, token=token)
+            _queue_messages(session, appointment, rules, now, "confirmation")
+    except IntegrityError as exc:
+        # The partial unique index caught a concurrent duplicate booking.
+        raise AlreadyBooked("already booked in this department that day") from exc
+    return appointment
+
+
+def _unused_reference(session: Session) -> str:
+    for _ in range(20):
+        ref = new_reference(RefKind.APPOINTMENT)
+        if session.scalar(select(Appointment.id).where(Appointment.reference == ref)) is None:
+            return ref
+    raise Conflict("could not allocate a reference")  # 20 collisions in 4 million: never
+
+
+def find_appointment(session: Session, reference: str, phone: str | None = None) -> Appointment:
+    """The appointment with ``reference``; with ``phone``, only if that number holds it
+    or booked it (the portal and SMS never reveal someone else's booking)."""
+    ref = normalise_reference(reference)
+    if not is_valid_reference(ref, RefKind.APPOINTMENT):
+        raise InvalidReference("check the reference number")
+    appointment = session.scalar(select(Appointment).where(Appointment.reference == ref))
+    if appointment is None:
+        raise NotFound("no appointment with that reference", entity="appointment")
+    if phone is not None:
+        e164 = normalise_mobile(phone)
+        if e164 not in (appointment.citizen.phone, appointment.booked_by_phone):
+            raise NotFound("no appointment with that reference", entity="appointment")
+    return appointment
+
+
+def upcoming_appointments(
+    session: Session, phone: str, now: dt.datetime | None = None
+) -> list[Appointment]:
+    """Active appointments for this number (as patient or as booker), soonest first."""
+    now = now or utcnow()
+    e164 = normalise_mobile(phone)
+    return list(
+        session.scalars(
+            select(Appointment)
+            .join(Citizen, Citizen.id == Appointment.citizen_id)
+            .join(Slot, Slot.id == Appointment.slot_id)
+            .where(
+                (Citizen.phone == e164) | (Appointment.booked_by_phone == e164),
+                Appointment.status == AppointmentStatus.BOOKED,
+                Slot.ends_at > now,
+            )
+            .order_by(Slot.starts_at)
+        )
+    )
+
+
+def cancel_appointment(
+    session: Session,
+    reference: str,
+    *,
+    channel: Channel,
+    phone: str | None = None,
+    actor: str | None = None,
+    rules: BookingRules | None = None,
+    now: dt.datetime | None = None,
+) -> Appointment:
+    """Cancel up to the slot's start; frees the seat, cancels pending reminders and
+    queues a cancellation SMS. Cancelling twice is harmless (same result, one SMS)."""
+    rules = rules or BookingRules()
+    now = now or utcnow()
+    with unit_of_work(session):
+        appointment = find_appointment(session, reference, phone)
+        if appointment.status == AppointmentStatus.CANCELLED:
+            return appointment
+        if appointment.status != AppointmentStatus.BOOKED:
+            raise Conflict("this appointment is no longer active")
+        if appointment.slot.starts_at <= now:
+            raise TooLateToCancel("the appointment time has passed")
+        appointment.status = AppointmentStatus.CANCELLED
+        appointment.cancelled_at = now
+        release_seat(session, appointment.slot_id)
+        cancel_pending(session, appointment_id=appointment.id, templates=REMINDER_TEMPLATES)
+        _record(session, appointment, "cancelled", channel, actor)
+        _queue_messages(session, appointment, rules, now, "cancelled")
+    return appointment
+
+
+def reschedule_appointment(
+    session: Session,
+    reference: str,
+    new_slot_id: int,
+    *,
+    channel: Channel,
+    phone: str | None = None,
+    actor: str | None = None,
+    rules: BookingRules | None = None,
+    now: dt.datetime | None = None,
+) -> Appointment:
+    """Move an appointment to another slot of the same department, keeping its
+    reference. The new seat is taken before the old one is released, in one
+    transaction: if the new slot is full, nothing changes."""
+    rules = rules or BookingRules()
+    now = now or utcnow()
+    try:
+        with unit_of_work(session):
+            appointment = find_appointment(session, reference, phone)
+            if appointment.status != AppointmentStatus.BOOKED:
+                raise Conflict("only an active appointment can be moved")
+            if appointment.slot.starts_at <= now:
+                raise TooLateToCancel("the appointment time has passed")
+            new_slot = session.get(Slot, new_slot_id)
+            if new_slot is None:
+                raise NotFound("no such slot", entity="slot")
+            if new_slot.department_id != appointment.department_id:
+                raise InvalidInput("a new slot must be in the same department", field="slot_id")
+            if new_slot.id == appointment.slot_id:
+                return appointment
+            _check_bookable(new_slot, now, rules)
+            token = take_seat(session, new_slot.id)
+            if token is None:
+                raise SlotFull("no seat left in this slot")
+            old_slot_id = appointment.slot_id
+            release_seat(session, old_slot_id)
+            cancel_pending(session, appointment_id=appointment.id, templates=REMINDER_TEMPLATES)
+            session.refresh(new_slot)
+            appointment.slot = new_slot
+            appointment.visit_day = new_slot.local_day
+            appointment.token = token
+            session.flush()
+            _record(
+                session, appointment, "rescheduled", channel, actor,
+                from_slot_id=old_slot_id, to_slot_id=new_slot.id, token=token,
+            )
+            _queue_messages(session, appointment, rules, now, "rescheduled")
+    except IntegrityError as exc:
+        raise AlreadyBooked("already booked in this department that day") from exc
+    return appointment

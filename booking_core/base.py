@@ -1,0 +1,113 @@
+"""Declarative base, UTC time type and the errors every service raises."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import DateTime, Enum, MetaData, TypeDecorator
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Session
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on PostgreSQL and SQLite alike.
+
+    SQLite stores no zone; without this, values read back naive and comparisons with
+    aware datetimes raise.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(dt.UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class DomainError(Exception):
+    """A rule of the helpline said no. ``code`` is stable and machine-readable; the
+    adapters map it to a spoken prompt, an HTTP status or a console message."""
+
+    code = "domain_error"
+
+    def __init__(self, message: str = "", **details: Any) -> None:
+        super().__init__(message or self.code)
+        self.details = details
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class InvalidInput(DomainError):
+    code = "invalid_input"
+
+
+class Conflict(DomainError):
+    code = "conflict"
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+
+
+@contextmanager
+def unit_of_work(session: Session) -> Iterator[Session]:
+    """One transaction for one use case: committed when the block ends, rolled back on
+    any exception.
+
+    A session that only read so far (SQLAlchemy begins a transaction on the first
+    query) is closed off first; a session holding unflushed writes is a bug in the
+    caller, since only service functions write.
+    """
+    if session.in_transaction():
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("unit_of_work started on a session with pending writes")
+        session.commit()
+    with session.begin():
+        yield session
+
+
+def enum_column(enum_cls: type[enum.Enum], length: int = 16) -> Enum:
+    """A VARCHAR column holding the enum's *values* ("booked"), which SQL written by
+    hand (partial indexes, reports) can rely on; SQLAlchemy's default is the names."""
+    return Enum(
+        enum_cls,
+        native_enum=False,
+        length=length,
+        values_callable=lambda cls: [member.value for member in cls],
+        validate_strings=True,
+    )

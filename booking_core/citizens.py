@@ -1,0 +1,94 @@
+"""Citizens, known by their mobile number."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ForeignKey, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from booking_core.base import Base, InvalidInput, UTCDateTime, unit_of_work, utcnow
+from booking_core.phones import normalise_mobile
+
+
+class InvalidAbha(InvalidInput):
+    code = "invalid_abha"
+
+
+class Citizen(Base):
+    __tablename__ = "citizen"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str | None] = mapped_column(String(120))
+    year_of_birth: Mapped[int | None]
+    abha_number: Mapped[str | None] = mapped_column(String(14), index=True)
+    preferred_language: Mapped[str | None] = mapped_column(String(5))
+    last_hospital_id: Mapped[int | None] = mapped_column(ForeignKey("hospital.id"))
+    # Opted out of SMS with STOP: reminders are not sent (see messaging rules).
+    sms_opted_out: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        UTCDateTime(), default=utcnow, onupdate=utcnow
+    )
+
+
+def normalise_abha(raw: str | None) -> str | None:
+    """14 digits, written with or without dashes (``12-3456-7890-1234``).
+
+    No public checksum is documented for ABHA numbers, so none is invented.
+    """
+    if raw is None or str(raw).strip() == "":
+        return None
+    text = str(raw).strip().replace("-", "").replace(" ", "")
+    if len(text) != 14 or not text.isdigit():
+        raise InvalidAbha("an ABHA number has 14 digits")
+    return text
+
+
+def validate_year_of_birth(year: int | None, today: dt.date | None = None) -> int | None:
+    if year is None:
+        return None
+    today = today or dt.date.today()
+    if not isinstance(year, int) or year < today.year - 125 or year > today.year:
+        raise InvalidInput("year of birth out of range", field="year_of_birth")
+    return year
+
+
+def find_citizen(session: Session, phone: str) -> Citizen | None:
+    return session.scalar(select(Citizen).where(Citizen.phone == normalise_mobile(phone)))
+
+
+def get_or_create_citizen(
+    session: Session,
+    phone: str,
+    *,
+    name: str | None = None,
+    year_of_birth: int | None = None,
+    abha_number: str | None = None,
+    language: str | None = None,
+) -> Citizen:
+    """The citizen with this mobile, created on first contact; details given now fill
+    in or update what we knew. Runs inside the caller's transaction."""
+    e164 = normalise_mobile(phone)
+    citizen = session.scalar(select(Citizen).where(Citizen.phone == e164))
+    if citizen is None:
+        citizen = Citizen(phone=e164)
+        session.add(citizen)
+    if name:
+        citizen.name = name.strip()[:120]
+    if year_of_birth is not None:
+        citizen.year_of_birth = validate_year_of_birth(year_of_birth)
+    abha = normalise_abha(abha_number)
+    if abha:
+        citizen.abha_number = abha
+    if language:
+        citizen.preferred_language = language
+    session.flush()
+    return citizen
+
+
+def remember_language(session: Session, phone: str, language: str) -> None:
+    """Record the language a caller chose, so the next call starts in it."""
+    with unit_of_work(session):
+        get_or_create_citizen(session, phone, language=language)

@@ -1,0 +1,159 @@
+"""Hospitals and their OPD departments, with the names callers say."""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from booking_core.base import Base, NotFound, UTCDateTime, utcnow
+
+
+class Hospital(Base):
+    __tablename__ = "hospital"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_hi: Mapped[str] = mapped_column(String(200))
+    district: Mapped[str] = mapped_column(String(60), index=True)
+    district_hi: Mapped[str] = mapped_column(String(60), default="")
+    # Short names (at most 30 characters, DLT's limit for an SMS variable).
+    short_en: Mapped[str] = mapped_column(String(30), default="")
+    short_hi: Mapped[str] = mapped_column(String(30), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    # Other names callers use: "LNJP", "इरविन अस्पताल".
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    departments: Mapped[list[Department]] = relationship(
+        back_populates="hospital", order_by="Department.position"
+    )
+
+    def name(self, lang: str) -> str:
+        return self.name_hi if lang == "hi" else self.name_en
+
+    def short_name(self, lang: str) -> str:
+        short = self.short_hi if lang == "hi" else self.short_en
+        return short or self.name(lang)[:30]
+
+    def district_name(self, lang: str) -> str:
+        return self.district_hi if lang == "hi" and self.district_hi else self.district
+
+
+class Department(Base):
+    __tablename__ = "department"
+    __table_args__ = (UniqueConstraint("hospital_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hospital_id: Mapped[int] = mapped_column(ForeignKey("hospital.id"), index=True)
+    code: Mapped[str] = mapped_column(String(32))
+    name_en: Mapped[str] = mapped_column(String(120))
+    name_hi: Mapped[str] = mapped_column(String(120))
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    position: Mapped[int] = mapped_column(default=0)
+
+    hospital: Mapped[Hospital] = relationship(back_populates="departments")
+
+    def name(self, lang: str) -> str:
+        return self.name_hi if lang == "hi" else self.name_en
+
+
+def list_hospitals(session: Session, district: str | None = None) -> list[Hospital]:
+    query = select(Hospital).order_by(Hospital.name_en)
+    if district:
+        query = query.where(Hospital.district == district)
+    return list(session.scalars(query))
+
+
+def list_districts(session: Session) -> list[tuple[str, str]]:
+    """(English, Hindi) district names that have a hospital, alphabetically."""
+    rows = session.execute(
+        select(Hospital.district, Hospital.district_hi).distinct().order_by(Hospital.district)
+    )
+    return [(en, hi) for en, hi in rows]
+
+
+def get_hospital(session: Session, hospital_id_or_code: int | str) -> Hospital:
+    if isinstance(hospital_id_or_code, int):
+        hospital = session.get(Hospital, hospital_id_or_code)
+    else:
+        hospital = session.scalar(
+            select(Hospital).where(Hospital.code == str(hospital_id_or_code).upper())
+        )
+    if hospital is None:
+        raise NotFound("no such hospital", entity="hospital")
+    return hospital
+
+
+def list_departments(session: Session, hospital_id: int) -> list[Department]:
+    return list(
+        session.scalars(
+            select(Department)
+            .where(Department.hospital_id == hospital_id)
+            .order_by(Department.position, Department.id)
+        )
+    )
+
+
+def get_department(session: Session, hospital_id: int, department: int | str) -> Department:
+    query = select(Department).where(Department.hospital_id == hospital_id)
+    if isinstance(department, int):
+        query = query.where(Department.id == department)
+    else:
+        query = query.where(Department.code == str(department).lower())
+    found = session.scalar(query)
+    if found is None:
+        raise NotFound("no such department in this hospital", entity="department")
+    return found
+
+
+def _fold(text: str) -> str:
+    """Lower-case, without punctuation or Devanagari nukta/virama differences that speech
+    recognisers produce inconsistently."""
+    text = unicodedata.normalize("NFC", text.casefold())
+    text = text.replace("\u093c", "")  # nukta: ज़ and ज are heard alike
+    return "".join(ch if ch.isalnum() or ch.isspace() else " " for ch in text).strip()
+
+
+def _tokens(text: str) -> set[str]:
+    return {tok for tok in _fold(text).split() if len(tok) > 1}
+
+
+STOP_WORDS = {
+    "hospital", "अस्पताल", "aspatal", "govt", "government", "राजकीय", "sarkari", "सरकारी",
+    "the", "memorial", "मेमोरियल", "dr", "डॉ", "department", "विभाग", "opd", "ओपीडी",
+}
+
+
+def match_spoken_name(
+    spoken: str, candidates: list[tuple[int, list[str]]]
+) -> list[tuple[int, float]]:
+    """Score candidates (id, names) against what a caller said, best first.
+
+    A whole-name match scores 1.0; otherwise the share of the name's distinctive words
+    heard. Works across scripts only through the aliases each record carries, so every
+    hospital and department lists its Devanagari and Latin names.
+    """
+    heard = _fold(spoken)
+    heard_tokens = _tokens(spoken) - STOP_WORDS
+    scores: list[tuple[int, float]] = []
+    for cid, names in candidates:
+        best = 0.0
+        for name in names:
+            folded = _fold(name)
+            if not folded:
+                continue
+            if folded == heard or (len(folded) > 3 and f" {folded} " in f" {heard} "):
+                best = 1.0
+                break
+            name_tokens = _tokens(name) - STOP_WORDS
+            if name_tokens and heard_tokens:
+                best = max(best, len(name_tokens & heard_tokens) / len(name_tokens))
+        if best > 0:
+            scores.append((cid, best))
+    scores.sort(key=lambda item: -item[1])
+    return scores

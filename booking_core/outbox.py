@@ -1,0 +1,164 @@
+"""The outbox: messages to citizens and calls to place, written in the same
+transaction as the change that causes them.
+
+The domain only writes rows; delivery (RQ jobs, Twilio) reads them. Each row renders its
+text from ``locales`` when written, so what an agent sees is what the citizen gets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from booking_core.base import Base, UTCDateTime, enum_column, utcnow
+from locales import normalise_language, render
+
+
+class OutboxKind(enum.StrEnum):
+    SMS = "sms"
+    CALL = "call"
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"  # waiting for its time or a worker
+    SENDING = "sending"  # a worker claimed it
+    SENT = "sent"  # Twilio accepted it (has a SID)
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"
+    FAILED = "failed"
+    CANCELLED = "cancelled"  # no longer wanted (appointment cancelled or moved)
+    SUPPRESSED = "suppressed"  # the citizen opted out
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox_message"
+    __table_args__ = (Index("ix_outbox_due", "status", "not_before"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[OutboxKind] = mapped_column(enum_column(OutboxKind, 8))
+    to_phone: Mapped[str] = mapped_column(String(20), index=True)
+    template: Mapped[str] = mapped_column(String(80))
+    language: Mapped[str] = mapped_column(String(5))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    body: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[OutboxStatus] = mapped_column(
+        enum_column(OutboxStatus, 12), default=OutboxStatus.PENDING
+    )
+    # Not to be sent before this moment (reminders, quiet hours).
+    not_before: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # One row per purpose: "appointment:12:confirmation". A second write with the same
+    # key is ignored, so retried requests never queue a message twice.
+    dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id"), index=True)
+    grievance_id: Mapped[int | None] = mapped_column(ForeignKey("grievance.id"), index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    twilio_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        UTCDateTime(), default=utcnow, onupdate=utcnow
+    )
+
+
+# Session.info key under which each transaction lists the outbox rows it wrote, so the
+# wiring layer can wake a worker after commit.
+NEW_OUTBOX_KEY = "helpline.new_outbox"
+
+
+def add_sms(
+    session: Session,
+    to_phone: str,
+    template: str,
+    language: str | None,
+    params: dict[str, Any] | None = None,
+    *,
+    not_before: dt.datetime | None = None,
+    dedupe_key: str | None = None,
+    appointment_id: int | None = None,
+    grievance_id: int | None = None,
+) -> OutboxMessage | None:
+    """Queue an SMS rendered from ``locales`` message ``sms.<template>``.
+
+    Returns None when a message with the same ``dedupe_key`` is already queued.
+    """
+    return _add(
+        session, OutboxKind.SMS, to_phone, template, language, params or {},
+        not_before=not_before, dedupe_key=dedupe_key,
+        appointment_id=appointment_id, grievance_id=grievance_id,
+        body=render(language, f"sms.{template}", **(params or {})),
+    )
+
+
+def add_call(
+    session: Session,
+    to_phone: str,
+    purpose: str,
+    language: str | None,
+    params: dict[str, Any] | None = None,
+    *,
+    not_before: dt.datetime | None = None,
+    dedupe_key: str | None = None,
+    grievance_id: int | None = None,
+) -> OutboxMessage | None:
+    """Queue an outbound call (agent callback bridge, grievance follow-up, ...)."""
+    return _add(
+        session, OutboxKind.CALL, to_phone, purpose, language, params or {},
+        not_before=not_before, dedupe_key=dedupe_key, grievance_id=grievance_id, body="",
+    )
+
+
+def _add(
+    session: Session,
+    kind: OutboxKind,
+    to_phone: str,
+    template: str,
+    language: str | None,
+    params: dict[str, Any],
+    *,
+    body: str,
+    not_before: dt.datetime | None,
+    dedupe_key: str | None,
+    appointment_id: int | None = None,
+    grievance_id: int | None = None,
+) -> OutboxMessage | None:
+    if dedupe_key is not None:
+        exists = session.scalar(
+            select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
+        )
+        if exists is not None:
+            return None
+    row = OutboxMessage(
+        kind=kind,
+        to_phone=to_phone,
+        template=template,
+        language=normalise_language(language),
+        params=params,
+        body=body,
+        not_before=not_before or utcnow(),
+        dedupe_key=dedupe_key,
+        appointment_id=appointment_id,
+        grievance_id=grievance_id,
+    )
+    session.add(row)
+    session.flush()
+    session.info.setdefault(NEW_OUTBOX_KEY, []).append(row.id)
+    return row
+
+
+def cancel_pending(session: Session, *, appointment_id: int, templates: tuple[str, ...]) -> int:
+    """Cancel messages not yet sent for an appointment (e.g. reminders after a cancel)."""
+    rows = session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.appointment_id == appointment_id,
+            OutboxMessage.template.in_(templates),
+            OutboxMessage.status == OutboxStatus.PENDING,
+        )
+    ).all()
+    for row in rows:
+        row.status = OutboxStatus.CANCELLED
+    return len(rows)

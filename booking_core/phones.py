@@ -1,0 +1,61 @@
+"""Citizens' mobile numbers: any common Indian form in, E.164 out."""
+
+from __future__ import annotations
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
+
+from booking_core.base import InvalidInput
+
+
+class InvalidMobile(InvalidInput):
+    code = "invalid_mobile"
+
+
+def normalise_mobile(raw: str) -> str:
+    """Return ``+91XXXXXXXXXX`` for an Indian mobile number written any common way.
+
+    Accepts 98123 45678, 09812345678, +91-98123-45678, 0091 98123 45678. Landlines and
+    foreign numbers are refused: we text these numbers, and a landline gets no SMS.
+    """
+    text = (raw or "").strip()
+    if not text or len(text) > 32:
+        raise InvalidMobile("a 10-digit Indian mobile number is required", reason="empty")
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        number = phonenumbers.parse(text, "IN")
+    except NumberParseException as exc:
+        raise InvalidMobile("not a phone number", reason="unparseable") from exc
+    if number.country_code != 91:
+        raise InvalidMobile("only Indian mobile numbers are accepted", reason="not_indian")
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidMobile("not a valid Indian number", reason="invalid")
+    if phonenumbers.number_type(number) not in (
+        PhoneNumberType.MOBILE,
+        PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    ):
+        raise InvalidMobile("a landline cannot receive SMS", reason="not_mobile")
+    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+
+
+def try_normalise_mobile(raw: str | None) -> str | None:
+    try:
+        return normalise_mobile(raw or "")
+    except InvalidMobile:
+        return None
+
+
+def mask_phone(e164: str | None) -> str:
+    """``+91******5678``: enough for an agent or a log reader to tell callers apart."""
+    if not e164:
+        return ""
+    digits = e164.lstrip("+")
+    if len(digits) <= 4:
+        return "*" * len(digits)
+    prefix = "+" + digits[:2] if e164.startswith("+") and len(digits) > 10 else ""
+    return prefix + "*" * (len(digits) - len(prefix.lstrip("+")) - 4) + digits[-4:]
+
+
+def last_digits(e164: str | None, count: int = 4) -> str:
+    return (e164 or "")[-count:]

@@ -1,0 +1,73 @@
+"""Reference numbers a caller can type on a keypad and say in one breath.
+
+Eight digits: a kind digit, six random digits, and a Damm check digit. The Damm
+algorithm catches every single wrong digit and every swap of two neighbouring digits,
+so a mistyped reference is rejected instead of matching someone else's.
+Appointments start with 1-4, grievances with 6-9, so a caller may type either one
+in the same menu and we know which it is.
+"""
+
+from __future__ import annotations
+
+import secrets
+from enum import Enum
+
+_DAMM = (
+    (0, 3, 1, 7, 5, 9, 8, 6, 4, 2),
+    (7, 0, 9, 2, 1, 5, 4, 8, 6, 3),
+    (4, 2, 0, 6, 8, 7, 1, 3, 5, 9),
+    (1, 7, 5, 0, 9, 8, 3, 4, 2, 6),
+    (6, 1, 2, 3, 0, 4, 5, 9, 7, 8),
+    (3, 6, 7, 4, 2, 0, 9, 5, 8, 1),
+    (5, 8, 6, 9, 7, 2, 0, 1, 3, 4),
+    (8, 9, 4, 5, 3, 6, 2, 0, 1, 7),
+    (9, 4, 3, 8, 6, 1, 7, 2, 0, 5),
+    (2, 5, 8, 1, 4, 3, 6, 7, 9, 0),
+)
+
+REFERENCE_LENGTH = 8
+
+
+class RefKind(Enum):
+    APPOINTMENT = "appointment"
+    GRIEVANCE = "grievance"
+
+
+_FIRST_DIGITS = {RefKind.APPOINTMENT: "1234", RefKind.GRIEVANCE: "6789"}
+
+
+def damm_digit(digits: str) -> int:
+    interim = 0
+    for ch in digits:
+        interim = _DAMM[interim][int(ch)]
+    return interim
+
+
+def new_reference(kind: RefKind) -> str:
+    body = secrets.choice(_FIRST_DIGITS[kind]) + "".join(
+        secrets.choice("0123456789") for _ in range(REFERENCE_LENGTH - 2)
+    )
+    return body + str(damm_digit(body))
+
+
+def normalise_reference(raw: str) -> str:
+    """Keep only the digits a caller or a web form gave (spaces, dashes dropped)."""
+    return "".join(ch for ch in str(raw) if ch.isdigit())
+
+
+def is_valid_reference(raw: str, kind: RefKind | None = None) -> bool:
+    ref = normalise_reference(raw)
+    if len(ref) != REFERENCE_LENGTH or damm_digit(ref) != 0:
+        return False
+    return kind is None or ref[0] in _FIRST_DIGITS[kind]
+
+
+def reference_kind(raw: str) -> RefKind | None:
+    """Which kind of record a valid reference names, or None when it is not valid."""
+    ref = normalise_reference(raw)
+    if not is_valid_reference(ref):
+        return None
+    for kind, firsts in _FIRST_DIGITS.items():
+        if ref[0] in firsts:
+            return kind
+    return None

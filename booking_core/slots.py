@@ -1,0 +1,285 @@
+"""Weekly OPD schedules, closures and the bookable slots they produce."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ForeignKey, Index, String, Time, UniqueConstraint, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from booking_core.base import Base, InvalidInput, NotFound, UTCDateTime, utcnow
+from booking_core.hospitals import Department
+
+
+class OpdSchedule(Base):
+    """One weekly OPD session: e.g. Orthopaedics, Mondays 09:00-13:00, 60-minute slots
+    of 15 patients each."""
+
+    __tablename__ = "opd_schedule"
+    __table_args__ = (UniqueConstraint("department_id", "weekday", "start_time"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    weekday: Mapped[int]  # Monday = 0
+    start_time: Mapped[dt.time] = mapped_column(Time())
+    end_time: Mapped[dt.time] = mapped_column(Time())
+    slot_minutes: Mapped[int] = mapped_column(default=60)
+    capacity: Mapped[int] = mapped_column(default=15)
+
+
+class Closure(Base):
+    """A day a hospital (or one department) holds no OPD: a holiday, a strike, a camp."""
+
+    __tablename__ = "closure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hospital_id: Mapped[int] = mapped_column(ForeignKey("hospital.id"), index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    day: Mapped[dt.date]
+    reason_en: Mapped[str] = mapped_column(String(200), default="")
+    reason_hi: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Slot(Base):
+    """A bookable OPD time with a seat count. ``booked`` only moves through the
+    conditional updates in ``take_seat`` / ``release_seat``."""
+
+    __tablename__ = "slot"
+    __table_args__ = (
+        UniqueConstraint("department_id", "starts_at"),
+        Index("ix_slot_department_day", "department_id", "local_day"),
+        Index("ix_slot_hospital_day", "hospital_id", "local_day"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hospital_id: Mapped[int] = mapped_column(ForeignKey("hospital.id"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # The visit's date in the helpline's time zone: what "one per day" rules and
+    # availability-by-date queries use.
+    local_day: Mapped[dt.date]
+    capacity: Mapped[int]
+    booked: Mapped[int] = mapped_column(default=0)
+    next_token: Mapped[int] = mapped_column(default=0)
+    closed: Mapped[bool] = mapped_column(default=False)
+
+    department: Mapped[Department] = relationship()
+
+    @property
+    def free(self) -> int:
+        return 0 if self.closed else max(0, self.capacity - self.booked)
+
+
+def generate_slots(
+    session: Session, start: dt.date, days: int, tz: str = "Asia/Kolkata"
+) -> int:
+    """Create the slots every schedule yields from ``start`` for ``days`` days.
+
+    Idempotent: existing slots are left alone (their bookings with them), closures are
+    honoured. Returns how many slots were added.
+    """
+    zone = ZoneInfo(tz)
+    schedules = session.execute(
+        select(OpdSchedule, Department.hospital_id).join(
+            Department, Department.id == OpdSchedule.department_id
+        )
+    ).all()
+    end = start + dt.timedelta(days=days)
+    closures = {
+        (c.hospital_id, c.department_id, c.day)
+        for c in session.scalars(select(Closure).where(Closure.day >= start, Closure.day < end))
+    }
+    existing = {
+        (dep_id, starts)
+        for dep_id, starts in session.execute(
+            select(Slot.department_id, Slot.starts_at).where(
+                Slot.local_day >= start, Slot.local_day < end
+            )
+        )
+    }
+    added = 0
+    for offset in range(days):
+        day = start + dt.timedelta(days=offset)
+        for schedule, hospital_id in schedules:
+            if schedule.weekday != day.weekday():
+                continue
+            if (hospital_id, None, day) in closures or (
+                hospital_id,
+                schedule.department_id,
+                day,
+            ) in closures:
+                continue
+            moment = dt.datetime.combine(day, schedule.start_time, zone)
+            finish = dt.datetime.combine(day, schedule.end_time, zone)
+            step = dt.timedelta(minutes=schedule.slot_minutes)
+            while moment + step <= finish:
+                starts = moment.astimezone(dt.UTC)
+                if (schedule.department_id, starts) not in existing:
+                    session.add(
+                        Slot(
+                            hospital_id=hospital_id,
+                            department_id=schedule.department_id,
+                            starts_at=starts,
+                            ends_at=(moment + step).astimezone(dt.UTC),
+                            local_day=day,
+                            capacity=schedule.capacity,
+                        )
+                    )
+                    existing.add((schedule.department_id, starts))
+                    added += 1
+                moment += step
+    return added
+
+
+def close_day(
+    session: Session,
+    hospital_id: int,
+    day: dt.date,
+    department_id: int | None = None,
+    reason_en: str = "",
+    reason_hi: str = "",
+) -> Closure:
+    """Declare a closure and close the slots already generated for it.
+
+    Appointments already booked in those slots stay on record for agents to call and
+    move; new bookings are refused.
+    """
+    closure = Closure(
+        hospital_id=hospital_id,
+        department_id=department_id,
+        day=day,
+        reason_en=reason_en,
+        reason_hi=reason_hi,
+    )
+    session.add(closure)
+    query = update(Slot).where(Slot.hospital_id == hospital_id, Slot.local_day == day)
+    if department_id is not None:
+        query = query.where(Slot.department_id == department_id)
+    session.execute(query.values(closed=True))
+    return closure
+
+
+@dataclass(frozen=True)
+class SlotView:
+    id: int
+    department_id: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    local_day: dt.date
+    capacity: int
+    free: int
+
+
+def _view(slot: Slot) -> SlotView:
+    return SlotView(
+        slot.id, slot.department_id, slot.starts_at, slot.ends_at, slot.local_day,
+        slot.capacity, slot.free,
+    )
+
+
+def bookable_window(
+    now: dt.datetime, window_days: int, tz: str = "Asia/Kolkata"
+) -> tuple[dt.date, dt.date]:
+    today = now.astimezone(ZoneInfo(tz)).date()
+    return today, today + dt.timedelta(days=window_days)
+
+
+def free_slots(
+    session: Session,
+    department_id: int,
+    day: dt.date | None = None,
+    *,
+    now: dt.datetime | None = None,
+    window_days: int = 30,
+    tz: str = "Asia/Kolkata",
+    limit: int | None = None,
+) -> list[SlotView]:
+    """Slots with a free seat that can still be booked, earliest first."""
+    now = now or utcnow()
+    first, last = bookable_window(now, window_days, tz)
+    query = (
+        select(Slot)
+        .where(
+            Slot.department_id == department_id,
+            Slot.closed.is_(False),
+            Slot.booked < Slot.capacity,
+            Slot.starts_at > now,
+            Slot.local_day <= last,
+        )
+        .order_by(Slot.starts_at)
+    )
+    if day is not None:
+        if day < first or day > last:
+            return []
+        query = query.where(Slot.local_day == day)
+    if limit:
+        query = query.limit(limit)
+    return [_view(slot) for slot in session.scalars(query)]
+
+
+def days_with_free_seats(
+    session: Session,
+    department_id: int,
+    *,
+    now: dt.datetime | None = None,
+    window_days: int = 30,
+    tz: str = "Asia/Kolkata",
+    limit: int = 3,
+) -> list[tuple[dt.date, int]]:
+    """The earliest days with a free seat and how many seats are free that day."""
+    from sqlalchemy import func
+
+    now = now or utcnow()
+    _, last = bookable_window(now, window_days, tz)
+    rows = session.execute(
+        select(Slot.local_day, func.sum(Slot.capacity - Slot.booked))
+        .where(
+            Slot.department_id == department_id,
+            Slot.closed.is_(False),
+            Slot.booked < Slot.capacity,
+            Slot.starts_at > now,
+            Slot.local_day <= last,
+        )
+        .group_by(Slot.local_day)
+        .order_by(Slot.local_day)
+        .limit(limit)
+    )
+    return [(day, int(free)) for day, free in rows]
+
+
+def get_slot(session: Session, slot_id: int) -> Slot:
+    slot = session.get(Slot, slot_id)
+    if slot is None:
+        raise NotFound("no such slot", entity="slot")
+    return slot
+
+
+def take_seat(session: Session, slot_id: int) -> int | None:
+    """Take one seat atomically; return the token number, or None when the slot is full
+    or closed. A single conditional UPDATE, so concurrent bookings can never push a
+    slot over capacity on any database."""
+    token = session.execute(
+        update(Slot)
+        .where(Slot.id == slot_id, Slot.booked < Slot.capacity, Slot.closed.is_(False))
+        .values(booked=Slot.booked + 1, next_token=Slot.next_token + 1)
+        .returning(Slot.next_token)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    return token
+
+
+def release_seat(session: Session, slot_id: int) -> None:
+    session.execute(
+        update(Slot)
+        .where(Slot.id == slot_id, Slot.booked > 0)
+        .values(booked=Slot.booked - 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def check_capacity_positive(capacity: int) -> None:
+    if capacity < 1:
+        raise InvalidInput("capacity must be at least 1")

@@ -1,0 +1,63 @@
+"""Console accounts: creating them and checking passwords (argon2id)."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from booking_core.base import Conflict, InvalidInput, unit_of_work
+from contact_centre.models import Role, StaffUser
+
+_hasher = PasswordHasher()
+MIN_PASSWORD_LENGTH = 10
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"passwords need at least {MIN_PASSWORD_LENGTH} characters",
+                           field="password")
+    return _hasher.hash(password)
+
+
+def check_password(user: StaffUser, password: str) -> bool:
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def create_staff_user(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    role: str,
+    display_name: str | None = None,
+    language: str = "en",
+    phone: str | None = None,
+    hospital_id: int | None = None,
+) -> StaffUser:
+    name = (username or "").strip().lower()
+    if not name or len(name) > 60 or not name.replace(".", "").replace("_", "").isalnum():
+        raise InvalidInput("usernames are letters, digits, dots and underscores",
+                           field="username")
+    try:
+        role_value = Role(role)
+    except ValueError as exc:
+        raise InvalidInput("role must be agent, supervisor or admin", field="role") from exc
+    with unit_of_work(session):
+        if session.scalar(select(StaffUser.id).where(StaffUser.username == name)):
+            raise Conflict("that username is taken", field="username")
+        user = StaffUser(
+            username=name,
+            display_name=(display_name or name).strip()[:120],
+            role=role_value,
+            password_hash=hash_password(password),
+            language=language,
+            phone=phone,
+            hospital_id=hospital_id,
+        )
+        session.add(user)
+    return user

@@ -1,0 +1,114 @@
+"""Staff accounts, the call log and callback requests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from booking_core.base import Base, UTCDateTime, enum_column, utcnow
+
+
+class Role(enum.StrEnum):
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
+class AgentState(enum.StrEnum):
+    OFFLINE = "offline"
+    AVAILABLE = "available"
+    ON_CALL = "on_call"
+    BREAK = "break"
+
+
+class StaffUser(Base):
+    """A console account: an agent, a supervisor or an admin. Hospital staff who feed
+    resource figures through the console have ``hospital_id`` set."""
+
+    __tablename__ = "staff_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[Role] = mapped_column(enum_column(Role, 12))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(5), default="en")
+    # The agent's own phone, called to bridge callbacks and queued callers.
+    phone: Mapped[str | None] = mapped_column(String(16))
+    hospital_id: Mapped[int | None] = mapped_column(ForeignKey("hospital.id"))
+    state: Mapped[AgentState] = mapped_column(
+        enum_column(AgentState, 12), default=AgentState.OFFLINE
+    )
+    state_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CallOutcome(enum.StrEnum):
+    BOOKED = "booked"
+    CANCELLED = "cancelled"
+    GRIEVANCE = "grievance"
+    INFORMATION = "information"
+    AGENT = "agent"
+    CALLBACK = "callback"
+    EMERGENCY = "emergency"
+    ABANDONED = "abandoned"
+
+
+class Call(Base):
+    """One phone call, inbound or outbound, as the flow and Twilio's status callback
+    saw it. The phone number is kept for screen pops; logs only ever show it masked."""
+
+    __tablename__ = "call"
+    __table_args__ = (Index("ix_call_started", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    direction: Mapped[str] = mapped_column(String(10), default="inbound")
+    from_phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    language: Mapped[str | None] = mapped_column(String(5))
+    status: Mapped[str] = mapped_column(String(20), default="in-progress")
+    # The menus visited, in order: ["language", "main", "book.hospital", ...].
+    path: Mapped[list[str]] = mapped_column(JSON, default=list)
+    outcome: Mapped[CallOutcome | None] = mapped_column(
+        enum_column(CallOutcome, 12)
+    )
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    duration_seconds: Mapped[int | None]
+    queued_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class CallbackStatus(enum.StrEnum):
+    WAITING = "waiting"
+    CLAIMED = "claimed"
+    CALLING = "calling"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class CallbackRequest(Base):
+    __tablename__ = "callback_request"
+    __table_args__ = (Index("ix_callback_status_requested", "status", "requested_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    language: Mapped[str] = mapped_column(String(5), default="hi")
+    call_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    reason: Mapped[str] = mapped_column(String(40), default="agent")  # after_hours, long_wait, ...
+    status: Mapped[CallbackStatus] = mapped_column(
+        enum_column(CallbackStatus, 12), default=CallbackStatus.WAITING
+    )
+    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    outcome: Mapped[str | None] = mapped_column(String(40))
+    notes: Mapped[str | None] = mapped_column(String(1000))
+    completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -1,0 +1,134 @@
+"""Registering grievances and telling citizens where they stand."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from booking_core.base import InvalidInput, NotFound, unit_of_work, utcnow
+from booking_core.citizens import get_or_create_citizen
+from booking_core.hospitals import Department, Hospital
+from booking_core.outbox import add_sms
+from booking_core.phones import normalise_mobile
+from booking_core.refs import RefKind, is_valid_reference, new_reference, normalise_reference
+from grievances.models import Grievance, GrievanceCategory, GrievanceEvent
+
+MAX_DESCRIPTION = 4000
+
+
+class InvalidGrievanceReference(InvalidInput):
+    code = "invalid_reference"
+
+
+def record_event(
+    session: Session, grievance: Grievance, kind: str, *, actor: str | None, channel: str,
+    **details: Any,
+) -> GrievanceEvent:
+    event = GrievanceEvent(grievance=grievance, kind=kind, actor=actor, channel=channel,
+                           details=details)
+    session.add(event)
+    grievance.updated_at = utcnow()
+    return event
+
+
+def register_grievance(
+    session: Session,
+    *,
+    phone: str,
+    category: str,
+    channel: str,
+    language: str = "hi",
+    description: str = "",
+    hospital_id: int | None = None,
+    department_id: int | None = None,
+    recording_sid: str | None = None,
+    recording_url: str | None = None,
+    recording_seconds: int | None = None,
+    actor: str | None = None,
+    now: dt.datetime | None = None,
+) -> Grievance:
+    """Register a grievance and queue its reference by SMS.
+
+    A grievance needs words or a voice message; a hospital is optional (a complaint
+    about the helpline itself has none).
+    """
+    try:
+        cat = GrievanceCategory(category)
+    except ValueError as exc:
+        raise InvalidInput("unknown grievance category", field="category") from exc
+    text = (description or "").strip()
+    if len(text) > MAX_DESCRIPTION:
+        raise InvalidInput(f"description longer than {MAX_DESCRIPTION} characters",
+                           field="description")
+    if not text and not recording_sid:
+        raise InvalidInput("describe the grievance or record a message", field="description")
+    now = now or utcnow()
+    with unit_of_work(session):
+        if hospital_id is not None and session.get(Hospital, hospital_id) is None:
+            raise InvalidInput("no such hospital", field="hospital_id")
+        if department_id is not None:
+            dep = session.get(Department, department_id)
+            if dep is None or (hospital_id is not None and dep.hospital_id != hospital_id):
+                raise InvalidInput("no such department", field="department_id")
+        citizen = get_or_create_citizen(session, phone, language=language)
+        grievance = Grievance(
+            reference=_unused_reference(session),
+            category=cat,
+            hospital_id=hospital_id,
+            department_id=department_id,
+            citizen=citizen,
+            description=text,
+            recording_sid=recording_sid,
+            recording_url=recording_url,
+            recording_seconds=recording_seconds,
+            language=language,
+            channel=channel,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(grievance)
+        session.flush()
+        record_event(session, grievance, "registered", actor=actor, channel=channel,
+                     category=cat.value)
+        add_sms(session, citizen.phone, "grievance_registered", language,
+                {"reference": grievance.reference},
+                dedupe_key=f"grievance:{grievance.id}:registered", grievance_id=grievance.id)
+    return grievance
+
+
+def _unused_reference(session: Session) -> str:
+    for _ in range(20):
+        ref = new_reference(RefKind.GRIEVANCE)
+        if session.scalar(select(Grievance.id).where(Grievance.reference == ref)) is None:
+            return ref
+    raise RuntimeError("could not allocate a grievance reference")
+
+
+def find_grievance(session: Session, reference: str, phone: str | None = None) -> Grievance:
+    """The grievance with ``reference``; with ``phone``, only if it is that citizen's."""
+    ref = normalise_reference(reference)
+    if not is_valid_reference(ref, RefKind.GRIEVANCE):
+        raise InvalidGrievanceReference("check the reference number")
+    grievance = session.scalar(select(Grievance).where(Grievance.reference == ref))
+    if grievance is None:
+        raise NotFound("no grievance with that reference", entity="grievance")
+    if phone is not None and grievance.citizen.phone != normalise_mobile(phone):
+        raise NotFound("no grievance with that reference", entity="grievance")
+    return grievance
+
+
+def grievances_for_phone(session: Session, phone: str, limit: int = 5) -> list[Grievance]:
+    from booking_core.citizens import Citizen
+
+    return list(
+        session.scalars(
+            select(Grievance)
+            .join(Citizen, Citizen.id == Grievance.citizen_id)
+            .where(Citizen.phone == normalise_mobile(phone))
+            .order_by(Grievance.created_at.desc())
+            .limit(limit)
+        )
+    )

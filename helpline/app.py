@@ -1,0 +1,163 @@
+"""The application factory: builds one helpline from explicit settings."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, Response, g, jsonify, request
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.exceptions import HTTPException
+
+from booking_core.outbox import NEW_OUTBOX_KEY
+from helpline.db import make_engine, make_session_factory
+from helpline.jobs import Jobs
+from helpline.logging_setup import configure_logging
+from helpline.settings import Settings
+
+log = logging.getLogger(__name__)
+
+ErrorRenderer = Callable[[int, str, str], Response]
+
+
+@dataclass
+class Helpline:
+    """Everything a request or a job needs, built once per app."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    jobs: Jobs
+    # Called after a transaction that wrote outbox rows commits, with the row ids.
+    outbox_listeners: list[Callable[[list[int]], None]] = field(default_factory=list)
+    # Path prefix -> how errors look there (TwiML for webhooks, JSON for the API).
+    error_renderers: dict[str, ErrorRenderer] = field(default_factory=dict)
+
+    def session(self) -> Session:
+        return self.sessions()
+
+
+def build_helpline(settings: Settings) -> Helpline:
+    engine = make_engine(settings.database_url)
+    sessions = make_session_factory(engine)
+    helpline = Helpline(settings=settings, engine=engine, sessions=sessions, jobs=Jobs(settings))
+
+    @event.listens_for(sessions, "after_commit")
+    def _outbox_committed(session: Session) -> None:
+        ids = session.info.pop(NEW_OUTBOX_KEY, None)
+        if ids:
+            for listener in helpline.outbox_listeners:
+                try:
+                    listener(list(ids))
+                except Exception:  # the sweep will deliver it; never fail the commit
+                    log.exception("outbox listener failed")
+
+    @event.listens_for(sessions, "after_rollback")
+    def _outbox_rolled_back(session: Session) -> None:
+        session.info.pop(NEW_OUTBOX_KEY, None)
+
+    return helpline
+
+
+def get_session() -> Session:
+    """The request's session, closed when the request ends."""
+    if "db_session" not in g:
+        from flask import current_app
+
+        g.db_session = current_app.extensions["helpline"].session()
+    return g.db_session
+
+
+def current_helpline() -> Helpline:
+    from flask import current_app
+
+    return current_app.extensions["helpline"]
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    configure_logging(settings.log_level)
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,
+        TESTING=settings.testing,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        JSON_SORT_KEYS=False,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    helpline = build_helpline(settings)
+    app.extensions["helpline"] = helpline
+
+    @app.teardown_appcontext
+    def _close_session(_exc: BaseException | None) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+    _register_operations(app)
+    _register_blueprints(app)
+    _register_error_handlers(app)
+    from helpline.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from helpline.blueprints import register_all
+
+    register_all(app)
+
+
+def _register_operations(app: Flask) -> None:
+    from helpline.metrics import metrics_response, record_request, start_timer
+
+    @app.get("/healthz")
+    def healthz() -> Any:
+        return jsonify(status="ok")
+
+    @app.get("/readyz")
+    def readyz() -> Any:
+        helpline = current_helpline()
+        checks = {"database": False, "redis": helpline.jobs.ping()}
+        try:
+            with helpline.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            checks["database"] = True
+        except Exception:
+            log.warning("readiness: database unreachable")
+        ok = all(checks.values())
+        return jsonify(status="ok" if ok else "unavailable", checks=checks), (200 if ok else 503)
+
+    @app.get("/metrics")
+    def metrics() -> Response:
+        return metrics_response()
+
+    app.before_request(start_timer)
+    app.after_request(record_request)
+
+
+def _register_error_handlers(app: Flask) -> None:
+    def render(status: int, code: str, message: str) -> Response:
+        for prefix, renderer in current_helpline().error_renderers.items():
+            if request.path.startswith(prefix):
+                return renderer(status, code, message)
+        response = jsonify(error={"code": code, "message": message})
+        response.status_code = status
+        return response
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response:
+        code = (exc.name or "error").lower().replace(" ", "_")
+        return render(exc.code or 500, code, exc.description or exc.name)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Response:
+        log.exception("unhandled error on %s", request.path)
+        return render(500, "internal_error", "Something went wrong on our side. Please retry.")

@@ -1,0 +1,80 @@
+"""``flask`` commands: migrate, load demo data, manage console users, make slots."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import click
+from flask import Flask
+
+from booking_core.base import DomainError, unit_of_work, utcnow
+from booking_core.slots import generate_slots
+from contact_centre.accounts import create_staff_user
+from helpline.settings import PROJECT_ROOT
+
+LOGINS_FILE = PROJECT_ROOT / "instance" / "demo-logins.json"
+
+
+def register_cli(app: Flask) -> None:
+    helpline = app.extensions["helpline"]
+
+    @app.cli.command("db-upgrade")
+    def db_upgrade() -> None:
+        """Apply every Alembic migration to DATABASE_URL."""
+        from helpline.migrate import upgrade
+
+        upgrade(helpline.settings.database_url)
+        click.echo("database is up to date")
+
+    @app.cli.command("load-demo-data")
+    @click.option("--weeks", default=5, show_default=True, help="weeks of OPD slots")
+    def load_demo(weeks: int) -> None:
+        """Load Delhi hospitals, OPDs, slots, beds and demo accounts (idempotent)."""
+        from helpline.demo_data import load_demo_data
+
+        with helpline.session() as session:
+            added = load_demo_data(session, tz=helpline.settings.helpline_timezone,
+                                   weeks=weeks, logins_file=LOGINS_FILE)
+        click.echo("demo data: " + ", ".join(f"{k} +{v}" for k, v in added.items()))
+
+    @app.cli.command("print-demo-logins")
+    def print_demo_logins() -> None:
+        """Show the demo console accounts' passwords."""
+        if not LOGINS_FILE.exists():
+            click.echo("no demo logins recorded (accounts were made elsewhere)")
+            return
+        logins = json.loads(Path(LOGINS_FILE).read_text())
+        click.echo("Console: " + helpline.settings.public_base_url + "/console/")
+        for username, password in logins.items():
+            click.echo(f"  {username:18} {password}")
+
+    @app.cli.command("create-user")
+    @click.argument("username")
+    @click.option("--role", type=click.Choice(["agent", "supervisor", "admin"]),
+                  default="agent", show_default=True)
+    @click.option("--name", default=None, help="display name")
+    @click.option("--language", type=click.Choice(["hi", "en"]), default="en")
+    @click.option("--phone", default=None, help="the agent's phone, for callbacks")
+    @click.password_option()
+    def create_user(username: str, role: str, name: str | None, language: str,
+                    phone: str | None, password: str) -> None:
+        """Create a console account."""
+        with helpline.session() as session:
+            try:
+                user = create_staff_user(session, username=username, password=password,
+                                         role=role, display_name=name, language=language,
+                                         phone=phone)
+            except DomainError as exc:
+                raise click.ClickException(str(exc)) from exc
+        click.echo(f"created {user.role.value} {user.username}")
+
+    @app.cli.command("generate-slots")
+    @click.option("--days", default=35, show_default=True)
+    def generate(days: int) -> None:
+        """Create OPD slots from the weekly schedules (run daily; idempotent)."""
+        today = utcnow().astimezone(ZoneInfo(helpline.settings.helpline_timezone)).date()
+        with helpline.session() as session, unit_of_work(session):
+            added = generate_slots(session, today, days, helpline.settings.helpline_timezone)
+        click.echo(f"{added} slots added from {today} for {days} days")

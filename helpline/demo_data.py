@@ -1,0 +1,222 @@
+"""Realistic demo data: Delhi government hospitals, their OPDs, beds and medicines,
+and console accounts. Loading it twice changes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import secrets
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from booking_core.base import unit_of_work, utcnow
+from booking_core.hospitals import Department, Hospital
+from booking_core.resources import BedCount, update_resources
+from booking_core.slots import OpdSchedule, generate_slots
+from contact_centre.accounts import create_staff_user
+from contact_centre.models import StaffUser
+
+# code, English name, Hindi name, short English, short Hindi, district (en, hi), address,
+# phone, aliases callers say.
+HOSPITALS = [
+    ("LNH", "Lok Nayak Hospital", "लोक नायक अस्पताल", "Lok Nayak Hospital",
+     "लोक नायक अस्पताल", ("Central", "मध्य"), "Jawaharlal Nehru Marg, New Delhi 110002",
+     "011-23232400", ["LNJP", "Lok Nayak Jai Prakash", "Irwin", "एलएनजेपी", "लोकनायक",
+                      "इरविन"]),
+    ("GTB", "Guru Teg Bahadur Hospital", "गुरु तेग बहादुर अस्पताल", "GTB Hospital",
+     "जीटीबी अस्पताल", ("Shahdara", "शाहदरा"), "Dilshad Garden, Delhi 110095",
+     "011-22586262", ["GTB", "Guru Tegh Bahadur", "जीटीबी", "गुरु तेग बहादुर"]),
+    ("DDU", "Deen Dayal Upadhyay Hospital", "दीन दयाल उपाध्याय अस्पताल", "DDU Hospital",
+     "डीडीयू अस्पताल", ("West", "पश्चिम"), "Hari Nagar, New Delhi 110064",
+     "011-25494402", ["DDU", "Deen Dayal", "डीडीयू", "दीनदयाल"]),
+    ("BSA", "Dr. Baba Saheb Ambedkar Hospital", "डॉ. बाबा साहेब अम्बेडकर अस्पताल",
+     "BSA Hospital Rohini", "बीएसए अस्पताल रोहिणी", ("North West", "उत्तर पश्चिम"),
+     "Sector 6, Rohini, Delhi 110085", "011-27055585",
+     ["BSA", "Ambedkar", "Baba Saheb", "Rohini hospital", "बीएसए", "अंबेडकर", "अम्बेडकर",
+      "बाबा साहेब"]),
+    ("LBS", "Lal Bahadur Shastri Hospital", "लाल बहादुर शास्त्री अस्पताल", "LBS Hospital",
+     "एलबीएस अस्पताल", ("East", "पूर्व"), "Khichripur, Delhi 110091", "011-22245725",
+     ["LBS", "Shastri", "Khichripur", "एलबीएस", "शास्त्री", "खिचड़ीपुर"]),
+    ("AAA", "Aruna Asaf Ali Government Hospital", "अरुणा आसफ़ अली राजकीय अस्पताल",
+     "Aruna Asaf Ali Hospital", "अरुणा आसफ़ अली अस्पताल", ("North", "उत्तर"),
+     "5 Rajpur Road, Delhi 110054", "011-23912641",
+     ["Aruna Asaf Ali", "Rajpur Road hospital", "अरुणा आसफ अली", "अरुणा"]),
+    ("RGSSH", "Rajiv Gandhi Super Speciality Hospital", "राजीव गांधी सुपर स्पेशलिटी अस्पताल",
+     "Rajiv Gandhi SS Hospital", "राजीव गांधी अस्पताल", ("Shahdara", "शाहदरा"),
+     "Tahirpur, Delhi 110093", "011-22890000",
+     ["Rajiv Gandhi", "RGSSH", "Tahirpur", "राजीव गांधी", "ताहिरपुर"]),
+    ("SGMH", "Sanjay Gandhi Memorial Hospital", "संजय गांधी स्मारक अस्पताल",
+     "Sanjay Gandhi Hospital", "संजय गांधी अस्पताल", ("North West", "उत्तर पश्चिम"),
+     "Mangolpuri, Delhi 110083", "011-27922843",
+     ["Sanjay Gandhi", "SGM", "Mangolpuri", "संजय गांधी", "मंगोलपुरी"]),
+    ("GGSH", "Guru Gobind Singh Government Hospital", "गुरु गोबिंद सिंह राजकीय अस्पताल",
+     "Guru Gobind Singh Hospital", "गुरु गोबिंद सिंह अस्पताल", ("West", "पश्चिम"),
+     "Raghubir Nagar, New Delhi 110027", "011-25161500",
+     ["Guru Gobind Singh", "Raghubir Nagar", "गुरु गोबिंद सिंह", "रघुबीर नगर"]),
+    ("BMH", "Bhagwan Mahavir Hospital", "भगवान महावीर अस्पताल", "Bhagwan Mahavir Hospital",
+     "भगवान महावीर अस्पताल", ("North West", "उत्तर पश्चिम"), "Pitampura, Delhi 110034",
+     "011-27034341", ["Mahavir", "Bhagwan Mahavir", "Pitampura", "महावीर", "पीतमपुरा"]),
+    ("ASBH", "Acharya Shree Bhikshu Government Hospital", "आचार्य श्री भिक्षु राजकीय अस्पताल",
+     "Acharya Bhikshu Hospital", "आचार्य भिक्षु अस्पताल", ("West", "पश्चिम"),
+     "Moti Nagar, New Delhi 110015", "011-25928125",
+     ["Acharya Bhikshu", "Moti Nagar", "भिक्षु", "मोती नगर"]),
+    ("JPCH", "Jag Pravesh Chandra Hospital", "जग प्रवेश चन्द्र अस्पताल",
+     "Jag Pravesh Chandra Hospital", "जग प्रवेश चन्द्र अस्पताल", ("North East", "उत्तर पूर्व"),
+     "Shastri Park, Delhi 110053", "011-22181660",
+     ["Jag Pravesh", "JPC", "Shastri Park", "जग प्रवेश", "शास्त्री पार्क"]),
+    ("MMMH", "Pt. Madan Mohan Malviya Hospital", "पं. मदन मोहन मालवीय अस्पताल",
+     "Malviya Nagar Hospital", "मालवीय नगर अस्पताल", ("South", "दक्षिण"),
+     "Malviya Nagar, New Delhi 110017", "011-26685050",
+     ["Madan Mohan Malviya", "Malviya Nagar", "मदन मोहन मालवीय", "मालवीय नगर"]),
+]
+
+# code, English, Hindi, aliases (both scripts), weekdays, sessions (start, end), capacity
+DEPARTMENTS = [
+    ("medicine", "General Medicine", "सामान्य चिकित्सा",
+     ["medicine", "general", "physician", "fever", "मेडिसिन", "बुखार", "सामान्य"]),
+    ("surgery", "General Surgery", "सामान्य सर्जरी",
+     ["surgery", "surgeon", "सर्जरी", "ऑपरेशन"]),
+    ("ortho", "Orthopaedics", "हड्डी रोग",
+     ["orthopaedics", "orthopedics", "ortho", "bone", "bones", "fracture", "हड्डी",
+      "हड्डियों", "ऑर्थो"]),
+    ("paeds", "Paediatrics", "बाल रोग",
+     ["paediatrics", "pediatrics", "child", "children", "baby", "बच्चे", "बच्चों", "बाल",
+      "शिशु"]),
+    ("gynae", "Obstetrics and Gynaecology", "स्त्री एवं प्रसूति रोग",
+     ["gynaecology", "gynecology", "gynae", "pregnancy", "women", "maternity", "स्त्री",
+      "महिला", "प्रसूति", "गर्भावस्था"]),
+    ("ent", "Ear, Nose and Throat", "नाक, कान, गला",
+     ["ENT", "ear", "nose", "throat", "कान", "नाक", "गला"]),
+    ("eye", "Ophthalmology", "नेत्र रोग",
+     ["eye", "eyes", "ophthalmology", "आँख", "आंख", "नेत्र"]),
+    ("skin", "Dermatology", "त्वचा रोग",
+     ["skin", "dermatology", "त्वचा", "चमड़ी", "चर्म"]),
+    ("dental", "Dental", "दंत रोग",
+     ["dental", "teeth", "tooth", "dentist", "दांत", "दाँत", "दंत"]),
+    ("psych", "Psychiatry", "मनोरोग",
+     ["psychiatry", "mental health", "मानसिक", "मनोरोग"]),
+]
+
+BEDS = {  # bed type -> (total, occupied) for a mid-sized hospital; scaled per hospital
+    "general": (400, 340),
+    "oxygen": (120, 96),
+    "icu": (40, 37),
+    "ventilator": (20, 18),
+}
+
+MEDICINES = [
+    ("Paracetamol 500 mg", "tablets", 20000, 5000),
+    ("Amoxicillin 500 mg", "capsules", 8000, 2000),
+    ("ORS sachet", "sachets", 3000, 1000),
+    ("Insulin (regular)", "vials", 150, 200),
+    ("Metformin 500 mg", "tablets", 12000, 3000),
+    ("Anti-rabies vaccine", "vials", 40, 50),
+]
+
+DEMO_ACCOUNTS = [
+    ("agent.asha", "Asha Verma", "agent", "hi"),
+    ("agent.rahul", "Rahul Singh", "agent", "en"),
+    ("supervisor.meena", "Meena Kapoor", "supervisor", "en"),
+    ("admin", "Helpline Admin", "admin", "en"),
+]
+
+
+def load_demo_data(
+    session: Session, *, tz: str = "Asia/Kolkata", weeks: int = 5,
+    logins_file: Path | None = None,
+) -> dict[str, int]:
+    """Hospitals, departments, schedules, slots for ``weeks`` weeks, beds, medicines and
+    demo accounts. Existing rows are left as they are; returns what was added."""
+    added = {"hospitals": 0, "departments": 0, "slots": 0, "accounts": 0}
+    with unit_of_work(session):
+        for index, (code, en, hi, short_en, short_hi, district, address, phone, aliases) in (
+            enumerate(HOSPITALS)
+        ):
+            hospital = session.scalar(select(Hospital).where(Hospital.code == code))
+            if hospital is None:
+                hospital = Hospital(
+                    code=code, name_en=en, name_hi=hi, short_en=short_en, short_hi=short_hi,
+                    district=district[0], district_hi=district[1], address=address,
+                    phone=phone, aliases=aliases,
+                )
+                session.add(hospital)
+                session.flush()
+                added["hospitals"] += 1
+            for position, (dcode, den, dhi, daliases) in enumerate(DEPARTMENTS):
+                if (index + position) % 7 == 6 and dcode in ("psych", "skin", "dental"):
+                    continue  # not every hospital runs every OPD
+                exists = session.scalar(
+                    select(Department.id).where(
+                        Department.hospital_id == hospital.id, Department.code == dcode
+                    )
+                )
+                if exists:
+                    continue
+                department = Department(
+                    hospital_id=hospital.id, code=dcode, name_en=den, name_hi=dhi,
+                    aliases=daliases, position=position,
+                )
+                session.add(department)
+                session.flush()
+                added["departments"] += 1
+                for weekday in range(6):  # Monday to Saturday
+                    session.add(OpdSchedule(
+                        department_id=department.id, weekday=weekday,
+                        start_time=dt.time(9, 0),
+                        end_time=dt.time(13, 0) if weekday < 5 else dt.time(12, 0),
+                        slot_minutes=60, capacity=12 + (position % 3) * 4,
+                    ))
+        session.flush()
+        today = utcnow().astimezone(ZoneInfo(tz)).date()
+        added["slots"] = generate_slots(session, today, weeks * 7, tz)
+    # Beds and medicines through the same path the hospitals' feed uses.
+    for index, (code, *_rest) in enumerate(HOSPITALS):
+        hospital = session.scalar(select(Hospital).where(Hospital.code == code))
+        assert hospital is not None
+        if session.scalar(select(BedCount.id).where(BedCount.hospital_id == hospital.id)):
+            continue
+        scale = 0.5 + (index % 4) * 0.4
+        beds = {
+            bed_type: {"total": int(total * scale),
+                       "occupied": min(int(total * scale), int(occ * scale) + index % 5)}
+            for bed_type, (total, occ) in BEDS.items()
+        }
+        update_resources(session, hospital.id, {
+            "beds": beds,
+            "ventilators": {"total": int(24 * scale), "in_use": int(20 * scale)},
+            "medicines": [
+                {"item": item, "unit": unit, "quantity": (qty * (index + 3)) // 7 if index % 5
+                 else 0, "reorder_level": reorder}
+                for item, unit, qty, reorder in MEDICINES
+            ],
+            "staff": {"doctor": 30 + index, "nurse": 80 + 2 * index, "specialist": 8,
+                      "pharmacist": 4},
+        }, source="demo-data")
+    added["accounts"] = _demo_accounts(session, logins_file)
+    return added
+
+
+def _demo_accounts(session: Session, logins_file: Path | None) -> int:
+    """Create the demo console accounts with fresh random passwords, written to
+    ``logins_file`` (readable only by its owner) so ``make run`` can print them."""
+    logins: dict[str, str] = {}
+    if logins_file and logins_file.exists():
+        logins = json.loads(logins_file.read_text())
+    created = 0
+    for username, name, role, language in DEMO_ACCOUNTS:
+        if session.scalar(select(StaffUser.id).where(StaffUser.username == username)):
+            continue
+        password = secrets.token_urlsafe(12)
+        create_staff_user(session, username=username, password=password, role=role,
+                          display_name=name, language=language)
+        logins[username] = password
+        created += 1
+    if logins_file and created:
+        logins_file.parent.mkdir(parents=True, exist_ok=True)
+        logins_file.write_text(json.dumps(logins, indent=2))
+        os.chmod(logins_file, 0o600)
+    return created

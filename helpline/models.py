@@ -1,0 +1,8 @@
+"""Import every model so ``Base.metadata`` knows all tables (Alembic, tests)."""
+
+from booking_core import appointments, citizens, hospitals, outbox, resources, slots  # noqa: F401
+from booking_core.base import Base
+from contact_centre import models as contact_centre_models  # noqa: F401
+from grievances import models as grievance_models  # noqa: F401
+
+metadata = Base.metadata

@@ -1,0 +1,99 @@
+"""Settings read once from the environment into an explicit, immutable object.
+
+Nothing is read from ``os.environ`` anywhere else: tests build their own ``Settings``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE_URL = f"sqlite:///{PROJECT_ROOT / 'instance' / 'helpline.sqlite3'}"
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_SQLITE_URL
+    redis_url: str | None = None
+    # Prefix for every Redis key and RQ queue name, so several deployments or test
+    # runs can share one Redis server without seeing each other's jobs.
+    redis_namespace: str = "helpline"
+    secret_key: str = ""
+    public_base_url: str = "http://127.0.0.1:5000"
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_phone_number: str = ""
+    twilio_api_base_url: str | None = None
+    # Caller id for outbound calls to Indian numbers (India's voice rules); defaults to
+    # the helpline's own number.
+    twilio_caller_id: str = ""
+    helpline_timezone: str = "Asia/Kolkata"
+    port: int = 5000
+    ambulance_number: str = "102"
+    voice_hi: str = "Polly.Aditi"
+    voice_en: str = "Polly.Aditi"
+    # Booking rules a hospital sets.
+    booking_window_days: int = 30
+    slot_weeks_ahead: int = 5
+    resource_stale_hours: float = 6.0
+    # Agent service hours, local time, "HH:MM-HH:MM"; outside them callers get a callback.
+    agent_hours: str = "08:00-20:00"
+    sms_sender_id: str = "DLHHLP"
+    sms_quiet_hours: str = "21:00-08:00"
+    # Portal one-time codes.
+    otp_ttl_seconds: int = 600
+    otp_max_attempts: int = 5
+    otp_per_number_per_hour: int = 5
+    api_rate_limit_per_minute: int = 120
+    max_request_bytes: int = 64 * 1024
+    log_level: str = "INFO"
+    testing: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def twilio_configured(self) -> bool:
+        return bool(self.twilio_account_sid and self.twilio_auth_token)
+
+    def with_overrides(self, **kwargs: Any) -> Settings:
+        return replace(self, **kwargs)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        """Build settings from ``environ`` (default ``os.environ``).
+
+        Each field ``foo_bar`` is read from ``FOO_BAR``; a missing ``SECRET_KEY`` gets a
+        random one, which is fine for ``make run`` but logs everyone out on restart.
+        """
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name == "extra":
+                continue
+            raw = env.get(f.name.upper())
+            if raw is None or raw == "":
+                continue
+            if f.type in ("int",):
+                values[f.name] = int(raw)
+            elif f.type in ("float",):
+                values[f.name] = float(raw)
+            elif f.type in ("bool",):
+                values[f.name] = _bool(raw)
+            else:
+                values[f.name] = raw
+        if not values.get("secret_key"):
+            values["secret_key"] = secrets.token_hex(32)
+        if "port" in values and "public_base_url" not in values:
+            values["public_base_url"] = f"http://127.0.0.1:{values['port']}"
+        return cls(**values)

@@ -1,0 +1,72 @@
+"""Everything a citizen hears or reads, in Hindi and English.
+
+Catalogs are gettext ``.po`` files, one per feature, under ``locales/<lang>/LC_MESSAGES``.
+Message ids are stable keys (``ivr.main_menu``); texts use ``{name}`` placeholders.
+``render(lang, key, **params)`` is the single way to turn a key into words.
+"""
+
+from __future__ import annotations
+
+import string
+from functools import lru_cache
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+LOCALES_DIR = Path(__file__).resolve().parent
+LANGUAGES = ("hi", "en")
+DEFAULT_LANGUAGE = "hi"
+BABEL_LOCALES = {"hi": "hi_IN", "en": "en_IN"}
+# Languages for Twilio speech recognition and <Say>.
+SPEECH_LANGUAGES = {"hi": "hi-IN", "en": "en-IN"}
+
+
+class MissingMessage(KeyError):
+    pass
+
+
+def normalise_language(lang: str | None) -> str:
+    code = (lang or "").strip().lower().replace("_", "-").split("-")[0]
+    return code if code in LANGUAGES else DEFAULT_LANGUAGE
+
+
+@lru_cache(maxsize=1)
+def catalogs() -> dict[str, dict[str, str]]:
+    """Every language's messages, read once from the ``.po`` files."""
+    result: dict[str, dict[str, str]] = {}
+    for lang in LANGUAGES:
+        messages: dict[str, str] = {}
+        for po_path in sorted((LOCALES_DIR / lang / "LC_MESSAGES").glob("*.po")):
+            with po_path.open("rb") as fh:
+                catalog = read_po(fh, locale=BABEL_LOCALES[lang])
+            for message in catalog:
+                if not message.id:
+                    continue
+                key = message.id if isinstance(message.id, str) else str(message.id[0])
+                text = message.string if isinstance(message.string, str) else ""
+                if key in messages:
+                    raise ValueError(f"{po_path.name}: message {key!r} defined twice for {lang}")
+                messages[key] = text
+        result[lang] = messages
+    return result
+
+
+def placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def has_message(key: str) -> bool:
+    return all(key in catalogs()[lang] for lang in LANGUAGES)
+
+
+def render(lang: str | None, key: str, **params: object) -> str:
+    """The text of message ``key`` in ``lang`` with ``params`` filled in.
+
+    Raises ``MissingMessage`` for an unknown key or an untranslated one: a caller must
+    never hear a key name or a blank.
+    """
+    language = normalise_language(lang)
+    text = catalogs()[language].get(key)
+    if not text:
+        raise MissingMessage(f"{key!r} has no {language} text")
+    return text.format(**params) if params else text

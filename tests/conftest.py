@@ -1,0 +1,185 @@
+"""Fixtures: real SQLite and PostgreSQL databases, real Redis, an app per test.
+
+Every test run makes its own PostgreSQL database and Redis key namespace, so several
+runs can share one server. Set ``CI=true`` to make a missing server an error instead of
+a skip.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+from helpline.app import create_app
+from helpline.migrate import upgrade
+from helpline.settings import Settings
+
+PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+RUN_ID = uuid.uuid4().hex[:8]
+TWILIO_TOKEN = "test-auth-token-0123456789abcdef"
+TWILIO_SID = "AC" + "0" * 32
+PUBLIC_BASE_URL = "https://helpline.test"
+
+
+def _unavailable(what: str, exc: Exception) -> None:
+    message = f"{what} is not reachable: {exc}"
+    if IN_CI:
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The admin URL of a reachable PostgreSQL server."""
+    try:
+        engine = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as exc:  # pragma: no cover - depends on the machine
+        _unavailable("PostgreSQL", exc)
+    return PG_ADMIN_URL
+
+
+def _create_pg_database(admin_url: str, name: str) -> str:
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return admin_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def _drop_pg_database(admin_url: str, name: str) -> None:
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_pg(postgres_server: str) -> Iterator[str]:
+    """A PostgreSQL database for this test run, migrated once."""
+    name = f"helpline_test_{RUN_ID}_{os.getpid()}"
+    url = _create_pg_database(postgres_server, name)
+    upgrade(url)
+    yield url
+    _drop_pg_database(postgres_server, name)
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite") / "template.sqlite3"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+def _truncate_pg(url: str) -> None:
+    from helpline.models import metadata
+
+    engine = create_engine(url)
+    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A freshly migrated, empty database: each test runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        template = request.getfixturevalue("migrated_sqlite_template")
+        path = tmp_path / "helpline.sqlite3"
+        path.write_bytes(template.read_bytes())
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("migrated_pg")
+    _truncate_pg(url)
+    return url
+
+
+@pytest.fixture
+def pg_database_url(migrated_pg: str) -> str:
+    """PostgreSQL only, for concurrency tests."""
+    _truncate_pg(migrated_pg)
+    return migrated_pg
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    from redis import Redis
+
+    try:
+        Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except Exception as exc:  # pragma: no cover - depends on the machine
+        _unavailable("Redis", exc)
+    return REDIS_URL
+
+
+@pytest.fixture
+def redis_namespace(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A key prefix of this test's own; its keys are deleted afterwards."""
+    namespace = f"test-{RUN_ID}-{uuid.uuid4().hex[:6]}"
+    yield namespace
+    if "redis_url" in request.fixturenames:
+        from redis import Redis
+
+        conn = Redis.from_url(REDIS_URL)
+        for pattern in (f"{namespace}*", f"rq:*{namespace}*"):
+            keys = list(conn.scan_iter(pattern, count=1000))
+            if keys:
+                conn.delete(*keys)
+
+
+def make_settings(database_url: str, **overrides: object) -> Settings:
+    base = Settings(
+        database_url=database_url,
+        secret_key="test-secret-key",
+        public_base_url=PUBLIC_BASE_URL,
+        twilio_account_sid=TWILIO_SID,
+        twilio_auth_token=TWILIO_TOKEN,
+        twilio_phone_number="+911140000000",
+        testing=True,
+    )
+    return base.with_overrides(**overrides)
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return make_settings(database_url)
+
+
+@pytest.fixture
+def app(settings: Settings):
+    app = create_app(settings)
+    yield app
+    app.extensions["helpline"].engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def helpline(app):
+    return app.extensions["helpline"]
+
+
+@pytest.fixture
+def session(helpline) -> Iterator[Session]:
+    with helpline.session() as s:
+        yield s
+
+
+@pytest.fixture
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)

@@ -1,0 +1,63 @@
+"""Every message exists in Hindi and English, with the same placeholders."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from locales import LANGUAGES, catalogs, placeholders, render
+from locales.formatting import format_age, format_date, format_number, format_time, spoken_digits
+
+DEVANAGARI = re.compile(r"[\u0900-\u097F]")
+
+
+def test_every_message_exists_in_both_languages():
+    cats = catalogs()
+    keys = {lang: set(cats[lang]) for lang in LANGUAGES}
+    assert keys["hi"] == keys["en"], keys["hi"] ^ keys["en"]
+    empty = [(lang, k) for lang in LANGUAGES for k, v in cats[lang].items() if not v.strip()]
+    assert empty == []
+
+
+def test_placeholders_match_between_languages():
+    cats = catalogs()
+    mismatched = [
+        k for k in cats["en"] if placeholders(cats["en"][k]) != placeholders(cats["hi"][k])
+    ]
+    assert mismatched == []
+
+
+def test_hindi_texts_are_devanagari():
+    """Hindi must be written in Devanagari, not transliterated English."""
+    cats = catalogs()
+    latin_only = [k for k, v in cats["hi"].items()
+                  if not DEVANAGARI.search(v) and re.sub(r"\{\w+\}|[\W\d_]", "", v)
+                  and not re.fullmatch(r"[A-Z]{2,}", re.sub(r"\{\w+\}|[\W\d_]", "", v))]
+    assert latin_only == []
+
+
+def test_render_fills_params_and_falls_back_to_hindi():
+    assert render("en", "sms.otp_code", code="482913").startswith("482913 ")
+    assert "482913" in render("xx", "sms.otp_code", code="482913")
+    assert DEVANAGARI.search(render("xx", "sms.otp_code", code="1"))
+
+
+def test_babel_hindi_dates_and_times():
+    day = dt.date(2025, 3, 7)
+    assert format_date("hi", day) == "शुक्रवार, 7 मार्च"
+    assert format_date("en", day) == "Friday, 7 March"
+    assert format_time("hi", dt.time(9, 5)) == "9:05 सुबह"
+    assert format_time("en", dt.time(15, 5)).lower() == "3:05 pm"
+    # A UTC moment is said in Asia/Kolkata: 03:35 UTC is 9:05 IST.
+    assert format_time("hi", dt.datetime(2025, 3, 7, 3, 35, tzinfo=dt.UTC)) == "9:05 सुबह"
+    assert format_number("hi", 1234567) == "12,34,567"
+
+
+def test_digits_are_read_one_by_one_with_pauses():
+    assert spoken_digits("29254851") == "2 9 2 5, 4 8 5 1"
+
+
+def test_age_words():
+    assert format_age("en", 60) == "1 minute"
+    assert format_age("hi", 5 * 3600) == "5 घंटे"
+    assert format_age("en", 3 * 86400) == "3 days"
