@@ -112,3 +112,8 @@ class CallbackRequest(Base):
     outcome: Mapped[str | None] = mapped_column(String(40))
     notes: Mapped[str | None] = mapped_column(String(1000))
     completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+# The Twilio queue callers wait in for an agent (<Enqueue>) and agents are connected
+# from (<Dial><Queue>).
+AGENT_QUEUE_NAME = "helpline-agents"

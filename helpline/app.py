@@ -17,6 +17,7 @@ from booking_core.outbox import NEW_OUTBOX_KEY
 from helpline.db import make_engine, make_session_factory
 from helpline.jobs import Jobs
 from helpline.logging_setup import configure_logging
+from helpline.ratelimit import RateLimiter
 from helpline.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ class Helpline:
     engine: Engine
     sessions: sessionmaker[Session]
     jobs: Jobs
+    limiter: RateLimiter
     # Called after a transaction that wrote outbox rows commits, with the row ids.
     outbox_listeners: list[Callable[[list[int]], None]] = field(default_factory=list)
     # Path prefix -> how errors look there (TwiML for webhooks, JSON for the API).
@@ -44,7 +46,10 @@ class Helpline:
 def build_helpline(settings: Settings) -> Helpline:
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
-    helpline = Helpline(settings=settings, engine=engine, sessions=sessions, jobs=Jobs(settings))
+    jobs = Jobs(settings)
+    helpline = Helpline(
+        settings=settings, engine=engine, sessions=sessions, jobs=jobs, limiter=RateLimiter(jobs)
+    )
 
     @event.listens_for(sessions, "after_commit")
     def _outbox_committed(session: Session) -> None:

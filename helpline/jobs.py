@@ -86,3 +86,25 @@ class Jobs:
             return bool(self.redis.ping())
         except Exception:
             return False
+
+
+# The helpline a job runs against. Web requests run inline jobs inside their app
+# context; a worker process builds its app once at start and calls ``activate``.
+_worker_helpline: Any = None
+
+
+def activate(helpline: Any) -> None:
+    """Make ``helpline`` the one jobs in this process use (worker start-up)."""
+    global _worker_helpline
+    _worker_helpline = helpline
+
+
+def current() -> Any:
+    """The ``Helpline`` (settings, sessions, jobs) for the code running now."""
+    from flask import current_app, has_app_context
+
+    if has_app_context():
+        return current_app.extensions["helpline"]
+    if _worker_helpline is None:
+        raise RuntimeError("no helpline: start workers with `flask worker`")
+    return _worker_helpline

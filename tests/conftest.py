@@ -21,6 +21,14 @@ from helpline.app import create_app
 from helpline.migrate import upgrade
 from helpline.settings import Settings
 
+# Each feature's fixtures live in its own module.
+pytest_plugins = [
+    "tests.fixtures_api",
+    "tests.fixtures_ivr",
+    "tests.fixtures_console",
+    "tests.fixtures_messaging",
+]
+
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 IN_CI = os.environ.get("CI", "").lower() == "true"

@@ -1,0 +1,22 @@
+"""Work that runs on a clock, found from the database so a restart loses nothing.
+
+The scheduler process (``flask scheduler``, in the Procfile) runs each entry every
+``interval`` seconds; each entry is idempotent and safe to run from two schedulers.
+Entries are "module:function" names taking no arguments, resolved at run time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PeriodicTask:
+    name: str
+    target: str  # "package.module:function"
+    interval_seconds: int
+
+
+PERIODIC_TASKS: list[PeriodicTask] = [
+    PeriodicTask("generate-slots", "helpline.maintenance:generate_upcoming_slots", 6 * 3600),
+]
