@@ -6,10 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ForeignKey, Index, String, Time, UniqueConstraint, select, update
+from sqlalchemy import ForeignKey, Index, String, Time, UniqueConstraint, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from booking_core.base import Base, InvalidInput, NotFound, UTCDateTime, utcnow
+from booking_core.base import Base, NotFound, UTCDateTime, utcnow
 from booking_core.hospitals import Department
 
 
@@ -230,8 +230,6 @@ def days_with_free_seats(
     limit: int = 3,
 ) -> list[tuple[dt.date, int]]:
     """The earliest days with a free seat and how many seats are free that day."""
-    from sqlalchemy import func
-
     now = now or utcnow()
     _, last = bookable_window(now, window_days, tz)
     rows = session.execute(
@@ -278,8 +276,3 @@ def release_seat(session: Session, slot_id: int) -> None:
         .values(booked=Slot.booked - 1)
         .execution_options(synchronize_session=False)
     )
-
-
-def check_capacity_positive(capacity: int) -> None:
-    if capacity < 1:
-        raise InvalidInput("capacity must be at least 1")

@@ -58,5 +58,9 @@ def normalise_database_url(url: str) -> str:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    # Every model must be known before the first query, whichever package the process
+    # imported first (a worker may only import the booking core).
+    import helpline.models  # noqa: F401
+
     # Objects stay readable after the service's transaction commits.
     return sessionmaker(engine, expire_on_commit=False)

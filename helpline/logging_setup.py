@@ -5,17 +5,24 @@ from __future__ import annotations
 import logging
 import re
 
-# +91XXXXXXXXXX, 91XXXXXXXXXX, 0XXXXXXXXXX or a bare 10-digit Indian mobile, and any
-# E.164-looking number; the last four digits stay so calls can be told apart.
-_PHONE = re.compile(r"(?<![\w/])(\+?\d{1,3}[\s-]?)?([6-9]\d{3})[\s-]?(\d{2})[\s-]?(\d{4})(?!\d)")
-_E164 = re.compile(r"\+\d{7,11}(\d{4})(?!\d)")
+# An Indian mobile however written (+91 / 0 / 91 prefix, spaces or dashes between digits)
+# or any E.164 number keeps only its last four digits.
+_NUMBER_RUN = re.compile(
+    r"(?<![\w.])(?:\+\d{8,15}|(?:(?:\+|00)?91[ -]?|0)?[6-9](?:[ -]?\d){9})(?![\w.])"
+)
 _RECORDING = re.compile(r"https?://[^\s\"']*/Recordings/[^\s\"']*", re.IGNORECASE)
+
+
+def _mask(match: re.Match[str]) -> str:
+    digits = [ch for ch in match.group(0) if ch.isdigit()]
+    if len(digits) < 10:
+        return match.group(0)
+    return "*" * (len(digits) - 4) + "".join(digits[-4:])
 
 
 def redact(text: str) -> str:
     text = _RECORDING.sub("[recording-url]", text)
-    text = _E164.sub(lambda m: "+" + "*" * 8 + m.group(1), text)
-    return _PHONE.sub(lambda m: "*" * 6 + m.group(4), text)
+    return _NUMBER_RUN.sub(_mask, text)
 
 
 class RedactingFilter(logging.Filter):
