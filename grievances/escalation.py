@@ -1,4 +1,4 @@
-"""The clock's consequences, run by the scheduler (``helpline/periodic.py``).
+"""The clock's consequences, run by the scheduler (``helpline/grievance_jobs.py``).
 
 ``run_escalations`` escalates every open grievance whose acknowledgement or
 resolution deadline has passed to a supervisor, and closes grievances resolved more
@@ -53,7 +53,7 @@ def escalate_overdue(session: Session, *, now: dt.datetime | None = None,
             .limit(BATCH)
         ).all()
         for grievance_id in late:
-            changed = session.execute(
+            changed = session.execute(  # type: ignore[attr-defined]
                 update(Grievance)
                 .where(Grievance.id == grievance_id, Grievance.escalation_level == 0,
                        Grievance.status.in_(OPEN_STATUSES))
@@ -62,8 +62,7 @@ def escalate_overdue(session: Session, *, now: dt.datetime | None = None,
             ).rowcount
             if not changed:
                 continue
-            grievance = session.get(Grievance, grievance_id, populate_existing=True)
-            assert grievance is not None
+            grievance = session.get_one(Grievance, grievance_id, populate_existing=True)
             breached = ("acknowledge" if grievance.acknowledged_at is None
                         and grievance.acknowledge_due_at is not None
                         and grievance.acknowledge_due_at < now else "resolve")
@@ -89,15 +88,3 @@ def close_long_resolved(session: Session, *, now: dt.datetime | None = None,
     for grievance_id in ids:
         close_grievance(session, grievance_id, actor=SYSTEM, channel=SYSTEM, now=now)
     return len(ids)
-
-
-def run_escalations() -> dict[str, int]:
-    """The periodic task: no arguments, sessions from the running helpline."""
-    from helpline.jobs import current
-
-    helpline = current()
-    tz = helpline.settings.helpline_timezone
-    with helpline.session() as session:
-        escalated = escalate_overdue(session, tz=tz)
-        closed = close_long_resolved(session)
-    return {"escalated": escalated, "closed": closed}

@@ -106,7 +106,7 @@ def claim_grievance(
     Claiming acknowledges it to the citizen if nobody had."""
     now = now or utcnow()
     with unit_of_work(session):
-        taken = session.execute(
+        taken = session.execute(  # type: ignore[attr-defined]
             update(Grievance)
             .where(Grievance.id == grievance_id, Grievance.assigned_to_id.is_(None),
                    Grievance.status.in_(OPEN_STATUSES))

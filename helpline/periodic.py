@@ -19,5 +19,5 @@ class PeriodicTask:
 
 PERIODIC_TASKS: list[PeriodicTask] = [
     PeriodicTask("generate-slots", "helpline.maintenance:generate_upcoming_slots", 6 * 3600),
-    PeriodicTask("grievance-escalations", "grievances.escalation:run_escalations", 300),
+    PeriodicTask("grievance-escalations", "helpline.grievance_jobs:run_escalations", 300),
 ]

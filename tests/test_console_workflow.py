@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from booking_core.base import InvalidInput
 from booking_core.outbox import OutboxKind, OutboxMessage
-from grievances.escalation import escalate_overdue, run_escalations
+from grievances.escalation import escalate_overdue
 from grievances.models import GrievanceEvent, GrievanceStatus, PublicHoliday
 from grievances.sla import calendar_days_deadline, working_days_deadline
 from grievances.workflow import (
@@ -30,6 +30,7 @@ from grievances.workflow import (
     transfer_grievance,
 )
 from helpline.app import create_app
+from helpline.grievance_jobs import run_escalations
 from tests.conftest import make_settings
 from tests.factories import make_hospital
 from tests.fixtures_console import make_grievance, make_staff
