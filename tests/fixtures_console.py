@@ -64,3 +64,40 @@ def supervisor(session):
 @pytest.fixture
 def admin_user(session):
     return make_staff(session, "admin.one", role="admin")
+
+
+def csrf_from(html: str) -> str:
+    import re
+
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "no CSRF token on the page"
+    return found.group(1)
+
+
+class ConsoleClient:
+    """A Flask test client signed in to the console, posting forms with the CSRF token."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+        self.token = ""
+
+    def login(self, username: str, password: str = CONSOLE_PASSWORD):
+        page = self.client.get("/console/login")
+        self.token = csrf_from(page.get_data(as_text=True))
+        answer = self.client.post("/console/login", data={
+            "username": username, "password": password, "csrf_token": self.token})
+        if answer.status_code == 302:
+            home = self.client.get("/console/")
+            self.token = csrf_from(home.get_data(as_text=True))
+        return answer
+
+    def get(self, path: str, **kw):
+        return self.client.get(path, **kw)
+
+    def post(self, path: str, data: dict | None = None, **kw):
+        return self.client.post(path, data={**(data or {}), "csrf_token": self.token}, **kw)
+
+
+@pytest.fixture
+def console(client):
+    return ConsoleClient(client)
