@@ -165,6 +165,7 @@ def test_wallboard_figures(session, console, supervisor):
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     calls = [
         dict(queued=10, answered=20, ended=200),  # answered in 10 s
+        dict(queued=10, answered=15, ended=100),  # answered in 5 s
         dict(queued=10, answered=70, ended=130),  # answered in 60 s
         dict(queued=10, answered=None, ended=40),  # abandoned
         dict(queued=10, answered=None, ended=40, outcome=CallOutcome.CALLBACK),
