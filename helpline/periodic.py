@@ -19,4 +19,5 @@ class PeriodicTask:
 
 PERIODIC_TASKS: list[PeriodicTask] = [
     PeriodicTask("generate-slots", "helpline.maintenance:generate_upcoming_slots", 6 * 3600),
+    PeriodicTask("grievance-escalations", "helpline.grievance_jobs:run_escalations", 300),
 ]
