@@ -262,4 +262,8 @@ def register_dev_phone(app: Flask) -> None:
             send = signed_sender(token, post)
         call = DevPhoneCall(send, settings.public_base_url, from_phone=from_phone,
                             to_phone=to_phone, inputs=feed, echo=click.echo)
-        call.run()
+        try:
+            call.run()
+        finally:
+            if not url:
+                local.extensions["helpline"].engine.dispose()
