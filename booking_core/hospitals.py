@@ -116,7 +116,11 @@ def _fold(text: str) -> str:
     recognisers produce inconsistently."""
     text = unicodedata.normalize("NFC", text.casefold())
     text = text.replace("\u093c", "")  # nukta: ज़ and ज are heard alike
-    return "".join(ch if ch.isalnum() or ch.isspace() else " " for ch in text).strip()
+    # Devanagari vowel signs and viramas are marks, not letters: keep them inside words.
+    return "".join(
+        ch if ch.isalnum() or ch.isspace() or unicodedata.category(ch).startswith("M") else " "
+        for ch in text
+    ).strip()
 
 
 def _tokens(text: str) -> set[str]:

@@ -2,6 +2,7 @@
 
 from booking_core import appointments, citizens, hospitals, outbox, resources, slots  # noqa: F401
 from booking_core.base import Base
+from contact_centre import call_actions  # noqa: F401
 from contact_centre import models as contact_centre_models  # noqa: F401
 from grievances import models as grievance_models  # noqa: F401
 

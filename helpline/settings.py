@@ -46,6 +46,8 @@ class Settings:
     resource_stale_hours: float = 6.0
     # Agent service hours, local time, "HH:MM-HH:MM"; outside them callers get a callback.
     agent_hours: str = "08:00-20:00"
+    # An expected agent-queue wait longer than this offers a callback before queueing.
+    ivr_long_wait_seconds: int = 600
     sms_sender_id: str = "DLHHLP"
     sms_quiet_hours: str = "21:00-08:00"
     # Portal one-time codes.

@@ -1,9 +1,30 @@
-"""ivr adapter."""
+"""The phone line: Twilio voice webhooks under ``/ivr`` in Hindi and English.
+
+``ivr.flow`` holds the rules every step shares; the other modules are the menus.
+"""
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, Response
 
 
 def init_app(app: Flask) -> None:
-    """Register this adapter's routes on app."""
+    """Register the IVR's webhooks, its TwiML error pages and the ``dev-phone`` command."""
+    # Importing the step modules registers their routes on the blueprint.
+    from ivr import agent, beds, booking, choosers, grievance, menus, mine  # noqa: F401
+    from ivr.devphone import register_dev_phone
+    from ivr.flow import apology, bp, read_state, twiml
+
+    app.register_blueprint(bp)
+
+    def render_error(status: int, code: str, message: str) -> Response:
+        """Any error under /ivr (even a 500) answers 200 with TwiML: Twilio would
+        otherwise tell the caller "an application error has occurred"."""
+        from flask import request
+
+        state = read_state(request.args.get("s", "")) or {}
+        lang = state.get("l") if state.get("l") in ("hi", "en") else None
+        return twiml(apology(lang))
+
+    app.extensions["helpline"].error_renderers["/ivr"] = render_error
+    register_dev_phone(app)

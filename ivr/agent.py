@@ -1,0 +1,213 @@
+"""Reaching a person: the agent queue (``<Enqueue>``), what callers hear while they
+wait, and callback requests (outside service hours, on a long wait, on request, or when
+our own systems fail)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+from zoneinfo import ZoneInfo
+
+from flask import request
+from twilio.twiml.voice_response import VoiceResponse
+
+from booking_core.base import utcnow
+from booking_core.phones import last_digits, mask_phone
+from contact_centre.call_log import (
+    mark_queued,
+    note_menu,
+    queue_estimate,
+    record_queue_result,
+    request_callback,
+)
+from contact_centre.models import AGENT_QUEUE_NAME
+from helpline.settings import Settings
+from ivr.flow import BACKEND_ERRORS, INPUT, Ctx, _rollback, step, step_url
+from locales.formatting import format_number, format_time
+
+log = logging.getLogger(__name__)
+
+# What one caller ahead in the queue adds to the wait we announce.
+SECONDS_PER_CALLER_AHEAD = 120
+WAIT_ANNOUNCE_EVERY = 20  # seconds between position announcements
+
+
+def agent_hours(settings: Settings) -> tuple[dt.time, dt.time]:
+    """``AGENT_HOURS`` ("08:00-20:00", local time); a malformed value means always."""
+    try:
+        start, end = (dt.time.fromisoformat(part.strip())
+                      for part in settings.agent_hours.split("-", 1))
+    except ValueError:
+        log.warning("AGENT_HOURS %r is not HH:MM-HH:MM; treating agents as always on",
+                    settings.agent_hours)
+        return dt.time(0, 0), dt.time(0, 0)
+    return start, end
+
+
+def agents_on_duty(settings: Settings, now: dt.datetime | None = None) -> bool:
+    start, end = agent_hours(settings)
+    if start == end:
+        return True
+    local = (now or utcnow()).astimezone(ZoneInfo(settings.helpline_timezone)).time()
+    if start < end:
+        return start <= local < end
+    return local >= start or local < end  # hours across midnight
+
+
+def _minutes(seconds: int) -> int:
+    return max(1, math.ceil(seconds / 60))
+
+
+@step("agent")
+def to_agent(ctx: Ctx) -> VoiceResponse:
+    """Into the agent queue, unless agents are off duty or the wait is long: then a
+    callback is offered first."""
+    if not agents_on_duty(ctx.settings):
+        return ctx.go("callback", intro=ctx.intro, why="after_hours")
+    fault = bool(ctx.get("fault"))
+    if not fault and not ctx.get("anyway"):
+        _, wait = queue_estimate(ctx.session, default_wait_seconds=SECONDS_PER_CALLER_AHEAD)
+        if wait > ctx.settings.ivr_long_wait_seconds:
+            return ctx.go("callback", intro=ctx.intro, why="long_wait", m=_minutes(wait))
+    return enqueue(ctx, fault=fault)
+
+
+def enqueue(ctx: Ctx, *, fault: bool = False) -> VoiceResponse:
+    try:
+        note_menu(ctx.session, ctx.call_sid, "agent", language=ctx.lang)
+        mark_queued(ctx.session, ctx.call_sid)
+    except BACKEND_ERRORS:
+        # The queue itself lives at Twilio: callers still reach a person.
+        log.exception("could not log a queued call")
+        _rollback()
+    response = ctx.speak([ctx.t("ivr.agent.connecting")])
+    response.enqueue(
+        AGENT_QUEUE_NAME,
+        action=ctx.url("queue.done", fault=1 if fault else None),
+        method="POST",
+        wait_url=ctx.url("queue.wait"),
+        wait_url_method="POST",
+    )
+    return response
+
+
+@step("callback")
+def callback_offer(ctx: Ctx) -> VoiceResponse:
+    why = ctx.get("why", "after_hours")
+    if why == "long_wait":
+        lines = [ctx.t("ivr.callback.long_wait", minutes=format_number(ctx.lang, ctx.get("m", 1)))]
+    elif why == "fault":
+        lines = [ctx.t("ivr.apology")]
+    elif why == "queue_full":
+        lines = [ctx.t("ivr.callback.queue_full")]
+    else:
+        start, end = agent_hours(ctx.settings)
+        lines = [ctx.t("ivr.callback.after_hours", start=format_time(ctx.lang, start),
+                       end=format_time(ctx.lang, end))]
+    return ctx.menu(lines, log_as="callback.offer")
+
+
+@callback_offer.on_input
+def callback_choice(ctx: Ctx) -> VoiceResponse:
+    why = ctx.get("why", "after_hours")
+    if ctx.digits == "1":
+        return take_callback(ctx, why)
+    if ctx.digits == "2":
+        if why == "long_wait":
+            return ctx.go("agent", anyway=1)
+        if why == "fault":
+            return ctx.go("agent", fault=1)
+        return ctx.go("main")
+    return ctx.again()
+
+
+def take_callback(ctx: Ctx, reason: str) -> VoiceResponse:
+    phone = ctx.caller_mobile or (ctx.caller if ctx.caller.startswith("+") else None)
+    if phone is None:
+        return ctx.go("main", intro=[ctx.t("ivr.callback.no_number")])
+    try:
+        request_callback(ctx.session, phone=phone, language=ctx.lang, call_sid=ctx.call_sid,
+                         reason=reason)
+    except BACKEND_ERRORS:
+        log.exception("could not store a callback request for %s", mask_phone(phone))
+        _rollback()
+        if agents_on_duty(ctx.settings):
+            return enqueue(ctx, fault=True)
+        response = ctx.speak([ctx.t("ivr.callback.failed")])
+        response.hangup()
+        return response
+    log.info("callback requested by %s (%s)", mask_phone(phone), reason)
+    line = ("ivr.callback.confirmed" if agents_on_duty(ctx.settings)
+            else "ivr.callback.confirmed_later")
+    response = ctx.speak([ctx.t(line, last=" ".join(last_digits(phone)))])
+    response.hangup()
+    return response
+
+
+def _queue_position() -> int:
+    try:
+        return max(1, int(request.form.get("QueuePosition") or 1))
+    except ValueError:
+        return 1
+
+
+@step("queue.wait", managed=False)
+def queue_wait(ctx: Ctx) -> VoiceResponse:
+    """Twilio's ``waitUrl``: position and expected wait, a key for a callback instead,
+    then round again. No database work, so waiting callers cost almost nothing."""
+    position = _queue_position()
+    minutes = _minutes(position * SECONDS_PER_CALLER_AHEAD)
+    response = VoiceResponse()
+    gather = response.gather(input="dtmf", num_digits=1, timeout=WAIT_ANNOUNCE_EVERY,
+                             method="POST", action=step_url("queue.wait", {**ctx.own_state(),
+                                                                             INPUT: 1}),
+                             language="hi-IN" if ctx.lang == "hi" else "en-IN")
+    ctx.say(gather, " ".join([
+        ctx.t("ivr.queue.position", position=format_number(ctx.lang, position),
+              minutes=format_number(ctx.lang, minutes)),
+        ctx.t("ivr.queue.callback_key"),
+    ]))
+    response.redirect(step_url("queue.wait", ctx.own_state()), method="POST")
+    return response
+
+
+@queue_wait.on_input
+def queue_wait_key(ctx: Ctx) -> VoiceResponse:
+    if ctx.digits != "1":
+        return queue_wait.prompt(ctx)
+    phone = ctx.caller_mobile or (ctx.caller if ctx.caller.startswith("+") else None)
+    if phone is None:
+        return queue_wait.prompt(ctx)
+    request_callback(ctx.session, phone=phone, language=ctx.lang, call_sid=ctx.call_sid,
+                     reason="queue_wait")
+    response = VoiceResponse()
+    response.leave()
+    return response
+
+
+@step("queue.done", managed=False)
+def queue_done(ctx: Ctx) -> VoiceResponse:
+    """``<Enqueue action>``: how the caller left the queue (Twilio's ``QueueResult``)."""
+    result = (request.form.get("QueueResult") or "unknown")[:30]
+    try:
+        seconds = max(0, int(request.form.get("QueueTime") or 0))
+    except ValueError:
+        seconds = 0
+    try:
+        record_queue_result(ctx.session, ctx.call_sid, result, seconds)
+    except BACKEND_ERRORS:
+        log.exception("could not record a queue result")
+        _rollback()
+    if result in ("bridged", "bridging-in-process"):
+        response = ctx.speak([ctx.t("ivr.goodbye")])
+        response.hangup()
+        return response
+    if result == "hangup":
+        return VoiceResponse()
+    if result == "leave":
+        phone = ctx.caller_mobile or ctx.caller
+        response = ctx.speak([ctx.t("ivr.callback.confirmed", last=" ".join(last_digits(phone)))])
+        response.hangup()
+        return response
+    return ctx.go("callback", why="fault" if ctx.get("fault") else "queue_full")

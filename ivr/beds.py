@@ -1,0 +1,86 @@
+"""Menu ``2``: vacant beds by type for one hospital or every hospital of a district,
+with how old the figures are; stale figures are said to be old."""
+
+from __future__ import annotations
+
+import datetime as dt
+from itertools import groupby
+
+from twilio.twiml.voice_response import VoiceResponse
+
+from booking_core.base import utcnow
+from booking_core.hospitals import list_districts, list_hospitals
+from booking_core.resources import BedFigures, vacant_beds
+from contact_centre.call_log import set_outcome
+from contact_centre.models import CallOutcome
+from ivr.choosers import Option, choice_input, choice_prompt
+from ivr.flow import Ctx, step
+from locales.formatting import format_age, format_number
+
+
+@step("beds")
+def beds_menu(ctx: Ctx) -> VoiceResponse:
+    return ctx.menu([ctx.t("ivr.beds.menu")])
+
+
+@beds_menu.on_input
+def beds_choice(ctx: Ctx) -> VoiceResponse:
+    if ctx.digits == "1":
+        return ctx.go("pick.hospital", f="beds")
+    if ctx.digits == "2":
+        return ctx.go("beds.district")
+    return ctx.again()
+
+
+def _district_options(ctx: Ctx) -> list[Option]:
+    return [Option(en, hi if ctx.lang == "hi" and hi else en, [en, hi])
+            for en, hi in list_districts(ctx.session)]
+
+
+@step("beds.district")
+def pick_district(ctx: Ctx) -> VoiceResponse:
+    return choice_prompt(ctx, _district_options(ctx), heading=ctx.t("ivr.beds.district_heading"),
+                         item_key="ivr.pick.item", more_key="ivr.pick.more_districts")
+
+
+@pick_district.on_input
+def district_chosen(ctx: Ctx) -> VoiceResponse:
+    return choice_input(ctx, _district_options(ctx),
+                        lambda c, district: c.go("beds.result", dist=district))
+
+
+def _hospital_words(ctx: Ctx, name: str, figures: list[BedFigures]) -> str:
+    counts = ", ".join(f"{ctx.t(f'bed_type.{f.bed_type}')} {format_number(ctx.lang, f.vacant)}"
+                       for f in figures)
+    oldest = min(f.updated_at for f in figures)
+    words = ctx.t("ivr.beds.hospital", hospital=name, counts=counts,
+                  age=format_age(ctx.lang, (utcnow() - oldest).total_seconds()))
+    if any(f.stale for f in figures):
+        words += " " + ctx.t("ivr.beds.stale")
+    return words
+
+
+@step("beds.result", ends_on_silence=True)
+def beds_result(ctx: Ctx) -> VoiceResponse:
+    stale_after = dt.timedelta(hours=ctx.settings.resource_stale_hours)
+    hospital_id = ctx.num("h")
+    district = ctx.get("dist") if hospital_id is None else None
+    figures = vacant_beds(ctx.session, hospital_id=hospital_id, district=district,
+                          stale_after=stale_after)
+    names = {h.id: h.short_name(ctx.lang) for h in list_hospitals(ctx.session, district)}
+    lines = [_hospital_words(ctx, names.get(hid, ""), list(rows))
+             for hid, rows in groupby(figures, key=lambda f: f.hospital_id)]
+    if not lines:
+        lines = [ctx.t("ivr.beds.none")]
+    if ctx.tries == 0:
+        set_outcome(ctx.session, ctx.call_sid, CallOutcome.INFORMATION, language=ctx.lang)
+    return ctx.menu([*lines, ctx.t("ivr.beds.next")])
+
+
+@beds_result.on_input
+def beds_next(ctx: Ctx) -> VoiceResponse:
+    if ctx.digits == "1":
+        return ctx.go("beds")
+    if ctx.digits == "2":
+        return ctx.go("main")
+    return ctx.again()

@@ -1,0 +1,348 @@
+"""Booking an OPD appointment by phone: department, day, time, patient, read-back,
+then the reference digit by digit.
+
+A first-time caller who takes the first offer at each step books with ``1`` (book),
+hospital, department, day, time, ``1`` (confirm): six keys; paging adds at most three.
+The patient is the caller unless they choose otherwise at the read-back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+
+from twilio.twiml.voice_response import VoiceResponse
+
+from booking_core.appointments import (
+    AlreadyBooked,
+    Appointment,
+    BookingRules,
+    Channel,
+    OutsideWindow,
+    SlotFull,
+    SlotUnavailable,
+    book_appointment,
+    find_appointment,
+)
+from booking_core.base import DomainError, NotFound
+from booking_core.citizens import InvalidAbha, normalise_abha
+from booking_core.hospitals import get_hospital, list_departments
+from booking_core.phones import InvalidMobile, last_digits, mask_phone, normalise_mobile
+from booking_core.slots import days_with_free_seats, free_slots, get_slot
+from contact_centre.call_actions import action_result, claim_action, complete_action, release_action
+from contact_centre.call_log import set_outcome
+from contact_centre.models import CallOutcome
+from ivr.choosers import PAGE, Option, choice_input, choice_prompt
+from ivr.flow import NUMBER_TIMEOUT, Ctx, step
+from locales.formatting import format_date, format_number, format_time, spoken_digits
+
+log = logging.getLogger(__name__)
+
+DAYS_PER_PAGE = 3
+PENDING_ROUNDS = 5  # a duplicate webhook waits this many seconds for the first one
+
+
+def rules(ctx: Ctx) -> BookingRules:
+    return BookingRules(window_days=ctx.settings.booking_window_days,
+                        tz=ctx.settings.helpline_timezone)
+
+
+def _department_options(ctx: Ctx, hospital_id: int) -> list[Option]:
+    return [Option(d.id, d.name(ctx.lang), [d.name_en, d.name_hi, *(d.aliases or [])])
+            for d in list_departments(ctx.session, hospital_id)]
+
+
+@step("book.department")
+def pick_department(ctx: Ctx) -> VoiceResponse:
+    hospital = get_hospital(ctx.session, int(ctx.get("h")))
+    options = _department_options(ctx, hospital.id)
+    if not options:
+        return ctx.go("pick.hospital", f="book", intro=[ctx.t("ivr.book.no_departments")])
+    return choice_prompt(ctx, options, heading=ctx.t("ivr.book.department_heading",
+                                                     hospital=hospital.short_name(ctx.lang)),
+                         item_key="ivr.pick.item", more_key="ivr.pick.more_departments")
+
+
+@pick_department.on_input
+def department_chosen(ctx: Ctx) -> VoiceResponse:
+    options = _department_options(ctx, int(ctx.get("h")))
+    return choice_input(ctx, options,
+                        lambda c, dep: c.go("book.day", h=c.get("h"), dp=dep))
+
+
+def _days(ctx: Ctx) -> tuple[int, list[tuple[dt.date, int]], bool]:
+    page = ctx.num(PAGE) or 0
+    want = DAYS_PER_PAGE * (page + 1)
+    s = ctx.settings
+    rows = days_with_free_seats(ctx.session, int(ctx.get("dp")), window_days=s.booking_window_days,
+                                tz=s.helpline_timezone, limit=want + 1)
+    if page and len(rows) <= page * DAYS_PER_PAGE:
+        page, rows = 0, rows[:DAYS_PER_PAGE + 1]
+    items = rows[page * DAYS_PER_PAGE:(page + 1) * DAYS_PER_PAGE]
+    return page, items, len(rows) > (page + 1) * DAYS_PER_PAGE
+
+
+@step("book.day")
+def pick_day(ctx: Ctx) -> VoiceResponse:
+    _, items, more = _days(ctx)
+    if not items:
+        return ctx.go("book.department", h=ctx.get("h"), intro=[ctx.t("ivr.book.no_days")])
+    lines = [ctx.t("ivr.book.day_heading")]
+    for number, (day, seats) in enumerate(items, 1):
+        lines.append(ctx.t("ivr.book.day_item", date=format_date(ctx.lang, day),
+                           seats=format_number(ctx.lang, seats), digit=number))
+    if more:
+        lines.append(ctx.t("ivr.book.more_days"))
+    return ctx.menu(lines)
+
+
+@pick_day.on_input
+def day_chosen(ctx: Ctx) -> VoiceResponse:
+    page, items, more = _days(ctx)
+    if ctx.digits == "8" and more:
+        return ctx.go("book.day", **ctx.own_state(**{PAGE: page + 1}))
+    if ctx.digits.isdigit() and 1 <= int(ctx.digits) <= len(items):
+        day = items[int(ctx.digits) - 1][0]
+        return ctx.go("book.slot", h=ctx.get("h"), dp=ctx.get("dp"), d=day.isoformat())
+    return ctx.again()
+
+
+def _slots(ctx: Ctx) -> list[Option]:
+    s = ctx.settings
+    try:
+        day = dt.date.fromisoformat(str(ctx.get("d")))
+    except ValueError:
+        return []
+    slots = free_slots(ctx.session, int(ctx.get("dp")), day, window_days=s.booking_window_days,
+                       tz=s.helpline_timezone)
+    return [Option(slot.id, ctx.t("ivr.book.slot_item_name",
+                                  time=format_time(ctx.lang, slot.starts_at, s.helpline_timezone),
+                                  seats=format_number(ctx.lang, slot.free)))
+            for slot in slots]
+
+
+@step("book.slot")
+def pick_slot(ctx: Ctx) -> VoiceResponse:
+    options = _slots(ctx)
+    if not options:
+        return ctx.go("book.day", h=ctx.get("h"), dp=ctx.get("dp"),
+                      intro=[ctx.t("ivr.book.day_gone")])
+    return choice_prompt(ctx, options, heading=ctx.t("ivr.book.slot_heading"),
+                         item_key="ivr.pick.item", more_key="ivr.book.more_slots")
+
+
+@pick_slot.on_input
+def slot_chosen(ctx: Ctx) -> VoiceResponse:
+    return choice_input(ctx, _slots(ctx), lambda c, slot_id: _to_readback(c, int(slot_id)))
+
+
+def _to_readback(ctx: Ctx, slot_id: int, intro: list[str] | None = None) -> VoiceResponse:
+    state = ctx.own_state(sl=slot_id, n=secrets.token_hex(4), pg=None, k=None)
+    if not state.get("pm") and not ctx.caller_mobile:
+        return ctx.go("book.mobile", intro=intro, **state)
+    return ctx.go("book.confirm", intro=intro, **state)
+
+
+def _patient_words(ctx: Ctx) -> str:
+    abha = ctx.get("ab")
+    if abha:
+        return ctx.t("ivr.book.patient_abha", last=" ".join(abha[-4:]))
+    phone = ctx.get("pm") or ctx.caller_mobile or ""
+    key = "ivr.book.patient_other" if ctx.get("pm") else "ivr.book.patient_self"
+    return ctx.t(key, last=" ".join(last_digits(phone)))
+
+
+@step("book.confirm")
+def readback(ctx: Ctx) -> VoiceResponse:
+    slot = get_slot(ctx.session, int(ctx.get("sl")))
+    hospital = get_hospital(ctx.session, slot.hospital_id)
+    tz = ctx.settings.helpline_timezone
+    return ctx.menu([
+        ctx.t("ivr.book.readback", hospital=hospital.short_name(ctx.lang),
+              department=slot.department.name(ctx.lang),
+              date=format_date(ctx.lang, slot.local_day),
+              time=format_time(ctx.lang, slot.starts_at, tz), patient=_patient_words(ctx)),
+        ctx.t("ivr.book.confirm_keys"),
+    ])
+
+
+@readback.on_input
+def readback_choice(ctx: Ctx) -> VoiceResponse:
+    if ctx.digits == "1":
+        return book(ctx)
+    if ctx.digits == "2":
+        return ctx.go("book.change", **ctx.own_state())
+    if ctx.digits == "3":
+        return ctx.go("book.patient", **ctx.own_state())
+    return ctx.again()
+
+
+@step("book.change")
+def change_menu(ctx: Ctx) -> VoiceResponse:
+    return ctx.menu([ctx.t("ivr.book.change_menu")])
+
+
+@change_menu.on_input
+def change_choice(ctx: Ctx) -> VoiceResponse:
+    match ctx.digits:
+        case "1":
+            return ctx.go("pick.hospital", f="book")
+        case "2":
+            return ctx.go("book.department", h=ctx.get("h"))
+        case "3":
+            return ctx.go("book.day", h=ctx.get("h"), dp=ctx.get("dp"))
+        case "4":
+            return ctx.go("book.patient", **ctx.own_state())
+    return ctx.again()
+
+
+@step("book.patient")
+def patient_menu(ctx: Ctx) -> VoiceResponse:
+    lines = [ctx.t("ivr.book.patient_menu")]
+    if ctx.caller_mobile:
+        lines.append(ctx.t("ivr.book.patient_self_key"))
+    return ctx.menu(lines)
+
+
+@patient_menu.on_input
+def patient_choice(ctx: Ctx) -> VoiceResponse:
+    if ctx.digits == "1":
+        return ctx.go("book.mobile", **ctx.own_state())
+    if ctx.digits == "2":
+        return ctx.go("book.abha", **ctx.own_state())
+    if ctx.digits == "3" and ctx.caller_mobile:
+        return ctx.go("book.confirm", **ctx.own_state(pm=None, ab=None))
+    return ctx.again()
+
+
+@step("book.mobile")
+def ask_mobile(ctx: Ctx) -> VoiceResponse:
+    """A 10-digit mobile: the patient's (booking) or where to text a grievance's reference."""
+    return ctx.menu([ctx.t("ivr.book.type_mobile")], num_digits=10, finish_on_key="#",
+                    timeout=NUMBER_TIMEOUT)
+
+
+@ask_mobile.on_input
+def mobile_typed(ctx: Ctx) -> VoiceResponse:
+    try:
+        phone = normalise_mobile(ctx.digits)
+    except InvalidMobile:
+        return ctx.again("ivr.book.bad_mobile")
+    if ctx.get("f") == "griev":
+        return ctx.go("pick.hospital", **ctx.own_state(pm=phone))
+    return ctx.go("book.confirm", **ctx.own_state(pm=phone))
+
+
+@step("book.abha")
+def ask_abha(ctx: Ctx) -> VoiceResponse:
+    return ctx.menu([ctx.t("ivr.book.type_abha")], num_digits=14, finish_on_key="#",
+                    timeout=NUMBER_TIMEOUT)
+
+
+@ask_abha.on_input
+def abha_typed(ctx: Ctx) -> VoiceResponse:
+    try:
+        abha = normalise_abha(ctx.digits)
+    except InvalidAbha:
+        return ctx.again("ivr.book.bad_abha")
+    state = ctx.own_state(ab=abha)
+    if not state.get("pm") and not ctx.caller_mobile:
+        return ctx.go("book.mobile", **state)
+    return ctx.go("book.confirm", **state)
+
+
+def book(ctx: Ctx) -> VoiceResponse:
+    """Book once per read-back (key ``n``), however often Twilio delivers the ``1``."""
+    key = f"book:{ctx.call_sid}:{ctx.get('n')}"
+    action, mine = claim_action(ctx.session, key, call_sid=ctx.call_sid, kind="book")
+    if not mine:
+        return _already_handled(ctx, key, action.result)
+    patient = ctx.get("pm") or ctx.caller_mobile
+    try:
+        appointment = book_appointment(
+            ctx.session, slot_id=int(ctx.get("sl")), phone=patient, channel=Channel.IVR,
+            language=ctx.lang, abha_number=ctx.get("ab"),
+            booked_by_phone=ctx.caller_mobile if patient != ctx.caller_mobile else None,
+            actor="ivr", rules=rules(ctx),
+        )
+    except BaseException as exc:
+        release_action(ctx.session, action.id)
+        if isinstance(exc, DomainError):
+            return _booking_refused(ctx, exc)
+        raise
+    complete_action(ctx.session, action.id, appointment.reference)
+    set_outcome(ctx.session, ctx.call_sid, CallOutcome.BOOKED, language=ctx.lang)
+    log.info("IVR booking %s for %s", appointment.id, mask_phone(appointment.citizen.phone))
+    return _done(ctx, appointment)
+
+
+def _done(ctx: Ctx, appointment: Appointment) -> VoiceResponse:
+    return ctx.go("book.done", a=appointment.reference, tk=appointment.token)
+
+
+def _already_handled(ctx: Ctx, key: str, result: str | None) -> VoiceResponse:
+    if result:
+        return _done(ctx, find_appointment(ctx.session, result))
+    return ctx.go("pending", key=key, w=0)
+
+
+def _booking_refused(ctx: Ctx, exc: DomainError) -> VoiceResponse:
+    if isinstance(exc, SlotFull):
+        slot = get_slot(ctx.session, int(ctx.get("sl")))
+        s = ctx.settings
+        later = [v for v in free_slots(ctx.session, slot.department_id, slot.local_day,
+                                       window_days=s.booking_window_days, tz=s.helpline_timezone)
+                 if v.starts_at >= slot.starts_at] or free_slots(
+            ctx.session, slot.department_id, window_days=s.booking_window_days,
+            tz=s.helpline_timezone, limit=1)
+        if not later:
+            return ctx.go("book.department", h=ctx.get("h"), intro=[ctx.t("ivr.book.no_days")])
+        return _to_readback(ctx, later[0].id, intro=[ctx.t("ivr.book.slot_filled")])
+    if isinstance(exc, AlreadyBooked):
+        reference = exc.details.get("reference")
+        words = (ctx.t("ivr.book.already_booked_ref", reference=spoken_digits(reference))
+                 if reference else ctx.t("ivr.book.already_booked"))
+        return ctx.go("main", intro=[words])
+    if isinstance(exc, SlotUnavailable | OutsideWindow | NotFound):
+        return ctx.go("book.day", h=ctx.get("h"), dp=ctx.get("dp"),
+                      intro=[ctx.t("ivr.book.slot_gone")])
+    raise exc
+
+
+@step("book.done", ends_on_silence=True)
+def booked(ctx: Ctx) -> VoiceResponse:
+    reference = str(ctx.get("a"))
+    return ctx.menu([
+        ctx.t("ivr.book.done", token=format_number(ctx.lang, ctx.get("tk", 0)),
+              reference=spoken_digits(reference)),
+        ctx.t("ivr.hear_again_keys"),
+    ])
+
+
+@booked.on_input
+def booked_choice(ctx: Ctx) -> VoiceResponse:
+    if ctx.digits == "1":
+        return booked.prompt(Ctx(booked, ctx.own_state()))
+    if ctx.digits == "2":
+        return ctx.go("main")
+    return ctx.again()
+
+
+@step("pending", managed=False)
+def pending(ctx: Ctx) -> VoiceResponse:
+    """A duplicate of a booking or grievance request still being worked on by another
+    process: wait a second and look again, a few times at most."""
+    key = str(ctx.get("key"))
+    result = action_result(ctx.session, key)
+    if result and key.startswith("book:"):
+        return _done(ctx, find_appointment(ctx.session, result))
+    if result:
+        return ctx.go("griev.done", ref=result)
+    rounds = ctx.num("w") or 0
+    if rounds >= PENDING_ROUNDS:
+        return ctx.go("main", intro=[ctx.t("ivr.not_possible")])
+    response = VoiceResponse()
+    response.pause(length=1)
+    response.redirect(ctx.url("pending", key=key, w=rounds + 1), method="POST")
+    return response

@@ -1,0 +1,162 @@
+"""Choosing a named thing (a hospital, a department, a district) by key or by voice.
+
+Pages of at most five options, ``8`` for the next page; a spoken name in Devanagari or
+Latin script is matched against every name and alias
+(``booking_core.hospitals.match_spoken_name``); when the match is not certain the
+caller is asked "did you say ...? 1 yes, 2 no".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from twilio.twiml.voice_response import VoiceResponse
+
+from booking_core.citizens import find_citizen
+from booking_core.hospitals import Hospital, list_hospitals, match_spoken_name
+from ivr.flow import Ctx, step
+
+PAGE_SIZE = 5
+MORE_KEY = "8"
+# A spoken match this good is taken without asking; below SURE it is confirmed first,
+# below HEARD it is not a match at all.
+SURE, HEARD = 1.0, 0.5
+MIN_CONFIDENCE = 0.5
+CANDIDATE = "k"
+PAGE = "pg"
+
+OptionId = int | str
+
+
+@dataclass(frozen=True)
+class Option:
+    id: OptionId
+    spoken: str  # what the caller hears
+    names: list[str] = field(default_factory=list)  # what the caller may say
+
+
+def choice_prompt(ctx: Ctx, options: list[Option], *, heading: str, item_key: str,
+                  more_key: str, extra_lines: list[str] | None = None,
+                  first_item_key: str | None = None, log_as: str | None = None
+                  ) -> VoiceResponse:
+    """The current page of ``options`` (or the "did you say ...?" question)."""
+    candidate = ctx.get(CANDIDATE)
+    if candidate is not None:
+        chosen = next((o for o in options if o.id == candidate), None)
+        if chosen is not None:
+            return ctx.menu([ctx.t("ivr.pick.did_you_say", name=chosen.spoken)],
+                            log_as=f"{log_as or ctx.step.name}.confirm")
+    page, items = _page(ctx, options)
+    lines = [heading]
+    for number, option in enumerate(items, 1):
+        key = first_item_key if (first_item_key and page == 0 and number == 1) else item_key
+        lines.append(ctx.t(key, name=option.spoken, digit=number))
+    if len(options) > PAGE_SIZE:
+        lines.append(ctx.t(more_key))
+    lines.extend(extra_lines or [])
+    hints = [name for option in options for name in (option.spoken, *option.names)]
+    return ctx.menu(lines, hints=hints, log_as=log_as)
+
+
+def _page(ctx: Ctx, options: list[Option]) -> tuple[int, list[Option]]:
+    page = ctx.num(PAGE) or 0
+    if page * PAGE_SIZE >= len(options):
+        page = 0
+    return page, options[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
+
+
+def choice_input(ctx: Ctx, options: list[Option],
+                 chosen: Callable[[Ctx, OptionId], VoiceResponse],
+                 extra_keys: dict[str, Callable[[], VoiceResponse]] | None = None
+                 ) -> VoiceResponse:
+    """Act on a key, a spoken name, or the answer to "did you say ...?"."""
+    by_id = {o.id: o for o in options}
+    candidate = ctx.get(CANDIDATE)
+    if candidate is not None and candidate in by_id:
+        if ctx.digits == "1":
+            return chosen(ctx, candidate)
+        if ctx.digits == "2":
+            return ctx.go(ctx.step.name, intro=[ctx.t("ivr.pick.try_again")],
+                          **ctx.own_state(**{CANDIDATE: None}))
+        return ctx.again()
+    if ctx.speech and not ctx.digits:
+        return _spoken(ctx, options, chosen)
+    if extra_keys and ctx.digits in extra_keys:
+        return extra_keys[ctx.digits]()
+    page, items = _page(ctx, options)
+    if ctx.digits == MORE_KEY and len(options) > PAGE_SIZE:
+        return ctx.go(ctx.step.name, **ctx.own_state(**{PAGE: page + 1}))
+    if ctx.digits.isdigit() and 1 <= int(ctx.digits) <= len(items):
+        return chosen(ctx, items[int(ctx.digits) - 1].id)
+    return ctx.again()
+
+
+def _spoken(ctx: Ctx, options: list[Option],
+            chosen: Callable[[Ctx, OptionId], VoiceResponse]) -> VoiceResponse:
+    # match_spoken_name scores integer ids; map whatever ids we have onto positions.
+    scores = match_spoken_name(ctx.speech, [(i, [o.spoken, *o.names])
+                                            for i, o in enumerate(options)])
+    if not scores or scores[0][1] < HEARD:
+        return ctx.again("ivr.pick.not_understood")
+    best, score = scores[0]
+    tied = len(scores) > 1 and scores[1][1] >= score
+    option = options[best]
+    if score >= SURE and not tied and ctx.confidence >= MIN_CONFIDENCE:
+        return chosen(ctx, option.id)
+    return ctx.go(ctx.step.name, **ctx.own_state(**{CANDIDATE: option.id}))
+
+
+# Hospitals ---------------------------------------------------------------------
+
+def hospital_options(ctx: Ctx) -> tuple[list[Option], bool]:
+    """Every hospital, the caller's last one first; and whether there is a last one."""
+    hospitals = list_hospitals(ctx.session)
+    last_id = None
+    if ctx.caller_mobile:
+        citizen = find_citizen(ctx.session, ctx.caller_mobile)
+        last_id = citizen.last_hospital_id if citizen else None
+    hospitals.sort(key=lambda h: h.id != last_id)
+    has_last = bool(hospitals) and hospitals[0].id == last_id
+    return [_hospital_option(ctx, h) for h in hospitals], has_last
+
+
+def _hospital_option(ctx: Ctx, hospital: Hospital) -> Option:
+    names = [hospital.name_en, hospital.name_hi, hospital.short_en, hospital.short_hi,
+             *(hospital.aliases or [])]
+    return Option(hospital.id, hospital.short_name(ctx.lang), [n for n in names if n])
+
+
+@step("pick.hospital")
+def pick_hospital(ctx: Ctx) -> VoiceResponse:
+    """A hospital for booking (``f=book``), beds (``beds``) or a grievance (``griev``)."""
+    options, has_last = hospital_options(ctx)
+    purpose = ctx.get("f", "book")
+    if not options:
+        return ctx.go("main", intro=[ctx.t("ivr.pick.no_hospitals")])
+    extra = [ctx.t("ivr.griev.no_hospital_key")] if purpose == "griev" else []
+    return choice_prompt(
+        ctx, options, heading=ctx.t("ivr.pick.hospital_heading"),
+        item_key="ivr.pick.item", more_key="ivr.pick.more_hospitals", extra_lines=extra,
+        first_item_key="ivr.pick.last_hospital" if has_last else None,
+        log_as=f"{purpose}.hospital",
+    )
+
+
+@pick_hospital.on_input
+def hospital_chosen(ctx: Ctx) -> VoiceResponse:
+    options, _ = hospital_options(ctx)
+    purpose = ctx.get("f", "book")
+    extra = {}
+    if purpose == "griev":
+        extra["7"] = lambda: ctx.go("griev.record", g=ctx.get("g"), pm=ctx.get("pm"))
+    return choice_input(ctx, options, _after_hospital, extra)
+
+
+def _after_hospital(ctx: Ctx, hospital_id: OptionId) -> VoiceResponse:
+    purpose = ctx.get("f", "book")
+    if purpose == "beds":
+        return ctx.go("beds.result", h=hospital_id)
+    if purpose == "griev":
+        return ctx.go("griev.record", g=ctx.get("g"), h=hospital_id, pm=ctx.get("pm"))
+    return ctx.go("book.department", h=hospital_id)

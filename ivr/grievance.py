@@ -1,0 +1,115 @@
+"""Menu ``3``: registering a grievance by voice: category, hospital, a recorded
+message (``#`` finishes; an empty recording is asked for once more), the reference
+read back. The SMS is written by ``register_grievance`` itself."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import request
+from twilio.twiml.voice_response import VoiceResponse
+
+from booking_core.base import DomainError
+from booking_core.phones import mask_phone
+from contact_centre.call_actions import claim_action, complete_action, release_action
+from contact_centre.call_log import set_outcome
+from contact_centre.models import CallOutcome
+from grievances.models import GrievanceCategory
+from grievances.services import register_grievance
+from ivr.flow import SILENT, TRIES, Ctx, step
+from locales.formatting import spoken_digits
+
+log = logging.getLogger(__name__)
+
+CATEGORIES = list(GrievanceCategory)  # keys 1..5, in the order the enum lists them
+MAX_RECORDING_SECONDS = 120
+
+
+@step("griev.category")
+def category_menu(ctx: Ctx) -> VoiceResponse:
+    lines = [ctx.t("ivr.griev.category_heading")]
+    for number, category in enumerate(CATEGORIES, 1):
+        lines.append(ctx.t("ivr.pick.item", name=ctx.t(f"grievance.category.{category.value}"),
+                           digit=number))
+    return ctx.menu(lines)
+
+
+@category_menu.on_input
+def category_chosen(ctx: Ctx) -> VoiceResponse:
+    if not (ctx.digits.isdigit() and 1 <= int(ctx.digits) <= len(CATEGORIES)):
+        return ctx.again()
+    category = CATEGORIES[int(ctx.digits) - 1].value
+    if not ctx.caller_mobile:
+        # The reference goes out by SMS: a withheld number or a landline types a mobile.
+        return ctx.go("book.mobile", f="griev", g=category)
+    return ctx.go("pick.hospital", f="griev", g=category)
+
+
+@step("griev.record")
+def record_message(ctx: Ctx) -> VoiceResponse:
+    silent_again = bool(ctx.get(SILENT))
+    if silent_again and ctx.tries >= 2:
+        return ctx.go("agent", intro=[ctx.t("ivr.griev.no_message")])
+    ctx.log_menu("griev.record")
+    own = ctx.own_state()
+    words = [ctx.t("ivr.griev.no_message_retry")] if silent_again else []
+    response = ctx.speak([*words, ctx.t("ivr.griev.record")])
+    response.record(action=ctx.url("griev.recorded", **own, **{TRIES: ctx.tries}), method="POST",
+                    max_length=MAX_RECORDING_SECONDS, finish_on_key="#", play_beep=True,
+                    timeout=5, trim="trim-silence")
+    # An empty recording skips the action: ask once more.
+    response.redirect(ctx.url("griev.record", **own, **{TRIES: ctx.tries + 1, SILENT: 1}),
+                      method="POST")
+    return response
+
+
+@step("griev.recorded", managed=False)
+def recorded(ctx: Ctx) -> VoiceResponse:
+    form = request.form
+    sid = (form.get("RecordingSid") or "").strip()[:64]
+    url = (form.get("RecordingUrl") or "").strip()[:500]
+    try:
+        seconds = int(form.get("RecordingDuration") or 0)
+    except ValueError:
+        seconds = 0
+    if not sid or not url or seconds <= 0:
+        retry = {**ctx.own_state(), TRIES: ctx.tries + 1, SILENT: 1}
+        return record_message.prompt(Ctx(record_message, retry))
+    key = f"griev:{sid}"
+    action, mine = claim_action(ctx.session, key, call_sid=ctx.call_sid, kind="grievance")
+    if not mine:
+        if action.result:
+            return ctx.go("griev.done", ref=action.result)
+        return ctx.go("pending", key=key, w=0)
+    hospital_id = ctx.num("h")
+    try:
+        grievance = register_grievance(
+            ctx.session, phone=ctx.get("pm") or ctx.caller_mobile or "", category=ctx.get("g"),
+            channel="ivr", language=ctx.lang, hospital_id=hospital_id, recording_sid=sid,
+            recording_url=url, recording_seconds=seconds, actor="ivr",
+        )
+    except BaseException as exc:
+        release_action(ctx.session, action.id)
+        if isinstance(exc, DomainError):
+            log.info("IVR grievance refused: %s", exc.code)
+            return ctx.go("main", intro=[ctx.t("ivr.not_possible")])
+        raise
+    complete_action(ctx.session, action.id, grievance.reference)
+    set_outcome(ctx.session, ctx.call_sid, CallOutcome.GRIEVANCE, language=ctx.lang)
+    log.info("IVR grievance %s from %s", grievance.id, mask_phone(grievance.citizen.phone))
+    return ctx.go("griev.done", ref=grievance.reference)
+
+
+@step("griev.done", ends_on_silence=True)
+def grievance_registered(ctx: Ctx) -> VoiceResponse:
+    return ctx.menu([ctx.t("ivr.griev.done", reference=spoken_digits(str(ctx.get("ref")))),
+                     ctx.t("ivr.hear_again_keys")])
+
+
+@grievance_registered.on_input
+def grievance_done_choice(ctx: Ctx) -> VoiceResponse:
+    if ctx.digits == "1":
+        return grievance_registered.prompt(Ctx(grievance_registered, ctx.own_state()))
+    if ctx.digits == "2":
+        return ctx.go("main")
+    return ctx.again()

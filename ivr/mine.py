@@ -1,0 +1,133 @@
+"""Menu ``4``: the caller's upcoming appointments (hear, cancel) and a grievance's
+status by its reference number."""
+
+from __future__ import annotations
+
+import logging
+
+from twilio.twiml.voice_response import VoiceResponse
+
+from booking_core.appointments import (
+    Appointment,
+    Channel,
+    TooLateToCancel,
+    cancel_appointment,
+    find_appointment,
+    upcoming_appointments,
+)
+from booking_core.base import NotFound, utcnow
+from booking_core.phones import mask_phone
+from contact_centre.call_log import set_outcome
+from contact_centre.models import CallOutcome
+from grievances.services import InvalidGrievanceReference, find_grievance
+from ivr.booking import rules
+from ivr.choosers import PAGE, PAGE_SIZE
+from ivr.flow import NUMBER_TIMEOUT, Ctx, step
+from locales import has_message
+from locales.formatting import format_age, format_date, format_time, spoken_digits
+
+log = logging.getLogger(__name__)
+
+
+@step("mine")
+def mine_menu(ctx: Ctx) -> VoiceResponse:
+    return ctx.menu([ctx.t("ivr.mine.menu")])
+
+
+@mine_menu.on_input
+def mine_choice(ctx: Ctx) -> VoiceResponse:
+    if ctx.digits == "1":
+        return ctx.go("mine.appointments")
+    if ctx.digits == "2":
+        return ctx.go("mine.grievance")
+    return ctx.again()
+
+
+def _describe(ctx: Ctx, appointment: Appointment) -> str:
+    tz = ctx.settings.helpline_timezone
+    return ctx.t("ivr.mine.appointment", hospital=appointment.hospital.short_name(ctx.lang),
+                 department=appointment.department.name(ctx.lang),
+                 date=format_date(ctx.lang, appointment.visit_day),
+                 time=format_time(ctx.lang, appointment.slot.starts_at, tz))
+
+
+def _page(ctx: Ctx) -> tuple[int, list[Appointment], bool]:
+    phone = ctx.caller_mobile
+    appointments = upcoming_appointments(ctx.session, phone) if phone else []
+    page = ctx.num(PAGE) or 0
+    if page * PAGE_SIZE >= len(appointments):
+        page = 0
+    items = appointments[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
+    return page, items, len(appointments) > PAGE_SIZE
+
+
+@step("mine.appointments")
+def my_appointments(ctx: Ctx) -> VoiceResponse:
+    _, items, more = _page(ctx)
+    if not items:
+        return ctx.go("mine", intro=[ctx.t("ivr.mine.none")])
+    lines = [ctx.t("ivr.mine.heading")]
+    for number, appointment in enumerate(items, 1):
+        lines.append(ctx.t("ivr.mine.item", digit=number, appointment=_describe(ctx, appointment)))
+    if more:
+        lines.append(ctx.t("ivr.mine.more"))
+    lines.append(ctx.t("ivr.mine.pick"))
+    return ctx.menu(lines)
+
+
+@my_appointments.on_input
+def appointment_picked(ctx: Ctx) -> VoiceResponse:
+    page, items, more = _page(ctx)
+    if ctx.digits == "8" and more:
+        return ctx.go("mine.appointments", **ctx.own_state(**{PAGE: page + 1}))
+    if ctx.digits.isdigit() and 1 <= int(ctx.digits) <= len(items):
+        return ctx.go("mine.cancel", a=items[int(ctx.digits) - 1].reference)
+    return ctx.again()
+
+
+@step("mine.cancel")
+def confirm_cancel(ctx: Ctx) -> VoiceResponse:
+    appointment = find_appointment(ctx.session, str(ctx.get("a")), ctx.caller_mobile)
+    return ctx.menu([ctx.t("ivr.mine.cancel_question", appointment=_describe(ctx, appointment))])
+
+
+@confirm_cancel.on_input
+def cancel_choice(ctx: Ctx) -> VoiceResponse:
+    if ctx.digits == "2":
+        return ctx.go("mine.appointments")
+    if ctx.digits != "1":
+        return ctx.again()
+    try:
+        appointment = cancel_appointment(ctx.session, str(ctx.get("a")), channel=Channel.IVR,
+                                         phone=ctx.caller_mobile, actor="ivr", rules=rules(ctx))
+    except TooLateToCancel:
+        return ctx.go("mine.appointments", intro=[ctx.t("ivr.mine.too_late")])
+    set_outcome(ctx.session, ctx.call_sid, CallOutcome.CANCELLED, language=ctx.lang)
+    log.info("IVR cancelled appointment %s for %s", appointment.id,
+             mask_phone(ctx.caller_mobile))
+    return ctx.go("main", intro=[ctx.t("ivr.mine.cancelled")])
+
+
+@step("mine.grievance")
+def ask_grievance_reference(ctx: Ctx) -> VoiceResponse:
+    return ctx.menu([ctx.t("ivr.status.type_reference")], num_digits=8, finish_on_key="#",
+                    timeout=NUMBER_TIMEOUT)
+
+
+@ask_grievance_reference.on_input
+def grievance_reference_typed(ctx: Ctx) -> VoiceResponse:
+    try:
+        grievance = find_grievance(ctx.session, ctx.digits)
+    except InvalidGrievanceReference:
+        return ctx.again("ivr.status.bad_reference")
+    except NotFound:
+        return ctx.again("ivr.status.not_found")
+    seconds = (utcnow() - grievance.updated_at).total_seconds()
+    words = [ctx.t("ivr.status.result", reference=spoken_digits(grievance.reference),
+                   status=ctx.t(f"grievance.status.{grievance.status.value}"),
+                   age=format_age(ctx.lang, seconds))]
+    note = (grievance.last_update_note or "").strip()
+    if note:
+        words.append(ctx.t("ivr.status.note", note=ctx.t(note) if has_message(note) else note))
+    set_outcome(ctx.session, ctx.call_sid, CallOutcome.INFORMATION, language=ctx.lang)
+    return ctx.go("mine", intro=words)

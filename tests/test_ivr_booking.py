@@ -1,0 +1,227 @@
+"""Booking by phone, walked through the TwiML the app returns, in Hindi and English."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from booking_core.appointments import Appointment
+from booking_core.citizens import Citizen
+from booking_core.outbox import OutboxMessage
+from booking_core.refs import is_valid_reference
+from booking_core.slots import Slot
+from contact_centre.call_actions import CallAction
+from contact_centre.models import Call, CallOutcome
+from tests.conftest import PUBLIC_BASE_URL
+from tests.fixtures_ivr import CALLER, Phone
+
+LANG_KEY = {"hi": "1", "en": "2"}
+WORDS = {
+    "hi": {"hospital": "अस्पताल चुनें", "booked": "बुक हो गया", "check": "कृपया जाँच लें",
+           "time": "9:00 सुबह", "filled": "भर गया"},
+    "en": {"hospital": "Choose a hospital", "booked": "is booked", "check": "Please check",
+           "time": "9:00 am", "filled": "filled up"},
+}
+VOICE = {"hi": ("hi-IN", "Polly.Aditi"), "en": ("en-IN", "Polly.Aditi")}
+
+
+def reference_from(text: str) -> str:
+    match = re.search(r"(\d \d \d \d, \d \d \d \d)", text)
+    assert match, text
+    return match.group(1).replace(" ", "").replace(",", "")
+
+
+def start_booking(phone: Phone, lang: str) -> None:
+    phone.call()
+    phone.press(LANG_KEY[lang])
+    phone.keys_pressed = 0  # the promise counts keys after the language is chosen
+    phone.press("1")
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_first_time_caller_books_by_keys_in_at_most_ten_presses(
+        phone, ivr_world, ivr_session, lang):
+    start_booking(phone, lang)
+    gather = phone.gather
+    assert gather.get("input") == "dtmf speech"
+    assert gather.get("language") == VOICE[lang][0]
+    assert gather.get("numDigits") == "1" and gather.get("timeout") == "6"
+    assert "LNJP" in gather.get("hints", "") and "लोक नायक अस्पताल" in gather.get("hints", "")
+    assert WORDS[lang]["hospital"] in phone.said
+    for say in phone.says():
+        assert (say.get("language"), say.get("voice")) == VOICE[lang]
+    # Hospitals sorted by English name: GTB 1, Lok Nayak 2; five per page, 8 for more.
+    assert phone.said.count("8") >= 1
+    phone.press("2")  # Lok Nayak
+    assert ("हड्डी रोग" if lang == "hi" else "Orthopaedics") in phone.said
+    phone.press("1")  # Orthopaedics (first department made)
+    phone.press("1")  # the earliest day
+    assert WORDS[lang]["time"] in phone.said
+    phone.press("1")  # 9:00
+    assert WORDS[lang]["check"] in phone.said and "5 6 7 8" in phone.said
+    phone.press("1")  # confirm
+    assert WORDS[lang]["booked"] in phone.said
+    assert phone.keys_pressed <= 10
+    reference = reference_from(phone.said)
+    assert is_valid_reference(reference)
+
+    appointment = ivr_session.scalar(select(Appointment))
+    assert appointment.reference == reference
+    assert appointment.language == lang and appointment.citizen.phone == CALLER
+    assert appointment.slot_id == ivr_world.slots[0].id
+    sms = ivr_session.scalars(select(OutboxMessage).where(
+        OutboxMessage.template == "appointment_confirmation")).all()
+    assert len(sms) == 1 and reference in sms[0].body and sms[0].language == lang
+    call = ivr_session.scalar(select(Call).where(Call.call_sid == phone.call_sid))
+    assert call.outcome == CallOutcome.BOOKED and call.language == lang
+    assert call.path[:5] == ["language", "main", "book.hospital", "book.department", "book.day"]
+    assert "book.done" in call.path
+
+    # The reference is repeatable; silence at the end says goodbye and hangs up.
+    phone.press("1")
+    assert reference_from(phone.said) == reference
+    phone.silence()
+    assert phone.verbs()[-1] == "Hangup"
+
+
+@pytest.mark.parametrize("words", ["लोक नायक", "Lok Nayak", "LNJP"])
+def test_a_spoken_hospital_name_picks_it_in_either_script(phone, ivr_world, words):
+    start_booking(phone, "hi")
+    phone.speak(words)
+    assert "लोक नायक अस्पताल" in phone.said and "हड्डी रोग" in phone.said
+
+
+def test_spoken_department_and_an_unsure_match_is_confirmed(phone, ivr_world):
+    start_booking(phone, "en")
+    phone.speak("Lok Nayak", confidence="0.3")  # recogniser unsure: confirm first
+    assert "Did you say Lok Nayak Hospital?" in phone.said
+    phone.press("2")
+    assert "Choose a hospital" in phone.said
+    phone.speak("Lok Nayak")
+    phone.speak("bone")
+    assert "The earliest days with free seats" in phone.said
+
+
+def test_unknown_spoken_name_is_retried(phone, ivr_world):
+    start_booking(phone, "en")
+    phone.speak("Apollo Sarita Vihar")
+    assert "did not understand that name" in phone.said
+    assert "Choose a hospital" in phone.said
+
+
+def test_hospitals_are_paged_five_at_a_time(phone, ivr_world):
+    start_booking(phone, "en")
+    first = phone.said
+    assert first.count("press") == 6  # five hospitals and "8 for more"
+    phone.press("8")
+    assert "Test Hospital 3" in phone.said and "Lok Nayak" not in phone.said
+    phone.press("8")  # wraps round
+    assert "GTB Hospital, press 1" in phone.said
+
+
+def test_repeat_caller_is_offered_last_hospital_first(phone, ivr_world, new_phone):
+    start_booking(phone, "en")
+    for key in ("2", "1", "1", "1", "1"):
+        phone.press(key)
+    again = new_phone()
+    again.call()
+    assert "Welcome back" in again.said  # the language is remembered
+    again.press("1")
+    assert "For Lok Nayak Hospital, where you went last time, press 1." in again.said
+    again.press("1")
+    assert "Orthopaedics" in again.said
+
+
+def test_slot_that_fills_while_listening_offers_the_next_one(phone, ivr_world, ivr_session):
+    start_booking(phone, "en")
+    for key in ("2", "1", "1", "1"):
+        phone.press(key)
+    assert "Please check" in phone.said
+    first = ivr_world.slots[0]
+    with ivr_session.begin():
+        ivr_session.execute(Slot.__table__.update().where(Slot.id == first.id).values(
+            booked=first.capacity))
+    phone.press("1")
+    assert "filled up" in phone.said and "10:00 am" in phone.said
+    assert ivr_session.scalar(select(func.count()).select_from(Appointment)) == 0
+    phone.press("1")
+    assert "is booked" in phone.said
+    booked = ivr_session.scalar(select(Appointment))
+    assert booked.slot_id == ivr_world.slots[1].id
+
+
+def test_a_duplicated_confirm_webhook_books_once(phone, ivr_world, ivr_session):
+    start_booking(phone, "en")
+    for key in ("2", "1", "1", "1"):
+        phone.press(key)
+    action = phone.gather.get("action")
+    phone.press("1")
+    first = reference_from(phone.said)
+    phone.post(action, Digits="1")  # Twilio retries the same request
+    assert reference_from(phone.said) == first
+    assert ivr_session.scalar(select(func.count()).select_from(Appointment)) == 1
+    assert ivr_session.scalar(select(func.count()).select_from(CallAction)) == 1
+    assert ivr_session.scalar(select(Slot.booked).where(Slot.id == ivr_world.slots[0].id)) == 1
+
+
+def test_booking_for_another_mobile_and_by_abha(phone, ivr_world, ivr_session):
+    start_booking(phone, "en")
+    for key in ("2", "1", "1", "1"):
+        phone.press(key)
+    phone.press("3")  # someone else
+    phone.press("1")
+    assert phone.gather.get("numDigits") == "10" and phone.gather.get("finishOnKey") == "#"
+    phone.press("12345")
+    assert "not a valid mobile number" in phone.said
+    phone.press("9876501234")
+    assert "mobile number ending 1 2 3 4" in phone.said
+    phone.press("1")
+    appointment = ivr_session.scalar(select(Appointment))
+    assert appointment.citizen.phone == "+919876501234"
+    assert appointment.booked_by_phone == CALLER
+
+    phone.press("2")  # main menu
+    phone.press("1")
+    for key in ("2", "1", "2", "1"):  # second day's 9:00 slot
+        phone.press(key)
+    phone.press("3")
+    phone.press("2")
+    phone.press("1234")
+    assert "14 digits" in phone.said
+    phone.press("12345678901234")
+    assert "ABHA number ending 1 2 3 4" in phone.said
+    phone.press("1")
+    assert "is booked" in phone.said
+    citizen = ivr_session.scalar(select(Citizen).where(Citizen.abha_number == "12345678901234"))
+    assert citizen is not None and citizen.phone == CALLER
+
+
+def test_change_menu_goes_back_to_the_day(phone, ivr_world):
+    start_booking(phone, "hi")
+    for key in ("2", "1", "1", "1"):
+        phone.press(key)
+    phone.press("2")
+    assert "दिन और समय के लिए 3" in phone.said
+    phone.press("3")
+    assert "सबसे नज़दीकी दिन" in phone.said
+
+
+def test_department_without_seats_says_so(phone, ivr_world):
+    start_booking(phone, "en")
+    phone.press("2")
+    phone.press("2")  # General Medicine has no slots
+    assert "no free seats" in phone.said and "Choose a department" in phone.said
+
+
+def test_gather_actions_are_signed_public_urls(phone, ivr_world):
+    start_booking(phone, "en")
+    action = phone.gather.get("action")
+    assert action.startswith(PUBLIC_BASE_URL + "/ivr/pick/hospital?s=")
+    tampered = action[:-3] + ("AAA" if not action.endswith("AAA") else "BBB")
+    phone.post(tampered, Digits="2")
+    # A forged state is not trusted: the caller starts again from the top (in the
+    # language they chose, now remembered), and nothing was chosen for them.
+    assert "Welcome back" in phone.said and "Orthopaedics" not in phone.said
+

@@ -1,0 +1,156 @@
+"""Menus 2, 3 and 4 by phone: beds, grievances, my appointments and grievance status."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from booking_core.appointments import Appointment, AppointmentStatus, Channel, book_appointment
+from booking_core.base import utcnow
+from booking_core.outbox import OutboxMessage
+from booking_core.refs import damm_digit
+from booking_core.resources import BedCount
+from contact_centre.models import Call, CallOutcome
+from grievances.models import Grievance, GrievanceCategory
+from grievances.services import register_grievance
+from tests.fixtures_ivr import CALLER
+from tests.test_ivr_booking import LANG_KEY, reference_from
+
+
+def into_menu(phone, lang: str, key: str) -> None:
+    phone.call()
+    if phone.gather.get("action", "").split("?")[0].endswith("/ivr/language"):
+        phone.press(LANG_KEY[lang])  # a known caller goes straight to the main menu
+    phone.press(key)
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_beds_for_one_hospital_by_speech(phone, ivr_world, ivr_session, lang):
+    into_menu(phone, lang, "2")
+    phone.press("1")
+    phone.speak("एलएनजेपी" if lang == "hi" else "LNJP")
+    said = phone.said
+    if lang == "hi":
+        assert "लोक नायक अस्पताल: खाली बिस्तर: सामान्य 40, ऑक्सीजन 24, आईसीयू 3" in said
+        assert "पहले अपडेट" in said and "पुराने" not in said
+    else:
+        assert "Lok Nayak Hospital: free beds: general 40, oxygen 24, ICU 3, ventilator 2" in said
+        assert "Updated 1 minute ago" in said and "old" not in said
+    call = ivr_session.scalar(select(Call).where(Call.call_sid == phone.call_sid))
+    assert call.outcome == CallOutcome.INFORMATION
+    assert "beds.hospital" in call.path and "beds.result" in call.path
+    phone.press("1")  # another hospital
+    assert phone.gather.get("numDigits") == "1"
+
+
+def test_stale_bed_figures_are_said_to_be_old(phone, ivr_world, ivr_session):
+    with ivr_session.begin():
+        ivr_session.execute(BedCount.__table__.update().values(
+            updated_at=utcnow() - dt.timedelta(hours=9)))
+    into_menu(phone, "en", "2")
+    phone.press("2")  # by district
+    assert "Choose a district" in phone.said and "Central" in phone.said
+    phone.speak("Central")
+    assert "Updated 9 hours ago" in phone.said
+    assert "These figures are old and may have changed." in phone.said
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_register_a_grievance_with_a_recording(phone, ivr_world, ivr_session, lang):
+    into_menu(phone, lang, "3")
+    assert ("साफ़-सफ़ाई" if lang == "hi" else "Cleanliness") in phone.said
+    phone.press("3")  # cleanliness
+    assert "7" in phone.said  # "not about one hospital"
+    phone.press("2")  # Lok Nayak
+    record = phone.root.find("Record")
+    assert record is not None
+    assert record.get("maxLength") == "120" and record.get("finishOnKey") == "#"
+    assert phone.verbs()[-1] == "Redirect"  # an empty recording skips the action
+    phone.silence()
+    assert ("एक बार फिर" if lang == "hi" else "try once more") in phone.said
+    phone.record(seconds=0)  # empty again, through the action this time
+    assert phone.root.find("Enqueue") is not None  # twice empty: to an agent
+    assert ivr_session.scalar(select(func.count()).select_from(Grievance)) == 0
+
+    into_menu(phone, lang, "3")
+    phone.press("3")
+    phone.press("2")
+    phone.record(seconds=12, sid="RE" + "a" * 32)
+    reference = reference_from(phone.said)
+    grievance = ivr_session.scalar(select(Grievance))
+    assert grievance.reference == reference and grievance.reference[0] in "6789"
+    assert grievance.category == GrievanceCategory.CLEANLINESS
+    assert grievance.hospital_id == ivr_world.lok_nayak.id
+    assert grievance.recording_sid == "RE" + "a" * 32 and grievance.recording_seconds == 12
+    assert grievance.recording_url.endswith("a" * 32) and grievance.language == lang
+    sms = ivr_session.scalar(select(OutboxMessage).where(
+        OutboxMessage.template == "grievance_registered"))
+    assert sms is not None and reference in sms.body
+    call = ivr_session.scalar(select(Call).where(Call.call_sid == phone.call_sid))
+    assert call.outcome == CallOutcome.GRIEVANCE
+
+    # Twilio retrying the recording's action registers nothing twice.
+    phone.post(phone.last_url, RecordingSid="RE" + "a" * 32, RecordingDuration="12",
+               RecordingUrl="https://api.twilio.com/Recordings/x")
+    assert ivr_session.scalar(select(func.count()).select_from(Grievance)) == 1
+
+
+def test_grievance_not_about_a_hospital(phone, ivr_world, ivr_session):
+    into_menu(phone, "en", "3")
+    phone.press("5")
+    phone.press("7")
+    phone.record()
+    assert "Your complaint is registered" in phone.said
+    assert ivr_session.scalar(select(Grievance.hospital_id)) is None
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_grievance_status_catches_a_wrong_check_digit(phone, ivr_world, ivr_session, lang):
+    grievance = register_grievance(ivr_session, phone=CALLER, category="other", channel="sms",
+                                   description="No doctor in OPD", language=lang)
+    ref = grievance.reference
+    wrong = ref[:-1] + str((int(ref[-1]) + 1) % 10)
+    assert damm_digit(wrong) != 0
+    into_menu(phone, lang, "4")
+    phone.press("2")
+    assert phone.gather.get("numDigits") == "8" and phone.gather.get("timeout") == "10"
+    phone.press(wrong)
+    assert ("सही नहीं" if lang == "hi" else "is not right") in phone.said
+    assert phone.gather.get("numDigits") == "8"
+    phone.press(ref)
+    status = "दर्ज" if lang == "hi" else "Registered"
+    assert status in phone.said and " ".join(ref[:4]) in phone.said
+    call = ivr_session.scalar(select(Call).where(Call.call_sid == phone.call_sid))
+    assert call.outcome == CallOutcome.INFORMATION
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_hear_and_cancel_an_appointment(phone, ivr_world, ivr_session, lang):
+    appointment = book_appointment(ivr_session, slot_id=ivr_world.slots[2].id, phone=CALLER,
+                                   channel=Channel.PORTAL, language=lang)
+    into_menu(phone, lang, "4")
+    phone.press("1")
+    assert ("हड्डी रोग" if lang == "hi" else "Orthopaedics") in phone.said
+    assert ("9:00 सुबह" if lang == "hi" else "9:00 am") in phone.said
+    phone.press("1")
+    phone.press("2")  # keep it
+    ivr_session.refresh(appointment)
+    assert appointment.status == AppointmentStatus.BOOKED
+    phone.press("1")
+    phone.press("1")  # cancel it
+    assert ("रद्द कर दिया" if lang == "hi" else "is cancelled") in phone.said
+    ivr_session.refresh(appointment)
+    assert appointment.status == AppointmentStatus.CANCELLED
+    assert ivr_session.scalar(select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.template == "appointment_cancelled")) == 1
+    call = ivr_session.scalar(select(Call).where(Call.call_sid == phone.call_sid))
+    assert call.outcome == CallOutcome.CANCELLED
+
+
+def test_no_appointments_is_said(phone, ivr_world, ivr_session):
+    into_menu(phone, "en", "4")
+    phone.press("1")
+    assert "no upcoming appointments" in phone.said
+    assert ivr_session.scalar(select(func.count()).select_from(Appointment)) == 0
