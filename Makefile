@@ -25,7 +25,7 @@ run: demo-data
 	$(BIN)/flask --app helpline.app:create_app print-demo-logins
 	$(BIN)/flask --app helpline.app:create_app run --host 127.0.0.1 --port $(PORT)
 
-worker: install
+worker: migrate
 	$(BIN)/flask --app helpline.app:create_app worker
 
 test: install
@@ -40,7 +40,7 @@ lint: install
 bench: install
 	$(BIN)/python -m bench.run_all
 
-call: install
+call: demo-data
 	$(BIN)/flask --app helpline.app:create_app dev-phone $(ARGS)
 
 clean:
