@@ -36,7 +36,13 @@ from booking_core.hospitals import Department, Hospital
 from booking_core.outbox import add_sms, cancel_pending
 from booking_core.phones import normalise_mobile
 from booking_core.refs import RefKind, is_valid_reference, new_reference, normalise_reference
-from booking_core.slots import Slot, bookable_window, release_seat, take_seat
+from booking_core.slots import (
+    Slot,
+    bookable_window,
+    earliest_bookable_start,
+    release_seat,
+    take_seat,
+)
 from locales.formatting import format_date, format_time
 
 
@@ -153,7 +159,7 @@ def _check_bookable(slot: Slot, now: dt.datetime, rules: BookingRules) -> None:
     if slot.closed:
         raise SlotUnavailable("the OPD is closed that day")
     # No past or same-minute bookings.
-    if slot.starts_at <= now.replace(second=0, microsecond=0) + dt.timedelta(minutes=1):
+    if slot.starts_at <= earliest_bookable_start(now):
         raise SlotUnavailable("that time has passed")
     _, last = bookable_window(now, rules.window_days, rules.tz)
     if slot.local_day > last:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ForeignKey, Index, String, Time, UniqueConstraint, func, select, update
@@ -187,6 +188,23 @@ def bookable_window(
     return today, today + dt.timedelta(days=window_days)
 
 
+def earliest_bookable_start(now: dt.datetime) -> dt.datetime:
+    """Slots starting at or before this moment cannot be booked: no past or
+    same-minute bookings."""
+    return now.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
+
+
+def _bookable(department_id: int, now: dt.datetime, last_day: dt.date) -> list[Any]:
+    """Conditions for a slot of ``department_id`` that someone can still book."""
+    return [
+        Slot.department_id == department_id,
+        Slot.closed.is_(False),
+        Slot.booked < Slot.capacity,
+        Slot.starts_at > earliest_bookable_start(now),
+        Slot.local_day <= last_day,
+    ]
+
+
 def free_slots(
     session: Session,
     department_id: int,
@@ -202,13 +220,7 @@ def free_slots(
     first, last = bookable_window(now, window_days, tz)
     query = (
         select(Slot)
-        .where(
-            Slot.department_id == department_id,
-            Slot.closed.is_(False),
-            Slot.booked < Slot.capacity,
-            Slot.starts_at > now,
-            Slot.local_day <= last,
-        )
+        .where(*_bookable(department_id, now, last))
         .order_by(Slot.starts_at)
     )
     if day is not None:
@@ -234,13 +246,7 @@ def days_with_free_seats(
     _, last = bookable_window(now, window_days, tz)
     rows = session.execute(
         select(Slot.local_day, func.sum(Slot.capacity - Slot.booked))
-        .where(
-            Slot.department_id == department_id,
-            Slot.closed.is_(False),
-            Slot.booked < Slot.capacity,
-            Slot.starts_at > now,
-            Slot.local_day <= last,
-        )
+        .where(*_bookable(department_id, now, last))
         .group_by(Slot.local_day)
         .order_by(Slot.local_day)
         .limit(limit)
