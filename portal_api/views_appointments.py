@@ -16,7 +16,7 @@ from booking_core.appointments import (
     reschedule_appointment,
 )
 from booking_core.base import utcnow
-from booking_core.phones import mask_phone
+from booking_core.phones import mask_phone, normalise_mobile
 from booking_core.verification import check_code, send_code
 from helpline.app import current_helpline, get_session
 from portal_api import serialise
@@ -81,7 +81,8 @@ def look_up_appointment() -> Any:
     """An appointment by reference and the mobile that holds or booked it. A POST so
     the number never sits in a URL (access logs, browser history)."""
     body = json_body("AppointmentLookup")
-    appointment = find_appointment(get_session(), body["reference"], body["phone"])
+    phone = normalise_mobile(body["phone"])  # a bad number is 422 whatever the reference
+    appointment = find_appointment(get_session(), body["reference"], phone)
     return jsonify(serialise.appointment(appointment, _tz()))
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import jsonify
 
+from booking_core.phones import normalise_mobile
 from grievances.services import find_grievance, register_grievance
 from helpline.app import current_helpline, get_session
 from portal_api import serialise
@@ -33,5 +34,6 @@ def file_grievance() -> Any:
 def look_up_grievance() -> Any:
     """A POST so the mobile number never sits in a URL."""
     body = json_body("GrievanceLookup")
-    grievance = find_grievance(get_session(), body["reference"], body["phone"])
+    phone = normalise_mobile(body["phone"])  # a bad number is 422 whatever the reference
+    grievance = find_grievance(get_session(), body["reference"], phone)
     return jsonify(serialise.grievance(grievance, _tz()))

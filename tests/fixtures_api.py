@@ -4,6 +4,8 @@ that a response matches its schema in the OpenAPI document."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,14 +55,20 @@ def latest_code(session, e164: str) -> str:
     )
     assert row is not None, "no OTP SMS queued"
     code = str(row.params["code"])
-    end_read(session)
+    session.commit()
     return code
 
 
-def end_read(session) -> None:
-    """End the test's read transaction: on SQLite every transaction holds the write
-    lock (BEGIN IMMEDIATE), so the app's next request would wait for it."""
-    session.rollback()
+@contextmanager
+def reading(session) -> Iterator[None]:
+    """Read what the app committed, then end the read: on SQLite every transaction
+    holds the write lock (BEGIN IMMEDIATE), so the app's next request would wait for
+    it. Committing (unlike rolling back) keeps loaded objects usable."""
+    session.expire_all()
+    try:
+        yield
+    finally:
+        session.commit()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 
 from booking_core.outbox import OutboxMessage
 from booking_core.verification import PhoneVerification
-from tests.fixtures_api import API, end_read, latest_code
+from tests.fixtures_api import API, latest_code, reading
 
 PHONE, E164 = "098123 45678", "+919812345678"
 
@@ -62,8 +62,8 @@ def test_wrong_code_counts_tries_and_five_wrong_lock_the_code(client, session):
     assert lefts == [4, 3, 2, 1, 0]
     locked = _confirm(client, code)  # even the right code is refused now
     assert locked.status_code == 429 and locked.json["error"]["code"] == "otp_attempts_exhausted"
-    assert session.scalar(select(PhoneVerification.attempts)) == 5
-    end_read(session)
+    with reading(session):
+        assert session.scalar(select(PhoneVerification.attempts)) == 5
     # A new code works.
     _send(client)
     assert _confirm(client, latest_code(session, E164)).status_code == 200
@@ -95,8 +95,8 @@ def test_codes_per_number_per_hour_are_limited(client, session):
     res = _send(client, phone="+91 98123 45678")  # same number, written differently
     assert res.status_code == 429 and res.json["error"]["code"] == "otp_rate_limited"
     assert 0 < int(res.headers["Retry-After"]) <= 3601
-    assert session.scalar(select(func.count()).select_from(PhoneVerification)) == 5
-    end_read(session)
+    with reading(session):
+        assert session.scalar(select(func.count()).select_from(PhoneVerification)) == 5
     # Another number is not affected.
     assert _send(client, phone="9812345679").status_code == 202
 
