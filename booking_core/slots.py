@@ -6,7 +6,21 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ForeignKey, Index, String, Time, UniqueConstraint, select, update
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    String,
+    Time,
+    UniqueConstraint,
+    bindparam,
+    func,
+    literal,
+    null,
+    select,
+    text,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from booking_core.base import Base, InvalidInput, NotFound, UTCDateTime, utcnow
@@ -173,11 +187,42 @@ class SlotView:
     free: int
 
 
-def _view(slot: Slot) -> SlotView:
-    return SlotView(
-        slot.id, slot.department_id, slot.starts_at, slot.ends_at, slot.local_day,
-        slot.capacity, slot.free,
-    )
+# The availability reads run on every portal availability request and every IVR
+# booking menu. Their statements are built once with bound parameters: building a
+# select() per call cost more than running it.
+_BOOKABLE = (
+    Slot.department_id == bindparam("department_id"),
+    Slot.closed.is_(False),
+    Slot.booked < Slot.capacity,
+    Slot.starts_at > bindparam("now"),
+    Slot.local_day <= bindparam("last"),
+)
+_FREE_SLOTS = (
+    select(Slot.id, Slot.department_id, Slot.starts_at, Slot.ends_at, Slot.local_day,
+           Slot.capacity, Slot.booked)
+    .where(*_BOOKABLE)
+    .order_by(Slot.starts_at)
+    .limit(bindparam("limit"))
+)
+_FREE_SLOTS_ON_DAY = _FREE_SLOTS.where(Slot.local_day == bindparam("day"))
+# One round trip for a day's availability: that day's free slots, then every day's
+# free seats (kind 0 rows, then kind 1 rows).
+_DAY_AVAILABILITY = union_all(
+    select(literal(0).label("kind"), Slot.local_day, (Slot.capacity - Slot.booked).label("free"),
+           Slot.id, Slot.starts_at, Slot.ends_at, Slot.capacity)
+    .where(*_BOOKABLE, Slot.local_day == bindparam("day")),
+    select(literal(1), Slot.local_day, func.sum(Slot.capacity - Slot.booked), null(), null(),
+           null(), null())
+    .where(*_BOOKABLE)
+    .group_by(Slot.local_day),
+).order_by(text("kind"), text("local_day"), text("starts_at"))
+_DAYS_WITH_FREE_SEATS = (
+    select(Slot.local_day, func.sum(Slot.capacity - Slot.booked))
+    .where(*_BOOKABLE)
+    .group_by(Slot.local_day)
+    .order_by(Slot.local_day)
+    .limit(bindparam("limit"))
+)
 
 
 def bookable_window(
@@ -200,24 +245,19 @@ def free_slots(
     """Slots with a free seat that can still be booked, earliest first."""
     now = now or utcnow()
     first, last = bookable_window(now, window_days, tz)
-    query = (
-        select(Slot)
-        .where(
-            Slot.department_id == department_id,
-            Slot.closed.is_(False),
-            Slot.booked < Slot.capacity,
-            Slot.starts_at > now,
-            Slot.local_day <= last,
-        )
-        .order_by(Slot.starts_at)
-    )
+    params = {"department_id": department_id, "now": now, "last": last,
+              "limit": limit or 10_000}
     if day is not None:
         if day < first or day > last:
             return []
-        query = query.where(Slot.local_day == day)
-    if limit:
-        query = query.limit(limit)
-    return [_view(slot) for slot in session.scalars(query)]
+        rows = session.execute(_FREE_SLOTS_ON_DAY, {**params, "day": day})
+    else:
+        rows = session.execute(_FREE_SLOTS, params)
+    return [
+        SlotView(row.id, row.department_id, row.starts_at, row.ends_at, row.local_day,
+                 row.capacity, max(0, row.capacity - row.booked))
+        for row in rows
+    ]
 
 
 def days_with_free_seats(
@@ -230,24 +270,41 @@ def days_with_free_seats(
     limit: int = 3,
 ) -> list[tuple[dt.date, int]]:
     """The earliest days with a free seat and how many seats are free that day."""
-    from sqlalchemy import func
-
     now = now or utcnow()
     _, last = bookable_window(now, window_days, tz)
     rows = session.execute(
-        select(Slot.local_day, func.sum(Slot.capacity - Slot.booked))
-        .where(
-            Slot.department_id == department_id,
-            Slot.closed.is_(False),
-            Slot.booked < Slot.capacity,
-            Slot.starts_at > now,
-            Slot.local_day <= last,
-        )
-        .group_by(Slot.local_day)
-        .order_by(Slot.local_day)
-        .limit(limit)
+        _DAYS_WITH_FREE_SEATS,
+        {"department_id": department_id, "now": now, "last": last, "limit": limit},
     )
     return [(day, int(free)) for day, free in rows]
+
+
+def day_availability(
+    session: Session,
+    department_id: int,
+    day: dt.date,
+    *,
+    now: dt.datetime | None = None,
+    window_days: int = 30,
+    tz: str = "Asia/Kolkata",
+) -> tuple[list[tuple[dt.date, int]], list[SlotView]]:
+    """Every day with a free seat in the window, and the free slots of ``day``: what
+    ``days_with_free_seats`` and ``free_slots`` give, in one round trip."""
+    now = now or utcnow()
+    first, last = bookable_window(now, window_days, tz)
+    rows = session.execute(
+        _DAY_AVAILABILITY,
+        {"department_id": department_id, "now": now, "last": last, "day": day},
+    )
+    days: list[tuple[dt.date, int]] = []
+    slots: list[SlotView] = []
+    for row in rows:
+        if row.kind == 1:
+            days.append((row.local_day, int(row.free)))
+        elif first <= day <= last:
+            slots.append(SlotView(row.id, department_id, row.starts_at, row.ends_at,
+                                  row.local_day, row.capacity, max(0, int(row.free))))
+    return days, slots
 
 
 def get_slot(session: Session, slot_id: int) -> Slot:

@@ -22,7 +22,9 @@ def init_app(app: Flask) -> None:
     from portal_api.blueprint import api
     from portal_api.cli import register_cli
     from portal_api.errors import render_http_error
+    from portal_api.reads import init_read_sessions
 
     app.register_blueprint(api)
+    init_read_sessions(app)
     app.extensions["helpline"].error_renderers["/api/"] = render_http_error
     register_cli(app)

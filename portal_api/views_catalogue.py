@@ -10,35 +10,42 @@ from sqlalchemy import select
 
 from booking_core.base import NotFound, utcnow
 from booking_core.hospitals import (
-    Department,
     Hospital,
     get_hospital,
     list_departments,
     list_hospitals,
 )
 from booking_core.resources import BedType, vacant_beds
-from booking_core.slots import bookable_window, days_with_free_seats, free_slots
-from helpline.app import current_helpline, get_session
+from booking_core.slots import (
+    bookable_window,
+    day_availability,
+    days_with_free_seats,
+    free_slots,
+)
+from helpline.app import current_helpline
 from portal_api import serialise
 from portal_api.blueprint import api
 from portal_api.errors import ApiError
 from portal_api.parsing import query_choice, query_date, query_int, query_text
+from portal_api.reads import DepartmentOwners, read_session
+
+_owners = DepartmentOwners()
 
 
 @api.get("/hospitals")
 def hospitals() -> Any:
-    found = list_hospitals(get_session(), district=query_text("district"))
+    found = list_hospitals(read_session(), district=query_text("district"))
     return jsonify(hospitals=[serialise.hospital(h) for h in found])
 
 
 @api.get("/hospitals/<int:hospital_id>")
 def hospital(hospital_id: int) -> Any:
-    return jsonify(serialise.hospital(get_hospital(get_session(), hospital_id)))
+    return jsonify(serialise.hospital(get_hospital(read_session(), hospital_id)))
 
 
 @api.get("/hospitals/<int:hospital_id>/departments")
 def departments(hospital_id: int) -> Any:
-    session = get_session()
+    session = read_session()
     found = get_hospital(session, hospital_id)
     return jsonify(hospital=serialise.hospital(found),
                    departments=[serialise.department(d)
@@ -51,7 +58,7 @@ def availability(hospital_id: int, department_id: int) -> Any:
     ``date`` asked for, else the first day with a free seat)."""
     settings = current_helpline().settings
     tz, window = settings.helpline_timezone, settings.booking_window_days
-    session = get_session()
+    session = read_session()
     _department_of(hospital_id, department_id)
     day = query_date("date")
     now = utcnow()
@@ -61,12 +68,15 @@ def availability(hospital_id: int, department_id: int) -> Any:
     if day is not None and day > last:
         raise ApiError(422, "outside_booking_window",
                        f"bookings open {window} days ahead", field="date")
-    days = days_with_free_seats(session, department_id, now=now, window_days=window, tz=tz,
-                                limit=window + 1)
-    if day is None and days:
-        day = days[0][0]
-    slots = free_slots(session, department_id, day, now=now, window_days=window, tz=tz) \
-        if day is not None else []
+    if day is None:
+        days = days_with_free_seats(session, department_id, now=now, window_days=window,
+                                    tz=tz, limit=window + 1)
+        day = days[0][0] if days else None
+        slots = free_slots(session, department_id, day, now=now, window_days=window, tz=tz) \
+            if day is not None else []
+    else:
+        days, slots = day_availability(session, department_id, day, now=now,
+                                       window_days=window, tz=tz)
     return jsonify(
         hospital_id=hospital_id, department_id=department_id,
         date=day.isoformat() if day else None, bookable_until=last.isoformat(),
@@ -75,22 +85,20 @@ def availability(hospital_id: int, department_id: int) -> Any:
     )
 
 
-def _department_of(hospital_id: int, department_id: int) -> Department:
-    """One query in the common case; tells an unknown hospital from an unknown
+def _department_of(hospital_id: int, department_id: int) -> None:
+    """Usually answered from memory; tells an unknown hospital from an unknown
     department only when needed."""
-    session = get_session()
-    found = session.get(Department, department_id)
-    if found is None or found.hospital_id != hospital_id:
+    session = read_session()
+    if _owners.hospital_of(session, department_id) != hospital_id:
         get_hospital(session, hospital_id)
         raise NotFound("no such department in this hospital", entity="department")
-    return found
 
 
 @api.get("/beds")
 def beds() -> Any:
     """Current beds by hospital and type, each with its update time and stale flag."""
     settings = current_helpline().settings
-    session = get_session()
+    session = read_session()
     hospital_id = query_int("hospital_id")
     bed_type = query_choice("bed_type", [t.value for t in BedType])
     district = query_text("district")
