@@ -28,9 +28,9 @@ from bench.support import percentile, save_results, scratch_postgres
 
 HOSPITALS, DEPARTMENTS, DAYS, SLOTS_PER_DAY, CAPACITY = 40, 25, 30, 8, 20
 CLIENT_PROCESSES = 4
-THREADS_PER_PROCESS = int(os.environ.get("BENCH_CLIENT_THREADS", "2"))
+THREADS_PER_PROCESS = int(os.environ.get("BENCH_CLIENT_THREADS", "4"))
 GUNICORN_WORKERS = int(os.environ.get("BENCH_GUNICORN_WORKERS", "4"))
-GUNICORN_THREADS = int(os.environ.get("BENCH_GUNICORN_THREADS", "1"))
+GUNICORN_THREADS = int(os.environ.get("BENCH_GUNICORN_THREADS", "4"))
 PHASE_SECONDS = float(os.environ.get("BENCH_PHASE_SECONDS", "8"))
 ROUNDS = 2
 TZ = ZoneInfo("Asia/Kolkata")

@@ -30,7 +30,7 @@ ATTEMPTS = 1000
 SEATS = 100
 CLIENT_PROCESSES = 8
 THREADS_PER_PROCESS = 4
-GUNICORN_WORKERS = 4
+GUNICORN_WORKERS, GUNICORN_THREADS = 4, 4
 SECRET = "bench-contention-secret"
 
 
@@ -108,7 +108,7 @@ def main() -> int:
         tokens = [issue_verification_token(SECRET, p) for p in phones]
         env = {"DATABASE_URL": database_url, "SECRET_KEY": SECRET,
                "API_RATE_LIMIT_PER_MINUTE": "1000000"}
-        with running_gunicorn(env, workers=GUNICORN_WORKERS) as base:
+        with running_gunicorn(env, workers=GUNICORN_WORKERS, threads=GUNICORN_THREADS) as base:
             ctx = mp.get_context("spawn")
             go, out = ctx.Event(), ctx.Queue()
             share = ATTEMPTS // CLIENT_PROCESSES
@@ -137,7 +137,8 @@ def main() -> int:
         "benchmark": "api_contention",
         "setup": {"attempts": ATTEMPTS, "seats": SEATS, "client_processes": CLIENT_PROCESSES,
                   "concurrent_connections": CLIENT_PROCESSES * THREADS_PER_PROCESS,
-                  "gunicorn_workers": GUNICORN_WORKERS, "database": "PostgreSQL"},
+                  "gunicorn_workers": GUNICORN_WORKERS, "gunicorn_threads": GUNICORN_THREADS,
+                  "database": "PostgreSQL"},
         "responses": statuses,
         "database": db,
         "successful_bookings": len(ok),

@@ -27,23 +27,26 @@ from portal_api import serialise
 from portal_api.blueprint import api
 from portal_api.errors import ApiError
 from portal_api.parsing import query_choice, query_date, query_int, query_text
-from portal_api.reads import DepartmentOwners, read_session
+from portal_api.reads import DepartmentOwners, read_session, retry_on_lost_connection
 
 _owners = DepartmentOwners()
 
 
 @api.get("/hospitals")
+@retry_on_lost_connection
 def hospitals() -> Any:
     found = list_hospitals(read_session(), district=query_text("district"))
     return jsonify(hospitals=[serialise.hospital(h) for h in found])
 
 
 @api.get("/hospitals/<int:hospital_id>")
+@retry_on_lost_connection
 def hospital(hospital_id: int) -> Any:
     return jsonify(serialise.hospital(get_hospital(read_session(), hospital_id)))
 
 
 @api.get("/hospitals/<int:hospital_id>/departments")
+@retry_on_lost_connection
 def departments(hospital_id: int) -> Any:
     session = read_session()
     found = get_hospital(session, hospital_id)
@@ -53,6 +56,7 @@ def departments(hospital_id: int) -> Any:
 
 
 @api.get("/hospitals/<int:hospital_id>/departments/<int:department_id>/availability")
+@retry_on_lost_connection
 def availability(hospital_id: int, department_id: int) -> Any:
     """Days with free seats in the booking window and the free slots of one day (the
     ``date`` asked for, else the first day with a free seat)."""
@@ -95,6 +99,7 @@ def _department_of(hospital_id: int, department_id: int) -> None:
 
 
 @api.get("/beds")
+@retry_on_lost_connection
 def beds() -> Any:
     """Current beds by hospital and type, each with its update time and stale flag."""
     settings = current_helpline().settings

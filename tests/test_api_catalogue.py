@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+from sqlalchemy import create_engine, text
+
 from booking_core.resources import update_resources
+from booking_core.slots import day_availability, days_with_free_seats, free_slots
 from tests.factories import IST, make_slot
 from tests.fixtures_api import API
 
@@ -113,3 +117,33 @@ def test_unknown_route_and_method_are_json(client):
     assert missing.status_code == 404 and missing.json["error"]["code"] == "not_found"
     wrong = client.delete(f"{API}/hospitals")
     assert wrong.status_code == 405 and wrong.json["error"]["code"] == "method_not_allowed"
+
+
+def test_reads_survive_a_dropped_database_connection(app, client, catalogue, database_url):
+    """GET views use pooled autocommit connections without pre-ping on PostgreSQL; a
+    connection the server dropped costs a retry, not an error."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL connections only")
+    assert client.get(f"{API}/hospitals").status_code == 200
+    engine = app.extensions["portal_api.read_sessions.engine"]
+    with engine.connect() as conn:  # the pooled connection the view used
+        pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    killer = create_engine(database_url)
+    with killer.connect() as conn:
+        assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
+    killer.dispose()
+    res = client.get(f"{API}/hospitals")
+    assert res.status_code == 200 and len(res.json["hospitals"]) == 2
+
+
+def test_one_trip_day_availability_agrees_with_the_separate_reads(session, catalogue):
+    dep = catalogue.department
+    make_slot(session, dep, starts_in=dt.timedelta(days=2, hours=1), capacity=4, booked=1)
+    make_slot(session, dep, starts_in=dt.timedelta(days=2, hours=2), capacity=2, booked=2)
+    make_slot(session, dep, starts_in=dt.timedelta(hours=-1))
+    for day in (catalogue.slot.local_day, catalogue.later_slot.local_day,
+                catalogue.slot.local_day + dt.timedelta(days=40)):
+        days, slots = day_availability(session, dep.id, day)
+        assert days == days_with_free_seats(session, dep.id, limit=31)
+        assert slots == free_slots(session, dep.id, day)
+    session.commit()
