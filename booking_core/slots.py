@@ -22,6 +22,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.sql import Executable
 
 from booking_core.base import Base, InvalidInput, NotFound, UTCDateTime, utcnow
 from booking_core.hospitals import Department
@@ -207,7 +208,7 @@ _FREE_SLOTS = (
 _FREE_SLOTS_ON_DAY = _FREE_SLOTS.where(Slot.local_day == bindparam("day"))
 # One round trip for a day's availability: that day's free slots, then every day's
 # free seats (kind 0 rows, then kind 1 rows).
-_DAY_AVAILABILITY = union_all(
+_DAY_AVAILABILITY: Executable = union_all(
     select(literal(0).label("kind"), Slot.local_day, (Slot.capacity - Slot.booked).label("free"),
            Slot.id, Slot.starts_at, Slot.ends_at, Slot.capacity)
     .where(*_BOOKABLE, Slot.local_day == bindparam("day")),
