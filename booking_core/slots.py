@@ -4,13 +4,27 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ForeignKey, Index, String, Time, UniqueConstraint, func, select, update
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    String,
+    Time,
+    UniqueConstraint,
+    bindparam,
+    func,
+    literal,
+    null,
+    select,
+    text,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.sql import Executable
 
-from booking_core.base import Base, NotFound, UTCDateTime, utcnow
+from booking_core.base import Base, InvalidInput, NotFound, UTCDateTime, utcnow
 from booking_core.hospitals import Department
 
 
@@ -74,9 +88,7 @@ class Slot(Base):
         return 0 if self.closed else max(0, self.capacity - self.booked)
 
 
-def generate_slots(
-    session: Session, start: dt.date, days: int, tz: str = "Asia/Kolkata"
-) -> int:
+def generate_slots(session: Session, start: dt.date, days: int, tz: str = "Asia/Kolkata") -> int:
     """Create the slots every schedule yields from ``start`` for ``days`` days.
 
     Idempotent: existing slots are left alone (their bookings with them), closures are
@@ -174,18 +186,63 @@ class SlotView:
     free: int
 
 
-def _view(slot: Slot) -> SlotView:
-    return SlotView(
-        slot.id, slot.department_id, slot.starts_at, slot.ends_at, slot.local_day,
-        slot.capacity, slot.free,
+# The availability reads run on every portal availability request and every IVR
+# booking menu. Their statements are built once with bound parameters: building a
+# select() per call cost more than running it.
+_BOOKABLE = (
+    Slot.department_id == bindparam("department_id"),
+    Slot.closed.is_(False),
+    Slot.booked < Slot.capacity,
+    # "now" is bound to earliest_bookable_start(): no past or same-minute bookings.
+    Slot.starts_at > bindparam("now"),
+    Slot.local_day <= bindparam("last"),
+)
+_FREE_SLOTS = (
+    select(
+        Slot.id,
+        Slot.department_id,
+        Slot.starts_at,
+        Slot.ends_at,
+        Slot.local_day,
+        Slot.capacity,
+        Slot.booked,
     )
-
-
-def bookable_window(
-    now: dt.datetime, window_days: int, tz: str = "Asia/Kolkata"
-) -> tuple[dt.date, dt.date]:
-    today = now.astimezone(ZoneInfo(tz)).date()
-    return today, today + dt.timedelta(days=window_days)
+    .where(*_BOOKABLE)
+    .order_by(Slot.starts_at)
+    .limit(bindparam("limit"))
+)
+_FREE_SLOTS_ON_DAY = _FREE_SLOTS.where(Slot.local_day == bindparam("day"))
+# One round trip for a day's availability: that day's free slots, then every day's
+# free seats (kind 0 rows, then kind 1 rows).
+_DAY_AVAILABILITY: Executable = union_all(
+    select(
+        literal(0).label("kind"),
+        Slot.local_day,
+        (Slot.capacity - Slot.booked).label("free"),
+        Slot.id,
+        Slot.starts_at,
+        Slot.ends_at,
+        Slot.capacity,
+    ).where(*_BOOKABLE, Slot.local_day == bindparam("day")),
+    select(
+        literal(1),
+        Slot.local_day,
+        func.sum(Slot.capacity - Slot.booked),
+        null(),
+        null(),
+        null(),
+        null(),
+    )
+    .where(*_BOOKABLE)
+    .group_by(Slot.local_day),
+).order_by(text("kind"), text("local_day"), text("starts_at"))
+_DAYS_WITH_FREE_SEATS = (
+    select(Slot.local_day, func.sum(Slot.capacity - Slot.booked))
+    .where(*_BOOKABLE)
+    .group_by(Slot.local_day)
+    .order_by(Slot.local_day)
+    .limit(bindparam("limit"))
+)
 
 
 def earliest_bookable_start(now: dt.datetime) -> dt.datetime:
@@ -194,15 +251,11 @@ def earliest_bookable_start(now: dt.datetime) -> dt.datetime:
     return now.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
 
 
-def _bookable(department_id: int, now: dt.datetime, last_day: dt.date) -> list[Any]:
-    """Conditions for a slot of ``department_id`` that someone can still book."""
-    return [
-        Slot.department_id == department_id,
-        Slot.closed.is_(False),
-        Slot.booked < Slot.capacity,
-        Slot.starts_at > earliest_bookable_start(now),
-        Slot.local_day <= last_day,
-    ]
+def bookable_window(
+    now: dt.datetime, window_days: int, tz: str = "Asia/Kolkata"
+) -> tuple[dt.date, dt.date]:
+    today = now.astimezone(ZoneInfo(tz)).date()
+    return today, today + dt.timedelta(days=window_days)
 
 
 def free_slots(
@@ -218,18 +271,30 @@ def free_slots(
     """Slots with a free seat that can still be booked, earliest first."""
     now = now or utcnow()
     first, last = bookable_window(now, window_days, tz)
-    query = (
-        select(Slot)
-        .where(*_bookable(department_id, now, last))
-        .order_by(Slot.starts_at)
-    )
+    params = {
+        "department_id": department_id,
+        "now": earliest_bookable_start(now),
+        "last": last,
+        "limit": limit or 10_000,
+    }
     if day is not None:
         if day < first or day > last:
             return []
-        query = query.where(Slot.local_day == day)
-    if limit:
-        query = query.limit(limit)
-    return [_view(slot) for slot in session.scalars(query)]
+        rows = session.execute(_FREE_SLOTS_ON_DAY, {**params, "day": day})
+    else:
+        rows = session.execute(_FREE_SLOTS, params)
+    return [
+        SlotView(
+            row.id,
+            row.department_id,
+            row.starts_at,
+            row.ends_at,
+            row.local_day,
+            row.capacity,
+            max(0, row.capacity - row.booked),
+        )
+        for row in rows
+    ]
 
 
 def days_with_free_seats(
@@ -245,13 +310,57 @@ def days_with_free_seats(
     now = now or utcnow()
     _, last = bookable_window(now, window_days, tz)
     rows = session.execute(
-        select(Slot.local_day, func.sum(Slot.capacity - Slot.booked))
-        .where(*_bookable(department_id, now, last))
-        .group_by(Slot.local_day)
-        .order_by(Slot.local_day)
-        .limit(limit)
+        _DAYS_WITH_FREE_SEATS,
+        {
+            "department_id": department_id,
+            "now": earliest_bookable_start(now),
+            "last": last,
+            "limit": limit,
+        },
     )
     return [(day, int(free)) for day, free in rows]
+
+
+def day_availability(
+    session: Session,
+    department_id: int,
+    day: dt.date,
+    *,
+    now: dt.datetime | None = None,
+    window_days: int = 30,
+    tz: str = "Asia/Kolkata",
+) -> tuple[list[tuple[dt.date, int]], list[SlotView]]:
+    """Every day with a free seat in the window, and the free slots of ``day``: what
+    ``days_with_free_seats`` and ``free_slots`` give, in one round trip."""
+    now = now or utcnow()
+    first, last = bookable_window(now, window_days, tz)
+    rows = session.execute(
+        _DAY_AVAILABILITY,
+        {
+            "department_id": department_id,
+            "now": earliest_bookable_start(now),
+            "last": last,
+            "day": day,
+        },
+    )
+    days: list[tuple[dt.date, int]] = []
+    slots: list[SlotView] = []
+    for row in rows:
+        if row.kind == 1:
+            days.append((row.local_day, int(row.free)))
+        elif first <= day <= last:
+            slots.append(
+                SlotView(
+                    row.id,
+                    department_id,
+                    row.starts_at,
+                    row.ends_at,
+                    row.local_day,
+                    row.capacity,
+                    max(0, int(row.free)),
+                )
+            )
+    return days, slots
 
 
 def get_slot(session: Session, slot_id: int) -> Slot:
@@ -282,3 +391,8 @@ def release_seat(session: Session, slot_id: int) -> None:
         .values(booked=Slot.booked - 1)
         .execution_options(synchronize_session=False)
     )
+
+
+def check_capacity_positive(capacity: int) -> None:
+    if capacity < 1:
+        raise InvalidInput("capacity must be at least 1")

@@ -1,6 +1,15 @@
 """Import every model so ``Base.metadata`` knows all tables (Alembic, tests)."""
 
-from booking_core import appointments, citizens, hospitals, outbox, resources, slots  # noqa: F401
+from booking_core import (  # noqa: F401
+    appointments,
+    citizens,
+    feed_tokens,
+    hospitals,
+    outbox,
+    resources,
+    slots,
+    verification,
+)
 from booking_core.base import Base
 from contact_centre import call_actions  # noqa: F401
 from contact_centre import models as contact_centre_models  # noqa: F401

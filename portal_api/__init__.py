@@ -1,4 +1,9 @@
-"""portal_api adapter."""
+"""portal_api: the citizens' portal and hospital feeds, JSON under ``/api/v1``.
+
+A thin adapter: each view parses and checks the request, calls one service of
+``booking_core`` or ``grievances``, and renders JSON. Errors are always
+``{"error": {"code", "message"}}`` with a 4xx status.
+"""
 
 from __future__ import annotations
 
@@ -6,4 +11,20 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register this adapter's routes on ``app``."""
+    """Register the routes, the JSON error renderer for ``/api`` and the CLI."""
+    from portal_api import (  # noqa: F401  (importing registers the views)
+        openapi,
+        views_appointments,
+        views_catalogue,
+        views_feed,
+        views_grievances,
+    )
+    from portal_api.blueprint import api
+    from portal_api.cli import register_cli
+    from portal_api.errors import render_http_error
+    from portal_api.reads import init_read_sessions
+
+    app.register_blueprint(api)
+    init_read_sessions(app)
+    app.extensions["helpline"].error_renderers["/api/"] = render_http_error
+    register_cli(app)

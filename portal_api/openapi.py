@@ -1,0 +1,162 @@
+"""The OpenAPI 3.1 document of ``/api/v1``, served at ``/api/v1/openapi.json``.
+
+Bodies reference ``portal_api.schemas``, the same schemas requests are validated
+against; a test checks that the paths here are exactly the routes the app serves.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify
+
+from booking_core.resources import BedType
+from portal_api.auth import VERIFICATION_HEADER
+from portal_api.blueprint import api
+from portal_api.schemas import SCHEMAS
+
+_ERRORS = {
+    "400": "malformed JSON, a missing field or a wrong type",
+    "404": "no such hospital, department, slot, appointment or grievance",
+    "413": "the body is too large",
+    "415": "the body is not JSON",
+    "422": "well-formed but against a rule (past date, invalid mobile or ABHA, "
+           "bad reference)",
+    "429": "too many requests (see Retry-After)",
+}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def _ok(schema: str, description: str = "OK") -> dict[str, Any]:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+
+
+def _path_id(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True,
+            "schema": {"type": "integer", "minimum": 1}}
+
+
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": schema,
+            "description": description}
+
+
+REFERENCE_PARAM = {"name": "reference", "in": "path", "required": True,
+                   "schema": {"type": "string"}, "description": "8-digit reference"}
+
+
+def _op(summary: str, ok: tuple[str, str, str], *, body: str | None = None,
+        params: list[dict[str, Any]] | None = None, errors: tuple[str, ...] = ("404", "429"),
+        security: list[dict[str, list[str]]] | None = None) -> dict[str, Any]:
+    status, schema, description = ok
+    op: dict[str, Any] = {"summary": summary, "responses": {status: _ok(schema, description)}}
+    if params:
+        op["parameters"] = params
+    if body:
+        op["requestBody"] = {"required": True, "content": {"application/json": {
+            "schema": {"$ref": f"#/components/schemas/{body}"}}}}
+        errors = tuple(sorted(set(errors) | {"400", "413", "415", "422"}))
+    if security is not None:
+        op["security"] = security
+        op["responses"]["401"] = _error("missing, invalid or expired credentials")
+    for code in errors:
+        op["responses"][code] = _error(_ERRORS.get(code, "refused"))
+    return op
+
+
+VERIFIED = [{"verifiedMobile": []}]
+H, D = _path_id("hospital_id"), _path_id("department_id")
+
+PATHS: dict[str, dict[str, Any]] = {
+    "/hospitals": {"get": _op(
+        "Delhi government hospitals, with Hindi names and districts",
+        ("200", "HospitalList", "hospitals by English name"),
+        params=[_query("district", {"type": "string"}, "English district name")],
+        errors=("400", "429"))},
+    "/hospitals/{hospital_id}": {"get": _op("One hospital", ("200", "Hospital", "the hospital"),
+                                            params=[H])},
+    "/hospitals/{hospital_id}/departments": {"get": _op(
+        "OPD departments of a hospital", ("200", "DepartmentList", "departments"), params=[H])},
+    "/hospitals/{hospital_id}/departments/{department_id}/availability": {"get": _op(
+        "Days with free seats, and the free slots of one day",
+        ("200", "Availability", "availability"),
+        params=[H, D, _query("date", {"type": "string", "format": "date"},
+                             "the day whose slots to list; default: the first free day")],
+        errors=("400", "404", "422", "429"))},
+    "/beds": {"get": _op(
+        "Beds by hospital and type with their update time and stale flag",
+        ("200", "BedList", "current bed figures"),
+        params=[_query("hospital_id", {"type": "integer", "minimum": 1}, "one hospital"),
+                _query("bed_type", {"type": "string", "enum": [t.value for t in BedType]},
+                       "one bed type"),
+                _query("district", {"type": "string"}, "English district name")],
+        errors=("400", "404", "429"))},
+    "/verifications": {"post": _op(
+        "Send a 6-digit code by SMS to verify a mobile (valid 10 minutes)",
+        ("202", "VerificationSent", "code queued"), body="VerificationRequest",
+        errors=("429",))},
+    "/verifications/confirm": {"post": _op(
+        "Check the code; returns a verification token for booking and cancelling",
+        ("200", "VerificationToken", "verified"), body="VerificationConfirm",
+        errors=("429",))},
+    "/appointments": {"post": _op(
+        "Book an OPD appointment for the verified mobile",
+        ("201", "Appointment", "booked"), body="BookingRequest",
+        errors=("404", "409", "429"), security=VERIFIED)},
+    "/appointments/lookup": {"post": _op(
+        "An appointment by reference and mobile", ("200", "Appointment", "the appointment"),
+        body="AppointmentLookup")},
+    "/appointments/{reference}/cancel": {"post": _op(
+        "Cancel an appointment of the verified mobile", ("200", "Appointment", "cancelled"),
+        params=[REFERENCE_PARAM], errors=("404", "409", "422", "429"), security=VERIFIED)},
+    "/appointments/{reference}/reschedule": {"post": _op(
+        "Move an appointment to another slot of the same department",
+        ("200", "Appointment", "moved"), params=[REFERENCE_PARAM], body="RescheduleRequest",
+        errors=("404", "409", "429"), security=VERIFIED)},
+    "/grievances": {"post": _op(
+        "Register a grievance; its reference is also sent by SMS",
+        ("201", "Grievance", "registered"), body="GrievanceRequest", errors=("429",))},
+    "/grievances/lookup": {"post": _op(
+        "A grievance's status by reference and mobile", ("200", "Grievance", "the grievance"),
+        body="GrievanceLookup")},
+    "/hospitals/{hospital_id}/resources": {"post": _op(
+        "A hospital reports its beds, ventilators, medicine stock and staff on duty",
+        ("200", "ResourceReceipt", "applied"), params=[H], body="ResourceReport",
+        errors=("403", "429"), security=[{"hospitalToken": []}])},
+    "/openapi.json": {"get": {"summary": "This document", "responses": {
+        "200": {"description": "OpenAPI 3.1", "content": {"application/json": {}}}}}},
+}
+
+
+def document() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Delhi Health Helpline portal API",
+            "version": "1.0.0",
+            "description": "OPD appointments, availability, beds and grievances for the "
+                           "citizens' portal; resource feeds for hospitals. Errors are "
+                           '`{"error": {"code", "message"}}`.',
+        },
+        "servers": [{"url": "/api/v1"}],
+        "paths": PATHS,
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {
+                "verifiedMobile": {"type": "apiKey", "in": "header", "name": VERIFICATION_HEADER,
+                                   "description": "from POST /verifications/confirm"},
+                "hospitalToken": {"type": "http", "scheme": "bearer",
+                                  "description": "issued with `flask issue-feed-token`"},
+            },
+        },
+    }
+
+
+@api.get("/openapi.json")
+def openapi() -> Any:
+    return jsonify(document())

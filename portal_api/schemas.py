@@ -1,0 +1,157 @@
+"""JSON Schemas (2020-12, as OpenAPI 3.1 uses them) of every request and response body.
+
+One definition serves twice: request bodies are validated against it at run time, and
+the OpenAPI document publishes it, so the document cannot drift from what the API
+accepts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from booking_core.resources import STAFF_ROLES, BedType
+from grievances.models import GrievanceCategory, GrievanceStatus
+
+LANGUAGE = {"type": "string", "enum": ["hi", "en"], "default": "hi"}
+DATE_TIME = {"type": "string", "format": "date-time"}
+DATE = {"type": "string", "format": "date"}
+PHONE = {
+    "type": "string", "minLength": 1, "maxLength": 32,
+    "description": "Indian mobile number in any common form: 98123 45678, 09812345678, "
+                   "+91-98123-45678",
+    "examples": ["98123 45678"],
+}
+REFERENCE = {"type": "string", "minLength": 1, "maxLength": 20, "examples": ["10473826"]}
+ID = {"type": "integer", "minimum": 1}
+COUNT = {"type": "integer", "minimum": 0}
+
+
+def _obj(properties: dict[str, Any], required: list[str] | None = None,
+         additional: bool = False) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object", "properties": properties,
+                              "additionalProperties": additional}
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+_NAMED = {"id": ID, "code": {"type": "string"}, "name_en": {"type": "string"},
+          "name_hi": {"type": "string"}}
+
+SCHEMAS: dict[str, dict[str, Any]] = {
+    "Error": _obj({"error": _obj({
+        "code": {"type": "string", "description": "stable, machine-readable"},
+        "message": {"type": "string", "description": "English, for developers"},
+        "details": {"type": "object"},
+    }, ["code", "message"])}, ["error"]),
+    "Hospital": _obj({
+        **_NAMED, "short_name_en": {"type": "string"}, "short_name_hi": {"type": "string"},
+        "district": {"type": "string"}, "district_hi": {"type": "string"},
+        "address": {"type": "string"}, "phone": {"type": "string"},
+    }, ["id", "code", "name_en", "name_hi", "district", "district_hi"]),
+    "HospitalList": _obj({"hospitals": {"type": "array", "items": _ref("Hospital")}},
+                         ["hospitals"]),
+    "Department": _obj({**_NAMED, "hospital_id": ID},
+                       ["id", "code", "name_en", "name_hi", "hospital_id"]),
+    "DepartmentList": _obj({"hospital": _ref("Hospital"),
+                            "departments": {"type": "array", "items": _ref("Department")}},
+                           ["hospital", "departments"]),
+    "Slot": _obj({"id": ID, "starts_at": DATE_TIME, "ends_at": DATE_TIME,
+                  "capacity": COUNT, "free_seats": COUNT},
+                 ["id", "starts_at", "ends_at", "capacity", "free_seats"]),
+    "Availability": _obj({
+        "hospital_id": ID, "department_id": ID,
+        "date": _nullable(DATE),
+        "bookable_until": DATE,
+        "days": {"type": "array", "items": _obj({"date": DATE, "free_seats": COUNT},
+                                                ["date", "free_seats"])},
+        "slots": {"type": "array", "items": _ref("Slot")},
+    }, ["hospital_id", "department_id", "date", "bookable_until", "days", "slots"]),
+    "BedFigures": _obj({
+        "hospital_id": ID, "hospital_code": {"type": "string"},
+        "hospital_name_en": {"type": "string"}, "hospital_name_hi": {"type": "string"},
+        "bed_type": {"type": "string", "enum": [t.value for t in BedType]},
+        "total": COUNT, "occupied": COUNT, "vacant": COUNT,
+        "updated_at": DATE_TIME, "stale": {"type": "boolean"},
+    }, ["hospital_id", "bed_type", "total", "occupied", "vacant", "updated_at", "stale"]),
+    "BedList": _obj({"stale_after_hours": {"type": "number"},
+                     "beds": {"type": "array", "items": _ref("BedFigures")}},
+                    ["stale_after_hours", "beds"]),
+    "VerificationRequest": _obj({"phone": PHONE, "language": LANGUAGE}, ["phone"]),
+    "VerificationSent": _obj({"phone": {"type": "string", "description": "masked"},
+                              "expires_at": DATE_TIME, "expires_in_seconds": COUNT},
+                             ["phone", "expires_at", "expires_in_seconds"]),
+    "VerificationConfirm": _obj({"phone": PHONE,
+                                 "code": {"type": "string", "pattern": "^[0-9]{6}$"}},
+                                ["phone", "code"]),
+    "VerificationToken": _obj({"verification_token": {"type": "string"},
+                               "phone": {"type": "string", "description": "masked"},
+                               "expires_in_seconds": COUNT},
+                              ["verification_token", "phone", "expires_in_seconds"]),
+    "BookingRequest": _obj({
+        "slot_id": ID, "language": LANGUAGE,
+        "patient_name": {"type": "string", "maxLength": 120},
+        "abha_number": {"type": "string", "maxLength": 20,
+                        "description": "14 digits, dashes allowed"},
+    }, ["slot_id"]),
+    "RescheduleRequest": _obj({"slot_id": ID}, ["slot_id"]),
+    "AppointmentLookup": _obj({"reference": REFERENCE, "phone": PHONE}, ["reference", "phone"]),
+    "Appointment": _obj({
+        "reference": {"type": "string", "pattern": "^[0-9]{8}$"},
+        "status": {"type": "string", "enum": ["booked", "cancelled", "attended", "no_show"]},
+        "hospital": _obj(_NAMED, ["id", "code", "name_en", "name_hi"]),
+        "department": _obj(_NAMED, ["id", "code", "name_en", "name_hi"]),
+        "slot_id": ID, "starts_at": DATE_TIME, "ends_at": DATE_TIME, "visit_date": DATE,
+        "token": {"type": "integer", "minimum": 1},
+        "patient_name": _nullable({"type": "string"}),
+        "phone": {"type": "string", "description": "masked"},
+        "language": {"type": "string"}, "channel": {"type": "string"},
+        "created_at": DATE_TIME, "cancelled_at": _nullable(DATE_TIME),
+    }, ["reference", "status", "hospital", "department", "slot_id", "starts_at", "ends_at",
+        "visit_date", "token", "phone"]),
+    "GrievanceRequest": _obj({
+        "phone": PHONE, "language": LANGUAGE,
+        "category": {"type": "string", "enum": [c.value for c in GrievanceCategory]},
+        "description": {"type": "string", "minLength": 1, "maxLength": 4000},
+        "hospital_id": ID, "department_id": ID,
+    }, ["phone", "category", "description"]),
+    "GrievanceLookup": _obj({"reference": REFERENCE, "phone": PHONE}, ["reference", "phone"]),
+    "Grievance": _obj({
+        "reference": {"type": "string", "pattern": "^[0-9]{8}$"},
+        "category": {"type": "string", "enum": [c.value for c in GrievanceCategory]},
+        "status": {"type": "string", "enum": [s.value for s in GrievanceStatus]},
+        "hospital_id": _nullable(ID),
+        "created_at": DATE_TIME, "updated_at": DATE_TIME,
+    }, ["reference", "category", "status", "hospital_id", "created_at", "updated_at"]),
+    "ResourceReport": _obj({
+        "beds": {
+            "type": "object",
+            "propertyNames": {"enum": [t.value for t in BedType]},
+            "additionalProperties": _obj({"total": COUNT, "occupied": COUNT},
+                                         ["total", "occupied"]),
+        },
+        "ventilators": _obj({"total": COUNT, "in_use": COUNT}, ["total", "in_use"]),
+        "medicines": {"type": "array", "maxItems": 500, "items": _obj({
+            "item": {"type": "string", "minLength": 1, "maxLength": 120},
+            "quantity": COUNT,
+            "unit": {"type": "string", "minLength": 1, "maxLength": 24},
+            "reorder_level": COUNT,
+        }, ["item", "quantity", "unit"])},
+        "staff": {"type": "object", "propertyNames": {"enum": list(STAFF_ROLES)},
+                  "additionalProperties": COUNT},
+    }),
+    "ResourceReceipt": _obj({
+        "hospital_id": ID, "at": DATE_TIME,
+        "updated": _obj({k: COUNT for k in ("beds", "ventilators", "medicines", "staff")},
+                        ["beds", "ventilators", "medicines", "staff"]),
+    }, ["hospital_id", "at", "updated"]),
+}
+SCHEMAS["ResourceReport"]["minProperties"] = 1

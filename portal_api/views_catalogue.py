@@ -1,0 +1,123 @@
+"""Read-only views: hospitals, departments, OPD availability, beds."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import jsonify
+from sqlalchemy import select
+
+from booking_core.base import NotFound, utcnow
+from booking_core.hospitals import (
+    Hospital,
+    get_hospital,
+    list_departments,
+    list_hospitals,
+)
+from booking_core.resources import BedType, vacant_beds
+from booking_core.slots import (
+    bookable_window,
+    day_availability,
+    days_with_free_seats,
+    free_slots,
+)
+from helpline.app import current_helpline
+from portal_api import serialise
+from portal_api.blueprint import api
+from portal_api.errors import ApiError
+from portal_api.parsing import query_choice, query_date, query_int, query_text
+from portal_api.reads import DepartmentOwners, read_session, retry_on_lost_connection
+
+_owners = DepartmentOwners()
+
+
+@api.get("/hospitals")
+@retry_on_lost_connection
+def hospitals() -> Any:
+    found = list_hospitals(read_session(), district=query_text("district"))
+    return jsonify(hospitals=[serialise.hospital(h) for h in found])
+
+
+@api.get("/hospitals/<int:hospital_id>")
+@retry_on_lost_connection
+def hospital(hospital_id: int) -> Any:
+    return jsonify(serialise.hospital(get_hospital(read_session(), hospital_id)))
+
+
+@api.get("/hospitals/<int:hospital_id>/departments")
+@retry_on_lost_connection
+def departments(hospital_id: int) -> Any:
+    session = read_session()
+    found = get_hospital(session, hospital_id)
+    return jsonify(hospital=serialise.hospital(found),
+                   departments=[serialise.department(d)
+                                for d in list_departments(session, found.id)])
+
+
+@api.get("/hospitals/<int:hospital_id>/departments/<int:department_id>/availability")
+@retry_on_lost_connection
+def availability(hospital_id: int, department_id: int) -> Any:
+    """Days with free seats in the booking window and the free slots of one day (the
+    ``date`` asked for, else the first day with a free seat)."""
+    settings = current_helpline().settings
+    tz, window = settings.helpline_timezone, settings.booking_window_days
+    session = read_session()
+    _department_of(hospital_id, department_id)
+    day = query_date("date")
+    now = utcnow()
+    today, last = bookable_window(now, window, tz)
+    if day is not None and day < today:
+        raise ApiError(422, "past_date", "that date has passed", field="date")
+    if day is not None and day > last:
+        raise ApiError(422, "outside_booking_window",
+                       f"bookings open {window} days ahead", field="date")
+    if day is None:
+        days = days_with_free_seats(session, department_id, now=now, window_days=window,
+                                    tz=tz, limit=window + 1)
+        day = days[0][0] if days else None
+        slots = free_slots(session, department_id, day, now=now, window_days=window, tz=tz) \
+            if day is not None else []
+    else:
+        days, slots = day_availability(session, department_id, day, now=now,
+                                       window_days=window, tz=tz)
+    return jsonify(
+        hospital_id=hospital_id, department_id=department_id,
+        date=day.isoformat() if day else None, bookable_until=last.isoformat(),
+        days=[{"date": d.isoformat(), "free_seats": free} for d, free in days],
+        slots=[serialise.slot(s, tz) for s in slots],
+    )
+
+
+def _department_of(hospital_id: int, department_id: int) -> None:
+    """Usually answered from memory; tells an unknown hospital from an unknown
+    department only when needed."""
+    session = read_session()
+    if _owners.hospital_of(session, department_id) != hospital_id:
+        get_hospital(session, hospital_id)
+        raise NotFound("no such department in this hospital", entity="department")
+
+
+@api.get("/beds")
+@retry_on_lost_connection
+def beds() -> Any:
+    """Current beds by hospital and type, each with its update time and stale flag."""
+    settings = current_helpline().settings
+    session = read_session()
+    hospital_id = query_int("hospital_id")
+    bed_type = query_choice("bed_type", [t.value for t in BedType])
+    district = query_text("district")
+    if hospital_id is not None:
+        get_hospital(session, hospital_id)
+    stale_after = dt.timedelta(hours=settings.resource_stale_hours)
+    figures = vacant_beds(session, hospital_id=hospital_id, district=district,
+                          stale_after=stale_after)
+    if bed_type:
+        figures = [f for f in figures if f.bed_type == bed_type]
+    names = {h.id: h for h in session.scalars(
+        select(Hospital).where(Hospital.id.in_({f.hospital_id for f in figures})))}
+    return jsonify(
+        stale_after_hours=settings.resource_stale_hours,
+        beds=[serialise.beds(f, names[f.hospital_id], settings.helpline_timezone)
+              for f in figures],
+    )
