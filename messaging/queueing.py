@@ -1,0 +1,69 @@
+"""Waking workers: right after a commit, and from the database on a clock.
+
+Jobs carry row ids or nothing at all; every job claims its rows in the database, so a
+job queued twice, run twice, or lost with a Redis restart changes nothing: the sweep
+finds due rows from the database and queues work for them again.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable
+from typing import Any
+
+from booking_core.base import utcnow
+from helpline import jobs
+from messaging.delivery import deliver_due, due_count
+
+log = logging.getLogger(__name__)
+
+QUEUE = "messages"
+SWEEP_INTERVAL_SECONDS = 15
+# At most this many batch jobs waiting at once: more would only claim nothing.
+MAX_QUEUED_BATCHES = 100
+
+
+def outbox_listener(helpline: Any) -> Callable[[list[int]], None]:
+    """Called after a commit that wrote outbox rows: queue their delivery. The job id
+    is made from the ids, so the same rows are never queued twice; rows not yet due
+    (reminders) are left for the sweep."""
+
+    def on_commit(ids: list[int]) -> None:
+        ordered = sorted(ids)
+        helpline.jobs.enqueue(
+            "messaging.delivery.deliver_rows", ordered, queue=QUEUE,
+            job_id=f"outbox-{ordered[0]}-{ordered[-1]}-{len(ordered)}",
+        )
+
+    return on_commit
+
+
+def sweep_due() -> int:
+    """Periodic task: queue one batch job per ``OUTBOX_BATCH_SIZE`` due rows. Two
+    schedulers in the same interval make the same job ids, so they queue each once.
+    Without Redis the batches run here, one after another."""
+    helpline = jobs.current()
+    settings = helpline.settings
+    with helpline.session() as session:
+        due = due_count(session, utcnow())
+    if not due:
+        return 0
+    if not helpline.jobs.enabled:
+        delivered = 0
+        while (batch := deliver_due()) > 0:
+            delivered += batch
+        return delivered
+    wanted = min(MAX_QUEUED_BATCHES, math.ceil(due / settings.outbox_batch_size))
+    try:
+        waiting = helpline.jobs.queue(QUEUE).count
+    except Exception:
+        log.warning("sweep: Redis unreachable, %s due messages wait", due)
+        return 0
+    tick = int(time.time() // SWEEP_INTERVAL_SECONDS)
+    queued = 0
+    for i in range(max(0, wanted - waiting)):
+        if helpline.jobs.enqueue(deliver_due, queue=QUEUE, job_id=f"outbox-due-{tick}-{i}"):
+            queued += 1
+    return queued
