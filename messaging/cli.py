@@ -41,8 +41,8 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("dlt-templates")
     def dlt_templates() -> None:
         """Print every SMS template as it must be registered on the DLT portal."""
-        from messaging.dlt import dlt_template_id, dlt_text, sms_template_keys
         from locales import LANGUAGES
+        from messaging.dlt import dlt_template_id, dlt_text, sms_template_keys
 
         for key in sms_template_keys():
             for lang in LANGUAGES:

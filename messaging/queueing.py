@@ -15,7 +15,7 @@ from typing import Any
 
 from booking_core.base import utcnow
 from helpline import jobs
-from messaging.delivery import deliver_due, due_count
+from messaging.delivery import deliver, deliver_due, due_count
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,9 @@ def outbox_listener(helpline: Any) -> Callable[[list[int]], None]:
 
     def on_commit(ids: list[int]) -> None:
         ordered = sorted(ids)
+        if not helpline.jobs.enabled:  # embedded default: deliver now, in this process
+            deliver(helpline, ids=ordered, limit=len(ordered))
+            return
         helpline.jobs.enqueue(
             "messaging.delivery.deliver_rows", ordered, queue=QUEUE,
             job_id=f"outbox-{ordered[0]}-{ordered[-1]}-{len(ordered)}",

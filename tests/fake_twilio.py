@@ -137,7 +137,7 @@ class FakeTwilio:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, name="fake-twilio",
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fake-twilio",
                          daemon=True).start()
         return self
 
