@@ -36,6 +36,7 @@ from booking_core.outbox import OutboxKind, OutboxMessage, OutboxStatus
 from booking_core.phones import mask_phone
 from booking_core.slots import Slot
 from helpline import jobs
+from helpline import models as _all_models  # noqa: F401 - every table, for foreign keys
 from messaging import rules
 from messaging.gateway import (
     UNSUBSCRIBED_CODE,

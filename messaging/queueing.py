@@ -25,6 +25,12 @@ SWEEP_INTERVAL_SECONDS = 15
 MAX_QUEUED_BATCHES = 100
 
 
+def job_id(helpline: Any, *parts: object) -> str:
+    """RQ keeps jobs under ``rq:job:<id>`` whatever the queue: the namespace goes into
+    the id so two deployments sharing a Redis server never collide."""
+    return "-".join(str(p) for p in (helpline.settings.redis_namespace, *parts))
+
+
 def outbox_listener(helpline: Any) -> Callable[[list[int]], None]:
     """Called after a commit that wrote outbox rows: queue their delivery. The job id
     is made from the ids, so the same rows are never queued twice; rows not yet due
@@ -37,7 +43,7 @@ def outbox_listener(helpline: Any) -> Callable[[list[int]], None]:
             return
         helpline.jobs.enqueue(
             "messaging.delivery.deliver_rows", ordered, queue=QUEUE,
-            job_id=f"outbox-{ordered[0]}-{ordered[-1]}-{len(ordered)}",
+            job_id=job_id(helpline, "outbox", ordered[0], ordered[-1], len(ordered)),
         )
 
     return on_commit
@@ -67,6 +73,7 @@ def sweep_due() -> int:
     tick = int(time.time() // SWEEP_INTERVAL_SECONDS)
     queued = 0
     for i in range(max(0, wanted - waiting)):
-        if helpline.jobs.enqueue(deliver_due, queue=QUEUE, job_id=f"outbox-due-{tick}-{i}"):
+        batch_id = job_id(helpline, "outbox-due", tick, i)
+        if helpline.jobs.enqueue(deliver_due, queue=QUEUE, job_id=batch_id):
             queued += 1
     return queued

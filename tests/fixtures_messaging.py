@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,6 +22,15 @@ AGENT_PHONE = "+919811111111"
 # 12:00 and 22:30 in Asia/Kolkata: outside and inside the quiet hours.
 NOON_IST = dt.datetime(2030, 3, 4, 6, 30, tzinfo=dt.UTC)
 NIGHT_IST = dt.datetime(2030, 3, 4, 17, 0, tzinfo=dt.UTC)
+
+
+# Runs of ``count_run``: a periodic task target the scheduler tests resolve by name.
+RUNS: Counter[str] = Counter()
+
+
+def count_run() -> str:
+    RUNS["count"] += 1
+    return "counted"
 
 
 @pytest.fixture
