@@ -99,3 +99,22 @@ def _default_params(template: str) -> dict[str, Any]:
         return {"code": "482913"}
     return {"reference": "12345674", "hospital": "LNJP", "department": "Orthopaedics",
             "date": "05 Mar 2030", "time": "9:00 am", "token": 7}
+
+
+def signed_post(client, path: str, params: dict[str, str], *, token: str = TWILIO_TOKEN):
+    """POST like Twilio: form params, signed over PUBLIC_BASE_URL + path (+ query)."""
+    from twilio.request_validator import RequestValidator
+
+    from tests.conftest import PUBLIC_BASE_URL
+
+    signature = RequestValidator(token).compute_signature(PUBLIC_BASE_URL + path, params)
+    return client.post(path, data=params, headers={"X-Twilio-Signature": signature})
+
+
+def parse_twiml(response) -> Any:
+    import xml.etree.ElementTree as ET
+
+    assert response.mimetype == "text/xml", response.data
+    root = ET.fromstring(response.data)
+    assert root.tag == "Response"
+    return root
