@@ -1,9 +1,35 @@
-"""agent_console adapter."""
+"""The agents' and supervisors' web console at ``/console/``.
+
+Server-rendered pages; the parts that change on their own (queues, callbacks, the
+wallboard) are HTML fragments the page re-fetches (``static/console.js``). Views parse
+the form, call one service in ``grievances``/``contact_centre``/``booking_core`` and
+render; they never commit.
+"""
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Blueprint, Flask, Response
+
+bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
+               static_folder="static")
 
 
 def init_app(app: Flask) -> None:
     """Register this adapter's routes on app."""
+    from agent_console import (  # noqa: F401  (importing registers the views)
+        auth,
+        views_admin,
+        views_calls,
+        views_grievances,
+        views_hospitals,
+        views_supervisor,
+    )
+    from agent_console.errors import render_error
+
+    app.register_blueprint(bp)
+    helpline = app.extensions["helpline"]
+
+    def _render(status: int, code: str, message: str) -> Response:
+        return render_error(status, code)
+
+    helpline.error_renderers["/console"] = _render

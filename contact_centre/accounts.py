@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
+from functools import lru_cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
@@ -61,3 +64,62 @@ def create_staff_user(
         )
         session.add(user)
     return user
+
+
+def authenticate(session: Session, username: str, password: str) -> StaffUser | None:
+    """The active account with this username and password, or None. A wrong username
+    costs a hash verification too, so timing does not tell which part was wrong."""
+    user = session.scalar(
+        select(StaffUser).where(StaffUser.username == (username or "").strip().lower())
+    )
+    if user is None or not user.active:
+        try:
+            _hasher.verify(_dummy_hash(), password or "x")
+        except (VerificationError, InvalidHashError):
+            pass
+        return None
+    return user if check_password(user, password) else None
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return _hasher.hash(secrets.token_hex(16))
+
+
+def update_staff_user(
+    session: Session,
+    user_id: int,
+    *,
+    role: str,
+    display_name: str,
+    language: str,
+    phone: str | None,
+    hospital_id: int | None,
+    active: bool,
+) -> StaffUser:
+    """An admin edits an account (role, name, phone, hospital, on or off)."""
+    try:
+        role_value = Role(role)
+    except ValueError as exc:
+        raise InvalidInput("role must be agent, supervisor or admin", field="role") from exc
+    from booking_core.phones import normalise_mobile
+
+    with unit_of_work(session):
+        user = session.get(StaffUser, user_id)
+        if user is None:
+            raise InvalidInput("no such account", field="user")
+        user.role = role_value
+        user.display_name = (display_name or user.username).strip()[:120]
+        user.language = language if language in ("hi", "en") else user.language
+        user.phone = normalise_mobile(phone) if phone else None
+        user.hospital_id = hospital_id
+        user.active = active
+    return user
+
+
+def set_password(session: Session, user_id: int, password: str) -> None:
+    with unit_of_work(session):
+        user = session.get(StaffUser, user_id)
+        if user is None:
+            raise InvalidInput("no such account", field="user")
+        user.password_hash = hash_password(password)

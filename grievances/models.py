@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking_core.base import Base, UTCDateTime, enum_column, utcnow
@@ -40,9 +40,20 @@ OPEN_STATUSES = (
 )
 
 
+# Grievances an agent can still act on, as SQL, for the partial indexes the queues use.
+OPEN_SQL = "status NOT IN ('resolved', 'closed')"
+
+
 class Grievance(Base):
     __tablename__ = "grievance"
-    __table_args__ = (Index("ix_grievance_status_created", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_grievance_status_created", "status", "created_at"),
+        # The queues: open grievances by resolution deadline, all and per assignee.
+        Index("ix_grievance_open_due", "resolve_due_at", "id",
+              postgresql_where=text(OPEN_SQL), sqlite_where=text(OPEN_SQL)),
+        Index("ix_grievance_open_assignee_due", "assigned_to_id", "resolve_due_at",
+              postgresql_where=text(OPEN_SQL), sqlite_where=text(OPEN_SQL)),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(12), unique=True)
@@ -68,6 +79,27 @@ class Grievance(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
+    # Routing and service level (grievances/sla.py, grievances/workflow.py).
+    desk: Mapped[str | None] = mapped_column(String(32))
+    priority: Mapped[int] = mapped_column(default=2, server_default="2")  # 1 urgent .. 3 low
+    acknowledge_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    resolve_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # 0 with the agents' desk, 1 escalated to a supervisor (SLA breached), 2 an appeal
+    # before a senior officer (the citizen said it was not solved).
+    escalation_level: Mapped[int] = mapped_column(default=0, server_default="0")
+    escalated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    appeal_opened_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    transfer_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    interim_reply_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    feedback_solved: Mapped[bool | None]
+    feedback_rating: Mapped[int | None]
+    feedback_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
     citizen: Mapped[Citizen] = relationship()
     events: Mapped[list[GrievanceEvent]] = relationship(
         back_populates="grievance", order_by="GrievanceEvent.id"
@@ -88,3 +120,27 @@ class GrievanceEvent(Base):
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     grievance: Mapped[Grievance] = relationship(back_populates="events")
+
+
+class GrievanceRoute(Base):
+    """Where a category goes and how fast: the desk that handles it, its priority and
+    its service level. Rows are seeded by migration and edited by admins."""
+
+    __tablename__ = "grievance_route"
+
+    category: Mapped[GrievanceCategory] = mapped_column(
+        enum_column(GrievanceCategory, 32), primary_key=True
+    )
+    desk: Mapped[str] = mapped_column(String(32))
+    priority: Mapped[int] = mapped_column(default=2)
+    acknowledge_working_days: Mapped[int] = mapped_column(default=2)
+    resolve_days: Mapped[int] = mapped_column(default=15)
+
+
+class PublicHoliday(Base):
+    """Gazetted holidays: not working days for the acknowledgement clock."""
+
+    __tablename__ = "public_holiday"
+
+    day: Mapped[dt.date] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))

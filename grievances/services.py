@@ -15,6 +15,7 @@ from booking_core.outbox import add_sms
 from booking_core.phones import normalise_mobile
 from booking_core.refs import RefKind, is_valid_reference, new_reference, normalise_reference
 from grievances.models import Grievance, GrievanceCategory, GrievanceEvent
+from grievances.sla import start_clock
 
 MAX_DESCRIPTION = 4000
 
@@ -89,6 +90,7 @@ def register_grievance(
             created_at=now,
             updated_at=now,
         )
+        start_clock(session, grievance, now)
         session.add(grievance)
         session.flush()
         record_event(session, grievance, "registered", actor=actor, channel=channel,

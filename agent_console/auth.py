@@ -1,0 +1,164 @@
+"""Signing in and out, session expiry, CSRF and roles.
+
+- Sessions live in Flask's signed cookie (HttpOnly, SameSite=Lax) and expire after
+  ``IDLE_TIMEOUT`` without a request or ``ABSOLUTE_TIMEOUT`` after sign-in; a
+  deactivated account is signed out on its next request.
+- Every POST carries the session's CSRF token (form field ``csrf_token`` or header
+  ``X-CSRF-Token``); without it the request is refused before any view runs.
+- Sign-in attempts are limited per username and per address (``LOGIN_LIMIT`` per
+  ``LOGIN_WINDOW`` seconds): after ten wrong passwords the next attempts are refused
+  until the window ends, even with the right password.
+"""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import secrets
+import time
+from collections.abc import Callable
+from typing import Any
+
+from flask import abort, flash, g, redirect, render_template, request, session, url_for
+
+from agent_console import bp
+from agent_console.i18n import console_context, error_text, t
+from booking_core.base import DomainError
+from contact_centre.accounts import authenticate
+from contact_centre.agents import set_agent_language, set_agent_state
+from contact_centre.models import Role, StaffUser
+from helpline.app import current_helpline, get_session
+
+IDLE_TIMEOUT = 30 * 60
+ABSOLUTE_TIMEOUT = 12 * 3600
+LOGIN_LIMIT = 10
+LOGIN_WINDOW = 15 * 60
+ADDRESS_LIMIT = 50
+PUBLIC_ENDPOINTS = {"console.login", "console.static"}
+
+bp.context_processor(console_context)
+
+
+def csrf_token() -> str:
+    token = session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(32)
+        session["csrf"] = token
+    return token
+
+
+@bp.before_request
+def _check_session_and_csrf() -> Any:
+    if request.method == "POST":
+        sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token", "")
+        expected = session.get("csrf", "")
+        if not expected or not hmac.compare_digest(str(sent), str(expected)):
+            abort(400, "csrf")
+    g.staff = None
+    uid = session.get("uid")
+    if uid is not None:
+        now = time.time()
+        fresh = (now - session.get("seen", 0) < IDLE_TIMEOUT
+                 and now - session.get("since", 0) < ABSOLUTE_TIMEOUT)
+        user = get_session().get(StaffUser, uid) if fresh else None
+        if user is None or not user.active or session.get("pw") != user.password_hash[-12:]:
+            session.clear()
+            if request.endpoint not in PUBLIC_ENDPOINTS:
+                flash(t("console.session_expired"), "info")
+                return redirect(url_for("console.login", next=request.full_path))
+        else:
+            session["seen"] = now
+            g.staff = user
+    if g.staff is None and request.endpoint not in PUBLIC_ENDPOINTS:
+        if request.headers.get("X-Fragment"):
+            abort(401)
+        return redirect(url_for("console.login", next=request.full_path))
+    return None
+
+
+def roles(*allowed: Role) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Views only these roles may open; others get 403."""
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if g.staff is None or g.staff.role not in allowed:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+SUPERVISORS = (Role.SUPERVISOR, Role.ADMIN)
+
+
+def flash_error(exc: DomainError) -> None:
+    flash(error_text(exc.code), "error")
+
+
+def flash_done(key: str, **params: object) -> None:
+    flash(t(key, **params), "info")
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/console/") and not target.startswith("//"):
+        return target
+    return url_for("console.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    if request.method == "GET":
+        if g.staff is not None:
+            return redirect(url_for("console.home"))
+        if request.args.get("lang") in ("hi", "en"):
+            session["lang"] = request.args["lang"]
+        return render_template("console/login.html", next=request.args.get("next", ""))
+    username = (request.form.get("username") or "").strip().lower()[:60]
+    password = request.form.get("password") or ""
+    limiter = current_helpline().limiter
+    address = request.remote_addr or "unknown"
+    by_name = limiter.hit("console-login", username or "-", LOGIN_LIMIT, LOGIN_WINDOW)
+    by_address = limiter.hit("console-login-ip", address, ADDRESS_LIMIT, LOGIN_WINDOW)
+    if not (by_name.allowed and by_address.allowed):
+        wait = max(by_name.retry_after, by_address.retry_after)
+        html = render_template("console/login.html", next=request.form.get("next", ""),
+                               error=t("console.login_throttled", minutes=wait // 60 + 1))
+        return html, 429, {"Retry-After": str(wait)}
+    user = authenticate(get_session(), username, password)
+    if user is None:
+        html = render_template("console/login.html", next=request.form.get("next", ""),
+                               error=t("console.login_failed"))
+        return html, 401
+    limiter.reset("console-login", username, LOGIN_WINDOW)
+    session.clear()  # a fresh session (and CSRF token) for the signed-in user
+    now = time.time()
+    session.update(uid=user.id, since=now, seen=now, pw=user.password_hash[-12:])
+    csrf_token()
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    session.clear()
+    return redirect(url_for("console.login"))
+
+
+@bp.post("/me/language")
+def switch_language() -> Any:
+    try:
+        set_agent_language(get_session(), g.staff.id, request.form.get("language", ""))
+    except DomainError as exc:
+        flash_error(exc)
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.post("/me/state")
+def switch_state() -> Any:
+    try:
+        set_agent_state(get_session(), g.staff.id, request.form.get("state", ""))
+    except DomainError as exc:
+        flash_error(exc)
+    return redirect(_safe_next(request.form.get("next")))

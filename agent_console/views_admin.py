@@ -1,0 +1,114 @@
+"""Admins: console accounts and grievance routing (desk, priority, SLA per category)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from agent_console import bp
+from agent_console.auth import flash_done, flash_error, roles
+from agent_console.views_grievances import _int
+from booking_core.base import DomainError, InvalidInput, unit_of_work
+from booking_core.hospitals import list_hospitals
+from booking_core.phones import mask_phone
+from contact_centre.accounts import create_staff_user, set_password, update_staff_user
+from contact_centre.models import Role, StaffUser
+from grievances.models import GrievanceCategory, GrievanceRoute
+from grievances.sla import DEFAULT_ROUTES, DESKS
+from helpline.app import get_session
+
+
+@bp.get("/admin/users")
+@roles(Role.ADMIN)
+def users() -> Any:
+    session = get_session()
+    return render_template(
+        "console/admin_users.html",
+        users=session.scalars(select(StaffUser).order_by(StaffUser.username)).all(),
+        hospitals=list_hospitals(session), roles=list(Role), mask_phone=mask_phone)
+
+
+@bp.post("/admin/users")
+@roles(Role.ADMIN)
+def create_user() -> Any:
+    form = request.form
+    try:
+        create_staff_user(get_session(), username=form.get("username", ""),
+                          password=form.get("password", ""), role=form.get("role", ""),
+                          display_name=form.get("display_name") or None,
+                          language=form.get("language", "en"), phone=_phone(form.get("phone")),
+                          hospital_id=_int(form.get("hospital")))
+    except DomainError as exc:
+        flash_error(exc)
+    else:
+        flash_done("console.done_user_created")
+    return redirect(url_for("console.users"))
+
+
+def _phone(raw: str | None) -> str | None:
+    from booking_core.phones import normalise_mobile
+
+    return normalise_mobile(raw) if raw else None
+
+
+@bp.post("/admin/users/<int:user_id>")
+@roles(Role.ADMIN)
+def edit_user(user_id: int) -> Any:
+    form = request.form
+    session = get_session()
+    try:
+        if user_id == g.staff.id and (form.get("role") != Role.ADMIN.value
+                                      or form.get("active") != "1"):
+            raise InvalidInput("admins cannot demote or disable themselves")
+        update_staff_user(session, user_id, role=form.get("role", ""),
+                          display_name=form.get("display_name", ""),
+                          language=form.get("language", "en"), phone=form.get("phone") or None,
+                          hospital_id=_int(form.get("hospital")),
+                          active=form.get("active") == "1")
+        if form.get("password"):
+            set_password(session, user_id, form.get("password", ""))
+    except DomainError as exc:
+        flash_error(exc)
+    else:
+        flash_done("console.done_user_saved")
+    return redirect(url_for("console.users"))
+
+
+@bp.route("/admin/routes", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def routes() -> Any:
+    session = get_session()
+    if request.method == "POST":
+        try:
+            with unit_of_work(session):
+                for category in GrievanceCategory:
+                    desk = request.form.get(f"{category}_desk", "")
+                    numbers = [_int(request.form.get(f"{category}_{name}")) for name in
+                               ("priority", "ack", "resolve")]
+                    if desk not in DESKS or any(n is None for n in numbers):
+                        raise InvalidInput("check the routing table")
+                    priority, ack, resolve = (int(n or 0) for n in numbers)
+                    if not (1 <= priority <= 3 and 0 <= ack <= 30 and 1 <= resolve <= 90):
+                        raise InvalidInput("check the routing table")
+                    row = session.get(GrievanceRoute, category) or GrievanceRoute(
+                        category=category)
+                    row.desk, row.priority = desk, priority
+                    row.acknowledge_working_days, row.resolve_days = ack, resolve
+                    session.add(row)
+        except DomainError as exc:
+            flash_error(exc)
+        else:
+            flash_done("console.done_routes")
+        return redirect(url_for("console.routes"))
+    saved = {r.category: r for r in session.scalars(select(GrievanceRoute))}
+    table = []
+    for category in GrievanceCategory:
+        row = saved.get(category)
+        default = DEFAULT_ROUTES[category]
+        table.append((category, row.desk if row else default.desk,
+                      row.priority if row else default.priority,
+                      row.acknowledge_working_days if row else default.acknowledge_working_days,
+                      row.resolve_days if row else default.resolve_days))
+    return render_template("console/admin_routes.html", table=table, desks=DESKS)

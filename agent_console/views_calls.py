@@ -1,0 +1,131 @@
+"""Callbacks waiting and booking on a caller's behalf."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import g, redirect, render_template, request, url_for
+
+from agent_console import bp
+from agent_console.auth import flash_done, flash_error
+from agent_console.views_grievances import _int
+from booking_core.appointments import (
+    BookingRules,
+    Channel,
+    book_appointment,
+    cancel_appointment,
+    reschedule_appointment,
+    upcoming_appointments,
+)
+from booking_core.base import DomainError
+from booking_core.hospitals import list_departments, list_hospitals
+from booking_core.phones import mask_phone, try_normalise_mobile
+from booking_core.slots import days_with_free_seats, free_slots
+from contact_centre.callbacks import (
+    OUTCOMES,
+    call_back,
+    claim_callback,
+    my_callbacks,
+    record_callback_outcome,
+    waiting_callbacks,
+)
+from helpline.app import current_helpline, get_session
+
+
+@bp.get("/callbacks")
+def callbacks() -> Any:
+    session = get_session()
+    context = dict(waiting=waiting_callbacks(session), mine=my_callbacks(session, g.staff.id),
+                   mask_phone=mask_phone, outcomes=list(OUTCOMES))
+    if request.headers.get("X-Fragment"):
+        return render_template("console/_callbacks.html", **context)
+    return render_template("console/callbacks.html", **context)
+
+
+@bp.post("/callbacks/<int:callback_id>/<action>")
+def callback_action(callback_id: int, action: str) -> Any:
+    session = get_session()
+    try:
+        if action == "claim":
+            claim_callback(session, callback_id, agent_id=g.staff.id)
+        elif action == "call":
+            call_back(session, callback_id, agent=g.staff)
+        elif action == "outcome":
+            record_callback_outcome(session, callback_id, agent_id=g.staff.id,
+                                    outcome=request.form.get("outcome", ""),
+                                    notes=request.form.get("notes", ""))
+        else:
+            return redirect(url_for("console.callbacks"))
+    except DomainError as exc:
+        flash_error(exc)
+    else:
+        flash_done(f"console.done_callback_{action}")
+    return redirect(url_for("console.callbacks"))
+
+
+def _rules() -> BookingRules:
+    settings = current_helpline().settings
+    return BookingRules(window_days=settings.booking_window_days, tz=settings.helpline_timezone)
+
+
+@bp.get("/booking")
+def booking() -> Any:
+    """Step by step on one page: the caller's number, hospital, department, day, slot."""
+    session = get_session()
+    args = request.args
+    rules = _rules()
+    phone = try_normalise_mobile(args.get("phone"))
+    hospital_id = _int(args.get("hospital"))
+    department_id = _int(args.get("department"))
+    try:
+        day = dt.date.fromisoformat(args.get("day", "")) if args.get("day") else None
+    except ValueError:
+        day = None
+    departments = list_departments(session, hospital_id) if hospital_id else []
+    if department_id not in {d.id for d in departments}:
+        department_id = None
+    days = (days_with_free_seats(session, department_id, window_days=rules.window_days,
+                                 tz=rules.tz, limit=10) if department_id else [])
+    slots = (free_slots(session, department_id, day, window_days=rules.window_days,
+                        tz=rules.tz) if department_id and day else [])
+    appointments = upcoming_appointments(session, phone) if phone else []
+    move = args.get("move")
+    return render_template(
+        "console/booking.html", phone=phone, raw_phone=args.get("phone", ""),
+        hospitals=list_hospitals(session), hospital_id=hospital_id, departments=departments,
+        department_id=department_id, days=days, day=day, slots=slots,
+        appointments=appointments, mask_phone=mask_phone, move=move, tz=rules.tz,
+        language=args.get("language", "hi"),
+    )
+
+
+@bp.post("/booking/<action>")
+def booking_action(action: str) -> Any:
+    session = get_session()
+    form = request.form
+    rules = _rules()
+    actor = g.staff.username
+    back = {k: form.get(k) for k in ("phone", "hospital", "department", "day", "language")
+            if form.get(k)}
+    try:
+        if action == "book":
+            appointment = book_appointment(
+                session, slot_id=_int(form.get("slot")) or 0, phone=form.get("phone", ""),
+                channel=Channel.AGENT, language=form.get("language", "hi"),
+                patient_name=form.get("patient_name") or None,
+                abha_number=form.get("abha") or None, actor=actor, rules=rules)
+            flash_done("console.done_booked", reference=appointment.reference,
+                       token=appointment.token)
+        elif action == "cancel":
+            cancel_appointment(session, form.get("reference", ""), channel=Channel.AGENT,
+                               actor=actor, rules=rules)
+            flash_done("console.done_cancelled")
+        elif action == "reschedule":
+            reschedule_appointment(session, form.get("reference", ""),
+                                   _int(form.get("slot")) or 0, channel=Channel.AGENT,
+                                   actor=actor, rules=rules)
+            flash_done("console.done_rescheduled")
+    except DomainError as exc:
+        flash_error(exc)
+    return redirect(url_for("console.booking", **back))

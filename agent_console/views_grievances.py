@@ -1,0 +1,274 @@
+"""The queues, a grievance's page and everything an agent does to it."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterator
+from typing import Any
+
+from flask import (
+    Response,
+    abort,
+    g,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from sqlalchemy import select
+
+from agent_console import bp
+from agent_console.auth import SUPERVISORS, flash_done, flash_error, roles
+from agent_console.recordings import RecordingUnavailable, fetch_recording
+from booking_core.appointments import Appointment, Channel
+from booking_core.base import DomainError, utcnow
+from booking_core.citizens import Citizen
+from booking_core.hospitals import Department, list_hospitals
+from booking_core.phones import mask_phone
+from contact_centre.models import Call, Role, StaffUser
+from grievances import workflow
+from grievances.models import Grievance, GrievanceCategory, GrievanceEvent, GrievanceStatus
+from grievances.queues import (
+    PAGE_SIZE,
+    QueueFilter,
+    filtered_query,
+    latest_grievance_id,
+    queue_page,
+)
+from grievances.services import register_grievance
+from grievances.sla import sla_state
+from helpline.app import current_helpline, get_session
+
+SCOPES = ("mine", "team", "escalated", "all")
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _filter_from_args() -> QueueFilter:
+    args = request.args
+    scope = args.get("scope", "mine" if g.staff.role == Role.AGENT else "team")
+    return QueueFilter(
+        scope=scope if scope in SCOPES else "team",
+        hospital_id=_int(args.get("hospital")),
+        category=args.get("category") or None,
+        status=args.get("status") or None,
+        language=args.get("language") or None,
+        overdue=args.get("overdue") == "1",
+        search=(args.get("q") or "")[:40],
+    )
+
+
+def _tz() -> str:
+    return current_helpline().settings.helpline_timezone
+
+
+@bp.get("/")
+def home() -> Any:
+    f = _filter_from_args()
+    page = max(_int(request.args.get("page")) or 1, 1)
+    session = get_session()
+    now = utcnow()
+    rows, total = queue_page(session, f, agent_id=g.staff.id, page=page, now=now)
+    hospitals = {h.id: h for h in list_hospitals(session)}
+    context = dict(
+        rows=rows, total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)), f=f,
+        hospitals=hospitals, now=now, sla_state=sla_state, mask_phone=mask_phone,
+        latest_id=latest_grievance_id(session), statuses=list(GrievanceStatus),
+        categories=list(GrievanceCategory), scopes=SCOPES,
+    )
+    if request.headers.get("X-Fragment"):
+        return render_template("console/_queue_rows.html", **context)
+    return render_template("console/queue.html", **context)
+
+
+@bp.route("/grievances/new", methods=["GET", "POST"])
+def new_grievance() -> Any:
+    session = get_session()
+    if request.method == "POST":
+        form = request.form
+        try:
+            grievance = register_grievance(
+                session, phone=form.get("phone", ""), category=form.get("category", ""),
+                channel=Channel.AGENT.value, language=form.get("language", "hi"),
+                description=form.get("description", ""),
+                hospital_id=_int(form.get("hospital")), actor=g.staff.username,
+            )
+        except DomainError as exc:
+            flash_error(exc)
+        else:
+            flash_done("console.registered", reference=grievance.reference)
+            return redirect(url_for("console.grievance", grievance_id=grievance.id))
+    return render_template("console/new_grievance.html", hospitals=list_hospitals(session),
+                           categories=list(GrievanceCategory), form=request.form)
+
+
+def _load(grievance_id: int) -> Grievance:
+    grievance = get_session().get(Grievance, grievance_id)
+    if grievance is None:
+        abort(404)
+    return grievance
+
+
+@bp.get("/grievances/<int:grievance_id>")
+def grievance(grievance_id: int) -> Any:
+    session = get_session()
+    item = _load(grievance_id)
+    phone = item.citizen.phone
+    now = utcnow()
+    events = list(session.scalars(select(GrievanceEvent).where(
+        GrievanceEvent.grievance_id == item.id).order_by(GrievanceEvent.id)))
+    appointments = list(session.scalars(
+        select(Appointment).join(Citizen, Citizen.id == Appointment.citizen_id)
+        .where((Citizen.phone == phone) | (Appointment.booked_by_phone == phone))
+        .order_by(Appointment.visit_day.desc()).limit(10)))
+    others = list(session.scalars(
+        select(Grievance).where(Grievance.citizen_id == item.citizen_id, Grievance.id != item.id)
+        .order_by(Grievance.created_at.desc()).limit(10)))
+    calls = list(session.scalars(select(Call).where(Call.from_phone == phone)
+                                 .order_by(Call.started_at.desc()).limit(10)))
+    staff = {u.id: u for u in session.scalars(select(StaffUser).where(StaffUser.active))}
+    hospitals = list_hospitals(session)
+    departments = list(session.scalars(select(Department).order_by(Department.hospital_id,
+                                                                    Department.position)))
+    return render_template(
+        "console/grievance.html", g_=item, events=events, appointments=appointments,
+        others=others, calls=calls, staff_by_id=staff, hospitals=hospitals,
+        hospital_by_id={h.id: h for h in hospitals}, departments=departments,
+        sla=sla_state(item, now), mask_phone=mask_phone, now=now,
+        reply_kinds=workflow.REPLY_KINDS, max_transfers=workflow.MAX_TRANSFERS,
+        today=now.date(),
+    )
+
+
+def _can_work(item: Grievance) -> bool:
+    return g.staff.role in SUPERVISORS or item.assigned_to_id in (None, g.staff.id)
+
+
+@bp.post("/grievances/<int:grievance_id>/<action>")
+def grievance_action(grievance_id: int, action: str) -> Any:
+    session = get_session()
+    item = _load(grievance_id)
+    form = request.form
+    actor = g.staff.username
+    tz = _tz()
+    if action not in ("claim", "note") and not _can_work(item):
+        abort(403)
+    try:
+        if action == "claim":
+            workflow.claim_grievance(session, item.id, agent_id=g.staff.id, actor=actor, tz=tz)
+        elif action == "assign":
+            if g.staff.role not in SUPERVISORS:
+                abort(403)
+            workflow.assign_grievance(session, item.id, agent_id=_int(form.get("agent")),
+                                      actor=actor)
+        elif action == "note":
+            workflow.add_note(session, item.id, form.get("note", ""), actor=actor)
+        elif action == "reply":
+            workflow.reply_to_citizen(session, item.id, form.get("reply", ""), actor=actor,
+                                      tz=tz)
+        elif action == "interim":
+            try:
+                expected = dt.date.fromisoformat(form.get("expected_by", ""))
+            except ValueError:
+                expected = dt.date.min
+            workflow.send_interim_reply(session, item.id, expected, actor=actor, tz=tz)
+        elif action == "transfer":
+            workflow.transfer_grievance(
+                session, item.id, hospital_id=_int(form.get("hospital")) or 0,
+                department_id=_int(form.get("department")), reason=form.get("reason", ""),
+                actor=actor, tz=tz)
+        elif action == "resolve":
+            workflow.resolve_grievance(session, item.id, form.get("resolution", ""),
+                                       actor=actor, tz=tz)
+        elif action == "close":
+            workflow.close_grievance(session, item.id, actor=actor)
+        elif action == "reopen":
+            workflow.reopen_grievance(session, item.id, form.get("reason", ""), actor=actor,
+                                      tz=tz)
+        elif action == "feedback":
+            workflow.record_citizen_feedback(
+                session, item.id, solved=form.get("solved") == "yes",
+                rating=_int(form.get("rating")), channel=Channel.AGENT.value, actor=actor, tz=tz)
+        else:
+            abort(404)
+    except DomainError as exc:
+        flash_error(exc)
+    else:
+        flash_done(f"console.done_{action}")
+    return redirect(url_for("console.grievance", grievance_id=item.id))
+
+
+@bp.get("/grievances/<int:grievance_id>/recording")
+def recording(grievance_id: int) -> Any:
+    """The citizen's voice message, fetched from Twilio by the server: the browser
+    never sees Twilio's URL or credentials."""
+    item = _load(grievance_id)
+    try:
+        audio = fetch_recording(current_helpline().settings, item.recording_url)
+    except RecordingUnavailable as exc:
+        return Response(exc.reason, status=exc.status, mimetype="text/plain")
+    return Response(audio, mimetype="audio/mpeg",
+                    headers={"Cache-Control": "private, max-age=300"})
+
+
+@bp.get("/live")
+def live() -> Any:
+    """Small counters the pages poll to notice new work without a reload."""
+    from contact_centre.callbacks import waiting_callbacks
+
+    session = get_session()
+    return {"latest_grievance_id": latest_grievance_id(session),
+            "callbacks_waiting": len(waiting_callbacks(session, limit=100))}
+
+
+def _csv_cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+@bp.get("/grievances.csv")
+@roles(*SUPERVISORS)
+def export_csv() -> Any:
+    """Grievances for reports; phone numbers masked, formula-looking cells defused."""
+    session = get_session()
+    hospitals = {h.id: h.name_en for h in list_hospitals(session)}
+    f = _filter_from_args()
+    query = select(Grievance).join(Citizen, Citizen.id == Grievance.citizen_id)
+    every = QueueFilter(**{**f.__dict__, "scope": "all"})
+    query = filtered_query(query, every, g.staff.id, utcnow())
+
+    def rows() -> Iterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["reference", "created_at", "category", "hospital", "status",
+                         "language", "channel", "priority", "acknowledge_due_at",
+                         "resolve_due_at", "acknowledged_at", "resolved_at", "closed_at",
+                         "escalation_level", "transfers", "feedback_solved",
+                         "feedback_rating", "phone"])
+        for item in session.scalars(query.order_by(Grievance.id).execution_options(
+                yield_per=500)):
+            writer.writerow([_csv_cell(v) for v in (
+                item.reference, item.created_at.isoformat(), item.category.value,
+                hospitals.get(item.hospital_id or 0, ""), item.status.value, item.language,
+                item.channel, item.priority,
+                *(d.isoformat() if d else "" for d in (
+                    item.acknowledge_due_at, item.resolve_due_at, item.acknowledged_at,
+                    item.resolved_at, item.closed_at)),
+                item.escalation_level, item.transfer_count, item.feedback_solved,
+                item.feedback_rating, mask_phone(item.citizen.phone))])
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+
+    stamp = utcnow().strftime("%Y%m%d-%H%M")
+    return Response(stream_with_context(rows()), mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename=grievances-{stamp}.csv"})
+

@@ -1,0 +1,80 @@
+"""Hospital resources for every hospital, and the form staff use for their own."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import abort, g, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from agent_console import bp
+from agent_console.auth import flash_done, flash_error
+from booking_core.base import DomainError, utcnow
+from booking_core.hospitals import get_hospital, list_hospitals
+from booking_core.resources import BedType, MedicineStock, update_resources, vacant_beds
+from helpline.app import current_helpline, get_session
+
+
+@bp.get("/hospitals")
+def hospitals() -> Any:
+    session = get_session()
+    settings = current_helpline().settings
+    stale_after = dt.timedelta(hours=settings.resource_stale_hours)
+    beds: dict[int, dict[str, Any]] = {}
+    for figure in vacant_beds(session, stale_after=stale_after):
+        beds.setdefault(figure.hospital_id, {})[figure.bed_type] = figure
+    now = utcnow()
+    shortages: dict[int, list[MedicineStock]] = {}
+    stale_medicines: set[int] = set()
+    for med in session.scalars(select(MedicineStock).order_by(MedicineStock.item)):
+        if med.below_reorder:
+            shortages.setdefault(med.hospital_id, []).append(med)
+        if now - med.updated_at > stale_after:
+            stale_medicines.add(med.hospital_id)
+    return render_template("console/hospitals.html", hospitals=list_hospitals(session),
+                           beds=beds, bed_types=list(BedType), shortages=shortages,
+                           stale_medicines=stale_medicines)
+
+
+@bp.route("/hospitals/mine", methods=["GET", "POST"])
+def my_hospital() -> Any:
+    """Staff attached to a hospital update its figures; nobody else's."""
+    if g.staff.hospital_id is None:
+        abort(403)
+    session = get_session()
+    hospital = get_hospital(session, g.staff.hospital_id)
+    if request.method == "POST":
+        form = request.form
+        try:
+            payload: dict[str, Any] = {"beds": {}, "medicines": []}
+            for bed_type in BedType:
+                total, occupied = form.get(f"{bed_type}_total"), form.get(f"{bed_type}_occupied")
+                if total or occupied:
+                    payload["beds"][bed_type.value] = {"total": _count(total),
+                                                       "occupied": _count(occupied)}
+            for med in session.scalars(select(MedicineStock).filter_by(hospital_id=hospital.id)):
+                quantity = form.get(f"med_{med.id}")
+                if quantity not in (None, ""):
+                    payload["medicines"].append({"item": med.item, "unit": med.unit,
+                                                 "quantity": _count(quantity),
+                                                 "reorder_level": med.reorder_level})
+            payload = {k: v for k, v in payload.items() if v}
+            update_resources(session, hospital.id, payload,
+                             source=f"console:{g.staff.username}")
+        except DomainError as exc:
+            flash_error(exc)
+        else:
+            flash_done("console.done_resources")
+            return redirect(url_for("console.my_hospital"))
+    beds = {f.bed_type: f for f in vacant_beds(session, hospital_id=hospital.id)}
+    medicines = list(session.scalars(
+        select(MedicineStock).filter_by(hospital_id=hospital.id).order_by(MedicineStock.item)))
+    return render_template("console/my_hospital.html", hospital=hospital, beds=beds,
+                           bed_types=list(BedType), medicines=medicines)
+
+
+def _count(raw: str | None) -> Any:
+    """Whole numbers from the form; anything else is passed on for the domain to refuse."""
+    text = (raw or "").strip()
+    return int(text) if text.isdigit() else text

@@ -1,0 +1,54 @@
+"""The supervisor's wallboard, failed messages, and the demo inbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, render_template, request
+from sqlalchemy import select
+
+from agent_console import bp
+from agent_console.auth import SUPERVISORS, roles
+from booking_core.outbox import OutboxKind, OutboxMessage, OutboxStatus
+from booking_core.phones import mask_phone
+from contact_centre.wallboard import wallboard as wallboard_figures
+from helpline.app import current_helpline, get_session
+
+
+@bp.get("/wallboard")
+@roles(*SUPERVISORS)
+def wallboard() -> Any:
+    board = wallboard_figures(get_session(), tz=current_helpline().settings.helpline_timezone)
+    peak = max([n for _, n, _ in board.calls_by_hour] + [1])
+    status_peak = max(list(board.grievances_by_status.values()) + [1])
+    context = dict(board=board, peak=peak, status_peak=status_peak)
+    if request.headers.get("X-Fragment"):
+        return render_template("console/_wallboard.html", **context)
+    return render_template("console/wallboard.html", **context)
+
+
+@bp.get("/outbox")
+@roles(*SUPERVISORS)
+def outbox() -> Any:
+    """Messages and calls that Twilio refused or could not deliver."""
+    rows = get_session().scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.status.in_((OutboxStatus.FAILED, OutboxStatus.UNDELIVERED)))
+        .order_by(OutboxMessage.updated_at.desc()).limit(200)).all()
+    return render_template("console/outbox.html", rows=rows, mask_phone=mask_phone)
+
+
+@bp.get("/demo-inbox")
+def demo_inbox() -> Any:
+    """Without Twilio, SMS go to a sink: this page shows them as a phone's inbox would."""
+    if current_helpline().settings.twilio_configured:
+        abort(404)
+    rows = get_session().scalars(
+        select(OutboxMessage).where(OutboxMessage.kind == OutboxKind.SMS)
+        .order_by(OutboxMessage.id.desc()).limit(200)).all()
+    phones: dict[str, list[OutboxMessage]] = {}
+    for row in rows:
+        phones.setdefault(row.to_phone, []).append(row)
+    if request.headers.get("X-Fragment"):
+        return render_template("console/_demo_inbox.html", phones=phones, mask_phone=mask_phone)
+    return render_template("console/demo_inbox.html", phones=phones, mask_phone=mask_phone)

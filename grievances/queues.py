@@ -1,0 +1,94 @@
+"""The lists agents work from: my queue, the team queue, filters and search.
+
+Open grievances are read through partial indexes on the resolution deadline
+(``ix_grievance_open_due``, ``ix_grievance_open_assignee_due``), so a page of the
+queue costs the same with 50 or 50,000 grievances on file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session, contains_eager
+
+from booking_core.base import utcnow
+from booking_core.citizens import Citizen
+from booking_core.phones import try_normalise_mobile
+from booking_core.refs import normalise_reference
+from grievances.models import OPEN_STATUSES, Grievance, GrievanceCategory, GrievanceStatus
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    scope: str = "team"  # "mine", "team" (all open), "escalated", "all" (incl. closed)
+    hospital_id: int | None = None
+    category: str | None = None
+    status: str | None = None
+    language: str | None = None
+    overdue: bool = False
+    search: str = ""
+
+
+def filtered_query(query: Select, f: QueueFilter, agent_id: int | None, now: dt.datetime) -> Select:
+    if f.scope == "mine":
+        query = query.where(Grievance.assigned_to_id == agent_id)
+    elif f.scope == "escalated":
+        query = query.where(Grievance.escalation_level > 0)
+    if f.scope != "all" and not f.status:
+        query = query.where(Grievance.status.in_(OPEN_STATUSES))
+    if f.status and f.status in GrievanceStatus.__members__.values():
+        query = query.where(Grievance.status == f.status)
+    if f.hospital_id:
+        query = query.where(Grievance.hospital_id == f.hospital_id)
+    if f.category and f.category in GrievanceCategory.__members__.values():
+        query = query.where(Grievance.category == f.category)
+    if f.language in ("hi", "en"):
+        query = query.where(Grievance.language == f.language)
+    if f.overdue:
+        query = query.where(
+            Grievance.status.in_(OPEN_STATUSES),
+            or_(Grievance.resolve_due_at < now,
+                and_(Grievance.acknowledged_at.is_(None), Grievance.acknowledge_due_at < now)))
+    term = f.search.strip()
+    if term:
+        digits = normalise_reference(term)
+        phone = try_normalise_mobile(term)
+        if phone:
+            query = query.where(Citizen.phone == phone)
+        elif len(digits) == 8:
+            query = query.where(Grievance.reference == digits)
+        else:
+            query = query.where(Grievance.id == -1)  # nothing matches a partial term
+    return query
+
+
+def queue_page(
+    session: Session, f: QueueFilter, *, agent_id: int | None, page: int = 1,
+    now: dt.datetime | None = None,
+) -> tuple[list[Grievance], int]:
+    """One page of the queue, most urgent first (earliest deadline, then priority),
+    and how many grievances match in all."""
+    now = now or utcnow()
+    base = select(Grievance).join(Citizen, Citizen.id == Grievance.citizen_id)
+    query = filtered_query(base, f, agent_id, now)
+    order = (
+        (Grievance.created_at.desc(), Grievance.id.desc()) if f.scope == "all"
+        else (Grievance.resolve_due_at, Grievance.id)
+    )
+    rows = list(session.scalars(
+        query.options(contains_eager(Grievance.citizen))
+        .order_by(*order).limit(PAGE_SIZE).offset(max(page - 1, 0) * PAGE_SIZE)
+    ))
+    total = session.scalar(
+        filtered_query(select(func.count()).select_from(Grievance)
+                  .join(Citizen, Citizen.id == Grievance.citizen_id), f, agent_id, now)
+    ) or 0
+    return rows, total
+
+
+def latest_grievance_id(session: Session) -> int:
+    return session.scalar(select(func.max(Grievance.id))) or 0

@@ -1,0 +1,213 @@
+"""Console pages through HTTP: queue, grievance page and its actions, callbacks, booking,
+resources, wallboard, CSV, outbox, demo inbox."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+
+from sqlalchemy import select
+
+from booking_core.appointments import Appointment, AppointmentStatus
+from booking_core.outbox import OutboxKind, OutboxMessage, OutboxStatus
+from booking_core.resources import BedCount, update_resources
+from contact_centre.models import Call, CallbackRequest, CallbackStatus, CallOutcome
+from grievances.models import Grievance, GrievanceEvent, GrievanceStatus
+from tests.factories import make_slot
+from tests.fixtures_console import make_grievance, next_mobile
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_queue_lists_grievances_with_sla_and_masks_phones(session, console, agent, hospital):
+    late = make_grievance(session, hospital_id=hospital.id,
+                          now=dt.datetime.now(dt.UTC) - dt.timedelta(days=20))
+    fresh = make_grievance(session, hospital_id=hospital.id)
+    console.login("agent.one")
+    page = text(console.get("/console/?scope=team"))
+    assert late.reference in page and fresh.reference in page
+    row = re.search(rf'<tr class="overdue" data-grievance-id="{late.id}">', page)
+    assert row, "the late grievance is not marked overdue"
+    assert f'<tr class="" data-grievance-id="{fresh.id}">' in page
+    assert fresh.citizen.phone not in page and fresh.citizen.phone[-4:] in page
+    overdue_only = text(console.get("/console/?scope=team&overdue=1"))
+    assert late.reference in overdue_only and fresh.reference not in overdue_only
+    by_ref = text(console.get(f"/console/?scope=team&q={fresh.reference}"))
+    assert fresh.reference in by_ref and late.reference not in by_ref
+    by_phone = text(console.get(f"/console/?scope=team&q={late.citizen.phone[3:]}"))
+    assert late.reference in by_phone and fresh.reference not in by_phone
+    fragment = console.get("/console/?scope=team", headers={"X-Fragment": "1"})
+    assert "<html" not in text(fragment) and late.reference in text(fragment)
+
+
+def test_working_a_grievance_through_the_console(session, console, agent, hospital):
+    g = make_grievance(session, hospital_id=hospital.id, language="en")
+    console.login("agent.one")
+    url = f"/console/grievances/{g.id}"
+    assert console.post(f"{url}/claim").status_code == 302
+    console.post(f"{url}/note", {"note": "Spoke to the ward in-charge"})
+    console.post(f"{url}/reply", {"reply": "action"})
+    console.post(f"{url}/resolve", {"resolution": "Toilets cleaned twice daily now"})
+    console.post(f"{url}/close")
+    page = text(console.get(url))
+    assert "Spoke to the ward in-charge" in page and "Closed" in page
+    session.expire_all()
+    kinds = [e.kind for e in session.scalars(select(GrievanceEvent).where(
+        GrievanceEvent.grievance_id == g.id).order_by(GrievanceEvent.id))]
+    assert kinds == ["registered", "claimed", "acknowledged", "note", "replied", "resolved",
+                     "closed"]
+    assert session.get(Grievance, g.id).status == GrievanceStatus.CLOSED
+    follow_up = session.scalars(select(OutboxMessage).where(
+        OutboxMessage.kind == OutboxKind.CALL)).one()
+    assert follow_up.template == "grievance_followup"
+
+
+def test_another_agent_cannot_act_on_a_claimed_grievance(session, console, agent, other_agent):
+    g = make_grievance(session)
+    from grievances.workflow import claim_grievance
+
+    claim_grievance(session, g.id, agent_id=other_agent.id, actor="agent.two")
+    console.login("agent.one")
+    assert console.post(f"/console/grievances/{g.id}/resolve",
+                        {"resolution": "x"}).status_code == 403
+    answer = console.post(f"/console/grievances/{g.id}/claim", follow_redirects=True)
+    assert "Another agent has already claimed" in text(answer)
+
+
+def test_agent_registers_a_grievance_during_a_call(session, console, agent):
+    console.login("agent.one")
+    phone = next_mobile()
+    answer = console.post("/console/grievances/new", {
+        "phone": phone[3:], "category": "medicines_unavailable", "language": "hi",
+        "description": "Insulin not available for two weeks"})
+    assert answer.status_code == 302
+    g = session.scalars(select(Grievance)).one()
+    assert (g.channel, g.citizen.phone, g.priority) == ("agent", phone, 1)
+    assert g.events[0].actor == "agent.one"
+
+
+def test_callback_claim_call_and_outcome(session, console, agent):
+    with session.begin():
+        cb = CallbackRequest(phone=next_mobile(), language="hi", reason="after_hours")
+        session.add(cb)
+    console.login("agent.one")
+    page = text(console.get("/console/callbacks"))
+    assert cb.phone not in page and cb.phone[-4:] in page
+    console.post(f"/console/callbacks/{cb.id}/claim")
+    page = text(console.get("/console/callbacks"))
+    assert cb.phone in page  # the agent who claimed it may need the full number
+    console.post(f"/console/callbacks/{cb.id}/call")
+    call = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == OutboxKind.CALL)).one()
+    assert (call.to_phone, call.template, call.params) == (
+        agent.phone, "agent_callback", {"callback_id": cb.id})
+    session.commit()  # end the read: SQLite writers wait for it
+    console.post(f"/console/callbacks/{cb.id}/outcome", {"outcome": "reached", "notes": "ok"})
+    session.expire_all()
+    done = session.get(CallbackRequest, cb.id)
+    assert (done.status, done.outcome, done.claimed_by_id) == (
+        CallbackStatus.DONE, "reached", agent.id)
+
+
+def test_available_agent_is_connected_to_the_queue(session, console, agent):
+    console.login("agent.one")
+    console.post("/console/me/state", {"state": "available", "next": "/console/"})
+    row = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == OutboxKind.CALL)).one()
+    assert (row.template, row.params, row.to_phone) == (
+        "agent_queue", {"agent_id": agent.id}, agent.phone)
+
+
+def test_booking_cancel_and_reschedule_on_behalf(session, console, agent, department):
+    first = make_slot(session, department, starts_in=dt.timedelta(days=2))
+    second = make_slot(session, department, starts_in=dt.timedelta(days=3))
+    phone = next_mobile()
+    console.login("agent.one")
+    page = text(console.get(
+        f"/console/booking?phone={phone}&hospital={department.hospital_id}"
+        f"&department={department.id}&day={first.local_day.isoformat()}"))
+    assert f'value="{first.id}"' in page
+    console.post("/console/booking/book", {"slot": first.id, "phone": phone,
+                                           "language": "en", "patient_name": "Ravi"})
+    appointment = session.scalars(select(Appointment)).one()
+    assert appointment.channel.value == "agent" and appointment.events[0].actor == "agent.one"
+    session.commit()
+    console.post("/console/booking/reschedule", {"reference": appointment.reference,
+                                                 "slot": second.id})
+    session.expire_all()
+    assert session.get(Appointment, appointment.id).slot_id == second.id
+    session.commit()
+    console.post("/console/booking/cancel", {"reference": appointment.reference})
+    session.expire_all()
+    assert session.get(Appointment, appointment.id).status == AppointmentStatus.CANCELLED
+
+
+def test_resources_for_all_and_the_staff_form_for_ones_own(session, console, hospital):
+    from tests.fixtures_console import make_staff
+
+    make_staff(session, "staff.lnh", hospital_id=hospital.id)
+    update_resources(session, hospital.id, {"beds": {"icu": {"total": 10, "occupied": 9}},
+                     "medicines": [{"item": "Insulin", "unit": "vials", "quantity": 0,
+                                    "reorder_level": 20}]},
+                     source="test", now=dt.datetime.now(dt.UTC) - dt.timedelta(hours=8))
+    console.login("staff.lnh")
+    page = text(console.get("/console/hospitals"))
+    assert "1 free of 10" in page and "not updated since" in page and "out of stock" in page
+    console.post("/console/hospitals/mine", {"icu_total": "12", "icu_occupied": "4"})
+    session.expire_all()
+    icu = session.scalars(select(BedCount).where(BedCount.bed_type == "icu")).one()
+    assert (icu.total, icu.occupied, icu.source) == (12, 4, "console:staff.lnh")
+
+
+def test_wallboard_figures(session, console, supervisor):
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    calls = [
+        dict(queued=10, answered=20, ended=200),  # answered in 10 s
+        dict(queued=10, answered=15, ended=100),  # answered in 5 s
+        dict(queued=10, answered=70, ended=130),  # answered in 60 s
+        dict(queued=10, answered=None, ended=40),  # abandoned
+        dict(queued=10, answered=None, ended=40, outcome=CallOutcome.CALLBACK),
+        dict(queued=None, answered=None, ended=60),  # self-service only
+    ]
+    with session.begin():
+        for n, c in enumerate(calls):
+            start = now - dt.timedelta(seconds=300)
+            at = lambda s, start=start: None if s is None else start + dt.timedelta(seconds=s)  # noqa: E731
+            session.add(Call(call_sid=f"CA{n}", from_phone=next_mobile(), started_at=start,
+                             queued_at=at(c["queued"]), answered_at=at(c["answered"]),
+                             ended_at=at(c["ended"]), outcome=c.get("outcome")))
+    console.login("super.one")
+    page = text(console.get("/console/wallboard"))
+    assert re.search(r'id="wb-calls">6<', page)
+    # 2 of 4 that left the queue were answered within 30 s; the callback is not counted.
+    assert re.search(r'id="wb-sl">50%<', page)
+    assert re.search(r'id="wb-abandon">25%<', page)
+    assert "<svg" in page
+
+
+def test_csv_export_masks_phones_and_defuses_formulas(session, console, supervisor):
+    g = make_grievance(session)
+    console.login("super.one")
+    answer = console.get("/console/grievances.csv")
+    assert answer.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(text(answer))))
+    assert rows[0][0] == "reference" and rows[1][0] == g.reference
+    assert g.citizen.phone not in text(answer)
+
+
+def test_failed_messages_and_demo_inbox(session, app, console, supervisor):
+    g = make_grievance(session, language="en")
+    with session.begin():
+        row = session.scalars(select(OutboxMessage)).one()
+        row.status = OutboxStatus.FAILED
+        row.last_error = "21211 invalid number"
+    console.login("super.one")
+    assert "21211 invalid number" in text(console.get("/console/outbox"))
+    # Twilio is configured in tests: the demo inbox does not exist then.
+    assert console.get("/console/demo-inbox").status_code == 404
+    app.extensions["helpline"].settings = app.extensions["helpline"].settings.with_overrides(
+        twilio_account_sid="", twilio_auth_token="")
+    page = text(console.get("/console/demo-inbox"))
+    assert "demo mode" in page and g.reference in page
