@@ -24,7 +24,7 @@ from contact_centre.outbound_calls import (
     agent_missed_callback,
     begin_callback_bridge,
     mark_queue_call_answered,
-    record_callback_outcome,
+    record_bridge_result,
 )
 from grievances.models import Grievance
 from helpline.app import current_helpline, get_session
@@ -77,7 +77,7 @@ def _callback_answer(row: OutboxMessage) -> VoiceResponse:
     response = VoiceResponse()
     session = get_session()
     callback_id = int(row.params.get("callback_id", 0))
-    callback = begin_callback_bridge(session, callback_id, row.params.get("agent_id"))
+    callback = begin_callback_bridge(session, callback_id)
     if callback is None:
         say(response, row.language, "messaging.call.callback_not_reached")
         response.hangup()
@@ -96,8 +96,8 @@ def _callback_answer(row: OutboxMessage) -> VoiceResponse:
 def bridged(row_id: int) -> Response:
     row = call_row(row_id)
     status = request.form.get("DialCallStatus", "")
-    callback = record_callback_outcome(get_session(), int(row.params.get("callback_id", 0)),
-                                       status)
+    callback = record_bridge_result(get_session(), int(row.params.get("callback_id", 0)),
+                                    status)
     response = VoiceResponse()
     if callback is not None and status not in ("completed", "answered"):
         say(response, row.language, "messaging.call.callback_not_reached")
@@ -166,8 +166,7 @@ def followup_answer(row_id: int) -> Response:
     if digit not in ("1", "2"):
         return twiml(_followup_prompt(row, tries + 1))
     solved = digit == "1"
-    followup.record_followup_answer(get_session(), int(row.params["grievance_id"]), solved,
-                                    request.form.get("CallSid", ""))
+    followup.record_followup_answer(get_session(), int(row.params["grievance_id"]), solved)
     response = VoiceResponse()
     say(response, row.language,
         "messaging.call.followup_solved" if solved else "messaging.call.followup_not_solved")

@@ -1,21 +1,23 @@
 """The follow-up call after a grievance is closed: the citizen's answer and retries.
 
-The answer is kept on the grievance's audit trail as a ``citizen_feedback`` event
-(solved or not, channel ``ivr``). Reopening the grievance and opening an appeal on
-"not solved" is the grievance workflow's rule, not ours.
+The answer goes to ``grievances.workflow.record_citizen_feedback`` (channel ``ivr``):
+reopening the grievance and opening an appeal on "not solved" is the grievance
+workflow's rule, not ours.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from booking_core.base import unit_of_work, utcnow
+from booking_core.base import DomainError, unit_of_work, utcnow
 from booking_core.outbox import OutboxMessage, add_call
-from grievances.models import Grievance
-from grievances.services import record_event
+from grievances.workflow import record_citizen_feedback
+
+log = logging.getLogger(__name__)
 
 PURPOSE = "grievance_followup"
 MAX_ATTEMPTS = 3  # the first call and two retries
@@ -27,19 +29,17 @@ def attempt_of(row: OutboxMessage) -> int:
     return int((row.params or {}).get("attempt", 1))
 
 
-def record_followup_answer(session: Session, grievance_id: int, solved: bool,
-                           call_sid: str) -> Grievance | None:
-    """Keep what the citizen pressed; a repeated webhook for the same call is ignored."""
-    with unit_of_work(session):
-        grievance = session.get(Grievance, grievance_id)
-        if grievance is None:
-            return None
-        if any(e.kind == "citizen_feedback" and e.details.get("call_sid") == call_sid
-               for e in grievance.events):
-            return grievance
-        record_event(session, grievance, "citizen_feedback", actor="citizen", channel="ivr",
-                     solved=solved, call_sid=call_sid)
-    return grievance
+def record_followup_answer(session: Session, grievance_id: int, solved: bool) -> bool:
+    """Hand the citizen's answer to the grievance workflow (2 reopens it as an appeal).
+    False when the workflow would not take it (e.g. the grievance was reopened by an
+    agent meanwhile); the caller is thanked either way."""
+    try:
+        record_citizen_feedback(session, grievance_id, solved=solved, channel="ivr",
+                                actor="citizen")
+    except DomainError as exc:
+        log.info("follow-up answer for grievance %s not taken: %s", grievance_id, exc.code)
+        return False
+    return True
 
 
 def schedule_retry(session: Session, row: OutboxMessage, call_status: str,

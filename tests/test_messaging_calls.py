@@ -10,14 +10,16 @@ from sqlalchemy import select
 
 from booking_core.outbox import OutboxMessage, OutboxStatus
 from contact_centre.accounts import create_staff_user
+from contact_centre.callbacks import call_back, claim_callback
 from contact_centre.models import (
     AGENT_QUEUE_NAME,
     Call,
     CallbackRequest,
     CallbackStatus,
 )
-from grievances.models import GrievanceEvent
+from grievances.models import Grievance, GrievanceEvent, GrievanceStatus
 from grievances.services import register_grievance
+from grievances.workflow import close_grievance, resolve_grievance
 from messaging.delivery import deliver
 from tests.fixtures_messaging import (
     AGENT_PHONE,
@@ -70,12 +72,20 @@ def _callback(session, phone=CITIZEN_PHONE) -> CallbackRequest:
     return callback
 
 
+def _call_back(session, agent, callback) -> OutboxMessage:
+    """The agent claims the callback and clicks "call back" in the console."""
+    claim_callback(session, callback.id, agent_id=agent.id)
+    call_back(session, callback.id, agent=agent)
+    session.expunge_all()
+    [row] = _call_rows(session, "agent_callback")
+    return row
+
+
 def test_a_callback_call_rings_the_agent_then_bridges_the_citizen(
     client, msg_session, fake_twilio, agent
 ):
     callback = _callback(msg_session)
-    row = queue_call(msg_session, phone=AGENT_PHONE, purpose="agent_callback", language="hi",
-                     params={"callback_id": callback.id, "agent_id": agent.id})
+    row = _call_back(msg_session, agent, callback)
     [placed] = fake_twilio.created("Calls")
     assert placed.params["To"] == AGENT_PHONE and placed.params["From"] == "+911140000000"
     assert placed.params["Url"] == f"{BASE}/calls/{row.id}/answer"
@@ -104,27 +114,27 @@ def test_a_citizen_who_does_not_answer_the_bridge_is_recorded_not_reached(
     client, msg_session, fake_twilio, agent
 ):
     callback = _callback(msg_session)
-    row = queue_call(msg_session, phone=AGENT_PHONE, purpose="agent_callback", language="en",
-                     params={"callback_id": callback.id, "agent_id": agent.id})
+    row = _call_back(msg_session, agent, callback)
     signed_post(client, f"/calls/{row.id}/answer", {"CallSid": "CA1"})
     root = parse_twiml(signed_post(client, f"/calls/{row.id}/bridged",
                                    {"CallSid": "CA1", "DialCallStatus": "no-answer"}))
     assert [el.tag for el in root] == ["Say", "Hangup"]
-    assert "did not answer" in root[0].text
+    assert "did not answer" in root[0].text or "नहीं उठाया" in root[0].text
     stored = _get(msg_session, CallbackRequest, callback.id)
-    assert (stored.status, stored.outcome) == (CallbackStatus.FAILED, "citizen_no-answer")
+    assert (stored.status, stored.outcome) == (CallbackStatus.WAITING, "no_answer")
+    assert stored.claimed_by_id is None
 
 
 def test_an_agent_who_misses_the_call_puts_the_callback_back_in_the_list(
     client, msg_session, fake_twilio, agent
 ):
     callback = _callback(msg_session)
-    row = queue_call(msg_session, phone=AGENT_PHONE, purpose="agent_callback", language="en",
-                     params={"callback_id": callback.id, "agent_id": agent.id})
+    row = _call_back(msg_session, agent, callback)
     sid = fake_twilio.created("Calls")[0].sid
     signed_post(client, f"/calls/status?row={row.id}", {"CallSid": sid, "CallStatus": "busy"})
     stored = _get(msg_session, CallbackRequest, callback.id)
     assert (stored.status, stored.outcome) == (CallbackStatus.WAITING, "agent_busy")
+    assert stored.claimed_by_id is None
     assert _get(msg_session, OutboxMessage, row.id).status == OutboxStatus.UNDELIVERED
 
 
@@ -156,20 +166,22 @@ def test_an_available_agent_is_connected_to_the_longest_waiting_caller(
     assert [el.tag for el in root] == ["Say", "Hangup"] and "No caller" in root[0].text
 
 
-def _grievance(session, language="hi"):
+def _closed_grievance(session, language="hi"):
+    """A grievance resolved and closed by an agent: closing queues the follow-up call."""
     grievance = register_grievance(session, phone=CITIZEN_PHONE, category="cleanliness",
                                    channel="ivr", language=language, description="गंदगी")
+    resolve_grievance(session, grievance.id, "Ward cleaned", actor="asha")
+    close_grievance(session, grievance.id, actor="asha")
     session.expunge_all()
-    return grievance
+    [row] = _call_rows(session, "grievance_followup")
+    return grievance, row
 
 
 def test_the_follow_up_asks_in_the_citizens_language_and_records_not_solved(
     client, msg_session, fake_twilio
 ):
-    grievance = _grievance(msg_session)
-    row = queue_call(msg_session, phone=CITIZEN_PHONE, purpose="grievance_followup",
-                     language="hi", params={"grievance_id": grievance.id},
-                     grievance_id=grievance.id)
+    grievance, row = _closed_grievance(msg_session)
+    assert row.language == "hi" and row.to_phone == CITIZEN_PHONE
     root = parse_twiml(signed_post(client, f"/calls/{row.id}/answer", {"CallSid": "CAf"}))
     gather, redirect = list(root)
     assert gather.tag == "Gather" and gather.get("numDigits") == "1"
@@ -190,16 +202,15 @@ def test_the_follow_up_asks_in_the_citizens_language_and_records_not_solved(
     assert [el.tag for el in done] == ["Say", "Hangup"] and "धन्यवाद" in done[0].text
     signed_post(client, f"/calls/{row.id}/followup?try=1", {"CallSid": "CAf", "Digits": "2"})
     events = list(msg_session.scalars(select(GrievanceEvent).where(
-        GrievanceEvent.kind == "citizen_feedback")))
-    msg_session.commit()
+        GrievanceEvent.kind == "feedback")))
+    stored = _get(msg_session, Grievance, grievance.id)
     assert [(e.grievance_id, e.details["solved"], e.channel) for e in events] == [
         (grievance.id, False, "ivr")]
+    assert stored.status == GrievanceStatus.REOPENED and stored.appeal_opened_at is not None
 
 
 def test_no_answer_after_three_tries_says_goodbye(client, msg_session, fake_twilio):
-    grievance = _grievance(msg_session, "en")
-    row = queue_call(msg_session, phone=CITIZEN_PHONE, purpose="grievance_followup",
-                     language="en", params={"grievance_id": grievance.id})
+    grievance, row = _closed_grievance(msg_session, "en")
     root = parse_twiml(signed_post(client, f"/calls/{row.id}/followup?try=2",
                                    {"CallSid": "CAf"}))
     assert [el.tag for el in root] == ["Say", "Hangup"] and "Goodbye" in root[0].text
@@ -213,9 +224,7 @@ def _deliver_at_noon(client, row_id: int) -> None:
 def test_an_unanswered_follow_up_is_retried_twice_then_given_up(
     client, msg_session, fake_twilio
 ):
-    grievance = _grievance(msg_session, "en")
-    row = queue_call(msg_session, phone=CITIZEN_PHONE, purpose="grievance_followup",
-                     language="en", params={"grievance_id": grievance.id})
+    grievance, row = _closed_grievance(msg_session, "en")
     # Follow-up calls keep the quiet hours: at night the call waits for the morning.
     assert _get(msg_session, OutboxMessage, row.id).status == OutboxStatus.PENDING or (
         fake_twilio.created("Calls"))
