@@ -33,7 +33,8 @@ from helpline.settings import PROJECT_ROOT, Settings
 from locales import render
 from tests.fake_twilio import FakeTwilio
 
-PG_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN = os.environ.get("BENCH_POSTGRES_URL",
+                          "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 SID, TOKEN = "AC" + "b" * 32, "bench-token"
 
@@ -103,7 +104,7 @@ def queue_batches(helpline: Any, count: int, per_message: bool = False) -> None:
         for row_id in range(1, count + 1):
             queue.enqueue("messaging.delivery.deliver_rows", [row_id])
         return
-    for i in range(math.ceil(count / helpline.settings.outbox_batch_size)):
+    for _ in range(math.ceil(count / helpline.settings.outbox_batch_size)):
         queue.enqueue("messaging.delivery.deliver_due")
 
 

@@ -209,6 +209,15 @@ def test_the_follow_up_asks_in_the_citizens_language_and_records_not_solved(
     assert stored.status == GrievanceStatus.REOPENED and stored.appeal_opened_at is not None
 
 
+def test_pressing_1_records_solved_and_keeps_the_grievance_closed(client, msg_session):
+    grievance, row = _closed_grievance(msg_session, "en")
+    done = parse_twiml(signed_post(client, f"/calls/{row.id}/followup?try=0",
+                                   {"CallSid": "CAf", "Digits": "1"}))
+    assert "glad" in done[0].text
+    stored = _get(msg_session, Grievance, grievance.id)
+    assert stored.status == GrievanceStatus.CLOSED and stored.feedback_solved is True
+
+
 def test_no_answer_after_three_tries_says_goodbye(client, msg_session, fake_twilio):
     grievance, row = _closed_grievance(msg_session, "en")
     root = parse_twiml(signed_post(client, f"/calls/{row.id}/followup?try=2",
