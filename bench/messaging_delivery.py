@@ -187,7 +187,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=20000)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--small", type=int, default=2000, help="size of the comparison runs")
+    parser.add_argument("--small", type=int, default=300, help="size of the comparison runs")
+    parser.add_argument("--no-compare", action="store_true",
+                        help="only the main and the SIGKILL runs")
     args = parser.parse_args()
     name, url = scratch_database()
     namespace = f"bench-msg-{uuid.uuid4().hex[:6]}"
@@ -200,17 +202,19 @@ def main() -> None:
             results.append("full: " + run(helpline, settings, fake, args.messages, args.workers))
             results.append("kill: " + run(helpline, settings, fake, args.messages,
                                           args.workers, kill_one=True))
-            results.append("one-message jobs, SimpleWorker: " + run(
-                helpline, settings, fake, args.small, args.workers, per_message=True))
-            results.append("one-message jobs, forking Worker: " + run(
-                helpline, settings, fake, args.small, args.workers, per_message=True,
-                forking=True))
+            if not args.no_compare:
+                results.append("one-message jobs, SimpleWorker: " + run(
+                    helpline, settings, fake, args.small, args.workers, per_message=True))
+                results.append("one-message jobs, forking Worker: " + run(
+                    helpline, settings, fake, args.small, args.workers, per_message=True,
+                    forking=True))
             helpline.engine.dispose()
-        demo = settings_for(url, None, namespace)
-        helpline = build_helpline(demo)
-        results.append("database only (demo inbox): " + run(helpline, demo, None,
-                                                             args.messages, args.workers))
-        helpline.engine.dispose()
+        if not args.no_compare:
+            demo = settings_for(url, None, namespace)
+            helpline = build_helpline(demo)
+            results.append("database only (demo inbox): " + run(
+                helpline, demo, None, args.messages, args.workers))
+            helpline.engine.dispose()
     finally:
         from redis import Redis
 
