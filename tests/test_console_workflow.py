@@ -247,3 +247,18 @@ def test_two_agents_claiming_at_once_one_wins(pg_database_url):
         assert events(s, grievance_id).count("claimed") == 1
         assert sms(s, grievance_id).count("grievance_acknowledged") == 1
     helpline.engine.dispose()
+
+
+def test_grievance_sms_fit_two_segments_with_longest_variables():
+    """DLT variables are at most 30 characters; Hindi is UCS-2 (67 per part when split),
+    English GSM-7 (153 per part)."""
+    from locales import catalogs
+
+    params = {"reference": "61234567", "hospital": "x" * 30, "date": "30 सितंबर 2025"}
+    keys = [k for k in catalogs()["en"] if k.startswith("sms.grievance_")]
+    assert len(keys) >= 9
+    for key in keys:
+        hi = catalogs()["hi"][key].format(**{**params, "hospital": "अ" * 30})
+        en = catalogs()["en"][key].format(**{**params, "date": "30 Sept 2025"})
+        assert len(hi) <= 2 * 67, key
+        assert len(en) <= 2 * 153 and en.isascii(), key
