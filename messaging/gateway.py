@@ -15,6 +15,7 @@ from typing import Any
 
 import requests
 from twilio.base.exceptions import TwilioRestException
+from urllib3.exceptions import NewConnectionError
 
 from helpline.settings import Settings
 from helpline.twilio_client import make_twilio_client
@@ -53,6 +54,12 @@ class Accepted:
     status: str
 
 
+def _never_connected(exc: requests.exceptions.ConnectionError) -> bool:
+    """True when no byte reached Twilio (refused, DNS failure): safe to retry."""
+    reason = getattr(exc.args[0] if exc.args else None, "reason", None)
+    return isinstance(reason, NewConnectionError)
+
+
 def _classify(exc: Exception) -> SendError:
     if isinstance(exc, TwilioRestException):
         message = (exc.msg or "twilio error")[:250]
@@ -61,7 +68,7 @@ def _classify(exc: Exception) -> SendError:
         return PermanentSendError(message, exc.code or exc.status)
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return TransientSendError("timed out connecting to Twilio")
-    if isinstance(exc, requests.exceptions.ConnectionError) and "NewConnectionError" in repr(exc):
+    if isinstance(exc, requests.exceptions.ConnectionError) and _never_connected(exc):
         return TransientSendError("could not connect to Twilio")
     return UncertainSendError(f"{type(exc).__name__} while talking to Twilio")
 

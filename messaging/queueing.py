@@ -34,12 +34,16 @@ def job_id(helpline: Any, *parts: object) -> str:
 def outbox_listener(helpline: Any) -> Callable[[list[int]], None]:
     """Called after a commit that wrote outbox rows: queue their delivery. The job id
     is made from the ids, so the same rows are never queued twice; rows not yet due
-    (reminders) are left for the sweep."""
+    (reminders) are left for the sweep. Without Redis see below."""
 
     def on_commit(ids: list[int]) -> None:
         ordered = sorted(ids)
-        if not helpline.jobs.enabled:  # embedded default: deliver now, in this process
-            deliver(helpline, ids=ordered, limit=len(ordered))
+        if not helpline.jobs.enabled:
+            # No Redis. The demo inbox costs nothing: fill it now. Real sends are left to
+            # ``flask scheduler``'s database sweep (within 15 s): a web request, an IVR
+            # webhook above all, must not wait on Twilio's REST API.
+            if not helpline.settings.twilio_configured:
+                deliver(helpline, ids=ordered, limit=len(ordered))
             return
         helpline.jobs.enqueue(
             "messaging.delivery.deliver_rows", ordered, queue=QUEUE,

@@ -70,12 +70,20 @@ def queue_sms(session: Session, *, phone: str = CITIZEN_PHONE,
               template: str = "otp_code", params: dict[str, Any] | None = None,
               language: str = "en", not_before: dt.datetime | None = None,
               **kw: Any) -> OutboxMessage:
-    """One outbox SMS, committed (so the outbox listener sees it)."""
+    """One outbox SMS, committed (so the outbox listener sees it). With Twilio
+    configured and no Redis it waits for a worker: call ``deliver_now``."""
     params = params if params is not None else _default_params(template)
     with unit_of_work(session):
         row = add_sms(session, phone, template, language, params, not_before=not_before, **kw)
     assert row is not None
     return row
+
+
+def deliver_now(helpline, when: dt.datetime = NOON_IST) -> int:
+    """Run delivery as a worker would, at ``when`` (noon in Delhi: no quiet hours)."""
+    from messaging.delivery import deliver
+
+    return deliver(helpline, ids=None, limit=1000, clock=lambda: when)
 
 
 def queue_call(session: Session, *, phone: str, purpose: str, params: dict[str, Any],

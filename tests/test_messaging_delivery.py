@@ -38,7 +38,10 @@ def test_committed_sms_is_sent_once_with_its_sid_and_row_marker(
     msg_app, msg_helpline, msg_session, fake_twilio
 ):
     with msg_app.app_context():
-        row = queue_sms(msg_session)  # the listener runs the job inline (no Redis)
+        row = queue_sms(msg_session)
+        # No Redis and real Twilio: the web request does not send; a worker does.
+        assert fake_twilio.requests == []
+        assert _deliver_at(msg_helpline, dt.datetime.now(dt.UTC)) == 1
         assert _deliver_at(msg_helpline, dt.datetime.now(dt.UTC)) == 0  # nothing left
     [message] = fake_twilio.created("Messages")
     stored = _row(msg_session, row.id)
@@ -48,7 +51,7 @@ def test_committed_sms_is_sent_once_with_its_sid_and_row_marker(
     assert message.params["StatusCallback"] == f"https://helpline.test/sms/status?row={row.id}"
 
 
-def test_without_credentials_messages_go_to_the_demo_inbox(database_url, fake_twilio):
+def test_without_credentials_messages_go_to_the_demo_inbox_at_once(database_url, fake_twilio):
     app = messaging_app(database_url, None)
     helpline = app.extensions["helpline"]
     with app.app_context(), helpline.session() as session:

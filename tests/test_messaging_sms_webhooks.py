@@ -15,6 +15,7 @@ from messaging.models import InboundSms
 from tests.factories import make_department, make_hospital, make_slot
 from tests.fixtures_messaging import (
     CITIZEN_PHONE,
+    deliver_now,
     make_citizen,
     parse_twiml,
     queue_sms,
@@ -25,6 +26,18 @@ from tests.fixtures_messaging import (
 @pytest.fixture
 def client(msg_app):
     return msg_app.test_client()
+
+
+@pytest.fixture
+def sent(msg_helpline, msg_session):
+    """Queue SMS and have a worker send them."""
+
+    def queue_and_send(**kw):
+        row = queue_sms(msg_session, **kw)
+        deliver_now(msg_helpline)
+        return row
+
+    return queue_and_send
 
 
 def _rows(session, **filters) -> list[OutboxMessage]:
@@ -67,8 +80,8 @@ def _booking(session, language="en"):
 
 
 @pytest.mark.parametrize("path", ["/sms/status?row=1", "/sms/inbound"])
-def test_forged_signatures_are_refused_and_change_nothing(client, msg_session, path):
-    row = queue_sms(msg_session)
+def test_forged_signatures_are_refused_and_change_nothing(client, msg_session, sent, path):
+    row = sent()
     params = {"MessageSid": row.twilio_sid or "SMx", "MessageStatus": "failed",
               "From": CITIZEN_PHONE, "Body": "STOP"}
     forged = signed_post(client, path, params, token="not-the-token")
@@ -78,8 +91,8 @@ def test_forged_signatures_are_refused_and_change_nothing(client, msg_session, p
     assert _rows(msg_session, template="reply_stopped") == []
 
 
-def test_status_callbacks_move_a_message_forward_only(client, msg_session):
-    row = queue_sms(msg_session)
+def test_status_callbacks_move_a_message_forward_only(client, msg_session, sent):
+    row = sent()
     sid = _rows(msg_session)[0].twilio_sid
     for status, expected in [("sent", OutboxStatus.SENT), ("delivered", OutboxStatus.DELIVERED),
                              ("sent", OutboxStatus.DELIVERED)]:
@@ -89,8 +102,8 @@ def test_status_callbacks_move_a_message_forward_only(client, msg_session):
         assert _rows(msg_session)[0].status == expected
 
 
-def test_undelivered_and_failed_callbacks_keep_the_error(client, msg_session):
-    first, second = queue_sms(msg_session), queue_sms(msg_session, params={"code": "111111"})
+def test_undelivered_and_failed_callbacks_keep_the_error(client, msg_session, sent):
+    first, second = sent(), sent(params={"code": "111111"})
     sids = {r.id: r.twilio_sid for r in _rows(msg_session)}
     signed_post(client, f"/sms/status?row={first.id}", {
         "MessageSid": sids[first.id], "MessageStatus": "undelivered", "ErrorCode": "30003"})
@@ -119,11 +132,12 @@ def test_a_callback_attaches_the_sid_of_a_row_whose_worker_died(client, msg_sess
 
 
 def test_stop_and_start_set_the_opt_out_and_reply_once_per_message_sid(
-    client, msg_session, fake_twilio
+    client, msg_session, msg_helpline, fake_twilio
 ):
     make_citizen(msg_session, language="hi")
     _inbound(client, "stop", "SM" + "1" * 32)
     _inbound(client, "stop", "SM" + "1" * 32)  # Twilio retried the webhook
+    assert deliver_now(msg_helpline) == 1
     assert msg_session.scalar(select(Citizen.sms_opted_out)) is True
     msg_session.commit()
     [reply] = _rows(msg_session, template="reply_stopped")
