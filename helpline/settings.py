@@ -50,6 +50,13 @@ class Settings:
     ivr_long_wait_seconds: int = 600
     sms_sender_id: str = "DLHHLP"
     sms_quiet_hours: str = "21:00-08:00"
+    # DLT template ids, "template=id,template=id" (e.g. "otp_code=1107160000000000001").
+    sms_dlt_template_ids: str = ""
+    # Delivery: rows claimed per job, parallel Twilio requests per job, and how long a
+    # claimed row belongs to its worker before reconciliation may look at it.
+    outbox_batch_size: int = 100
+    outbox_send_concurrency: int = 8
+    outbox_lease_seconds: int = 120
     # Portal one-time codes.
     otp_ttl_seconds: int = 600
     otp_max_attempts: int = 5

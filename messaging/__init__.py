@@ -1,9 +1,29 @@
-"""messaging adapter."""
+"""SMS and outbound calls: delivery of outbox rows through Twilio, delivery status and
+incoming SMS webhooks (``/sms/...``), TwiML for the calls we place (``/calls/...``),
+and the ``worker`` and ``scheduler`` commands."""
 
 from __future__ import annotations
+
+import logging
 
 from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register this adapter's routes on app."""
+    """Register routes, the outbox listener, TwiML error pages and the CLI."""
+    from messaging.calls import bp as calls_bp
+    from messaging.calls import render_call_error
+    from messaging.cli import register_cli
+    from messaging.queueing import outbox_listener
+    from messaging.sms_webhooks import bp as sms_bp
+    from messaging.sms_webhooks import render_sms_error
+
+    # twilio-python logs every request at INFO, query strings (phone numbers) included.
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
+    helpline = app.extensions["helpline"]
+    helpline.outbox_listeners.append(outbox_listener(helpline))
+    helpline.error_renderers["/sms"] = render_sms_error
+    helpline.error_renderers["/calls"] = render_call_error
+    app.register_blueprint(sms_bp)
+    app.register_blueprint(calls_bp)
+    register_cli(app)

@@ -1,0 +1,79 @@
+"""What Twilio tells us about the calls we place to agents: callback bridges and
+queue pickups.
+
+The console queues these calls (``contact_centre.callbacks.call_back``,
+``contact_centre.agents``); Twilio's webhooks for them report here, with the outcome
+words and next states of ``contact_centre.callbacks.OUTCOMES``, so the console shows
+each callback's result and each queued caller's answer time and agent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from booking_core.base import unit_of_work, utcnow
+from contact_centre.callbacks import OUTCOMES
+from contact_centre.models import Call, CallbackRequest, CallbackStatus
+
+IN_HAND = (CallbackStatus.CLAIMED, CallbackStatus.CALLING)
+
+
+def begin_callback_bridge(session: Session, callback_id: int) -> CallbackRequest | None:
+    """The agent answered: we now dial the citizen. None when there is nothing to
+    bridge (unknown id, or the callback is no longer in an agent's hands)."""
+    with unit_of_work(session):
+        callback = session.get(CallbackRequest, callback_id)
+        if callback is None or callback.status not in IN_HAND:
+            return None
+        callback.status = CallbackStatus.CALLING
+    return callback
+
+
+def _settle(callback: CallbackRequest, outcome: str, now: dt.datetime,
+            note: str | None = None) -> None:
+    callback.status = OUTCOMES[outcome]
+    callback.outcome = note or outcome
+    if callback.status == CallbackStatus.WAITING:  # back in the list for anyone
+        callback.claimed_by_id = None
+        callback.claimed_at = None
+    else:
+        callback.completed_at = now
+
+
+def record_bridge_result(session: Session, callback_id: int, dial_status: str,
+                         now: dt.datetime | None = None) -> CallbackRequest | None:
+    """The bridge ended: ``completed`` or ``answered`` means the citizen was reached;
+    busy, no-answer, failed or canceled puts the callback back in the waiting list.
+    A repeated webhook changes nothing more."""
+    with unit_of_work(session):
+        callback = session.get(CallbackRequest, callback_id)
+        if callback is None or callback.status != CallbackStatus.CALLING:
+            return callback
+        reached = dial_status in ("completed", "answered")
+        _settle(callback, "reached" if reached else "no_answer", now or utcnow())
+    return callback
+
+
+def agent_missed_callback(session: Session, callback_id: int, call_status: str) -> None:
+    """The agent's own phone did not answer: the callback goes back to the list."""
+    with unit_of_work(session):
+        callback = session.get(CallbackRequest, callback_id)
+        if callback is None or callback.status not in IN_HAND:
+            return
+        _settle(callback, "no_answer", utcnow(), note=f"agent_{call_status or 'unknown'}")
+
+
+def mark_queue_call_answered(session: Session, call_sid: str, agent_id: int,
+                             now: dt.datetime | None = None) -> Call | None:
+    """A waiting caller was connected to an agent from the queue."""
+    with unit_of_work(session):
+        call = session.scalar(select(Call).where(Call.call_sid == call_sid))
+        if call is None:
+            return None
+        if call.answered_at is None:
+            call.answered_at = now or utcnow()
+            call.agent_id = agent_id
+    return call

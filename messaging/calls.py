@@ -1,0 +1,210 @@
+"""TwiML for the calls we place (``/calls/...``) and their status callbacks.
+
+- ``agent_callback`` (params ``callback_id``): Twilio calls the agent first; when they
+  answer we ``<Dial>`` the citizen who asked for the callback and record the outcome.
+- ``agent_queue`` (params ``agent_id``): the agent's phone is connected to the longest
+  waiting caller with ``<Dial><Queue>``; the queue's ``url`` marks that call answered.
+- ``grievance_followup`` (params ``grievance_id``): "press 1 if solved, 2 if not" in the
+  citizen's language; unanswered calls are retried (``messaging.followup``).
+Every route is a signed webhook; the row id in the URL names the call's outbox row.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Blueprint, Response, abort, request
+from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
+
+from booking_core.base import unit_of_work, utcnow
+from booking_core.outbox import OutboxKind, OutboxMessage, OutboxStatus
+from contact_centre.models import AGENT_QUEUE_NAME
+from contact_centre.outbound_calls import (
+    agent_missed_callback,
+    begin_callback_bridge,
+    mark_queue_call_answered,
+    record_bridge_result,
+)
+from grievances.models import Grievance
+from helpline.app import current_helpline, get_session
+from helpline.twilio_auth import twilio_signed
+from locales import SPEECH_LANGUAGES, normalise_language, render
+from locales.formatting import spoken_digits
+from messaging import followup
+from messaging.status import advance, row_for_callback
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("calls", __name__, url_prefix="/calls")
+MAX_TRIES = 3
+
+
+def url(path: str) -> str:
+    return current_helpline().settings.public_base_url.rstrip("/") + path
+
+
+def say(response: VoiceResponse | Gather, lang: str, key: str, **params: Any) -> None:
+    lang = normalise_language(lang)
+    settings = current_helpline().settings
+    voice = settings.voice_hi if lang == "hi" else settings.voice_en
+    response.say(render(lang, key, **params), voice=voice, language=SPEECH_LANGUAGES[lang])
+
+
+def twiml(response: VoiceResponse) -> Response:
+    return Response(str(response), mimetype="text/xml")
+
+
+def call_row(row_id: int) -> OutboxMessage:
+    row = get_session().get(OutboxMessage, row_id)
+    if row is None or row.kind != OutboxKind.CALL:
+        abort(404)
+    return row
+
+
+@bp.post("/<int:row_id>/answer")
+@twilio_signed
+def answer(row_id: int) -> Response:
+    row = call_row(row_id)
+    handler = {"agent_callback": _callback_answer, "agent_queue": _queue_answer,
+               followup.PURPOSE: _followup_prompt}.get(row.template)
+    if handler is None:
+        abort(404)
+    return twiml(handler(row))
+
+
+def _callback_answer(row: OutboxMessage) -> VoiceResponse:
+    response = VoiceResponse()
+    session = get_session()
+    callback_id = int(row.params.get("callback_id", 0))
+    callback = begin_callback_bridge(session, callback_id)
+    if callback is None:
+        say(response, row.language, "messaging.call.callback_not_reached")
+        response.hangup()
+        return response
+    say(response, row.language, "messaging.call.callback_connecting")
+    settings = current_helpline().settings
+    dial = Dial(caller_id=settings.twilio_caller_id or settings.twilio_phone_number,
+                action=url(f"/calls/{row.id}/bridged"), method="POST", timeout=30)
+    dial.number(callback.phone)
+    response.append(dial)
+    return response
+
+
+@bp.post("/<int:row_id>/bridged")
+@twilio_signed
+def bridged(row_id: int) -> Response:
+    row = call_row(row_id)
+    status = request.form.get("DialCallStatus", "")
+    callback = record_bridge_result(get_session(), int(row.params.get("callback_id", 0)),
+                                    status)
+    response = VoiceResponse()
+    if callback is not None and status not in ("completed", "answered"):
+        say(response, row.language, "messaging.call.callback_not_reached")
+    response.hangup()
+    return twiml(response)
+
+
+def _queue_answer(row: OutboxMessage) -> VoiceResponse:
+    response = VoiceResponse()
+    say(response, row.language, "messaging.call.queue_connecting")
+    dial = Dial(action=url(f"/calls/{row.id}/queue-done"), method="POST")
+    dial.queue(AGENT_QUEUE_NAME, url=url(f"/calls/{row.id}/dequeued"), method="POST")
+    response.append(dial)
+    return response
+
+
+@bp.post("/<int:row_id>/dequeued")
+@twilio_signed
+def dequeued(row_id: int) -> Response:
+    """Twilio runs this on the waiting caller's leg just before the bridge."""
+    row = call_row(row_id)
+    call = mark_queue_call_answered(get_session(), request.form.get("CallSid", ""),
+                                    int(row.params.get("agent_id", 0)))
+    response = VoiceResponse()
+    say(response, (call.language if call else None) or "hi", "messaging.call.agent_joining")
+    return twiml(response)
+
+
+@bp.post("/<int:row_id>/queue-done")
+@twilio_signed
+def queue_done(row_id: int) -> Response:
+    row = call_row(row_id)
+    response = VoiceResponse()
+    if not request.form.get("DialCallSid") and not request.form.get("QueueSid"):
+        say(response, row.language, "messaging.call.queue_empty")
+    response.hangup()
+    return twiml(response)
+
+
+def _followup_prompt(row: OutboxMessage, tries: int = 0) -> VoiceResponse:
+    grievance = get_session().get(Grievance, int(row.params.get("grievance_id", 0)))
+    response = VoiceResponse()
+    if grievance is None:
+        abort(404)
+    if tries >= MAX_TRIES:
+        say(response, row.language, "messaging.call.goodbye")
+        response.hangup()
+        return response
+    gather = Gather(input="dtmf", num_digits=1, timeout=6, method="POST",
+                    action=url(f"/calls/{row.id}/followup?try={tries}"))
+    key = "messaging.call.followup_question" if tries == 0 else "messaging.call.followup_retry"
+    say(gather, row.language, key, reference=spoken_digits(grievance.reference))
+    response.append(gather)
+    response.redirect(url(f"/calls/{row.id}/followup?try={tries}"), method="POST")
+    return response
+
+
+@bp.post("/<int:row_id>/followup")
+@twilio_signed
+def followup_answer(row_id: int) -> Response:
+    row = call_row(row_id)
+    if row.template != followup.PURPOSE:
+        abort(404)
+    digit = request.form.get("Digits", "")
+    tries = int(request.args.get("try", "0")) if request.args.get("try", "").isdigit() else 0
+    if digit not in ("1", "2"):
+        return twiml(_followup_prompt(row, tries + 1))
+    solved = digit == "1"
+    followup.record_followup_answer(get_session(), int(row.params["grievance_id"]), solved)
+    response = VoiceResponse()
+    say(response, row.language,
+        "messaging.call.followup_solved" if solved else "messaging.call.followup_not_solved")
+    response.hangup()
+    return twiml(response)
+
+
+CALL_STATUSES = {"completed": "delivered", "answered": "delivered", "busy": "undelivered",
+                 "no-answer": "undelivered", "failed": "failed", "canceled": "undelivered"}
+
+
+@bp.post("/status")
+@twilio_signed
+def call_status() -> Response:
+    """Twilio's final word on a call we placed: the row's status, and what follows."""
+    sid, status = request.form.get("CallSid", ""), request.form.get("CallStatus", "")
+    raw_row = request.args.get("row", "")
+    session = get_session()
+    session.rollback()  # a fresh transaction: nothing read in this request is reused
+    with unit_of_work(session):
+        row = row_for_callback(session, sid, int(raw_row) if raw_row.isdigit() else None)
+        if row is not None and status in CALL_STATUSES:
+            advance(row, OutboxStatus(CALL_STATUSES[status]),
+                    None if status in ("completed", "answered") else status, utcnow())
+    if row is not None and status in followup.UNANSWERED:
+        if row.template == followup.PURPOSE:
+            followup.schedule_retry(session, row, status)
+        elif row.template == "agent_callback":
+            agent_missed_callback(session, int(row.params.get("callback_id", 0)), status)
+    return twiml(VoiceResponse())
+
+
+def render_call_error(status: int, code: str, message: str) -> Response:
+    """Errors under /calls still answer TwiML: an apology in both languages, then
+    hang up, never Twilio's "application error"."""
+    log.warning("call webhook error %s %s", status, code)
+    response = VoiceResponse()
+    say(response, "hi", "messaging.call.error")
+    say(response, "en", "messaging.call.error")
+    response.hangup()
+    return Response(str(response), status=200, mimetype="text/xml")

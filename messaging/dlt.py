@@ -1,0 +1,66 @@
+"""India's DLT rules for transactional SMS, as data the tests and operators check.
+
+Each template is registered on a DLT portal with fixed text and ``{#var#}`` slots of at
+most 30 characters; an operator blocks any message whose fixed text differs from the
+registered one. Twilio's API carries no DLT fields (the ids are mapped off-API), so the
+ids live in the ``SMS_DLT_TEMPLATE_IDS`` setting beside the sender id, and
+``flask dlt-templates`` prints what to register.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+
+from helpline.settings import Settings
+from locales import LANGUAGES, catalogs
+
+DLT_VARIABLE_MAX = 30
+DLT_VARIABLE = "{#var#}"
+# Parts an SMS may cost: "short enough to cost one or two SMS".
+DEFAULT_SEGMENT_BUDGET = 2
+SEGMENT_BUDGETS: dict[str, int] = {}
+
+
+def sms_template_keys() -> list[str]:
+    """Every ``sms.*`` message in the catalogs, whichever feature's file holds it."""
+    keys: set[str] = set()
+    for lang in LANGUAGES:
+        keys.update(k for k in catalogs()[lang] if k.startswith("sms."))
+    return sorted(keys)
+
+
+def segment_budget(key: str) -> int:
+    return SEGMENT_BUDGETS.get(key.removeprefix("sms."), DEFAULT_SEGMENT_BUDGET)
+
+
+def dlt_text(lang: str, key: str) -> str:
+    """The template as registered on the DLT portal: each ``{name}`` becomes ``{#var#}``."""
+    parts = string.Formatter().parse(catalogs()[lang][key])
+    return "".join(literal + (DLT_VARIABLE if name else "") for literal, name, _, _ in parts)
+
+
+def dlt_pattern(lang: str, key: str) -> re.Pattern[str]:
+    """What an operator accepts: the fixed text verbatim, 1-30 characters per slot."""
+    parts = string.Formatter().parse(catalogs()[lang][key])
+    regex = "".join(
+        re.escape(literal) + (f"(.{{1,{DLT_VARIABLE_MAX}}})" if name else "")
+        for literal, name, _, _ in parts
+    )
+    return re.compile(regex, re.DOTALL)
+
+
+def dlt_template_ids(settings: Settings) -> dict[str, str]:
+    """``SMS_DLT_TEMPLATE_IDS`` as {template: id}; a template may be registered per
+    language as ``template.hi=...``."""
+    ids: dict[str, str] = {}
+    for item in settings.sms_dlt_template_ids.split(","):
+        name, sep, value = item.partition("=")
+        if sep and name.strip() and value.strip():
+            ids[name.strip()] = value.strip()
+    return ids
+
+
+def dlt_template_id(settings: Settings, template: str, lang: str) -> str | None:
+    ids = dlt_template_ids(settings)
+    return ids.get(f"{template}.{lang}") or ids.get(template)

@@ -1,0 +1,168 @@
+"""Citizens' SMS commands: CANCEL/रद्द, STATUS/स्थिति, HELP/मदद, STOP, START.
+
+Replies are outbox rows, not TwiML ``<Message>``: they then take the same road as every
+other SMS (DLT templates, delivery status, retries, opt-out rules, the demo inbox and the
+console's view of failures), and a row's ``dedupe_key`` of ``sms-reply:<MessageSid>``
+plus the ``inbound_sms`` record make a webhook delivered twice act and reply once.
+Everything here can also be done by calling the IVR: Indian routes may drop inbound SMS.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from booking_core.appointments import (
+    AppointmentStatus,
+    Channel,
+    TooLateToCancel,
+    cancel_appointment,
+    find_appointment,
+    message_params,
+)
+from booking_core.base import DomainError, unit_of_work
+from booking_core.citizens import find_citizen, get_or_create_citizen
+from booking_core.outbox import add_sms
+from booking_core.phones import mask_phone
+from booking_core.refs import RefKind, normalise_reference, reference_kind
+from grievances.services import find_grievance
+from locales import render
+from locales.formatting import format_date
+from messaging.models import InboundSms
+
+log = logging.getLogger(__name__)
+
+KEYWORDS = {
+    "cancel": ("CANCEL", "रद्द", "रद"),
+    "status": ("STATUS", "स्थिति"),
+    "help": ("HELP", "मदद", "सहायता"),
+    "stop": ("STOP", "STOPALL", "UNSUBSCRIBE", "बंद", "रोकें"),
+    "start": ("START", "UNSTOP", "शुरू", "चालू"),
+}
+DEVANAGARI = re.compile(r"[\u0900-\u097F]")
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str  # cancel, status, help, stop, start, unknown
+    reference: str = ""
+
+
+def parse_command(body: str) -> Command:
+    words = (body or "").strip().split(maxsplit=1)
+    if not words:
+        return Command("unknown")
+    first = words[0].upper().strip(".,:;!")
+    for name, spellings in KEYWORDS.items():
+        if first in spellings:
+            ref = normalise_reference(words[1]) if len(words) > 1 else ""
+            if name in ("cancel", "status") and not ref:
+                return Command("help")
+            return Command(name, ref)
+    return Command("unknown")
+
+
+@dataclass(frozen=True)
+class Reply:
+    template: str
+    params: dict[str, Any]
+
+
+def handle_inbound(
+    session: Session, *, message_sid: str, from_phone: str, body: str, tz: str,
+    helpline_number: str,
+) -> str:
+    """Act on one incoming SMS and queue its reply; returns the command name. A
+    MessageSid seen before does nothing (Twilio may deliver a webhook twice)."""
+    if session.scalar(select(InboundSms.id).where(InboundSms.message_sid == message_sid)):
+        return "duplicate"
+    command = parse_command(body)
+    citizen = find_citizen(session, from_phone)
+    lang = (citizen.preferred_language if citizen and citizen.preferred_language
+            else "hi" if DEVANAGARI.search(body or "") else "en")
+    session.rollback()  # end the read before the services open their transactions
+    reply = _run(session, command, from_phone, lang, tz, helpline_number)
+    try:
+        with unit_of_work(session):
+            row = None
+            if reply is not None:
+                row = add_sms(session, from_phone, reply.template, lang, reply.params,
+                              dedupe_key=f"sms-reply:{message_sid}")
+            session.add(InboundSms(message_sid=message_sid, from_phone=from_phone,
+                                   command=command.name, reply_outbox_id=row and row.id))
+    except IntegrityError:  # the same SID handled concurrently: one reply is queued
+        return "duplicate"
+    log.info("sms %s from %s: %s", message_sid, mask_phone(from_phone), command.name)
+    return command.name
+
+
+def _run(session: Session, command: Command, phone: str, lang: str, tz: str,
+         number: str) -> Reply | None:
+    if command.name == "stop":
+        _set_opt_out(session, phone, True)
+        return Reply("reply_stopped", {})
+    if command.name == "start":
+        _set_opt_out(session, phone, False)
+        return Reply("reply_started", {})
+    if command.name in ("cancel", "status"):
+        kind = reference_kind(command.reference)
+        try:
+            if kind is RefKind.APPOINTMENT and command.name == "cancel":
+                return _cancel(session, command.reference, phone)
+            if kind is RefKind.APPOINTMENT:
+                return _appointment_status(session, command.reference, phone, lang, tz)
+            if kind is RefKind.GRIEVANCE and command.name == "cancel":
+                find_grievance(session, command.reference, phone)
+                return Reply("reply_cancel_appointments_only", {"reference": command.reference})
+            if kind is RefKind.GRIEVANCE:
+                return _grievance_status(session, command.reference, phone, lang, tz)
+        except DomainError:
+            pass
+        finally:
+            session.rollback()
+        return Reply("reply_unknown_reference", {"reference": command.reference[:12]})
+    return Reply("reply_help", {"number": number})
+
+
+def _set_opt_out(session: Session, phone: str, opted_out: bool) -> None:
+    """The STOP/START rule: a flag on the citizen; ``messaging.rules`` reads it."""
+    with unit_of_work(session):
+        get_or_create_citizen(session, phone).sms_opted_out = opted_out
+
+
+def _cancel(session: Session, reference: str, phone: str) -> Reply | None:
+    appointment = find_appointment(session, reference, phone)
+    if appointment.status == AppointmentStatus.CANCELLED:
+        return Reply("reply_already_cancelled", {"reference": reference})
+    try:
+        cancel_appointment(session, reference, channel=Channel.SMS, phone=phone,
+                           actor="sms")
+    except TooLateToCancel:
+        return Reply("reply_too_late_to_cancel", {"reference": reference})
+    return None  # the cancellation SMS the booking core queues is the reply
+
+
+def _appointment_status(session: Session, reference: str, phone: str, lang: str,
+                        tz: str) -> Reply:
+    appointment = find_appointment(session, reference, phone)
+    params = message_params(appointment, lang, tz)
+    status = render(lang, f"messaging.appointment_status.{appointment.status.value}")
+    return Reply("reply_appointment_status", {
+        "reference": reference, "status": status, "hospital": params["hospital"],
+        "date": params["date"], "time": params["time"], "token": params["token"]})
+
+
+def _grievance_status(session: Session, reference: str, phone: str, lang: str,
+                      tz: str) -> Reply:
+    grievance = find_grievance(session, reference, phone)
+    status = render(lang, f"messaging.grievance_status.{grievance.status.value}")
+    updated = format_date(lang, grievance.updated_at.astimezone(ZoneInfo(tz)).date(), "short")
+    return Reply("reply_grievance_status",
+                 {"reference": reference, "status": status, "date": updated})

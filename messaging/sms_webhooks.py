@@ -1,0 +1,64 @@
+"""``/sms/status`` and ``/sms/inbound``: Twilio's signed SMS webhooks.
+
+Both answer TwiML, even on errors (the '/sms' error renderer): an empty ``<Response/>``
+because replies go out through the outbox (see ``messaging.replies``).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, request
+from twilio.twiml.messaging_response import MessagingResponse
+
+from booking_core.phones import mask_phone, try_normalise_mobile
+from helpline.app import current_helpline, get_session
+from helpline.twilio_auth import twilio_signed
+from messaging.replies import handle_inbound
+from messaging.status import record_sms_status
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("sms", __name__, url_prefix="/sms")
+
+
+def twiml(response: MessagingResponse | None = None, status: int = 200) -> Response:
+    return Response(str(response or MessagingResponse()), status=status, mimetype="text/xml")
+
+
+def row_id_arg() -> int | None:
+    raw = request.args.get("row", "")
+    return int(raw) if raw.isdigit() else None
+
+
+@bp.post("/status")
+@twilio_signed
+def sms_status() -> Response:
+    sid = request.form.get("MessageSid") or request.form.get("SmsSid") or ""
+    status = request.form.get("MessageStatus") or request.form.get("SmsStatus") or ""
+    if sid and status:
+        record_sms_status(get_session(), sid=sid, status=status,
+                          error_code=request.form.get("ErrorCode") or None, row_id=row_id_arg())
+    return twiml()
+
+
+@bp.post("/inbound")
+@twilio_signed
+def sms_inbound() -> Response:
+    sid = request.form.get("MessageSid") or request.form.get("SmsSid") or ""
+    phone = try_normalise_mobile(request.form.get("From"))
+    if not sid or phone is None:
+        log.info("inbound sms %s from %s ignored: not an Indian mobile", sid,
+                 mask_phone(request.form.get("From")))
+        return twiml()
+    settings = current_helpline().settings
+    handle_inbound(get_session(), message_sid=sid, from_phone=phone,
+                   body=request.form.get("Body", "")[:320], tz=settings.helpline_timezone,
+                   helpline_number=settings.twilio_phone_number or settings.sms_sender_id)
+    return twiml()
+
+
+def render_sms_error(status: int, code: str, message: str) -> Response:
+    """Errors under /sms still answer valid TwiML; Twilio then sends nothing."""
+    log.warning("sms webhook error %s %s", status, code)
+    return twiml(status=200 if status >= 500 else status)

@@ -1,0 +1,209 @@
+"""/sms/status and /sms/inbound: signed, idempotent, replies in the sender's language."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from booking_core.appointments import AppointmentStatus, Channel, book_appointment
+from booking_core.citizens import Citizen
+from booking_core.outbox import OutboxMessage, OutboxStatus
+from grievances.services import register_grievance
+from messaging.models import InboundSms
+from tests.factories import make_department, make_hospital, make_slot
+from tests.fixtures_messaging import (
+    CITIZEN_PHONE,
+    deliver_now,
+    make_citizen,
+    parse_twiml,
+    queue_sms,
+    signed_post,
+)
+
+
+@pytest.fixture
+def client(msg_app):
+    return msg_app.test_client()
+
+
+@pytest.fixture
+def sent(msg_helpline, msg_session):
+    """Queue SMS and have a worker send them."""
+
+    def queue_and_send(**kw):
+        row = queue_sms(msg_session, **kw)
+        deliver_now(msg_helpline)
+        return row
+
+    return queue_and_send
+
+
+def _rows(session, **filters) -> list[OutboxMessage]:
+    session.expire_all()
+    rows = list(session.scalars(select(OutboxMessage).filter_by(**filters)
+                                .order_by(OutboxMessage.id)))
+    session.commit()
+    for row in rows:  # snapshots: reading them later must not reopen a transaction
+        session.expunge(row)
+    return rows
+
+
+def _appointment_status(session, appointment_id: int) -> AppointmentStatus:
+    from booking_core.appointments import Appointment
+
+    status = session.scalar(select(Appointment.status).where(Appointment.id == appointment_id))
+    session.commit()
+    return status
+
+
+def _inbound(client, body: str, sid: str, phone: str = CITIZEN_PHONE):
+    response = signed_post(client, "/sms/inbound",
+                           {"MessageSid": sid, "From": phone, "To": "+911140000000",
+                            "Body": body})
+    assert response.status_code == 200
+    root = parse_twiml(response)
+    assert list(root) == []  # replies go through the outbox, never inline TwiML
+    return response
+
+
+def _booking(session, language="en"):
+    """A booked appointment, detached from ``session`` (a snapshot of it)."""
+    hospital = make_hospital(session, short_en="Lok Nayak Hospital", short_hi="लोक नायक अस्पताल")
+    department = make_department(session, hospital)
+    slot = make_slot(session, department, starts_in=dt.timedelta(days=3))
+    appointment = book_appointment(session, slot_id=slot.id, phone=CITIZEN_PHONE,
+                                   channel=Channel.PORTAL, language=language)
+    session.expunge_all()
+    return appointment
+
+
+@pytest.mark.parametrize("path", ["/sms/status?row=1", "/sms/inbound"])
+def test_forged_signatures_are_refused_and_change_nothing(client, msg_session, sent, path):
+    row = sent()
+    params = {"MessageSid": row.twilio_sid or "SMx", "MessageStatus": "failed",
+              "From": CITIZEN_PHONE, "Body": "STOP"}
+    forged = signed_post(client, path, params, token="not-the-token")
+    unsigned = client.post(path, data=params)
+    assert forged.status_code == 403 and unsigned.status_code == 403
+    assert _rows(msg_session)[0].status == OutboxStatus.SENT
+    assert _rows(msg_session, template="reply_stopped") == []
+
+
+def test_status_callbacks_move_a_message_forward_only(client, msg_session, sent):
+    row = sent()
+    sid = _rows(msg_session)[0].twilio_sid
+    for status, expected in [("sent", OutboxStatus.SENT), ("delivered", OutboxStatus.DELIVERED),
+                             ("sent", OutboxStatus.DELIVERED)]:
+        response = signed_post(client, f"/sms/status?row={row.id}",
+                               {"MessageSid": sid, "MessageStatus": status})
+        assert response.status_code == 200 and parse_twiml(response) is not None
+        assert _rows(msg_session)[0].status == expected
+
+
+def test_undelivered_and_failed_callbacks_keep_the_error(client, msg_session, sent):
+    first, second = sent(), sent(params={"code": "111111"})
+    sids = {r.id: r.twilio_sid for r in _rows(msg_session)}
+    signed_post(client, f"/sms/status?row={first.id}", {
+        "MessageSid": sids[first.id], "MessageStatus": "undelivered", "ErrorCode": "30003"})
+    signed_post(client, f"/sms/status?row={second.id}", {
+        "MessageSid": sids[second.id], "MessageStatus": "failed", "ErrorCode": "30007"})
+    rows = {r.id: r for r in _rows(msg_session)}
+    assert rows[first.id].status == OutboxStatus.UNDELIVERED
+    assert rows[first.id].last_error == "30003: undelivered"
+    assert rows[second.id].status == OutboxStatus.FAILED
+
+
+def test_a_callback_attaches_the_sid_of_a_row_whose_worker_died(client, msg_session):
+    from sqlalchemy import update
+
+    row = queue_sms(msg_session, not_before=dt.datetime.now(dt.UTC) + dt.timedelta(days=1))
+    with msg_session.begin():
+        msg_session.execute(update(OutboxMessage).values(status=OutboxStatus.SENDING))
+    signed_post(client, f"/sms/status?row={row.id}",
+                {"MessageSid": "SM" + "a" * 32, "MessageStatus": "delivered"})
+    [stored] = _rows(msg_session)
+    assert (stored.twilio_sid, stored.status) == ("SM" + "a" * 32, OutboxStatus.DELIVERED)
+    # A SID already held elsewhere cannot be attached to a second row.
+    signed_post(client, f"/sms/status?row={row.id}",
+                {"MessageSid": "SM" + "b" * 32, "MessageStatus": "delivered"})
+    assert _rows(msg_session)[0].twilio_sid == "SM" + "a" * 32
+
+
+def test_stop_and_start_set_the_opt_out_and_reply_once_per_message_sid(
+    client, msg_session, msg_helpline, fake_twilio
+):
+    make_citizen(msg_session, language="hi")
+    _inbound(client, "stop", "SM" + "1" * 32)
+    _inbound(client, "stop", "SM" + "1" * 32)  # Twilio retried the webhook
+    assert deliver_now(msg_helpline) == 1
+    assert msg_session.scalar(select(Citizen.sms_opted_out)) is True
+    msg_session.commit()
+    [reply] = _rows(msg_session, template="reply_stopped")
+    assert reply.language == "hi" and reply.status == OutboxStatus.SENT
+    assert fake_twilio.sent_bodies(CITIZEN_PHONE) == [reply.body]
+    _inbound(client, "START", "SM" + "2" * 32)
+    assert msg_session.scalar(select(Citizen.sms_opted_out)) is False
+    assert msg_session.scalar(select(InboundSms.command).where(
+        InboundSms.message_sid == "SM" + "2" * 32)) == "start"
+    msg_session.commit()
+
+
+@pytest.mark.parametrize(("body", "language"), [("hello?", "en"), ("नमस्ते", "hi"),
+                                                 ("HELP", "en"), ("मदद", "hi")])
+def test_unknown_text_and_help_get_help_in_the_senders_language(client, msg_session, body,
+                                                                 language):
+    _inbound(client, body, "SM" + "3" * 32)
+    [reply] = _rows(msg_session, template="reply_help")
+    assert reply.language == language
+    assert ("रद्द" in reply.body) == (language == "hi") and "+911140000000" in reply.body
+
+
+def test_a_known_citizens_language_wins_over_the_script(client, msg_session):
+    make_citizen(msg_session, language="hi")
+    _inbound(client, "what?", "SM" + "4" * 32)
+    assert _rows(msg_session, template="reply_help")[0].language == "hi"
+
+
+@pytest.mark.parametrize(("word", "language"), [("CANCEL", "en"), ("रद्द", "hi")])
+def test_cancel_by_sms_in_both_languages(client, msg_session, word, language):
+    appointment = _booking(msg_session, language)
+    _inbound(client, f"{word} {appointment.reference}", "SM" + "5" * 32)
+    assert _appointment_status(msg_session, appointment.id) == AppointmentStatus.CANCELLED
+    [cancelled] = _rows(msg_session, template="appointment_cancelled")
+    assert cancelled.language == language and appointment.reference in cancelled.body
+    reminders = _rows(msg_session, template="appointment_reminder_evening")
+    assert [r.status for r in reminders] == [OutboxStatus.CANCELLED]
+    _inbound(client, f"{word} {appointment.reference}", "SM" + "6" * 32)
+    [again] = _rows(msg_session, template="reply_already_cancelled")
+    assert again.language == language
+
+
+def test_status_of_an_appointment_and_of_a_grievance(client, msg_session):
+    appointment = _booking(msg_session, "en")
+    grievance = register_grievance(msg_session, phone=CITIZEN_PHONE, category="cleanliness",
+                                   channel="portal", language="en", description="Dirty ward")
+    msg_session.expunge_all()
+    _inbound(client, f"status {appointment.reference}", "SM" + "7" * 32)
+    _inbound(client, f"STATUS {grievance.reference}", "SM" + "8" * 32)
+    [first] = _rows(msg_session, template="reply_appointment_status")
+    [second] = _rows(msg_session, template="reply_grievance_status")
+    assert f"OPD {appointment.reference} is booked" in first.body
+    assert f"grievance {grievance.reference} is registered" in second.body
+
+
+def test_someone_elses_or_a_mistyped_reference_reveals_nothing(client, msg_session):
+    appointment = _booking(msg_session, "en")
+    _inbound(client, f"CANCEL {appointment.reference}", "SM" + "9" * 32, phone="+919800000001")
+    bad = appointment.reference[:-1] + str((int(appointment.reference[-1]) + 1) % 10)
+    _inbound(client, f"STATUS {bad}", "SM" + "a" * 32)
+    replies = _rows(msg_session, template="reply_unknown_reference")
+    assert [r.to_phone for r in replies] == ["+919800000001", CITIZEN_PHONE]
+    assert _appointment_status(msg_session, appointment.id) == AppointmentStatus.BOOKED
+
+
+def test_errors_under_sms_still_answer_twiml(client):
+    response = signed_post(client, "/sms/no-such-hook", {"MessageSid": "SMx"})
+    assert response.status_code == 404
+    assert parse_twiml(response) is not None

@@ -1,0 +1,122 @@
+"""Every SMS template, whichever feature wrote it, fits India's DLT rules and its
+segment budget (GSM-7 160/153, UCS-2 70/67) with realistic longest values."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from booking_core.appointments import Channel, book_appointment, message_params
+from booking_core.outbox import OutboxMessage
+from helpline.demo_data import DEPARTMENTS, HOSPITALS
+from locales import LANGUAGES, catalogs, placeholders, render
+from locales.formatting import format_date, format_time
+from messaging.dlt import (
+    DLT_VARIABLE,
+    DLT_VARIABLE_MAX,
+    dlt_pattern,
+    dlt_template_id,
+    dlt_text,
+    segment_budget,
+    sms_template_keys,
+)
+from messaging.segments import count_segments
+from tests.conftest import make_settings
+from tests.factories import make_department, make_hospital, make_slot
+
+STATUS_WORDS = ("messaging.appointment_status.", "messaging.grievance_status.")
+
+
+def _longest(values) -> str:
+    return max(values, key=lambda v: len(v.encode("utf-16-le")))
+
+
+def realistic_longest(lang: str) -> dict[str, str]:
+    """The longest value each variable takes in practice, per language."""
+    hospitals = [h[3] if lang == "en" else h[4] for h in HOSPITALS]
+    departments = [d[1] if lang == "en" else d[2] for d in DEPARTMENTS]
+    opd_times = [dt.time(h, m) for h in range(7, 21) for m in range(0, 60, 5)]
+    return {
+        "reference": "9" * 8, "token": "999", "code": "9" * 6, "number": "+911140000000",
+        "hospital": _longest(hospitals), "department": _longest(d[:30] for d in departments),
+        "date": _longest(format_date(lang, dt.date(2030, m, 28), "short") for m in range(1, 13)),
+        "time": _longest(format_time(lang, t) for t in opd_times),
+        "status": _longest(v for k, v in catalogs()[lang].items() if k.startswith(STATUS_WORDS)),
+    }
+
+
+SMS_KEYS = sms_template_keys()
+
+
+def test_templates_are_found_in_every_catalog_file():
+    assert "sms.appointment_confirmation" in SMS_KEYS and "sms.reply_help" in SMS_KEYS
+    assert all(key.startswith("sms.") for key in SMS_KEYS)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_realistic_values_fit_dlt_variables(lang):
+    longest = realistic_longest(lang)
+    assert {k: v for k, v in longest.items() if len(v) > DLT_VARIABLE_MAX} == {}
+
+
+@pytest.mark.parametrize("key", SMS_KEYS)
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_template_fits_its_segment_budget(key, lang):
+    longest = realistic_longest(lang)
+    # A variable this test does not know yet (another feature's) is counted at DLT's max.
+    values = {name: longest.get(name, "अ" * DLT_VARIABLE_MAX if lang == "hi" else "W" * 30)
+              for name in placeholders(catalogs()[lang][key])}
+    text = render(lang, key, **values)
+    count = count_segments(text)
+    assert count.segments <= segment_budget(key), (count, text)
+    if lang == "hi":
+        assert count.encoding == "UCS-2"
+
+
+@pytest.mark.parametrize("key", SMS_KEYS)
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_dlt_text_keeps_fixed_text_and_marks_each_variable(key, lang):
+    registered = dlt_text(lang, key)
+    assert "{" not in registered.replace(DLT_VARIABLE, "")
+    assert registered.count(DLT_VARIABLE) == len(placeholders(catalogs()[lang][key]))
+    # Every rendering matches the registered template: only the slots change.
+    values = {name: f"v{i}" for i, name in enumerate(placeholders(catalogs()[lang][key]))}
+    assert dlt_pattern(lang, key).fullmatch(render(lang, key, **values))
+
+
+def test_segment_counting():
+    assert count_segments("a" * 160).segments == 1
+    assert count_segments("a" * 161).segments == 2
+    assert count_segments("a" * 306).segments == 2 and count_segments("a" * 307).segments == 3
+    assert count_segments("{" * 80).units == 160  # extension characters take two
+    assert count_segments("अ" * 70).segments == 1 and count_segments("अ" * 71).segments == 2
+    assert count_segments("a" * 134 + "’").encoding == "UCS-2"
+
+
+def test_dlt_ids_are_settings_per_template_and_language():
+    settings = make_settings("sqlite://", sms_dlt_template_ids=(
+        "otp_code=1107000000000000001, otp_code.hi=1107000000000000002,bad"))
+    assert dlt_template_id(settings, "otp_code", "en") == "1107000000000000001"
+    assert dlt_template_id(settings, "otp_code", "hi") == "1107000000000000002"
+    assert dlt_template_id(settings, "appointment_confirmation", "en") is None
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_real_booking_sends_texts_that_match_their_dlt_templates(session, lang):
+    hospital = make_hospital(session, short_en="Lok Nayak Hospital",
+                             short_hi="लोक नायक अस्पताल")
+    department = make_department(session, hospital, name_en="Obstetrics and Gynaecology",
+                                 name_hi="स्त्री एवं प्रसूति रोग")
+    slot = make_slot(session, department, starts_in=dt.timedelta(days=3))
+    appointment = book_appointment(session, slot_id=slot.id, phone="9812345678",
+                                   channel=Channel.PORTAL, language=lang)
+    params = message_params(appointment, lang, "Asia/Kolkata")
+    assert max(len(str(v)) for v in params.values()) <= DLT_VARIABLE_MAX
+    rows = session.query(OutboxMessage).filter_by(appointment_id=appointment.id).all()
+    assert {r.template for r in rows} >= {"appointment_confirmation",
+                                          "appointment_reminder_evening"}
+    for row in rows:
+        match = dlt_pattern(lang, f"sms.{row.template}").fullmatch(row.body)
+        assert match, row.body
+        assert all(len(group) <= DLT_VARIABLE_MAX for group in match.groups())
