@@ -21,8 +21,12 @@ migrate: install
 demo-data: migrate
 	$(BIN)/flask --app helpline.app:create_app load-demo-data
 
+# The scheduler runs beside the web server: it finds due reminders and other timed work
+# in the database (with REDIS_URL set, also start `make worker`).
 run: demo-data
 	$(BIN)/flask --app helpline.app:create_app print-demo-logins
+	$(BIN)/flask --app helpline.app:create_app scheduler & scheduler=$$!; \
+	trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask --app helpline.app:create_app run --host 127.0.0.1 --port $(PORT)
 
 worker: migrate

@@ -17,8 +17,8 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade(database_url: str, revision: str = "heads") -> None:
-    """Bring the database to the newest schema. Each feature's migrations may form
-    their own branch off the base, so ``heads`` (all of them) is the target."""
+    """Bring the database to the newest schema. ``heads`` also covers a feature branch
+    not yet joined by a merge revision; tests insist on a single head on main."""
     command.upgrade(alembic_config(database_url), revision)
 
 

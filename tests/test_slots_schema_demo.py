@@ -78,3 +78,12 @@ def test_migrations_match_the_models(database_url):
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     engine.dispose()
     assert diff == []
+
+
+def test_migrations_have_a_single_head():
+    from alembic.script import ScriptDirectory
+
+    from helpline.migrate import alembic_config
+
+    heads = ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()
+    assert len(heads) == 1, heads
