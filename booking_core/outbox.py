@@ -65,6 +65,12 @@ class OutboxMessage(Base):
     )
 
 
+# Templates whose text carries a secret (one-time codes). Once Twilio holds the
+# message, the row keeps only a masked body, so the database never holds a usable code
+# longer than it takes to send it.
+SECRET_TEMPLATES = frozenset({"otp_code"})
+SCRUBBED_BODY = "[one-time code removed after sending]"
+
 # Session.info key under which each transaction lists the outbox rows it wrote, so the
 # wiring layer can wake a worker after commit.
 NEW_OUTBOX_KEY = "helpline.new_outbox"

@@ -32,7 +32,13 @@ from sqlalchemy.orm import Session
 from booking_core.appointments import Appointment, AppointmentStatus
 from booking_core.base import unit_of_work, utcnow
 from booking_core.citizens import Citizen
-from booking_core.outbox import OutboxKind, OutboxMessage, OutboxStatus
+from booking_core.outbox import (
+    SCRUBBED_BODY,
+    SECRET_TEMPLATES,
+    OutboxKind,
+    OutboxMessage,
+    OutboxStatus,
+)
 from booking_core.phones import mask_phone
 from booking_core.slots import Slot
 from helpline import jobs
@@ -209,6 +215,9 @@ def _store(session: Session, row: OutboxMessage, outcome: Outcome, now: dt.datet
             .values(status=OutboxStatus.SENT, twilio_sid=outcome.sid, sent_at=now,
                     last_error=None, updated_at=now)
         )
+        if row.template in SECRET_TEMPLATES:
+            session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id)
+                            .values(body=SCRUBBED_BODY, params={}))
     elif outcome is None:
         session.execute(update(OutboxMessage).where(*still_ours)
                         .values(status=OutboxStatus.PENDING, attempts=row.attempts - 1))

@@ -39,6 +39,7 @@ def test_committed_sms_is_sent_once_with_its_sid_and_row_marker(
 ):
     with msg_app.app_context():
         row = queue_sms(msg_session)
+        queued_body, code = row.body, row.params["code"]
         # No Redis and real Twilio: the web request does not send; a worker does.
         assert fake_twilio.requests == []
         assert _deliver_at(msg_helpline, dt.datetime.now(dt.UTC)) == 1
@@ -47,8 +48,23 @@ def test_committed_sms_is_sent_once_with_its_sid_and_row_marker(
     stored = _row(msg_session, row.id)
     assert stored.status == OutboxStatus.SENT
     assert stored.twilio_sid == message.sid and stored.attempts == 1
-    assert message.params["Body"] == stored.body and message.params["From"] == "DLHHLP"
+    assert message.params["Body"] == queued_body and message.params["From"] == "DLHHLP"
     assert message.params["StatusCallback"] == f"https://helpline.test/sms/status?row={row.id}"
+    # A one-time code does not outlive its sending in the database.
+    assert code in message.params["Body"]
+    assert code not in stored.body and stored.params == {}
+
+
+def test_ordinary_messages_keep_their_text_after_sending(
+    msg_app, msg_helpline, msg_session, fake_twilio
+):
+    with msg_app.app_context():
+        row = queue_sms(msg_session, template="grievance_registered",
+                        params={"reference": "61234567"})
+        assert _deliver_at(msg_helpline, dt.datetime.now(dt.UTC)) == 1
+    [message] = fake_twilio.created("Messages")
+    stored = _row(msg_session, row.id)
+    assert stored.body == message.params["Body"] and "61234567" in stored.body
 
 
 def test_without_credentials_messages_go_to_the_demo_inbox_at_once(database_url, fake_twilio):
