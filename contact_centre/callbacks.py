@@ -43,25 +43,53 @@ def waiting_callbacks(session: Session, limit: int = 50) -> list[CallbackRequest
     ))
 
 
-def my_callbacks(session: Session, agent_id: int) -> list[CallbackRequest]:
+# After Twilio reports how a bridged call ended, the agent who made it may still add
+# what was said (or correct the outcome) for this long.
+AMEND_WINDOW = dt.timedelta(hours=2)
+IN_HAND = (CallbackStatus.CLAIMED, CallbackStatus.CALLING)
+SETTLED = (CallbackStatus.DONE, CallbackStatus.FAILED)
+
+
+def my_callbacks(session: Session, agent_id: int,
+                 now: dt.datetime | None = None) -> list[CallbackRequest]:
+    """The agent's callbacks in hand, and those settled in the last two hours (so the
+    outcome Twilio reported can be completed with the agent's notes)."""
+    since = (now or utcnow()) - AMEND_WINDOW
     return list(session.scalars(
         select(CallbackRequest)
         .where(CallbackRequest.claimed_by_id == agent_id,
-               CallbackRequest.status.in_((CallbackStatus.CLAIMED, CallbackStatus.CALLING)))
+               CallbackRequest.status.in_(IN_HAND)
+               | (CallbackRequest.status.in_(SETTLED) & (CallbackRequest.completed_at >= since)))
         .order_by(CallbackRequest.claimed_at)
     ))
 
 
-def _mine(session: Session, callback_id: int, agent_id: int) -> CallbackRequest:
+def settle(callback: CallbackRequest, outcome: str, now: dt.datetime,
+           note: str | None = None) -> None:
+    """Give a callback its outcome: done, failed, or back in the list for anyone."""
+    callback.status = OUTCOMES[outcome]
+    callback.outcome = note or outcome
+    if callback.status == CallbackStatus.WAITING:
+        callback.claimed_by_id = None
+        callback.claimed_at = None
+        callback.completed_at = None
+    else:
+        callback.completed_at = now
+
+
+def _mine(session: Session, callback_id: int, agent_id: int,
+          now: dt.datetime | None = None) -> CallbackRequest:
     callback = session.scalar(
         select(CallbackRequest).where(CallbackRequest.id == callback_id).with_for_update()
         .execution_options(populate_existing=True)
     )
     if callback is None:
         raise NotFound("no such callback", entity="callback")
-    if callback.claimed_by_id != agent_id or callback.status not in (
-        CallbackStatus.CLAIMED, CallbackStatus.CALLING
-    ):
+    amendable = (
+        callback.status in SETTLED and now is not None and callback.completed_at is not None
+        and callback.completed_at >= now - AMEND_WINDOW
+    )
+    if callback.claimed_by_id != agent_id or not (callback.status in IN_HAND or amendable):
         raise CallbackTaken("this callback is not yours to work")
     return callback
 
@@ -110,13 +138,7 @@ def record_callback_outcome(session: Session, callback_id: int, *, agent_id: int
         raise InvalidInput(f"notes have at most {MAX_NOTES} characters", field="notes")
     now = now or utcnow()
     with unit_of_work(session):
-        callback = _mine(session, callback_id, agent_id)
-        callback.status = OUTCOMES[outcome]
-        callback.outcome = outcome
+        callback = _mine(session, callback_id, agent_id, now)
+        settle(callback, outcome, now)
         callback.notes = (notes or "").strip() or None
-        if callback.status == CallbackStatus.WAITING:
-            callback.claimed_by_id = None
-            callback.claimed_at = None
-        else:
-            callback.completed_at = now
     return callback

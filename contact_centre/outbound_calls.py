@@ -15,10 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from booking_core.base import unit_of_work, utcnow
-from contact_centre.callbacks import OUTCOMES
+from contact_centre.callbacks import IN_HAND, settle
 from contact_centre.models import Call, CallbackRequest, CallbackStatus
-
-IN_HAND = (CallbackStatus.CLAIMED, CallbackStatus.CALLING)
 
 
 def begin_callback_bridge(session: Session, callback_id: int) -> CallbackRequest | None:
@@ -32,17 +30,6 @@ def begin_callback_bridge(session: Session, callback_id: int) -> CallbackRequest
     return callback
 
 
-def _settle(callback: CallbackRequest, outcome: str, now: dt.datetime,
-            note: str | None = None) -> None:
-    callback.status = OUTCOMES[outcome]
-    callback.outcome = note or outcome
-    if callback.status == CallbackStatus.WAITING:  # back in the list for anyone
-        callback.claimed_by_id = None
-        callback.claimed_at = None
-    else:
-        callback.completed_at = now
-
-
 def record_bridge_result(session: Session, callback_id: int, dial_status: str,
                          now: dt.datetime | None = None) -> CallbackRequest | None:
     """The bridge ended: ``completed`` or ``answered`` means the citizen was reached;
@@ -53,7 +40,7 @@ def record_bridge_result(session: Session, callback_id: int, dial_status: str,
         if callback is None or callback.status != CallbackStatus.CALLING:
             return callback
         reached = dial_status in ("completed", "answered")
-        _settle(callback, "reached" if reached else "no_answer", now or utcnow())
+        settle(callback, "reached" if reached else "no_answer", now or utcnow())
     return callback
 
 
@@ -63,7 +50,7 @@ def agent_missed_callback(session: Session, callback_id: int, call_status: str) 
         callback = session.get(CallbackRequest, callback_id)
         if callback is None or callback.status not in IN_HAND:
             return
-        _settle(callback, "no_answer", utcnow(), note=f"agent_{call_status or 'unknown'}")
+        settle(callback, "no_answer", utcnow(), note=f"agent_{call_status or 'unknown'}")
 
 
 def mark_queue_call_answered(session: Session, call_sid: str, agent_id: int,

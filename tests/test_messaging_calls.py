@@ -113,6 +113,30 @@ def test_a_callback_call_rings_the_agent_then_bridges_the_citizen(
     assert stored.completed_at is not None
 
 
+def test_the_agent_can_add_notes_after_the_bridge_reported_the_outcome(
+    client, msg_session, fake_twilio, agent
+):
+    from contact_centre.callbacks import CallbackTaken, my_callbacks, record_callback_outcome
+
+    callback = _callback(msg_session)
+    row = _call_back(client, msg_session, agent, callback)
+    signed_post(client, f"/calls/{row.id}/answer", {"CallSid": "CA1"})
+    signed_post(client, f"/calls/{row.id}/bridged",
+                {"CallSid": "CA1", "DialCallStatus": "completed"})
+    msg_session.expire_all()
+    assert [cb.id for cb in my_callbacks(msg_session, agent.id)] == [callback.id]
+    done = record_callback_outcome(msg_session, callback.id, agent_id=agent.id,
+                                   outcome="reached", notes="Booked ortho for Monday")
+    assert (done.status, done.notes) == (CallbackStatus.DONE, "Booked ortho for Monday")
+    with pytest.raises(CallbackTaken):  # not another agent's to amend
+        record_callback_outcome(msg_session, callback.id, agent_id=agent.id + 999,
+                                outcome="reached")
+    later = done.completed_at + dt.timedelta(hours=3)
+    with pytest.raises(CallbackTaken):  # nor after the amend window
+        record_callback_outcome(msg_session, callback.id, agent_id=agent.id,
+                                outcome="wrong_number", now=later)
+    assert my_callbacks(msg_session, agent.id, now=later) == []
+
 def test_a_citizen_who_does_not_answer_the_bridge_is_recorded_not_reached(
     client, msg_session, fake_twilio, agent
 ):
