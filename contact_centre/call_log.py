@@ -18,9 +18,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from sqlalchemy import func, select, text
+from sqlalchemy import JSON, String, and_, bindparam, case, cast, func, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from booking_core.base import unit_of_work, utcnow
 from booking_core.phones import try_normalise_mobile
@@ -28,8 +30,8 @@ from contact_centre.models import Call, CallbackRequest, CallbackStatus, CallOut
 
 MAX_PATH = 80
 # Outcomes a later, lesser event must not overwrite (hearing beds after booking).
-_FINAL = {CallOutcome.BOOKED, CallOutcome.CANCELLED, CallOutcome.GRIEVANCE,
-          CallOutcome.CALLBACK, CallOutcome.EMERGENCY}
+FINAL_OUTCOMES = frozenset({CallOutcome.BOOKED, CallOutcome.CANCELLED, CallOutcome.GRIEVANCE,
+                            CallOutcome.CALLBACK, CallOutcome.EMERGENCY})
 # Twilio QueueResult values meaning the caller left the queue without an agent.
 QUEUE_ABANDONED = {"hangup"}
 QUEUE_ANSWERED = {"bridged", "bridging-in-process"}
@@ -77,36 +79,118 @@ def _relaxed_commit(session: Session) -> None:
 
 
 def start_call(session: Session, call_sid: str, from_phone: str | None,
-               now: dt.datetime | None = None) -> Call:
+               now: dt.datetime | None = None) -> None:
     """Log an incoming call (once, however often Twilio posts its first webhook)."""
-    def change(call: Call) -> None:
-        if now is not None and not call.path:
-            call.started_at = now
-    return _write(session, call_sid, from_phone, change)
+    record_webhook(session, call_sid, start=True, from_phone=from_phone, now=now)
 
 
 def note_menu(session: Session, call_sid: str, menu: str, *, language: str | None = None) -> None:
     """Append ``menu`` to the call's path (a repeat of the same menu is not added)."""
-    def change(call: Call) -> None:
-        path = list(call.path or [])
-        if (not path or path[-1] != menu) and len(path) < MAX_PATH:
-            call.path = [*path, menu]
-        if language:
-            call.language = language
-    _write(session, call_sid, None, change)
+    record_webhook(session, call_sid, menus=[menu], language=language)
 
 
 def set_outcome(session: Session, call_sid: str, outcome: CallOutcome,
                 language: str | None = None) -> None:
     """Record what the call achieved. A booking, cancellation, grievance, callback or
     emergency stays the outcome even if the caller then only listens to something."""
-    def change(call: Call) -> None:
-        if call.outcome in _FINAL and outcome not in _FINAL:
+    record_webhook(session, call_sid, outcome=outcome, language=language)
+
+
+def record_webhook(session: Session, call_sid: str, *, menus: list[str] | tuple[str, ...] = (),
+                   language: str | None = None, outcome: CallOutcome | None = None,
+                   start: bool = False, from_phone: str | None = None,
+                   now: dt.datetime | None = None) -> None:
+    """What one webhook adds to its call's log, in one short transaction: the menus it
+    visited (a repeat of the path's last menu is not added; at most ``MAX_PATH``), the
+    caller's language, and an outcome (a final one is never replaced by a lesser one).
+
+    The log is written on nearly every webhook, so this is one UPDATE whose SQL does the
+    appending (and, for a call's first webhook, one ``INSERT ... ON CONFLICT DO
+    NOTHING``), without reading the row first; a call with no row yet (its first
+    webhook was lost) gets one.
+    """
+    dialect = session.get_bind().dialect.name
+    values: dict[str, object] = {}
+    if language:
+        values["language"] = language
+    if outcome is not None:
+        values["outcome"] = _outcome_value(outcome)
+    # One UPDATE per menu (a webhook rarely visits two), the first with the other values.
+    changes: list[dict[str, object]] = [{"path": _appended(dialect, menu)} for menu in menus]
+    if values:
+        changes = [{**values, **changes[0]}, *changes[1:]] if changes else [values]
+    if not changes and not start:
+        return
+    for attempt in range(2):
+        try:
+            with unit_of_work(session):
+                _relaxed_commit(session)
+                if start:
+                    _insert_once(session, dialect, call_sid, from_phone, now)
+                if changes and not _update(session, call_sid, changes):
+                    _get_or_create(session, call_sid, from_phone)
+                    _update(session, call_sid, changes)
             return
-        call.outcome = outcome
-        if language:
-            call.language = language
-    _write(session, call_sid, None, change)
+        except IntegrityError:
+            if attempt:
+                raise
+
+
+def _update(session: Session, call_sid: str, changes: list[dict[str, object]]) -> bool:
+    """Apply ``changes`` to the call's row; False when it has no row yet."""
+    for change in changes:
+        # Nothing in this session holds the row: no objects to synchronise.
+        updated = session.execute(  # type: ignore[attr-defined]
+            update(Call).where(Call.call_sid == call_sid).values(change)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not updated:
+            return False
+    return True
+
+
+def _appended(dialect: str, menu: str) -> ColumnElement[object]:
+    """SQL for ``path`` with ``menu`` appended, unless it is already last or the path is
+    full (PostgreSQL and SQLite both have JSON functions for it)."""
+    path = Call.path
+    name = bindparam(None, menu, type_=String())
+    last: ColumnElement[object]
+    added: ColumnElement[object]
+    if dialect == "postgresql":
+        last = path.op("->>")(-1)
+        added = cast(cast(path, postgresql.JSONB).op("||")(func.jsonb_build_array(name)), JSON)
+    elif dialect == "sqlite":
+        last = func.json_extract(path, "$[#-1]")
+        added = func.json_insert(path, "$[#]", name)
+    else:
+        raise RuntimeError(f"the call log does not know how to append on {dialect}")
+    full = func.json_array_length(path) >= MAX_PATH
+    return case((and_(~full, last.is_distinct_from(name)), added), else_=path)
+
+
+def _outcome_value(outcome: CallOutcome) -> object:
+    if outcome in FINAL_OUTCOMES:
+        return outcome
+    # A lesser outcome (information, agent, abandoned) never replaces a final one.
+    column = Call.outcome
+    return case((column.in_(sorted(FINAL_OUTCOMES)), column),
+                else_=bindparam(None, outcome, type_=column.type))
+
+
+def _insert_once(session: Session, dialect: str, call_sid: str, from_phone: str | None,
+                 now: dt.datetime | None) -> None:
+    row: dict[str, object] = {
+        "call_sid": call_sid[:64], "from_phone": _phone_for_log(from_phone), "path": [],
+        "details": {}, "started_at": now or utcnow(),
+    }
+    if dialect == "postgresql":
+        session.execute(postgresql.insert(Call).values(row).on_conflict_do_nothing(
+            index_elements=["call_sid"]))
+    elif dialect == "sqlite":
+        session.execute(sqlite.insert(Call).values(row).on_conflict_do_nothing(
+            index_elements=["call_sid"]))
+    else:
+        _get_or_create(session, call_sid, from_phone)
 
 
 def mark_queued(session: Session, call_sid: str, now: dt.datetime | None = None) -> None:
@@ -118,7 +202,7 @@ def mark_queued(session: Session, call_sid: str, now: dt.datetime | None = None)
             call.queued_at = moment
             call.answered_at = None
             call.details = {k: v for k, v in call.details.items() if k != "queue_result"}
-        if call.outcome not in _FINAL:
+        if call.outcome not in FINAL_OUTCOMES:
             call.outcome = CallOutcome.AGENT
     _write(session, call_sid, None, change)
 
@@ -135,9 +219,9 @@ def record_queue_result(session: Session, call_sid: str, result: str, queue_seco
                         "queue_seconds": queue_seconds}
         if result in QUEUE_ANSWERED:
             call.answered_at = queued + dt.timedelta(seconds=queue_seconds)
-            if call.outcome not in _FINAL:
+            if call.outcome not in FINAL_OUTCOMES:
                 call.outcome = CallOutcome.AGENT
-        elif result in QUEUE_ABANDONED and call.outcome not in _FINAL:
+        elif result in QUEUE_ABANDONED and call.outcome not in FINAL_OUTCOMES:
             call.outcome = CallOutcome.ABANDONED
     _write(session, call_sid, None, change)
 

@@ -11,7 +11,6 @@ from twilio.twiml.voice_response import VoiceResponse
 from booking_core.base import utcnow
 from booking_core.hospitals import list_districts, list_hospitals
 from booking_core.resources import BedFigures, vacant_beds
-from contact_centre.call_log import set_outcome
 from contact_centre.models import CallOutcome
 from ivr.choosers import Option, choice_input, choice_prompt
 from ivr.flow import Ctx, step
@@ -73,7 +72,7 @@ def beds_result(ctx: Ctx) -> VoiceResponse:
     if not lines:
         lines = [ctx.t("ivr.beds.none")]
     if ctx.tries == 0:
-        set_outcome(ctx.session, ctx.call_sid, CallOutcome.INFORMATION, language=ctx.lang)
+        ctx.log_outcome(CallOutcome.INFORMATION)
     return ctx.menu([*lines, ctx.t("ivr.beds.next")])
 
 

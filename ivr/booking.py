@@ -31,7 +31,6 @@ from booking_core.hospitals import get_hospital, list_departments
 from booking_core.phones import InvalidMobile, last_digits, mask_phone, normalise_mobile
 from booking_core.slots import days_with_free_seats, free_slots, get_slot
 from contact_centre.call_actions import action_result, claim_action, complete_action, release_action
-from contact_centre.call_log import set_outcome
 from contact_centre.models import CallOutcome
 from ivr.choosers import PAGE, Option, choice_input, choice_prompt
 from ivr.flow import NUMBER_TIMEOUT, Ctx, step
@@ -272,7 +271,7 @@ def book(ctx: Ctx) -> VoiceResponse:
             return _booking_refused(ctx, exc)
         raise
     complete_action(ctx.session, action.id, appointment.reference)
-    set_outcome(ctx.session, ctx.call_sid, CallOutcome.BOOKED, language=ctx.lang)
+    ctx.log_outcome(CallOutcome.BOOKED)
     log.info("IVR booking %s for %s", appointment.id, mask_phone(appointment.citizen.phone))
     return _done(ctx, appointment)
 

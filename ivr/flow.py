@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, g, request
 from itsdangerous import BadSignature, URLSafeSerializer
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
@@ -23,7 +24,8 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from booking_core.base import DomainError
 from booking_core.phones import mask_phone, try_normalise_mobile
-from contact_centre.call_log import note_menu
+from contact_centre.call_log import FINAL_OUTCOMES, record_webhook
+from contact_centre.models import CallOutcome
 from helpline.app import current_helpline, get_session
 from helpline.settings import Settings
 from helpline.twilio_auth import twilio_signed
@@ -211,10 +213,31 @@ class Ctx:
         state = {**self.own_state(), TRIES: self.tries + 1}
         return self.step.prompt(Ctx(self.step, state, [self.t(reason_key, **params)]))
 
-    def log_menu(self, name: str | None = None) -> None:
-        """Add this menu to the call's path (once per visit, not per retry)."""
-        if self.tries == 0 and SILENT not in self.state:
-            note_menu(self.session, self.call_sid, name or self.step.name, language=self.lang)
+    def log_menu(self, name: str | None = None, *, retry_too: bool = False) -> None:
+        """Add this menu to the call's path (once per visit, not per retry, unless
+        ``retry_too``: the agent queue and the ambulance line are logged however reached)."""
+        if retry_too or (self.tries == 0 and SILENT not in self.state):
+            lines = _log_lines()
+            menu = name or self.step.name
+            if not lines.menus or lines.menus[-1] != menu:
+                lines.menus.append(menu)
+            lines.language = self.lang
+
+    def log_outcome(self, outcome: CallOutcome) -> None:
+        """What the call achieved (a final outcome is never replaced by a lesser one)."""
+        lines = _log_lines()
+        if lines.outcome not in FINAL_OUTCOMES or outcome in FINAL_OUTCOMES:
+            lines.outcome = outcome
+        lines.language = self.lang
+
+    def log_start(self) -> None:
+        """This is the call's first webhook: its row in the call log is made."""
+        _log_lines().start = True
+
+    def log_connects(self) -> None:
+        """The answer connects the caller (agent queue, ambulance): it stands even when
+        the call log cannot be written."""
+        _log_lines().connects = True
 
     def menu(self, lines: list[str], *, hints: list[str] | None = None, num_digits: int = 1,
              timeout: int = MENU_TIMEOUT, finish_on_key: str | None = None,
@@ -282,6 +305,45 @@ def apology(lang: str | None) -> VoiceResponse:
     return response
 
 
+@dataclass
+class CallLogLines:
+    """What one webhook adds to the call log. Steps note it as they go and the view
+    writes it once, after the answer is ready: one short transaction per webhook
+    instead of one per menu or outcome."""
+
+    start: bool = False
+    menus: list[str] = field(default_factory=list)
+    language: str | None = None
+    outcome: CallOutcome | None = None
+    # The answer connects the caller to a person or the ambulance: a failure to write
+    # the log must not replace it with the apology.
+    connects: bool = False
+
+
+def _log_lines() -> CallLogLines:
+    if "ivr_call_log" not in g:
+        g.ivr_call_log = CallLogLines()
+    lines: CallLogLines = g.ivr_call_log
+    return lines
+
+
+def _write_call_log(ctx: Ctx) -> bool:
+    """Write what this webhook noted. False when the database failed and the caller
+    should hear the apology instead (as with any other database failure), unless the
+    answer connects them to a person or the ambulance."""
+    lines: CallLogLines | None = g.pop("ivr_call_log", None)
+    if lines is None:
+        return True
+    try:
+        record_webhook(ctx.session, ctx.call_sid, menus=lines.menus, language=lines.language,
+                       outcome=lines.outcome, start=lines.start, from_phone=ctx.caller)
+    except BACKEND_ERRORS:
+        log.exception("could not write the call log of step %s", ctx.step.name)
+        _rollback()
+        return lines.connects
+    return True
+
+
 def _rollback() -> None:
     try:
         get_session().rollback()
@@ -322,15 +384,19 @@ def _view(s: Step) -> Callable[[], Response]:
             current, expects_input = STEPS["voice"], False
         ctx = Ctx(current, state)
         try:
-            return twiml(_dispatch(current, ctx, expects_input))
+            answer = _dispatch(current, ctx, expects_input)
         except BACKEND_ERRORS:
             log.exception("IVR step %s failed on the database or Redis", current.name)
+            g.pop("ivr_call_log", None)  # the database just failed: answer at once
             _rollback()
             return twiml(apology(ctx.lang if lang_known else None))
         except DomainError as exc:
             log.info("IVR step %s: %s", current.name, exc.code)
             _rollback()
-            return twiml(ctx.go("main", intro=[ctx.t("ivr.not_possible")]))
+            answer = ctx.go("main", intro=[ctx.t("ivr.not_possible")])
+        if not _write_call_log(ctx):
+            return twiml(apology(ctx.lang if lang_known else None))
+        return twiml(answer)
 
     view.__name__ = f"ivr_{s.name.replace('.', '_')}"
     return view
