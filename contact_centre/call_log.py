@@ -16,9 +16,23 @@ Wallboard meanings (what the console can rely on):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 
-from sqlalchemy import JSON, String, and_, bindparam, case, cast, func, select, text, update
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    String,
+    Update,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -104,93 +118,104 @@ def record_webhook(session: Session, call_sid: str, *, menus: list[str] | tuple[
     visited (a repeat of the path's last menu is not added; at most ``MAX_PATH``), the
     caller's language, and an outcome (a final one is never replaced by a lesser one).
 
-    The log is written on nearly every webhook, so this is one UPDATE whose SQL does the
-    appending (and, for a call's first webhook, one ``INSERT ... ON CONFLICT DO
-    NOTHING``), without reading the row first; a call with no row yet (its first
-    webhook was lost) gets one.
+    The log is written on nearly every webhook, so the row is not read first: the call's
+    first webhook inserts it (``INSERT ... ON CONFLICT DO NOTHING``, so a repeated first
+    webhook adds nothing), later ones run one UPDATE whose SQL does the appending. A call
+    with no row yet (its first webhook was lost) gets one.
     """
-    dialect = session.get_bind().dialect.name
-    values: dict[str, object] = {}
-    if language:
-        values["language"] = language
-    if outcome is not None:
-        values["outcome"] = _outcome_value(outcome)
-    # One UPDATE per menu (a webhook rarely visits two), the first with the other values.
-    changes: list[dict[str, object]] = [{"path": _appended(dialect, menu)} for menu in menus]
-    if values:
-        changes = [{**values, **changes[0]}, *changes[1:]] if changes else [values]
-    if not changes and not start:
+    visited = [m for i, m in enumerate(menus) if i == 0 or menus[i - 1] != m]
+    if not (visited or language or outcome is not None or start):
         return
+    dialect = session.get_bind().dialect.name
+    # One UPDATE per menu (a webhook rarely visits two), the first with the other values.
+    changes: list[dict[str, object]] = [
+        {"sid": call_sid, "menu": menu, "language": None, "outcome": None, "final": False}
+        for menu in visited
+    ] or [{"sid": call_sid, "menu": None}]
+    changes[0].update(language=language, outcome=outcome.value if outcome else None,
+                      final=outcome in FINAL_OUTCOMES)
     for attempt in range(2):
         try:
             with unit_of_work(session):
                 _relaxed_commit(session)
-                if start:
-                    _insert_once(session, dialect, call_sid, from_phone, now)
-                if changes and not _update(session, call_sid, changes):
+                if start and _insert_once(session, dialect, call_sid, from_phone, now,
+                                          visited[:MAX_PATH], language, outcome):
+                    return
+                if not (visited or language or outcome is not None):
+                    return  # a repeated first webhook with nothing more to say
+                if not _update(session, dialect, changes):
                     _get_or_create(session, call_sid, from_phone)
-                    _update(session, call_sid, changes)
+                    _update(session, dialect, changes)
             return
         except IntegrityError:
             if attempt:
                 raise
 
 
-def _update(session: Session, call_sid: str, changes: list[dict[str, object]]) -> bool:
+def _update(session: Session, dialect: str, changes: list[dict[str, object]]) -> bool:
     """Apply ``changes`` to the call's row; False when it has no row yet."""
+    statement = _log_update(dialect)
     for change in changes:
-        # Nothing in this session holds the row: no objects to synchronise.
-        updated = session.execute(  # type: ignore[attr-defined]
-            update(Call).where(Call.call_sid == call_sid).values(change)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if not updated:
+        if not session.execute(statement, change).rowcount:  # type: ignore[attr-defined]
             return False
     return True
 
 
-def _appended(dialect: str, menu: str) -> ColumnElement[object]:
-    """SQL for ``path`` with ``menu`` appended, unless it is already last or the path is
-    full (PostgreSQL and SQLite both have JSON functions for it)."""
-    path = Call.path
-    name = bindparam(None, menu, type_=String())
+@functools.cache
+def _log_update(dialect: str) -> Update:
+    """The call log's one UPDATE, built once per dialect (parameters: ``sid``, ``menu``
+    to append or None, ``language`` or None, ``outcome`` or None and whether it is
+    ``final``)."""
+    table = Call.__table__.c
+    path = table.path
+    menu = bindparam("menu", type_=String())
     last: ColumnElement[object]
     added: ColumnElement[object]
     if dialect == "postgresql":
         last = path.op("->>")(-1)
-        added = cast(cast(path, postgresql.JSONB).op("||")(func.jsonb_build_array(name)), JSON)
+        added = cast(cast(path, postgresql.JSONB).op("||")(func.jsonb_build_array(menu)), JSON)
     elif dialect == "sqlite":
         last = func.json_extract(path, "$[#-1]")
-        added = func.json_insert(path, "$[#]", name)
+        added = func.json_insert(path, "$[#]", menu)
     else:
         raise RuntimeError(f"the call log does not know how to append on {dialect}")
-    full = func.json_array_length(path) >= MAX_PATH
-    return case((and_(~full, last.is_distinct_from(name)), added), else_=path)
-
-
-def _outcome_value(outcome: CallOutcome) -> object:
-    if outcome in FINAL_OUTCOMES:
-        return outcome
-    # A lesser outcome (information, agent, abandoned) never replaces a final one.
-    column = Call.outcome
-    return case((column.in_(sorted(FINAL_OUTCOMES)), column),
-                else_=bindparam(None, outcome, type_=column.type))
+    appendable = and_(menu.is_not(None), func.json_array_length(path) < MAX_PATH,
+                      last.is_distinct_from(menu))
+    outcome = bindparam("outcome", type_=String())  # the enum's value, as stored
+    return (
+        update(Call.__table__).where(table.call_sid == bindparam("sid"))  # type: ignore[arg-type]
+        .values(
+            path=case((appendable, added), else_=path),
+            language=func.coalesce(bindparam("language", type_=String()), table.language),
+            # A lesser outcome (information, agent, abandoned) never replaces a final one.
+            outcome=case((outcome.is_(None), table.outcome),
+                         (bindparam("final", type_=Boolean()), outcome),
+                         (table.outcome.in_(sorted(o.value for o in FINAL_OUTCOMES)),
+                          table.outcome),
+                         else_=outcome),
+        )
+    )
 
 
 def _insert_once(session: Session, dialect: str, call_sid: str, from_phone: str | None,
-                 now: dt.datetime | None) -> None:
+                 now: dt.datetime | None, path: list[str], language: str | None,
+                 outcome: CallOutcome | None) -> bool:
+    """Insert the call's row with what its first webhook saw; False when it was there."""
     row: dict[str, object] = {
-        "call_sid": call_sid[:64], "from_phone": _phone_for_log(from_phone), "path": [],
-        "details": {}, "started_at": now or utcnow(),
+        "call_sid": call_sid[:64], "from_phone": _phone_for_log(from_phone), "path": path,
+        "language": language, "outcome": outcome, "details": {}, "started_at": now or utcnow(),
     }
+    statement: postgresql.Insert | sqlite.Insert
     if dialect == "postgresql":
-        session.execute(postgresql.insert(Call).values(row).on_conflict_do_nothing(
-            index_elements=["call_sid"]))
+        statement = postgresql.insert(Call).values(row).on_conflict_do_nothing(
+            index_elements=["call_sid"])
     elif dialect == "sqlite":
-        session.execute(sqlite.insert(Call).values(row).on_conflict_do_nothing(
-            index_elements=["call_sid"]))
+        statement = sqlite.insert(Call).values(row).on_conflict_do_nothing(
+            index_elements=["call_sid"])
     else:
         _get_or_create(session, call_sid, from_phone)
+        return False
+    return bool(session.execute(statement).rowcount)  # type: ignore[attr-defined]
 
 
 def mark_queued(session: Session, call_sid: str, now: dt.datetime | None = None) -> None:

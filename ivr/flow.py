@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, current_app, g, request
 from itsdangerous import BadSignature, URLSafeSerializer
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
@@ -29,6 +29,7 @@ from contact_centre.models import CallOutcome
 from helpline.app import current_helpline, get_session
 from helpline.settings import Settings
 from helpline.twilio_auth import twilio_signed
+from ivr.directory import Directory, Snapshot
 from locales import SPEECH_LANGUAGES, normalise_language, render
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,8 @@ NUMBER_TIMEOUT = 10  # typing a 10- or 14-digit number takes longer
 # Control keys in the state: language, tries, "came back after silence", "expects input".
 LANG, TRIES, SILENT, INPUT = "l", "t", "r", "i"
 CONTROL = {LANG, TRIES, SILENT, INPUT}
+# The app extension holding the hospital and department lists (``ivr.directory``).
+DIRECTORY = "ivr.directory"
 # Failures of the database or Redis: the caller hears an apology, never a 500.
 BACKEND_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError, RedisError, OSError)
 
@@ -144,6 +147,16 @@ class Ctx:
     @property
     def session(self) -> Session:
         return get_session()
+
+    @property
+    def directory(self) -> Snapshot:
+        """Hospitals and departments (reference data, reused for a short time); one
+        snapshot per webhook, so a prompt and its retries agree."""
+        if "ivr_directory" not in g:
+            directory: Directory = current_app.extensions[DIRECTORY]
+            g.ivr_directory = directory.snapshot(self.session)
+        snapshot: Snapshot = g.ivr_directory
+        return snapshot
 
     @property
     def call_sid(self) -> str:
