@@ -1,16 +1,18 @@
 """The call log: what each phone call did, for the console's wallboard and reports.
 
-The IVR writes these rows as a call moves through the menus, waits for an agent, and
-ends (Twilio's status callback). Each function owns its short transaction, and every
-one of them is safe to repeat: Twilio retries webhooks, and a retried webhook must not
-leave a second row or a wrong figure behind.
+The IVR writes these rows as a call moves through the menus and ends (Twilio's status
+callback); ``contact_centre.call_queue`` writes its time in the agent queue. Each
+function owns its short transaction, and every one of them is safe to repeat: Twilio
+retries webhooks, and a retried webhook must not leave a second row or a wrong figure
+behind.
 
-Wallboard meanings (what the console can rely on):
-- ``queued_at``: the caller entered the agent queue; ``answered_at``: an agent took the
-  call (``queued_at`` + Twilio's ``QueueTime``); queued, never answered and
-  ``outcome == ABANDONED``: the caller hung up while waiting.
-- ``details["queue_result"]``: Twilio's ``QueueResult`` (bridged, hangup, leave, ...).
-- ``details["ended_in"]``: the last menu of a call that ended without an outcome.
+What the console can rely on:
+- ``path``: the menus visited, in order; ``outcome``: what the call achieved.
+- ``outcome == ABANDONED`` means the call ended without achieving anything (hung up in
+  a menu or in the queue); ``details["ended_in"]`` names the menu, or ``queue``. It is
+  not the wallboard's abandonment, which counts only callers who entered the agent
+  queue (``contact_centre.models.queue_fate``).
+- ``queued_at``, ``answered_at``, ``details["queue_result"]``: see ``call_queue``.
 """
 
 from __future__ import annotations
@@ -40,15 +42,12 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from booking_core.base import unit_of_work, utcnow
 from booking_core.phones import try_normalise_mobile
-from contact_centre.models import Call, CallbackRequest, CallbackStatus, CallOutcome
+from contact_centre.models import Call, CallOutcome, QueueFate, queue_fate
 
 MAX_PATH = 80
 # Outcomes a later, lesser event must not overwrite (hearing beds after booking).
 FINAL_OUTCOMES = frozenset({CallOutcome.BOOKED, CallOutcome.CANCELLED, CallOutcome.GRIEVANCE,
                             CallOutcome.CALLBACK, CallOutcome.EMERGENCY})
-# Twilio QueueResult values meaning the caller left the queue without an agent.
-QUEUE_ABANDONED = {"hangup"}
-QUEUE_ANSWERED = {"bridged", "bridging-in-process"}
 
 
 def _phone_for_log(raw: str | None) -> str | None:
@@ -57,7 +56,8 @@ def _phone_for_log(raw: str | None) -> str | None:
     return try_normalise_mobile(raw) or raw.strip()[:20]
 
 
-def _get_or_create(session: Session, call_sid: str, from_phone: str | None = None) -> Call:
+def call_row(session: Session, call_sid: str, from_phone: str | None = None) -> Call:
+    """The call's row, made if it has none yet (inside the caller's transaction)."""
     call = session.scalar(select(Call).where(Call.call_sid == call_sid))
     if call is None:
         call = Call(call_sid=call_sid[:64], from_phone=_phone_for_log(from_phone), path=[],
@@ -67,15 +67,15 @@ def _get_or_create(session: Session, call_sid: str, from_phone: str | None = Non
     return call
 
 
-def _write(session: Session, call_sid: str, from_phone: str | None,
-           change: Callable[[Call], None]) -> Call:
+def change_call(session: Session, call_sid: str, from_phone: str | None,
+                change: Callable[[Call], None]) -> Call:
     """Run ``change(call)`` in one transaction; a concurrent first webhook of the same
     call (unique ``call_sid``) costs one retry, never a duplicate row."""
     for attempt in range(2):
         try:
             with unit_of_work(session):
                 _relaxed_commit(session)
-                call = _get_or_create(session, call_sid, from_phone)
+                call = call_row(session, call_sid, from_phone)
                 change(call)
             return call
         except IntegrityError:
@@ -144,7 +144,7 @@ def record_webhook(session: Session, call_sid: str, *, menus: list[str] | tuple[
                 if not (visited or language or outcome is not None):
                     return  # a repeated first webhook with nothing more to say
                 if not _update(session, dialect, changes):
-                    _get_or_create(session, call_sid, from_phone)
+                    call_row(session, call_sid, from_phone)
                     _update(session, dialect, changes)
             return
         except IntegrityError:
@@ -213,42 +213,9 @@ def _insert_once(session: Session, dialect: str, call_sid: str, from_phone: str 
         statement = sqlite.insert(Call).values(row).on_conflict_do_nothing(
             index_elements=["call_sid"])
     else:
-        _get_or_create(session, call_sid, from_phone)
+        call_row(session, call_sid, from_phone)
         return False
     return bool(session.execute(statement).rowcount)  # type: ignore[attr-defined]
-
-
-def mark_queued(session: Session, call_sid: str, now: dt.datetime | None = None) -> None:
-    """The caller entered the agent queue (the wallboard's "in queue now")."""
-    moment = now or utcnow()
-
-    def change(call: Call) -> None:
-        if call.queued_at is None or call.details.get("queue_result"):
-            call.queued_at = moment
-            call.answered_at = None
-            call.details = {k: v for k, v in call.details.items() if k != "queue_result"}
-        if call.outcome not in FINAL_OUTCOMES:
-            call.outcome = CallOutcome.AGENT
-    _write(session, call_sid, None, change)
-
-
-def record_queue_result(session: Session, call_sid: str, result: str, queue_seconds: int,
-                        now: dt.datetime | None = None) -> None:
-    """How the caller left the queue (Twilio's ``QueueResult`` and ``QueueTime``)."""
-    moment = now or utcnow()
-
-    def change(call: Call) -> None:
-        queued = call.queued_at or (moment - dt.timedelta(seconds=queue_seconds))
-        call.queued_at = queued
-        call.details = {**call.details, "queue_result": result[:30],
-                        "queue_seconds": queue_seconds}
-        if result in QUEUE_ANSWERED:
-            call.answered_at = queued + dt.timedelta(seconds=queue_seconds)
-            if call.outcome not in FINAL_OUTCOMES:
-                call.outcome = CallOutcome.AGENT
-        elif result in QUEUE_ABANDONED and call.outcome not in FINAL_OUTCOMES:
-            call.outcome = CallOutcome.ABANDONED
-    _write(session, call_sid, None, change)
 
 
 def finish_call(session: Session, call_sid: str, *, status: str, duration_seconds: int | None,
@@ -263,64 +230,12 @@ def finish_call(session: Session, call_sid: str, *, status: str, duration_second
             call.ended_at = call.ended_at or moment
             if duration_seconds is not None:
                 call.duration_seconds = duration_seconds
-            waiting = (call.queued_at is not None and call.answered_at is None
-                       and not call.details.get("queue_result"))
+            waiting = queue_fate(queued_at=call.queued_at, answered_at=call.answered_at,
+                                 ended_at=None, outcome=call.outcome,
+                                 queue_result=call.details.get("queue_result")
+                                 ) == QueueFate.WAITING
             if call.outcome is None or (waiting and call.outcome == CallOutcome.AGENT):
                 call.outcome = CallOutcome.ABANDONED
                 call.details = {**call.details,
                                 "ended_in": "queue" if waiting else (call.path or ["start"])[-1]}
-    _write(session, call_sid, from_phone, change)
-
-
-def request_callback(session: Session, *, phone: str, language: str, call_sid: str | None,
-                     reason: str, now: dt.datetime | None = None) -> CallbackRequest:
-    """Ask an agent to call this number back. One request per call: pressing the key
-    twice, or Twilio retrying the webhook, leaves one request."""
-    moment = now or utcnow()
-    for attempt in range(2):
-        try:
-            with unit_of_work(session):
-                existing = None
-                if call_sid:
-                    existing = session.scalar(
-                        select(CallbackRequest).where(CallbackRequest.call_sid == call_sid))
-                if existing is not None:
-                    return existing
-                request = CallbackRequest(phone=phone[:20], language=language,
-                                          call_sid=call_sid, reason=reason[:40],
-                                          status=CallbackStatus.WAITING, requested_at=moment)
-                session.add(request)
-                if call_sid:
-                    call = _get_or_create(session, call_sid)
-                    call.outcome = CallOutcome.CALLBACK
-            return request
-        except IntegrityError:
-            if attempt:
-                raise
-    raise AssertionError("unreachable")
-
-
-def queue_estimate(session: Session, now: dt.datetime | None = None,
-                   default_wait_seconds: int = 120) -> tuple[int, int]:
-    """(callers waiting now, expected wait in seconds for a new caller), from the
-    last hour's calls: the average answered wait times the callers ahead, plus one."""
-    moment = now or utcnow()
-    since = moment - dt.timedelta(hours=1)
-    waiting = session.scalar(
-        select(func.count()).select_from(Call).where(
-            Call.queued_at >= since, Call.answered_at.is_(None), Call.ended_at.is_(None),
-            Call.outcome == CallOutcome.AGENT,
-        )
-    ) or 0
-    answered = session.execute(
-        select(Call.queued_at, Call.answered_at).where(
-            Call.answered_at >= since, Call.queued_at.is_not(None))
-        .order_by(Call.answered_at.desc()).limit(50)
-    ).all()
-    waits = [(a - q).total_seconds() for q, a in answered if q is not None and a is not None]
-    if waits:
-        average = sum(waits) / len(waits)
-        per_caller = max(30, int(average))
-    else:
-        per_caller = default_wait_seconds
-    return int(waiting), per_caller * (int(waiting) + 1)
+    change_call(session, call_sid, from_phone, change)

@@ -14,7 +14,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from booking_core.base import utcnow
 from booking_core.phones import last_digits, mask_phone
-from contact_centre.call_log import (
+from contact_centre.call_queue import (
     mark_queued,
     queue_estimate,
     record_queue_result,
