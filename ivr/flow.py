@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -24,11 +23,11 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from booking_core.base import DomainError
 from booking_core.phones import mask_phone, try_normalise_mobile
-from contact_centre.call_log import FINAL_OUTCOMES, record_webhook
 from contact_centre.models import CallOutcome
 from helpline.app import current_helpline, get_session
 from helpline.settings import Settings
 from helpline.twilio_auth import twilio_signed
+from ivr.call_notes import notes, take_notes, write_notes
 from ivr.directory import Directory, Snapshot
 from locales import SPEECH_LANGUAGES, normalise_language, render
 
@@ -230,27 +229,20 @@ class Ctx:
         """Add this menu to the call's path (once per visit, not per retry, unless
         ``retry_too``: the agent queue and the ambulance line are logged however reached)."""
         if retry_too or (self.tries == 0 and SILENT not in self.state):
-            lines = _log_lines()
-            menu = name or self.step.name
-            if not lines.menus or lines.menus[-1] != menu:
-                lines.menus.append(menu)
-            lines.language = self.lang
+            notes().add_menu(name or self.step.name, self.lang)
 
     def log_outcome(self, outcome: CallOutcome) -> None:
         """What the call achieved (a final outcome is never replaced by a lesser one)."""
-        lines = _log_lines()
-        if lines.outcome not in FINAL_OUTCOMES or outcome in FINAL_OUTCOMES:
-            lines.outcome = outcome
-        lines.language = self.lang
+        notes().set_outcome(outcome, self.lang)
 
     def log_start(self) -> None:
         """This is the call's first webhook: its row in the call log is made."""
-        _log_lines().start = True
+        notes().start = True
 
     def log_connects(self) -> None:
         """The answer connects the caller (agent queue, ambulance): it stands even when
         the call log cannot be written."""
-        _log_lines().connects = True
+        notes().connects = True
 
     def menu(self, lines: list[str], *, hints: list[str] | None = None, num_digits: int = 1,
              timeout: int = MENU_TIMEOUT, finish_on_key: str | None = None,
@@ -318,42 +310,19 @@ def apology(lang: str | None) -> VoiceResponse:
     return response
 
 
-@dataclass
-class CallLogLines:
-    """What one webhook adds to the call log. Steps note it as they go and the view
-    writes it once, after the answer is ready: one short transaction per webhook
-    instead of one per menu or outcome."""
-
-    start: bool = False
-    menus: list[str] = field(default_factory=list)
-    language: str | None = None
-    outcome: CallOutcome | None = None
-    # The answer connects the caller to a person or the ambulance: a failure to write
-    # the log must not replace it with the apology.
-    connects: bool = False
-
-
-def _log_lines() -> CallLogLines:
-    if "ivr_call_log" not in g:
-        g.ivr_call_log = CallLogLines()
-    lines: CallLogLines = g.ivr_call_log
-    return lines
-
-
 def _write_call_log(ctx: Ctx) -> bool:
     """Write what this webhook noted. False when the database failed and the caller
     should hear the apology instead (as with any other database failure), unless the
     answer connects them to a person or the ambulance."""
-    lines: CallLogLines | None = g.pop("ivr_call_log", None)
-    if lines is None:
+    taken = take_notes()
+    if taken is None:
         return True
     try:
-        record_webhook(ctx.session, ctx.call_sid, menus=lines.menus, language=lines.language,
-                       outcome=lines.outcome, start=lines.start, from_phone=ctx.caller)
+        write_notes(ctx.session, ctx.call_sid, ctx.caller, taken)
     except BACKEND_ERRORS:
         log.exception("could not write the call log of step %s", ctx.step.name)
         _rollback()
-        return lines.connects
+        return taken.connects
     return True
 
 
@@ -400,7 +369,7 @@ def _view(s: Step) -> Callable[[], Response]:
             answer = _dispatch(current, ctx, expects_input)
         except BACKEND_ERRORS:
             log.exception("IVR step %s failed on the database or Redis", current.name)
-            g.pop("ivr_call_log", None)  # the database just failed: answer at once
+            take_notes()  # the database just failed: answer at once
             _rollback()
             return twiml(apology(ctx.lang if lang_known else None))
         except DomainError as exc:
