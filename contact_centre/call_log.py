@@ -74,7 +74,7 @@ def change_call(session: Session, call_sid: str, from_phone: str | None,
     for attempt in range(2):
         try:
             with unit_of_work(session):
-                _relaxed_commit(session)
+                relaxed_commit(session)
                 call = call_row(session, call_sid, from_phone)
                 change(call)
             return call
@@ -84,7 +84,7 @@ def change_call(session: Session, call_sid: str, from_phone: str | None,
     raise AssertionError("unreachable")
 
 
-def _relaxed_commit(session: Session) -> None:
+def relaxed_commit(session: Session) -> None:
     """The call log is written on nearly every webhook: on PostgreSQL its commits do not
     wait for the disk flush (a crash may lose the last few log lines, never a booking,
     which commits normally)."""
@@ -137,7 +137,7 @@ def record_webhook(session: Session, call_sid: str, *, menus: list[str] | tuple[
     for attempt in range(2):
         try:
             with unit_of_work(session):
-                _relaxed_commit(session)
+                relaxed_commit(session)
                 if start and _insert_once(session, dialect, call_sid, from_phone, now,
                                           visited[:MAX_PATH], language, outcome):
                     return
