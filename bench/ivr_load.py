@@ -9,7 +9,10 @@ static ``/ivr/ping`` endpoint of the same app, in the same run.
     .venv/bin/python -m bench.ivr_load --concurrency 50 200 --seconds 20 --think 0 1
 
 ``--think`` is the pause between a prompt and the caller's key (a real prompt plays
-for 5-15 s, so 1 s is already a very impatient caller; 0 is saturation).
+for 5-15 s, so 1 s is already a very impatient caller; 0 is saturation). With a pause,
+callers start spread over the first call's length (real calls do not all arrive in
+the same millisecond); without one they all start at once.
+``--worker-class`` and ``--threads`` try gunicorn settings (``sync`` or ``gthread``).
 """
 
 from __future__ import annotations
@@ -134,6 +137,8 @@ async def run_load(base: str, concurrency: int, seconds: float, think: float,
 
         async def one_caller() -> None:
             nonlocal completed, failed
+            if think:  # spread the callers over one call's length
+                await asyncio.sleep(random.uniform(0, think * 8))
             while time.monotonic() < deadline:
                 try:
                     if static:
@@ -154,15 +159,17 @@ async def run_load(base: str, concurrency: int, seconds: float, think: float,
             "calls_per_s": completed / elapsed, "p50_ms": q[49] * 1000, "p99_ms": q[98] * 1000}
 
 
-def start_gunicorn(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+def start_gunicorn(url: str, port: int, workers: int, worker_class: str,
+                   threads: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "DATABASE_URL": url, "TWILIO_AUTH_TOKEN": TOKEN,
            "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "SECRET_KEY": secrets.token_hex(16),
            "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", "LOG_LEVEL": "WARNING",
            "AGENT_HOURS": "00:00-00:00", "PYTHONPATH": str(ROOT)}
     env.pop("REDIS_URL", None)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
-         f"127.0.0.1:{port}", "--log-level", "warning", "helpline.app:create_app()"],
+        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class",
+         worker_class, "--threads", str(threads), "--bind", f"127.0.0.1:{port}",
+         "--log-level", "warning", "helpline.app:create_app()"],
         cwd=ROOT, env=env)
     for _ in range(100):
         try:
@@ -188,33 +195,41 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--think", type=float, nargs="+", default=[1.0, 0.0])
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
+    parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
+    threads = args.threads if args.worker_class == "gthread" else 1
 
     name, url = make_database()
     port = free_port()
     proc = None
     try:
         prepare(url)
-        proc = start_gunicorn(url, port, args.workers)
+        proc = start_gunicorn(url, port, args.workers, args.worker_class, threads)
         base = f"http://127.0.0.1:{port}"
-        print(f"machine: {machine()}; gunicorn {args.workers} sync workers; PostgreSQL")
+        print(f"machine: {machine()}; gunicorn {args.workers} {args.worker_class} workers"
+              f" x {threads} threads; PostgreSQL")
         print("| think s | concurrent calls | endpoint | calls | calls/s | webhook p50 ms "
-              "| webhook p99 ms | ratio (flow/static calls/s) |")
-        print("|---|---|---|---|---|---|---|---|")
+              "| webhook p99 ms | ratio (flow/static calls/s) | load avg |")
+        print("|---|---|---|---|---|---|---|---|---|")
         # Warm every worker up (imports, catalogs, statement caches) before measuring.
         asyncio.run(run_load(base, args.workers * 2, 8, 0.0, False))
         asyncio.run(run_load(base, args.workers * 2, 2, 0.0, True))
         results = []
         for think in args.think:
             for concurrency in args.concurrency:
+                flow_load = os.getloadavg()[0]
                 flow = asyncio.run(run_load(base, concurrency, args.seconds, think, False))
+                static_load = os.getloadavg()[0]
                 static = asyncio.run(run_load(base, concurrency, args.seconds, think, True))
                 ratio = flow["calls_per_s"] / static["calls_per_s"] if static["calls_per_s"] else 0
-                for label, r, cell in (("IVR booking call", flow, f"{ratio:.2f}"),
-                                       ("static /ivr/ping", static, "")):
+                for label, r, cell, load in (
+                        ("IVR booking call", flow, f"{ratio:.2f}", flow_load),
+                        ("static /ivr/ping", static, "", static_load)):
                     print(f"| {think:g} | {concurrency} | {label} | {r['calls']:.0f}"
                           f" ({r['failed']:.0f} failed) | {r['calls_per_s']:.1f} | "
-                          f"{r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {cell} |", flush=True)
+                          f"{r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {cell} | {load:.1f} |",
+                          flush=True)
                 results.append({"think": think, "concurrency": concurrency, "flow": flow,
                                 "static": static, "ratio": ratio})
         print(json.dumps(results), file=sys.stderr)

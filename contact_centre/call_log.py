@@ -1,38 +1,53 @@
 """The call log: what each phone call did, for the console's wallboard and reports.
 
-The IVR writes these rows as a call moves through the menus, waits for an agent, and
-ends (Twilio's status callback). Each function owns its short transaction, and every
-one of them is safe to repeat: Twilio retries webhooks, and a retried webhook must not
-leave a second row or a wrong figure behind.
+The IVR writes these rows as a call moves through the menus and ends (Twilio's status
+callback); ``contact_centre.call_queue`` writes its time in the agent queue. Each
+function owns its short transaction, and every one of them is safe to repeat: Twilio
+retries webhooks, and a retried webhook must not leave a second row or a wrong figure
+behind.
 
-Wallboard meanings (what the console can rely on):
-- ``queued_at``: the caller entered the agent queue; ``answered_at``: an agent took the
-  call (``queued_at`` + Twilio's ``QueueTime``); queued, never answered and
-  ``outcome == ABANDONED``: the caller hung up while waiting.
-- ``details["queue_result"]``: Twilio's ``QueueResult`` (bridged, hangup, leave, ...).
-- ``details["ended_in"]``: the last menu of a call that ended without an outcome.
+What the console can rely on:
+- ``path``: the menus visited, in order; ``outcome``: what the call achieved.
+- ``outcome == ABANDONED`` means the call ended without achieving anything (hung up in
+  a menu or in the queue); ``details["ended_in"]`` names the menu, or ``queue``. It is
+  not the wallboard's abandonment, which counts only callers who entered the agent
+  queue (``contact_centre.models.queue_fate``).
+- ``queued_at``, ``answered_at``, ``details["queue_result"]``: see ``call_queue``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 
-from sqlalchemy import func, select, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    String,
+    Update,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from booking_core.base import unit_of_work, utcnow
 from booking_core.phones import try_normalise_mobile
-from contact_centre.models import Call, CallbackRequest, CallbackStatus, CallOutcome
+from contact_centre.models import Call, CallOutcome, QueueFate, queue_fate
 
 MAX_PATH = 80
 # Outcomes a later, lesser event must not overwrite (hearing beds after booking).
-_FINAL = {CallOutcome.BOOKED, CallOutcome.CANCELLED, CallOutcome.GRIEVANCE,
-          CallOutcome.CALLBACK, CallOutcome.EMERGENCY}
-# Twilio QueueResult values meaning the caller left the queue without an agent.
-QUEUE_ABANDONED = {"hangup"}
-QUEUE_ANSWERED = {"bridged", "bridging-in-process"}
+FINAL_OUTCOMES = frozenset({CallOutcome.BOOKED, CallOutcome.CANCELLED, CallOutcome.GRIEVANCE,
+                            CallOutcome.CALLBACK, CallOutcome.EMERGENCY})
 
 
 def _phone_for_log(raw: str | None) -> str | None:
@@ -41,7 +56,8 @@ def _phone_for_log(raw: str | None) -> str | None:
     return try_normalise_mobile(raw) or raw.strip()[:20]
 
 
-def _get_or_create(session: Session, call_sid: str, from_phone: str | None = None) -> Call:
+def call_row(session: Session, call_sid: str, from_phone: str | None = None) -> Call:
+    """The call's row, made if it has none yet (inside the caller's transaction)."""
     call = session.scalar(select(Call).where(Call.call_sid == call_sid))
     if call is None:
         call = Call(call_sid=call_sid[:64], from_phone=_phone_for_log(from_phone), path=[],
@@ -51,15 +67,15 @@ def _get_or_create(session: Session, call_sid: str, from_phone: str | None = Non
     return call
 
 
-def _write(session: Session, call_sid: str, from_phone: str | None,
-           change: Callable[[Call], None]) -> Call:
+def change_call(session: Session, call_sid: str, from_phone: str | None,
+                change: Callable[[Call], None]) -> Call:
     """Run ``change(call)`` in one transaction; a concurrent first webhook of the same
     call (unique ``call_sid``) costs one retry, never a duplicate row."""
     for attempt in range(2):
         try:
             with unit_of_work(session):
-                _relaxed_commit(session)
-                call = _get_or_create(session, call_sid, from_phone)
+                relaxed_commit(session)
+                call = call_row(session, call_sid, from_phone)
                 change(call)
             return call
         except IntegrityError:
@@ -68,7 +84,7 @@ def _write(session: Session, call_sid: str, from_phone: str | None,
     raise AssertionError("unreachable")
 
 
-def _relaxed_commit(session: Session) -> None:
+def relaxed_commit(session: Session) -> None:
     """The call log is written on nearly every webhook: on PostgreSQL its commits do not
     wait for the disk flush (a crash may lose the last few log lines, never a booking,
     which commits normally)."""
@@ -77,69 +93,129 @@ def _relaxed_commit(session: Session) -> None:
 
 
 def start_call(session: Session, call_sid: str, from_phone: str | None,
-               now: dt.datetime | None = None) -> Call:
+               now: dt.datetime | None = None) -> None:
     """Log an incoming call (once, however often Twilio posts its first webhook)."""
-    def change(call: Call) -> None:
-        if now is not None and not call.path:
-            call.started_at = now
-    return _write(session, call_sid, from_phone, change)
+    record_webhook(session, call_sid, start=True, from_phone=from_phone, now=now)
 
 
 def note_menu(session: Session, call_sid: str, menu: str, *, language: str | None = None) -> None:
     """Append ``menu`` to the call's path (a repeat of the same menu is not added)."""
-    def change(call: Call) -> None:
-        path = list(call.path or [])
-        if (not path or path[-1] != menu) and len(path) < MAX_PATH:
-            call.path = [*path, menu]
-        if language:
-            call.language = language
-    _write(session, call_sid, None, change)
+    record_webhook(session, call_sid, menus=[menu], language=language)
 
 
 def set_outcome(session: Session, call_sid: str, outcome: CallOutcome,
                 language: str | None = None) -> None:
     """Record what the call achieved. A booking, cancellation, grievance, callback or
     emergency stays the outcome even if the caller then only listens to something."""
-    def change(call: Call) -> None:
-        if call.outcome in _FINAL and outcome not in _FINAL:
+    record_webhook(session, call_sid, outcome=outcome, language=language)
+
+
+def record_webhook(session: Session, call_sid: str, *, menus: list[str] | tuple[str, ...] = (),
+                   language: str | None = None, outcome: CallOutcome | None = None,
+                   start: bool = False, from_phone: str | None = None,
+                   now: dt.datetime | None = None) -> None:
+    """What one webhook adds to its call's log, in one short transaction: the menus it
+    visited (a repeat of the path's last menu is not added; at most ``MAX_PATH``), the
+    caller's language, and an outcome (a final one is never replaced by a lesser one).
+
+    The log is written on nearly every webhook, so the row is not read first: the call's
+    first webhook inserts it (``INSERT ... ON CONFLICT DO NOTHING``, so a repeated first
+    webhook adds nothing), later ones run one UPDATE whose SQL does the appending. A call
+    with no row yet (its first webhook was lost) gets one.
+    """
+    visited = [m for i, m in enumerate(menus) if i == 0 or menus[i - 1] != m]
+    if not (visited or language or outcome is not None or start):
+        return
+    dialect = session.get_bind().dialect.name
+    # One UPDATE per menu (a webhook rarely visits two), the first with the other values.
+    changes: list[dict[str, object]] = [
+        {"sid": call_sid, "menu": menu, "language": None, "outcome": None, "final": False}
+        for menu in visited
+    ] or [{"sid": call_sid, "menu": None}]
+    changes[0].update(language=language, outcome=outcome.value if outcome else None,
+                      final=outcome in FINAL_OUTCOMES)
+    for attempt in range(2):
+        try:
+            with unit_of_work(session):
+                relaxed_commit(session)
+                if start and _insert_once(session, dialect, call_sid, from_phone, now,
+                                          visited[:MAX_PATH], language, outcome):
+                    return
+                if not (visited or language or outcome is not None):
+                    return  # a repeated first webhook with nothing more to say
+                if not _update(session, dialect, changes):
+                    call_row(session, call_sid, from_phone)
+                    _update(session, dialect, changes)
             return
-        call.outcome = outcome
-        if language:
-            call.language = language
-    _write(session, call_sid, None, change)
+        except IntegrityError:
+            if attempt:
+                raise
 
 
-def mark_queued(session: Session, call_sid: str, now: dt.datetime | None = None) -> None:
-    """The caller entered the agent queue (the wallboard's "in queue now")."""
-    moment = now or utcnow()
-
-    def change(call: Call) -> None:
-        if call.queued_at is None or call.details.get("queue_result"):
-            call.queued_at = moment
-            call.answered_at = None
-            call.details = {k: v for k, v in call.details.items() if k != "queue_result"}
-        if call.outcome not in _FINAL:
-            call.outcome = CallOutcome.AGENT
-    _write(session, call_sid, None, change)
+def _update(session: Session, dialect: str, changes: list[dict[str, object]]) -> bool:
+    """Apply ``changes`` to the call's row; False when it has no row yet."""
+    statement = _log_update(dialect)
+    for change in changes:
+        if not session.execute(statement, change).rowcount:  # type: ignore[attr-defined]
+            return False
+    return True
 
 
-def record_queue_result(session: Session, call_sid: str, result: str, queue_seconds: int,
-                        now: dt.datetime | None = None) -> None:
-    """How the caller left the queue (Twilio's ``QueueResult`` and ``QueueTime``)."""
-    moment = now or utcnow()
+@functools.cache
+def _log_update(dialect: str) -> Update:
+    """The call log's one UPDATE, built once per dialect (parameters: ``sid``, ``menu``
+    to append or None, ``language`` or None, ``outcome`` or None and whether it is
+    ``final``)."""
+    table = Call.__table__.c
+    path = table.path
+    menu = bindparam("menu", type_=String())
+    last: ColumnElement[object]
+    added: ColumnElement[object]
+    if dialect == "postgresql":
+        last = path.op("->>")(-1)
+        added = cast(cast(path, postgresql.JSONB).op("||")(func.jsonb_build_array(menu)), JSON)
+    elif dialect == "sqlite":
+        last = func.json_extract(path, "$[#-1]")
+        added = func.json_insert(path, "$[#]", menu)
+    else:
+        raise RuntimeError(f"the call log does not know how to append on {dialect}")
+    appendable = and_(menu.is_not(None), func.json_array_length(path) < MAX_PATH,
+                      last.is_distinct_from(menu))
+    outcome = bindparam("outcome", type_=String())  # the enum's value, as stored
+    return (
+        update(Call.__table__).where(table.call_sid == bindparam("sid"))  # type: ignore[arg-type]
+        .values(
+            path=case((appendable, added), else_=path),
+            language=func.coalesce(bindparam("language", type_=String()), table.language),
+            # A lesser outcome (information, agent, abandoned) never replaces a final one.
+            outcome=case((outcome.is_(None), table.outcome),
+                         (bindparam("final", type_=Boolean()), outcome),
+                         (table.outcome.in_(sorted(o.value for o in FINAL_OUTCOMES)),
+                          table.outcome),
+                         else_=outcome),
+        )
+    )
 
-    def change(call: Call) -> None:
-        queued = call.queued_at or (moment - dt.timedelta(seconds=queue_seconds))
-        call.queued_at = queued
-        call.details = {**call.details, "queue_result": result[:30],
-                        "queue_seconds": queue_seconds}
-        if result in QUEUE_ANSWERED:
-            call.answered_at = queued + dt.timedelta(seconds=queue_seconds)
-            if call.outcome not in _FINAL:
-                call.outcome = CallOutcome.AGENT
-        elif result in QUEUE_ABANDONED and call.outcome not in _FINAL:
-            call.outcome = CallOutcome.ABANDONED
-    _write(session, call_sid, None, change)
+
+def _insert_once(session: Session, dialect: str, call_sid: str, from_phone: str | None,
+                 now: dt.datetime | None, path: list[str], language: str | None,
+                 outcome: CallOutcome | None) -> bool:
+    """Insert the call's row with what its first webhook saw; False when it was there."""
+    row: dict[str, object] = {
+        "call_sid": call_sid[:64], "from_phone": _phone_for_log(from_phone), "path": path,
+        "language": language, "outcome": outcome, "details": {}, "started_at": now or utcnow(),
+    }
+    statement: postgresql.Insert | sqlite.Insert
+    if dialect == "postgresql":
+        statement = postgresql.insert(Call).values(row).on_conflict_do_nothing(
+            index_elements=["call_sid"])
+    elif dialect == "sqlite":
+        statement = sqlite.insert(Call).values(row).on_conflict_do_nothing(
+            index_elements=["call_sid"])
+    else:
+        call_row(session, call_sid, from_phone)
+        return False
+    return bool(session.execute(statement).rowcount)  # type: ignore[attr-defined]
 
 
 def finish_call(session: Session, call_sid: str, *, status: str, duration_seconds: int | None,
@@ -154,64 +230,12 @@ def finish_call(session: Session, call_sid: str, *, status: str, duration_second
             call.ended_at = call.ended_at or moment
             if duration_seconds is not None:
                 call.duration_seconds = duration_seconds
-            waiting = (call.queued_at is not None and call.answered_at is None
-                       and not call.details.get("queue_result"))
+            waiting = queue_fate(queued_at=call.queued_at, answered_at=call.answered_at,
+                                 ended_at=None, outcome=call.outcome,
+                                 queue_result=call.details.get("queue_result")
+                                 ) == QueueFate.WAITING
             if call.outcome is None or (waiting and call.outcome == CallOutcome.AGENT):
                 call.outcome = CallOutcome.ABANDONED
                 call.details = {**call.details,
                                 "ended_in": "queue" if waiting else (call.path or ["start"])[-1]}
-    _write(session, call_sid, from_phone, change)
-
-
-def request_callback(session: Session, *, phone: str, language: str, call_sid: str | None,
-                     reason: str, now: dt.datetime | None = None) -> CallbackRequest:
-    """Ask an agent to call this number back. One request per call: pressing the key
-    twice, or Twilio retrying the webhook, leaves one request."""
-    moment = now or utcnow()
-    for attempt in range(2):
-        try:
-            with unit_of_work(session):
-                existing = None
-                if call_sid:
-                    existing = session.scalar(
-                        select(CallbackRequest).where(CallbackRequest.call_sid == call_sid))
-                if existing is not None:
-                    return existing
-                request = CallbackRequest(phone=phone[:20], language=language,
-                                          call_sid=call_sid, reason=reason[:40],
-                                          status=CallbackStatus.WAITING, requested_at=moment)
-                session.add(request)
-                if call_sid:
-                    call = _get_or_create(session, call_sid)
-                    call.outcome = CallOutcome.CALLBACK
-            return request
-        except IntegrityError:
-            if attempt:
-                raise
-    raise AssertionError("unreachable")
-
-
-def queue_estimate(session: Session, now: dt.datetime | None = None,
-                   default_wait_seconds: int = 120) -> tuple[int, int]:
-    """(callers waiting now, expected wait in seconds for a new caller), from the
-    last hour's calls: the average answered wait times the callers ahead, plus one."""
-    moment = now or utcnow()
-    since = moment - dt.timedelta(hours=1)
-    waiting = session.scalar(
-        select(func.count()).select_from(Call).where(
-            Call.queued_at >= since, Call.answered_at.is_(None), Call.ended_at.is_(None),
-            Call.outcome == CallOutcome.AGENT,
-        )
-    ) or 0
-    answered = session.execute(
-        select(Call.queued_at, Call.answered_at).where(
-            Call.answered_at >= since, Call.queued_at.is_not(None))
-        .order_by(Call.answered_at.desc()).limit(50)
-    ).all()
-    waits = [(a - q).total_seconds() for q, a in answered if q is not None and a is not None]
-    if waits:
-        average = sum(waits) / len(waits)
-        per_caller = max(30, int(average))
-    else:
-        per_caller = default_wait_seconds
-    return int(waiting), per_caller * (int(waiting) + 1)
+    change_call(session, call_sid, from_phone, change)

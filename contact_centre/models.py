@@ -59,6 +59,40 @@ class CallOutcome(enum.StrEnum):
     ABANDONED = "abandoned"
 
 
+# Twilio ``QueueResult`` values: the caller hung up while waiting; an agent took the call.
+QUEUE_ABANDONED = frozenset({"hangup"})
+QUEUE_ANSWERED = frozenset({"bridged", "bridging-in-process"})
+
+
+class QueueFate(enum.StrEnum):
+    WAITING = "waiting"  # in the agent queue now
+    ANSWERED = "answered"  # an agent took the call
+    CALLBACK = "callback"  # asked to be called back instead of waiting
+    ABANDONED = "abandoned"  # queued, not answered, no callback, and gone
+    LEFT = "left"  # out of the queue without an agent (queue full, error), still on the line
+
+
+def queue_fate(*, queued_at: dt.datetime | None, answered_at: dt.datetime | None,
+               ended_at: dt.datetime | None, outcome: CallOutcome | str | None,
+               queue_result: str | None) -> QueueFate | None:
+    """How a call's wait for an agent went (None: it never entered the agent queue).
+
+    The one rule for the wallboard's abandonment: a call is abandoned only if it entered
+    the agent queue, was not answered, did not become a callback, and the caller hung up
+    in the queue or the call ended. A caller who hangs up in a menu is never counted,
+    although the call log's ``outcome`` says ``abandoned`` for them too.
+    """
+    if queued_at is None:
+        return None
+    if answered_at is not None:
+        return QueueFate.ANSWERED
+    if outcome == CallOutcome.CALLBACK:
+        return QueueFate.CALLBACK
+    if ended_at is not None or queue_result in QUEUE_ABANDONED:
+        return QueueFate.ABANDONED
+    return QueueFate.WAITING if not queue_result else QueueFate.LEFT
+
+
 class Call(Base):
     """One phone call, inbound or outbound, as the flow and Twilio's status callback
     saw it. The phone number is kept for screen pops; logs only ever show it masked."""

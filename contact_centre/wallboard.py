@@ -3,8 +3,12 @@
 Definitions (the ones Indian public call centres report):
 - service level: calls answered within 30 s of joining the agents' queue, over calls
   that left the queue (answered or abandoned);
-- abandonment: callers who hung up while queued; a caller who left the queue by asking
-  for a callback is *not* abandoned (they will be called);
+- abandonment: callers who entered the agents' queue and were neither answered nor
+  called back: they hung up while queued, or their call ended after leaving the queue
+  without an agent (``contact_centre.models.queue_fate``, the one rule). A caller who
+  left the queue by asking for a callback is *not* abandoned (they will be called), and
+  one who hung up in a menu never reached the queue: the call log's outcome
+  ``abandoned`` alone does not count;
 - average handling time: answered to ended (or the call's duration when Twilio gave
   only that), over answered calls.
 """
@@ -24,8 +28,9 @@ from contact_centre.models import (
     Call,
     CallbackRequest,
     CallbackStatus,
-    CallOutcome,
+    QueueFate,
     StaffUser,
+    queue_fate,
 )
 from grievances.models import OPEN_STATUSES, Grievance, GrievanceStatus
 
@@ -63,18 +68,18 @@ def wallboard(session: Session, *, now: dt.datetime | None = None,
     board = Wallboard()
     rows = session.execute(
         select(Call.started_at, Call.queued_at, Call.answered_at, Call.ended_at,
-               Call.outcome, Call.duration_seconds)
+               Call.outcome, Call.duration_seconds, Call.details)
         .where(Call.started_at >= start, Call.direction == "inbound")
     ).all()
     hours: dict[int, list[int]] = {h: [0, 0] for h in range(24)}
     handling: list[float] = []
-    for started, queued, answered, ended, outcome, duration in rows:
+    for started, queued, answered, ended, outcome, duration, details in rows:
         board.calls_today += 1
         hour = started.astimezone(ZoneInfo(tz)).hour
         hours[hour][0] += 1
-        if queued is None:
-            continue
-        if answered is not None:
+        fate = queue_fate(queued_at=queued, answered_at=answered, ended_at=ended,
+                          outcome=outcome, queue_result=(details or {}).get("queue_result"))
+        if fate == QueueFate.ANSWERED:
             board.answered += 1
             if (answered - queued).total_seconds() <= SERVICE_LEVEL_SECONDS:
                 board.answered_in_time += 1
@@ -83,11 +88,11 @@ def wallboard(session: Session, *, now: dt.datetime | None = None,
                 handling.append((ended - answered).total_seconds())
             elif duration is not None:
                 handling.append(float(duration))
-        elif outcome == CallOutcome.CALLBACK:
+        elif fate == QueueFate.CALLBACK:
             board.left_for_callback += 1
-        elif ended is not None:
+        elif fate == QueueFate.ABANDONED:
             board.abandoned += 1
-        else:
+        elif fate == QueueFate.WAITING:
             board.in_queue += 1
             board.longest_wait_seconds = max(board.longest_wait_seconds,
                                              int((now - queued).total_seconds()))

@@ -48,6 +48,9 @@ class Settings:
     agent_hours: str = "08:00-20:00"
     # An expected agent-queue wait longer than this offers a callback before queueing.
     ivr_long_wait_seconds: int = 600
+    # How long a web process may reuse the hospital and department lists the IVR reads
+    # (0: read them on every webhook).
+    ivr_directory_ttl_seconds: float = 60.0
     sms_sender_id: str = "DLHHLP"
     sms_quiet_hours: str = "21:00-08:00"
     # DLT template ids, "template=id,template=id" (e.g. "otp_code=1107160000000000001").

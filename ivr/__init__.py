@@ -13,9 +13,13 @@ def init_app(app: Flask) -> None:
     # Importing the step modules registers their routes on the blueprint.
     from ivr import agent, beds, booking, choosers, grievance, menus, mine  # noqa: F401
     from ivr.devphone import register_dev_phone
-    from ivr.flow import apology, bp, read_state, twiml
+    from ivr.directory import Directory
+    from ivr.flow import DIRECTORY, apology, bp, read_state, twiml
 
     app.register_blueprint(bp)
+    helpline = app.extensions["helpline"]
+    app.extensions[DIRECTORY] = Directory(helpline.sessions,
+                                          helpline.settings.ivr_directory_ttl_seconds)
 
     def render_error(status: int, code: str, message: str) -> Response:
         """Any error under /ivr (even a 500) answers 200 with TwiML: Twilio would

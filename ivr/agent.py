@@ -14,9 +14,8 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from booking_core.base import utcnow
 from booking_core.phones import last_digits, mask_phone
-from contact_centre.call_log import (
+from contact_centre.call_queue import (
     mark_queued,
-    note_menu,
     queue_estimate,
     record_queue_result,
     request_callback,
@@ -74,8 +73,9 @@ def to_agent(ctx: Ctx) -> VoiceResponse:
 
 
 def enqueue(ctx: Ctx, *, fault: bool = False) -> VoiceResponse:
+    ctx.log_menu("agent", retry_too=True)
+    ctx.log_connects()
     try:
-        note_menu(ctx.session, ctx.call_sid, "agent", language=ctx.lang)
         mark_queued(ctx.session, ctx.call_sid)
     except BACKEND_ERRORS:
         # The queue itself lives at Twilio: callers still reach a person.

@@ -9,9 +9,7 @@ from itertools import groupby
 from twilio.twiml.voice_response import VoiceResponse
 
 from booking_core.base import utcnow
-from booking_core.hospitals import list_districts, list_hospitals
 from booking_core.resources import BedFigures, vacant_beds
-from contact_centre.call_log import set_outcome
 from contact_centre.models import CallOutcome
 from ivr.choosers import Option, choice_input, choice_prompt
 from ivr.flow import Ctx, step
@@ -34,7 +32,7 @@ def beds_choice(ctx: Ctx) -> VoiceResponse:
 
 def _district_options(ctx: Ctx) -> list[Option]:
     return [Option(en, hi if ctx.lang == "hi" and hi else en, [en, hi])
-            for en, hi in list_districts(ctx.session)]
+            for en, hi in ctx.directory.districts]
 
 
 @step("beds.district")
@@ -67,13 +65,13 @@ def beds_result(ctx: Ctx) -> VoiceResponse:
     district = ctx.get("dist") if hospital_id is None else None
     figures = vacant_beds(ctx.session, hospital_id=hospital_id, district=district,
                           stale_after=stale_after)
-    names = {h.id: h.short_name(ctx.lang) for h in list_hospitals(ctx.session, district)}
+    names = {h.id: h.short_name(ctx.lang) for h in ctx.directory.hospitals_in(district)}
     lines = [_hospital_words(ctx, names.get(hid, ""), list(rows))
              for hid, rows in groupby(figures, key=lambda f: f.hospital_id)]
     if not lines:
         lines = [ctx.t("ivr.beds.none")]
     if ctx.tries == 0:
-        set_outcome(ctx.session, ctx.call_sid, CallOutcome.INFORMATION, language=ctx.lang)
+        ctx.log_outcome(CallOutcome.INFORMATION)
     return ctx.menu([*lines, ctx.t("ivr.beds.next")])
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+from typing import Any
 
 from twilio.twiml.voice_response import VoiceResponse
 
@@ -27,11 +28,9 @@ from booking_core.appointments import (
 )
 from booking_core.base import DomainError, NotFound
 from booking_core.citizens import InvalidAbha, normalise_abha
-from booking_core.hospitals import get_hospital, list_departments
 from booking_core.phones import InvalidMobile, last_digits, mask_phone, normalise_mobile
 from booking_core.slots import days_with_free_seats, free_slots, get_slot
 from contact_centre.call_actions import action_result, claim_action, complete_action, release_action
-from contact_centre.call_log import set_outcome
 from contact_centre.models import CallOutcome
 from ivr.choosers import PAGE, Option, choice_input, choice_prompt
 from ivr.flow import NUMBER_TIMEOUT, Ctx, step
@@ -40,6 +39,8 @@ from locales.formatting import format_date, format_number, format_time, spoken_d
 log = logging.getLogger(__name__)
 
 DAYS_PER_PAGE = 3
+# State keys: the days and slots a prompt offered, and whether more days follow.
+OFFERED_DAYS, OFFERED_SLOTS, MORE_DAYS = "ds", "so", "dm"
 PENDING_ROUNDS = 5  # a duplicate webhook waits this many seconds for the first one
 
 
@@ -50,12 +51,12 @@ def rules(ctx: Ctx) -> BookingRules:
 
 def _department_options(ctx: Ctx, hospital_id: int) -> list[Option]:
     return [Option(d.id, d.name(ctx.lang), [d.name_en, d.name_hi, *(d.aliases or [])])
-            for d in list_departments(ctx.session, hospital_id)]
+            for d in ctx.directory.departments.get(hospital_id, [])]
 
 
 @step("book.department")
 def pick_department(ctx: Ctx) -> VoiceResponse:
-    hospital = get_hospital(ctx.session, int(ctx.get("h")))
+    hospital = ctx.directory.hospital(int(ctx.get("h")))
     options = _department_options(ctx, hospital.id)
     if not options:
         return ctx.go("pick.hospital", f="book", intro=[ctx.t("ivr.book.no_departments")])
@@ -83,9 +84,16 @@ def _days(ctx: Ctx) -> tuple[int, list[tuple[dt.date, int]], bool]:
     return page, items, len(rows) > (page + 1) * DAYS_PER_PAGE
 
 
+def _offered(ctx: Ctx, key: str) -> list[Any] | None:
+    """What the prompt offered, carried in the (signed) state: the answer maps the key
+    pressed onto what the caller heard, without reading it again."""
+    offered = ctx.get(key)
+    return offered if isinstance(offered, list) and offered else None
+
+
 @step("book.day")
 def pick_day(ctx: Ctx) -> VoiceResponse:
-    _, items, more = _days(ctx)
+    page, items, more = _days(ctx)
     if not items:
         return ctx.go("book.department", h=ctx.get("h"), intro=[ctx.t("ivr.book.no_days")])
     lines = [ctx.t("ivr.book.day_heading")]
@@ -94,16 +102,23 @@ def pick_day(ctx: Ctx) -> VoiceResponse:
                            seats=format_number(ctx.lang, seats), digit=number))
     if more:
         lines.append(ctx.t("ivr.book.more_days"))
-    return ctx.menu(lines)
+    offered = [day.isoformat() for day, _ in items]
+    return ctx.menu(lines, state=ctx.own_state(**{PAGE: page or None, OFFERED_DAYS: offered,
+                                                   MORE_DAYS: 1 if more else None}))
 
 
 @pick_day.on_input
 def day_chosen(ctx: Ctx) -> VoiceResponse:
-    page, items, more = _days(ctx)
+    offered = _offered(ctx, OFFERED_DAYS)
+    if offered is None:  # a URL from before days were carried in the state
+        page, items, more = _days(ctx)
+        offered = [day.isoformat() for day, _ in items]
+    else:
+        page, more = ctx.num(PAGE) or 0, bool(ctx.get(MORE_DAYS))
     if ctx.digits == "8" and more:
-        return ctx.go("book.day", **ctx.own_state(**{PAGE: page + 1}))
-    if ctx.digits.isdigit() and 1 <= int(ctx.digits) <= len(items):
-        day = items[int(ctx.digits) - 1][0]
+        return ctx.go("book.day", h=ctx.get("h"), dp=ctx.get("dp"), **{PAGE: page + 1})
+    if ctx.digits.isdigit() and 1 <= int(ctx.digits) <= len(offered):
+        day = dt.date.fromisoformat(str(offered[int(ctx.digits) - 1]))
         return ctx.go("book.slot", h=ctx.get("h"), dp=ctx.get("dp"), d=day.isoformat())
     return ctx.again()
 
@@ -128,13 +143,22 @@ def pick_slot(ctx: Ctx) -> VoiceResponse:
     if not options:
         return ctx.go("book.day", h=ctx.get("h"), dp=ctx.get("dp"),
                       intro=[ctx.t("ivr.book.day_gone")])
+    ctx.state[OFFERED_SLOTS] = [option.id for option in options]
     return choice_prompt(ctx, options, heading=ctx.t("ivr.book.slot_heading"),
                          item_key="ivr.pick.item", more_key="ivr.book.more_slots")
 
 
 @pick_slot.on_input
 def slot_chosen(ctx: Ctx) -> VoiceResponse:
-    return choice_input(ctx, _slots(ctx), lambda c, slot_id: _to_readback(c, int(slot_id)))
+    offered = _offered(ctx, OFFERED_SLOTS)
+    # A key needs only the ids the prompt offered (a slot that filled since is caught
+    # by the booking, which offers the next one); a spoken time is matched against the
+    # words of the times, read again.
+    if offered is not None and not ctx.speech:
+        options = [Option(slot_id, "") for slot_id in offered]
+    else:
+        options = _slots(ctx)
+    return choice_input(ctx, options, lambda c, slot_id: _to_readback(c, int(slot_id)))
 
 
 def _to_readback(ctx: Ctx, slot_id: int, intro: list[str] | None = None) -> VoiceResponse:
@@ -156,11 +180,12 @@ def _patient_words(ctx: Ctx) -> str:
 @step("book.confirm")
 def readback(ctx: Ctx) -> VoiceResponse:
     slot = get_slot(ctx.session, int(ctx.get("sl")))
-    hospital = get_hospital(ctx.session, slot.hospital_id)
+    hospital = ctx.directory.hospital(slot.hospital_id)
+    department = ctx.directory.department(slot.department_id)
     tz = ctx.settings.helpline_timezone
     return ctx.menu([
         ctx.t("ivr.book.readback", hospital=hospital.short_name(ctx.lang),
-              department=slot.department.name(ctx.lang),
+              department=department.name(ctx.lang),
               date=format_date(ctx.lang, slot.local_day),
               time=format_time(ctx.lang, slot.starts_at, tz), patient=_patient_words(ctx)),
         ctx.t("ivr.book.confirm_keys"),
@@ -272,7 +297,7 @@ def book(ctx: Ctx) -> VoiceResponse:
             return _booking_refused(ctx, exc)
         raise
     complete_action(ctx.session, action.id, appointment.reference)
-    set_outcome(ctx.session, ctx.call_sid, CallOutcome.BOOKED, language=ctx.lang)
+    ctx.log_outcome(CallOutcome.BOOKED)
     log.info("IVR booking %s for %s", appointment.id, mask_phone(appointment.citizen.phone))
     return _done(ctx, appointment)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from twilio.twiml.voice_response import VoiceResponse
 
 from booking_core.citizens import find_citizen
-from booking_core.hospitals import Hospital, list_hospitals, match_spoken_name
+from booking_core.hospitals import Hospital, match_spoken_name
 from ivr.flow import Ctx, step
 
 PAGE_SIZE = 5
@@ -25,6 +25,7 @@ SURE, HEARD = 1.0, 0.5
 MIN_CONFIDENCE = 0.5
 CANDIDATE = "k"
 PAGE = "pg"
+LAST_HOSPITAL = "lh"
 
 OptionId = int | str
 
@@ -109,13 +110,24 @@ def _spoken(ctx: Ctx, options: list[Option],
 
 # Hospitals ---------------------------------------------------------------------
 
-def hospital_options(ctx: Ctx) -> tuple[list[Option], bool]:
-    """Every hospital, the caller's last one first; and whether there is a last one."""
-    hospitals = list_hospitals(ctx.session)
-    last_id = None
+def _last_hospital_id(ctx: Ctx) -> int:
+    """The caller's last hospital (0: none): read once, then carried in the state, so
+    the menu's retries, pages and answer do not read the citizen again."""
+    known = ctx.num(LAST_HOSPITAL)
+    if known is not None:
+        return known
+    last = 0
     if ctx.caller_mobile:
         citizen = find_citizen(ctx.session, ctx.caller_mobile)
-        last_id = citizen.last_hospital_id if citizen else None
+        last = (citizen.last_hospital_id or 0) if citizen else 0
+    ctx.state[LAST_HOSPITAL] = last
+    return last
+
+
+def hospital_options(ctx: Ctx) -> tuple[list[Option], bool]:
+    """Every hospital, the caller's last one first; and whether there is a last one."""
+    hospitals = list(ctx.directory.hospitals)
+    last_id = _last_hospital_id(ctx)
     hospitals.sort(key=lambda h: h.id != last_id)
     has_last = bool(hospitals) and hospitals[0].id == last_id
     return [_hospital_option(ctx, h) for h in hospitals], has_last

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, g, request
 from itsdangerous import BadSignature, URLSafeSerializer
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
@@ -23,10 +23,12 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from booking_core.base import DomainError
 from booking_core.phones import mask_phone, try_normalise_mobile
-from contact_centre.call_log import note_menu
+from contact_centre.models import CallOutcome
 from helpline.app import current_helpline, get_session
 from helpline.settings import Settings
 from helpline.twilio_auth import twilio_signed
+from ivr.call_notes import notes, take_notes, write_notes
+from ivr.directory import Directory, Snapshot
 from locales import SPEECH_LANGUAGES, normalise_language, render
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,8 @@ NUMBER_TIMEOUT = 10  # typing a 10- or 14-digit number takes longer
 # Control keys in the state: language, tries, "came back after silence", "expects input".
 LANG, TRIES, SILENT, INPUT = "l", "t", "r", "i"
 CONTROL = {LANG, TRIES, SILENT, INPUT}
+# The app extension holding the hospital and department lists (``ivr.directory``).
+DIRECTORY = "ivr.directory"
 # Failures of the database or Redis: the caller hears an apology, never a 500.
 BACKEND_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError, RedisError, OSError)
 
@@ -144,6 +148,16 @@ class Ctx:
         return get_session()
 
     @property
+    def directory(self) -> Snapshot:
+        """Hospitals and departments (reference data, reused for a short time); one
+        snapshot per webhook, so a prompt and its retries agree."""
+        if "ivr_directory" not in g:
+            directory: Directory = current_app.extensions[DIRECTORY]
+            g.ivr_directory = directory.snapshot(self.session)
+        snapshot: Snapshot = g.ivr_directory
+        return snapshot
+
+    @property
     def call_sid(self) -> str:
         return (request.form.get("CallSid") or "unknown")[:64]
 
@@ -211,10 +225,24 @@ class Ctx:
         state = {**self.own_state(), TRIES: self.tries + 1}
         return self.step.prompt(Ctx(self.step, state, [self.t(reason_key, **params)]))
 
-    def log_menu(self, name: str | None = None) -> None:
-        """Add this menu to the call's path (once per visit, not per retry)."""
-        if self.tries == 0 and SILENT not in self.state:
-            note_menu(self.session, self.call_sid, name or self.step.name, language=self.lang)
+    def log_menu(self, name: str | None = None, *, retry_too: bool = False) -> None:
+        """Add this menu to the call's path (once per visit, not per retry, unless
+        ``retry_too``: the agent queue and the ambulance line are logged however reached)."""
+        if retry_too or (self.tries == 0 and SILENT not in self.state):
+            notes().add_menu(name or self.step.name, self.lang)
+
+    def log_outcome(self, outcome: CallOutcome) -> None:
+        """What the call achieved (a final outcome is never replaced by a lesser one)."""
+        notes().set_outcome(outcome, self.lang)
+
+    def log_start(self) -> None:
+        """This is the call's first webhook: its row in the call log is made."""
+        notes().start = True
+
+    def log_connects(self) -> None:
+        """The answer connects the caller (agent queue, ambulance): it stands even when
+        the call log cannot be written."""
+        notes().connects = True
 
     def menu(self, lines: list[str], *, hints: list[str] | None = None, num_digits: int = 1,
              timeout: int = MENU_TIMEOUT, finish_on_key: str | None = None,
@@ -282,6 +310,22 @@ def apology(lang: str | None) -> VoiceResponse:
     return response
 
 
+def _write_call_log(ctx: Ctx) -> bool:
+    """Write what this webhook noted. False when the database failed and the caller
+    should hear the apology instead (as with any other database failure), unless the
+    answer connects them to a person or the ambulance."""
+    taken = take_notes()
+    if taken is None:
+        return True
+    try:
+        write_notes(ctx.session, ctx.call_sid, ctx.caller, taken)
+    except BACKEND_ERRORS:
+        log.exception("could not write the call log of step %s", ctx.step.name)
+        _rollback()
+        return taken.connects
+    return True
+
+
 def _rollback() -> None:
     try:
         get_session().rollback()
@@ -322,15 +366,19 @@ def _view(s: Step) -> Callable[[], Response]:
             current, expects_input = STEPS["voice"], False
         ctx = Ctx(current, state)
         try:
-            return twiml(_dispatch(current, ctx, expects_input))
+            answer = _dispatch(current, ctx, expects_input)
         except BACKEND_ERRORS:
             log.exception("IVR step %s failed on the database or Redis", current.name)
+            take_notes()  # the database just failed: answer at once
             _rollback()
             return twiml(apology(ctx.lang if lang_known else None))
         except DomainError as exc:
             log.info("IVR step %s: %s", current.name, exc.code)
             _rollback()
-            return twiml(ctx.go("main", intro=[ctx.t("ivr.not_possible")]))
+            answer = ctx.go("main", intro=[ctx.t("ivr.not_possible")])
+        if not _write_call_log(ctx):
+            return twiml(apology(ctx.lang if lang_known else None))
+        return twiml(answer)
 
     view.__name__ = f"ivr_{s.name.replace('.', '_')}"
     return view

@@ -12,7 +12,6 @@ from twilio.twiml.voice_response import VoiceResponse
 from booking_core.base import DomainError
 from booking_core.phones import mask_phone
 from contact_centre.call_actions import claim_action, complete_action, release_action
-from contact_centre.call_log import set_outcome
 from contact_centre.models import CallOutcome
 from grievances.models import GrievanceCategory
 from grievances.services import register_grievance
@@ -95,7 +94,7 @@ def recorded(ctx: Ctx) -> VoiceResponse:
             return ctx.go("main", intro=[ctx.t("ivr.not_possible")])
         raise
     complete_action(ctx.session, action.id, grievance.reference)
-    set_outcome(ctx.session, ctx.call_sid, CallOutcome.GRIEVANCE, language=ctx.lang)
+    ctx.log_outcome(CallOutcome.GRIEVANCE)
     log.info("IVR grievance %s from %s", grievance.id, mask_phone(grievance.citizen.phone))
     return ctx.go("griev.done", ref=grievance.reference)
 

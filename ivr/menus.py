@@ -9,7 +9,7 @@ from flask import Response, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from booking_core.citizens import find_citizen, remember_language
-from contact_centre.call_log import finish_call, note_menu, set_outcome, start_call
+from contact_centre.call_log import finish_call
 from contact_centre.models import CallOutcome
 from helpline.twilio_auth import twilio_signed
 from ivr.agent import agents_on_duty
@@ -24,7 +24,7 @@ OTHER = {"hi": "en", "en": "hi"}
 @step("voice", "/voice", needs_state=False)
 def incoming_call(ctx: Ctx) -> VoiceResponse:
     """A new call: a known caller goes straight to the main menu in their language."""
-    start_call(ctx.session, ctx.call_sid, ctx.caller)
+    ctx.log_start()
     known = None
     if ctx.caller_mobile:
         citizen = find_citizen(ctx.session, ctx.caller_mobile)
@@ -86,16 +86,15 @@ def main_choice(ctx: Ctx) -> VoiceResponse:
 
 
 def emergency(ctx: Ctx) -> VoiceResponse:
-    """``9``: straight to the ambulance line; logging must not delay it."""
+    """``9``: straight to the ambulance line (the call log is written after the answer
+    is ready, and a failure to write it does not stop the call)."""
     number = ctx.settings.ambulance_number
     response = VoiceResponse()
     ctx.say(response, ctx.t("ivr.emergency", number=" ".join(number)))
     response.dial(number)
-    try:
-        note_menu(ctx.session, ctx.call_sid, "emergency", language=ctx.lang)
-        set_outcome(ctx.session, ctx.call_sid, CallOutcome.EMERGENCY)
-    except BACKEND_ERRORS:
-        log.exception("could not log an emergency call; connecting it anyway")
+    ctx.log_menu("emergency", retry_too=True)
+    ctx.log_connects()
+    ctx.log_outcome(CallOutcome.EMERGENCY)
     return response
 
 

@@ -17,7 +17,6 @@ from booking_core.appointments import (
 )
 from booking_core.base import NotFound, utcnow
 from booking_core.phones import mask_phone
-from contact_centre.call_log import set_outcome
 from contact_centre.models import CallOutcome
 from grievances.services import InvalidGrievanceReference, find_grievance
 from ivr.booking import rules
@@ -102,7 +101,7 @@ def cancel_choice(ctx: Ctx) -> VoiceResponse:
                                          phone=ctx.caller_mobile, actor="ivr", rules=rules(ctx))
     except TooLateToCancel:
         return ctx.go("mine.appointments", intro=[ctx.t("ivr.mine.too_late")])
-    set_outcome(ctx.session, ctx.call_sid, CallOutcome.CANCELLED, language=ctx.lang)
+    ctx.log_outcome(CallOutcome.CANCELLED)
     log.info("IVR cancelled appointment %s for %s", appointment.id,
              mask_phone(ctx.caller_mobile))
     return ctx.go("main", intro=[ctx.t("ivr.mine.cancelled")])
@@ -129,5 +128,5 @@ def grievance_reference_typed(ctx: Ctx) -> VoiceResponse:
     note = (grievance.last_update_note or "").strip()
     if note:
         words.append(ctx.t("ivr.status.note", note=ctx.t(note) if has_message(note) else note))
-    set_outcome(ctx.session, ctx.call_sid, CallOutcome.INFORMATION, language=ctx.lang)
+    ctx.log_outcome(CallOutcome.INFORMATION)
     return ctx.go("mine", intro=words)

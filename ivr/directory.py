@@ -1,0 +1,91 @@
+"""Hospitals and departments as the phone line reads them: reference data, reused by a
+web process for ``IVR_DIRECTORY_TTL_SECONDS`` (default 60 s) instead of being read on
+every webhook.
+
+Only reference data lives here, never anything about a call: any process still answers
+any webhook. A hospital or department added, renamed or removed is heard within the
+TTL; a caller who picks a hospital removed meanwhile hears "not possible" from the
+booking core as before. The cached rows are detached, read-only snapshots shared by
+the process's threads: read their columns, never change them or add them to a session
+(their relationships are not loaded).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from booking_core.base import NotFound
+from booking_core.hospitals import (
+    Department,
+    Hospital,
+    list_departments,
+    list_districts,
+    list_hospitals,
+)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    hospitals: list[Hospital]  # by English name, as ``list_hospitals`` orders them
+    departments: dict[int, list[Department]]  # hospital id -> its OPDs in menu order
+    districts: list[tuple[str, str]]  # (English, Hindi), alphabetically
+    hospital_by_id: dict[int, Hospital]
+    department_by_id: dict[int, Department]
+
+    def hospital(self, hospital_id: int) -> Hospital:
+        try:
+            return self.hospital_by_id[hospital_id]
+        except KeyError:
+            raise NotFound("no such hospital", entity="hospital") from None
+
+    def department(self, department_id: int) -> Department:
+        try:
+            return self.department_by_id[department_id]
+        except KeyError:
+            raise NotFound("no such department", entity="department") from None
+
+    def hospitals_in(self, district: str | None) -> list[Hospital]:
+        return [h for h in self.hospitals if district is None or h.district == district]
+
+
+def read_snapshot(session: Session) -> Snapshot:
+    hospitals = list_hospitals(session)
+    departments = {h.id: list_departments(session, h.id) for h in hospitals}
+    return Snapshot(
+        hospitals=hospitals, departments=departments, districts=list_districts(session),
+        hospital_by_id={h.id: h for h in hospitals},
+        department_by_id={d.id: d for ds in departments.values() for d in ds},
+    )
+
+
+class Directory:
+    """One per app (``app.extensions["ivr.directory"]``); thread-safe."""
+
+    def __init__(self, sessions: sessionmaker[Session], ttl_seconds: float,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._sessions = sessions
+        self._ttl = ttl_seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+        self._read_at = 0.0
+
+    def snapshot(self, session: Session) -> Snapshot:
+        """The current lists; with no TTL, read in the request's own ``session``."""
+        if self._ttl <= 0:
+            return read_snapshot(session)
+        snapshot = self._snapshot
+        if snapshot is not None and self._clock() - self._read_at < self._ttl:
+            return snapshot
+        with self._lock:  # one thread reads, the others wait for its result
+            if self._snapshot is None or self._clock() - self._read_at >= self._ttl:
+                with self._sessions() as own:
+                    self._snapshot = read_snapshot(own)
+                    own.expunge_all()
+                self._read_at = self._clock()
+            return self._snapshot
