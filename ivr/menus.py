@@ -125,6 +125,6 @@ def static_ping() -> Response:
     response = VoiceResponse()
     gather = response.gather(input="dtmf", action="/ivr/ping", method="POST", num_digits=1,
                              timeout=6, language="en-IN")
-    gather.say("Static menu. Press 1.", voice="Polly.Aditi", language="en-IN")
+    gather.say(render("en", "ivr.ping"), voice="Polly.Aditi", language="en-IN")
     response.redirect("/ivr/ping", method="POST")
     return twiml(response)

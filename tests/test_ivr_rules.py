@@ -220,6 +220,8 @@ def test_static_ping_endpoint(ivr_app):
     response = ivr_app.test_client().get("/ivr/ping")
     root = ET.fromstring(response.get_data(as_text=True))
     assert root.find("Gather").get("action") == "/ivr/ping"
+    assert root.find("Gather/Say").text == "Test menu. Press 1."
+    assert root.find("Redirect").text == "/ivr/ping"
 
 
 DEAD_DATABASE = "postgresql+psycopg://postgres@127.0.0.1:1/helpline_unreachable"
