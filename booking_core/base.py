@@ -49,6 +49,12 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.astimezone(dt.UTC)
 
 
+# The largest value an INTEGER column holds (PostgreSQL's 4-byte integer; SQLite's are
+# wider). Ids and counts from outside are checked against it before they reach a query:
+# a larger one is "no such row" or invalid input, never a database error.
+MAX_INTEGER = 2**31 - 1
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
