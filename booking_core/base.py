@@ -55,6 +55,17 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 MAX_INTEGER = 2**31 - 1
 
 
+def whole_number(raw: object) -> int | None:
+    """``raw`` (text from a form, a query string or a webhook) as a whole number an
+    INTEGER column can hold, else None: empty, signed, fractional, too large, or digits
+    only ``str.isdigit`` calls digits ("²", which ``int`` refuses) are all no number."""
+    text = "" if raw is None else str(raw).strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
+        return None
+    value = int(text)
+    return value if value <= MAX_INTEGER else None
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 

@@ -16,7 +16,7 @@ from flask import request
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
-from booking_core.base import MAX_INTEGER
+from booking_core.base import whole_number
 from portal_api.errors import ApiError
 from portal_api.schemas import SCHEMAS
 
@@ -66,10 +66,11 @@ def query_int(name: str) -> int | None:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return None
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10 or int(raw) > MAX_INTEGER:
+    value = whole_number(raw)
+    if value is None:
         raise ApiError(400, "invalid_parameter", f"{name} must be a positive whole number",
                        field=name)
-    return int(raw)
+    return value
 
 
 def query_choice(name: str, choices: list[str]) -> str | None:
