@@ -87,7 +87,10 @@ def current_helpline() -> Helpline:
 
 class DatabaseIntegerConverter(IntegerConverter):
     """``<int:...>`` in every URL: a number too large for an INTEGER column matches no
-    route (404) instead of reaching the database and failing there (a 500)."""
+    route (404) instead of reaching the database and failing there (a 500); so do
+    digits other than ASCII ones ("１２")."""
+
+    regex = "[0-9]+"
 
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", MAX_INTEGER)

@@ -25,12 +25,13 @@ from booking_core.appointments import BookingRules, Channel, book_appointment
 from booking_core.feed_tokens import issue_feed_token
 from booking_core.hospitals import Department, Hospital
 from booking_core.slots import Slot
+from contact_centre.accounts import set_password, update_staff_user
 from contact_centre.call_log import request_callback, start_call
 from helpline.app import create_app
 from helpline.demo_data import load_demo_data
 from portal_api.auth import issue_verification_token
 from tests.conftest import make_settings
-from tests.fixtures_console import ConsoleClient, make_grievance, make_staff
+from tests.fixtures_console import CONSOLE_PASSWORD, ConsoleClient, make_grievance, make_staff
 
 # Citizens of the robustness world: every format of these must stay out of the logs.
 CITIZEN = "+919812345678"
@@ -98,6 +99,7 @@ class World:
     ids: dict[str, list[int]] = field(default_factory=dict)
     references: list[str] = field(default_factory=list)
     staff: dict[str, str] = field(default_factory=dict)  # role -> username
+    accounts: dict[str, tuple[int, str, int | None]] = field(default_factory=dict)
     verification_token: str = ""
     feed_token: str = ""
     feed_hospital_id: int = 0
@@ -112,6 +114,15 @@ class World:
         answer = console.login(self.staff[role])
         assert answer.status_code == 302, answer.get_data(as_text=True)[:300]
         return console
+
+    def revive(self, who: str) -> None:
+        """Undo what a walk did to ``who``'s own account (an admin may demote, disable
+        or re-password anyone, itself included) so the walk can sign in again."""
+        user_id, role, hospital_id = self.accounts[who]
+        with self.helpline.session() as s:
+            update_staff_user(s, user_id, role=role, display_name=who, language="en",
+                              phone=None, hospital_id=hospital_id, active=True)
+            set_password(s, user_id, CONSOLE_PASSWORD)
 
 
 def build_world(app: Flask) -> World:
@@ -151,6 +162,8 @@ def build_world(app: Flask) -> World:
         world.references = [appointment.reference, written.reference]
         world.staff = {role: u.username for role, u in users.items()}
         world.staff["keeper"] = keeper.username
+        world.accounts = {role: (u.id, role, None) for role, u in users.items()}
+        world.accounts["keeper"] = (keeper.id, "agent", first)
         world.feed_hospital_id = first
     world.verification_token = issue_verification_token(helpline.settings.secret_key, CITIZEN)
     return world
@@ -190,9 +203,11 @@ def database_fingerprint(app: Flask) -> dict[str, int]:
 # Values a path parameter, a form field or a query argument may be given.
 IMPLAUSIBLE = ["0", "-1", str(2**31), str(2**63), "9" * 30, "abc", "अस्पताल", "x" * 3000,
                "\x00", "1.5", " 1", "１２", "²", "..", "%", "<b>&amp;"]
-FORM_JUNK = ["", " ", "abc", "-1", "0", str(2**31), "9" * 30, "x" * 5000, "अस्पताल " * 50,
-             "a\x00b", "²", "1.5", "2024-02-30", "99999-01-01", "<script>alert(1)</script>",
-             "' OR 1=1 --", "\r\n", "\ufeff", "\u202e1"]
+# The first few are the likeliest to break something: every form field gets those.
+FORM_JUNK = ["9" * 30, "x" * 5000, "999999", "²", "", "-1", "a\x00b", "0", " ", "abc",
+             str(2**31), "अस्पताल " * 50, "1.5", "2024-02-30", "99999-01-01",
+             "<script>alert(1)</script>", "' OR 1=1 --", "\r\n", "\ufeff", "\u202e1"]
+FIRST_JUNK = 7
 JSON_JUNK: list[Any] = [None, True, -1, 0, 2**31, 2**63, 10**30, 1.5, "", "x" * 5000,
                         "अस्पताल", "a\x00b", "\ud800", [], {}, [[[[]]]], {"a": {"b": None}},
                         "9812345678", "2024-02-30"]
