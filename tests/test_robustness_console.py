@@ -132,9 +132,15 @@ def test_strangers_are_sent_to_login_and_their_posts_refused(robust_world, error
     world = robust_world
     client = world.app.test_client()
     rng = random.Random(SEED)
+    limit = world.helpline.settings.max_request_bytes
     before = database_fingerprint(world.app)
     problems: list[str] = []
     for rule, method in routes(world.app, "/console/"):
+        if method == "POST":
+            path = sample_paths(rule, _plausible_args(world), rng, 0)[0]
+            response = client.post(path, data={"note": "x" * limit, "csrf_token": "x"})
+            if (response.status_code, response.mimetype) != (413, "text/html"):
+                problems.append(f"POST {path} [oversized]: {response.status_code}")
         for path in sample_paths(rule, _plausible_args(world), rng, 2):
             response = client.open(path, method=method, data=random_fields(rng)
                                    if method == "POST" else None)

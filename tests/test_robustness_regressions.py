@@ -84,6 +84,15 @@ def test_references_with_lookalike_digits_are_refused_and_devanagari_ones_found(
     assert found.status_code == 200 and found.get_json()["reference"] == made["reference"]
 
 
+def test_abha_numbers_are_ascii_digits(robust_world):
+    client = robust_world.app.test_client()
+    for abha in ("²" * 14, "１" * 14):
+        response = client.post("/api/v1/appointments", json={
+            "slot_id": robust_world.ids["slot"][1], "abha_number": abha},
+            headers={"X-Verification-Token": robust_world.verification_token})
+        assert (response.status_code, _error(response)) == (422, "invalid_abha")
+
+
 # --- oversized bodies, before anything else answers ------------------------------------------
 
 def test_oversized_bodies_are_413_before_credentials_or_signatures(client, settings):
