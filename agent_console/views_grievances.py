@@ -24,7 +24,7 @@ from agent_console import bp
 from agent_console.auth import SUPERVISORS, flash_done, flash_error, roles
 from agent_console.recordings import RecordingUnavailable, fetch_recording
 from booking_core.appointments import Appointment, Channel
-from booking_core.base import DomainError, utcnow
+from booking_core.base import DomainError, utcnow, whole_number
 from booking_core.citizens import Citizen
 from booking_core.hospitals import Department, list_hospitals
 from booking_core.phones import mask_phone
@@ -46,10 +46,9 @@ SCOPES = ("mine", "team", "escalated", "all")
 
 
 def _int(value: Any) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
+    """A form's or query's id or count; None when there is none that a database row
+    could have (empty, junk, negative, beyond an INTEGER column)."""
+    return whole_number(value)
 
 
 def _filter_from_args() -> QueueFilter:
@@ -253,20 +252,24 @@ def export_csv() -> Any:
                          "resolve_due_at", "acknowledged_at", "resolved_at", "closed_at",
                          "escalation_level", "transfers", "feedback_solved",
                          "feedback_rating", "phone"])
-        for item in session.scalars(query.order_by(Grievance.id).execution_options(
-                yield_per=500)):
-            writer.writerow([_csv_cell(v) for v in (
-                item.reference, item.created_at.isoformat(), item.category.value,
-                hospitals.get(item.hospital_id or 0, ""), item.status.value, item.language,
-                item.channel, item.priority,
-                *(d.isoformat() if d else "" for d in (
-                    item.acknowledge_due_at, item.resolve_due_at, item.acknowledged_at,
-                    item.resolved_at, item.closed_at)),
-                item.escalation_level, item.transfer_count, item.feedback_solved,
-                item.feedback_rating, mask_phone(item.citizen.phone))])
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
+        # Its own session, closed when the stream ends or the client goes: the request's
+        # was closed when the view returned, and one used after that keeps its
+        # transaction (on SQLite the write lock) open until garbage collection.
+        with current_helpline().session() as stream:
+            for item in stream.scalars(query.order_by(Grievance.id).execution_options(
+                    yield_per=500)):
+                writer.writerow([_csv_cell(v) for v in (
+                    item.reference, item.created_at.isoformat(), item.category.value,
+                    hospitals.get(item.hospital_id or 0, ""), item.status.value, item.language,
+                    item.channel, item.priority,
+                    *(d.isoformat() if d else "" for d in (
+                        item.acknowledge_due_at, item.resolve_due_at, item.acknowledged_at,
+                        item.resolved_at, item.closed_at)),
+                    item.escalation_level, item.transfer_count, item.feedback_solved,
+                    item.feedback_rating, mask_phone(item.citizen.phone))])
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
 
     stamp = utcnow().strftime("%Y%m%d-%H%M")
     return Response(stream_with_context(rows()), mimetype="text/csv", headers={

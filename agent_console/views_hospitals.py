@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from agent_console import bp
 from agent_console.auth import flash_done, flash_error
-from booking_core.base import DomainError, utcnow
+from booking_core.base import DomainError, utcnow, whole_number
 from booking_core.hospitals import get_hospital, list_hospitals
 from booking_core.resources import BedType, MedicineStock, update_resources, vacant_beds
 from helpline.app import current_helpline, get_session
@@ -76,5 +76,5 @@ def my_hospital() -> Any:
 
 def _count(raw: str | None) -> Any:
     """Whole numbers from the form; anything else is passed on for the domain to refuse."""
-    text = (raw or "").strip()
-    return int(text) if text.isdigit() else text
+    number = whole_number(raw)
+    return (raw or "").strip() if number is None else number

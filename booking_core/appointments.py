@@ -43,6 +43,7 @@ from booking_core.slots import (
     release_seat,
     take_seat,
 )
+from locales import normalise_language
 from locales.formatting import format_date, format_time
 
 
@@ -246,6 +247,7 @@ def book_appointment(
     rules = rules or BookingRules()
     now = now or utcnow()
     abha = normalise_abha(abha_number)
+    language = normalise_language(language)
     try:
         with unit_of_work(session):
             slot = session.get(Slot, slot_id)

@@ -49,6 +49,23 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.astimezone(dt.UTC)
 
 
+# The largest value an INTEGER column holds (PostgreSQL's 4-byte integer; SQLite's are
+# wider). Ids and counts from outside are checked against it before they reach a query:
+# a larger one is "no such row" or invalid input, never a database error.
+MAX_INTEGER = 2**31 - 1
+
+
+def whole_number(raw: object) -> int | None:
+    """``raw`` (text from a form, a query string or a webhook) as a whole number an
+    INTEGER column can hold, else None: empty, signed, fractional, too large, or digits
+    only ``str.isdigit`` calls digits ("²", which ``int`` refuses) are all no number."""
+    text = "" if raw is None else str(raw).strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
+        return None
+    value = int(text)
+    return value if value <= MAX_INTEGER else None
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 

@@ -41,7 +41,7 @@ def normalise_abha(raw: str | None) -> str | None:
     if raw is None or str(raw).strip() == "":
         return None
     text = str(raw).strip().replace("-", "").replace(" ", "")
-    if len(text) != 14 or not text.isdigit():
+    if len(text) != 14 or not (text.isascii() and text.isdigit()):  # not "²" or "１"
         raise InvalidAbha("an ABHA number has 14 digits")
     return text
 

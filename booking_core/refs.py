@@ -10,6 +10,7 @@ in the same menu and we know which it is.
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from enum import Enum
 
 _DAMM = (
@@ -51,8 +52,10 @@ def new_reference(kind: RefKind) -> str:
 
 
 def normalise_reference(raw: str) -> str:
-    """Keep only the digits a caller or a web form gave (spaces, dashes dropped)."""
-    return "".join(ch for ch in str(raw) if ch.isdigit())
+    """Keep only the digits a caller or a web form gave (spaces, dashes dropped), as
+    ASCII: Devanagari ``१२३`` count as 123, while look-alikes such as ``²`` (a digit to
+    ``str.isdigit`` but not a decimal one) are dropped."""
+    return "".join(str(unicodedata.decimal(ch)) for ch in str(raw) if ch.isdecimal())
 
 
 def is_valid_reference(raw: str, kind: RefKind | None = None) -> bool:

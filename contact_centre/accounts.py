@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from booking_core.base import Conflict, InvalidInput, unit_of_work
+from booking_core.hospitals import Hospital
 from contact_centre.models import Role, StaffUser
 
 _hasher = PasswordHasher()
@@ -50,7 +51,10 @@ def create_staff_user(
         role_value = Role(role)
     except ValueError as exc:
         raise InvalidInput("role must be agent, supervisor or admin", field="role") from exc
+    if language not in ("hi", "en"):
+        raise InvalidInput("language must be hi or en", field="language")
     with unit_of_work(session):
+        _check_hospital(session, hospital_id)
         if session.scalar(select(StaffUser.id).where(StaffUser.username == name)):
             raise Conflict("that username is taken", field="username")
         user = StaffUser(
@@ -108,6 +112,7 @@ def update_staff_user(
         user = session.get(StaffUser, user_id)
         if user is None:
             raise InvalidInput("no such account", field="user")
+        _check_hospital(session, hospital_id)
         user.role = role_value
         user.display_name = (display_name or user.username).strip()[:120]
         user.language = language if language in ("hi", "en") else user.language
@@ -115,6 +120,13 @@ def update_staff_user(
         user.hospital_id = hospital_id
         user.active = active
     return user
+
+
+def _check_hospital(session: Session, hospital_id: int | None) -> None:
+    """Staff may be tied to a hospital that exists (not a typed or forged id, which
+    would fail the write itself)."""
+    if hospital_id is not None and session.get(Hospital, hospital_id) is None:
+        raise InvalidInput("no such hospital", field="hospital_id")
 
 
 def set_password(session: Session, user_id: int, password: str) -> None:

@@ -16,6 +16,7 @@ from booking_core.phones import normalise_mobile
 from booking_core.refs import RefKind, is_valid_reference, new_reference, normalise_reference
 from grievances.models import Grievance, GrievanceCategory, GrievanceEvent
 from grievances.sla import start_clock
+from locales import normalise_language
 
 MAX_DESCRIPTION = 4000
 
@@ -60,6 +61,7 @@ def register_grievance(
         cat = GrievanceCategory(category)
     except ValueError as exc:
         raise InvalidInput("unknown grievance category", field="category") from exc
+    language = normalise_language(language)
     text = (description or "").strip()
     if len(text) > MAX_DESCRIPTION:
         raise InvalidInput(f"description longer than {MAX_DESCRIPTION} characters",

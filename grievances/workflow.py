@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from booking_core.base import Conflict, InvalidInput, NotFound, unit_of_work, utcnow
 from booking_core.hospitals import Department, Hospital
 from booking_core.outbox import add_call, add_sms
+from contact_centre.models import StaffUser
 from grievances.models import OPEN_STATUSES, Grievance, GrievanceStatus
 from grievances.services import record_event
 from grievances.sla import DEFAULT_TZ, start_clock
@@ -130,11 +131,15 @@ def assign_grievance(
     session: Session, grievance_id: int, *, agent_id: int | None, actor: str,
     channel: str = "agent", now: dt.datetime | None = None,
 ) -> Grievance:
-    """A supervisor gives a grievance to an agent (or back to the team with None)."""
+    """A supervisor gives a grievance to an agent (or back to the team with None): an
+    active account, else invalid input (an unknown id would otherwise fail the write)."""
     now = now or utcnow()
     with unit_of_work(session):
         grievance = load_for_update(session, grievance_id)
         _require_open(grievance)
+        agent = session.get(StaffUser, agent_id) if agent_id is not None else None
+        if agent_id is not None and (agent is None or not agent.active):
+            raise InvalidInput("no such agent", field="agent_id")
         grievance.assigned_to_id = agent_id
         grievance.claimed_at = now if agent_id else None
         record_event(session, grievance, "assigned" if agent_id else "unassigned",

@@ -11,8 +11,10 @@ from flask import Flask, Response, g, jsonify, request
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.routing import IntegerConverter
 
+from booking_core.base import MAX_INTEGER
 from booking_core.outbox import NEW_OUTBOX_KEY
 from helpline.db import make_engine, make_session_factory
 from helpline.jobs import Jobs
@@ -83,6 +85,29 @@ def current_helpline() -> Helpline:
     return current_app.extensions["helpline"]
 
 
+class DatabaseIntegerConverter(IntegerConverter):
+    """``<int:...>`` in every URL: a number too large for an INTEGER column matches no
+    route (404) instead of reaching the database and failing there (a 500); so do
+    digits other than ASCII ones ("１２")."""
+
+    regex = "[0-9]+"
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_INTEGER)
+        super().__init__(map, *args, **kwargs)
+
+
+def refuse_oversized_body() -> None:
+    """413 for a declared body over ``MAX_REQUEST_BYTES`` before any view runs, so no
+    view answers something else first (401, 403) or does work for it; bodies without a
+    length are cut off by werkzeug when read."""
+    from flask import current_app
+
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit is not None and (request.content_length or 0) > limit:
+        raise RequestEntityTooLarge()
+
+
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level)
@@ -96,6 +121,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.url_map.converters["int"] = DatabaseIntegerConverter
+    app.before_request(refuse_oversized_body)
     helpline = build_helpline(settings)
     app.extensions["helpline"] = helpline
 

@@ -16,7 +16,14 @@ def make_engine(database_url: str, **kwargs: Any) -> Engine:
     SQLite (the embedded default) gets WAL, a busy timeout and ``BEGIN IMMEDIATE``, so
     concurrent bookings from several processes queue for the write lock instead of
     failing; PostgreSQL gets pre-ping so a restarted server costs one retry, not a 500.
+    On both, statement parameters lose NUL characters (``without_nul``).
     """
+    engine = _make_engine(database_url, **kwargs)
+    event.listen(engine, "before_cursor_execute", _drop_nul_characters, retval=True)
+    return engine
+
+
+def _make_engine(database_url: str, **kwargs: Any) -> Engine:
     if database_url.startswith("sqlite"):
         path = database_url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -46,6 +53,36 @@ def make_engine(database_url: str, **kwargs: Any) -> Engine:
         kwargs.setdefault("max_overflow", 20)
         kwargs.setdefault("pool_timeout", 5)
     return create_engine(normalise_database_url(database_url), **kwargs)
+
+
+def without_nul(value: Any) -> Any:
+    """``value`` (a text, or statement parameters holding texts) without NUL characters.
+
+    PostgreSQL cannot store NUL in text and fails the whole statement; a NUL typed, pasted
+    or forged into any form field, JSON string or webhook parameter would otherwise be a
+    500. It never carries meaning, so it is dropped on both databases alike."""
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {key: without_nul(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(without_nul(item) for item in value)
+    return value
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(item) for item in value.values())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
+def _drop_nul_characters(conn: Any, cursor: Any, statement: str, parameters: Any,
+                         context: Any, executemany: bool) -> tuple[str, Any]:
+    return statement, without_nul(parameters) if _has_nul(parameters) else parameters
 
 
 def normalise_database_url(url: str) -> str:

@@ -5,12 +5,18 @@ from __future__ import annotations
 import logging
 import re
 
-# An Indian mobile however written (+91 / 0 / 91 prefix, spaces or dashes between digits)
-# or any E.164 number keeps only its last four digits.
+# An Indian mobile however written (+91 / 0 / 91 prefix, spaces or dashes between digits,
+# "+" URL-encoded as in a logged query string) or any E.164 number keeps only its last
+# four digits.
 _NUMBER_RUN = re.compile(
-    r"(?<![\w.])(?:\+\d{8,15}|(?:(?:\+|00)?91[ -]?|0)?[6-9](?:[ -]?\d){9})(?![\w.])"
+    r"(?<![\w.])(?:(?:\+|%2[Bb])\d{8,15}|(?:(?:\+|%2[Bb]|00)?91[ -]?|0)?[6-9](?:[ -]?\d){9})"
+    r"(?![\w.])"
 )
-_RECORDING = re.compile(r"https?://[^\s\"']*/Recordings/[^\s\"']*", re.IGNORECASE)
+# Tracebacks are formatted once, here, so they can be redacted like messages (a database
+# error's text carries the statement's parameters: numbers, recording URLs).
+_TRACEBACKS = logging.Formatter()
+# A recording's URL, or its path alone (as urllib3 logs the request line).
+_RECORDING = re.compile(r"[^\s\"'<>]*/Recordings/[^\s\"'<>]*", re.IGNORECASE)
 
 
 def _mask(match: re.Match[str]) -> str:
@@ -26,12 +32,21 @@ def redact(text: str) -> str:
 
 
 class RedactingFilter(logging.Filter):
+    """Redacts a record's message, its traceback and its stack before any handler
+    formats them."""
+
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         cleaned = redact(message)
         if cleaned != message or record.args:
             record.msg = cleaned
             record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = _TRACEBACKS.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return True
 
 

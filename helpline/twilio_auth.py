@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Response, current_app, request
 from twilio.request_validator import RequestValidator
+from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
 
@@ -42,3 +43,21 @@ def twilio_signed(view: Callable[..., Any]) -> Callable[..., Any]:
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def for_twilio_only(render_twiml: Callable[[int, str, str], Response]
+                    ) -> Callable[[int, str, str], Response]:
+    """Wrap a webhook prefix's error renderer: a request Twilio signed gets the TwiML
+    (a caller must never hear "an application error has occurred"); anyone else gets
+    the plain status, as the webhooks themselves answer them (403, 404, 413, ...)."""
+
+    def render(status: int, code: str, message: str) -> Response:
+        try:
+            signed = signature_is_valid()
+        except HTTPException:  # the body could not be read at all (too large)
+            signed = False
+        if signed:
+            return render_twiml(status, code, message)
+        return Response(code, status=status, mimetype="text/plain")
+
+    return render

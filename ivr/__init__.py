@@ -10,6 +10,8 @@ from flask import Flask, Response
 
 def init_app(app: Flask) -> None:
     """Register the IVR's webhooks, its TwiML error pages and the ``dev-phone`` command."""
+    from helpline.twilio_auth import for_twilio_only
+
     # Importing the step modules registers their routes on the blueprint.
     from ivr import agent, beds, booking, choosers, grievance, menus, mine  # noqa: F401
     from ivr.devphone import register_dev_phone
@@ -30,5 +32,5 @@ def init_app(app: Flask) -> None:
         lang = state.get("l") if state.get("l") in ("hi", "en") else None
         return twiml(apology(lang))
 
-    app.extensions["helpline"].error_renderers["/ivr"] = render_error
+    app.extensions["helpline"].error_renderers["/ivr"] = for_twilio_only(render_error)
     register_dev_phone(app)

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from flask import request
 from twilio.twiml.voice_response import VoiceResponse
 
-from booking_core.base import utcnow
+from booking_core.base import utcnow, whole_number
 from booking_core.phones import last_digits, mask_phone
 from contact_centre.call_queue import (
     mark_queued,
@@ -146,10 +146,7 @@ def take_callback(ctx: Ctx, reason: str) -> VoiceResponse:
 
 
 def _queue_position() -> int:
-    try:
-        return max(1, int(request.form.get("QueuePosition") or 1))
-    except ValueError:
-        return 1
+    return max(1, whole_number(request.form.get("QueuePosition")) or 1)
 
 
 @step("queue.wait", managed=False)
@@ -190,10 +187,7 @@ def queue_wait_key(ctx: Ctx) -> VoiceResponse:
 def queue_done(ctx: Ctx) -> VoiceResponse:
     """``<Enqueue action>``: how the caller left the queue (Twilio's ``QueueResult``)."""
     result = (request.form.get("QueueResult") or "unknown")[:30]
-    try:
-        seconds = max(0, int(request.form.get("QueueTime") or 0))
-    except ValueError:
-        seconds = 0
+    seconds = whole_number(request.form.get("QueueTime")) or 0
     try:
         record_queue_result(ctx.session, ctx.call_sid, result, seconds)
     except BACKEND_ERRORS:

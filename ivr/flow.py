@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 bp = Blueprint("ivr", __name__, url_prefix="/ivr")
 
 MAX_TRIES = 3
+KEYPAD = "0123456789*#"
 MENU_TIMEOUT = 6  # seconds of silence before the no-input path
 NUMBER_TIMEOUT = 10  # typing a 10- or 14-digit number takes longer
 # Control keys in the state: language, tries, "came back after silence", "expects input".
@@ -172,7 +173,10 @@ class Ctx:
 
     @property
     def digits(self) -> str:
-        return (request.form.get("Digits") or "").strip()[:32]
+        """The keys pressed. Anything a keypad cannot send ("²", "١", letters) is one
+        wrong key, "?": handlers may trust ``isdigit()`` and ``int()`` to agree."""
+        keys = (request.form.get("Digits") or "").strip()[:32]
+        return keys if keys.strip(KEYPAD) == "" else "?"
 
     @property
     def speech(self) -> str:

@@ -9,7 +9,7 @@ import logging
 from flask import request
 from twilio.twiml.voice_response import VoiceResponse
 
-from booking_core.base import DomainError
+from booking_core.base import DomainError, whole_number
 from booking_core.phones import mask_phone
 from contact_centre.call_actions import claim_action, complete_action, release_action
 from contact_centre.models import CallOutcome
@@ -67,10 +67,7 @@ def recorded(ctx: Ctx) -> VoiceResponse:
     form = request.form
     sid = (form.get("RecordingSid") or "").strip()[:64]
     url = (form.get("RecordingUrl") or "").strip()[:500]
-    try:
-        seconds = int(form.get("RecordingDuration") or 0)
-    except ValueError:
-        seconds = 0
+    seconds = whole_number(form.get("RecordingDuration")) or 0
     if not sid or not url or seconds <= 0:
         retry = {**ctx.own_state(), TRIES: ctx.tries + 1, SILENT: 1}
         return record_message.prompt(Ctx(record_message, retry))

@@ -8,6 +8,7 @@ import logging
 from flask import Response, request
 from twilio.twiml.voice_response import VoiceResponse
 
+from booking_core.base import whole_number
 from booking_core.citizens import find_citizen, remember_language
 from contact_centre.call_log import finish_call
 from contact_centre.models import CallOutcome
@@ -105,10 +106,7 @@ def call_status() -> Response:
     from helpline.app import get_session
 
     form = request.form
-    try:
-        duration = int(form.get("CallDuration") or 0)
-    except ValueError:
-        duration = None
+    duration = whole_number(form.get("CallDuration"))
     try:
         finish_call(get_session(), (form.get("CallSid") or "unknown")[:64],
                     status=(form.get("CallStatus") or "unknown")[:20],

@@ -16,6 +16,7 @@ from flask import request
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
+from booking_core.base import whole_number
 from portal_api.errors import ApiError
 from portal_api.schemas import SCHEMAS
 
@@ -38,8 +39,13 @@ def json_body(schema_name: str) -> dict[str, Any]:
     raw = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH: 413 from werkzeug
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+        # A lone surrogate ("\ud800") is valid JSON but not text: it could be neither
+        # stored nor sent back.
+        json.dumps(body, ensure_ascii=False).encode()
+    except (ValueError, UnicodeError) as exc:
         raise ApiError(400, "malformed_json", "the body is not valid JSON") from exc
+    except RecursionError as exc:
+        raise ApiError(400, "malformed_json", "the body is nested too deeply") from exc
     error = best_match(validator(schema_name).iter_errors(body))
     if error is not None:
         where = ".".join(str(p) for p in error.absolute_path)
@@ -60,10 +66,11 @@ def query_int(name: str) -> int | None:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return None
-    if not raw.isdigit() or len(raw) > 12:
+    value = whole_number(raw)
+    if value is None:
         raise ApiError(400, "invalid_parameter", f"{name} must be a positive whole number",
                        field=name)
-    return int(raw)
+    return value
 
 
 def query_choice(name: str, choices: list[str]) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from booking_core.base import MAX_INTEGER
 from booking_core.resources import STAFF_ROLES, BedType
 from grievances.models import GrievanceCategory, GrievanceStatus
 
@@ -22,8 +23,8 @@ PHONE = {
     "examples": ["98123 45678"],
 }
 REFERENCE = {"type": "string", "minLength": 1, "maxLength": 20, "examples": ["10473826"]}
-ID = {"type": "integer", "minimum": 1}
-COUNT = {"type": "integer", "minimum": 0}
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_INTEGER}
+COUNT = {"type": "integer", "minimum": 0, "maximum": MAX_INTEGER}
 
 
 def _obj(properties: dict[str, Any], required: list[str] | None = None,

@@ -8,13 +8,14 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from sqlalchemy import func, select
+from twilio.request_validator import RequestValidator
 
 from booking_core.appointments import Appointment
 from booking_core.citizens import Citizen
 from contact_centre.models import AGENT_QUEUE_NAME, Call, CallbackRequest, CallOutcome
 from helpline.app import create_app
 from helpline.db import make_engine
-from tests.conftest import PUBLIC_BASE_URL, make_settings
+from tests.conftest import PUBLIC_BASE_URL, TWILIO_TOKEN, make_settings
 from tests.fixtures_ivr import CALLER, Phone, agent_hours_excluding_now, signed_post
 from tests.test_ivr_booking import start_booking
 
@@ -211,9 +212,13 @@ def test_junk_urls_and_queue_parameters_still_answer_twiml(phone, ivr_world):
     assert phone.gather is not None
     phone.post("/ivr/status", CallStatus="completed", CallDuration="soon")
     assert phone.verbs() == []
-    response = phone.client.get("/ivr/voice")
+    # A number misconfigured to GET: Twilio signs that request too, and still hears TwiML.
+    signature = RequestValidator(TWILIO_TOKEN).compute_signature(PUBLIC_BASE_URL + "/ivr/voice", {})
+    response = phone.client.get("/ivr/voice", headers={"X-Twilio-Signature": signature})
     assert response.status_code == 200 and response.mimetype == "text/xml"
     assert ET.fromstring(response.get_data(as_text=True)).find("Gather") is not None
+    # Anyone else gets the plain status, as the webhooks answer unsigned requests.
+    assert phone.client.get("/ivr/voice").status_code == 405
 
 
 def test_static_ping_endpoint(ivr_app):
