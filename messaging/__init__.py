@@ -11,6 +11,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register routes, the outbox listener, TwiML error pages and the CLI."""
+    from helpline.twilio_auth import for_twilio_only
     from messaging.calls import bp as calls_bp
     from messaging.calls import render_call_error
     from messaging.cli import register_cli
@@ -22,8 +23,9 @@ def init_app(app: Flask) -> None:
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
     helpline = app.extensions["helpline"]
     helpline.outbox_listeners.append(outbox_listener(helpline))
-    helpline.error_renderers["/sms"] = render_sms_error
-    helpline.error_renderers["/calls"] = render_call_error
+    # TwiML for Twilio's own (signed) requests; the plain status for anyone else.
+    helpline.error_renderers["/sms"] = for_twilio_only(render_sms_error)
+    helpline.error_renderers["/calls"] = for_twilio_only(render_call_error)
     app.register_blueprint(sms_bp)
     app.register_blueprint(calls_bp)
     register_cli(app)

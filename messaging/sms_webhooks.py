@@ -7,6 +7,7 @@ because replies go out through the outbox (see ``messaging.replies``).
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import Blueprint, Response, request
 from twilio.twiml.messaging_response import MessagingResponse
@@ -31,10 +32,20 @@ def row_id_arg() -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
+# Twilio's message SIDs: two letters and 32 hex digits (SM..., MM...). Anything else is
+# not a message Twilio sent us, and is never stored.
+_SID = re.compile(r"[A-Z]{2}[0-9a-f]{32}")
+
+
+def message_sid() -> str:
+    raw = request.form.get("MessageSid") or request.form.get("SmsSid") or ""
+    return raw if _SID.fullmatch(raw) else ""
+
+
 @bp.post("/status")
 @twilio_signed
 def sms_status() -> Response:
-    sid = request.form.get("MessageSid") or request.form.get("SmsSid") or ""
+    sid = message_sid()
     status = request.form.get("MessageStatus") or request.form.get("SmsStatus") or ""
     if sid and status:
         record_sms_status(get_session(), sid=sid, status=status,
@@ -45,11 +56,11 @@ def sms_status() -> Response:
 @bp.post("/inbound")
 @twilio_signed
 def sms_inbound() -> Response:
-    sid = request.form.get("MessageSid") or request.form.get("SmsSid") or ""
+    sid = message_sid()
     phone = try_normalise_mobile(request.form.get("From"))
     if not sid or phone is None:
-        log.info("inbound sms %s from %s ignored: not an Indian mobile", sid,
-                 mask_phone(request.form.get("From")))
+        log.info("inbound sms %s from %s ignored: no message id or not an Indian mobile",
+                 sid, mask_phone(request.form.get("From")))
         return twiml()
     settings = current_helpline().settings
     handle_inbound(get_session(), message_sid=sid, from_phone=phone,

@@ -26,7 +26,8 @@ from booking_core.feed_tokens import issue_feed_token
 from booking_core.hospitals import Department, Hospital
 from booking_core.slots import Slot
 from contact_centre.accounts import set_password, update_staff_user
-from contact_centre.call_log import request_callback, start_call
+from contact_centre.call_log import start_call
+from contact_centre.call_queue import request_callback
 from helpline.app import create_app
 from helpline.demo_data import load_demo_data
 from portal_api.auth import issue_verification_token
