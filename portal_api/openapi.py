@@ -119,8 +119,9 @@ PATHS: dict[str, dict[str, Any]] = {
         ("200", "Appointment", "moved"), params=[REFERENCE_PARAM], body="RescheduleRequest",
         errors=("404", "409", "429"), security=VERIFIED)},
     "/grievances": {"post": _op(
-        "Register a grievance; its reference is also sent by SMS",
-        ("201", "Grievance", "registered"), body="GrievanceRequest", errors=("429",))},
+        "Register a grievance for the verified mobile; its reference is also sent by SMS",
+        ("201", "Grievance", "registered"), body="GrievanceRequest",
+        errors=("403", "422", "429"), security=VERIFIED)},
     "/grievances/lookup": {"post": _op(
         "A grievance's status by reference and mobile", ("200", "Grievance", "the grievance"),
         body="GrievanceLookup")},

@@ -123,7 +123,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "category": {"type": "string", "enum": [c.value for c in GrievanceCategory]},
         "description": {"type": "string", "minLength": 1, "maxLength": 4000},
         "hospital_id": ID, "department_id": ID,
-    }, ["phone", "category", "description"]),
+    }, ["category", "description"]),
     "GrievanceLookup": _obj({"reference": REFERENCE, "phone": PHONE}, ["reference", "phone"]),
     "Grievance": _obj({
         "reference": {"type": "string", "pattern": "^[0-9]{8}$"},

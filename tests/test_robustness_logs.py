@@ -136,7 +136,8 @@ def _portal(app, world) -> None:
                        headers={"X-Verification-Token": token}).status_code == 200
     filed = client.post("/api/v1/grievances", json={
         "phone": "+91-98765-43210", "category": "staff_behaviour",
-        "description": "Call me on 98765 43210, the guard shouted at my mother."})
+        "description": "Call me on 98765 43210, the guard shouted at my mother."},
+        headers={"X-Verification-Token": token})
     assert filed.status_code == 201, filed.get_data(as_text=True)
 
 

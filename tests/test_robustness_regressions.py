@@ -19,6 +19,13 @@ from tests.fixtures_robustness import CITIZEN
 HUGE = "9" * 30
 
 
+def _verified(client, phone: str) -> dict[str, str]:
+    from portal_api.auth import issue_verification_token
+
+    return {"X-Verification-Token": issue_verification_token(
+        client.application.config["SECRET_KEY"], phone)}
+
+
 def _error(response) -> str:
     assert response.mimetype == "application/json", response.get_data(as_text=True)[:200]
     return response.get_json()["error"]["code"]
@@ -64,7 +71,8 @@ def test_deep_or_non_unicode_json_is_malformed(client, body):
 
 def test_nul_characters_are_dropped_not_a_500(client, session):
     response = client.post("/api/v1/grievances", json={
-        "phone": CITIZEN, "category": "cleanliness", "description": "Ward\u00004 is dirty"})
+        "phone": CITIZEN, "category": "cleanliness", "description": "Ward\u00004 is dirty"},
+        headers=_verified(client, CITIZEN))
     assert response.status_code == 201, response.get_data(as_text=True)
     stored = session.scalar(select(Grievance))
     assert stored.description == "Ward4 is dirty"
@@ -74,7 +82,8 @@ def test_nul_characters_are_dropped_not_a_500(client, session):
 
 def test_references_with_lookalike_digits_are_refused_and_devanagari_ones_found(client):
     made = client.post("/api/v1/grievances", json={
-        "phone": CITIZEN, "category": "cleanliness", "description": "Dirty"}).get_json()
+        "phone": CITIZEN, "category": "cleanliness", "description": "Dirty"},
+        headers=_verified(client, CITIZEN)).get_json()
     refused = client.post("/api/v1/grievances/lookup",
                           json={"reference": "6²" + made["reference"][2:], "phone": CITIZEN})
     assert (refused.status_code, _error(refused)) == (422, "invalid_reference")
