@@ -5,15 +5,29 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test install lint bench call worker migrate demo-data clean
+.PHONY: run test install lint bench call worker migrate demo-data clean lock upgrade
 
-$(BIN)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+# Every version comes from requirements.lock (hashes checked); pyproject.toml only says
+# which ranges are acceptable. The project itself is not installed: PYTHONPATH finds it.
+$(BIN)/.installed: requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
+		--require-hashes --no-deps -r requirements.lock
 	touch $@
 
 install: $(BIN)/.installed
+
+# Re-write the lock after changing a range in pyproject.toml (keeps every other pin).
+LOCK_CMD = $(BIN)/uv pip compile pyproject.toml --extra test --extra dev --generate-hashes \
+	--universal --python-version 3.11 --quiet -o requirements.lock
+lock: install
+	$(LOCK_CMD)
+	@echo "requirements.lock written; run make test, then commit it"
+
+# Move every pin to the newest release pyproject.toml allows (then run make test).
+upgrade: install
+	$(LOCK_CMD) --upgrade
+	@echo "requirements.lock upgraded; run make test, then commit it"
 
 migrate: install
 	$(BIN)/flask --app helpline.app:create_app db-upgrade

@@ -10,7 +10,6 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as _babel_date
-from babel.dates import format_time as _babel_time
 from babel.numbers import format_decimal
 
 from locales import BABEL_LOCALES, normalise_language, render
@@ -31,13 +30,33 @@ def format_date(lang: str | None, day: dt.date, style: str = "spoken") -> str:
     return _babel_date(day, "EEEE, d MMMM", locale=locale)
 
 
+# Day periods as Delhi speaks them, by the hour they start (local time). Chosen here, not
+# taken from CLDR, so an upgrade of Babel's data cannot change what a caller hears.
+_HINDI_DAY_PERIODS = ((4, "सुबह"), (12, "दोपहर"), (16, "शाम"), (20, "रात"))
+
+
+def _hindi_day_period(hour: int) -> str:
+    period = _HINDI_DAY_PERIODS[-1][1]  # 00:00-03:59 is still night
+    for starts, word in _HINDI_DAY_PERIODS:
+        if hour >= starts:
+            period = word
+    return period
+
+
 def format_time(lang: str | None, moment: dt.datetime | dt.time, tz: str = DEFAULT_TZ) -> str:
-    """``9:05 सुबह`` in Hindi (day period words), ``9:05 am`` in English."""
+    """A 12-hour clock time: ``9:05 सुबह`` in Hindi (the day period after it: सुबह from
+    04:00, दोपहर from 12:00, शाम from 16:00, रात from 20:00), ``9:05 am`` in English
+    (lower-case ``am``/``pm``, noon is ``12:00 pm``, midnight ``12:00 am``).
+
+    The words are the project's own choice, not Babel's CLDR data, which changes between
+    releases (Babel 2.19 turned ``en_IN``'s ``am`` into ``AM``)."""
     language = normalise_language(lang)
     if isinstance(moment, dt.datetime):
         moment = local(moment, tz).time()
-    pattern = "h:mm B" if language == "hi" else "h:mm a"
-    return _babel_time(moment, pattern, locale=BABEL_LOCALES[language])
+    clock = f"{(moment.hour % 12) or 12}:{moment.minute:02d}"
+    if language == "hi":
+        return f"{clock} {_hindi_day_period(moment.hour)}"
+    return f"{clock} {'am' if moment.hour < 12 else 'pm'}"
 
 
 def format_number(lang: str | None, number: int | float) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pytest
+
 from locales import LANGUAGES, catalogs, placeholders, render
 from locales.formatting import format_age, format_date, format_number, format_time, spoken_digits
 
@@ -47,10 +49,32 @@ def test_babel_hindi_dates_and_times():
     assert format_date("hi", day) == "शुक्रवार, 7 मार्च"
     assert format_date("en", day) == "Friday, 7 March"
     assert format_time("hi", dt.time(9, 5)) == "9:05 सुबह"
-    assert format_time("en", dt.time(15, 5)).lower() == "3:05 pm"
+    assert format_time("en", dt.time(15, 5)) == "3:05 pm"
     # A UTC moment is said in Asia/Kolkata: 03:35 UTC is 9:05 IST.
     assert format_time("hi", dt.datetime(2025, 3, 7, 3, 35, tzinfo=dt.UTC)) == "9:05 सुबह"
     assert format_number("hi", 1234567) == "12,34,567"
+
+
+@pytest.mark.parametrize(
+    ("clock", "english", "hindi"),
+    [
+        (dt.time(0, 0), "12:00 am", "12:00 रात"),
+        (dt.time(3, 59), "3:59 am", "3:59 रात"),
+        (dt.time(4, 0), "4:00 am", "4:00 सुबह"),
+        (dt.time(9, 0), "9:00 am", "9:00 सुबह"),
+        (dt.time(11, 59), "11:59 am", "11:59 सुबह"),
+        (dt.time(12, 0), "12:00 pm", "12:00 दोपहर"),
+        (dt.time(13, 30), "1:30 pm", "1:30 दोपहर"),
+        (dt.time(16, 0), "4:00 pm", "4:00 शाम"),
+        (dt.time(19, 45), "7:45 pm", "7:45 शाम"),
+        (dt.time(20, 0), "8:00 pm", "8:00 रात"),
+        (dt.time(23, 59), "11:59 pm", "11:59 रात"),
+    ],
+)
+def test_times_are_spoken_in_the_projects_own_words(clock, english, hindi):
+    """Lower-case am/pm and Hindi day periods are ours, not the installed CLDR data's."""
+    assert format_time("en", clock) == english
+    assert format_time("hi", clock) == hindi
 
 
 def test_digits_are_read_one_by_one_with_pauses():
