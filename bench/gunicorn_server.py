@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -24,16 +24,18 @@ def free_port() -> int:
 
 @contextmanager
 def running_gunicorn(env: dict[str, str], *, workers: int = 4, threads: int = 1,
-                     timeout: float = 30.0) -> Iterator[str]:
+                     timeout: float = 30.0, extra_args: Sequence[str] = (),
+                     port: int | None = None) -> Iterator[str]:
     """Serve ``helpline.app:create_app()`` with ``env`` (DATABASE_URL, SECRET_KEY, ...)
-    and yield its base URL; stopped (SIGTERM, then SIGKILL) on exit."""
-    port = free_port()
+    and yield its base URL; stopped (SIGTERM, then SIGKILL) on exit. ``extra_args`` go
+    to gunicorn before the app (e.g. an access log)."""
+    port = port or free_port()
     # Only what the caller passes configures the app, not this shell's settings.
     inherited = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     full_env = {**inherited, "PYTHONPATH": str(ROOT), "LOG_LEVEL": "WARNING", **env}
     args = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
             "--workers", str(workers), "--threads", str(threads), "--timeout", "60",
-            "--log-level", "warning", "helpline.app:create_app()"]
+            "--log-level", "warning", *extra_args, "helpline.app:create_app()"]
     proc = subprocess.Popen(args, cwd=ROOT, env=full_env, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:

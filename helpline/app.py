@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,9 +21,11 @@ from helpline.db import make_engine, make_session_factory
 from helpline.jobs import Jobs
 from helpline.logging_setup import configure_logging
 from helpline.ratelimit import RateLimiter
-from helpline.settings import Settings
+from helpline.settings import Settings, SettingsError, resolve_secrets
 
 log = logging.getLogger(__name__)
+
+EXIT_SETTINGS_ERROR = 3  # gunicorn's WORKER_BOOT_ERROR
 
 ErrorRenderer = Callable[[int, str, str], Response]
 
@@ -109,7 +112,13 @@ def refuse_oversized_body() -> None:
 
 
 def create_app(settings: Settings | None = None) -> Flask:
-    settings = settings or Settings.from_env()
+    try:
+        settings = resolve_secrets(settings or Settings.from_env())
+    except SettingsError as exc:
+        # One line naming the setting, then the exit status gunicorn reads as "worker
+        # failed to boot", so its master stops instead of restarting workers forever.
+        print(f"helpline cannot start: {exc}", file=sys.stderr, flush=True)
+        raise SystemExit(EXIT_SETTINGS_ERROR) from None
     configure_logging(settings.log_level)
     app = Flask(__name__, instance_relative_config=False)
     app.config.update(

@@ -9,6 +9,12 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+# Execution options for a session that only reads. On SQLite its transaction starts
+# DEFERRED, so it never waits for (or holds) the write lock: a read of reference data in a
+# second session while the request's own transaction holds that lock would otherwise wait
+# on its own process until the busy timeout (30 s). PostgreSQL ignores it.
+READ_ONLY: dict[str, Any] = {"helpline_read_only": True}
+
 
 def make_engine(database_url: str, **kwargs: Any) -> Engine:
     """An engine tuned for the helpline.
@@ -43,7 +49,8 @@ def _make_engine(database_url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            read_only = conn.get_execution_options().get("helpline_read_only")
+            conn.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)

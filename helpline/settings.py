@@ -5,14 +5,24 @@ Nothing is read from ``os.environ`` anywhere else: tests build their own ``Setti
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
+import tempfile
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SQLITE_URL = f"sqlite:///{PROJECT_ROOT / 'instance' / 'helpline.sqlite3'}"
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+DEFAULT_SQLITE_URL = f"sqlite:///{INSTANCE_DIR / 'helpline.sqlite3'}"
+# The embedded default's own key, made once and shared by every process of this checkout.
+INSTANCE_SECRET_FILE = INSTANCE_DIR / "secret_key"
+
+
+class SettingsError(ValueError):
+    """A setting is missing or wrong; the message names it and says what to do."""
 
 
 def _bool(value: str) -> bool:
@@ -85,8 +95,8 @@ class Settings:
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         """Build settings from ``environ`` (default ``os.environ``).
 
-        Each field ``foo_bar`` is read from ``FOO_BAR``; a missing ``SECRET_KEY`` gets a
-        random one, which is fine for ``make run`` but logs everyone out on restart.
+        Each field ``foo_bar`` is read from ``FOO_BAR``. A missing ``SECRET_KEY`` stays
+        empty here: :func:`with_secret_key` decides whether that is allowed.
         """
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
@@ -104,8 +114,82 @@ class Settings:
                 values[f.name] = _bool(raw)
             else:
                 values[f.name] = raw
-        if not values.get("secret_key"):
-            values["secret_key"] = secrets.token_hex(32)
         if "port" in values and "public_base_url" not in values:
             values["public_base_url"] = f"http://127.0.0.1:{values['port']}"
         return cls(**values)
+
+
+def resolve_secrets(settings: Settings, secret_file: Path = INSTANCE_SECRET_FILE) -> Settings:
+    """``settings`` checked (the voices) and completed: its signing key and, on the
+    embedded default without a Twilio account, a webhook token for the dev phone.
+
+    The dev phone (``flask dev-phone``, ``make call``) signs its webhooks like Twilio.
+    Without a Twilio account, ``make run`` and the dev phone of the same checkout derive
+    the same token from the instance key, so a call to a running server is accepted;
+    a real deployment sets ``TWILIO_AUTH_TOKEN`` and nothing is derived.
+
+    Raises :class:`SettingsError` when ``SECRET_KEY`` is required and missing.
+    """
+    settings = with_secret_key(settings, secret_file)
+    check_voices(settings)
+    if settings.is_sqlite and not settings.twilio_auth_token and not settings.twilio_account_sid:
+        settings = replace(settings, twilio_auth_token=dev_webhook_token(settings.secret_key))
+    return settings
+
+
+def check_voices(settings: Settings) -> None:
+    """Refuse a ``VOICE_HI``/``VOICE_EN`` that cannot speak hi-IN/en-IN (SettingsError)."""
+    from helpline.voices import voice_problem
+
+    for setting, voice, language in (("VOICE_HI", settings.voice_hi, "hi-IN"),
+                                     ("VOICE_EN", settings.voice_en, "en-IN")):
+        problem = voice_problem(setting, voice, language)
+        if problem:
+            raise SettingsError(problem)
+
+
+def dev_webhook_token(secret_key: str) -> str:
+    """The webhook token of a checkout without a Twilio account (see resolve_secrets)."""
+    return hmac.new(secret_key.encode(), b"dev-phone webhooks", hashlib.sha256).hexdigest()
+
+
+def with_secret_key(settings: Settings, secret_file: Path = INSTANCE_SECRET_FILE) -> Settings:
+    """``settings`` with the key that signs sessions, IVR action URLs and portal tokens.
+
+    Every web process must sign with the same key, or a call whose next webhook lands on
+    another gunicorn worker is thrown back to the welcome menu. So: ``SECRET_KEY`` when
+    set; for the embedded default (a SQLite database on this machine) one key made once
+    in ``instance/secret_key`` and reused by every process and restart; otherwise
+    :class:`SettingsError`, since a random key per process breaks calls and sign-ins.
+    """
+    if settings.secret_key:
+        return settings
+    if not settings.is_sqlite:
+        raise SettingsError(
+            "SECRET_KEY is not set: give every web, worker and scheduler process the same "
+            "long random value (for example from `python -c 'import secrets; "
+            "print(secrets.token_hex(32))'`)"
+        )
+    return replace(settings, secret_key=_instance_secret(secret_file))
+
+
+def _instance_secret(path: Path) -> str:
+    """Read the key file, or write it once: written whole to a temporary file and linked
+    into place, so processes starting together all read the one complete key."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret-")
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32) + "\n")
+            os.chmod(temporary, 0o600)
+            try:
+                os.link(temporary, path)
+            except FileExistsError:
+                pass  # another process made it first: use theirs
+        finally:
+            os.unlink(temporary)
+    key = path.read_text().strip()
+    if len(key) < 32:
+        raise SettingsError(f"{path.name} under instance/ is damaged: delete it to make a new key")
+    return key

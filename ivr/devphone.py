@@ -13,6 +13,7 @@ import secrets
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
+from urllib.parse import urlsplit
 
 import click
 from flask import Flask
@@ -206,6 +207,11 @@ def signed_sender(token: str, post: Callable[[str, dict[str, str], dict[str, str
     return send
 
 
+def _path_and_query(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
 def _stdin_inputs() -> Iterator[str]:
     while True:
         try:
@@ -222,13 +228,16 @@ def register_dev_phone(app: Flask) -> None:
     @click.option("--from", "from_phone", default="+919812345678", show_default=True,
                   help="the caller's number")
     @click.option("--url", default=None,
-                  help="call a running server (signed with TWILIO_AUTH_TOKEN) instead of "
-                       "this app in-process")
+                  help="call a running server (signed with TWILIO_AUTH_TOKEN, or the "
+                       "checkout's own dev token) instead of this app in-process")
+    @click.option("--public-url", default=None,
+                  help="with --url: the server's PUBLIC_BASE_URL, when it differs from --url "
+                       "(behind a tunnel or proxy)")
     @click.option("--press", "scripted", is_flag=True,
                   help="the arguments answer the prompts in order, then the caller hangs up")
     @click.argument("inputs", nargs=-1)
-    def dev_phone(from_phone: str, url: str | None, scripted: bool, inputs: tuple[str, ...]
-                  ) -> None:
+    def dev_phone(from_phone: str, url: str | None, public_url: str | None, scripted: bool,
+                  inputs: tuple[str, ...]) -> None:
         """Call the helpline from the terminal."""
         from helpline.app import create_app, current_helpline
 
@@ -240,12 +249,16 @@ def register_dev_phone(app: Flask) -> None:
                 raise click.ClickException("set TWILIO_AUTH_TOKEN to the server's token")
             import requests
 
+            # Sign for the server's public URL: --public-url, else the URL called.
             remote = url.rstrip("/")
-            public = settings.public_base_url.rstrip("/")
+            public = (public_url or remote).rstrip("/")
 
             def post(u: str, params: dict[str, str], headers: dict[str, str]) -> tuple[int, str]:
-                reply = requests.post(remote + u[len(public):], data=params, headers=headers,
-                                      timeout=15)
+                try:
+                    reply = requests.post(remote + _path_and_query(u), data=params,
+                                          headers=headers, timeout=15)
+                except requests.RequestException as exc:
+                    raise click.ClickException(f"no answer from {remote}: {exc}") from None
                 return reply.status_code, reply.text
 
             send = signed_sender(settings.twilio_auth_token, post)
@@ -260,7 +273,7 @@ def register_dev_phone(app: Flask) -> None:
                 return reply.status_code, reply.get_data(as_text=True)
 
             send = signed_sender(token, post)
-        call = DevPhoneCall(send, settings.public_base_url, from_phone=from_phone,
+        call = DevPhoneCall(send, public, from_phone=from_phone,
                             to_phone=to_phone, inputs=feed, echo=click.echo)
         try:
             call.run()

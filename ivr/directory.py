@@ -27,6 +27,7 @@ from booking_core.hospitals import (
     list_districts,
     list_hospitals,
 )
+from helpline.db import READ_ONLY
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,8 @@ class Directory:
         with self._lock:  # one thread reads, the others wait for its result
             if self._snapshot is None or self._clock() - self._read_at >= self._ttl:
                 with self._sessions() as own:
+                    # Read-only: the request's own transaction may hold SQLite's write lock.
+                    own.connection(execution_options=READ_ONLY)
                     self._snapshot = read_snapshot(own)
                     own.expunge_all()
                 self._read_at = self._clock()

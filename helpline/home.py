@@ -1,0 +1,42 @@
+"""``GET /``: what this server is, in Hindi and English, with links to its parts."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, render_template
+
+from locales import LANGUAGES, render
+
+bp = Blueprint("home", __name__, template_folder="templates")
+
+# (message key, URL) of each part a visitor may be looking for.
+LINKS = (
+    ("home.link.console", "/console/"),
+    ("home.link.openapi", "/api/v1/openapi.json"),
+    ("home.link.healthz", "/healthz"),
+    ("home.link.readyz", "/readyz"),
+    ("home.link.metrics", "/metrics"),
+)
+
+
+@bp.get("/")
+def home() -> str:
+    from helpline.app import current_helpline
+
+    settings = current_helpline().settings
+    sections = []
+    for lang in LANGUAGES:
+        lines = [render(lang, "home.about")]
+        if settings.twilio_phone_number:
+            lines.append(render(lang, "home.call", number=settings.twilio_phone_number))
+        lines.append(render(lang, "home.emergency", number=settings.ambulance_number))
+        sections.append({
+            "lang": lang,
+            "title": render(lang, "home.title"),
+            "lines": lines,
+            "links": [(render(lang, key), url) for key, url in LINKS],
+        })
+    return render_template("home.html", sections=sections)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
