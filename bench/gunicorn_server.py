@@ -1,4 +1,6 @@
-"""Start the real app under gunicorn on 127.0.0.1 for benchmarks and HTTP-level tests."""
+"""Start the real app under gunicorn on 127.0.0.1 for benchmarks and HTTP-level tests,
+with the production settings of ``gunicorn.conf.py`` (bind, workers and the rest
+overridden on the command line)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import time
 import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,29 +25,56 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class GunicornServer:
+    host: str
+    port: int
+    process: subprocess.Popen[bytes]
+
+    @property
+    def base(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def worker_pids(self) -> set[int]:
+        """The master's live child processes (Linux ``/proc``)."""
+        pids = set()
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                # "pid (name) state ppid ...": the name may hold spaces and parentheses.
+                state, ppid = stat.read_text().rsplit(")", 1)[1].split()[:2]
+            except (OSError, IndexError, ValueError):
+                continue
+            if int(ppid) == self.process.pid and state != "Z":
+                pids.add(int(stat.parent.name))
+        return pids
+
+
 @contextmanager
-def running_gunicorn(env: dict[str, str], *, workers: int = 4, threads: int = 1,
-                     timeout: float = 30.0, extra_args: Sequence[str] = (),
-                     port: int | None = None) -> Iterator[str]:
+def gunicorn_server(env: dict[str, str], *, workers: int = 4, threads: int = 1,
+                    timeout: float = 30.0, probe: str = "/healthz",
+                    extra_args: Sequence[str] = (), port: int | None = None
+                    ) -> Iterator[GunicornServer]:
     """Serve ``helpline.app:create_app()`` with ``env`` (DATABASE_URL, SECRET_KEY, ...)
-    and yield its base URL; stopped (SIGTERM, then SIGKILL) on exit. ``extra_args`` go
-    to gunicorn before the app (e.g. an access log)."""
+    and yield it once ``probe`` answers 200; stopped (SIGTERM, then SIGKILL) on exit.
+    ``extra_args`` go to gunicorn before the app (e.g. an access log)."""
     port = port or free_port()
     # Only what the caller passes configures the app, not this shell's settings.
-    inherited = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    inherited = {k: v for k, v in os.environ.items()
+                 if k not in ("DATABASE_URL", "REDIS_URL", "PROMETHEUS_MULTIPROC_DIR")}
     full_env = {**inherited, "PYTHONPATH": str(ROOT), "LOG_LEVEL": "WARNING", **env}
-    args = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
+    args = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
+            "--bind", f"127.0.0.1:{port}",
             "--workers", str(workers), "--threads", str(threads), "--timeout", "60",
             "--log-level", "warning", *extra_args, "helpline.app:create_app()"]
     proc = subprocess.Popen(args, cwd=ROOT, env=full_env, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
+    server = GunicornServer("127.0.0.1", port, proc)
     try:
         deadline = time.monotonic() + timeout
         while True:
             if proc.poll() is not None:
                 raise RuntimeError(f"gunicorn exited with {proc.returncode}")
             try:
-                with urllib.request.urlopen(base + "/healthz", timeout=1) as res:
+                with urllib.request.urlopen(server.base + probe, timeout=1) as res:
                     if res.status == 200:
                         break
             except OSError:
@@ -52,7 +82,7 @@ def running_gunicorn(env: dict[str, str], *, workers: int = 4, threads: int = 1,
             if time.monotonic() > deadline:
                 raise RuntimeError("gunicorn did not start in time")
             time.sleep(0.2)
-        yield base
+        yield server
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
@@ -61,3 +91,13 @@ def running_gunicorn(env: dict[str, str], *, workers: int = 4, threads: int = 1,
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
+
+
+@contextmanager
+def running_gunicorn(env: dict[str, str], *, workers: int = 4, threads: int = 1,
+                     timeout: float = 30.0, extra_args: Sequence[str] = (),
+                     port: int | None = None) -> Iterator[str]:
+    """``gunicorn_server`` for callers that need only its base URL."""
+    with gunicorn_server(env, workers=workers, threads=threads, timeout=timeout,
+                         extra_args=extra_args, port=port) as server:
+        yield server.base

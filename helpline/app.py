@@ -157,7 +157,9 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_operations(app: Flask) -> None:
-    from helpline.metrics import metrics_response, record_request, start_timer
+    from helpline.metrics import RequestMetrics
+
+    request_metrics = RequestMetrics(app.extensions["helpline"])
 
     @app.get("/healthz")
     def healthz() -> Any:
@@ -178,10 +180,10 @@ def _register_operations(app: Flask) -> None:
 
     @app.get("/metrics")
     def metrics() -> Response:
-        return metrics_response()
+        return request_metrics.response()
 
-    app.before_request(start_timer)
-    app.after_request(record_request)
+    app.before_request(request_metrics.start_timer)
+    app.after_request(request_metrics.record)
 
 
 def _register_error_handlers(app: Flask) -> None:

@@ -77,6 +77,9 @@ class Settings:
     api_rate_limit_per_minute: int = 120
     max_request_bytes: int = 64 * 1024
     log_level: str = "INFO"
+    # Where each web worker writes its metric files (gunicorn.conf.py makes a fresh one per
+    # start); /metrics then sums every worker's. Unset: counters are this process's own.
+    prometheus_multiproc_dir: str | None = None
     testing: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -103,16 +103,21 @@ def _truncate_pg(url: str) -> None:
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def database_url(request: pytest.FixtureRequest) -> str:
     """A freshly migrated, empty database: each test runs on SQLite and on PostgreSQL."""
     if request.param == "sqlite":
-        template = request.getfixturevalue("migrated_sqlite_template")
-        path = tmp_path / "helpline.sqlite3"
-        path.write_bytes(template.read_bytes())
-        return f"sqlite:///{path}"
+        return request.getfixturevalue("sqlite_database_url")
     url = request.getfixturevalue("migrated_pg")
     _truncate_pg(url)
     return url
+
+
+@pytest.fixture
+def sqlite_database_url(migrated_sqlite_template: Path, tmp_path: Path) -> str:
+    """A freshly migrated SQLite file of this test's own (other processes can open it)."""
+    path = tmp_path / "helpline.sqlite3"
+    path.write_bytes(migrated_sqlite_template.read_bytes())
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture

@@ -1,0 +1,52 @@
+"""gunicorn settings for the web process (the Procfile's ``web`` line).
+
+Metrics: each worker writes its counters to files in ``PROMETHEUS_MULTIPROC_DIR`` and
+``/metrics`` adds up every file (``helpline/metrics.py``). prometheus_client picks where
+it stores values when it is first imported, so the directory is named here, in the
+master, before any worker loads the app; and it starts empty, since files left by an
+earlier run would be counted again.
+"""
+
+import glob
+import os
+import shutil
+import tempfile
+
+bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
+timeout = 15
+
+# Directories on_starting makes are named so; on_exit removes only those.
+OWN_METRICS_DIR_PREFIX = "helpline-metrics-"
+
+
+def _made_here(path):
+    return (os.path.dirname(path) == tempfile.gettempdir()
+            and os.path.basename(path).startswith(OWN_METRICS_DIR_PREFIX))
+
+
+def on_starting(server):
+    """Once per start (a reload keeps the directory): a fresh temporary directory
+    unless PROMETHEUS_MULTIPROC_DIR names one, which is then emptied of metric files."""
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not path:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix=OWN_METRICS_DIR_PREFIX)
+        return
+    os.makedirs(path, exist_ok=True)
+    for stale in glob.glob(os.path.join(path, "*.db")):
+        os.remove(stale)
+
+
+def child_exit(server, worker):
+    """A dead worker's counters keep counting (its files stay); this drops only the
+    per-process ("live") gauges it kept."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    """The temporary directory on_starting made goes with the server."""
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+    if _made_here(path):
+        shutil.rmtree(path, ignore_errors=True)
