@@ -12,6 +12,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from booking_core.base import MAX_INTEGER
@@ -132,6 +133,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         if session is not None:
             session.close()
 
+    _trust_proxies(app, settings.trusted_proxies)
     _register_operations(app)
     _register_blueprints(app)
     _register_error_handlers(app)
@@ -139,6 +141,18 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     register_cli(app)
     return app
+
+
+def _trust_proxies(app: Flask, hops: int) -> None:
+    """Behind ``hops`` proxies of ours, take the client's address and scheme from the
+    ``X-Forwarded-For`` / ``X-Forwarded-Proto`` entries those proxies appended (entries
+    further left are whatever the client sent). ``X-Forwarded-Host`` is not trusted: every
+    public URL, webhook signatures included, is built from ``PUBLIC_BASE_URL``. With no
+    proxies the headers are ignored, so a client cannot choose the address it is
+    counted under."""
+    if hops:
+        proxied = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+        app.wsgi_app = proxied  # type: ignore[method-assign]
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -15,8 +15,8 @@ UNMETERED = {"api.openapi"}
 
 
 def client_key() -> str:
-    """Who counts as one client: the connecting address. Behind a reverse proxy,
-    configure werkzeug's ProxyFix for that proxy so this is the citizen's address."""
+    """Who counts as one client: the connecting address, or behind ``TRUSTED_PROXIES``
+    proxies the address the outermost of them saw (``ProxyFix`` in ``create_app``)."""
     return request.remote_addr or "unknown"
 
 
