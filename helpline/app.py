@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
+from flask_limiter import Limiter
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,7 +21,7 @@ from booking_core.outbox import NEW_OUTBOX_KEY
 from helpline.db import make_engine, make_session_factory
 from helpline.jobs import Jobs
 from helpline.logging_setup import configure_logging
-from helpline.ratelimit import RateLimiter
+from helpline.ratelimit import make_limiter
 from helpline.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ class Helpline:
     engine: Engine
     sessions: sessionmaker[Session]
     jobs: Jobs
-    limiter: RateLimiter
+    limiter: Limiter
     # Called after a transaction that wrote outbox rows commits, with the row ids.
     outbox_listeners: list[Callable[[list[int]], None]] = field(default_factory=list)
     # Path prefix -> how errors look there (TwiML for webhooks, JSON for the API).
@@ -51,7 +52,8 @@ def build_helpline(settings: Settings) -> Helpline:
     sessions = make_session_factory(engine)
     jobs = Jobs(settings)
     helpline = Helpline(
-        settings=settings, engine=engine, sessions=sessions, jobs=jobs, limiter=RateLimiter(jobs)
+        settings=settings, engine=engine, sessions=sessions, jobs=jobs,
+        limiter=make_limiter(settings),
     )
 
     @event.listens_for(sessions, "after_commit")
@@ -135,6 +137,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     _trust_proxies(app, settings.trusted_proxies)
     _register_operations(app)
+    helpline.limiter.init_app(app)
     _register_blueprints(app)
     _register_error_handlers(app)
     from helpline.cli import register_cli
