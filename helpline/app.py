@@ -19,6 +19,7 @@ from werkzeug.routing import IntegerConverter
 
 from booking_core.base import MAX_INTEGER
 from booking_core.outbox import NEW_OUTBOX_KEY
+from helpline import security_headers
 from helpline.db import make_engine, make_session_factory
 from helpline.jobs import Jobs
 from helpline.logging_setup import configure_logging
@@ -149,6 +150,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     helpline.limiter.init_app(app)
     _register_blueprints(app)
     _register_error_handlers(app)
+    security_headers.init_app(app)
     from helpline.cli import register_cli
 
     register_cli(app)
