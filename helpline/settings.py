@@ -66,9 +66,11 @@ class Settings:
     # DLT template ids, "template=id,template=id" (e.g. "otp_code=1107160000000000001").
     sms_dlt_template_ids: str = ""
     # Delivery: rows claimed per job, parallel Twilio requests per job, and how long a
-    # claimed row belongs to its worker before reconciliation may look at it.
+    # claimed row belongs to its worker before reconciliation may look at it. Twilio
+    # lets an account have 100 REST requests in flight by default and answers 429 above
+    # that: keep workers x OUTBOX_SEND_CONCURRENCY under the account's limit.
     outbox_batch_size: int = 100
-    outbox_send_concurrency: int = 8
+    outbox_send_concurrency: int = 32
     outbox_lease_seconds: int = 120
     # Portal one-time codes.
     otp_ttl_seconds: int = 600

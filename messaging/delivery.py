@@ -49,6 +49,7 @@ from messaging.gateway import (
     Accepted,
     PermanentSendError,
     SendError,
+    ThrottledSendError,
     TransientSendError,
     TwilioGateway,
     UncertainSendError,
@@ -59,6 +60,11 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 3600
+# A 429 (too many requests in flight for the account) is retried by the same thread
+# after a short, growing, jittered pause: 0.1 s, 0.2 s, ... 1.6 s; then the row waits
+# for a later job like any transient error.
+THROTTLE_RETRIES = 5
+THROTTLE_PAUSE_SECONDS = 0.1
 DEMO_SID_PREFIX = "DEMO"
 # Answers stored per commit. A crash loses at most this many SIDs, which
 # reconciliation then finds at Twilio: a little more reconciling for far fewer commits.
@@ -179,8 +185,16 @@ class _Sender:
         return gateway
 
     def __call__(self, row: OutboxMessage) -> Outcome:
-        if time.monotonic() - self.started > self.settings.outbox_lease_seconds / 2:
-            return None
+        for retry in range(THROTTLE_RETRIES + 1):
+            if time.monotonic() - self.started > self.settings.outbox_lease_seconds / 2:
+                return None
+            outcome = self._send(row)
+            if not isinstance(outcome, ThrottledSendError) or retry == THROTTLE_RETRIES:
+                return outcome
+            time.sleep(THROTTLE_PAUSE_SECONDS * 2 ** retry * random.uniform(0.5, 1.5))
+        raise AssertionError("unreachable")
+
+    def _send(self, row: OutboxMessage) -> Outcome:
         try:
             if row.kind == OutboxKind.CALL:
                 return self._gateway().place_call(

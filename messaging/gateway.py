@@ -40,6 +40,11 @@ class TransientSendError(SendError):
     """Twilio did not take it (429, 5xx, unreachable): try again later."""
 
 
+class ThrottledSendError(TransientSendError):
+    """HTTP 429: the account has too many requests in flight at Twilio. Never processed,
+    so safe to send again after a short pause."""
+
+
 class PermanentSendError(SendError):
     """Twilio refused it for good (invalid number, unsubscribed): never retry."""
 
@@ -63,7 +68,9 @@ def _never_connected(exc: requests.exceptions.ConnectionError) -> bool:
 def _classify(exc: Exception) -> SendError:
     if isinstance(exc, TwilioRestException):
         message = (exc.msg or "twilio error")[:250]
-        if exc.status == 429 or exc.status >= 500 or exc.code in _CONFIGURATION_CODES:
+        if exc.status == 429:
+            return ThrottledSendError(message, exc.code or exc.status)
+        if exc.status >= 500 or exc.code in _CONFIGURATION_CODES:
             return TransientSendError(message, exc.code or exc.status)
         return PermanentSendError(message, exc.code or exc.status)
     if isinstance(exc, requests.exceptions.ConnectTimeout):

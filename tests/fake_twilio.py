@@ -7,7 +7,9 @@ documents. Point an app at it with ``TWILIO_API_BASE_URL=fake.base_url``.
 
 Scripting: ``reject(phone, 21211)`` makes every create to a number fail with that
 Twilio error; ``fail_next(status, times)`` answers the next creates with 429/5xx;
-``latency`` delays each create. Every request is recorded in ``requests``.
+``latency`` delays each create; ``concurrency_limit`` answers 429 (Twilio error 20429)
+to a request that arrives while that many are in flight, as Twilio does per account.
+Every request is recorded in ``requests``; ``most_in_flight`` is the peak concurrency.
 Used by the tests and by ``bench/``.
 """
 
@@ -87,6 +89,9 @@ class FakeTwilio:
     account_sid: str
     auth_token: str
     latency: float = 0.0
+    concurrency_limit: int | None = None
+    most_in_flight: int = 0
+    throttled: int = 0
     requests: list[RecordedRequest] = field(default_factory=list)
     resources: dict[str, Resource] = field(default_factory=dict)
     rejected: dict[str, int] = field(default_factory=dict)
@@ -95,6 +100,7 @@ class FakeTwilio:
         self._lock = threading.Lock()
         self._scripted: deque[_Scripted] = deque()
         self._server: ThreadingHTTPServer | None = None
+        self._in_flight = 0
 
     # --- scripting -------------------------------------------------------------------
     def reject(self, phone: str, code: int) -> None:
@@ -158,6 +164,19 @@ class FakeTwilio:
                authorization: str) -> tuple[int, dict[str, Any]]:
         with self._lock:
             self.requests.append(RecordedRequest(method, path, params, time.time()))
+            if self.concurrency_limit is not None and self._in_flight >= self.concurrency_limit:
+                self.throttled += 1
+                return _error(429, 20429)
+            self._in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self._in_flight)
+        try:
+            return self._answer(method, path, params, authorization)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+
+    def _answer(self, method: str, path: str, params: dict[str, str],
+                authorization: str) -> tuple[int, dict[str, Any]]:
         expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
         if authorization != f"Basic {expected}":
             return _error(401, 20003)

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from booking_core.citizens import Citizen
 from booking_core.outbox import OutboxMessage, OutboxStatus
-from messaging.delivery import MAX_ATTEMPTS, deliver
+from messaging.delivery import MAX_ATTEMPTS, THROTTLE_RETRIES, deliver
 from messaging.reconcile import reconcile_stuck
 from tests.fixtures_messaging import (
     CITIZEN_PHONE,
@@ -85,7 +85,9 @@ def test_429_and_500_are_retried_with_backoff_then_sent(
     row = queue_sms(msg_session, not_before=NOON_IST + dt.timedelta(days=365))
     with msg_session.begin():
         msg_session.execute(update(OutboxMessage).values(not_before=NOON_IST))
-    fake_twilio.fail_next(429)
+    # A 429 is first retried at once by the same thread; when Twilio keeps refusing,
+    # the row waits for a later job.
+    fake_twilio.fail_next(429, times=THROTTLE_RETRIES + 1)
     assert _deliver_at(msg_helpline, NOON_IST) == 1
     stored = _row(msg_session, row.id)
     assert stored.status == OutboxStatus.PENDING and stored.attempts == 1
@@ -105,7 +107,30 @@ def test_429_and_500_are_retried_with_backoff_then_sent(
     stored = _row(msg_session, row.id)
     assert stored.status == OutboxStatus.SENT and stored.attempts == 3
     assert [m.sid for m in fake_twilio.created()] == [stored.twilio_sid]
-    assert fake_twilio.create_attempts() == 3
+    assert fake_twilio.create_attempts() == THROTTLE_RETRIES + 3
+
+
+def test_over_the_account_concurrency_limit_requests_back_off_and_all_go_once(
+    database_url, fake_twilio
+):
+    fake_twilio.latency = 0.05
+    fake_twilio.concurrency_limit = 4
+    app = messaging_app(database_url, fake_twilio, outbox_send_concurrency=12)
+    helpline = app.extensions["helpline"]
+    try:
+        with helpline.session() as session:
+            rows = [queue_sms(session, phone=f"+9198765{n:05d}") for n in range(36)]
+        assert _deliver_at(helpline, NOON_IST) == len(rows)
+        with helpline.session() as session:
+            stored = list(session.scalars(select(OutboxMessage)))
+        assert {r.status for r in stored} == {OutboxStatus.SENT}
+        assert all(r.attempts == 1 for r in stored)  # retried within the job
+        created = fake_twilio.created()
+        assert sorted(m.sid for m in created) == sorted(r.twilio_sid for r in stored)
+        assert len({m.params["To"] for m in created}) == len(rows)
+        assert fake_twilio.throttled > 0 and fake_twilio.most_in_flight == 4
+    finally:
+        helpline.engine.dispose()
 
 
 def test_transient_errors_stop_after_max_attempts(msg_helpline, msg_session, fake_twilio):
