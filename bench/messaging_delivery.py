@@ -1,6 +1,7 @@
 """Benchmark: due reminders delivered by RQ workers to a fake Twilio API on loopback.
 
-    python -m bench.messaging_delivery [--messages 20000] [--workers 2]
+    python -m bench.messaging_delivery [--messages 20000] [--workers 2] [--latency 0.15]
+        [--concurrency-limit 100] [--send-concurrency 32]
 
 Runs on a scratch PostgreSQL database and a private Redis namespace, then reports:
 1. messages per second with N SimpleWorkers and batch jobs, and the exactly-once count;
@@ -142,6 +143,7 @@ def run(helpline: Any, settings: Settings, fake: FakeTwilio | None, count: int, 
     if fake is not None:
         fake.resources.clear()
         fake.requests.clear()
+        fake.most_in_flight = fake.throttled = 0
     queue_batches(helpline, count, per_message)
     started = time.perf_counter()
     procs = [start_worker(settings, forking) for _ in range(workers)]
@@ -168,8 +170,10 @@ def run(helpline: Any, settings: Settings, fake: FakeTwilio | None, count: int, 
         if proc.poll() is None:
             proc.wait(timeout=60)
     note = f", one worker SIGKILLed at {killed_at:.1f}s" if killed_at else ""
+    at_twilio = (f"; at most {fake.most_in_flight} requests in flight, {fake.throttled} "
+                 f"answered 429" if fake is not None else "")
     return (f"{count} messages, {workers} workers{note}: {elapsed:.1f}s, "
-            f"{count / elapsed:.0f} msg/s. {exactly_once(helpline, fake)}")
+            f"{count / elapsed:.0f} msg/s. {exactly_once(helpline, fake)}{at_twilio}")
 
 
 def client_round_trip(fake: FakeTwilio, settings: Settings, n: int = 500) -> str:
@@ -187,6 +191,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=20000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--latency", type=float, default=0.0,
+                        help="seconds the fake Twilio takes to answer each create")
+    parser.add_argument("--concurrency-limit", type=int, default=100,
+                        help="requests in flight above which the fake answers 429 "
+                             "(Twilio's default per account: 100)")
+    parser.add_argument("--send-concurrency", type=int, default=Settings.outbox_send_concurrency,
+                        help="OUTBOX_SEND_CONCURRENCY: requests in flight per worker")
     parser.add_argument("--small", type=int, default=300, help="size of the comparison runs")
     parser.add_argument("--no-compare", action="store_true",
                         help="only the main and the SIGKILL runs")
@@ -195,8 +206,13 @@ def main() -> None:
     namespace = f"bench-msg-{uuid.uuid4().hex[:6]}"
     results = []
     try:
-        with FakeTwilio(SID, TOKEN) as fake:
-            settings = settings_for(url, fake, namespace, outbox_lease_seconds=10)
+        with FakeTwilio(SID, TOKEN, latency=args.latency,
+                        concurrency_limit=args.concurrency_limit) as fake:
+            settings = settings_for(url, fake, namespace, outbox_lease_seconds=10,
+                                    outbox_send_concurrency=args.send_concurrency)
+            results.append(f"fake Twilio: {args.latency * 1000:.0f} ms per create, 429 above "
+                           f"{args.concurrency_limit} in flight; {args.send_concurrency} "
+                           "requests in flight per worker")
             helpline = build_helpline(settings)
             results.append(client_round_trip(fake, settings))
             results.append("full: " + run(helpline, settings, fake, args.messages, args.workers))
