@@ -243,6 +243,10 @@ def _error(status: int, code: int, **fmt: str) -> tuple[int, dict[str, Any]]:
 
 
 class _Server(ThreadingHTTPServer):
+    # Dozens of clients connect at once (requests in flight per worker x workers): the
+    # default listen backlog of 5 would reset some of their connections.
+    request_queue_size = 256
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client killed mid-request (the SIGKILL tests) resets its connection:
         expected here, not worth a traceback."""
