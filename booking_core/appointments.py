@@ -33,6 +33,7 @@ from booking_core.base import (
 )
 from booking_core.citizens import Citizen, get_or_create_citizen, normalise_abha
 from booking_core.hospitals import Department, Hospital
+from booking_core.idempotency import claim_key, earlier_result
 from booking_core.outbox import add_sms, cancel_pending
 from booking_core.phones import normalise_mobile
 from booking_core.refs import RefKind, is_valid_reference, new_reference, normalise_reference
@@ -236,6 +237,8 @@ def book_appointment(
     actor: str | None = None,
     rules: BookingRules | None = None,
     now: dt.datetime | None = None,
+    idempotency_key: str | None = None,
+    requested_by: str = "",
 ) -> Appointment:
     """Book one seat in ``slot_id`` for the patient whose mobile is ``phone``.
 
@@ -243,6 +246,10 @@ def book_appointment(
     then offered the next free slot), ``AlreadyBooked`` when the patient already holds
     an appointment in that department that day. The confirmation SMS and reminders are
     written to the outbox in the same transaction.
+
+    With ``idempotency_key`` (the phone line passes the call and its read-back), the
+    booking happens once per key: a repeated request gets the appointment the first
+    one made, and a refused one (full, already booked) claims nothing.
     """
     rules = rules or BookingRules()
     now = now or utcnow()
@@ -250,6 +257,8 @@ def book_appointment(
     language = normalise_language(language)
     try:
         with unit_of_work(session):
+            claim = (claim_key(session, idempotency_key, kind="book", owner=requested_by)
+                     if idempotency_key else None)
             slot = session.get(Slot, slot_id)
             if slot is None:
                 raise NotFound("no such slot", entity="slot")
@@ -292,7 +301,12 @@ def book_appointment(
             session.flush()
             _record(session, appointment, "booked", channel, actor, slot_id=slot.id, token=token)
             _queue_messages(session, appointment, rules, now, "confirmation")
+            if claim is not None:
+                claim.result = appointment.reference
     except IntegrityError as exc:
+        done = earlier_result(session, idempotency_key) if idempotency_key else None
+        if done:  # the same request, made before: its appointment
+            return find_appointment(session, done)
         # The partial unique index caught a concurrent duplicate booking.
         raise AlreadyBooked("already booked in this department that day") from exc
     return appointment

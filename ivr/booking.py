@@ -17,20 +17,17 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from booking_core.appointments import (
     AlreadyBooked,
-    Appointment,
     BookingRules,
     Channel,
     OutsideWindow,
     SlotFull,
     SlotUnavailable,
     book_appointment,
-    find_appointment,
 )
 from booking_core.base import DomainError, NotFound
 from booking_core.citizens import InvalidAbha, normalise_abha
 from booking_core.phones import InvalidMobile, last_digits, mask_phone, normalise_mobile
 from booking_core.slots import days_with_free_seats, free_slots, get_slot
-from contact_centre.call_actions import action_result, claim_action, complete_action, release_action
 from contact_centre.models import CallOutcome
 from ivr.choosers import PAGE, Option, choice_input, choice_prompt
 from ivr.flow import NUMBER_TIMEOUT, Ctx, step
@@ -41,7 +38,6 @@ log = logging.getLogger(__name__)
 DAYS_PER_PAGE = 3
 # State keys: the days and slots a prompt offered, and whether more days follow.
 OFFERED_DAYS, OFFERED_SLOTS, MORE_DAYS = "ds", "so", "dm"
-PENDING_ROUNDS = 5  # a duplicate webhook waits this many seconds for the first one
 
 
 def rules(ctx: Ctx) -> BookingRules:
@@ -278,11 +274,9 @@ def abha_typed(ctx: Ctx) -> VoiceResponse:
 
 
 def book(ctx: Ctx) -> VoiceResponse:
-    """Book once per read-back (key ``n``), however often Twilio delivers the ``1``."""
-    key = f"book:{ctx.call_sid}:{ctx.get('n')}"
-    action, mine = claim_action(ctx.session, key, call_sid=ctx.call_sid, kind="book")
-    if not mine:
-        return _already_handled(ctx, key, action.result)
+    """Book once per read-back (key: the call and the read-back's ``n``), however often
+    Twilio delivers the ``1``: the booking core claims the key, books and records the
+    reference in one transaction, and a repeat hears the same reference."""
     patient = ctx.get("pm") or ctx.caller_mobile
     try:
         appointment = book_appointment(
@@ -290,26 +284,15 @@ def book(ctx: Ctx) -> VoiceResponse:
             language=ctx.lang, abha_number=ctx.get("ab"),
             booked_by_phone=ctx.caller_mobile if patient != ctx.caller_mobile else None,
             actor="ivr", rules=rules(ctx),
+            idempotency_key=f"ivr:{ctx.call_sid}:book:{ctx.get('n')}",
+            requested_by=ctx.call_sid,
         )
-    except BaseException as exc:
-        release_action(ctx.session, action.id)
-        if isinstance(exc, DomainError):
-            return _booking_refused(ctx, exc)
-        raise
-    complete_action(ctx.session, action.id, appointment.reference)
+    except DomainError as exc:
+        return _booking_refused(ctx, exc)
     ctx.log_outcome(CallOutcome.BOOKED)
+    ctx.log_done()
     log.info("IVR booking %s for %s", appointment.id, mask_phone(appointment.citizen.phone))
-    return _done(ctx, appointment)
-
-
-def _done(ctx: Ctx, appointment: Appointment) -> VoiceResponse:
     return ctx.go("book.done", a=appointment.reference, tk=appointment.token)
-
-
-def _already_handled(ctx: Ctx, key: str, result: str | None) -> VoiceResponse:
-    if result:
-        return _done(ctx, find_appointment(ctx.session, result))
-    return ctx.go("pending", key=key, w=0)
 
 
 def _booking_refused(ctx: Ctx, exc: DomainError) -> VoiceResponse:
@@ -352,22 +335,3 @@ def booked_choice(ctx: Ctx) -> VoiceResponse:
     if ctx.digits == "2":
         return ctx.go("main")
     return ctx.again()
-
-
-@step("pending", managed=False)
-def pending(ctx: Ctx) -> VoiceResponse:
-    """A duplicate of a booking or grievance request still being worked on by another
-    process: wait a second and look again, a few times at most."""
-    key = str(ctx.get("key"))
-    result = action_result(ctx.session, key)
-    if result and key.startswith("book:"):
-        return _done(ctx, find_appointment(ctx.session, result))
-    if result:
-        return ctx.go("griev.done", ref=result)
-    rounds = ctx.num("w") or 0
-    if rounds >= PENDING_ROUNDS:
-        return ctx.go("main", intro=[ctx.t("ivr.not_possible")])
-    response = VoiceResponse()
-    response.pause(length=1)
-    response.redirect(ctx.url("pending", key=key, w=rounds + 1), method="POST")
-    return response

@@ -243,10 +243,15 @@ class Ctx:
         """This is the call's first webhook: its row in the call log is made."""
         notes().start = True
 
+    def log_done(self) -> None:
+        """The answer reports something done for good (a booking, a grievance): it
+        stands even when the call log cannot be written."""
+        notes().stands = True
+
     def log_connects(self) -> None:
         """The answer connects the caller (agent queue, ambulance): it stands even when
         the call log cannot be written."""
-        notes().connects = True
+        notes().stands = True
 
     def menu(self, lines: list[str], *, hints: list[str] | None = None, num_digits: int = 1,
              timeout: int = MENU_TIMEOUT, finish_on_key: str | None = None,
@@ -317,7 +322,7 @@ def apology(lang: str | None) -> VoiceResponse:
 def _write_call_log(ctx: Ctx) -> bool:
     """Write what this webhook noted. False when the database failed and the caller
     should hear the apology instead (as with any other database failure), unless the
-    answer connects them to a person or the ambulance."""
+    answer connects them to a person or the ambulance or reports something done."""
     taken = take_notes()
     if taken is None:
         return True
@@ -326,7 +331,7 @@ def _write_call_log(ctx: Ctx) -> bool:
     except BACKEND_ERRORS:
         log.exception("could not write the call log of step %s", ctx.step.name)
         _rollback()
-        return taken.connects
+        return taken.stands
     return True
 
 

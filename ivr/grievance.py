@@ -11,7 +11,6 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from booking_core.base import DomainError, whole_number
 from booking_core.phones import mask_phone
-from contact_centre.call_actions import claim_action, complete_action, release_action
 from contact_centre.models import CallOutcome
 from grievances.models import GrievanceCategory
 from grievances.services import register_grievance
@@ -71,27 +70,18 @@ def recorded(ctx: Ctx) -> VoiceResponse:
     if not sid or not url or seconds <= 0:
         retry = {**ctx.own_state(), TRIES: ctx.tries + 1, SILENT: 1}
         return record_message.prompt(Ctx(record_message, retry))
-    key = f"griev:{sid}"
-    action, mine = claim_action(ctx.session, key, call_sid=ctx.call_sid, kind="grievance")
-    if not mine:
-        if action.result:
-            return ctx.go("griev.done", ref=action.result)
-        return ctx.go("pending", key=key, w=0)
-    hospital_id = ctx.num("h")
     try:
         grievance = register_grievance(
             ctx.session, phone=ctx.get("pm") or ctx.caller_mobile or "", category=ctx.get("g"),
-            channel="ivr", language=ctx.lang, hospital_id=hospital_id, recording_sid=sid,
+            channel="ivr", language=ctx.lang, hospital_id=ctx.num("h"), recording_sid=sid,
             recording_url=url, recording_seconds=seconds, actor="ivr",
+            idempotency_key=f"ivr:{ctx.call_sid}:grievance:{sid}", requested_by=ctx.call_sid,
         )
-    except BaseException as exc:
-        release_action(ctx.session, action.id)
-        if isinstance(exc, DomainError):
-            log.info("IVR grievance refused: %s", exc.code)
-            return ctx.go("main", intro=[ctx.t("ivr.not_possible")])
-        raise
-    complete_action(ctx.session, action.id, grievance.reference)
+    except DomainError as exc:
+        log.info("IVR grievance refused: %s", exc.code)
+        return ctx.go("main", intro=[ctx.t("ivr.not_possible")])
     ctx.log_outcome(CallOutcome.GRIEVANCE)
+    ctx.log_done()
     log.info("IVR grievance %s from %s", grievance.id, mask_phone(grievance.citizen.phone))
     return ctx.go("griev.done", ref=grievance.reference)
 

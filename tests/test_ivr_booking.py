@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 
 from booking_core.appointments import Appointment
 from booking_core.citizens import Citizen
+from booking_core.idempotency import IdempotencyRecord
 from booking_core.outbox import OutboxMessage
 from booking_core.refs import is_valid_reference
 from booking_core.slots import Slot
-from contact_centre.call_actions import CallAction
 from contact_centre.models import Call, CallOutcome
 from tests.conftest import PUBLIC_BASE_URL
 from tests.fixtures_ivr import CALLER, Phone
@@ -162,7 +162,7 @@ def test_a_duplicated_confirm_webhook_books_once(phone, ivr_world, ivr_session):
     phone.post(action, Digits="1")  # Twilio retries the same request
     assert reference_from(phone.said) == first
     assert ivr_session.scalar(select(func.count()).select_from(Appointment)) == 1
-    assert ivr_session.scalar(select(func.count()).select_from(CallAction)) == 1
+    assert ivr_session.scalar(select(func.count()).select_from(IdempotencyRecord)) == 1
     assert ivr_session.scalar(select(Slot.booked).where(Slot.id == ivr_world.slots[0].id)) == 1
 
 
@@ -225,3 +225,57 @@ def test_gather_actions_are_signed_public_urls(phone, ivr_world):
     # language they chose, now remembered), and nothing was chosen for them.
     assert "Welcome back" in phone.said and "Orthopaedics" not in phone.said
 
+
+
+def test_the_same_idempotency_key_books_and_registers_once(ivr_session, ivr_world):
+    """The use case claims, acts and records in one transaction: a repeat with the same
+    key returns what the first made, and a refused request claims nothing."""
+    from booking_core.appointments import Channel, SlotFull, book_appointment
+    from grievances.models import Grievance
+    from grievances.services import register_grievance
+
+    slot = ivr_world.slots[0]
+    args = dict(slot_id=slot.id, phone=CALLER, channel=Channel.IVR,
+                idempotency_key="ivr:CA1:book:aa", requested_by="CA1")
+    first = book_appointment(ivr_session, **args)
+    again = book_appointment(ivr_session, **args)
+    assert again.id == first.id
+    assert ivr_session.scalar(select(Slot.booked).where(Slot.id == slot.id)) == 1
+    record = ivr_session.scalar(select(IdempotencyRecord))
+    assert record.result == first.reference and record.owner == "CA1"
+
+    full = ivr_world.slots[2]
+    ivr_session.rollback()
+    with ivr_session.begin():
+        ivr_session.execute(Slot.__table__.update().where(Slot.id == full.id).values(
+            booked=full.capacity))
+    with pytest.raises(SlotFull):
+        book_appointment(ivr_session, slot_id=full.id, phone="+919812300041",
+                         channel=Channel.IVR, idempotency_key="ivr:CA1:book:bb")
+    assert ivr_session.scalar(select(func.count()).select_from(IdempotencyRecord)) == 1
+
+    grievance_args = dict(phone=CALLER, category="other", channel="ivr", recording_sid="RE1",
+                          recording_url="https://api.twilio.com/Recordings/RE1",
+                          recording_seconds=5, idempotency_key="ivr:CA1:grievance:RE1")
+    one = register_grievance(ivr_session, **grievance_args)
+    two = register_grievance(ivr_session, **grievance_args)
+    assert one.id == two.id
+    assert ivr_session.scalar(select(func.count()).select_from(Grievance)) == 1
+
+
+def test_a_failed_call_log_write_never_hides_a_booking(phone, ivr_world, ivr_session,
+                                                       monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    import ivr.flow
+
+    def broken(*args, **kwargs):
+        raise OperationalError("UPDATE call", {}, Exception("disk full"))
+
+    start_booking(phone, "en")
+    for key in ("2", "1", "1", "1"):
+        phone.press(key)
+    monkeypatch.setattr(ivr.flow, "write_notes", broken)
+    phone.press("1")
+    assert "is booked" in phone.said and "technical problem" not in phone.said
+    assert reference_from(phone.said) == ivr_session.scalar(select(Appointment.reference))
