@@ -12,11 +12,23 @@ def init_app(app: Flask) -> None:
     """Register the IVR's webhooks, its TwiML error pages and the ``dev-phone`` command."""
     from helpline.twilio_auth import for_twilio_only
 
-    # Importing the step modules registers their routes on the blueprint.
-    from ivr import agent, beds, booking, choosers, grievance, menus, mine  # noqa: F401
+    # The declaration first; importing the step modules then registers their prompts,
+    # actions and routes, and every other declared node gets the engine's own prompt.
+    from ivr import (  # noqa: F401
+        agent,
+        beds,
+        booking,
+        call_flow,  # noqa: F401
+        choosers,
+        grievance,
+        menus,
+        mine,
+    )
     from ivr.devphone import register_dev_phone
     from ivr.directory import Directory
-    from ivr.flow import DIRECTORY, apology, bp, read_state, twiml
+    from ivr.flow import DIRECTORY, apology, bp, complete_steps, read_state, twiml
+
+    complete_steps()
 
     app.register_blueprint(bp)
     helpline = app.extensions["helpline"]

@@ -22,6 +22,7 @@ from contact_centre.call_queue import (
 )
 from contact_centre.models import AGENT_QUEUE_NAME
 from helpline.settings import Settings
+from ivr.engine import action, condition
 from ivr.flow import BACKEND_ERRORS, INPUT, Ctx, _rollback, step, step_url
 from locales.formatting import format_number, format_time
 
@@ -98,28 +99,36 @@ def callback_offer(ctx: Ctx) -> VoiceResponse:
     if why == "long_wait":
         lines = [ctx.t("ivr.callback.long_wait", minutes=format_number(ctx.lang, ctx.get("m", 1)))]
     elif why == "fault":
-        lines = [ctx.t("ivr.apology")]
+        lines = [ctx.t("ivr.callback.fault")]
     elif why == "queue_full":
         lines = [ctx.t("ivr.callback.queue_full")]
     else:
         start, end = agent_hours(ctx.settings)
         lines = [ctx.t("ivr.callback.after_hours", start=format_time(ctx.lang, start),
                        end=format_time(ctx.lang, end))]
-    return ctx.menu(lines, log_as="callback.offer")
+    # After our own fault, silence means "stay on the line for an agent", as promised.
+    return ctx.menu(lines, log_as="callback.offer",
+                    silence_to="agent" if why == "fault" else None)
 
 
-@callback_offer.on_input
-def callback_choice(ctx: Ctx) -> VoiceResponse:
-    why = ctx.get("why", "after_hours")
-    if ctx.digits == "1":
-        return take_callback(ctx, why)
-    if ctx.digits == "2":
-        if why == "long_wait":
-            return ctx.go("agent", anyway=1)
-        if why == "fault":
-            return ctx.go("agent", fault=1)
-        return ctx.go("main")
-    return ctx.again()
+@condition("agents_on")
+def agents_are_on_duty(ctx: Ctx) -> bool:
+    return agents_on_duty(ctx.settings)
+
+
+@condition("long_wait")
+def offered_for_a_long_wait(ctx: Ctx) -> bool:
+    return ctx.get("why") == "long_wait"
+
+
+@condition("callback_declines_to_main")
+def declining_returns_to_the_main_menu(ctx: Ctx) -> bool:
+    return ctx.get("why", "after_hours") in ("after_hours", "queue_full")
+
+
+@action("take_callback")
+def callback_taken(ctx: Ctx) -> VoiceResponse:
+    return take_callback(ctx, ctx.get("why", "after_hours"))
 
 
 def take_callback(ctx: Ctx, reason: str) -> VoiceResponse:
@@ -149,7 +158,7 @@ def _queue_position() -> int:
     return max(1, whole_number(request.form.get("QueuePosition")) or 1)
 
 
-@step("queue.wait", managed=False)
+@step("queue.wait")
 def queue_wait(ctx: Ctx) -> VoiceResponse:
     """Twilio's ``waitUrl``: position and expected wait, a key for a callback instead,
     then round again. No database work, so waiting callers cost almost nothing."""
@@ -183,7 +192,7 @@ def queue_wait_key(ctx: Ctx) -> VoiceResponse:
     return response
 
 
-@step("queue.done", managed=False)
+@step("queue.done")
 def queue_done(ctx: Ctx) -> VoiceResponse:
     """``<Enqueue action>``: how the caller left the queue (Twilio's ``QueueResult``)."""
     result = (request.form.get("QueueResult") or "unknown")[:30]

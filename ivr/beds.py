@@ -16,20 +16,6 @@ from ivr.flow import Ctx, step
 from locales.formatting import format_age, format_number
 
 
-@step("beds")
-def beds_menu(ctx: Ctx) -> VoiceResponse:
-    return ctx.menu([ctx.t("ivr.beds.menu")])
-
-
-@beds_menu.on_input
-def beds_choice(ctx: Ctx) -> VoiceResponse:
-    if ctx.digits == "1":
-        return ctx.go("pick.hospital", f="beds")
-    if ctx.digits == "2":
-        return ctx.go("beds.district")
-    return ctx.again()
-
-
 def _district_options(ctx: Ctx) -> list[Option]:
     return [Option(en, hi if ctx.lang == "hi" and hi else en, [en, hi])
             for en, hi in ctx.directory.districts]
@@ -38,7 +24,7 @@ def _district_options(ctx: Ctx) -> list[Option]:
 @step("beds.district")
 def pick_district(ctx: Ctx) -> VoiceResponse:
     return choice_prompt(ctx, _district_options(ctx), heading=ctx.t("ivr.beds.district_heading"),
-                         item_key="ivr.pick.item", more_key="ivr.pick.more_districts")
+                         more_key="ivr.pick.more_districts")
 
 
 @pick_district.on_input
@@ -58,7 +44,7 @@ def _hospital_words(ctx: Ctx, name: str, figures: list[BedFigures]) -> str:
     return words
 
 
-@step("beds.result", ends_on_silence=True)
+@step("beds.result")
 def beds_result(ctx: Ctx) -> VoiceResponse:
     stale_after = dt.timedelta(hours=ctx.settings.resource_stale_hours)
     hospital_id = ctx.num("h")
@@ -72,13 +58,4 @@ def beds_result(ctx: Ctx) -> VoiceResponse:
         lines = [ctx.t("ivr.beds.none")]
     if ctx.tries == 0:
         ctx.log_outcome(CallOutcome.INFORMATION)
-    return ctx.menu([*lines, ctx.t("ivr.beds.next")])
-
-
-@beds_result.on_input
-def beds_next(ctx: Ctx) -> VoiceResponse:
-    if ctx.digits == "1":
-        return ctx.go("beds")
-    if ctx.digits == "2":
-        return ctx.go("main")
-    return ctx.again()
+    return ctx.menu(lines)

@@ -30,7 +30,8 @@ from booking_core.phones import InvalidMobile, last_digits, mask_phone, normalis
 from booking_core.slots import days_with_free_seats, free_slots, get_slot
 from contact_centre.models import CallOutcome
 from ivr.choosers import PAGE, Option, choice_input, choice_prompt
-from ivr.flow import NUMBER_TIMEOUT, Ctx, step
+from ivr.engine import action, condition
+from ivr.flow import Ctx, step
 from locales.formatting import format_date, format_number, format_time, spoken_digits
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ def pick_department(ctx: Ctx) -> VoiceResponse:
         return ctx.go("pick.hospital", f="book", intro=[ctx.t("ivr.book.no_departments")])
     return choice_prompt(ctx, options, heading=ctx.t("ivr.book.department_heading",
                                                      hospital=hospital.short_name(ctx.lang)),
-                         item_key="ivr.pick.item", more_key="ivr.pick.more_departments")
+                         more_key="ivr.pick.more_departments")
 
 
 @pick_department.on_input
@@ -141,7 +142,7 @@ def pick_slot(ctx: Ctx) -> VoiceResponse:
                       intro=[ctx.t("ivr.book.day_gone")])
     ctx.state[OFFERED_SLOTS] = [option.id for option in options]
     return choice_prompt(ctx, options, heading=ctx.t("ivr.book.slot_heading"),
-                         item_key="ivr.pick.item", more_key="ivr.book.more_slots")
+                         more_key="ivr.book.more_slots")
 
 
 @pick_slot.on_input
@@ -184,64 +185,23 @@ def readback(ctx: Ctx) -> VoiceResponse:
               department=department.name(ctx.lang),
               date=format_date(ctx.lang, slot.local_day),
               time=format_time(ctx.lang, slot.starts_at, tz), patient=_patient_words(ctx)),
-        ctx.t("ivr.book.confirm_keys"),
     ])
 
 
-@readback.on_input
-def readback_choice(ctx: Ctx) -> VoiceResponse:
-    if ctx.digits == "1":
-        return book(ctx)
-    if ctx.digits == "2":
-        return ctx.go("book.change", **ctx.own_state())
-    if ctx.digits == "3":
-        return ctx.go("book.patient", **ctx.own_state())
-    return ctx.again()
+@condition("caller_mobile")
+def caller_has_a_mobile(ctx: Ctx) -> bool:
+    return ctx.caller_mobile is not None
 
 
-@step("book.change")
-def change_menu(ctx: Ctx) -> VoiceResponse:
-    return ctx.menu([ctx.t("ivr.book.change_menu")])
-
-
-@change_menu.on_input
-def change_choice(ctx: Ctx) -> VoiceResponse:
-    match ctx.digits:
-        case "1":
-            return ctx.go("pick.hospital", f="book")
-        case "2":
-            return ctx.go("book.department", h=ctx.get("h"))
-        case "3":
-            return ctx.go("book.day", h=ctx.get("h"), dp=ctx.get("dp"))
-        case "4":
-            return ctx.go("book.patient", **ctx.own_state())
-    return ctx.again()
-
-
-@step("book.patient")
-def patient_menu(ctx: Ctx) -> VoiceResponse:
-    lines = [ctx.t("ivr.book.patient_menu")]
-    if ctx.caller_mobile:
-        lines.append(ctx.t("ivr.book.patient_self_key"))
-    return ctx.menu(lines)
-
-
-@patient_menu.on_input
-def patient_choice(ctx: Ctx) -> VoiceResponse:
-    if ctx.digits == "1":
-        return ctx.go("book.mobile", **ctx.own_state())
-    if ctx.digits == "2":
-        return ctx.go("book.abha", **ctx.own_state())
-    if ctx.digits == "3" and ctx.caller_mobile:
-        return ctx.go("book.confirm", **ctx.own_state(pm=None, ab=None))
-    return ctx.again()
+@action("patient_is_caller")
+def patient_is_caller(ctx: Ctx) -> VoiceResponse:
+    return ctx.go("book.confirm", **ctx.own_state(pm=None, ab=None))
 
 
 @step("book.mobile")
 def ask_mobile(ctx: Ctx) -> VoiceResponse:
-    """A 10-digit mobile: the patient's (booking) or where to text a grievance's reference."""
-    return ctx.menu([ctx.t("ivr.book.type_mobile")], num_digits=10, finish_on_key="#",
-                    timeout=NUMBER_TIMEOUT)
+    """A mobile number: the patient's (booking) or where to text a grievance's reference."""
+    return ctx.menu([ctx.t("ivr.book.type_mobile")])
 
 
 @ask_mobile.on_input
@@ -257,8 +217,7 @@ def mobile_typed(ctx: Ctx) -> VoiceResponse:
 
 @step("book.abha")
 def ask_abha(ctx: Ctx) -> VoiceResponse:
-    return ctx.menu([ctx.t("ivr.book.type_abha")], num_digits=14, finish_on_key="#",
-                    timeout=NUMBER_TIMEOUT)
+    return ctx.menu([ctx.t("ivr.book.type_abha")])
 
 
 @ask_abha.on_input
@@ -273,6 +232,7 @@ def abha_typed(ctx: Ctx) -> VoiceResponse:
     return ctx.go("book.confirm", **state)
 
 
+@action("book")
 def book(ctx: Ctx) -> VoiceResponse:
     """Book once per read-back (key: the call and the read-back's ``n``), however often
     Twilio delivers the ``1``: the booking core claims the key, books and records the
@@ -318,20 +278,10 @@ def _booking_refused(ctx: Ctx, exc: DomainError) -> VoiceResponse:
     raise exc
 
 
-@step("book.done", ends_on_silence=True)
+@step("book.done")
 def booked(ctx: Ctx) -> VoiceResponse:
     reference = str(ctx.get("a"))
     return ctx.menu([
         ctx.t("ivr.book.done", token=format_number(ctx.lang, ctx.get("tk", 0)),
               reference=spoken_digits(reference)),
-        ctx.t("ivr.hear_again_keys"),
     ])
-
-
-@booked.on_input
-def booked_choice(ctx: Ctx) -> VoiceResponse:
-    if ctx.digits == "1":
-        return booked.prompt(Ctx(booked, ctx.own_state()))
-    if ctx.digits == "2":
-        return ctx.go("main")
-    return ctx.again()

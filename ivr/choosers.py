@@ -15,6 +15,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from booking_core.citizens import find_citizen
 from booking_core.hospitals import Hospital, match_spoken_name
+from ivr.engine import condition
 from ivr.flow import Ctx, step
 
 PAGE_SIZE = 5
@@ -37,25 +38,24 @@ class Option:
     names: list[str] = field(default_factory=list)  # what the caller may say
 
 
-def choice_prompt(ctx: Ctx, options: list[Option], *, heading: str, item_key: str,
-                  more_key: str, extra_lines: list[str] | None = None,
-                  first_item_key: str | None = None, log_as: str | None = None
-                  ) -> VoiceResponse:
+def choice_prompt(ctx: Ctx, options: list[Option], *, heading: str, more_key: str,
+                  item_key: str = "ivr.pick.item", first_item_key: str | None = None,
+                  log_as: str | None = None) -> VoiceResponse:
     """The current page of ``options`` (or the "did you say ...?" question)."""
     candidate = ctx.get(CANDIDATE)
     if candidate is not None:
         chosen = next((o for o in options if o.id == candidate), None)
         if chosen is not None:
             return ctx.menu([ctx.t("ivr.pick.did_you_say", name=chosen.spoken)],
-                            log_as=f"{log_as or ctx.step.name}.confirm")
+                            log_as=f"{log_as or ctx.step.name}.confirm", with_options=False)
     page, items = _page(ctx, options)
     lines = [heading]
     for number, option in enumerate(items, 1):
         key = first_item_key if (first_item_key and page == 0 and number == 1) else item_key
         lines.append(ctx.t(key, name=option.spoken, digit=number))
     if len(options) > PAGE_SIZE:
-        lines.append(ctx.t(more_key))
-    lines.extend(extra_lines or [])
+        last_page = (page + 1) * PAGE_SIZE >= len(options)
+        lines.append(ctx.t("ivr.pick.from_the_start" if last_page else more_key))
     hints = [name for option in options for name in (option.spoken, *option.names)]
     return ctx.menu(lines, hints=hints, log_as=log_as)
 
@@ -68,9 +68,7 @@ def _page(ctx: Ctx, options: list[Option]) -> tuple[int, list[Option]]:
 
 
 def choice_input(ctx: Ctx, options: list[Option],
-                 chosen: Callable[[Ctx, OptionId], VoiceResponse],
-                 extra_keys: dict[str, Callable[[], VoiceResponse]] | None = None
-                 ) -> VoiceResponse:
+                 chosen: Callable[[Ctx, OptionId], VoiceResponse]) -> VoiceResponse:
     """Act on a key, a spoken name, or the answer to "did you say ...?"."""
     by_id = {o.id: o for o in options}
     candidate = ctx.get(CANDIDATE)
@@ -83,8 +81,6 @@ def choice_input(ctx: Ctx, options: list[Option],
         return ctx.again()
     if ctx.speech and not ctx.digits:
         return _spoken(ctx, options, chosen)
-    if extra_keys and ctx.digits in extra_keys:
-        return extra_keys[ctx.digits]()
     page, items = _page(ctx, options)
     if ctx.digits == MORE_KEY and len(options) > PAGE_SIZE:
         return ctx.go(ctx.step.name, **ctx.own_state(**{PAGE: page + 1}))
@@ -146,10 +142,9 @@ def pick_hospital(ctx: Ctx) -> VoiceResponse:
     purpose = ctx.get("f", "book")
     if not options:
         return ctx.go("main", intro=[ctx.t("ivr.pick.no_hospitals")])
-    extra = [ctx.t("ivr.griev.no_hospital_key")] if purpose == "griev" else []
     return choice_prompt(
         ctx, options, heading=ctx.t("ivr.pick.hospital_heading"),
-        item_key="ivr.pick.item", more_key="ivr.pick.more_hospitals", extra_lines=extra,
+        more_key="ivr.pick.more_hospitals",
         first_item_key="ivr.pick.last_hospital" if has_last else None,
         log_as=f"{purpose}.hospital",
     )
@@ -158,11 +153,12 @@ def pick_hospital(ctx: Ctx) -> VoiceResponse:
 @pick_hospital.on_input
 def hospital_chosen(ctx: Ctx) -> VoiceResponse:
     options, _ = hospital_options(ctx)
-    purpose = ctx.get("f", "book")
-    extra = {}
-    if purpose == "griev":
-        extra["7"] = lambda: ctx.go("griev.record", g=ctx.get("g"), pm=ctx.get("pm"))
-    return choice_input(ctx, options, _after_hospital, extra)
+    return choice_input(ctx, options, _after_hospital)
+
+
+@condition("for_grievance")
+def for_grievance(ctx: Ctx) -> bool:
+    return ctx.get("f") == "griev"
 
 
 def _after_hospital(ctx: Ctx, hospital_id: OptionId) -> VoiceResponse:

@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
+import ivr.call_flow  # noqa: F401  (the declaration, before any step registers)
 from booking_core.base import DomainError
 from booking_core.phones import mask_phone, try_normalise_mobile
 from contact_centre.models import CallOutcome
@@ -29,19 +30,22 @@ from helpline.settings import Settings
 from helpline.twilio_auth import twilio_signed
 from ivr.call_notes import notes, take_notes, write_notes
 from ivr.directory import Directory, Snapshot
+from ivr.engine import ACTION_PREFIX, FLOW, MAX_TRIES, Input, Node, Option
 from locales import SPEECH_LANGUAGES, normalise_language, render
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("ivr", __name__, url_prefix="/ivr")
 
-MAX_TRIES = 3
 KEYPAD = "0123456789*#"
 MENU_TIMEOUT = 6  # seconds of silence before the no-input path
 NUMBER_TIMEOUT = 10  # typing a 10- or 14-digit number takes longer
 # Control keys in the state: language, tries, "came back after silence", "expects input".
-LANG, TRIES, SILENT, INPUT = "l", "t", "r", "i"
+# and "first hearing of the main menu" (it then says how to switch language).
+LANG, TRIES, SILENT, INPUT, FIRST = "l", "t", "r", "i", "fh"
 CONTROL = {LANG, TRIES, SILENT, INPUT}
+ALL = ("*",)  # an option carrying the whole state (``ivr.call_flow``)
+OTHER_LANGUAGE = {"hi": "en", "en": "hi"}
 # The app extension holding the hospital and department lists (``ivr.directory``).
 DIRECTORY = "ivr.directory"
 # Failures of the database or Redis: the caller hears an apology, never a 500.
@@ -85,21 +89,22 @@ def twiml(response: VoiceResponse) -> Response:
 
 
 class Step:
-    """One webhook of the call flow: ``prompt`` says something (usually a menu), and
-    ``handle`` acts on the caller's keys or speech."""
+    """One webhook of the call flow: a declared node (``ivr.call_flow``), its prompt
+    (the engine's, or its module's when the words depend on data), and its module's
+    ``handle`` for input the declaration does not route (list items, typed numbers)."""
 
-    def __init__(self, name: str, rule: str, prompt: Callable[[Ctx], VoiceResponse], *,
-                 universal_keys: bool, ends_on_silence: bool, needs_state: bool,
-                 managed: bool) -> None:
-        self.name = name
+    def __init__(self, node: Node, rule: str, prompt: Callable[[Ctx], VoiceResponse], *,
+                 needs_state: bool) -> None:
+        self.node = node
+        self.name = node.name
         self.rule = rule
         self.prompt = prompt
         self.handle: Callable[[Ctx], VoiceResponse] | None = None
-        self.universal_keys = universal_keys
-        self.ends_on_silence = ends_on_silence
         self.needs_state = needs_state
-        # Unmanaged steps (the queue's wait and result webhooks) get no retry rules.
-        self.managed = managed
+
+    @property
+    def managed(self) -> bool:
+        return self.node.managed
 
     def on_input(self, handler: Callable[[Ctx], VoiceResponse]) -> Callable[[Ctx], VoiceResponse]:
         self.handle = handler
@@ -109,21 +114,33 @@ class Step:
 STEPS: dict[str, Step] = {}
 
 
-def step(name: str, rule: str | None = None, *, universal_keys: bool = True,
-         ends_on_silence: bool = False, needs_state: bool = True, managed: bool = True
+def step(name: str, rule: str | None = None, *, needs_state: bool = True
          ) -> Callable[[Callable[[Ctx], VoiceResponse]], Step]:
-    """Register a step at ``/ivr/<rule>`` (default: the name with dots as slashes)."""
+    """The prompt of declared node ``name``, served at ``/ivr/<rule>`` (default: the
+    name with dots as slashes)."""
 
     def register(prompt: Callable[[Ctx], VoiceResponse]) -> Step:
-        s = Step(name, rule or "/" + name.replace(".", "/"), prompt,
-                 universal_keys=universal_keys, ends_on_silence=ends_on_silence,
-                 needs_state=needs_state, managed=managed)
+        node = FLOW.nodes[name]  # a step is always a declared node
+        s = Step(node, rule or "/" + name.replace(".", "/"), prompt, needs_state=needs_state)
         STEPS[name] = s
-        bp.add_url_rule(s.rule, endpoint=name.replace(".", "_"), view_func=_view(s),
-                        methods=["POST"])
+        if node.webhook:
+            bp.add_url_rule(s.rule, endpoint=name.replace(".", "_"), view_func=_view(s),
+                            methods=["POST"])
         return s
 
     return register
+
+
+def declared_prompt(ctx: Ctx) -> VoiceResponse:
+    """A node whose words are all in the declaration: its sentences and options."""
+    return ctx.menu([ctx.t(key) for key in ctx.step.node.says])
+
+
+def complete_steps() -> None:
+    """Serve every inbound node the modules did not give a prompt of their own."""
+    for name, node in FLOW.nodes.items():
+        if node.flow == "inbound" and name not in STEPS:
+            step(name)(declared_prompt)
 
 
 class Ctx:
@@ -138,6 +155,7 @@ class Ctx:
         except (TypeError, ValueError):
             self.tries = 0
         self.intro = list(intro or [])
+        self.hints = bool(self.state.get(SILENT))  # a retry says how to get help
 
     # The request --------------------------------------------------------------
     @property
@@ -227,7 +245,19 @@ class Ctx:
         if self.tries + 1 >= MAX_TRIES:
             return too_many_tries(self)
         state = {**self.own_state(), TRIES: self.tries + 1}
-        return self.step.prompt(Ctx(self.step, state, [self.t(reason_key, **params)]))
+        retry = Ctx(self.step, state, [self.t(reason_key, **params)])
+        retry.hints = True
+        return self.step.prompt(retry)
+
+    def follow(self, option: Option) -> VoiceResponse:
+        """Where a declared option leads: a node (with the state it carries) or an action."""
+        if option.to.startswith(ACTION_PREFIX):
+            return FLOW.actions[option.to[len(ACTION_PREFIX):]](self)
+        if option.carry == ALL:
+            carried = self.own_state()
+        else:
+            carried = {k: self.state[k] for k in option.carry if k in self.state}
+        return self.go(option.to, **carried, **dict(option.sets))
 
     def log_menu(self, name: str | None = None, *, retry_too: bool = False) -> None:
         """Add this menu to the call's path (once per visit, not per retry, unless
@@ -253,23 +283,57 @@ class Ctx:
         the call log cannot be written."""
         notes().stands = True
 
-    def menu(self, lines: list[str], *, hints: list[str] | None = None, num_digits: int = 1,
-             timeout: int = MENU_TIMEOUT, finish_on_key: str | None = None,
-             other_language: tuple[str, str] | None = None, log_as: str | None = None,
-             state: dict[str, Any] | None = None) -> VoiceResponse:
-        """A ``<Gather>`` around the prompt (keys pressed while it plays count), then the
-        explicit no-input path: a ``<Redirect>`` back here with one more try counted."""
+    def holds(self, name: str) -> bool:
+        return FLOW.conditions[name](self)
+
+    def spoken_key(self, key: str, lang: str | None = None) -> str:
+        names = {"#": "ivr.key.hash", "*": "ivr.key.star"}
+        return render(lang or self.lang, names[key]) if key in names else key
+
+    def option_lines(self, spoken_in: str | None = None) -> list[str]:
+        """The sentences announcing this node's options (those said in ``spoken_in``)."""
+        node = self.step.node
+        lang = self.lang if spoken_in in (None, "other") else spoken_in
+        if spoken_in == "other":
+            lang = OTHER_LANGUAGE[self.lang]
+        first = bool(self.state.get(FIRST))
+        return [render(lang, option.says, key=self.spoken_key(option.key, lang))
+                for option in node.keys(self.holds).values()
+                if option.spoken_in == spoken_in and (first or not option.first_hearing_only)]
+
+    def hint_lines(self) -> list[str]:
+        """After a wrong key or silence: how to hear the menu again, reach a person and
+        go back to the main menu (not read in every menu: it would lengthen every call)."""
+        shared = self.step.node.shared()
+        if not self.hints or not shared:
+            return []
+        agents_on = self.holds("agents_on")
+        lines = [self.t("ivr.retry.hint" if agents_on else "ivr.retry.hint_callback",
+                        star=self.spoken_key("*"), key="0")]
+        if "#" in shared:
+            lines.append(self.t("ivr.opt.main", key=self.spoken_key("#")))
+        return lines
+
+    def menu(self, lines: list[str], *, hints: list[str] | None = None,
+             log_as: str | None = None, state: dict[str, Any] | None = None,
+             with_options: bool = True, silence_to: str | None = None) -> VoiceResponse:
+        """A ``<Gather>`` around the prompt and the node's declared options (keys
+        pressed while it plays count), then the explicit no-input path: a
+        ``<Redirect>`` back here with one more try counted."""
         self.log_menu(log_as)
+        node = self.step.node
         own = state if state is not None else self.own_state()
+        number = node.input is Input.NUMBER
         response = VoiceResponse()
         gather = response.gather(
             input="dtmf speech" if hints else "dtmf",
             action=step_url(self.step.name, {**own, INPUT: 1, TRIES: self.tries}),
             method="POST",
-            timeout=timeout,
-            num_digits=num_digits,
+            timeout=NUMBER_TIMEOUT if number else MENU_TIMEOUT,
+            num_digits=node.digits if number else 1,
             language=SPEECH_LANGUAGES[self.lang],
-            finish_on_key=finish_on_key,
+            # A one-key menu takes # as a key (back to the main menu); a number ends with it.
+            finish_on_key="#" if number else "",
             hints=", ".join(list(dict.fromkeys(h for h in (hints or []) if h))[:90]) or None,
             speech_timeout="auto" if hints else None,
         )
@@ -277,11 +341,19 @@ class Ctx:
         if self.state.get(SILENT):
             words.append(self.t("ivr.retry.silence"))
         words.extend(lines)
+        if with_options:
+            words.extend(self.option_lines())
+        words.extend(self.hint_lines())
         self.say(gather, " ".join(w for w in words if w))
-        if other_language:
-            self.say(gather, other_language[1], other_language[0])
-        response.redirect(step_url(self.step.name, {**own, TRIES: self.tries + 1, SILENT: 1}),
-                          method="POST")
+        other = self.option_lines("other") if with_options else []
+        if other:
+            self.say(gather, " ".join(other), OTHER_LANGUAGE[self.lang])
+        if silence_to:
+            response.redirect(step_url(silence_to, {LANG: self.lang, **(
+                {"fault": 1} if silence_to == "agent" else {})}), method="POST")
+        else:
+            response.redirect(step_url(self.step.name, {**own, TRIES: self.tries + 1,
+                                                        SILENT: 1}), method="POST")
         return response
 
     def speak(self, lines: list[str]) -> VoiceResponse:
@@ -291,8 +363,13 @@ class Ctx:
 
 
 def too_many_tries(ctx: Ctx) -> VoiceResponse:
+    """The node's declared exit after three silences or wrong keys (the agent queue,
+    or goodbye where the caller was already offered a person)."""
     log.info("caller %s ran out of tries at %s", mask_phone(ctx.caller_mobile), ctx.step.name)
-    return ctx.go("agent", intro=[ctx.t("ivr.retry.giving_up")])
+    target = ctx.step.node.give_up
+    if target == "goodbye":
+        return goodbye(ctx)
+    return ctx.go(target, intro=[ctx.t("ivr.retry.giving_up")])
 
 
 def goodbye(ctx: Ctx) -> VoiceResponse:
@@ -343,19 +420,28 @@ def _rollback() -> None:
 
 
 def _dispatch(s: Step, ctx: Ctx, expects_input: bool) -> VoiceResponse:
-    if not s.managed:
+    node = s.node
+    if not node.managed:
         return s.handle(ctx) if expects_input and s.handle else s.prompt(ctx)
-    if expects_input and s.handle is not None:
-        if s.universal_keys and ctx.digits == "*":
+    if expects_input:
+        option = node.keys(ctx.holds).get(ctx.digits) if not ctx.speech else None
+        if option is not None:
+            return ctx.follow(option)
+        shared = node.shared().get(ctx.digits)
+        if shared == node.name:  # * : the same menu again, tries kept
             return s.prompt(Ctx(s, ctx.own_state() | {TRIES: ctx.tries}))
-        if s.universal_keys and ctx.digits == "0":
-            return ctx.go("agent")
+        if shared is not None:
+            return ctx.go(shared)
         if not ctx.digits and not ctx.speech:
             return ctx.again("ivr.retry.silence")
-        return s.handle(ctx)
+        if s.handle is not None:
+            return s.handle(ctx)
+        return ctx.again()
     if ctx.state.get(SILENT):
-        if s.ends_on_silence:
+        if node.on_silence == "goodbye":
             return goodbye(ctx)
+        if node.on_silence:
+            return ctx.go(node.on_silence)
         if ctx.tries >= MAX_TRIES:
             return too_many_tries(ctx)
     return s.prompt(ctx)

@@ -27,8 +27,7 @@ MAX_RECORDING_SECONDS = 120
 def category_menu(ctx: Ctx) -> VoiceResponse:
     lines = [ctx.t("ivr.griev.category_heading")]
     for number, category in enumerate(CATEGORIES, 1):
-        lines.append(ctx.t("ivr.pick.item", name=ctx.t(f"grievance.category.{category.value}"),
-                           digit=number))
+        lines.append(ctx.t(f"ivr.griev.category.{category.value}", key=number))
     return ctx.menu(lines)
 
 
@@ -61,7 +60,7 @@ def record_message(ctx: Ctx) -> VoiceResponse:
     return response
 
 
-@step("griev.recorded", managed=False)
+@step("griev.recorded")
 def recorded(ctx: Ctx) -> VoiceResponse:
     form = request.form
     sid = (form.get("RecordingSid") or "").strip()[:64]
@@ -86,16 +85,6 @@ def recorded(ctx: Ctx) -> VoiceResponse:
     return ctx.go("griev.done", ref=grievance.reference)
 
 
-@step("griev.done", ends_on_silence=True)
+@step("griev.done")
 def grievance_registered(ctx: Ctx) -> VoiceResponse:
-    return ctx.menu([ctx.t("ivr.griev.done", reference=spoken_digits(str(ctx.get("ref")))),
-                     ctx.t("ivr.hear_again_keys")])
-
-
-@grievance_registered.on_input
-def grievance_done_choice(ctx: Ctx) -> VoiceResponse:
-    if ctx.digits == "1":
-        return grievance_registered.prompt(Ctx(grievance_registered, ctx.own_state()))
-    if ctx.digits == "2":
-        return ctx.go("main")
-    return ctx.again()
+    return ctx.menu([ctx.t("ivr.griev.done", reference=spoken_digits(str(ctx.get("ref"))))])

@@ -21,25 +21,12 @@ from contact_centre.models import CallOutcome
 from grievances.services import InvalidGrievanceReference, find_grievance
 from ivr.booking import rules
 from ivr.choosers import PAGE, PAGE_SIZE
-from ivr.flow import NUMBER_TIMEOUT, Ctx, step
+from ivr.engine import action
+from ivr.flow import Ctx, step
 from locales import has_message
 from locales.formatting import format_age, format_date, format_time, spoken_digits
 
 log = logging.getLogger(__name__)
-
-
-@step("mine")
-def mine_menu(ctx: Ctx) -> VoiceResponse:
-    return ctx.menu([ctx.t("ivr.mine.menu")])
-
-
-@mine_menu.on_input
-def mine_choice(ctx: Ctx) -> VoiceResponse:
-    if ctx.digits == "1":
-        return ctx.go("mine.appointments")
-    if ctx.digits == "2":
-        return ctx.go("mine.grievance")
-    return ctx.again()
 
 
 def _describe(ctx: Ctx, appointment: Appointment) -> str:
@@ -90,12 +77,8 @@ def confirm_cancel(ctx: Ctx) -> VoiceResponse:
     return ctx.menu([ctx.t("ivr.mine.cancel_question", appointment=_describe(ctx, appointment))])
 
 
-@confirm_cancel.on_input
-def cancel_choice(ctx: Ctx) -> VoiceResponse:
-    if ctx.digits == "2":
-        return ctx.go("mine.appointments")
-    if ctx.digits != "1":
-        return ctx.again()
+@action("cancel")
+def cancel(ctx: Ctx) -> VoiceResponse:
     try:
         appointment = cancel_appointment(ctx.session, str(ctx.get("a")), channel=Channel.IVR,
                                          phone=ctx.caller_mobile, actor="ivr", rules=rules(ctx))
@@ -109,8 +92,7 @@ def cancel_choice(ctx: Ctx) -> VoiceResponse:
 
 @step("mine.grievance")
 def ask_grievance_reference(ctx: Ctx) -> VoiceResponse:
-    return ctx.menu([ctx.t("ivr.status.type_reference")], num_digits=8, finish_on_key="#",
-                    timeout=NUMBER_TIMEOUT)
+    return ctx.menu([ctx.t("ivr.status.type_reference")])
 
 
 @ask_grievance_reference.on_input

@@ -172,7 +172,8 @@ def test_booking_for_another_mobile_and_by_abha(phone, ivr_world, ivr_session):
         phone.press(key)
     phone.press("3")  # someone else
     phone.press("1")
-    assert phone.gather.get("numDigits") == "10" and phone.gather.get("finishOnKey") == "#"
+    # Up to 14 keys: 0091 and ten digits is how some callers type a mobile.
+    assert phone.gather.get("numDigits") == "14" and phone.gather.get("finishOnKey") == "#"
     phone.press("12345")
     assert "not a valid mobile number" in phone.said
     phone.press("9876501234")
@@ -182,7 +183,7 @@ def test_booking_for_another_mobile_and_by_abha(phone, ivr_world, ivr_session):
     assert appointment.citizen.phone == "+919876501234"
     assert appointment.booked_by_phone == CALLER
 
-    phone.press("2")  # main menu
+    phone.press("#")  # main menu
     phone.press("1")
     for key in ("2", "1", "2", "1"):  # second day's 9:00 slot
         phone.press(key)
@@ -203,7 +204,7 @@ def test_change_menu_goes_back_to_the_day(phone, ivr_world):
     for key in ("2", "1", "1", "1"):
         phone.press(key)
     phone.press("2")
-    assert "दिन और समय के लिए 3" in phone.said
+    assert "दिन और समय बदलने के लिए 3 दबाएँ" in phone.said
     phone.press("3")
     assert "सबसे नज़दीकी दिन" in phone.said
 

@@ -122,7 +122,8 @@ def test_after_hours_the_agent_key_offers_a_callback(database_url, ivr_session, 
     phone = Phone(app.test_client(), session=ivr_session)
     phone.call()
     phone.press("2")
-    assert "to be called back, press 0" in phone.said
+    phone.press("7")  # a wrong key: the retry says what 0 does now
+    assert "To be called back by an agent, press 0." in phone.said
     phone.press("0")
     assert "Our agents answer calls from" in phone.said and phone.root.find("Enqueue") is None
     phone.press("1")
@@ -158,10 +159,15 @@ def test_nine_dials_the_ambulance(phone, ivr_world, ivr_session, ivr_app):
 def test_language_can_be_changed_and_is_remembered(phone, ivr_world, ivr_session, new_phone):
     phone.call()
     phone.press("1")
-    english = [s for s in phone.says() if s.get("language") == "en-IN"]
+    assert ivr_session.scalar(select(Citizen.preferred_language)) == "hi"
+    known = new_phone()
+    known.call()  # a known caller: greeted in Hindi, told in English how to switch
+    english = [s for s in known.says() if s.get("language") == "en-IN"]
     assert english and english[0].text == "For English, press 8."
-    phone.press("8")
-    assert "To book an OPD appointment" in phone.said
+    assert known.said.startswith("दिल्ली स्वास्थ्य हेल्पलाइन में आपका फिर से स्वागत है।")
+    known.press("8")
+    assert "To book an OPD appointment" in known.said
+    assert not [s for s in known.says() if s.get("language") == "hi-IN"]
     assert ivr_session.scalar(select(Citizen.preferred_language)) == "en"
     again = new_phone()
     again.call()
@@ -196,7 +202,7 @@ def test_a_forged_confirm_books_nothing(phone, ivr_world, ivr_session):
 
 @pytest.mark.parametrize("params", [
     {"Digits": "abc"}, {"Digits": "1" * 40}, {"SpeechResult": "<xml>&", "Confidence": "high"},
-    {"Digits": "", "SpeechResult": ""}, {"Digits": "#"},
+    {"Digits": "", "SpeechResult": ""}, {"Digits": "#5"},
 ])
 def test_junk_input_gets_a_spoken_retry(phone, ivr_world, params):
     start_booking(phone, "en")

@@ -60,7 +60,8 @@ def test_stale_bed_figures_are_said_to_be_old(phone, ivr_world, ivr_session):
 @pytest.mark.parametrize("lang", ["hi", "en"])
 def test_register_a_grievance_with_a_recording(phone, ivr_world, ivr_session, lang):
     into_menu(phone, lang, "3")
-    assert ("साफ़-सफ़ाई" if lang == "hi" else "Cleanliness") in phone.said
+    assert ("साफ़-सफ़ाई की शिकायत के लिए 3 दबाएँ" if lang == "hi"
+            else "For cleanliness, press 3") in phone.said
     phone.press("3")  # cleanliness
     assert "7" in phone.said  # "not about one hospital"
     phone.press("2")  # Lok Nayak
