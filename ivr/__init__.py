@@ -27,6 +27,7 @@ def init_app(app: Flask) -> None:
     from ivr.devphone import register_dev_phone
     from ivr.directory import Directory
     from ivr.flow import DIRECTORY, apology, bp, complete_steps, read_state, twiml
+    from ivr.ivrmap import register_ivr_map
 
     complete_steps()
 
@@ -46,3 +47,4 @@ def init_app(app: Flask) -> None:
 
     app.extensions["helpline"].error_renderers["/ivr"] = for_twilio_only(render_error)
     register_dev_phone(app)
+    register_ivr_map(app)

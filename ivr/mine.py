@@ -19,11 +19,11 @@ from booking_core.base import NotFound, utcnow
 from booking_core.phones import mask_phone
 from contact_centre.models import CallOutcome
 from grievances.services import InvalidGrievanceReference, find_grievance
+from grievances.workflow import REPLY_KINDS
 from ivr.booking import rules
 from ivr.choosers import PAGE, PAGE_SIZE
 from ivr.engine import action
 from ivr.flow import Ctx, step
-from locales import has_message
 from locales.formatting import format_age, format_date, format_time, spoken_digits
 
 log = logging.getLogger(__name__)
@@ -107,8 +107,10 @@ def grievance_reference_typed(ctx: Ctx) -> VoiceResponse:
     words = [ctx.t("ivr.status.result", reference=spoken_digits(grievance.reference),
                    status=ctx.t(f"grievance.status.{grievance.status.value}"),
                    age=format_age(ctx.lang, seconds))]
-    note = (grievance.last_update_note or "").strip()
-    if note:
-        words.append(ctx.t("ivr.status.note", note=ctx.t(note) if has_message(note) else note))
+    # The latest reply an agent sent, in the phone's own words (never an SMS template,
+    # whose placeholders and "Delhi Health Helpline:" prefix are for a text).
+    reply = (grievance.last_update_note or "").removeprefix("sms.grievance_reply_")
+    if reply in REPLY_KINDS:
+        words.append(ctx.t(f"ivr.status.reply_{reply}"))
     ctx.log_outcome(CallOutcome.INFORMATION)
     return ctx.go("mine", intro=words)
