@@ -18,8 +18,9 @@ def init_app(app: Flask) -> None:
         agent,
         beds,
         booking,
-        call_flow,  # noqa: F401
+        call_flow,
         choosers,
+        followup,
         grievance,
         menus,
         mine,

@@ -1,4 +1,4 @@
-"""Every menu of the phone line, declared once.
+"""Every menu of the phone line and of the calls it places, declared once.
 
 The engine (``ivr.flow``) says each node's sentences and options and routes the keys
 from this declaration; ``flask ivr-map`` draws it (``docs/IVR.md``); the graph test
@@ -132,7 +132,20 @@ declare(
     Node("queue.done", "inbound", "left the queue", input=Input.NONE, managed=False,
          leads_to=("callback", "goodbye")),
 
+    # Outbound: the follow-up call after a grievance is closed ----------------------------
+    Node("followup", "grievance follow-up call", "was the problem solved?",
+         back_to_main=False, give_up="followup.unanswered", options=(
+             Option("1", "ivr.followup.solved", "do:followup_solved"),
+             Option("2", "ivr.followup.not_solved", "do:followup_not_solved"),
+         )),
+    Node("followup.thanks", "grievance follow-up call", "thanks (hangs up)", input=Input.NONE,
+         webhook=False),
+    Node("followup.unanswered", "grievance follow-up call",
+         "no answer: another call later (hangs up)", input=Input.NONE, webhook=False),
+
     actions={
+        "followup_solved": ("followup.thanks",),
+        "followup_not_solved": ("followup.thanks",),
         "emergency": ("emergency",),
         "hindi": ("main",),
         "english": ("main",),

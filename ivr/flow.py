@@ -137,10 +137,16 @@ def declared_prompt(ctx: Ctx) -> VoiceResponse:
 
 
 def complete_steps() -> None:
-    """Serve every inbound node the modules did not give a prompt of their own."""
-    for name, node in FLOW.nodes.items():
-        if node.flow == "inbound" and name not in STEPS:
+    """Serve every node the modules did not give a prompt of their own."""
+    for name in FLOW.nodes:
+        if name not in STEPS:
             step(name)(declared_prompt)
+
+
+def start_call(name: str, lang: str, **state: Any) -> VoiceResponse:
+    """The first prompt of a call we placed (its later webhooks come to ``/ivr``)."""
+    target = STEPS[name]
+    return target.prompt(Ctx(target, {LANG: normalise_language(lang), **state}))
 
 
 class Ctx:
@@ -369,7 +375,9 @@ def too_many_tries(ctx: Ctx) -> VoiceResponse:
     target = ctx.step.node.give_up
     if target == "goodbye":
         return goodbye(ctx)
-    return ctx.go(target, intro=[ctx.t("ivr.retry.giving_up")])
+    if target == "agent":
+        return ctx.go(target, intro=[ctx.t("ivr.retry.giving_up")])
+    return ctx.go(target, **ctx.own_state())
 
 
 def goodbye(ctx: Ctx) -> VoiceResponse:

@@ -5,7 +5,9 @@
 - ``agent_queue`` (params ``agent_id``): the agent's phone is connected to the longest
   waiting caller with ``<Dial><Queue>``; the queue's ``url`` marks that call answered.
 - ``grievance_followup`` (params ``grievance_id``): "press 1 if solved, 2 if not" in the
-  citizen's language; unanswered calls are retried (``messaging.followup``).
+  citizen's language, run by the phone line's engine (``ivr.followup``: ``*``, ``0``,
+  retries and exits as on the inbound line); unanswered calls are retried
+  (``messaging.followup``).
 Every route is a signed webhook; the row id in the URL names the call's outbox row.
 """
 
@@ -30,14 +32,12 @@ from grievances.models import Grievance
 from helpline.app import current_helpline, get_session
 from helpline.twilio_auth import twilio_signed
 from locales import SPEECH_LANGUAGES, normalise_language, render
-from locales.formatting import spoken_digits
 from messaging import followup
 from messaging.status import advance, row_for_callback
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("calls", __name__, url_prefix="/calls")
-MAX_TRIES = 3
 
 
 def url(path: str) -> str:
@@ -137,41 +137,14 @@ def queue_done(row_id: int) -> Response:
     return twiml(response)
 
 
-def _followup_prompt(row: OutboxMessage, tries: int = 0) -> VoiceResponse:
+def _followup_prompt(row: OutboxMessage) -> VoiceResponse:
+    """The follow-up call runs on the phone line's engine (``ivr.followup``)."""
+    from ivr.flow import start_call
+
     grievance = get_session().get(Grievance, int(row.params.get("grievance_id", 0)))
-    response = VoiceResponse()
     if grievance is None:
         abort(404)
-    if tries >= MAX_TRIES:
-        say(response, row.language, "messaging.call.goodbye")
-        response.hangup()
-        return response
-    gather = Gather(input="dtmf", num_digits=1, timeout=6, method="POST",
-                    action=url(f"/calls/{row.id}/followup?try={tries}"))
-    key = "messaging.call.followup_question" if tries == 0 else "messaging.call.followup_retry"
-    say(gather, row.language, key, reference=spoken_digits(grievance.reference))
-    response.append(gather)
-    response.redirect(url(f"/calls/{row.id}/followup?try={tries}"), method="POST")
-    return response
-
-
-@bp.post("/<int:row_id>/followup")
-@twilio_signed
-def followup_answer(row_id: int) -> Response:
-    row = call_row(row_id)
-    if row.template != followup.PURPOSE:
-        abort(404)
-    digit = request.form.get("Digits", "")
-    tries = int(request.args.get("try", "0")) if request.args.get("try", "").isdigit() else 0
-    if digit not in ("1", "2"):
-        return twiml(_followup_prompt(row, tries + 1))
-    solved = digit == "1"
-    followup.record_followup_answer(get_session(), int(row.params["grievance_id"]), solved)
-    response = VoiceResponse()
-    say(response, row.language,
-        "messaging.call.followup_solved" if solved else "messaging.call.followup_not_solved")
-    response.hangup()
-    return twiml(response)
+    return start_call("followup", row.language, gv=grievance.id, row=row.id)
 
 
 CALL_STATUSES = {"completed": "delivered", "answered": "delivered", "busy": "undelivered",
