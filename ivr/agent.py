@@ -24,6 +24,7 @@ from contact_centre.models import AGENT_QUEUE_NAME
 from helpline.settings import Settings
 from ivr.engine import action, condition
 from ivr.flow import BACKEND_ERRORS, INPUT, Ctx, _rollback, step, step_url
+from ivr.state import Agent
 from locales.formatting import format_number, format_time
 
 log = logging.getLogger(__name__)
@@ -64,12 +65,14 @@ def to_agent(ctx: Ctx) -> VoiceResponse:
     """Into the agent queue, unless agents are off duty or the wait is long: then a
     callback is offered first."""
     if not agents_on_duty(ctx.settings):
-        return ctx.go("callback", intro=ctx.intro, why="after_hours")
-    fault = bool(ctx.get("fault"))
-    if not fault and not ctx.get("anyway"):
+        return ctx.go("callback", intro=ctx.intro)
+    agent = ctx.read(Agent)
+    fault = agent.fault
+    if not fault and not agent.anyway:
         _, wait = queue_estimate(ctx.session, default_wait_seconds=SECONDS_PER_CALLER_AHEAD)
         if wait > ctx.settings.ivr_long_wait_seconds:
-            return ctx.go("callback", intro=ctx.intro, why="long_wait", m=_minutes(wait))
+            return ctx.go("callback", Agent(why="long_wait", wait_minutes=_minutes(wait)),
+                          intro=ctx.intro)
     return enqueue(ctx, fault=fault)
 
 
@@ -85,7 +88,7 @@ def enqueue(ctx: Ctx, *, fault: bool = False) -> VoiceResponse:
     response = ctx.speak([ctx.t("ivr.agent.connecting")])
     response.enqueue(
         AGENT_QUEUE_NAME,
-        action=ctx.url("queue.done", fault=1 if fault else None),
+        action=ctx.url("queue.done", Agent(fault=fault)),
         method="POST",
         wait_url=ctx.url("queue.wait"),
         wait_url_method="POST",
@@ -95,9 +98,11 @@ def enqueue(ctx: Ctx, *, fault: bool = False) -> VoiceResponse:
 
 @step("callback")
 def callback_offer(ctx: Ctx) -> VoiceResponse:
-    why = ctx.get("why", "after_hours")
+    agent = ctx.read(Agent)
+    why = agent.why
     if why == "long_wait":
-        lines = [ctx.t("ivr.callback.long_wait", minutes=format_number(ctx.lang, ctx.get("m", 1)))]
+        lines = [ctx.t("ivr.callback.long_wait",
+                       minutes=format_number(ctx.lang, agent.wait_minutes))]
     elif why == "fault":
         lines = [ctx.t("ivr.callback.fault")]
     elif why == "queue_full":
@@ -118,17 +123,17 @@ def agents_are_on_duty(ctx: Ctx) -> bool:
 
 @condition("long_wait")
 def offered_for_a_long_wait(ctx: Ctx) -> bool:
-    return ctx.get("why") == "long_wait"
+    return ctx.read(Agent).why == "long_wait"
 
 
 @condition("callback_declines_to_main")
 def declining_returns_to_the_main_menu(ctx: Ctx) -> bool:
-    return ctx.get("why", "after_hours") in ("after_hours", "queue_full")
+    return ctx.read(Agent).why in ("after_hours", "queue_full")
 
 
 @action("take_callback")
 def callback_taken(ctx: Ctx) -> VoiceResponse:
-    return take_callback(ctx, ctx.get("why", "after_hours"))
+    return take_callback(ctx, ctx.read(Agent).why)
 
 
 def take_callback(ctx: Ctx, reason: str) -> VoiceResponse:
@@ -213,4 +218,4 @@ def queue_done(ctx: Ctx) -> VoiceResponse:
         response = ctx.speak([ctx.t("ivr.callback.confirmed", last=" ".join(last_digits(phone)))])
         response.hangup()
         return response
-    return ctx.go("callback", why="fault" if ctx.get("fault") else "queue_full")
+    return ctx.go("callback", Agent(why="fault" if ctx.read(Agent).fault else "queue_full"))

@@ -13,6 +13,7 @@ from booking_core.resources import BedFigures, vacant_beds
 from contact_centre.models import CallOutcome
 from ivr.choosers import Option, choice_input, choice_prompt
 from ivr.flow import Ctx, step
+from ivr.state import Beds
 from locales.formatting import format_age, format_number
 
 
@@ -30,7 +31,7 @@ def pick_district(ctx: Ctx) -> VoiceResponse:
 @pick_district.on_input
 def district_chosen(ctx: Ctx) -> VoiceResponse:
     return choice_input(ctx, _district_options(ctx),
-                        lambda c, district: c.go("beds.result", dist=district))
+                        lambda c, district: c.go("beds.result", Beds(district=str(district))))
 
 
 def _hospital_words(ctx: Ctx, name: str, figures: list[BedFigures]) -> str:
@@ -47,8 +48,9 @@ def _hospital_words(ctx: Ctx, name: str, figures: list[BedFigures]) -> str:
 @step("beds.result")
 def beds_result(ctx: Ctx) -> VoiceResponse:
     stale_after = dt.timedelta(hours=ctx.settings.resource_stale_hours)
-    hospital_id = ctx.num("h")
-    district = ctx.get("dist") if hospital_id is None else None
+    beds = ctx.read(Beds)
+    hospital_id = beds.hospital
+    district = beds.district if hospital_id is None else None
     figures = vacant_beds(ctx.session, hospital_id=hospital_id, district=district,
                           stale_after=stale_after)
     names = {h.id: h.short_name(ctx.lang) for h in ctx.directory.hospitals_in(district)}

@@ -123,7 +123,7 @@ declare(
     Node("callback", "inbound", "callback offer", give_up="goodbye", leads_to=("agent",),
          options=(
              Option("1", "ivr.callback.take", "do:take_callback"),
-             Option("2", "ivr.callback.keep_waiting", "agent", sets=(("anyway", 1),),
+             Option("2", "ivr.callback.keep_waiting", "agent", sets=(("anyway", True),),
                     when="long_wait"),
              Option("2", "ivr.callback.main", "main", when="callback_declines_to_main"),
          )),

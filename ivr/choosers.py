@@ -9,7 +9,7 @@ caller is asked "did you say ...? 1 yes, 2 no".
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from twilio.twiml.voice_response import VoiceResponse
 
@@ -17,6 +17,7 @@ from booking_core.citizens import find_citizen
 from booking_core.hospitals import Hospital, match_spoken_name
 from ivr.engine import condition
 from ivr.flow import Ctx, step
+from ivr.state import Beds, Booking, Choosing, Complaint
 
 PAGE_SIZE = 5
 MORE_KEY = "8"
@@ -24,9 +25,6 @@ MORE_KEY = "8"
 # below HEARD it is not a match at all.
 SURE, HEARD = 1.0, 0.5
 MIN_CONFIDENCE = 0.5
-CANDIDATE = "k"
-PAGE = "pg"
-LAST_HOSPITAL = "lh"
 
 OptionId = int | str
 
@@ -42,7 +40,7 @@ def choice_prompt(ctx: Ctx, options: list[Option], *, heading: str, more_key: st
                   item_key: str = "ivr.pick.item", first_item_key: str | None = None,
                   log_as: str | None = None) -> VoiceResponse:
     """The current page of ``options`` (or the "did you say ...?" question)."""
-    candidate = ctx.get(CANDIDATE)
+    candidate = ctx.read(Choosing).candidate
     if candidate is not None:
         chosen = next((o for o in options if o.id == candidate), None)
         if chosen is not None:
@@ -61,7 +59,7 @@ def choice_prompt(ctx: Ctx, options: list[Option], *, heading: str, more_key: st
 
 
 def _page(ctx: Ctx, options: list[Option]) -> tuple[int, list[Option]]:
-    page = ctx.num(PAGE) or 0
+    page = ctx.read(Choosing).page
     if page * PAGE_SIZE >= len(options):
         page = 0
     return page, options[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
@@ -71,19 +69,20 @@ def choice_input(ctx: Ctx, options: list[Option],
                  chosen: Callable[[Ctx, OptionId], VoiceResponse]) -> VoiceResponse:
     """Act on a key, a spoken name, or the answer to "did you say ...?"."""
     by_id = {o.id: o for o in options}
-    candidate = ctx.get(CANDIDATE)
+    choosing = ctx.read(Choosing)
+    candidate = choosing.candidate
     if candidate is not None and candidate in by_id:
         if ctx.digits == "1":
             return chosen(ctx, candidate)
         if ctx.digits == "2":
             return ctx.go(ctx.step.name, intro=[ctx.t("ivr.pick.try_again")],
-                          **ctx.own_state(**{CANDIDATE: None}))
+                          **ctx.own_state(replace(choosing, candidate=None)))
         return ctx.again()
     if ctx.speech and not ctx.digits:
         return _spoken(ctx, options, chosen)
     page, items = _page(ctx, options)
     if ctx.digits == MORE_KEY and len(options) > PAGE_SIZE:
-        return ctx.go(ctx.step.name, **ctx.own_state(**{PAGE: page + 1}))
+        return ctx.go(ctx.step.name, **ctx.own_state(replace(choosing, page=page + 1)))
     if ctx.digits.isdigit() and 1 <= int(ctx.digits) <= len(items):
         return chosen(ctx, items[int(ctx.digits) - 1].id)
     return ctx.again()
@@ -101,7 +100,8 @@ def _spoken(ctx: Ctx, options: list[Option],
     option = options[best]
     if score >= SURE and not tied and ctx.confidence >= MIN_CONFIDENCE:
         return chosen(ctx, option.id)
-    return ctx.go(ctx.step.name, **ctx.own_state(**{CANDIDATE: option.id}))
+    return ctx.go(ctx.step.name, **ctx.own_state(replace(ctx.read(Choosing),
+                                                         candidate=option.id)))
 
 
 # Hospitals ---------------------------------------------------------------------
@@ -109,14 +109,14 @@ def _spoken(ctx: Ctx, options: list[Option],
 def _last_hospital_id(ctx: Ctx) -> int:
     """The caller's last hospital (0: none): read once, then carried in the state, so
     the menu's retries, pages and answer do not read the citizen again."""
-    known = ctx.num(LAST_HOSPITAL)
+    known = ctx.read(Choosing).last_hospital
     if known is not None:
         return known
     last = 0
     if ctx.caller_mobile:
         citizen = find_citizen(ctx.session, ctx.caller_mobile)
         last = (citizen.last_hospital_id or 0) if citizen else 0
-    ctx.state[LAST_HOSPITAL] = last
+    ctx.state.update(replace(ctx.read(Choosing), last_hospital=last).wire())
     return last
 
 
@@ -139,7 +139,7 @@ def _hospital_option(ctx: Ctx, hospital: Hospital) -> Option:
 def pick_hospital(ctx: Ctx) -> VoiceResponse:
     """A hospital for booking (``f=book``), beds (``beds``) or a grievance (``griev``)."""
     options, has_last = hospital_options(ctx)
-    purpose = ctx.get("f", "book")
+    purpose = ctx.read(Choosing).purpose
     if not options:
         return ctx.go("main", intro=[ctx.t("ivr.pick.no_hospitals")])
     return choice_prompt(
@@ -158,13 +158,13 @@ def hospital_chosen(ctx: Ctx) -> VoiceResponse:
 
 @condition("for_grievance")
 def for_grievance(ctx: Ctx) -> bool:
-    return ctx.get("f") == "griev"
+    return ctx.read(Choosing).purpose == "griev"
 
 
 def _after_hospital(ctx: Ctx, hospital_id: OptionId) -> VoiceResponse:
-    purpose = ctx.get("f", "book")
+    purpose = ctx.read(Choosing).purpose
     if purpose == "beds":
-        return ctx.go("beds.result", h=hospital_id)
+        return ctx.go("beds.result", Beds(hospital=int(hospital_id)))
     if purpose == "griev":
-        return ctx.go("griev.record", g=ctx.get("g"), h=hospital_id, pm=ctx.get("pm"))
-    return ctx.go("book.department", h=hospital_id)
+        return ctx.go("griev.record", replace(ctx.read(Complaint), hospital=int(hospital_id)))
+    return ctx.go("book.department", Booking(hospital=int(hospital_id)))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Blueprint, Response, current_app, g, request
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -31,9 +31,11 @@ from helpline.twilio_auth import twilio_signed
 from ivr.call_notes import notes, take_notes, write_notes
 from ivr.directory import Directory, Snapshot
 from ivr.engine import ACTION_PREFIX, FLOW, MAX_TRIES, Input, Node, Option
+from ivr.state import FlowState, wire_keys
 from locales import SPEECH_LANGUAGES, normalise_language, render
 
 log = logging.getLogger(__name__)
+S = TypeVar("S", bound=FlowState)
 
 bp = Blueprint("ivr", __name__, url_prefix="/ivr")
 
@@ -213,12 +215,9 @@ class Ctx:
         except ValueError:
             return 0.0
 
-    def get(self, key: str, default: Any = None) -> Any:
-        return self.state.get(key, default)
-
-    def num(self, key: str) -> int | None:
-        value = self.state.get(key)
-        return value if isinstance(value, int) else None
+    def read(self, flow: type[S]) -> S:
+        """The part of the call's state that ``flow`` owns, typed (``ivr.state``)."""
+        return flow.read(self.state)
 
     # Words --------------------------------------------------------------------
     def t(self, message: str, /, **params: object) -> str:
@@ -228,21 +227,31 @@ class Ctx:
         say(parent, text, lang or self.lang, self.settings)
 
     # Moving on ----------------------------------------------------------------
-    def own_state(self, **changes: Any) -> dict[str, Any]:
-        """This step's state without the retry bookkeeping, with ``changes``."""
+    def own_state(self, *replaced: FlowState, **changes: Any) -> dict[str, Any]:
+        """This step's state without the retry bookkeeping; each of ``replaced`` takes
+        the place of its flow's part, and ``changes`` (short keys) are applied last."""
         state = {k: v for k, v in self.state.items() if k not in CONTROL}
+        for part in replaced:
+            for owned in wire_keys(type(part)):
+                state.pop(owned, None)
+            state.update(part.wire())
         state.update(changes)
         state[LANG] = self.lang
         return {k: v for k, v in state.items() if v is not None}
 
-    def url(self, name: str, **state: Any) -> str:
-        return step_url(name, {LANG: self.lang, **{k: v for k, v in state.items()
-                                                   if v is not None}})
+    def url(self, name: str, *parts: FlowState, **state: Any) -> str:
+        values = {k: v for part in parts for k, v in part.wire().items()}
+        values.update({k: v for k, v in state.items() if v is not None})
+        return step_url(name, {LANG: self.lang, **values})
 
-    def go(self, name: str, intro: list[str] | None = None, **state: Any) -> VoiceResponse:
-        """Answer with step ``name``'s prompt right away (no extra webhook round trip)."""
+    def go(self, name: str, *parts: FlowState, intro: list[str] | None = None,
+           **state: Any) -> VoiceResponse:
+        """Answer with step ``name``'s prompt right away (no extra webhook round trip),
+        carrying ``parts`` of the state (and ``state``, short keys)."""
         target = STEPS[name]
-        clean = {k: v for k, v in state.items() if v is not None and k not in CONTROL}
+        values = {k: v for part in parts for k, v in part.wire().items()}
+        values.update(state)
+        clean = {k: v for k, v in values.items() if v is not None and k not in CONTROL}
         return target.prompt(Ctx(target, {LANG: self.lang, **clean}, intro))
 
     def again(self, reason_key: str = "ivr.retry.wrong_key", **params: object) -> VoiceResponse:
@@ -356,7 +365,7 @@ class Ctx:
             self.say(gather, " ".join(other), OTHER_LANGUAGE[self.lang])
         if silence_to:
             response.redirect(step_url(silence_to, {LANG: self.lang, **(
-                {"fault": 1} if silence_to == "agent" else {})}), method="POST")
+                {"fault": True} if silence_to == "agent" else {})}), method="POST")
         else:
             response.redirect(step_url(self.step.name, {**own, TRIES: self.tries + 1,
                                                         SILENT: 1}), method="POST")
@@ -400,7 +409,7 @@ def apology(lang: str | None) -> VoiceResponse:
     )
     for each in langs:
         say(gather, render(each, "ivr.apology"), each, settings)
-    response.redirect(step_url("agent", {LANG: langs[0], "fault": 1}), method="POST")
+    response.redirect(step_url("agent", {LANG: langs[0], "fault": True}), method="POST")
     return response
 
 

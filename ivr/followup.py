@@ -7,6 +7,7 @@ is queued, as for a call nobody answered."""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from twilio.twiml.voice_response import VoiceResponse
 
@@ -15,6 +16,7 @@ from booking_core.outbox import OutboxMessage
 from grievances.models import Grievance
 from ivr.engine import action
 from ivr.flow import Ctx, step
+from ivr.state import Followup
 from locales.formatting import spoken_digits
 from messaging import followup
 
@@ -23,7 +25,7 @@ log = logging.getLogger(__name__)
 
 @step("followup")
 def followup_question(ctx: Ctx) -> VoiceResponse:
-    grievance = ctx.session.get(Grievance, ctx.num("gv") or 0)
+    grievance = ctx.session.get(Grievance, ctx.read(Followup).grievance)
     if grievance is None:
         raise NotFound("no such grievance", entity="grievance")
     return ctx.menu([ctx.t("ivr.followup.question",
@@ -31,8 +33,9 @@ def followup_question(ctx: Ctx) -> VoiceResponse:
 
 
 def _answered(ctx: Ctx, solved: bool) -> VoiceResponse:
-    followup.record_followup_answer(ctx.session, ctx.num("gv") or 0, solved)
-    return ctx.go("followup.thanks", ok=1 if solved else 0)
+    call = ctx.read(Followup)
+    followup.record_followup_answer(ctx.session, call.grievance, solved)
+    return ctx.go("followup.thanks", replace(call, solved=solved))
 
 
 @action("followup_solved")
@@ -47,7 +50,7 @@ def not_solved(ctx: Ctx) -> VoiceResponse:
 
 @step("followup.thanks")
 def thanks(ctx: Ctx) -> VoiceResponse:
-    key = ("messaging.call.followup_solved" if ctx.get("ok")
+    key = ("messaging.call.followup_solved" if ctx.read(Followup).solved
            else "messaging.call.followup_not_solved")
     response = ctx.speak([ctx.t(key)])
     response.hangup()
@@ -56,10 +59,11 @@ def thanks(ctx: Ctx) -> VoiceResponse:
 
 @step("followup.unanswered")
 def unanswered(ctx: Ctx) -> VoiceResponse:
-    row = ctx.session.get(OutboxMessage, ctx.num("row") or 0)
+    call = ctx.read(Followup)
+    row = ctx.session.get(OutboxMessage, call.outbox_row)
     if row is not None:
         followup.schedule_retry(ctx.session, row, "no-answer")
-        log.info("follow-up call for grievance %s answered by silence", ctx.get("gv"))
+        log.info("follow-up call for grievance %s answered by silence", call.grievance)
     response = ctx.speak([ctx.t("ivr.followup.later")])
     response.hangup()
     return response

@@ -15,6 +15,7 @@ from contact_centre.models import CallOutcome
 from grievances.models import GrievanceCategory
 from grievances.services import register_grievance
 from ivr.flow import SILENT, TRIES, Ctx, step
+from ivr.state import Choosing, Complaint
 from locales.formatting import spoken_digits
 
 log = logging.getLogger(__name__)
@@ -38,13 +39,13 @@ def category_chosen(ctx: Ctx) -> VoiceResponse:
     category = CATEGORIES[int(ctx.digits) - 1].value
     if not ctx.caller_mobile:
         # The reference goes out by SMS: a withheld number or a landline types a mobile.
-        return ctx.go("book.mobile", f="griev", g=category)
-    return ctx.go("pick.hospital", f="griev", g=category)
+        return ctx.go("book.mobile", Choosing(purpose="griev"), Complaint(category=category))
+    return ctx.go("pick.hospital", Choosing(purpose="griev"), Complaint(category=category))
 
 
 @step("griev.record")
 def record_message(ctx: Ctx) -> VoiceResponse:
-    silent_again = bool(ctx.get(SILENT))
+    silent_again = bool(ctx.state.get(SILENT))
     if silent_again and ctx.tries >= 2:
         return ctx.go("agent", intro=[ctx.t("ivr.griev.no_message")])
     ctx.log_menu("griev.record")
@@ -69,10 +70,12 @@ def recorded(ctx: Ctx) -> VoiceResponse:
     if not sid or not url or seconds <= 0:
         retry = {**ctx.own_state(), TRIES: ctx.tries + 1, SILENT: 1}
         return record_message.prompt(Ctx(record_message, retry))
+    complaint = ctx.read(Complaint)
     try:
         grievance = register_grievance(
-            ctx.session, phone=ctx.get("pm") or ctx.caller_mobile or "", category=ctx.get("g"),
-            channel="ivr", language=ctx.lang, hospital_id=ctx.num("h"), recording_sid=sid,
+            ctx.session, phone=complaint.mobile or ctx.caller_mobile or "",
+            category=complaint.category or "", channel="ivr", language=ctx.lang,
+            hospital_id=complaint.hospital, recording_sid=sid,
             recording_url=url, recording_seconds=seconds, actor="ivr",
             idempotency_key=f"ivr:{ctx.call_sid}:grievance:{sid}", requested_by=ctx.call_sid,
         )
@@ -82,9 +85,10 @@ def recorded(ctx: Ctx) -> VoiceResponse:
     ctx.log_outcome(CallOutcome.GRIEVANCE)
     ctx.log_done()
     log.info("IVR grievance %s from %s", grievance.id, mask_phone(grievance.citizen.phone))
-    return ctx.go("griev.done", ref=grievance.reference)
+    return ctx.go("griev.done", Complaint(reference=grievance.reference))
 
 
 @step("griev.done")
 def grievance_registered(ctx: Ctx) -> VoiceResponse:
-    return ctx.menu([ctx.t("ivr.griev.done", reference=spoken_digits(str(ctx.get("ref"))))])
+    reference = str(ctx.read(Complaint).reference)
+    return ctx.menu([ctx.t("ivr.griev.done", reference=spoken_digits(reference))])

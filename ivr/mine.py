@@ -21,9 +21,10 @@ from contact_centre.models import CallOutcome
 from grievances.services import InvalidGrievanceReference, find_grievance
 from grievances.workflow import REPLY_KINDS
 from ivr.booking import rules
-from ivr.choosers import PAGE, PAGE_SIZE
+from ivr.choosers import PAGE_SIZE
 from ivr.engine import action
 from ivr.flow import Ctx, step
+from ivr.state import Mine
 from locales.formatting import format_age, format_date, format_time, spoken_digits
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ def _describe(ctx: Ctx, appointment: Appointment) -> str:
 def _page(ctx: Ctx) -> tuple[int, list[Appointment], bool]:
     phone = ctx.caller_mobile
     appointments = upcoming_appointments(ctx.session, phone) if phone else []
-    page = ctx.num(PAGE) or 0
+    page = ctx.read(Mine).page
     if page * PAGE_SIZE >= len(appointments):
         page = 0
     items = appointments[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
@@ -65,22 +66,24 @@ def my_appointments(ctx: Ctx) -> VoiceResponse:
 def appointment_picked(ctx: Ctx) -> VoiceResponse:
     page, items, more = _page(ctx)
     if ctx.digits == "8" and more:
-        return ctx.go("mine.appointments", **ctx.own_state(**{PAGE: page + 1}))
+        return ctx.go("mine.appointments", Mine(page=page + 1))
     if ctx.digits.isdigit() and 1 <= int(ctx.digits) <= len(items):
-        return ctx.go("mine.cancel", a=items[int(ctx.digits) - 1].reference)
+        return ctx.go("mine.cancel", Mine(appointment=items[int(ctx.digits) - 1].reference))
     return ctx.again()
 
 
 @step("mine.cancel")
 def confirm_cancel(ctx: Ctx) -> VoiceResponse:
-    appointment = find_appointment(ctx.session, str(ctx.get("a")), ctx.caller_mobile)
+    appointment = find_appointment(ctx.session, str(ctx.read(Mine).appointment),
+                                   ctx.caller_mobile)
     return ctx.menu([ctx.t("ivr.mine.cancel_question", appointment=_describe(ctx, appointment))])
 
 
 @action("cancel")
 def cancel(ctx: Ctx) -> VoiceResponse:
     try:
-        appointment = cancel_appointment(ctx.session, str(ctx.get("a")), channel=Channel.IVR,
+        appointment = cancel_appointment(ctx.session, str(ctx.read(Mine).appointment),
+                                         channel=Channel.IVR,
                                          phone=ctx.caller_mobile, actor="ivr", rules=rules(ctx))
     except TooLateToCancel:
         return ctx.go("mine.appointments", intro=[ctx.t("ivr.mine.too_late")])
