@@ -33,7 +33,7 @@ from ivr.choosers import Option, choice_input, choice_prompt
 from ivr.engine import action, condition
 from ivr.flow import Ctx, step
 from ivr.state import Booking, Choosing, Complaint
-from locales.formatting import format_date, format_number, format_time, spoken_digits
+from locales.formatting import format_date, format_number, format_time
 
 log = logging.getLogger(__name__)
 
@@ -264,8 +264,8 @@ def book(ctx: Ctx) -> VoiceResponse:
     ctx.log_outcome(CallOutcome.BOOKED)
     ctx.log_done()
     log.info("IVR booking %s for %s", appointment.id, mask_phone(appointment.citizen.phone))
-    return ctx.go("book.done", Booking(reference=appointment.reference,
-                                       token=appointment.token))
+    return ctx.go("book.done", Booking(reference=appointment.reference, token=appointment.token,
+                                       patient_mobile=booking.patient_mobile))
 
 
 def _booking_refused(ctx: Ctx, exc: DomainError) -> VoiceResponse:
@@ -285,9 +285,9 @@ def _booking_refused(ctx: Ctx, exc: DomainError) -> VoiceResponse:
         return _to_readback(ctx, later[0].id, intro=[ctx.t("ivr.book.slot_filled")])
     if isinstance(exc, AlreadyBooked):
         reference = exc.details.get("reference")
-        words = (ctx.t("ivr.book.already_booked_ref", reference=spoken_digits(reference))
-                 if reference else ctx.t("ivr.book.already_booked"))
-        return ctx.go("main", intro=[words])
+        if reference:
+            return ctx.go("main", intro=[ctx.t_number("ivr.book.already_booked_ref", reference)])
+        return ctx.go("main", intro=[ctx.t("ivr.book.already_booked")])
     if isinstance(exc, SlotUnavailable | OutsideWindow | NotFound):
         return ctx.go("book.day", where, intro=[ctx.t("ivr.book.slot_gone")])
     raise exc
@@ -295,9 +295,20 @@ def _booking_refused(ctx: Ctx, exc: DomainError) -> VoiceResponse:
 
 @step("book.done")
 def booked(ctx: Ctx) -> VoiceResponse:
+    """The booking number, read twice, slowly; where the SMS went; what to do next."""
     booking = ctx.read(Booking)
     reference = str(booking.reference)
+    sent = (ctx.t("ivr.book.sent_to_patient", last=" ".join(last_digits(booking.patient_mobile)))
+            if booking.patient_mobile else ctx.t("ivr.book.sent_to_you"))
     return ctx.menu([
-        ctx.t("ivr.book.done", token=format_number(ctx.lang, booking.token or 0),
-              reference=spoken_digits(reference)),
+        ctx.t("ivr.book.done", token=format_number(ctx.lang, booking.token or 0)),
+        ctx.t_number("ivr.book.number_twice", reference),
+        sent,
+        ctx.t("ivr.book.at_hospital"),
     ])
+
+
+@step("book.number")
+def booking_number(ctx: Ctx) -> VoiceResponse:
+    """"Hear again": only the number."""
+    return ctx.menu([ctx.t_number("ivr.book.number", str(ctx.read(Booking).reference))])

@@ -86,8 +86,13 @@ declare(
          says=("ivr.book.type_mobile",), leads_to=("book.confirm", "pick.hospital")),
     Node("book.abha", "inbound", "type an ABHA number", input=Input.NUMBER, digits=14,
          says=("ivr.book.type_abha",), leads_to=("book.mobile", "book.confirm")),
-    Node("book.done", "inbound", "booking number read out", on_silence="goodbye", options=(
-        Option("1", "ivr.book.hear_again", "book.done", carry=ALL),
+    Node("book.done", "inbound", "booked: booking number read twice", on_silence="goodbye",
+         options=(
+             Option("1", "ivr.book.hear_again", "book.number", carry=ALL),
+             Option("#", "ivr.opt.main", "main"),
+         )),
+    Node("book.number", "inbound", "the booking number again", on_silence="goodbye", options=(
+        Option("1", "ivr.book.hear_again", "book.number", carry=ALL),
         Option("#", "ivr.opt.main", "main"),
     )),
 
@@ -98,10 +103,16 @@ declare(
          says=("ivr.griev.record",), leads_to=("griev.recorded",)),
     Node("griev.recorded", "inbound", "recording received", input=Input.NONE, managed=False,
          leads_to=("griev.done", "griev.record", "main")),
-    Node("griev.done", "inbound", "complaint number read out", on_silence="goodbye", options=(
-        Option("1", "ivr.griev.hear_again", "griev.done", carry=ALL),
-        Option("#", "ivr.opt.main", "main"),
-    )),
+    Node("griev.done", "inbound", "registered: complaint number read twice",
+         on_silence="goodbye", options=(
+             Option("1", "ivr.griev.hear_again", "griev.number", carry=ALL),
+             Option("#", "ivr.opt.main", "main"),
+         )),
+    Node("griev.number", "inbound", "the complaint number again", on_silence="goodbye",
+         options=(
+             Option("1", "ivr.griev.hear_again", "griev.number", carry=ALL),
+             Option("#", "ivr.opt.main", "main"),
+         )),
 
     # My appointments and complaint status -----------------------------------------------
     Node("mine", "inbound", "my appointments, complaint status", options=(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, TypeVar
 
@@ -80,10 +81,45 @@ def step_url(name: str, state: dict[str, Any]) -> str:
     return f"{base}{bp.url_prefix}{STEPS[name].rule}?s={sign_state(state)}"
 
 
-def say(parent: Any, text: str, lang: str, settings: Settings) -> None:
+@dataclass(frozen=True)
+class SpokenNumber:
+    """A booking or complaint number inside a sentence: read slowly, digit by digit, in
+    groups of four with a pause between (SSML ``prosody``, ``say-as digits`` and
+    ``break``, which Twilio's Polly and Google voices read)."""
+
+    digits: str
+
+    def groups(self) -> list[str]:
+        return [self.digits[i:i + 4] for i in range(0, len(self.digits), 4)]
+
+
+Words = str | SpokenNumber
+_NUMBER = "\x00"
+
+
+def say(parent: Any, text: str | list[Words], lang: str, settings: Settings) -> None:
     """A ``<Say>`` with the voice made for ``lang`` (a mismatched voice fails on Twilio)."""
     voice = settings.voice_hi if lang == "hi" else settings.voice_en
-    parent.say(text, voice=voice, language=SPEECH_LANGUAGES[lang])
+    if isinstance(text, str) or all(isinstance(part, str) for part in text):
+        plain = text if isinstance(text, str) else "".join(str(p) for p in text)
+        parent.say(plain, voice=voice, language=SPEECH_LANGUAGES[lang])
+        return
+    element = parent.say(None, voice=voice, language=SPEECH_LANGUAGES[lang])
+    merged: list[Words] = []
+    for part in text:  # the TwiML builder keeps one string between two elements
+        if merged and isinstance(part, str) and isinstance(merged[-1], str):
+            merged[-1] += part
+        else:
+            merged.append(part)
+    for part in merged:
+        if isinstance(part, SpokenNumber):
+            slow = element.prosody(rate="slow")
+            for n, group in enumerate(part.groups()):
+                if n:
+                    slow.break_(time="400ms")
+                slow.say_as(group, interpret_as="digits")
+        elif part:
+            element.nest(part)
 
 
 def twiml(response: VoiceResponse) -> Response:
@@ -154,7 +190,8 @@ def start_call(name: str, lang: str, **state: Any) -> VoiceResponse:
 class Ctx:
     """What one step sees of the call: its state, the caller's input, the database."""
 
-    def __init__(self, step: Step, state: dict[str, Any], intro: list[str] | None = None):
+    def __init__(self, step: Step, state: dict[str, Any],
+                 intro: list[str | list[Words]] | None = None):
         self.step = step
         self.state = state
         self.lang = normalise_language(state.get(LANG))
@@ -223,7 +260,15 @@ class Ctx:
     def t(self, message: str, /, **params: object) -> str:
         return render(self.lang, message, **params)
 
-    def say(self, parent: Any, text: str, lang: str | None = None) -> None:
+    def t_number(self, message: str, number: str, /, **params: object) -> list[Words]:
+        """Message ``message`` whose ``{number}`` (once or more) is read as a number."""
+        pieces = self.t(message, number=_NUMBER, **params).split(_NUMBER)
+        out: list[Words] = [pieces[0]]
+        for piece in pieces[1:]:
+            out += [SpokenNumber(number), piece]
+        return out
+
+    def say(self, parent: Any, text: str | list[Words], lang: str | None = None) -> None:
         say(parent, text, lang or self.lang, self.settings)
 
     # Moving on ----------------------------------------------------------------
@@ -244,7 +289,7 @@ class Ctx:
         values.update({k: v for k, v in state.items() if v is not None})
         return step_url(name, {LANG: self.lang, **values})
 
-    def go(self, name: str, *parts: FlowState, intro: list[str] | None = None,
+    def go(self, name: str, *parts: FlowState, intro: list[str | list[Words]] | None = None,
            **state: Any) -> VoiceResponse:
         """Answer with step ``name``'s prompt right away (no extra webhook round trip),
         carrying ``parts`` of the state (and ``state``, short keys)."""
@@ -329,7 +374,7 @@ class Ctx:
             lines.append(self.t("ivr.opt.main", key=self.spoken_key("#")))
         return lines
 
-    def menu(self, lines: list[str], *, hints: list[str] | None = None,
+    def menu(self, lines: list[str | list[Words]], *, hints: list[str] | None = None,
              log_as: str | None = None, state: dict[str, Any] | None = None,
              with_options: bool = True, silence_to: str | None = None) -> VoiceResponse:
         """A ``<Gather>`` around the prompt and the node's declared options (keys
@@ -352,14 +397,14 @@ class Ctx:
             hints=", ".join(list(dict.fromkeys(h for h in (hints or []) if h))[:90]) or None,
             speech_timeout="auto" if hints else None,
         )
-        words = list(self.intro)
+        words: list[str | list[Words]] = list(self.intro)
         if self.state.get(SILENT):
             words.append(self.t("ivr.retry.silence"))
         words.extend(lines)
         if with_options:
             words.extend(self.option_lines())
         words.extend(self.hint_lines())
-        self.say(gather, " ".join(w for w in words if w))
+        self.say(gather, _sentences(words))
         other = self.option_lines("other") if with_options else []
         if other:
             self.say(gather, " ".join(other), OTHER_LANGUAGE[self.lang])
@@ -375,6 +420,18 @@ class Ctx:
         response = VoiceResponse()
         self.say(response, " ".join([*self.intro, *lines]))
         return response
+
+
+def _sentences(words: list[str | list[Words]]) -> list[Words]:
+    """Sentences (some holding a spoken number) one after another, a space apart."""
+    out: list[Words] = []
+    for item in words:
+        if not item:
+            continue
+        if out:
+            out.append(" ")
+        out.extend([item] if isinstance(item, str) else item)
+    return out
 
 
 def too_many_tries(ctx: Ctx) -> VoiceResponse:

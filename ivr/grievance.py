@@ -16,7 +16,6 @@ from grievances.models import GrievanceCategory
 from grievances.services import register_grievance
 from ivr.flow import SILENT, TRIES, Ctx, step
 from ivr.state import Choosing, Complaint
-from locales.formatting import spoken_digits
 
 log = logging.getLogger(__name__)
 
@@ -91,4 +90,11 @@ def recorded(ctx: Ctx) -> VoiceResponse:
 @step("griev.done")
 def grievance_registered(ctx: Ctx) -> VoiceResponse:
     reference = str(ctx.read(Complaint).reference)
-    return ctx.menu([ctx.t("ivr.griev.done", reference=spoken_digits(reference))])
+    return ctx.menu([ctx.t("ivr.griev.done"), ctx.t_number("ivr.griev.number_twice", reference),
+                     ctx.t("ivr.griev.sent")])
+
+
+@step("griev.number")
+def complaint_number(ctx: Ctx) -> VoiceResponse:
+    """"Hear again": only the number."""
+    return ctx.menu([ctx.t_number("ivr.griev.number", str(ctx.read(Complaint).reference))])

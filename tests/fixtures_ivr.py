@@ -15,6 +15,7 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from booking_core.resources import update_resources
+from ivr.devphone import heard_text
 from tests.conftest import PUBLIC_BASE_URL, TWILIO_TOKEN, make_settings
 from tests.factories import IST, make_department, make_hospital, make_slot
 
@@ -72,7 +73,7 @@ class Phone:
     @property
     def said(self) -> str:
         assert self.root is not None
-        return " ".join((s.text or "") for s in self.root.iter("Say"))
+        return " ".join(heard_text(s) for s in self.root.iter("Say"))
 
     def says(self) -> list[ET.Element]:
         assert self.root is not None

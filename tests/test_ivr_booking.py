@@ -280,3 +280,26 @@ def test_a_failed_call_log_write_never_hides_a_booking(phone, ivr_world, ivr_ses
     phone.press("1")
     assert "is booked" in phone.said and "technical problem" not in phone.said
     assert reference_from(phone.said) == ivr_session.scalar(select(Appointment.reference))
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_the_booking_number_is_read_twice_slowly_and_again_alone(phone, ivr_world, lang):
+    start_booking(phone, lang)
+    for key in ("2", "1", "1", "1", "1"):
+        phone.press(key)
+    reference = reference_from(phone.said)
+    said = phone.said
+    name = {"hi": "बुकिंग नंबर", "en": "booking number"}[lang]
+    spaced = f"{' '.join(reference[:4])}, {' '.join(reference[4:])}"
+    assert name in said and said.count(spaced) == 2
+    assert ("ओपीडी रजिस्ट्रेशन काउंटर" if lang == "hi" else "OPD registration counter") in said
+    assert "संदर्भ" not in said and "reference" not in said
+    say = phone.gather.find("Say")
+    slow = say.find("prosody")
+    assert slow is not None and slow.get("rate") == "slow"
+    assert [e.text for e in slow.iter("say-as")] == [reference[:4], reference[4:]]
+    assert all(e.get("interpret-as") == "digits" for e in slow.iter("say-as"))
+    assert slow.find("break") is not None
+    phone.press("1")  # hear again: the number only
+    assert phone.said.startswith({"hi": "आपका बुकिंग नंबर", "en": "Your booking number"}[lang])
+    assert phone.said.count(spaced) == 1 and "token" not in phone.said

@@ -35,11 +35,12 @@ def book_by_keys(phone: Phone) -> None:
 
 def test_path_and_outcome_complete_after_a_booking_call(phone, ivr_world, ivr_session):
     book_by_keys(phone)
-    phone.press("1")  # hear the reference again: the same menu, not a new visit
+    phone.press("1")  # hear the booking number again
+    phone.press("1")  # and again: the same menu, not a new visit
     phone.hang_up(duration=95)
     call = the_call(ivr_session, phone.call_sid)
     assert call.path == ["language", "main", "book.hospital", "book.department", "book.day",
-                         "book.slot", "book.confirm", "book.done"]
+                         "book.slot", "book.confirm", "book.done", "book.number"]
     assert call.outcome == CallOutcome.BOOKED and call.language == "en"
     assert call.status == "completed" and call.duration_seconds == 95
     assert call.ended_at is not None and "ended_in" not in call.details

@@ -13,6 +13,7 @@ import pytest
 
 from booking_core.appointments import Channel, book_appointment
 from helpline.app import create_app
+from ivr.devphone import heard_text
 from ivr.engine import ACTION_PREFIX, FLOW, Input
 from locales import LANGUAGES, catalogs, placeholders
 from tests.conftest import make_settings
@@ -209,7 +210,7 @@ def test_walk_every_menu_in_both_languages(database_url, ivr_session, lang):
             continue
         action = gather.get("action")
         node = FLOW.nodes[name]
-        spoken = " ".join(s.text or "" for s in gather.iter("Say")
+        spoken = " ".join(heard_text(s) for s in gather.iter("Say")
                           if s.get("language") == {"hi": "hi-IN", "en": "en-IN"}[
                               lang if name != "language" else "hi"])
         handled = set()
@@ -223,7 +224,7 @@ def test_walk_every_menu_in_both_languages(database_url, ivr_session, lang):
             continue
         said_keys = announced("hi" if name == "language" else lang, spoken)
         if name == "language":
-            said_keys |= announced("en", " ".join(s.text or "" for s in gather.iter("Say")))
+            said_keys |= announced("en", " ".join(heard_text(s) for s in gather.iter("Say")))
         assert said_keys <= handled, (name, said_keys - handled, spoken)
         unannounced = handled - said_keys - set(node.shared())
         quiet = {o.key for o in node.options if o.first_hearing_only}
