@@ -122,7 +122,7 @@ class IvrWorld:
 
 
 def build_world(session) -> IvrWorld:
-    """Seven hospitals (two pages of choices), Lok Nayak first after GTB by English name."""
+    """Seven hospitals (two pages of choices): GTB first, Lok Nayak second (by size)."""
     lok_nayak = make_hospital(
         session, code="LNH", name_en="Lok Nayak Hospital", name_hi="लोक नायक अस्पताल",
         short_en="Lok Nayak Hospital", short_hi="लोक नायक अस्पताल", district="Central",
@@ -147,6 +147,9 @@ def build_world(session) -> IvrWorld:
         make_slot(session, ortho, at=dt.datetime.combine(day + dt.timedelta(days=1),
                                                          dt.time(9, 0), IST), capacity=5),
     ]
+    # GTB is the bigger hospital: with no bookings yet it is offered first, Lok Nayak second.
+    update_resources(session, gtb.id, {"beds": {"general": {"total": 400, "occupied": 400}}},
+                     source="test")
     update_resources(session, lok_nayak.id, {"beds": {
         "general": {"total": 100, "occupied": 60}, "oxygen": {"total": 30, "occupied": 6},
         "icu": {"total": 10, "occupied": 7}, "ventilator": {"total": 5, "occupied": 3}}},

@@ -303,3 +303,18 @@ def test_the_booking_number_is_read_twice_slowly_and_again_alone(phone, ivr_worl
     phone.press("1")  # hear again: the number only
     assert phone.said.startswith({"hi": "आपका बुकिंग नंबर", "en": "Your booking number"}[lang])
     assert phone.said.count(spaced) == 1 and "token" not in phone.said
+
+
+def test_hospitals_most_booked_are_offered_first(ivr_session, ivr_world):
+    import datetime as dt
+
+    from booking_core.appointments import Channel, book_appointment
+    from booking_core.demand import hospitals_by_demand
+    from tests.factories import IST, make_slot
+
+    assert [h.code for h in hospitals_by_demand(ivr_session)][:2] == ["GTB", "LNH"]  # by size
+    day = (dt.datetime.now(IST) + dt.timedelta(days=3)).date()
+    slot = make_slot(ivr_session, ivr_world.medicine,
+                     at=dt.datetime.combine(day, dt.time(9, 0), IST), capacity=5)
+    book_appointment(ivr_session, slot_id=slot.id, phone=CALLER, channel=Channel.PORTAL)
+    assert [h.code for h in hospitals_by_demand(ivr_session)][:2] == ["LNH", "GTB"]
