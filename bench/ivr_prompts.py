@@ -1,19 +1,23 @@
 """How long the phone line keeps a caller listening: each flow walked in Hindi and
 English with the dev phone (in-process, signed like Twilio, on the demo data), counting
 the keys pressed after the language choice, the words heard and the seconds they take
-at 2.2 words a second, up to and including the prompt that gives the result.
+at 2.2 words a second, up to the result (a booking or complaint number's first
+reading; a digit counts as a word).
 
     .venv/bin/python -m bench.ivr_prompts
 
 Flows: a first-time caller booking at Lok Nayak (by keys, paging through the list) on
 the first day and time offered; the same caller booking again at their last hospital;
 a grievance; vacant beds at one hospital; a grievance's status by its number. Prints a
-table and writes ``bench/results/ivr_prompts.json``.
+table and writes ``bench/results/ivr_prompts.json``; exits 1 when the Hindi first-time
+booking takes more than 120 s of prompts or 7 keys.
 """
 
 from __future__ import annotations
 
+import re
 import secrets
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -52,7 +56,12 @@ class Line:
         call = DevPhoneCall(signed_sender(self.token, post), BASE, from_phone=caller,
                             to_phone="+911140000000", inputs=iter(inputs), echo=echoed.append)
         call.run()
-        words = sum(len(line.split()) for line in call.heard)
+        # Up to the result's first reading (the number, when there is one).
+        heard = list(call.heard)
+        number = re.search(r"\d \d \d \d, \d \d \d \d", heard[-1])
+        if number:
+            heard[-1] = heard[-1][:number.end()]
+        words = sum(len(line.split()) for line in heard)
         return {"inputs": inputs, "words": words,
                 "seconds": round(words / WORDS_PER_SECOND), "last_heard": call.heard[-1]}
 
@@ -71,7 +80,7 @@ class Line:
 
 def flows(line: Line, lang: str) -> dict[str, Callable[[], dict[str, Any]]]:
     caller = f"+9198{secrets.randbelow(10**8):08d}"
-    lok_nayak = line.hospital_keys("Lok Nayak")
+    lok_nayak = line.hospital_keys("LNJP")
     first = LANG_KEY[lang]
 
     def first_booking() -> dict[str, Any]:
@@ -97,7 +106,7 @@ def keys_after_language(result: dict[str, Any], first_call: bool) -> int:
     return sum(1 for given in inputs if not given.startswith(("rec:", "~", "say:")))
 
 
-def main() -> None:
+def main() -> int:
     results: dict[str, Any] = {"words_per_second": WORDS_PER_SECOND, "flows": {}}
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'prompts.sqlite3'}"
@@ -117,7 +126,10 @@ def main() -> None:
                       f"{result['seconds']:>7}")
         line.app.extensions["helpline"].engine.dispose()
     save_results("ivr_prompts", results)
+    # The promise: a first-time caller books in Hindi within 120 s of prompts, 7 keys.
+    first = results["flows"]["book, first call (hi)"]
+    return 0 if first["seconds"] <= 120 and first["keys"] <= 7 else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -25,7 +25,7 @@ from helpline.settings import Settings
 from ivr.engine import action, condition
 from ivr.flow import BACKEND_ERRORS, INPUT, Ctx, _rollback, step, step_url
 from ivr.state import Agent
-from locales.formatting import format_number, format_time
+from locales.formatting import format_number, spoken_time
 
 log = logging.getLogger(__name__)
 
@@ -109,8 +109,8 @@ def callback_offer(ctx: Ctx) -> VoiceResponse:
         lines = [ctx.t("ivr.callback.queue_full")]
     else:
         start, end = agent_hours(ctx.settings)
-        lines = [ctx.t("ivr.callback.after_hours", start=format_time(ctx.lang, start),
-                       end=format_time(ctx.lang, end))]
+        lines = [ctx.t("ivr.callback.after_hours", start=spoken_time(ctx.lang, start),
+                       end=spoken_time(ctx.lang, end))]
     # After our own fault, silence means "stay on the line for an agent", as promised.
     return ctx.menu(lines, log_as="callback.offer",
                     silence_to="agent" if why == "fault" else None)

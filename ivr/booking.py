@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import secrets
 from dataclasses import replace
+from zoneinfo import ZoneInfo
 
 from twilio.twiml.voice_response import VoiceResponse
 
@@ -24,7 +25,7 @@ from booking_core.appointments import (
     SlotUnavailable,
     book_appointment,
 )
-from booking_core.base import DomainError, NotFound
+from booking_core.base import DomainError, NotFound, utcnow
 from booking_core.citizens import InvalidAbha, normalise_abha
 from booking_core.phones import InvalidMobile, last_digits, mask_phone, normalise_mobile
 from booking_core.slots import days_with_free_seats, free_slots, get_slot
@@ -33,11 +34,12 @@ from ivr.choosers import Option, choice_input, choice_prompt
 from ivr.engine import action, condition
 from ivr.flow import Ctx, step
 from ivr.state import Booking, Choosing, Complaint
-from locales.formatting import format_date, format_number, format_time
+from locales.formatting import format_date, format_number, spoken_day, spoken_time
 
 log = logging.getLogger(__name__)
 
 DAYS_PER_PAGE = 3
+FEW_PLACES = 5  # at or below this, a day or time is said to have only a few places left
 
 
 def rules(ctx: Ctx) -> BookingRules:
@@ -91,9 +93,11 @@ def pick_day(ctx: Ctx) -> VoiceResponse:
         return ctx.go("book.department", Booking(hospital=booking.hospital),
                       intro=[ctx.t("ivr.book.no_days")])
     lines = [ctx.t("ivr.book.day_heading")]
+    today = _today(ctx)
     for number, (day, seats) in enumerate(items, 1):
-        lines.append(ctx.t("ivr.book.day_item", date=format_date(ctx.lang, day),
-                           seats=format_number(ctx.lang, seats), digit=number))
+        # No seat counts ("1 seats"): only a warning when few places are left.
+        key = "ivr.book.day_item_few" if seats <= FEW_PLACES else "ivr.book.day_item"
+        lines.append(ctx.t(key, date=spoken_day(ctx.lang, day, today), digit=number))
     if more:
         lines.append(ctx.t("ivr.book.more_days"))
     # What the prompt offered travels in the (signed) state: the answer maps the key
@@ -131,10 +135,13 @@ def _slots(ctx: Ctx) -> list[Option]:
     slots = free_slots(ctx.session, booking.department or 0, day,
                        window_days=s.booking_window_days,
                        tz=s.helpline_timezone)
-    return [Option(slot.id, ctx.t("ivr.book.slot_item_name",
-                                  time=format_time(ctx.lang, slot.starts_at, s.helpline_timezone),
-                                  seats=format_number(ctx.lang, slot.free)))
+    return [Option(slot.id, spoken_time(ctx.lang, slot.starts_at, s.helpline_timezone),
+                   item_key="ivr.book.slot_item_few" if slot.free <= FEW_PLACES else None)
             for slot in slots]
+
+
+def _today(ctx: Ctx) -> dt.date:
+    return utcnow().astimezone(ZoneInfo(ctx.settings.helpline_timezone)).date()
 
 
 @step("book.slot")
@@ -187,11 +194,14 @@ def readback(ctx: Ctx) -> VoiceResponse:
     hospital = ctx.directory.hospital(slot.hospital_id)
     department = ctx.directory.department(slot.department_id)
     tz = ctx.settings.helpline_timezone
+    days_ahead = (slot.local_day - _today(ctx)).days
+    sentence = {0: "ivr.book.readback_today", 1: "ivr.book.readback_tomorrow"}.get(
+        days_ahead, "ivr.book.readback")
     return ctx.menu([
-        ctx.t("ivr.book.readback", hospital=hospital.short_name(ctx.lang),
+        ctx.t(sentence, hospital=hospital.short_name(ctx.lang),
               department=department.name(ctx.lang),
               date=format_date(ctx.lang, slot.local_day),
-              time=format_time(ctx.lang, slot.starts_at, tz), patient=_patient_words(ctx)),
+              time=spoken_time(ctx.lang, slot.starts_at, tz), patient=_patient_words(ctx)),
     ])
 
 

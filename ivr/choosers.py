@@ -34,6 +34,7 @@ class Option:
     id: OptionId
     spoken: str  # what the caller hears
     names: list[str] = field(default_factory=list)  # what the caller may say
+    item_key: str | None = None  # its own sentence ("..., where few places are left")
 
 
 def choice_prompt(ctx: Ctx, options: list[Option], *, heading: str, more_key: str,
@@ -49,7 +50,8 @@ def choice_prompt(ctx: Ctx, options: list[Option], *, heading: str, more_key: st
     page, items = _page(ctx, options)
     lines = [heading]
     for number, option in enumerate(items, 1):
-        key = first_item_key if (first_item_key and page == 0 and number == 1) else item_key
+        key = first_item_key if (first_item_key and page == 0 and number == 1) else (
+            option.item_key or item_key)
         lines.append(ctx.t(key, name=option.spoken, digit=number))
     if len(options) > PAGE_SIZE:
         last_page = (page + 1) * PAGE_SIZE >= len(options)

@@ -25,7 +25,7 @@ from ivr.choosers import PAGE_SIZE
 from ivr.engine import action
 from ivr.flow import Ctx, step
 from ivr.state import Mine
-from locales.formatting import format_age, format_date, format_time, spoken_digits
+from locales.formatting import format_age, format_date, spoken_digits, spoken_time
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ def _describe(ctx: Ctx, appointment: Appointment) -> str:
     return ctx.t("ivr.mine.appointment", hospital=appointment.hospital.short_name(ctx.lang),
                  department=appointment.department.name(ctx.lang),
                  date=format_date(ctx.lang, appointment.visit_day),
-                 time=format_time(ctx.lang, appointment.slot.starts_at, tz))
+                 time=spoken_time(ctx.lang, appointment.slot.starts_at, tz))
 
 
 def _page(ctx: Ctx) -> tuple[int, list[Appointment], bool]:

@@ -134,7 +134,7 @@ def test_hear_and_cancel_an_appointment(phone, ivr_world, ivr_session, lang):
     into_menu(phone, lang, "4")
     phone.press("1")
     assert ("हड्डी रोग" if lang == "hi" else "Orthopaedics") in phone.said
-    assert ("9:00 सुबह" if lang == "hi" else "9:00 am") in phone.said
+    assert ("को सुबह 9 बजे" if lang == "hi" else "at 9 am") in phone.said
     phone.press("1")
     phone.press("2")  # keep it
     ivr_session.refresh(appointment)

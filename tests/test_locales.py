@@ -85,3 +85,24 @@ def test_age_words():
     assert format_age("en", 60) == "1 minute"
     assert format_age("hi", 5 * 3600) == "5 घंटे"
     assert format_age("en", 3 * 86400) == "3 days"
+
+
+def test_times_and_days_are_spoken_as_delhi_says_them():
+    import datetime as dt
+
+    from locales.formatting import spoken_day, spoken_time
+
+    assert spoken_time("hi", dt.time(9, 0)) == "सुबह 9 बजे"
+    assert spoken_time("hi", dt.time(9, 30)) == "सुबह साढ़े 9 बजे"
+    assert spoken_time("hi", dt.time(14, 30)) == "दोपहर ढाई बजे"
+    assert spoken_time("hi", dt.time(13, 30)) == "दोपहर डेढ़ बजे"
+    assert spoken_time("hi", dt.time(10, 15)) == "सुबह सवा 10 बजे"
+    assert spoken_time("hi", dt.time(11, 45)) == "सुबह पौने 12 बजे"
+    assert spoken_time("hi", dt.time(16, 10)) == "शाम 4 बजकर 10 मिनट"
+    assert spoken_time("en", dt.time(9, 0)) == "9 am"
+    assert spoken_time("en", dt.time(12, 0)) == "12 noon"
+    assert spoken_time("en", dt.time(14, 30)) == "2:30 pm"
+    today = dt.date(2030, 3, 7)
+    assert spoken_day("hi", today, today) == "आज"
+    assert spoken_day("hi", today + dt.timedelta(days=1), today) == "कल"
+    assert spoken_day("en", today + dt.timedelta(days=2), today) == "Saturday, 9 March"
