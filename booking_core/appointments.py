@@ -28,6 +28,7 @@ from booking_core.base import (
     NotFound,
     UTCDateTime,
     enum_column,
+    fit_words,
     unit_of_work,
     utcnow,
 )
@@ -173,7 +174,7 @@ def message_params(appointment: Appointment, lang: str, tz: str) -> dict[str, An
     return {
         "reference": appointment.reference,
         "hospital": appointment.hospital.short_name(lang),
-        "department": appointment.department.name(lang)[:30],
+        "department": fit_words(appointment.department.name(lang)),
         "date": format_date(lang, appointment.slot.starts_at.astimezone(ZoneInfo(tz)).date(),
                             "short"),
         "time": format_time(lang, appointment.slot.starts_at, tz),
