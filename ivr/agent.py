@@ -7,13 +7,20 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from flask import request
 from twilio.twiml.voice_response import VoiceResponse
 
 from booking_core.base import utcnow, whole_number
-from booking_core.phones import last_digits, mask_phone
+from booking_core.phones import (
+    InvalidMobile,
+    callback_number,
+    last_digits,
+    mask_phone,
+    normalise_mobile,
+)
 from contact_centre.call_queue import (
     mark_queued,
     queue_estimate,
@@ -137,9 +144,10 @@ def callback_taken(ctx: Ctx) -> VoiceResponse:
 
 
 def take_callback(ctx: Ctx, reason: str) -> VoiceResponse:
-    phone = ctx.caller_mobile or (ctx.caller if ctx.caller.startswith("+") else None)
-    if phone is None:
-        return ctx.go("main", intro=[ctx.t("ivr.callback.no_number")])
+    agent = ctx.read(Agent)
+    phone = agent.callback_phone or callback_number(ctx.caller)
+    if phone is None:  # withheld: ask for a number rather than store a placeholder
+        return ctx.go("callback.number", replace(agent, why=reason))
     try:
         request_callback(ctx.session, phone=phone, language=ctx.lang, call_sid=ctx.call_sid,
                          reason=reason)
@@ -152,11 +160,32 @@ def take_callback(ctx: Ctx, reason: str) -> VoiceResponse:
         response.hangup()
         return response
     log.info("callback requested by %s (%s)", mask_phone(phone), reason)
-    line = ("ivr.callback.confirmed" if agents_on_duty(ctx.settings)
-            else "ivr.callback.confirmed_later")
-    response = ctx.speak([ctx.t(line, last=" ".join(last_digits(phone)))])
+    later = "" if agents_on_duty(ctx.settings) else "_later"
+    response = VoiceResponse()
+    if agent.callback_phone:  # a number typed now is read back whole
+        ctx.say(response, ctx.t_number(f"ivr.callback.confirmed_number{later}",
+                                       phone.removeprefix("+91"), group=5))
+    else:
+        ctx.say(response, ctx.t(f"ivr.callback.confirmed{later}",
+                                last=" ".join(last_digits(phone))))
     response.hangup()
     return response
+
+
+@step("callback.number")
+def ask_callback_number(ctx: Ctx) -> VoiceResponse:
+    return ctx.menu([ctx.t("ivr.callback.type_number")])
+
+
+@ask_callback_number.on_input
+def callback_number_typed(ctx: Ctx) -> VoiceResponse:
+    try:
+        phone = normalise_mobile(ctx.digits)
+    except InvalidMobile:
+        return ctx.again("ivr.book.bad_mobile")
+    agent = replace(ctx.read(Agent), callback_phone=phone)
+    ctx.state.update(agent.wire())
+    return take_callback(ctx, agent.why)
 
 
 def _queue_position() -> int:
@@ -174,11 +203,11 @@ def queue_wait(ctx: Ctx) -> VoiceResponse:
                              method="POST", action=step_url("queue.wait", {**ctx.own_state(),
                                                                              INPUT: 1}),
                              language="hi-IN" if ctx.lang == "hi" else "en-IN")
-    ctx.say(gather, " ".join([
-        ctx.t("ivr.queue.position", position=format_number(ctx.lang, position),
-              minutes=format_number(ctx.lang, minutes)),
-        ctx.t("ivr.queue.callback_key"),
-    ]))
+    words = [ctx.t("ivr.queue.position", position=format_number(ctx.lang, position),
+                   minutes=format_number(ctx.lang, minutes))]
+    if callback_number(ctx.caller):  # never offer a callback to a number we cannot see
+        words.append(ctx.t("ivr.queue.callback_key"))
+    ctx.say(gather, " ".join(words))
     response.redirect(step_url("queue.wait", ctx.own_state()), method="POST")
     return response
 
@@ -187,7 +216,7 @@ def queue_wait(ctx: Ctx) -> VoiceResponse:
 def queue_wait_key(ctx: Ctx) -> VoiceResponse:
     if ctx.digits != "1":
         return queue_wait.prompt(ctx)
-    phone = ctx.caller_mobile or (ctx.caller if ctx.caller.startswith("+") else None)
+    phone = callback_number(ctx.caller)
     if phone is None:
         return queue_wait.prompt(ctx)
     request_callback(ctx.session, phone=phone, language=ctx.lang, call_sid=ctx.call_sid,
@@ -214,7 +243,7 @@ def queue_done(ctx: Ctx) -> VoiceResponse:
     if result == "hangup":
         return VoiceResponse()
     if result == "leave":
-        phone = ctx.caller_mobile or ctx.caller
+        phone = callback_number(ctx.caller) or ""
         response = ctx.speak([ctx.t("ivr.callback.confirmed", last=" ".join(last_digits(phone)))])
         response.hangup()
         return response

@@ -32,7 +32,7 @@ from booking_core.slots import days_with_free_seats, free_slots, get_slot
 from contact_centre.models import CallOutcome
 from ivr.choosers import Option, choice_input, choice_prompt
 from ivr.engine import action, condition
-from ivr.flow import Ctx, step
+from ivr.flow import NUMBER_MARK, Ctx, step
 from ivr.state import Booking, Choosing, Complaint
 from locales.formatting import format_date, format_number, spoken_day, spoken_time
 
@@ -179,13 +179,16 @@ def _to_readback(ctx: Ctx, slot_id: int, intro: list[str] | None = None) -> Voic
     return ctx.go("book.confirm", intro=intro, **state)
 
 
-def _patient_words(ctx: Ctx) -> str:
+def _patient_words(ctx: Ctx) -> tuple[str, str | None]:
+    """Who the booking is for, and a number to read back whole: a mobile typed for
+    someone else is read back in full (a slip of one key would text a stranger)."""
     booking = ctx.read(Booking)
     if booking.abha:
-        return ctx.t("ivr.book.patient_abha", last=" ".join(booking.abha[-4:]))
-    phone = booking.patient_mobile or ctx.caller_mobile or ""
-    key = "ivr.book.patient_other" if booking.patient_mobile else "ivr.book.patient_self"
-    return ctx.t(key, last=" ".join(last_digits(phone)))
+        return ctx.t("ivr.book.patient_abha", last=" ".join(booking.abha[-4:])), None
+    if booking.patient_mobile:
+        return (ctx.t("ivr.book.patient_other", number=NUMBER_MARK),
+                booking.patient_mobile.removeprefix("+91"))
+    return ctx.t("ivr.book.patient_self"), None
 
 
 @step("book.confirm")
@@ -197,11 +200,12 @@ def readback(ctx: Ctx) -> VoiceResponse:
     days_ahead = (slot.local_day - _today(ctx)).days
     sentence = {0: "ivr.book.readback_today", 1: "ivr.book.readback_tomorrow"}.get(
         days_ahead, "ivr.book.readback")
+    patient, number = _patient_words(ctx)
     return ctx.menu([
-        ctx.t(sentence, hospital=hospital.short_name(ctx.lang),
-              department=department.name(ctx.lang),
-              date=format_date(ctx.lang, slot.local_day),
-              time=spoken_time(ctx.lang, slot.starts_at, tz), patient=_patient_words(ctx)),
+        ctx.t_number(sentence, number or "", group=5, hospital=hospital.short_name(ctx.lang),
+                     department=department.name(ctx.lang),
+                     date=format_date(ctx.lang, slot.local_day),
+                     time=spoken_time(ctx.lang, slot.starts_at, tz), patient=patient),
     ])
 
 

@@ -138,6 +138,9 @@ declare(
                     when="long_wait"),
              Option("2", "ivr.callback.main", "main", when="callback_declines_to_main"),
          )),
+    Node("callback.number", "inbound", "type a number to be called back on",
+         input=Input.NUMBER, digits=14, says=("ivr.callback.type_number",),
+         give_up="goodbye", leads_to=("goodbye",)),
     Node("queue.wait", "inbound", "waiting for an agent", input=Input.NONE, managed=False,
          leads_to=("queue.wait",)),
     Node("queue.done", "inbound", "left the queue", input=Input.NONE, managed=False,
@@ -164,6 +167,6 @@ declare(
         "book": ("book.done", "book.confirm", "book.day", "book.department", "main"),
         "patient_is_caller": ("book.confirm",),
         "cancel": ("main", "mine.appointments"),
-        "take_callback": ("goodbye", "agent", "main"),
+        "take_callback": ("goodbye", "agent", "callback.number"),
     },
 )

@@ -88,13 +88,14 @@ class SpokenNumber:
     ``break``, which Twilio's Polly and Google voices read)."""
 
     digits: str
+    group: int = 4  # a mobile number is read 5 and 5, as Indians say it
 
     def groups(self) -> list[str]:
-        return [self.digits[i:i + 4] for i in range(0, len(self.digits), 4)]
+        return [self.digits[i:i + self.group] for i in range(0, len(self.digits), self.group)]
 
 
 Words = str | SpokenNumber
-_NUMBER = "\x00"
+NUMBER_MARK = "\x00"  # where a sentence's number goes (``Ctx.t_number``)
 
 
 def say(parent: Any, text: str | list[Words], lang: str, settings: Settings) -> None:
@@ -260,12 +261,15 @@ class Ctx:
     def t(self, message: str, /, **params: object) -> str:
         return render(self.lang, message, **params)
 
-    def t_number(self, message: str, number: str, /, **params: object) -> list[Words]:
-        """Message ``message`` whose ``{number}`` (once or more) is read as a number."""
-        pieces = self.t(message, number=_NUMBER, **params).split(_NUMBER)
+    def t_number(self, message: str, number: str, /, *, group: int = 4,
+                 **params: object) -> list[Words]:
+        """Message ``message`` whose ``{number}`` (once or more, also inside a parameter
+        holding ``NUMBER_MARK``) is read as a number."""
+        params.setdefault("number", NUMBER_MARK)
+        pieces = self.t(message, **params).split(NUMBER_MARK)
         out: list[Words] = [pieces[0]]
         for piece in pieces[1:]:
-            out += [SpokenNumber(number), piece]
+            out += [SpokenNumber(number, group), piece]
         return out
 
     def say(self, parent: Any, text: str | list[Words], lang: str | None = None) -> None:

@@ -116,6 +116,7 @@ class Agent(FlowState):
     wait_minutes: int = key("m", 1)
     fault: bool = key("fault", False)  # our systems failed: queue without asking
     anyway: bool = key("anyway", False)  # the caller chose to wait despite a long queue
+    callback_phone: str | None = key("cb")  # typed by a caller whose number we cannot see
 
 
 @dataclass(frozen=True)

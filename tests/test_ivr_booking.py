@@ -178,7 +178,10 @@ def test_booking_for_another_mobile_and_by_abha(phone, ivr_world, ivr_session):
     phone.press("12345")
     assert "not a valid mobile number" in phone.said
     phone.press("9876501234")
-    assert "mobile number ending 1 2 3 4" in phone.said
+    # Typed for someone else: read back whole, five and five.
+    assert "mobile number is 9 8 7 6 5, 0 1 2 3 4" in phone.said
+    slow = phone.gather.find("Say/prosody")
+    assert [e.text for e in slow.iter("say-as")] == ["98765", "01234"]
     phone.press("1")
     appointment = ivr_session.scalar(select(Appointment))
     assert appointment.citizen.phone == "+919876501234"

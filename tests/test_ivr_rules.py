@@ -284,3 +284,35 @@ def test_database_broken_after_start_gives_twiml_not_500(phone, ivr_world, ivr_a
     finally:
         helpline.sessions.configure(bind=helpline.engine)
         dead.dispose()
+
+
+@pytest.mark.parametrize("withheld", ["+266696687", "anonymous", "client:agent7"])
+def test_a_withheld_number_is_asked_for_a_number_never_promised_a_callback(
+        database_url, ivr_session, ivr_world, withheld):
+    app = after_hours_app(database_url)
+    phone = Phone(app.test_client(), caller=withheld, session=ivr_session)
+    phone.call()
+    phone.press("2")
+    phone.press("0")
+    phone.press("1")  # a callback, please
+    assert "cannot see your number" in phone.said and "ending" not in phone.said
+    assert phone.gather.get("finishOnKey") == "#"
+    assert ivr_session.scalar(select(func.count()).select_from(CallbackRequest)) == 0
+    phone.press("919812300041")  # 91 and ten digits, the Indian way
+    assert "call you back on 9 8 1 2 3, 0 0 0 4 1" in phone.said
+    assert phone.verbs()[-1] == "Hangup"
+    request = ivr_session.scalar(select(CallbackRequest))
+    assert request.phone == "+919812300041" and request.reason == "after_hours"
+    app.extensions["helpline"].engine.dispose()
+
+
+def test_the_queue_offers_no_callback_to_a_withheld_number(phone, ivr_world):
+    phone.caller = "+266696687"
+    phone.call()
+    phone.press("2")
+    phone.press("0")
+    wait_url = phone.root.find("Enqueue").get("waitUrl")
+    phone.post(wait_url, QueuePosition="2")
+    assert "called back" not in phone.said
+    phone.press("1")
+    assert phone.verbs() != ["Leave"]

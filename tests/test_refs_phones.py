@@ -89,3 +89,12 @@ def test_names_are_fitted_to_30_characters_between_words():
         "अटल बिहारी वाजपेयी")
     assert fit_words("LNJP Hospital") == "LNJP Hospital"
     assert len(fit_words("x" * 40)) == 30
+
+
+def test_only_a_real_indian_number_can_be_called_back():
+    from booking_core.phones import callback_number
+
+    assert callback_number("+919812345678") == "+919812345678"
+    assert callback_number("+911123232400") == "+911123232400"  # a Delhi landline
+    for withheld in ("+266696687", "anonymous", "client:agent7", "", "+12025550123", "7378"):
+        assert callback_number(withheld) is None
