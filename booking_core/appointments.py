@@ -240,6 +240,7 @@ def book_appointment(
     now: dt.datetime | None = None,
     idempotency_key: str | None = None,
     requested_by: str = "",
+    abha_of_phone_owner: bool = True,
 ) -> Appointment:
     """Book one seat in ``slot_id`` for the patient whose mobile is ``phone``.
 
@@ -251,6 +252,10 @@ def book_appointment(
     With ``idempotency_key`` (the phone line passes the call and its read-back), the
     booking happens once per key: a repeated request gets the appointment the first
     one made, and a refused one (full, already booked) claims nothing.
+
+    ``abha_of_phone_owner=False`` says the ABHA number is not the phone owner's (a caller
+    booking for a relative from their own phone): it is kept on the appointment only,
+    never attached to the phone owner's record.
     """
     rules = rules or BookingRules()
     now = now or utcnow()
@@ -265,7 +270,8 @@ def book_appointment(
                 raise NotFound("no such slot", entity="slot")
             _check_bookable(slot, now, rules)
             citizen = get_or_create_citizen(
-                session, phone, name=patient_name, abha_number=abha, language=language
+                session, phone, name=patient_name,
+                abha_number=abha if abha_of_phone_owner else None, language=language
             )
             duplicate = session.scalar(
                 select(Appointment.reference).where(

@@ -271,6 +271,9 @@ def book(ctx: Ctx) -> VoiceResponse:
             booked_by_phone=ctx.caller_mobile if patient != ctx.caller_mobile else None,
             actor="ivr", rules=rules(ctx),
             idempotency_key=f"ivr:{ctx.call_sid}:book:{booking.readback}",
+            # An ABHA typed without the patient's own mobile is a relative's: never the
+            # caller's record.
+            abha_of_phone_owner=bool(booking.patient_mobile),
             requested_by=ctx.call_sid,
         )
     except DomainError as exc:

@@ -117,7 +117,7 @@ declare(
     # My appointments and complaint status -----------------------------------------------
     Node("mine", "inbound", "my appointments, complaint status", options=(
         Option("1", "ivr.mine.appointments", "mine.appointments"),
-        Option("2", "ivr.mine.grievance", "mine.grievance"),
+        Option("2", "ivr.mine.grievance", "do:complaint_status"),
     )),
     Node("mine.appointments", "inbound", "upcoming appointments",
          says=("ivr.mine.heading",), list_to=("mine.cancel",), leads_to=("mine",)),
@@ -167,6 +167,7 @@ declare(
         "book": ("book.done", "book.confirm", "book.day", "book.department", "main"),
         "patient_is_caller": ("book.confirm",),
         "cancel": ("main", "mine.appointments"),
+        "complaint_status": ("mine", "mine.grievance"),
         "take_callback": ("goodbye", "agent", "callback.number"),
     },
 )

@@ -8,6 +8,7 @@ caller is asked "did you say ...? 1 yes, 2 no".
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -90,11 +91,40 @@ def choice_input(ctx: Ctx, options: list[Option],
     return ctx.again()
 
 
+# An option named by its number ("one", "number two", "एक", "नंबर दो").
+NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+    "एक": 1, "दो": 2, "तीन": 3, "चार": 4, "पांच": 5, "पाँच": 5,
+    "1": 1, "2": 2, "3": 3, "4": 4, "5": 5, "१": 1, "२": 2, "३": 3, "४": 4, "५": 5,
+}
+FILLERS = {"number", "option", "नंबर", "ऑप्शन"}
+
+
+def spoken_position(speech: str) -> int | None:
+    """The number of an option said instead of its name, or None."""
+    words = [w for w in re.split(r"[\s.,।!?]+", speech.lower()) if w and w not in FILLERS]
+    return NUMBER_WORDS.get(words[0]) if len(words) == 1 else None
+
+
+def joined_letters(speech: str) -> str:
+    """An acronym spelt out, «L N J P», «L.N.J.P.» or «एल एन जे पी», joined into one word
+    as the names list it (LNJP, एलएनजेपी); anything else unchanged."""
+    parts = [p for p in re.split(r"[\s.]+", speech.strip()) if p]
+    if len(parts) >= 2 and all(len(p) <= (1 if p.isascii() else 3) for p in parts):
+        return "".join(parts)
+    return speech
+
+
 def _spoken(ctx: Ctx, options: list[Option],
             chosen: Callable[[Ctx, OptionId], VoiceResponse]) -> VoiceResponse:
+    position = spoken_position(ctx.speech)
+    if position is not None:
+        _, items = _page(ctx, options)
+        if position <= len(items):
+            return chosen(ctx, items[position - 1].id)
     # match_spoken_name scores integer ids; map whatever ids we have onto positions.
-    scores = match_spoken_name(ctx.speech, [(i, [o.spoken, *o.names])
-                                            for i, o in enumerate(options)])
+    scores = match_spoken_name(joined_letters(ctx.speech),
+                               [(i, [o.spoken, *o.names]) for i, o in enumerate(options)])
     if not scores or scores[0][1] < HEARD:
         return ctx.again("ivr.pick.not_understood")
     best, score = scores[0]

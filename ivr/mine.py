@@ -18,14 +18,19 @@ from booking_core.appointments import (
 from booking_core.base import NotFound, utcnow
 from booking_core.phones import mask_phone
 from contact_centre.models import CallOutcome
-from grievances.services import InvalidGrievanceReference, find_grievance
+from grievances.models import Grievance
+from grievances.services import (
+    InvalidGrievanceReference,
+    find_grievance,
+    grievances_for_phone,
+)
 from grievances.workflow import REPLY_KINDS
 from ivr.booking import rules
 from ivr.choosers import PAGE_SIZE
 from ivr.engine import action
-from ivr.flow import Ctx, step
+from ivr.flow import Ctx, Words, step
 from ivr.state import Mine
-from locales.formatting import format_age, format_date, spoken_digits, spoken_time
+from locales.formatting import format_age, format_date, spoken_time
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +103,17 @@ def ask_grievance_reference(ctx: Ctx) -> VoiceResponse:
     return ctx.menu([ctx.t("ivr.status.type_reference")])
 
 
+@action("complaint_status")
+def complaint_status(ctx: Ctx) -> VoiceResponse:
+    """From the phone that filed it, the latest complaint's status needs no typing (the
+    first time this call asks); otherwise, or asked again, the number is typed."""
+    if ctx.caller_mobile and not ctx.read(Mine).heard_latest:
+        latest = grievances_for_phone(ctx.session, ctx.caller_mobile, limit=1)
+        if latest:
+            return _status(ctx, latest[0], own=True)
+    return ctx.go("mine.grievance")
+
+
 @ask_grievance_reference.on_input
 def grievance_reference_typed(ctx: Ctx) -> VoiceResponse:
     try:
@@ -106,14 +122,23 @@ def grievance_reference_typed(ctx: Ctx) -> VoiceResponse:
         return ctx.again("ivr.status.bad_reference")
     except NotFound:
         return ctx.again("ivr.status.not_found")
+    own = ctx.caller_mobile is not None and grievance.citizen.phone == ctx.caller_mobile
+    return _status(ctx, grievance, own=own)
+
+
+def _status(ctx: Ctx, grievance: Grievance, *, own: bool) -> VoiceResponse:
     seconds = (utcnow() - grievance.updated_at).total_seconds()
-    words = [ctx.t("ivr.status.result", reference=spoken_digits(grievance.reference),
-                   status=ctx.t(f"grievance.status.{grievance.status.value}"),
-                   age=format_age(ctx.lang, seconds))]
+    words: list[str | list[Words]] = [ctx.t_number(
+        "ivr.status.result", grievance.reference,
+        status=ctx.t(f"grievance.status.{grievance.status.value}"),
+        age=format_age(ctx.lang, seconds))]
     # The latest reply an agent sent, in the phone's own words (never an SMS template,
-    # whose placeholders and "Delhi Health Helpline:" prefix are for a text).
+    # whose placeholders and "Delhi Health Helpline:" prefix are for a text), and only
+    # to the phone that filed it: typed from another phone, the status alone.
     reply = (grievance.last_update_note or "").removeprefix("sms.grievance_reply_")
-    if reply in REPLY_KINDS:
+    if own and reply in REPLY_KINDS:
         words.append(ctx.t(f"ivr.status.reply_{reply}"))
+    if own:
+        words.append(ctx.t("ivr.status.another", key="2"))
     ctx.log_outcome(CallOutcome.INFORMATION)
-    return ctx.go("mine", intro=words)
+    return ctx.go("mine", Mine(heard_latest=True), intro=words)

@@ -108,6 +108,7 @@ class Beds(FlowState):
 class Mine(FlowState):
     page: int = key("pg", 0)
     appointment: str | None = key("a")  # the booking number being cancelled
+    heard_latest: bool = key("hl", False)  # the caller's latest complaint was read out
 
 
 @dataclass(frozen=True)

@@ -199,8 +199,13 @@ def test_booking_for_another_mobile_and_by_abha(phone, ivr_world, ivr_session):
     assert "ABHA number ending 1 2 3 4" in phone.said
     phone.press("1")
     assert "is booked" in phone.said
-    citizen = ivr_session.scalar(select(Citizen).where(Citizen.abha_number == "12345678901234"))
-    assert citizen is not None and citizen.phone == CALLER
+    # The ABHA number was given for someone else: kept on the appointment, never merged
+    # into the caller's own record.
+    assert ivr_session.scalar(select(Citizen).where(
+        Citizen.abha_number == "12345678901234")) is None
+    booked = ivr_session.scalar(select(Appointment).where(
+        Appointment.abha_number == "12345678901234"))
+    assert booked is not None and booked.citizen.phone == CALLER
 
 
 def test_change_menu_goes_back_to_the_day(phone, ivr_world):
@@ -322,3 +327,11 @@ def test_hospitals_most_booked_are_offered_first(ivr_session, ivr_world):
                      at=dt.datetime.combine(day, dt.time(9, 0), IST), capacity=5)
     book_appointment(ivr_session, slot_id=slot.id, phone=CALLER, channel=Channel.PORTAL)
     assert [h.code for h in hospitals_by_demand(ivr_session)][:2] == ["LNH", "GTB"]
+
+
+@pytest.mark.parametrize("words", ["L N J P", "L.N.J.P.", "एल एन जे पी", "two", "दो",
+                                   "number two"])
+def test_a_spelt_acronym_or_the_options_number_said_aloud_picks_it(phone, ivr_world, words):
+    start_booking(phone, "hi")
+    phone.speak(words)
+    assert "लोक नायक अस्पताल" in phone.said and "हड्डी रोग" in phone.said

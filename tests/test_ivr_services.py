@@ -109,8 +109,11 @@ def test_grievance_not_about_a_hospital(phone, ivr_world, ivr_session):
 
 @pytest.mark.parametrize("lang", ["hi", "en"])
 def test_grievance_status_catches_a_wrong_check_digit(phone, ivr_world, ivr_session, lang):
-    grievance = register_grievance(ivr_session, phone=CALLER, category="other", channel="sms",
-                                   description="No doctor in OPD", language=lang)
+    """Typed from a phone that did not file it: the number is checked, and the status is
+    all that is told."""
+    grievance = register_grievance(ivr_session, phone="+919812300077", category="other",
+                                   channel="sms", description="No doctor in OPD",
+                                   language=lang)
     ref = grievance.reference
     wrong = ref[:-1] + str((int(ref[-1]) + 1) % 10)
     assert damm_digit(wrong) != 0
@@ -125,6 +128,33 @@ def test_grievance_status_catches_a_wrong_check_digit(phone, ivr_world, ivr_sess
     assert status in phone.said and " ".join(ref[:4]) in phone.said
     call = ivr_session.scalar(select(Call).where(Call.call_sid == phone.call_sid))
     assert call.outcome == CallOutcome.INFORMATION
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_the_phone_that_filed_a_complaint_hears_its_status_without_typing(
+        phone, ivr_world, ivr_session, lang):
+    from grievances.workflow import reply_to_citizen
+
+    grievance = register_grievance(ivr_session, phone=CALLER, category="other", channel="ivr",
+                                   description="No doctor in OPD", language=lang,
+                                   hospital_id=ivr_world.lok_nayak.id)
+    reply_to_citizen(ivr_session, grievance.id, "action", actor="agent")
+    into_menu(phone, lang, "4")
+    phone.press("2")
+    assert " ".join(grievance.reference[:4]) in phone.said
+    assert ("कार्रवाई" if lang == "hi" else "taking action") in phone.said
+    phone.press("2")  # another complaint: now by its number
+    assert phone.gather.get("numDigits") == "8"
+    other = new_grievance_elsewhere(ivr_session, lang)
+    reply_to_citizen(ivr_session, other.id, "action", actor="agent")
+    phone.press(other.reference)
+    assert " ".join(other.reference[:4]) in phone.said
+    assert ("कार्रवाई" if lang == "hi" else "taking action") not in phone.said  # not theirs
+
+
+def new_grievance_elsewhere(session, lang):
+    return register_grievance(session, phone="+919812300077", category="other", channel="sms",
+                              description="Dirty ward", language=lang)
 
 
 @pytest.mark.parametrize("lang", ["hi", "en"])
