@@ -108,7 +108,8 @@ def callback_offer(ctx: Ctx) -> VoiceResponse:
     agent = ctx.read(Agent)
     why = agent.why
     if why == "long_wait":
-        lines = [ctx.t("ivr.callback.long_wait",
+        one = "_one" if agent.wait_minutes == 1 else ""
+        lines = [ctx.t(f"ivr.callback.long_wait{one}",
                        minutes=format_number(ctx.lang, agent.wait_minutes))]
     elif why == "fault":
         lines = [ctx.t("ivr.callback.fault")]
@@ -203,7 +204,8 @@ def queue_wait(ctx: Ctx) -> VoiceResponse:
                              method="POST", action=step_url("queue.wait", {**ctx.own_state(),
                                                                              INPUT: 1}),
                              language="hi-IN" if ctx.lang == "hi" else "en-IN")
-    words = [ctx.t("ivr.queue.position", position=format_number(ctx.lang, position),
+    words = [ctx.t("ivr.queue.position_one" if minutes == 1 else "ivr.queue.position",
+                   position=format_number(ctx.lang, position),
                    minutes=format_number(ctx.lang, minutes))]
     if callback_number(ctx.caller):  # never offer a callback to a number we cannot see
         words.append(ctx.t("ivr.queue.callback_key"))

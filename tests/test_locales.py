@@ -106,3 +106,34 @@ def test_times_and_days_are_spoken_as_delhi_says_them():
     assert spoken_day("hi", today, today) == "आज"
     assert spoken_day("hi", today + dt.timedelta(days=1), today) == "कल"
     assert spoken_day("en", today + dt.timedelta(days=2), today) == "Saturday, 9 March"
+
+
+def test_hindi_phone_words_are_devanagari_and_one_brand_name():
+    """Every Hindi prompt has Devanagari in it (no Latin-only Hindi); the helpline has one
+    name; one word for "action" (कार्रवाई), on the phone and by SMS."""
+    import re
+
+    cats = catalogs()
+    for key, text in cats["hi"].items():
+        words = re.sub(r"\{[^}]*\}", "", text)
+        if key.startswith(("ivr.", "messaging.call.")) and re.search(r"[A-Za-z]", words + "x"):
+            assert re.search(r"[\u0900-\u097f]", words) or not words.strip(), (key, text)
+        assert "दिल्ली हेल्थ" not in text and "कार्यवाही" not in text, (key, text)
+    assert "free beds" not in cats["en"]["ivr.beds.hospital"]
+
+
+def test_a_number_is_never_said_next_to_a_plural_noun_it_does_not_fit():
+    import re
+
+    from locales.formatting import format_age
+
+    assert render("en", "ivr.callback.long_wait_one") .endswith("about a minute.")
+    for lang in LANGUAGES:
+        for seconds in (60, 3600, 86400 * 2):
+            said = format_age(lang, seconds)
+            assert not re.search(r"\b1 (minutes|hours|days)\b", said), said
+    for key, text in catalogs()["en"].items():
+        if not key.startswith(("ivr.", "messaging.call.")):
+            continue
+        assert not re.search(r"\{[a-z_]+\} (seats|minutes|appointments)\b", text) or (
+            f"{key}_one" in catalogs()["en"]), key
