@@ -196,7 +196,7 @@ def test_booking_for_another_mobile_and_by_abha(phone, ivr_world, ivr_session):
     phone.press("1234")
     assert "14 digits" in phone.said
     phone.press("12345678901234")
-    assert "ABHA number ending 1 2 3 4" in phone.said
+    assert "ABHA number ends in 1 2 3 4" in phone.said
     phone.press("1")
     assert "is booked" in phone.said
     # The ABHA number was given for someone else: kept on the appointment, never merged
