@@ -320,3 +320,17 @@ def test_errors_under_calls_answer_an_apology_in_twiml(client):
     assert response.status_code == 200
     assert [el.tag for el in root] == ["Say", "Say", "Hangup"]
     assert root[0].get("language") == "hi-IN" and root[1].get("language") == "en-IN"
+
+
+def test_no_follow_up_call_once_the_grievance_is_reopened(client, msg_session, fake_twilio):
+    from grievances.workflow import reopen_grievance
+
+    grievance, row = _closed_grievance(msg_session, "en")
+    reopen_grievance(msg_session, grievance.id, "citizen called back", actor="asha")
+    msg_session.expunge_all()
+    [cancelled] = _call_rows(msg_session, "grievance_followup")
+    assert cancelled.status == OutboxStatus.CANCELLED
+    from messaging import followup
+
+    assert followup.schedule_retry(msg_session, cancelled, "no-answer") is None
+    assert len(_call_rows(msg_session, "grievance_followup")) == 1
