@@ -157,6 +157,20 @@ declare(
     Node("followup.unanswered", "grievance follow-up call",
          "no answer: another call later (hangs up)", input=Input.NONE, webhook=False),
 
+    # Outbound: calls that connect an agent (no keys: they say one thing and connect) ---
+    Node("bridge.agent", "agent callback call", "agent answers: connecting the citizen",
+         input=Input.NONE, webhook=False, says=("messaging.call.callback_connecting",),
+         leads_to=("bridge.not_reached",)),
+    Node("bridge.not_reached", "agent callback call", "the citizen did not answer (hangs up)",
+         input=Input.NONE, webhook=False, says=("messaging.call.callback_not_reached",)),
+    Node("queue.agent", "agent takes the next caller", "agent answers: the longest waiting",
+         input=Input.NONE, webhook=False, says=("messaging.call.queue_connecting",),
+         leads_to=("queue.caller_joined", "queue.empty")),
+    Node("queue.caller_joined", "agent takes the next caller", "the caller hears the agent join",
+         input=Input.NONE, webhook=False, says=("messaging.call.agent_joining",)),
+    Node("queue.empty", "agent takes the next caller", "no caller waiting (hangs up)",
+         input=Input.NONE, webhook=False, says=("messaging.call.queue_empty",)),
+
     actions={
         "followup_solved": ("followup.thanks",),
         "followup_not_solved": ("followup.thanks",),

@@ -1,5 +1,8 @@
 """TwiML for the calls we place (``/calls/...``) and their status callbacks.
 
+The words of every call are declared with the phone line's flow (``ivr.call_flow``:
+``bridge.*``, ``queue.agent``, ``followup``), so the map shows them too.
+
 - ``agent_callback`` (params ``callback_id``): Twilio calls the agent first; when they
   answer we ``<Dial>`` the citizen who asked for the callback and record the outcome.
 - ``agent_queue`` (params ``agent_id``): the agent's phone is connected to the longest
@@ -51,6 +54,14 @@ def say(response: VoiceResponse | Gather, lang: str, key: str, **params: Any) ->
     response.say(render(lang, key, **params), voice=voice, language=SPEECH_LANGUAGES[lang])
 
 
+def say_node(response: VoiceResponse | Gather, lang: str, node: str) -> None:
+    """What the declared node ``node`` (``ivr.call_flow``) says."""
+    from ivr.engine import FLOW
+
+    for key in FLOW.nodes[node].says:
+        say(response, lang, key)
+
+
 def twiml(response: VoiceResponse) -> Response:
     return Response(str(response), mimetype="text/xml")
 
@@ -79,10 +90,10 @@ def _callback_answer(row: OutboxMessage) -> VoiceResponse:
     callback_id = int(row.params.get("callback_id", 0))
     callback = begin_callback_bridge(session, callback_id)
     if callback is None:
-        say(response, row.language, "messaging.call.callback_not_reached")
+        say_node(response, row.language, "bridge.not_reached")
         response.hangup()
         return response
-    say(response, row.language, "messaging.call.callback_connecting")
+    say_node(response, row.language, "bridge.agent")
     settings = current_helpline().settings
     dial = Dial(caller_id=settings.twilio_caller_id or settings.twilio_phone_number,
                 action=url(f"/calls/{row.id}/bridged"), method="POST", timeout=30)
@@ -100,14 +111,14 @@ def bridged(row_id: int) -> Response:
                                     status)
     response = VoiceResponse()
     if callback is not None and status not in ("completed", "answered"):
-        say(response, row.language, "messaging.call.callback_not_reached")
+        say_node(response, row.language, "bridge.not_reached")
     response.hangup()
     return twiml(response)
 
 
 def _queue_answer(row: OutboxMessage) -> VoiceResponse:
     response = VoiceResponse()
-    say(response, row.language, "messaging.call.queue_connecting")
+    say_node(response, row.language, "queue.agent")
     dial = Dial(action=url(f"/calls/{row.id}/queue-done"), method="POST")
     dial.queue(AGENT_QUEUE_NAME, url=url(f"/calls/{row.id}/dequeued"), method="POST")
     response.append(dial)
@@ -122,7 +133,7 @@ def dequeued(row_id: int) -> Response:
     call = mark_queue_call_answered(get_session(), request.form.get("CallSid", ""),
                                     int(row.params.get("agent_id", 0)))
     response = VoiceResponse()
-    say(response, (call.language if call else None) or "hi", "messaging.call.agent_joining")
+    say_node(response, (call.language if call else None) or "hi", "queue.caller_joined")
     return twiml(response)
 
 
@@ -132,7 +143,7 @@ def queue_done(row_id: int) -> Response:
     row = call_row(row_id)
     response = VoiceResponse()
     if not request.form.get("DialCallSid") and not request.form.get("QueueSid"):
-        say(response, row.language, "messaging.call.queue_empty")
+        say_node(response, row.language, "queue.empty")
     response.hangup()
     return twiml(response)
 

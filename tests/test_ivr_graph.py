@@ -54,7 +54,8 @@ def _declared():
     app.extensions["helpline"].engine.dispose()
 
 
-ENTRIES = {"inbound": "voice", "grievance follow-up call": "followup"}
+ENTRIES = {"inbound": "voice", "grievance follow-up call": "followup",
+           "agent callback call": "bridge.agent", "agent takes the next caller": "queue.agent"}
 
 
 def test_every_declared_target_exists_and_every_node_is_reachable():
