@@ -188,8 +188,12 @@ def _queue_messages(
     lang = appointment.language
     params = message_params(appointment, lang, rules.tz)
     stamp = int(now.timestamp())
+    template = f"appointment_{kind}"
+    if kind == "confirmation" and appointment.booked_by_phone:
+        # Booked by someone else's phone: the patient is told so, and how to cancel.
+        template = "appointment_booked_for_you"
     add_sms(
-        session, appointment.citizen.phone, f"appointment_{kind}", lang, params,
+        session, appointment.citizen.phone, template, lang, params,
         dedupe_key=f"appointment:{appointment.id}:{kind}:{stamp}",
         appointment_id=appointment.id,
     )

@@ -186,6 +186,13 @@ def test_booking_for_another_mobile_and_by_abha(phone, ivr_world, ivr_session):
     appointment = ivr_session.scalar(select(Appointment))
     assert appointment.citizen.phone == "+919876501234"
     assert appointment.booked_by_phone == CALLER
+    # The caller hears where the SMS went; the patient's SMS says it was booked for them.
+    assert "to the patient's mobile, the number ending 1 2 3 4" in phone.said
+    sms = ivr_session.scalar(select(OutboxMessage).where(
+        OutboxMessage.appointment_id == appointment.id,
+        OutboxMessage.template.in_(["appointment_confirmation", "appointment_booked_for_you"])))
+    assert sms.to_phone == "+919876501234" and sms.template == "appointment_booked_for_you"
+    assert "booked for you by phone" in sms.body and "CANCEL" in sms.body
 
     phone.press("#")  # main menu
     phone.press("1")
