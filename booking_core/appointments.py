@@ -46,7 +46,7 @@ from booking_core.slots import (
     take_seat,
 )
 from locales import normalise_language
-from locales.formatting import format_date, format_time
+from locales.formatting import format_date, written_time
 
 
 class Channel(enum.StrEnum):
@@ -177,7 +177,8 @@ def message_params(appointment: Appointment, lang: str, tz: str) -> dict[str, An
         "department": fit_words(appointment.department.name(lang)),
         "date": format_date(lang, appointment.slot.starts_at.astimezone(ZoneInfo(tz)).date(),
                             "short"),
-        "time": format_time(lang, appointment.slot.starts_at, tz),
+        # The day period first, as it is said: «सुबह 9:30».
+        "time": written_time(lang, appointment.slot.starts_at, tz),
         "token": appointment.token,
     }
 

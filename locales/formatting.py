@@ -87,6 +87,17 @@ def spoken_time(lang: str | None, moment: dt.datetime | dt.time, tz: str = DEFAU
     return f"{_hindi_day_period(hour)} {words}"
 
 
+def written_time(lang: str | None, moment: dt.datetime | dt.time, tz: str = DEFAULT_TZ) -> str:
+    """A time as a text should show it: «सुबह 9:30» (the day period first, as it is said),
+    ``9:30 am`` in English. For SMS, where «बजकर 10 मिनट» would cost a part."""
+    language = normalise_language(lang)
+    if isinstance(moment, dt.datetime):
+        moment = local(moment, tz).time()
+    if language != "hi":
+        return format_time(language, moment)
+    return f"{_hindi_day_period(moment.hour)} {(moment.hour % 12) or 12}:{moment.minute:02d}"
+
+
 def spoken_day(lang: str | None, day: dt.date, today: dt.date) -> str:
     """«आज», «कल» (tomorrow), or the weekday and date, as a caller hears a day."""
     if day == today:

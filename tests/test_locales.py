@@ -102,6 +102,10 @@ def test_times_and_days_are_spoken_as_delhi_says_them():
     assert spoken_time("en", dt.time(9, 0)) == "9 am"
     assert spoken_time("en", dt.time(12, 0)) == "12 noon"
     assert spoken_time("en", dt.time(14, 30)) == "2:30 pm"
+    from locales.formatting import written_time
+
+    assert written_time("hi", dt.time(9, 30)) == "सुबह 9:30"
+    assert written_time("en", dt.time(9, 30)) == "9:30 am"
     today = dt.date(2030, 3, 7)
     assert spoken_day("hi", today, today) == "आज"
     assert spoken_day("hi", today + dt.timedelta(days=1), today) == "कल"
