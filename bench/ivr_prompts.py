@@ -7,7 +7,8 @@ reading; a digit counts as a word).
     .venv/bin/python -m bench.ivr_prompts
 
 Flows: a first-time caller booking at Lok Nayak (by keys, paging through the list) on
-the first day and time offered; the same caller booking again at their last hospital;
+the first day and time offered; the same caller booking again at their last hospital
+and department;
 a grievance; vacant beds at one hospital; a grievance's status by its number. Prints a
 table and writes ``bench/results/ivr_prompts.json``; exits 1 when the Hindi first-time
 booking takes more than 120 s of prompts or 7 keys.
@@ -88,8 +89,9 @@ def flows(line: Line, lang: str) -> dict[str, Callable[[], dict[str, Any]]]:
         return line.call(caller, [first, "1", *lok_nayak, "1", "1", "1", "1"])
 
     def returning_booking() -> dict[str, Any]:
-        # Known caller: book; last hospital (first offered); second department; day; time.
-        return line.call(caller, ["1", "1", "2", "1", "1", "1"])
+        # Known caller: book; the same hospital and department again; the second day
+        # offered (the first already holds their booking); the first time; confirm.
+        return line.call(caller, ["1", "1", "2", "1", "1"])
 
     def grievance() -> dict[str, Any]:
         return line.call(caller, ["3", "3", "1", "rec:20"])

@@ -115,7 +115,9 @@ def set_sms_opt_out(session: Session, phone: str, opted_out: bool) -> None:
     )
 
 
-def remember_language(session: Session, phone: str, language: str) -> None:
-    """Record the language a caller chose, so the next call starts in it."""
+def remember_language(session: Session, phone: str, language: str) -> int:
+    """Record the language a caller chose, so the next call starts in it. Returns the
+    caller's last hospital (0: none yet), which the phone line offers first."""
     with unit_of_work(session):
-        get_or_create_citizen(session, phone, language=language)
+        citizen = get_or_create_citizen(session, phone, language=language)
+        return citizen.last_hospital_id or 0

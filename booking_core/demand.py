@@ -14,8 +14,20 @@ from sqlalchemy.orm import Session
 
 from booking_core.appointments import Appointment
 from booking_core.base import utcnow
+from booking_core.citizens import Citizen
 from booking_core.hospitals import Hospital
 from booking_core.resources import BedCount
+
+
+def last_booking(session: Session, phone: str) -> tuple[int, int] | None:
+    """(hospital id, department id) of the latest appointment booked for the patient with
+    this mobile, or None: a returning caller is offered the same again first."""
+    row = session.execute(
+        select(Appointment.hospital_id, Appointment.department_id)
+        .join(Citizen, Citizen.id == Appointment.citizen_id)
+        .where(Citizen.phone == phone)
+        .order_by(Appointment.created_at.desc(), Appointment.id.desc()).limit(1)).first()
+    return (row[0], row[1]) if row else None
 
 
 def hospitals_by_demand(session: Session, *, days: int = 30,

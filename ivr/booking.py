@@ -27,6 +27,7 @@ from booking_core.appointments import (
 )
 from booking_core.base import DomainError, NotFound, utcnow
 from booking_core.citizens import InvalidAbha, normalise_abha
+from booking_core.demand import last_booking
 from booking_core.phones import InvalidMobile, last_digits, mask_phone, normalise_mobile
 from booking_core.slots import days_with_free_seats, free_slots, get_slot
 from contact_centre.models import CallOutcome
@@ -50,6 +51,31 @@ def rules(ctx: Ctx) -> BookingRules:
 def _department_options(ctx: Ctx, hospital_id: int) -> list[Option]:
     return [Option(d.id, d.name(ctx.lang), [d.name_en, d.name_hi, *(d.aliases or [])])
             for d in ctx.directory.departments.get(hospital_id, [])]
+
+
+@action("start_booking")
+def start_booking(ctx: Ctx) -> VoiceResponse:
+    """A returning caller is offered the hospital and department of their last booking
+    first (two keys fewer, two lists not read); anyone else chooses a hospital."""
+    known = ctx.read(Choosing).last_hospital
+    # Only a caller who has booked before (known from the call's first webhook) is looked up.
+    last = last_booking(ctx.session, ctx.caller_mobile) if ctx.caller_mobile and known else None
+    if last is not None:
+        hospital, department = last
+        if hospital in ctx.directory.hospital_by_id and department in (
+                ctx.directory.department_by_id):
+            return ctx.go("book.again", Booking(hospital=hospital, department=department),
+                          Choosing(last_hospital=known))
+    return ctx.go("pick.hospital", Choosing(purpose="book", last_hospital=known))
+
+
+@step("book.again")
+def book_again(ctx: Ctx) -> VoiceResponse:
+    booking = ctx.read(Booking)
+    ctx.option_params = {
+        "hospital": ctx.directory.hospital(booking.hospital or 0).short_name(ctx.lang),
+        "department": ctx.directory.department(booking.department or 0).name(ctx.lang)}
+    return ctx.menu([])
 
 
 @step("book.department")

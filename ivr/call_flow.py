@@ -28,9 +28,9 @@ declare(
          )),
     Node("main", "inbound", "main menu", back_to_main=False, options=(
         Option("9", "ivr.opt.emergency", "do:emergency"),
-        Option("1", "ivr.main.book", "pick.hospital", sets=(("f", "book"),)),
+        Option("1", "ivr.main.book", "do:start_booking"),
         Option("2", "ivr.main.beds", "beds"),
-        Option("3", "ivr.main.grievance", "griev.category"),
+        Option("3", "ivr.main.grievance", "griev.category", carry=("lh",)),
         Option("4", "ivr.main.mine", "mine"),
         Option("8", "ivr.main.switch_language", "do:switch_language", spoken_in="other",
                first_hearing_only=True),
@@ -59,6 +59,11 @@ declare(
                          when="for_grievance"),)),
 
     # Booking ------------------------------------------------------------------------
+    Node("book.again", "inbound", "returning caller: the same again?", options=(
+        Option("1", "ivr.book.again_same", "book.day", carry=("h", "dp")),
+        Option("2", "ivr.book.again_other", "pick.hospital", carry=("lh",),
+               sets=(("f", "book"),)),
+    )),
     Node("book.department", "inbound", "choose a department", input=Input.KEYS_OR_NAME,
          list_to=("book.day",), leads_to=("pick.hospital",)),
     Node("book.day", "inbound", "choose a day", says=("ivr.book.day_heading",),
@@ -178,6 +183,7 @@ declare(
         "hindi": ("main",),
         "english": ("main",),
         "switch_language": ("main",),
+        "start_booking": ("book.again", "pick.hospital"),
         "book": ("book.done", "book.confirm", "book.day", "book.department", "main"),
         "patient_is_caller": ("book.confirm",),
         "cancel": ("main", "mine.appointments"),

@@ -202,6 +202,7 @@ class Ctx:
             self.tries = 0
         self.intro = list(intro or [])
         self.hints = bool(self.state.get(SILENT))  # a retry says how to get help
+        self.option_params: dict[str, object] = {}  # words an option's sentence names
 
     # The request --------------------------------------------------------------
     @property
@@ -361,7 +362,8 @@ class Ctx:
         if spoken_in == "other":
             lang = OTHER_LANGUAGE[self.lang]
         first = bool(self.state.get(FIRST))
-        return [render(lang, option.says, key=self.spoken_key(option.key, lang))
+        return [render(lang, option.says, key=self.spoken_key(option.key, lang),
+                       **self.option_params)
                 for option in node.keys(self.holds).values()
                 if option.spoken_in == spoken_in and (first or not option.first_hearing_only)]
 

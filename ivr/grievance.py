@@ -5,6 +5,7 @@ read back. The SMS is written by ``register_grievance`` itself."""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from flask import request
 from twilio.twiml.voice_response import VoiceResponse
@@ -38,8 +39,10 @@ def category_chosen(ctx: Ctx) -> VoiceResponse:
     category = CATEGORIES[int(ctx.digits) - 1].value
     if not ctx.caller_mobile:
         # The reference goes out by SMS: a withheld number or a landline types a mobile.
-        return ctx.go("book.mobile", Choosing(purpose="griev"), Complaint(category=category))
-    return ctx.go("pick.hospital", Choosing(purpose="griev"), Complaint(category=category))
+        return ctx.go("book.mobile", replace(ctx.read(Choosing), purpose="griev"),
+                      Complaint(category=category))
+    return ctx.go("pick.hospital", replace(ctx.read(Choosing), purpose="griev"),
+                  Complaint(category=category))
 
 
 @step("griev.record")

@@ -31,6 +31,7 @@ from ivr.flow import (
     step_url,
     twiml,
 )
+from ivr.state import Choosing
 from locales import LANGUAGES, SPEECH_LANGUAGES, render
 
 log = logging.getLogger(__name__)
@@ -39,15 +40,17 @@ log = logging.getLogger(__name__)
 def incoming_call(ctx: Ctx) -> VoiceResponse:
     """A new call: a known caller goes straight to the main menu in their language."""
     ctx.log_start()
-    known = None
+    known, last_hospital = None, 0
     if ctx.caller_mobile:
         citizen = find_citizen(ctx.session, ctx.caller_mobile)
         if citizen is not None and citizen.preferred_language in LANGUAGES:
-            known = citizen.preferred_language
+            known, last_hospital = citizen.preferred_language, citizen.last_hospital_id or 0
     if known is None:
         return ctx.go("language")
     ctx.lang = known
-    return ctx.go("main", intro=[ctx.t("ivr.welcome_back")], **{FIRST: 1})
+    # What the call needs later about the caller (their last hospital) travels with it.
+    return ctx.go("main", Choosing(last_hospital=last_hospital),
+                  intro=[ctx.t("ivr.welcome_back")], **{FIRST: 1})
 
 
 @step("language")
@@ -90,10 +93,11 @@ def other_language(ctx: Ctx) -> VoiceResponse:
 
 
 def _switch_to(ctx: Ctx, lang: str) -> VoiceResponse:
+    last_hospital = ctx.read(Choosing).last_hospital
     if ctx.caller_mobile:
-        remember_language(ctx.session, ctx.caller_mobile, lang)
+        last_hospital = remember_language(ctx.session, ctx.caller_mobile, lang)
     ctx.lang = lang
-    return ctx.go("main")
+    return ctx.go("main", Choosing(last_hospital=last_hospital or 0))
 
 
 @step("main")

@@ -122,7 +122,7 @@ def test_hospitals_are_paged_five_at_a_time(phone, ivr_world):
     assert "GTB Hospital, press 1" in phone.said
 
 
-def test_repeat_caller_is_offered_last_hospital_first(phone, ivr_world, new_phone):
+def test_repeat_caller_is_offered_the_same_again_first(phone, ivr_world, new_phone):
     start_booking(phone, "en")
     for key in ("2", "1", "1", "1", "1"):
         phone.press(key)
@@ -130,9 +130,17 @@ def test_repeat_caller_is_offered_last_hospital_first(phone, ivr_world, new_phon
     again.call()
     assert "Welcome back" in again.said  # the language is remembered
     again.press("1")
-    assert "For Lok Nayak Hospital, where you went last time, press 1." in again.said
+    assert again.said == ("To book again at Lok Nayak Hospital, Orthopaedics, press 1. "
+                          "For another hospital or department, press 2.")
     again.press("1")
-    assert "Orthopaedics" in again.said
+    assert "Choose a day" in again.said  # two lists and two keys fewer
+    other = new_phone()
+    other.call()
+    other.press("1")
+    other.press("2")
+    assert "For Lok Nayak Hospital, where you went last time, press 1." in other.said
+    other.press("1")
+    assert "Orthopaedics" in other.said
 
 
 def test_slot_that_fills_while_listening_offers_the_next_one(phone, ivr_world, ivr_session):

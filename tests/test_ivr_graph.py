@@ -100,7 +100,7 @@ def test_every_option_is_a_whole_sentence_in_both_languages_with_its_key():
         for option in node.options:
             for lang in LANGUAGES:
                 text = cats[lang][option.says]
-                assert placeholders(text) == {"key"}, (option.says, lang)
+                assert "key" in placeholders(text), (option.says, lang)
                 assert text.rstrip().endswith(("।", ".")), (option.says, lang)
 
 
