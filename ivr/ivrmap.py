@@ -10,7 +10,7 @@ import click
 from flask import Flask
 
 from ivr.engine import ACTION_PREFIX, FLOW, Input, Node, edges
-from locales import render
+from locales import catalogs
 
 MAP_PATH = Path(__file__).resolve().parent.parent / "docs" / "IVR.md"
 KIND_ARROW = {"key": "-->", "list": "-->", "code": "-.->", "shared": "-.->", "exit": "-.->"}
@@ -20,10 +20,17 @@ def _id(name: str) -> str:
     return name.replace(".", "_")
 
 
+class _Named(dict[str, str]):
+    """An option's other words (a hospital's name) shown by their names on the map."""
+
+    def __missing__(self, name: str) -> str:
+        return f"[{name}]"
+
+
 def _options(node: Node) -> str:
     parts = []
     for option in node.options:
-        words = render("en", option.says, key=option.key)
+        words = catalogs()["en"][option.says].format_map(_Named(key=option.key))
         target = option.to.removeprefix(ACTION_PREFIX)
         condition = f" (when {option.when})" if option.when else ""
         parts.append(f"`{option.key}` {words} → `{target}`{condition}")
