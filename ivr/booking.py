@@ -33,7 +33,8 @@ from booking_core.slots import days_with_free_seats, free_slots, get_slot
 from contact_centre.models import CallOutcome
 from ivr.choosers import Option, choice_input, choice_prompt
 from ivr.engine import action, condition
-from ivr.flow import NUMBER_MARK, Ctx, step
+from ivr.flow import Ctx, step
+from ivr.speech import NUMBER_MARK
 from ivr.state import Booking, Choosing, Complaint
 from locales.formatting import format_date, format_number, spoken_day, spoken_time
 

@@ -26,11 +26,11 @@ from ivr.flow import (
     Ctx,
     bp,
     goodbye,
-    say,
     step,
     step_url,
     twiml,
 )
+from ivr.speech import say
 from ivr.state import Choosing
 from locales import LANGUAGES, SPEECH_LANGUAGES, render
 

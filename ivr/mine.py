@@ -28,7 +28,8 @@ from grievances.workflow import REPLY_KINDS
 from ivr.booking import rules
 from ivr.choosers import PAGE_SIZE
 from ivr.engine import action
-from ivr.flow import Ctx, Words, step
+from ivr.flow import Ctx, step
+from ivr.speech import Words
 from ivr.state import Mine
 from locales.formatting import format_age, format_date, spoken_time
 
