@@ -116,8 +116,12 @@ def test_hospitals_are_paged_five_at_a_time(phone, ivr_world):
     start_booking(phone, "en")
     first = phone.said
     assert first.count("press") == 6  # five hospitals and "8 for more"
+    assert first.endswith("For more hospitals, press 8.")
     phone.press("8")
     assert "Test Hospital 3" in phone.said and "Lok Nayak" not in phone.said
+    # The last page does not promise "more": 8 starts the list again, and says so.
+    assert "To hear the list again from the start, press 8." in phone.said
+    assert "more hospitals" not in phone.said
     phone.press("8")  # wraps round
     assert "GTB Hospital, press 1" in phone.said
 

@@ -4,6 +4,7 @@ junk input and a database that is down."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -153,6 +154,25 @@ def test_nine_dials_the_ambulance(phone, ivr_world, ivr_session, ivr_app):
     dial = phone.root.find("Dial")
     assert dial is not None and dial.text == "102"
     assert "ambulance service, 1 0 2" in phone.said
+    assert the_call(ivr_session, phone).outcome == CallOutcome.EMERGENCY
+
+
+@pytest.mark.parametrize("known", [False, True])
+def test_nine_works_from_the_first_prompt_and_is_said_first(phone, ivr_world, ivr_session,
+                                                             new_phone, known):
+    if known:
+        phone.call()
+        phone.press("2")  # now a known caller: the first prompt is the main menu
+        phone = new_phone()
+    phone.call()
+    # Every language the greeting speaks (for a known caller: theirs; the other language
+    # only says how to switch).
+    says = [s for s in phone.says() if not known or s.get("language") == "en-IN"]
+    for say in says:
+        first_option = re.search(r"(press (\d)|(\d) दबाएँ)", say.text or "")
+        assert first_option and "9" in first_option.group(0), say.text
+    phone.press("9")
+    assert phone.root.find("Dial").text == "102"
     assert the_call(ivr_session, phone).outcome == CallOutcome.EMERGENCY
 
 
