@@ -134,8 +134,13 @@ def record_webhook(session: Session, call_sid: str, *, menus: list[str] | tuple[
     ] or [{"sid": call_sid, "menu": None}]
     changes[0].update(language=language, outcome=outcome.value if outcome else None,
                       final=outcome in FINAL_OUTCOMES)
+    # A webhook that read nothing sends its one UPDATE on its own, without BEGIN and
+    # COMMIT (PostgreSQL runs a lone statement as its own transaction).
+    alone = dialect == "postgresql" and not start and not session.in_transaction()
     for attempt in range(2):
         try:
+            if alone:
+                session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
             with unit_of_work(session):
                 if start:  # later webhooks relax the commit inside their UPDATE
                     relaxed_commit(session)
