@@ -17,7 +17,8 @@ from werkzeug.routing import IntegerConverter
 
 from booking_core.base import MAX_INTEGER
 from booking_core.outbox import NEW_OUTBOX_KEY
-from helpline.db import make_engine, make_session_factory
+from helpline import deadline
+from helpline.db import DatabaseLimits, make_engine, make_session_factory
 from helpline.jobs import Jobs
 from helpline.logging_setup import configure_logging
 from helpline.ratelimit import RateLimiter
@@ -49,7 +50,7 @@ class Helpline:
 
 
 def build_helpline(settings: Settings) -> Helpline:
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, limits=DatabaseLimits.from_settings(settings))
     sessions = make_session_factory(engine)
     jobs = Jobs(settings)
     helpline = Helpline(
@@ -132,6 +133,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.url_map.converters["int"] = DatabaseIntegerConverter
     app.before_request(refuse_oversized_body)
+    _bound_each_request(app, settings.request_deadline_seconds)
     helpline = build_helpline(settings)
     app.extensions["helpline"] = helpline
 
@@ -148,6 +150,23 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     register_cli(app)
     return app
+
+
+def _bound_each_request(app: Flask, seconds: float) -> None:
+    """Every request gets ``REQUEST_DEADLINE_SECONDS`` of database waiting in all
+    (``helpline.deadline``): a hung database then fails the request in time for the
+    view to answer (a webhook's apology, the API's 503) before Twilio or gunicorn give
+    up on it."""
+
+    @app.before_request
+    def _start_deadline() -> None:
+        g.deadline_token = deadline.start(seconds)
+
+    @app.teardown_request
+    def _end_deadline(_exc: BaseException | None) -> None:
+        token = g.pop("deadline_token", None)
+        if token is not None:
+            deadline.end(token)
 
 
 def _register_blueprints(app: Flask) -> None:

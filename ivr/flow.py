@@ -138,6 +138,9 @@ class Ctx:
         except (TypeError, ValueError):
             self.tries = 0
         self.intro = list(intro or [])
+        # Set once the caller has picked a language in this webhook: an apology after a
+        # failure later in the same webhook is then said in it alone.
+        self.lang_chosen = False
 
     # The request --------------------------------------------------------------
     @property
@@ -375,13 +378,13 @@ def _view(s: Step) -> Callable[[], Response]:
             log.exception("IVR step %s failed on the database or Redis", current.name)
             take_notes()  # the database just failed: answer at once
             _rollback()
-            return twiml(apology(ctx.lang if lang_known else None))
+            return twiml(apology(ctx.lang if lang_known or ctx.lang_chosen else None))
         except DomainError as exc:
             log.info("IVR step %s: %s", current.name, exc.code)
             _rollback()
             answer = ctx.go("main", intro=[ctx.t("ivr.not_possible")])
         if not _write_call_log(ctx):
-            return twiml(apology(ctx.lang if lang_known else None))
+            return twiml(apology(ctx.lang if lang_known or ctx.lang_chosen else None))
         return twiml(answer)
 
     view.__name__ = f"ivr_{s.name.replace('.', '_')}"

@@ -54,9 +54,10 @@ def language_chosen(ctx: Ctx) -> VoiceResponse:
 
 
 def _switch_to(ctx: Ctx, lang: str) -> VoiceResponse:
+    # Chosen before it is stored: if storing it fails, the apology is in this language.
+    ctx.lang, ctx.lang_chosen = lang, True
     if ctx.caller_mobile:
         remember_language(ctx.session, ctx.caller_mobile, lang)
-    ctx.lang = lang
     return ctx.go("main")
 
 
