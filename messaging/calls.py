@@ -17,7 +17,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, request
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
-from booking_core.base import unit_of_work, utcnow
+from booking_core.base import unit_of_work, utcnow, whole_number
 from booking_core.outbox import OutboxKind, OutboxMessage, OutboxStatus
 from contact_centre.models import AGENT_QUEUE_NAME
 from contact_centre.outbound_calls import (
@@ -32,6 +32,7 @@ from helpline.twilio_auth import twilio_signed
 from locales import SPEECH_LANGUAGES, normalise_language, render
 from locales.formatting import spoken_digits
 from messaging import followup
+from messaging.sms_webhooks import row_id_arg
 from messaging.status import advance, row_for_callback
 
 log = logging.getLogger(__name__)
@@ -162,7 +163,7 @@ def followup_answer(row_id: int) -> Response:
     if row.template != followup.PURPOSE:
         abort(404)
     digit = request.form.get("Digits", "")
-    tries = int(request.args.get("try", "0")) if request.args.get("try", "").isdigit() else 0
+    tries = whole_number(request.args.get("try")) or 0
     if digit not in ("1", "2"):
         return twiml(_followup_prompt(row, tries + 1))
     solved = digit == "1"
@@ -183,11 +184,10 @@ CALL_STATUSES = {"completed": "delivered", "answered": "delivered", "busy": "und
 def call_status() -> Response:
     """Twilio's final word on a call we placed: the row's status, and what follows."""
     sid, status = request.form.get("CallSid", ""), request.form.get("CallStatus", "")
-    raw_row = request.args.get("row", "")
     session = get_session()
     session.rollback()  # a fresh transaction: nothing read in this request is reused
     with unit_of_work(session):
-        row = row_for_callback(session, sid, int(raw_row) if raw_row.isdigit() else None)
+        row = row_for_callback(session, sid, row_id_arg())
         if row is not None and status in CALL_STATUSES:
             advance(row, OutboxStatus(CALL_STATUSES[status]),
                     None if status in ("completed", "answered") else status, utcnow())

@@ -12,6 +12,7 @@ import re
 from flask import Blueprint, Response, request
 from twilio.twiml.messaging_response import MessagingResponse
 
+from booking_core.base import whole_number
 from booking_core.phones import mask_phone, try_normalise_mobile
 from helpline.app import current_helpline, get_session
 from helpline.twilio_auth import twilio_signed
@@ -28,8 +29,10 @@ def twiml(response: MessagingResponse | None = None, status: int = 200) -> Respo
 
 
 def row_id_arg() -> int | None:
-    raw = request.args.get("row", "")
-    return int(raw) if raw.isdigit() else None
+    """The ``row`` our status callback URL names, parsed as the API parses ids: "²" or
+    a number past an INTEGER column is no row (the SID still finds it), never an error
+    that drops the status."""
+    return whole_number(request.args.get("row"))
 
 
 # Twilio's message SIDs: two letters and 32 hex digits (SM..., MM...). Anything else is

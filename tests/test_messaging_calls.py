@@ -4,6 +4,7 @@ TwiML is parsed and its verbs, attributes and words checked."""
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy import select
@@ -300,3 +301,17 @@ def test_errors_under_calls_answer_an_apology_in_twiml(client):
     assert response.status_code == 200
     assert [el.tag for el in root] == ["Say", "Say", "Hangup"]
     assert root[0].get("language") == "hi-IN" and root[1].get("language") == "en-IN"
+
+
+@pytest.mark.parametrize("row_arg", ["²", "2147483648", "99999999999999999999"])
+def test_call_status_with_a_malformed_row_id_still_counts(
+    client, msg_session, fake_twilio, agent, row_arg, error_watch
+):
+    callback = _callback(msg_session)
+    row = _call_back(client, msg_session, agent, callback)
+    sid = fake_twilio.created("Calls")[0].sid
+    response = signed_post(client, f"/calls/status?row={quote(row_arg)}",
+                           {"CallSid": sid, "CallStatus": "busy"})
+    assert response.status_code == 200
+    assert _get(msg_session, OutboxMessage, row.id).status == OutboxStatus.UNDELIVERED
+    assert error_watch.take() == []
