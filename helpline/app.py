@@ -18,11 +18,12 @@ from werkzeug.routing import IntegerConverter
 from booking_core.base import MAX_INTEGER
 from booking_core.outbox import NEW_OUTBOX_KEY
 from helpline import deadline
-from helpline.db import DatabaseLimits, make_engine, make_session_factory
+from helpline.db import DATABASE_DOWN, DatabaseLimits, make_engine, make_session_factory
 from helpline.jobs import Jobs
 from helpline.logging_setup import configure_logging
 from helpline.ratelimit import RateLimiter
 from helpline.settings import Settings, SettingsError, resolve_secrets
+from helpline.spool import Spool
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,8 @@ class Helpline:
     sessions: sessionmaker[Session]
     jobs: Jobs
     limiter: RateLimiter
+    # Citizens' messages kept while the database is down (helpline/spool.py).
+    spool: Spool
     # Called after a transaction that wrote outbox rows commits, with the row ids.
     outbox_listeners: list[Callable[[list[int]], None]] = field(default_factory=list)
     # Path prefix -> how errors look there (TwiML for webhooks, JSON for the API).
@@ -54,7 +57,8 @@ def build_helpline(settings: Settings) -> Helpline:
     sessions = make_session_factory(engine)
     jobs = Jobs(settings)
     helpline = Helpline(
-        settings=settings, engine=engine, sessions=sessions, jobs=jobs, limiter=RateLimiter(jobs)
+        settings=settings, engine=engine, sessions=sessions, jobs=jobs,
+        limiter=RateLimiter(jobs), spool=Spool(settings.spool_path),
     )
 
     @event.listens_for(sessions, "after_commit")
@@ -221,5 +225,13 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:
+        if isinstance(exc, DATABASE_DOWN):
+            # Not a bug in the request: the database is down or not answering in time.
+            log.error("database unavailable on %s: %s", request.path,
+                      str(exc).splitlines()[0][:200])
+            response = render(503, "service_unavailable",
+                              "The service is briefly unavailable. Please retry shortly.")
+            response.headers["Retry-After"] = "30"
+            return response
         log.exception("unhandled error on %s", request.path)
         return render(500, "internal_error", "Something went wrong on our side. Please retry.")

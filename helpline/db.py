@@ -11,6 +11,8 @@ import psycopg
 from psycopg.errors import _WaitTimeout
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from helpline import deadline
@@ -20,6 +22,11 @@ from helpline import deadline
 # second session while the request's own transaction holds that lock would otherwise wait
 # on its own process until the busy timeout (30 s). PostgreSQL ignores it.
 READ_ONLY: dict[str, Any] = {"helpline_read_only": True}
+
+# What a database that is down, frozen or unreachable raises (a refused or timed-out
+# connection, a statement cut short, no connection free in the pool): the request
+# could not be served now, but nothing was wrong with it.
+DATABASE_DOWN: tuple[type[Exception], ...] = (OperationalError, InterfaceError, PoolTimeout)
 
 
 @dataclass(frozen=True)

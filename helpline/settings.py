@@ -88,6 +88,9 @@ class Settings:
     # missing for redis_pause_seconds (jobs wait for the database sweep meanwhile).
     redis_timeout_seconds: float = 0.5
     redis_pause_seconds: float = 15.0
+    # Where SMS and callback requests that arrive while the database is down wait for it
+    # (helpline/spool.py); empty: spool/ under instance/.
+    spool_dir: str = ""
     # Where each web worker writes its metric files (gunicorn.conf.py makes a fresh one per
     # start); /metrics then sums every worker's. Unset: counters are this process's own.
     prometheus_multiproc_dir: str | None = None
@@ -97,6 +100,10 @@ class Settings:
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def spool_path(self) -> Path:
+        return Path(self.spool_dir) if self.spool_dir else INSTANCE_DIR / "spool"
 
     @property
     def twilio_configured(self) -> bool:

@@ -21,7 +21,9 @@ from contact_centre.call_queue import (
     request_callback,
 )
 from contact_centre.models import AGENT_QUEUE_NAME
+from helpline.app import current_helpline
 from helpline.settings import Settings
+from helpline.spool import CALLBACK_REQUEST
 from ivr.flow import BACKEND_ERRORS, INPUT, Ctx, _rollback, step, step_url
 from locales.formatting import format_number, format_time
 
@@ -105,6 +107,8 @@ def callback_offer(ctx: Ctx) -> VoiceResponse:
         start, end = agent_hours(ctx.settings)
         lines = [ctx.t("ivr.callback.after_hours", start=format_time(ctx.lang, start),
                        end=format_time(ctx.lang, end))]
+    # The offer and the request both work without the database (the spool).
+    ctx.log_stands()
     return ctx.menu(lines, log_as="callback.offer")
 
 
@@ -126,23 +130,42 @@ def take_callback(ctx: Ctx, reason: str) -> VoiceResponse:
     phone = ctx.caller_mobile or (ctx.caller if ctx.caller.startswith("+") else None)
     if phone is None:
         return ctx.go("main", intro=[ctx.t("ivr.callback.no_number")])
-    try:
-        request_callback(ctx.session, phone=phone, language=ctx.lang, call_sid=ctx.call_sid,
-                         reason=reason)
-    except BACKEND_ERRORS:
-        log.exception("could not store a callback request for %s", mask_phone(phone))
-        _rollback()
+    if not _store_callback(ctx, phone, reason):
         if agents_on_duty(ctx.settings):
             return enqueue(ctx, fault=True)
         response = ctx.speak([ctx.t("ivr.callback.failed")])
         response.hangup()
         return response
     log.info("callback requested by %s (%s)", mask_phone(phone), reason)
+    ctx.log_stands()
     line = ("ivr.callback.confirmed" if agents_on_duty(ctx.settings)
             else "ivr.callback.confirmed_later")
     response = ctx.speak([ctx.t(line, last=" ".join(last_digits(phone)))])
     response.hangup()
     return response
+
+
+def _store_callback(ctx: Ctx, phone: str, reason: str) -> bool:
+    """Record the caller's callback request: in the database, or while it is down in
+    the spool, from which the request is made when it is back. False when neither
+    could take it."""
+    try:
+        request_callback(ctx.session, phone=phone, language=ctx.lang, call_sid=ctx.call_sid,
+                         reason=reason)
+        return True
+    except BACKEND_ERRORS as exc:
+        _rollback()
+        failure = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+    try:
+        current_helpline().spool.put(CALLBACK_REQUEST, {
+            "phone": phone, "language": ctx.lang, "call_sid": ctx.call_sid, "reason": reason})
+    except OSError:
+        log.exception("could not keep a callback request for %s (%s)", mask_phone(phone),
+                      failure)
+        return False
+    log.warning("database unavailable (%s): callback request of %s kept for later",
+                failure, mask_phone(phone))
+    return True
 
 
 def _queue_position() -> int:
@@ -176,8 +199,8 @@ def queue_wait_key(ctx: Ctx) -> VoiceResponse:
     phone = ctx.caller_mobile or (ctx.caller if ctx.caller.startswith("+") else None)
     if phone is None:
         return queue_wait.prompt(ctx)
-    request_callback(ctx.session, phone=phone, language=ctx.lang, call_sid=ctx.call_sid,
-                     reason="queue_wait")
+    if not _store_callback(ctx, phone, "queue_wait"):
+        return queue_wait.prompt(ctx)  # still in the queue: an agent will answer
     response = VoiceResponse()
     response.leave()
     return response

@@ -251,6 +251,12 @@ class Ctx:
         the call log cannot be written."""
         notes().connects = True
 
+    def log_stands(self) -> None:
+        """The answer works without the database (a callback offer, a callback request
+        the spool took): like a connecting answer, it stands when the call log cannot
+        be written."""
+        notes().connects = True
+
     def menu(self, lines: list[str], *, hints: list[str] | None = None, num_digits: int = 1,
              timeout: int = MENU_TIMEOUT, finish_on_key: str | None = None,
              other_language: tuple[str, str] | None = None, log_as: str | None = None,
