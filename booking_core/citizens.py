@@ -26,7 +26,8 @@ class Citizen(Base):
     abha_number: Mapped[str | None] = mapped_column(String(14), index=True)
     preferred_language: Mapped[str | None] = mapped_column(String(5))
     last_hospital_id: Mapped[int | None] = mapped_column(ForeignKey("hospital.id"))
-    # Opted out of SMS with STOP: reminders are not sent (see messaging rules).
+    # Opted out of SMS (an opt-out word, or Twilio's 21610 "unsubscribed recipient"):
+    # reminders are not sent (see messaging rules).
     sms_opted_out: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(
@@ -97,6 +98,31 @@ def _insert_citizen(session: Session, e164: str) -> Citizen:
     session.execute(insert(Citizen).values(phone=e164)
                     .on_conflict_do_nothing(index_elements=[Citizen.phone]))
     return session.scalars(select(Citizen).where(Citizen.phone == e164)).one()
+
+
+def set_sms_opt_out(session: Session, phone: str, opted_out: bool) -> None:
+    """Record whether this mobile wants reminders, creating its citizen on first
+    contact: an opt-out must hold for a number we never saw before (Twilio refuses to
+    send to it with 21610, or its first SMS to us is STOP), so that reminders later
+    written for it are suppressed. One upsert, so two workers or webhooks recording the
+    same new number at once cannot collide on the unique phone. Runs inside the
+    caller's transaction."""
+    e164 = normalise_mobile(phone)
+    now = utcnow()
+    dialect = session.get_bind().dialect.name
+    statement: postgresql.Insert | sqlite.Insert
+    if dialect == "postgresql":
+        statement = postgresql.insert(Citizen)
+    elif dialect == "sqlite":
+        statement = sqlite.insert(Citizen)
+    else:
+        get_or_create_citizen(session, e164).sms_opted_out = opted_out
+        return
+    session.execute(
+        statement.values(phone=e164, sms_opted_out=opted_out, created_at=now, updated_at=now)
+        .on_conflict_do_update(index_elements=["phone"],
+                               set_={"sms_opted_out": opted_out, "updated_at": now})
+    )
 
 
 def remember_language(session: Session, phone: str, language: str) -> None:

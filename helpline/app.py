@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
+from flask_limiter import Limiter
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from booking_core.base import MAX_INTEGER
@@ -21,7 +23,7 @@ from helpline import deadline
 from helpline.db import DATABASE_DOWN, DatabaseLimits, make_engine, make_session_factory
 from helpline.jobs import Jobs
 from helpline.logging_setup import configure_logging
-from helpline.ratelimit import RateLimiter
+from helpline.ratelimit import make_limiter
 from helpline.settings import Settings, SettingsError, resolve_secrets
 from helpline.spool import Spool
 
@@ -40,7 +42,7 @@ class Helpline:
     engine: Engine
     sessions: sessionmaker[Session]
     jobs: Jobs
-    limiter: RateLimiter
+    limiter: Limiter
     # Citizens' messages kept while the database is down (helpline/spool.py).
     spool: Spool
     # Called after a transaction that wrote outbox rows commits, with the row ids.
@@ -58,7 +60,7 @@ def build_helpline(settings: Settings) -> Helpline:
     jobs = Jobs(settings)
     helpline = Helpline(
         settings=settings, engine=engine, sessions=sessions, jobs=jobs,
-        limiter=RateLimiter(jobs), spool=Spool(settings.spool_path),
+        limiter=make_limiter(settings), spool=Spool(settings.spool_path),
     )
 
     @event.listens_for(sessions, "after_commit")
@@ -147,7 +149,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         if session is not None:
             session.close()
 
+    _trust_proxies(app, settings.trusted_proxies)
     _register_operations(app)
+    helpline.limiter.init_app(app)
     _register_blueprints(app)
     _register_error_handlers(app)
     from helpline.cli import register_cli
@@ -171,6 +175,18 @@ def _bound_each_request(app: Flask, seconds: float) -> None:
         token = g.pop("deadline_token", None)
         if token is not None:
             deadline.end(token)
+
+
+def _trust_proxies(app: Flask, hops: int) -> None:
+    """Behind ``hops`` proxies of ours, take the client's address and scheme from the
+    ``X-Forwarded-For`` / ``X-Forwarded-Proto`` entries those proxies appended (entries
+    further left are whatever the client sent). ``X-Forwarded-Host`` is not trusted: every
+    public URL, webhook signatures included, is built from ``PUBLIC_BASE_URL``. With no
+    proxies the headers are ignored, so a client cannot choose the address it is
+    counted under."""
+    if hops:
+        proxied = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+        app.wsgi_app = proxied  # type: ignore[method-assign]
 
 
 def _register_blueprints(app: Flask) -> None:

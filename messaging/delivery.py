@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from booking_core.appointments import Appointment, AppointmentStatus
 from booking_core.base import unit_of_work, utcnow
-from booking_core.citizens import Citizen
+from booking_core.citizens import Citizen, set_sms_opt_out
 from booking_core.outbox import (
     SCRUBBED_BODY,
     SECRET_TEMPLATES,
@@ -39,7 +39,7 @@ from booking_core.outbox import (
     OutboxMessage,
     OutboxStatus,
 )
-from booking_core.phones import mask_phone
+from booking_core.phones import mask_phone, try_normalise_mobile
 from booking_core.slots import Slot
 from helpline import jobs
 from helpline import models as _all_models  # noqa: F401 - every table, for foreign keys
@@ -233,8 +233,17 @@ def _store(session: Session, row: OutboxMessage, outcome: Outcome, now: dt.datet
         session.execute(update(OutboxMessage).where(*still_ours).values(
             status=OutboxStatus.FAILED, last_error=outcome.describe(), updated_at=now))
         if isinstance(outcome, PermanentSendError) and outcome.code == UNSUBSCRIBED_CODE:
-            session.execute(update(Citizen).where(Citizen.phone == row.to_phone)
-                            .values(sms_opted_out=True))
+            _opt_out_unsubscribed(session, row)
+
+
+def _opt_out_unsubscribed(session: Session, row: OutboxMessage) -> None:
+    """Twilio's 21610: the number told the carrier to stop. Opt it out here too, even
+    if no citizen row exists yet (a code sent to a new number), so later reminders are
+    suppressed instead of failing one by one. Citizens are Indian mobiles only: a row to
+    any other number has no citizen to mark."""
+    phone = try_normalise_mobile(row.to_phone)
+    if row.kind == OutboxKind.SMS and phone is not None:
+        set_sms_opt_out(session, phone, True)
 
 
 def deliver_to_demo_inbox(session: Session, rows: list[OutboxMessage], now: dt.datetime) -> None:

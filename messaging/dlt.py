@@ -19,7 +19,9 @@ DLT_VARIABLE_MAX = 30
 DLT_VARIABLE = "{#var#}"
 # Parts an SMS may cost: "short enough to cost one or two SMS".
 DEFAULT_SEGMENT_BUDGET = 2
-SEGMENT_BUDGETS: dict[str, int] = {}
+# The help reply names every command in whole sentences, and goes only to a citizen who
+# asked for it or wrote something we could not read: worth a third part in Hindi.
+SEGMENT_BUDGETS: dict[str, int] = {"reply_help": 3}
 
 
 def sms_template_keys() -> list[str]:

@@ -1,4 +1,9 @@
-"""Citizens' SMS commands: CANCEL/रद्द, STATUS/स्थिति, HELP/मदद, STOP, START.
+"""Citizens' SMS commands: opt-out, opt-in, HELP, CANCEL/रद्द and STATUS/स्थिति.
+
+What a message means is read by ``messaging.keywords``: Twilio's opt-out words (STOP,
+END, QUIT, a bare CANCEL...) and their Hindi equivalents opt the number out and get the
+one "stopped" reply; ``CANCEL <reference>`` cancels that booking, while a bare CANCEL is
+an opt-out, as Twilio's own filtering treats it (the reasons are in that module).
 
 Replies are outbox rows, not TwiML ``<Message>``: they then take the same road as every
 other SMS (DLT templates, delivery status, retries, opt-out rules, the demo inbox and the
@@ -28,45 +33,19 @@ from booking_core.appointments import (
     message_params,
 )
 from booking_core.base import DomainError, unit_of_work
-from booking_core.citizens import find_citizen, get_or_create_citizen
+from booking_core.citizens import find_citizen, set_sms_opt_out
 from booking_core.outbox import add_sms
 from booking_core.phones import mask_phone
-from booking_core.refs import RefKind, normalise_reference, reference_kind
+from booking_core.refs import RefKind, reference_kind
 from grievances.services import find_grievance
 from locales import render
 from locales.formatting import format_date
+from messaging.keywords import Command, parse_command
 from messaging.models import InboundSms
 
 log = logging.getLogger(__name__)
 
-KEYWORDS = {
-    "cancel": ("CANCEL", "रद्द", "रद"),
-    "status": ("STATUS", "स्थिति"),
-    "help": ("HELP", "मदद", "सहायता"),
-    "stop": ("STOP", "STOPALL", "UNSUBSCRIBE", "बंद", "रोकें"),
-    "start": ("START", "UNSTOP", "शुरू", "चालू"),
-}
 DEVANAGARI = re.compile(r"[\u0900-\u097F]")
-
-
-@dataclass(frozen=True)
-class Command:
-    name: str  # cancel, status, help, stop, start, unknown
-    reference: str = ""
-
-
-def parse_command(body: str) -> Command:
-    words = (body or "").strip().split(maxsplit=1)
-    if not words:
-        return Command("unknown")
-    first = words[0].upper().strip(".,:;!")
-    for name, spellings in KEYWORDS.items():
-        if first in spellings:
-            ref = normalise_reference(words[1]) if len(words) > 1 else ""
-            if name in ("cancel", "status") and not ref:
-                return Command("help")
-            return Command(name, ref)
-    return Command("unknown")
 
 
 @dataclass(frozen=True)
@@ -85,8 +64,7 @@ def handle_inbound(
         return "duplicate"
     command = parse_command(body)
     citizen = find_citizen(session, from_phone)
-    lang = (citizen.preferred_language if citizen and citizen.preferred_language
-            else "hi" if DEVANAGARI.search(body or "") else "en")
+    lang = reply_language(citizen.preferred_language if citizen else None, command, body)
     session.rollback()  # end the read before the services open their transactions
     reply = _run(session, command, from_phone, lang, tz, helpline_number)
     try:
@@ -101,6 +79,16 @@ def handle_inbound(
         return "duplicate"
     log.info("sms %s from %s: %s", message_sid, mask_phone(from_phone), command.name)
     return command.name
+
+
+def reply_language(known: str | None, command: Command, body: str) -> str:
+    """The citizen's language on record; else the language of the keyword they used
+    ("band karo" is Hindi in Roman letters); else Hindi for any Devanagari."""
+    if known:
+        return known
+    if command.language:
+        return command.language
+    return "hi" if DEVANAGARI.search(body or "") else "en"
 
 
 def _run(session: Session, command: Command, phone: str, lang: str, tz: str,
@@ -132,9 +120,9 @@ def _run(session: Session, command: Command, phone: str, lang: str, tz: str,
 
 
 def _set_opt_out(session: Session, phone: str, opted_out: bool) -> None:
-    """The STOP/START rule: a flag on the citizen; ``messaging.rules`` reads it."""
+    """The opt-out/opt-in rule: a flag on the citizen; ``messaging.rules`` reads it."""
     with unit_of_work(session):
-        get_or_create_citizen(session, phone).sms_opted_out = opted_out
+        set_sms_opt_out(session, phone, opted_out)
 
 
 def _cancel(session: Session, reference: str, phone: str) -> Reply | None:

@@ -142,6 +142,52 @@ def test_permanent_errors_fail_at_once_and_unsubscribed_numbers_opt_out(
     assert citizen.sms_opted_out is True
 
 
+def test_an_unsubscribed_number_we_never_saw_is_opted_out_and_gets_no_reminders(
+    msg_helpline, msg_session, fake_twilio
+):
+    new_number = "+919812300002"
+    fake_twilio.reject(new_number, 21610)
+    # Two rows to the same unknown number fail in one group: one citizen, opted out.
+    code = queue_sms(msg_session, phone=new_number, not_before=NOON_IST)
+    registered = queue_sms(msg_session, phone=new_number, template="grievance_registered",
+                           params={"reference": "61234567"}, not_before=NOON_IST)
+    assert msg_session.scalar(select(Citizen).where(Citizen.phone == new_number)) is None
+    msg_session.commit()
+    assert _deliver_at(msg_helpline, NOON_IST) == 2
+    for row in (code, registered):
+        stored = _row(msg_session, row.id)
+        assert (stored.status, stored.last_error[:5]) == (OutboxStatus.FAILED, "21610")
+    citizens = list(msg_session.scalars(select(Citizen).where(Citizen.phone == new_number)))
+    msg_session.commit()
+    assert [c.sms_opted_out for c in citizens] == [True]
+    assert citizens[0].preferred_language is None and citizens[0].created_at is not None
+    # A reminder written later is suppressed without asking Twilio again.
+    reminder = queue_sms(msg_session, phone=new_number,
+                         template="appointment_reminder_evening", not_before=NOON_IST)
+    assert _deliver_at(msg_helpline, NOON_IST + dt.timedelta(hours=1)) == 0
+    assert _row(msg_session, reminder.id).status == OutboxStatus.SUPPRESSED
+    assert fake_twilio.create_attempts() == 2
+
+
+def test_21610_opts_out_a_citizen_who_had_opted_back_in(msg_helpline, msg_session, fake_twilio):
+    make_citizen(msg_session, language="hi", opted_out=False)
+    fake_twilio.reject(CITIZEN_PHONE, 21610)
+    queue_sms(msg_session, template="appointment_confirmation", not_before=NOON_IST)
+    assert _deliver_at(msg_helpline, NOON_IST) == 1
+    citizen = msg_session.scalar(select(Citizen).where(Citizen.phone == CITIZEN_PHONE))
+    msg_session.commit()
+    assert (citizen.sms_opted_out, citizen.preferred_language) == (True, "hi")
+
+
+def test_other_permanent_errors_opt_nobody_out(msg_helpline, msg_session, fake_twilio):
+    fake_twilio.reject(CITIZEN_PHONE, 21614)
+    row = queue_sms(msg_session, not_before=NOON_IST)
+    assert _deliver_at(msg_helpline, NOON_IST) == 1
+    assert _row(msg_session, row.id).status == OutboxStatus.FAILED
+    assert msg_session.scalar(select(Citizen.id)) is None
+    msg_session.commit()
+
+
 def test_reminders_wait_out_the_quiet_hours_but_confirmations_do_not(
     msg_helpline, msg_session, fake_twilio
 ):

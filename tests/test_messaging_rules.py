@@ -1,4 +1,5 @@
-"""The delivery rules on their own: quiet hours in Asia/Kolkata, opt-out, stale reminders."""
+"""The delivery rules on their own: quiet hours in Asia/Kolkata, opt-out, stale reminders.
+(How an SMS is read into a command: ``tests/test_messaging_keywords.py``.)"""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import datetime as dt
 import pytest
 
 from booking_core.outbox import OutboxKind, OutboxMessage
-from messaging.replies import parse_command
 from messaging.rules import Verdict, decide, quiet_hours_end
 
 IST = dt.timezone(dt.timedelta(hours=5, minutes=30))
@@ -64,14 +64,3 @@ def test_reminders_for_gone_or_started_appointments_are_cancelled():
     visit = dt.datetime(2030, 3, 5, 7, 30, tzinfo=IST)  # before the quiet hours end
     assert _decide(row, NIGHT, visit_starts_at=visit)[0] is Verdict.CANCEL
     assert _decide(row, NOON, visit_starts_at=visit) == (Verdict.SEND, None)
-
-
-@pytest.mark.parametrize(("body", "name", "ref"), [
-    ("cancel 1234 5674", "cancel", "12345674"), ("रद्द 12345674", "cancel", "12345674"),
-    ("Status: 61234567", "status", "61234567"), ("स्थिति 61234567", "status", "61234567"),
-    ("CANCEL", "help", ""), ("stop", "stop", ""), ("START", "start", ""),
-    ("help", "help", ""), ("", "unknown", ""), ("kya haal", "unknown", ""),
-])
-def test_commands_are_read_in_both_languages(body, name, ref):
-    command = parse_command(body)
-    assert (command.name, command.reference) == (name, ref)

@@ -194,6 +194,23 @@ def test_status_of_an_appointment_and_of_a_grievance(client, msg_session):
     assert f"grievance {grievance.reference} is registered" in second.body
 
 
+def test_status_replies_in_hindi_are_whole_sentences(client, msg_session):
+    appointment = _booking(msg_session, "hi")
+    grievance = register_grievance(msg_session, phone=CITIZEN_PHONE, category="cleanliness",
+                                   channel="portal", language="hi", description="गंदा वार्ड")
+    msg_session.expunge_all()
+    _inbound(client, f"स्थिति {appointment.reference}", "SM" + "b" * 32)
+    _inbound(client, f"स्थिति {grievance.reference}", "SM" + "c" * 32)
+    _inbound(client, f"रद्द {appointment.reference}", "SM" + "d" * 32)
+    _inbound(client, f"स्थिति {appointment.reference}", "SM" + "e" * 32)
+    booked, cancelled = _rows(msg_session, template="reply_appointment_status")
+    [registered] = _rows(msg_session, template="reply_grievance_status")
+    assert booked.body.startswith(f"ओपीडी {appointment.reference} बुक है: लोक नायक अस्पताल, ")
+    assert cancelled.body.startswith(f"ओपीडी {appointment.reference} रद्द हो चुकी है: ")
+    assert booked.body.endswith("।") and cancelled.body.endswith("।")
+    assert registered.body.startswith(f"शिकायत {grievance.reference} दर्ज है। यह स्थिति ")
+
+
 def test_someone_elses_or_a_mistyped_reference_reveals_nothing(client, msg_session):
     appointment = _booking(msg_session, "en")
     _inbound(client, f"CANCEL {appointment.reference}", "SM" + "9" * 32, phone="+919800000001")

@@ -85,15 +85,6 @@ def test_dlt_text_keeps_fixed_text_and_marks_each_variable(key, lang):
     assert dlt_pattern(lang, key).fullmatch(render(lang, key, **values))
 
 
-def test_segment_counting():
-    assert count_segments("a" * 160).segments == 1
-    assert count_segments("a" * 161).segments == 2
-    assert count_segments("a" * 306).segments == 2 and count_segments("a" * 307).segments == 3
-    assert count_segments("{" * 80).units == 160  # extension characters take two
-    assert count_segments("अ" * 70).segments == 1 and count_segments("अ" * 71).segments == 2
-    assert count_segments("a" * 134 + "’").encoding == "UCS-2"
-
-
 def test_dlt_ids_are_settings_per_template_and_language():
     settings = make_settings("sqlite://", sms_dlt_template_ids=(
         "otp_code=1107000000000000001, otp_code.hi=1107000000000000002,bad"))
