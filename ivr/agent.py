@@ -155,16 +155,15 @@ def _store_callback(ctx: Ctx, phone: str, reason: str) -> bool:
         return True
     except BACKEND_ERRORS as exc:
         _rollback()
-        failure = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+        failure = exc
     try:
         current_helpline().spool.put(CALLBACK_REQUEST, {
             "phone": phone, "language": ctx.lang, "call_sid": ctx.call_sid, "reason": reason})
     except OSError:
-        log.exception("could not keep a callback request for %s (%s)", mask_phone(phone),
-                      failure)
+        log.exception("could not store or keep a callback request for %s", mask_phone(phone))
         return False
-    log.warning("database unavailable (%s): callback request of %s kept for later",
-                failure, mask_phone(phone))
+    log.warning("could not store a callback request for %s: kept for later",
+                mask_phone(phone), exc_info=failure)
     return True
 
 
