@@ -20,6 +20,19 @@ LOGINS_FILE = PROJECT_ROOT / "instance" / "demo-logins.json"
 def register_cli(app: Flask) -> None:
     helpline = app.extensions["helpline"]
 
+    @app.cli.command("voice-fallback")
+    @click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+                  help="write to this file instead of standard output")
+    def voice_fallback(output: Path | None) -> None:
+        """Print the static TwiML for the Twilio number's Voice Fallback URL."""
+        from ivr.fallback import fallback_twiml
+
+        document = fallback_twiml(helpline.settings)
+        if output is None:
+            click.echo(document, nl=False)
+        else:
+            output.write_text(document, encoding="utf-8")
+
     @app.cli.command("db-upgrade")
     def db_upgrade() -> None:
         """Apply every Alembic migration to DATABASE_URL."""

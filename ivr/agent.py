@@ -28,7 +28,9 @@ from contact_centre.call_queue import (
     request_callback,
 )
 from contact_centre.models import AGENT_QUEUE_NAME
+from helpline.app import current_helpline
 from helpline.settings import Settings
+from helpline.spool import CALLBACK_REQUEST
 from ivr.engine import action, condition
 from ivr.flow import BACKEND_ERRORS, INPUT, Ctx, _rollback, step, step_url
 from ivr.state import Agent
@@ -119,6 +121,8 @@ def callback_offer(ctx: Ctx) -> VoiceResponse:
         start, end = agent_hours(ctx.settings)
         lines = [ctx.t("ivr.callback.after_hours", start=spoken_time(ctx.lang, start),
                        end=spoken_time(ctx.lang, end))]
+    # The offer and the request both work without the database (the spool).
+    ctx.log_stands()
     # After our own fault, silence means "stay on the line for an agent", as promised.
     return ctx.menu(lines, log_as="callback.offer",
                     silence_to="agent" if why == "fault" else None)
@@ -149,18 +153,14 @@ def take_callback(ctx: Ctx, reason: str) -> VoiceResponse:
     phone = agent.callback_phone or callback_number(ctx.caller)
     if phone is None:  # withheld: ask for a number rather than store a placeholder
         return ctx.go("callback.number", replace(agent, why=reason))
-    try:
-        request_callback(ctx.session, phone=phone, language=ctx.lang, call_sid=ctx.call_sid,
-                         reason=reason)
-    except BACKEND_ERRORS:
-        log.exception("could not store a callback request for %s", mask_phone(phone))
-        _rollback()
+    if not _store_callback(ctx, phone, reason):
         if agents_on_duty(ctx.settings):
             return enqueue(ctx, fault=True)
         response = ctx.speak([ctx.t("ivr.callback.failed")])
         response.hangup()
         return response
     log.info("callback requested by %s (%s)", mask_phone(phone), reason)
+    ctx.log_stands()
     later = "" if agents_on_duty(ctx.settings) else "_later"
     response = VoiceResponse()
     if agent.callback_phone:  # a number typed now is read back whole
@@ -187,6 +187,28 @@ def callback_number_typed(ctx: Ctx) -> VoiceResponse:
     agent = replace(ctx.read(Agent), callback_phone=phone)
     ctx.state.update(agent.wire())
     return take_callback(ctx, agent.why)
+
+
+def _store_callback(ctx: Ctx, phone: str, reason: str) -> bool:
+    """Record the caller's callback request: in the database, or while it is down in
+    the spool, from which the request is made when it is back. False when neither
+    could take it."""
+    try:
+        request_callback(ctx.session, phone=phone, language=ctx.lang, call_sid=ctx.call_sid,
+                         reason=reason)
+        return True
+    except BACKEND_ERRORS as exc:
+        _rollback()
+        failure = exc
+    try:
+        current_helpline().spool.put(CALLBACK_REQUEST, {
+            "phone": phone, "language": ctx.lang, "call_sid": ctx.call_sid, "reason": reason})
+    except OSError:
+        log.exception("could not store or keep a callback request for %s", mask_phone(phone))
+        return False
+    log.warning("could not store a callback request for %s: kept for later",
+                mask_phone(phone), exc_info=failure)
+    return True
 
 
 def _queue_position() -> int:
@@ -221,8 +243,8 @@ def queue_wait_key(ctx: Ctx) -> VoiceResponse:
     phone = callback_number(ctx.caller)
     if phone is None:
         return queue_wait.prompt(ctx)
-    request_callback(ctx.session, phone=phone, language=ctx.lang, call_sid=ctx.call_sid,
-                     reason="queue_wait")
+    if not _store_callback(ctx, phone, "queue_wait"):
+        return queue_wait.prompt(ctx)  # still in the queue: an agent will answer
     response = VoiceResponse()
     response.leave()
     return response

@@ -25,8 +25,9 @@ class CallNotes:
     menus: list[str] = field(default_factory=list)
     language: str | None = None
     outcome: CallOutcome | None = None
-    # The answer connects the caller to a person or the ambulance, or reports a booking
-    # or grievance done: a failure to write the notes must not replace it with the apology.
+    # The answer connects the caller to a person or the ambulance, reports a booking or
+    # grievance done, or needs no database (a callback offer or request): a failure to
+    # write the notes must not replace it with the apology.
     stands: bool = False
 
     def add_menu(self, menu: str, language: str) -> None:

@@ -3,19 +3,27 @@ and the rules all menus share (``*`` repeats, ``0`` reaches an agent, no input o
 wrong key is retried, at most three tries).
 
 No call state lives in a process: what a step needs (language, tries, chosen hospital,
-...) travels in the ``s`` query parameter of the action and redirect URLs, signed with
-``SECRET_KEY`` (itsdangerous), so any web process can answer any webhook of any call.
+...) travels in the ``s`` query parameter of the action and redirect URLs, encrypted
+and authenticated with a key derived from ``SECRET_KEY`` (Fernet: AES-CBC and
+HMAC-SHA256), so any web process can answer any webhook of any call, and the URLs that
+Twilio's logs and any proxy's access log keep show nothing of it (the mobile or ABHA
+number of someone booked for).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 import logging
+import zlib
 from collections.abc import Callable
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, TypeVar
 
+from cryptography.fernet import Fernet, InvalidToken
 from flask import Blueprint, Response, current_app, g, request
-from itsdangerous import BadSignature, URLSafeSerializer
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -55,21 +63,32 @@ DIRECTORY = "ivr.directory"
 BACKEND_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError, RedisError, OSError)
 
 
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_helpline().settings.secret_key, salt="ivr-state")
+@lru_cache(maxsize=4)
+def _fernet(secret_key: str) -> Fernet:
+    """The state's key: derived from ``SECRET_KEY`` for this one use, so it is never
+    the key that signs sessions or tokens."""
+    key = hmac.new(secret_key.encode(), b"ivr-state encryption", hashlib.sha256).digest()
+    return Fernet(base64.urlsafe_b64encode(key))
 
 
 def sign_state(state: dict[str, Any]) -> str:
-    return _serializer().dumps(state)
+    """``state`` encrypted and authenticated for a URL (compressed JSON in a Fernet
+    token, its base64 padding dropped)."""
+    data = zlib.compress(json.dumps(state, separators=(",", ":")).encode())
+    token = _fernet(current_helpline().settings.secret_key).encrypt(data)
+    return token.decode("ascii").rstrip("=")
 
 
 def read_state(token: str) -> dict[str, Any] | None:
-    """The state a URL carries, or None when it is missing, forged or junk."""
-    if not token or len(token) > 2000:
+    """The state a URL carries, or None when it is missing, forged, made with
+    another key, or junk."""
+    if not token or len(token) > 2000 or not token.isascii():
         return None
+    padded = token + "=" * (-len(token) % 4)
     try:
-        value = _serializer().loads(token)
-    except BadSignature:
+        data = _fernet(current_helpline().settings.secret_key).decrypt(padded.encode())
+        value = json.loads(zlib.decompress(data))
+    except (InvalidToken, ValueError, zlib.error):
         return None
     return value if isinstance(value, dict) else None
 
@@ -161,6 +180,9 @@ class Ctx:
         self.intro = list(intro or [])
         self.hints = bool(self.state.get(SILENT))  # a retry says how to get help
         self.option_params: dict[str, object] = {}  # words an option's sentence names
+        # Set once the caller has picked a language in this webhook: an apology after a
+        # failure later in the same webhook is then said in it alone.
+        self.lang_chosen = False
 
     # The request --------------------------------------------------------------
     @property
@@ -304,6 +326,12 @@ class Ctx:
     def log_connects(self) -> None:
         """The answer connects the caller (agent queue, ambulance): it stands even when
         the call log cannot be written."""
+        notes().stands = True
+
+    def log_stands(self) -> None:
+        """The answer works without the database (a callback offer, a callback request
+        the spool took): like a connecting answer, it stands when the call log cannot
+        be written."""
         notes().stands = True
 
     def holds(self, name: str) -> bool:
@@ -492,13 +520,13 @@ def _view(s: Step) -> Callable[[], Response]:
             log.exception("IVR step %s failed on the database or Redis", current.name)
             take_notes()  # the database just failed: answer at once
             _rollback()
-            return twiml(apology(ctx.lang if lang_known else None))
+            return twiml(apology(ctx.lang if lang_known or ctx.lang_chosen else None))
         except DomainError as exc:
             log.info("IVR step %s: %s", current.name, exc.code)
             _rollback()
             answer = ctx.go("main", intro=[ctx.t("ivr.not_possible")])
         if not _write_call_log(ctx):
-            return twiml(apology(ctx.lang if lang_known else None))
+            return twiml(apology(ctx.lang if lang_known or ctx.lang_chosen else None))
         return twiml(answer)
 
     view.__name__ = f"ivr_{s.name.replace('.', '_')}"

@@ -94,9 +94,10 @@ def other_language(ctx: Ctx) -> VoiceResponse:
 
 def _switch_to(ctx: Ctx, lang: str) -> VoiceResponse:
     last_hospital = ctx.read(Choosing).last_hospital
+    # Chosen before it is stored: if storing it fails, the apology is in this language.
+    ctx.lang, ctx.lang_chosen = lang, True
     if ctx.caller_mobile:
         last_hospital = remember_language(ctx.session, ctx.caller_mobile, lang)
-    ctx.lang = lang
     return ctx.go("main", Choosing(last_hospital=last_hospital or 0))
 
 

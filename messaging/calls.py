@@ -36,6 +36,7 @@ from helpline.app import current_helpline, get_session
 from helpline.twilio_auth import twilio_signed
 from locales import SPEECH_LANGUAGES, normalise_language, render
 from messaging import followup
+from messaging.sms_webhooks import row_id_arg
 from messaging.status import advance, row_for_callback
 
 log = logging.getLogger(__name__)
@@ -167,11 +168,10 @@ CALL_STATUSES = {"completed": "delivered", "answered": "delivered", "busy": "und
 def call_status() -> Response:
     """Twilio's final word on a call we placed: the row's status, and what follows."""
     sid, status = request.form.get("CallSid", ""), request.form.get("CallStatus", "")
-    raw_row = request.args.get("row", "")
     session = get_session()
     session.rollback()  # a fresh transaction: nothing read in this request is reused
     with unit_of_work(session):
-        row = row_for_callback(session, sid, int(raw_row) if raw_row.isdigit() else None)
+        row = row_for_callback(session, sid, row_id_arg())
         if row is not None and status in CALL_STATUSES:
             advance(row, OutboxStatus(CALL_STATUSES[status]),
                     None if status in ("completed", "answered") else status, utcnow())

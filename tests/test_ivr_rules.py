@@ -286,8 +286,10 @@ def test_database_down_mid_call_apologises_in_the_callers_language(dead_app):
     phone.post(url, Digits="1")
     assert phone.said.startswith("Sorry, we have a technical problem")
     assert all(s.get("language") == "en-IN" for s in phone.says())
-    phone.press("1")  # ask for a callback: it cannot be stored, so an agent instead
-    assert phone.root.find("Enqueue") is not None
+    phone.press("1")  # ask for a callback: kept in the spool until the database is back
+    assert phone.said.startswith("Thank you. An agent will call you back")
+    assert phone.verbs()[-1] == "Hangup"
+    assert len(dead_app.extensions["helpline"].spool.pending()) == 1
 
 
 def test_database_broken_after_start_gives_twiml_not_500(phone, ivr_world, ivr_app):

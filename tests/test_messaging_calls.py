@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import xml.etree.ElementTree as ET
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy import select
@@ -334,3 +335,17 @@ def test_no_follow_up_call_once_the_grievance_is_reopened(client, msg_session, f
 
     assert followup.schedule_retry(msg_session, cancelled, "no-answer") is None
     assert len(_call_rows(msg_session, "grievance_followup")) == 1
+
+
+@pytest.mark.parametrize("row_arg", ["²", "2147483648", "99999999999999999999"])
+def test_call_status_with_a_malformed_row_id_still_counts(
+    client, msg_session, fake_twilio, agent, row_arg, error_watch
+):
+    callback = _callback(msg_session)
+    row = _call_back(client, msg_session, agent, callback)
+    sid = fake_twilio.created("Calls")[0].sid
+    response = signed_post(client, f"/calls/status?row={quote(row_arg)}",
+                           {"CallSid": sid, "CallStatus": "busy"})
+    assert response.status_code == 200
+    assert _get(msg_session, OutboxMessage, row.id).status == OutboxStatus.UNDELIVERED
+    assert error_watch.take() == []

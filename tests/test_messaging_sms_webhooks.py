@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy import select
@@ -224,3 +225,21 @@ def test_errors_under_sms_still_answer_twiml(client):
     response = signed_post(client, "/sms/no-such-hook", {"MessageSid": "SMx"})
     assert response.status_code == 404
     assert parse_twiml(response) is not None
+
+
+@pytest.mark.parametrize("row_arg", ["²", "2147483648", "99999999999999999999", "-1", "1.5"])
+def test_status_callbacks_with_malformed_row_ids_still_count(client, msg_session, sent,
+                                                             row_arg, error_watch):
+    """A row id the API would refuse ("²" passes ``str.isdigit``, a number past an
+    INTEGER column fails in PostgreSQL) is no row id: the SID still finds the row."""
+    sent()
+    sid = _rows(msg_session)[0].twilio_sid
+    response = signed_post(client, f"/sms/status?row={quote(row_arg)}",
+                           {"MessageSid": sid, "MessageStatus": "delivered"})
+    assert response.status_code == 200 and parse_twiml(response) is not None
+    assert _rows(msg_session)[0].status == OutboxStatus.DELIVERED
+    # A SID no row holds yet makes the row id count: still no error.
+    response = signed_post(client, f"/sms/status?row={quote(row_arg)}",
+                           {"MessageSid": "SM" + "9" * 32, "MessageStatus": "sent"})
+    assert response.status_code == 200
+    assert error_watch.take() == []
