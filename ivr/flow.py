@@ -362,7 +362,8 @@ class Ctx:
         agents_on = self.holds("agents_on")
         lines = [self.t("ivr.retry.hint" if agents_on else "ivr.retry.hint_callback",
                         star=self.spoken_key("*"), key="0")]
-        if "#" in shared:
+        # Not when the node's own options already announce "#" (said once is enough).
+        if "#" in shared and "#" not in self.step.node.keys(self.holds):
             lines.append(self.t("ivr.opt.main", key=self.spoken_key("#")))
         return lines
 

@@ -258,3 +258,20 @@ def test_grievance_status_after_an_sms_reply_speaks_no_template(phone, ivr_world
     assert " ".join(grievance.reference[:4]) in phone.said
     assert "अस्पताल इस पर कार्रवाई कर रहा है।" in phone.said
     assert "{" not in phone.said and "हेल्पलाइन:" not in phone.said
+
+
+def test_a_retry_never_says_the_same_sentence_twice(ivr_app, ivr_world, ivr_session):
+    """After a wrong key the hints follow the menu; one the menu already says (such as
+    "for the main menu, press hash" after a booking) is not said again."""
+    from tests.fixtures_ivr import Phone
+
+    phone = Phone(ivr_app.test_client())
+    phone.call()
+    phone.press("2")
+    phone.press("1")
+    for key in ("2", "1", "1", "1", "1"):
+        phone.press(key)
+    assert "is booked" in phone.said
+    phone.press("7")  # not a choice here
+    sentences = [s.strip() for s in phone.said.split(".") if s.strip()]
+    assert len(sentences) == len(set(sentences)), phone.said
