@@ -16,6 +16,7 @@ import glob
 import math
 import os
 import shutil
+import sys
 import tempfile
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
@@ -34,9 +35,25 @@ def _made_here(path):
             and os.path.basename(path).startswith(OWN_METRICS_DIR_PREFIX))
 
 
+def _check_settings():
+    """The app's own start-up check, once in the master before it binds or forks: a
+    missing SECRET_KEY or a voice that cannot speak its language stops gunicorn with
+    the one line naming the setting, not once per worker among gunicorn's own lines."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from helpline.settings import Settings, SettingsError, resolve_secrets
+
+    try:
+        resolve_secrets(Settings.from_env())
+    except SettingsError as exc:
+        print(f"helpline cannot start: {exc}", file=sys.stderr, flush=True)
+        raise SystemExit(3) from None
+
+
 def on_starting(server):
-    """Once per start (a reload keeps the directory): a fresh temporary directory
-    unless PROMETHEUS_MULTIPROC_DIR names one, which is then emptied of metric files."""
+    """Once per start (a reload keeps the directory): the settings checked, then a
+    fresh temporary directory unless PROMETHEUS_MULTIPROC_DIR names one, which is then
+    emptied of metric files."""
+    _check_settings()
     path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if not path:
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix=OWN_METRICS_DIR_PREFIX)

@@ -77,7 +77,7 @@ def sms_inbound() -> Response:
     try:
         handle_inbound(get_session(), message_sid=sid, from_phone=phone, body=body,
                        tz=settings.helpline_timezone,
-                       helpline_number=settings.twilio_phone_number or settings.sms_sender_id)
+                       helpline_number=settings.twilio_phone_number)
     except DATABASE_DOWN as exc:
         _rollback()
         try:

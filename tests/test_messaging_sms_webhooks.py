@@ -243,3 +243,21 @@ def test_status_callbacks_with_malformed_row_ids_still_count(client, msg_session
                            {"MessageSid": "SM" + "9" * 32, "MessageStatus": "sent"})
     assert response.status_code == 200
     assert error_watch.take() == []
+
+
+@pytest.mark.parametrize(("body", "language"), [("HELP", "en"), ("मदद", "hi"), ("??", "en")])
+def test_without_a_phone_number_help_names_no_number_to_call(database_url, fake_twilio, body,
+                                                             language):
+    """The SMS sender id (DLHHLP) is not a number anyone can call: without
+    TWILIO_PHONE_NUMBER the help reply leaves the sentence out instead."""
+    from tests.fixtures_messaging import messaging_app
+
+    app = messaging_app(database_url, fake_twilio, twilio_phone_number="")
+    helpline = app.extensions["helpline"]
+    _inbound(app.test_client(), body, "SM" + "7" * 32)
+    with helpline.session() as session:
+        [reply] = _rows(session, template="reply_help_no_number")
+        assert reply.language == language
+        assert "DLHHLP" not in reply.body and "{" not in reply.body
+        assert "STOP" in reply.body or "बंद" in reply.body
+    helpline.engine.dispose()
