@@ -181,7 +181,7 @@ def grievance_action(grievance_id: int, action: str) -> Any:
             workflow.send_interim_reply(session, item.id, expected, actor=actor, tz=tz)
         elif action == "transfer":
             workflow.transfer_grievance(
-                session, item.id, hospital_id=_int(form.get("hospital")) or 0,
+                session, item.id, hospital_id=_int(form.get("hospital")),
                 department_id=_int(form.get("department")), reason=form.get("reason", ""),
                 actor=actor, tz=tz)
         elif action == "resolve":
