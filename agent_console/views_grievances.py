@@ -30,6 +30,7 @@ from booking_core.hospitals import Department, list_hospitals
 from booking_core.phones import mask_phone
 from contact_centre.models import Call, Role, StaffUser
 from grievances import workflow
+from grievances.access import may_see, may_take
 from grievances.models import Grievance, GrievanceCategory, GrievanceEvent, GrievanceStatus
 from grievances.queues import (
     PAGE_SIZE,
@@ -113,6 +114,8 @@ def _load(grievance_id: int) -> Grievance:
     grievance = get_session().get(Grievance, grievance_id)
     if grievance is None:
         abort(404)
+    if not may_see(g.staff, grievance):
+        abort(403)
     return grievance
 
 
@@ -147,10 +150,6 @@ def grievance(grievance_id: int) -> Any:
     )
 
 
-def _can_work(item: Grievance) -> bool:
-    return g.staff.role in SUPERVISORS or item.assigned_to_id in (None, g.staff.id)
-
-
 @bp.post("/grievances/<int:grievance_id>/<action>")
 def grievance_action(grievance_id: int, action: str) -> Any:
     session = get_session()
@@ -158,14 +157,12 @@ def grievance_action(grievance_id: int, action: str) -> Any:
     form = request.form
     actor = g.staff.username
     tz = _tz()
-    if action not in ("claim", "note") and not _can_work(item):
+    if not may_take(g.staff, item, action):
         abort(403)
     try:
         if action == "claim":
             workflow.claim_grievance(session, item.id, agent_id=g.staff.id, actor=actor, tz=tz)
         elif action == "assign":
-            if g.staff.role not in SUPERVISORS:
-                abort(403)
             workflow.assign_grievance(session, item.id, agent_id=_int(form.get("agent")),
                                       actor=actor)
         elif action == "note":
