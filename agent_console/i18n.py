@@ -41,6 +41,13 @@ def label(family: str, value: object) -> str:
     return t(key) if has_message(key) else t("console.other_value")
 
 
+def unit_label(unit: str) -> str:
+    """A medicine unit: known ones in the agent's language, others as the hospital's
+    feed wrote them (free text, not a code)."""
+    key = f"console.unit.{unit}"
+    return t(key) if has_message(key) else unit
+
+
 def error_text(code: str) -> str:
     """The console's words for a domain error code, or a general one."""
     key = f"console.err.{code}"
@@ -78,7 +85,7 @@ def console_context() -> dict[str, object]:
     from helpline.app import current_helpline
     from locales import has_message
 
-    return dict(t=t, tn=tn, plural=plural, label=label,
+    return dict(t=t, tn=tn, plural=plural, label=label, unit_label=unit_label,
                 reason_label=lambda code: label("cbreason", code), lang=current_language(),
                 staff=g.get("staff"), csrf_token=csrf_token,
                 when=when, when_day=when_day, duration=duration, has_message=has_message,

@@ -94,7 +94,7 @@ def test_claiming_a_callback(served, page):
     assert phone not in row.inner_text() and phone[-4:] in row.inner_text()
     row.locator("button:has-text('Claim')").click()
     page.wait_for_selector(".flash:has-text('The callback is yours.')")
-    assert phone in page.locator(".card").inner_text()
+    assert phone in page.locator(".card-item").inner_text()
     shot(page, "callback-claimed")
     with helpline.session() as s:
         cb = s.scalars(select(CallbackRequest)).one()
@@ -124,4 +124,4 @@ def test_booking_on_a_callers_behalf(served, page):
         appointment = s.scalars(select(Appointment)).one()
         assert (appointment.slot_id, appointment.patient_name, appointment.channel.value) == (
             slot.id, "Ravi Kumar", "agent")
-    assert page.locator(f".card[data-reference='{appointment.reference}']").count() == 1
+    assert page.locator(f".card-item[data-reference='{appointment.reference}']").count() == 1
