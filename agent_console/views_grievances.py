@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from agent_console import bp
 from agent_console.auth import SUPERVISORS, flash_done, flash_error, roles
-from agent_console.recordings import RecordingUnavailable, fetch_recording
+from agent_console.recordings import RecordingUnavailable, load_recording
 from booking_core.appointments import Appointment, Channel
 from booking_core.base import DomainError, utcnow, whole_number
 from booking_core.citizens import Citizen
@@ -208,10 +208,10 @@ def recording(grievance_id: int) -> Any:
     never sees Twilio's URL or credentials."""
     item = _load(grievance_id)
     try:
-        audio = fetch_recording(current_helpline().settings, item.recording_url)
+        audio, media_type = load_recording(current_helpline().settings, item.recording_url)
     except RecordingUnavailable as exc:
         return Response(exc.reason, status=exc.status, mimetype="text/plain")
-    return Response(audio, mimetype="audio/mpeg",
+    return Response(audio, mimetype=media_type,
                     headers={"Cache-Control": "private, max-age=300"})
 
 
