@@ -70,5 +70,12 @@ def test_counts_agree_with_their_number_in_both_languages(session, console, agen
     assert ">1 grievance<" in page
     make_grievance(session)
     assert ">2 grievances<" in console.get("/console/?scope=team").get_data(as_text=True)
+    one = make_grievance(session)
+    from grievances.models import Grievance
+
+    with session.begin():
+        session.get(Grievance, one.id).transfer_count = 2
+    page = console.get(f"/console/grievances/{one.id}").get_data(as_text=True)
+    assert "(1 transfer left)" in page
     console.post("/console/me/language", {"language": "hi", "next": "/console/"})
-    assert ">2 शिकायतें<" in console.get("/console/?scope=team").get_data(as_text=True)
+    assert ">3 शिकायतें<" in console.get("/console/?scope=team").get_data(as_text=True)
