@@ -52,6 +52,16 @@ def _int(value: Any) -> int | None:
     return whole_number(value)
 
 
+def _chosen_id(value: str | None) -> int | None:
+    """An id picked from a list: None when nothing was picked, and -1 (no row has it)
+    for anything that is no id at all, so the domain says "no such ..." instead of
+    "choose one"."""
+    if not (value or "").strip():
+        return None
+    number = _int(value)
+    return -1 if number is None else number
+
+
 def _filter_from_args() -> QueueFilter:
     args = request.args
     scope = args.get("scope", "mine" if g.staff.role == Role.AGENT else "team")
@@ -178,7 +188,7 @@ def grievance_action(grievance_id: int, action: str) -> Any:
             workflow.send_interim_reply(session, item.id, expected, actor=actor, tz=tz)
         elif action == "transfer":
             workflow.transfer_grievance(
-                session, item.id, hospital_id=_int(form.get("hospital")),
+                session, item.id, hospital_id=_chosen_id(form.get("hospital")),
                 department_id=_int(form.get("department")), reason=form.get("reason", ""),
                 actor=actor, tz=tz)
         elif action == "resolve":

@@ -4,6 +4,7 @@ declined, typed text that survives an expired session."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from agent_console import auth
 from grievances.models import Grievance, GrievanceStatus
@@ -81,3 +82,39 @@ def test_typed_note_survives_an_expired_session(served, page, monkeypatch):
     assert page.input_value("#note") == words
     page.click("#form-note button")
     page.wait_for_selector(f"#events:has-text('{words}')")
+
+
+def test_booking_an_overlapping_slot_asks_first(served, page):
+    import datetime as dt
+
+    from booking_core.appointments import Appointment, Channel, book_appointment
+    from tests.factories import make_department, make_hospital, make_slot
+    from tests.fixtures_console import next_mobile
+
+    base, helpline = served
+    start = (dt.datetime.now(dt.UTC) + dt.timedelta(days=3)).replace(second=0, microsecond=0)
+    phone = next_mobile()
+    with helpline.session() as s:
+        hospital = make_hospital(s, name_en="GTB Hospital")
+        ortho = make_department(s, hospital, name_en="Orthopaedics")
+        eye = make_department(s, hospital, name_en="Ophthalmology")
+        book_appointment(s, slot_id=make_slot(s, ortho, at=start).id, phone=phone,
+                         channel=Channel.AGENT)
+        clash = make_slot(s, eye, at=start)
+    login(page, base)
+    page.goto(f"{base}/console/booking?phone={phone[3:]}&hospital={hospital.id}"
+              f"&department={eye.id}&day={clash.local_day.isoformat()}")
+    assert "Orthopaedics" in page.locator(f".overlap[data-slot='{clash.id}']").inner_text()
+    shot(page, "overlap-warning")
+    questions: list[str] = []
+
+    def decline(dialog):
+        questions.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", decline)
+    page.click("#book-form button[type=submit]")
+    page.wait_for_timeout(300)
+    assert questions and "overlap" in questions[0]
+    with helpline.session() as s:
+        assert len(s.scalars(select(Appointment)).all()) == 1
