@@ -15,7 +15,7 @@ bp = Blueprint("console", __name__, url_prefix="/console", template_folder="temp
 
 
 def init_app(app: Flask) -> None:
-    """Register this adapter's routes on app."""
+    """Register this adapter's routes and its sign-in throttle on app."""
     from agent_console import (  # noqa: F401  (importing registers the views)
         auth,
         views_admin,
@@ -29,6 +29,7 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     helpline = app.extensions["helpline"]
+    auth.throttle_failed_sign_ins(helpline.limiter)
 
     def _render(status: int, code: str, message: str) -> Response:
         return render_error(status, code)

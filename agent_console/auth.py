@@ -5,9 +5,11 @@
   deactivated account is signed out on its next request.
 - Every POST carries the session's CSRF token (form field ``csrf_token`` or header
   ``X-CSRF-Token``); without it the request is refused before any view runs.
-- Sign-in attempts are limited per username and per address (``LOGIN_LIMIT`` per
-  ``LOGIN_WINDOW`` seconds): after ten wrong passwords the next attempts are refused
-  until the window ends, even with the right password.
+- Failed sign-ins are counted per username (``LOGIN_LIMIT``) and per client address
+  (``ADDRESS_LIMIT``) in ``LOGIN_WINDOW`` seconds; once either is reached, sign-ins for
+  that username or from that address are refused until the window ends, even with the
+  right password (else guessing could go on). A successful sign-in is never counted, so
+  a whole shift signing in from one office router is never refused.
 """
 
 from __future__ import annotations
@@ -20,7 +22,19 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import abort, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_limiter import Limiter, RateLimitExceeded
+from werkzeug.exceptions import HTTPException
 
 from agent_console import bp
 from agent_console.i18n import console_context, error_text, t
@@ -29,6 +43,7 @@ from contact_centre.accounts import authenticate
 from contact_centre.agents import set_agent_language, set_agent_state
 from contact_centre.models import Role, StaffUser
 from helpline.app import current_helpline, get_session
+from helpline.ratelimit import client_address, retry_after
 
 IDLE_TIMEOUT = 30 * 60
 ABSOLUTE_TIMEOUT = 12 * 3600
@@ -129,6 +144,43 @@ def flash_done(key: str, **params: object) -> None:
     flash(t(key, **params), "info")
 
 
+def _form_field(name: str) -> str:
+    try:
+        return request.form.get(name) or ""
+    except HTTPException:  # an unreadable body: the view answers for it
+        return ""
+
+
+def submitted_username() -> str:
+    """The username of a sign-in form as accounts know it ("-" when there is none)."""
+    return _form_field("username").strip().lower()[:60] or "-"
+
+
+def _failed_sign_in(response: Response) -> bool:
+    return response.status_code == 401
+
+
+def throttle_failed_sign_ins(limiter: Limiter) -> None:
+    """Count a sign-in against its username and its address only when it fails; refuse
+    further sign-ins (429) while either count is full."""
+    window = f"{LOGIN_WINDOW // 60} minutes"
+    for limit, key, scope in ((LOGIN_LIMIT, submitted_username, "username"),
+                              (ADDRESS_LIMIT, client_address, "address")):
+        limiter.limit(
+            f"{limit} per {window}", key_func=key, scope=scope, methods=["POST"],
+            deduct_when=_failed_sign_in,
+            exempt_when=lambda: request.endpoint != "console.login",
+        )(bp)
+
+
+@bp.errorhandler(RateLimitExceeded)
+def _sign_ins_throttled(_exc: RateLimitExceeded) -> Any:
+    wait = retry_after(current_helpline().limiter)
+    html = render_template("console/login.html", next=_form_field("next"),
+                           error=t("console.login_throttled", minutes=-(-wait // 60)))
+    return html, 429, {"Retry-After": str(wait)}
+
+
 def _safe_next(target: str | None) -> str:
     if (target and target.startswith("/console/") and not target.startswith("//")
             and "\\" not in target):
@@ -144,23 +196,12 @@ def login() -> Any:
         if request.args.get("lang") in ("hi", "en"):
             session["lang"] = request.args["lang"]
         return render_template("console/login.html", next=request.args.get("next", ""))
-    username = (request.form.get("username") or "").strip().lower()[:60]
     password = request.form.get("password") or ""
-    limiter = current_helpline().limiter
-    address = request.remote_addr or "unknown"
-    by_name = limiter.hit("console-login", username or "-", LOGIN_LIMIT, LOGIN_WINDOW)
-    by_address = limiter.hit("console-login-ip", address, ADDRESS_LIMIT, LOGIN_WINDOW)
-    if not (by_name.allowed and by_address.allowed):
-        wait = max(by_name.retry_after, by_address.retry_after)
-        html = render_template("console/login.html", next=request.form.get("next", ""),
-                               error=t("console.login_throttled", minutes=wait // 60 + 1))
-        return html, 429, {"Retry-After": str(wait)}
-    user = authenticate(get_session(), username, password)
-    if user is None:
+    user = authenticate(get_session(), submitted_username(), password)
+    if user is None:  # the 401 is what counts as a failed sign-in
         html = render_template("console/login.html", next=request.form.get("next", ""),
                                error=t("console.login_failed"))
         return html, 401
-    limiter.reset("console-login", username, LOGIN_WINDOW)
     session.clear()  # a fresh session (and CSRF token) for the signed-in user
     now = time.time()
     session.update(uid=user.id, since=now, seen=now, pw=user.password_hash[-12:])

@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
+from flask_limiter import Limiter
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from booking_core.base import MAX_INTEGER
@@ -20,7 +22,7 @@ from booking_core.outbox import NEW_OUTBOX_KEY
 from helpline.db import make_engine, make_session_factory
 from helpline.jobs import Jobs
 from helpline.logging_setup import configure_logging
-from helpline.ratelimit import RateLimiter
+from helpline.ratelimit import make_limiter
 from helpline.settings import Settings, SettingsError, resolve_secrets
 
 log = logging.getLogger(__name__)
@@ -38,7 +40,7 @@ class Helpline:
     engine: Engine
     sessions: sessionmaker[Session]
     jobs: Jobs
-    limiter: RateLimiter
+    limiter: Limiter
     # Called after a transaction that wrote outbox rows commits, with the row ids.
     outbox_listeners: list[Callable[[list[int]], None]] = field(default_factory=list)
     # Path prefix -> how errors look there (TwiML for webhooks, JSON for the API).
@@ -53,7 +55,8 @@ def build_helpline(settings: Settings) -> Helpline:
     sessions = make_session_factory(engine)
     jobs = Jobs(settings)
     helpline = Helpline(
-        settings=settings, engine=engine, sessions=sessions, jobs=jobs, limiter=RateLimiter(jobs)
+        settings=settings, engine=engine, sessions=sessions, jobs=jobs,
+        limiter=make_limiter(settings),
     )
 
     @event.listens_for(sessions, "after_commit")
@@ -141,13 +144,27 @@ def create_app(settings: Settings | None = None) -> Flask:
         if session is not None:
             session.close()
 
+    _trust_proxies(app, settings.trusted_proxies)
     _register_operations(app)
+    helpline.limiter.init_app(app)
     _register_blueprints(app)
     _register_error_handlers(app)
     from helpline.cli import register_cli
 
     register_cli(app)
     return app
+
+
+def _trust_proxies(app: Flask, hops: int) -> None:
+    """Behind ``hops`` proxies of ours, take the client's address and scheme from the
+    ``X-Forwarded-For`` / ``X-Forwarded-Proto`` entries those proxies appended (entries
+    further left are whatever the client sent). ``X-Forwarded-Host`` is not trusted: every
+    public URL, webhook signatures included, is built from ``PUBLIC_BASE_URL``. With no
+    proxies the headers are ignored, so a client cannot choose the address it is
+    counted under."""
+    if hops:
+        proxied = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+        app.wsgi_app = proxied  # type: ignore[method-assign]
 
 
 def _register_blueprints(app: Flask) -> None:

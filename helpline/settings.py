@@ -75,6 +75,10 @@ class Settings:
     otp_max_attempts: int = 5
     otp_per_number_per_hour: int = 5
     api_rate_limit_per_minute: int = 120
+    # How many proxies of ours stand in front of the app (load balancer, nginx): 0 means
+    # clients connect directly and X-Forwarded-* headers are ignored; N means the Nth
+    # address from the right of X-Forwarded-For is the client.
+    trusted_proxies: int = 0
     max_request_bytes: int = 64 * 1024
     log_level: str = "INFO"
     # Where each web worker writes its metric files (gunicorn.conf.py makes a fresh one per
@@ -82,6 +86,10 @@ class Settings:
     prometheus_multiproc_dir: str | None = None
     testing: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.trusted_proxies < 0:
+            raise ValueError("TRUSTED_PROXIES is a number of proxies: 0 or more")
 
     @property
     def is_sqlite(self) -> bool:

@@ -11,7 +11,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the routes, the JSON error renderer for ``/api`` and the CLI."""
+    """Register the routes, the per-client rate limit, the JSON error renderer for
+    ``/api`` and the CLI."""
     from portal_api import (  # noqa: F401  (importing registers the views)
         openapi,
         views_appointments,
@@ -19,12 +20,14 @@ def init_app(app: Flask) -> None:
         views_feed,
         views_grievances,
     )
-    from portal_api.blueprint import api
+    from portal_api.blueprint import api, meter_clients
     from portal_api.cli import register_cli
     from portal_api.errors import render_http_error
     from portal_api.reads import init_read_sessions
 
     app.register_blueprint(api)
     init_read_sessions(app)
-    app.extensions["helpline"].error_renderers["/api/"] = render_http_error
+    helpline = app.extensions["helpline"]
+    meter_clients(helpline.limiter, helpline.settings.api_rate_limit_per_minute)
+    helpline.error_renderers["/api/"] = render_http_error
     register_cli(app)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, request
+from flask_limiter import Limiter, RateLimitExceeded
 
 from booking_core.base import DomainError
 from helpline.app import current_helpline
+from helpline.ratelimit import retry_after
 from portal_api.errors import ApiError, api_error_response, domain_error_response, error_response
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -14,25 +16,21 @@ api = Blueprint("api", __name__, url_prefix="/api/v1")
 UNMETERED = {"api.openapi"}
 
 
-def client_key() -> str:
-    """Who counts as one client: the connecting address. Behind a reverse proxy,
-    configure werkzeug's ProxyFix for that proxy so this is the citizen's address."""
-    return request.remote_addr or "unknown"
+def meter_clients(limiter: Limiter, per_minute: int) -> None:
+    """One count per client address (``helpline.ratelimit.client_address``) for all of
+    ``/api/v1`` together: ``per_minute`` requests a minute, whichever endpoints."""
+    limiter.shared_limit(
+        f"{per_minute} per minute", scope="api",
+        exempt_when=lambda: request.endpoint in UNMETERED,
+    )(api)
 
 
-@api.before_request
-def _rate_limit() -> Response | None:
-    if request.endpoint in UNMETERED:
-        return None
-    helpline = current_helpline()
-    verdict = helpline.limiter.hit(
-        "api", client_key(), helpline.settings.api_rate_limit_per_minute, 60
-    )
-    if verdict.allowed:
-        return None
+@api.errorhandler(RateLimitExceeded)
+def _rate_limited(exc: RateLimitExceeded) -> Response:
+    wait = retry_after(current_helpline().limiter)
     return error_response(
         429, "rate_limited", "too many requests; slow down",
-        {"limit_per_minute": verdict.limit}, {"Retry-After": str(verdict.retry_after)},
+        {"limit_per_minute": exc.limit.limit.amount}, {"Retry-After": str(wait)},
     )
 
 

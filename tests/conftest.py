@@ -154,6 +154,16 @@ def redis_namespace(request: pytest.FixtureRequest) -> Iterator[str]:
                 conn.delete(*keys)
 
 
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+def rate_limit_storage(request: pytest.FixtureRequest) -> dict[str, object]:
+    """Settings that keep rate limits in the process's memory, or in Redis under this
+    test's own namespace: limit tests run on both."""
+    if request.param == "memory":
+        return {}
+    return {"redis_url": request.getfixturevalue("redis_url"),
+            "redis_namespace": request.getfixturevalue("redis_namespace")}
+
+
 def make_settings(database_url: str, **overrides: object) -> Settings:
     base = Settings(
         database_url=database_url,
