@@ -111,3 +111,26 @@ def test_favicon_sign_in_page_and_keyboard(served, page):
     assert page.evaluate("document.activeElement.className").startswith("skip")
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
+
+
+def test_admin_and_supervisor_pages_fit_a_phone(shift, browser):
+    base, helpline, _, _ = shift
+    with helpline.session() as s:
+        make_staff(s, "admin.one", role="admin", display_name="Helpline Admin", language="hi")
+    context = browser.new_context(locale="en-IN", viewport={"width": 390, "height": 860})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    sign_in(page, base, "admin.one")
+    wide = []
+    for name, path in {"users": "/console/admin/users", "routes": "/console/admin/routes",
+                       "outbox": "/console/outbox"}.items():
+        page.goto(base + path)
+        page.wait_for_selector("#main h1")
+        if not fits(page):
+            wide.append(name)
+        shot(page, f"look-{name}-hi-390")
+    page.click("button.navbar-toggler")  # the sections menu opens from the keyboard too
+    page.wait_for_selector("#sections.show")
+    shot(page, "look-menu-hi-390")
+    context.close()
+    assert wide == []
