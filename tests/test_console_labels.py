@@ -79,3 +79,18 @@ def test_counts_agree_with_their_number_in_both_languages(session, console, agen
     assert "(1 transfer left)" in page
     console.post("/console/me/language", {"language": "hi", "next": "/console/"})
     assert ">3 शिकायतें<" in console.get("/console/?scope=team").get_data(as_text=True)
+
+
+def test_status_and_priority_badges_and_sla_colours(session, console, agent):
+    import datetime as dt
+
+    late = make_grievance(session, now=dt.datetime.now(dt.UTC) - dt.timedelta(days=20))
+    fresh = make_grievance(session, category="medicines_unavailable")
+    console.login("agent.one")
+    page = console.get("/console/?scope=team").get_data(as_text=True)
+    rows = {g.id: re.search(rf'data-grievance-id="{g.id}">(.*?)</tr>', page, re.S).group(1)
+            for g in (late, fresh)}
+    assert 'class="sla-late"' in rows[late.id] and 'class="sla-ok"' in rows[fresh.id]
+    assert 'class="badge status-registered">Registered<' in rows[fresh.id]
+    assert 'class="badge prio-1">Urgent<' in rows[fresh.id]
+    assert 'rel="icon"' in page and "bootstrap-5.3.8/bootstrap.min.css" in page
