@@ -27,12 +27,14 @@ class InvalidGrievanceReference(InvalidInput):
 
 def record_event(
     session: Session, grievance: Grievance, kind: str, *, actor: str | None, channel: str,
-    **details: Any,
+    at: dt.datetime | None = None, **details: Any,
 ) -> GrievanceEvent:
+    """Add to the audit trail; ``at`` is when it happened (default: now)."""
+    at = at or utcnow()
     event = GrievanceEvent(grievance=grievance, kind=kind, actor=actor, channel=channel,
-                           details=details)
+                           details=details, at=at)
     session.add(event)
-    grievance.updated_at = utcnow()
+    grievance.updated_at = at
     return event
 
 
@@ -96,7 +98,7 @@ def register_grievance(
         session.add(grievance)
         session.flush()
         record_event(session, grievance, "registered", actor=actor, channel=channel,
-                     category=cat.value)
+                     at=now, category=cat.value)
         add_sms(session, citizen.phone, "grievance_registered", language,
                 {"reference": grievance.reference},
                 dedupe_key=f"grievance:{grievance.id}:registered", grievance_id=grievance.id)

@@ -60,7 +60,7 @@ GRIEVANCES: list[tuple[int, str, str | None, int, str, list[tuple[str, str, str]
     (1, "staff_behaviour", "RGSSH", 5, "गार्ड ने व्हीलचेयर देने से मना किया।",
      [("claim", "agent.asha", ""), ("transfer", "agent.asha", "GTB")]),
 ]
-VOICE_MESSAGE = (4, "other", "MMMH", 0, 6)  # citizen, category, hospital, days ago, seconds
+VOICE_MESSAGE = (4, "other", "MMMH", 0, 4)  # citizen, category, hospital, days ago, seconds
 
 # Calls in today's log: CallSid, citizen index, minutes ago, menus, outcome, seconds,
 # waited in the agent queue for (None: never queued), answered.
