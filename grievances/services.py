@@ -27,14 +27,12 @@ class InvalidGrievanceReference(InvalidInput):
 
 def record_event(
     session: Session, grievance: Grievance, kind: str, *, actor: str | None, channel: str,
-    at: dt.datetime | None = None, **details: Any,
+    **details: Any,
 ) -> GrievanceEvent:
-    """Add to the audit trail; ``at`` is when it happened (default: now)."""
-    at = at or utcnow()
     event = GrievanceEvent(grievance=grievance, kind=kind, actor=actor, channel=channel,
-                           details=details, at=at)
+                           details=details)
     session.add(event)
-    grievance.updated_at = at
+    grievance.updated_at = utcnow()
     return event
 
 
@@ -97,8 +95,9 @@ def register_grievance(
         start_clock(session, grievance, now)
         session.add(grievance)
         session.flush()
-        record_event(session, grievance, "registered", actor=actor, channel=channel,
-                     at=now, category=cat.value)
+        registered = record_event(session, grievance, "registered", actor=actor,
+                                  channel=channel, category=cat.value)
+        registered.at = grievance.updated_at = now  # the trail starts when it was made
         add_sms(session, citizen.phone, "grievance_registered", language,
                 {"reference": grievance.reference},
                 dedupe_key=f"grievance:{grievance.id}:registered", grievance_id=grievance.id)
