@@ -1,5 +1,10 @@
 """gunicorn settings for the web process (the Procfile's ``web`` line).
 
+Timeout: each request gives up waiting on the database at ``REQUEST_DEADLINE_SECONDS``
+(default 6) and answers anyway (the IVR's apology, the API's 503); gunicorn's own
+timeout, which kills the worker and drops its request, stays well above that, so a
+hung database never costs a caller the apology. Twilio waits 15 s in all.
+
 Metrics: each worker writes its counters to files in ``PROMETHEUS_MULTIPROC_DIR`` and
 ``/metrics`` adds up every file (``helpline/metrics.py``). prometheus_client picks where
 it stores values when it is first imported, so the directory is named here, in the
@@ -8,13 +13,18 @@ earlier run would be counted again.
 """
 
 import glob
+import math
 import os
 import shutil
+import sys
 import tempfile
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
-timeout = 15
+# The request's deadline, plus a connection attempt that started just before it
+# (libpq rounds up to whole seconds), plus a margin for answering.
+REQUEST_DEADLINE_SECONDS = float(os.environ.get("REQUEST_DEADLINE_SECONDS", "6"))
+timeout = max(15, math.ceil(REQUEST_DEADLINE_SECONDS) + 9)
 
 # Directories on_starting makes are named so; on_exit removes only those.
 OWN_METRICS_DIR_PREFIX = "helpline-metrics-"
@@ -25,9 +35,25 @@ def _made_here(path):
             and os.path.basename(path).startswith(OWN_METRICS_DIR_PREFIX))
 
 
+def _check_settings():
+    """The app's own start-up check, once in the master before it binds or forks: a
+    missing SECRET_KEY or a voice that cannot speak its language stops gunicorn with
+    the one line naming the setting, not once per worker among gunicorn's own lines."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from helpline.settings import Settings, SettingsError, resolve_secrets
+
+    try:
+        resolve_secrets(Settings.from_env())
+    except SettingsError as exc:
+        print(f"helpline cannot start: {exc}", file=sys.stderr, flush=True)
+        raise SystemExit(3) from None
+
+
 def on_starting(server):
-    """Once per start (a reload keeps the directory): a fresh temporary directory
-    unless PROMETHEUS_MULTIPROC_DIR names one, which is then emptied of metric files."""
+    """Once per start (a reload keeps the directory): the settings checked, then a
+    fresh temporary directory unless PROMETHEUS_MULTIPROC_DIR names one, which is then
+    emptied of metric files."""
+    _check_settings()
     path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if not path:
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix=OWN_METRICS_DIR_PREFIX)

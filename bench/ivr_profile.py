@@ -42,8 +42,13 @@ class Counters:
     def __init__(self, engine: Any) -> None:
         self.now: Counter[str] = Counter()
         event.listen(engine, "before_cursor_execute", self._statement)
-        event.listen(engine, "begin", lambda conn: self._bump("transactions"))
+        event.listen(engine, "begin", self._begin)
         event.listen(engine.pool, "checkout", lambda *a: self._bump("checkouts"))
+
+    def _begin(self, conn: Any) -> None:
+        # An autocommit statement is its own transaction: no BEGIN or COMMIT is sent.
+        if not getattr(conn.connection.dbapi_connection, "autocommit", False):
+            self._bump("transactions")
 
     def _bump(self, what: str) -> None:
         self.now[what] += 1

@@ -29,11 +29,13 @@ from booking_core.base import (
     NotFound,
     UTCDateTime,
     enum_column,
+    fit_words,
     unit_of_work,
     utcnow,
 )
 from booking_core.citizens import Citizen, get_or_create_citizen, normalise_abha
 from booking_core.hospitals import Department, Hospital
+from booking_core.idempotency import claim_key, earlier_result
 from booking_core.outbox import add_sms, cancel_pending
 from booking_core.phones import normalise_mobile
 from booking_core.refs import RefKind, is_valid_reference, new_reference, normalise_reference
@@ -46,7 +48,7 @@ from booking_core.slots import (
     take_seat,
 )
 from locales import normalise_language
-from locales.formatting import format_date, format_time
+from locales.formatting import format_date, written_time
 
 
 class Channel(enum.StrEnum):
@@ -174,10 +176,11 @@ def message_params(appointment: Appointment, lang: str, tz: str) -> dict[str, An
     return {
         "reference": appointment.reference,
         "hospital": appointment.hospital.short_name(lang),
-        "department": appointment.department.name(lang)[:30],
+        "department": fit_words(appointment.department.name(lang)),
         "date": format_date(lang, appointment.slot.starts_at.astimezone(ZoneInfo(tz)).date(),
                             "short"),
-        "time": format_time(lang, appointment.slot.starts_at, tz),
+        # The day period first, as it is said: «सुबह 9:30».
+        "time": written_time(lang, appointment.slot.starts_at, tz),
         "token": appointment.token,
     }
 
@@ -188,8 +191,12 @@ def _queue_messages(
     lang = appointment.language
     params = message_params(appointment, lang, rules.tz)
     stamp = int(now.timestamp())
+    template = f"appointment_{kind}"
+    if kind == "confirmation" and appointment.booked_by_phone:
+        # Booked by someone else's phone: the patient is told so, and how to cancel.
+        template = "appointment_booked_for_you"
     add_sms(
-        session, appointment.citizen.phone, f"appointment_{kind}", lang, params,
+        session, appointment.citizen.phone, template, lang, params,
         dedupe_key=f"appointment:{appointment.id}:{kind}:{stamp}",
         appointment_id=appointment.id,
     )
@@ -238,6 +245,9 @@ def book_appointment(
     actor: str | None = None,
     rules: BookingRules | None = None,
     now: dt.datetime | None = None,
+    idempotency_key: str | None = None,
+    requested_by: str = "",
+    abha_of_phone_owner: bool = True,
 ) -> Appointment:
     """Book one seat in ``slot_id`` for the patient whose mobile is ``phone``.
 
@@ -245,6 +255,14 @@ def book_appointment(
     then offered the next free slot), ``AlreadyBooked`` when the patient already holds
     an appointment in that department that day. The confirmation SMS and reminders are
     written to the outbox in the same transaction.
+
+    With ``idempotency_key`` (the phone line passes the call and its read-back), the
+    booking happens once per key: a repeated request gets the appointment the first
+    one made, and a refused one (full, already booked) claims nothing.
+
+    ``abha_of_phone_owner=False`` says the ABHA number is not the phone owner's (a caller
+    booking for a relative from their own phone): it is kept on the appointment only,
+    never attached to the phone owner's record.
     """
     rules = rules or BookingRules()
     now = now or utcnow()
@@ -252,12 +270,15 @@ def book_appointment(
     language = normalise_language(language)
     try:
         with unit_of_work(session):
+            claim = (claim_key(session, idempotency_key, kind="book", owner=requested_by)
+                     if idempotency_key else None)
             slot = session.get(Slot, slot_id)
             if slot is None:
                 raise NotFound("no such slot", entity="slot")
             _check_bookable(slot, now, rules)
             citizen = get_or_create_citizen(
-                session, phone, name=patient_name, abha_number=abha, language=language
+                session, phone, name=patient_name,
+                abha_number=abha if abha_of_phone_owner else None, language=language
             )
             duplicate = session.scalar(
                 select(Appointment.reference).where(
@@ -294,7 +315,12 @@ def book_appointment(
             session.flush()
             _record(session, appointment, "booked", channel, actor, slot_id=slot.id, token=token)
             _queue_messages(session, appointment, rules, now, "confirmation")
+            if claim is not None:
+                claim.result = appointment.reference
     except IntegrityError as exc:
+        done = earlier_result(session, idempotency_key) if idempotency_key else None
+        if done:  # the same request, made before: its appointment
+            return find_appointment(session, done)
         # The partial unique index caught a concurrent duplicate booking.
         raise AlreadyBooked("already booked in this department that day") from exc
     return appointment

@@ -66,6 +66,22 @@ def whole_number(raw: object) -> int | None:
     return value if value <= MAX_INTEGER else None
 
 
+def fit_words(text: str, limit: int = 30) -> str:
+    """``text`` in at most ``limit`` characters, cut between words, never inside one
+    (an SMS variable holds 30; a name cut mid-word reads as another word). A first word
+    longer than ``limit`` is the only thing ever cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    fitted = ""
+    for word in text.split(" "):
+        candidate = f"{fitted} {word}" if fitted else word
+        if len(candidate) > limit:
+            break
+        fitted = candidate
+    return (fitted or text[:limit]).rstrip(" ,.-")
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 

@@ -75,8 +75,7 @@ def get_or_create_citizen(
     e164 = normalise_mobile(phone)
     citizen = session.scalar(select(Citizen).where(Citizen.phone == e164))
     if citizen is None:
-        citizen = Citizen(phone=e164)
-        session.add(citizen)
+        citizen = _insert_citizen(session, e164)
     if name:
         citizen.name = name.strip()[:120]
     if year_of_birth is not None:
@@ -88,6 +87,17 @@ def get_or_create_citizen(
         citizen.preferred_language = language
     session.flush()
     return citizen
+
+
+def _insert_citizen(session: Session, e164: str) -> Citizen:
+    """The citizen row for ``e164``, inserted unless a concurrent transaction got there
+    first. ``ON CONFLICT DO NOTHING`` rather than catching the unique violation: a
+    violation is written to PostgreSQL's own log with the key, a full mobile number."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(insert(Citizen).values(phone=e164)
+                    .on_conflict_do_nothing(index_elements=[Citizen.phone]))
+    return session.scalars(select(Citizen).where(Citizen.phone == e164)).one()
 
 
 def set_sms_opt_out(session: Session, phone: str, opted_out: bool) -> None:
@@ -115,7 +125,9 @@ def set_sms_opt_out(session: Session, phone: str, opted_out: bool) -> None:
     )
 
 
-def remember_language(session: Session, phone: str, language: str) -> None:
-    """Record the language a caller chose, so the next call starts in it."""
+def remember_language(session: Session, phone: str, language: str) -> int:
+    """Record the language a caller chose, so the next call starts in it. Returns the
+    caller's last hospital (0: none yet), which the phone line offers first."""
     with unit_of_work(session):
-        get_or_create_citizen(session, phone, language=language)
+        citizen = get_or_create_citizen(session, phone, language=language)
+        return citizen.last_hospital_id or 0

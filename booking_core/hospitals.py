@@ -8,7 +8,7 @@ import unicodedata
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from booking_core.base import Base, NotFound, UTCDateTime, utcnow
+from booking_core.base import Base, NotFound, UTCDateTime, fit_words, utcnow
 
 
 class Hospital(Base):
@@ -38,7 +38,7 @@ class Hospital(Base):
 
     def short_name(self, lang: str) -> str:
         short = self.short_hi if lang == "hi" else self.short_en
-        return short or self.name(lang)[:30]
+        return fit_words(short or self.name(lang))
 
     def district_name(self, lang: str) -> str:
         return self.district_hi if lang == "hi" and self.district_hi else self.district

@@ -46,6 +46,22 @@ def try_normalise_mobile(raw: str | None) -> str | None:
         return None
 
 
+def callback_number(raw: str | None) -> str | None:
+    """The caller id as an Indian number we can call back (mobile or landline, E.164),
+    or None: a withheld number reaches us as a placeholder (``+266696687``,
+    ``anonymous``, ``client:...``) that must never be promised or stored a callback."""
+    text = (raw or "").strip()
+    if not text or len(text) > 32 or not text.lstrip("+").isdigit():
+        return None
+    try:
+        number = phonenumbers.parse(text, "IN")
+    except NumberParseException:
+        return None
+    if number.country_code != 91 or not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+
+
 def mask_phone(e164: str | None) -> str:
     """``+91******5678``: enough for an agent or a log reader to tell callers apart."""
     if not e164:

@@ -6,11 +6,13 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from booking_core.base import InvalidInput, NotFound, unit_of_work, utcnow
 from booking_core.citizens import get_or_create_citizen
 from booking_core.hospitals import Department, Hospital
+from booking_core.idempotency import claim_key, earlier_result
 from booking_core.outbox import add_sms
 from booking_core.phones import normalise_mobile
 from booking_core.refs import RefKind, is_valid_reference, new_reference, normalise_reference
@@ -51,11 +53,15 @@ def register_grievance(
     recording_seconds: int | None = None,
     actor: str | None = None,
     now: dt.datetime | None = None,
+    idempotency_key: str | None = None,
+    requested_by: str = "",
 ) -> Grievance:
     """Register a grievance and queue its reference by SMS.
 
     A grievance needs words or a voice message; a hospital is optional (a complaint
-    about the helpline itself has none).
+    about the helpline itself has none). With ``idempotency_key`` (the phone line
+    passes the call and its recording) it is registered once per key: a repeated
+    request gets the grievance the first one registered.
     """
     try:
         cat = GrievanceCategory(category)
@@ -69,7 +75,27 @@ def register_grievance(
     if not text and not recording_sid:
         raise InvalidInput("describe the grievance or record a message", field="description")
     now = now or utcnow()
+    try:
+        return _register(session, cat, phone=phone, language=language, text=text,
+                         hospital_id=hospital_id, department_id=department_id,
+                         recording_sid=recording_sid, recording_url=recording_url,
+                         recording_seconds=recording_seconds, channel=channel, actor=actor,
+                         now=now, idempotency_key=idempotency_key, requested_by=requested_by)
+    except IntegrityError:
+        done = earlier_result(session, idempotency_key) if idempotency_key else None
+        if not done:
+            raise
+        return find_grievance(session, done)
+
+
+def _register(session: Session, cat: GrievanceCategory, *, phone: str, language: str,
+              text: str, hospital_id: int | None, department_id: int | None,
+              recording_sid: str | None, recording_url: str | None,
+              recording_seconds: int | None, channel: str, actor: str | None,
+              now: dt.datetime, idempotency_key: str | None, requested_by: str) -> Grievance:
     with unit_of_work(session):
+        claim = (claim_key(session, idempotency_key, kind="grievance", owner=requested_by)
+                 if idempotency_key else None)
         if hospital_id is not None and session.get(Hospital, hospital_id) is None:
             raise InvalidInput("no such hospital", field="hospital_id")
         if department_id is not None:
@@ -101,6 +127,8 @@ def register_grievance(
         add_sms(session, citizen.phone, "grievance_registered", language,
                 {"reference": grievance.reference},
                 dedupe_key=f"grievance:{grievance.id}:registered", grievance_id=grievance.id)
+        if claim is not None:
+            claim.result = grievance.reference
     return grievance
 
 

@@ -20,9 +20,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from booking_core.base import Conflict, InvalidInput, NotFound, unit_of_work, utcnow
+from booking_core.base import Conflict, InvalidInput, NotFound, fit_words, unit_of_work, utcnow
 from booking_core.hospitals import Department, Hospital
-from booking_core.outbox import add_call, add_sms
+from booking_core.outbox import OutboxMessage, OutboxStatus, add_call, add_sms
 from contact_centre.models import StaffUser
 from grievances.models import OPEN_STATUSES, Grievance, GrievanceStatus
 from grievances.services import record_event
@@ -78,7 +78,7 @@ def _sms_params(session: Session, grievance: Grievance, tz: str,
     lang = grievance.language
     hospital = session.get(Hospital, grievance.hospital_id) if grievance.hospital_id else None
     name = hospital.short_name(lang) if hospital else render(lang, "sms.grievance_helpline_name")
-    params = {"reference": grievance.reference, "hospital": name[:30]}
+    params = {"reference": grievance.reference, "hospital": fit_words(name)}
     due = due or grievance.resolve_due_at
     if due is not None:
         # Deadlines are "the end of a day": the day to tell is the one just before.
@@ -336,6 +336,12 @@ def _reopen(session: Session, grievance: Grievance, *, reason: str, actor: str |
     start_clock(session, grievance, now, tz)
     record_event(session, grievance, "reopened", actor=actor, channel=channel,
                  reason=(reason or "").strip()[:300])
+    # "Was it solved?" no longer makes sense: no follow-up call waits to be placed.
+    for row in session.scalars(select(OutboxMessage).where(
+            OutboxMessage.grievance_id == grievance.id,
+            OutboxMessage.template == "grievance_followup",
+            OutboxMessage.status == OutboxStatus.PENDING)):
+        row.status = OutboxStatus.CANCELLED
 
 
 def record_citizen_feedback(

@@ -19,11 +19,13 @@ from werkzeug.routing import IntegerConverter
 
 from booking_core.base import MAX_INTEGER
 from booking_core.outbox import NEW_OUTBOX_KEY
-from helpline.db import make_engine, make_session_factory
+from helpline import deadline
+from helpline.db import DATABASE_DOWN, DatabaseLimits, make_engine, make_session_factory
 from helpline.jobs import Jobs
 from helpline.logging_setup import configure_logging
 from helpline.ratelimit import make_limiter
 from helpline.settings import Settings, SettingsError, resolve_secrets
+from helpline.spool import Spool
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,8 @@ class Helpline:
     sessions: sessionmaker[Session]
     jobs: Jobs
     limiter: Limiter
+    # Citizens' messages kept while the database is down (helpline/spool.py).
+    spool: Spool
     # Called after a transaction that wrote outbox rows commits, with the row ids.
     outbox_listeners: list[Callable[[list[int]], None]] = field(default_factory=list)
     # Path prefix -> how errors look there (TwiML for webhooks, JSON for the API).
@@ -51,12 +55,12 @@ class Helpline:
 
 
 def build_helpline(settings: Settings) -> Helpline:
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, limits=DatabaseLimits.from_settings(settings))
     sessions = make_session_factory(engine)
     jobs = Jobs(settings)
     helpline = Helpline(
         settings=settings, engine=engine, sessions=sessions, jobs=jobs,
-        limiter=make_limiter(settings),
+        limiter=make_limiter(settings), spool=Spool(settings.spool_path),
     )
 
     @event.listens_for(sessions, "after_commit")
@@ -135,6 +139,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.url_map.converters["int"] = DatabaseIntegerConverter
     app.before_request(refuse_oversized_body)
+    _bound_each_request(app, settings.request_deadline_seconds)
     helpline = build_helpline(settings)
     app.extensions["helpline"] = helpline
 
@@ -153,6 +158,23 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     register_cli(app)
     return app
+
+
+def _bound_each_request(app: Flask, seconds: float) -> None:
+    """Every request gets ``REQUEST_DEADLINE_SECONDS`` of database waiting in all
+    (``helpline.deadline``): a hung database then fails the request in time for the
+    view to answer (a webhook's apology, the API's 503) before Twilio or gunicorn give
+    up on it."""
+
+    @app.before_request
+    def _start_deadline() -> None:
+        g.deadline_token = deadline.start(seconds)
+
+    @app.teardown_request
+    def _end_deadline(_exc: BaseException | None) -> None:
+        token = g.pop("deadline_token", None)
+        if token is not None:
+            deadline.end(token)
 
 
 def _trust_proxies(app: Flask, hops: int) -> None:
@@ -219,5 +241,13 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:
+        if isinstance(exc, DATABASE_DOWN):
+            # Not a bug in the request: the database is down or not answering in time.
+            log.error("database unavailable on %s: %s", request.path,
+                      str(exc).splitlines()[0][:200])
+            response = render(503, "service_unavailable",
+                              "The service is briefly unavailable. Please retry shortly.")
+            response.headers["Retry-After"] = "30"
+            return response
         log.exception("unhandled error on %s", request.path)
         return render(500, "internal_error", "Something went wrong on our side. Please retry.")

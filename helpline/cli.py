@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,13 +13,34 @@ from flask import Flask
 from booking_core.base import DomainError, unit_of_work, utcnow
 from booking_core.slots import generate_slots
 from contact_centre.accounts import create_staff_user
-from helpline.settings import PROJECT_ROOT
+from helpline.settings import DEFAULT_SQLITE_URL, INSTANCE_DIR
 
-LOGINS_FILE = PROJECT_ROOT / "instance" / "demo-logins.json"
+
+def demo_logins_file(database_url: str) -> Path:
+    """Where the demo accounts' passwords for ``database_url`` are kept: each database
+    has its own accounts, so its own file (``instance/demo-logins.json`` for the
+    embedded default, ``demo-logins-<digest of the URL>.json`` for any other)."""
+    if database_url == DEFAULT_SQLITE_URL:
+        return INSTANCE_DIR / "demo-logins.json"
+    digest = hashlib.sha256(database_url.encode()).hexdigest()[:12]
+    return INSTANCE_DIR / f"demo-logins-{digest}.json"
 
 
 def register_cli(app: Flask) -> None:
     helpline = app.extensions["helpline"]
+
+    @app.cli.command("voice-fallback")
+    @click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+                  help="write to this file instead of standard output")
+    def voice_fallback(output: Path | None) -> None:
+        """Print the static TwiML for the Twilio number's Voice Fallback URL."""
+        from ivr.fallback import fallback_twiml
+
+        document = fallback_twiml(helpline.settings)
+        if output is None:
+            click.echo(document, nl=False)
+        else:
+            output.write_text(document, encoding="utf-8")
 
     @app.cli.command("db-upgrade")
     def db_upgrade() -> None:
@@ -36,16 +58,18 @@ def register_cli(app: Flask) -> None:
 
         with helpline.session() as session:
             added = load_demo_data(session, tz=helpline.settings.helpline_timezone,
-                                   weeks=weeks, logins_file=LOGINS_FILE)
+                                   weeks=weeks,
+                                   logins_file=demo_logins_file(helpline.settings.database_url))
         click.echo("demo data: " + ", ".join(f"{k} +{v}" for k, v in added.items()))
 
     @app.cli.command("print-demo-logins")
     def print_demo_logins() -> None:
         """Show the demo console accounts' passwords."""
-        if not LOGINS_FILE.exists():
+        logins_file = demo_logins_file(helpline.settings.database_url)
+        if not logins_file.exists():
             click.echo("no demo logins recorded (accounts were made elsewhere)")
             return
-        logins = json.loads(Path(LOGINS_FILE).read_text())
+        logins = json.loads(logins_file.read_text())
         click.echo("Console: " + helpline.settings.public_base_url + "/console/")
         for username, password in logins.items():
             click.echo(f"  {username:18} {password}")

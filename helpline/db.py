@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psycopg
+from psycopg.errors import _WaitTimeout
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
+
+from helpline import deadline
 
 # Execution options for a session that only reads. On SQLite its transaction starts
 # DEFERRED, so it never waits for (or holds) the write lock: a read of reference data in a
@@ -15,21 +23,78 @@ from sqlalchemy.orm import Session, sessionmaker
 # on its own process until the busy timeout (30 s). PostgreSQL ignores it.
 READ_ONLY: dict[str, Any] = {"helpline_read_only": True}
 
+# What a database that is down, frozen or unreachable raises (a refused or timed-out
+# connection, a statement cut short, no connection free in the pool): the request
+# could not be served now, but nothing was wrong with it.
+DATABASE_DOWN: tuple[type[Exception], ...] = (OperationalError, InterfaceError, PoolTimeout)
 
-def make_engine(database_url: str, **kwargs: Any) -> Engine:
+
+@dataclass(frozen=True)
+class DatabaseLimits:
+    """How long a PostgreSQL connection may wait, and on what (README, "Settings").
+
+    A stopped server refuses at once, but a frozen one (a stuck disk, a partition,
+    SIGSTOP) never answers: only timeouts end the wait. ``statement_timeout_ms`` makes
+    the server give up on a slow statement; keepalives and ``tcp_user_timeout_ms`` make
+    the kernel drop a connection whose peer stopped answering; and every wait for the
+    server is also cut on our side, to what is left of the request's deadline
+    (``helpline.deadline``) or else to the statement timeout plus ``client_margin_s``,
+    because a frozen server on a reachable host still acknowledges every packet.
+    Values given in ``DATABASE_URL``'s query string win over these.
+    """
+
+    connect_timeout_s: int = 3
+    statement_timeout_ms: int = 10_000
+    tcp_user_timeout_ms: int = 10_000
+    keepalives_idle_s: int = 10
+    keepalives_interval_s: int = 3
+    keepalives_count: int = 3
+    client_margin_s: float = 5.0
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> DatabaseLimits:
+        return cls(connect_timeout_s=settings.db_connect_timeout_seconds,
+                   statement_timeout_ms=settings.db_statement_timeout_ms,
+                   tcp_user_timeout_ms=settings.db_tcp_user_timeout_ms)
+
+    def connection_parameters(self) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "connect_timeout": self.connect_timeout_s,
+            "keepalives": 1,
+            "keepalives_idle": self.keepalives_idle_s,
+            "keepalives_interval": self.keepalives_interval_s,
+            "keepalives_count": self.keepalives_count,
+            "tcp_user_timeout": self.tcp_user_timeout_ms,
+        }
+        if self.statement_timeout_ms:
+            params["options"] = f"-c statement_timeout={self.statement_timeout_ms}"
+        return params
+
+    @property
+    def wait_cap_s(self) -> float:
+        """The longest one wait for the server may take outside a request."""
+        if not self.statement_timeout_ms:
+            return math.inf
+        return self.statement_timeout_ms / 1000 + self.client_margin_s
+
+
+def make_engine(database_url: str, *, limits: DatabaseLimits | None = None,
+                **kwargs: Any) -> Engine:
     """An engine tuned for the helpline.
 
     SQLite (the embedded default) gets WAL, a busy timeout and ``BEGIN IMMEDIATE``, so
     concurrent bookings from several processes queue for the write lock instead of
-    failing; PostgreSQL gets pre-ping so a restarted server costs one retry, not a 500.
+    failing; PostgreSQL gets pre-ping so a restarted server costs one retry, not a 500,
+    and the timeouts of ``limits`` (defaults: ``DatabaseLimits()``), so a hung server
+    costs a request its deadline, never a hung worker.
     On both, statement parameters lose NUL characters (``without_nul``).
     """
-    engine = _make_engine(database_url, **kwargs)
+    engine = _make_engine(database_url, limits or DatabaseLimits(), **kwargs)
     event.listen(engine, "before_cursor_execute", _drop_nul_characters, retval=True)
     return engine
 
 
-def _make_engine(database_url: str, **kwargs: Any) -> Engine:
+def _make_engine(database_url: str, limits: DatabaseLimits, **kwargs: Any) -> Engine:
     if database_url.startswith("sqlite"):
         path = database_url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -53,13 +118,54 @@ def _make_engine(database_url: str, **kwargs: Any) -> Engine:
             conn.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
 
         return engine
+    url = normalise_database_url(database_url)
+    in_url = set(make_url(url).query)
+    connect_args = {key: value for key, value in limits.connection_parameters().items()
+                    if key not in in_url}
+    connect_args.update(kwargs.pop("connect_args", {}))
     kwargs.setdefault("pool_pre_ping", True)
-    kwargs.setdefault("connect_args", {"connect_timeout": 3})
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 20)
         kwargs.setdefault("pool_timeout", 5)
-    return create_engine(normalise_database_url(database_url), **kwargs)
+    engine = create_engine(url, connect_args=connect_args, **kwargs)
+    bounded = type("BoundedConnection", (BoundedConnection,), {"wait_cap_s": limits.wait_cap_s})
+
+    @event.listens_for(engine, "do_connect")
+    def _connect_within_deadline(dialect: Any, _record: Any, cargs: Any,
+                                 cparams: dict[str, Any]) -> Any:
+        configured = float(cparams.get("connect_timeout") or limits.connect_timeout_s)
+        left = deadline.remaining(configured)
+        if left <= 0:
+            raise psycopg.OperationalError("no time left to connect to the database")
+        # libpq counts whole seconds and takes nothing under 2.
+        cparams["connect_timeout"] = max(2, math.ceil(left))
+        return bounded.connect(*cargs, **cparams)
+
+    return engine
+
+
+class BoundedConnection(psycopg.Connection[Any]):
+    """A psycopg connection whose every wait for the server ends in time: at the
+    request's deadline, else after ``wait_cap_s``. A wait cut short leaves the
+    connection mid-conversation, so it is closed; SQLAlchemy then sees a closed
+    connection, counts the error as a disconnect and drops it from the pool."""
+
+    wait_cap_s: float = math.inf
+
+    def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
+        budget = deadline.remaining(self.wait_cap_s)
+        if timeout is not None and timeout <= budget:
+            return super().wait(gen, interval, timeout)  # the caller's own, shorter limit
+        if budget <= 0:
+            self.close()
+            raise psycopg.OperationalError("no time left to wait for the database")
+        try:
+            return super().wait(gen, interval, None if math.isinf(budget) else budget)
+        except _WaitTimeout:
+            self.close()
+            raise psycopg.OperationalError(
+                f"the database did not answer within {budget:.1f} s") from None
 
 
 def without_nul(value: Any) -> Any:

@@ -24,8 +24,8 @@ from helpline.demo_activity import load_demo_activity
 # code, English name, Hindi name, short English, short Hindi, district (en, hi), address,
 # phone, aliases callers say.
 HOSPITALS = [
-    ("LNH", "Lok Nayak Hospital", "लोक नायक अस्पताल", "Lok Nayak Hospital",
-     "लोक नायक अस्पताल", ("Central", "मध्य"), "Jawaharlal Nehru Marg, New Delhi 110002",
+    ("LNH", "Lok Nayak Hospital", "लोक नायक अस्पताल", "LNJP Hospital",
+     "एलएनजेपी अस्पताल", ("Central", "मध्य"), "Jawaharlal Nehru Marg, New Delhi 110002",
      "011-23232400", ["LNJP", "Lok Nayak Jai Prakash", "Irwin", "एलएनजेपी", "लोकनायक",
                       "इरविन"]),
     ("GTB", "Guru Teg Bahadur Hospital", "गुरु तेग बहादुर अस्पताल", "GTB Hospital",
@@ -182,7 +182,8 @@ def load_demo_data(
         assert hospital is not None
         if session.scalar(select(BedCount.id).where(BedCount.hospital_id == hospital.id)):
             continue
-        scale = 0.5 + (index % 4) * 0.4
+        # HOSPITALS lists the biggest first (Lok Nayak, GTB, DDU, ...): beds scale down it.
+        scale = max(0.5, 2.0 - index * 0.15)
         beds = {
             bed_type: {"total": int(total * scale),
                        "occupied": min(int(total * scale), int(occ * scale) + index % 5)}

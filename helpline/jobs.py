@@ -7,10 +7,15 @@ and receive ids, never ORM objects.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
 from redis import Redis
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.retry import Retry
 from rq import Queue
 from rq.exceptions import DuplicateJobError
 
@@ -21,12 +26,87 @@ log = logging.getLogger(__name__)
 QUEUE_NAMES = ("messages", "default")
 
 
+class RedisPause:
+    """A slow or unreachable Redis is treated as a missing one for a while.
+
+    Every Redis call already gives up after ``REDIS_TIMEOUT_SECONDS``; once one has
+    failed, calls fail at once for ``REDIS_PAUSE_SECONDS`` instead of each waiting out
+    its own timeout (a frozen Redis made every booking and API call 2 s slower). When
+    the pause is over the next call tries the server again. Everything that uses Redis
+    already copes with it failing: jobs wait for the database sweep, rate limits let
+    requests through, locks fall back to the database."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.until = 0.0
+
+    @property
+    def paused(self) -> bool:
+        return time.monotonic() < self.until
+
+    def check(self) -> None:
+        if self.paused:
+            raise RedisConnectionError("Redis failed a moment ago; not asking it again yet")
+
+    def failed(self) -> None:
+        if not self.paused:
+            log.warning("Redis is not answering; treating it as missing for %.0f s",
+                        self.seconds)
+        self.until = time.monotonic() + self.seconds
+
+
+_FAILURES = (RedisConnectionError, RedisTimeoutError)
+
+
+class _PausedWhenFailing:
+    """Mixed into the connection class of the app's Redis pool (see ``RedisPause``)."""
+
+    pause: RedisPause
+
+    def connect_check_health(self, *args: Any, **kwargs: Any) -> Any:
+        self.pause.check()
+        try:
+            return super().connect_check_health(*args, **kwargs)  # type: ignore[misc]
+        except _FAILURES:
+            self.pause.failed()
+            raise
+
+    def send_packed_command(self, *args: Any, **kwargs: Any) -> Any:
+        self.pause.check()
+        try:
+            return super().send_packed_command(*args, **kwargs)  # type: ignore[misc]
+        except _FAILURES:
+            self.pause.failed()
+            raise
+
+    def read_response(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().read_response(*args, **kwargs)  # type: ignore[misc]
+        except _FAILURES:
+            self.pause.failed()
+            raise
+
+
+def guarded_redis(url: str, timeout: float, pause: RedisPause) -> Redis:
+    """A client whose every call ends within ``timeout`` seconds, without retries
+    (redis-py retries three times by default), and that ``pause`` stops asking after a
+    failure."""
+    client = Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout,
+                            retry=Retry(NoBackoff(), 0))
+    pool = client.connection_pool
+    base = pool.connection_class
+    pool.connection_class = type(f"Paused{base.__name__}", (_PausedWhenFailing, base),
+                                 {"pause": pause})
+    return client
+
+
 class Jobs:
     """The app's handle on its job queues."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._redis: Redis | None = None
+        self.pause = RedisPause(settings.redis_pause_seconds)
 
     @property
     def enabled(self) -> bool:
@@ -37,9 +117,8 @@ class Jobs:
         if not self.settings.redis_url:
             raise RuntimeError("REDIS_URL is not set")
         if self._redis is None:
-            self._redis = Redis.from_url(
-                self.settings.redis_url, socket_timeout=2, socket_connect_timeout=2
-            )
+            self._redis = guarded_redis(self.settings.redis_url,
+                                        self.settings.redis_timeout_seconds, self.pause)
         return self._redis
 
     def queue_name(self, name: str) -> str:
@@ -68,13 +147,18 @@ class Jobs:
                 func = getattr(__import__(module, fromlist=[name]), name)
             func(*args, **kwargs)
             return True
+        if self.pause.paused:
+            return False
         try:
             self.queue(queue).enqueue(
                 func, *args, job_id=job_id, unique=job_id is not None, **kwargs
             )
         except DuplicateJobError:
             return True
-        except Exception:  # Redis down or timing out: late, never lost
+        except _FAILURES as exc:  # Redis down or timing out: late, never lost
+            log.warning("could not queue job %s: %s", job_id or func, exc)
+            return False
+        except Exception:
             log.exception("could not queue job %s", job_id or func)
             return False
         return True

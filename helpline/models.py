@@ -5,13 +5,13 @@ from booking_core import (  # noqa: F401
     citizens,
     feed_tokens,
     hospitals,
+    idempotency,
     outbox,
     resources,
     slots,
     verification,
 )
 from booking_core.base import Base
-from contact_centre import call_actions  # noqa: F401
 from contact_centre import models as contact_centre_models  # noqa: F401
 from grievances import models as grievance_models  # noqa: F401
 from messaging import models as messaging_models  # noqa: F401

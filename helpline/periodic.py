@@ -15,6 +15,9 @@ class PeriodicTask:
     name: str
     target: str  # "package.module:function"
     interval_seconds: int
+    # False: every scheduler runs it, without the once-per-interval lock (work that
+    # lives on each host, or that must run when Redis and the database lock cannot).
+    locked: bool = True
 
 
 PERIODIC_TASKS: list[PeriodicTask] = [
@@ -22,4 +25,5 @@ PERIODIC_TASKS: list[PeriodicTask] = [
     PeriodicTask("outbox-sweep", "messaging.queueing:sweep_due", 15),
     PeriodicTask("outbox-reconcile", "messaging.reconcile:reconcile_stuck", 60),
     PeriodicTask("grievance-escalations", "helpline.grievance_jobs:run_escalations", 300),
+    PeriodicTask("spool-replay", "helpline.spool_jobs:replay_spool", 10, locked=False),
 ]

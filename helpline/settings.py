@@ -81,6 +81,20 @@ class Settings:
     trusted_proxies: int = 0
     max_request_bytes: int = 64 * 1024
     log_level: str = "INFO"
+    # A hung dependency (README, "When the database or Redis hangs"): every web request
+    # may wait on the database this long in all, then answers anyway (webhooks: the
+    # apology; the API: 503). Kept well under Twilio's 15 s and under gunicorn's timeout.
+    request_deadline_seconds: float = 6.0
+    db_connect_timeout_seconds: int = 3
+    db_statement_timeout_ms: int = 10_000
+    db_tcp_user_timeout_ms: int = 10_000
+    # Each Redis call's connect and read timeout; after a failure Redis counts as
+    # missing for redis_pause_seconds (jobs wait for the database sweep meanwhile).
+    redis_timeout_seconds: float = 0.5
+    redis_pause_seconds: float = 15.0
+    # Where SMS and callback requests that arrive while the database is down wait for it
+    # (helpline/spool.py); empty: spool/ under instance/.
+    spool_dir: str = ""
     # Where each web worker writes its metric files (gunicorn.conf.py makes a fresh one per
     # start); /metrics then sums every worker's. Unset: counters are this process's own.
     prometheus_multiproc_dir: str | None = None
@@ -94,6 +108,10 @@ class Settings:
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def spool_path(self) -> Path:
+        return Path(self.spool_dir) if self.spool_dir else INSTANCE_DIR / "spool"
 
     @property
     def twilio_configured(self) -> bool:

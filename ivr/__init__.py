@@ -12,11 +12,25 @@ def init_app(app: Flask) -> None:
     """Register the IVR's webhooks, its TwiML error pages and the ``dev-phone`` command."""
     from helpline.twilio_auth import for_twilio_only
 
-    # Importing the step modules registers their routes on the blueprint.
-    from ivr import agent, beds, booking, choosers, grievance, menus, mine  # noqa: F401
+    # The declaration first; importing the step modules then registers their prompts,
+    # actions and routes, and every other declared node gets the engine's own prompt.
+    from ivr import (  # noqa: F401
+        agent,
+        beds,
+        booking,
+        call_flow,
+        choosers,
+        followup,
+        grievance,
+        menus,
+        mine,
+    )
     from ivr.devphone import register_dev_phone
     from ivr.directory import Directory
-    from ivr.flow import DIRECTORY, apology, bp, read_state, twiml
+    from ivr.flow import DIRECTORY, apology, bp, complete_steps, read_state, twiml
+    from ivr.ivrmap import register_ivr_map
+
+    complete_steps()
 
     app.register_blueprint(bp)
     helpline = app.extensions["helpline"]
@@ -34,3 +48,4 @@ def init_app(app: Flask) -> None:
 
     app.extensions["helpline"].error_renderers["/ivr"] = for_twilio_only(render_error)
     register_dev_phone(app)
+    register_ivr_map(app)

@@ -7,13 +7,20 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from flask import request
 from twilio.twiml.voice_response import VoiceResponse
 
 from booking_core.base import utcnow, whole_number
-from booking_core.phones import last_digits, mask_phone
+from booking_core.phones import (
+    InvalidMobile,
+    callback_number,
+    last_digits,
+    mask_phone,
+    normalise_mobile,
+)
 from contact_centre.call_queue import (
     mark_queued,
     queue_estimate,
@@ -21,9 +28,13 @@ from contact_centre.call_queue import (
     request_callback,
 )
 from contact_centre.models import AGENT_QUEUE_NAME
+from helpline.app import current_helpline
 from helpline.settings import Settings
+from helpline.spool import CALLBACK_REQUEST
+from ivr.engine import action, condition
 from ivr.flow import BACKEND_ERRORS, INPUT, Ctx, _rollback, step, step_url
-from locales.formatting import format_number, format_time
+from ivr.state import Agent
+from locales.formatting import format_number, spoken_time
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +74,14 @@ def to_agent(ctx: Ctx) -> VoiceResponse:
     """Into the agent queue, unless agents are off duty or the wait is long: then a
     callback is offered first."""
     if not agents_on_duty(ctx.settings):
-        return ctx.go("callback", intro=ctx.intro, why="after_hours")
-    fault = bool(ctx.get("fault"))
-    if not fault and not ctx.get("anyway"):
+        return ctx.go("callback", intro=ctx.intro)
+    agent = ctx.read(Agent)
+    fault = agent.fault
+    if not fault and not agent.anyway:
         _, wait = queue_estimate(ctx.session, default_wait_seconds=SECONDS_PER_CALLER_AHEAD)
         if wait > ctx.settings.ivr_long_wait_seconds:
-            return ctx.go("callback", intro=ctx.intro, why="long_wait", m=_minutes(wait))
+            return ctx.go("callback", Agent(why="long_wait", wait_minutes=_minutes(wait)),
+                          intro=ctx.intro)
     return enqueue(ctx, fault=fault)
 
 
@@ -84,7 +97,7 @@ def enqueue(ctx: Ctx, *, fault: bool = False) -> VoiceResponse:
     response = ctx.speak([ctx.t("ivr.agent.connecting")])
     response.enqueue(
         AGENT_QUEUE_NAME,
-        action=ctx.url("queue.done", fault=1 if fault else None),
+        action=ctx.url("queue.done", Agent(fault=fault)),
         method="POST",
         wait_url=ctx.url("queue.wait"),
         wait_url_method="POST",
@@ -94,62 +107,115 @@ def enqueue(ctx: Ctx, *, fault: bool = False) -> VoiceResponse:
 
 @step("callback")
 def callback_offer(ctx: Ctx) -> VoiceResponse:
-    why = ctx.get("why", "after_hours")
+    agent = ctx.read(Agent)
+    why = agent.why
     if why == "long_wait":
-        lines = [ctx.t("ivr.callback.long_wait", minutes=format_number(ctx.lang, ctx.get("m", 1)))]
+        one = "_one" if agent.wait_minutes == 1 else ""
+        lines = [ctx.t(f"ivr.callback.long_wait{one}",
+                       minutes=format_number(ctx.lang, agent.wait_minutes))]
     elif why == "fault":
-        lines = [ctx.t("ivr.apology")]
+        lines = [ctx.t("ivr.callback.fault")]
     elif why == "queue_full":
         lines = [ctx.t("ivr.callback.queue_full")]
     else:
         start, end = agent_hours(ctx.settings)
-        lines = [ctx.t("ivr.callback.after_hours", start=format_time(ctx.lang, start),
-                       end=format_time(ctx.lang, end))]
-    return ctx.menu(lines, log_as="callback.offer")
+        lines = [ctx.t("ivr.callback.after_hours", start=spoken_time(ctx.lang, start),
+                       end=spoken_time(ctx.lang, end))]
+    # The offer and the request both work without the database (the spool).
+    ctx.log_stands()
+    # After our own fault, silence means "stay on the line for an agent", as promised.
+    return ctx.menu(lines, log_as="callback.offer",
+                    silence_to="agent" if why == "fault" else None)
 
 
-@callback_offer.on_input
-def callback_choice(ctx: Ctx) -> VoiceResponse:
-    why = ctx.get("why", "after_hours")
-    if ctx.digits == "1":
-        return take_callback(ctx, why)
-    if ctx.digits == "2":
-        if why == "long_wait":
-            return ctx.go("agent", anyway=1)
-        if why == "fault":
-            return ctx.go("agent", fault=1)
-        return ctx.go("main")
-    return ctx.again()
+@condition("agents_on")
+def agents_are_on_duty(ctx: Ctx) -> bool:
+    return agents_on_duty(ctx.settings)
+
+
+@condition("long_wait")
+def offered_for_a_long_wait(ctx: Ctx) -> bool:
+    return ctx.read(Agent).why == "long_wait"
+
+
+@condition("callback_declines_to_main")
+def declining_returns_to_the_main_menu(ctx: Ctx) -> bool:
+    return ctx.read(Agent).why in ("after_hours", "queue_full")
+
+
+@action("take_callback")
+def callback_taken(ctx: Ctx) -> VoiceResponse:
+    return take_callback(ctx, ctx.read(Agent).why)
 
 
 def take_callback(ctx: Ctx, reason: str) -> VoiceResponse:
-    phone = ctx.caller_mobile or (ctx.caller if ctx.caller.startswith("+") else None)
-    if phone is None:
-        return ctx.go("main", intro=[ctx.t("ivr.callback.no_number")])
-    try:
-        request_callback(ctx.session, phone=phone, language=ctx.lang, call_sid=ctx.call_sid,
-                         reason=reason)
-    except BACKEND_ERRORS:
-        log.exception("could not store a callback request for %s", mask_phone(phone))
-        _rollback()
+    agent = ctx.read(Agent)
+    phone = agent.callback_phone or callback_number(ctx.caller)
+    if phone is None:  # withheld: ask for a number rather than store a placeholder
+        return ctx.go("callback.number", replace(agent, why=reason))
+    if not _store_callback(ctx, phone, reason):
         if agents_on_duty(ctx.settings):
             return enqueue(ctx, fault=True)
         response = ctx.speak([ctx.t("ivr.callback.failed")])
         response.hangup()
         return response
     log.info("callback requested by %s (%s)", mask_phone(phone), reason)
-    line = ("ivr.callback.confirmed" if agents_on_duty(ctx.settings)
-            else "ivr.callback.confirmed_later")
-    response = ctx.speak([ctx.t(line, last=" ".join(last_digits(phone)))])
+    ctx.log_stands()
+    later = "" if agents_on_duty(ctx.settings) else "_later"
+    response = VoiceResponse()
+    if agent.callback_phone:  # a number typed now is read back whole
+        ctx.say(response, ctx.t_number(f"ivr.callback.confirmed_number{later}",
+                                       phone.removeprefix("+91"), group=5))
+    else:
+        ctx.say(response, ctx.t(f"ivr.callback.confirmed{later}",
+                                last=" ".join(last_digits(phone))))
     response.hangup()
     return response
+
+
+@step("callback.number")
+def ask_callback_number(ctx: Ctx) -> VoiceResponse:
+    return ctx.menu([ctx.t("ivr.callback.type_number")])
+
+
+@ask_callback_number.on_input
+def callback_number_typed(ctx: Ctx) -> VoiceResponse:
+    try:
+        phone = normalise_mobile(ctx.digits)
+    except InvalidMobile:
+        return ctx.again("ivr.book.bad_mobile")
+    agent = replace(ctx.read(Agent), callback_phone=phone)
+    ctx.state.update(agent.wire())
+    return take_callback(ctx, agent.why)
+
+
+def _store_callback(ctx: Ctx, phone: str, reason: str) -> bool:
+    """Record the caller's callback request: in the database, or while it is down in
+    the spool, from which the request is made when it is back. False when neither
+    could take it."""
+    try:
+        request_callback(ctx.session, phone=phone, language=ctx.lang, call_sid=ctx.call_sid,
+                         reason=reason)
+        return True
+    except BACKEND_ERRORS as exc:
+        _rollback()
+        failure = exc
+    try:
+        current_helpline().spool.put(CALLBACK_REQUEST, {
+            "phone": phone, "language": ctx.lang, "call_sid": ctx.call_sid, "reason": reason})
+    except OSError:
+        log.exception("could not store or keep a callback request for %s", mask_phone(phone))
+        return False
+    log.warning("could not store a callback request for %s: kept for later",
+                mask_phone(phone), exc_info=failure)
+    return True
 
 
 def _queue_position() -> int:
     return max(1, whole_number(request.form.get("QueuePosition")) or 1)
 
 
-@step("queue.wait", managed=False)
+@step("queue.wait")
 def queue_wait(ctx: Ctx) -> VoiceResponse:
     """Twilio's ``waitUrl``: position and expected wait, a key for a callback instead,
     then round again. No database work, so waiting callers cost almost nothing."""
@@ -160,11 +226,12 @@ def queue_wait(ctx: Ctx) -> VoiceResponse:
                              method="POST", action=step_url("queue.wait", {**ctx.own_state(),
                                                                              INPUT: 1}),
                              language="hi-IN" if ctx.lang == "hi" else "en-IN")
-    ctx.say(gather, " ".join([
-        ctx.t("ivr.queue.position", position=format_number(ctx.lang, position),
-              minutes=format_number(ctx.lang, minutes)),
-        ctx.t("ivr.queue.callback_key"),
-    ]))
+    words = [ctx.t("ivr.queue.position_one" if minutes == 1 else "ivr.queue.position",
+                   position=format_number(ctx.lang, position),
+                   minutes=format_number(ctx.lang, minutes))]
+    if callback_number(ctx.caller):  # never offer a callback to a number we cannot see
+        words.append(ctx.t("ivr.queue.callback_key"))
+    ctx.say(gather, " ".join(words))
     response.redirect(step_url("queue.wait", ctx.own_state()), method="POST")
     return response
 
@@ -173,17 +240,17 @@ def queue_wait(ctx: Ctx) -> VoiceResponse:
 def queue_wait_key(ctx: Ctx) -> VoiceResponse:
     if ctx.digits != "1":
         return queue_wait.prompt(ctx)
-    phone = ctx.caller_mobile or (ctx.caller if ctx.caller.startswith("+") else None)
+    phone = callback_number(ctx.caller)
     if phone is None:
         return queue_wait.prompt(ctx)
-    request_callback(ctx.session, phone=phone, language=ctx.lang, call_sid=ctx.call_sid,
-                     reason="queue_wait")
+    if not _store_callback(ctx, phone, "queue_wait"):
+        return queue_wait.prompt(ctx)  # still in the queue: an agent will answer
     response = VoiceResponse()
     response.leave()
     return response
 
 
-@step("queue.done", managed=False)
+@step("queue.done")
 def queue_done(ctx: Ctx) -> VoiceResponse:
     """``<Enqueue action>``: how the caller left the queue (Twilio's ``QueueResult``)."""
     result = (request.form.get("QueueResult") or "unknown")[:30]
@@ -200,8 +267,8 @@ def queue_done(ctx: Ctx) -> VoiceResponse:
     if result == "hangup":
         return VoiceResponse()
     if result == "leave":
-        phone = ctx.caller_mobile or ctx.caller
+        phone = callback_number(ctx.caller) or ""
         response = ctx.speak([ctx.t("ivr.callback.confirmed", last=" ".join(last_digits(phone)))])
         response.hangup()
         return response
-    return ctx.go("callback", why="fault" if ctx.get("fault") else "queue_full")
+    return ctx.go("callback", Agent(why="fault" if ctx.read(Agent).fault else "queue_full"))

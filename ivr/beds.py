@@ -13,21 +13,8 @@ from booking_core.resources import BedFigures, vacant_beds
 from contact_centre.models import CallOutcome
 from ivr.choosers import Option, choice_input, choice_prompt
 from ivr.flow import Ctx, step
+from ivr.state import Beds
 from locales.formatting import format_age, format_number
-
-
-@step("beds")
-def beds_menu(ctx: Ctx) -> VoiceResponse:
-    return ctx.menu([ctx.t("ivr.beds.menu")])
-
-
-@beds_menu.on_input
-def beds_choice(ctx: Ctx) -> VoiceResponse:
-    if ctx.digits == "1":
-        return ctx.go("pick.hospital", f="beds")
-    if ctx.digits == "2":
-        return ctx.go("beds.district")
-    return ctx.again()
 
 
 def _district_options(ctx: Ctx) -> list[Option]:
@@ -38,13 +25,13 @@ def _district_options(ctx: Ctx) -> list[Option]:
 @step("beds.district")
 def pick_district(ctx: Ctx) -> VoiceResponse:
     return choice_prompt(ctx, _district_options(ctx), heading=ctx.t("ivr.beds.district_heading"),
-                         item_key="ivr.pick.item", more_key="ivr.pick.more_districts")
+                         more_key="ivr.pick.more_districts")
 
 
 @pick_district.on_input
 def district_chosen(ctx: Ctx) -> VoiceResponse:
     return choice_input(ctx, _district_options(ctx),
-                        lambda c, district: c.go("beds.result", dist=district))
+                        lambda c, district: c.go("beds.result", Beds(district=str(district))))
 
 
 def _hospital_words(ctx: Ctx, name: str, figures: list[BedFigures]) -> str:
@@ -58,11 +45,12 @@ def _hospital_words(ctx: Ctx, name: str, figures: list[BedFigures]) -> str:
     return words
 
 
-@step("beds.result", ends_on_silence=True)
+@step("beds.result")
 def beds_result(ctx: Ctx) -> VoiceResponse:
     stale_after = dt.timedelta(hours=ctx.settings.resource_stale_hours)
-    hospital_id = ctx.num("h")
-    district = ctx.get("dist") if hospital_id is None else None
+    beds = ctx.read(Beds)
+    hospital_id = beds.hospital
+    district = beds.district if hospital_id is None else None
     figures = vacant_beds(ctx.session, hospital_id=hospital_id, district=district,
                           stale_after=stale_after)
     names = {h.id: h.short_name(ctx.lang) for h in ctx.directory.hospitals_in(district)}
@@ -72,13 +60,4 @@ def beds_result(ctx: Ctx) -> VoiceResponse:
         lines = [ctx.t("ivr.beds.none")]
     if ctx.tries == 0:
         ctx.log_outcome(CallOutcome.INFORMATION)
-    return ctx.menu([*lines, ctx.t("ivr.beds.next")])
-
-
-@beds_result.on_input
-def beds_next(ctx: Ctx) -> VoiceResponse:
-    if ctx.digits == "1":
-        return ctx.go("beds")
-    if ctx.digits == "2":
-        return ctx.go("main")
-    return ctx.again()
+    return ctx.menu(lines)

@@ -11,37 +11,37 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
-from typing import Any
+from dataclasses import replace
+from zoneinfo import ZoneInfo
 
 from twilio.twiml.voice_response import VoiceResponse
 
 from booking_core.appointments import (
     AlreadyBooked,
-    Appointment,
     BookingRules,
     Channel,
     OutsideWindow,
     SlotFull,
     SlotUnavailable,
     book_appointment,
-    find_appointment,
 )
-from booking_core.base import DomainError, NotFound
+from booking_core.base import DomainError, NotFound, utcnow
 from booking_core.citizens import InvalidAbha, normalise_abha
+from booking_core.demand import last_booking
 from booking_core.phones import InvalidMobile, last_digits, mask_phone, normalise_mobile
 from booking_core.slots import days_with_free_seats, free_slots, get_slot
-from contact_centre.call_actions import action_result, claim_action, complete_action, release_action
 from contact_centre.models import CallOutcome
-from ivr.choosers import PAGE, Option, choice_input, choice_prompt
-from ivr.flow import NUMBER_TIMEOUT, Ctx, step
-from locales.formatting import format_date, format_number, format_time, spoken_digits
+from ivr.choosers import Option, choice_input, choice_prompt
+from ivr.engine import action, condition
+from ivr.flow import Ctx, step
+from ivr.speech import NUMBER_MARK
+from ivr.state import Booking, Choosing, Complaint
+from locales.formatting import format_date, format_number, spoken_day, spoken_time
 
 log = logging.getLogger(__name__)
 
 DAYS_PER_PAGE = 3
-# State keys: the days and slots a prompt offered, and whether more days follow.
-OFFERED_DAYS, OFFERED_SLOTS, MORE_DAYS = "ds", "so", "dm"
-PENDING_ROUNDS = 5  # a duplicate webhook waits this many seconds for the first one
+FEW_PLACES = 5  # at or below this, a day or time is said to have only a few places left
 
 
 def rules(ctx: Ctx) -> BookingRules:
@@ -54,29 +54,57 @@ def _department_options(ctx: Ctx, hospital_id: int) -> list[Option]:
             for d in ctx.directory.departments.get(hospital_id, [])]
 
 
+@action("start_booking")
+def start_booking(ctx: Ctx) -> VoiceResponse:
+    """A returning caller is offered the hospital and department of their last booking
+    first (two keys fewer, two lists not read); anyone else chooses a hospital."""
+    known = ctx.read(Choosing).last_hospital
+    # Only a caller who has booked before (known from the call's first webhook) is looked up.
+    last = last_booking(ctx.session, ctx.caller_mobile) if ctx.caller_mobile and known else None
+    if last is not None:
+        hospital, department = last
+        if hospital in ctx.directory.hospital_by_id and department in (
+                ctx.directory.department_by_id):
+            return ctx.go("book.again", Booking(hospital=hospital, department=department),
+                          Choosing(last_hospital=known))
+    return ctx.go("pick.hospital", Choosing(purpose="book", last_hospital=known))
+
+
+@step("book.again")
+def book_again(ctx: Ctx) -> VoiceResponse:
+    booking = ctx.read(Booking)
+    ctx.option_params = {
+        "hospital": ctx.directory.hospital(booking.hospital or 0).short_name(ctx.lang),
+        "department": ctx.directory.department(booking.department or 0).name(ctx.lang)}
+    return ctx.menu([])
+
+
 @step("book.department")
 def pick_department(ctx: Ctx) -> VoiceResponse:
-    hospital = ctx.directory.hospital(int(ctx.get("h")))
+    hospital = ctx.directory.hospital(ctx.read(Booking).hospital or 0)
     options = _department_options(ctx, hospital.id)
     if not options:
-        return ctx.go("pick.hospital", f="book", intro=[ctx.t("ivr.book.no_departments")])
+        return ctx.go("pick.hospital", Choosing(purpose="book"),
+                      intro=[ctx.t("ivr.book.no_departments")])
     return choice_prompt(ctx, options, heading=ctx.t("ivr.book.department_heading",
                                                      hospital=hospital.short_name(ctx.lang)),
-                         item_key="ivr.pick.item", more_key="ivr.pick.more_departments")
+                         more_key="ivr.pick.more_departments")
 
 
 @pick_department.on_input
 def department_chosen(ctx: Ctx) -> VoiceResponse:
-    options = _department_options(ctx, int(ctx.get("h")))
-    return choice_input(ctx, options,
-                        lambda c, dep: c.go("book.day", h=c.get("h"), dp=dep))
+    hospital = ctx.read(Booking).hospital
+    options = _department_options(ctx, hospital or 0)
+    return choice_input(ctx, options, lambda c, dep: c.go(
+        "book.day", Booking(hospital=hospital, department=int(dep))))
 
 
 def _days(ctx: Ctx) -> tuple[int, list[tuple[dt.date, int]], bool]:
-    page = ctx.num(PAGE) or 0
+    page = ctx.read(Choosing).page
     want = DAYS_PER_PAGE * (page + 1)
     s = ctx.settings
-    rows = days_with_free_seats(ctx.session, int(ctx.get("dp")), window_days=s.booking_window_days,
+    department = ctx.read(Booking).department or 0
+    rows = days_with_free_seats(ctx.session, department, window_days=s.booking_window_days,
                                 tz=s.helpline_timezone, limit=want + 1)
     if page and len(rows) <= page * DAYS_PER_PAGE:
         page, rows = 0, rows[:DAYS_PER_PAGE + 1]
@@ -84,77 +112,85 @@ def _days(ctx: Ctx) -> tuple[int, list[tuple[dt.date, int]], bool]:
     return page, items, len(rows) > (page + 1) * DAYS_PER_PAGE
 
 
-def _offered(ctx: Ctx, key: str) -> list[Any] | None:
-    """What the prompt offered, carried in the (signed) state: the answer maps the key
-    pressed onto what the caller heard, without reading it again."""
-    offered = ctx.get(key)
-    return offered if isinstance(offered, list) and offered else None
-
-
 @step("book.day")
 def pick_day(ctx: Ctx) -> VoiceResponse:
     page, items, more = _days(ctx)
+    booking = ctx.read(Booking)
     if not items:
-        return ctx.go("book.department", h=ctx.get("h"), intro=[ctx.t("ivr.book.no_days")])
+        return ctx.go("book.department", Booking(hospital=booking.hospital),
+                      intro=[ctx.t("ivr.book.no_days")])
     lines = [ctx.t("ivr.book.day_heading")]
+    today = _today(ctx)
     for number, (day, seats) in enumerate(items, 1):
-        lines.append(ctx.t("ivr.book.day_item", date=format_date(ctx.lang, day),
-                           seats=format_number(ctx.lang, seats), digit=number))
+        # No seat counts ("1 seats"): only a warning when few places are left.
+        key = "ivr.book.day_item_few" if seats <= FEW_PLACES else "ivr.book.day_item"
+        lines.append(ctx.t(key, date=spoken_day(ctx.lang, day, today), digit=number))
     if more:
         lines.append(ctx.t("ivr.book.more_days"))
-    offered = [day.isoformat() for day, _ in items]
-    return ctx.menu(lines, state=ctx.own_state(**{PAGE: page or None, OFFERED_DAYS: offered,
-                                                   MORE_DAYS: 1 if more else None}))
+    # What the prompt offered travels in the (signed) state: the answer maps the key
+    # pressed onto what the caller heard, without reading it again.
+    offered = replace(booking, offered_days=[day.isoformat() for day, _ in items],
+                      more_days=more)
+    return ctx.menu(lines, state=ctx.own_state(offered, Choosing(page=page)))
 
 
 @pick_day.on_input
 def day_chosen(ctx: Ctx) -> VoiceResponse:
-    offered = _offered(ctx, OFFERED_DAYS)
-    if offered is None:  # a URL from before days were carried in the state
+    booking = ctx.read(Booking)
+    offered = booking.offered_days
+    if not offered:  # a URL from before days were carried in the state
         page, items, more = _days(ctx)
         offered = [day.isoformat() for day, _ in items]
     else:
-        page, more = ctx.num(PAGE) or 0, bool(ctx.get(MORE_DAYS))
+        page, more = ctx.read(Choosing).page, booking.more_days
+    where = Booking(hospital=booking.hospital, department=booking.department)
     if ctx.digits == "8" and more:
-        return ctx.go("book.day", h=ctx.get("h"), dp=ctx.get("dp"), **{PAGE: page + 1})
+        return ctx.go("book.day", where, Choosing(page=page + 1))
     if ctx.digits.isdigit() and 1 <= int(ctx.digits) <= len(offered):
         day = dt.date.fromisoformat(str(offered[int(ctx.digits) - 1]))
-        return ctx.go("book.slot", h=ctx.get("h"), dp=ctx.get("dp"), d=day.isoformat())
+        return ctx.go("book.slot", replace(where, day=day.isoformat()))
     return ctx.again()
 
 
 def _slots(ctx: Ctx) -> list[Option]:
     s = ctx.settings
+    booking = ctx.read(Booking)
     try:
-        day = dt.date.fromisoformat(str(ctx.get("d")))
+        day = dt.date.fromisoformat(str(booking.day))
     except ValueError:
         return []
-    slots = free_slots(ctx.session, int(ctx.get("dp")), day, window_days=s.booking_window_days,
+    slots = free_slots(ctx.session, booking.department or 0, day,
+                       window_days=s.booking_window_days,
                        tz=s.helpline_timezone)
-    return [Option(slot.id, ctx.t("ivr.book.slot_item_name",
-                                  time=format_time(ctx.lang, slot.starts_at, s.helpline_timezone),
-                                  seats=format_number(ctx.lang, slot.free)))
+    return [Option(slot.id, spoken_time(ctx.lang, slot.starts_at, s.helpline_timezone),
+                   item_key="ivr.book.slot_item_few" if slot.free <= FEW_PLACES else None)
             for slot in slots]
+
+
+def _today(ctx: Ctx) -> dt.date:
+    return utcnow().astimezone(ZoneInfo(ctx.settings.helpline_timezone)).date()
 
 
 @step("book.slot")
 def pick_slot(ctx: Ctx) -> VoiceResponse:
     options = _slots(ctx)
+    booking = ctx.read(Booking)
     if not options:
-        return ctx.go("book.day", h=ctx.get("h"), dp=ctx.get("dp"),
+        return ctx.go("book.day", Booking(hospital=booking.hospital,
+                                          department=booking.department),
                       intro=[ctx.t("ivr.book.day_gone")])
-    ctx.state[OFFERED_SLOTS] = [option.id for option in options]
+    ctx.state.update(replace(booking, offered_slots=[int(o.id) for o in options]).wire())
     return choice_prompt(ctx, options, heading=ctx.t("ivr.book.slot_heading"),
-                         item_key="ivr.pick.item", more_key="ivr.book.more_slots")
+                         more_key="ivr.book.more_slots")
 
 
 @pick_slot.on_input
 def slot_chosen(ctx: Ctx) -> VoiceResponse:
-    offered = _offered(ctx, OFFERED_SLOTS)
+    offered = ctx.read(Booking).offered_slots
     # A key needs only the ids the prompt offered (a slot that filled since is caught
     # by the booking, which offers the next one); a spoken time is matched against the
     # words of the times, read again.
-    if offered is not None and not ctx.speech:
+    if offered and not ctx.speech:
         options = [Option(slot_id, "") for slot_id in offered]
     else:
         options = _slots(ctx)
@@ -162,90 +198,59 @@ def slot_chosen(ctx: Ctx) -> VoiceResponse:
 
 
 def _to_readback(ctx: Ctx, slot_id: int, intro: list[str] | None = None) -> VoiceResponse:
-    state = ctx.own_state(sl=slot_id, n=secrets.token_hex(4), pg=None, k=None)
-    if not state.get("pm") and not ctx.caller_mobile:
+    booking = replace(ctx.read(Booking), slot=slot_id, readback=secrets.token_hex(4),
+                      offered_days=None, offered_slots=None, more_days=False)
+    state = ctx.own_state(booking, Choosing())
+    if not booking.patient_mobile and not ctx.caller_mobile:
         return ctx.go("book.mobile", intro=intro, **state)
     return ctx.go("book.confirm", intro=intro, **state)
 
 
-def _patient_words(ctx: Ctx) -> str:
-    abha = ctx.get("ab")
-    if abha:
-        return ctx.t("ivr.book.patient_abha", last=" ".join(abha[-4:]))
-    phone = ctx.get("pm") or ctx.caller_mobile or ""
-    key = "ivr.book.patient_other" if ctx.get("pm") else "ivr.book.patient_self"
-    return ctx.t(key, last=" ".join(last_digits(phone)))
+def _patient_words(ctx: Ctx) -> tuple[str, str | None]:
+    """Who the booking is for, and a number to read back whole: a mobile typed for
+    someone else is read back in full (a slip of one key would text a stranger)."""
+    booking = ctx.read(Booking)
+    if booking.abha:
+        return ctx.t("ivr.book.patient_abha", last=" ".join(booking.abha[-4:])), None
+    if booking.patient_mobile:
+        return (ctx.t("ivr.book.patient_other", number=NUMBER_MARK),
+                booking.patient_mobile.removeprefix("+91"))
+    return ctx.t("ivr.book.patient_self"), None
 
 
 @step("book.confirm")
 def readback(ctx: Ctx) -> VoiceResponse:
-    slot = get_slot(ctx.session, int(ctx.get("sl")))
+    slot = get_slot(ctx.session, ctx.read(Booking).slot or 0)
     hospital = ctx.directory.hospital(slot.hospital_id)
     department = ctx.directory.department(slot.department_id)
     tz = ctx.settings.helpline_timezone
+    days_ahead = (slot.local_day - _today(ctx)).days
+    sentence = {0: "ivr.book.readback_today", 1: "ivr.book.readback_tomorrow"}.get(
+        days_ahead, "ivr.book.readback")
+    patient, number = _patient_words(ctx)
     return ctx.menu([
-        ctx.t("ivr.book.readback", hospital=hospital.short_name(ctx.lang),
-              department=department.name(ctx.lang),
-              date=format_date(ctx.lang, slot.local_day),
-              time=format_time(ctx.lang, slot.starts_at, tz), patient=_patient_words(ctx)),
-        ctx.t("ivr.book.confirm_keys"),
+        ctx.t_number(sentence, number or "", group=5, hospital=hospital.short_name(ctx.lang),
+                     department=department.name(ctx.lang),
+                     date=format_date(ctx.lang, slot.local_day),
+                     time=spoken_time(ctx.lang, slot.starts_at, tz), patient=patient),
     ])
 
 
-@readback.on_input
-def readback_choice(ctx: Ctx) -> VoiceResponse:
-    if ctx.digits == "1":
-        return book(ctx)
-    if ctx.digits == "2":
-        return ctx.go("book.change", **ctx.own_state())
-    if ctx.digits == "3":
-        return ctx.go("book.patient", **ctx.own_state())
-    return ctx.again()
+@condition("caller_mobile")
+def caller_has_a_mobile(ctx: Ctx) -> bool:
+    return ctx.caller_mobile is not None
 
 
-@step("book.change")
-def change_menu(ctx: Ctx) -> VoiceResponse:
-    return ctx.menu([ctx.t("ivr.book.change_menu")])
-
-
-@change_menu.on_input
-def change_choice(ctx: Ctx) -> VoiceResponse:
-    match ctx.digits:
-        case "1":
-            return ctx.go("pick.hospital", f="book")
-        case "2":
-            return ctx.go("book.department", h=ctx.get("h"))
-        case "3":
-            return ctx.go("book.day", h=ctx.get("h"), dp=ctx.get("dp"))
-        case "4":
-            return ctx.go("book.patient", **ctx.own_state())
-    return ctx.again()
-
-
-@step("book.patient")
-def patient_menu(ctx: Ctx) -> VoiceResponse:
-    lines = [ctx.t("ivr.book.patient_menu")]
-    if ctx.caller_mobile:
-        lines.append(ctx.t("ivr.book.patient_self_key"))
-    return ctx.menu(lines)
-
-
-@patient_menu.on_input
-def patient_choice(ctx: Ctx) -> VoiceResponse:
-    if ctx.digits == "1":
-        return ctx.go("book.mobile", **ctx.own_state())
-    if ctx.digits == "2":
-        return ctx.go("book.abha", **ctx.own_state())
-    if ctx.digits == "3" and ctx.caller_mobile:
-        return ctx.go("book.confirm", **ctx.own_state(pm=None, ab=None))
-    return ctx.again()
+@action("patient_is_caller")
+def patient_is_caller(ctx: Ctx) -> VoiceResponse:
+    booking = replace(ctx.read(Booking), patient_mobile=None, abha=None)
+    return ctx.go("book.confirm", **ctx.own_state(booking))
 
 
 @step("book.mobile")
 def ask_mobile(ctx: Ctx) -> VoiceResponse:
-    """A 10-digit mobile: the patient's (booking) or where to text a grievance's reference."""
-    return ctx.menu([ctx.t("ivr.book.type_mobile")], num_digits=10, finish_on_key="#",
-                    timeout=NUMBER_TIMEOUT)
+    """A mobile number: the patient's (booking) or where to text a grievance's reference."""
+    return ctx.menu([ctx.t("ivr.book.type_mobile")])
 
 
 @ask_mobile.on_input
@@ -254,15 +259,16 @@ def mobile_typed(ctx: Ctx) -> VoiceResponse:
         phone = normalise_mobile(ctx.digits)
     except InvalidMobile:
         return ctx.again("ivr.book.bad_mobile")
-    if ctx.get("f") == "griev":
-        return ctx.go("pick.hospital", **ctx.own_state(pm=phone))
-    return ctx.go("book.confirm", **ctx.own_state(pm=phone))
+    if ctx.read(Choosing).purpose == "griev":
+        return ctx.go("pick.hospital", **ctx.own_state(
+            replace(ctx.read(Complaint), mobile=phone)))
+    return ctx.go("book.confirm", **ctx.own_state(
+        replace(ctx.read(Booking), patient_mobile=phone)))
 
 
 @step("book.abha")
 def ask_abha(ctx: Ctx) -> VoiceResponse:
-    return ctx.menu([ctx.t("ivr.book.type_abha")], num_digits=14, finish_on_key="#",
-                    timeout=NUMBER_TIMEOUT)
+    return ctx.menu([ctx.t("ivr.book.type_abha")])
 
 
 @ask_abha.on_input
@@ -271,50 +277,46 @@ def abha_typed(ctx: Ctx) -> VoiceResponse:
         abha = normalise_abha(ctx.digits)
     except InvalidAbha:
         return ctx.again("ivr.book.bad_abha")
-    state = ctx.own_state(ab=abha)
-    if not state.get("pm") and not ctx.caller_mobile:
+    booking = replace(ctx.read(Booking), abha=abha)
+    state = ctx.own_state(booking)
+    if not booking.patient_mobile and not ctx.caller_mobile:
         return ctx.go("book.mobile", **state)
     return ctx.go("book.confirm", **state)
 
 
+@action("book")
 def book(ctx: Ctx) -> VoiceResponse:
-    """Book once per read-back (key ``n``), however often Twilio delivers the ``1``."""
-    key = f"book:{ctx.call_sid}:{ctx.get('n')}"
-    action, mine = claim_action(ctx.session, key, call_sid=ctx.call_sid, kind="book")
-    if not mine:
-        return _already_handled(ctx, key, action.result)
-    patient = ctx.get("pm") or ctx.caller_mobile
+    """Book once per read-back (key: the call and the read-back's ``n``), however often
+    Twilio delivers the ``1``: the booking core claims the key, books and records the
+    reference in one transaction, and a repeat hears the same reference."""
+    booking = ctx.read(Booking)
+    patient = booking.patient_mobile or ctx.caller_mobile
     try:
         appointment = book_appointment(
-            ctx.session, slot_id=int(ctx.get("sl")), phone=patient, channel=Channel.IVR,
-            language=ctx.lang, abha_number=ctx.get("ab"),
+            ctx.session, slot_id=booking.slot or 0, phone=patient, channel=Channel.IVR,
+            language=ctx.lang, abha_number=booking.abha,
             booked_by_phone=ctx.caller_mobile if patient != ctx.caller_mobile else None,
             actor="ivr", rules=rules(ctx),
+            idempotency_key=f"ivr:{ctx.call_sid}:book:{booking.readback}",
+            # An ABHA typed without the patient's own mobile is a relative's: never the
+            # caller's record.
+            abha_of_phone_owner=bool(booking.patient_mobile),
+            requested_by=ctx.call_sid,
         )
-    except BaseException as exc:
-        release_action(ctx.session, action.id)
-        if isinstance(exc, DomainError):
-            return _booking_refused(ctx, exc)
-        raise
-    complete_action(ctx.session, action.id, appointment.reference)
+    except DomainError as exc:
+        return _booking_refused(ctx, exc)
     ctx.log_outcome(CallOutcome.BOOKED)
+    ctx.log_done()
     log.info("IVR booking %s for %s", appointment.id, mask_phone(appointment.citizen.phone))
-    return _done(ctx, appointment)
-
-
-def _done(ctx: Ctx, appointment: Appointment) -> VoiceResponse:
-    return ctx.go("book.done", a=appointment.reference, tk=appointment.token)
-
-
-def _already_handled(ctx: Ctx, key: str, result: str | None) -> VoiceResponse:
-    if result:
-        return _done(ctx, find_appointment(ctx.session, result))
-    return ctx.go("pending", key=key, w=0)
+    return ctx.go("book.done", Booking(reference=appointment.reference, token=appointment.token,
+                                       patient_mobile=booking.patient_mobile))
 
 
 def _booking_refused(ctx: Ctx, exc: DomainError) -> VoiceResponse:
+    booking = ctx.read(Booking)
+    where = Booking(hospital=booking.hospital, department=booking.department)
     if isinstance(exc, SlotFull):
-        slot = get_slot(ctx.session, int(ctx.get("sl")))
+        slot = get_slot(ctx.session, booking.slot or 0)
         s = ctx.settings
         later = [v for v in free_slots(ctx.session, slot.department_id, slot.local_day,
                                        window_days=s.booking_window_days, tz=s.helpline_timezone)
@@ -322,52 +324,35 @@ def _booking_refused(ctx: Ctx, exc: DomainError) -> VoiceResponse:
             ctx.session, slot.department_id, window_days=s.booking_window_days,
             tz=s.helpline_timezone, limit=1)
         if not later:
-            return ctx.go("book.department", h=ctx.get("h"), intro=[ctx.t("ivr.book.no_days")])
+            return ctx.go("book.department", Booking(hospital=booking.hospital),
+                          intro=[ctx.t("ivr.book.no_days")])
         return _to_readback(ctx, later[0].id, intro=[ctx.t("ivr.book.slot_filled")])
     if isinstance(exc, AlreadyBooked):
         reference = exc.details.get("reference")
-        words = (ctx.t("ivr.book.already_booked_ref", reference=spoken_digits(reference))
-                 if reference else ctx.t("ivr.book.already_booked"))
-        return ctx.go("main", intro=[words])
+        if reference:
+            return ctx.go("main", intro=[ctx.t_number("ivr.book.already_booked_ref", reference)])
+        return ctx.go("main", intro=[ctx.t("ivr.book.already_booked")])
     if isinstance(exc, SlotUnavailable | OutsideWindow | NotFound):
-        return ctx.go("book.day", h=ctx.get("h"), dp=ctx.get("dp"),
-                      intro=[ctx.t("ivr.book.slot_gone")])
+        return ctx.go("book.day", where, intro=[ctx.t("ivr.book.slot_gone")])
     raise exc
 
 
-@step("book.done", ends_on_silence=True)
+@step("book.done")
 def booked(ctx: Ctx) -> VoiceResponse:
-    reference = str(ctx.get("a"))
+    """The booking number, read twice, slowly; where the SMS went; what to do next."""
+    booking = ctx.read(Booking)
+    reference = str(booking.reference)
+    sent = (ctx.t("ivr.book.sent_to_patient", last=" ".join(last_digits(booking.patient_mobile)))
+            if booking.patient_mobile else ctx.t("ivr.book.sent_to_you"))
     return ctx.menu([
-        ctx.t("ivr.book.done", token=format_number(ctx.lang, ctx.get("tk", 0)),
-              reference=spoken_digits(reference)),
-        ctx.t("ivr.hear_again_keys"),
+        ctx.t("ivr.book.done", token=format_number(ctx.lang, booking.token or 0)),
+        ctx.t_number("ivr.book.number_twice", reference),
+        sent,
+        ctx.t("ivr.book.at_hospital"),
     ])
 
 
-@booked.on_input
-def booked_choice(ctx: Ctx) -> VoiceResponse:
-    if ctx.digits == "1":
-        return booked.prompt(Ctx(booked, ctx.own_state()))
-    if ctx.digits == "2":
-        return ctx.go("main")
-    return ctx.again()
-
-
-@step("pending", managed=False)
-def pending(ctx: Ctx) -> VoiceResponse:
-    """A duplicate of a booking or grievance request still being worked on by another
-    process: wait a second and look again, a few times at most."""
-    key = str(ctx.get("key"))
-    result = action_result(ctx.session, key)
-    if result and key.startswith("book:"):
-        return _done(ctx, find_appointment(ctx.session, result))
-    if result:
-        return ctx.go("griev.done", ref=result)
-    rounds = ctx.num("w") or 0
-    if rounds >= PENDING_ROUNDS:
-        return ctx.go("main", intro=[ctx.t("ivr.not_possible")])
-    response = VoiceResponse()
-    response.pause(length=1)
-    response.redirect(ctx.url("pending", key=key, w=rounds + 1), method="POST")
-    return response
+@step("book.number")
+def booking_number(ctx: Ctx) -> VoiceResponse:
+    """"Hear again": only the number."""
+    return ctx.menu([ctx.t_number("ivr.book.number", str(ctx.read(Booking).reference))])

@@ -25,9 +25,10 @@ class CallNotes:
     menus: list[str] = field(default_factory=list)
     language: str | None = None
     outcome: CallOutcome | None = None
-    # The answer connects the caller to a person or the ambulance: a failure to write
-    # the notes must not replace it with the apology.
-    connects: bool = False
+    # The answer connects the caller to a person or the ambulance, reports a booking or
+    # grievance done, or needs no database (a callback offer or request): a failure to
+    # write the notes must not replace it with the apology.
+    stands: bool = False
 
     def add_menu(self, menu: str, language: str) -> None:
         if not self.menus or self.menus[-1] != menu:

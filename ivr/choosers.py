@@ -8,14 +8,17 @@ caller is asked "did you say ...? 1 yes, 2 no".
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from twilio.twiml.voice_response import VoiceResponse
 
 from booking_core.citizens import find_citizen
 from booking_core.hospitals import Hospital, match_spoken_name
+from ivr.engine import condition
 from ivr.flow import Ctx, step
+from ivr.state import Beds, Booking, Choosing, Complaint
 
 PAGE_SIZE = 5
 MORE_KEY = "8"
@@ -23,9 +26,6 @@ MORE_KEY = "8"
 # below HEARD it is not a match at all.
 SURE, HEARD = 1.0, 0.5
 MIN_CONFIDENCE = 0.5
-CANDIDATE = "k"
-PAGE = "pg"
-LAST_HOSPITAL = "lh"
 
 OptionId = int | str
 
@@ -35,69 +35,96 @@ class Option:
     id: OptionId
     spoken: str  # what the caller hears
     names: list[str] = field(default_factory=list)  # what the caller may say
+    item_key: str | None = None  # its own sentence ("..., where few places are left")
 
 
-def choice_prompt(ctx: Ctx, options: list[Option], *, heading: str, item_key: str,
-                  more_key: str, extra_lines: list[str] | None = None,
-                  first_item_key: str | None = None, log_as: str | None = None
-                  ) -> VoiceResponse:
+def choice_prompt(ctx: Ctx, options: list[Option], *, heading: str, more_key: str,
+                  item_key: str = "ivr.pick.item", first_item_key: str | None = None,
+                  log_as: str | None = None) -> VoiceResponse:
     """The current page of ``options`` (or the "did you say ...?" question)."""
-    candidate = ctx.get(CANDIDATE)
+    candidate = ctx.read(Choosing).candidate
     if candidate is not None:
         chosen = next((o for o in options if o.id == candidate), None)
         if chosen is not None:
             return ctx.menu([ctx.t("ivr.pick.did_you_say", name=chosen.spoken)],
-                            log_as=f"{log_as or ctx.step.name}.confirm")
+                            log_as=f"{log_as or ctx.step.name}.confirm", with_options=False)
     page, items = _page(ctx, options)
     lines = [heading]
     for number, option in enumerate(items, 1):
-        key = first_item_key if (first_item_key and page == 0 and number == 1) else item_key
+        key = first_item_key if (first_item_key and page == 0 and number == 1) else (
+            option.item_key or item_key)
         lines.append(ctx.t(key, name=option.spoken, digit=number))
     if len(options) > PAGE_SIZE:
-        lines.append(ctx.t(more_key))
-    lines.extend(extra_lines or [])
+        last_page = (page + 1) * PAGE_SIZE >= len(options)
+        lines.append(ctx.t("ivr.pick.from_the_start" if last_page else more_key))
     hints = [name for option in options for name in (option.spoken, *option.names)]
     return ctx.menu(lines, hints=hints, log_as=log_as)
 
 
 def _page(ctx: Ctx, options: list[Option]) -> tuple[int, list[Option]]:
-    page = ctx.num(PAGE) or 0
+    page = ctx.read(Choosing).page
     if page * PAGE_SIZE >= len(options):
         page = 0
     return page, options[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
 
 
 def choice_input(ctx: Ctx, options: list[Option],
-                 chosen: Callable[[Ctx, OptionId], VoiceResponse],
-                 extra_keys: dict[str, Callable[[], VoiceResponse]] | None = None
-                 ) -> VoiceResponse:
+                 chosen: Callable[[Ctx, OptionId], VoiceResponse]) -> VoiceResponse:
     """Act on a key, a spoken name, or the answer to "did you say ...?"."""
     by_id = {o.id: o for o in options}
-    candidate = ctx.get(CANDIDATE)
+    choosing = ctx.read(Choosing)
+    candidate = choosing.candidate
     if candidate is not None and candidate in by_id:
         if ctx.digits == "1":
             return chosen(ctx, candidate)
         if ctx.digits == "2":
             return ctx.go(ctx.step.name, intro=[ctx.t("ivr.pick.try_again")],
-                          **ctx.own_state(**{CANDIDATE: None}))
+                          **ctx.own_state(replace(choosing, candidate=None)))
         return ctx.again()
     if ctx.speech and not ctx.digits:
         return _spoken(ctx, options, chosen)
-    if extra_keys and ctx.digits in extra_keys:
-        return extra_keys[ctx.digits]()
     page, items = _page(ctx, options)
     if ctx.digits == MORE_KEY and len(options) > PAGE_SIZE:
-        return ctx.go(ctx.step.name, **ctx.own_state(**{PAGE: page + 1}))
+        return ctx.go(ctx.step.name, **ctx.own_state(replace(choosing, page=page + 1)))
     if ctx.digits.isdigit() and 1 <= int(ctx.digits) <= len(items):
         return chosen(ctx, items[int(ctx.digits) - 1].id)
     return ctx.again()
 
 
+# An option named by its number ("one", "number two", "एक", "नंबर दो").
+NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+    "एक": 1, "दो": 2, "तीन": 3, "चार": 4, "पांच": 5, "पाँच": 5,
+    "1": 1, "2": 2, "3": 3, "4": 4, "5": 5, "१": 1, "२": 2, "३": 3, "४": 4, "५": 5,
+}
+FILLERS = {"number", "option", "नंबर", "ऑप्शन"}
+
+
+def spoken_position(speech: str) -> int | None:
+    """The number of an option said instead of its name, or None."""
+    words = [w for w in re.split(r"[\s.,।!?]+", speech.lower()) if w and w not in FILLERS]
+    return NUMBER_WORDS.get(words[0]) if len(words) == 1 else None
+
+
+def joined_letters(speech: str) -> str:
+    """An acronym spelt out, «L N J P», «L.N.J.P.» or «एल एन जे पी», joined into one word
+    as the names list it (LNJP, एलएनजेपी); anything else unchanged."""
+    parts = [p for p in re.split(r"[\s.]+", speech.strip()) if p]
+    if len(parts) >= 2 and all(len(p) <= (1 if p.isascii() else 3) for p in parts):
+        return "".join(parts)
+    return speech
+
+
 def _spoken(ctx: Ctx, options: list[Option],
             chosen: Callable[[Ctx, OptionId], VoiceResponse]) -> VoiceResponse:
+    position = spoken_position(ctx.speech)
+    if position is not None:
+        _, items = _page(ctx, options)
+        if position <= len(items):
+            return chosen(ctx, items[position - 1].id)
     # match_spoken_name scores integer ids; map whatever ids we have onto positions.
-    scores = match_spoken_name(ctx.speech, [(i, [o.spoken, *o.names])
-                                            for i, o in enumerate(options)])
+    scores = match_spoken_name(joined_letters(ctx.speech),
+                               [(i, [o.spoken, *o.names]) for i, o in enumerate(options)])
     if not scores or scores[0][1] < HEARD:
         return ctx.again("ivr.pick.not_understood")
     best, score = scores[0]
@@ -105,7 +132,8 @@ def _spoken(ctx: Ctx, options: list[Option],
     option = options[best]
     if score >= SURE and not tied and ctx.confidence >= MIN_CONFIDENCE:
         return chosen(ctx, option.id)
-    return ctx.go(ctx.step.name, **ctx.own_state(**{CANDIDATE: option.id}))
+    return ctx.go(ctx.step.name, **ctx.own_state(replace(ctx.read(Choosing),
+                                                         candidate=option.id)))
 
 
 # Hospitals ---------------------------------------------------------------------
@@ -113,14 +141,14 @@ def _spoken(ctx: Ctx, options: list[Option],
 def _last_hospital_id(ctx: Ctx) -> int:
     """The caller's last hospital (0: none): read once, then carried in the state, so
     the menu's retries, pages and answer do not read the citizen again."""
-    known = ctx.num(LAST_HOSPITAL)
+    known = ctx.read(Choosing).last_hospital
     if known is not None:
         return known
     last = 0
     if ctx.caller_mobile:
         citizen = find_citizen(ctx.session, ctx.caller_mobile)
         last = (citizen.last_hospital_id or 0) if citizen else 0
-    ctx.state[LAST_HOSPITAL] = last
+    ctx.state.update(replace(ctx.read(Choosing), last_hospital=last).wire())
     return last
 
 
@@ -143,13 +171,12 @@ def _hospital_option(ctx: Ctx, hospital: Hospital) -> Option:
 def pick_hospital(ctx: Ctx) -> VoiceResponse:
     """A hospital for booking (``f=book``), beds (``beds``) or a grievance (``griev``)."""
     options, has_last = hospital_options(ctx)
-    purpose = ctx.get("f", "book")
+    purpose = ctx.read(Choosing).purpose
     if not options:
         return ctx.go("main", intro=[ctx.t("ivr.pick.no_hospitals")])
-    extra = [ctx.t("ivr.griev.no_hospital_key")] if purpose == "griev" else []
     return choice_prompt(
         ctx, options, heading=ctx.t("ivr.pick.hospital_heading"),
-        item_key="ivr.pick.item", more_key="ivr.pick.more_hospitals", extra_lines=extra,
+        more_key="ivr.pick.more_hospitals",
         first_item_key="ivr.pick.last_hospital" if has_last else None,
         log_as=f"{purpose}.hospital",
     )
@@ -158,17 +185,18 @@ def pick_hospital(ctx: Ctx) -> VoiceResponse:
 @pick_hospital.on_input
 def hospital_chosen(ctx: Ctx) -> VoiceResponse:
     options, _ = hospital_options(ctx)
-    purpose = ctx.get("f", "book")
-    extra = {}
-    if purpose == "griev":
-        extra["7"] = lambda: ctx.go("griev.record", g=ctx.get("g"), pm=ctx.get("pm"))
-    return choice_input(ctx, options, _after_hospital, extra)
+    return choice_input(ctx, options, _after_hospital)
+
+
+@condition("for_grievance")
+def for_grievance(ctx: Ctx) -> bool:
+    return ctx.read(Choosing).purpose == "griev"
 
 
 def _after_hospital(ctx: Ctx, hospital_id: OptionId) -> VoiceResponse:
-    purpose = ctx.get("f", "book")
+    purpose = ctx.read(Choosing).purpose
     if purpose == "beds":
-        return ctx.go("beds.result", h=hospital_id)
+        return ctx.go("beds.result", Beds(hospital=int(hospital_id)))
     if purpose == "griev":
-        return ctx.go("griev.record", g=ctx.get("g"), h=hospital_id, pm=ctx.get("pm"))
-    return ctx.go("book.department", h=hospital_id)
+        return ctx.go("griev.record", replace(ctx.read(Complaint), hospital=int(hospital_id)))
+    return ctx.go("book.department", Booking(hospital=int(hospital_id)))

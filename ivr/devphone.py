@@ -23,6 +23,24 @@ HANGUP, SILENCE = "hangup", "-"
 Transport = Callable[[str, dict[str, str]], tuple[int, str]]
 
 
+def heard_text(say: ET.Element) -> str:
+    """What a ``<Say>`` sounds like, as text: a number read with SSML ``say-as digits``
+    comes out digit by digit, a pause as a comma."""
+    parts = [say.text or ""]
+    for child in say:
+        parts.append(_ssml_text(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def _ssml_text(element: ET.Element) -> str:
+    if element.tag == "say-as" and element.get("interpret-as") == "digits":
+        return " ".join(element.text or "")
+    if element.tag == "break":
+        return ", "
+    return heard_text(element)
+
+
 class DevPhoneCall:
     """One call, carried out verb by verb; ``send`` posts a signed webhook."""
 
@@ -146,7 +164,7 @@ class DevPhoneCall:
 
     # The caller ---------------------------------------------------------------
     def show(self, say: ET.Element) -> None:
-        text = (say.text or "").strip()
+        text = heard_text(say).strip()
         self.heard.append(text)
         self.echo(f"[{say.get('language', '?')}] {text}")
 

@@ -20,19 +20,19 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from booking_core.base import NotFound
+from booking_core.demand import hospitals_by_demand
 from booking_core.hospitals import (
     Department,
     Hospital,
     list_departments,
     list_districts,
-    list_hospitals,
 )
 from helpline.db import READ_ONLY
 
 
 @dataclass(frozen=True)
 class Snapshot:
-    hospitals: list[Hospital]  # by English name, as ``list_hospitals`` orders them
+    hospitals: list[Hospital]  # the most asked-for first (``hospitals_by_demand``)
     departments: dict[int, list[Department]]  # hospital id -> its OPDs in menu order
     districts: list[tuple[str, str]]  # (English, Hindi), alphabetically
     hospital_by_id: dict[int, Hospital]
@@ -55,7 +55,7 @@ class Snapshot:
 
 
 def read_snapshot(session: Session) -> Snapshot:
-    hospitals = list_hospitals(session)
+    hospitals = hospitals_by_demand(session)
     departments = {h.id: list_departments(session, h.id) for h in hospitals}
     return Snapshot(
         hospitals=hospitals, departments=departments, districts=list_districts(session),

@@ -3,24 +3,33 @@ and the rules all menus share (``*`` repeats, ``0`` reaches an agent, no input o
 wrong key is retried, at most three tries).
 
 No call state lives in a process: what a step needs (language, tries, chosen hospital,
-...) travels in the ``s`` query parameter of the action and redirect URLs, signed with
-``SECRET_KEY`` (itsdangerous), so any web process can answer any webhook of any call.
+...) travels in the ``s`` query parameter of the action and redirect URLs, encrypted
+and authenticated with a key derived from ``SECRET_KEY`` (Fernet: AES-CBC and
+HMAC-SHA256), so any web process can answer any webhook of any call, and the URLs that
+Twilio's logs and any proxy's access log keep show nothing of it (the mobile or ABHA
+number of someone booked for).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 import logging
+import zlib
 from collections.abc import Callable
-from functools import cached_property
-from typing import Any
+from functools import cached_property, lru_cache
+from typing import Any, TypeVar
 
+from cryptography.fernet import Fernet, InvalidToken
 from flask import Blueprint, Response, current_app, g, request
-from itsdangerous import BadSignature, URLSafeSerializer
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
+import ivr.call_flow  # noqa: F401  (the declaration, before any step registers)
 from booking_core.base import DomainError
 from booking_core.phones import mask_phone, try_normalise_mobile
 from contact_centre.models import CallOutcome
@@ -29,40 +38,57 @@ from helpline.settings import Settings
 from helpline.twilio_auth import twilio_signed
 from ivr.call_notes import notes, take_notes, write_notes
 from ivr.directory import Directory, Snapshot
+from ivr.engine import ACTION_PREFIX, FLOW, MAX_TRIES, Input, Node, Option
+from ivr.speech import NUMBER_MARK, SpokenNumber, Words, say, sentences
+from ivr.state import FlowState, wire_keys
 from locales import SPEECH_LANGUAGES, normalise_language, render
 
 log = logging.getLogger(__name__)
+S = TypeVar("S", bound=FlowState)
 
 bp = Blueprint("ivr", __name__, url_prefix="/ivr")
 
-MAX_TRIES = 3
 KEYPAD = "0123456789*#"
 MENU_TIMEOUT = 6  # seconds of silence before the no-input path
 NUMBER_TIMEOUT = 10  # typing a 10- or 14-digit number takes longer
 # Control keys in the state: language, tries, "came back after silence", "expects input".
-LANG, TRIES, SILENT, INPUT = "l", "t", "r", "i"
+# and "first hearing of the main menu" (it then says how to switch language).
+LANG, TRIES, SILENT, INPUT, FIRST = "l", "t", "r", "i", "fh"
 CONTROL = {LANG, TRIES, SILENT, INPUT}
+ALL = ("*",)  # an option carrying the whole state (``ivr.call_flow``)
+OTHER_LANGUAGE = {"hi": "en", "en": "hi"}
 # The app extension holding the hospital and department lists (``ivr.directory``).
 DIRECTORY = "ivr.directory"
 # Failures of the database or Redis: the caller hears an apology, never a 500.
 BACKEND_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError, RedisError, OSError)
 
 
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_helpline().settings.secret_key, salt="ivr-state")
+@lru_cache(maxsize=4)
+def _fernet(secret_key: str) -> Fernet:
+    """The state's key: derived from ``SECRET_KEY`` for this one use, so it is never
+    the key that signs sessions or tokens."""
+    key = hmac.new(secret_key.encode(), b"ivr-state encryption", hashlib.sha256).digest()
+    return Fernet(base64.urlsafe_b64encode(key))
 
 
 def sign_state(state: dict[str, Any]) -> str:
-    return _serializer().dumps(state)
+    """``state`` encrypted and authenticated for a URL (compressed JSON in a Fernet
+    token, its base64 padding dropped)."""
+    data = zlib.compress(json.dumps(state, separators=(",", ":")).encode())
+    token = _fernet(current_helpline().settings.secret_key).encrypt(data)
+    return token.decode("ascii").rstrip("=")
 
 
 def read_state(token: str) -> dict[str, Any] | None:
-    """The state a URL carries, or None when it is missing, forged or junk."""
-    if not token or len(token) > 2000:
+    """The state a URL carries, or None when it is missing, forged, made with
+    another key, or junk."""
+    if not token or len(token) > 2000 or not token.isascii():
         return None
+    padded = token + "=" * (-len(token) % 4)
     try:
-        value = _serializer().loads(token)
-    except BadSignature:
+        data = _fernet(current_helpline().settings.secret_key).decrypt(padded.encode())
+        value = json.loads(zlib.decompress(data))
+    except (InvalidToken, ValueError, zlib.error):
         return None
     return value if isinstance(value, dict) else None
 
@@ -74,32 +100,27 @@ def step_url(name: str, state: dict[str, Any]) -> str:
     return f"{base}{bp.url_prefix}{STEPS[name].rule}?s={sign_state(state)}"
 
 
-def say(parent: Any, text: str, lang: str, settings: Settings) -> None:
-    """A ``<Say>`` with the voice made for ``lang`` (a mismatched voice fails on Twilio)."""
-    voice = settings.voice_hi if lang == "hi" else settings.voice_en
-    parent.say(text, voice=voice, language=SPEECH_LANGUAGES[lang])
-
-
 def twiml(response: VoiceResponse) -> Response:
     return Response(str(response), status=200, mimetype="text/xml")
 
 
 class Step:
-    """One webhook of the call flow: ``prompt`` says something (usually a menu), and
-    ``handle`` acts on the caller's keys or speech."""
+    """One webhook of the call flow: a declared node (``ivr.call_flow``), its prompt
+    (the engine's, or its module's when the words depend on data), and its module's
+    ``handle`` for input the declaration does not route (list items, typed numbers)."""
 
-    def __init__(self, name: str, rule: str, prompt: Callable[[Ctx], VoiceResponse], *,
-                 universal_keys: bool, ends_on_silence: bool, needs_state: bool,
-                 managed: bool) -> None:
-        self.name = name
+    def __init__(self, node: Node, rule: str, prompt: Callable[[Ctx], VoiceResponse], *,
+                 needs_state: bool) -> None:
+        self.node = node
+        self.name = node.name
         self.rule = rule
         self.prompt = prompt
         self.handle: Callable[[Ctx], VoiceResponse] | None = None
-        self.universal_keys = universal_keys
-        self.ends_on_silence = ends_on_silence
         self.needs_state = needs_state
-        # Unmanaged steps (the queue's wait and result webhooks) get no retry rules.
-        self.managed = managed
+
+    @property
+    def managed(self) -> bool:
+        return self.node.managed
 
     def on_input(self, handler: Callable[[Ctx], VoiceResponse]) -> Callable[[Ctx], VoiceResponse]:
         self.handle = handler
@@ -109,27 +130,46 @@ class Step:
 STEPS: dict[str, Step] = {}
 
 
-def step(name: str, rule: str | None = None, *, universal_keys: bool = True,
-         ends_on_silence: bool = False, needs_state: bool = True, managed: bool = True
+def step(name: str, rule: str | None = None, *, needs_state: bool = True
          ) -> Callable[[Callable[[Ctx], VoiceResponse]], Step]:
-    """Register a step at ``/ivr/<rule>`` (default: the name with dots as slashes)."""
+    """The prompt of declared node ``name``, served at ``/ivr/<rule>`` (default: the
+    name with dots as slashes)."""
 
     def register(prompt: Callable[[Ctx], VoiceResponse]) -> Step:
-        s = Step(name, rule or "/" + name.replace(".", "/"), prompt,
-                 universal_keys=universal_keys, ends_on_silence=ends_on_silence,
-                 needs_state=needs_state, managed=managed)
+        node = FLOW.nodes[name]  # a step is always a declared node
+        s = Step(node, rule or "/" + name.replace(".", "/"), prompt, needs_state=needs_state)
         STEPS[name] = s
-        bp.add_url_rule(s.rule, endpoint=name.replace(".", "_"), view_func=_view(s),
-                        methods=["POST"])
+        if node.webhook:
+            bp.add_url_rule(s.rule, endpoint=name.replace(".", "_"), view_func=_view(s),
+                            methods=["POST"])
         return s
 
     return register
 
 
+def declared_prompt(ctx: Ctx) -> VoiceResponse:
+    """A node whose words are all in the declaration: its sentences and options."""
+    return ctx.menu([ctx.t(key) for key in ctx.step.node.says])
+
+
+def complete_steps() -> None:
+    """Serve every node the modules did not give a prompt of their own."""
+    for name in FLOW.nodes:
+        if name not in STEPS:
+            step(name)(declared_prompt)
+
+
+def start_call(name: str, lang: str, **state: Any) -> VoiceResponse:
+    """The first prompt of a call we placed (its later webhooks come to ``/ivr``)."""
+    target = STEPS[name]
+    return target.prompt(Ctx(target, {LANG: normalise_language(lang), **state}))
+
+
 class Ctx:
     """What one step sees of the call: its state, the caller's input, the database."""
 
-    def __init__(self, step: Step, state: dict[str, Any], intro: list[str] | None = None):
+    def __init__(self, step: Step, state: dict[str, Any],
+                 intro: list[str | list[Words]] | None = None):
         self.step = step
         self.state = state
         self.lang = normalise_language(state.get(LANG))
@@ -138,6 +178,11 @@ class Ctx:
         except (TypeError, ValueError):
             self.tries = 0
         self.intro = list(intro or [])
+        self.hints = bool(self.state.get(SILENT))  # a retry says how to get help
+        self.option_params: dict[str, object] = {}  # words an option's sentence names
+        # Set once the caller has picked a language in this webhook: an apology after a
+        # failure later in the same webhook is then said in it alone.
+        self.lang_chosen = False
 
     # The request --------------------------------------------------------------
     @property
@@ -189,36 +234,54 @@ class Ctx:
         except ValueError:
             return 0.0
 
-    def get(self, key: str, default: Any = None) -> Any:
-        return self.state.get(key, default)
-
-    def num(self, key: str) -> int | None:
-        value = self.state.get(key)
-        return value if isinstance(value, int) else None
+    def read(self, flow: type[S]) -> S:
+        """The part of the call's state that ``flow`` owns, typed (``ivr.state``)."""
+        return flow.read(self.state)
 
     # Words --------------------------------------------------------------------
     def t(self, message: str, /, **params: object) -> str:
         return render(self.lang, message, **params)
 
-    def say(self, parent: Any, text: str, lang: str | None = None) -> None:
+    def t_number(self, message: str, number: str, /, *, group: int = 4,
+                 **params: object) -> list[Words]:
+        """Message ``message`` whose ``{number}`` (once or more, also inside a parameter
+        holding ``NUMBER_MARK``) is read as a number."""
+        params.setdefault("number", NUMBER_MARK)
+        pieces = self.t(message, **params).split(NUMBER_MARK)
+        out: list[Words] = [pieces[0]]
+        for piece in pieces[1:]:
+            out += [SpokenNumber(number, group), piece]
+        return out
+
+    def say(self, parent: Any, text: str | list[Words], lang: str | None = None) -> None:
         say(parent, text, lang or self.lang, self.settings)
 
     # Moving on ----------------------------------------------------------------
-    def own_state(self, **changes: Any) -> dict[str, Any]:
-        """This step's state without the retry bookkeeping, with ``changes``."""
+    def own_state(self, *replaced: FlowState, **changes: Any) -> dict[str, Any]:
+        """This step's state without the retry bookkeeping; each of ``replaced`` takes
+        the place of its flow's part, and ``changes`` (short keys) are applied last."""
         state = {k: v for k, v in self.state.items() if k not in CONTROL}
+        for part in replaced:
+            for owned in wire_keys(type(part)):
+                state.pop(owned, None)
+            state.update(part.wire())
         state.update(changes)
         state[LANG] = self.lang
         return {k: v for k, v in state.items() if v is not None}
 
-    def url(self, name: str, **state: Any) -> str:
-        return step_url(name, {LANG: self.lang, **{k: v for k, v in state.items()
-                                                   if v is not None}})
+    def url(self, name: str, *parts: FlowState, **state: Any) -> str:
+        values = {k: v for part in parts for k, v in part.wire().items()}
+        values.update({k: v for k, v in state.items() if v is not None})
+        return step_url(name, {LANG: self.lang, **values})
 
-    def go(self, name: str, intro: list[str] | None = None, **state: Any) -> VoiceResponse:
-        """Answer with step ``name``'s prompt right away (no extra webhook round trip)."""
+    def go(self, name: str, *parts: FlowState, intro: list[str | list[Words]] | None = None,
+           **state: Any) -> VoiceResponse:
+        """Answer with step ``name``'s prompt right away (no extra webhook round trip),
+        carrying ``parts`` of the state (and ``state``, short keys)."""
         target = STEPS[name]
-        clean = {k: v for k, v in state.items() if v is not None and k not in CONTROL}
+        values = {k: v for part in parts for k, v in part.wire().items()}
+        values.update(state)
+        clean = {k: v for k, v in values.items() if v is not None and k not in CONTROL}
         return target.prompt(Ctx(target, {LANG: self.lang, **clean}, intro))
 
     def again(self, reason_key: str = "ivr.retry.wrong_key", **params: object) -> VoiceResponse:
@@ -227,7 +290,19 @@ class Ctx:
         if self.tries + 1 >= MAX_TRIES:
             return too_many_tries(self)
         state = {**self.own_state(), TRIES: self.tries + 1}
-        return self.step.prompt(Ctx(self.step, state, [self.t(reason_key, **params)]))
+        retry = Ctx(self.step, state, [self.t(reason_key, **params)])
+        retry.hints = True
+        return self.step.prompt(retry)
+
+    def follow(self, option: Option) -> VoiceResponse:
+        """Where a declared option leads: a node (with the state it carries) or an action."""
+        if option.to.startswith(ACTION_PREFIX):
+            return FLOW.actions[option.to[len(ACTION_PREFIX):]](self)
+        if option.carry == ALL:
+            carried = self.own_state()
+        else:
+            carried = {k: self.state[k] for k in option.carry if k in self.state}
+        return self.go(option.to, **carried, **dict(option.sets))
 
     def log_menu(self, name: str | None = None, *, retry_too: bool = False) -> None:
         """Add this menu to the call's path (once per visit, not per retry, unless
@@ -243,40 +318,95 @@ class Ctx:
         """This is the call's first webhook: its row in the call log is made."""
         notes().start = True
 
+    def log_done(self) -> None:
+        """The answer reports something done for good (a booking, a grievance): it
+        stands even when the call log cannot be written."""
+        notes().stands = True
+
     def log_connects(self) -> None:
         """The answer connects the caller (agent queue, ambulance): it stands even when
         the call log cannot be written."""
-        notes().connects = True
+        notes().stands = True
 
-    def menu(self, lines: list[str], *, hints: list[str] | None = None, num_digits: int = 1,
-             timeout: int = MENU_TIMEOUT, finish_on_key: str | None = None,
-             other_language: tuple[str, str] | None = None, log_as: str | None = None,
-             state: dict[str, Any] | None = None) -> VoiceResponse:
-        """A ``<Gather>`` around the prompt (keys pressed while it plays count), then the
-        explicit no-input path: a ``<Redirect>`` back here with one more try counted."""
+    def log_stands(self) -> None:
+        """The answer works without the database (a callback offer, a callback request
+        the spool took): like a connecting answer, it stands when the call log cannot
+        be written."""
+        notes().stands = True
+
+    def holds(self, name: str) -> bool:
+        return FLOW.conditions[name](self)
+
+    def spoken_key(self, key: str, lang: str | None = None) -> str:
+        names = {"#": "ivr.key.hash", "*": "ivr.key.star"}
+        return render(lang or self.lang, names[key]) if key in names else key
+
+    def option_lines(self, spoken_in: str | None = None) -> list[str]:
+        """The sentences announcing this node's options (those said in ``spoken_in``)."""
+        node = self.step.node
+        lang = self.lang if spoken_in in (None, "other") else spoken_in
+        if spoken_in == "other":
+            lang = OTHER_LANGUAGE[self.lang]
+        first = bool(self.state.get(FIRST))
+        return [render(lang, option.says, key=self.spoken_key(option.key, lang),
+                       **self.option_params)
+                for option in node.keys(self.holds).values()
+                if option.spoken_in == spoken_in and (first or not option.first_hearing_only)]
+
+    def hint_lines(self) -> list[str]:
+        """After a wrong key or silence: how to hear the menu again, reach a person and
+        go back to the main menu (not read in every menu: it would lengthen every call)."""
+        shared = self.step.node.shared()
+        if not self.hints or not shared:
+            return []
+        agents_on = self.holds("agents_on")
+        lines = [self.t("ivr.retry.hint" if agents_on else "ivr.retry.hint_callback",
+                        star=self.spoken_key("*"), key="0")]
+        # Not when the node's own options already announce "#" (said once is enough).
+        if "#" in shared and "#" not in self.step.node.keys(self.holds):
+            lines.append(self.t("ivr.opt.main", key=self.spoken_key("#")))
+        return lines
+
+    def menu(self, lines: list[str | list[Words]], *, hints: list[str] | None = None,
+             log_as: str | None = None, state: dict[str, Any] | None = None,
+             with_options: bool = True, silence_to: str | None = None) -> VoiceResponse:
+        """A ``<Gather>`` around the prompt and the node's declared options (keys
+        pressed while it plays count), then the explicit no-input path: a
+        ``<Redirect>`` back here with one more try counted."""
         self.log_menu(log_as)
+        node = self.step.node
         own = state if state is not None else self.own_state()
+        number = node.input is Input.NUMBER
         response = VoiceResponse()
         gather = response.gather(
             input="dtmf speech" if hints else "dtmf",
             action=step_url(self.step.name, {**own, INPUT: 1, TRIES: self.tries}),
             method="POST",
-            timeout=timeout,
-            num_digits=num_digits,
+            timeout=NUMBER_TIMEOUT if number else MENU_TIMEOUT,
+            num_digits=node.digits if number else 1,
             language=SPEECH_LANGUAGES[self.lang],
-            finish_on_key=finish_on_key,
+            # A one-key menu takes # as a key (back to the main menu); a number ends with it.
+            finish_on_key="#" if number else "",
             hints=", ".join(list(dict.fromkeys(h for h in (hints or []) if h))[:90]) or None,
             speech_timeout="auto" if hints else None,
         )
-        words = list(self.intro)
+        words: list[str | list[Words]] = list(self.intro)
         if self.state.get(SILENT):
             words.append(self.t("ivr.retry.silence"))
         words.extend(lines)
-        self.say(gather, " ".join(w for w in words if w))
-        if other_language:
-            self.say(gather, other_language[1], other_language[0])
-        response.redirect(step_url(self.step.name, {**own, TRIES: self.tries + 1, SILENT: 1}),
-                          method="POST")
+        if with_options:
+            words.extend(self.option_lines())
+        words.extend(self.hint_lines())
+        self.say(gather, sentences(words))
+        other = self.option_lines("other") if with_options else []
+        if other:
+            self.say(gather, " ".join(other), OTHER_LANGUAGE[self.lang])
+        if silence_to:
+            response.redirect(step_url(silence_to, {LANG: self.lang, **(
+                {"fault": True} if silence_to == "agent" else {})}), method="POST")
+        else:
+            response.redirect(step_url(self.step.name, {**own, TRIES: self.tries + 1,
+                                                        SILENT: 1}), method="POST")
         return response
 
     def speak(self, lines: list[str]) -> VoiceResponse:
@@ -286,8 +416,15 @@ class Ctx:
 
 
 def too_many_tries(ctx: Ctx) -> VoiceResponse:
+    """The node's declared exit after three silences or wrong keys (the agent queue,
+    or goodbye where the caller was already offered a person)."""
     log.info("caller %s ran out of tries at %s", mask_phone(ctx.caller_mobile), ctx.step.name)
-    return ctx.go("agent", intro=[ctx.t("ivr.retry.giving_up")])
+    target = ctx.step.node.give_up
+    if target == "goodbye":
+        return goodbye(ctx)
+    if target == "agent":
+        return ctx.go(target, intro=[ctx.t("ivr.retry.giving_up")])
+    return ctx.go(target, **ctx.own_state())
 
 
 def goodbye(ctx: Ctx) -> VoiceResponse:
@@ -310,14 +447,14 @@ def apology(lang: str | None) -> VoiceResponse:
     )
     for each in langs:
         say(gather, render(each, "ivr.apology"), each, settings)
-    response.redirect(step_url("agent", {LANG: langs[0], "fault": 1}), method="POST")
+    response.redirect(step_url("agent", {LANG: langs[0], "fault": True}), method="POST")
     return response
 
 
 def _write_call_log(ctx: Ctx) -> bool:
     """Write what this webhook noted. False when the database failed and the caller
     should hear the apology instead (as with any other database failure), unless the
-    answer connects them to a person or the ambulance."""
+    answer connects them to a person or the ambulance or reports something done."""
     taken = take_notes()
     if taken is None:
         return True
@@ -326,7 +463,7 @@ def _write_call_log(ctx: Ctx) -> bool:
     except BACKEND_ERRORS:
         log.exception("could not write the call log of step %s", ctx.step.name)
         _rollback()
-        return taken.connects
+        return taken.stands
     return True
 
 
@@ -338,19 +475,28 @@ def _rollback() -> None:
 
 
 def _dispatch(s: Step, ctx: Ctx, expects_input: bool) -> VoiceResponse:
-    if not s.managed:
+    node = s.node
+    if not node.managed:
         return s.handle(ctx) if expects_input and s.handle else s.prompt(ctx)
-    if expects_input and s.handle is not None:
-        if s.universal_keys and ctx.digits == "*":
+    if expects_input:
+        option = node.keys(ctx.holds).get(ctx.digits) if not ctx.speech else None
+        if option is not None:
+            return ctx.follow(option)
+        shared = node.shared().get(ctx.digits)
+        if shared == node.name:  # * : the same menu again, tries kept
             return s.prompt(Ctx(s, ctx.own_state() | {TRIES: ctx.tries}))
-        if s.universal_keys and ctx.digits == "0":
-            return ctx.go("agent")
+        if shared is not None:
+            return ctx.go(shared)
         if not ctx.digits and not ctx.speech:
             return ctx.again("ivr.retry.silence")
-        return s.handle(ctx)
+        if s.handle is not None:
+            return s.handle(ctx)
+        return ctx.again()
     if ctx.state.get(SILENT):
-        if s.ends_on_silence:
+        if node.on_silence == "goodbye":
             return goodbye(ctx)
+        if node.on_silence:
+            return ctx.go(node.on_silence)
         if ctx.tries >= MAX_TRIES:
             return too_many_tries(ctx)
     return s.prompt(ctx)
@@ -375,13 +521,13 @@ def _view(s: Step) -> Callable[[], Response]:
             log.exception("IVR step %s failed on the database or Redis", current.name)
             take_notes()  # the database just failed: answer at once
             _rollback()
-            return twiml(apology(ctx.lang if lang_known else None))
+            return twiml(apology(ctx.lang if lang_known or ctx.lang_chosen else None))
         except DomainError as exc:
             log.info("IVR step %s: %s", current.name, exc.code)
             _rollback()
             answer = ctx.go("main", intro=[ctx.t("ivr.not_possible")])
         if not _write_call_log(ctx):
-            return twiml(apology(ctx.lang if lang_known else None))
+            return twiml(apology(ctx.lang if lang_known or ctx.lang_chosen else None))
         return twiml(answer)
 
     view.__name__ = f"ivr_{s.name.replace('.', '_')}"

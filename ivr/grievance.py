@@ -5,18 +5,18 @@ read back. The SMS is written by ``register_grievance`` itself."""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from flask import request
 from twilio.twiml.voice_response import VoiceResponse
 
 from booking_core.base import DomainError, whole_number
 from booking_core.phones import mask_phone
-from contact_centre.call_actions import claim_action, complete_action, release_action
 from contact_centre.models import CallOutcome
 from grievances.models import GrievanceCategory
 from grievances.services import register_grievance
 from ivr.flow import SILENT, TRIES, Ctx, step
-from locales.formatting import spoken_digits
+from ivr.state import Choosing, Complaint
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +28,7 @@ MAX_RECORDING_SECONDS = 120
 def category_menu(ctx: Ctx) -> VoiceResponse:
     lines = [ctx.t("ivr.griev.category_heading")]
     for number, category in enumerate(CATEGORIES, 1):
-        lines.append(ctx.t("ivr.pick.item", name=ctx.t(f"grievance.category.{category.value}"),
-                           digit=number))
+        lines.append(ctx.t(f"ivr.griev.category.{category.value}", key=number))
     return ctx.menu(lines)
 
 
@@ -40,13 +39,15 @@ def category_chosen(ctx: Ctx) -> VoiceResponse:
     category = CATEGORIES[int(ctx.digits) - 1].value
     if not ctx.caller_mobile:
         # The reference goes out by SMS: a withheld number or a landline types a mobile.
-        return ctx.go("book.mobile", f="griev", g=category)
-    return ctx.go("pick.hospital", f="griev", g=category)
+        return ctx.go("book.mobile", replace(ctx.read(Choosing), purpose="griev"),
+                      Complaint(category=category))
+    return ctx.go("pick.hospital", replace(ctx.read(Choosing), purpose="griev"),
+                  Complaint(category=category))
 
 
 @step("griev.record")
 def record_message(ctx: Ctx) -> VoiceResponse:
-    silent_again = bool(ctx.get(SILENT))
+    silent_again = bool(ctx.state.get(SILENT))
     if silent_again and ctx.tries >= 2:
         return ctx.go("agent", intro=[ctx.t("ivr.griev.no_message")])
     ctx.log_menu("griev.record")
@@ -62,7 +63,7 @@ def record_message(ctx: Ctx) -> VoiceResponse:
     return response
 
 
-@step("griev.recorded", managed=False)
+@step("griev.recorded")
 def recorded(ctx: Ctx) -> VoiceResponse:
     form = request.form
     sid = (form.get("RecordingSid") or "").strip()[:64]
@@ -71,41 +72,32 @@ def recorded(ctx: Ctx) -> VoiceResponse:
     if not sid or not url or seconds <= 0:
         retry = {**ctx.own_state(), TRIES: ctx.tries + 1, SILENT: 1}
         return record_message.prompt(Ctx(record_message, retry))
-    key = f"griev:{sid}"
-    action, mine = claim_action(ctx.session, key, call_sid=ctx.call_sid, kind="grievance")
-    if not mine:
-        if action.result:
-            return ctx.go("griev.done", ref=action.result)
-        return ctx.go("pending", key=key, w=0)
-    hospital_id = ctx.num("h")
+    complaint = ctx.read(Complaint)
     try:
         grievance = register_grievance(
-            ctx.session, phone=ctx.get("pm") or ctx.caller_mobile or "", category=ctx.get("g"),
-            channel="ivr", language=ctx.lang, hospital_id=hospital_id, recording_sid=sid,
+            ctx.session, phone=complaint.mobile or ctx.caller_mobile or "",
+            category=complaint.category or "", channel="ivr", language=ctx.lang,
+            hospital_id=complaint.hospital, recording_sid=sid,
             recording_url=url, recording_seconds=seconds, actor="ivr",
+            idempotency_key=f"ivr:{ctx.call_sid}:grievance:{sid}", requested_by=ctx.call_sid,
         )
-    except BaseException as exc:
-        release_action(ctx.session, action.id)
-        if isinstance(exc, DomainError):
-            log.info("IVR grievance refused: %s", exc.code)
-            return ctx.go("main", intro=[ctx.t("ivr.not_possible")])
-        raise
-    complete_action(ctx.session, action.id, grievance.reference)
+    except DomainError as exc:
+        log.info("IVR grievance refused: %s", exc.code)
+        return ctx.go("main", intro=[ctx.t("ivr.not_possible")])
     ctx.log_outcome(CallOutcome.GRIEVANCE)
+    ctx.log_done()
     log.info("IVR grievance %s from %s", grievance.id, mask_phone(grievance.citizen.phone))
-    return ctx.go("griev.done", ref=grievance.reference)
+    return ctx.go("griev.done", Complaint(reference=grievance.reference))
 
 
-@step("griev.done", ends_on_silence=True)
+@step("griev.done")
 def grievance_registered(ctx: Ctx) -> VoiceResponse:
-    return ctx.menu([ctx.t("ivr.griev.done", reference=spoken_digits(str(ctx.get("ref")))),
-                     ctx.t("ivr.hear_again_keys")])
+    reference = str(ctx.read(Complaint).reference)
+    return ctx.menu([ctx.t("ivr.griev.done"), ctx.t_number("ivr.griev.number_twice", reference),
+                     ctx.t("ivr.griev.sent")])
 
 
-@grievance_registered.on_input
-def grievance_done_choice(ctx: Ctx) -> VoiceResponse:
-    if ctx.digits == "1":
-        return grievance_registered.prompt(Ctx(grievance_registered, ctx.own_state()))
-    if ctx.digits == "2":
-        return ctx.go("main")
-    return ctx.again()
+@step("griev.number")
+def complaint_number(ctx: Ctx) -> VoiceResponse:
+    """"Hear again": only the number."""
+    return ctx.menu([ctx.t_number("ivr.griev.number", str(ctx.read(Complaint).reference))])

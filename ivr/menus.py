@@ -13,79 +13,110 @@ from booking_core.citizens import find_citizen, remember_language
 from contact_centre.call_log import finish_call
 from contact_centre.models import CallOutcome
 from helpline.twilio_auth import twilio_signed
-from ivr.agent import agents_on_duty
-from ivr.flow import BACKEND_ERRORS, LANG, Ctx, bp, step, twiml
-from locales import LANGUAGES, render
+from ivr.engine import action
+from ivr.flow import (
+    BACKEND_ERRORS,
+    FIRST,
+    INPUT,
+    LANG,
+    MENU_TIMEOUT,
+    OTHER_LANGUAGE,
+    SILENT,
+    TRIES,
+    Ctx,
+    bp,
+    goodbye,
+    step,
+    step_url,
+    twiml,
+)
+from ivr.speech import say
+from ivr.state import Choosing
+from locales import LANGUAGES, SPEECH_LANGUAGES, render
 
 log = logging.getLogger(__name__)
-
-OTHER = {"hi": "en", "en": "hi"}
-
 
 @step("voice", "/voice", needs_state=False)
 def incoming_call(ctx: Ctx) -> VoiceResponse:
     """A new call: a known caller goes straight to the main menu in their language."""
     ctx.log_start()
-    known = None
+    known, last_hospital = None, 0
     if ctx.caller_mobile:
         citizen = find_citizen(ctx.session, ctx.caller_mobile)
         if citizen is not None and citizen.preferred_language in LANGUAGES:
-            known = citizen.preferred_language
+            known, last_hospital = citizen.preferred_language, citizen.last_hospital_id or 0
     if known is None:
         return ctx.go("language")
     ctx.lang = known
-    return ctx.go("main", intro=[ctx.t("ivr.welcome_back")])
+    # What the call needs later about the caller (their last hospital) travels with it.
+    return ctx.go("main", Choosing(last_hospital=last_hospital),
+                  intro=[ctx.t("ivr.welcome_back")], **{FIRST: 1})
 
 
 @step("language")
 def language_menu(ctx: Ctx) -> VoiceResponse:
-    hindi = render("hi", "ivr.language.prompt")
-    english = render("en", "ivr.language.prompt")
-    ctx.lang = "hi"
-    return ctx.menu([hindi], other_language=("en", english), state={LANG: "hi"})
+    """The greeting, in Hindi then English: each language's own sentences and keys
+    (the emergency key first in both)."""
+    ctx.log_menu()
+    response = VoiceResponse()
+    own = {LANG: "hi"}
+    gather = response.gather(input="dtmf", action=step_url("language", {
+        **own, INPUT: 1, TRIES: ctx.tries}), method="POST", timeout=MENU_TIMEOUT, num_digits=1,
+        language=SPEECH_LANGUAGES["hi"], finish_on_key="")
+    for lang in ctx.step.node.languages:
+        # The intro (a retry's "sorry") is already in Hindi, the language of this menu.
+        words = list(ctx.intro) if lang == "hi" else []
+        if ctx.state.get(SILENT):
+            words.append(render(lang, "ivr.retry.silence"))
+        words += [render(lang, key) for key in ctx.step.node.says]
+        words += [render(lang, option.says, key=option.key) for option in ctx.step.node.options
+                  if option.spoken_in in (None, lang)]
+        say(gather, " ".join(words), lang, ctx.settings)
+    response.redirect(step_url("language", {**own, TRIES: ctx.tries + 1, SILENT: 1}),
+                      method="POST")
+    return response
 
 
-@language_menu.on_input
-def language_chosen(ctx: Ctx) -> VoiceResponse:
-    choice = {"1": "hi", "2": "en"}.get(ctx.digits)
-    if choice is None:
-        return ctx.again()
-    return _switch_to(ctx, choice)
+@action("hindi")
+def hindi_chosen(ctx: Ctx) -> VoiceResponse:
+    return _switch_to(ctx, "hi")
+
+
+@action("english")
+def english_chosen(ctx: Ctx) -> VoiceResponse:
+    return _switch_to(ctx, "en")
+
+
+@action("switch_language")
+def other_language(ctx: Ctx) -> VoiceResponse:
+    return _switch_to(ctx, OTHER_LANGUAGE[ctx.lang])
 
 
 def _switch_to(ctx: Ctx, lang: str) -> VoiceResponse:
+    last_hospital = ctx.read(Choosing).last_hospital
+    # Chosen before it is stored: if storing it fails, the apology is in this language.
+    ctx.lang, ctx.lang_chosen = lang, True
     if ctx.caller_mobile:
-        remember_language(ctx.session, ctx.caller_mobile, lang)
-    ctx.lang = lang
-    return ctx.go("main")
+        last_hospital = remember_language(ctx.session, ctx.caller_mobile, lang)
+    return ctx.go("main", Choosing(last_hospital=last_hospital or 0))
 
 
 @step("main")
 def main_menu(ctx: Ctx) -> VoiceResponse:
-    agent_line = "ivr.main.agent" if agents_on_duty(ctx.settings) else "ivr.main.callback"
-    other = OTHER[ctx.lang]
-    return ctx.menu([ctx.t("ivr.main.menu"), ctx.t(agent_line), ctx.t("ivr.repeat_hint")],
-                    other_language=(other, render(other, "ivr.main.switch_language")))
+    return ctx.menu([])
 
 
-@main_menu.on_input
-def main_choice(ctx: Ctx) -> VoiceResponse:
-    match ctx.digits:
-        case "1":
-            return ctx.go("pick.hospital", f="book")
-        case "2":
-            return ctx.go("beds")
-        case "3":
-            return ctx.go("griev.category")
-        case "4":
-            return ctx.go("mine")
-        case "9":
-            return emergency(ctx)
-        case "8":
-            return _switch_to(ctx, OTHER[ctx.lang])
-    return ctx.again()
+@action("emergency")
+def to_the_ambulance(ctx: Ctx) -> VoiceResponse:
+    return ctx.go("emergency")
 
 
+@step("goodbye")
+def say_goodbye(ctx: Ctx) -> VoiceResponse:
+    return goodbye(ctx)
+
+
+@step("emergency")
 def emergency(ctx: Ctx) -> VoiceResponse:
     """``9``: straight to the ambulance line (the call log is written after the answer
     is ready, and a failure to write it does not stop the call)."""

@@ -18,28 +18,22 @@ from booking_core.appointments import (
 from booking_core.base import NotFound, utcnow
 from booking_core.phones import mask_phone
 from contact_centre.models import CallOutcome
-from grievances.services import InvalidGrievanceReference, find_grievance
+from grievances.models import Grievance
+from grievances.services import (
+    InvalidGrievanceReference,
+    find_grievance,
+    grievances_for_phone,
+)
+from grievances.workflow import REPLY_KINDS
 from ivr.booking import rules
-from ivr.choosers import PAGE, PAGE_SIZE
-from ivr.flow import NUMBER_TIMEOUT, Ctx, step
-from locales import has_message
-from locales.formatting import format_age, format_date, format_time, spoken_digits
+from ivr.choosers import PAGE_SIZE
+from ivr.engine import action
+from ivr.flow import Ctx, step
+from ivr.speech import Words
+from ivr.state import Mine
+from locales.formatting import format_age, format_date, spoken_time
 
 log = logging.getLogger(__name__)
-
-
-@step("mine")
-def mine_menu(ctx: Ctx) -> VoiceResponse:
-    return ctx.menu([ctx.t("ivr.mine.menu")])
-
-
-@mine_menu.on_input
-def mine_choice(ctx: Ctx) -> VoiceResponse:
-    if ctx.digits == "1":
-        return ctx.go("mine.appointments")
-    if ctx.digits == "2":
-        return ctx.go("mine.grievance")
-    return ctx.again()
 
 
 def _describe(ctx: Ctx, appointment: Appointment) -> str:
@@ -47,13 +41,13 @@ def _describe(ctx: Ctx, appointment: Appointment) -> str:
     return ctx.t("ivr.mine.appointment", hospital=appointment.hospital.short_name(ctx.lang),
                  department=appointment.department.name(ctx.lang),
                  date=format_date(ctx.lang, appointment.visit_day),
-                 time=format_time(ctx.lang, appointment.slot.starts_at, tz))
+                 time=spoken_time(ctx.lang, appointment.slot.starts_at, tz))
 
 
 def _page(ctx: Ctx) -> tuple[int, list[Appointment], bool]:
     phone = ctx.caller_mobile
     appointments = upcoming_appointments(ctx.session, phone) if phone else []
-    page = ctx.num(PAGE) or 0
+    page = ctx.read(Mine).page
     if page * PAGE_SIZE >= len(appointments):
         page = 0
     items = appointments[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
@@ -78,26 +72,24 @@ def my_appointments(ctx: Ctx) -> VoiceResponse:
 def appointment_picked(ctx: Ctx) -> VoiceResponse:
     page, items, more = _page(ctx)
     if ctx.digits == "8" and more:
-        return ctx.go("mine.appointments", **ctx.own_state(**{PAGE: page + 1}))
+        return ctx.go("mine.appointments", Mine(page=page + 1))
     if ctx.digits.isdigit() and 1 <= int(ctx.digits) <= len(items):
-        return ctx.go("mine.cancel", a=items[int(ctx.digits) - 1].reference)
+        return ctx.go("mine.cancel", Mine(appointment=items[int(ctx.digits) - 1].reference))
     return ctx.again()
 
 
 @step("mine.cancel")
 def confirm_cancel(ctx: Ctx) -> VoiceResponse:
-    appointment = find_appointment(ctx.session, str(ctx.get("a")), ctx.caller_mobile)
+    appointment = find_appointment(ctx.session, str(ctx.read(Mine).appointment),
+                                   ctx.caller_mobile)
     return ctx.menu([ctx.t("ivr.mine.cancel_question", appointment=_describe(ctx, appointment))])
 
 
-@confirm_cancel.on_input
-def cancel_choice(ctx: Ctx) -> VoiceResponse:
-    if ctx.digits == "2":
-        return ctx.go("mine.appointments")
-    if ctx.digits != "1":
-        return ctx.again()
+@action("cancel")
+def cancel(ctx: Ctx) -> VoiceResponse:
     try:
-        appointment = cancel_appointment(ctx.session, str(ctx.get("a")), channel=Channel.IVR,
+        appointment = cancel_appointment(ctx.session, str(ctx.read(Mine).appointment),
+                                         channel=Channel.IVR,
                                          phone=ctx.caller_mobile, actor="ivr", rules=rules(ctx))
     except TooLateToCancel:
         return ctx.go("mine.appointments", intro=[ctx.t("ivr.mine.too_late")])
@@ -109,8 +101,18 @@ def cancel_choice(ctx: Ctx) -> VoiceResponse:
 
 @step("mine.grievance")
 def ask_grievance_reference(ctx: Ctx) -> VoiceResponse:
-    return ctx.menu([ctx.t("ivr.status.type_reference")], num_digits=8, finish_on_key="#",
-                    timeout=NUMBER_TIMEOUT)
+    return ctx.menu([ctx.t("ivr.status.type_reference")])
+
+
+@action("complaint_status")
+def complaint_status(ctx: Ctx) -> VoiceResponse:
+    """From the phone that filed it, the latest complaint's status needs no typing (the
+    first time this call asks); otherwise, or asked again, the number is typed."""
+    if ctx.caller_mobile and not ctx.read(Mine).heard_latest:
+        latest = grievances_for_phone(ctx.session, ctx.caller_mobile, limit=1)
+        if latest:
+            return _status(ctx, latest[0], own=True)
+    return ctx.go("mine.grievance")
 
 
 @ask_grievance_reference.on_input
@@ -121,12 +123,23 @@ def grievance_reference_typed(ctx: Ctx) -> VoiceResponse:
         return ctx.again("ivr.status.bad_reference")
     except NotFound:
         return ctx.again("ivr.status.not_found")
+    own = ctx.caller_mobile is not None and grievance.citizen.phone == ctx.caller_mobile
+    return _status(ctx, grievance, own=own)
+
+
+def _status(ctx: Ctx, grievance: Grievance, *, own: bool) -> VoiceResponse:
     seconds = (utcnow() - grievance.updated_at).total_seconds()
-    words = [ctx.t("ivr.status.result", reference=spoken_digits(grievance.reference),
-                   status=ctx.t(f"grievance.status.{grievance.status.value}"),
-                   age=format_age(ctx.lang, seconds))]
-    note = (grievance.last_update_note or "").strip()
-    if note:
-        words.append(ctx.t("ivr.status.note", note=ctx.t(note) if has_message(note) else note))
+    words: list[str | list[Words]] = [ctx.t_number(
+        "ivr.status.result", grievance.reference,
+        status=ctx.t(f"grievance.status.{grievance.status.value}"),
+        age=format_age(ctx.lang, seconds))]
+    # The latest reply an agent sent, in the phone's own words (never an SMS template,
+    # whose placeholders and "Delhi Health Helpline:" prefix are for a text), and only
+    # to the phone that filed it: typed from another phone, the status alone.
+    reply = (grievance.last_update_note or "").removeprefix("sms.grievance_reply_")
+    if own and reply in REPLY_KINDS:
+        words.append(ctx.t(f"ivr.status.reply_{reply}"))
+    if own:
+        words.append(ctx.t("ivr.status.another", key="2"))
     ctx.log_outcome(CallOutcome.INFORMATION)
-    return ctx.go("mine", intro=words)
+    return ctx.go("mine", Mine(heard_latest=True), intro=words)

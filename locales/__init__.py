@@ -59,7 +59,7 @@ def has_message(key: str) -> bool:
     return all(key in catalogs()[lang] for lang in LANGUAGES)
 
 
-def render(lang: str | None, key: str, **params: object) -> str:
+def render(lang: str | None, key: str, /, **params: object) -> str:
     """The text of message ``key`` in ``lang`` with ``params`` filled in.
 
     Raises ``MissingMessage`` for an unknown key or an untranslated one: a caller must

@@ -59,6 +59,54 @@ def format_time(lang: str | None, moment: dt.datetime | dt.time, tz: str = DEFAU
     return f"{clock} {'am' if moment.hour < 12 else 'pm'}"
 
 
+def spoken_time(lang: str | None, moment: dt.datetime | dt.time, tz: str = DEFAULT_TZ) -> str:
+    """A time as people in Delhi say it: «सुबह 9 बजे», «सुबह साढ़े 9 बजे», «दोपहर ढाई
+    बजे», «सुबह सवा 10 बजे», «सुबह पौने 11 बजे», «शाम 4 बजकर 10 मिनट»; in English
+    ``9 am``, ``9:30 am``, ``12 noon``. For prompts; SMS keep ``format_time``."""
+    language = normalise_language(lang)
+    if isinstance(moment, dt.datetime):
+        moment = local(moment, tz).time()
+    hour, minute = moment.hour, moment.minute
+    if language != "hi":
+        if (hour, minute) == (12, 0):
+            return "12 noon"
+        clock = f"{(hour % 12) or 12}" + (f":{minute:02d}" if minute else "")
+        return f"{clock} {'am' if hour < 12 else 'pm'}"
+    twelve = (hour % 12) or 12
+    following = ((hour + 1) % 12) or 12
+    if minute == 0:
+        words = f"{twelve} बजे"
+    elif minute == 30:
+        words = {1: "डेढ़ बजे", 2: "ढाई बजे"}.get(twelve, f"साढ़े {twelve} बजे")
+    elif minute == 15:
+        words = f"सवा {twelve} बजे"
+    elif minute == 45:
+        return f"{_hindi_day_period(hour)} पौने {following} बजे"
+    else:
+        words = f"{twelve} बजकर {minute} मिनट"
+    return f"{_hindi_day_period(hour)} {words}"
+
+
+def written_time(lang: str | None, moment: dt.datetime | dt.time, tz: str = DEFAULT_TZ) -> str:
+    """A time as a text should show it: «सुबह 9:30» (the day period first, as it is said),
+    ``9:30 am`` in English. For SMS, where «बजकर 10 मिनट» would cost a part."""
+    language = normalise_language(lang)
+    if isinstance(moment, dt.datetime):
+        moment = local(moment, tz).time()
+    if language != "hi":
+        return format_time(language, moment)
+    return f"{_hindi_day_period(moment.hour)} {(moment.hour % 12) or 12}:{moment.minute:02d}"
+
+
+def spoken_day(lang: str | None, day: dt.date, today: dt.date) -> str:
+    """«आज», «कल» (tomorrow), or the weekday and date, as a caller hears a day."""
+    if day == today:
+        return render(lang, "day.today")
+    if day == today + dt.timedelta(days=1):
+        return render(lang, "day.tomorrow")
+    return format_date(lang, day)
+
+
 def format_number(lang: str | None, number: int | float) -> str:
     return format_decimal(number, locale=BABEL_LOCALES[normalise_language(lang)])
 

@@ -1,11 +1,16 @@
 """TwiML for the calls we place (``/calls/...``) and their status callbacks.
 
+The words of every call are declared with the phone line's flow (``ivr.call_flow``:
+``bridge.*``, ``queue.agent``, ``followup``), so the map shows them too.
+
 - ``agent_callback`` (params ``callback_id``): Twilio calls the agent first; when they
   answer we ``<Dial>`` the citizen who asked for the callback and record the outcome.
 - ``agent_queue`` (params ``agent_id``): the agent's phone is connected to the longest
   waiting caller with ``<Dial><Queue>``; the queue's ``url`` marks that call answered.
 - ``grievance_followup`` (params ``grievance_id``): "press 1 if solved, 2 if not" in the
-  citizen's language; unanswered calls are retried (``messaging.followup``).
+  citizen's language, run by the phone line's engine (``ivr.followup``: ``*``, ``0``,
+  retries and exits as on the inbound line); unanswered calls are retried
+  (``messaging.followup``).
 Every route is a signed webhook; the row id in the URL names the call's outbox row.
 """
 
@@ -30,14 +35,13 @@ from grievances.models import Grievance
 from helpline.app import current_helpline, get_session
 from helpline.twilio_auth import twilio_signed
 from locales import SPEECH_LANGUAGES, normalise_language, render
-from locales.formatting import spoken_digits
 from messaging import followup
+from messaging.sms_webhooks import row_id_arg
 from messaging.status import advance, row_for_callback
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("calls", __name__, url_prefix="/calls")
-MAX_TRIES = 3
 
 
 def url(path: str) -> str:
@@ -49,6 +53,14 @@ def say(response: VoiceResponse | Gather, lang: str, key: str, **params: Any) ->
     settings = current_helpline().settings
     voice = settings.voice_hi if lang == "hi" else settings.voice_en
     response.say(render(lang, key, **params), voice=voice, language=SPEECH_LANGUAGES[lang])
+
+
+def say_node(response: VoiceResponse | Gather, lang: str, node: str) -> None:
+    """What the declared node ``node`` (``ivr.call_flow``) says."""
+    from ivr.engine import FLOW
+
+    for key in FLOW.nodes[node].says:
+        say(response, lang, key)
 
 
 def twiml(response: VoiceResponse) -> Response:
@@ -79,10 +91,10 @@ def _callback_answer(row: OutboxMessage) -> VoiceResponse:
     callback_id = int(row.params.get("callback_id", 0))
     callback = begin_callback_bridge(session, callback_id)
     if callback is None:
-        say(response, row.language, "messaging.call.callback_not_reached")
+        say_node(response, row.language, "bridge.not_reached")
         response.hangup()
         return response
-    say(response, row.language, "messaging.call.callback_connecting")
+    say_node(response, row.language, "bridge.agent")
     settings = current_helpline().settings
     dial = Dial(caller_id=settings.twilio_caller_id or settings.twilio_phone_number,
                 action=url(f"/calls/{row.id}/bridged"), method="POST", timeout=30)
@@ -100,14 +112,14 @@ def bridged(row_id: int) -> Response:
                                     status)
     response = VoiceResponse()
     if callback is not None and status not in ("completed", "answered"):
-        say(response, row.language, "messaging.call.callback_not_reached")
+        say_node(response, row.language, "bridge.not_reached")
     response.hangup()
     return twiml(response)
 
 
 def _queue_answer(row: OutboxMessage) -> VoiceResponse:
     response = VoiceResponse()
-    say(response, row.language, "messaging.call.queue_connecting")
+    say_node(response, row.language, "queue.agent")
     dial = Dial(action=url(f"/calls/{row.id}/queue-done"), method="POST")
     dial.queue(AGENT_QUEUE_NAME, url=url(f"/calls/{row.id}/dequeued"), method="POST")
     response.append(dial)
@@ -122,7 +134,7 @@ def dequeued(row_id: int) -> Response:
     call = mark_queue_call_answered(get_session(), request.form.get("CallSid", ""),
                                     int(row.params.get("agent_id", 0)))
     response = VoiceResponse()
-    say(response, (call.language if call else None) or "hi", "messaging.call.agent_joining")
+    say_node(response, (call.language if call else None) or "hi", "queue.caller_joined")
     return twiml(response)
 
 
@@ -132,46 +144,19 @@ def queue_done(row_id: int) -> Response:
     row = call_row(row_id)
     response = VoiceResponse()
     if not request.form.get("DialCallSid") and not request.form.get("QueueSid"):
-        say(response, row.language, "messaging.call.queue_empty")
+        say_node(response, row.language, "queue.empty")
     response.hangup()
     return twiml(response)
 
 
-def _followup_prompt(row: OutboxMessage, tries: int = 0) -> VoiceResponse:
+def _followup_prompt(row: OutboxMessage) -> VoiceResponse:
+    """The follow-up call runs on the phone line's engine (``ivr.followup``)."""
+    from ivr.flow import start_call
+
     grievance = get_session().get(Grievance, int(row.params.get("grievance_id", 0)))
-    response = VoiceResponse()
     if grievance is None:
         abort(404)
-    if tries >= MAX_TRIES:
-        say(response, row.language, "messaging.call.goodbye")
-        response.hangup()
-        return response
-    gather = Gather(input="dtmf", num_digits=1, timeout=6, method="POST",
-                    action=url(f"/calls/{row.id}/followup?try={tries}"))
-    key = "messaging.call.followup_question" if tries == 0 else "messaging.call.followup_retry"
-    say(gather, row.language, key, reference=spoken_digits(grievance.reference))
-    response.append(gather)
-    response.redirect(url(f"/calls/{row.id}/followup?try={tries}"), method="POST")
-    return response
-
-
-@bp.post("/<int:row_id>/followup")
-@twilio_signed
-def followup_answer(row_id: int) -> Response:
-    row = call_row(row_id)
-    if row.template != followup.PURPOSE:
-        abort(404)
-    digit = request.form.get("Digits", "")
-    tries = int(request.args.get("try", "0")) if request.args.get("try", "").isdigit() else 0
-    if digit not in ("1", "2"):
-        return twiml(_followup_prompt(row, tries + 1))
-    solved = digit == "1"
-    followup.record_followup_answer(get_session(), int(row.params["grievance_id"]), solved)
-    response = VoiceResponse()
-    say(response, row.language,
-        "messaging.call.followup_solved" if solved else "messaging.call.followup_not_solved")
-    response.hangup()
-    return twiml(response)
+    return start_call("followup", row.language, gv=grievance.id, row=row.id)
 
 
 CALL_STATUSES = {"completed": "delivered", "answered": "delivered", "busy": "undelivered",
@@ -183,11 +168,10 @@ CALL_STATUSES = {"completed": "delivered", "answered": "delivered", "busy": "und
 def call_status() -> Response:
     """Twilio's final word on a call we placed: the row's status, and what follows."""
     sid, status = request.form.get("CallSid", ""), request.form.get("CallStatus", "")
-    raw_row = request.args.get("row", "")
     session = get_session()
     session.rollback()  # a fresh transaction: nothing read in this request is reused
     with unit_of_work(session):
-        row = row_for_callback(session, sid, int(raw_row) if raw_row.isdigit() else None)
+        row = row_for_callback(session, sid, row_id_arg())
         if row is not None and status in CALL_STATUSES:
             advance(row, OutboxStatus(CALL_STATUSES[status]),
                     None if status in ("completed", "answered") else status, utcnow())

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from booking_core.base import DomainError, unit_of_work, utcnow
 from booking_core.outbox import OutboxMessage, add_call
-from grievances.workflow import record_citizen_feedback
+from grievances.models import Grievance
+from grievances.workflow import CLOSED_STATUSES, record_citizen_feedback
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,9 @@ def schedule_retry(session: Session, row: OutboxMessage, call_status: str,
         return None
     params: dict[str, Any] = dict(row.params or {}) | {"attempt": attempt + 1}
     grievance_id = params.get("grievance_id")
+    grievance = session.get(Grievance, grievance_id) if grievance_id else None
+    if grievance is None or grievance.status not in CLOSED_STATUSES:
+        return None  # reopened meanwhile: "was it solved?" is no longer the question
     with unit_of_work(session):
         return add_call(
             session, row.to_phone, PURPOSE, row.language, params,

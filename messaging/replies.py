@@ -116,6 +116,8 @@ def _run(session: Session, command: Command, phone: str, lang: str, tz: str,
         finally:
             session.rollback()
         return Reply("reply_unknown_reference", {"reference": command.reference[:12]})
+    if not number:  # no phone number of ours to name (an SMS sender id is not one)
+        return Reply("reply_help_no_number", {})
     return Reply("reply_help", {"number": number})
 
 

@@ -63,6 +63,9 @@ class Scheduler:
     def _run_locked(self, task: PeriodicTask, slot: int) -> bool:
         jobs = self.helpline.jobs
         try:
+            if not task.locked:
+                self._call(task)
+                return True
             if jobs.enabled:
                 key = f"{self.helpline.settings.redis_namespace}:periodic:{task.name}:{slot}"
                 if not jobs.redis.set(key, "1", nx=True, ex=task.interval_seconds * 2):

@@ -1,7 +1,11 @@
 """``/sms/status`` and ``/sms/inbound``: Twilio's signed SMS webhooks.
 
 Both answer TwiML, even on errors (the '/sms' error renderer): an empty ``<Response/>``
-because replies go out through the outbox (see ``messaging.replies``).
+because replies go out through the outbox (see ``messaging.replies``). An SMS that
+arrives while the database is down is kept in the spool (``helpline.spool``) and acted
+on, and answered, when it is back; if even the spool cannot take it the webhook answers
+503, so Twilio reports the failure (and uses the number's fallback URL) instead of the
+message vanishing.
 """
 
 from __future__ import annotations
@@ -12,8 +16,11 @@ import re
 from flask import Blueprint, Response, request
 from twilio.twiml.messaging_response import MessagingResponse
 
+from booking_core.base import whole_number
 from booking_core.phones import mask_phone, try_normalise_mobile
 from helpline.app import current_helpline, get_session
+from helpline.db import DATABASE_DOWN
+from helpline.spool import INBOUND_SMS
 from helpline.twilio_auth import twilio_signed
 from messaging.replies import handle_inbound
 from messaging.status import record_sms_status
@@ -28,8 +35,10 @@ def twiml(response: MessagingResponse | None = None, status: int = 200) -> Respo
 
 
 def row_id_arg() -> int | None:
-    raw = request.args.get("row", "")
-    return int(raw) if raw.isdigit() else None
+    """The ``row`` our status callback URL names, parsed as the API parses ids: "²" or
+    a number past an INTEGER column is no row (the SID still finds it), never an error
+    that drops the status."""
+    return whole_number(request.args.get("row"))
 
 
 # Twilio's message SIDs: two letters and 32 hex digits (SM..., MM...). Anything else is
@@ -62,11 +71,31 @@ def sms_inbound() -> Response:
         log.info("inbound sms %s from %s ignored: no message id or not an Indian mobile",
                  sid, mask_phone(request.form.get("From")))
         return twiml()
-    settings = current_helpline().settings
-    handle_inbound(get_session(), message_sid=sid, from_phone=phone,
-                   body=request.form.get("Body", "")[:320], tz=settings.helpline_timezone,
-                   helpline_number=settings.twilio_phone_number or settings.sms_sender_id)
+    helpline = current_helpline()
+    settings = helpline.settings
+    body = request.form.get("Body", "")[:320]
+    try:
+        handle_inbound(get_session(), message_sid=sid, from_phone=phone, body=body,
+                       tz=settings.helpline_timezone,
+                       helpline_number=settings.twilio_phone_number)
+    except DATABASE_DOWN as exc:
+        _rollback()
+        try:
+            helpline.spool.put(INBOUND_SMS, {"message_sid": sid, "from_phone": phone,
+                                             "body": body})
+        except OSError:
+            log.exception("inbound sms %s from %s could not be kept", sid, mask_phone(phone))
+            return Response("unavailable", status=503, mimetype="text/plain")
+        log.warning("database unavailable (%s): sms %s from %s kept for later",
+                    str(exc).splitlines()[0][:120], sid, mask_phone(phone))
     return twiml()
+
+
+def _rollback() -> None:
+    try:
+        get_session().rollback()
+    except Exception:  # the connection may be gone with the database
+        log.debug("rollback after a database failure failed", exc_info=True)
 
 
 def render_sms_error(status: int, code: str, message: str) -> Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import pool
 
-from helpline.db import make_engine
+from helpline.db import DatabaseLimits, make_engine
 from helpline.models import metadata
 from helpline.settings import Settings
 
@@ -39,7 +39,9 @@ def run_migrations_online() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    engine = make_engine(_url(), poolclass=pool.NullPool)
+    # Schema changes may take longer than any request: no statement timeout here.
+    engine = make_engine(_url(), poolclass=pool.NullPool,
+                         limits=DatabaseLimits(statement_timeout_ms=0))
     with engine.connect() as conn:
         context.configure(connection=conn, target_metadata=metadata, render_as_batch=True,
                           render_item=render_item)

@@ -27,6 +27,7 @@ CODE_BY_STATUS = {
     415: "unsupported_media_type",
     429: "rate_limited",
     500: "internal_error",
+    503: "service_unavailable",
 }
 
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from booking_core.hospitals import Department
 from helpline.app import get_session
-from helpline.db import make_engine
+from helpline.db import DatabaseLimits, make_engine
 
 _EXTENSION = "portal_api.read_sessions"
 
@@ -34,6 +34,7 @@ def init_read_sessions(app: Flask) -> None:
         app.extensions[_EXTENSION] = None
         return
     engine = make_engine(helpline.settings.database_url, pool_pre_ping=False,
+                         limits=DatabaseLimits.from_settings(helpline.settings),
                          isolation_level="AUTOCOMMIT", pool_size=5, max_overflow=10)
     app.extensions[_EXTENSION] = sessionmaker(engine, expire_on_commit=False)
     app.extensions[_EXTENSION + ".engine"] = engine

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +30,7 @@ pytest_plugins = [
     "tests.fixtures_console",
     "tests.fixtures_messaging",
     "tests.fixtures_robustness",
+    "tests.fixtures_faults",
     "tests.fixtures_browser",
 ]
 
@@ -38,6 +41,9 @@ RUN_ID = uuid.uuid4().hex[:8]
 TWILIO_TOKEN = "test-auth-token-0123456789abcdef"
 TWILIO_SID = "AC" + "0" * 32
 PUBLIC_BASE_URL = "https://helpline.test"
+# Each app's spool (what arrives while the database is down) lives under this run's own
+# temporary directory, never under instance/.
+SPOOL_ROOT = Path(tempfile.gettempdir()) / f"helpline-test-spool-{RUN_ID}-{os.getpid()}"
 
 
 def _unavailable(what: str, exc: Exception) -> None:
@@ -172,9 +178,16 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         twilio_account_sid=TWILIO_SID,
         twilio_auth_token=TWILIO_TOKEN,
         twilio_phone_number="+911140000000",
+        spool_dir=str(SPOOL_ROOT / uuid.uuid4().hex[:8]),
         testing=True,
     )
     return base.with_overrides(**overrides)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _remove_test_spools() -> Iterator[None]:
+    yield
+    shutil.rmtree(SPOOL_ROOT, ignore_errors=True)
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from booking_core.resources import update_resources
+from ivr.devphone import heard_text
 from tests.conftest import PUBLIC_BASE_URL, TWILIO_TOKEN, make_settings
 from tests.factories import IST, make_department, make_hospital, make_slot
 
@@ -72,7 +73,7 @@ class Phone:
     @property
     def said(self) -> str:
         assert self.root is not None
-        return " ".join((s.text or "") for s in self.root.iter("Say"))
+        return " ".join(heard_text(s) for s in self.root.iter("Say"))
 
     def says(self) -> list[ET.Element]:
         assert self.root is not None
@@ -121,7 +122,7 @@ class IvrWorld:
 
 
 def build_world(session) -> IvrWorld:
-    """Seven hospitals (two pages of choices), Lok Nayak first after GTB by English name."""
+    """Seven hospitals (two pages of choices): GTB first, Lok Nayak second (by size)."""
     lok_nayak = make_hospital(
         session, code="LNH", name_en="Lok Nayak Hospital", name_hi="लोक नायक अस्पताल",
         short_en="Lok Nayak Hospital", short_hi="लोक नायक अस्पताल", district="Central",
@@ -146,6 +147,9 @@ def build_world(session) -> IvrWorld:
         make_slot(session, ortho, at=dt.datetime.combine(day + dt.timedelta(days=1),
                                                          dt.time(9, 0), IST), capacity=5),
     ]
+    # GTB is the bigger hospital: with no bookings yet it is offered first, Lok Nayak second.
+    update_resources(session, gtb.id, {"beds": {"general": {"total": 400, "occupied": 400}}},
+                     source="test")
     update_resources(session, lok_nayak.id, {"beds": {
         "general": {"total": 100, "occupied": 60}, "oxygen": {"total": 30, "occupied": 6},
         "icu": {"total": 10, "occupied": 7}, "ventilator": {"total": 5, "occupied": 3}}},

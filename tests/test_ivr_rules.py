@@ -4,6 +4,7 @@ junk input and a database that is down."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -122,7 +123,8 @@ def test_after_hours_the_agent_key_offers_a_callback(database_url, ivr_session, 
     phone = Phone(app.test_client(), session=ivr_session)
     phone.call()
     phone.press("2")
-    assert "to be called back, press 0" in phone.said
+    phone.press("7")  # a wrong key: the retry says what 0 does now
+    assert "To be called back by an agent, press 0." in phone.said
     phone.press("0")
     assert "Our agents answer calls from" in phone.said and phone.root.find("Enqueue") is None
     phone.press("1")
@@ -155,13 +157,37 @@ def test_nine_dials_the_ambulance(phone, ivr_world, ivr_session, ivr_app):
     assert the_call(ivr_session, phone).outcome == CallOutcome.EMERGENCY
 
 
+@pytest.mark.parametrize("known", [False, True])
+def test_nine_works_from_the_first_prompt_and_is_said_first(phone, ivr_world, ivr_session,
+                                                             new_phone, known):
+    if known:
+        phone.call()
+        phone.press("2")  # now a known caller: the first prompt is the main menu
+        phone = new_phone()
+    phone.call()
+    # Every language the greeting speaks (for a known caller: theirs; the other language
+    # only says how to switch).
+    says = [s for s in phone.says() if not known or s.get("language") == "en-IN"]
+    for say in says:
+        first_option = re.search(r"(press (\d)|(\d) दबाएँ)", say.text or "")
+        assert first_option and "9" in first_option.group(0), say.text
+    phone.press("9")
+    assert phone.root.find("Dial").text == "102"
+    assert the_call(ivr_session, phone).outcome == CallOutcome.EMERGENCY
+
+
 def test_language_can_be_changed_and_is_remembered(phone, ivr_world, ivr_session, new_phone):
     phone.call()
     phone.press("1")
-    english = [s for s in phone.says() if s.get("language") == "en-IN"]
+    assert ivr_session.scalar(select(Citizen.preferred_language)) == "hi"
+    known = new_phone()
+    known.call()  # a known caller: greeted in Hindi, told in English how to switch
+    english = [s for s in known.says() if s.get("language") == "en-IN"]
     assert english and english[0].text == "For English, press 8."
-    phone.press("8")
-    assert "To book an OPD appointment" in phone.said
+    assert known.said.startswith("दिल्ली स्वास्थ्य हेल्पलाइन में आपका फिर से स्वागत है।")
+    known.press("8")
+    assert "To book an OPD appointment" in known.said
+    assert not [s for s in known.says() if s.get("language") == "hi-IN"]
     assert ivr_session.scalar(select(Citizen.preferred_language)) == "en"
     again = new_phone()
     again.call()
@@ -196,7 +222,7 @@ def test_a_forged_confirm_books_nothing(phone, ivr_world, ivr_session):
 
 @pytest.mark.parametrize("params", [
     {"Digits": "abc"}, {"Digits": "1" * 40}, {"SpeechResult": "<xml>&", "Confidence": "high"},
-    {"Digits": "", "SpeechResult": ""}, {"Digits": "#"},
+    {"Digits": "", "SpeechResult": ""}, {"Digits": "#5"},
 ])
 def test_junk_input_gets_a_spoken_retry(phone, ivr_world, params):
     start_booking(phone, "en")
@@ -260,8 +286,10 @@ def test_database_down_mid_call_apologises_in_the_callers_language(dead_app):
     phone.post(url, Digits="1")
     assert phone.said.startswith("Sorry, we have a technical problem")
     assert all(s.get("language") == "en-IN" for s in phone.says())
-    phone.press("1")  # ask for a callback: it cannot be stored, so an agent instead
-    assert phone.root.find("Enqueue") is not None
+    phone.press("1")  # ask for a callback: kept in the spool until the database is back
+    assert phone.said.startswith("Thank you. An agent will call you back")
+    assert phone.verbs()[-1] == "Hangup"
+    assert len(dead_app.extensions["helpline"].spool.pending()) == 1
 
 
 def test_database_broken_after_start_gives_twiml_not_500(phone, ivr_world, ivr_app):
@@ -278,3 +306,35 @@ def test_database_broken_after_start_gives_twiml_not_500(phone, ivr_world, ivr_a
     finally:
         helpline.sessions.configure(bind=helpline.engine)
         dead.dispose()
+
+
+@pytest.mark.parametrize("withheld", ["+266696687", "anonymous", "client:agent7"])
+def test_a_withheld_number_is_asked_for_a_number_never_promised_a_callback(
+        database_url, ivr_session, ivr_world, withheld):
+    app = after_hours_app(database_url)
+    phone = Phone(app.test_client(), caller=withheld, session=ivr_session)
+    phone.call()
+    phone.press("2")
+    phone.press("0")
+    phone.press("1")  # a callback, please
+    assert "cannot see your number" in phone.said and "ending" not in phone.said
+    assert phone.gather.get("finishOnKey") == "#"
+    assert ivr_session.scalar(select(func.count()).select_from(CallbackRequest)) == 0
+    phone.press("919812300041")  # 91 and ten digits, the Indian way
+    assert "call you back on 9 8 1 2 3, 0 0 0 4 1" in phone.said
+    assert phone.verbs()[-1] == "Hangup"
+    request = ivr_session.scalar(select(CallbackRequest))
+    assert request.phone == "+919812300041" and request.reason == "after_hours"
+    app.extensions["helpline"].engine.dispose()
+
+
+def test_the_queue_offers_no_callback_to_a_withheld_number(phone, ivr_world):
+    phone.caller = "+266696687"
+    phone.call()
+    phone.press("2")
+    phone.press("0")
+    wait_url = phone.root.find("Enqueue").get("waitUrl")
+    phone.post(wait_url, QueuePosition="2")
+    assert "called back" not in phone.said
+    phone.press("1")
+    assert phone.verbs() != ["Leave"]

@@ -36,7 +36,7 @@ def test_beds_for_one_hospital_by_speech(phone, ivr_world, ivr_session, lang):
         assert "लोक नायक अस्पताल: खाली बिस्तर: सामान्य 40, ऑक्सीजन 24, आईसीयू 3" in said
         assert "पहले अपडेट" in said and "पुराने" not in said
     else:
-        assert "Lok Nayak Hospital: free beds: general 40, oxygen 24, ICU 3, ventilator 2" in said
+        assert "Lok Nayak Hospital: vacant beds: general 40, oxygen 24, ICU 3, ventilator 2" in said
         assert "Updated 1 minute ago" in said and "old" not in said
     call = ivr_session.scalar(select(Call).where(Call.call_sid == phone.call_sid))
     assert call.outcome == CallOutcome.INFORMATION
@@ -60,7 +60,8 @@ def test_stale_bed_figures_are_said_to_be_old(phone, ivr_world, ivr_session):
 @pytest.mark.parametrize("lang", ["hi", "en"])
 def test_register_a_grievance_with_a_recording(phone, ivr_world, ivr_session, lang):
     into_menu(phone, lang, "3")
-    assert ("साफ़-सफ़ाई" if lang == "hi" else "Cleanliness") in phone.said
+    assert ("साफ़-सफ़ाई की शिकायत के लिए 3 दबाएँ" if lang == "hi"
+            else "For cleanliness, press 3") in phone.said
     phone.press("3")  # cleanliness
     assert "7" in phone.said  # "not about one hospital"
     phone.press("2")  # Lok Nayak
@@ -108,8 +109,11 @@ def test_grievance_not_about_a_hospital(phone, ivr_world, ivr_session):
 
 @pytest.mark.parametrize("lang", ["hi", "en"])
 def test_grievance_status_catches_a_wrong_check_digit(phone, ivr_world, ivr_session, lang):
-    grievance = register_grievance(ivr_session, phone=CALLER, category="other", channel="sms",
-                                   description="No doctor in OPD", language=lang)
+    """Typed from a phone that did not file it: the number is checked, and the status is
+    all that is told."""
+    grievance = register_grievance(ivr_session, phone="+919812300077", category="other",
+                                   channel="sms", description="No doctor in OPD",
+                                   language=lang)
     ref = grievance.reference
     wrong = ref[:-1] + str((int(ref[-1]) + 1) % 10)
     assert damm_digit(wrong) != 0
@@ -127,13 +131,41 @@ def test_grievance_status_catches_a_wrong_check_digit(phone, ivr_world, ivr_sess
 
 
 @pytest.mark.parametrize("lang", ["hi", "en"])
+def test_the_phone_that_filed_a_complaint_hears_its_status_without_typing(
+        phone, ivr_world, ivr_session, lang):
+    from grievances.workflow import reply_to_citizen
+
+    grievance = register_grievance(ivr_session, phone=CALLER, category="other", channel="ivr",
+                                   description="No doctor in OPD", language=lang,
+                                   hospital_id=ivr_world.lok_nayak.id)
+    reply_to_citizen(ivr_session, grievance.id, "action", actor="agent")
+    into_menu(phone, lang, "4")
+    phone.press("2")
+    assert " ".join(grievance.reference[:4]) in phone.said
+    reply = "अस्पताल इस पर कार्रवाई कर रहा है" if lang == "hi" else "taking action"
+    assert reply in phone.said
+    phone.press("2")  # another complaint: now by its number
+    assert phone.gather.get("numDigits") == "8"
+    other = new_grievance_elsewhere(ivr_session, lang)
+    reply_to_citizen(ivr_session, other.id, "action", actor="agent")
+    phone.press(other.reference)
+    assert " ".join(other.reference[:4]) in phone.said
+    assert reply not in phone.said  # typed from a phone that did not file it: status only
+
+
+def new_grievance_elsewhere(session, lang):
+    return register_grievance(session, phone="+919812300077", category="other", channel="sms",
+                              description="Dirty ward", language=lang)
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
 def test_hear_and_cancel_an_appointment(phone, ivr_world, ivr_session, lang):
     appointment = book_appointment(ivr_session, slot_id=ivr_world.slots[2].id, phone=CALLER,
                                    channel=Channel.PORTAL, language=lang)
     into_menu(phone, lang, "4")
     phone.press("1")
     assert ("हड्डी रोग" if lang == "hi" else "Orthopaedics") in phone.said
-    assert ("9:00 सुबह" if lang == "hi" else "9:00 am") in phone.said
+    assert ("को सुबह 9 बजे" if lang == "hi" else "at 9 am") in phone.said
     phone.press("1")
     phone.press("2")  # keep it
     ivr_session.refresh(appointment)

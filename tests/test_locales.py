@@ -85,3 +85,59 @@ def test_age_words():
     assert format_age("en", 60) == "1 minute"
     assert format_age("hi", 5 * 3600) == "5 घंटे"
     assert format_age("en", 3 * 86400) == "3 days"
+
+
+def test_times_and_days_are_spoken_as_delhi_says_them():
+    import datetime as dt
+
+    from locales.formatting import spoken_day, spoken_time
+
+    assert spoken_time("hi", dt.time(9, 0)) == "सुबह 9 बजे"
+    assert spoken_time("hi", dt.time(9, 30)) == "सुबह साढ़े 9 बजे"
+    assert spoken_time("hi", dt.time(14, 30)) == "दोपहर ढाई बजे"
+    assert spoken_time("hi", dt.time(13, 30)) == "दोपहर डेढ़ बजे"
+    assert spoken_time("hi", dt.time(10, 15)) == "सुबह सवा 10 बजे"
+    assert spoken_time("hi", dt.time(11, 45)) == "सुबह पौने 12 बजे"
+    assert spoken_time("hi", dt.time(16, 10)) == "शाम 4 बजकर 10 मिनट"
+    assert spoken_time("en", dt.time(9, 0)) == "9 am"
+    assert spoken_time("en", dt.time(12, 0)) == "12 noon"
+    assert spoken_time("en", dt.time(14, 30)) == "2:30 pm"
+    from locales.formatting import written_time
+
+    assert written_time("hi", dt.time(9, 30)) == "सुबह 9:30"
+    assert written_time("en", dt.time(9, 30)) == "9:30 am"
+    today = dt.date(2030, 3, 7)
+    assert spoken_day("hi", today, today) == "आज"
+    assert spoken_day("hi", today + dt.timedelta(days=1), today) == "कल"
+    assert spoken_day("en", today + dt.timedelta(days=2), today) == "Saturday, 9 March"
+
+
+def test_hindi_phone_words_are_devanagari_and_one_brand_name():
+    """Every Hindi prompt has Devanagari in it (no Latin-only Hindi); the helpline has one
+    name; one word for "action" (कार्रवाई), on the phone and by SMS."""
+    import re
+
+    cats = catalogs()
+    for key, text in cats["hi"].items():
+        words = re.sub(r"\{[^}]*\}", "", text)
+        if key.startswith(("ivr.", "messaging.call.")) and re.search(r"[A-Za-z]", words + "x"):
+            assert re.search(r"[\u0900-\u097f]", words) or not words.strip(), (key, text)
+        assert "दिल्ली हेल्थ" not in text and "कार्यवाही" not in text, (key, text)
+    assert "free beds" not in cats["en"]["ivr.beds.hospital"]
+
+
+def test_a_number_is_never_said_next_to_a_plural_noun_it_does_not_fit():
+    import re
+
+    from locales.formatting import format_age
+
+    assert render("en", "ivr.callback.long_wait_one") .endswith("about a minute.")
+    for lang in LANGUAGES:
+        for seconds in (60, 3600, 86400 * 2):
+            said = format_age(lang, seconds)
+            assert not re.search(r"\b1 (minutes|hours|days)\b", said), said
+    for key, text in catalogs()["en"].items():
+        if not key.startswith(("ivr.", "messaging.call.")):
+            continue
+        assert not re.search(r"\{[a-z_]+\} (seats|minutes|appointments)\b", text) or (
+            f"{key}_one" in catalogs()["en"]), key

@@ -4,6 +4,8 @@ TwiML is parsed and its verbs, attributes and words checked."""
 from __future__ import annotations
 
 import datetime as dt
+import xml.etree.ElementTree as ET
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy import select
@@ -213,21 +215,22 @@ def test_the_follow_up_asks_in_the_citizens_language_and_records_not_solved(
     gather, redirect = list(root)
     assert gather.tag == "Gather" and gather.get("numDigits") == "1"
     assert gather.get("input") == "dtmf"
-    assert gather.get("action") == f"{BASE}/calls/{row.id}/followup?try=0"
+    action = gather.get("action").removeprefix(BASE)
+    assert action.startswith("/ivr/followup?s=")  # the phone line's engine
     said = gather[0].text
-    assert "1 दबाएँ" in said and "2 दबाएँ" in said and gather[0].get("language") == "hi-IN"
+    assert "तो 1 दबाएँ" in said and "तो 2 दबाएँ" in said and gather[0].get("language") == "hi-IN"
     assert " ".join(grievance.reference[:4]) in said  # digit by digit
     assert redirect.tag == "Redirect"
 
-    wrong = parse_twiml(signed_post(client, f"/calls/{row.id}/followup?try=0",
-                                    {"CallSid": "CAf", "Digits": "7"}))
+    wrong = parse_twiml(signed_post(client, action, {"CallSid": "CAf", "Digits": "7"}))
     assert wrong[0].tag == "Gather" and "माफ़" in wrong[0][0].text
-    assert wrong[0].get("action").endswith("try=1")
+    action = wrong[0].get("action").removeprefix(BASE)
+    repeat = parse_twiml(signed_post(client, action, {"CallSid": "CAf", "Digits": "*"}))
+    assert "माफ़" not in repeat[0][0].text and "तो 1 दबाएँ" in repeat[0][0].text
 
-    done = parse_twiml(signed_post(client, f"/calls/{row.id}/followup?try=1",
-                                   {"CallSid": "CAf", "Digits": "2"}))
+    done = parse_twiml(signed_post(client, action, {"CallSid": "CAf", "Digits": "2"}))
     assert [el.tag for el in done] == ["Say", "Hangup"] and "धन्यवाद" in done[0].text
-    signed_post(client, f"/calls/{row.id}/followup?try=1", {"CallSid": "CAf", "Digits": "2"})
+    signed_post(client, action, {"CallSid": "CAf", "Digits": "2"})
     events = list(msg_session.scalars(select(GrievanceEvent).where(
         GrievanceEvent.kind == "feedback")))
     stored = _get(msg_session, Grievance, grievance.id)
@@ -238,18 +241,36 @@ def test_the_follow_up_asks_in_the_citizens_language_and_records_not_solved(
 
 def test_pressing_1_records_solved_and_keeps_the_grievance_closed(client, msg_session):
     grievance, row = _closed_grievance(msg_session, "en")
-    done = parse_twiml(signed_post(client, f"/calls/{row.id}/followup?try=0",
+    root = parse_twiml(signed_post(client, f"/calls/{row.id}/answer", {"CallSid": "CAf"}))
+    done = parse_twiml(signed_post(client, root[0].get("action").removeprefix(BASE),
                                    {"CallSid": "CAf", "Digits": "1"}))
     assert "glad" in done[0].text
     stored = _get(msg_session, Grievance, grievance.id)
     assert stored.status == GrievanceStatus.CLOSED and stored.feedback_solved is True
 
 
-def test_no_answer_after_three_tries_says_goodbye(client, msg_session, fake_twilio):
+def test_zero_on_the_follow_up_reaches_an_agent(client, msg_session):
+    _, row = _closed_grievance(msg_session, "en")
+    root = parse_twiml(signed_post(client, f"/calls/{row.id}/answer", {"CallSid": "CAf"}))
+    agent = parse_twiml(signed_post(client, root[0].get("action").removeprefix(BASE),
+                                    {"CallSid": "CAf", "Digits": "0"}))
+    assert agent.find("Enqueue") is not None or "called back" in ET.tostring(
+        agent, encoding="unicode")
+
+
+def test_a_follow_up_answered_by_silence_is_tried_again_later(client, msg_session, fake_twilio):
+    """Voicemail or a carrier's announcement: three silences, goodbye, and the next
+    attempt is queued as for a call nobody answered."""
     grievance, row = _closed_grievance(msg_session, "en")
-    root = parse_twiml(signed_post(client, f"/calls/{row.id}/followup?try=2",
-                                   {"CallSid": "CAf"}))
-    assert [el.tag for el in root] == ["Say", "Hangup"] and "Goodbye" in root[0].text
+    root = parse_twiml(signed_post(client, f"/calls/{row.id}/answer", {"CallSid": "CAf"}))
+    for _ in range(3):
+        assert root[-1].tag == "Redirect"
+        url = root[-1].text.removeprefix(BASE)
+        root = parse_twiml(signed_post(client, url, {"CallSid": "CAf"}))
+    assert [el.tag for el in root] == ["Say", "Hangup"] and "again later" in root[0].text
+    msg_session.rollback()
+    rows = _call_rows(msg_session, "grievance_followup")
+    assert len(rows) == 2 and rows[1].params["attempt"] == 2
 
 
 def _deliver_at_noon(client, row_id: int) -> None:
@@ -300,3 +321,31 @@ def test_errors_under_calls_answer_an_apology_in_twiml(client):
     assert response.status_code == 200
     assert [el.tag for el in root] == ["Say", "Say", "Hangup"]
     assert root[0].get("language") == "hi-IN" and root[1].get("language") == "en-IN"
+
+
+def test_no_follow_up_call_once_the_grievance_is_reopened(client, msg_session, fake_twilio):
+    from grievances.workflow import reopen_grievance
+
+    grievance, row = _closed_grievance(msg_session, "en")
+    reopen_grievance(msg_session, grievance.id, "citizen called back", actor="asha")
+    msg_session.expunge_all()
+    [cancelled] = _call_rows(msg_session, "grievance_followup")
+    assert cancelled.status == OutboxStatus.CANCELLED
+    from messaging import followup
+
+    assert followup.schedule_retry(msg_session, cancelled, "no-answer") is None
+    assert len(_call_rows(msg_session, "grievance_followup")) == 1
+
+
+@pytest.mark.parametrize("row_arg", ["²", "2147483648", "99999999999999999999"])
+def test_call_status_with_a_malformed_row_id_still_counts(
+    client, msg_session, fake_twilio, agent, row_arg, error_watch
+):
+    callback = _callback(msg_session)
+    row = _call_back(client, msg_session, agent, callback)
+    sid = fake_twilio.created("Calls")[0].sid
+    response = signed_post(client, f"/calls/status?row={quote(row_arg)}",
+                           {"CallSid": sid, "CallStatus": "busy"})
+    assert response.status_code == 200
+    assert _get(msg_session, OutboxMessage, row.id).status == OutboxStatus.UNDELIVERED
+    assert error_watch.take() == []

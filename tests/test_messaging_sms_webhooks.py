@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy import select
@@ -224,3 +225,39 @@ def test_errors_under_sms_still_answer_twiml(client):
     response = signed_post(client, "/sms/no-such-hook", {"MessageSid": "SMx"})
     assert response.status_code == 404
     assert parse_twiml(response) is not None
+
+
+@pytest.mark.parametrize("row_arg", ["²", "2147483648", "99999999999999999999", "-1", "1.5"])
+def test_status_callbacks_with_malformed_row_ids_still_count(client, msg_session, sent,
+                                                             row_arg, error_watch):
+    """A row id the API would refuse ("²" passes ``str.isdigit``, a number past an
+    INTEGER column fails in PostgreSQL) is no row id: the SID still finds the row."""
+    sent()
+    sid = _rows(msg_session)[0].twilio_sid
+    response = signed_post(client, f"/sms/status?row={quote(row_arg)}",
+                           {"MessageSid": sid, "MessageStatus": "delivered"})
+    assert response.status_code == 200 and parse_twiml(response) is not None
+    assert _rows(msg_session)[0].status == OutboxStatus.DELIVERED
+    # A SID no row holds yet makes the row id count: still no error.
+    response = signed_post(client, f"/sms/status?row={quote(row_arg)}",
+                           {"MessageSid": "SM" + "9" * 32, "MessageStatus": "sent"})
+    assert response.status_code == 200
+    assert error_watch.take() == []
+
+
+@pytest.mark.parametrize(("body", "language"), [("HELP", "en"), ("मदद", "hi"), ("??", "en")])
+def test_without_a_phone_number_help_names_no_number_to_call(database_url, fake_twilio, body,
+                                                             language):
+    """The SMS sender id (DLHHLP) is not a number anyone can call: without
+    TWILIO_PHONE_NUMBER the help reply leaves the sentence out instead."""
+    from tests.fixtures_messaging import messaging_app
+
+    app = messaging_app(database_url, fake_twilio, twilio_phone_number="")
+    helpline = app.extensions["helpline"]
+    _inbound(app.test_client(), body, "SM" + "7" * 32)
+    with helpline.session() as session:
+        [reply] = _rows(session, template="reply_help_no_number")
+        assert reply.language == language
+        assert "DLHHLP" not in reply.body and "{" not in reply.body
+        assert "STOP" in reply.body or "बंद" in reply.body
+    helpline.engine.dispose()

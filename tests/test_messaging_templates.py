@@ -11,7 +11,7 @@ from booking_core.appointments import Channel, book_appointment, message_params
 from booking_core.outbox import OutboxMessage
 from helpline.demo_data import DEPARTMENTS, HOSPITALS
 from locales import LANGUAGES, catalogs, placeholders, render
-from locales.formatting import format_date, format_time
+from locales.formatting import format_date, written_time
 from messaging.dlt import (
     DLT_VARIABLE,
     DLT_VARIABLE_MAX,
@@ -41,7 +41,7 @@ def realistic_longest(lang: str) -> dict[str, str]:
         "reference": "9" * 8, "token": "999", "code": "9" * 6, "number": "+911140000000",
         "hospital": _longest(hospitals), "department": _longest(d[:30] for d in departments),
         "date": _longest(format_date(lang, dt.date(2030, m, 28), "short") for m in range(1, 13)),
-        "time": _longest(format_time(lang, t) for t in opd_times),
+        "time": _longest(written_time(lang, t) for t in opd_times),
         "status": _longest(v for k, v in catalogs()[lang].items() if k.startswith(STATUS_WORDS)),
     }
 

@@ -78,3 +78,23 @@ def test_abha_is_fourteen_digits_with_optional_dashes():
     for bad in ("1234567890123", "12345678901234x", "123456789012345"):
         with pytest.raises(InvalidAbha):
             normalise_abha(bad)
+
+
+def test_names_are_fitted_to_30_characters_between_words():
+    from booking_core.base import fit_words
+
+    long_name = "Institute of Human Behaviour and Allied Sciences"
+    assert fit_words(long_name) == "Institute of Human Behaviour"
+    assert fit_words("अटल बिहारी वाजपेयी आयुर्विज्ञान संस्थान एवं संबद्ध विज्ञान") == (
+        "अटल बिहारी वाजपेयी")
+    assert fit_words("LNJP Hospital") == "LNJP Hospital"
+    assert len(fit_words("x" * 40)) == 30
+
+
+def test_only_a_real_indian_number_can_be_called_back():
+    from booking_core.phones import callback_number
+
+    assert callback_number("+919812345678") == "+919812345678"
+    assert callback_number("+911123232400") == "+911123232400"  # a Delhi landline
+    for withheld in ("+266696687", "anonymous", "client:agent7", "", "+12025550123", "7378"):
+        assert callback_number(withheld) is None

@@ -96,7 +96,7 @@ def _phone_calls(app) -> None:
     caller.call()
     for key in ("2", "1", "1", "1", "1", "1", "1"):  # English, book, first of everything
         caller.press(key)
-    assert "reference" in caller.said.lower(), caller.said
+    assert "booking number" in caller.said.lower(), caller.said
     caller.hang_up()
     grieving = Phone(client, caller=IVR_CALLER)
     grieving.call()

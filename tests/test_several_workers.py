@@ -106,7 +106,7 @@ def test_readme_calls_work_on_three_workers_with_nothing_set(tmp_path):
         for thread in others:
             thread.join()
     assert "Your appointment is booked" in outputs[0]
-    assert "Welcome back" in outputs[1] and "Lok Nayak Hospital" in outputs[1]
+    assert "Welcome back" in outputs[1] and "LNJP Hospital" in outputs[1]
     # Each call's webhooks were answered by more than one worker, and still no caller was
     # sent back to the welcome menu.
     assert all(len(pids) >= 2 for pids in workers_seen.values()), workers_seen

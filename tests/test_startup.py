@@ -3,6 +3,7 @@ process, voices that can speak their language, and the front page."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -41,17 +42,23 @@ def test_a_server_database_without_secret_key_refuses_to_start(capsys):
 
 @pytest.mark.parametrize("command", [
     ["-m", "flask", "--app", "helpline.app:create_app", "routes"],
-    ["-m", "gunicorn", "--workers", "2", "--bind", "127.0.0.1:0", "helpline.app:create_app()"],
+    # The Procfile's web line: checked once in gunicorn's master, before any worker.
+    ["-m", "gunicorn", "-c", "gunicorn.conf.py", "--workers", "3", "--bind", "127.0.0.1:0",
+     "helpline.app:create_app()"],
 ])
-def test_the_refusal_is_one_clear_line_for_each_way_of_starting(command):
-    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DATABASE_URL")}
-    env.update(DATABASE_URL=PG_URL, PYTHONPATH=str(ROOT))
+@pytest.mark.parametrize(("extra", "setting"), [({}, "SECRET_KEY is not set"),
+                                                ({"SECRET_KEY": "s" * 40,
+                                                  "VOICE_HI": "Polly.Joanna"}, "VOICE_HI=")])
+def test_the_refusal_is_one_clear_line_for_each_way_of_starting(command, extra, setting):
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("SECRET_KEY", "DATABASE_URL", "VOICE_HI", "VOICE_EN")}
+    env.update(DATABASE_URL=PG_URL, PYTHONPATH=str(ROOT), **extra)
     result = subprocess.run([sys.executable, *command], cwd=ROOT, env=env, capture_output=True,
                             text=True, timeout=60)
-    assert result.returncode != 0
-    assert "Traceback" not in result.stderr
-    named = [line for line in result.stderr.splitlines() if "SECRET_KEY is not set" in line]
-    assert named, result.stderr
+    assert result.returncode == EXIT_SETTINGS_ERROR
+    assert "Traceback" not in result.stderr and "Booting worker" not in result.stderr
+    named = [line for line in result.stderr.splitlines() if setting in line]
+    assert len(named) == 1 and named[0].startswith("helpline cannot start: "), result.stderr
 
 
 def test_the_embedded_default_makes_one_key_once_and_keeps_it(tmp_path):
@@ -147,3 +154,34 @@ def test_the_front_page_in_hindi_and_english_links_what_exists(client):
     for url in ("/console/", "/api/v1/openapi.json", "/healthz", "/readyz", "/metrics"):
         assert html.count(f'href="{url}"') == 2, url  # once per language
         assert client.get(url).status_code in (200, 302, 503), url
+
+
+def test_each_database_keeps_its_own_demo_logins(tmp_path):
+    """Demo accounts are per database: loading demo data into a second database never
+    rewrites the passwords `make run` prints for the first."""
+    from helpline.cli import demo_logins_file
+    from helpline.settings import DEFAULT_SQLITE_URL, INSTANCE_DIR
+    from tests.conftest import make_settings
+
+    assert demo_logins_file(DEFAULT_SQLITE_URL) == INSTANCE_DIR / "demo-logins.json"
+    other = f"sqlite:///{tmp_path / 'other.sqlite3'}"
+    assert demo_logins_file(other) != demo_logins_file(DEFAULT_SQLITE_URL)
+    assert demo_logins_file(other) != demo_logins_file(PG_URL)
+    default_file = INSTANCE_DIR / "demo-logins.json"
+    before = default_file.read_bytes() if default_file.exists() else None
+    from helpline.migrate import upgrade
+
+    upgrade(other)
+    app = create_app(make_settings(other))
+    try:
+        runner = app.test_cli_runner()
+        assert runner.invoke(args=["load-demo-data", "--weeks", "1"]).exit_code == 0
+        written = demo_logins_file(other)
+        assert written.exists() and written.stat().st_mode & 0o777 == 0o600
+        printed = runner.invoke(args=["print-demo-logins"]).output
+        for username, password in json.loads(written.read_text()).items():
+            assert username in printed and password in printed
+        assert (default_file.read_bytes() if default_file.exists() else None) == before
+    finally:
+        demo_logins_file(other).unlink(missing_ok=True)
+        app.extensions["helpline"].engine.dispose()

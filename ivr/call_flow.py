@@ -1,0 +1,193 @@
+"""Every menu of the phone line and of the calls it places, declared once.
+
+The engine (``ivr.flow``) says each node's sentences and options and routes the keys
+from this declaration; ``flask ivr-map`` draws it (``docs/IVR.md``); the graph test
+walks it in both languages. Nodes whose words depend on data (lists of hospitals,
+the read-back) add them in their module, but their keys and exits are declared here.
+
+To add a menu: declare a ``Node`` here with its options (each a whole sentence in
+``locales/*/LC_MESSAGES/ivr.po`` with a ``{key}`` slot), point an option of an existing
+node at it, then run ``flask ivr-map`` and the tests.
+"""
+
+from __future__ import annotations
+
+from ivr.engine import Input, Node, Option, declare
+
+ALL = ("*",)  # carry the whole of the node's state
+
+declare(
+    # The front door -------------------------------------------------------------
+    Node("voice", "inbound", "incoming call", input=Input.NONE,
+         leads_to=("language", "main")),
+    Node("language", "inbound", "welcome, choose a language", languages=("hi", "en"),
+         says=("ivr.language.welcome",), back_to_main=False, options=(
+             Option("9", "ivr.opt.emergency", "do:emergency"),
+             Option("1", "ivr.language.choose", "do:hindi", spoken_in="hi"),
+             Option("2", "ivr.language.choose", "do:english", spoken_in="en"),
+         )),
+    Node("main", "inbound", "main menu", back_to_main=False, options=(
+        Option("9", "ivr.opt.emergency", "do:emergency"),
+        Option("1", "ivr.main.book", "do:start_booking"),
+        Option("2", "ivr.main.beds", "beds"),
+        Option("3", "ivr.main.grievance", "griev.category", carry=("lh",)),
+        Option("4", "ivr.main.mine", "mine"),
+        Option("8", "ivr.main.switch_language", "do:switch_language", spoken_in="other",
+               first_hearing_only=True),
+    )),
+    Node("emergency", "inbound", "ambulance line (dials it)", input=Input.NONE,
+         webhook=False),
+    Node("goodbye", "inbound", "goodbye (hangs up)", input=Input.NONE, webhook=False),
+
+    # Beds ---------------------------------------------------------------------------
+    Node("beds", "inbound", "vacant beds", options=(
+        Option("1", "ivr.beds.one_hospital", "pick.hospital", sets=(("f", "beds"),)),
+        Option("2", "ivr.beds.by_district", "beds.district"),
+    )),
+    Node("beds.district", "inbound", "choose a district", input=Input.KEYS_OR_NAME,
+         says=("ivr.beds.district_heading",), list_to=("beds.result",)),
+    Node("beds.result", "inbound", "vacant beds read out", on_silence="goodbye", options=(
+        Option("1", "ivr.beds.another", "beds"),
+        Option("#", "ivr.opt.main", "main"),
+    )),
+
+    # Hospitals (for booking, beds and grievances) -------------------------------------
+    Node("pick.hospital", "inbound", "choose a hospital", input=Input.KEYS_OR_NAME,
+         says=("ivr.pick.hospital_heading",),
+         list_to=("book.department", "beds.result", "griev.record"), leads_to=("main",),
+         options=(Option("7", "ivr.griev.no_hospital_key", "griev.record", carry=("g", "pm"),
+                         when="for_grievance"),)),
+
+    # Booking ------------------------------------------------------------------------
+    Node("book.again", "inbound", "returning caller: the same again?", options=(
+        Option("1", "ivr.book.again_same", "book.day", carry=("h", "dp")),
+        Option("2", "ivr.book.again_other", "pick.hospital", carry=("lh",),
+               sets=(("f", "book"),)),
+    )),
+    Node("book.department", "inbound", "choose a department", input=Input.KEYS_OR_NAME,
+         list_to=("book.day",), leads_to=("pick.hospital",)),
+    Node("book.day", "inbound", "choose a day", says=("ivr.book.day_heading",),
+         list_to=("book.slot",), leads_to=("book.department",)),
+    Node("book.slot", "inbound", "choose a time", input=Input.KEYS_OR_NAME,
+         says=("ivr.book.slot_heading",), list_to=("book.confirm", "book.mobile"),
+         leads_to=("book.day",)),
+    Node("book.confirm", "inbound", "read-back: confirm?", options=(
+        Option("1", "ivr.book.confirm", "do:book"),
+        Option("2", "ivr.book.change", "book.change", carry=ALL),
+        Option("3", "ivr.book.someone_else", "book.patient", carry=ALL),
+    )),
+    Node("book.change", "inbound", "change what?", options=(
+        Option("1", "ivr.book.change_hospital", "pick.hospital", sets=(("f", "book"),)),
+        Option("2", "ivr.book.change_department", "book.department", carry=("h",)),
+        Option("3", "ivr.book.change_day", "book.day", carry=("h", "dp")),
+        Option("4", "ivr.book.change_patient", "book.patient", carry=ALL),
+    )),
+    Node("book.patient", "inbound", "who is the patient?", options=(
+        Option("1", "ivr.book.patient_mobile", "book.mobile", carry=ALL),
+        Option("2", "ivr.book.type_patient_abha", "book.abha", carry=ALL),
+        Option("3", "ivr.book.patient_is_caller", "do:patient_is_caller", when="caller_mobile"),
+    )),
+    Node("book.mobile", "inbound", "type a mobile number", input=Input.NUMBER, digits=14,
+         says=("ivr.book.type_mobile",), leads_to=("book.confirm", "pick.hospital")),
+    Node("book.abha", "inbound", "type an ABHA number", input=Input.NUMBER, digits=14,
+         says=("ivr.book.type_abha",), leads_to=("book.mobile", "book.confirm")),
+    Node("book.done", "inbound", "booked: booking number read twice", on_silence="goodbye",
+         options=(
+             Option("1", "ivr.book.hear_again", "book.number", carry=ALL),
+             Option("#", "ivr.opt.main", "main"),
+         )),
+    Node("book.number", "inbound", "the booking number again", on_silence="goodbye", options=(
+        Option("1", "ivr.book.hear_again", "book.number", carry=ALL),
+        Option("#", "ivr.opt.main", "main"),
+    )),
+
+    # Grievances ---------------------------------------------------------------------
+    Node("griev.category", "inbound", "complaint: what about?",
+         says=("ivr.griev.category_heading",), list_to=("book.mobile", "pick.hospital")),
+    Node("griev.record", "inbound", "record the complaint", input=Input.RECORDING,
+         says=("ivr.griev.record",), leads_to=("griev.recorded",)),
+    Node("griev.recorded", "inbound", "recording received", input=Input.NONE, managed=False,
+         leads_to=("griev.done", "griev.record", "main")),
+    Node("griev.done", "inbound", "registered: complaint number read twice",
+         on_silence="goodbye", options=(
+             Option("1", "ivr.griev.hear_again", "griev.number", carry=ALL),
+             Option("#", "ivr.opt.main", "main"),
+         )),
+    Node("griev.number", "inbound", "the complaint number again", on_silence="goodbye",
+         options=(
+             Option("1", "ivr.griev.hear_again", "griev.number", carry=ALL),
+             Option("#", "ivr.opt.main", "main"),
+         )),
+
+    # My appointments and complaint status -----------------------------------------------
+    Node("mine", "inbound", "my appointments, complaint status", options=(
+        Option("1", "ivr.mine.appointments", "mine.appointments"),
+        Option("2", "ivr.mine.grievance", "do:complaint_status"),
+    )),
+    Node("mine.appointments", "inbound", "upcoming appointments",
+         says=("ivr.mine.heading",), list_to=("mine.cancel",), leads_to=("mine",)),
+    Node("mine.cancel", "inbound", "cancel this appointment?", options=(
+        Option("1", "ivr.mine.cancel_yes", "do:cancel"),
+        Option("2", "ivr.mine.cancel_keep", "mine.appointments"),
+    )),
+    Node("mine.grievance", "inbound", "type a complaint number", input=Input.NUMBER,
+         digits=8, says=("ivr.status.type_reference",), leads_to=("mine",)),
+
+    # People ---------------------------------------------------------------------------
+    Node("agent", "inbound", "agent queue (or a callback offer)", input=Input.NONE,
+         leads_to=("callback", "queue.wait", "queue.done")),
+    Node("callback", "inbound", "callback offer", give_up="goodbye", leads_to=("agent",),
+         options=(
+             Option("1", "ivr.callback.take", "do:take_callback"),
+             Option("2", "ivr.callback.keep_waiting", "agent", sets=(("anyway", True),),
+                    when="long_wait"),
+             Option("2", "ivr.callback.main", "main", when="callback_declines_to_main"),
+         )),
+    Node("callback.number", "inbound", "type a number to be called back on",
+         input=Input.NUMBER, digits=14, says=("ivr.callback.type_number",),
+         give_up="goodbye", leads_to=("goodbye",)),
+    Node("queue.wait", "inbound", "waiting for an agent", input=Input.NONE, managed=False,
+         leads_to=("queue.wait",)),
+    Node("queue.done", "inbound", "left the queue", input=Input.NONE, managed=False,
+         leads_to=("callback", "goodbye")),
+
+    # Outbound: the follow-up call after a grievance is closed ----------------------------
+    Node("followup", "grievance follow-up call", "was the problem solved?",
+         back_to_main=False, give_up="followup.unanswered", options=(
+             Option("1", "ivr.followup.solved", "do:followup_solved"),
+             Option("2", "ivr.followup.not_solved", "do:followup_not_solved"),
+         )),
+    Node("followup.thanks", "grievance follow-up call", "thanks (hangs up)", input=Input.NONE,
+         webhook=False),
+    Node("followup.unanswered", "grievance follow-up call",
+         "no answer: another call later (hangs up)", input=Input.NONE, webhook=False),
+
+    # Outbound: calls that connect an agent (no keys: they say one thing and connect) ---
+    Node("bridge.agent", "agent callback call", "agent answers: connecting the citizen",
+         input=Input.NONE, webhook=False, says=("messaging.call.callback_connecting",),
+         leads_to=("bridge.not_reached",)),
+    Node("bridge.not_reached", "agent callback call", "the citizen did not answer (hangs up)",
+         input=Input.NONE, webhook=False, says=("messaging.call.callback_not_reached",)),
+    Node("queue.agent", "agent takes the next caller", "agent answers: the longest waiting",
+         input=Input.NONE, webhook=False, says=("messaging.call.queue_connecting",),
+         leads_to=("queue.caller_joined", "queue.empty")),
+    Node("queue.caller_joined", "agent takes the next caller", "the caller hears the agent join",
+         input=Input.NONE, webhook=False, says=("messaging.call.agent_joining",)),
+    Node("queue.empty", "agent takes the next caller", "no caller waiting (hangs up)",
+         input=Input.NONE, webhook=False, says=("messaging.call.queue_empty",)),
+
+    actions={
+        "followup_solved": ("followup.thanks",),
+        "followup_not_solved": ("followup.thanks",),
+        "emergency": ("emergency",),
+        "hindi": ("main",),
+        "english": ("main",),
+        "switch_language": ("main",),
+        "start_booking": ("book.again", "pick.hospital"),
+        "book": ("book.done", "book.confirm", "book.day", "book.department", "main"),
+        "patient_is_caller": ("book.confirm",),
+        "cancel": ("main", "mine.appointments"),
+        "complaint_status": ("mine", "mine.grievance"),
+        "take_callback": ("goodbye", "agent", "callback.number"),
+    },
+)

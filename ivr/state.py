@@ -1,0 +1,127 @@
+"""What a call carries from one webhook to the next, typed, one structure per flow.
+
+The state travels signed in the URLs (``ivr.flow.sign_state`` / ``read_state``, the only
+way it enters or leaves a URL) as a small dict with short keys, to keep the URLs Twilio
+posts short; here each flow reads the keys it owns into typed fields, and writes them
+back with ``wire()``. A value of the wrong type (a URL from an older release, a bug)
+reads as absent instead of reaching a query.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, Self, get_type_hints
+
+
+def key(wire: str, default: Any = None) -> Any:
+    """A field stored under ``wire`` in the signed state."""
+    return field(default=default, metadata={"wire": wire})
+
+
+@cache
+def _types(cls: type) -> dict[str, Any]:
+    return get_type_hints(cls)
+
+
+def _fits(value: Any, kind: Any) -> bool:
+    text = str(kind)
+    if isinstance(value, bool):
+        return "bool" in text
+    if isinstance(value, int):
+        return "int" in text
+    if isinstance(value, str):
+        return "str" in text and "list" not in text
+    if isinstance(value, list):
+        return "list" in text
+    return False
+
+
+def wire_keys(cls: type[FlowState]) -> list[str]:
+    return [f.metadata["wire"] for f in dataclasses.fields(cls)]
+
+
+@dataclass(frozen=True)
+class FlowState:
+    @classmethod
+    def read(cls, raw: dict[str, Any]) -> Self:
+        values = {}
+        types = _types(cls)
+        for f in dataclasses.fields(cls):
+            value = raw.get(f.metadata["wire"])
+            if value is not None and _fits(value, types[f.name]):
+                values[f.name] = value
+        return cls(**values)
+
+    def wire(self) -> dict[str, Any]:
+        """The fields that differ from their defaults, under their short keys."""
+        out = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if value is not None and value != f.default:
+                out[f.metadata["wire"]] = value
+        return out
+
+
+@dataclass(frozen=True)
+class Choosing(FlowState):
+    """A list menu (hospitals, departments, days, districts): where the caller is in it."""
+
+    purpose: str = key("f", "book")  # book, beds or griev: what the hospital is for
+    page: int = key("pg", 0)
+    candidate: int | str | None = key("k")  # a spoken name awaiting "did you say ...?"
+    last_hospital: int | None = key("lh")  # the caller's last hospital (0: none), read once
+
+
+@dataclass(frozen=True)
+class Booking(FlowState):
+    hospital: int | None = key("h")
+    department: int | None = key("dp")
+    day: str | None = key("d")  # ISO date
+    slot: int | None = key("sl")
+    readback: str | None = key("n")  # names this read-back: the booking's idempotency key
+    patient_mobile: str | None = key("pm")  # None: the patient is the caller
+    abha: str | None = key("ab")
+    offered_days: list[str] | None = key("ds")  # what the day menu offered, in order
+    offered_slots: list[int] | None = key("so")
+    more_days: bool = key("dm", False)
+    reference: str | None = key("a")  # the booking number, once booked
+    token: int | None = key("tk")
+
+
+@dataclass(frozen=True)
+class Complaint(FlowState):
+    category: str | None = key("g")
+    hospital: int | None = key("h")  # None: not about one hospital
+    mobile: str | None = key("pm")  # where to text the number (a caller without a mobile)
+    reference: str | None = key("ref")
+
+
+@dataclass(frozen=True)
+class Beds(FlowState):
+    hospital: int | None = key("h")
+    district: str | None = key("dist")
+
+
+@dataclass(frozen=True)
+class Mine(FlowState):
+    page: int = key("pg", 0)
+    appointment: str | None = key("a")  # the booking number being cancelled
+    heard_latest: bool = key("hl", False)  # the caller's latest complaint was read out
+
+
+@dataclass(frozen=True)
+class Agent(FlowState):
+    why: str = key("why", "after_hours")  # after_hours, long_wait, queue_full, fault
+    wait_minutes: int = key("m", 1)
+    fault: bool = key("fault", False)  # our systems failed: queue without asking
+    anyway: bool = key("anyway", False)  # the caller chose to wait despite a long queue
+    callback_phone: str | None = key("cb")  # typed by a caller whose number we cannot see
+
+
+@dataclass(frozen=True)
+class Followup(FlowState):
+    grievance: int = key("gv", 0)
+    outbox_row: int = key("row", 0)
+    solved: bool = key("ok", False)

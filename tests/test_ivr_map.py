@@ -1,0 +1,21 @@
+"""docs/IVR.md is drawn from the declaration: a stale map fails here."""
+
+from __future__ import annotations
+
+from helpline.app import create_app
+from ivr.ivrmap import MAP_PATH, render_map
+from tests.conftest import make_settings
+
+
+def test_the_committed_map_is_what_ivr_map_writes():
+    app = create_app(make_settings("sqlite://"))
+    try:
+        result = app.test_cli_runner().invoke(args=["ivr-map", "--check"])
+        assert result.exit_code == 0, result.output
+        text = render_map()
+        assert MAP_PATH.read_text() == text
+        for name in ("book_confirm", "griev_record", "callback", "mine_cancel"):
+            assert f"    {name}" in text
+        assert "book_confirm -->|1 book| book_done" in text
+    finally:
+        app.extensions["helpline"].engine.dispose()
