@@ -23,7 +23,9 @@ def test_search_from_my_queue_finds_a_closed_grievance(served, page):
         resolve_grievance(s, g.id, "Cleaned", actor="agent.asha")
         close_grievance(s, g.id, actor="agent.asha")
     login(page, base)
+    page.wait_for_load_state("load")  # the page's script, which knows the shortcut
     page.keyboard.press("/")  # the shortcut puts the cursor in the search box
+    assert page.evaluate("document.activeElement.id") == "search"
     page.keyboard.type(g.reference)
     page.keyboard.press("Enter")
     page.wait_for_selector("#search-hits")
