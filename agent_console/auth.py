@@ -20,6 +20,7 @@ import secrets
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import (
     Response,
@@ -77,8 +78,10 @@ def _check_session_and_csrf() -> Any:
                  and now - session.get("since", 0) < ABSOLUTE_TIMEOUT)
         user = get_session().get(StaffUser, uid) if fresh else None
         if user is None or not user.active or session.get("pw") != user.password_hash[-12:]:
-            session.clear()
+            _end_session()
             if request.endpoint not in PUBLIC_ENDPOINTS:
+                if request.method == "POST":
+                    return _sign_in_again_keeping_the_form()
                 flash(t("console.session_expired"), "info")
                 return redirect(url_for("console.login", next=request.full_path))
         else:
@@ -87,8 +90,32 @@ def _check_session_and_csrf() -> Any:
     if g.staff is None and request.endpoint not in PUBLIC_ENDPOINTS:
         if request.headers.get("X-Fragment"):
             abort(401)
+        if request.method == "POST":  # its CSRF token was good: signed out in another tab
+            return _sign_in_again_keeping_the_form()
         return redirect(url_for("console.login", next=request.full_path))
     return None
+
+
+def _end_session() -> None:
+    """Forget who was signed in, but keep the CSRF token and language: a form sent from
+    another tab afterwards is then recognised as ours and sent to sign in again, rather
+    than refused."""
+    kept = {k: session[k] for k in ("csrf", "lang") if k in session}
+    session.clear()
+    session.update(kept)
+
+
+def _sign_in_again_keeping_the_form() -> Any:
+    """A form sent after the session ended does nothing; the agent signs in and comes
+    back to the page the form was on (not to the form's POST-only address), where the
+    page's script puts back what was typed (``#restore``)."""
+    flash(t("console.session_expired_kept"), "info")
+    page = url_for("console.home")
+    referrer = urlsplit(request.referrer or "")
+    if (referrer.netloc == request.host and referrer.path.startswith("/console/")
+            and referrer.path != url_for("console.login")):
+        page = referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return redirect(url_for("console.login", next=page + "#restore"), code=303)
 
 
 def roles(*allowed: Role) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -155,7 +182,8 @@ def _sign_ins_throttled(_exc: RateLimitExceeded) -> Any:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/console/") and not target.startswith("//"):
+    if (target and target.startswith("/console/") and not target.startswith("//")
+            and "\\" not in target):
         return target
     return url_for("console.home")
 

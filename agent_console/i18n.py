@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from babel import Locale
 from flask import g, session
 
-from locales import has_message, normalise_language, render
+from locales import BABEL_LOCALES, has_message, normalise_language, render
 from locales.formatting import format_date, format_number, format_time, local
 
 
@@ -19,6 +20,32 @@ def current_language() -> str:
 
 def t(key: str, **params: object) -> str:
     return render(current_language(), key, **params)
+
+
+def plural(n: int) -> str:
+    """``one`` or ``other``: the CLDR plural category of ``n`` in the agent's language
+    (Hindi says "0 शिकायत" like "1 शिकायत"; English says "0 grievances")."""
+    return str(Locale.parse(BABEL_LOCALES[current_language()]).plural_form(abs(int(n))))
+
+
+def tn(key: str, n: int, **params: object) -> str:
+    """Message ``key.one`` or ``key.other`` for ``n``, with ``n`` filled in."""
+    return t(f"{key}.{plural(n)}", n=n, **params)
+
+
+def label(family: str, value: object) -> str:
+    """The words for a stored code (``console.cbreason.queue_wait``); a code nobody
+    gave words to reads as "Other" rather than as the code."""
+    code = getattr(value, "value", value)
+    key = f"console.{family}.{code}"
+    return t(key) if has_message(key) else t("console.other_value")
+
+
+def unit_label(unit: str) -> str:
+    """A medicine unit: known ones in the agent's language, others as the hospital's
+    feed wrote them (free text, not a code)."""
+    key = f"console.unit.{unit}"
+    return t(key) if has_message(key) else unit
 
 
 def error_text(code: str) -> str:
@@ -58,6 +85,8 @@ def console_context() -> dict[str, object]:
     from helpline.app import current_helpline
     from locales import has_message
 
-    return dict(t=t, lang=current_language(), staff=g.get("staff"), csrf_token=csrf_token,
+    return dict(t=t, tn=tn, plural=plural, label=label, unit_label=unit_label,
+                reason_label=lambda code: label("cbreason", code), lang=current_language(),
+                staff=g.get("staff"), csrf_token=csrf_token,
                 when=when, when_day=when_day, duration=duration, has_message=has_message,
                 demo_mode=not current_helpline().settings.twilio_configured)

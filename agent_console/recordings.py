@@ -23,6 +23,18 @@ class RecordingUnavailable(Exception):
         self.reason = reason
 
 
+def load_recording(settings: Settings, recording_url: str | None) -> tuple[bytes, str]:
+    """The recording's audio and its media type. Without Twilio, the demo's voice
+    message is made by the app itself (``helpline.demo_audio``)."""
+    from helpline.demo_activity import DEMO_RECORDING_URL
+
+    if recording_url == DEMO_RECORDING_URL and not settings.twilio_configured:
+        from helpline.demo_audio import voice_message_wav
+
+        return voice_message_wav(), "audio/wav"
+    return fetch_recording(settings, recording_url), "audio/mpeg"
+
+
 def fetch_recording(settings: Settings, recording_url: str | None) -> bytes:
     if not recording_url:
         raise RecordingUnavailable(404, "no recording")

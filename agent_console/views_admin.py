@@ -13,7 +13,7 @@ from agent_console.views_grievances import _int
 from booking_core.base import DomainError, InvalidInput, unit_of_work
 from booking_core.hospitals import list_hospitals
 from booking_core.phones import mask_phone
-from contact_centre.accounts import create_staff_user, set_password, update_staff_user
+from contact_centre.accounts import create_staff_user, update_staff_user
 from contact_centre.models import Role, StaffUser
 from grievances.models import GrievanceCategory, GrievanceRoute
 from grievances.sla import DEFAULT_ROUTES, DESKS
@@ -57,18 +57,13 @@ def _phone(raw: str | None) -> str | None:
 @roles(Role.ADMIN)
 def edit_user(user_id: int) -> Any:
     form = request.form
-    session = get_session()
     try:
-        if user_id == g.staff.id and (form.get("role") != Role.ADMIN.value
-                                      or form.get("active") != "1"):
-            raise InvalidInput("admins cannot demote or disable themselves")
-        update_staff_user(session, user_id, role=form.get("role", ""),
+        update_staff_user(get_session(), user_id, role=form.get("role", ""),
                           display_name=form.get("display_name", ""),
                           language=form.get("language", "en"), phone=form.get("phone") or None,
                           hospital_id=_int(form.get("hospital")),
-                          active=form.get("active") == "1")
-        if form.get("password"):
-            set_password(session, user_id, form.get("password", ""))
+                          active=form.get("active") == "1",
+                          password=form.get("password") or None, acting_user_id=g.staff.id)
     except DomainError as exc:
         flash_error(exc)
     else:

@@ -15,6 +15,7 @@ from booking_core.appointments import (
     Channel,
     book_appointment,
     cancel_appointment,
+    overlapping_appointments,
     reschedule_appointment,
     upcoming_appointments,
 )
@@ -90,12 +91,14 @@ def booking() -> Any:
     slots = (free_slots(session, department_id, day, window_days=rules.window_days,
                         tz=rules.tz) if department_id and day else [])
     appointments = upcoming_appointments(session, phone) if phone else []
+    overlaps = overlapping_appointments(session, phone, slots) if phone else {}
     move = args.get("move")
     return render_template(
         "console/booking.html", phone=phone, raw_phone=args.get("phone", ""),
         hospitals=list_hospitals(session), hospital_id=hospital_id, departments=departments,
         department_id=department_id, days=days, day=day, slots=slots,
-        appointments=appointments, mask_phone=mask_phone, move=move, tz=rules.tz,
+        appointments=appointments, overlaps=overlaps, mask_phone=mask_phone, move=move,
+        tz=rules.tz,
         language=args.get("language", "hi"),
     )
 

@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from agent_console import bp
 from agent_console.auth import SUPERVISORS, flash_done, flash_error, roles
-from agent_console.recordings import RecordingUnavailable, fetch_recording
+from agent_console.recordings import RecordingUnavailable, load_recording
 from booking_core.appointments import Appointment, Channel
 from booking_core.base import DomainError, utcnow, whole_number
 from booking_core.citizens import Citizen
@@ -30,6 +30,7 @@ from booking_core.hospitals import Department, list_hospitals
 from booking_core.phones import mask_phone
 from contact_centre.models import Call, Role, StaffUser
 from grievances import workflow
+from grievances.access import may_see, may_take
 from grievances.models import Grievance, GrievanceCategory, GrievanceEvent, GrievanceStatus
 from grievances.queues import (
     PAGE_SIZE,
@@ -49,6 +50,16 @@ def _int(value: Any) -> int | None:
     """A form's or query's id or count; None when there is none that a database row
     could have (empty, junk, negative, beyond an INTEGER column)."""
     return whole_number(value)
+
+
+def _chosen_id(value: str | None) -> int | None:
+    """An id picked from a list: None when nothing was picked, and -1 (no row has it)
+    for anything that is no id at all, so the domain says "no such ..." instead of
+    "choose one"."""
+    if not (value or "").strip():
+        return None
+    number = _int(value)
+    return -1 if number is None else number
 
 
 def _filter_from_args() -> QueueFilter:
@@ -113,6 +124,8 @@ def _load(grievance_id: int) -> Grievance:
     grievance = get_session().get(Grievance, grievance_id)
     if grievance is None:
         abort(404)
+    if not may_see(g.staff, grievance):
+        abort(403)
     return grievance
 
 
@@ -147,10 +160,6 @@ def grievance(grievance_id: int) -> Any:
     )
 
 
-def _can_work(item: Grievance) -> bool:
-    return g.staff.role in SUPERVISORS or item.assigned_to_id in (None, g.staff.id)
-
-
 @bp.post("/grievances/<int:grievance_id>/<action>")
 def grievance_action(grievance_id: int, action: str) -> Any:
     session = get_session()
@@ -158,14 +167,12 @@ def grievance_action(grievance_id: int, action: str) -> Any:
     form = request.form
     actor = g.staff.username
     tz = _tz()
-    if action not in ("claim", "note") and not _can_work(item):
+    if not may_take(g.staff, item, action):
         abort(403)
     try:
         if action == "claim":
             workflow.claim_grievance(session, item.id, agent_id=g.staff.id, actor=actor, tz=tz)
         elif action == "assign":
-            if g.staff.role not in SUPERVISORS:
-                abort(403)
             workflow.assign_grievance(session, item.id, agent_id=_int(form.get("agent")),
                                       actor=actor)
         elif action == "note":
@@ -181,7 +188,7 @@ def grievance_action(grievance_id: int, action: str) -> Any:
             workflow.send_interim_reply(session, item.id, expected, actor=actor, tz=tz)
         elif action == "transfer":
             workflow.transfer_grievance(
-                session, item.id, hospital_id=_int(form.get("hospital")) or 0,
+                session, item.id, hospital_id=_chosen_id(form.get("hospital")),
                 department_id=_int(form.get("department")), reason=form.get("reason", ""),
                 actor=actor, tz=tz)
         elif action == "resolve":
@@ -211,10 +218,10 @@ def recording(grievance_id: int) -> Any:
     never sees Twilio's URL or credentials."""
     item = _load(grievance_id)
     try:
-        audio = fetch_recording(current_helpline().settings, item.recording_url)
+        audio, media_type = load_recording(current_helpline().settings, item.recording_url)
     except RecordingUnavailable as exc:
         return Response(exc.reason, status=exc.status, mimetype="text/plain")
-    return Response(audio, mimetype="audio/mpeg",
+    return Response(audio, mimetype=media_type,
                     headers={"Cache-Control": "private, max-age=300"})
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -40,6 +41,7 @@ from booking_core.phones import normalise_mobile
 from booking_core.refs import RefKind, is_valid_reference, new_reference, normalise_reference
 from booking_core.slots import (
     Slot,
+    SlotView,
     bookable_window,
     earliest_bookable_start,
     release_seat,
@@ -367,6 +369,35 @@ def upcoming_appointments(
             .order_by(Slot.starts_at)
         )
     )
+
+
+def overlapping_appointments(
+    session: Session, phone: str, slots: Sequence[SlotView]
+) -> dict[int, Appointment]:
+    """For each of ``slots`` the patient's booked appointment in another department
+    whose time overlaps it, by slot id. Booking it is allowed (a patient may see two
+    OPDs one after the other if the first runs short), but the agent should warn the
+    caller: one person cannot queue in two OPDs at once."""
+    if not slots:
+        return {}
+    e164 = normalise_mobile(phone)
+    earliest = min(s.starts_at for s in slots)
+    latest = max(s.ends_at for s in slots)
+    held = session.execute(
+        select(Appointment, Slot)
+        .join(Citizen, Citizen.id == Appointment.citizen_id)
+        .join(Slot, Slot.id == Appointment.slot_id)
+        .where(Citizen.phone == e164, Appointment.status == AppointmentStatus.BOOKED,
+               Slot.starts_at < latest, Slot.ends_at > earliest)
+    ).all()
+    found: dict[int, Appointment] = {}
+    for slot in slots:
+        for appointment, booked in held:
+            if (appointment.department_id != slot.department_id
+                    and booked.starts_at < slot.ends_at and booked.ends_at > slot.starts_at):
+                found[slot.id] = appointment
+                break
+    return found
 
 
 def cancel_appointment(

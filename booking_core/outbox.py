@@ -23,6 +23,10 @@ class OutboxKind(enum.StrEnum):
     CALL = "call"
 
 
+# The outbound calls the outbox places (``OutboxMessage.template`` of a CALL row).
+CALL_PURPOSES = ("agent_callback", "agent_queue", "grievance_followup")
+
+
 class OutboxStatus(enum.StrEnum):
     PENDING = "pending"  # waiting for its time or a worker
     SENDING = "sending"  # a worker claimed it

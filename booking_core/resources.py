@@ -18,6 +18,10 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from booking_core.base import Base, InvalidInput, UTCDateTime, unit_of_work, utcnow
 from booking_core.hospitals import Hospital
 
+# Units hospitals report medicine stock in; the console names these in both languages
+# and shows any other unit a hospital's feed sends as written.
+MEDICINE_UNITS = ("tablets", "capsules", "sachets", "vials", "bottles", "strips", "doses")
+
 
 class BedType(enum.StrEnum):
     GENERAL = "general"

@@ -18,9 +18,13 @@ _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 10
 
 
+class PasswordTooShort(InvalidInput):
+    code = "password_too_short"
+
+
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"passwords need at least {MIN_PASSWORD_LENGTH} characters",
+        raise PasswordTooShort(f"passwords need at least {MIN_PASSWORD_LENGTH} characters",
                            field="password")
     return _hasher.hash(password)
 
@@ -90,6 +94,10 @@ def _dummy_hash() -> str:
     return _hasher.hash(secrets.token_hex(16))
 
 
+class CannotDemoteSelf(InvalidInput):
+    code = "cannot_demote_self"
+
+
 def update_staff_user(
     session: Session,
     user_id: int,
@@ -100,14 +108,24 @@ def update_staff_user(
     phone: str | None,
     hospital_id: int | None,
     active: bool,
+    password: str | None = None,
+    acting_user_id: int | None = None,
 ) -> StaffUser:
-    """An admin edits an account (role, name, phone, hospital, on or off)."""
+    """An admin edits an account (role, name, phone, hospital, on or off, and a new
+    password when one is given). All of it or nothing: one transaction, every check
+    made before anything changes, so a refused password cannot leave the account
+    promoted or renamed. Admins cannot demote or disable themselves (``acting_user_id``),
+    so the console always keeps an admin who can sign in."""
     try:
         role_value = Role(role)
     except ValueError as exc:
         raise InvalidInput("role must be agent, supervisor or admin", field="role") from exc
+    if user_id == acting_user_id and (role_value != Role.ADMIN or not active):
+        raise CannotDemoteSelf("admins cannot demote or disable themselves", field="role")
+    new_hash = hash_password(password) if password else None
     from booking_core.phones import normalise_mobile
 
+    e164 = normalise_mobile(phone) if phone else None
     with unit_of_work(session):
         user = session.get(StaffUser, user_id)
         if user is None:
@@ -116,9 +134,11 @@ def update_staff_user(
         user.role = role_value
         user.display_name = (display_name or user.username).strip()[:120]
         user.language = language if language in ("hi", "en") else user.language
-        user.phone = normalise_mobile(phone) if phone else None
+        user.phone = e164
         user.hospital_id = hospital_id
         user.active = active
+        if new_hash:
+            user.password_hash = new_hash
     return user
 
 

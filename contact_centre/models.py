@@ -128,6 +128,13 @@ class CallbackStatus(enum.StrEnum):
     FAILED = "failed"
 
 
+# Why a caller asked to be called back (``CallbackRequest.reason``), as the IVR writes it.
+CALLBACK_REASONS = ("agent", "after_hours", "long_wait", "queue_wait", "fault", "queue_full")
+# Twilio's call statuses, as ``Call.status`` holds them.
+CALL_STATUSES = ("queued", "initiated", "ringing", "in-progress", "completed", "busy",
+                 "failed", "no-answer", "canceled")
+
+
 class CallbackRequest(Base):
     __tablename__ = "callback_request"
     __table_args__ = (Index("ix_callback_status_requested", "status", "requested_at"),)

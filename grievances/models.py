@@ -106,6 +106,12 @@ class Grievance(Base):
     )
 
 
+# What a ``GrievanceEvent.kind`` may say happened.
+EVENT_KINDS = ("registered", "claimed", "acknowledged", "assigned", "unassigned", "note",
+               "replied", "interim_reply", "transferred", "resolved", "closed", "reopened",
+               "feedback", "appeal_opened", "escalated")
+
+
 class GrievanceEvent(Base):
     """Audit trail: who did what, when, from which channel."""
 

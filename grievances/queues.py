@@ -8,15 +8,15 @@ queue costs the same with 50 or 50,000 grievances on file.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from sqlalchemy import Select, and_, func, or_, select, text
+from sqlalchemy import Select, and_, false, func, or_, select, text
 from sqlalchemy.orm import Session, contains_eager
 
 from booking_core.base import utcnow
 from booking_core.citizens import Citizen
-from booking_core.phones import try_normalise_mobile
-from booking_core.refs import normalise_reference
+from booking_core.lookup import citizen_matches, read_term
+from booking_core.refs import RefKind
 from grievances.models import (
     OPEN_SQL,
     OPEN_STATUSES,
@@ -41,6 +41,14 @@ class QueueFilter:
 
 
 def filtered_query(query: Select, f: QueueFilter, agent_id: int | None, now: dt.datetime) -> Select:
+    """The queue's rows for ``f``. A search term looks at every grievance, whatever the
+    tab and status: the one a caller asks about may be someone else's or closed."""
+    term = read_term(f.search)
+    if not term.empty:
+        reference = (Grievance.reference == term.digits
+                     if term.reference_kind == RefKind.GRIEVANCE else false())
+        f = replace(f, scope="all")
+        query = query.where(or_(reference, citizen_matches(term)))
     if f.scope == "mine":
         query = query.where(Grievance.assigned_to_id == agent_id)
     elif f.scope == "escalated":
@@ -61,16 +69,8 @@ def filtered_query(query: Select, f: QueueFilter, agent_id: int | None, now: dt.
             Grievance.status.in_(OPEN_STATUSES),
             or_(Grievance.resolve_due_at < now,
                 and_(Grievance.acknowledged_at.is_(None), Grievance.acknowledge_due_at < now)))
-    term = f.search.strip()
-    if term:
-        digits = normalise_reference(term)
-        phone = try_normalise_mobile(term)
-        if phone:
-            query = query.where(Citizen.phone == phone)
-        elif len(digits) == 8:
-            query = query.where(Grievance.reference == digits)
-        else:
-            query = query.where(Grievance.id == -1)  # nothing matches a partial term
+    if f.search.strip() and term.empty:
+        query = query.where(false())  # a term too short to search finds nothing
     return query
 
 
@@ -84,7 +84,7 @@ def queue_page(
     base = select(Grievance).join(Citizen, Citizen.id == Grievance.citizen_id)
     query = filtered_query(base, f, agent_id, now)
     order = (
-        (Grievance.created_at.desc(), Grievance.id.desc()) if f.scope == "all"
+        (Grievance.created_at.desc(), Grievance.id.desc()) if f.scope == "all" or f.search
         else (Grievance.resolve_due_at, Grievance.id)
     )
     rows = list(session.scalars(

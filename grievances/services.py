@@ -121,8 +121,9 @@ def _register(session: Session, cat: GrievanceCategory, *, phone: str, language:
         start_clock(session, grievance, now)
         session.add(grievance)
         session.flush()
-        record_event(session, grievance, "registered", actor=actor, channel=channel,
-                     category=cat.value)
+        registered = record_event(session, grievance, "registered", actor=actor,
+                                  channel=channel, category=cat.value)
+        registered.at = grievance.updated_at = now  # the trail starts when it was made
         add_sms(session, citizen.phone, "grievance_registered", language,
                 {"reference": grievance.reference},
                 dedupe_key=f"grievance:{grievance.id}:registered", grievance_id=grievance.id)

@@ -50,6 +50,14 @@ class InvalidTransition(Conflict):
     code = "invalid_transition"
 
 
+class ChooseReply(InvalidInput):
+    code = "choose_reply"
+
+
+class ChooseHospital(InvalidInput):
+    code = "choose_hospital"
+
+
 def load_for_update(session: Session, grievance_id: int) -> Grievance:
     grievance = session.scalar(
         select(Grievance).where(Grievance.id == grievance_id).with_for_update()
@@ -166,7 +174,8 @@ def reply_to_citizen(
     """Text the citizen one of the registered reply templates (DLT allows only fixed
     texts), in their language. Replying means work has started."""
     if kind not in REPLY_KINDS:
-        raise InvalidInput("unknown reply", field="reply")
+        # Never a default: the agent picks the text the citizen will read.
+        raise ChooseReply("choose the reply to send", field="reply")
     now = now or utcnow()
     with unit_of_work(session):
         grievance = load_for_update(session, grievance_id)
@@ -208,13 +217,16 @@ def send_interim_reply(
 
 
 def transfer_grievance(
-    session: Session, grievance_id: int, *, hospital_id: int, department_id: int | None = None,
-    reason: str = "", actor: str, channel: str = "agent", now: dt.datetime | None = None,
-    tz: str = DEFAULT_TZ,
+    session: Session, grievance_id: int, *, hospital_id: int | None,
+    department_id: int | None = None, reason: str = "", actor: str, channel: str = "agent",
+    now: dt.datetime | None = None, tz: str = DEFAULT_TZ,
 ) -> Grievance:
     """Send a grievance to the hospital or department that can act on it, instead of
     closing it as "not ours". At most ``MAX_TRANSFERS`` times, so it cannot bounce
-    forever; it goes back to the team queue there."""
+    forever; it goes back to the team queue there. The hospital is always the agent's
+    explicit choice (``None``: none chosen, refused)."""
+    if hospital_id is None:
+        raise ChooseHospital("choose the hospital to transfer to", field="hospital_id")
     now = now or utcnow()
     with unit_of_work(session):
         grievance = load_for_update(session, grievance_id)

@@ -19,6 +19,7 @@ from booking_core.resources import BedCount, update_resources
 from booking_core.slots import OpdSchedule, generate_slots
 from contact_centre.accounts import create_staff_user
 from contact_centre.models import StaffUser
+from helpline.demo_activity import load_demo_activity
 
 # code, English name, Hindi name, short English, short Hindi, district (en, hi), address,
 # phone, aliases callers say.
@@ -117,11 +118,12 @@ MEDICINES = [
     ("Anti-rabies vaccine", "vials", 40, 50),
 ]
 
+# username, name, role, language, the phone callbacks and queued callers ring.
 DEMO_ACCOUNTS = [
-    ("agent.asha", "Asha Verma", "agent", "hi"),
-    ("agent.rahul", "Rahul Singh", "agent", "en"),
-    ("supervisor.meena", "Meena Kapoor", "supervisor", "en"),
-    ("admin", "Helpline Admin", "admin", "en"),
+    ("agent.asha", "Asha Verma", "agent", "hi", "+919810000101"),
+    ("agent.rahul", "Rahul Singh", "agent", "en", "+919810000102"),
+    ("supervisor.meena", "Meena Kapoor", "supervisor", "en", "+919810000103"),
+    ("admin", "Helpline Admin", "admin", "en", None),
 ]
 
 
@@ -129,8 +131,9 @@ def load_demo_data(
     session: Session, *, tz: str = "Asia/Kolkata", weeks: int = 5,
     logins_file: Path | None = None,
 ) -> dict[str, int]:
-    """Hospitals, departments, schedules, slots for ``weeks`` weeks, beds, medicines and
-    demo accounts. Existing rows are left as they are; returns what was added."""
+    """Hospitals, departments, schedules, slots for ``weeks`` weeks, beds, medicines,
+    demo accounts and a day's activity (``helpline.demo_activity``). Existing rows are
+    left as they are; returns what was added."""
     added = {"hospitals": 0, "departments": 0, "slots": 0, "accounts": 0}
     with unit_of_work(session):
         for index, (code, en, hi, short_en, short_hi, district, address, phone, aliases) in (
@@ -198,6 +201,7 @@ def load_demo_data(
                       "pharmacist": 4},
         }, source="demo-data")
     added["accounts"] = _demo_accounts(session, logins_file)
+    added.update(load_demo_activity(session, tz=tz))
     return added
 
 
@@ -208,16 +212,24 @@ def _demo_accounts(session: Session, logins_file: Path | None) -> int:
     if logins_file and logins_file.exists():
         logins = json.loads(logins_file.read_text())
     created = 0
-    for username, name, role, language in DEMO_ACCOUNTS:
-        if session.scalar(select(StaffUser.id).where(StaffUser.username == username)):
+    for username, name, role, language, phone in DEMO_ACCOUNTS:
+        existing = session.scalar(select(StaffUser).where(StaffUser.username == username))
+        if existing is not None:
+            if phone and existing.phone is None:  # accounts made before agents had phones
+                with unit_of_work(session):
+                    existing.phone = phone
             continue
         password = secrets.token_urlsafe(12)
         create_staff_user(session, username=username, password=password, role=role,
-                          display_name=name, language=language)
+                          display_name=name, language=language, phone=phone)
         logins[username] = password
         created += 1
     if logins_file and created:
+        # Only passwords of accounts made just now are added; the others are kept as
+        # they were. Written whole, then moved into place, owner-readable only.
         logins_file.parent.mkdir(parents=True, exist_ok=True)
-        logins_file.write_text(json.dumps(logins, indent=2))
-        os.chmod(logins_file, 0o600)
+        partial = logins_file.with_name(logins_file.name + ".new")
+        partial.write_text(json.dumps(logins, indent=2))
+        os.chmod(partial, 0o600)
+        os.replace(partial, logins_file)
     return created

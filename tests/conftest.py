@@ -31,6 +31,7 @@ pytest_plugins = [
     "tests.fixtures_messaging",
     "tests.fixtures_robustness",
     "tests.fixtures_faults",
+    "tests.fixtures_browser",
 ]
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")

@@ -5,74 +5,18 @@ switch. Screenshots go to test-artifacts/."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from booking_core.appointments import Appointment
 from contact_centre.models import CallbackRequest, CallbackStatus
 from grievances.models import Grievance, GrievanceStatus
-from helpline.app import create_app
-from tests.conftest import make_settings
 from tests.factories import make_department, make_hospital, make_slot
-from tests.fixtures_console import CONSOLE_PASSWORD, make_grievance, make_staff, next_mobile
+from tests.fixtures_browser import login, shot
+from tests.fixtures_console import make_grievance, next_mobile
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.slow]
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def served(pg_database_url):
-    app = create_app(make_settings(pg_database_url))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    helpline = app.extensions["helpline"]
-    with helpline.session() as s:
-        make_staff(s, "agent.asha", display_name="Asha Verma", language="en")
-    yield f"http://127.0.0.1:{server.server_port}", helpline
-    server.shutdown()
-    helpline.engine.dispose()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(locale="en-IN", viewport={"width": 1366, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-
-
-def login(page, base: str, username: str = "agent.asha") -> None:
-    page.goto(f"{base}/console/")
-    page.fill("#username", username)
-    page.fill("#password", CONSOLE_PASSWORD)
-    page.keyboard.press("Enter")  # keyboard only
-    page.wait_for_selector("h1:has-text('Grievances')")
-
-
-def shot(page, name: str) -> None:
-    page.screenshot(path=str(ARTIFACTS / f"console-{name}.png"), full_page=True)
 
 
 def test_login_and_language_switch(served, page):
@@ -113,6 +57,7 @@ def test_working_a_grievance_end_to_end(served, page):
     page.fill("#resolution", "Water supply restored to ward 7")
     page.click("#form-resolve button")
     page.wait_for_selector("#status:has-text('Resolved')")
+    page.once("dialog", lambda dialog: dialog.accept())  # "Close this grievance?"
     page.click("#form-close button")
     page.wait_for_selector("#status:has-text('Closed')")
     assert "Called the ward sister; tanker arranged" in page.locator("#events").inner_text()
@@ -149,7 +94,7 @@ def test_claiming_a_callback(served, page):
     assert phone not in row.inner_text() and phone[-4:] in row.inner_text()
     row.locator("button:has-text('Claim')").click()
     page.wait_for_selector(".flash:has-text('The callback is yours.')")
-    assert phone in page.locator(".card").inner_text()
+    assert phone in page.locator(".card-item").inner_text()
     shot(page, "callback-claimed")
     with helpline.session() as s:
         cb = s.scalars(select(CallbackRequest)).one()
@@ -179,4 +124,4 @@ def test_booking_on_a_callers_behalf(served, page):
         appointment = s.scalars(select(Appointment)).one()
         assert (appointment.slot_id, appointment.patient_name, appointment.channel.value) == (
             slot.id, "Ravi Kumar", "agent")
-    assert page.locator(f".card[data-reference='{appointment.reference}']").count() == 1
+    assert page.locator(f".card-item[data-reference='{appointment.reference}']").count() == 1

@@ -63,12 +63,14 @@ def test_demo_data_is_real_and_idempotent(session):
     first = load_demo_data(session, weeks=1)
     assert first["hospitals"] >= 10 and first["slots"] > 0 and first["accounts"] == 4
     second = load_demo_data(session, weeks=1)
-    assert second == {"hospitals": 0, "departments": 0, "slots": 0, "accounts": 0}
+    assert second == {"hospitals": 0, "departments": 0, "slots": 0, "accounts": 0,
+                      "grievances": 0, "calls": 0, "callbacks": 0}
     lok_nayak = session.scalar(select(Hospital).where(Hospital.code == "LNH"))
     assert lok_nayak.name_hi == "लोक नायक अस्पताल" and lok_nayak.district == "Central"
     assert all(len(h.short_en) <= 30 and len(h.short_hi) <= 30
                for h in session.scalars(select(Hospital)))
     assert session.scalar(select(func.count()).select_from(StaffUser)) == 4
+    assert first["grievances"] >= 8 and first["calls"] >= 5 and first["callbacks"] >= 3
 
 
 def test_migrations_match_the_models(database_url):

@@ -66,6 +66,64 @@
     sync();
   }
 
+  // Cancel, close and transfer ask first; so does booking a slot that overlaps another
+  // appointment of the same patient.
+  function confirmations() {
+    document.addEventListener("submit", function (ev) {
+      var form = ev.target;
+      var question = form.getAttribute("data-confirm");
+      var chosen = form.querySelector("input[type=radio][data-overlap]:checked");
+      if (!question && chosen) { question = chosen.getAttribute("data-overlap"); }
+      if (question && !window.confirm(question)) { ev.preventDefault(); }
+    });
+  }
+
+  // What an agent types survives a session that ended meanwhile: each form's fields are
+  // kept in this tab's sessionStorage when it is sent; the server answers an expired
+  // session with the sign-in page, which comes back to "<page>#restore", where they are
+  // put back. Any other page forgets them.
+  var DRAFT = "console-draft:";
+  function keepDrafts() {
+    document.addEventListener("submit", function (ev) {
+      var form = ev.target;
+      if (ev.defaultPrevented || form.method.toLowerCase() !== "post" || form.id === "login-form") { return; }
+      var fields = [];
+      Array.prototype.forEach.call(form.elements, function (el) {
+        if (!el.name || el.type === "hidden" || el.type === "password" || el.type === "submit") { return; }
+        if ((el.type === "radio" || el.type === "checkbox") && !el.checked) { return; }
+        fields.push([el.name, el.value, el.type]);
+      });
+      try { window.sessionStorage.setItem(DRAFT + form.action, JSON.stringify(fields)); } catch (e) { /* storage full or off */ }
+    }, false);
+  }
+
+  function restoreDrafts() {
+    var storage;
+    try { storage = window.sessionStorage; } catch (e) { return; }
+    if (document.getElementById("login-form")) { return; }
+    if (window.location.hash === "#restore") {
+      Array.prototype.forEach.call(document.querySelectorAll("form[method=post]"), function (form) {
+        var saved = storage.getItem(DRAFT + form.action);
+        if (!saved) { return; }
+        JSON.parse(saved).forEach(function (field) {
+          var name = field[0], value = field[1], type = field[2];
+          Array.prototype.forEach.call(form.elements, function (el) {
+            if (el.name !== name) { return; }
+            if (type === "radio" || type === "checkbox") { el.checked = el.value === value; }
+            else { el.value = value; }
+          });
+        });
+        var first = form.querySelector("textarea, input:not([type=hidden])");
+        if (first) { first.focus(); }
+      });
+      window.history.replaceState(null, "", window.location.pathname + window.location.search);
+    }
+    for (var i = storage.length - 1; i >= 0; i--) {
+      var key = storage.key(i);
+      if (key && key.indexOf(DRAFT) === 0) { storage.removeItem(key); }
+    }
+  }
+
   document.addEventListener("keydown", function (ev) {
     if (ev.key === "/" && !/^(INPUT|SELECT|TEXTAREA)$/.test(document.activeElement.tagName)) {
       var search = document.getElementById("search");
@@ -77,5 +135,8 @@
     Array.prototype.forEach.call(document.querySelectorAll("[data-poll]"), poll);
     liveBadge();
     departmentsFollowHospital();
+    restoreDrafts();
   });
+  confirmations();
+  keepDrafts();
 })();

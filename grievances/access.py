@@ -1,0 +1,34 @@
+"""Who may do what to a grievance: decided here, once, for every adapter.
+
+Any signed-in console user may see a grievance and claim an unassigned one or add a
+note (a colleague may know something). Working it (replies, transfers, resolving,
+closing) belongs to its assignee, or to anyone while it is unassigned; supervisors and
+admins may work any grievance and assign it to someone.
+"""
+
+from __future__ import annotations
+
+from contact_centre.models import Role, StaffUser
+from grievances.models import Grievance
+
+SUPERVISING_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
+# Actions anyone signed in may take, whoever holds the grievance.
+OPEN_TO_ALL = frozenset({"claim", "note"})
+SUPERVISOR_ONLY = frozenset({"assign"})
+
+
+def may_see(staff: StaffUser, grievance: Grievance) -> bool:
+    return staff.active
+
+
+def may_work(staff: StaffUser, grievance: Grievance) -> bool:
+    return staff.role in SUPERVISING_ROLES or grievance.assigned_to_id in (None, staff.id)
+
+
+def may_take(staff: StaffUser, grievance: Grievance, action: str) -> bool:
+    """Whether ``staff`` may take ``action`` (a console action name) on ``grievance``."""
+    if not may_see(staff, grievance):
+        return False
+    if action in SUPERVISOR_ONLY:
+        return staff.role in SUPERVISING_ROLES
+    return action in OPEN_TO_ALL or may_work(staff, grievance)

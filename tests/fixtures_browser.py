@@ -1,0 +1,67 @@
+"""Fixtures and helpers for the console in headless Chromium against a real server
+thread. Screenshots go to test-artifacts/."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from helpline.app import create_app
+from tests.conftest import make_settings
+from tests.fixtures_console import CONSOLE_PASSWORD, make_staff
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def served(pg_database_url):
+    app = create_app(make_settings(pg_database_url))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    helpline = app.extensions["helpline"]
+    with helpline.session() as s:
+        make_staff(s, "agent.asha", display_name="Asha Verma", language="en")
+    yield f"http://127.0.0.1:{server.server_port}", helpline
+    server.shutdown()
+    helpline.engine.dispose()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="en-IN", viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def login(page, base: str, username: str = "agent.asha") -> None:
+    page.goto(f"{base}/console/")
+    page.fill("#username", username)
+    page.fill("#password", CONSOLE_PASSWORD)
+    page.keyboard.press("Enter")  # keyboard only
+    page.wait_for_selector("h1:has-text('Grievances')")
+
+
+def shot(page, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"console-{name}.png"), full_page=True)

@@ -1,0 +1,122 @@
+"""The agent's desk in Chromium: search from any page, confirmations that can be
+declined, typed text that survives an expired session."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from agent_console import auth
+from grievances.models import Grievance, GrievanceStatus
+from grievances.workflow import claim_grievance, close_grievance, resolve_grievance
+from tests.fixtures_browser import login, shot
+from tests.fixtures_console import CONSOLE_PASSWORD, make_grievance
+
+pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.slow]
+
+
+def test_search_from_my_queue_finds_a_closed_grievance(served, page):
+    base, helpline = served
+    with helpline.session() as s:
+        g = make_grievance(s, language="en")
+        claim_grievance(s, g.id, agent_id=1, actor="agent.asha")
+        resolve_grievance(s, g.id, "Cleaned", actor="agent.asha")
+        close_grievance(s, g.id, actor="agent.asha")
+    login(page, base)
+    page.wait_for_load_state("load")  # the page's script, which knows the shortcut
+    page.keyboard.press("/")  # the shortcut puts the cursor in the search box
+    assert page.evaluate("document.activeElement.id") == "search"
+    page.keyboard.type(g.reference)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#search-hits")
+    hit = page.locator("#search-hits .hit").first
+    assert hit.get_attribute("data-kind") == "grievance"
+    assert "Grievance" in hit.inner_text() and "Closed" in hit.inner_text()
+    shot(page, "search-en")
+    hit.locator("a.ref").click()
+    page.wait_for_selector(f"h1:has-text('{g.reference}')")
+
+
+def test_close_asks_first_and_can_be_declined(served, page):
+    base, helpline = served
+    with helpline.session() as s:
+        g = make_grievance(s, language="en")
+        claim_grievance(s, g.id, agent_id=1, actor="agent.asha")
+        resolve_grievance(s, g.id, "Cleaned", actor="agent.asha")
+    login(page, base)
+    page.goto(f"{base}/console/grievances/{g.id}")
+    questions: list[str] = []
+
+    def decline(dialog):
+        questions.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", decline)
+    page.click("#form-close button")
+    page.wait_for_timeout(300)
+    assert questions and questions[0].startswith("Close this grievance?")
+    with helpline.session() as s:
+        assert s.get(Grievance, g.id).status == GrievanceStatus.RESOLVED
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#form-close button")
+    page.wait_for_selector("#status:has-text('Closed')")
+
+
+def test_typed_note_survives_an_expired_session(served, page, monkeypatch):
+    base, helpline = served
+    with helpline.session() as s:
+        g = make_grievance(s, language="en")
+    login(page, base)
+    page.goto(f"{base}/console/grievances/{g.id}")
+    words = "Spoke to the ward sister; tanker arriving at 4 pm"
+    page.fill("#note", words)
+    monkeypatch.setattr(auth, "IDLE_TIMEOUT", -1)  # the agent went for lunch
+    page.click("#form-note button")
+    page.wait_for_selector("#login-form")
+    assert "what you typed is kept" in page.locator(".flash").inner_text()
+    monkeypatch.setattr(auth, "IDLE_TIMEOUT", 30 * 60)
+    page.fill("#username", "agent.asha")
+    page.fill("#password", CONSOLE_PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f"h1:has-text('{g.reference}')")
+    page.wait_for_function("window.location.hash === ''")  # the draft was put back
+    assert page.url.endswith(f"/console/grievances/{g.id}")
+    assert page.input_value("#note") == words
+    page.click("#form-note button")
+    page.wait_for_selector(f"#events:has-text('{words}')")
+
+
+def test_booking_an_overlapping_slot_asks_first(served, page):
+    import datetime as dt
+
+    from booking_core.appointments import Appointment, Channel, book_appointment
+    from tests.factories import make_department, make_hospital, make_slot
+    from tests.fixtures_console import next_mobile
+
+    base, helpline = served
+    start = (dt.datetime.now(dt.UTC) + dt.timedelta(days=3)).replace(second=0, microsecond=0)
+    phone = next_mobile()
+    with helpline.session() as s:
+        hospital = make_hospital(s, name_en="GTB Hospital")
+        ortho = make_department(s, hospital, name_en="Orthopaedics")
+        eye = make_department(s, hospital, name_en="Ophthalmology")
+        book_appointment(s, slot_id=make_slot(s, ortho, at=start).id, phone=phone,
+                         channel=Channel.AGENT)
+        clash = make_slot(s, eye, at=start)
+    login(page, base)
+    page.goto(f"{base}/console/booking?phone={phone[3:]}&hospital={hospital.id}"
+              f"&department={eye.id}&day={clash.local_day.isoformat()}")
+    assert "Orthopaedics" in page.locator(f".overlap[data-slot='{clash.id}']").inner_text()
+    shot(page, "overlap-warning")
+    questions: list[str] = []
+
+    def decline(dialog):
+        questions.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", decline)
+    page.click("#book-form button[type=submit]")
+    page.wait_for_timeout(300)
+    assert questions and "overlap" in questions[0]
+    with helpline.session() as s:
+        assert len(s.scalars(select(Appointment)).all()) == 1

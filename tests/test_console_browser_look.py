@@ -1,0 +1,136 @@
+"""The console looks like a product at 1366 and 390 px, in English and Hindi: nothing
+scrolls sideways, a favicon, a sign-in page, keyboard use. Screenshots go to
+test-artifacts/ for a person to look at."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from booking_core.appointments import Channel, book_appointment
+from contact_centre.models import CallbackRequest
+from grievances.workflow import claim_grievance
+from tests.factories import make_department, make_hospital, make_slot
+from tests.fixtures_browser import shot
+from tests.fixtures_console import CONSOLE_PASSWORD, make_grievance, make_staff, next_mobile
+
+pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.slow]
+WIDTHS = (1366, 390)
+
+
+@pytest.fixture
+def shift(served):
+    """A supervisor's view of a working day: grievances in several states, a callback,
+    an appointment."""
+    base, helpline = served
+    with helpline.session() as s:
+        make_staff(s, "supervisor.meena", role="supervisor", display_name="Meena Kapoor",
+                   language="en")
+        hospital = make_hospital(s, name_en="Lok Nayak Hospital", name_hi="लोक नायक अस्पताल")
+        department = make_department(s, hospital, name_en="Orthopaedics")
+        phone = next_mobile()
+        first = make_grievance(s, phone=phone, hospital_id=hospital.id, language="hi",
+                               category="medicines_unavailable",
+                               description="इंसुलिन दो हफ़्ते से नहीं मिल रहा")
+        make_grievance(s, hospital_id=hospital.id, language="en",
+                       now=dt.datetime.now(dt.UTC) - dt.timedelta(days=20))
+        claim_grievance(s, first.id, agent_id=1, actor="agent.asha")
+        slot = make_slot(s, department, starts_in=dt.timedelta(days=2))
+        book_appointment(s, slot_id=slot.id, phone=phone, channel=Channel.AGENT,
+                         patient_name="Kamla Devi")
+        with s.begin():
+            s.add(CallbackRequest(phone=phone, language="hi", reason="queue_wait"))
+    return base, helpline, first, phone
+
+
+def sign_in(page, base: str, username: str) -> None:
+    page.goto(f"{base}/console/login")
+    page.fill("#username", username)
+    page.fill("#password", CONSOLE_PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#main h1")
+
+
+def fits(page) -> bool:
+    return page.evaluate(
+        "document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def test_pages_fit_and_are_screenshotted_in_both_languages(shift, browser):
+    base, _, grievance, phone = shift
+    pages = {
+        "queue": "/console/?scope=team", "grievance": f"/console/grievances/{grievance.id}",
+        "search": f"/console/search?q={phone[-4:]}", "callbacks": "/console/callbacks",
+        "booking": f"/console/booking?phone={phone}", "hospitals": "/console/hospitals",
+        "wallboard": "/console/wallboard", "new": "/console/grievances/new",
+    }
+    for width in WIDTHS:
+        for lang in ("en", "hi"):
+            context = browser.new_context(locale="en-IN",
+                                          viewport={"width": width, "height": 860})
+            page = context.new_page()
+            page.set_default_timeout(10_000)
+            page.goto(f"{base}/console/login?lang={lang}")
+            assert fits(page)
+            shot(page, f"look-login-{lang}-{width}")
+            sign_in(page, base, "supervisor.meena")
+            if page.evaluate("document.documentElement.lang") != lang:
+                page.click("#lang-switch")  # the account keeps the last language chosen
+                page.wait_for_function(f"document.documentElement.lang === '{lang}'")
+            wide = []
+            for name, path in pages.items():
+                page.goto(base + path)
+                page.wait_for_selector("#main h1")
+                if not fits(page):
+                    wide.append(name)
+                body = page.inner_text("body")
+                for code in ("in_progress", "queue_wait", "medicines_unavailable", "in-progress"):
+                    assert code not in body, (name, code)
+                shot(page, f"look-{name}-{lang}-{width}")
+            assert wide == [], (width, lang)
+            context.close()
+
+
+def test_favicon_sign_in_page_and_keyboard(served, page):
+    base, _ = served
+    page.goto(f"{base}/console/login")
+    icon = page.get_attribute("link[rel=icon]", "href")
+    answer = page.request.get(base + icon)
+    assert answer.status == 200 and answer.headers["content-type"].startswith("image/svg")
+    assert page.locator(".signin-card h1").inner_text() == "Sign in to the console"
+    assert page.evaluate("document.activeElement.id") == "username"
+    css = page.request.get(base + "/console/static/vendor/bootstrap-5.3.8/bootstrap.min.css")
+    assert css.status == 200 and "Bootstrap  v5.3.8" in css.text()
+    page.keyboard.type("agent.asha")
+    page.keyboard.press("Tab")
+    page.keyboard.type(CONSOLE_PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#main h1")
+    page.keyboard.press("Tab")  # the first stop is "skip to content"
+    assert page.evaluate("document.activeElement.className").startswith("skip")
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+
+
+def test_admin_and_supervisor_pages_fit_a_phone(shift, browser):
+    base, helpline, _, _ = shift
+    with helpline.session() as s:
+        make_staff(s, "admin.one", role="admin", display_name="Helpline Admin", language="hi")
+    context = browser.new_context(locale="en-IN", viewport={"width": 390, "height": 860})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    sign_in(page, base, "admin.one")
+    wide = []
+    for name, path in {"users": "/console/admin/users", "routes": "/console/admin/routes",
+                       "outbox": "/console/outbox"}.items():
+        page.goto(base + path)
+        page.wait_for_selector("#main h1")
+        if not fits(page):
+            wide.append(name)
+        shot(page, f"look-{name}-hi-390")
+    page.click("button.navbar-toggler")  # the sections menu opens from the keyboard too
+    page.wait_for_selector("#sections.show")
+    shot(page, "look-menu-hi-390")
+    context.close()
+    assert wide == []

@@ -1,0 +1,96 @@
+"""No raw codes in either language: every code the console shows has words in both
+catalogs, and counts agree with their number ("1 grievance", "2 grievances")."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from booking_core.appointments import AppointmentStatus, Channel
+from booking_core.outbox import CALL_PURPOSES, OutboxKind, OutboxStatus
+from booking_core.resources import MEDICINE_UNITS, BedType
+from contact_centre.callbacks import OUTCOMES
+from contact_centre.models import (
+    CALL_STATUSES,
+    CALLBACK_REASONS,
+    AgentState,
+    CallbackStatus,
+    CallOutcome,
+    Role,
+)
+from contact_centre.search import HitKind
+from grievances.models import EVENT_KINDS, GrievanceCategory, GrievanceStatus
+from grievances.sla import DESKS
+from grievances.workflow import REPLY_KINDS
+from locales import has_message
+from tests.fixtures_console import make_grievance
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "agent_console" / "templates"
+
+# Every family of codes the console shows, and where its values come from.
+FAMILIES = {
+    "status": list(GrievanceStatus), "cat": list(GrievanceCategory), "desk": list(DESKS),
+    "reply": list(REPLY_KINDS), "event": list(EVENT_KINDS),
+    "channel": [*Channel, "system"], "state": list(AgentState), "role": list(Role),
+    "prio": ["1", "2", "3"], "cbstatus": list(CallbackStatus), "cboutcome": list(OUTCOMES),
+    "cbreason": list(CALLBACK_REASONS), "outcome": list(CallOutcome),
+    "callstatus": list(CALL_STATUSES), "appt": list(AppointmentStatus),
+    "outboxkind": list(OutboxKind), "outbox": list(OutboxStatus),
+    "callpurpose": list(CALL_PURPOSES), "bed": list(BedType), "unit": list(MEDICINE_UNITS),
+    "hit": list(HitKind), "deadline": ["acknowledge", "resolve"],
+}
+
+
+def test_every_code_shown_in_the_console_has_words_in_both_languages():
+    missing = [f"console.{family}.{getattr(v, 'value', v)}" for family, values in
+               FAMILIES.items() for v in values
+               if not has_message(f"console.{family}.{getattr(v, 'value', v)}")]
+    assert missing == []
+
+
+def test_templates_never_print_a_code_as_it_is():
+    raw = []
+    for path in TEMPLATES.rglob("*.html"):
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            # A value printed between tags (not inside an attribute or a t() key).
+            for found in re.finditer(r">\s*{{\s*([\w.]+\.(?:value|status|kind|reason|outcome|"
+                                     r"template|channel|unit))\s*}}", line):
+                raw.append(f"{path.name}:{number}: {found.group(1)}")
+            if re.search(r"has_message\([^)]*\)\s*else\s+[\w.]+\s*}}", line):
+                raw.append(f"{path.name}:{number}: falls back to the raw code")
+    assert raw == []
+
+
+def test_counts_agree_with_their_number_in_both_languages(session, console, agent):
+    console.login("agent.one")
+    page = console.get("/console/?scope=team").get_data(as_text=True)
+    assert ">0 grievances<" in page
+    make_grievance(session)
+    page = console.get("/console/?scope=team").get_data(as_text=True)
+    assert ">1 grievance<" in page
+    make_grievance(session)
+    assert ">2 grievances<" in console.get("/console/?scope=team").get_data(as_text=True)
+    one = make_grievance(session)
+    from grievances.models import Grievance
+
+    with session.begin():
+        session.get(Grievance, one.id).transfer_count = 2
+    page = console.get(f"/console/grievances/{one.id}").get_data(as_text=True)
+    assert "(1 transfer left)" in page
+    console.post("/console/me/language", {"language": "hi", "next": "/console/"})
+    assert ">3 शिकायतें<" in console.get("/console/?scope=team").get_data(as_text=True)
+
+
+def test_status_and_priority_badges_and_sla_colours(session, console, agent):
+    import datetime as dt
+
+    late = make_grievance(session, now=dt.datetime.now(dt.UTC) - dt.timedelta(days=20))
+    fresh = make_grievance(session, category="medicines_unavailable")
+    console.login("agent.one")
+    page = console.get("/console/?scope=team").get_data(as_text=True)
+    rows = {g.id: re.search(rf'data-grievance-id="{g.id}">(.*?)</tr>', page, re.S).group(1)
+            for g in (late, fresh)}
+    assert 'class="sla-late"' in rows[late.id] and 'class="sla-ok"' in rows[fresh.id]
+    assert 'class="badge status-registered">Registered<' in rows[fresh.id]
+    assert 'class="badge prio-1">Urgent<' in rows[fresh.id]
+    assert 'rel="icon"' in page and "bootstrap-5.3.8/bootstrap.min.css" in page

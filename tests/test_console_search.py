@@ -1,0 +1,104 @@
+"""One search box on every console page: grievances (closed ones too), appointments,
+callbacks and citizens by reference, whole or last digits of a phone, name or ABHA."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from booking_core.appointments import Channel, book_appointment
+from booking_core.lookup import TermKind, read_term
+from contact_centre.models import CallbackRequest
+from contact_centre.search import HitKind, search_records
+from grievances.workflow import claim_grievance, close_grievance, resolve_grievance
+from tests.factories import make_slot
+from tests.fixtures_console import make_grievance, next_mobile
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def kinds_on(page: str) -> list[str]:
+    return re.findall(r'data-kind="(\w+)"', page)
+
+
+@pytest.fixture
+def world(session, agent, other_agent, department):
+    """A caller with a closed grievance (claimed by another agent), an appointment
+    under their name and ABHA number, and a callback request."""
+    phone = next_mobile()
+    closed = make_grievance(session, phone=phone, language="en")
+    claim_grievance(session, closed.id, agent_id=other_agent.id, actor="agent.two")
+    resolve_grievance(session, closed.id, "Cleaned", actor="agent.two")
+    close_grievance(session, closed.id, actor="agent.two")
+    slot = make_slot(session, department, starts_in=dt.timedelta(days=2))
+    appointment = book_appointment(session, slot_id=slot.id, phone=phone, channel=Channel.AGENT,
+                                   patient_name="Kamla Devi", abha_number="12-3456-7890-1234")
+    with session.begin():
+        callback = CallbackRequest(phone=phone, language="hi", reason="queue_wait")
+        session.add(callback)
+    stranger = make_grievance(session)
+    return dict(phone=phone, closed=closed, appointment=appointment, callback=callback,
+                stranger=stranger)
+
+
+def test_terms_are_read_once_for_every_search():
+    assert read_term("6123 4567").kinds >= {TermKind.PHONE_DIGITS}
+    assert read_term("98123 45678").kinds == {TermKind.PHONE}
+    assert read_term("12-3456-7890-1234").kinds == {TermKind.ABHA}
+    assert read_term("Kamla").kinds == {TermKind.NAME}
+    assert read_term("12").empty and read_term("a").empty and read_term("").empty
+
+
+def test_search_finds_every_kind_of_record(session, world):
+    phone = world["phone"]
+    by_phone = search_records(session, phone[3:])
+    assert [h.kind for h in by_phone.hits] == [
+        HitKind.GRIEVANCE, HitKind.APPOINTMENT, HitKind.CALLBACK, HitKind.CITIZEN]
+    by_last_digits = search_records(session, phone[-6:])
+    assert {h.kind for h in by_last_digits.hits} == set(HitKind)
+    assert world["stranger"].id not in [h.record.id for h in by_last_digits.hits
+                                        if h.kind == HitKind.GRIEVANCE]
+    ref = search_records(session, world["closed"].reference)
+    assert (ref.hits[0].kind, ref.hits[0].record.id, ref.hits[0].exact) == (
+        HitKind.GRIEVANCE, world["closed"].id, True)
+    appt = search_records(session, world["appointment"].reference)
+    assert (appt.hits[0].kind, appt.hits[0].exact) == (HitKind.APPOINTMENT, True)
+    by_name = search_records(session, "kamla")
+    assert {h.kind for h in by_name.hits} >= {HitKind.APPOINTMENT, HitKind.CITIZEN,
+                                              HitKind.GRIEVANCE}
+    by_abha = search_records(session, "12345678901234")
+    assert {h.kind for h in by_abha.hits} >= {HitKind.APPOINTMENT, HitKind.CITIZEN}
+    assert search_records(session, "0000").hits == []
+
+
+def test_my_queue_search_finds_a_closed_grievance_of_another_agent(session, console, world):
+    console.login("agent.one")
+    ref = world["closed"].reference
+    mine = text(console.get(f"/console/?scope=mine&q={ref}"))
+    assert ref in mine and "1 grievance<" in mine
+    page = text(console.get(f"/console/search?q={ref}"))
+    assert kinds_on(page)[0] == "grievance" and ref in page
+    assert "Grievance" in page and "Closed" in page
+
+
+def test_search_box_is_on_every_page_and_results_say_what_they_are(session, console, world):
+    console.login("agent.one")
+    for path in ("/console/", "/console/callbacks", "/console/booking", "/console/hospitals",
+                 "/console/grievances/new", f"/console/grievances/{world['closed'].id}"):
+        page = text(console.get(path))
+        assert re.search(r'<form[^>]+action="/console/search"[^>]*role="search"', page), path
+    phone = world["phone"]
+    page = text(console.get(f"/console/search?q={phone[-4:]}"))
+    assert {"grievance", "appointment", "callback", "citizen"} <= set(kinds_on(page))
+    for word in ("Grievance", "Appointment", "Callback", "Caller"):
+        assert f">{word}<" in page
+    assert phone not in page  # numbers stay masked in results
+    assert "queue_wait" not in page
+    console.post("/console/me/language", {"language": "hi", "next": "/console/"})
+    page = text(console.get(f"/console/search?q={world['closed'].reference}"))
+    assert ">शिकायत<" in page and "1 नतीजा" in page
+    assert "कुछ नहीं मिला" in text(console.get("/console/search?q=00000"))
