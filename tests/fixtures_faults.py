@@ -18,6 +18,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,11 +42,11 @@ def descendants(pid: int) -> list[int]:
         except OSError:
             continue
         children.setdefault(int(fields[1]), []).append(int(stat.split("/")[2]))
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
         found.append(current)
-        todo.extend(children.get(current, []))
+        pending.extend(children.get(current, []))
     return found
 
 
@@ -55,11 +56,12 @@ def _missing(what: str) -> None:
     pytest.skip(f"{what} is not installed")
 
 
-class Frozen:
+class Frozen(ABC):
     """Signals for a server's processes."""
 
+    @abstractmethod
     def main_pid(self) -> int:
-        raise NotImplementedError
+        """The server's main process id."""
 
     def freeze(self) -> None:
         for pid in descendants(self.main_pid()):

@@ -35,15 +35,15 @@ def inbound() -> dict:
 
 
 def reachable(start: str) -> set[str]:
-    seen, todo = {start}, [start]
-    while todo:
-        for target in FLOW.nodes[todo.pop()].targets():
+    seen, pending = {start}, [start]
+    while pending:
+        for target in FLOW.nodes[pending.pop()].targets():
             names = (FLOW.action_exits[target[len(ACTION_PREFIX):]]
                      if target.startswith(ACTION_PREFIX) else (target,))
             for name in names:
                 if name not in seen:
                     seen.add(name)
-                    todo.append(name)
+                    pending.append(name)
     return seen
 
 
