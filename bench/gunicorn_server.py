@@ -25,6 +25,36 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def wait_until_serving(proc: subprocess.Popen[bytes], url: str, name: str, timeout: float,
+                       interval: float = 0.2) -> None:
+    """Return once ``url`` answers 200; RuntimeError if ``proc`` exits or ``timeout``
+    seconds pass first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as res:
+                if res.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{name} did not start in time")
+        time.sleep(interval)
+
+
+def stop_process_group(proc: subprocess.Popen[bytes], first: signal.Signals) -> None:
+    """Send ``first`` to the process group (a graceful stop), SIGKILL after 10 s."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, first)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
 @dataclass(frozen=True)
 class GunicornServer:
     host: str
@@ -69,28 +99,10 @@ def gunicorn_server(env: dict[str, str], *, workers: int = 4, threads: int = 1,
     proc = subprocess.Popen(args, cwd=ROOT, env=full_env, start_new_session=True)
     server = GunicornServer("127.0.0.1", port, proc)
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {proc.returncode}")
-            try:
-                with urllib.request.urlopen(server.base + probe, timeout=1) as res:
-                    if res.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("gunicorn did not start in time")
-            time.sleep(0.2)
+        wait_until_serving(proc, server.base + probe, "gunicorn", timeout)
         yield server
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        stop_process_group(proc, signal.SIGTERM)
 
 
 @contextmanager

@@ -8,12 +8,10 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from bench.gunicorn_server import ROOT, free_port
+from bench.gunicorn_server import ROOT, free_port, stop_process_group, wait_until_serving
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 CONFIG = ROOT / "deploy" / "nginx.conf"
@@ -44,26 +42,8 @@ def nginx_proxy(upstream_port: int, *, probe: str = "/healthz",
                             start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"nginx exited with {proc.returncode}")
-            try:
-                with urllib.request.urlopen(base + probe, timeout=1) as res:
-                    if res.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("nginx did not start in time")
-            time.sleep(0.1)
+        wait_until_serving(proc, base + probe, "nginx", timeout, interval=0.1)
         yield base
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGQUIT)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        stop_process_group(proc, signal.SIGQUIT)
         shutil.rmtree(prefix, ignore_errors=True)

@@ -25,9 +25,12 @@ SLOW_BODIES = 8
 BYTE_EVERY = 0.25  # seconds between two bytes of a slow client
 
 
-def _trickle(address: tuple[str, int], data: bytes, stop: threading.Event,
+def _trickle(address: tuple[str, int], head: bytes, data: bytes, stop: threading.Event,
              connected: threading.Barrier) -> None:
+    """Send ``head`` at once, then ``data`` a byte every BYTE_EVERY seconds."""
     with socket.create_connection(address, timeout=5) as sock:
+        if head:
+            sock.sendall(head)
         connected.wait()
         for byte in data:
             if stop.is_set():
@@ -55,9 +58,10 @@ def slow_clients(base: str) -> Iterator[None]:
     stop = threading.Event()
     connected = threading.Barrier(SLOW_HEADERS + SLOW_BODIES + 1)
     address = (urlsplit(base).hostname or "", urlsplit(base).port or 80)
-    threads = [threading.Thread(target=_trickle, args=(address, headers, stop, connected),
-                                daemon=True) for _ in range(SLOW_HEADERS)]
-    threads += [threading.Thread(target=_send_then_trickle, daemon=True,
+    threads = [threading.Thread(target=_trickle, daemon=True,
+                                args=(address, b"", headers, stop, connected))
+               for _ in range(SLOW_HEADERS)]
+    threads += [threading.Thread(target=_trickle, daemon=True,
                                  args=(address, complete, body, stop, connected))
                 for _ in range(SLOW_BODIES)]
     for thread in threads:
@@ -70,21 +74,6 @@ def slow_clients(base: str) -> Iterator[None]:
         stop.set()
         for thread in threads:
             thread.join(timeout=5)
-
-
-def _send_then_trickle(address: tuple[str, int], head: bytes, body: bytes,
-                       stop: threading.Event, connected: threading.Barrier) -> None:
-    with socket.create_connection(address, timeout=5) as sock:
-        sock.sendall(head)
-        connected.wait()
-        for byte in body:
-            if stop.is_set():
-                return
-            try:
-                sock.sendall(bytes([byte]))
-            except OSError:
-                return
-            time.sleep(BYTE_EVERY)
 
 
 def answer_time(base: str, timeout: float = 60.0) -> tuple[float, ET.Element]:
