@@ -69,8 +69,13 @@ def sweep_due() -> int:
             delivered += batch
         return delivered
     wanted = min(MAX_QUEUED_BATCHES, math.ceil(due / settings.outbox_batch_size))
+    prefix = job_id(helpline, "outbox-due", "")
     try:
-        waiting = helpline.jobs.queue(QUEUE).count
+        # Only batch jobs count: a job queued for named rows sends only those rows, so a
+        # row whose own job died with its worker before claiming it would otherwise wait
+        # for a tick when the queue happens to be empty.
+        waiting = sum(1 for queued in helpline.jobs.queue(QUEUE).get_job_ids()
+                      if queued.startswith(prefix))
     except Exception:
         log.warning("sweep: Redis unreachable, %s due messages wait", due)
         return 0

@@ -89,6 +89,30 @@ def test_the_sweep_finds_due_rows_in_the_database_after_redis_lost_the_jobs(
     assert len(fake_twilio.created()) == 5
 
 
+def test_the_sweep_queues_a_batch_for_a_row_whose_job_died_while_others_wait(
+    redis_app, fake_twilio
+):
+    """A worker killed after taking a row's job but before claiming the row leaves the
+    row pending; the jobs still waiting name other rows, so they do not stand in for it."""
+    helpline = redis_app.extensions["helpline"]
+    with helpline.session() as session:
+        for n in range(3):
+            queue_sms(session, params={"code": f"20000{n}"})
+        queue = helpline.jobs.queue(QUEUE)
+        assert queue.count == 3
+        taken = queue.get_job_ids()[0]
+        queue.remove(taken)  # dequeued by a worker that then died
+        jobs.activate(helpline)
+        try:
+            assert sweep_due() == 1  # two row jobs wait, but one batch job is still queued
+            assert sweep_due() == 0
+        finally:
+            jobs.activate(None)
+        _burst(helpline)
+        assert _statuses(session) == Counter({OutboxStatus.SENT: 3})
+    assert len(fake_twilio.created()) == 3
+
+
 def test_two_schedulers_run_each_task_once_per_interval(redis_app):
     helpline = redis_app.extensions["helpline"]
     task = PeriodicTask("count", "tests.fixtures_messaging:count_run", 60)
