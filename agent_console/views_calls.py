@@ -10,6 +10,7 @@ from flask import g, redirect, render_template, request, url_for
 from agent_console import bp
 from agent_console.auth import flash_done, flash_error
 from agent_console.views_grievances import _int
+from agent_console.views_phone import callback_pops, caller_from_args
 from booking_core.appointments import (
     BookingRules,
     Channel,
@@ -37,8 +38,9 @@ from helpline.app import current_helpline, get_session
 @bp.get("/callbacks")
 def callbacks() -> Any:
     session = get_session()
-    context = dict(waiting=waiting_callbacks(session), mine=my_callbacks(session, g.staff.id),
-                   mask_phone=mask_phone, outcomes=list(OUTCOMES))
+    mine = my_callbacks(session, g.staff.id)
+    context = dict(waiting=waiting_callbacks(session), mine=mine, mask_phone=mask_phone,
+                   outcomes=list(OUTCOMES), pops=callback_pops(session, mine))
     if request.headers.get("X-Fragment"):
         return render_template("console/_callbacks.html", **context)
     return render_template("console/callbacks.html", **context)
@@ -76,7 +78,8 @@ def booking() -> Any:
     session = get_session()
     args = request.args
     rules = _rules()
-    phone = try_normalise_mobile(args.get("phone"))
+    caller = caller_from_args()  # "book for them" from a caller on screen
+    phone = try_normalise_mobile(args.get("phone")) or (caller[0] if caller else None)
     hospital_id = _int(args.get("hospital"))
     department_id = _int(args.get("department"))
     try:
@@ -94,12 +97,12 @@ def booking() -> Any:
     overlaps = overlapping_appointments(session, phone, slots) if phone else {}
     move = args.get("move")
     return render_template(
-        "console/booking.html", phone=phone, raw_phone=args.get("phone", ""),
+        "console/booking.html", phone=phone, raw_phone=args.get("phone", "") or phone or "",
         hospitals=list_hospitals(session), hospital_id=hospital_id, departments=departments,
         department_id=department_id, days=days, day=day, slots=slots,
         appointments=appointments, overlaps=overlaps, mask_phone=mask_phone, move=move,
         tz=rules.tz,
-        language=args.get("language", "hi"),
+        language=args.get("language") or (caller[1] if caller else None) or "hi",
     )
 
 

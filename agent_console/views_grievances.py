@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from flask import (
@@ -23,12 +23,14 @@ from sqlalchemy import select
 from agent_console import bp
 from agent_console.auth import SUPERVISORS, flash_done, flash_error, roles
 from agent_console.recordings import RecordingUnavailable, load_recording
-from booking_core.appointments import Appointment, Channel
+from booking_core.appointments import Channel
 from booking_core.base import DomainError, utcnow, whole_number
 from booking_core.citizens import Citizen
 from booking_core.hospitals import Department, list_hospitals
 from booking_core.phones import mask_phone
-from contact_centre.models import Call, Role, StaffUser
+from contact_centre.callbacks import call_complainant
+from contact_centre.caller_history import caller_history
+from contact_centre.models import Role, StaffUser
 from grievances import workflow
 from grievances.access import may_see, may_take
 from grievances.models import Grievance, GrievanceCategory, GrievanceEvent, GrievanceStatus
@@ -102,8 +104,8 @@ def home() -> Any:
 @bp.route("/grievances/new", methods=["GET", "POST"])
 def new_grievance() -> Any:
     session = get_session()
+    form: Mapping[str, str] = request.form
     if request.method == "POST":
-        form = request.form
         try:
             grievance = register_grievance(
                 session, phone=form.get("phone", ""), category=form.get("category", ""),
@@ -116,8 +118,13 @@ def new_grievance() -> Any:
         else:
             flash_done("console.registered", reference=grievance.reference)
             return redirect(url_for("console.grievance", grievance_id=grievance.id))
+    else:  # "new grievance" from a caller on screen comes pre-filled
+        from agent_console.views_phone import caller_from_args
+
+        caller = caller_from_args()
+        form = {"phone": caller[0], "language": caller[1] or "hi"} if caller else {}
     return render_template("console/new_grievance.html", hospitals=list_hospitals(session),
-                           categories=list(GrievanceCategory), form=request.form)
+                           categories=list(GrievanceCategory), form=form)
 
 
 def _load(grievance_id: int) -> Grievance:
@@ -137,22 +144,14 @@ def grievance(grievance_id: int) -> Any:
     now = utcnow()
     events = list(session.scalars(select(GrievanceEvent).where(
         GrievanceEvent.grievance_id == item.id).order_by(GrievanceEvent.id)))
-    appointments = list(session.scalars(
-        select(Appointment).join(Citizen, Citizen.id == Appointment.citizen_id)
-        .where((Citizen.phone == phone) | (Appointment.booked_by_phone == phone))
-        .order_by(Appointment.visit_day.desc()).limit(10)))
-    others = list(session.scalars(
-        select(Grievance).where(Grievance.citizen_id == item.citizen_id, Grievance.id != item.id)
-        .order_by(Grievance.created_at.desc()).limit(10)))
-    calls = list(session.scalars(select(Call).where(Call.from_phone == phone)
-                                 .order_by(Call.started_at.desc()).limit(10)))
+    history = caller_history(session, phone, leave_out_grievance=item.id)
     staff = {u.id: u for u in session.scalars(select(StaffUser).where(StaffUser.active))}
     hospitals = list_hospitals(session)
     departments = list(session.scalars(select(Department).order_by(Department.hospital_id,
                                                                     Department.position)))
     return render_template(
-        "console/grievance.html", g_=item, events=events, appointments=appointments,
-        others=others, calls=calls, staff_by_id=staff, hospitals=hospitals,
+        "console/grievance.html", g_=item, events=events, history=history,
+        may_call=may_take(g.staff, item, "call"), staff_by_id=staff, hospitals=hospitals,
         hospital_by_id={h.id: h for h in hospitals}, departments=departments,
         sla=sla_state(item, now), mask_phone=mask_phone, now=now,
         reply_kinds=workflow.REPLY_KINDS, max_transfers=workflow.MAX_TRANSFERS,
@@ -199,6 +198,8 @@ def grievance_action(grievance_id: int, action: str) -> Any:
         elif action == "reopen":
             workflow.reopen_grievance(session, item.id, form.get("reason", ""), actor=actor,
                                       tz=tz)
+        elif action == "call":
+            call_complainant(session, item.id, agent=g.staff)
         elif action == "feedback":
             workflow.record_citizen_feedback(
                 session, item.id, solved=form.get("solved") == "yes",

@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 from booking_core.base import Conflict, InvalidInput, NotFound, unit_of_work, utcnow
 from booking_core.outbox import add_call
 from contact_centre.models import CallbackRequest, CallbackStatus, StaffUser
+from grievances.models import Grievance
+from grievances.services import record_event
 
 # What the agent says happened, and where the callback goes next.
 OUTCOMES = {
@@ -126,6 +128,36 @@ def call_back(session: Session, callback_id: int, *, agent: StaffUser,
         add_call(session, agent.phone, "agent_callback", agent.language,
                  {"callback_id": callback.id},
                  dedupe_key=f"callback:{callback.id}:call:{int(now.timestamp())}")
+    return callback
+
+
+def call_complainant(session: Session, grievance_id: int, *, agent: StaffUser,
+                     now: dt.datetime | None = None) -> CallbackRequest:
+    """Phone the citizen who filed a grievance, through the callbacks' bridge: a
+    callback (reason ``complainant``) in this agent's hands and the same outbound call
+    (Twilio rings the agent's phone, then dials the citizen), so the call's result and
+    the agent's notes land on the agent's callback card like any callback's. The
+    grievance's history records that the agent called.
+
+    Errors: ``NoAgentPhone``, ``NotFound`` (no such grievance).
+    """
+    if not agent.phone:
+        raise NoAgentPhone("add your phone number to your account to make calls")
+    now = now or utcnow()
+    with unit_of_work(session):
+        grievance = session.get(Grievance, grievance_id)
+        if grievance is None:
+            raise NotFound("no such grievance", entity="grievance")
+        callback = CallbackRequest(phone=grievance.citizen.phone, language=grievance.language,
+                                   reason="complainant", status=CallbackStatus.CALLING,
+                                   requested_at=now, claimed_by_id=agent.id, claimed_at=now)
+        session.add(callback)
+        session.flush()
+        add_call(session, agent.phone, "agent_callback", agent.language,
+                 {"callback_id": callback.id},
+                 dedupe_key=f"callback:{callback.id}:call:{int(now.timestamp())}")
+        record_event(session, grievance, "called", actor=agent.username, channel="agent",
+                     callback_id=callback.id)
     return callback
 
 

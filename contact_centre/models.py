@@ -129,7 +129,9 @@ class CallbackStatus(enum.StrEnum):
 
 
 # Why a caller asked to be called back (``CallbackRequest.reason``), as the IVR writes it.
-CALLBACK_REASONS = ("agent", "after_hours", "long_wait", "queue_wait", "fault", "queue_full")
+# ``complainant``: an agent phoned a grievance's citizen from its page.
+CALLBACK_REASONS = ("agent", "after_hours", "long_wait", "queue_wait", "fault", "queue_full",
+                    "complainant")
 # Twilio's call statuses, as ``Call.status`` holds them.
 CALL_STATUSES = ("queued", "initiated", "ringing", "in-progress", "completed", "busy",
                  "failed", "no-answer", "canceled")

@@ -109,7 +109,7 @@ class Grievance(Base):
 # What a ``GrievanceEvent.kind`` may say happened.
 EVENT_KINDS = ("registered", "claimed", "acknowledged", "assigned", "unassigned", "note",
                "replied", "interim_reply", "transferred", "resolved", "closed", "reopened",
-               "feedback", "appeal_opened", "escalated")
+               "feedback", "appeal_opened", "escalated", "called")
 
 
 class GrievanceEvent(Base):

@@ -45,6 +45,13 @@ class Settings:
     # Caller id for outbound calls to Indian numbers (India's voice rules); defaults to
     # the helpline's own number.
     twilio_caller_id: str = ""
+    # The browser phone (agents taking calls in the console with Twilio's Voice
+    # JavaScript SDK): an API key of the account signs the agents' short-lived access
+    # tokens; the TwiML App answers calls a browser places (optional: without it the
+    # browser phone only receives calls).
+    twilio_api_key_sid: str = ""
+    twilio_api_key_secret: str = ""
+    twilio_twiml_app_sid: str = ""
     helpline_timezone: str = "Asia/Kolkata"
     port: int = 5000
     ambulance_number: str = "102"
@@ -118,6 +125,11 @@ class Settings:
     @property
     def twilio_configured(self) -> bool:
         return bool(self.twilio_account_sid and self.twilio_auth_token)
+
+    @property
+    def browser_phone_configured(self) -> bool:
+        return bool(self.twilio_account_sid and self.twilio_api_key_sid
+                    and self.twilio_api_key_secret)
 
     def with_overrides(self, **kwargs: Any) -> Settings:
         return replace(self, **kwargs)

@@ -1,0 +1,150 @@
+"""The browser phone and the caller on screen.
+
+- ``/console/phone``: the browser phone (Twilio's Voice JavaScript SDK, vendored under
+  ``static/vendor/``), best kept open in its own tab or window so moving between console
+  pages never drops a call. Its page alone may reach Twilio (its own
+  Content-Security-Policy).
+- ``POST /console/phone/token``: a short-lived access token for the signed-in agent
+  (``VoiceGrant``, identity ``agent-<staff id>``); 503 with the reason in the agent's
+  language when the browser phone is not configured.
+- ``/console/caller``: the screen pop, an HTML fragment every console page polls each
+  second: the caller on the agent's current call with their record and one-click
+  actions (``contact_centre.caller_history``).
+- ``POST /console/calls/<id>/outcome``: what the call came to
+  (``contact_centre.agent_outcomes``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Response, g, jsonify, redirect, render_template, request, url_for
+from sqlalchemy.orm import Session
+from twilio.jwt.access_token import AccessToken
+from twilio.jwt.access_token.grants import VoiceGrant
+
+from agent_console import bp
+from agent_console.auth import _safe_next, flash_done, flash_error
+from agent_console.i18n import t
+from booking_core.base import DomainError, whole_number
+from booking_core.phones import mask_phone
+from contact_centre.agent_outcomes import AGENT_OUTCOMES, record_agent_outcome
+from contact_centre.callbacks import IN_HAND
+from contact_centre.caller_history import (
+    CallerPop,
+    call_for_agent,
+    callback_caller,
+    caller_on_screen,
+)
+from contact_centre.models import CallbackRequest
+from helpline.app import current_helpline, get_session
+from helpline.security_headers import CONTENT_SECURITY_POLICY
+from ivr.agent_endpoint import client_identity
+
+# Long enough for a shift's page to refresh it quietly (the SDK warns 3 minutes ahead,
+# ``tokenWillExpire``), short enough that a token copied off a screen is soon useless.
+TOKEN_TTL_SECONDS = 600
+# How often the pages ask for the caller on screen (the pop shows within 2 s).
+POP_POLL_MS = 1000
+
+# The browser phone's page may open Twilio's signalling websocket and its insights
+# endpoint, and play the SDK's ringtones; every other page keeps the strict policy.
+PHONE_PAGE_POLICY = CONTENT_SECURITY_POLICY.replace(
+    "connect-src 'self'", "connect-src 'self' wss://*.twilio.com https://*.twilio.com"
+) + "; media-src 'self' https://sdk.twilio.com"
+
+
+def voice_token(agent_id: int) -> str:
+    """A Voice access token for the agent's browser phone: incoming calls to
+    ``agent-<id>`` and, with ``TWILIO_TWIML_APP_SID``, outgoing calls through that
+    TwiML App; signed with the API key's secret, valid ``TOKEN_TTL_SECONDS``."""
+    settings = current_helpline().settings
+    token = AccessToken(settings.twilio_account_sid, settings.twilio_api_key_sid,
+                        settings.twilio_api_key_secret, identity=client_identity(agent_id),
+                        ttl=TOKEN_TTL_SECONDS)
+    token.add_grant(VoiceGrant(
+        outgoing_application_sid=settings.twilio_twiml_app_sid or None, incoming_allow=True))
+    return token.to_jwt()
+
+
+@bp.get("/phone")
+def phone() -> Any:
+    settings = current_helpline().settings
+    html = render_template("console/phone.html",
+                           configured=settings.browser_phone_configured,
+                           identity=client_identity(g.staff.id))
+    return Response(html, mimetype="text/html",
+                    headers={"Content-Security-Policy": PHONE_PAGE_POLICY})
+
+
+@bp.post("/phone/token")
+def phone_token() -> Any:
+    """JSON ``{"token", "identity", "expires_in"}``; 503 ``{"error": {"code",
+    "message"}}`` when the browser phone is not configured. A POST, so the console's
+    CSRF check applies (header ``X-CSRF-Token``); without a session the console answers
+    401 to the page's script (``X-Fragment``) and nothing is issued."""
+    if not current_helpline().settings.browser_phone_configured:
+        return jsonify(error={"code": "browser_phone_not_configured",
+                              "message": t("console.phone.not_configured")}), 503
+    return jsonify(token=voice_token(g.staff.id), identity=client_identity(g.staff.id),
+                   expires_in=TOKEN_TTL_SECONDS), 200, {"Cache-Control": "no-store"}
+
+
+@bp.get("/caller")
+def caller_pop() -> Any:
+    """The screen pop fragment (empty when no call is with the agent)."""
+    pop = caller_on_screen(get_session(), g.staff.id)
+    if pop is None:
+        return Response("", mimetype="text/html", headers={"Cache-Control": "no-store"})
+    referrer = urlsplit(request.referrer or "")
+    back = referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    html = render_template("console/_caller_pop.html", pop=pop, mask_phone=mask_phone,
+                           agent_outcomes=AGENT_OUTCOMES, back=_safe_next(back))
+    return Response(html, mimetype="text/html", headers={"Cache-Control": "no-store"})
+
+
+def callback_pops(session: Session, callbacks: list[CallbackRequest]) -> dict[int, CallerPop]:
+    """The caller panel of each callback card still in the agent's hands."""
+    return {cb.id: callback_caller(session, cb) for cb in callbacks if cb.status in IN_HAND}
+
+
+@bp.post("/calls/<int:call_id>/outcome")
+def call_outcome(call_id: int) -> Any:
+    try:
+        record_agent_outcome(get_session(), call_id, agent_id=g.staff.id,
+                             outcome=request.form.get("outcome", ""),
+                             notes=request.form.get("notes", ""))
+    except DomainError as exc:
+        flash_error(exc)
+    else:
+        flash_done("console.done_call_outcome")
+    return redirect(_safe_next(request.form.get("next")))
+
+
+def caller_from_args() -> tuple[str, str | None] | None:
+    """(mobile, language) of the caller a pre-filled form is for: ``?call=<id>`` (a
+    call this agent answered) or ``?callback=<id>`` (a callback in this agent's hands),
+    so the caller's number never travels in a URL of ours. None for anything else."""
+    session = get_session()
+    call_id = whole_number(request.args.get("call"))
+    if call_id is not None:
+        call = call_for_agent(session, call_id, g.staff.id)
+        if call is not None and call.from_phone:
+            return call.from_phone, call.language
+        return None
+    callback_id = whole_number(request.args.get("callback"))
+    if callback_id is not None:
+        callback = session.get(CallbackRequest, callback_id)
+        if callback is not None and callback.claimed_by_id == g.staff.id:
+            return callback.phone, callback.language
+    return None
+
+
+@bp.app_template_global("caller_links")
+def caller_links(call_id: int | None = None, callback_id: int | None = None) -> dict[str, str]:
+    """The one-click actions' addresses for a caller on screen (see
+    ``caller_from_args``)."""
+    key = {"call": call_id} if call_id is not None else {"callback": callback_id}
+    return {"book": url_for("console.booking", **key),
+            "grievance": url_for("console.new_grievance", **key)}
