@@ -17,6 +17,7 @@ from booking_core.appointments import Channel, book_appointment
 from booking_core.base import unit_of_work, utcnow
 from booking_core.outbox import OutboxMessage
 from contact_centre.agent_outcomes import CallNotYours, record_agent_outcome
+from contact_centre.callbacks import claim_callback
 from contact_centre.caller_history import (
     IVR_AREAS,
     WRAP_UP_WINDOW,
@@ -24,7 +25,6 @@ from contact_centre.caller_history import (
     caller_on_screen,
     ivr_areas,
 )
-from contact_centre.callbacks import claim_callback
 from contact_centre.models import Call, CallbackRequest, CallbackStatus
 from grievances.models import GrievanceEvent
 from ivr.agent_endpoint import AgentUnreachable, agent_address, agent_dial, client_identity
@@ -320,7 +320,8 @@ def test_the_grievance_page_calls_the_citizen_through_the_callback_bridge(
     deliver_now(msg_app.extensions["helpline"], when=utcnow())
     [placed] = fake_twilio.created("Calls")
     assert placed.params["To"] == agent_phone  # the agent's phone rings first
-    row = msg_session.scalar(select(OutboxMessage).where(OutboxMessage.template == "agent_callback"))
+    row = msg_session.scalar(
+        select(OutboxMessage).where(OutboxMessage.template == "agent_callback"))
     msg_session.commit()
     root = parse_twiml(signed_post(msg_app.test_client(), f"/calls/{row.id}/answer",
                                    {"CallSid": placed.sid, "To": agent_phone}))
