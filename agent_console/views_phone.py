@@ -39,7 +39,7 @@ from contact_centre.caller_history import (
 )
 from contact_centre.models import CallbackRequest
 from helpline.app import current_helpline, get_session
-from helpline.security_headers import CONTENT_SECURITY_POLICY
+from helpline.security_headers import BROWSER_PHONE_POLICY
 from ivr.agent_endpoint import client_identity
 
 # Long enough for a shift's page to refresh it quietly (the SDK warns 3 minutes ahead,
@@ -48,11 +48,6 @@ TOKEN_TTL_SECONDS = 600
 # How often the pages ask for the caller on screen (the pop shows within 2 s).
 POP_POLL_MS = 1000
 
-# The browser phone's page may open Twilio's signalling websocket and its insights
-# endpoint, and play the SDK's ringtones; every other page keeps the strict policy.
-PHONE_PAGE_POLICY = CONTENT_SECURITY_POLICY.replace(
-    "connect-src 'self'", "connect-src 'self' wss://*.twilio.com https://*.twilio.com"
-) + "; media-src 'self' https://sdk.twilio.com"
 
 
 def voice_token(agent_id: int) -> str:
@@ -75,7 +70,7 @@ def phone() -> Any:
                            configured=settings.browser_phone_configured,
                            identity=client_identity(g.staff.id))
     return Response(html, mimetype="text/html",
-                    headers={"Content-Security-Policy": PHONE_PAGE_POLICY})
+                    headers={"Content-Security-Policy": BROWSER_PHONE_POLICY})
 
 
 @bp.post("/phone/token")

@@ -23,6 +23,14 @@ CONTENT_SECURITY_POLICY = "; ".join((
     "object-src 'none'",
 ))
 
+# The one page that talks to someone else: the console's browser phone (Twilio's Voice
+# JavaScript SDK) opens Twilio's signalling websocket, reports call quality to Twilio
+# and plays the SDK's ringtones. Only that page sends this policy (its view sets it).
+BROWSER_PHONE_POLICY = CONTENT_SECURITY_POLICY.replace(
+    "connect-src 'self'", "connect-src 'self' wss://*.twilio.com https://*.twilio.com"
+) + "; media-src 'self' https://sdk.twilio.com"
+BROWSER_PHONE_PAGE = "/console/phone"
+
 EVERY_RESPONSE = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
