@@ -5,7 +5,7 @@
   pages never drops a call. Its page alone may reach Twilio (its own
   Content-Security-Policy).
 - ``POST /console/phone/token``: a short-lived access token for the signed-in agent
-  (``VoiceGrant``, identity ``agent-<staff id>``); 503 with the reason in the agent's
+  (``VoiceGrant``, identity ``agent-<staff id>``); 409 with the reason in the agent's
   language when the browser phone is not configured.
 - ``/console/caller``: the screen pop, an HTML fragment every console page polls each
   second: the caller on the agent's current call with their record and one-click
@@ -75,13 +75,15 @@ def phone() -> Any:
 
 @bp.post("/phone/token")
 def phone_token() -> Any:
-    """JSON ``{"token", "identity", "expires_in"}``; 503 ``{"error": {"code",
-    "message"}}`` when the browser phone is not configured. A POST, so the console's
-    CSRF check applies (header ``X-CSRF-Token``); without a session the console answers
-    401 to the page's script (``X-Fragment``) and nothing is issued."""
+    """JSON ``{"token", "identity", "expires_in"}``; 409 ``{"error": {"code",
+    "message"}}`` when the browser phone is not configured (a state of this
+    installation, not a failure: the console never answers 5xx to a sound request).
+    A POST, so the console's CSRF check applies (header ``X-CSRF-Token``); without a
+    session the console answers 401 to the page's script (``X-Fragment``) and nothing
+    is issued."""
     if not current_helpline().settings.browser_phone_configured:
         return jsonify(error={"code": "browser_phone_not_configured",
-                              "message": t("console.phone.not_configured")}), 503
+                              "message": t("console.phone.not_configured")}), 409
     return jsonify(token=voice_token(g.staff.id), identity=client_identity(g.staff.id),
                    expires_in=TOKEN_TTL_SECONDS), 200, {"Cache-Control": "no-store"}
 

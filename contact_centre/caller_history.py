@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from booking_core.appointments import Appointment
@@ -155,17 +155,21 @@ def _pop(session: Session, phone: str, language: str | None, call: Call | None,
                      asked_in=asked_for_a_person_in(path))
 
 
+def current_call_query(agent_id: int, now: dt.datetime) -> Select[Call]:
+    """The statement behind ``current_call`` (the ongoing call first, else the latest
+    that ended within ``WRAP_UP_WINDOW``)."""
+    return (select(Call).where(Call.agent_id == agent_id, Call.answered_at.is_not(None),
+                               Call.started_at >= now - LONGEST_CALL)
+            .where(Call.ended_at.is_(None) | (Call.ended_at >= now - WRAP_UP_WINDOW))
+            .order_by(Call.ended_at.is_not(None), Call.answered_at.desc(), Call.id.desc())
+            .limit(1))
+
+
 def current_call(session: Session, agent_id: int, now: dt.datetime | None = None) -> Call | None:
     """The call the agent is on now, or the one that just ended and still waits for
     its outcome (for ``WRAP_UP_WINDOW``); None otherwise. One indexed read: the pages
     ask every second."""
-    now = now or utcnow()
-    call = session.scalar(
-        select(Call).where(Call.agent_id == agent_id, Call.answered_at.is_not(None),
-                           Call.started_at >= now - LONGEST_CALL)
-        .where(Call.ended_at.is_(None) | (Call.ended_at >= now - WRAP_UP_WINDOW))
-        .order_by(Call.ended_at.is_not(None), Call.answered_at.desc(), Call.id.desc())
-        .limit(1))
+    call = session.scalar(current_call_query(agent_id, now or utcnow()))
     if call is None:
         return None
     if call.ended_at is not None and (call.details or {}).get("agent_outcome"):

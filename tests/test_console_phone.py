@@ -119,7 +119,7 @@ def test_without_an_api_key_the_token_endpoint_says_why_in_the_agents_language(
     make_staff(session, "agent.one", language=lang)
     console.login("agent.one")
     answer = _token_request(console)
-    assert answer.status_code == 503
+    assert answer.status_code == 409
     error = answer.get_json()["error"]
     assert error["code"] == "browser_phone_not_configured" and words in error["message"]
     page = console.get("/console/phone").get_data(as_text=True)

@@ -41,7 +41,7 @@
         headers: { "X-CSRF-Token": box.getAttribute("data-csrf"), "X-Fragment": "1" }
       }).then(function (r) {
         if (r.status === 401) { window.location.reload(); throw new Error("signed out"); }
-        if (r.status === 503) { say("not-configured", "warning"); throw new Error("not configured"); }
+        if (r.status === 409) { say("not-configured", "warning"); throw new Error("not configured"); }
         if (!r.ok) { say("token-failed", "danger"); show(["retry"]); throw new Error("token " + r.status); }
         return r.json();
       });
