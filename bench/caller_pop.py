@@ -17,6 +17,7 @@ import datetime as dt
 import random
 import re
 import statistics
+import sys
 import time
 
 from sqlalchemy import create_engine, insert, text, update
@@ -69,7 +70,7 @@ def timed(client, requests: int) -> list[float]:
     return times
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=200_000)
     parser.add_argument("--requests", type=int, default=300)
@@ -113,7 +114,8 @@ def main() -> None:
             results["explain_current_call"] = list(plan)
         save_results("caller_pop", results)
         helpline.engine.dispose()
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

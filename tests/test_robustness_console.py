@@ -32,7 +32,8 @@ SEED = 20240603
 PUBLIC = {"/console/login", "/console/static/<path:filename>"}
 # Endpoints that serve something other than a page (audio, CSV, JSON, files): their
 # errors need not be HTML.
-NOT_PAGES = {"console.recording", "console.export_csv", "console.live", "console.static"}
+NOT_PAGES = {"console.recording", "console.export_csv", "console.live", "console.static",
+             "console.phone_token"}
 
 
 @dataclass
