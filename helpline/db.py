@@ -49,7 +49,8 @@ class DatabaseLimits:
     Once a wait or a connection has timed out that way, the process does not ask the server
     again for ``pause_s`` seconds (``helpline.pause``): otherwise each new request
     would wait out its own deadline, and a few callers would hold every web worker
-    while the ones queued behind them heard Twilio's error. Values given in ``DATABASE_URL``'s query string win over these.
+    while the ones queued behind them heard Twilio's error. Values given in
+    ``DATABASE_URL``'s query string win over these.
     """
 
     connect_timeout_s: int = 3
