@@ -215,3 +215,42 @@ def test_the_fallback_twiml_is_static_and_current():
     assert not [el for el in root.iter() if el.get("action") or el.tag == "Redirect"]
 
 
+
+
+def test_console_lockout_keeps_counting_with_redis_frozen(fault_app, private_redis, monkeypatch):
+    """Failed sign-ins are counted in Redis; with Redis frozen they are counted in the
+    process instead, so password guessing is still stopped (it counted 0 lockouts in 15
+    tries when Redis was down), and each try costs no more than a short timeout."""
+    from argon2 import PasswordHasher
+
+    from agent_console.auth import LOGIN_LIMIT
+    from contact_centre import accounts
+    from tests.fixtures_console import csrf_from, make_staff
+
+    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8,
+                                                            parallelism=1))
+    accounts._dummy_hash.cache_clear()
+    with fault_app.extensions["helpline"].session() as session:
+        make_staff(session, "agent.frozen")
+
+    def sign_in(password: str) -> tuple[float, Any]:
+        client = fault_app.test_client()
+        token = csrf_from(client.get("/console/login").get_data(as_text=True))
+        started = time.monotonic()
+        answer = client.post("/console/login", data={
+            "username": "agent.frozen", "password": password, "csrf_token": token})
+        return time.monotonic() - started, answer
+
+    private_redis.freeze()
+    try:
+        tries = [sign_in("wrong password!") for _ in range(LOGIN_LIMIT)]
+        seconds, refused = sign_in("wrong password!")
+    finally:
+        private_redis.thaw()
+        accounts._dummy_hash.cache_clear()
+    assert [answer.status_code for _, answer in tries] == [401] * LOGIN_LIMIT
+    assert refused.status_code == 429, refused.get_data(as_text=True)[:300]
+    assert int(refused.headers["Retry-After"]) > 60
+    slowest = max(s for s, _ in tries)
+    print(f"frozen redis: slowest failed sign-in {slowest:.2f} s")
+    assert slowest < 3.0
