@@ -90,6 +90,9 @@ class Settings:
     db_connect_timeout_seconds: int = 3
     db_statement_timeout_ms: int = 10_000
     db_tcp_user_timeout_ms: int = 10_000
+    # After a database wait or connection fails that way, this process answers without
+    # asking the database for this long (webhooks: the apology at once).
+    db_pause_seconds: float = 5.0
     # Each Redis call's connect and read timeout; after a failure Redis counts as
     # missing for redis_pause_seconds (jobs wait for the database sweep meanwhile).
     redis_timeout_seconds: float = 0.5

@@ -10,9 +10,11 @@ from typing import Any
 
 from flask import jsonify
 
+from booking_core.base import MAX_INTEGER
 from booking_core.resources import BedType
 from portal_api.auth import VERIFICATION_HEADER
 from portal_api.blueprint import api
+from portal_api.parsing import QUERY_TEXT_MAX
 from portal_api.schemas import SCHEMAS
 
 _ERRORS = {
@@ -36,9 +38,12 @@ def _ok(schema: str, description: str = "OK") -> dict[str, Any]:
             "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
 
 
+# Ids are INTEGER columns: a larger number is no id (``booking_core.base.whole_number``).
+ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_INTEGER}
+
+
 def _path_id(name: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True,
-            "schema": {"type": "integer", "minimum": 1}}
+    return {"name": name, "in": "path", "required": True, "schema": ID_SCHEMA}
 
 
 def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
@@ -57,6 +62,8 @@ def _op(summary: str, ok: tuple[str, str, str], *, body: str | None = None,
     op: dict[str, Any] = {"summary": summary, "responses": {status: _ok(schema, description)}}
     if params:
         op["parameters"] = params
+        if any(param["in"] == "path" for param in params):
+            errors = tuple(sorted(set(errors) | {"404"}))  # no such id, or not an id at all
     if body:
         op["requestBody"] = {"required": True, "content": {"application/json": {
             "schema": {"$ref": f"#/components/schemas/{body}"}}}}
@@ -71,12 +78,14 @@ def _op(summary: str, ok: tuple[str, str, str], *, body: str | None = None,
 
 VERIFIED = [{"verifiedMobile": []}]
 H, D = _path_id("hospital_id"), _path_id("department_id")
+DISTRICT = _query("district", {"type": "string", "maxLength": QUERY_TEXT_MAX},
+                  "English district name")
 
 PATHS: dict[str, dict[str, Any]] = {
     "/hospitals": {"get": _op(
         "Delhi government hospitals, with Hindi names and districts",
         ("200", "HospitalList", "hospitals by English name"),
-        params=[_query("district", {"type": "string"}, "English district name")],
+        params=[DISTRICT],
         errors=("400", "429"))},
     "/hospitals/{hospital_id}": {"get": _op("One hospital", ("200", "Hospital", "the hospital"),
                                             params=[H])},
@@ -91,10 +100,10 @@ PATHS: dict[str, dict[str, Any]] = {
     "/beds": {"get": _op(
         "Beds by hospital and type with their update time and stale flag",
         ("200", "BedList", "current bed figures"),
-        params=[_query("hospital_id", {"type": "integer", "minimum": 1}, "one hospital"),
+        params=[_query("hospital_id", ID_SCHEMA, "one hospital"),
                 _query("bed_type", {"type": "string", "enum": [t.value for t in BedType]},
                        "one bed type"),
-                _query("district", {"type": "string"}, "English district name")],
+                DISTRICT],
         errors=("400", "404", "429"))},
     "/verifications": {"post": _op(
         "Send a 6-digit code by SMS to verify a mobile (valid 10 minutes)",
