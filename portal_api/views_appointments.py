@@ -14,6 +14,7 @@ from booking_core.appointments import (
     cancel_appointment,
     find_appointment,
     reschedule_appointment,
+    upcoming_appointments,
 )
 from booking_core.base import utcnow
 from booking_core.phones import mask_phone, normalise_mobile
@@ -75,6 +76,15 @@ def book() -> Any:
         abha_number=body.get("abha_number"), actor="portal", rules=booking_rules(),
     )
     return jsonify(serialise.appointment(appointment, _tz())), 201
+
+
+@api.get("/appointments")
+def my_appointments() -> Any:
+    """The verified mobile's coming appointments, as patient or as the one who booked
+    them, soonest first: what a citizen could not list before."""
+    phone = verified_phone()
+    found = upcoming_appointments(get_session(), phone)
+    return jsonify(appointments=[serialise.appointment(a, _tz()) for a in found])
 
 
 @api.post("/appointments/lookup")

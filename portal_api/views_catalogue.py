@@ -17,7 +17,7 @@ from booking_core.hospitals import (
     list_departments,
     list_hospitals,
 )
-from booking_core.resources import BedType, vacant_beds
+from booking_core.resources import BedType, public_resources, vacant_beds
 from booking_core.slots import (
     SlotView,
     bookable_window,
@@ -142,3 +142,18 @@ def beds() -> Any:
         beds=[serialise.beds(f, names[f.hospital_id], settings.helpline_timezone)
               for f in figures],
     )
+
+
+@api.get("/hospitals/<int:hospital_id>/resources")
+@retry_on_lost_connection
+def resources(hospital_id: int) -> Any:
+    """Public figures of one hospital: vacant beds by type, free ventilators, staff on
+    duty by role and medicine availability (in stock / low / out, not quantities), each
+    with its update time and stale flag (``RESOURCE_STALE_HOURS``)."""
+    settings = current_helpline().settings
+    session = read_session()
+    found = get_hospital(session, hospital_id)
+    figures = public_resources(session, found.id,
+                               stale_after=dt.timedelta(hours=settings.resource_stale_hours))
+    return jsonify(serialise.resources(figures, settings.helpline_timezone,
+                                       settings.resource_stale_hours))
