@@ -18,7 +18,7 @@ from portal_api.errors import ApiError
 from portal_api.reads import read_session, retry_on_lost_connection
 from portal_api.views_appointments import booking_rules
 from portal_api.views_catalogue import department_availability
-from portal_web import i18n, security
+from portal_web import i18n
 from portal_web.blueprint import portal
 from portal_web.pages import page
 from portal_web.verify import STEPS, current_check, run_step
@@ -107,5 +107,4 @@ def book_review() -> Any:
                 return redirect(url_for("portal.appointment", reference=appointment.reference,
                                         done="booked"), code=303)
     status = 422 if error or check.errors else 200
-    return page("book_review.html", status, slot=slot, draft=draft, check=check, error=error,
-                verified=security.verified_mobile())
+    return page("book_review.html", status, slot=slot, draft=draft, check=check, error=error)
