@@ -307,9 +307,10 @@ class PublicResources:
     @property
     def updated_at(self) -> dt.datetime | None:
         """The newest update time of any figure, None when the hospital never reported."""
-        times = [f.updated_at for f in (*self.beds, *self.medicines, *self.staff)]
+        figures = [*self.beds, *self.staff]
         if self.ventilators is not None:
-            times.append(self.ventilators.updated_at)
+            figures.append(self.ventilators)
+        times = [f.updated_at for f in figures] + [m.updated_at for m in self.medicines]
         return max(times, default=None)
 
 
