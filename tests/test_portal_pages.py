@@ -387,3 +387,35 @@ def test_pages_work_with_unknown_or_damaged_addresses(portal, catalogue):
     assert slot_choices(portal.page) == [str(catalogue.slot.id)]
     portal.get(f"/portal/book/{catalogue.hospital.id}/{catalogue.department.id}?day=nonsense")
     assert "यह दिन सही नहीं है" in portal.text()
+
+
+def test_a_complaint_sent_after_the_verification_ran_out_is_kept(app, session, catalogue):
+    client = app.test_client()
+    real_time = time.time
+    itsdangerous.timed.time.time = lambda: real_time() - 20 * 60  # type: ignore[attr-defined]
+    try:
+        old = issue_verification_token(app.config["SECRET_KEY"], PHONE)
+    finally:
+        itsdangerous.timed.time.time = real_time  # type: ignore[attr-defined]
+    client.set_cookie("portal_mobile", old, path="/portal")
+    portal = Portal(client, session)
+    portal.choose("en")
+    portal.get("/portal/grievances/new")
+    text = "The pharmacy counter was closed at 11 am although the board says 9 to 4. " * 20
+    portal.post("/portal/grievances/new", {"category": "medicines_unavailable",
+                                           "hospital": "", "description": text,
+                                           "step": "register"})
+    assert portal.status == 422
+    assert "Your verification has ended after 15 minutes" in portal.text()
+    assert "Verify your mobile number first." in portal.text()
+    assert html.escape(text, quote=False) in portal.page
+    assert '<option value="medicines_unavailable" selected>' in portal.page
+    with reading(session):
+        assert session.scalar(select(func.count()).select_from(Grievance)) == 0
+    portal.verify("/portal/grievances/new", {"category": "medicines_unavailable",
+                                             "description": text})
+    portal.post("/portal/grievances/new", {"category": "medicines_unavailable",
+                                           "description": text, "step": "register"})
+    assert "Your complaint is registered." in portal.text()
+    with reading(session):
+        assert session.scalar(select(Grievance.description)) == text.strip()
