@@ -101,7 +101,8 @@ def template_context() -> dict[str, Any]:
     return dict(t=t, _=t, label=label, lang=lang, other_lang=other_language(),
                 switch_url=switch_url, csrf_token=csrf_token, when=when, age=age,
                 day_text=day_text, time_text=time_text, number=number, spaced=spaced,
-                verified_mobile=verified_mobile_masked, has_view=_has_view)
+                verified_mobile=verified_mobile_masked, has_view=_has_view,
+                ambulance_number=current_app.extensions["helpline"].settings.ambulance_number)
 
 
 def _has_view(endpoint: str) -> bool:

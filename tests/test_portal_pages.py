@@ -419,3 +419,14 @@ def test_a_complaint_sent_after_the_verification_ran_out_is_kept(app, session, c
     assert "Your complaint is registered." in portal.text()
     with reading(session):
         assert session.scalar(select(Grievance.description)) == text.strip()
+
+
+def test_every_page_gives_the_configured_ambulance_number(database_url):
+    app = create_app(make_settings(database_url, ambulance_number="112"))
+    try:
+        client = app.test_client()
+        for path in ("/portal/", "/portal/no/such/page"):
+            page = client.get(path).get_data(as_text=True)
+            assert "एम्बुलेंस के लिए 112 पर कॉल करें।" in page, path
+    finally:
+        app.extensions["helpline"].engine.dispose()
