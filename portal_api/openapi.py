@@ -113,10 +113,13 @@ PATHS: dict[str, dict[str, Any]] = {
         "Check the code; returns a verification token for booking and cancelling",
         ("200", "VerificationToken", "verified"), body="VerificationConfirm",
         errors=("429",))},
-    "/appointments": {"post": _op(
-        "Book an OPD appointment for the verified mobile",
-        ("201", "Appointment", "booked"), body="BookingRequest",
-        errors=("404", "409", "429"), security=VERIFIED)},
+    "/appointments": {
+        "get": _op("The verified mobile's coming appointments (as patient or booker), "
+                   "soonest first", ("200", "AppointmentList", "appointments"),
+                   errors=("429",), security=VERIFIED),
+        "post": _op("Book an OPD appointment for the verified mobile",
+                    ("201", "Appointment", "booked"), body="BookingRequest",
+                    errors=("404", "409", "429"), security=VERIFIED)},
     "/appointments/lookup": {"post": _op(
         "An appointment by reference and mobile", ("200", "Appointment", "the appointment"),
         body="AppointmentLookup")},
@@ -134,10 +137,13 @@ PATHS: dict[str, dict[str, Any]] = {
     "/grievances/lookup": {"post": _op(
         "A grievance's status by reference and mobile", ("200", "Grievance", "the grievance"),
         body="GrievanceLookup")},
-    "/hospitals/{hospital_id}/resources": {"post": _op(
-        "A hospital reports its beds, ventilators, medicine stock and staff on duty",
-        ("200", "ResourceReceipt", "applied"), params=[H], body="ResourceReport",
-        errors=("403", "429"), security=[{"hospitalToken": []}])},
+    "/hospitals/{hospital_id}/resources": {
+        "get": _op("Public figures of one hospital: vacant beds by type, ventilators, staff "
+                   "on duty by role, medicine availability; each with its update time and "
+                   "stale flag", ("200", "HospitalResources", "current figures"), params=[H]),
+        "post": _op("A hospital reports its beds, ventilators, medicine stock and staff on duty",
+                    ("200", "ResourceReceipt", "applied"), params=[H], body="ResourceReport",
+                    errors=("403", "429"), security=[{"hospitalToken": []}])},
     "/openapi.json": {"get": {"summary": "This document", "responses": {
         "200": {"description": "OpenAPI 3.1", "content": {"application/json": {}}}}}},
 }
@@ -149,9 +155,10 @@ def document() -> dict[str, Any]:
         "info": {
             "title": "Delhi Health Helpline portal API",
             "version": "1.0.0",
-            "description": "OPD appointments, availability, beds and grievances for the "
-                           "citizens' portal; resource feeds for hospitals. Errors are "
-                           '`{"error": {"code", "message"}}`.',
+            "description": "OPD appointments, availability, beds, hospital resources and "
+                           "grievances for the citizens' portal; resource feeds for "
+                           'hospitals. Errors are `{"error": {"code", "message"}}`. '
+                           "Browsers may call it from the origins in CORS_ALLOWED_ORIGINS.",
         },
         "servers": [{"url": "/api/v1"}],
         "paths": PATHS,
