@@ -148,7 +148,9 @@ class CallerPop:
 
 def _pop(session: Session, phone: str, language: str | None, call: Call | None,
          callback: CallbackRequest | None = None) -> CallerPop:
-    history = caller_history(session, phone, leave_out_call=call.id if call else None)
+    history = (caller_history(session, phone, leave_out_call=call.id if call else None)
+               if phone else CallerHistory(phone="", citizen=None, appointments=[],
+                                           grievances=[], calls=[]))  # number withheld
     path = list(call.path or []) if call else []
     return CallerPop(phone=phone, language=language or history.language, history=history,
                      call=call, callback=callback, areas=ivr_areas(path),
@@ -179,17 +181,12 @@ def current_call(session: Session, agent_id: int, now: dt.datetime | None = None
 
 def caller_on_screen(session: Session, agent_id: int,
                      now: dt.datetime | None = None) -> CallerPop | None:
-    """The screen pop for the agent's current call; None when no call is with them or
-    the caller's number is withheld (nothing to look up: the panel then says so)."""
+    """The screen pop for the agent's current call (None: no call is with them). A
+    withheld number has no record to look up: the panel says the number is withheld."""
     call = current_call(session, agent_id, now)
     if call is None:
         return None
-    if not call.from_phone:
-        return CallerPop(phone="", language=call.language,
-                         history=CallerHistory("", None, [], [], []), call=call,
-                         areas=ivr_areas(list(call.path or [])),
-                         asked_in=asked_for_a_person_in(list(call.path or [])))
-    return _pop(session, call.from_phone, call.language, call)
+    return _pop(session, call.from_phone or "", call.language, call)
 
 
 def callback_caller(session: Session, callback: CallbackRequest) -> CallerPop:

@@ -350,3 +350,13 @@ def test_an_agent_without_a_phone_is_told_why_and_nothing_is_queued(session, con
     assert "add your phone number" in page.lower() or "phone number" in page
     assert session.scalar(select(CallbackRequest)) is None
     assert session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "call")) is None
+
+
+def test_a_withheld_number_pops_the_call_without_a_record(session, console, agent):
+    call = answered_call(session, agent.id, "+91" + "9" * 10)
+    with unit_of_work(session):
+        session.get(Call, call.id).from_phone = None
+    console.login("agent.one")
+    html = console.get("/console/caller", headers={"X-Fragment": "1"}).get_data(as_text=True)
+    assert "Number withheld" in html and f'data-call-id="{call.id}"' in html
+    assert 'data-action="book"' not in html  # nothing to pre-fill
