@@ -360,3 +360,18 @@ def test_a_withheld_number_pops_the_call_without_a_record(session, console, agen
     html = console.get("/console/caller", headers={"X-Fragment": "1"}).get_data(as_text=True)
     assert "Number withheld" in html and f'data-call-id="{call.id}"' in html
     assert 'data-action="book"' not in html  # nothing to pre-fill
+
+
+def test_the_browser_phone_settings_come_from_the_environment():
+    from helpline.settings import Settings
+
+    env = {"TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": "t" * 32,
+           "TWILIO_API_KEY_SID": API_KEY_SID, "TWILIO_API_KEY_SECRET": API_KEY_SECRET,
+           "TWILIO_TWIML_APP_SID": TWIML_APP_SID}
+    settings = Settings.from_env(env)
+    assert (settings.twilio_api_key_sid, settings.twilio_twiml_app_sid) == (API_KEY_SID,
+                                                                             TWIML_APP_SID)
+    assert settings.browser_phone_configured
+    assert not Settings.from_env({**env, "TWILIO_API_KEY_SECRET": ""}).browser_phone_configured
+    assert not Settings.from_env({k: v for k, v in env.items()
+                                  if k != "TWILIO_ACCOUNT_SID"}).browser_phone_configured
