@@ -42,12 +42,9 @@ from helpline.app import current_helpline, get_session
 from helpline.security_headers import BROWSER_PHONE_POLICY
 from ivr.agent_endpoint import client_identity
 
-# Long enough for a shift's page to refresh it quietly (the SDK warns 3 minutes ahead,
-# ``tokenWillExpire``), short enough that a token copied off a screen is soon useless.
+# Short, so a token copied off a screen is soon useless; the page fetches a new one when
+# the SDK says this one is about to expire (``tokenWillExpire``, 10 s ahead).
 TOKEN_TTL_SECONDS = 600
-# How often the pages ask for the caller on screen (the pop shows within 2 s).
-POP_POLL_MS = 1000
-
 
 
 def voice_token(agent_id: int) -> str:
