@@ -371,11 +371,19 @@ def md_audit() -> Any:
 
 
 def _show(value: Any) -> str:
-    """A recorded value as a person reads it: text as it is, Devanagari unescaped."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        from agent_console.i18n import t
+    """A recorded value as a person reads it: text as it is (Devanagari unescaped),
+    yes/no, lists joined, weekly sessions in words."""
+    from agent_console.i18n import t
 
+    if isinstance(value, bool):
         return t("console.yes") if value else t("console.no")
-    return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "; ".join(_show(item) for item in value) or "—"
+    if isinstance(value, dict) and {"weekday", "start", "end"} <= set(value):
+        return t("console.md.session_summary",
+                 day=t(f"console.md.weekday.{value['weekday']}"), start=value["start"],
+                 end=value["end"], minutes=value.get("slot_minutes", ""),
+                 capacity=value.get("capacity", ""), counter=value.get("counter_seats", 0))
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)

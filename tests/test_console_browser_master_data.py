@@ -15,11 +15,21 @@ from werkzeug.serving import make_server
 
 from booking_core.appointments import Appointment
 from booking_core.hospitals import Hospital
+from booking_core.master_data import Editor
+from booking_core.opd_calendar import (
+    ClosureInput,
+    HolidayInput,
+    SessionInput,
+    SlotHorizon,
+    add_holiday,
+    close_opd,
+    save_schedule,
+)
 from helpline.app import create_app
 from ivr.directory import Directory
 from ivr.flow import DIRECTORY
 from tests.conftest import make_settings
-from tests.factories import make_department, make_hospital, make_slot
+from tests.factories import IST, make_department, make_hospital, make_slot
 from tests.fixtures_browser import shot
 from tests.fixtures_console import CONSOLE_PASSWORD, make_staff
 from tests.fixtures_ivr import Phone
@@ -133,13 +143,13 @@ def test_a_hospital_onboarded_in_the_console_is_booked_by_phone_a_minute_later(
     add_department(page, "medicine", "General Medicine", "सामान्य चिकित्सा",
                    "medicine\nfever", "बुखार\nमेडिसिन")
     set_weekly_schedule(page)
-    page.click(f"text=Sanjay Gandhi Memorial Hospital")  # back to the hospital
+    page.click("text=Sanjay Gandhi Memorial Hospital")  # back to the hospital
     page.wait_for_selector("#add-department")
     page.click("#add-department summary")
     add_department(page, "ortho", "Orthopaedics", "हड्डी रोग", "bone\northo", "हड्डी")
     set_weekly_schedule(page)
     shot(page, "md-onboard-schedule-en-1366")
-    page.click(f"text=Sanjay Gandhi Memorial Hospital")
+    page.click("text=Sanjay Gandhi Memorial Hospital")
     page.wait_for_selector("#md-departments")
     table = page.inner_text("#md-departments")
     assert "General Medicine" in table and "Orthopaedics" in table and "Sat 09:00" in table
@@ -172,13 +182,24 @@ def test_a_hospital_onboarded_in_the_console_is_booked_by_phone_a_minute_later(
 
 @pytest.fixture
 def master_data_world(onboarding):
+    """Lok Nayak with a weekly schedule, a closure and a holiday, each made through the
+    services, so the pages and the change log have something to show."""
     base, app, clock = onboarding
+    admin = Editor("admin.one", "admin")
+    horizon = SlotHorizon(days=14)
+    in_a_week = (dt.datetime.now(IST) + dt.timedelta(days=7)).date().isoformat()
     with app.extensions["helpline"].session() as s:
         hospital = s.scalars(select(Hospital).where(Hospital.code == "LNH")).one()
+        hospital_id, department_id = hospital.id, hospital.departments[0].id
         make_staff(s, "staff.lnh", display_name="Ravi Kumar", language="hi",
-                   hospital_id=hospital.id)
-        department_id = hospital.departments[0].id
-        hospital_id = hospital.id
+                   hospital_id=hospital_id)
+        save_schedule(s, department_id, [SessionInput(str(d), "09:00", "13:00", "60", "15", "3")
+                                         for d in range(6)], editor=admin, horizon=horizon)
+        close_opd(s, hospital_id, ClosureInput(in_a_week, str(department_id),
+                                               "Doctors' training", "डॉक्टरों का प्रशिक्षण"),
+                  editor=admin, horizon=horizon)
+        add_holiday(s, HolidayInput("2027-01-26", "Republic Day", "गणतंत्र दिवस"),
+                    editor=admin, horizon=horizon)
     return base, hospital_id, department_id
 
 
@@ -241,7 +262,8 @@ def test_hospital_staff_see_their_own_hospital_in_hindi(master_data_world, brows
     page.set_default_timeout(10_000)
     sign_in(page, base, "staff.lnh")
     page.click("button.navbar-toggler")
-    page.click("text=अस्पताल और ओपीडी")
+    page.wait_for_selector("#sections.show")
+    page.click("#sections >> text=अस्पताल और ओपीडी")
     page.wait_for_selector("#md-departments")
     assert page.url.endswith(f"/console/admin/hospitals/{hospital_id}")
     assert page.locator("#edit-hospital").count() == 0  # hospitals are for administrators
