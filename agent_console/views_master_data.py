@@ -265,10 +265,14 @@ def md_schedule(department_id: int) -> Any:
         row = SessionInput(**{name: request.form.get(f"{name}-{index}", "")
                               for name in SESSION_FIELDS})
         is_open = request.form.get(f"open-{index}") == "1"
+        # The weekday is the grid's own hidden field: a forged one is refused by the
+        # service and its row is not drawn again.
+        shown = whole_number(row.weekday) in WEEKDAYS
         if is_open:
-            row_of[len(chosen)] = len(rows)
+            row_of[len(chosen)] = len(rows) if shown else -1
             chosen.append(row)
-        rows.append((is_open, row))
+        if shown:
+            rows.append((is_open, row))
     try:
         save_schedule(get_session(), department.id, chosen, editor=_editor(),
                       horizon=_horizon())
