@@ -337,3 +337,72 @@ def test_a_holiday_closes_every_opd_and_counts_for_the_grievance_clock(session, 
     actions = session.scalars(select(AuditEntry.action).where(
         AuditEntry.entity == "holiday").order_by(AuditEntry.id)).all()
     assert actions == [AuditAction.CREATED, AuditAction.DELETED]
+
+
+@pytest.mark.postgres
+def test_bookings_racing_a_closure_are_all_cancelled_and_told(pg_database_url, now):
+    """Threads book a day's slots while an administrator closes that day: every booking
+    either lost to the closure (refused) or was made first and then cancelled with its
+    SMS; none is left booked on a closed day."""
+    import threading
+
+    from booking_core.base import DomainError
+    from helpline.db import make_engine, make_session_factory
+
+    engine = make_engine(pg_database_url)
+    sessions = make_session_factory(engine)
+    with sessions() as session:
+        hospital, ortho, eye, monday, _, _ = _booked_world(session, now)
+        hospital_id = hospital.id
+        slot_ids = session.scalars(select(Slot.id).where(
+            Slot.hospital_id == hospital_id, Slot.local_day == monday)).all()
+    start = threading.Barrier(9)
+    outcomes: list[str] = []
+
+    def book(worker: int) -> None:
+        start.wait(10)
+        for n, slot_id in enumerate(slot_ids):
+            with sessions() as session:
+                try:
+                    book_appointment(session, slot_id=slot_id, phone=f"+91982{worker:02d}{n:05d}",
+                                     channel=Channel.PORTAL, now=now)
+                    outcomes.append("booked")
+                except DomainError as exc:
+                    outcomes.append(exc.code)
+
+    threads = [threading.Thread(target=book, args=(w,)) for w in range(8)]
+    for thread in threads:
+        thread.start()
+    start.wait(10)
+    import time
+
+    deadline = time.monotonic() + 30
+    while len(outcomes) < 6 and time.monotonic() < deadline:  # some bookings land first
+        time.sleep(0.005)
+    with sessions() as session:
+        _, cancelled = close_opd(session, hospital_id, ClosureInput(monday.isoformat()),
+                                 editor=ADMIN, horizon=HORIZON, now=now)
+    for thread in threads:
+        thread.join(60)
+    with sessions() as session:
+        from booking_core.appointments import Appointment
+
+        statuses = session.execute(select(Appointment.status, func.count()).join(
+            Slot, Slot.id == Appointment.slot_id).where(Slot.local_day == monday,
+                                                       Slot.hospital_id == hospital_id)
+            .group_by(Appointment.status)).all()
+        told = session.scalar(select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.template == "appointment_opd_closed"))
+        booked_seats = session.scalar(select(func.coalesce(func.sum(Slot.booked), 0)).where(
+            Slot.local_day == monday, Slot.hospital_id == hospital_id))
+    engine.dispose()
+    by_status = dict(statuses)
+    assert AppointmentStatus.BOOKED not in by_status, by_status
+    assert told == by_status[AppointmentStatus.OPD_CLOSED] and told >= 2
+    assert booked_seats == 0
+    # The closure cancelled the two made before the race and every booking it found;
+    # bookings after it were refused.
+    assert cancelled == told
+    assert set(outcomes) <= {"booked", "slot_unavailable", "slot_full"}
+    assert outcomes.count("booked") + 2 == told
+    assert outcomes.count("booked") >= 6 and "slot_unavailable" in outcomes  # a real race
