@@ -188,8 +188,9 @@ def find_hospitals(
     """Hospitals whose name, short name, code or any alias contains ``text``, or
     matches it word by word (``match_spoken_name``), in either script; within
     ``district`` (its English or Hindi name) when given. Best match first, then by
-    English name; every hospital when both are empty."""
-    hospitals = list_hospitals(session)
+    English name; every active hospital when both are empty (an inactive one is
+    offered to nobody)."""
+    hospitals = list_hospitals(session, active_only=True)
     if district:
         wanted = _fold(district)
         hospitals = [h for h in hospitals
