@@ -406,3 +406,33 @@ def test_bookings_racing_a_closure_are_all_cancelled_and_told(pg_database_url, n
     assert set(outcomes) <= {"booked", "slot_unavailable", "slot_full"}
     assert outcomes.count("booked") + 2 == told
     assert outcomes.count("booked") >= 6 and "slot_unavailable" in outcomes  # a real race
+
+
+def test_a_change_and_its_audit_entry_are_saved_together_or_not_at_all(session, now,
+                                                                        monkeypatch):
+    """One transaction per change: when the audit entry cannot be written, the change
+    itself (a hospital, a schedule and its slots) is rolled back with it."""
+    import booking_core.master_data as master_data
+    import booking_core.opd_calendar as opd_calendar
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("audit table unavailable")
+
+    department = make_department(session, make_hospital(session))
+    save_schedule(session, department.id, _week(days=[0]), editor=ADMIN, horizon=HORIZON,
+                  now=now)
+    before = _counts(session)
+    slots_before = session.scalar(select(func.count()).select_from(Slot).where(
+        Slot.closed.is_(False)))
+    session.rollback()
+    monkeypatch.setattr(master_data, "record_change", broken)
+    monkeypatch.setattr(opd_calendar, "record_change", broken)
+    with pytest.raises(RuntimeError):
+        save_hospital(session, hospital_form(), editor=ADMIN)
+    with pytest.raises(RuntimeError):
+        save_schedule(session, department.id, _week(days=[1, 2]), editor=ADMIN,
+                      horizon=HORIZON, now=now)
+    assert _counts(session) == before
+    assert session.scalar(select(func.count()).select_from(Slot).where(
+        Slot.closed.is_(False))) == slots_before
+    session.rollback()
