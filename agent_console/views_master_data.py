@@ -371,7 +371,32 @@ def md_audit() -> Any:
     entries = recent_entries(get_session(),
                              hospital_id=None if editor.is_admin else editor.hospital_id)
     return render_template("console/md_audit.html", entries=entries, show=_show,
-                           changes={e.id: changed_fields(e) for e in entries})
+                           changes={e.id: changed_fields(e) for e in entries},
+                           names=_entry_names(entries))
+
+
+def _entry_names(entries: list[Any]) -> dict[int, str]:
+    """What each entry is about, by name: a hospital, or a department and its hospital
+    (its schedule too); closures and holidays are named by their own fields."""
+    session, lang = get_session(), _lang()
+    hospitals = {h.id: h for h in session.scalars(select(Hospital))}
+    department_ids = {whole_number(e.entity_key) for e in entries
+                      if e.entity in ("department", "schedule")} - {None}
+    departments = {d.id: d for d in session.scalars(
+        select(Department).where(Department.id.in_(department_ids)))}
+    names: dict[int, str] = {}
+    for entry in entries:
+        key = whole_number(entry.entity_key)
+        if entry.entity == "hospital" and key in hospitals:
+            names[entry.id] = hospitals[key].name(lang)
+        elif entry.entity in ("department", "schedule") and key in departments:
+            department = departments[key]
+            owner = hospitals.get(department.hospital_id)
+            names[entry.id] = department.name(lang) + (
+                f" ({owner.short_name(lang)})" if owner else "")
+        elif entry.hospital_id in hospitals:
+            names[entry.id] = hospitals[entry.hospital_id].short_name(lang)
+    return names
 
 
 def _show(value: Any) -> str:

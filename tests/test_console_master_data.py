@@ -69,7 +69,8 @@ def test_an_admin_onboards_a_hospital_with_a_department_and_a_schedule(session, 
         Slot.department_id == department_id, Slot.capacity == 10)) > 20
     session.rollback()
     log = text(console.get("/console/admin/audit"))
-    assert "Weekly schedule of department" in log and "admin.one" in log
+    assert "Weekly OPD schedule: <strong>General Medicine (Sanjay Gandhi Hospital)" in log
+    assert "admin.one" in log
     assert "सामान्य चिकित्सा" in log  # Devanagari as written, not \\u escapes
 
 
