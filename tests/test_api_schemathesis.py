@@ -100,10 +100,15 @@ def test_generated_requests_find_the_document_as_strict_as_the_api(open_app, cat
             response = case.call()
             status = response.status_code
             seen[(name, mode.value, status)] += 1
-            sent = (f"{name} [{mode.value}] {case.path_parameters} {case.query} "
+            sent = (f"{case.method} {operation.path} [{mode.value}] {case.path_parameters} {case.query} "
                     f"{str(case.body)[:120]!r} -> {status} {response.text[:160]}")
             if status >= 500:
                 problems.append(f"server error: {sent}")
+                return
+            if case.method.upper() != operation.method.upper():
+                # A method the document does not list for this path.
+                if status != 405:
+                    problems.append(f"undocumented method {case.method} not refused: {sent}")
                 return
             if str(status) not in documented:
                 problems.append(f"undocumented status: {sent}")
