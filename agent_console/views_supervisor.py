@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from agent_console import bp
 from agent_console.auth import SUPERVISORS, roles
+from agent_console.i18n import label
 from booking_core.outbox import OutboxKind, OutboxMessage, OutboxStatus
 from booking_core.phones import mask_phone
 from contact_centre.wallboard import wallboard as wallboard_figures
@@ -18,10 +19,15 @@ from helpline.app import current_helpline, get_session
 @bp.get("/wallboard")
 @roles(*SUPERVISORS)
 def wallboard() -> Any:
-    board = wallboard_figures(get_session(), tz=current_helpline().settings.helpline_timezone)
-    peak = max([n for _, n, _ in board.calls_by_hour] + [1])
-    status_peak = max(list(board.grievances_by_status.values()) + [1])
-    context = dict(board=board, peak=peak, status_peak=status_peak)
+    settings = current_helpline().settings
+    board = wallboard_figures(get_session(), tz=settings.helpline_timezone,
+                              answer_within=settings.service_level_seconds,
+                              target_percent=settings.service_level_target_percent)
+    context = dict(
+        board=board,
+        hour_rows=[(hour, [total, quick]) for hour, total, quick in board.calls_by_hour],
+        status_items=[(label("status", status), n)
+                      for status, n in sorted(board.grievances_by_status.items())])
     if request.headers.get("X-Fragment"):
         return render_template("console/_wallboard.html", **context)
     return render_template("console/wallboard.html", **context)

@@ -109,6 +109,7 @@ def test_reports_page_is_for_supervisors_and_shows_the_figures(session, console,
     make_staff(session, "agent.rep")
     console.login("agent.rep")
     assert console.get(f"/console/reports?period=day&day={DAY}").status_code == 403
+    console.post("/console/logout")
     make_staff(session, "super.rep", role="supervisor", language="en")
     console.login("super.rep")
     page = console.get(f"/console/reports?period=day&day={DAY}")
@@ -143,3 +144,18 @@ def test_csv_exports_have_their_columns_and_figures(session, console, report):
     assert ["language", "8", "1", "0", "12.5"] in tables["ivr"]
     assert ["Aruna Asaf Ali Hospital", "Medicine", "1", "0", "2", "1", "1"] in tables["bookings"]
     assert dict(tables["channels"]) == {"ivr": "2", "portal": "1", "agent": "1", "sms": "0"}
+
+
+def test_every_menu_a_call_can_pass_through_has_words_in_both_languages():
+    import ivr.call_flow  # noqa: F401  (declares the menus)
+    from contact_centre.reports import PERSON_NODES, PeriodKind
+    from ivr.engine import FLOW
+    from locales import LANGUAGES, catalogs
+
+    nodes = [n.name for n in FLOW.nodes.values() if n.flow == "inbound"]
+    # The path's other names: the callback offer is logged under its own name, and a
+    # call that ended before any menu or in the queue ends "in" start or queue.
+    keys = [f"console.node.{n}" for n in [*nodes, *PERSON_NODES, "start", "queue"]]
+    keys += [f"console.rep.period_{p.value}" for p in PeriodKind]
+    for lang in LANGUAGES:
+        assert [k for k in keys if k not in catalogs()[lang]] == [], lang
