@@ -141,8 +141,9 @@ def estimate_queue(session: Session, *, position: int | None = None,
             StaffUser.active.is_(True), StaffUser.role != Role.ADMIN,
             StaffUser.state.in_((AgentState.AVAILABLE, AgentState.ON_CALL)))
     ) or 0)
-    waits = [(a - q).total_seconds() for q, a, _ in answered]
-    handling = [(e - a).total_seconds() for _, a, e in answered if e is not None and e > a]
+    waits = [(a - q).total_seconds() for q, a, _ in answered if q is not None and a is not None]
+    handling = [(e - a).total_seconds() for _, a, e in answered
+                if a is not None and e is not None and e > a]
     average_handling = int(sum(handling) / len(handling)) if handling else None
     if average_handling is not None and agents:
         seconds = math.ceil(place * average_handling / agents)

@@ -96,7 +96,7 @@ def report_period(kind: str, day: dt.date, tz: str = "Asia/Kolkata") -> Period:
 
 # --- the two things PostgreSQL and SQLite say differently ------------------------------
 
-def seconds_between(dialect: str, later: Any, earlier: Any) -> ColumnElement[float]:
+def seconds_between(dialect: str, later: Any, earlier: Any) -> ColumnElement[Any]:
     """``later - earlier`` in seconds, as SQL."""
     if dialect == "postgresql":
         return func.extract("epoch", later - earlier)

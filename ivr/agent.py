@@ -22,8 +22,8 @@ from booking_core.phones import (
     normalise_mobile,
 )
 from contact_centre.call_queue import (
-    mark_queued,
     estimate_queue,
+    mark_queued,
     record_queue_result,
     request_callback,
 )
