@@ -20,6 +20,7 @@ from contact_centre.models import (
 )
 from contact_centre.search import HitKind
 from grievances.models import EVENT_KINDS, GrievanceCategory, GrievanceStatus
+from grievances.notifications import NOTIFICATION_KINDS
 from grievances.sla import DESKS
 from grievances.workflow import REPLY_KINDS
 from locales import has_message
@@ -38,6 +39,7 @@ FAMILIES = {
     "outboxkind": list(OutboxKind), "outbox": list(OutboxStatus),
     "callpurpose": list(CALL_PURPOSES), "bed": list(BedType), "unit": list(MEDICINE_UNITS),
     "hit": list(HitKind), "deadline": ["acknowledge", "resolve"],
+    "notice": list(NOTIFICATION_KINDS),
 }
 
 
