@@ -254,3 +254,57 @@ def hospital_resources(session: Session, hospital_id: int) -> dict[str, Any]:
             select(StaffOnDuty).filter_by(hospital_id=hospital_id).order_by(StaffOnDuty.role)
         )),
     }
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One current resource figure with its age: ``kind`` is ``ventilators``, ``staff``
+    (``name`` a role of ``STAFF_ROLES``) or ``medicine`` (``name`` the item)."""
+
+    kind: str
+    name: str
+    value: int
+    of: int | None  # ventilators: the total (``value`` is in use); medicine: reorder level
+    unit: str | None
+    updated_at: dt.datetime
+    age: dt.timedelta
+    stale: bool
+
+    @property
+    def low(self) -> bool:
+        """Medicine at or below its reorder level."""
+        return self.kind == "medicine" and self.of is not None and self.value <= self.of
+
+
+def resource_figures(
+    session: Session,
+    *,
+    hospital_id: int | None = None,
+    stale_after: dt.timedelta = dt.timedelta(hours=6),
+    now: dt.datetime | None = None,
+) -> dict[int, list[Figure]]:
+    """Ventilators, staff on duty by role and medicine stock, by hospital id, each with
+    its age and flagged stale when older than ``stale_after`` (the rule beds follow)."""
+    now = now or utcnow()
+    found: dict[int, list[Figure]] = {}
+
+    def add(hospital: int, kind: str, name: str, value: int, of: int | None,
+            unit: str | None, updated: dt.datetime) -> None:
+        found.setdefault(hospital, []).append(
+            Figure(kind, name, value, of, unit, updated, now - updated,
+                   now - updated > stale_after))
+
+    def mine(model: Any) -> Any:
+        query = select(model)
+        return query if hospital_id is None else query.where(model.hospital_id == hospital_id)
+
+    for vent in session.scalars(mine(EquipmentCount).where(EquipmentCount.kind == "ventilator")):
+        add(vent.hospital_id, "ventilators", "ventilator", vent.in_use, vent.total, None,
+            vent.updated_at)
+    order = {role: i for i, role in enumerate(STAFF_ROLES)}
+    for duty in sorted(session.scalars(mine(StaffOnDuty)), key=lambda r: order.get(r.role, 99)):
+        add(duty.hospital_id, "staff", duty.role, duty.on_duty, None, None, duty.updated_at)
+    for med in session.scalars(mine(MedicineStock).order_by(MedicineStock.item)):
+        add(med.hospital_id, "medicine", med.item, med.quantity, med.reorder_level, med.unit,
+            med.updated_at)
+    return found

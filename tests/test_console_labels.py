@@ -8,7 +8,7 @@ from pathlib import Path
 
 from booking_core.appointments import AppointmentStatus, Channel
 from booking_core.outbox import CALL_PURPOSES, OutboxKind, OutboxStatus
-from booking_core.resources import MEDICINE_UNITS, BedType
+from booking_core.resources import MEDICINE_UNITS, STAFF_ROLES, BedType
 from contact_centre.callbacks import OUTCOMES
 from contact_centre.models import (
     CALL_STATUSES,
@@ -39,7 +39,7 @@ FAMILIES = {
     "outboxkind": list(OutboxKind), "outbox": list(OutboxStatus),
     "callpurpose": list(CALL_PURPOSES), "bed": list(BedType), "unit": list(MEDICINE_UNITS),
     "hit": list(HitKind), "deadline": ["acknowledge", "resolve"],
-    "notice": list(NOTIFICATION_KINDS),
+    "notice": list(NOTIFICATION_KINDS), "staffrole": list(STAFF_ROLES),
 }
 
 

@@ -182,3 +182,34 @@ def test_the_wallboard_holds_the_service_level_against_its_target(database_url, 
     assert re.search(rf'class="sl-{mark}" id="wb-sl">75%<', page)
     assert f"Target {target}% in 30 s" in page
     helpline.engine.dispose()
+
+
+def test_ventilators_staff_and_stock_are_shown_with_their_age(session, console, now):
+    from booking_core.resources import update_resources
+
+    hospital = make_hospital(session, name_en="Lok Nayak Hospital")
+    fresh = {"ventilators": {"total": 12, "in_use": 9}, "staff": {"doctor": 14, "nurse": 40},
+             "medicines": [{"item": "Insulin", "quantity": 3, "unit": "vials",
+                            "reorder_level": 10}]}
+    update_resources(session, hospital.id, fresh, source="feed", now=now - dt.timedelta(hours=2))
+    update_resources(session, hospital.id, {"staff": {"pharmacist": 2}}, source="feed",
+                     now=now - dt.timedelta(hours=9))
+    make_staff(session, "super.res", role="supervisor", language="en")
+    make_staff(session, "nurse.ln", role="agent", language="en", hospital_id=hospital.id)
+    make_staff(session, "agent.res", role="agent", language="en")
+    session.rollback()
+    console.login("super.res")
+    page = console.get("/console/hospitals").get_data(as_text=True)
+    block = page.split(f'id="res-{hospital.id}"', 1)[1].split("</ul>", 1)[0]
+    assert "Ventilators: 9 in use of 12" in block and "Doctors on duty: 14" in block
+    assert "Insulin: 3 vials" in block and "updated 2h 0m ago" in block
+    # Nine hours old: flagged stale, like a bed count; the fresh figures are not.
+    stale = re.findall(r'<li class="stale" data-kind="(\w+)">\s*([^<]+)', block)
+    assert [(kind, text.strip()) for kind, text in stale] == [("staff", "Pharmacists on duty: 2")]
+    console.post("/console/logout")
+    console.login("agent.res")  # agents see beds and stock-outs, not the staffing figures
+    assert 'id="resource-figures"' not in console.get("/console/hospitals").get_data(as_text=True)
+    console.post("/console/logout")
+    console.login("nurse.ln")
+    mine = console.get("/console/hospitals/mine").get_data(as_text=True)
+    assert 'id="my-resources"' in mine and "Nurses on duty: 40" in mine
