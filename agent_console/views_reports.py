@@ -46,7 +46,8 @@ def reports() -> Any:
         return render_template("console/reports.html", report=None,
                                error=t(f"console.rep.err_{exc.details.get('field', 'day')}"),
                                kind=kind, day=today, periods=list(PeriodKind)), 400
-    report = build_report(get_session(), period, answer_within=settings.service_level_seconds)
+    report = build_report(get_session(), period, answer_within=settings.service_level_seconds,
+                          table=table if wants_csv else None)
     lang = current_language()
     if wants_csv:
         out = io.StringIO()
