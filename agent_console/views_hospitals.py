@@ -15,7 +15,7 @@ from booking_core.hospitals import get_hospital, list_hospitals
 from booking_core.resources import (
     BedType,
     MedicineStock,
-    resource_figures,
+    public_resources,
     update_resources,
     vacant_beds,
 )
@@ -39,11 +39,12 @@ def hospitals() -> Any:
         if now - med.updated_at > stale_after:
             stale_medicines.add(med.hospital_id)
     # Ventilators, staff on duty and stock with their age: for supervisors.
-    resources = (resource_figures(session, stale_after=stale_after, now=now)
-                 if g.staff.role in SUPERVISORS else {})
-    return render_template("console/hospitals.html", hospitals=list_hospitals(session),
+    hospitals = list_hospitals(session)
+    resources = ({h.id: public_resources(session, h.id, stale_after=stale_after, now=now)
+                  for h in hospitals} if g.staff.role in SUPERVISORS else {})
+    return render_template("console/hospitals.html", hospitals=hospitals,
                            beds=beds, bed_types=list(BedType), shortages=shortages,
-                           stale_medicines=stale_medicines, resources=resources)
+                           stale_medicines=stale_medicines, resources=resources, now=now)
 
 
 @bp.route("/hospitals/mine", methods=["GET", "POST"])
@@ -80,10 +81,11 @@ def my_hospital() -> Any:
     medicines = list(session.scalars(
         select(MedicineStock).filter_by(hospital_id=hospital.id).order_by(MedicineStock.item)))
     stale_after = dt.timedelta(hours=current_helpline().settings.resource_stale_hours)
-    figures = resource_figures(session, hospital_id=hospital.id, stale_after=stale_after)
+    now = utcnow()
     return render_template("console/my_hospital.html", hospital=hospital, beds=beds,
-                           bed_types=list(BedType), medicines=medicines,
-                           figures=figures.get(hospital.id, []))
+                           bed_types=list(BedType), medicines=medicines, now=now,
+                           resources=public_resources(session, hospital.id,
+                                                      stale_after=stale_after, now=now))
 
 
 def _count(raw: str | None) -> Any:

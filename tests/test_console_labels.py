@@ -8,7 +8,7 @@ from pathlib import Path
 
 from booking_core.appointments import AppointmentStatus, Channel
 from booking_core.outbox import CALL_PURPOSES, OutboxKind, OutboxStatus
-from booking_core.resources import MEDICINE_UNITS, STAFF_ROLES, BedType
+from booking_core.resources import MEDICINE_UNITS, STAFF_ROLES, BedType, StockLevel
 from contact_centre.callbacks import OUTCOMES
 from contact_centre.models import (
     CALL_STATUSES,
@@ -40,6 +40,7 @@ FAMILIES = {
     "callpurpose": list(CALL_PURPOSES), "bed": list(BedType), "unit": list(MEDICINE_UNITS),
     "hit": list(HitKind), "deadline": ["acknowledge", "resolve"],
     "notice": list(NOTIFICATION_KINDS), "staffrole": list(STAFF_ROLES),
+    "stock": list(StockLevel),
 }
 
 
