@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
         views_hospitals,
         views_master_data,
         views_phone,
+        views_reports,
         views_search,
         views_supervisor,
     )
