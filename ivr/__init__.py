@@ -29,7 +29,6 @@ def init_app(app: Flask) -> None:
     from ivr.devphone import register_dev_phone
     from ivr.directory import Directory
     from ivr.flow import (
-        AUTOCOMMIT,
         DIRECTORY,
         ENGINE,
         apology,
@@ -47,11 +46,11 @@ def init_app(app: Flask) -> None:
     app.extensions[DIRECTORY] = Directory(helpline.sessions,
                                           helpline.settings.ivr_directory_ttl_seconds)
     if not helpline.settings.is_sqlite:
-        # The webhooks' own pool: autocommit reads, no pre-ping (``ivr.flow.ivr_session``).
-        engine = make_engine(helpline.settings.database_url, pool_pre_ping=False,
-                             limits=DatabaseLimits.from_settings(helpline.settings))
-        app.extensions[ENGINE] = engine
-        app.extensions[AUTOCOMMIT] = engine.execution_options(isolation_level="AUTOCOMMIT")
+        # The webhooks' own pool: connections in autocommit (a unit of work switches
+        # its own connection to a transaction), no pre-ping (``ivr.flow.ivr_session``).
+        app.extensions[ENGINE] = make_engine(
+            helpline.settings.database_url, pool_pre_ping=False, isolation_level="AUTOCOMMIT",
+            limits=DatabaseLimits.from_settings(helpline.settings))
 
     def render_error(status: int, code: str, message: str) -> Response:
         """Any error under /ivr (even a 500) answers 200 with TwiML: Twilio would

@@ -27,7 +27,7 @@ from booking_core.appointments import (
 )
 from booking_core.base import DomainError, NotFound, utcnow
 from booking_core.citizens import InvalidAbha, normalise_abha
-from booking_core.demand import next_visit_for
+from booking_core.demand import known_caller, next_visit_for
 from booking_core.phones import InvalidMobile, last_digits, mask_phone, normalise_mobile
 from booking_core.slots import SlotView, days_with_free_seats, free_slots, get_slot
 from contact_centre.models import CallOutcome
@@ -59,7 +59,13 @@ def start_booking(ctx: Ctx) -> VoiceResponse:
     """A caller who booked before is offered the next free time in the department of
     their latest booking (one read, one key to book); anyone else chooses a hospital."""
     known = ctx.read(Choosing)
-    department = ctx.directory.department_by_id.get(known.last_department or 0)
+    last_department = known.last_department
+    if last_department is None and known.last_hospital and ctx.caller_mobile:
+        # Known only since they chose a language in this call (a citizen who booked
+        # elsewhere, the portal say): read once.
+        caller = known_caller(ctx.session, ctx.caller_mobile)
+        last_department = caller.last_department_id if caller else 0
+    department = ctx.directory.department_by_id.get(last_department or 0)
     if ctx.caller_mobile and department is not None and (
             department.hospital_id in ctx.directory.hospital_by_id):
         s = ctx.settings

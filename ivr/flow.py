@@ -60,7 +60,7 @@ OTHER_LANGUAGE = {"hi": "en", "en": "hi"}
 # The app extension holding the hospital and department lists (``ivr.directory``).
 DIRECTORY = "ivr.directory"
 # The app extension holding the webhooks' own engine (PostgreSQL only; ``ivr_session``).
-ENGINE, AUTOCOMMIT = "ivr.engine", "ivr.engine.autocommit"
+ENGINE = "ivr.engine"
 # Failures of the database or Redis: the caller hears an apology, never a 500.
 BACKEND_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError, RedisError, OSError)
 
@@ -107,7 +107,7 @@ def ivr_session() -> Session:
     more on a fresh one (``_view``)."""
     if "db_session" not in g:
         helpline = current_helpline()
-        engine = current_app.extensions.get(AUTOCOMMIT)
+        engine = current_app.extensions.get(ENGINE)
         if engine is None:
             g.db_session = helpline.session()
         else:

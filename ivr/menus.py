@@ -100,8 +100,10 @@ def _switch_to(ctx: Ctx, lang: str) -> VoiceResponse:
     ctx.lang, ctx.lang_chosen = lang, True
     if ctx.caller_mobile:
         last_hospital = remember_language(ctx.session, ctx.caller_mobile, lang)
+    # The department of their last booking stays unknown (None) unless the call's
+    # first webhook read it: booking looks it up then, if they have a last hospital.
     return ctx.go("main", Choosing(last_hospital=last_hospital or 0,
-                                   last_department=known.last_department or 0))
+                                   last_department=known.last_department))
 
 
 @step("main")
