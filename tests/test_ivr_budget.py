@@ -127,3 +127,36 @@ def test_a_dropped_pooled_connection_costs_a_retry_not_an_apology(pg_app, pg_dat
     phone.press("1")  # book: the hospital menu, not the apology
     assert "Choose a hospital" in phone.said
     assert "Sorry" not in phone.said
+
+
+def test_a_refused_booking_leaves_no_seat_taken(pg_app):
+    """The booking is still one transaction on the phone line's autocommit pool: a
+    second booking the same day is refused by the unique index after its seat UPDATE,
+    and that UPDATE is rolled back with it (no seat lost), while the caller hears which
+    booking holds the day."""
+    helpline = pg_app.extensions["helpline"]
+    with helpline.session() as session:
+        world = build_world(session)
+    phone = Phone(pg_app.test_client())
+    first_booking(phone)  # Orthopaedics, the first day at 9
+    held = reference_of(phone)
+    later = Phone(pg_app.test_client())
+    later.call()
+    later.press("1")  # book (their last department is offered: not the day they hold)
+    later.press("2")  # another day or time
+    later.press("1")  # the first day, the one they hold
+    later.press("2")  # ... at 10
+    assert "Please check" in later.said and "10 am" in later.said
+    with helpline.session() as session:
+        seats = session.scalar(select(Slot.booked).where(Slot.id == world.slots[1].id))
+    later.press("1")  # confirm: refused
+    assert "already has an appointment in this department on that day" in later.said
+    assert held in later.said.replace(" ", "").replace(",", "")
+    with helpline.session() as session:
+        assert session.scalar(select(Slot.booked).where(Slot.id == world.slots[1].id)) == seats
+        assert session.scalar(select(func.count()).select_from(Appointment)) == 1
+
+
+def reference_of(phone: Phone) -> str:
+    digits = "".join(ch for ch in phone.said.split("Once more")[0] if ch.isdigit())
+    return digits[-8:]
