@@ -1,6 +1,6 @@
 """The call log after the IVR's per-webhook work was cut: complete paths and outcomes,
-one short transaction per menu webhook, the directory's reuse, and the wallboard's
-abandonment rule."""
+the directory's reuse, and the wallboard's abandonment rule (the database budget per
+webhook is in test_ivr_budget.py)."""
 
 from __future__ import annotations
 
