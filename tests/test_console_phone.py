@@ -23,6 +23,7 @@ from contact_centre.caller_history import (
     WRAP_UP_WINDOW,
     asked_for_a_person_in,
     caller_on_screen,
+    ivr_area,
     ivr_areas,
 )
 from contact_centre.models import Call, CallbackRequest, CallbackStatus
@@ -375,3 +376,11 @@ def test_the_browser_phone_settings_come_from_the_environment():
     assert not Settings.from_env({**env, "TWILIO_API_KEY_SECRET": ""}).browser_phone_configured
     assert not Settings.from_env({k: v for k, v in env.items()
                                   if k != "TWILIO_ACCOUNT_SID"}).browser_phone_configured
+
+
+def test_every_node_of_the_call_flow_belongs_to_a_named_part_of_the_line():
+    """A new menu gets a place in the screen pop's path, not "another menu"."""
+    from ivr.engine import FLOW
+
+    unnamed = [n for n in FLOW.nodes if ivr_area(n) not in (*IVR_AREAS[:-1], None)]
+    assert unnamed == []
