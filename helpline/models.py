@@ -6,6 +6,7 @@ from booking_core import (  # noqa: F401
     feed_tokens,
     hospitals,
     idempotency,
+    opd_day,
     outbox,
     resources,
     slots,
