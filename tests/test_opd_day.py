@@ -88,7 +88,8 @@ def test_check_in_refuses_with_the_reason(session):
     with pytest.raises(ForgedCode):
         _check_in(session, morning, forged)
     with pytest.raises(InvalidReference):
-        _check_in(session, morning, booked.reference[:-1] + str((int(booked.reference[-1]) + 1) % 10))
+        mistyped = booked.reference[:-1] + str((int(booked.reference[-1]) + 1) % 10)
+        _check_in(session, morning, mistyped)
     with pytest.raises(NotFound):
         _check_in(session, morning, _unheld_reference(session))
     cancelled = book(session, morning.slots[0])
