@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 
 from booking_core.opd_day import OpdRules, mark_no_shows
 from helpline import jobs
+
+
+def booking_code_key(settings: Any) -> bytes:
+    """The key that signs booking QR codes, derived from ``SECRET_KEY`` (one secret to
+    keep, and a code made by one deployment is refused by another)."""
+    return hashlib.sha256(b"helpline booking code:" + settings.secret_key.encode()).digest()
 
 
 def opd_rules(settings: Any) -> OpdRules:

@@ -49,3 +49,25 @@ def opd_morning(session: Session, *, slots: int = 2, capacity: int = 5,
 def book(session: Session, slot: Slot, *, phone: str | None = None, **kw) -> Appointment:
     return book_appointment(session, slot_id=slot.id, phone=phone or mobile(),
                             channel=Channel.PORTAL, **kw)
+
+
+def opd_today(session: Session, *, capacity: int = 10, hospital: Hospital | None = None
+              ) -> OpdMorning:
+    """A department whose one slot is today in Delhi (starting about now), for tests
+    that go through the web app, which uses the real clock. Bookings for it must pass
+    ``now=booking_time(...)`` (a day earlier), since a started slot cannot be booked."""
+    from zoneinfo import ZoneInfo
+
+    ist = ZoneInfo("Asia/Kolkata")
+    now = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
+    start = now + dt.timedelta(minutes=1)
+    if start.astimezone(ist).date() != now.astimezone(ist).date():
+        start = now - dt.timedelta(minutes=30)
+    hospital = hospital or make_hospital(session)
+    department = make_department(session, hospital)
+    slot = make_slot(session, department, at=start, capacity=capacity, minutes=240)
+    return OpdMorning(hospital, department, [slot])
+
+
+def booking_time(slot: Slot) -> dt.datetime:
+    return slot.starts_at - dt.timedelta(days=1)
