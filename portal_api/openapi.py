@@ -111,6 +111,9 @@ PATHS: dict[str, dict[str, Any]] = {
     "/appointments/lookup": {"post": _op(
         "An appointment by reference and mobile", ("200", "Appointment", "the appointment"),
         body="AppointmentLookup")},
+    "/appointments/progress": {"post": _op(
+        "On the visit's day: the now-serving token, the patient's token and the expected wait",
+        ("200", "OpdProgress", "where the queue stands"), body="AppointmentLookup")},
     "/appointments/{reference}/cancel": {"post": _op(
         "Cancel an appointment of the verified mobile", ("200", "Appointment", "cancelled"),
         params=[REFERENCE_PARAM], errors=("404", "409", "422", "429"), security=VERIFIED)},
