@@ -310,13 +310,30 @@ def check_in(
         visit = session.scalar(select(OpdVisit).where(OpdVisit.appointment_id == appointment.id))
         if visit is not None:
             return CheckIn(visit, appointment, already=True)
-        visit = OpdVisit(session_id=opd.id, token=day_token(session, appointment),
+        opd = _locked_session(session, opd.id)
+        visit = OpdVisit(session_id=opd.id, token=_free_day_token(session, opd, appointment, rules),
                          appointment_id=appointment.id, state=VisitState.WAITING,
                          checked_in_at=now, checked_in_by=actor[:80])
         session.add(visit)
         appointment.status = AppointmentStatus.ATTENDED
         session.flush()
     return CheckIn(visit, appointment, already=False)
+
+
+def _free_day_token(session: Session, opd: OpdSession, appointment: Appointment,
+                    rules: OpdRules) -> int:
+    """The appointment's day token, unless another patient holds that number: a seat
+    re-let after a cancellation carries a slot token past its slot's capacity
+    (``take_seat`` never reuses one), which can meet the next slot's first tokens. Such a
+    patient queues after the booked seats and the counter's share. Runs under the
+    session's row lock."""
+    offsets, capacity = slot_offsets(session, opd.department_id, opd.local_day)
+    token = offsets.get(appointment.slot_id, 0) + appointment.token
+    held = set(session.scalars(select(OpdVisit.token).where(OpdVisit.session_id == opd.id)))
+    if token not in held:
+        return token
+    overflow = capacity + rules.counter_quota
+    return max([overflow, *held]) + 1
 
 
 def add_walk_in(
@@ -521,10 +538,10 @@ class Progress:
 def progress(session: Session, appointment: Appointment) -> Progress:
     """The now-serving token, the patient's day token and the expected wait (tokens
     ahead times the measured seconds per call), for the phone line and the portal."""
-    token = day_token(session, appointment)
+    visit = session.scalar(select(OpdVisit).where(OpdVisit.appointment_id == appointment.id))
+    token = visit.token if visit is not None else day_token(session, appointment)
     opd = session_for(session, appointment.department_id, appointment.visit_day)
     front = opd.front_token if opd else 0
-    visit = session.scalar(select(OpdVisit).where(OpdVisit.appointment_id == appointment.id))
     called = visit is not None and visit.state != VisitState.WAITING
     ahead = max(0, token - front - 1)
     seconds = pace(opd) if opd else None

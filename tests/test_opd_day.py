@@ -185,3 +185,16 @@ def test_unarrived_appointments_become_no_shows_after_the_grace(session):
     session.refresh(came)
     session.refresh(missed)
     assert (came.status, missed.status) == (AppointmentStatus.ATTENDED, AppointmentStatus.NO_SHOW)
+
+
+def test_a_re_let_seat_past_the_capacity_never_clashes_with_the_next_slot(session):
+    morning = opd_morning(session, slots=2, capacity=2)
+    first_hour = [book(session, morning.slots[0]) for _ in range(2)]
+    cancel_appointment(session, first_hour[0].reference, channel=Channel.PORTAL)
+    re_let = book(session, morning.slots[0])
+    assert re_let.token == 3  # slot tokens are never reused
+    second_hour = book(session, morning.slots[1])
+    assert _check_in(session, morning, second_hour.reference).visit.token == 3
+    # Day token 3 is taken: after the four booked seats and the counter's 30.
+    assert _check_in(session, morning, re_let.reference).visit.token == 4 + 30 + 1
+    assert progress(session, re_let).token == 35
