@@ -11,6 +11,7 @@ from booking_core import (  # noqa: F401
     resources,
     slots,
     verification,
+    waiting_list,
 )
 from booking_core.base import Base
 from contact_centre import models as contact_centre_models  # noqa: F401
