@@ -7,6 +7,7 @@ import hashlib
 from typing import Any
 
 from booking_core.opd_day import OpdRules, mark_no_shows
+from booking_core.waiting_list import lapse_offers
 from helpline import jobs
 
 
@@ -29,3 +30,11 @@ def run_no_shows() -> dict[str, int]:
     with helpline.session() as session:
         marked = mark_no_shows(session, rules=opd_rules(helpline.settings))
     return {"no_shows": marked}
+
+
+def run_offer_lapses() -> dict[str, int]:
+    """Waiting-list offers whose hold ran out pass to the next person waiting."""
+    helpline = jobs.current()
+    with helpline.session() as session:
+        lapsed = lapse_offers(session, tz=helpline.settings.helpline_timezone)
+    return {"lapsed": lapsed}

@@ -75,6 +75,8 @@ class Settings:
     opd_near_tokens: int = 3
     opd_counter_quota: int = 30
     opd_no_show_grace_minutes: int = 60
+    # How long a freed seat is held for the person on the waiting list it is offered to.
+    waiting_list_hold_minutes: int = 10
     outbox_batch_size: int = 100
     outbox_send_concurrency: int = 32
     outbox_lease_seconds: int = 120

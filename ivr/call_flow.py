@@ -162,6 +162,22 @@ declare(
     Node("followup.unanswered", "grievance follow-up call",
          "no answer: another call later (hangs up)", input=Input.NONE, webhook=False),
 
+    # Outbound: a freed seat offered to the first person on the day's waiting list --------
+    Node("offer", "waiting-list offer call", "a seat is free: take it?", back_to_main=False,
+         give_up="offer.unanswered", options=(
+             Option("1", "ivr.offer.take", "do:offer_take"),
+             Option("2", "ivr.offer.decline", "do:offer_decline"),
+         )),
+    Node("offer.taken", "waiting-list offer call", "booked: booking number (hangs up)",
+         input=Input.NONE, webhook=False),
+    Node("offer.declined", "waiting-list offer call", "passed to the next person (hangs up)",
+         input=Input.NONE, webhook=False),
+    Node("offer.gone", "waiting-list offer call", "the offer had ended (hangs up)",
+         input=Input.NONE, webhook=False),
+    Node("offer.unanswered", "waiting-list offer call",
+         "no choice heard: passed to the next person (hangs up)", input=Input.NONE,
+         webhook=False),
+
     # Outbound: calls that connect an agent (no keys: they say one thing and connect) ---
     Node("bridge.agent", "agent callback call", "agent answers: connecting the citizen",
          input=Input.NONE, webhook=False, says=("messaging.call.callback_connecting",),
@@ -179,6 +195,8 @@ declare(
     actions={
         "followup_solved": ("followup.thanks",),
         "followup_not_solved": ("followup.thanks",),
+        "offer_take": ("offer.taken", "offer.gone"),
+        "offer_decline": ("offer.declined", "offer.gone"),
         "emergency": ("emergency",),
         "hindi": ("main",),
         "english": ("main",),

@@ -105,6 +105,15 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     }, ["slot_id"]),
     "RescheduleRequest": _obj({"slot_id": ID}, ["slot_id"]),
     "AppointmentLookup": _obj({"reference": REFERENCE, "phone": PHONE}, ["reference", "phone"]),
+    "WaitingListRequest": _obj({"department_id": ID, "date": DATE, "language": LANGUAGE},
+                               ["department_id", "date"]),
+    "WaitingListEntry": _obj({
+        "department_id": ID, "date": DATE,
+        "status": {"type": "string",
+                   "enum": ["waiting", "offered", "booked", "declined", "lapsed"]},
+        "ahead": {**COUNT, "description": "people before this one on the day's list"},
+        "hold_minutes": {"type": "integer", "minimum": 1},
+    }, ["department_id", "date", "status", "ahead", "hold_minutes"]),
     "OpdProgress": _obj({
         "reference": {"type": "string", "pattern": "^[0-9]{8}$"},
         "visit_date": DATE,

@@ -1,15 +1,20 @@
-"""The OPD day for the portal: where the queue stands for one appointment."""
+"""The OPD day for the portal: where the queue stands for one appointment, and a full
+day's waiting list."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import jsonify
 
-from booking_core.appointments import find_appointment
+from booking_core.appointments import BookingRules, Channel, find_appointment
+from booking_core.base import InvalidInput
 from booking_core.opd_day import board, progress
 from booking_core.phones import normalise_mobile
-from helpline.app import get_session
+from booking_core.waiting_list import join_waiting_list
+from helpline.app import current_helpline, get_session
+from portal_api.auth import verified_phone
 from portal_api.blueprint import api
 from portal_api.parsing import json_body
 
@@ -31,3 +36,25 @@ def appointment_progress() -> Any:
         expected_wait_minutes=where.wait_minutes,
         rooms=[{"room": r.room, "token": r.token} for r in shown.rooms],
     )
+
+
+@api.post("/waiting-list")
+def join_the_waiting_list() -> Any:
+    """Put the verified mobile on a full day's list (409 ``seats_free`` while seats are
+    left: book one instead)."""
+    phone = verified_phone()
+    body = json_body("WaitingListRequest")
+    settings = current_helpline().settings
+    try:
+        day = dt.date.fromisoformat(body["date"])
+    except ValueError as exc:
+        raise InvalidInput("not a date", field="date") from exc
+    entry, ahead = join_waiting_list(
+        get_session(), department_id=body["department_id"], day=day, phone=phone,
+        channel=Channel.PORTAL,
+        language=body.get("language", "hi"), hold_minutes=settings.waiting_list_hold_minutes,
+        rules=BookingRules(window_days=settings.booking_window_days,
+                           tz=settings.helpline_timezone))
+    return jsonify(department_id=entry.department_id, date=entry.local_day.isoformat(),
+                   status=entry.status.value, ahead=ahead,
+                   hold_minutes=entry.hold_minutes), 201

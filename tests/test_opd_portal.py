@@ -57,3 +57,26 @@ def test_the_scheduler_marks_no_shows(app, session):
         assert run_no_shows() == {"no_shows": 1}
     with reading(session):
         assert session.get(Appointment, missed.id).status == AppointmentStatus.NO_SHOW
+
+
+def test_joining_a_full_days_waiting_list(client, session, verify, conforms):
+    from tests.opd_factories import opd_morning
+
+    morning = opd_morning(session, slots=1, capacity=1)
+    day = morning.slots[0].local_day.isoformat()
+    body = {"department_id": morning.department.id, "date": day, "language": "en"}
+    token = verify("9811100003", "+919811100003")
+    headers = {"X-Verification-Token": token}
+    free = client.post(f"{API}/waiting-list", json=body, headers=headers)
+    assert free.status_code == 409 and free.json["error"]["code"] == "seats_free"
+    book(session, morning.slots[0])
+    joined = client.post(f"{API}/waiting-list", json=body, headers=headers)
+    assert joined.status_code == 201, joined.json
+    conforms(joined.json, "WaitingListEntry")
+    assert (joined.json["status"], joined.json["ahead"], joined.json["hold_minutes"]) == (
+        "waiting", 0, 10)
+    unverified = client.post(f"{API}/waiting-list", json=body)
+    assert unverified.status_code == 401
+    impossible = client.post(f"{API}/waiting-list", json={**body, "date": "2026-02-30"},
+                             headers=headers)
+    assert impossible.status_code in (400, 422)
