@@ -156,6 +156,12 @@ def run(tokens: int, rooms: int, speedup: float, no_show: float) -> dict[str, An
             [sys.executable, "-m", "flask", "--app", "helpline.app:create_app", "worker",
              "--queues", "messages"], env=_env(settings), cwd=PROJECT_ROOT,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # As deployed (Procfile): the scheduler sweeps due rows whose job could not be
+        # queued at commit (Redis timing out under load), every 15 s.
+        scheduler = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "helpline.app:create_app", "scheduler"],
+            env=_env(settings), cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
         _wait_for_worker(helpline)
         consult = MINUTES_PER_PATIENT * 60 * rooms / speedup  # seconds per patient per room
         stop = threading.Event()
@@ -196,9 +202,12 @@ def run(tokens: int, rooms: int, speedup: float, no_show: float) -> dict[str, An
                                   data={"csrf_token": csrf, "department": department,
                                         "room": number})
                 answered = time.time()
+                if answer.status_code != 303:  # the server was too busy: press again
+                    continue
                 page = web.get(base + answer.headers["Location"]).text
-                called = re.search(r"Token (\d+) called to room", FLASH.search(page).group(1))  # type: ignore[union-attr]
-                if called is None:  # nobody waiting yet
+                flash = FLASH.search(page)
+                called = re.search(r"Token (\d+) called to room", flash.group(1)) if flash else None
+                if called is None:  # nobody waiting yet (or the page failed: press again)
                     time.sleep(consult / 10)
                     continue
                 with lock:
@@ -212,14 +221,15 @@ def run(tokens: int, rooms: int, speedup: float, no_show: float) -> dict[str, An
         for thread in threads:
             thread.start()
         threads[1].join()
-        deadline = time.time() + 120
+        deadline = time.time() + 300
         while time.time() < deadline and len(calls) < len(coming):
             time.sleep(0.5)
         time.sleep(3)  # the last SMS and display polls
         stop.set()
         elapsed = time.time() - start
-        worker.terminate()
-        worker.wait(10)
+        for process in (worker, scheduler):
+            process.terminate()
+            process.wait(10)
         server.shutdown()
 
         display_lags = [seen[(r, t)] - at for r, t, at in calls if (r, t) in seen]

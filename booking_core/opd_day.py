@@ -37,7 +37,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship
 
 from booking_core.appointments import Appointment, AppointmentStatus, find_appointment
 from booking_core.base import (
@@ -575,7 +575,8 @@ class QueueLine:
 def queue_lines(session: Session, opd_session_id: int) -> list[QueueLine]:
     """The session's checked-in patients by token, for the counter."""
     return [QueueLine(v, v.appointment) for v in session.scalars(
-        select(OpdVisit).where(OpdVisit.session_id == opd_session_id).order_by(OpdVisit.token))]
+        select(OpdVisit).where(OpdVisit.session_id == opd_session_id)
+        .options(joinedload(OpdVisit.appointment)).order_by(OpdVisit.token))]
 
 
 def no_shows(session: Session, department_id: int, day: dt.date) -> list[Appointment]:
