@@ -117,3 +117,14 @@ def test_a_signed_booking_code_checks_in_and_other_hospitals_are_out_of_reach(
     assert "<html" not in queue and 'data-token="11"' in queue and "Walk-in" in queue
     assert session.scalar(select(Appointment.status).where(
         Appointment.id == booked.id)) == AppointmentStatus.ATTENDED
+
+
+def test_every_queue_state_shown_at_the_counter_has_words_in_both_languages():
+    from booking_core.opd_day import VISIT_STATES
+    from locales import has_message
+
+    assert [s.value for s in VISIT_STATES if not has_message(f"console.visit.{s.value}")] == []
+    for error in ("opd_wrong_hospital", "opd_wrong_department", "opd_wrong_day",
+                  "opd_booking_cancelled", "opd_forged_code", "opd_counter_full",
+                  "opd_nobody_waiting", "opd_invalid_room"):
+        assert has_message(f"console.err.{error}"), error
