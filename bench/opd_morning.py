@@ -244,10 +244,14 @@ def run(tokens: int, rooms: int, speedup: float, no_show: float) -> dict[str, An
             if triggers:
                 sms_lags.append(r.at - min(triggers))
         with helpline.session() as session:
-            queued = [(sent - created).total_seconds() for created, sent in session.execute(
-                select(OutboxMessage.created_at, OutboxMessage.sent_at).where(
-                    OutboxMessage.template == "opd_turn_near",
-                    OutboxMessage.sent_at.is_not(None)))]
+            rows = session.execute(
+                select(OutboxMessage.created_at, OutboxMessage.sent_at, OutboxMessage.attempts,
+                       OutboxMessage.last_error).where(
+                    OutboxMessage.template == "opd_turn_near"
+                    )).all()
+        queued = [(r.sent_at - r.created_at).total_seconds() for r in rows if r.sent_at]
+        retried = Counter((r.attempts, (r.last_error or "")[:80]) for r in rows
+                          if r.attempts > 1 or r.last_error)
         helpline.engine.dispose()
         return {
             "tokens": tokens, "rooms": rooms, "speedup": speedup,
@@ -259,6 +263,8 @@ def run(tokens: int, rooms: int, speedup: float, no_show: float) -> dict[str, An
             "sms_lag_ms": {p: round(percentile(sms_lags, p) * 1000) for p in (50, 90, 99, 100)},
             "sms_outbox_to_twilio_ms": {p: round(percentile(queued, p) * 1000)
                                         for p in (50, 99)},
+            "sms_sent_after_a_retry": {f"{n} attempts: {e or '-'}": c
+                                       for (n, e), c in retried.items()},
             "turn_near_sms": len(near),
             "patients_with_exactly_one": sum(1 for n in per_phone.values() if n == 1),
             "patients_with_more_than_one": sum(1 for n in per_phone.values() if n > 1),

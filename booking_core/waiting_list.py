@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import ForeignKey, Index, String, select, text, update
+from sqlalchemy import ForeignKey, Index, String, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -142,6 +142,24 @@ def join_waiting_list(
             raise
         return entry, _ahead(session, entry)
     return entry, ahead
+
+
+def earliest_full_day(session: Session, department_id: int, *,
+                      rules: BookingRules | None = None, now: dt.datetime | None = None
+                      ) -> dt.date | None:
+    """The first day in the booking window whose OPD sessions (slots still to come) are
+    all full: the day a caller who finds no seat can wait for."""
+    rules = rules or BookingRules()
+    now = now or utcnow()
+    first, last = bookable_window(now, rules.window_days, rules.tz)
+    return session.scalar(
+        select(Slot.local_day)
+        .where(Slot.department_id == department_id, Slot.closed.is_(False),
+               Slot.starts_at > earliest_bookable_start(now),
+               Slot.local_day >= first, Slot.local_day <= last)
+        .group_by(Slot.local_day)
+        .having(func.sum(Slot.capacity - Slot.booked) <= 0)
+        .order_by(Slot.local_day).limit(1))
 
 
 def _active_entry(session: Session, e164: str, department_id: int, day: dt.date

@@ -59,3 +59,32 @@ def test_before_the_first_call_and_once_called(phone, ivr_session):
     # Checked in (no longer "booked"), and called: told to go in, nothing to cancel.
     assert "your token 1 has been called. Please go to the OPD room now." in phone.said
     assert "Number 1" not in phone.said
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_a_caller_who_finds_every_day_full_joins_the_waiting_list(
+        phone, ivr_world, ivr_session, lang):
+    from sqlalchemy import select, update
+
+    from booking_core.slots import Slot
+    from booking_core.waiting_list import WaitingListEntry, WaitStatus
+    from tests.test_ivr_booking import start_booking
+
+    with ivr_session.begin():
+        ivr_session.execute(update(Slot).where(Slot.department_id == ivr_world.ortho.id)
+                            .values(booked=Slot.capacity))
+    first_day = min(s.local_day for s in ivr_world.slots
+                    if s.department_id == ivr_world.ortho.id)
+    start_booking(phone, lang)
+    phone.press("2")  # Lok Nayak
+    phone.press("1")  # Orthopaedics: every day full
+    said = phone.said
+    assert ("प्रतीक्षा सूची में जुड़ने के लिए 1 दबाएँ" if lang == "hi"
+            else "To join that day's waiting list, press 1.") in said
+    phone.press("1")
+    assert ("आप प्रतीक्षा सूची में जुड़ गए हैं। आपसे पहले: 0।" if lang == "hi"
+            else "You are on the waiting list. People ahead of you: 0.") in phone.said
+    entry = ivr_session.scalar(select(WaitingListEntry).where(
+        WaitingListEntry.phone == CALLER))
+    assert (entry.department_id, entry.local_day, entry.status, entry.channel) == (
+        ivr_world.ortho.id, first_day, WaitStatus.WAITING, "ivr")
