@@ -41,6 +41,7 @@ from booking_core.opd_day import (
     board,
     call_next,
     check_in,
+    counter_quota,
     local_today,
     no_shows,
     open_session,
@@ -97,7 +98,8 @@ def opd_counter() -> Any:
         department=department, board=board(session, department.id, today),
         lines=queue_lines(session, opd.id) if opd else [],
         no_shows=no_shows(session, department.id, today),
-        counter_left=max(0, opd_rules(settings).counter_quota - (opd.walk_ins if opd else 0)),
+        counter_left=max(0, counter_quota(session, department.id, today, opd_rules(settings))
+                         - (opd.walk_ins if opd else 0)),
         rooms=range(1, MAX_ROOMS + 1), room=whole_number(request.args.get("room")) or 1,
     )
 

@@ -53,7 +53,7 @@ from booking_core.base import (
     utcnow,
 )
 from booking_core.outbox import add_sms
-from booking_core.slots import Slot
+from booking_core.slots import OpdSchedule, Slot
 
 # Rooms a department may call to (the display has room for this many).
 MAX_ROOMS = 20
@@ -336,12 +336,25 @@ def _free_day_token(session: Session, opd: OpdSession, appointment: Appointment,
     return max([overflow, *held]) + 1
 
 
+def counter_quota(session: Session, department_id: int, day: dt.date, rules: OpdRules) -> int:
+    """Walk-in tokens for a department's day: the counter's share its weekly schedules
+    keep (``OpdSchedule.counter_seats`` per slot, times the day's slots), or
+    ``OPD_COUNTER_QUOTA`` where no schedule keeps one."""
+    share = 0
+    for schedule in session.scalars(select(OpdSchedule).where(
+            OpdSchedule.department_id == department_id, OpdSchedule.weekday == day.weekday())):
+        minutes = (dt.datetime.combine(day, schedule.end_time)
+                   - dt.datetime.combine(day, schedule.start_time)).total_seconds() // 60
+        share += schedule.counter_seats * int(minutes // max(1, schedule.slot_minutes))
+    return share or rules.counter_quota
+
+
 def add_walk_in(
     session: Session, opd_session_id: int, *, actor: str = "",
     rules: OpdRules | None = None, now: dt.datetime | None = None,
 ) -> OpdVisit:
     """A counter token for a patient without a booking, from the counter's share of the
-    session; ``CounterFull`` when it is used up. One conditional UPDATE takes the
+    day (``counter_quota``); ``CounterFull`` when it is used up. One conditional UPDATE takes the
     number, so two counters never give out the same token."""
     rules = rules or OpdRules()
     now = now or utcnow()
@@ -349,9 +362,10 @@ def add_walk_in(
         opd = session.get(OpdSession, opd_session_id)
         if opd is None:
             raise NotFound("no such OPD session", entity="opd_session")
+        quota = counter_quota(session, opd.department_id, opd.local_day, rules)
         taken = session.execute(
             update(OpdSession)
-            .where(OpdSession.id == opd_session_id, OpdSession.walk_ins < rules.counter_quota)
+            .where(OpdSession.id == opd_session_id, OpdSession.walk_ins < quota)
             .values(walk_ins=OpdSession.walk_ins + 1)
             .returning(OpdSession.walk_ins)
             .execution_options(synchronize_session=False)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking_core.base import Base, UTCDateTime, enum_column, utcnow
 from booking_core.citizens import Citizen
+from booking_core.holidays import PublicHoliday  # noqa: F401  (one table: the SLA's too)
 
 
 class GrievanceCategory(enum.StrEnum):
@@ -90,7 +91,8 @@ class Grievance(Base):
     assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # 0 with the agents' desk, 1 escalated to a supervisor (SLA breached), 2 an appeal
-    # before a senior officer (the citizen said it was not solved).
+    # before a senior officer (the citizen said it was not solved), 3 an appeal past its
+    # own deadline, escalated to the administrators as well.
     escalation_level: Mapped[int] = mapped_column(default=0, server_default="0")
     escalated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     appeal_opened_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
@@ -142,11 +144,3 @@ class GrievanceRoute(Base):
     acknowledge_working_days: Mapped[int] = mapped_column(default=2)
     resolve_days: Mapped[int] = mapped_column(default=15)
 
-
-class PublicHoliday(Base):
-    """Gazetted holidays: not working days for the acknowledgement clock."""
-
-    __tablename__ = "public_holiday"
-
-    day: Mapped[dt.date] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(80))

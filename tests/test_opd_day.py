@@ -15,7 +15,7 @@ from booking_core.appointments import (
     InvalidReference,
     cancel_appointment,
 )
-from booking_core.base import NotFound
+from booking_core.base import NotFound, unit_of_work
 from booking_core.opd_day import (
     BookingCancelled,
     CounterFull,
@@ -38,6 +38,7 @@ from booking_core.opd_day import (
 )
 from booking_core.outbox import OutboxMessage
 from booking_core.refs import RefKind, new_reference
+from booking_core.slots import OpdSchedule
 from tests.factories import make_department, make_hospital
 from tests.opd_factories import QR_KEY, book, opd_morning
 
@@ -198,3 +199,18 @@ def test_a_re_let_seat_past_the_capacity_never_clashes_with_the_next_slot(sessio
     # Day token 3 is taken: after the four booked seats and the counter's 30.
     assert _check_in(session, morning, re_let.reference).visit.token == 4 + 30 + 1
     assert progress(session, re_let).token == 35
+
+
+def test_the_counter_share_comes_from_the_schedules_when_they_keep_one(session):
+    from booking_core.opd_day import counter_quota
+    from tests.factories import make_schedule
+
+    morning = opd_morning(session, slots=1, capacity=4)
+    day = morning.slots[0].local_day
+    rules = OpdRules(counter_quota=30)
+    assert counter_quota(session, morning.department.id, day, rules) == 30  # no schedule
+    schedule = make_schedule(session, morning.department, day.weekday(),
+                             start_time=dt.time(9, 0), end_time=dt.time(12, 0))
+    with unit_of_work(session):
+        session.get(OpdSchedule, schedule.id).counter_seats = 2
+    assert counter_quota(session, morning.department.id, day, rules) == 2 * 3  # 3 slots

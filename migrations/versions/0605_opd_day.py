@@ -1,7 +1,7 @@
 """The OPD day: sessions, rooms, the checked-in queue, and each day's waiting list.
 
 Revision ID: 0605_opd_day
-Revises: 0500_merge_features
+Revises: 0603_supervision
 Create Date: 2026-12-01
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = "0605_opd_day"
-down_revision = "0500_merge_features"
+down_revision = "0603_supervision"
 branch_labels = None
 depends_on = None
 
