@@ -123,6 +123,13 @@ PATHS: dict[str, dict[str, Any]] = {
     "/appointments/lookup": {"post": _op(
         "An appointment by reference and mobile", ("200", "Appointment", "the appointment"),
         body="AppointmentLookup")},
+    "/waiting-list": {"post": _op(
+        "Join a full day's waiting list for the verified mobile; a freed seat is offered "
+        "by SMS and a call (press 1 to take it)", ("201", "WaitingListEntry", "on the list"),
+        body="WaitingListRequest", errors=("404", "409", "422", "429"), security=VERIFIED)},
+    "/appointments/progress": {"post": _op(
+        "On the visit's day: the now-serving token, the patient's token and the expected wait",
+        ("200", "OpdProgress", "where the queue stands"), body="AppointmentLookup")},
     "/appointments/{reference}/cancel": {"post": _op(
         "Cancel an appointment of the verified mobile", ("200", "Appointment", "cancelled"),
         params=[REFERENCE_PARAM], errors=("404", "409", "422", "429"), security=VERIFIED)},
