@@ -25,6 +25,7 @@ _ERRORS = {
     "422": "well-formed but against a rule (past date, invalid mobile or ABHA, "
            "bad reference)",
     "429": "too many requests (see Retry-After)",
+    "503": "the database is briefly unavailable: try again after Retry-After seconds",
 }
 
 
@@ -71,7 +72,7 @@ def _op(summary: str, ok: tuple[str, str, str], *, body: str | None = None,
     if security is not None:
         op["security"] = security
         op["responses"]["401"] = _error("missing, invalid or expired credentials")
-    for code in errors:
+    for code in (*errors, "503"):  # every operation may meet a database outage
         op["responses"][code] = _error(_ERRORS.get(code, "refused"))
     return op
 
