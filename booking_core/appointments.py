@@ -162,7 +162,10 @@ class BookingRules:
 REMINDER_TEMPLATES = ("appointment_reminder_evening", "appointment_reminder_morning")
 
 
-def _check_bookable(slot: Slot, now: dt.datetime, rules: BookingRules) -> None:
+def check_bookable(slot: Slot, now: dt.datetime, rules: BookingRules) -> None:
+    """Raise ``SlotUnavailable`` (closed, or its time has passed) or ``OutsideWindow``
+    when ``slot`` cannot be booked at ``now``; seats are not looked at (``SlotFull``
+    comes from taking one)."""
     if slot.closed:
         raise SlotUnavailable("the OPD is closed that day")
     # No past or same-minute bookings.
@@ -295,7 +298,7 @@ def book_appointment(
             if found is None:
                 raise NotFound("no such slot", entity="slot")
             slot = found[0]
-            _check_bookable(slot, now, rules)
+            check_bookable(slot, now, rules)
             citizen = get_or_create_citizen(
                 session, phone, name=patient_name,
                 abha_number=abha if abha_of_phone_owner else None, language=language
@@ -502,7 +505,7 @@ def reschedule_appointment(
                 raise InvalidInput("a new slot must be in the same department", field="slot_id")
             if new_slot.id == appointment.slot_id:
                 return appointment
-            _check_bookable(new_slot, now, rules)
+            check_bookable(new_slot, now, rules)
             token = take_seat(session, new_slot.id)
             if token is None:
                 raise SlotFull("no seat left in this slot")
