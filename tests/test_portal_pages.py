@@ -483,3 +483,15 @@ def test_a_time_that_has_passed_is_refused_before_any_code_is_asked(portal, sess
     assert portal.status == 200 and 'name="mobile"' in portal.page
     with reading(session):
         assert session.get(Slot, past.id).booked == 0
+
+
+def test_the_status_form_names_each_missing_or_wrong_field(portal, catalogue):
+    portal.get("/portal/grievances/status")
+    portal.post("/portal/grievances/status", {"reference": "", "mobile": ""})
+    assert portal.status == 422
+    text = portal.text()
+    assert "Enter the complaint number from your SMS." in text or \
+        "अपने एसएमएस से शिकायत नंबर लिखें।" in text
+    assert "98123 45678" in text  # the mobile's own message, with an example
+    portal.post("/portal/grievances/status", {"reference": "abc", "mobile": "abc"})
+    assert portal.status == 422 and "98123 45678" in portal.text()
