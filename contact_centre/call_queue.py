@@ -29,14 +29,18 @@ from contact_centre.models import (
 
 
 def mark_queued(session: Session, call_sid: str, now: dt.datetime | None = None) -> None:
-    """The caller entered the agent queue (the wallboard's "in queue now")."""
+    """The caller entered the agent queue (the wallboard's "in queue now"), and waits
+    for routing (``contact_centre.routing``) to pick them, in order of arrival."""
     moment = now or utcnow()
 
     def change(call: Call) -> None:
         if call.queued_at is None or call.details.get("queue_result"):
             call.queued_at = moment
             call.answered_at = None
+            call.agent_id = None
             call.details = {k: v for k, v in call.details.items() if k != "queue_result"}
+        if call.agent_id is None and call.answered_at is None and call.waiting_since is None:
+            call.waiting_since = call.queued_at
         if call.outcome not in FINAL_OUTCOMES:
             call.outcome = CallOutcome.AGENT
     change_call(session, call_sid, None, change)
@@ -50,6 +54,7 @@ def record_queue_result(session: Session, call_sid: str, result: str, queue_seco
     def change(call: Call) -> None:
         queued = call.queued_at or (moment - dt.timedelta(seconds=queue_seconds))
         call.queued_at = queued
+        call.waiting_since = None  # out of the queue: routing no longer picks them
         call.details = {**call.details, "queue_result": result[:30],
                         "queue_seconds": queue_seconds}
         if result in QUEUE_ANSWERED:

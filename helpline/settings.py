@@ -58,6 +58,9 @@ class Settings:
     agent_hours: str = "08:00-20:00"
     # An expected agent-queue wait longer than this offers a callback before queueing.
     ivr_long_wait_seconds: int = 600
+    # After a routed call ends, the agent is in wrap-up this long (or until they pick
+    # a disposition) before the next caller is connected.
+    wrap_up_seconds: int = 30
     # How long a web process may reuse the hospital and department lists the IVR reads
     # (0: read them on every webhook).
     ivr_directory_ttl_seconds: float = 60.0

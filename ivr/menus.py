@@ -130,6 +130,9 @@ def emergency(ctx: Ctx) -> VoiceResponse:
     return response
 
 
+ENDED_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
+
+
 @bp.post("/status")
 @twilio_signed
 def call_status() -> Response:
@@ -144,6 +147,10 @@ def call_status() -> Response:
                     duration_seconds=duration, from_phone=form.get("From"))
     except BACKEND_ERRORS:
         log.exception("could not record a call status")
+    if (form.get("CallStatus") or "") in ENDED_STATUSES:
+        from ivr.agent import caller_hung_up
+
+        caller_hung_up((form.get("CallSid") or "unknown")[:64])
     return twiml(VoiceResponse())
 
 

@@ -5,8 +5,8 @@ The words of every call are declared with the phone line's flow (``ivr.call_flow
 
 - ``agent_callback`` (params ``callback_id``): Twilio calls the agent first; when they
   answer we ``<Dial>`` the citizen who asked for the callback and record the outcome.
-- ``agent_queue`` (params ``agent_id``): the agent's phone is connected to the longest
-  waiting caller with ``<Dial><Queue>``; the queue's ``url`` marks that call answered.
+- ``route_caller`` (a redirect of a waiting caller's call, not a call we place):
+  routing's decision carried out, ``messaging.routing_calls``.
 - ``grievance_followup`` (params ``grievance_id``): "press 1 if solved, 2 if not" in the
   citizen's language, run by the phone line's engine (``ivr.followup``: ``*``, ``0``,
   retries and exits as on the inbound line); unanswered calls are retried
@@ -24,18 +24,19 @@ from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 from booking_core.base import unit_of_work, utcnow
 from booking_core.outbox import OutboxKind, OutboxMessage, OutboxStatus
-from contact_centre.models import AGENT_QUEUE_NAME
 from contact_centre.outbound_calls import (
     agent_missed_callback,
     begin_callback_bridge,
-    mark_queue_call_answered,
     record_bridge_result,
 )
+from contact_centre.routing import ROUTE_PURPOSE
 from grievances.models import Grievance
 from helpline.app import current_helpline, get_session
 from helpline.twilio_auth import twilio_signed
 from locales import SPEECH_LANGUAGES, normalise_language, render
 from messaging import followup
+from messaging.routing_calls import register as register_routing_calls
+from messaging.routing_calls import route_answer
 from messaging.sms_webhooks import row_id_arg
 from messaging.status import advance, row_for_callback
 
@@ -69,7 +70,7 @@ def twiml(response: VoiceResponse) -> Response:
 
 def call_row(row_id: int) -> OutboxMessage:
     row = get_session().get(OutboxMessage, row_id)
-    if row is None or row.kind != OutboxKind.CALL:
+    if row is None or row.kind not in (OutboxKind.CALL, OutboxKind.REDIRECT):
         abort(404)
     return row
 
@@ -78,7 +79,7 @@ def call_row(row_id: int) -> OutboxMessage:
 @twilio_signed
 def answer(row_id: int) -> Response:
     row = call_row(row_id)
-    handler = {"agent_callback": _callback_answer, "agent_queue": _queue_answer,
+    handler = {"agent_callback": _callback_answer, ROUTE_PURPOSE: route_answer,
                followup.PURPOSE: _followup_prompt}.get(row.template)
     if handler is None:
         abort(404)
@@ -117,38 +118,6 @@ def bridged(row_id: int) -> Response:
     return twiml(response)
 
 
-def _queue_answer(row: OutboxMessage) -> VoiceResponse:
-    response = VoiceResponse()
-    say_node(response, row.language, "queue.agent")
-    dial = Dial(action=url(f"/calls/{row.id}/queue-done"), method="POST")
-    dial.queue(AGENT_QUEUE_NAME, url=url(f"/calls/{row.id}/dequeued"), method="POST")
-    response.append(dial)
-    return response
-
-
-@bp.post("/<int:row_id>/dequeued")
-@twilio_signed
-def dequeued(row_id: int) -> Response:
-    """Twilio runs this on the waiting caller's leg just before the bridge."""
-    row = call_row(row_id)
-    call = mark_queue_call_answered(get_session(), request.form.get("CallSid", ""),
-                                    int(row.params.get("agent_id", 0)))
-    response = VoiceResponse()
-    say_node(response, (call.language if call else None) or "hi", "queue.caller_joined")
-    return twiml(response)
-
-
-@bp.post("/<int:row_id>/queue-done")
-@twilio_signed
-def queue_done(row_id: int) -> Response:
-    row = call_row(row_id)
-    response = VoiceResponse()
-    if not request.form.get("DialCallSid") and not request.form.get("QueueSid"):
-        say_node(response, row.language, "queue.empty")
-    response.hangup()
-    return twiml(response)
-
-
 def _followup_prompt(row: OutboxMessage) -> VoiceResponse:
     """The follow-up call runs on the phone line's engine (``ivr.followup``)."""
     from ivr.flow import start_call
@@ -181,6 +150,9 @@ def call_status() -> Response:
         elif row.template == "agent_callback":
             agent_missed_callback(session, int(row.params.get("callback_id", 0)), status)
     return twiml(VoiceResponse())
+
+
+register_routing_calls(bp)
 
 
 def render_call_error(status: int, code: str, message: str) -> Response:
