@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from booking_core.appointments import AppointmentStatus, Channel
-from booking_core.outbox import CALL_PURPOSES, OutboxKind, OutboxStatus
+from booking_core.outbox import CALL_PURPOSES, REDIRECT_PURPOSES, OutboxKind, OutboxStatus
 from booking_core.resources import MEDICINE_UNITS, BedType
 from contact_centre.callbacks import OUTCOMES
 from contact_centre.models import (
@@ -15,7 +15,9 @@ from contact_centre.models import (
     CALLBACK_REASONS,
     AgentState,
     CallbackStatus,
+    CallDevice,
     CallOutcome,
+    Disposition,
     Role,
 )
 from contact_centre.search import HitKind
@@ -36,7 +38,8 @@ FAMILIES = {
     "cbreason": list(CALLBACK_REASONS), "outcome": list(CallOutcome),
     "callstatus": list(CALL_STATUSES), "appt": list(AppointmentStatus),
     "outboxkind": list(OutboxKind), "outbox": list(OutboxStatus),
-    "callpurpose": list(CALL_PURPOSES), "bed": list(BedType), "unit": list(MEDICINE_UNITS),
+    "callpurpose": [*CALL_PURPOSES, *REDIRECT_PURPOSES], "disposition": list(Disposition),
+    "device": list(CallDevice), "bed": list(BedType), "unit": list(MEDICINE_UNITS),
     "hit": list(HitKind), "deadline": ["acknowledge", "resolve"],
 }
 

@@ -55,7 +55,8 @@ def _declared():
 
 
 ENTRIES = {"inbound": "voice", "grievance follow-up call": "followup",
-           "agent callback call": "bridge.agent", "a waiting caller is routed to an agent": "queue.caller_joined"}
+           "agent callback call": "bridge.agent",
+           "a waiting caller is routed to an agent": "queue.caller_joined"}
 
 
 def test_every_declared_target_exists_and_every_node_is_reachable():
