@@ -88,6 +88,11 @@ def duration(seconds: float) -> str:
     return t("console.dur_m", m=minutes)
 
 
+def clock(moment: dt.datetime | None, tz: str = "Asia/Kolkata") -> str:
+    """The local time of day alone (``9:46 am``, ``9:46 सुबह``)."""
+    return format_time(current_language(), moment, tz) if moment is not None else ""
+
+
 def when_day(day: dt.date) -> str:
     return format_date(current_language(), day, "spoken")
 
@@ -101,7 +106,8 @@ def console_context() -> dict[str, object]:
     return dict(t=t, tn=tn, plural=plural, label=label, unit_label=unit_label,
                 reason_label=lambda code: label("cbreason", code), lang=current_language(),
                 staff=g.get("staff"), csrf_token=csrf_token,
-                when=when, when_day=when_day, duration=duration, has_message=has_message,
+                when=when, clock=clock, when_day=when_day, duration=duration,
+                has_message=has_message,
                 demo_mode=not current_helpline().settings.twilio_configured,
                 desk=_desk(), dispositions=list(Disposition), mask_phone=mask_phone)
 

@@ -89,7 +89,7 @@ def test_two_agents_three_callers_and_wrap_up_brings_the_next(floor, browser):
     for page in (asha, rahul):
         page.wait_for_selector('#desk [data-desk-state="on_call"]', timeout=5_000)
     assert "+91******000" in asha.inner_text("#desk")
-    assert "से बात हो रही है" in rahul.inner_text("#desk")
+    assert "कॉल पर: +91******000" in rahul.inner_text("#desk")
     _both_widths(asha, "routing-on-call-en")
     _both_widths(rahul, "routing-on-call-hi")
 
@@ -102,7 +102,7 @@ def test_two_agents_three_callers_and_wrap_up_brings_the_next(floor, browser):
     _both_widths(asha, "routing-wrap-up-en")
 
     asha.select_option("#disposition", "booked")
-    asha.click("#desk form button[type=submit]")
+    asha.click("#desk .desk-wrap button[type=submit]")
     asha.wait_for_selector('#desk [data-desk-state="available"]')
     assert "Saved. You are ready for the next caller." in asha.inner_text("#main")
     board.deliver()
