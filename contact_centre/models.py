@@ -192,6 +192,6 @@ class CallbackRequest(Base):
     completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
-# The Twilio queue callers wait in for an agent (<Enqueue>) and agents are connected
-# from (<Dial><Queue>).
+# The Twilio queue callers wait in for an agent (<Enqueue>, hold music and position);
+# routing (``contact_centre.routing``) takes each out to ring the agent it chose.
 AGENT_QUEUE_NAME = "helpline-agents"
