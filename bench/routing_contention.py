@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing as mp
+import os
 import sys
 import time
 from typing import Any
@@ -20,7 +21,7 @@ from bench.support import machine, percentile, save_results, scratch_postgres
 
 AGENTS = 60
 CALLERS = 300
-PROCESSES = 8
+PROCESSES = int(os.environ.get("BENCH_PROCESSES", "8"))
 
 
 def _worker(database_url: str, start: Any, out: Any) -> None:
