@@ -232,15 +232,16 @@ def end_routed_call(session: Session, call_sid: str, now: dt.datetime | None = N
     again at once. The caller leaves the queue. False when the call was never routed."""
     moment = now or utcnow()
     with unit_of_work(session):
-        found = session.execute(
-            select(Call.id, Call.agent_id).where(Call.call_sid == call_sid)).first()
+        found = session.execute(select(Call.id, Call.agent_id, Call.waiting_since)
+                                .where(Call.call_sid == call_sid)).first()
         if found is None:
             return False
-        call_id, agent_id = found
+        call_id, agent_id, waiting_since = found
         if agent_id is None:
-            session.execute(update(Call).where(Call.id == call_id)
-                            .values(waiting_since=None)
-                            .execution_options(synchronize_session=False))
+            if waiting_since is not None:  # hung up in the queue: routing skips them
+                session.execute(update(Call).where(Call.id == call_id)
+                                .values(waiting_since=None)
+                                .execution_options(synchronize_session=False))
             return False
         agent, call = _locked(session, call_id, agent_id)
         if call is None:
