@@ -2,8 +2,10 @@
 
 from booking_core import (  # noqa: F401
     appointments,
+    audit,
     citizens,
     feed_tokens,
+    holidays,
     hospitals,
     idempotency,
     outbox,
