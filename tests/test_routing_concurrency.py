@@ -140,7 +140,9 @@ def _check_invariants(helpline: Any) -> None:
 
 def test_a_shift_three_agents_ten_callers_queueing_at_once(pg_database_url):
     with FakeTwilio(TWILIO_SID, TWILIO_TOKEN) as fake:
-        app = messaging_app(pg_database_url, fake, agent_hours="00:00-00:00")
+        # Ten callers at once: nobody is offered a callback for a long expected wait.
+        app = messaging_app(pg_database_url, fake, agent_hours="00:00-00:00",
+                            ivr_long_wait_seconds=36_000)
         helpline = app.extensions["helpline"]
         board = Switchboard(app, fake, helpline)
         phones = {}
