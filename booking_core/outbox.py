@@ -70,6 +70,11 @@ class OutboxMessage(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(
         UTCDateTime(), default=utcnow, onupdate=utcnow
     )
+    # A failed row a supervisor dealt with (``messaging.resend``): when, who, and the
+    # new row that carries it again when it was resent.
+    handled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    resent_as_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_message.id"))
 
 
 # Templates whose text carries a secret (one-time codes). Once Twilio holds the

@@ -95,12 +95,29 @@ def current_helpline() -> Helpline:
     return current_app.extensions["helpline"]
 
 
+def at_most(limit: int) -> str:
+    """A regular expression for the decimal numbers 0..``limit`` (leading zeros allowed).
+
+    The bound must be in the pattern itself: a converter that refuses a number only after
+    its pattern matched makes Werkzeug answer 405 rather than 404 when another method is
+    routed at the same path (POST to ``/hospitals/99999999999/resources``, which has a
+    GET)."""
+    text = str(limit)
+    parts = [f"[0-9]{{1,{len(text) - 1}}}"] if len(text) > 1 else []
+    for i, char in enumerate(text):
+        low, high = ("1" if i == 0 else "0"), int(char) - 1
+        if high >= int(low):
+            parts.append(f"{text[:i]}[{low}-{high}][0-9]{{{len(text) - i - 1}}}")
+    parts.append(text)
+    return "(?:0*(?:" + "|".join(parts) + ")|0+)"
+
+
 class DatabaseIntegerConverter(IntegerConverter):
     """``<int:...>`` in every URL: a number too large for an INTEGER column matches no
     route (404) instead of reaching the database and failing there (a 500); so do
     digits other than ASCII ones ("１２")."""
 
-    regex = "[0-9]+"
+    regex = at_most(MAX_INTEGER)
 
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", MAX_INTEGER)

@@ -72,6 +72,10 @@ class Settings:
     # After a routed call ends, the agent is in wrap-up this long (or until they pick
     # a disposition) before the next caller is connected.
     wrap_up_seconds: int = 30
+    # The service-level target the wallboard and reports hold the figure against:
+    # this share of callers answered within this many seconds of joining the queue.
+    service_level_target_percent: int = 80
+    service_level_seconds: int = 30
     # How long a web process may reuse the hospital and department lists the IVR reads
     # (0: read them on every webhook).
     ivr_directory_ttl_seconds: float = 60.0

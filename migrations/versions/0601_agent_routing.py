@@ -2,7 +2,7 @@
 routing, and the disposition of each call
 
 Revision ID: 0601_agent_routing
-Revises: 0602_master_data
+Revises: 0603_supervision
 Create Date: 2026-12-01
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0601_agent_routing"
-down_revision = "0602_master_data"
+down_revision = "0603_supervision"
 branch_labels = None
 depends_on = None
 
