@@ -144,13 +144,14 @@ def call_status() -> Response:
     """Twilio's status callback: the call's final status and duration."""
     form = request.form
     duration = whole_number(form.get("CallDuration"))
+    routed = True  # not knowing, the agent routing may concern is freed anyway
     try:
-        finish_call(ivr_session(), (form.get("CallSid") or "unknown")[:64],
-                    status=(form.get("CallStatus") or "unknown")[:20],
-                    duration_seconds=duration, from_phone=form.get("From"))
+        routed = finish_call(ivr_session(), (form.get("CallSid") or "unknown")[:64],
+                             status=(form.get("CallStatus") or "unknown")[:20],
+                             duration_seconds=duration, from_phone=form.get("From"))
     except BACKEND_ERRORS:
         log.exception("could not record a call status")
-    if (form.get("CallStatus") or "") in ENDED_STATUSES:
+    if routed and (form.get("CallStatus") or "") in ENDED_STATUSES:
         from ivr.agent import caller_hung_up
 
         caller_hung_up((form.get("CallSid") or "unknown")[:64])
