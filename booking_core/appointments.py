@@ -162,7 +162,10 @@ class BookingRules:
 REMINDER_TEMPLATES = ("appointment_reminder_evening", "appointment_reminder_morning")
 
 
-def _check_bookable(slot: Slot, now: dt.datetime, rules: BookingRules) -> None:
+def check_bookable(slot: Slot, now: dt.datetime, rules: BookingRules) -> None:
+    """Raise ``SlotUnavailable`` (closed, or its time has passed) or ``OutsideWindow``
+    when ``slot`` cannot be booked at ``now``; seats are not looked at (``SlotFull``
+    comes from taking one)."""
     if slot.closed:
         raise SlotUnavailable("the OPD is closed that day")
     # No past or same-minute bookings.
@@ -254,6 +257,7 @@ def book_appointment(
     idempotency_key: str | None = None,
     requested_by: str = "",
     abha_of_phone_owner: bool = True,
+    held_token: int | None = None,
 ) -> Appointment:
     """Book one seat in ``slot_id`` for the patient whose mobile is ``phone``.
 
@@ -269,6 +273,9 @@ def book_appointment(
     ``abha_of_phone_owner=False`` says the ABHA number is not the phone owner's (a caller
     booking for a relative from their own phone): it is kept on the appointment only,
     never attached to the phone owner's record.
+
+    ``held_token``: the seat was already counted for this booking, with that token (a
+    waiting-list offer holds a freed seat, ``booking_core.waiting_list``).
     """
     rules = rules or BookingRules()
     now = now or utcnow()
@@ -291,7 +298,7 @@ def book_appointment(
             if found is None:
                 raise NotFound("no such slot", entity="slot")
             slot = found[0]
-            _check_bookable(slot, now, rules)
+            check_bookable(slot, now, rules)
             citizen = get_or_create_citizen(
                 session, phone, name=patient_name,
                 abha_number=abha if abha_of_phone_owner else None, language=language
@@ -299,7 +306,7 @@ def book_appointment(
             citizen_id = citizen.id
             # One active appointment per patient, department and day: the partial unique
             # index refuses a second one at the INSERT below (``except`` names it).
-            token = take_seat(session, slot.id)
+            token = held_token if held_token is not None else take_seat(session, slot.id)
             if token is None:
                 raise SlotFull("no seat left in this slot")
             # The seat counts changed in the database: read again only if asked for.
@@ -453,10 +460,19 @@ def cancel_appointment(
         appointment.status = AppointmentStatus.CANCELLED
         appointment.cancelled_at = now
         release_seat(session, appointment.slot_id)
+        _offer_to_waiting_list(session, appointment.slot, appointment.token, now, rules)
         cancel_pending(session, appointment_id=appointment.id, templates=REMINDER_TEMPLATES)
         _record(session, appointment, "cancelled", channel, actor)
         _queue_messages(session, appointment, rules, now, "cancelled")
     return appointment
+
+
+def _offer_to_waiting_list(session: Session, slot: Slot, token: int, now: dt.datetime,
+                           rules: BookingRules) -> None:
+    """A freed seat goes first to the day's waiting list, in the same transaction."""
+    from booking_core.waiting_list import offer_freed_seat
+
+    offer_freed_seat(session, slot, token, now=now, tz=rules.tz)
 
 
 def reschedule_appointment(
@@ -489,12 +505,14 @@ def reschedule_appointment(
                 raise InvalidInput("a new slot must be in the same department", field="slot_id")
             if new_slot.id == appointment.slot_id:
                 return appointment
-            _check_bookable(new_slot, now, rules)
+            check_bookable(new_slot, now, rules)
             token = take_seat(session, new_slot.id)
             if token is None:
                 raise SlotFull("no seat left in this slot")
-            old_slot_id = appointment.slot_id
+            old_slot_id, old_slot = appointment.slot_id, appointment.slot
+            old_token = appointment.token
             release_seat(session, old_slot_id)
+            _offer_to_waiting_list(session, old_slot, old_token, now, rules)
             cancel_pending(session, appointment_id=appointment.id, templates=REMINDER_TEMPLATES)
             session.refresh(new_slot)
             appointment.slot = new_slot

@@ -25,7 +25,7 @@ class OutboxKind(enum.StrEnum):
 
 
 # The outbound calls the outbox places (``OutboxMessage.template`` of a CALL row).
-CALL_PURPOSES = ("agent_callback", "grievance_followup")
+CALL_PURPOSES = ("agent_callback", "grievance_followup", "waiting_list_offer")
 # What a REDIRECT row does to the call it names (``params["call_sid"]``).
 REDIRECT_PURPOSES = ("route_caller",)
 

@@ -2,7 +2,7 @@
 routing, and the disposition of each call
 
 Revision ID: 0601_agent_routing
-Revises: 0603_supervision
+Revises: 0605_opd_day
 Create Date: 2026-12-01
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0601_agent_routing"
-down_revision = "0603_supervision"
+down_revision = "0605_opd_day"
 branch_labels = None
 depends_on = None
 
