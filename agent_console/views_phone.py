@@ -40,7 +40,7 @@ from contact_centre.caller_history import (
 from contact_centre.models import CallbackRequest
 from helpline.app import current_helpline, get_session
 from helpline.security_headers import BROWSER_PHONE_POLICY
-from ivr.agent_endpoint import client_identity
+from messaging.routing_calls import client_identity
 
 # Short, so a token copied off a screen is soon useless; the page fetches a new one when
 # the SDK says this one is about to expire (``tokenWillExpire``, 10 s ahead).

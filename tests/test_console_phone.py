@@ -28,8 +28,8 @@ from contact_centre.caller_history import (
 )
 from contact_centre.models import Call, CallbackRequest, CallbackStatus
 from grievances.models import GrievanceEvent
-from ivr.agent_endpoint import AgentUnreachable, agent_address, agent_dial, client_identity
 from locales import has_message
+from messaging.routing_calls import AgentEndpoint, agent_endpoint, client_identity, dial_agent
 from tests.conftest import make_settings
 from tests.factories import make_department, make_hospital, make_slot
 from tests.fixtures_console import ConsoleClient, make_grievance, make_staff, next_mobile
@@ -144,21 +144,24 @@ def test_only_the_phone_page_may_reach_twilio(phone_app):
 
 # --- the TwiML that rings an agent ---------------------------------------------------
 
-def test_agent_dial_rings_the_browser_client_or_the_agents_phone(session):
+def test_routing_rings_the_browser_phone_by_the_tokens_identity(session):
+    """The token's identity is the one routing's ``<Dial><Client>`` rings."""
+    from contact_centre.models import CallDevice
+
     agent = make_staff(session, "agent.one", phone="+919811111111")
+    agent.call_device = CallDevice.BROWSER
+    endpoint = agent_endpoint(agent)
+    assert endpoint == AgentEndpoint("client", client_identity(agent.id))
     response = VoiceResponse()
-    response.append(agent_dial(agent, browser=True, action="https://h.test/done", timeout=20))
-    root = ET.fromstring(str(response))
-    [dial] = list(root)
-    assert (dial.tag, dial.get("action"), dial.get("timeout")) == ("Dial", "https://h.test/done",
-                                                                    "20")
+    response.append(dial_agent(endpoint, action="https://h.test/done",
+                               answered_url="https://h.test/answered", caller_id=None))
+    [dial] = list(ET.fromstring(str(response)))
+    assert dial.tag == "Dial" and dial.get("action") == "https://h.test/done"
     assert [(n.tag, n.text) for n in dial] == [("Client", f"agent-{agent.id}")]
-    root = ET.fromstring(str(VoiceResponse().append(agent_dial(agent, browser=False))))
+    agent.call_device = CallDevice.PHONE
+    root = ET.fromstring(str(VoiceResponse().append(dial_agent(
+        agent_endpoint(agent), action="a", answered_url="b", caller_id=None))))
     assert [(n.tag, n.text) for n in root.find("Dial")] == [("Number", "+919811111111")]
-    assert agent_address(agent, browser=True) == f"client:agent-{agent.id}"
-    agent.phone = None
-    with pytest.raises(AgentUnreachable):
-        agent_dial(agent, browser=False)
 
 
 # --- the caller on screen --------------------------------------------------------------
