@@ -10,26 +10,22 @@
 - ``/console/caller``: the screen pop, an HTML fragment every console page polls each
   second: the caller on the agent's current call with their record and one-click
   actions (``contact_centre.caller_history``).
-- ``POST /console/calls/<id>/outcome``: what the call came to
-  (``contact_centre.agent_outcomes``).
+  The call's disposition is recorded in the desk panel's wrap-up form.
 """
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
-from flask import Response, g, jsonify, redirect, render_template, request, url_for
+from flask import Response, g, jsonify, render_template, request, url_for
 from sqlalchemy.orm import Session
 from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VoiceGrant
 
 from agent_console import bp
-from agent_console.auth import _safe_next, flash_done, flash_error
 from agent_console.i18n import t
-from booking_core.base import DomainError, whole_number
+from booking_core.base import whole_number
 from booking_core.phones import mask_phone
-from contact_centre.agent_outcomes import AGENT_OUTCOMES, record_agent_outcome
 from contact_centre.callbacks import IN_HAND
 from contact_centre.caller_history import (
     CallerPop,
@@ -91,29 +87,13 @@ def caller_pop() -> Any:
     pop = caller_on_screen(get_session(), g.staff.id)
     if pop is None:
         return Response("", mimetype="text/html", headers={"Cache-Control": "no-store"})
-    referrer = urlsplit(request.referrer or "")
-    back = referrer.path + (f"?{referrer.query}" if referrer.query else "")
-    html = render_template("console/_caller_pop.html", pop=pop, mask_phone=mask_phone,
-                           agent_outcomes=AGENT_OUTCOMES, back=_safe_next(back))
+    html = render_template("console/_caller_pop.html", pop=pop, mask_phone=mask_phone)
     return Response(html, mimetype="text/html", headers={"Cache-Control": "no-store"})
 
 
 def callback_pops(session: Session, callbacks: list[CallbackRequest]) -> dict[int, CallerPop]:
     """The caller panel of each callback card still in the agent's hands."""
     return {cb.id: callback_caller(session, cb) for cb in callbacks if cb.status in IN_HAND}
-
-
-@bp.post("/calls/<int:call_id>/outcome")
-def call_outcome(call_id: int) -> Any:
-    try:
-        record_agent_outcome(get_session(), call_id, agent_id=g.staff.id,
-                             outcome=request.form.get("outcome", ""),
-                             notes=request.form.get("notes", ""))
-    except DomainError as exc:
-        flash_error(exc)
-    else:
-        flash_done("console.done_call_outcome")
-    return redirect(_safe_next(request.form.get("next")))
 
 
 def caller_from_args() -> tuple[str, str | None] | None:

@@ -9,8 +9,8 @@ person recognises) and where they asked for a person.
 "The agent's current call" is the ``Call`` row with ``agent_id`` = the agent,
 ``answered_at`` set and ``ended_at`` empty (the routing side keeps it so). After it
 ends, it stays on the agent's screen for ``WRAP_UP_WINDOW`` until the agent records its
-outcome (``contact_centre.agent_outcomes``), so the panel does not vanish while they
-finish the call's work.
+disposition (wrap-up: ``contact_centre.routing.finish_wrap_up``), so the panel does not
+vanish while they finish the call's work.
 """
 
 from __future__ import annotations
@@ -174,7 +174,7 @@ def current_call(session: Session, agent_id: int, now: dt.datetime | None = None
     call = session.scalar(current_call_query(agent_id, now or utcnow()))
     if call is None:
         return None
-    if call.ended_at is not None and (call.details or {}).get("agent_outcome"):
+    if call.ended_at is not None and call.disposition is not None:
         return None
     return call
 

@@ -122,12 +122,14 @@ def test_the_caller_pops_up_within_two_seconds_in_both_languages(served, page):
     assert page.input_value("#booking-phone") == CALLER
     assert "call=" in page.url and CALLER.lstrip("+") not in page.url
 
-    # The call ends: the panel asks for its outcome; once recorded it goes.
+    # The call ends: the panel stays, saying so, until the wrap-up records how it went.
     _end_call(helpline, "CApop1")
     page.wait_for_selector("#caller-pop h2:has-text('Call ended')", timeout=3_000)
-    page.select_option("#call-outcome-choice", "booked")
-    page.click("#call-outcome button[type=submit]")
-    page.wait_for_selector(".flash:has-text('outcome is saved')")
+    page.goto(f"{base}/console/")
+    page.wait_for_selector("#disposition")
+    page.select_option("#disposition", "booked")
+    page.click(".desk-wrap button[type=submit]")
+    page.wait_for_selector(".flash.info")
     page.wait_for_timeout(1_500)
     assert page.locator("#caller-pop .caller-pop").count() == 0
 

@@ -16,7 +16,6 @@ from twilio.twiml.voice_response import VoiceResponse
 from booking_core.appointments import Channel, book_appointment
 from booking_core.base import unit_of_work, utcnow
 from booking_core.outbox import OutboxMessage
-from contact_centre.agent_outcomes import CallNotYours, record_agent_outcome
 from contact_centre.callbacks import claim_callback
 from contact_centre.caller_history import (
     IVR_AREAS,
@@ -179,12 +178,10 @@ def test_the_path_reads_as_parts_of_the_line_and_says_where_a_person_was_asked_f
 
 
 def test_every_new_code_has_words_in_both_languages():
-    from contact_centre.agent_outcomes import AGENT_OUTCOMES
     from contact_centre.models import CALLBACK_REASONS
     from grievances.models import EVENT_KINDS
 
     keys = ([f"console.ivrarea.{a}" for a in IVR_AREAS]
-            + [f"console.agentoutcome.{o}" for o in AGENT_OUTCOMES]
             + [f"console.cbreason.{r}" for r in CALLBACK_REASONS]
             + [f"console.event.{k}" for k in EVENT_KINDS])
     assert [k for k in keys if not has_message(k)] == []
@@ -231,34 +228,20 @@ def test_the_agents_current_call_pops_the_callers_record(session, console, agent
                                                                             "CAearlier"]
 
 
-def test_a_call_that_ended_stays_until_its_outcome_is_recorded(session, console, agent,
-                                                               other_agent):
+def test_a_call_that_ended_stays_until_its_disposition_is_recorded(session, console, agent):
     phone, agent_id = next_mobile(), agent.id
     call_id = answered_call(session, agent_id, phone,
                             ended=utcnow() - dt.timedelta(seconds=5)).id
     console.login("agent.one")
     html = console.get("/console/caller", headers={"X-Fragment": "1"}).get_data(as_text=True)
-    assert "Call ended" in html
-    with pytest.raises(CallNotYours):
-        record_agent_outcome(session, call_id, agent_id=other_agent.id, outcome="booked")
-    session.expunge_all()  # nothing of the test's session may start a transaction below
-    answer = console.post(f"/console/calls/{call_id}/outcome",
-                          {"outcome": "information", "notes": "OPD timings", "next": "/console/"})
-    assert answer.status_code == 302 and answer.headers["Location"].endswith("/console/")
-    stored = session.get(Call, call_id)
-    session.commit()
-    assert (stored.details["agent_outcome"], stored.details["agent_notes"]) == (
-        "information", "OPD timings")
-    assert stored.details["queue_result"] == "bridged"  # the line's own notes are kept
-    assert console.get("/console/caller", headers={"X-Fragment": "1"}).data == b""
-    # An unknown outcome code is refused in words, not stored.
-    console.post(f"/console/calls/{call_id}/outcome", {"outcome": "nonsense"})
-    page = console.get("/console/").get_data(as_text=True)
-    assert "alert-danger" in page
+    assert "Call ended" in html and f'data-call-id="{call_id}"' in html
+    answer = console.post("/console/me/wrap-up", {"disposition": "booked", "next": "/console/"})
+    assert answer.status_code == 302
     session.expire_all()
-    assert session.get(Call, call_id).details["agent_outcome"] == "information"
+    assert session.get(Call, call_id).disposition == "booked"
     session.commit()
-    # Long ago: off the screen whatever its outcome.
+    assert console.get("/console/caller", headers={"X-Fragment": "1"}).data == b""
+    # Long ago: off the screen whatever its disposition.
     answered_call(session, agent_id, next_mobile(),
                   ended=utcnow() - WRAP_UP_WINDOW - dt.timedelta(minutes=1))
     assert caller_on_screen(session, agent_id) is None
