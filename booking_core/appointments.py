@@ -121,6 +121,9 @@ class Appointment(Base):
     abha_number: Mapped[str | None] = mapped_column(String(14))
     # The number that booked, when someone booked for another person.
     booked_by_phone: Mapped[str | None] = mapped_column(String(16))
+    # The patient's eHealth card, when booked with one ("this card's appointments").
+    ehealth_card_id: Mapped[int | None] = mapped_column(ForeignKey("ehealth_card.id"),
+                                                        index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
@@ -248,6 +251,7 @@ def book_appointment(
     idempotency_key: str | None = None,
     requested_by: str = "",
     abha_of_phone_owner: bool = True,
+    ehealth_card_id: int | None = None,
 ) -> Appointment:
     """Book one seat in ``slot_id`` for the patient whose mobile is ``phone``.
 
@@ -263,6 +267,10 @@ def book_appointment(
     ``abha_of_phone_owner=False`` says the ABHA number is not the phone owner's (a caller
     booking for a relative from their own phone): it is kept on the appointment only,
     never attached to the phone owner's record.
+
+    ``ehealth_card_id`` links the appointment to the patient's card (use
+    ``booking_core.ehealth.book_with_card``); the patient's name then stays on the
+    appointment and the card, never overwriting the shared mobile's own record.
     """
     rules = rules or BookingRules()
     now = now or utcnow()
@@ -277,7 +285,7 @@ def book_appointment(
                 raise NotFound("no such slot", entity="slot")
             _check_bookable(slot, now, rules)
             citizen = get_or_create_citizen(
-                session, phone, name=patient_name,
+                session, phone, name=patient_name if ehealth_card_id is None else None,
                 abha_number=abha if abha_of_phone_owner else None, language=language
             )
             duplicate = session.scalar(
@@ -310,6 +318,7 @@ def book_appointment(
                 patient_name=(patient_name or None) and patient_name.strip()[:120],
                 abha_number=abha,
                 booked_by_phone=normalise_mobile(booked_by_phone) if booked_by_phone else None,
+                ehealth_card_id=ehealth_card_id,
             )
             session.add(appointment)
             session.flush()

@@ -3,6 +3,7 @@
 from booking_core import (  # noqa: F401
     appointments,
     citizens,
+    ehealth,
     feed_tokens,
     hospitals,
     idempotency,
