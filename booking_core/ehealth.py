@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import unicodedata
+from dataclasses import dataclass
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -126,6 +127,12 @@ def _year(year: object) -> int:
     return checked
 
 
+@dataclass(frozen=True)
+class IssuedCard:
+    card: EHealthCard
+    new: bool  # False: this person already held the card
+
+
 def issue_card(
     session: Session,
     *,
@@ -136,7 +143,7 @@ def issue_card(
     abha_number: str | None = None,
     via: CardIssuer,
     actor: str | None = None,
-) -> EHealthCard:
+) -> IssuedCard:
     """The eHealth card of the person (``phone``, ``name``, ``year_of_birth``), issued
     now unless that person already holds one, which is then returned unchanged except
     that a sex or an ABHA number given now fills in one not recorded yet.
@@ -158,9 +165,9 @@ def issue_card(
         citizen = get_or_create_citizen(session, e164)
         insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql"
                   else sqlite.insert)
-        card = None
+        card, new = None, False
         for _ in range(20):  # a clash of random numbers: draw again (never in practice)
-            session.execute(
+            inserted = session.execute(
                 insert(EHealthCard).values(
                     number=new_card_number(), citizen_id=citizen.id, name=clean,
                     name_key=key, year_of_birth=year, sex=sex_value, issued_via=via,
@@ -169,7 +176,9 @@ def issue_card(
                 # request) or the number's. Not caught as an IntegrityError: that would
                 # write the person's key to PostgreSQL's log.
                 .on_conflict_do_nothing()
-            )
+                .returning(EHealthCard.id)
+            ).scalar_one_or_none()
+            new = inserted is not None
             card = session.scalar(select(EHealthCard).where(
                 EHealthCard.citizen_id == citizen.id, EHealthCard.name_key == key,
                 EHealthCard.year_of_birth == year))
@@ -181,7 +190,7 @@ def issue_card(
             card.sex = sex_value
         if abha and card.abha_number != abha:
             _link_abha(session, card, abha)
-    return card
+    return IssuedCard(card, new)
 
 
 def _link_abha(session: Session, card: EHealthCard, abha: str) -> None:
