@@ -148,5 +148,5 @@ def pdf_page_png(pdf: bytes, dpi: int = PNG_DPI) -> bytes:
 
 
 def card_png(face: CardFace, lang: str, dpi: int = PNG_DPI) -> bytes:
-    """The card as a PNG: the PDF's page rendered (1011 x 638 pixels at 300 dpi)."""
+    """The card as a PNG: the PDF's page rendered (1012 x 638 pixels at 300 dpi)."""
     return pdf_page_png(card_pdf(face, lang), dpi)
