@@ -25,12 +25,12 @@ from booking_core.feed_tokens import authorise_feed
 from booking_core.phones import mask_phone
 from booking_core.refs import spaced_card_number
 from helpline.app import current_helpline, get_session
-from helpline.cards import CARD_FORMATS, card_document, card_filename, card_face
+from helpline.cards import CARD_FORMATS, card_document, card_face, card_filename
+from helpline.settings import card_signing_key
 from portal_api import serialise
 from portal_api.auth import bearer_token, verified_phone
 from portal_api.blueprint import api
 from portal_api.parsing import json_body
-from helpline.settings import card_signing_key
 
 log = logging.getLogger(__name__)
 
