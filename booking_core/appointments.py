@@ -4,7 +4,8 @@ The rules a hospital sets live here and only here:
 - no bookings for a slot that has started or starts this minute;
 - only within the booking window (``window_days``, 30 by default);
 - at most one active appointment per patient per department per day (also a partial
-  unique index, so concurrent requests cannot slip past it);
+  unique index, so concurrent requests cannot slip past it); the patient is the
+  mobile's citizen, or the eHealth card's person when booked with a card;
 - cancellation up to the slot's start;
 - a seat is taken with one conditional UPDATE, never read-then-write.
 """
@@ -92,14 +93,26 @@ class InvalidReference(InvalidInput):
 class Appointment(Base):
     __tablename__ = "appointment"
     __table_args__ = (
+        # One patient, one active appointment per department per day. A patient is
+        # the mobile's own citizen, or, booked with an eHealth card, the card's person:
+        # a family sharing one phone may take a child and a grandmother to one OPD.
         Index(
             "uq_appointment_one_active_per_day",
             "citizen_id",
             "department_id",
             "visit_day",
             unique=True,
-            postgresql_where=text("status = 'booked'"),
-            sqlite_where=text("status = 'booked'"),
+            postgresql_where=text("status = 'booked' AND ehealth_card_id IS NULL"),
+            sqlite_where=text("status = 'booked' AND ehealth_card_id IS NULL"),
+        ),
+        Index(
+            "uq_appointment_card_one_active_per_day",
+            "ehealth_card_id",
+            "department_id",
+            "visit_day",
+            unique=True,
+            postgresql_where=text("status = 'booked' AND ehealth_card_id IS NOT NULL"),
+            sqlite_where=text("status = 'booked' AND ehealth_card_id IS NOT NULL"),
         ),
         Index("ix_appointment_citizen_status", "citizen_id", "status"),
     )
@@ -288,9 +301,13 @@ def book_appointment(
                 session, phone, name=patient_name if ehealth_card_id is None else None,
                 abha_number=abha if abha_of_phone_owner else None, language=language
             )
+            same_patient = (Appointment.ehealth_card_id == ehealth_card_id
+                            if ehealth_card_id is not None else
+                            (Appointment.citizen_id == citizen.id)
+                            & Appointment.ehealth_card_id.is_(None))
             duplicate = session.scalar(
                 select(Appointment.reference).where(
-                    Appointment.citizen_id == citizen.id,
+                    same_patient,
                     Appointment.department_id == slot.department_id,
                     Appointment.visit_day == slot.local_day,
                     Appointment.status == AppointmentStatus.BOOKED,

@@ -192,3 +192,21 @@ def test_racing_issues_for_one_person_make_one_card(pg_database_url):
     with make_session_factory(engine)() as session:
         assert session.scalar(select(func.count()).select_from(EHealthCard)) == 1
     engine.dispose()
+
+
+def test_a_family_on_one_phone_books_one_opd_day_per_person(session):
+    from booking_core.appointments import AlreadyBooked, book_appointment
+
+    dept = make_department(session, make_hospital(session))
+    slot = make_slot(session, dept, starts_in=dt.timedelta(days=2), capacity=10)
+    mother = _issue(session).card
+    child = _issue(session, name="Ravi Kumar", year_of_birth=2015).card
+    book_appointment(session, slot_id=slot.id, phone=PHONE, channel=Channel.IVR)
+    book_with_card(session, card_number=mother.number, slot_id=slot.id, channel=Channel.IVR)
+    book_with_card(session, card_number=child.number, slot_id=slot.id, channel=Channel.IVR)
+    with pytest.raises(AlreadyBooked):
+        book_with_card(session, card_number=child.number, slot_id=slot.id,
+                       channel=Channel.PORTAL)
+    with pytest.raises(AlreadyBooked):
+        book_appointment(session, slot_id=slot.id, phone=PHONE, channel=Channel.PORTAL)
+    assert session.scalar(select(func.count()).select_from(Appointment)) == 3

@@ -38,9 +38,26 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('ehealth_card_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_appointment_ehealth_card_id'), ['ehealth_card_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_appointment_ehealth_card_id_ehealth_card'), 'ehealth_card', ['ehealth_card_id'], ['id'])
+    # One active appointment per department per day: per mobile without a card, per
+    # card with one (a family shares a phone).
+    op.drop_index('uq_appointment_one_active_per_day', table_name='appointment')
+    op.create_index('uq_appointment_one_active_per_day', 'appointment',
+                    ['citizen_id', 'department_id', 'visit_day'], unique=True,
+                    postgresql_where=sa.text("status = 'booked' AND ehealth_card_id IS NULL"),
+                    sqlite_where=sa.text("status = 'booked' AND ehealth_card_id IS NULL"))
+    op.create_index('uq_appointment_card_one_active_per_day', 'appointment',
+                    ['ehealth_card_id', 'department_id', 'visit_day'], unique=True,
+                    postgresql_where=sa.text("status = 'booked' AND ehealth_card_id IS NOT NULL"),
+                    sqlite_where=sa.text("status = 'booked' AND ehealth_card_id IS NOT NULL"))
 
 
 def downgrade() -> None:
+    op.drop_index('uq_appointment_card_one_active_per_day', table_name='appointment')
+    op.drop_index('uq_appointment_one_active_per_day', table_name='appointment')
+    op.create_index('uq_appointment_one_active_per_day', 'appointment',
+                    ['citizen_id', 'department_id', 'visit_day'], unique=True,
+                    postgresql_where=sa.text("status = 'booked'"),
+                    sqlite_where=sa.text("status = 'booked'"))
     with op.batch_alter_table('appointment', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_appointment_ehealth_card_id_ehealth_card'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_appointment_ehealth_card_id'))
