@@ -14,8 +14,8 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, false, or_, select
 
 from booking_core.citizens import Citizen
-from booking_core.phones import try_normalise_mobile
 from booking_core.ehealth import EHealthCard
+from booking_core.phones import try_normalise_mobile
 from booking_core.refs import RefKind, is_valid_card_number, normalise_reference, reference_kind
 
 MAX_TERM = 60

@@ -1,8 +1,9 @@
 """One search over everything an agent may be asked about.
 
 A caller gives a reference, their mobile (or its last digits), their name, their
-eHealth card number or their ABHA number; the agent types it into one box and sees grievances (open and closed),
-appointments, callback requests and citizens, each saying what it is. Whatever tab the
+eHealth card number or their ABHA number; the agent types it into one box and sees
+grievances (open and closed), appointments, callback requests, citizens and eHealth
+cards, each saying what it is. Whatever tab the
 agent was on, every status is searched: a closed grievance is still the one the caller
 is asking about.
 """

@@ -10,8 +10,8 @@ import pytest
 
 from booking_core.appointments import Channel, book_appointment
 from booking_core.ehealth import CardIssuer, book_with_card, issue_card
-from booking_core.refs import spaced_card_number
 from booking_core.lookup import TermKind, read_term
+from booking_core.refs import spaced_card_number
 from contact_centre.models import CallbackRequest
 from contact_centre.search import HitKind, search_records
 from grievances.workflow import claim_grievance, close_grievance, resolve_grievance
