@@ -161,3 +161,28 @@ def match_spoken_name(
             scores.append((cid, best))
     scores.sort(key=lambda item: -item[1])
     return scores
+
+
+def find_hospitals(
+    session: Session, text: str | None = None, district: str | None = None
+) -> list[Hospital]:
+    """Hospitals whose name, short name, code or any alias contains ``text``, or
+    matches it word by word (``match_spoken_name``), in either script; within
+    ``district`` (its English or Hindi name) when given. Best match first, then by
+    English name; every hospital when both are empty."""
+    hospitals = list_hospitals(session)
+    if district:
+        wanted = _fold(district)
+        hospitals = [h for h in hospitals
+                     if wanted in (_fold(h.district), _fold(h.district_hi))]
+    typed = _fold(text or "")
+    if not typed:
+        return hospitals
+    names = {h.id: [h.name_en, h.name_hi, h.short_en, h.short_hi, h.code, *(h.aliases or [])]
+             for h in hospitals}
+    scores = dict(match_spoken_name(typed, list(names.items())))
+    for hospital_id, known in names.items():
+        if any(typed in _fold(name) for name in known if name):
+            scores[hospital_id] = max(scores.get(hospital_id, 0.0), 0.9)
+    found = [h for h in hospitals if scores.get(h.id, 0.0) >= 0.5]
+    return sorted(found, key=lambda h: -scores[h.id])

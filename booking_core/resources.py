@@ -254,3 +254,92 @@ def hospital_resources(session: Session, hospital_id: int) -> dict[str, Any]:
             select(StaffOnDuty).filter_by(hospital_id=hospital_id).order_by(StaffOnDuty.role)
         )),
     }
+
+
+class StockLevel(enum.StrEnum):
+    """What a citizen needs to know of a medicine: is it there. Quantities stay with
+    the hospital and the console."""
+
+    IN_STOCK = "in_stock"
+    LOW = "low"  # at or below the hospital's reorder level
+    OUT = "out"
+
+
+def stock_level(quantity: int, reorder_level: int) -> StockLevel:
+    if quantity <= 0:
+        return StockLevel.OUT
+    if quantity <= reorder_level:
+        return StockLevel.LOW
+    return StockLevel.IN_STOCK
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One public figure with its age: ``value`` is vacant beds, free ventilators or
+    staff on duty; ``total`` the beds or ventilators there are (None for staff)."""
+
+    kind: str  # a bed type, "ventilator", a staff role
+    value: int
+    total: int | None
+    updated_at: dt.datetime
+    stale: bool
+
+
+@dataclass(frozen=True)
+class MedicineFigure:
+    item: str
+    level: StockLevel
+    updated_at: dt.datetime
+    stale: bool
+
+
+@dataclass(frozen=True)
+class PublicResources:
+    """Everything the public may see of one hospital's resources, each figure flagged
+    stale when older than the configured age (``RESOURCE_STALE_HOURS``)."""
+
+    hospital_id: int
+    beds: list[Figure]
+    ventilators: Figure | None
+    medicines: list[MedicineFigure]
+    staff: list[Figure]
+
+    @property
+    def updated_at(self) -> dt.datetime | None:
+        """The newest update time of any figure, None when the hospital never reported."""
+        figures = [*self.beds, *self.staff]
+        if self.ventilators is not None:
+            figures.append(self.ventilators)
+        times = [f.updated_at for f in figures] + [m.updated_at for m in self.medicines]
+        return max(times, default=None)
+
+
+def public_resources(
+    session: Session,
+    hospital_id: int,
+    *,
+    stale_after: dt.timedelta = dt.timedelta(hours=6),
+    now: dt.datetime | None = None,
+) -> PublicResources:
+    """Vacant beds by type, free ventilators, medicine availability (in stock / low /
+    out) and staff on duty by role (in ``STAFF_ROLES`` order) of one hospital; for the
+    portal and the public API. Read-only; an unknown hospital simply has no figures."""
+    now = now or utcnow()
+
+    def old(at: dt.datetime) -> bool:
+        return now - at > stale_after
+
+    beds = [Figure(b.bed_type, b.vacant, b.total, b.updated_at, b.stale)
+            for b in vacant_beds(session, hospital_id=hospital_id, stale_after=stale_after,
+                                 now=now)]
+    current = hospital_resources(session, hospital_id)
+    vent: EquipmentCount | None = current["ventilators"]
+    ventilators = None if vent is None else Figure(
+        "ventilator", max(0, vent.total - vent.in_use), vent.total, vent.updated_at,
+        old(vent.updated_at))
+    medicines = [MedicineFigure(m.item, stock_level(m.quantity, m.reorder_level),
+                                m.updated_at, old(m.updated_at)) for m in current["medicines"]]
+    order = {role: i for i, role in enumerate(STAFF_ROLES)}
+    staff = [Figure(s.role, s.on_duty, None, s.updated_at, old(s.updated_at))
+             for s in sorted(current["staff"], key=lambda s: order.get(s.role, 99))]
+    return PublicResources(hospital_id, beds, ventilators, medicines, staff)

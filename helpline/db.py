@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from helpline import deadline
+from helpline.pause import Pause
 
 # Execution options for a session that only reads. On SQLite its transaction starts
 # DEFERRED, so it never waits for (or holds) the write lock: a read of reference data in a
@@ -26,6 +28,10 @@ READ_ONLY: dict[str, Any] = {"helpline_read_only": True}
 # What a database that is down, frozen or unreachable raises (a refused or timed-out
 # connection, a statement cut short, no connection free in the pool): the request
 # could not be served now, but nothing was wrong with it.
+# A failed connection attempt that took at least this long (seconds) timed out rather
+# than being refused: the server is there but does not answer.
+COSTLY_FAILURE_S = 1.0
+
 DATABASE_DOWN: tuple[type[Exception], ...] = (OperationalError, InterfaceError, PoolTimeout)
 
 
@@ -40,7 +46,11 @@ class DatabaseLimits:
     server is also cut on our side, to what is left of the request's deadline
     (``helpline.deadline``) or else to the statement timeout plus ``client_margin_s``,
     because a frozen server on a reachable host still acknowledges every packet.
-    Values given in ``DATABASE_URL``'s query string win over these.
+    Once a wait or a connection has timed out that way, the process does not ask the server
+    again for ``pause_s`` seconds (``helpline.pause``): otherwise each new request
+    would wait out its own deadline, and a few callers would hold every web worker
+    while the ones queued behind them heard Twilio's error. Values given in
+    ``DATABASE_URL``'s query string win over these.
     """
 
     connect_timeout_s: int = 3
@@ -50,12 +60,14 @@ class DatabaseLimits:
     keepalives_interval_s: int = 3
     keepalives_count: int = 3
     client_margin_s: float = 5.0
+    pause_s: float = 5.0
 
     @classmethod
     def from_settings(cls, settings: Any) -> DatabaseLimits:
         return cls(connect_timeout_s=settings.db_connect_timeout_seconds,
                    statement_timeout_ms=settings.db_statement_timeout_ms,
-                   tcp_user_timeout_ms=settings.db_tcp_user_timeout_ms)
+                   tcp_user_timeout_ms=settings.db_tcp_user_timeout_ms,
+                   pause_s=settings.db_pause_seconds)
 
     def connection_parameters(self) -> dict[str, Any]:
         params: dict[str, Any] = {
@@ -129,18 +141,29 @@ def _make_engine(database_url: str, limits: DatabaseLimits, **kwargs: Any) -> En
         kwargs.setdefault("max_overflow", 20)
         kwargs.setdefault("pool_timeout", 5)
     engine = create_engine(url, connect_args=connect_args, **kwargs)
-    bounded = type("BoundedConnection", (BoundedConnection,), {"wait_cap_s": limits.wait_cap_s})
+    pause = Pause("the database", limits.pause_s, psycopg.OperationalError)
+    bounded = type("BoundedConnection", (BoundedConnection,),
+                   {"wait_cap_s": limits.wait_cap_s, "pause": pause})
 
     @event.listens_for(engine, "do_connect")
     def _connect_within_deadline(dialect: Any, _record: Any, cargs: Any,
                                  cparams: dict[str, Any]) -> Any:
+        pause.check()
         configured = float(cparams.get("connect_timeout") or limits.connect_timeout_s)
         left = deadline.remaining(configured)
         if left <= 0:
             raise psycopg.OperationalError("no time left to connect to the database")
         # libpq counts whole seconds and takes nothing under 2.
         cparams["connect_timeout"] = max(2, math.ceil(left))
-        return bounded.connect(*cargs, **cparams)
+        started = time.monotonic()
+        try:
+            return bounded.connect(*cargs, **cparams)
+        except psycopg.OperationalError:
+            # A refused connection (a stopped server) costs nothing, so it is tried again
+            # at once; one that waited out its timeout (a frozen server) starts the pause.
+            if time.monotonic() - started >= COSTLY_FAILURE_S:
+                pause.failed()
+            raise
 
     return engine
 
@@ -152,8 +175,12 @@ class BoundedConnection(psycopg.Connection[Any]):
     connection, counts the error as a disconnect and drops it from the pool."""
 
     wait_cap_s: float = math.inf
+    pause: Pause | None = None
 
     def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
+        if self.pause is not None and self.pause.paused:
+            self.close()
+            self.pause.check()
         budget = deadline.remaining(self.wait_cap_s)
         if timeout is not None and timeout <= budget:
             return super().wait(gen, interval, timeout)  # the caller's own, shorter limit
@@ -164,6 +191,8 @@ class BoundedConnection(psycopg.Connection[Any]):
             return super().wait(gen, interval, None if math.isinf(budget) else budget)
         except _WaitTimeout:
             self.close()
+            if self.pause is not None:
+                self.pause.failed()
             raise psycopg.OperationalError(
                 f"the database did not answer within {budget:.1f} s") from None
 

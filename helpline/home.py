@@ -10,6 +10,7 @@ bp = Blueprint("home", __name__, template_folder="templates")
 
 # (message key, URL) of each part a visitor may be looking for.
 LINKS = (
+    ("home.link.portal", "/portal/"),
     ("home.link.console", "/console/"),
     ("home.link.openapi", "/api/v1/openapi.json"),
     ("home.link.healthz", "/healthz"),

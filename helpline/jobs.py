@@ -7,7 +7,6 @@ and receive ids, never ORM objects.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +18,7 @@ from redis.retry import Retry
 from rq import Queue
 from rq.exceptions import DuplicateJobError
 
+from helpline.pause import Pause
 from helpline.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 QUEUE_NAMES = ("messages", "default")
 
 
-class RedisPause:
+class RedisPause(Pause):
     """A slow or unreachable Redis is treated as a missing one for a while.
 
     Every Redis call already gives up after ``REDIS_TIMEOUT_SECONDS``; once one has
@@ -37,22 +37,7 @@ class RedisPause:
     requests through, locks fall back to the database."""
 
     def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.until = 0.0
-
-    @property
-    def paused(self) -> bool:
-        return time.monotonic() < self.until
-
-    def check(self) -> None:
-        if self.paused:
-            raise RedisConnectionError("Redis failed a moment ago; not asking it again yet")
-
-    def failed(self) -> None:
-        if not self.paused:
-            log.warning("Redis is not answering; treating it as missing for %.0f s",
-                        self.seconds)
-        self.until = time.monotonic() + self.seconds
+        super().__init__("Redis", seconds, RedisConnectionError)
 
 
 _FAILURES = (RedisConnectionError, RedisTimeoutError)

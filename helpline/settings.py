@@ -80,6 +80,9 @@ class Settings:
     otp_max_attempts: int = 5
     otp_per_number_per_hour: int = 5
     api_rate_limit_per_minute: int = 120
+    # Web origins (scheme://host[:port]) whose pages may call /api/v1 from a browser,
+    # comma-separated; empty: none. Never a wildcard.
+    cors_allowed_origins: str = ""
     # How many proxies of ours stand in front of the app (load balancer, nginx): 0 means
     # clients connect directly and X-Forwarded-* headers are ignored; N means the Nth
     # address from the right of X-Forwarded-For is the client.
@@ -93,6 +96,9 @@ class Settings:
     db_connect_timeout_seconds: int = 3
     db_statement_timeout_ms: int = 10_000
     db_tcp_user_timeout_ms: int = 10_000
+    # After a database wait or connection fails that way, this process answers without
+    # asking the database for this long (webhooks: the apology at once).
+    db_pause_seconds: float = 5.0
     # Each Redis call's connect and read timeout; after a failure Redis counts as
     # missing for redis_pause_seconds (jobs wait for the database sweep meanwhile).
     redis_timeout_seconds: float = 0.5
@@ -170,9 +176,30 @@ def resolve_secrets(settings: Settings, secret_file: Path = INSTANCE_SECRET_FILE
     settings = with_secret_key(settings, secret_file)
     check_voices(settings)
     card_signing_key(settings)  # a malformed EHEALTH_SIGNING_KEY stops the start
+    cors_origins(settings.cors_allowed_origins)
     if settings.is_sqlite and not settings.twilio_auth_token and not settings.twilio_account_sid:
         settings = replace(settings, twilio_auth_token=dev_webhook_token(settings.secret_key))
     return settings
+
+
+def cors_origins(raw: str) -> frozenset[str]:
+    """``CORS_ALLOWED_ORIGINS`` as a set of exact origins (``https://portal.example.in``).
+
+    Raises :class:`SettingsError` for a wildcard or anything that is not a bare origin
+    (a path, a query, no scheme): a browser compares the origin exactly, and a wildcard
+    would let any site's script use a citizen's verification token."""
+    origins = set()
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        scheme, sep, host = item.partition("://")
+        if ("*" in item or not sep or scheme not in ("http", "https") or not host
+                or any(ch in host for ch in "/?#@ ")):
+            raise SettingsError(
+                f"CORS_ALLOWED_ORIGINS: {item!r} is not an origin; list exact origins such as "
+                "https://portal.example.in, comma-separated (no wildcard, no path)")
+        origins.add(f"{scheme}://{host.lower()}")
+    return frozenset(origins)
 
 
 def check_voices(settings: Settings) -> None:

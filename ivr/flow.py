@@ -517,8 +517,11 @@ def _view(s: Step) -> Callable[[], Response]:
         ctx = Ctx(current, state)
         try:
             answer = _dispatch(current, ctx, expects_input)
-        except BACKEND_ERRORS:
-            log.exception("IVR step %s failed on the database or Redis", current.name)
+        except BACKEND_ERRORS as exc:
+            # An outage is expected, and its traceback says nothing new: one line per
+            # webhook (the driver's own first line, never the statement's parameters).
+            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
+            log.error("IVR step %s failed on the database or Redis: %s", current.name, reason)
             take_notes()  # the database just failed: answer at once
             _rollback()
             return twiml(apology(ctx.lang if lang_known or ctx.lang_chosen else None))

@@ -11,8 +11,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the routes, the per-client rate limit, the JSON error renderer for
-    ``/api`` and the CLI."""
+    """Register the routes, CORS for the configured origins, the per-client rate limit,
+    the JSON error renderer for ``/api`` and the CLI."""
     from portal_api import (  # noqa: F401  (importing registers the views)
         openapi,
         views_appointments,
@@ -23,12 +23,14 @@ def init_app(app: Flask) -> None:
     )
     from portal_api.blueprint import api, meter_clients
     from portal_api.cli import register_cli
+    from portal_api.cors import init_cors
     from portal_api.errors import render_http_error
     from portal_api.reads import init_read_sessions
 
+    helpline = app.extensions["helpline"]
+    init_cors(app)
     app.register_blueprint(api)
     init_read_sessions(app)
-    helpline = app.extensions["helpline"]
     meter_clients(helpline.limiter, helpline.settings.api_rate_limit_per_minute)
     helpline.error_renderers["/api/"] = render_http_error
     register_cli(app)

@@ -30,6 +30,17 @@ def issue_verification_token(secret_key: str, phone: str) -> str:
     return _serializer(secret_key).dumps({"phone": normalise_mobile(phone)})
 
 
+def read_verification_token(secret_key: str, token: str, max_age: int) -> str:
+    """The E.164 number a token issued at most ``max_age`` seconds ago vouches for.
+    Raises itsdangerous' ``SignatureExpired`` (too old) or ``BadSignature`` (forged,
+    damaged, or not ours). The portal's verified-mobile cookie holds the same token."""
+    data = _serializer(secret_key).loads(token, max_age=max_age)
+    phone = data.get("phone") if isinstance(data, dict) else None
+    if not isinstance(phone, str):
+        raise BadSignature("no phone in the token")
+    return phone
+
+
 def verified_phone() -> str:
     """The E.164 number this request proved it holds, or 401."""
     token = request.headers.get(VERIFICATION_HEADER, "").strip()
@@ -37,17 +48,13 @@ def verified_phone() -> str:
         raise ApiError(401, "verification_required",
                        f"verify the mobile number first and send {VERIFICATION_HEADER}")
     try:
-        data = _serializer(current_app.config["SECRET_KEY"]).loads(
-            token, max_age=VERIFICATION_MAX_AGE)
+        return read_verification_token(current_app.config["SECRET_KEY"], token,
+                                       VERIFICATION_MAX_AGE)
     except SignatureExpired as exc:
         raise ApiError(401, "verification_expired",
                        "the verification has expired; verify the number again") from exc
     except BadSignature as exc:
         raise ApiError(401, "verification_invalid", "the verification token is not valid") from exc
-    phone = data.get("phone") if isinstance(data, dict) else None
-    if not isinstance(phone, str):
-        raise ApiError(401, "verification_invalid", "the verification token is not valid")
-    return phone
 
 
 def bearer_token() -> str | None:

@@ -21,7 +21,8 @@ def meter_clients(limiter: Limiter, per_minute: int) -> None:
     ``/api/v1`` together: ``per_minute`` requests a minute, whichever endpoints."""
     limiter.shared_limit(
         f"{per_minute} per minute", scope="api",
-        exempt_when=lambda: request.endpoint in UNMETERED,
+        # CORS preflights are the browser's, not the client's, requests.
+        exempt_when=lambda: request.endpoint in UNMETERED or request.method == "OPTIONS",
     )(api)
 
 

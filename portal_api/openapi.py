@@ -10,9 +10,11 @@ from typing import Any
 
 from flask import jsonify
 
+from booking_core.base import MAX_INTEGER
 from booking_core.resources import BedType
 from portal_api.auth import VERIFICATION_HEADER
 from portal_api.blueprint import api
+from portal_api.parsing import QUERY_TEXT_MAX
 from portal_api.schemas import SCHEMAS
 
 _ERRORS = {
@@ -36,9 +38,12 @@ def _ok(schema: str, description: str = "OK") -> dict[str, Any]:
             "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
 
 
+# Ids are INTEGER columns: a larger number is no id (``booking_core.base.whole_number``).
+ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_INTEGER}
+
+
 def _path_id(name: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True,
-            "schema": {"type": "integer", "minimum": 1}}
+    return {"name": name, "in": "path", "required": True, "schema": ID_SCHEMA}
 
 
 def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
@@ -57,6 +62,8 @@ def _op(summary: str, ok: tuple[str, str, str], *, body: str | None = None,
     op: dict[str, Any] = {"summary": summary, "responses": {status: _ok(schema, description)}}
     if params:
         op["parameters"] = params
+        if any(param["in"] == "path" for param in params):
+            errors = tuple(sorted(set(errors) | {"404"}))  # no such id, or not an id at all
     if body:
         op["requestBody"] = {"required": True, "content": {"application/json": {
             "schema": {"$ref": f"#/components/schemas/{body}"}}}}
@@ -71,12 +78,14 @@ def _op(summary: str, ok: tuple[str, str, str], *, body: str | None = None,
 
 VERIFIED = [{"verifiedMobile": []}]
 H, D = _path_id("hospital_id"), _path_id("department_id")
+DISTRICT = _query("district", {"type": "string", "maxLength": QUERY_TEXT_MAX},
+                  "English district name")
 
 PATHS: dict[str, dict[str, Any]] = {
     "/hospitals": {"get": _op(
         "Delhi government hospitals, with Hindi names and districts",
         ("200", "HospitalList", "hospitals by English name"),
-        params=[_query("district", {"type": "string"}, "English district name")],
+        params=[DISTRICT],
         errors=("400", "429"))},
     "/hospitals/{hospital_id}": {"get": _op("One hospital", ("200", "Hospital", "the hospital"),
                                             params=[H])},
@@ -91,10 +100,10 @@ PATHS: dict[str, dict[str, Any]] = {
     "/beds": {"get": _op(
         "Beds by hospital and type with their update time and stale flag",
         ("200", "BedList", "current bed figures"),
-        params=[_query("hospital_id", {"type": "integer", "minimum": 1}, "one hospital"),
+        params=[_query("hospital_id", ID_SCHEMA, "one hospital"),
                 _query("bed_type", {"type": "string", "enum": [t.value for t in BedType]},
                        "one bed type"),
-                _query("district", {"type": "string"}, "English district name")],
+                DISTRICT],
         errors=("400", "404", "429"))},
     "/verifications": {"post": _op(
         "Send a 6-digit code by SMS to verify a mobile (valid 10 minutes)",
@@ -104,10 +113,13 @@ PATHS: dict[str, dict[str, Any]] = {
         "Check the code; returns a verification token for booking and cancelling",
         ("200", "VerificationToken", "verified"), body="VerificationConfirm",
         errors=("429",))},
-    "/appointments": {"post": _op(
-        "Book an OPD appointment for the verified mobile",
-        ("201", "Appointment", "booked"), body="BookingRequest",
-        errors=("404", "409", "429"), security=VERIFIED)},
+    "/appointments": {
+        "get": _op("The verified mobile's coming appointments (as patient or booker), "
+                   "soonest first", ("200", "AppointmentList", "appointments"),
+                   errors=("429",), security=VERIFIED),
+        "post": _op("Book an OPD appointment for the verified mobile",
+                    ("201", "Appointment", "booked"), body="BookingRequest",
+                    errors=("404", "409", "429"), security=VERIFIED)},
     "/appointments/lookup": {"post": _op(
         "An appointment by reference and mobile", ("200", "Appointment", "the appointment"),
         body="AppointmentLookup")},
@@ -125,10 +137,13 @@ PATHS: dict[str, dict[str, Any]] = {
     "/grievances/lookup": {"post": _op(
         "A grievance's status by reference and mobile", ("200", "Grievance", "the grievance"),
         body="GrievanceLookup")},
-    "/hospitals/{hospital_id}/resources": {"post": _op(
-        "A hospital reports its beds, ventilators, medicine stock and staff on duty",
-        ("200", "ResourceReceipt", "applied"), params=[H], body="ResourceReport",
-        errors=("403", "429"), security=[{"hospitalToken": []}])},
+    "/hospitals/{hospital_id}/resources": {
+        "get": _op("Public figures of one hospital: vacant beds by type, ventilators, staff "
+                   "on duty by role, medicine availability; each with its update time and "
+                   "stale flag", ("200", "HospitalResources", "current figures"), params=[H]),
+        "post": _op("A hospital reports its beds, ventilators, medicine stock and staff on duty",
+                    ("200", "ResourceReceipt", "applied"), params=[H], body="ResourceReport",
+                    errors=("403", "429"), security=[{"hospitalToken": []}])},
     "/openapi.json": {"get": {"summary": "This document", "responses": {
         "200": {"description": "OpenAPI 3.1", "content": {"application/json": {}}}}}},
 }
@@ -174,9 +189,10 @@ def document() -> dict[str, Any]:
         "info": {
             "title": "Delhi Health Helpline portal API",
             "version": "1.0.0",
-            "description": "OPD appointments, availability, beds and grievances for the "
-                           "citizens' portal; resource feeds for hospitals. Errors are "
-                           '`{"error": {"code", "message"}}`.',
+            "description": "OPD appointments, availability, beds, hospital resources and "
+                           "grievances for the citizens' portal; resource feeds for "
+                           'hospitals. Errors are `{"error": {"code", "message"}}`. '
+                           "Browsers may call it from the origins in CORS_ALLOWED_ORIGINS.",
         },
         "servers": [{"url": "/api/v1"}],
         "paths": PATHS,

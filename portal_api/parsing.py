@@ -83,7 +83,11 @@ def query_choice(name: str, choices: list[str]) -> str | None:
     return raw
 
 
-def query_text(name: str, max_len: int = 60) -> str | None:
+# The longest free-text query parameter (a district's name); the OpenAPI document says so.
+QUERY_TEXT_MAX = 60
+
+
+def query_text(name: str, max_len: int = QUERY_TEXT_MAX) -> str | None:
     raw = request.args.get(name, "").strip()
     if len(raw) > max_len:
         raise ApiError(400, "invalid_parameter", f"{name} is too long", field=name)

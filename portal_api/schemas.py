@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from booking_core.base import MAX_INTEGER
-from booking_core.resources import STAFF_ROLES, BedType
+from booking_core.resources import STAFF_ROLES, BedType, StockLevel
 from grievances.models import GrievanceCategory, GrievanceStatus
 from portal_api.schemas_cards import CARD_SCHEMAS
 
@@ -123,6 +123,32 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "created_at": DATE_TIME, "cancelled_at": _nullable(DATE_TIME),
     }, ["reference", "status", "hospital", "department", "slot_id", "starts_at", "ends_at",
         "visit_date", "token", "phone"]),
+    "AppointmentList": _obj({"appointments": {"type": "array", "items": _ref("Appointment")}},
+                            ["appointments"]),
+    "HospitalResources": _obj({
+        "hospital_id": ID, "stale_after_hours": {"type": "number"},
+        "updated_at": _nullable(DATE_TIME),
+        "beds": {"type": "array", "items": _obj({
+            "bed_type": {"type": "string", "enum": [t.value for t in BedType]},
+            "vacant": COUNT, "total": COUNT, "updated_at": DATE_TIME,
+            "stale": {"type": "boolean"}},
+            ["bed_type", "vacant", "total", "updated_at", "stale"])},
+        "ventilators": _nullable(_obj({
+            "free": COUNT, "total": COUNT, "updated_at": DATE_TIME,
+            "stale": {"type": "boolean"}}, ["free", "total", "updated_at", "stale"])),
+        "staff": {"type": "array", "items": _obj({
+            "role": {"type": "string", "enum": list(STAFF_ROLES)}, "on_duty": COUNT,
+            "updated_at": DATE_TIME, "stale": {"type": "boolean"}},
+            ["role", "on_duty", "updated_at", "stale"])},
+        "medicines": {"type": "array", "items": _obj({
+            "item": {"type": "string"},
+            "availability": {"type": "string", "enum": [s.value for s in StockLevel],
+                             "description": "in_stock; low: at or below the hospital's "
+                                            "reorder level; out"},
+            "updated_at": DATE_TIME, "stale": {"type": "boolean"}},
+            ["item", "availability", "updated_at", "stale"])},
+    }, ["hospital_id", "stale_after_hours", "updated_at", "beds", "ventilators", "staff",
+        "medicines"]),
     "GrievanceRequest": _obj({
         "phone": PHONE, "language": LANGUAGE,
         "category": {"type": "string", "enum": [c.value for c in GrievanceCategory]},

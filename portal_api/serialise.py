@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from booking_core.appointments import Appointment
 from booking_core.hospitals import Department, Hospital
 from booking_core.phones import mask_phone
-from booking_core.resources import BedFigures
+from booking_core.resources import BedFigures, PublicResources
 from booking_core.slots import SlotView
 from grievances.models import Grievance
 
@@ -77,4 +77,23 @@ def grievance(g: Grievance, tz: str) -> dict[str, Any]:
         "reference": g.reference, "category": g.category.value, "status": g.status.value,
         "hospital_id": g.hospital_id, "created_at": when(g.created_at, tz),
         "updated_at": when(g.updated_at, tz),
+    }
+
+
+def resources(r: PublicResources, tz: str, stale_after_hours: float) -> dict[str, Any]:
+    """The public figures of one hospital, each with its update time and stale flag."""
+    vent = r.ventilators
+    return {
+        "hospital_id": r.hospital_id, "stale_after_hours": stale_after_hours,
+        "updated_at": when(r.updated_at, tz),
+        "beds": [{"bed_type": f.kind, "vacant": f.value, "total": f.total,
+                  "updated_at": when(f.updated_at, tz), "stale": f.stale} for f in r.beds],
+        "ventilators": None if vent is None else {
+            "free": vent.value, "total": vent.total, "updated_at": when(vent.updated_at, tz),
+            "stale": vent.stale},
+        "staff": [{"role": f.kind, "on_duty": f.value, "updated_at": when(f.updated_at, tz),
+                   "stale": f.stale} for f in r.staff],
+        "medicines": [{"item": m.item, "availability": m.level.value,
+                       "updated_at": when(m.updated_at, tz), "stale": m.stale}
+                      for m in r.medicines],
     }

@@ -14,6 +14,7 @@ from booking_core.appointments import (
     cancel_appointment,
     find_appointment,
     reschedule_appointment,
+    upcoming_appointments,
 )
 from booking_core.base import utcnow
 from booking_core.ehealth import book_with_card, find_card
@@ -28,7 +29,8 @@ from portal_api.parsing import json_body
 log = logging.getLogger(__name__)
 
 
-def _rules() -> BookingRules:
+def booking_rules() -> BookingRules:
+    """The booking window and time zone from the settings; the portal uses them too."""
     settings = current_helpline().settings
     return BookingRules(window_days=settings.booking_window_days,
                         tz=settings.helpline_timezone)
@@ -75,14 +77,23 @@ def book() -> Any:
         appointment = book_with_card(
             session, card_number=card.number, slot_id=body["slot_id"],
             channel=Channel.PORTAL, language=body.get("language", "hi"), actor="portal",
-            rules=_rules())
+            rules=booking_rules())
     else:
         appointment = book_appointment(
             session, slot_id=body["slot_id"], phone=phone, channel=Channel.PORTAL,
             language=body.get("language", "hi"), patient_name=body.get("patient_name"),
-            abha_number=body.get("abha_number"), actor="portal", rules=_rules(),
+            abha_number=body.get("abha_number"), actor="portal", rules=booking_rules(),
         )
     return jsonify(serialise.appointment(appointment, _tz())), 201
+
+
+@api.get("/appointments")
+def my_appointments() -> Any:
+    """The verified mobile's coming appointments, as patient or as the one who booked
+    them, soonest first: what a citizen could not list before."""
+    phone = verified_phone()
+    found = upcoming_appointments(get_session(), phone)
+    return jsonify(appointments=[serialise.appointment(a, _tz()) for a in found])
 
 
 @api.post("/appointments/lookup")
@@ -99,7 +110,7 @@ def look_up_appointment() -> Any:
 def cancel(reference: str) -> Any:
     phone = verified_phone()
     appointment = cancel_appointment(get_session(), reference, channel=Channel.PORTAL,
-                                     phone=phone, actor="portal", rules=_rules())
+                                     phone=phone, actor="portal", rules=booking_rules())
     return jsonify(serialise.appointment(appointment, _tz()))
 
 
@@ -109,5 +120,5 @@ def reschedule(reference: str) -> Any:
     body = json_body("RescheduleRequest")
     appointment = reschedule_appointment(get_session(), reference, body["slot_id"],
                                          channel=Channel.PORTAL, phone=phone, actor="portal",
-                                         rules=_rules())
+                                         rules=booking_rules())
     return jsonify(serialise.appointment(appointment, _tz()))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from flask import jsonify
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from booking_core.base import NotFound, utcnow
 from booking_core.hospitals import (
@@ -15,8 +17,9 @@ from booking_core.hospitals import (
     list_departments,
     list_hospitals,
 )
-from booking_core.resources import BedType, vacant_beds
+from booking_core.resources import BedType, public_resources, vacant_beds
 from booking_core.slots import (
+    SlotView,
     bookable_window,
     day_availability,
     days_with_free_seats,
@@ -60,11 +63,34 @@ def departments(hospital_id: int) -> Any:
 def availability(hospital_id: int, department_id: int) -> Any:
     """Days with free seats in the booking window and the free slots of one day (the
     ``date`` asked for, else the first day with a free seat)."""
+    tz = current_helpline().settings.helpline_timezone
+    _department_of(hospital_id, department_id)
+    found = department_availability(read_session(), department_id, query_date("date"))
+    return jsonify(
+        hospital_id=hospital_id, department_id=department_id,
+        date=found.day.isoformat() if found.day else None,
+        bookable_until=found.last.isoformat(),
+        days=[{"date": d.isoformat(), "free_seats": free} for d, free in found.days],
+        slots=[serialise.slot(s, tz) for s in found.slots],
+    )
+
+
+@dataclass(frozen=True)
+class Availability:
+    day: dt.date | None  # the day whose slots these are; None when no day has a seat
+    last: dt.date  # the last bookable day
+    days: list[tuple[dt.date, int]]  # every day with free seats, and how many
+    slots: list[SlotView]
+
+
+def department_availability(session: Session, department_id: int,
+                            day: dt.date | None) -> Availability:
+    """Days with free seats in the booking window and the free slots of ``day`` (else of
+    the first day with a free seat). The API and the portal both ask this; a day
+    before today or past the window is ``ApiError`` 422 (``past_date``,
+    ``outside_booking_window``)."""
     settings = current_helpline().settings
     tz, window = settings.helpline_timezone, settings.booking_window_days
-    session = read_session()
-    _department_of(hospital_id, department_id)
-    day = query_date("date")
     now = utcnow()
     today, last = bookable_window(now, window, tz)
     if day is not None and day < today:
@@ -81,12 +107,7 @@ def availability(hospital_id: int, department_id: int) -> Any:
     else:
         days, slots = day_availability(session, department_id, day, now=now,
                                        window_days=window, tz=tz)
-    return jsonify(
-        hospital_id=hospital_id, department_id=department_id,
-        date=day.isoformat() if day else None, bookable_until=last.isoformat(),
-        days=[{"date": d.isoformat(), "free_seats": free} for d, free in days],
-        slots=[serialise.slot(s, tz) for s in slots],
-    )
+    return Availability(day, last, days, slots)
 
 
 def _department_of(hospital_id: int, department_id: int) -> None:
@@ -121,3 +142,18 @@ def beds() -> Any:
         beds=[serialise.beds(f, names[f.hospital_id], settings.helpline_timezone)
               for f in figures],
     )
+
+
+@api.get("/hospitals/<int:hospital_id>/resources")
+@retry_on_lost_connection
+def resources(hospital_id: int) -> Any:
+    """Public figures of one hospital: vacant beds by type, free ventilators, staff on
+    duty by role and medicine availability (in stock / low / out, not quantities), each
+    with its update time and stale flag (``RESOURCE_STALE_HOURS``)."""
+    settings = current_helpline().settings
+    session = read_session()
+    found = get_hospital(session, hospital_id)
+    figures = public_resources(session, found.id,
+                               stale_after=dt.timedelta(hours=settings.resource_stale_hours))
+    return jsonify(serialise.resources(figures, settings.helpline_timezone,
+                                       settings.resource_stale_hours))

@@ -63,7 +63,7 @@ def test_readme_calls_work_on_three_workers_with_nothing_set(tmp_path):
     workers_seen: dict[str, set[str]] = defaultdict(set)
     with running_gunicorn({"DATABASE_URL": db_url, "PORT": str(port), "SECRET_KEY": "",
                            "TWILIO_AUTH_TOKEN": "", "TWILIO_ACCOUNT_SID": ""},
-                          workers=3, port=port,
+                          workers=3, port=port, timeout=90,
                           # Each worker process serves two requests and is replaced by a
                           # new one, so every three consecutive webhooks of a call are
                           # answered by at least two processes, whatever the scheduler does.

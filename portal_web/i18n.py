@@ -1,0 +1,109 @@
+"""The portal's words in the citizen's language (``locales/*/portal.po``).
+
+The language is the one the citizen chose (``/portal/lang/<hi|en>``, kept a year in
+the ``portal_lang`` cookie), else the browser's preference between Hindi and English,
+else Hindi.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import current_app, g, request, url_for
+
+from booking_core.base import utcnow
+from locales import LANGUAGES, has_message, normalise_language, render
+from locales.formatting import format_age, format_date, format_number, local, written_time
+
+LANG_COOKIE = "portal_lang"
+LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+def chosen_language() -> str:
+    cookie = request.cookies.get(LANG_COOKIE)
+    if cookie in LANGUAGES:
+        return cookie
+    return normalise_language(request.accept_languages.best_match(LANGUAGES, default="hi"))
+
+
+def current_language() -> str:
+    return str(g.get("portal_lang") or "hi")
+
+
+def t(key: str, **params: object) -> str:
+    """The portal message ``key`` (``portal.`` may be left out) in the citizen's language."""
+    full = key if key.startswith(("portal.", "common.")) else f"portal.{key}"
+    return render(current_language(), full, **params)
+
+
+def label(family: str, value: object) -> str:
+    """Words for a stored code (``portal.cat.cleanliness``); never the code itself."""
+    code = getattr(value, "value", value)
+    key = f"portal.{family}.{code}"
+    return t(key) if has_message(key) else t("portal.other_value")
+
+
+def error_text(code: str) -> str:
+    """The portal's sentence for a domain error code, or a general one."""
+    key = f"portal.err.{code}"
+    return t(key) if has_message(key) else t("portal.err.generic")
+
+
+def _tz() -> str:
+    return str(current_app.extensions["helpline"].settings.helpline_timezone)
+
+
+def day_text(day: dt.date) -> str:
+    return format_date(current_language(), day)
+
+
+def time_text(moment: dt.datetime) -> str:
+    return written_time(current_language(), moment, _tz())
+
+
+def when(moment: dt.datetime | None) -> str:
+    if moment is None:
+        return ""
+    lang = current_language()
+    return f"{format_date(lang, local(moment, _tz()).date())}, {written_time(lang, moment, _tz())}"
+
+
+def age(moment: dt.datetime) -> str:
+    """``updated 20 minutes ago`` in the citizen's language."""
+    seconds = (utcnow() - moment).total_seconds()
+    return t("portal.updated_ago", age=format_age(current_language(), max(seconds, 60)))
+
+
+def number(value: int) -> str:
+    return format_number(current_language(), value)
+
+
+def spaced(digits: str) -> str:
+    """``4530 9628``: a booking number in groups of four, easy to read out or copy."""
+    return " ".join(digits[i:i + 4] for i in range(0, len(digits), 4))
+
+
+def other_language() -> str:
+    return "en" if current_language() == "hi" else "hi"
+
+
+def switch_url() -> str:
+    """The link that shows this page in the other language."""
+    return url_for("portal.language", code=other_language(), next=request.full_path)
+
+
+def template_context() -> dict[str, Any]:
+    """What every portal template may use; the card page's templates too."""
+    from portal_web.security import csrf_token, verified_mobile_masked
+
+    lang = current_language()
+    return dict(t=t, _=t, label=label, lang=lang, other_lang=other_language(),
+                switch_url=switch_url, csrf_token=csrf_token, when=when, age=age,
+                day_text=day_text, time_text=time_text, number=number, spaced=spaced,
+                verified_mobile=verified_mobile_masked, has_view=_has_view,
+                ambulance_number=current_app.extensions["helpline"].settings.ambulance_number)
+
+
+def _has_view(endpoint: str) -> bool:
+    return endpoint in current_app.view_functions

@@ -1,0 +1,43 @@
+"""Rendering portal pages, and the portal's own error pages."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Response, g, make_response, render_template
+
+from portal_web import i18n
+
+
+def page(template: str, status: int = 200, **context: Any) -> Response:
+    response = make_response(render_template(f"portal/{template}", **context), status)
+    return response
+
+
+def safe_next(target: str | None, default: str = "/portal/") -> str:
+    """Only a path of the portal itself: never another site (an open redirect)."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/portal/") \
+            or "\\" in target or target.startswith("//"):
+        return default
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def render_error(status: int, code: str, message: str) -> Response:
+    """Errors under ``/portal`` (unknown pages, a form without its CSRF token, a
+    database outage) as a page in the citizen's language with a way on."""
+    if "portal_lang" not in g:
+        g.portal_lang = i18n.chosen_language()
+    key = {400: "portal.error.bad_request", 404: "portal.error.not_found",
+           405: "portal.error.bad_request", 413: "portal.error.too_large",
+           503: "portal.error.unavailable"}.get(status, "portal.error.generic")
+    if status == 400 and message == "csrf":
+        key = "portal.error.form_expired"
+    # A URL no portal route matched gets no blueprint context: give it explicitly.
+    response = page("error.html", status, **i18n.template_context(), message=i18n.t(key))
+    if status == 503:
+        response.headers["Retry-After"] = "30"
+    return response

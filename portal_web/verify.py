@@ -1,0 +1,85 @@
+"""Proving a mobile number inside any portal form, with the one-time code.
+
+A form that needs a verified mobile (booking, my appointments, a grievance) carries a
+verification block: the mobile and a "send code" button, then the code and a "verify"
+button. Both buttons post the whole form, so whatever was typed around them (a long
+complaint, a patient's name) comes back on the page untouched. Codes are sent and
+checked by ``booking_core.verification``, with its expiry, attempt limit and per-number
+hourly limit (``OTP_*`` settings), exactly as for the API.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from werkzeug.datastructures import MultiDict
+
+from booking_core.base import DomainError, utcnow
+from booking_core.phones import mask_phone
+from booking_core.verification import check_code, send_code
+from helpline.app import current_helpline, get_session
+from portal_web import i18n, security
+
+SEND_CODE = "send_code"
+CHECK_CODE = "check_code"
+STEPS = (SEND_CODE, CHECK_CODE)
+
+
+@dataclass
+class MobileCheck:
+    """What the verification block shows."""
+
+    phone: str | None = None  # the verified E.164 number
+    typed: str = ""  # the mobile as the citizen typed it
+    code_sent: bool = False
+    errors: dict[str, str] = field(default_factory=dict)
+    notice: str = ""
+
+    @property
+    def masked(self) -> str:
+        return mask_phone(self.phone)
+
+
+def current_check(form: MultiDict[str, str] | None = None) -> MobileCheck:
+    """The block as it stands: verified, or what was typed so far."""
+    phone = security.verified_mobile()
+    check = MobileCheck(phone=phone, typed=(form or {}).get("mobile", "")[:32])
+    if phone is None and security.expired_mobile():
+        check.notice = i18n.t("portal.verify.expired")
+    return check
+
+
+def run_step(step: str, form: MultiDict[str, str]) -> MobileCheck:
+    """Send a code to the typed mobile, or check the typed code; errors come back in the
+    citizen's language on the field they concern."""
+    settings = current_helpline().settings
+    check = MobileCheck(typed=form.get("mobile", "").strip()[:32])
+    try:
+        if step == SEND_CODE:
+            sent = send_code(get_session(), check.typed, i18n.current_language(),
+                             ttl_seconds=settings.otp_ttl_seconds,
+                             per_hour=settings.otp_per_number_per_hour, now=utcnow())
+            check.code_sent = True
+            check.notice = i18n.t("portal.verify.code_sent", mobile=mask_phone(sent.phone),
+                                  minutes=settings.otp_ttl_seconds // 60)
+        else:
+            check.code_sent = True
+            phone = check_code(get_session(), check.typed, form.get("code", ""),
+                               max_attempts=settings.otp_max_attempts)
+            security.remember_mobile(phone)
+            check.phone = phone
+            check.notice = i18n.t("portal.verify.done", mobile=mask_phone(phone))
+    except DomainError as exc:
+        where = "mobile" if exc.code in ("invalid_mobile", "otp_rate_limited") else "code"
+        check.code_sent = step == CHECK_CODE and exc.code != "invalid_mobile"
+        check.errors[where] = _otp_error(exc)
+    return check
+
+
+def _otp_error(exc: DomainError) -> str:
+    if exc.code == "otp_rate_limited":
+        minutes = -(-int(exc.details.get("retry_after", 3600)) // 60)
+        return i18n.t("portal.err.otp_rate_limited", minutes=minutes)
+    if exc.code == "otp_wrong_code" and exc.details.get("attempts_left"):
+        return i18n.t("portal.err.otp_wrong_code_left", left=exc.details["attempts_left"])
+    return i18n.error_text(exc.code)

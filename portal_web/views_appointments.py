@@ -1,0 +1,109 @@
+"""My appointments, for a verified mobile: list, details, cancel, reschedule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import redirect, request, url_for
+
+from booking_core.appointments import (
+    AppointmentStatus,
+    Channel,
+    cancel_appointment,
+    find_appointment,
+    reschedule_appointment,
+    upcoming_appointments,
+)
+from booking_core.base import DomainError, NotFound, whole_number
+from booking_core.refs import normalise_reference
+from helpline.app import get_session
+from portal_api.views_appointments import booking_rules
+from portal_web import i18n
+from portal_web.blueprint import portal
+from portal_web.pages import page
+from portal_web.verify import STEPS, current_check, run_step
+from portal_web.views_booking import choose_times
+
+# What a finished action may say on the appointment's page, by the status it left.
+DONE = {"booked": AppointmentStatus.BOOKED, "rescheduled": AppointmentStatus.BOOKED,
+        "cancelled": AppointmentStatus.CANCELLED}
+
+
+def _check_for_this_page() -> Any:
+    check = current_check(request.form)
+    if request.method == "POST" and request.form.get("step") in STEPS:
+        check = run_step(request.form["step"], request.form)
+    return check
+
+
+@portal.route("/appointments", methods=["GET", "POST"])
+def appointments() -> Any:
+    """The verified mobile's coming appointments (as patient or as the one who booked),
+    soonest first; the verification block until the mobile is proved."""
+    check = _check_for_this_page()
+    found = upcoming_appointments(get_session(), check.phone) if check.phone else []
+    return page("appointments.html", 422 if check.errors else 200, check=check,
+                appointments=found)
+
+
+@portal.route("/appointments/<reference>", methods=["GET", "POST"])
+def appointment(reference: str) -> Any:
+    """One appointment of the verified mobile: booking number, token, time, what to
+    bring; cancel and reschedule. The confirmation page after booking."""
+    check = _check_for_this_page()
+    if check.phone is None:
+        return page("appointment_verify.html", 422 if check.errors else 200, check=check,
+                    reference=normalise_reference(reference)[:8])
+    found = find_appointment(get_session(), reference, check.phone)
+    done = request.args.get("done", "")
+    notice = i18n.t(f"portal.done.{done}") if DONE.get(done) == found.status else ""
+    return page("appointment.html", appointment=found, notice=notice, check=check,
+                active=found.status == AppointmentStatus.BOOKED)
+
+
+@portal.post("/appointments/<reference>/cancel")
+def cancel(reference: str) -> Any:
+    check = current_check()
+    if check.phone is None:
+        return redirect(url_for("portal.appointment", reference=reference), code=303)
+    try:
+        found = cancel_appointment(get_session(), reference, channel=Channel.PORTAL,
+                                   phone=check.phone, actor="portal-web", rules=booking_rules())
+    except NotFound:
+        raise
+    except DomainError as exc:
+        held = find_appointment(get_session(), reference, check.phone)
+        return page("appointment.html", 409, appointment=held, check=check, notice="",
+                    error=i18n.error_text(exc.code),
+                    active=held.status == AppointmentStatus.BOOKED)
+    return redirect(url_for("portal.appointment", reference=found.reference, done="cancelled"),
+                    code=303)
+
+
+@portal.route("/appointments/<reference>/reschedule", methods=["GET", "POST"])
+def reschedule(reference: str) -> Any:
+    """Another day and time in the same department, keeping the booking number."""
+    check = current_check()
+    if check.phone is None:
+        return redirect(url_for("portal.appointment", reference=reference), code=303)
+    session = get_session()
+    held = find_appointment(session, reference, check.phone)
+    error, chosen = "", None
+    if request.method == "POST":
+        chosen = whole_number(request.form.get("slot", ""))
+        if chosen is None:
+            error = i18n.t("portal.err.choose_time")
+        else:
+            try:
+                moved = reschedule_appointment(
+                    session, held.reference, chosen, channel=Channel.PORTAL, phone=check.phone,
+                    actor="portal-web", rules=booking_rules())
+            except DomainError as exc:
+                error = i18n.error_text(exc.code)
+            else:
+                return redirect(url_for("portal.appointment", reference=moved.reference,
+                                        done="rescheduled"), code=303)
+    if held.status != AppointmentStatus.BOOKED:
+        return redirect(url_for("portal.appointment", reference=held.reference), code=303)
+    return page("reschedule.html", 422 if error else 200, appointment=held, error=error,
+                chosen=chosen, **choose_times(held.department_id))

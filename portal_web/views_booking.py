@@ -1,0 +1,110 @@
+"""Booking an OPD appointment: hospital, department, day, time, then the mobile's
+one-time code and a read-back to confirm. The confirmation SMS and reminders are
+written by ``book_appointment`` as for the phone line."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import redirect, request, url_for
+
+from booking_core.appointments import Channel, book_appointment
+from booking_core.base import DomainError, whole_number
+from booking_core.hospitals import find_hospitals, get_department, get_hospital, list_departments
+from booking_core.slots import get_slot
+from helpline.app import get_session
+from portal_api.errors import ApiError
+from portal_api.reads import read_session, retry_on_lost_connection
+from portal_api.views_appointments import booking_rules
+from portal_api.views_catalogue import department_availability
+from portal_web import i18n
+from portal_web.blueprint import portal
+from portal_web.pages import page
+from portal_web.verify import STEPS, current_check, run_step
+from portal_web.views_hospitals import text_arg
+
+MAX_NAME = 120
+
+
+def day_arg(name: str = "day") -> tuple[dt.date | None, str]:
+    """A ``YYYY-MM-DD`` query value, or None with the citizen's words for what is wrong."""
+    raw = request.args.get(name, "")
+    if not raw:
+        return None, ""
+    try:
+        return dt.date.fromisoformat(raw[:10]), ""
+    except ValueError:
+        return None, i18n.t("portal.err.bad_day")
+
+
+def choose_times(department_id: int) -> dict[str, Any]:
+    """The days with free seats and the chosen day's free times, for a page."""
+    day, problem = day_arg()
+    try:
+        found = department_availability(read_session(), department_id, day)
+    except ApiError as exc:
+        problem = i18n.error_text(exc.code)
+        found = department_availability(read_session(), department_id, None)
+    return dict(availability=found, problem=problem)
+
+
+@portal.get("/book")
+@retry_on_lost_connection
+def book() -> Any:
+    query = text_arg("q")
+    return page("book_hospital.html", query=query,
+                hospitals=find_hospitals(read_session(), query))
+
+
+@portal.get("/book/<int:hospital_id>")
+@retry_on_lost_connection
+def book_department(hospital_id: int) -> Any:
+    session = read_session()
+    hospital = get_hospital(session, hospital_id)
+    return page("book_department.html", hospital=hospital,
+                departments=list_departments(session, hospital.id))
+
+
+@portal.get("/book/<int:hospital_id>/<int:department_id>")
+@retry_on_lost_connection
+def book_time(hospital_id: int, department_id: int) -> Any:
+    session = read_session()
+    hospital = get_hospital(session, hospital_id)
+    department = get_department(session, hospital.id, department_id)
+    return page("book_time.html", hospital=hospital, department=department,
+                **choose_times(department.id))
+
+
+@portal.route("/book/review", methods=["GET", "POST"])
+def book_review() -> Any:
+    """The read-back: what will be booked, the patient's name, the mobile's code; then
+    ``book_appointment`` for the verified mobile only."""
+    source = request.form if request.method == "POST" else request.args
+    slot_id = whole_number(source.get("slot", ""))
+    if slot_id is None:
+        return redirect(url_for("portal.book"), code=303)
+    slot = get_slot(get_session(), slot_id)
+    draft = {"patient_name": request.form.get("patient_name", "").strip()[:MAX_NAME]}
+    step = request.form.get("step", "")
+    check = current_check(request.form)
+    error = ""
+    if request.method == "POST" and step in STEPS:
+        check = run_step(step, request.form)
+    elif request.method == "POST":
+        if check.phone is None:
+            check.errors.setdefault("mobile", i18n.t("portal.verify.needed"))
+        else:
+            try:
+                appointment = book_appointment(
+                    get_session(), slot_id=slot.id, phone=check.phone, channel=Channel.PORTAL,
+                    language=i18n.current_language(),
+                    patient_name=draft["patient_name"] or None, actor="portal-web",
+                    rules=booking_rules())
+            except DomainError as exc:
+                error = i18n.error_text(exc.code)
+            else:
+                return redirect(url_for("portal.appointment", reference=appointment.reference,
+                                        done="booked"), code=303)
+    status = 422 if error or check.errors else 200
+    return page("book_review.html", status, slot=slot, draft=draft, check=check, error=error)

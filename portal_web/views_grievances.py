@@ -1,0 +1,102 @@
+"""Grievances: register one (for the verified mobile), and see where one stands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import redirect, request, url_for
+
+from booking_core.base import DomainError, whole_number
+from booking_core.hospitals import get_hospital, list_hospitals
+from grievances.models import Grievance, GrievanceCategory
+from grievances.services import MAX_DESCRIPTION, find_grievance, register_grievance
+from helpline.app import get_session
+from portal_web import i18n
+from portal_web.blueprint import portal
+from portal_web.pages import page
+from portal_web.verify import STEPS, current_check, run_step
+
+
+def _draft() -> dict[str, str]:
+    form = request.form if request.method == "POST" else request.args
+    return {"category": form.get("category", "")[:40],
+            "hospital": form.get("hospital", "")[:12],
+            "description": form.get("description", "")[:MAX_DESCRIPTION + 100]}
+
+
+@portal.route("/grievances/new", methods=["GET", "POST"])
+def new_grievance() -> Any:
+    """The complaint form; its text, category and hospital come back on every failed
+    submit and through the mobile's verification."""
+    draft = _draft()
+    check = current_check(request.form)
+    errors: dict[str, str] = {}
+    step = request.form.get("step", "")
+    if request.method == "POST" and step in STEPS:
+        check = run_step(step, request.form)
+    elif request.method == "POST":
+        errors = _check_draft(draft)
+        if check.phone is None:
+            check.errors.setdefault("mobile", i18n.t("portal.verify.needed"))
+        elif not errors:
+            try:
+                grievance = register_grievance(
+                    get_session(), phone=check.phone, category=draft["category"],
+                    channel="portal", language=i18n.current_language(),
+                    description=draft["description"],
+                    hospital_id=whole_number(draft["hospital"]), actor="portal-web")
+            except DomainError as exc:
+                errors[str(exc.details.get("field") or "form")] = i18n.error_text(exc.code)
+            else:
+                return redirect(url_for("portal.grievance", reference=grievance.reference),
+                                code=303)
+    status = 422 if errors or check.errors else 200
+    return page("grievance_new.html", status, draft=draft, check=check, errors=errors,
+                categories=list(GrievanceCategory), hospitals=list_hospitals(get_session()),
+                max_length=MAX_DESCRIPTION)
+
+
+def _check_draft(draft: dict[str, str]) -> dict[str, str]:
+    errors = {}
+    if draft["category"] not in {c.value for c in GrievanceCategory}:
+        errors["category"] = i18n.t("portal.err.choose_category")
+    text = draft["description"].strip()
+    if not text:
+        errors["description"] = i18n.t("portal.err.describe")
+    elif len(text) > MAX_DESCRIPTION:
+        errors["description"] = i18n.t("portal.err.too_long", limit=MAX_DESCRIPTION)
+    if draft["hospital"] and whole_number(draft["hospital"]) is None:
+        errors["hospital"] = i18n.t("portal.err.choose_hospital")
+    return errors
+
+
+@portal.get("/grievances/<reference>")
+def grievance(reference: str) -> Any:
+    """A grievance of the verified mobile (the page after registering it)."""
+    check = current_check()
+    if check.phone is None:
+        return redirect(url_for("portal.grievance_status"), code=303)
+    found = find_grievance(get_session(), reference, check.phone)
+    return _show(found, registered=True)
+
+
+@portal.route("/grievances/status", methods=["GET", "POST"])
+def grievance_status() -> Any:
+    """Status by reference and mobile, as on the phone line; a POST so the number
+    never sits in a URL."""
+    form = {"reference": request.form.get("reference", "")[:20],
+            "mobile": request.form.get("mobile", "")[:32]}
+    if request.method == "GET":
+        return page("grievance_status.html", form=form, errors={})
+    try:
+        found = find_grievance(get_session(), form["reference"], form["mobile"])
+    except DomainError as exc:
+        field = {"invalid_mobile": "mobile"}.get(exc.code, "reference")
+        return page("grievance_status.html", 422 if exc.code != "not_found" else 404,
+                    form=form, errors={field: i18n.error_text(exc.code)})
+    return _show(found, registered=False)
+
+
+def _show(found: Grievance, registered: bool) -> Any:
+    hospital = get_hospital(get_session(), found.hospital_id) if found.hospital_id else None
+    return page("grievance.html", grievance=found, hospital=hospital, registered=registered)
