@@ -23,9 +23,7 @@ def init_app(app: Flask) -> None:
     from portal_web.blueprint import portal
     from portal_web.card import register_card_routes
     from portal_web.pages import render_error
-    from portal_web.security import remember_mobile, verified_mobile
 
-    register_card_routes(portal, verified_mobile=verified_mobile,
-                         remember_mobile=remember_mobile)
+    register_card_routes(portal)
     app.register_blueprint(portal)
     app.extensions["helpline"].error_renderers["/portal"] = render_error

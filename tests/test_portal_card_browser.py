@@ -33,7 +33,7 @@ def test_get_and_download_a_card(browser, served, lang, width):
     page = context.new_page()
     page.set_default_timeout(15_000)
     try:
-        page.goto(f"{base}/portal/card?lang={lang}")
+        page.goto(f"{base}/portal/lang/{lang}?next=/portal/card")
         assert page.locator("h1").inner_text() == WORDS[lang]["title"]
         page.fill("#mobile", phone_digits)
         page.click("button[value=send_code]")
