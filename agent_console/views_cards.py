@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, g, redirect, request, url_for
+from flask import g, redirect, request, url_for
 
 from agent_console import bp
 from agent_console.auth import flash_done, flash_error
@@ -13,7 +13,7 @@ from booking_core.base import DomainError, whole_number
 from booking_core.ehealth import CardIssuer, find_card, issue_card
 from booking_core.refs import spaced_card_number
 from helpline.app import current_helpline, get_session
-from helpline.cards import CARD_FORMATS, card_document, card_filename
+from helpline.cards import CARD_FORMATS, card_download
 from locales import LANGUAGES
 
 
@@ -50,7 +50,4 @@ def ehealth_card_document() -> Any:
     except DomainError as exc:
         flash_error(exc)
         return redirect(url_for("console.booking", phone=form.get("phone", "")))
-    data = card_document(card, current_helpline().settings, lang, kind)
-    return Response(data, mimetype=CARD_FORMATS[kind], headers={
-        "Content-Disposition": f'attachment; filename="{card_filename(card, lang, kind)}"',
-        "Cache-Control": "no-store"})
+    return card_download(card, current_helpline().settings, lang, kind)

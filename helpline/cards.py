@@ -9,7 +9,7 @@ import secrets
 
 import click
 import phonenumbers
-from flask import Flask
+from flask import Flask, Response
 
 from booking_core.card_print import CardFace, card_pdf, card_png
 from booking_core.card_seal import public_key_from_text, public_key_text, seal, verify_seal
@@ -44,9 +44,13 @@ def card_document(card: EHealthCard, settings: Settings, lang: str, kind: str) -
     return card_pdf(face, lang) if kind == "pdf" else card_png(face, lang)
 
 
-def card_filename(card: EHealthCard, lang: str, kind: str) -> str:
-    """A download name without the card number (browsers keep download histories)."""
-    return f"ehealth-card-{lang}.{kind}"
+def card_download(card: EHealthCard, settings: Settings, lang: str, kind: str) -> Response:
+    """The card as a file to save: named without its number (browsers keep download
+    histories), never cached."""
+    return Response(card_document(card, settings, lang, kind), mimetype=CARD_FORMATS[kind],
+                    headers={"Content-Disposition":
+                             f'attachment; filename="ehealth-card-{lang}.{kind}"',
+                             "Cache-Control": "no-store"})
 
 
 def register_card_cli(app: Flask, settings: Settings) -> None:

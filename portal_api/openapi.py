@@ -174,7 +174,10 @@ PATHS.update({
         ("200", "CardCheck", "genuine"), body="CardCheckRequest", errors=("429",))},
     "/ehealth-cards/public-key": {"get": _op(
         "The Ed25519 public key that checks cards' QR codes offline",
-        ("200", "CardPublicKey", "the key"), errors=("429",))},
+        ("200", "CardPublicKey", "the key"),
+        params=[_query("encoding", {"type": "string", "enum": ["raw", "pem"]},
+                       "raw: base64 of the 32 key bytes (default); pem: SubjectPublicKeyInfo")],
+        errors=("400", "429"))},
     "/hospitals/{hospital_id}/ehealth-cards": {"post": _op(
         "A hospital counter issues a card for the person in front of it",
         ("201", "EHealthCard", "issued now"), params=[H], body="CounterCardRequest",

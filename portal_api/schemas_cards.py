@@ -58,8 +58,8 @@ CARD_SCHEMAS: dict[str, dict[str, Any]] = {
                        "year_of_birth": {"type": "integer"}},
                       ["genuine", "card_number", "year_of_birth"]),
     "CardPublicKey": _obj({"algorithm": {"type": "string", "const": "Ed25519"},
-                           "public_key": {"type": "string",
-                                          "description": "base64 of the 32 raw bytes"},
+                           "public_key": {"type": "string"},
+                           "encoding": {"type": "string", "enum": ["raw", "pem"]},
                            "payload_format": {"type": "string"}},
-                          ["algorithm", "public_key", "payload_format"]),
+                          ["algorithm", "public_key", "encoding", "payload_format"]),
 }

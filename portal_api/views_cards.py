@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from cryptography.hazmat.primitives import serialization
 from flask import Response, jsonify
 
 from booking_core.card_seal import PAYLOAD_PREFIX, public_key_text, verify_seal
@@ -25,14 +26,16 @@ from booking_core.feed_tokens import authorise_feed
 from booking_core.phones import mask_phone
 from booking_core.refs import spaced_card_number
 from helpline.app import current_helpline, get_session
-from helpline.cards import CARD_FORMATS, card_document, card_face, card_filename
+from helpline.cards import card_download, card_face
 from helpline.settings import card_signing_key
 from portal_api import serialise
 from portal_api.auth import bearer_token, verified_phone
 from portal_api.blueprint import api
-from portal_api.parsing import json_body
+from portal_api.parsing import json_body, query_choice
 
 log = logging.getLogger(__name__)
+
+KEY_ENCODINGS = ("raw", "pem")
 
 
 def card_json(card: EHealthCard) -> dict[str, Any]:
@@ -82,10 +85,7 @@ def card_file() -> Response:
     body = json_body("CardDocumentRequest")
     card = find_card(get_session(), body["card_number"], phone)
     kind, lang = body.get("format", "pdf"), body.get("language", "hi")
-    data = card_document(card, current_helpline().settings, lang, kind)
-    return Response(data, mimetype=CARD_FORMATS[kind], headers={
-        "Content-Disposition": f'attachment; filename="{card_filename(card, lang, kind)}"',
-        "Cache-Control": "no-store"})
+    return card_download(card, current_helpline().settings, lang, kind)
 
 
 @api.post("/ehealth-cards/abha")
@@ -111,8 +111,14 @@ def check_card() -> Any:
 
 @api.get("/ehealth-cards/public-key")
 def card_public_key() -> Any:
-    return jsonify(algorithm="Ed25519", payload_format=PAYLOAD_PREFIX,
-                   public_key=public_key_text(card_signing_key(current_helpline().settings)))
+    """The key counters check cards with: base64 of its 32 raw bytes, or
+    ``?encoding=pem`` (SubjectPublicKeyInfo) for libraries that read PEM."""
+    encoding = query_choice("encoding", list(KEY_ENCODINGS)) or "raw"
+    key = card_signing_key(current_helpline().settings).public_key()
+    text = (public_key_text(key) if encoding == "raw" else key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode())
+    return jsonify(algorithm="Ed25519", payload_format=PAYLOAD_PREFIX, encoding=encoding,
+                   public_key=text)
 
 
 @api.post("/hospitals/<int:hospital_id>/ehealth-cards")

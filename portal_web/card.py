@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, render_template, request
 from werkzeug.datastructures import MultiDict
 
 from booking_core.base import DomainError, whole_number
 from booking_core.ehealth import CardIssuer, Sex, cards_for_phone, find_card, issue_card
 from booking_core.refs import spaced_card_number
 from helpline.app import current_helpline, get_session
-from helpline.cards import CARD_FORMATS, card_document, card_filename
+from helpline.cards import CARD_FORMATS, card_download
 from locales import LANGUAGES
 from portal_web import i18n
 from portal_web.verify import STEPS, MobileCheck, current_check, run_step
@@ -74,7 +74,7 @@ def card_page() -> Any:
                  highlight=issued.card.number)
 
 
-def card_download() -> Any:
+def download_card() -> Any:
     """One of this mobile's cards as PDF or PNG (``card_number``, ``format``,
     ``language`` in the form)."""
     check = current_check()
@@ -88,9 +88,7 @@ def card_download() -> Any:
         card = find_card(get_session(), request.form.get("card_number", ""), check.phone)
     except DomainError:
         return _page(check, status=404, errors={"form": i18n.t("portal.card.err.no_card")})
-    data = card_document(card, current_helpline().settings, lang, kind)
-    return Response(data, mimetype=CARD_FORMATS[kind], headers={
-        "Content-Disposition": f'attachment; filename="{card_filename(card, lang, kind)}"'})
+    return card_download(card, current_helpline().settings, lang, kind)
 
 
 def register_card_routes(bp: Blueprint) -> None:
@@ -101,4 +99,4 @@ def register_card_routes(bp: Blueprint) -> None:
         return
     bp.has_card_routes = True  # type: ignore[attr-defined]
     bp.add_url_rule("/card", "card", card_page, methods=["GET", "POST"])
-    bp.add_url_rule("/card/download", "card_download", card_download, methods=["POST"])
+    bp.add_url_rule("/card/download", "card_download", download_card, methods=["POST"])

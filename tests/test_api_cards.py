@@ -211,3 +211,14 @@ def test_the_hindi_name_is_shaped_not_just_mapped(monkeypatch):
     monkeypatch.setattr(card_print.FPDF, "set_text_shaping", lambda self, *a, **k: None)
     unshaped = _shaped_only(card_print.card_pdf(face, "hi"))
     assert len(unshaped) < len(shaped) - 2, (unshaped, shaped)
+
+
+def test_the_public_key_in_both_encodings(client, conforms):
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+    raw = client.get(f"{API}/ehealth-cards/public-key")
+    conforms(raw.json, "CardPublicKey")
+    pem = client.get(f"{API}/ehealth-cards/public-key?encoding=pem").json
+    assert load_pem_public_key(pem["public_key"].encode()) == public_key_from_text(
+        raw.json["public_key"])
+    assert client.get(f"{API}/ehealth-cards/public-key?encoding=x").status_code == 400
