@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
         views_cards,
         views_grievances,
         views_hospitals,
+        views_master_data,
         views_search,
         views_supervisor,
     )

@@ -64,6 +64,8 @@ class AppointmentStatus(enum.StrEnum):
     CANCELLED = "cancelled"
     ATTENDED = "attended"
     NO_SHOW = "no_show"
+    # Cancelled by the hospital: the OPD closed that day (``booking_core.master_data``).
+    OPD_CLOSED = "opd_closed"
 
 
 class SlotFull(Conflict):

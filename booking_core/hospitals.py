@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import unicodedata
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, select
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, select, true
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from booking_core.base import Base, NotFound, UTCDateTime, fit_words, utcnow
+from booking_core.base import Base, NotFound, UTCDateTime, enum_column, fit_words, utcnow
+
+
+class Ownership(enum.StrEnum):
+    """Who runs a hospital: Delhi's government hospitals came first; private hospitals
+    join the helpline in phases."""
+
+    GOVERNMENT = "government"
+    PRIVATE = "private"
 
 
 class Hospital(Base):
@@ -27,6 +36,11 @@ class Hospital(Base):
     phone: Mapped[str] = mapped_column(String(32), default="")
     # Other names callers use: "LNJP", "इरविन अस्पताल".
     aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    ownership: Mapped[Ownership] = mapped_column(
+        enum_column(Ownership, 12), default=Ownership.GOVERNMENT,
+        server_default=Ownership.GOVERNMENT.value)
+    # An inactive hospital is offered nowhere (phone line, portal); its records stay.
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     departments: Mapped[list[Department]] = relationship(
@@ -62,17 +76,22 @@ class Department(Base):
         return self.name_hi if lang == "hi" else self.name_en
 
 
-def list_hospitals(session: Session, district: str | None = None) -> list[Hospital]:
+def list_hospitals(session: Session, district: str | None = None, *,
+                   active_only: bool = False) -> list[Hospital]:
+    """Hospitals by English name; ``active_only`` for what citizens are offered."""
     query = select(Hospital).order_by(Hospital.name_en)
+    if active_only:
+        query = query.where(Hospital.active.is_(True))
     if district:
         query = query.where(Hospital.district == district)
     return list(session.scalars(query))
 
 
 def list_districts(session: Session) -> list[tuple[str, str]]:
-    """(English, Hindi) district names that have a hospital, alphabetically."""
+    """(English, Hindi) district names that have an active hospital, alphabetically."""
     rows = session.execute(
-        select(Hospital.district, Hospital.district_hi).distinct().order_by(Hospital.district)
+        select(Hospital.district, Hospital.district_hi).where(Hospital.active.is_(True))
+        .distinct().order_by(Hospital.district)
     )
     return [(en, hi) for en, hi in rows]
 
@@ -169,8 +188,9 @@ def find_hospitals(
     """Hospitals whose name, short name, code or any alias contains ``text``, or
     matches it word by word (``match_spoken_name``), in either script; within
     ``district`` (its English or Hindi name) when given. Best match first, then by
-    English name; every hospital when both are empty."""
-    hospitals = list_hospitals(session)
+    English name; every active hospital when both are empty (an inactive one is
+    offered to nobody)."""
+    hospitals = list_hospitals(session, active_only=True)
     if district:
         wanted = _fold(district)
         hospitals = [h for h in hospitals

@@ -12,6 +12,10 @@ class InvalidMobile(InvalidInput):
     code = "invalid_mobile"
 
 
+# What people write between the digits of a number: +91-98123-45678, (011) 2323 2400.
+NUMBER_PUNCTUATION = frozenset("+-()./")
+
+
 def normalise_mobile(raw: str) -> str:
     """Return ``+91XXXXXXXXXX`` for an Indian mobile number written any common way.
 
@@ -21,6 +25,10 @@ def normalise_mobile(raw: str) -> str:
     text = (raw or "").strip()
     if not text or len(text) > 32:
         raise InvalidMobile("a 10-digit Indian mobile number is required", reason="empty")
+    if any(not (ch.isdecimal() or ch.isspace() or ch in NUMBER_PUNCTUATION) for ch in text):
+        # phonenumbers reads letters as keypad digits ("98123abcde" is 9812322233): a
+        # typed "o" for "0" would send a code or a booking to a stranger's phone.
+        raise InvalidMobile("a phone number has only digits", reason="unparseable")
     if text.startswith("00"):
         text = "+" + text[2:]
     try:

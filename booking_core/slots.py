@@ -25,12 +25,15 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from sqlalchemy.sql import Executable
 
 from booking_core.base import Base, InvalidInput, NotFound, UTCDateTime, utcnow
+from booking_core.holidays import holidays_between
 from booking_core.hospitals import Department
 
 
 class OpdSchedule(Base):
     """One weekly OPD session: e.g. Orthopaedics, Mondays 09:00-13:00, 60-minute slots
-    of 15 patients each."""
+    of 15 patients each, 3 of them kept for the hospital's registration counter (as ORS
+    lets each hospital set its quota); the other 12 are booked by phone, portal and
+    agents, so a slot's ``capacity`` is ``capacity - counter_seats``."""
 
     __tablename__ = "opd_schedule"
     __table_args__ = (UniqueConstraint("department_id", "weekday", "start_time"),)
@@ -42,6 +45,12 @@ class OpdSchedule(Base):
     end_time: Mapped[dt.time] = mapped_column(Time())
     slot_minutes: Mapped[int] = mapped_column(default=60)
     capacity: Mapped[int] = mapped_column(default=15)
+    counter_seats: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    @property
+    def bookable_seats(self) -> int:
+        """Seats per slot for phone, portal and agent bookings."""
+        return max(0, self.capacity - self.counter_seats)
 
 
 class Closure(Base):
@@ -88,23 +97,78 @@ class Slot(Base):
         return 0 if self.closed else max(0, self.capacity - self.booked)
 
 
-def generate_slots(session: Session, start: dt.date, days: int, tz: str = "Asia/Kolkata") -> int:
-    """Create the slots every schedule yields from ``start`` for ``days`` days.
+@dataclass(frozen=True)
+class PlannedSlot:
+    """A slot the weekly schedules call for (not necessarily in the table yet)."""
 
-    Idempotent: existing slots are left alone (their bookings with them), closures are
-    honoured. Returns how many slots were added.
-    """
-    zone = ZoneInfo(tz)
-    schedules = session.execute(
-        select(OpdSchedule, Department.hospital_id).join(
-            Department, Department.id == OpdSchedule.department_id
-        )
-    ).all()
-    end = start + dt.timedelta(days=days)
+    hospital_id: int
+    department_id: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    local_day: dt.date
+    capacity: int
+
+
+def closed_days(session: Session, start: dt.date, end: dt.date) -> ClosedDays:
+    """Closures and public holidays from ``start`` up to (not including) ``end``."""
     closures = {
         (c.hospital_id, c.department_id, c.day)
         for c in session.scalars(select(Closure).where(Closure.day >= start, Closure.day < end))
     }
+    holidays = holidays_between(session, start, end - dt.timedelta(days=1))
+    return ClosedDays(closures, holidays)
+
+
+@dataclass(frozen=True)
+class ClosedDays:
+    closures: set[tuple[int, int | None, dt.date]]
+    holidays: set[dt.date]
+
+    def closed(self, hospital_id: int, department_id: int, day: dt.date) -> bool:
+        """No OPD that day: a public holiday, the hospital closed or this OPD closed."""
+        return (day in self.holidays or (hospital_id, None, day) in self.closures
+                or (hospital_id, department_id, day) in self.closures)
+
+
+def planned_slots(
+    session: Session, start: dt.date, days: int, tz: str = "Asia/Kolkata", *,
+    department_ids: set[int] | None = None,
+) -> list[PlannedSlot]:
+    """The slots the weekly schedules call for from ``start`` for ``days`` days, minus
+    closures and public holidays; only ``department_ids`` when given. The one place a
+    schedule turns into slots (``generate_slots``, ``booking_core.master_data``)."""
+    zone = ZoneInfo(tz)
+    query = select(OpdSchedule, Department.hospital_id).join(
+        Department, Department.id == OpdSchedule.department_id)
+    if department_ids is not None:
+        query = query.where(OpdSchedule.department_id.in_(department_ids))
+    schedules = session.execute(query).all()
+    shut = closed_days(session, start, start + dt.timedelta(days=days))
+    planned: list[PlannedSlot] = []
+    for offset in range(days):
+        day = start + dt.timedelta(days=offset)
+        for schedule, hospital_id in schedules:
+            if schedule.weekday != day.weekday() or shut.closed(
+                    hospital_id, schedule.department_id, day):
+                continue
+            moment = dt.datetime.combine(day, schedule.start_time, zone)
+            finish = dt.datetime.combine(day, schedule.end_time, zone)
+            step = dt.timedelta(minutes=schedule.slot_minutes)
+            while moment + step <= finish:
+                planned.append(PlannedSlot(
+                    hospital_id, schedule.department_id, moment.astimezone(dt.UTC),
+                    (moment + step).astimezone(dt.UTC), day, schedule.bookable_seats))
+                moment += step
+    return planned
+
+
+def generate_slots(session: Session, start: dt.date, days: int, tz: str = "Asia/Kolkata") -> int:
+    """Create the slots every schedule yields from ``start`` for ``days`` days.
+
+    Idempotent: existing slots are left alone (their bookings with them), closures and
+    public holidays are honoured. Returns how many slots were added.
+    """
+    end = start + dt.timedelta(days=days)
     existing = {
         (dep_id, starts)
         for dep_id, starts in session.execute(
@@ -114,37 +178,19 @@ def generate_slots(session: Session, start: dt.date, days: int, tz: str = "Asia/
         )
     }
     added = 0
-    for offset in range(days):
-        day = start + dt.timedelta(days=offset)
-        for schedule, hospital_id in schedules:
-            if schedule.weekday != day.weekday():
-                continue
-            if (hospital_id, None, day) in closures or (
-                hospital_id,
-                schedule.department_id,
-                day,
-            ) in closures:
-                continue
-            moment = dt.datetime.combine(day, schedule.start_time, zone)
-            finish = dt.datetime.combine(day, schedule.end_time, zone)
-            step = dt.timedelta(minutes=schedule.slot_minutes)
-            while moment + step <= finish:
-                starts = moment.astimezone(dt.UTC)
-                if (schedule.department_id, starts) not in existing:
-                    session.add(
-                        Slot(
-                            hospital_id=hospital_id,
-                            department_id=schedule.department_id,
-                            starts_at=starts,
-                            ends_at=(moment + step).astimezone(dt.UTC),
-                            local_day=day,
-                            capacity=schedule.capacity,
-                        )
-                    )
-                    existing.add((schedule.department_id, starts))
-                    added += 1
-                moment += step
+    for plan in planned_slots(session, start, days, tz):
+        if (plan.department_id, plan.starts_at) in existing:
+            continue
+        session.add(new_slot(plan))
+        existing.add((plan.department_id, plan.starts_at))
+        added += 1
     return added
+
+
+def new_slot(plan: PlannedSlot) -> Slot:
+    return Slot(hospital_id=plan.hospital_id, department_id=plan.department_id,
+                starts_at=plan.starts_at, ends_at=plan.ends_at, local_day=plan.local_day,
+                capacity=plan.capacity)
 
 
 def close_day(

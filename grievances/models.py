@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking_core.base import Base, UTCDateTime, enum_column, utcnow
 from booking_core.citizens import Citizen
+from booking_core.holidays import PublicHoliday  # noqa: F401  (one table: the SLA's too)
 
 
 class GrievanceCategory(enum.StrEnum):
@@ -142,11 +143,3 @@ class GrievanceRoute(Base):
     acknowledge_working_days: Mapped[int] = mapped_column(default=2)
     resolve_days: Mapped[int] = mapped_column(default=15)
 
-
-class PublicHoliday(Base):
-    """Gazetted holidays: not working days for the acknowledgement clock."""
-
-    __tablename__ = "public_holiday"
-
-    day: Mapped[dt.date] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(80))

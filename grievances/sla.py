@@ -7,7 +7,7 @@ zone (a grievance registered on Friday afternoon is due for acknowledgement by t
 of Tuesday), so agents see whole days rather than odd hours.
 
 Working days are Monday to Friday (Delhi government offices) minus ``PublicHoliday``
-rows.
+rows (``booking_core.holidays``, the table the OPD schedules honour too).
 """
 
 from __future__ import annotations
@@ -16,15 +16,14 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from booking_core.holidays import holidays_between
 from grievances.models import (
     Grievance,
     GrievanceCategory,
     GrievanceRoute,
     GrievanceStatus,
-    PublicHoliday,
 )
 
 DEFAULT_TZ = "Asia/Kolkata"
@@ -81,14 +80,6 @@ def working_days_deadline(
 def calendar_days_deadline(start: dt.datetime, days: int, tz: str = DEFAULT_TZ) -> dt.datetime:
     day = start.astimezone(ZoneInfo(tz)).date() + dt.timedelta(days=days)
     return _end_of_day(day, tz)
-
-
-def holidays_between(session: Session, first: dt.date, last: dt.date) -> set[dt.date]:
-    return set(
-        session.scalars(
-            select(PublicHoliday.day).where(PublicHoliday.day >= first, PublicHoliday.day <= last)
-        )
-    )
 
 
 def route_for(session: Session, grievance: Grievance) -> Route:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -13,17 +12,14 @@ from flask import Flask
 from booking_core.base import DomainError, unit_of_work, utcnow
 from booking_core.slots import generate_slots
 from contact_centre.accounts import create_staff_user
-from helpline.settings import DEFAULT_SQLITE_URL, INSTANCE_DIR
+from helpline.settings import per_database
 
 
 def demo_logins_file(database_url: str) -> Path:
     """Where the demo accounts' passwords for ``database_url`` are kept: each database
     has its own accounts, so its own file (``instance/demo-logins.json`` for the
     embedded default, ``demo-logins-<digest of the URL>.json`` for any other)."""
-    if database_url == DEFAULT_SQLITE_URL:
-        return INSTANCE_DIR / "demo-logins.json"
-    digest = hashlib.sha256(database_url.encode()).hexdigest()[:12]
-    return INSTANCE_DIR / f"demo-logins-{digest}.json"
+    return per_database("demo-logins", database_url, ".json")
 
 
 def register_cli(app: Flask) -> None:

@@ -2,9 +2,11 @@
 
 from booking_core import (  # noqa: F401
     appointments,
+    audit,
     citizens,
     ehealth,
     feed_tokens,
+    holidays,
     hospitals,
     idempotency,
     outbox,

@@ -24,6 +24,17 @@ DEFAULT_SQLITE_URL = f"sqlite:///{INSTANCE_DIR / 'helpline.sqlite3'}"
 INSTANCE_SECRET_FILE = INSTANCE_DIR / "secret_key"
 
 
+def per_database(stem: str, database_url: str, suffix: str = "") -> Path:
+    """A file or directory under ``instance/`` that belongs to one database:
+    ``<stem><suffix>`` for the embedded default, ``<stem>-<digest of the URL><suffix>``
+    for any other, so two deployments run from one checkout (``make run`` on SQLite and
+    gunicorn on PostgreSQL, say) never read each other's."""
+    if database_url == DEFAULT_SQLITE_URL:
+        return INSTANCE_DIR / f"{stem}{suffix}"
+    digest = hashlib.sha256(database_url.encode()).hexdigest()[:12]
+    return INSTANCE_DIR / f"{stem}-{digest}{suffix}"
+
+
 class SettingsError(ValueError):
     """A setting is missing or wrong; the message names it and says what to do."""
 
@@ -104,7 +115,7 @@ class Settings:
     redis_timeout_seconds: float = 0.5
     redis_pause_seconds: float = 15.0
     # Where SMS and callback requests that arrive while the database is down wait for it
-    # (helpline/spool.py); empty: spool/ under instance/.
+    # (helpline/spool.py); empty: spool/ under instance/, one per database.
     spool_dir: str = ""
     # Where each web worker writes its metric files (gunicorn.conf.py makes a fresh one per
     # start); /metrics then sums every worker's. Unset: counters are this process's own.
@@ -125,7 +136,8 @@ class Settings:
 
     @property
     def spool_path(self) -> Path:
-        return Path(self.spool_dir) if self.spool_dir else INSTANCE_DIR / "spool"
+        return Path(self.spool_dir) if self.spool_dir else per_database("spool",
+                                                                         self.database_url)
 
     @property
     def twilio_configured(self) -> bool:

@@ -3,11 +3,12 @@ web process for ``IVR_DIRECTORY_TTL_SECONDS`` (default 60 s) instead of being re
 every webhook.
 
 Only reference data lives here, never anything about a call: any process still answers
-any webhook. A hospital or department added, renamed or removed is heard within the
-TTL; a caller who picks a hospital removed meanwhile hears "not possible" from the
-booking core as before. The cached rows are detached, read-only snapshots shared by
-the process's threads: read their columns, never change them or add them to a session
-(their relationships are not loaded).
+any webhook. A hospital or department added, renamed, deactivated or removed is heard
+within the TTL, whichever web process answers: a hospital onboarded in the console can
+be booked by phone a minute later. A caller who picks a hospital removed meanwhile
+hears "not possible" from the booking core as before. The cached rows are detached,
+read-only snapshots shared by the process's threads: read their columns, never change
+them or add them to a session (their relationships are not loaded).
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ class Snapshot:
 
 
 def read_snapshot(session: Session) -> Snapshot:
-    hospitals = hospitals_by_demand(session)
+    # An inactive hospital (``Hospital.active``) is offered to no caller.
+    hospitals = [h for h in hospitals_by_demand(session) if h.active]
     departments = {h.id: list_departments(session, h.id) for h in hospitals}
     return Snapshot(
         hospitals=hospitals, departments=departments, districts=list_districts(session),

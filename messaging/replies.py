@@ -145,7 +145,7 @@ def _set_opt_out(session: Session, phone: str, opted_out: bool) -> None:
 
 def _cancel(session: Session, reference: str, phone: str) -> Reply | None:
     appointment = find_appointment(session, reference, phone)
-    if appointment.status == AppointmentStatus.CANCELLED:
+    if appointment.status in (AppointmentStatus.CANCELLED, AppointmentStatus.OPD_CLOSED):
         return Reply("reply_already_cancelled", {"reference": reference})
     try:
         cancel_appointment(session, reference, channel=Channel.SMS, phone=phone,

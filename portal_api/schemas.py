@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from booking_core.appointments import AppointmentStatus
 from booking_core.base import MAX_INTEGER
 from booking_core.resources import STAFF_ROLES, BedType, StockLevel
 from grievances.models import GrievanceCategory, GrievanceStatus
@@ -112,7 +113,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "AppointmentLookup": _obj({"reference": REFERENCE, "phone": PHONE}, ["reference", "phone"]),
     "Appointment": _obj({
         "reference": {"type": "string", "pattern": "^[0-9]{8}$"},
-        "status": {"type": "string", "enum": ["booked", "cancelled", "attended", "no_show"]},
+        "status": {"type": "string", "enum": [s.value for s in AppointmentStatus]},
         "hospital": _obj(_NAMED, ["id", "code", "name_en", "name_hi"]),
         "department": _obj(_NAMED, ["id", "code", "name_en", "name_hi"]),
         "slot_id": ID, "starts_at": DATE_TIME, "ends_at": DATE_TIME, "visit_date": DATE,

@@ -38,7 +38,7 @@ _owners = DepartmentOwners()
 @api.get("/hospitals")
 @retry_on_lost_connection
 def hospitals() -> Any:
-    found = list_hospitals(read_session(), district=query_text("district"))
+    found = list_hospitals(read_session(), district=query_text("district"), active_only=True)
     return jsonify(hospitals=[serialise.hospital(h) for h in found])
 
 

@@ -100,8 +100,8 @@ def test_generated_requests_find_the_document_as_strict_as_the_api(open_app, cat
             response = case.call()
             status = response.status_code
             seen[(name, mode.value, status)] += 1
-            sent = (f"{case.method} {operation.path} [{mode.value}] {case.path_parameters} {case.query} "
-                    f"{str(case.body)[:120]!r} -> {status} {response.text[:160]}")
+            sent = (f"{case.method} {operation.path} [{mode.value}] {case.path_parameters} "
+                    f"{case.query} {str(case.body)[:120]!r} -> {status} {response.text[:160]}")
             if status >= 500:
                 problems.append(f"server error: {sent}")
                 return

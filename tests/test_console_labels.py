@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 
 from booking_core.appointments import AppointmentStatus, Channel
+from booking_core.audit import AUDITED_ENTITIES, AuditAction
+from booking_core.hospitals import Ownership
 from booking_core.outbox import CALL_PURPOSES, OutboxKind, OutboxStatus
 from booking_core.resources import MEDICINE_UNITS, BedType
 from contact_centre.callbacks import OUTCOMES
@@ -38,6 +40,8 @@ FAMILIES = {
     "outboxkind": list(OutboxKind), "outbox": list(OutboxStatus),
     "callpurpose": list(CALL_PURPOSES), "bed": list(BedType), "unit": list(MEDICINE_UNITS),
     "hit": list(HitKind), "deadline": ["acknowledge", "resolve"],
+    "ownership": list(Ownership), "auditaction": list(AuditAction),
+    "entity": list(AUDITED_ENTITIES),
 }
 
 

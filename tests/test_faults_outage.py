@@ -12,6 +12,7 @@ import json
 import os
 import threading
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -173,3 +174,18 @@ def test_replay_keeps_order_sets_aside_failures_and_shares_work(tmp_path):
     assert sorted(seen) == [0, 1, 2, 4, 5]  # each once, though three replays ran
     assert spool.pending() == []
     assert len(os.listdir(spool.directory / "failed")) == 1
+
+
+def test_each_database_has_its_own_spool_by_default():
+    """``make run`` (SQLite) and a gunicorn on PostgreSQL started from one checkout must
+    not replay each other's spooled SMS and callbacks into the wrong database."""
+    from helpline.settings import DEFAULT_SQLITE_URL, INSTANCE_DIR, Settings
+
+    embedded = Settings(database_url=DEFAULT_SQLITE_URL).spool_path
+    postgres = Settings(database_url="postgresql://127.0.0.1/helpline").spool_path
+    other = Settings(database_url="postgresql://127.0.0.1/helpline_staging").spool_path
+    assert embedded == INSTANCE_DIR / "spool"
+    assert len({embedded, postgres, other}) == 3
+    assert all(path.parent == INSTANCE_DIR for path in (postgres, other))
+    assert Settings(database_url="postgresql://x/y", spool_dir="/srv/spool").spool_path \
+        == Path("/srv/spool")

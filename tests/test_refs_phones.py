@@ -19,7 +19,9 @@ from booking_core.refs import (
 
 
 @pytest.mark.parametrize("raw", ["98123 45678", "09812345678", "+91-98123-45678",
-                                 "+91 98123 45678", "0091 98123 45678", "919812345678"])
+                                 "+91 98123 45678", "0091 98123 45678", "919812345678",
+                                 "(+91) 98123.45678", "+91/9812345678", "९८१२३४५६७८",
+                                 "\u00a098123\u00a045678 "])
 def test_common_indian_forms_normalise_to_e164(raw):
     assert normalise_mobile(raw) == "+919812345678"
 
@@ -32,6 +34,14 @@ def test_common_indian_forms_normalise_to_e164(raw):
     ("", "empty"),
     ("9" * 40, "empty"),
     ("98123", "invalid"),
+    # Letters are keypad digits to phonenumbers: each of these would have reached a
+    # real, different mobile.
+    ("98123abcde", "unparseable"),
+    ("9812ABCDEF", "unparseable"),
+    ("98123 4567o", "unparseable"),
+    ("+91 98123 4S678", "unparseable"),
+    ("98123-45678 ext 2", "unparseable"),
+    ("tel:+919812345678", "unparseable"),
 ])
 def test_landlines_foreign_and_garbage_are_refused(raw, reason):
     with pytest.raises(InvalidMobile) as info:
