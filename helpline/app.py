@@ -95,12 +95,28 @@ def current_helpline() -> Helpline:
     return current_app.extensions["helpline"]
 
 
+def _digits_up_to(limit: int) -> str:
+    """A regex matching exactly the decimal numbers 0..``limit`` (leading zeros aside):
+    fewer digits than ``limit`` has, or as many and no larger, digit by digit."""
+    text = str(limit)
+    options = [f"[0-9]{{1,{len(text) - 1}}}"] if len(text) > 1 else []
+    for position, digit in enumerate(text):
+        if digit != "0":
+            rest = len(text) - position - 1
+            options.append(text[:position] + f"[0-{int(digit) - 1}]" + f"[0-9]{{{rest}}}")
+    options.append(text)
+    return "(?:" + "|".join(options) + ")"
+
+
 class DatabaseIntegerConverter(IntegerConverter):
     """``<int:...>`` in every URL: a number too large for an INTEGER column matches no
     route (404) instead of reaching the database and failing there (a 500); so do
-    digits other than ASCII ones ("１２")."""
+    digits other than ASCII ones ("１２"). The limit is in the pattern itself, not only
+    in the conversion: a path that matched one rule's pattern but failed its conversion
+    would answer 405 when another method's rule shares the path (a GET and a POST on
+    ``/hospitals/<id>/resources``)."""
 
-    regex = "[0-9]+"
+    regex = _digits_up_to(MAX_INTEGER)
 
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", MAX_INTEGER)
