@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
         views_grievances,
         views_hospitals,
         views_master_data,
+        views_reports,
         views_search,
         views_supervisor,
     )

@@ -9,10 +9,16 @@ from flask import abort, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from agent_console import bp
-from agent_console.auth import flash_done, flash_error
+from agent_console.auth import SUPERVISORS, flash_done, flash_error
 from booking_core.base import DomainError, utcnow, whole_number
 from booking_core.hospitals import get_hospital, list_hospitals
-from booking_core.resources import BedType, MedicineStock, update_resources, vacant_beds
+from booking_core.resources import (
+    BedType,
+    MedicineStock,
+    public_resources,
+    update_resources,
+    vacant_beds,
+)
 from helpline.app import current_helpline, get_session
 
 
@@ -32,9 +38,13 @@ def hospitals() -> Any:
             shortages.setdefault(med.hospital_id, []).append(med)
         if now - med.updated_at > stale_after:
             stale_medicines.add(med.hospital_id)
-    return render_template("console/hospitals.html", hospitals=list_hospitals(session),
+    # Ventilators, staff on duty and stock with their age: for supervisors.
+    hospitals = list_hospitals(session)
+    resources = ({h.id: public_resources(session, h.id, stale_after=stale_after, now=now)
+                  for h in hospitals} if g.staff.role in SUPERVISORS else {})
+    return render_template("console/hospitals.html", hospitals=hospitals,
                            beds=beds, bed_types=list(BedType), shortages=shortages,
-                           stale_medicines=stale_medicines)
+                           stale_medicines=stale_medicines, resources=resources, now=now)
 
 
 @bp.route("/hospitals/mine", methods=["GET", "POST"])
@@ -70,8 +80,12 @@ def my_hospital() -> Any:
     beds = {f.bed_type: f for f in vacant_beds(session, hospital_id=hospital.id)}
     medicines = list(session.scalars(
         select(MedicineStock).filter_by(hospital_id=hospital.id).order_by(MedicineStock.item)))
+    stale_after = dt.timedelta(hours=current_helpline().settings.resource_stale_hours)
+    now = utcnow()
     return render_template("console/my_hospital.html", hospital=hospital, beds=beds,
-                           bed_types=list(BedType), medicines=medicines)
+                           bed_types=list(BedType), medicines=medicines, now=now,
+                           resources=public_resources(session, hospital.id,
+                                                      stale_after=stale_after, now=now))
 
 
 def _count(raw: str | None) -> Any:

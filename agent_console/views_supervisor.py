@@ -1,27 +1,70 @@
-"""The supervisor's wallboard, failed messages, and the demo inbox."""
+"""The supervisor's wallboard, escalations, failed messages, and the demo inbox."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, render_template, request
+from flask import abort, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from agent_console import bp
-from agent_console.auth import SUPERVISORS, roles
-from booking_core.outbox import OutboxKind, OutboxMessage, OutboxStatus
+from agent_console.auth import SUPERVISORS, flash_done, flash_error, roles
+from agent_console.i18n import label
+from booking_core.base import DomainError
+from booking_core.outbox import OutboxKind, OutboxMessage
 from booking_core.phones import mask_phone
 from contact_centre.wallboard import wallboard as wallboard_figures
+from grievances.notifications import mark_seen, notifications_for, unseen_count
 from helpline.app import current_helpline, get_session
+from messaging.resend import (
+    can_resend,
+    failed_messages,
+    mark_failed_message_handled,
+    resend_failed_message,
+)
+
+
+@bp.context_processor
+def escalation_badge() -> dict[str, Any]:
+    """The navigation's badge: escalations this supervisor has not looked at (counted
+    only when a page draws the badge)."""
+    def count() -> int:
+        staff = g.get("staff")
+        if staff is None or staff.role not in SUPERVISORS:
+            return 0
+        return unseen_count(get_session(), staff.id)
+    return {"escalation_badge": count}
+
+
+@bp.get("/escalations")
+@roles(*SUPERVISORS)
+def escalations() -> Any:
+    """Grievances escalated to this supervisor (or, for an administrator, appeals past
+    their deadline), newest first; unseen ones marked."""
+    rows = notifications_for(get_session(), g.staff.id)
+    return render_template("console/escalations.html", rows=rows)
+
+
+@bp.post("/escalations/seen")
+@roles(*SUPERVISORS)
+def escalations_seen() -> Any:
+    mark_seen(get_session(), g.staff.id)
+    flash_done("console.done_notices_seen")
+    return redirect(url_for("console.escalations"))
 
 
 @bp.get("/wallboard")
 @roles(*SUPERVISORS)
 def wallboard() -> Any:
-    board = wallboard_figures(get_session(), tz=current_helpline().settings.helpline_timezone)
-    peak = max([n for _, n, _ in board.calls_by_hour] + [1])
-    status_peak = max(list(board.grievances_by_status.values()) + [1])
-    context = dict(board=board, peak=peak, status_peak=status_peak)
+    settings = current_helpline().settings
+    board = wallboard_figures(get_session(), tz=settings.helpline_timezone,
+                              answer_within=settings.service_level_seconds,
+                              target_percent=settings.service_level_target_percent)
+    context = dict(
+        board=board,
+        hour_rows=[(hour, [total, quick]) for hour, total, quick in board.calls_by_hour],
+        status_items=[(label("status", status), n)
+                      for status, n in sorted(board.grievances_by_status.items())])
     if request.headers.get("X-Fragment"):
         return render_template("console/_wallboard.html", **context)
     return render_template("console/wallboard.html", **context)
@@ -30,12 +73,29 @@ def wallboard() -> Any:
 @bp.get("/outbox")
 @roles(*SUPERVISORS)
 def outbox() -> Any:
-    """Messages and calls that Twilio refused or could not deliver."""
-    rows = get_session().scalars(
-        select(OutboxMessage)
-        .where(OutboxMessage.status.in_((OutboxStatus.FAILED, OutboxStatus.UNDELIVERED)))
-        .order_by(OutboxMessage.updated_at.desc()).limit(200)).all()
-    return render_template("console/outbox.html", rows=rows, mask_phone=mask_phone)
+    """Messages and calls that Twilio refused or could not deliver, and nobody has
+    dealt with yet."""
+    return render_template("console/outbox.html", rows=failed_messages(get_session()),
+                           mask_phone=mask_phone, can_resend=can_resend)
+
+
+@bp.post("/outbox/<int:message_id>/<action>")
+@roles(*SUPERVISORS)
+def outbox_action(message_id: int, action: str) -> Any:
+    """Resend a failed SMS, or mark a failed message handled: once, whoever asks."""
+    session = get_session()
+    try:
+        if action == "resend":
+            resend_failed_message(session, message_id, staff_id=g.staff.id)
+            flash_done("console.done_resent")
+        elif action == "handled":
+            mark_failed_message_handled(session, message_id, staff_id=g.staff.id)
+            flash_done("console.done_handled")
+        else:
+            abort(404)
+    except DomainError as exc:
+        flash_error(exc)
+    return redirect(url_for("console.outbox"))
 
 
 @bp.get("/demo-inbox")

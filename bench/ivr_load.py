@@ -1,52 +1,53 @@
 """IVR load benchmark: simulated callers that follow the TwiML, against gunicorn.
 
-Creates its own PostgreSQL database (dropped afterwards), loads the demo data, starts
-gunicorn on 127.0.0.1, then runs closed-loop callers (each one a whole booking call:
-language, main menu, hospital, department, day, time, confirm, status callback; signed
-like Twilio) at each concurrency, and the same number of webhooks per call against the
-static ``/ivr/ping`` endpoint of the same app, in the same run.
+Creates its own PostgreSQL database (dropped afterwards), loads the demo data, serves
+the app with gunicorn (``bench/gunicorn_server.py``: ``gunicorn.conf.py``, 4 sync
+workers by default), then runs closed-loop callers, each one a whole booking call
+(language, main menu, hospital, department, day, time, confirm, status callback;
+signed like Twilio), and the same number of callers against the signed static TwiML
+endpoint ``/ivr/ping`` of the same app (Flask, twilio's ``RequestValidator`` and TwiML
+builder, no database) in the same run: the floor a webhook cannot go below.
 
-    .venv/bin/python -m bench.ivr_load --concurrency 50 200 --seconds 20 --think 0 1
+    .venv/bin/python -m bench.ivr_load                      # saturation, 50 and 200 callers
+    .venv/bin/python -m bench.ivr_load --realistic          # also 1,000 callers, 8 s apart
 
-``--think`` is the pause between a prompt and the caller's key (a real prompt plays
-for 5-15 s, so 1 s is already a very impatient caller; 0 is saturation). With a pause,
-callers start spread over the first call's length (real calls do not all arrive in
-the same millisecond); without one they all start at once.
-``--worker-class`` and ``--threads`` try gunicorn settings (``sync`` or ``gthread``).
+Saturation (``--think 0``, the default) is callers who never listen: each answers the
+moment the TwiML arrives. ``--realistic`` adds a run at a real caller's pace: 1,000
+callers, each sending one webhook every 8 s on average (uniform 4-12 s, a prompt's
+length), started spread over the first 8 s; calls the window cuts off are not counted
+(their webhooks' latencies are). It is off by default because it takes
+``--realistic-seconds`` (120) plus a minute and loads a 2-core machine for that long.
+Exits 1 when IVR calls/s fall below half the signed floor's at saturation, or the
+realistic run's p99 is 150 ms or more.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import platform
 import random
 import secrets
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 from sqlalchemy import create_engine, text
 from twilio.request_validator import RequestValidator
 
+from bench.gunicorn_server import free_port, gunicorn_server
+from bench.support import save_results
+
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN = os.environ.get("BENCH_POSTGRES_URL",
                           "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 TOKEN = "bench-token-" + secrets.token_hex(8)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def make_database() -> tuple[str, str]:
@@ -101,7 +102,9 @@ class Caller:
         self.latencies.append(time.perf_counter() - started)
         return ET.fromstring(body)
 
-    async def call(self, keys: list[str], first: str, status: bool) -> bool:
+    async def call(self, keys: list[str], first: str, status: bool,
+                   deadline: float = float("inf")) -> bool | None:
+        """One call; None when a paced caller's window closed in the middle of it."""
         sid = "CA" + secrets.token_hex(16)
         common = {"CallSid": sid, "From": f"+9198{random.randrange(10**8):08d}",
                   "To": "+911140000000", "CallStatus": "in-progress"}
@@ -112,6 +115,8 @@ class Caller:
                 return False
             if self.think:
                 await asyncio.sleep(random.uniform(0.5, 1.5) * self.think)
+                if time.monotonic() > deadline:
+                    return None
             root = await self.post(gather.get("action") or first, {**common, "Digits": key})
         done = root.find("Gather") is not None
         if status:
@@ -137,16 +142,19 @@ async def run_load(base: str, concurrency: int, seconds: float, think: float,
 
         async def one_caller() -> None:
             nonlocal completed, failed
-            if think:  # spread the callers over one call's length
-                await asyncio.sleep(random.uniform(0, think * 8))
+            if think:  # paced callers start spread over one pause, not all at once
+                await asyncio.sleep(random.uniform(0, think))
             while time.monotonic() < deadline:
+                ok: bool | None
                 try:
                     if static:
-                        ok = await caller.call(["1"] * 8, "/ivr/ping", status=False)
+                        ok = await caller.call(["1"] * 8, "/ivr/ping", False, deadline)
                     else:
-                        ok = await caller.call(booking_keys(), "/ivr/voice", status=True)
+                        ok = await caller.call(booking_keys(), "/ivr/voice", True, deadline)
                 except (RuntimeError, aiohttp.ClientError, ET.ParseError):
                     ok = False
+                if ok is None:  # cut off by the window: not counted either way
+                    break
                 completed += ok
                 failed += not ok
 
@@ -156,29 +164,8 @@ async def run_load(base: str, concurrency: int, seconds: float, think: float,
     latencies.sort()
     q = statistics.quantiles(latencies, n=100) if len(latencies) > 2 else [0.0] * 99
     return {"calls": completed, "failed": failed, "webhooks": len(latencies),
-            "calls_per_s": completed / elapsed, "p50_ms": q[49] * 1000, "p99_ms": q[98] * 1000}
-
-
-def start_gunicorn(url: str, port: int, workers: int, worker_class: str,
-                   threads: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "DATABASE_URL": url, "TWILIO_AUTH_TOKEN": TOKEN,
-           "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "SECRET_KEY": secrets.token_hex(16),
-           "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", "LOG_LEVEL": "WARNING",
-           "AGENT_HOURS": "00:00-00:00", "PYTHONPATH": str(ROOT)}
-    env.pop("REDIS_URL", None)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class",
-         worker_class, "--threads", str(threads), "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", "helpline.app:create_app()"],
-        cwd=ROOT, env=env)
-    for _ in range(100):
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return proc
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("gunicorn did not start")
+            "calls_per_s": completed / elapsed, "webhooks_per_s": len(latencies) / elapsed,
+            "p50_ms": q[49] * 1000, "p99_ms": q[98] * 1000}
 
 
 def machine() -> str:
@@ -189,11 +176,32 @@ def machine() -> str:
             f"Python {platform.python_version()}")
 
 
-def main() -> None:
+def serve(url: str, workers: int, worker_class: str, threads: int) -> Any:
+    env = {"DATABASE_URL": url, "TWILIO_AUTH_TOKEN": TOKEN,
+           "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "SECRET_KEY": secrets.token_hex(16),
+           "AGENT_HOURS": "00:00-00:00", "LOG_LEVEL": "WARNING"}
+    port = free_port()
+    env["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{port}"
+    extra = ["--worker-class", worker_class]
+    return gunicorn_server(env, workers=workers, threads=threads, port=port, extra_args=extra)
+
+
+def row(think: float, concurrency: int, label: str, r: dict[str, float], ratio: str,
+        load: float) -> str:
+    return (f"| {think:g} | {concurrency} | {label} | {r['calls']:.0f} ({r['failed']:.0f} failed)"
+            f" | {r['calls_per_s']:.1f} | {r['webhooks_per_s']:.1f} | {r['p50_ms']:.1f} | "
+            f"{r['p99_ms']:.1f} | {ratio} | {load:.1f} |")
+
+
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--concurrency", type=int, nargs="+", default=[50, 200])
     parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--think", type=float, nargs="+", default=[1.0, 0.0])
+    parser.add_argument("--think", type=float, nargs="+", default=[0.0])
+    parser.add_argument("--realistic", action="store_true",
+                        help="also run 1,000 callers at one webhook per 8 s each")
+    parser.add_argument("--realistic-callers", type=int, default=1000)
+    parser.add_argument("--realistic-seconds", type=float, default=120)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
     parser.add_argument("--threads", type=int, default=1)
@@ -201,44 +209,47 @@ def main() -> None:
     threads = args.threads if args.worker_class == "gthread" else 1
 
     name, url = make_database()
-    port = free_port()
-    proc = None
+    results: list[dict[str, Any]] = []
+    ok = True
     try:
         prepare(url)
-        proc = start_gunicorn(url, port, args.workers, args.worker_class, threads)
-        base = f"http://127.0.0.1:{port}"
-        print(f"machine: {machine()}; gunicorn {args.workers} {args.worker_class} workers"
-              f" x {threads} threads; PostgreSQL")
-        print("| think s | concurrent calls | endpoint | calls | calls/s | webhook p50 ms "
-              "| webhook p99 ms | ratio (flow/static calls/s) | load avg |")
-        print("|---|---|---|---|---|---|---|---|---|")
-        # Warm every worker up (imports, catalogs, statement caches) before measuring.
-        asyncio.run(run_load(base, args.workers * 2, 8, 0.0, False))
-        asyncio.run(run_load(base, args.workers * 2, 2, 0.0, True))
-        results = []
-        for think in args.think:
-            for concurrency in args.concurrency:
+        with serve(url, args.workers, args.worker_class, threads) as server:
+            base = server.base
+            print(f"machine: {machine()}; gunicorn {args.workers} {args.worker_class} workers"
+                  f" x {threads} threads; PostgreSQL")
+            print("| think s | callers | endpoint | calls | calls/s | webhooks/s | "
+                  "webhook p50 ms | webhook p99 ms | ratio (IVR/signed static calls/s) "
+                  "| load avg |")
+            print("|---|---|---|---|---|---|---|---|---|---|")
+            # Warm every worker up (imports, catalogs, statement caches) before measuring.
+            asyncio.run(run_load(base, args.workers * 2, 8, 0.0, False))
+            asyncio.run(run_load(base, args.workers * 2, 2, 0.0, True))
+            runs = [(think, c, args.seconds) for think in args.think for c in args.concurrency]
+            if args.realistic:
+                runs.append((8.0, args.realistic_callers, args.realistic_seconds))
+            for think, concurrency, seconds in runs:
                 flow_load = os.getloadavg()[0]
-                flow = asyncio.run(run_load(base, concurrency, args.seconds, think, False))
+                flow = asyncio.run(run_load(base, concurrency, seconds, think, False))
                 static_load = os.getloadavg()[0]
-                static = asyncio.run(run_load(base, concurrency, args.seconds, think, True))
+                static = asyncio.run(run_load(base, concurrency, seconds, think, True))
                 ratio = flow["calls_per_s"] / static["calls_per_s"] if static["calls_per_s"] else 0
-                for label, r, cell, load in (
-                        ("IVR booking call", flow, f"{ratio:.2f}", flow_load),
-                        ("static /ivr/ping", static, "", static_load)):
-                    print(f"| {think:g} | {concurrency} | {label} | {r['calls']:.0f}"
-                          f" ({r['failed']:.0f} failed) | {r['calls_per_s']:.1f} | "
-                          f"{r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {cell} | {load:.1f} |",
-                          flush=True)
-                results.append({"think": think, "concurrency": concurrency, "flow": flow,
-                                "static": static, "ratio": ratio})
-        print(json.dumps(results), file=sys.stderr)
+                print(row(think, concurrency, "IVR booking call", flow, f"{ratio:.2f}",
+                          flow_load), flush=True)
+                print(row(think, concurrency, "signed static /ivr/ping", static, "",
+                          static_load), flush=True)
+                results.append({"think": think, "callers": concurrency, "flow": flow,
+                                "static": static, "ratio": ratio,
+                                "load": [flow_load, static_load]})
+                if think == 0 and ratio < 0.5:
+                    ok = False
+                if think >= 8 and flow["p99_ms"] >= 150:
+                    ok = False
     finally:
-        if proc is not None:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(timeout=20)
         drop_database(name)
+    save_results("ivr_load", {"workers": args.workers, "worker_class": args.worker_class,
+                              "threads": threads, "runs": results})
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

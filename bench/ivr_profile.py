@@ -4,9 +4,10 @@ an optional cProfile of the whole booking call.
 Builds its own PostgreSQL database (dropped afterwards) with the demo data, then walks
 booking calls through the Flask test client (no HTTP, no gunicorn), signed like
 Twilio, and counts per webhook what reaches PostgreSQL: SQL statements, transactions
-(each one a ``BEGIN`` and a ``COMMIT`` or ``ROLLBACK`` round trip) and pool checkouts
-(each one a pre-ping ``SELECT 1``). The in-process time of each webhook is the median
-over ``--calls`` calls; the static ``/ivr/ping`` is timed the same way as a yardstick.
+(each one a ``BEGIN`` and a ``COMMIT`` or ``ROLLBACK`` round trip) and pre-pings (a
+``SELECT 1`` per checkout from a pool that pings; the phone line's own does not). The
+in-process time of each webhook is the median over ``--calls`` calls; the signed
+static ``/ivr/ping`` is timed the same way as a yardstick.
 
     .venv/bin/python -m bench.ivr_profile [--calls 30] [--profile 25]
 """
@@ -37,16 +38,24 @@ BASE = "https://helpline.bench"
 
 
 class Counters:
-    """What one webhook sent to the database, from SQLAlchemy's engine and pool events."""
+    """What one webhook sent to PostgreSQL, from SQLAlchemy's engine and pool events on
+    every engine the app uses (the main one and the phone line's own): SQL statements,
+    transactions (each a BEGIN and a COMMIT or ROLLBACK round trip; an autocommit
+    statement sends neither) and pre-pings (a ``SELECT 1`` on each checkout from a pool
+    that pings; the phone line's does not)."""
 
-    def __init__(self, engine: Any) -> None:
+    def __init__(self, app: Any) -> None:
         self.now: Counter[str] = Counter()
-        event.listen(engine, "before_cursor_execute", self._statement)
-        event.listen(engine, "begin", self._begin)
-        event.listen(engine.pool, "checkout", lambda *a: self._bump("checkouts"))
+        engines = [app.extensions["helpline"].engine]
+        if "ivr.engine" in app.extensions:
+            engines.append(app.extensions["ivr.engine"])
+        for engine in engines:
+            event.listen(engine, "before_cursor_execute", self._statement)
+            event.listen(engine, "begin", self._begin)
+            if engine.pool._pre_ping:
+                event.listen(engine.pool, "checkout", lambda *a: self._bump("pings"))
 
     def _begin(self, conn: Any) -> None:
-        # An autocommit statement is its own transaction: no BEGIN or COMMIT is sent.
         if not getattr(conn.connection.dbapi_connection, "autocommit", False):
             self._bump("transactions")
 
@@ -62,7 +71,8 @@ class Counters:
 
 
 def round_trips(c: Counter[str]) -> int:
-    return c["statements"] + 2 * c["transactions"] + c["checkouts"]
+    """Round trips to the database server: every statement, BEGIN and COMMIT, ping."""
+    return c["statements"] + 2 * c["transactions"] + c["pings"]
 
 
 class BenchPhone:
@@ -128,7 +138,7 @@ def main() -> None:
                             log_level="WARNING")
         app = create_app(settings)
         engine = app.extensions["helpline"].engine
-        counters = Counters(engine)
+        counters = Counters(app)
         client = app.test_client()
         for _ in range(3):  # warm up: imports, catalogs, statement caches
             booking_call(BenchPhone(client, counters), random.choice("12"))
@@ -145,12 +155,11 @@ def main() -> None:
                 times[step_name].append(took)
                 counts[step_name] = counted  # the same on every call of the same shape
         ping = []
+        pinger = BenchPhone(client, counters)
         for _ in range(args.calls * 9):
-            started = time.perf_counter()
-            client.post("/ivr/ping")
-            ping.append(time.perf_counter() - started)
+            ping.append(pinger.post("/ivr/ping")[1])
         print(f"machine: {machine()}; PostgreSQL; {args.calls} booking calls in-process")
-        print("| webhook | statements | transactions | pool checkouts | round trips "
+        print("| webhook | statements | transactions | pre-pings | round trips "
               "| median ms |")
         print("|---|---|---|---|---|---|")
         total = Counter[str]()
@@ -158,18 +167,19 @@ def main() -> None:
             c = counts[step_name]
             total.update(c)
             print(f"| {step_name} | {c['statements']} | {c['transactions']} | "
-                  f"{c['checkouts']} | {round_trips(c)} | "
+                  f"{c['pings']} | {round_trips(c)} | "
                   f"{statistics.median(times[step_name]) * 1000:.1f} |")
         whole = sum(statistics.median(t) for t in times.values()) * 1000
         print(f"| whole call | {total['statements']} | {total['transactions']} | "
-              f"{total['checkouts']} | {round_trips(total)} | {whole:.1f} |")
-        print(f"| static /ivr/ping (per webhook) | 0 | 0 | 0 | 0 | "
+              f"{total['pings']} | {round_trips(total)} | {whole:.1f} |")
+        print(f"| signed static /ivr/ping (per webhook) | 0 | 0 | 0 | 0 | "
               f"{statistics.median(ping) * 1000:.2f} |")
         if profiler:
             out = io.StringIO()
             pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(args.profile)
             print(out.getvalue())
         engine.dispose()
+        app.extensions["ivr.engine"].dispose()
     finally:
         drop_database(name)
 

@@ -37,7 +37,7 @@ from booking_core.base import (
 from booking_core.citizens import Citizen, get_or_create_citizen, normalise_abha
 from booking_core.hospitals import Department, Hospital
 from booking_core.idempotency import claim_key, earlier_result
-from booking_core.outbox import add_sms, cancel_pending
+from booking_core.outbox import add_sms, cancel_pending, flush_new_messages
 from booking_core.phones import normalise_mobile
 from booking_core.refs import RefKind, is_valid_reference, new_reference, normalise_reference
 from booking_core.slots import (
@@ -204,8 +204,12 @@ def message_params(appointment: Appointment, lang: str, tz: str) -> dict[str, An
 
 
 def _queue_messages(
-    session: Session, appointment: Appointment, rules: BookingRules, now: dt.datetime, kind: str
+    session: Session, appointment: Appointment, rules: BookingRules, now: dt.datetime, kind: str,
+    *, new_appointment: bool = False,
 ) -> None:
+    """The SMS for ``kind`` and, unless it is a cancellation, the reminders.
+    ``new_appointment``: made in this transaction, so no earlier row can hold these
+    de-duplication keys (they name the appointment's id) and none is looked for."""
     lang = appointment.language
     params = message_params(appointment, lang, rules.tz)
     stamp = int(now.timestamp())
@@ -216,7 +220,7 @@ def _queue_messages(
     add_sms(
         session, appointment.citizen.phone, template, lang, params,
         dedupe_key=f"appointment:{appointment.id}:{kind}:{stamp}",
-        appointment_id=appointment.id,
+        appointment_id=appointment.id, fresh_key=new_appointment,
     )
     if kind == "cancelled":
         return
@@ -234,7 +238,7 @@ def _queue_messages(
                 session, appointment.citizen.phone, template, lang, params,
                 not_before=at.astimezone(dt.UTC),
                 dedupe_key=f"appointment:{appointment.id}:{template}:{appointment.slot_id}",
-                appointment_id=appointment.id,
+                appointment_id=appointment.id, fresh_key=new_appointment,
             )
 
 
@@ -291,41 +295,39 @@ def book_appointment(
     now = now or utcnow()
     abha = normalise_abha(abha_number)
     language = normalise_language(language)
+    citizen_id: int | None = None
     try:
         with unit_of_work(session):
-            claim = (claim_key(session, idempotency_key, kind="book", owner=requested_by)
-                     if idempotency_key else None)
-            slot = session.get(Slot, slot_id)
-            if slot is None:
+            # The reference first, so the claim records it as it is made (one statement).
+            reference = _unused_reference(session)
+            if idempotency_key:
+                claim_key(session, idempotency_key, kind="book", owner=requested_by,
+                          result=reference)
+            # The slot with its hospital and department (the SMS names them): one read.
+            found = session.execute(
+                select(Slot, Hospital, Department)
+                .join(Hospital, Hospital.id == Slot.hospital_id)
+                .join(Department, Department.id == Slot.department_id)
+                .where(Slot.id == slot_id)).first()
+            if found is None:
                 raise NotFound("no such slot", entity="slot")
+            slot = found[0]
             _check_bookable(slot, now, rules)
             citizen = get_or_create_citizen(
                 session, phone, name=patient_name if ehealth_card_id is None else None,
                 abha_number=abha if abha_of_phone_owner else None, language=language
             )
-            same_patient = (Appointment.ehealth_card_id == ehealth_card_id
-                            if ehealth_card_id is not None else
-                            (Appointment.citizen_id == citizen.id)
-                            & Appointment.ehealth_card_id.is_(None))
-            duplicate = session.scalar(
-                select(Appointment.reference).where(
-                    same_patient,
-                    Appointment.department_id == slot.department_id,
-                    Appointment.visit_day == slot.local_day,
-                    Appointment.status == AppointmentStatus.BOOKED,
-                )
-            )
-            if duplicate:
-                raise AlreadyBooked(
-                    "already booked in this department that day", reference=duplicate
-                )
+            citizen_id = citizen.id
+            # One active appointment per patient, department and day: the partial unique
+            # index refuses a second one at the INSERT below (``except`` names it).
             token = take_seat(session, slot.id)
             if token is None:
                 raise SlotFull("no seat left in this slot")
-            session.refresh(slot)
+            # The seat counts changed in the database: read again only if asked for.
+            session.expire(slot, ["booked", "next_token"])
             citizen.last_hospital_id = slot.hospital_id
             appointment = Appointment(
-                reference=_unused_reference(session),
+                reference=reference,
                 citizen=citizen,
                 hospital_id=slot.hospital_id,
                 department_id=slot.department_id,
@@ -342,16 +344,43 @@ def book_appointment(
             session.add(appointment)
             session.flush()
             _record(session, appointment, "booked", channel, actor, slot_id=slot.id, token=token)
-            _queue_messages(session, appointment, rules, now, "confirmation")
-            if claim is not None:
-                claim.result = appointment.reference
+            _queue_messages(session, appointment, rules, now, "confirmation",
+                            new_appointment=True)
+            flush_new_messages(session)
     except IntegrityError as exc:
         done = earlier_result(session, idempotency_key) if idempotency_key else None
         if done:  # the same request, made before: its appointment
             return find_appointment(session, done)
-        # The partial unique index caught a concurrent duplicate booking.
-        raise AlreadyBooked("already booked in this department that day") from exc
+        # The partial unique index caught a second booking that day (made before, or
+        # concurrently): the caller is told which one holds the day.
+        duplicate = (_active_booking(session, citizen_id, slot_id, ehealth_card_id)
+                     if citizen_id else None)
+        raise AlreadyBooked("already booked in this department that day",
+                            **({"reference": duplicate} if duplicate else {})) from exc
     return appointment
+
+
+def _active_booking(session: Session, citizen_id: int, slot_id: int,
+                    ehealth_card_id: int | None = None) -> str | None:
+    """The reference of the patient's active appointment in the slot's department on its
+    day, if any (read after a refused booking). The patient is the card's person when
+    booked with an eHealth card, else the mobile's citizen booking without one."""
+    same_patient = (Appointment.ehealth_card_id == ehealth_card_id
+                    if ehealth_card_id is not None else
+                    (Appointment.citizen_id == citizen_id)
+                    & Appointment.ehealth_card_id.is_(None))
+    with unit_of_work(session):
+        slot = session.get(Slot, slot_id)
+        if slot is None:
+            return None
+        return session.scalar(
+            select(Appointment.reference).where(
+                same_patient,
+                Appointment.department_id == slot.department_id,
+                Appointment.visit_day == slot.local_day,
+                Appointment.status == AppointmentStatus.BOOKED,
+            )
+        )
 
 
 def _unused_reference(session: Session) -> str:

@@ -117,10 +117,21 @@ class Forbidden(DomainError):
     code = "forbidden"
 
 
+# ``session.info`` key: this session's reads run in autocommit (each statement sees
+# committed data on its own, with no BEGIN or COMMIT round trip; the phone line's
+# webhooks work this way on PostgreSQL). Its value is the isolation level a unit of work
+# on it runs in.
+AUTOCOMMIT_READS = "autocommit_reads"
+
+
 @contextmanager
-def unit_of_work(session: Session) -> Iterator[Session]:
+def unit_of_work(session: Session, *, one_statement: bool = False) -> Iterator[Session]:
     """One transaction for one use case: committed when the block ends, rolled back on
     any exception.
+
+    On a session whose reads autocommit (``AUTOCOMMIT_READS``) the block gets a real
+    transaction of its own on a fresh connection, unless it declares ``one_statement``:
+    a single statement is atomic by itself and runs without BEGIN and COMMIT.
 
     A session that only read so far (SQLAlchemy begins a transaction on the first
     query) carries on in that transaction: its reads changed nothing, and closing it
@@ -130,6 +141,14 @@ def unit_of_work(session: Session) -> Iterator[Session]:
     begins IMMEDIATE.) A session holding unflushed writes is a bug in the caller, since
     only service functions write.
     """
+    isolation = session.info.get(AUTOCOMMIT_READS)
+    if isolation and not one_statement:
+        if session.in_transaction():
+            session.commit()  # ends the autocommit reads: nothing is sent
+        with session.begin():
+            session.connection(execution_options={"isolation_level": isolation})
+            yield session
+        return
     if not session.in_transaction():
         with session.begin():
             yield session

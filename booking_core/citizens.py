@@ -127,7 +127,26 @@ def set_sms_opt_out(session: Session, phone: str, opted_out: bool) -> None:
 
 def remember_language(session: Session, phone: str, language: str) -> int:
     """Record the language a caller chose, so the next call starts in it. Returns the
-    caller's last hospital (0: none yet), which the phone line offers first."""
-    with unit_of_work(session):
-        citizen = get_or_create_citizen(session, phone, language=language)
-        return citizen.last_hospital_id or 0
+    caller's last hospital (0: none yet), which the phone line offers first.
+
+    One upsert (the citizen is created on first contact), so it is atomic by itself
+    and costs the phone line's webhook one round trip."""
+    e164 = normalise_mobile(phone)
+    now = utcnow()
+    dialect = session.get_bind().dialect.name
+    if dialect not in ("postgresql", "sqlite"):
+        with unit_of_work(session):
+            citizen = get_or_create_citizen(session, e164, language=language)
+            return citizen.last_hospital_id or 0
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(Citizen)
+        .values(phone=e164, preferred_language=language, sms_opted_out=False,
+                created_at=now, updated_at=now)
+        .on_conflict_do_update(index_elements=["phone"],
+                               set_={"preferred_language": language, "updated_at": now})
+        .returning(Citizen.last_hospital_id)
+    )
+    with unit_of_work(session, one_statement=True):
+        last = session.execute(statement).scalar()
+    return last or 0

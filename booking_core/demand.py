@@ -8,15 +8,55 @@ kind) stands in for it, since bigger hospitals take more patients. Ties go by na
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from booking_core.appointments import Appointment
+from booking_core.appointments import Appointment, AppointmentStatus
 from booking_core.base import utcnow
 from booking_core.citizens import Citizen
 from booking_core.hospitals import Hospital
 from booking_core.resources import BedCount
+from booking_core.slots import Slot, SlotView, first_free_slot
+
+
+@dataclass(frozen=True)
+class KnownCaller:
+    """What the phone line knows about a number when its call starts."""
+
+    language: str | None  # the language they chose last time
+    last_hospital_id: int  # 0: none (the hospital lists offer it first)
+    last_department_id: int  # 0: none; the department of their latest appointment
+
+
+def known_caller(session: Session, phone: str) -> KnownCaller | None:
+    """The citizen with this mobile and the department of their latest appointment as
+    the patient (one read), or None for a number never seen."""
+    latest = (select(Appointment.department_id)
+              .where(Appointment.citizen_id == Citizen.id)
+              .order_by(Appointment.created_at.desc(), Appointment.id.desc()).limit(1)
+              .correlate(Citizen).scalar_subquery())
+    row = session.execute(
+        select(Citizen.preferred_language, Citizen.last_hospital_id, latest)
+        .where(Citizen.phone == phone)).first()
+    if row is None:
+        return None
+    return KnownCaller(row[0], row[1] or 0, row[2] or 0)
+
+
+def next_visit_for(session: Session, phone: str, department_id: int, *, window_days: int,
+                   tz: str, now: dt.datetime | None = None) -> SlotView | None:
+    """The earliest free slot in the department on a day the patient with this mobile
+    holds no appointment there (one read): what "book again" offers a returning caller
+    (a second booking that day would be refused)."""
+    held = exists().where(
+        Appointment.citizen_id == Citizen.id, Citizen.phone == phone,
+        Appointment.department_id == Slot.department_id,
+        Appointment.visit_day == Slot.local_day,
+        Appointment.status == AppointmentStatus.BOOKED)
+    return first_free_slot(session, department_id, excluding=held, now=now,
+                           window_days=window_days, tz=tz)
 
 
 def last_booking(session: Session, phone: str) -> tuple[int, int] | None:

@@ -39,10 +39,13 @@ class IdempotencyRecord(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-def claim_key(session: Session, key: str, *, kind: str, owner: str) -> IdempotencyRecord:
-    """Claim ``key`` inside the caller's open transaction. A key claimed before raises
-    ``IntegrityError`` (on PostgreSQL, once the other transaction has committed)."""
-    record = IdempotencyRecord(key=key[:MAX_KEY], owner=owner[:64], kind=kind)
+def claim_key(session: Session, key: str, *, kind: str, owner: str,
+              result: str | None = None) -> IdempotencyRecord:
+    """Claim ``key`` inside the caller's open transaction (with its ``result`` when it
+    is known up front: the claim and the result are then one statement). A key claimed
+    before raises ``IntegrityError`` (on PostgreSQL, once the other transaction has
+    committed)."""
+    record = IdempotencyRecord(key=key[:MAX_KEY], owner=owner[:64], kind=kind, result=result)
     session.add(record)
     session.flush()
     return record

@@ -67,6 +67,11 @@ class OutboxMessage(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(
         UTCDateTime(), default=utcnow, onupdate=utcnow
     )
+    # A failed row a supervisor dealt with (``messaging.resend``): when, who, and the
+    # new row that carries it again when it was resent.
+    handled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    resent_as_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_message.id"))
 
 
 # Templates whose text carries a secret (one-time codes). Once Twilio holds the
@@ -91,14 +96,19 @@ def add_sms(
     dedupe_key: str | None = None,
     appointment_id: int | None = None,
     grievance_id: int | None = None,
+    fresh_key: bool = False,
 ) -> OutboxMessage | None:
     """Queue an SMS rendered from ``locales`` message ``sms.<template>``.
 
     Returns None when a message with the same ``dedupe_key`` is already queued.
+    ``fresh_key``: the key names something made in this same transaction, so no row
+    can hold it yet: it is not looked up, and the row is written with the session's
+    next flush (``flush_new_messages``), so several such rows are one INSERT.
     """
     return _add(
         session, OutboxKind.SMS, to_phone, template, language, params or {},
-        not_before=not_before, dedupe_key=dedupe_key,
+        not_before=not_before, dedupe_key=None if fresh_key else dedupe_key,
+        stored_key=dedupe_key, flush=not fresh_key,
         appointment_id=appointment_id, grievance_id=grievance_id,
         body=render(language, f"sms.{template}", **(params or {})),
     )
@@ -135,7 +145,11 @@ def _add(
     dedupe_key: str | None,
     appointment_id: int | None = None,
     grievance_id: int | None = None,
+    stored_key: str | None = None,
+    flush: bool = True,
 ) -> OutboxMessage | None:
+    """``dedupe_key`` is looked for first; the row keeps ``stored_key`` (default: it).
+    Without ``flush`` the caller flushes and then calls ``flush_new_messages``."""
     if dedupe_key is not None:
         exists = session.scalar(
             select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
@@ -150,14 +164,29 @@ def _add(
         params=params,
         body=body,
         not_before=not_before or utcnow(),
-        dedupe_key=dedupe_key,
+        dedupe_key=stored_key or dedupe_key,
         appointment_id=appointment_id,
         grievance_id=grievance_id,
     )
     session.add(row)
-    session.flush()
-    session.info.setdefault(NEW_OUTBOX_KEY, []).append(row.id)
+    if flush:
+        session.flush()
+        session.info.setdefault(NEW_OUTBOX_KEY, []).append(row.id)
+    else:
+        session.info.setdefault(_UNFLUSHED_KEY, []).append(row)
     return row
+
+
+_UNFLUSHED_KEY = "helpline.outbox_unflushed"
+
+
+def flush_new_messages(session: Session) -> None:
+    """Write the rows queued without a flush (one INSERT for all of them) and list them
+    for the after-commit wake-up, like every other new row."""
+    rows: list[OutboxMessage] = session.info.pop(_UNFLUSHED_KEY, [])
+    if rows:
+        session.flush()
+        session.info.setdefault(NEW_OUTBOX_KEY, []).extend(row.id for row in rows)
 
 
 def cancel_pending(session: Session, *, appointment_id: int, templates: tuple[str, ...]) -> int:

@@ -22,7 +22,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql import ColumnElement, Executable
 
 from booking_core.base import Base, InvalidInput, NotFound, UTCDateTime, utcnow
 from booking_core.holidays import holidays_between
@@ -428,6 +428,29 @@ def take_seat(session: Session, slot_id: int) -> int | None:
         .execution_options(synchronize_session=False)
     ).scalar_one_or_none()
     return token
+
+
+def first_free_slot(
+    session: Session,
+    department_id: int,
+    *,
+    excluding: ColumnElement[bool] | None = None,
+    now: dt.datetime | None = None,
+    window_days: int = 30,
+    tz: str = "Asia/Kolkata",
+) -> SlotView | None:
+    """The earliest slot with a free seat that can still be booked (one read), skipping
+    slots for which ``excluding`` (a condition on ``Slot``) holds; None when none."""
+    now = now or utcnow()
+    _, last = bookable_window(now, window_days, tz)
+    statement = _FREE_SLOTS.where(~excluding) if excluding is not None else _FREE_SLOTS
+    row = session.execute(statement, {"department_id": department_id,
+                                      "now": earliest_bookable_start(now), "last": last,
+                                      "limit": 1}).first()
+    if row is None:
+        return None
+    return SlotView(row.id, row.department_id, row.starts_at, row.ends_at, row.local_day,
+                    row.capacity, max(0, int(row.capacity - row.booked)))
 
 
 def release_seat(session: Session, slot_id: int) -> None:

@@ -31,6 +31,8 @@ from sqlalchemy import (
     case,
     cast,
     func,
+    literal_column,
+    or_,
     select,
     text,
     update,
@@ -40,7 +42,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from booking_core.base import unit_of_work, utcnow
+from booking_core.base import AUTOCOMMIT_READS, unit_of_work, utcnow
 from booking_core.phones import try_normalise_mobile
 from contact_centre.models import Call, CallOutcome, QueueFate, queue_fate
 
@@ -134,15 +136,19 @@ def record_webhook(session: Session, call_sid: str, *, menus: list[str] | tuple[
     ] or [{"sid": call_sid, "menu": None}]
     changes[0].update(language=language, outcome=outcome.value if outcome else None,
                       final=outcome in FINAL_OUTCOMES)
-    # A webhook that read nothing sends its one UPDATE on its own, without BEGIN and
-    # COMMIT (PostgreSQL runs a lone statement as its own transaction).
-    alone = dialect == "postgresql" and not start and not session.in_transaction()
+    # Each statement here stands on its own (an insert that does nothing when the row
+    # is there, an UPDATE that appends), so on a session whose reads autocommit (the
+    # phone line's) they run without BEGIN and COMMIT; so does a webhook that read
+    # nothing (PostgreSQL runs a lone statement as its own transaction).
+    autocommit = bool(session.info.get(AUTOCOMMIT_READS))
+    alone = (dialect == "postgresql" and not autocommit and not start
+             and not session.in_transaction())
     for attempt in range(2):
         try:
             if alone:
                 session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-            with unit_of_work(session):
-                if start:  # later webhooks relax the commit inside their UPDATE
+            with unit_of_work(session, one_statement=autocommit):
+                if start and not autocommit:  # later webhooks relax it inside their UPDATE
                     relaxed_commit(session)
                 if start and _insert_once(session, dialect, call_sid, from_phone, now,
                                           visited[:MAX_PATH], language, outcome):
@@ -161,8 +167,11 @@ def record_webhook(session: Session, call_sid: str, *, menus: list[str] | tuple[
 def _update(session: Session, dialect: str, changes: list[dict[str, object]]) -> bool:
     """Apply ``changes`` to the call's row; False when it has no row yet."""
     statement = _log_update(dialect)
+    # Core execution on the session's connection: the statement touches no ORM object,
+    # and skipping the ORM's execution layer halves a menu webhook's cost of logging.
+    connection = session.connection()
     for change in changes:
-        if not session.execute(statement, change).rowcount:  # type: ignore[attr-defined]
+        if not connection.execute(statement, change).rowcount:
             return False
     return True
 
@@ -200,7 +209,10 @@ def _log_update(dialect: str) -> Update:
             # A lesser outcome (information, agent, abandoned) never replaces a final one.
             outcome=case((outcome.is_(None), table.outcome),
                          (bindparam("final", type_=Boolean()), outcome),
-                         (table.outcome.in_(sorted(o.value for o in FINAL_OUTCOMES)),
+                         # The final outcomes as constants in the SQL: an IN list of
+                         # bound values would be expanded again on every execution.
+                         (or_(*(table.outcome == literal_column(f"'{value}'")
+                                for value in sorted(o.value for o in FINAL_OUTCOMES))),
                           table.outcome),
                          else_=outcome),
         )
@@ -233,10 +245,14 @@ def finish_call(session: Session, call_sid: str, *, status: str, duration_second
     """Twilio's status callback: final status and duration. A call that ended without
     any outcome (or while still waiting for an agent) counts as abandoned."""
     moment = now or utcnow()
+    ended = status in ("completed", "busy", "failed", "no-answer", "canceled")
+    if _finish_achieved_call(session, call_sid, status[:20], moment if ended else None,
+                             duration_seconds if ended else None):
+        return
 
     def change(call: Call) -> None:
         call.status = status[:20]
-        if status in ("completed", "busy", "failed", "no-answer", "canceled"):
+        if ended:
             call.ended_at = call.ended_at or moment
             if duration_seconds is not None:
                 call.duration_seconds = duration_seconds
@@ -249,3 +265,26 @@ def finish_call(session: Session, call_sid: str, *, status: str, duration_second
                 call.details = {**call.details,
                                 "ended_in": "queue" if waiting else (call.path or ["start"])[-1]}
     change_call(session, call_sid, from_phone, change)
+
+
+def _finish_achieved_call(session: Session, call_sid: str, status: str,
+                          ended_at: dt.datetime | None, duration_seconds: int | None) -> bool:
+    """The status callback of a call that achieved something (any outcome but none or
+    the agent queue, so nothing about abandonment to decide): one UPDATE, no read.
+    False when the call is not such a call (or has no row), and nothing was changed."""
+    table = Call.__table__.c
+    values: dict[str, object] = {"status": status}
+    if ended_at is not None:
+        values["ended_at"] = func.coalesce(table.ended_at, ended_at)
+        if duration_seconds is not None:
+            values["duration_seconds"] = duration_seconds
+    relaxed: list[ColumnElement[bool]] = []
+    if session.get_bind().dialect.name == "postgresql":
+        relaxed = [func.set_config("synchronous_commit", "off", True) == "off"]
+    statement = (update(Call.__table__)  # type: ignore[arg-type]
+                 .where(table.call_sid == call_sid, table.outcome.is_not(None),
+                        table.outcome != CallOutcome.AGENT.value, *relaxed)
+                 .values(**values))
+    with unit_of_work(session, one_statement=True):
+        done = session.execute(statement).rowcount  # type: ignore[attr-defined]
+    return bool(done)

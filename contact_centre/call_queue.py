@@ -11,6 +11,8 @@ answered, callback or abandoned.
 from __future__ import annotations
 
 import datetime as dt
+import math
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -21,10 +23,13 @@ from contact_centre.call_log import FINAL_OUTCOMES, call_row, change_call
 from contact_centre.models import (
     QUEUE_ABANDONED,
     QUEUE_ANSWERED,
+    AgentState,
     Call,
     CallbackRequest,
     CallbackStatus,
     CallOutcome,
+    Role,
+    StaffUser,
 )
 
 
@@ -89,27 +94,70 @@ def request_callback(session: Session, *, phone: str, language: str, call_sid: s
     raise AssertionError("unreachable")
 
 
-def queue_estimate(session: Session, now: dt.datetime | None = None,
-                   default_wait_seconds: int = 120) -> tuple[int, int]:
-    """(callers waiting now, expected wait in seconds for a new caller), from the
-    last hour's calls: the average answered wait times the callers ahead, plus one."""
+# How far back the estimate looks, and how many answered calls it averages at most.
+ESTIMATE_WINDOW = dt.timedelta(hours=1)
+ESTIMATE_SAMPLE = 50
+
+
+@dataclass(frozen=True)
+class QueueEstimate:
+    """What a new caller (or one at ``position``) can expect, and what it rests on."""
+
+    waiting: int  # callers in the agent queue now
+    wait_seconds: int  # expected wait at the position asked about
+    measured: bool  # False: no recent answered call, the default per caller was used
+    agents: int  # agents staffed (available or on a call)
+    handling_seconds: int | None  # recent average handling time, when measured
+
+
+def estimate_queue(session: Session, *, position: int | None = None,
+                   now: dt.datetime | None = None,
+                   default_wait_seconds: int = 120) -> QueueEstimate:
+    """The expected wait for the caller at ``position`` (1 = next; default: a new caller,
+    behind everyone waiting now), from the last hour's answered calls.
+
+    With recent handling times and staffed agents (available or on a call), each agent
+    frees up once per average handling time, so the caller at position p waits about
+    p x handling / agents; with answered waits but no handling time yet (calls still
+    on), the average answered wait per caller ahead. Only with no answered call in the
+    last hour does it fall back to ``default_wait_seconds`` per caller.
+    """
     moment = now or utcnow()
-    since = moment - dt.timedelta(hours=1)
-    waiting = session.scalar(
+    since = moment - ESTIMATE_WINDOW
+    waiting = int(session.scalar(
         select(func.count()).select_from(Call).where(
             Call.queued_at >= since, Call.answered_at.is_(None), Call.ended_at.is_(None),
             Call.outcome == CallOutcome.AGENT,
         )
-    ) or 0
+    ) or 0)
+    place = max(1, position if position is not None else waiting + 1)
     answered = session.execute(
-        select(Call.queued_at, Call.answered_at).where(
+        select(Call.queued_at, Call.answered_at, Call.ended_at).where(
             Call.answered_at >= since, Call.queued_at.is_not(None))
-        .order_by(Call.answered_at.desc()).limit(50)
+        .order_by(Call.answered_at.desc()).limit(ESTIMATE_SAMPLE)
     ).all()
-    waits = [(a - q).total_seconds() for q, a in answered if q is not None and a is not None]
-    if waits:
-        average = sum(waits) / len(waits)
-        per_caller = max(30, int(average))
+    agents = int(session.scalar(
+        select(func.count()).select_from(StaffUser).where(
+            StaffUser.active.is_(True), StaffUser.role != Role.ADMIN,
+            StaffUser.state.in_((AgentState.AVAILABLE, AgentState.ON_CALL)))
+    ) or 0)
+    waits = [(a - q).total_seconds() for q, a, _ in answered if q is not None and a is not None]
+    handling = [(e - a).total_seconds() for _, a, e in answered
+                if a is not None and e is not None and e > a]
+    average_handling = int(sum(handling) / len(handling)) if handling else None
+    if average_handling is not None and agents:
+        seconds = math.ceil(place * average_handling / agents)
+    elif waits:
+        seconds = place * max(1, int(sum(waits) / len(waits)))
     else:
-        per_caller = default_wait_seconds
-    return int(waiting), per_caller * (int(waiting) + 1)
+        return QueueEstimate(waiting, place * default_wait_seconds, False, agents,
+                             average_handling)
+    return QueueEstimate(waiting, seconds, True, agents, average_handling)
+
+
+def queue_estimate(session: Session, now: dt.datetime | None = None,
+                   default_wait_seconds: int = 120) -> tuple[int, int]:
+    """(callers waiting now, expected wait in seconds for a new caller): see
+    ``estimate_queue``."""
+    estimate = estimate_queue(session, now=now, default_wait_seconds=default_wait_seconds)
+    return estimate.waiting, estimate.wait_seconds

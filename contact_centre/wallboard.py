@@ -9,8 +9,12 @@ Definitions (the ones Indian public call centres report):
   left the queue by asking for a callback is *not* abandoned (they will be called), and
   one who hung up in a menu never reached the queue: the call log's outcome
   ``abandoned`` alone does not count;
-- average handling time: answered to ended (or the call's duration when Twilio gave
-  only that), over answered calls.
+- average handling time: answered to ended, over answered calls that ended.
+
+The day's call figures come from ``contact_centre.reports`` (the same SQL as the reports
+page, for today); the wallboard adds what is happening now: callers waiting, the
+expected wait (``contact_centre.call_queue.estimate_queue``), callbacks, grievances and
+agents.
 """
 
 from __future__ import annotations
@@ -23,18 +27,28 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from booking_core.base import utcnow
+from contact_centre.call_queue import estimate_queue
 from contact_centre.models import (
     AgentState,
     Call,
     CallbackRequest,
     CallbackStatus,
-    QueueFate,
+    CallOutcome,
     StaffUser,
-    queue_fate,
 )
+from contact_centre.reports import call_figures_by_hour, report_period, totals
 from grievances.models import OPEN_STATUSES, Grievance, GrievanceStatus
 
 SERVICE_LEVEL_SECONDS = 30
+SERVICE_LEVEL_TARGET_PERCENT = 80
+
+
+def service_level_mark(level: float | None, target_percent: int) -> str | None:
+    """``met`` or ``missed`` against the target (a share 0..1 against a percentage);
+    None when nobody has left the queue yet."""
+    if level is None:
+        return None
+    return "met" if level * 100 >= target_percent else "missed"
 
 
 @dataclass
@@ -53,56 +67,47 @@ class Wallboard:
     grievances_by_status: dict[str, int] = field(default_factory=dict)
     sla_breaches: int = 0
     agents_by_state: dict[str, int] = field(default_factory=dict)
-    calls_by_hour: list[tuple[int, int, int]] = field(default_factory=list)  # hour, all, in 30 s
+    calls_by_hour: list[tuple[int, int, int]] = field(default_factory=list)  # hour, all, in time
+    answer_within: int = SERVICE_LEVEL_SECONDS
+    target_percent: int = SERVICE_LEVEL_TARGET_PERCENT
+    expected_wait_seconds: int = 0  # for a caller joining the queue now
+    estimate_measured: bool = False  # False: no answered call in the last hour to go by
 
-
-def _start_of_day(now: dt.datetime, tz: str) -> dt.datetime:
-    local = now.astimezone(ZoneInfo(tz))
-    return dt.datetime.combine(local.date(), dt.time(0), ZoneInfo(tz)).astimezone(dt.UTC)
+    @property
+    def service_level_mark(self) -> str | None:
+        return service_level_mark(self.service_level, self.target_percent)
 
 
 def wallboard(session: Session, *, now: dt.datetime | None = None,
-              tz: str = "Asia/Kolkata") -> Wallboard:
+              tz: str = "Asia/Kolkata", answer_within: int = SERVICE_LEVEL_SECONDS,
+              target_percent: int = SERVICE_LEVEL_TARGET_PERCENT,
+              default_wait_seconds: int = 120) -> Wallboard:
+    """Today's figures (local day in ``tz``) and the queue as it is at ``now``."""
     now = now or utcnow()
-    start = _start_of_day(now, tz)
-    board = Wallboard()
-    rows = session.execute(
-        select(Call.started_at, Call.queued_at, Call.answered_at, Call.ended_at,
-               Call.outcome, Call.duration_seconds, Call.details)
-        .where(Call.started_at >= start, Call.direction == "inbound")
-    ).all()
-    hours: dict[int, list[int]] = {h: [0, 0] for h in range(24)}
-    handling: list[float] = []
-    for started, queued, answered, ended, outcome, duration, details in rows:
-        board.calls_today += 1
-        hour = started.astimezone(ZoneInfo(tz)).hour
-        hours[hour][0] += 1
-        fate = queue_fate(queued_at=queued, answered_at=answered, ended_at=ended,
-                          outcome=outcome, queue_result=(details or {}).get("queue_result"))
-        if fate == QueueFate.ANSWERED:
-            board.answered += 1
-            if (answered - queued).total_seconds() <= SERVICE_LEVEL_SECONDS:
-                board.answered_in_time += 1
-                hours[hour][1] += 1
-            if ended is not None:
-                handling.append((ended - answered).total_seconds())
-            elif duration is not None:
-                handling.append(float(duration))
-        elif fate == QueueFate.CALLBACK:
-            board.left_for_callback += 1
-        elif fate == QueueFate.ABANDONED:
-            board.abandoned += 1
-        elif fate == QueueFate.WAITING:
-            board.in_queue += 1
-            board.longest_wait_seconds = max(board.longest_wait_seconds,
-                                             int((now - queued).total_seconds()))
-    left_queue = board.answered + board.abandoned
-    if left_queue:
-        board.service_level = board.answered_in_time / left_queue
-        board.abandonment_rate = board.abandoned / left_queue
-    if handling:
-        board.average_handling_seconds = int(sum(handling) / len(handling))
-    board.calls_by_hour = [(h, a, b) for h, (a, b) in hours.items()]
+    period = report_period("day", now.astimezone(ZoneInfo(tz)).date(), tz)
+    hours = call_figures_by_hour(session, period, answer_within=answer_within)
+    day = totals(hours)
+    board = Wallboard(
+        calls_today=day.calls, answered=day.answered, answered_in_time=day.answered_in_target,
+        abandoned=day.abandoned, left_for_callback=day.callback,
+        service_level=day.service_level, abandonment_rate=day.abandonment_rate,
+        average_handling_seconds=day.average_handling_seconds,
+        calls_by_hour=[(h.hour or 0, h.calls, h.answered_in_target) for h in hours],
+        answer_within=answer_within, target_percent=target_percent)
+    # Waiting now: queued today, no agent, no callback, no result from Twilio, not ended.
+    waiting, first_queued = session.execute(
+        select(func.count(), func.min(Call.queued_at)).where(
+            Call.direction == "inbound", Call.started_at >= period.start,
+            Call.queued_at.is_not(None), Call.answered_at.is_(None), Call.ended_at.is_(None),
+            or_(Call.outcome.is_(None), Call.outcome != CallOutcome.CALLBACK),
+            Call.details["queue_result"].as_string().is_(None))
+    ).one()
+    board.in_queue = int(waiting)
+    if first_queued is not None:
+        board.longest_wait_seconds = max(0, int((now - first_queued).total_seconds()))
+    estimate = estimate_queue(session, now=now, default_wait_seconds=default_wait_seconds)
+    board.expected_wait_seconds = estimate.wait_seconds
+    board.estimate_measured = estimate.measured
     board.callbacks_waiting = session.scalar(
         select(func.count()).where(CallbackRequest.status == CallbackStatus.WAITING)) or 0
     board.grievances_by_status = {

@@ -1,10 +1,12 @@
 """The clock's consequences, run by the scheduler (``helpline/grievance_jobs.py``).
 
 ``run_escalations`` escalates every open grievance whose acknowledgement or
-resolution deadline has passed to a supervisor, and closes grievances resolved more
-than ``AUTO_CLOSE_DAYS`` ago (which queues the citizen's follow-up call). Each row is
-changed by a conditional UPDATE, so two schedulers running at once, or one running
-twice, escalate a grievance exactly once.
+resolution deadline has passed to a supervisor (level 0 to 1), escalates an appeal
+that passes its own deadline to the senior officers (level 2 to 3), tells the people
+responsible (``grievances.notifications``: a console badge and an SMS, in the same
+transaction), and closes grievances resolved more than ``AUTO_CLOSE_DAYS`` ago (which
+queues the citizen's follow-up call). Each row is changed by a conditional UPDATE, so
+two schedulers running at once, or one running twice, escalate a grievance exactly once.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from booking_core.base import unit_of_work, utcnow
 from grievances.models import OPEN_STATUSES, Grievance, GrievanceStatus
+from grievances.notifications import notify_escalation
 from grievances.services import record_event
 from grievances.sla import DEFAULT_TZ, start_clock
 from grievances.workflow import close_grievance
@@ -24,6 +27,8 @@ from grievances.workflow import close_grievance
 log = logging.getLogger(__name__)
 
 AUTO_CLOSE_DAYS = 7
+# Escalation levels (``Grievance.escalation_level``): what a passed deadline moves to.
+ESCALATIONS = {0: (1, "grievance_escalated"), 2: (3, "appeal_overdue")}
 BATCH = 500
 SYSTEM = "system"
 
@@ -40,12 +45,22 @@ def escalate_overdue(session: Session, *, now: dt.datetime | None = None,
                                     Grievance.status.in_(OPEN_STATUSES)).limit(BATCH)
         ):
             start_clock(session, grievance, grievance.created_at, tz)
+    for level, (to_level, kind) in ESCALATIONS.items():
+        escalated += _escalate_level(session, level, to_level, kind, now)
+    if escalated:
+        log.info("escalated %d overdue grievances", escalated)
+    return escalated
+
+
+def _escalate_level(session: Session, level: int, to_level: int, kind: str,
+                    now: dt.datetime) -> int:
+    escalated = 0
     with unit_of_work(session):
         late = session.scalars(
             select(Grievance.id)
             .where(
                 Grievance.status.in_(OPEN_STATUSES),
-                Grievance.escalation_level == 0,
+                Grievance.escalation_level == level,
                 or_(Grievance.resolve_due_at < now,
                     (Grievance.acknowledged_at.is_(None)) & (Grievance.acknowledge_due_at < now)),
             )
@@ -55,9 +70,10 @@ def escalate_overdue(session: Session, *, now: dt.datetime | None = None,
         for grievance_id in late:
             changed = session.execute(  # type: ignore[attr-defined]
                 update(Grievance)
-                .where(Grievance.id == grievance_id, Grievance.escalation_level == 0,
+                .where(Grievance.id == grievance_id, Grievance.escalation_level == level,
                        Grievance.status.in_(OPEN_STATUSES))
-                .values(escalation_level=1, escalated_at=now, status=GrievanceStatus.ESCALATED)
+                .values(escalation_level=to_level, escalated_at=now,
+                        status=GrievanceStatus.ESCALATED)
                 .execution_options(synchronize_session=False)
             ).rowcount
             if not changed:
@@ -67,10 +83,9 @@ def escalate_overdue(session: Session, *, now: dt.datetime | None = None,
                         and grievance.acknowledge_due_at is not None
                         and grievance.acknowledge_due_at < now else "resolve")
             record_event(session, grievance, "escalated", actor=SYSTEM, channel=SYSTEM,
-                         deadline=breached)
+                         deadline=breached, level=to_level)
+            notify_escalation(session, grievance, kind, now=now)
             escalated += 1
-    if escalated:
-        log.info("escalated %d overdue grievances", escalated)
     return escalated
 
 

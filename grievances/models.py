@@ -91,7 +91,8 @@ class Grievance(Base):
     assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # 0 with the agents' desk, 1 escalated to a supervisor (SLA breached), 2 an appeal
-    # before a senior officer (the citizen said it was not solved).
+    # before a senior officer (the citizen said it was not solved), 3 an appeal past its
+    # own deadline, escalated to the administrators as well.
     escalation_level: Mapped[int] = mapped_column(default=0, server_default="0")
     escalated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     appeal_opened_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -95,28 +95,29 @@ def current_helpline() -> Helpline:
     return current_app.extensions["helpline"]
 
 
-def _digits_up_to(limit: int) -> str:
-    """A regex matching exactly the decimal numbers 0..``limit`` (leading zeros aside):
-    fewer digits than ``limit`` has, or as many and no larger, digit by digit."""
+def at_most(limit: int) -> str:
+    """A regular expression for the decimal numbers 0..``limit`` (leading zeros allowed).
+
+    The bound must be in the pattern itself: a converter that refuses a number only after
+    its pattern matched makes Werkzeug answer 405 rather than 404 when another method is
+    routed at the same path (POST to ``/hospitals/99999999999/resources``, which has a
+    GET)."""
     text = str(limit)
-    options = [f"[0-9]{{1,{len(text) - 1}}}"] if len(text) > 1 else []
-    for position, digit in enumerate(text):
-        if digit != "0":
-            rest = len(text) - position - 1
-            options.append(text[:position] + f"[0-{int(digit) - 1}]" + f"[0-9]{{{rest}}}")
-    options.append(text)
-    return "(?:" + "|".join(options) + ")"
+    parts = [f"[0-9]{{1,{len(text) - 1}}}"] if len(text) > 1 else []
+    for i, char in enumerate(text):
+        low, high = ("1" if i == 0 else "0"), int(char) - 1
+        if high >= int(low):
+            parts.append(f"{text[:i]}[{low}-{high}][0-9]{{{len(text) - i - 1}}}")
+    parts.append(text)
+    return "(?:0*(?:" + "|".join(parts) + ")|0+)"
 
 
 class DatabaseIntegerConverter(IntegerConverter):
     """``<int:...>`` in every URL: a number too large for an INTEGER column matches no
     route (404) instead of reaching the database and failing there (a 500); so do
-    digits other than ASCII ones ("１２"). The limit is in the pattern itself, not only
-    in the conversion: a path that matched one rule's pattern but failed its conversion
-    would answer 405 when another method's rule shares the path (a GET and a POST on
-    ``/hospitals/<id>/resources``)."""
+    digits other than ASCII ones ("１２")."""
 
-    regex = _digits_up_to(MAX_INTEGER)
+    regex = at_most(MAX_INTEGER)
 
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", MAX_INTEGER)

@@ -17,6 +17,7 @@ from booking_core import (  # noqa: F401
 from booking_core.base import Base
 from contact_centre import models as contact_centre_models  # noqa: F401
 from grievances import models as grievance_models  # noqa: F401
+from grievances import notifications as grievance_notifications  # noqa: F401
 from messaging import models as messaging_models  # noqa: F401
 
 metadata = Base.metadata

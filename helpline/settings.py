@@ -72,6 +72,10 @@ class Settings:
     agent_hours: str = "08:00-20:00"
     # An expected agent-queue wait longer than this offers a callback before queueing.
     ivr_long_wait_seconds: int = 600
+    # The service-level target the wallboard and reports hold the figure against:
+    # this share of callers answered within this many seconds of joining the queue.
+    service_level_target_percent: int = 80
+    service_level_seconds: int = 30
     # How long a web process may reuse the hospital and department lists the IVR reads
     # (0: read them on every webhook).
     ivr_directory_ttl_seconds: float = 60.0

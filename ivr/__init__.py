@@ -10,6 +10,7 @@ from flask import Flask, Response
 
 def init_app(app: Flask) -> None:
     """Register the IVR's webhooks, its TwiML error pages and the ``dev-phone`` command."""
+    from helpline.db import DatabaseLimits, make_engine
     from helpline.twilio_auth import for_twilio_only
 
     # The declaration first; importing the step modules then registers their prompts,
@@ -28,7 +29,15 @@ def init_app(app: Flask) -> None:
     )
     from ivr.devphone import register_dev_phone
     from ivr.directory import Directory
-    from ivr.flow import DIRECTORY, apology, bp, complete_steps, read_state, twiml
+    from ivr.flow import (
+        DIRECTORY,
+        ENGINE,
+        apology,
+        bp,
+        complete_steps,
+        read_state,
+        twiml,
+    )
     from ivr.ivrmap import register_ivr_map
 
     complete_steps()
@@ -37,6 +46,12 @@ def init_app(app: Flask) -> None:
     helpline = app.extensions["helpline"]
     app.extensions[DIRECTORY] = Directory(helpline.sessions,
                                           helpline.settings.ivr_directory_ttl_seconds)
+    if not helpline.settings.is_sqlite:
+        # The webhooks' own pool: connections in autocommit (a unit of work switches
+        # its own connection to a transaction), no pre-ping (``ivr.flow.ivr_session``).
+        app.extensions[ENGINE] = make_engine(
+            helpline.settings.database_url, pool_pre_ping=False, isolation_level="AUTOCOMMIT",
+            limits=DatabaseLimits.from_settings(helpline.settings))
 
     def render_error(status: int, code: str, message: str) -> Response:
         """Any error under /ivr (even a 500) answers 200 with TwiML: Twilio would

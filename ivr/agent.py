@@ -22,8 +22,8 @@ from booking_core.phones import (
     normalise_mobile,
 )
 from contact_centre.call_queue import (
+    estimate_queue,
     mark_queued,
-    queue_estimate,
     record_queue_result,
     request_callback,
 )
@@ -78,7 +78,8 @@ def to_agent(ctx: Ctx) -> VoiceResponse:
     agent = ctx.read(Agent)
     fault = agent.fault
     if not fault and not agent.anyway:
-        _, wait = queue_estimate(ctx.session, default_wait_seconds=SECONDS_PER_CALLER_AHEAD)
+        wait = estimate_queue(ctx.session,
+                              default_wait_seconds=SECONDS_PER_CALLER_AHEAD).wait_seconds
         if wait > ctx.settings.ivr_long_wait_seconds:
             return ctx.go("callback", Agent(why="long_wait", wait_minutes=_minutes(wait)),
                           intro=ctx.intro)
@@ -215,12 +216,24 @@ def _queue_position() -> int:
     return max(1, whole_number(request.form.get("QueuePosition")) or 1)
 
 
+def _expected_wait(ctx: Ctx, position: int) -> int:
+    try:
+        return estimate_queue(ctx.session, position=position,
+                              default_wait_seconds=SECONDS_PER_CALLER_AHEAD).wait_seconds
+    except BACKEND_ERRORS:
+        log.warning("queue estimate unavailable; announcing the default wait")
+        _rollback()
+        return position * SECONDS_PER_CALLER_AHEAD
+
+
 @step("queue.wait")
 def queue_wait(ctx: Ctx) -> VoiceResponse:
     """Twilio's ``waitUrl``: position and expected wait, a key for a callback instead,
-    then round again. No database work, so waiting callers cost almost nothing."""
+    then round again. The wait is the wallboard's estimate for this position (three
+    small reads every ``WAIT_ANNOUNCE_EVERY`` seconds); without the database, the
+    default per caller ahead."""
     position = _queue_position()
-    minutes = _minutes(position * SECONDS_PER_CALLER_AHEAD)
+    minutes = _minutes(_expected_wait(ctx, position))
     response = VoiceResponse()
     gather = response.gather(input="dtmf", num_digits=1, timeout=WAIT_ANNOUNCE_EVERY,
                              method="POST", action=step_url("queue.wait", {**ctx.own_state(),

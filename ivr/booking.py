@@ -27,10 +27,10 @@ from booking_core.appointments import (
 )
 from booking_core.base import DomainError, NotFound, utcnow
 from booking_core.citizens import InvalidAbha, normalise_abha
-from booking_core.demand import last_booking
+from booking_core.demand import known_caller, next_visit_for
 from booking_core.ehealth import book_with_card
 from booking_core.phones import InvalidMobile, last_digits, mask_phone, normalise_mobile
-from booking_core.slots import days_with_free_seats, free_slots, get_slot
+from booking_core.slots import SlotView, days_with_free_seats, free_slots, get_slot
 from contact_centre.models import CallOutcome
 from ivr.choosers import Option, choice_input, choice_prompt
 from ivr.engine import action, condition
@@ -57,26 +57,61 @@ def _department_options(ctx: Ctx, hospital_id: int) -> list[Option]:
 
 @action("start_booking")
 def start_booking(ctx: Ctx) -> VoiceResponse:
-    """A returning caller is offered the hospital and department of their last booking
-    first (two keys fewer, two lists not read); anyone else chooses a hospital."""
-    known = ctx.read(Choosing).last_hospital
-    # Only a caller who has booked before (known from the call's first webhook) is looked up.
-    last = last_booking(ctx.session, ctx.caller_mobile) if ctx.caller_mobile and known else None
-    if last is not None:
-        hospital, department = last
-        if hospital in ctx.directory.hospital_by_id and department in (
-                ctx.directory.department_by_id):
-            return ctx.go("book.again", Booking(hospital=hospital, department=department),
-                          Choosing(last_hospital=known))
-    return ctx.go("pick.hospital", Choosing(purpose="book", last_hospital=known))
+    """A caller who booked before is offered the next free time in the department of
+    their latest booking (one read, one key to book); anyone else chooses a hospital."""
+    known = ctx.read(Choosing)
+    last_department = known.last_department
+    if last_department is None and known.last_hospital and ctx.caller_mobile:
+        # Known only since they chose a language in this call (a citizen who booked
+        # elsewhere, the portal say): read once.
+        caller = known_caller(ctx.session, ctx.caller_mobile)
+        last_department = caller.last_department_id if caller else 0
+    department = ctx.directory.department_by_id.get(last_department or 0)
+    if ctx.caller_mobile and department is not None and (
+            department.hospital_id in ctx.directory.hospital_by_id):
+        s = ctx.settings
+        slot = next_visit_for(ctx.session, ctx.caller_mobile, department.id,
+                              window_days=s.booking_window_days, tz=s.helpline_timezone)
+        if slot is not None:
+            offer = Booking(hospital=department.hospital_id, department=department.id,
+                            day=slot.local_day.isoformat(), slot=slot.id,
+                            starts=int(slot.starts_at.timestamp()),
+                            # Names the offer: "1" books once per offer, however often
+                            # Twilio delivers it (the booking's idempotency key).
+                            readback=secrets.token_hex(4))
+            return ctx.go("book.again", offer,
+                          Choosing(last_hospital=known.last_hospital))
+    return ctx.go("pick.hospital", Choosing(purpose="book", last_hospital=known.last_hospital))
+
+
+def _offer_days_ahead(ctx: Ctx) -> int:
+    day = ctx.read(Booking).day
+    return (dt.date.fromisoformat(day) - _today(ctx)).days if day else -1
+
+
+@condition("offer_today")
+def offer_today(ctx: Ctx) -> bool:
+    return _offer_days_ahead(ctx) == 0
+
+
+@condition("offer_tomorrow")
+def offer_tomorrow(ctx: Ctx) -> bool:
+    return _offer_days_ahead(ctx) == 1
+
+
+@condition("offer_later")
+def offer_later(ctx: Ctx) -> bool:
+    return _offer_days_ahead(ctx) not in (0, 1)
 
 
 @step("book.again")
 def book_again(ctx: Ctx) -> VoiceResponse:
-    booking = ctx.read(Booking)
+    hospital_id, department_id, local_day, starts_at = _chosen_slot(ctx)
     ctx.option_params = {
-        "hospital": ctx.directory.hospital(booking.hospital or 0).short_name(ctx.lang),
-        "department": ctx.directory.department(booking.department or 0).name(ctx.lang)}
+        "hospital": ctx.directory.hospital(hospital_id).short_name(ctx.lang),
+        "department": ctx.directory.department(department_id).name(ctx.lang),
+        "date": format_date(ctx.lang, local_day),
+        "time": spoken_time(ctx.lang, starts_at, ctx.settings.helpline_timezone)}
     return ctx.menu([])
 
 
@@ -153,17 +188,20 @@ def day_chosen(ctx: Ctx) -> VoiceResponse:
     return ctx.again()
 
 
-def _slots(ctx: Ctx) -> list[Option]:
+def _free_slots(ctx: Ctx) -> list[SlotView]:
     s = ctx.settings
     booking = ctx.read(Booking)
     try:
         day = dt.date.fromisoformat(str(booking.day))
     except ValueError:
         return []
-    slots = free_slots(ctx.session, booking.department or 0, day,
-                       window_days=s.booking_window_days,
-                       tz=s.helpline_timezone)
-    return [Option(slot.id, spoken_time(ctx.lang, slot.starts_at, s.helpline_timezone),
+    return free_slots(ctx.session, booking.department or 0, day,
+                      window_days=s.booking_window_days, tz=s.helpline_timezone)
+
+
+def _slot_options(ctx: Ctx, slots: list[SlotView]) -> list[Option]:
+    tz = ctx.settings.helpline_timezone
+    return [Option(slot.id, spoken_time(ctx.lang, slot.starts_at, tz),
                    item_key="ivr.book.slot_item_few" if slot.free <= FEW_PLACES else None)
             for slot in slots]
 
@@ -174,33 +212,48 @@ def _today(ctx: Ctx) -> dt.date:
 
 @step("book.slot")
 def pick_slot(ctx: Ctx) -> VoiceResponse:
-    options = _slots(ctx)
+    slots = _free_slots(ctx)
+    options = _slot_options(ctx, slots)
     booking = ctx.read(Booking)
     if not options:
         return ctx.go("book.day", Booking(hospital=booking.hospital,
                                           department=booking.department),
                       intro=[ctx.t("ivr.book.day_gone")])
-    ctx.state.update(replace(booking, offered_slots=[int(o.id) for o in options]).wire())
+    ctx.state.update(replace(booking, offered_slots=[slot.id for slot in slots],
+                             offered_starts=[int(slot.starts_at.timestamp())
+                                             for slot in slots]).wire())
     return choice_prompt(ctx, options, heading=ctx.t("ivr.book.slot_heading"),
                          more_key="ivr.book.more_slots")
 
 
 @pick_slot.on_input
 def slot_chosen(ctx: Ctx) -> VoiceResponse:
-    offered = ctx.read(Booking).offered_slots
-    # A key needs only the ids the prompt offered (a slot that filled since is caught
-    # by the booking, which offers the next one); a spoken time is matched against the
-    # words of the times, read again.
-    if offered and not ctx.speech:
+    booking = ctx.read(Booking)
+    offered, starts = booking.offered_slots, booking.offered_starts
+    # A key needs only the ids and times the prompt offered (a slot that filled since is
+    # caught by the booking, which offers the next one); a spoken time is matched
+    # against the words of the times, read again.
+    if offered and starts and len(starts) == len(offered) and not ctx.speech:
         options = [Option(slot_id, "") for slot_id in offered]
+        start_of = dict(zip(offered, starts, strict=True))
     else:
-        options = _slots(ctx)
-    return choice_input(ctx, options, lambda c, slot_id: _to_readback(c, int(slot_id)))
+        slots = _free_slots(ctx)
+        options = _slot_options(ctx, slots)
+        start_of = {slot.id: int(slot.starts_at.timestamp()) for slot in slots}
+    return choice_input(ctx, options, lambda c, slot_id: _to_readback(
+        c, int(slot_id), start_of.get(int(slot_id))))
 
 
-def _to_readback(ctx: Ctx, slot_id: int, intro: list[str] | None = None) -> VoiceResponse:
-    booking = replace(ctx.read(Booking), slot=slot_id, readback=secrets.token_hex(4),
-                      offered_days=None, offered_slots=None, more_days=False)
+def _to_readback(ctx: Ctx, slot_id: int, starts: int | None, *, day: dt.date | None = None,
+                 intro: list[str] | None = None) -> VoiceResponse:
+    """The read-back of ``slot_id``, whose start time (Unix seconds; on ``day`` when not
+    the day chosen) the caller was offered: it travels in the state, so the read-back
+    reads nothing."""
+    booking = ctx.read(Booking)
+    booking = replace(booking, slot=slot_id, readback=secrets.token_hex(4),
+                      offered_days=None, offered_slots=None, offered_starts=None,
+                      starts=starts, more_days=False,
+                      day=day.isoformat() if day else booking.day)
     state = ctx.own_state(booking, Choosing())
     if not booking.patient_mobile and not booking.card and not ctx.caller_mobile:
         return ctx.go("book.mobile", intro=intro, **state)
@@ -221,21 +274,32 @@ def _patient_words(ctx: Ctx) -> tuple[str, str | None]:
     return ctx.t("ivr.book.patient_self"), None
 
 
+def _chosen_slot(ctx: Ctx) -> tuple[int, int, dt.date, dt.datetime]:
+    """(hospital id, department id, local day, start) of the slot being read back: from
+    the state when the offer carried them, else read."""
+    booking = ctx.read(Booking)
+    if booking.starts and booking.hospital and booking.department and booking.day:
+        return (booking.hospital, booking.department, dt.date.fromisoformat(booking.day),
+                dt.datetime.fromtimestamp(booking.starts, dt.UTC))
+    slot = get_slot(ctx.session, booking.slot or 0)
+    return slot.hospital_id, slot.department_id, slot.local_day, slot.starts_at
+
+
 @step("book.confirm")
 def readback(ctx: Ctx) -> VoiceResponse:
-    slot = get_slot(ctx.session, ctx.read(Booking).slot or 0)
-    hospital = ctx.directory.hospital(slot.hospital_id)
-    department = ctx.directory.department(slot.department_id)
+    hospital_id, department_id, local_day, starts_at = _chosen_slot(ctx)
+    hospital = ctx.directory.hospital(hospital_id)
+    department = ctx.directory.department(department_id)
     tz = ctx.settings.helpline_timezone
-    days_ahead = (slot.local_day - _today(ctx)).days
+    days_ahead = (local_day - _today(ctx)).days
     sentence = {0: "ivr.book.readback_today", 1: "ivr.book.readback_tomorrow"}.get(
         days_ahead, "ivr.book.readback")
     patient, number = _patient_words(ctx)
     return ctx.menu([
         ctx.t_number(sentence, number or "", group=5, hospital=hospital.short_name(ctx.lang),
                      department=department.name(ctx.lang),
-                     date=format_date(ctx.lang, slot.local_day),
-                     time=spoken_time(ctx.lang, slot.starts_at, tz), patient=patient),
+                     date=format_date(ctx.lang, local_day),
+                     time=spoken_time(ctx.lang, starts_at, tz), patient=patient),
     ])
 
 
@@ -353,7 +417,8 @@ def _booking_refused(ctx: Ctx, exc: DomainError) -> VoiceResponse:
         if not later:
             return ctx.go("book.department", Booking(hospital=booking.hospital),
                           intro=[ctx.t("ivr.book.no_days")])
-        return _to_readback(ctx, later[0].id, intro=[ctx.t("ivr.book.slot_filled")])
+        return _to_readback(ctx, later[0].id, int(later[0].starts_at.timestamp()),
+                            day=later[0].local_day, intro=[ctx.t("ivr.book.slot_filled")])
     if isinstance(exc, AlreadyBooked):
         reference = exc.details.get("reference")
         if reference:

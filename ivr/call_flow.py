@@ -59,9 +59,15 @@ declare(
                          when="for_grievance"),)),
 
     # Booking ------------------------------------------------------------------------
-    Node("book.again", "inbound", "returning caller: the same again?", options=(
-        Option("1", "ivr.book.again_same", "book.day", carry=("h", "dp")),
-        Option("2", "ivr.book.again_other", "pick.hospital", carry=("lh",),
+    # A caller who booked before is offered the next free time in the same department
+    # (on a day they hold no booking there); "1" books it at once: the offer says what
+    # is booked, as the read-back would.
+    Node("book.again", "inbound", "returning caller: the next time, same place?", options=(
+        Option("1", "ivr.book.again_today", "do:book", carry=ALL, when="offer_today"),
+        Option("1", "ivr.book.again_tomorrow", "do:book", carry=ALL, when="offer_tomorrow"),
+        Option("1", "ivr.book.again_later", "do:book", carry=ALL, when="offer_later"),
+        Option("2", "ivr.book.again_other_time", "book.day", carry=("h", "dp")),
+        Option("3", "ivr.book.again_other", "pick.hospital", carry=("lh",),
                sets=(("f", "book"),)),
     )),
     Node("book.department", "inbound", "choose a department", input=Input.KEYS_OR_NAME,

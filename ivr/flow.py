@@ -25,15 +25,15 @@ from typing import Any, TypeVar
 from cryptography.fernet import Fernet, InvalidToken
 from flask import Blueprint, Response, current_app, g, request
 from redis.exceptions import RedisError
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
 import ivr.call_flow  # noqa: F401  (the declaration, before any step registers)
-from booking_core.base import DomainError
+from booking_core.base import AUTOCOMMIT_READS, DomainError
 from booking_core.phones import mask_phone, try_normalise_mobile
 from contact_centre.models import CallOutcome
-from helpline.app import current_helpline, get_session
+from helpline.app import current_helpline
 from helpline.settings import Settings
 from helpline.twilio_auth import twilio_signed
 from ivr.call_notes import notes, take_notes, write_notes
@@ -59,6 +59,8 @@ ALL = ("*",)  # an option carrying the whole state (``ivr.call_flow``)
 OTHER_LANGUAGE = {"hi": "en", "en": "hi"}
 # The app extension holding the hospital and department lists (``ivr.directory``).
 DIRECTORY = "ivr.directory"
+# The app extension holding the webhooks' own engine (PostgreSQL only; ``ivr_session``).
+ENGINE = "ivr.engine"
 # Failures of the database or Redis: the caller hears an apology, never a 500.
 BACKEND_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError, RedisError, OSError)
 
@@ -91,6 +93,29 @@ def read_state(token: str) -> dict[str, Any] | None:
     except (InvalidToken, ValueError, zlib.error):
         return None
     return value if isinstance(value, dict) else None
+
+
+def ivr_session() -> Session:
+    """The webhook's session (the request's ``get_session()`` from then on).
+
+    On PostgreSQL it runs on the phone line's own engine, whose reads autocommit and
+    whose pool does not ping a connection before lending it: a menu webhook's read and
+    its call-log line are then one round trip each, with no pre-ping, BEGIN or COMMIT
+    (the budget in docs/BENCHMARKS.md). A unit of work on it still gets a real
+    transaction (``booking_core.base.unit_of_work``). A pooled connection the server
+    dropped (a restart) fails on first use; the view then answers the webhook once
+    more on a fresh one (``_view``)."""
+    if "db_session" not in g:
+        helpline = current_helpline()
+        engine = current_app.extensions.get(ENGINE)
+        if engine is None:
+            g.db_session = helpline.session()
+        else:
+            session = helpline.sessions(bind=engine)
+            session.info[AUTOCOMMIT_READS] = "READ COMMITTED"
+            g.db_session = session
+    session: Session = g.db_session
+    return session
 
 
 def step_url(name: str, state: dict[str, Any]) -> str:
@@ -191,7 +216,7 @@ class Ctx:
 
     @property
     def session(self) -> Session:
-        return get_session()
+        return ivr_session()
 
     @property
     def directory(self) -> Snapshot:
@@ -459,7 +484,13 @@ def _write_call_log(ctx: Ctx) -> bool:
     if taken is None:
         return True
     try:
-        write_notes(ctx.session, ctx.call_sid, ctx.caller, taken)
+        try:
+            write_notes(ctx.session, ctx.call_sid, ctx.caller, taken)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            _rollback()  # the pooled connection had been dropped: once more on a new one
+            write_notes(ctx.session, ctx.call_sid, ctx.caller, taken)
     except BACKEND_ERRORS:
         log.exception("could not write the call log of step %s", ctx.step.name)
         _rollback()
@@ -469,7 +500,7 @@ def _write_call_log(ctx: Ctx) -> bool:
 
 def _rollback() -> None:
     try:
-        get_session().rollback()
+        ivr_session().rollback()
     except Exception:  # the connection itself may be gone; the request ends anyway
         log.debug("rollback after a backend error failed", exc_info=True)
 
@@ -514,9 +545,20 @@ def _view(s: Step) -> Callable[[], Response]:
         if s.needs_state and not lang_known:
             # A missing or forged state: start this caller again from the top.
             current, expects_input = STEPS["voice"], False
-        ctx = Ctx(current, state)
+        ctx = Ctx(current, dict(state))
         try:
-            answer = _dispatch(current, ctx, expects_input)
+            try:
+                answer = _dispatch(current, ctx, expects_input)
+            except DBAPIError as exc:
+                if not exc.connection_invalidated:
+                    raise
+                # A pooled connection the server had dropped (no pre-ping), found on its
+                # first use: the pool has discarded it, so answer once more.
+                log.info("IVR step %s: a dropped database connection, retried", current.name)
+                take_notes()
+                _rollback()
+                ctx = Ctx(current, dict(state))
+                answer = _dispatch(current, ctx, expects_input)
         except BACKEND_ERRORS as exc:
             # An outage is expected, and its traceback says nothing new: one line per
             # webhook (the driver's own first line, never the statement's parameters).

@@ -9,9 +9,11 @@ from flask import Response, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from booking_core.base import whole_number
-from booking_core.citizens import find_citizen, remember_language
+from booking_core.citizens import remember_language
+from booking_core.demand import known_caller
 from contact_centre.call_log import finish_call
 from contact_centre.models import CallOutcome
+from helpline.app import current_helpline
 from helpline.twilio_auth import twilio_signed
 from ivr.engine import action
 from ivr.flow import (
@@ -26,6 +28,7 @@ from ivr.flow import (
     Ctx,
     bp,
     goodbye,
+    ivr_session,
     step,
     step_url,
     twiml,
@@ -40,16 +43,14 @@ log = logging.getLogger(__name__)
 def incoming_call(ctx: Ctx) -> VoiceResponse:
     """A new call: a known caller goes straight to the main menu in their language."""
     ctx.log_start()
-    known, last_hospital = None, 0
-    if ctx.caller_mobile:
-        citizen = find_citizen(ctx.session, ctx.caller_mobile)
-        if citizen is not None and citizen.preferred_language in LANGUAGES:
-            known, last_hospital = citizen.preferred_language, citizen.last_hospital_id or 0
-    if known is None:
+    caller = known_caller(ctx.session, ctx.caller_mobile) if ctx.caller_mobile else None
+    if caller is None or caller.language not in LANGUAGES:
         return ctx.go("language")
-    ctx.lang = known
-    # What the call needs later about the caller (their last hospital) travels with it.
-    return ctx.go("main", Choosing(last_hospital=last_hospital),
+    ctx.lang = caller.language
+    # What the call needs later about the caller (their last hospital and department)
+    # travels with it.
+    return ctx.go("main", Choosing(last_hospital=caller.last_hospital_id,
+                                   last_department=caller.last_department_id),
                   intro=[ctx.t("ivr.welcome_back")], **{FIRST: 1})
 
 
@@ -93,12 +94,16 @@ def other_language(ctx: Ctx) -> VoiceResponse:
 
 
 def _switch_to(ctx: Ctx, lang: str) -> VoiceResponse:
-    last_hospital = ctx.read(Choosing).last_hospital
+    known = ctx.read(Choosing)
+    last_hospital = known.last_hospital
     # Chosen before it is stored: if storing it fails, the apology is in this language.
     ctx.lang, ctx.lang_chosen = lang, True
     if ctx.caller_mobile:
         last_hospital = remember_language(ctx.session, ctx.caller_mobile, lang)
-    return ctx.go("main", Choosing(last_hospital=last_hospital or 0))
+    # The department of their last booking stays unknown (None) unless the call's
+    # first webhook read it: booking looks it up then, if they have a last hospital.
+    return ctx.go("main", Choosing(last_hospital=last_hospital or 0,
+                                   last_department=known.last_department))
 
 
 @step("main")
@@ -134,12 +139,10 @@ def emergency(ctx: Ctx) -> VoiceResponse:
 @twilio_signed
 def call_status() -> Response:
     """Twilio's status callback: the call's final status and duration."""
-    from helpline.app import get_session
-
     form = request.form
     duration = whole_number(form.get("CallDuration"))
     try:
-        finish_call(get_session(), (form.get("CallSid") or "unknown")[:64],
+        finish_call(ivr_session(), (form.get("CallSid") or "unknown")[:64],
                     status=(form.get("CallStatus") or "unknown")[:20],
                     duration_seconds=duration, from_phone=form.get("From"))
     except BACKEND_ERRORS:
@@ -147,13 +150,21 @@ def call_status() -> Response:
     return twiml(VoiceResponse())
 
 
-@bp.route("/ping", methods=["GET", "POST"])
+@bp.post("/ping")
+@twilio_signed
 def static_ping() -> Response:
-    """Fixed TwiML with no signature check and no database work: the benchmark's
-    yardstick for what the web stack alone costs."""
+    """Fixed TwiML behind the same signature check as every webhook, with no database
+    work: the benchmarks' yardstick for what Flask, twilio's ``RequestValidator`` and
+    its TwiML builder cost under the same gunicorn (``bench/ivr_load.py``)."""
+    action = step_url_of("/ping")
     response = VoiceResponse()
-    gather = response.gather(input="dtmf", action="/ivr/ping", method="POST", num_digits=1,
-                             timeout=6, language="en-IN")
-    gather.say(render("en", "ivr.ping"), voice="Polly.Aditi", language="en-IN")
-    response.redirect("/ivr/ping", method="POST")
+    gather = response.gather(input="dtmf", action=action, method="POST", num_digits=1,
+                             timeout=MENU_TIMEOUT, language=SPEECH_LANGUAGES["en"])
+    say(gather, render("en", "ivr.ping"), "en", current_helpline().settings)
+    response.redirect(action, method="POST")
     return twiml(response)
+
+
+def step_url_of(path: str) -> str:
+    """The public URL of ``/ivr<path>`` (what Twilio signs)."""
+    return f"{current_helpline().settings.public_base_url.rstrip('/')}{bp.url_prefix}{path}"

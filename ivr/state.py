@@ -72,6 +72,7 @@ class Choosing(FlowState):
     page: int = key("pg", 0)
     candidate: int | str | None = key("k")  # a spoken name awaiting "did you say ...?"
     last_hospital: int | None = key("lh")  # the caller's last hospital (0: none), read once
+    last_department: int | None = key("ld")  # their latest appointment's department (0: none)
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,8 @@ class Booking(FlowState):
     card: str | None = key("cd")  # the patient's eHealth card number
     offered_days: list[str] | None = key("ds")  # what the day menu offered, in order
     offered_slots: list[int] | None = key("so")
+    offered_starts: list[int] | None = key("ss")  # their start times (Unix seconds)
+    starts: int | None = key("st")  # the chosen slot's start (Unix seconds): the read-back
     more_days: bool = key("dm", False)
     reference: str | None = key("a")  # the booking number, once booked
     token: int | None = key("tk")

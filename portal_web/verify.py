@@ -80,6 +80,8 @@ def _otp_error(exc: DomainError) -> str:
     if exc.code == "otp_rate_limited":
         minutes = -(-int(exc.details.get("retry_after", 3600)) // 60)
         return i18n.t("portal.err.otp_rate_limited", minutes=minutes)
-    if exc.code == "otp_wrong_code" and exc.details.get("attempts_left"):
+    if exc.code == "otp_wrong_code" and "attempts_left" in exc.details:
+        if not exc.details["attempts_left"]:  # that was the last try: the code is used up
+            return i18n.error_text("otp_attempts_exhausted")
         return i18n.t("portal.err.otp_wrong_code_left", left=exc.details["attempts_left"])
     return i18n.error_text(exc.code)

@@ -176,6 +176,8 @@ def ivr_app(ivr_settings) -> Iterator[Any]:
     app = create_app(ivr_settings)
     yield app
     app.extensions["helpline"].engine.dispose()
+    if "ivr.engine" in app.extensions:
+        app.extensions["ivr.engine"].dispose()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from booking_core.appointments import AppointmentStatus, Channel
 from booking_core.audit import AUDITED_ENTITIES, AuditAction
 from booking_core.hospitals import Ownership
 from booking_core.outbox import CALL_PURPOSES, OutboxKind, OutboxStatus
-from booking_core.resources import MEDICINE_UNITS, BedType
+from booking_core.resources import MEDICINE_UNITS, STAFF_ROLES, BedType, StockLevel
 from contact_centre.callbacks import OUTCOMES
 from contact_centre.models import (
     CALL_STATUSES,
@@ -22,6 +22,7 @@ from contact_centre.models import (
 )
 from contact_centre.search import HitKind
 from grievances.models import EVENT_KINDS, GrievanceCategory, GrievanceStatus
+from grievances.notifications import NOTIFICATION_KINDS
 from grievances.sla import DESKS
 from grievances.workflow import REPLY_KINDS
 from locales import has_message
@@ -42,6 +43,8 @@ FAMILIES = {
     "hit": list(HitKind), "deadline": ["acknowledge", "resolve"],
     "ownership": list(Ownership), "auditaction": list(AuditAction),
     "entity": list(AUDITED_ENTITIES),
+    "notice": list(NOTIFICATION_KINDS), "staffrole": list(STAFF_ROLES),
+    "stock": list(StockLevel),
 }
 
 

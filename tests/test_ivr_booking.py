@@ -14,6 +14,7 @@ from booking_core.outbox import OutboxMessage
 from booking_core.refs import is_valid_reference
 from booking_core.slots import Slot
 from contact_centre.models import Call, CallOutcome
+from locales.formatting import format_date
 from tests.conftest import PUBLIC_BASE_URL
 from tests.fixtures_ivr import CALLER, Phone
 
@@ -126,7 +127,8 @@ def test_hospitals_are_paged_five_at_a_time(phone, ivr_world):
     assert "GTB Hospital, press 1" in phone.said
 
 
-def test_repeat_caller_is_offered_the_same_again_first(phone, ivr_world, new_phone):
+def test_repeat_caller_books_the_next_time_at_the_same_place_with_one_key(
+        phone, ivr_world, new_phone, ivr_session):
     start_booking(phone, "en")
     for key in ("2", "1", "1", "1", "1"):
         phone.press(key)
@@ -134,17 +136,34 @@ def test_repeat_caller_is_offered_the_same_again_first(phone, ivr_world, new_pho
     again.call()
     assert "Welcome back" in again.said  # the language is remembered
     again.press("1")
-    assert again.said == ("To book again at Lok Nayak Hospital, Orthopaedics, press 1. "
-                          "For another hospital or department, press 2.")
-    again.press("1")
-    assert "Choose a day" in again.said  # two lists and two keys fewer
+    # The next free time in the same department on a day they hold no booking there
+    # (the first day already has theirs), said whole: one key books it.
+    day = format_date("en", ivr_world.slots[2].local_day)
+    assert again.said == (
+        f"To book again at Lok Nayak Hospital, Orthopaedics, on {day} at 9 am, for "
+        "yourself, press 1. For another day or time, press 2. For another hospital or "
+        "department, press 3.")
     other = new_phone()
     other.call()
     other.press("1")
-    other.press("2")
-    assert "For Lok Nayak Hospital, where you went last time, press 1." in other.said
-    other.press("1")
-    assert "Orthopaedics" in other.said
+    other.press("2")  # another day or time, same department
+    assert "Choose a day" in other.said
+    third = new_phone()
+    third.call()
+    third.press("1")
+    third.press("3")  # another hospital: their last one is offered first
+    assert "For Lok Nayak Hospital, where you went last time, press 1." in third.said
+    third.press("1")
+    assert "Orthopaedics" in third.said
+    action = again.gather.get("action")
+    again.press("1")
+    assert "Your appointment is booked" in again.said
+    reference = reference_from(again.said)
+    again.post(action, Digits="1")  # Twilio delivers the same "1" twice: one booking
+    assert reference_from(again.said) == reference
+    ivr_session.rollback()
+    booked = ivr_session.scalars(select(Appointment).order_by(Appointment.id)).all()
+    assert [a.slot_id for a in booked] == [ivr_world.slots[0].id, ivr_world.slots[2].id]
 
 
 def test_slot_that_fills_while_listening_offers_the_next_one(phone, ivr_world, ivr_session):

@@ -1,23 +1,19 @@
 """The call log after the IVR's per-webhook work was cut: complete paths and outcomes,
-one short transaction per menu webhook, the directory's reuse, and the wallboard's
-abandonment rule."""
+the directory's reuse, and the wallboard's abandonment rule (the database budget per
+webhook is in test_ivr_budget.py)."""
 
 from __future__ import annotations
 
-from collections import Counter
-
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from booking_core.hospitals import Hospital
 from contact_centre.call_log import MAX_PATH, record_webhook
 from contact_centre.models import Call, CallOutcome
 from contact_centre.wallboard import wallboard
-from helpline.app import create_app
 from ivr.directory import Directory
-from tests.conftest import make_settings
 from tests.factories import make_hospital
-from tests.fixtures_ivr import Phone, build_world
+from tests.fixtures_ivr import Phone
 
 
 def the_call(session, sid: str) -> Call:
@@ -86,47 +82,6 @@ def test_record_webhook_rules(session):
         record_webhook(session, "CA3", menus=[f"m{n}"])
     path = the_call(session, "CA3").path
     assert len(path) == MAX_PATH and path[-1] == f"m{MAX_PATH - 1}"
-
-
-@pytest.fixture
-def pg_ivr_app(pg_database_url):
-    app = create_app(make_settings(pg_database_url, agent_hours="00:00-00:00"))
-    yield app
-    app.extensions["helpline"].engine.dispose()
-
-
-def test_menu_webhooks_are_one_short_transaction(pg_ivr_app):
-    """An upper bound on database work per webhook (PostgreSQL): a regression that adds
-    a query or a transaction to every menu fails here."""
-    helpline = pg_ivr_app.extensions["helpline"]
-    with helpline.session() as session:
-        build_world(session)
-    counted: Counter[str] = Counter()
-    event.listen(helpline.engine, "before_cursor_execute",
-                 lambda *args: counted.update(["statements"]))
-    event.listen(helpline.engine, "begin", lambda conn: counted.update(["transactions"]))
-    book_by_keys(Phone(pg_ivr_app.test_client()))  # reads the directory once
-
-    phone = Phone(pg_ivr_app.test_client(), caller="+919811111111")
-    per_webhook = []
-    original = phone.post
-
-    def post(url: str, **params: str):
-        counted.clear()
-        root = original(url, **params)
-        per_webhook.append((url.split("?")[0].rsplit("/ivr/", 1)[-1], dict(counted)))
-        return root
-
-    phone.post = post  # type: ignore[method-assign]
-    book_by_keys(phone)
-    phone.hang_up()
-    menus = dict(per_webhook[2:7])  # main ... book/slot: one menu each, no booking
-    assert set(menus) == {"main", "pick/hospital", "book/department", "book/day", "book/slot"}
-    for name, used in menus.items():
-        assert used["transactions"] == 1, (name, used)
-        assert used["statements"] <= 3, (name, used)  # SET LOCAL, a read, the log UPDATE
-    total = sum(used["statements"] for _, used in per_webhook)
-    assert total <= 50, per_webhook  # the whole call, its booking and SMS included
 
 
 def test_directory_reuses_lists_until_its_ttl(ivr_app, ivr_session, ivr_world):

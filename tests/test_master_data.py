@@ -377,7 +377,7 @@ def test_bookings_racing_a_closure_are_all_cancelled_and_told(pg_database_url, n
     import time
 
     deadline = time.monotonic() + 30
-    while len(outcomes) < 6 and time.monotonic() < deadline:  # some bookings land first
+    while outcomes.count("booked") < 3 and time.monotonic() < deadline:  # some land first
         time.sleep(0.005)
     with sessions() as session:
         _, cancelled = close_opd(session, hospital_id, ClosureInput(monday.isoformat()),
@@ -405,7 +405,7 @@ def test_bookings_racing_a_closure_are_all_cancelled_and_told(pg_database_url, n
     assert cancelled == told
     assert set(outcomes) <= {"booked", "slot_unavailable", "slot_full"}
     assert outcomes.count("booked") + 2 == told
-    assert outcomes.count("booked") >= 6 and "slot_unavailable" in outcomes  # a real race
+    assert outcomes.count("booked") >= 3 and "slot_unavailable" in outcomes  # a real race
 
 
 def test_a_change_and_its_audit_entry_are_saved_together_or_not_at_all(session, now,

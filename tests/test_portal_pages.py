@@ -430,3 +430,33 @@ def test_every_page_gives_the_configured_ambulance_number(database_url):
             assert "एम्बुलेंस के लिए 112 पर कॉल करें।" in page, path
     finally:
         app.extensions["helpline"].engine.dispose()
+
+
+def test_after_the_code_the_form_asks_for_no_other_and_the_last_try_says_so(
+        portal, session, catalogue):
+    """Once the mobile is verified the block says so and offers no code boxes (pressing
+    "Verify" again with nothing typed made the Confirm button vanish); the fifth wrong
+    code says the code is used up, not just "not right"."""
+    portal.get("/portal/grievances/new")
+    form = {"category": "other", "description": "The water cooler is broken."}
+    portal.post("/portal/grievances/new", {**form, "mobile": PHONE, "step": "send_code"})
+    right = latest_code(session, E164)
+    wrong = "000001" if right != "000001" else "000002"
+    said = []
+    for _ in range(5):
+        portal.post("/portal/grievances/new", {**form, "mobile": PHONE, "code": wrong,
+                                               "step": "check_code"})
+        said.append(portal.text())
+    assert "Tries left: 1" in said[3] or "बाकी कोशिशें: 1" in said[3]
+    last = said[4]
+    assert "बाकी कोशिशें" not in last and "Tries left" not in last
+    assert "नया कोड" in last or "new code" in last, last
+    portal.post("/portal/grievances/new", {**form, "mobile": PHONE, "step": "send_code"})
+    portal.post("/portal/grievances/new", {**form, "mobile": PHONE,
+                                           "code": latest_code(session, E164),
+                                           "step": "check_code"})
+    assert portal.status == 200
+    assert 'name="code"' not in portal.page and 'value="send_code"' not in portal.page
+    assert 'value="register"' in portal.page  # the complaint can be sent
+    portal.get("/portal/grievances/new")  # later, the same verified browser
+    assert 'name="code"' not in portal.page and 'value="register"' in portal.page

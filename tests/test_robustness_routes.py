@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from tests.fixtures_robustness import (
     BAD_UTF8,
     DEEP_JSON,
@@ -60,3 +62,31 @@ def test_unknown_urls_answer_404_in_each_familys_form(client):
     assert (webhook.status_code, webhook.mimetype) == (404, "text/plain")
     other = client.get("/no/such/page")
     assert other.status_code == 404 and other.get_json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize("limit", [0, 1, 9, 10, 21, 99, 305, 1999, 2**31 - 1])
+def test_the_id_pattern_holds_exactly_the_numbers_up_to_its_limit(limit):
+    import random
+    import re
+
+    from helpline.app import at_most
+
+    pattern = re.compile(at_most(limit))
+    rng = random.Random(limit)
+    values = [*range(0, 3000), limit - 1, limit, limit + 1, 10 * limit + 9,
+              *(rng.randrange(0, 10 * limit + 10) for _ in range(3000))]
+    for value in values:
+        if value < 0:
+            continue
+        assert bool(pattern.fullmatch(str(value))) == (value <= limit), value
+        assert bool(pattern.fullmatch(f"00{value}")) == (value <= limit), value
+
+
+def test_an_id_past_integer_is_not_found_whatever_the_method(client):
+    """Werkzeug answered 405 to a POST whose id was too large when the same path has a
+    GET: a refusal after the pattern matched counted as a method mismatch."""
+    for number in ("2147483648", "33065769684896232"):
+        for method in ("get", "post"):
+            answer = getattr(client, method)(f"/api/v1/hospitals/{number}/resources", json={})
+            assert answer.status_code == 404, (method, number, answer.status_code)
+    assert client.post("/api/v1/hospitals/2147483647/resources", json={}).status_code == 401

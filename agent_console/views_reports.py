@@ -1,0 +1,82 @@
+"""The reports page: a day, a week or a month of calls, bookings and grievances, with
+server-drawn charts and a CSV file per table (supervisors and admins)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Response, render_template, request
+
+from agent_console import bp
+from agent_console.auth import SUPERVISORS, roles
+from agent_console.i18n import current_language, label, t
+from booking_core.base import InvalidInput, utcnow
+from contact_centre.reports import (
+    CSV_COLUMNS,
+    PeriodKind,
+    build_report,
+    csv_rows,
+    grievances_by_category,
+    report_period,
+)
+from contact_centre.wallboard import service_level_mark
+from helpline.app import current_helpline, get_session
+
+
+@bp.get("/reports")
+@roles(*SUPERVISORS)
+def reports() -> Any:
+    settings = current_helpline().settings
+    tz = settings.helpline_timezone
+    today = utcnow().astimezone(ZoneInfo(tz)).date()
+    kind = request.args.get("period", PeriodKind.DAY.value)
+    raw_day = request.args.get("day", "")
+    table = request.args.get("table", "")
+    wants_csv = request.args.get("format") == "csv"
+    try:
+        day = _parse_day(raw_day) if raw_day else today
+        period = report_period(kind, day, tz)
+        if wants_csv and table not in CSV_COLUMNS:
+            raise InvalidInput("no such table in the report", field="table")
+    except InvalidInput as exc:
+        return render_template("console/reports.html", report=None,
+                               error=t(f"console.rep.err_{exc.details.get('field', 'day')}"),
+                               kind=kind, day=today, periods=list(PeriodKind)), 400
+    report = build_report(get_session(), period, answer_within=settings.service_level_seconds,
+                          table=table if wants_csv else None)
+    lang = current_language()
+    if wants_csv:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(CSV_COLUMNS[table])
+        writer.writerows(csv_rows(report, table, lang))
+        name = f"reports-{table}-{period.kind}-{period.first_day.isoformat()}.csv"
+        return Response(out.getvalue(), mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    step = {PeriodKind.DAY: dt.timedelta(days=1), PeriodKind.WEEK: dt.timedelta(days=7)}
+    earlier = period.first_day - step.get(period.kind, dt.timedelta(days=1))
+    later = (period.last_day + dt.timedelta(days=1)) if period.last_day < today else None
+    target = settings.service_level_target_percent
+    context = dict(
+        report=report, error=None, kind=period.kind.value, day=day, periods=list(PeriodKind),
+        earlier=earlier, later=later, target_percent=target,
+        sl_mark=service_level_mark(report.calls.service_level, target),
+        hour_rows=[(h.hour, [h.calls, h.offered, h.answered, h.answered_in_target])
+                   for h in report.hours],
+        channel_items=[(label("channel", c), n) for c, n in report.bookings.by_channel.items()],
+        category_items=[(label("cat", c), n)
+                        for c, n in grievances_by_category(report.grievances).items()],
+        csv_tables=list(CSV_COLUMNS),
+    )
+    return render_template("console/reports.html", **context)
+
+
+def _parse_day(raw: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(raw.strip())
+    except ValueError:
+        raise InvalidInput("a day is written YYYY-MM-DD", field="day") from None

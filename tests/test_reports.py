@@ -1,0 +1,161 @@
+"""The reports' figures against a hand-counted day (tests/report_data.py), on PostgreSQL
+and SQLite, and the reports page and its CSV exports."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+
+from booking_core.base import InvalidInput
+from contact_centre.reports import (
+    CSV_COLUMNS,
+    build_report,
+    grievances_by_category,
+    report_period,
+)
+from tests.fixtures_console import make_staff
+from tests.report_data import DAY, make_report_day
+
+
+@pytest.fixture
+def report(session):
+    made = make_report_day(session)
+    return build_report(session, report_period("day", DAY)), made
+
+
+def test_periods_are_local_days_monday_weeks_and_calendar_months():
+    day = report_period("day", DAY)
+    assert day.start == dt.datetime(2026, 11, 29, 18, 30, tzinfo=dt.UTC)
+    assert day.end == dt.datetime(2026, 11, 30, 18, 30, tzinfo=dt.UTC)
+    week = report_period("week", dt.date(2026, 12, 2))
+    assert (week.first_day, week.last_day) == (dt.date(2026, 11, 30), dt.date(2026, 12, 6))
+    month = report_period("month", dt.date(2026, 2, 14))
+    assert (month.first_day, month.last_day) == (dt.date(2026, 2, 1), dt.date(2026, 2, 28))
+    with pytest.raises(InvalidInput):
+        report_period("year", DAY)
+
+
+def test_call_totals(report):
+    calls = report[0].calls
+    # Eight inbound calls on the day: the outbound one and the two either side of
+    # midnight are outside it.
+    assert calls.calls == 8
+    assert (calls.offered, calls.answered, calls.answered_in_target) == (4, 2, 1)
+    assert (calls.abandoned, calls.callback) == (1, 1)
+    assert calls.service_level == pytest.approx(1 / 3)  # 1 in 30 s of 2 answered + 1 gone
+    assert calls.average_wait_seconds == 40  # 20 s and 60 s
+    assert calls.average_handling_seconds == 210  # 300 s and 120 s
+    # Booked alone, hung up in the complaint menu, hung up at the language menu; the
+    # ambulance call needed a person.
+    assert (calls.contained, calls.self_served) == (3, 1)
+    assert calls.containment == pytest.approx(3 / 8)
+    assert (calls.callbacks_requested, calls.called_back) == (2, 1)
+
+
+def test_calls_by_local_hour(report):
+    hours = {h.hour: h for h in report[0].hours}
+    assert len(hours) == 24
+    assert (hours[9].calls, hours[9].offered, hours[9].answered,
+            hours[9].answered_in_target) == (3, 2, 2, 1)
+    assert (hours[10].calls, hours[10].abandoned, hours[10].callback,
+            hours[10].callbacks_requested, hours[10].called_back) == (3, 1, 1, 1, 1)
+    assert (hours[11].calls, hours[13].callbacks_requested, hours[23].calls) == (1, 1, 1)
+    assert hours[0].calls == 0 and hours[9].average_handling_seconds == 210
+    assert sum(h.calls for h in hours.values()) == 8
+
+
+def test_ivr_funnel(report):
+    funnel = [(s.node, s.reached, s.hung_up, s.asked_for_person) for s in report[0].funnel]
+    assert funnel == [
+        ("language", 8, 1, 0), ("main", 6, 0, 3), ("beds", 1, 0, 1),
+        ("book.department", 1, 0, 0), ("book.done", 1, 0, 0), ("emergency", 1, 0, 0),
+        ("griev.category", 1, 1, 0), ("pick.hospital", 1, 0, 0),
+    ]
+    assert report[0].funnel[0].drop_off == pytest.approx(1 / 8)
+
+
+def test_bookings_by_channel_hospital_and_department(report):
+    bookings = report[0].bookings
+    assert bookings.by_channel == {"ivr": 2, "portal": 1, "agent": 1, "sms": 0}
+    rows = [(r.hospital_en, r.department_en, r.booked, r.cancelled, r.visits, r.attended,
+             r.no_shows) for r in bookings.rows]
+    assert rows == [
+        ("Aruna Asaf Ali Hospital", "ENT", 2, 1, 0, 0, 0),
+        ("Aruna Asaf Ali Hospital", "Medicine", 1, 0, 2, 1, 1),
+        ("Bhagwan Mahavir Hospital", "Paediatrics", 1, 0, 0, 0, 0),
+    ]
+
+
+def test_grievances_by_category_and_hospital(report):
+    rows = sorted((r.category, r.hospital_en or "", r.registered, r.acknowledged_in_time,
+                   r.resolved_in_time, r.escalated, r.appeals) for r in report[0].grievances)
+    assert rows == [("cleanliness", "Aruna Asaf Ali Hospital", 2, 1, 1, 1, 1),
+                    ("medicines_unavailable", "", 1, 0, 0, 0, 0)]
+    totals = report[0].grievance_totals
+    assert (totals.registered, totals.acknowledged_share, totals.appeals) == (3, 1 / 3, 1)
+    assert grievances_by_category(report[0].grievances)["cleanliness"] == 2
+
+
+def test_a_week_holds_the_next_day_too(session):
+    make_report_day(session)
+    week = build_report(session, report_period("week", DAY))
+    assert week.calls.calls == 9
+
+
+def test_reports_page_is_for_supervisors_and_shows_the_figures(session, console, report):
+    make_staff(session, "agent.rep")
+    console.login("agent.rep")
+    assert console.get(f"/console/reports?period=day&day={DAY}").status_code == 403
+    console.post("/console/logout")
+    make_staff(session, "super.rep", role="supervisor", language="en")
+    console.login("super.rep")
+    page = console.get(f"/console/reports?period=day&day={DAY}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert 'id="sl-figure"' in html and "33%" in html  # service level 1 in 3
+    assert "<svg" in html and "Aruna Asaf Ali Hospital" in html
+    assert "{" not in html.split("<main", 1)[1].replace("{{", "")  # nothing unfilled
+
+
+def test_reports_page_refuses_bad_input_in_words(session, console):
+    make_staff(session, "super.bad", role="supervisor", language="en")
+    console.login("super.bad")
+    for query in ("period=year", "day=2026-13-45", "table=nope&format=csv"):
+        answer = console.get(f"/console/reports?{query}")
+        assert answer.status_code == 400, query
+        assert "<html" in answer.get_data(as_text=True)
+
+
+def test_csv_exports_have_their_columns_and_figures(session, console, report):
+    make_staff(session, "super.csv", role="supervisor", language="en")
+    console.login("super.csv")
+    tables = {}
+    for table, columns in CSV_COLUMNS.items():
+        answer = console.get(f"/console/reports?period=day&day={DAY}&format=csv&table={table}")
+        assert answer.status_code == 200 and answer.mimetype == "text/csv"
+        assert f"reports-{table}-day-{DAY}.csv" in answer.headers["Content-Disposition"]
+        rows = list(csv.reader(io.StringIO(answer.get_data(as_text=True))))
+        assert tuple(rows[0]) == columns
+        tables[table] = rows[1:]
+    assert tables["calls"][9][:5] == ["09:00", "3", "2", "2", "1"]
+    assert ["language", "8", "1", "0", "12.5"] in tables["ivr"]
+    assert ["Aruna Asaf Ali Hospital", "Medicine", "1", "0", "2", "1", "1"] in tables["bookings"]
+    assert dict(tables["channels"]) == {"ivr": "2", "portal": "1", "agent": "1", "sms": "0"}
+
+
+def test_every_menu_a_call_can_pass_through_has_words_in_both_languages():
+    import ivr.call_flow  # noqa: F401  (declares the menus)
+    from contact_centre.reports import PERSON_NODES, PeriodKind
+    from ivr.engine import FLOW
+    from locales import LANGUAGES, catalogs
+
+    nodes = [n.name for n in FLOW.nodes.values() if n.flow == "inbound"]
+    # The path's other names: the callback offer is logged under its own name, and a
+    # call that ended before any menu or in the queue ends "in" start or queue.
+    keys = [f"console.node.{n}" for n in [*nodes, *PERSON_NODES, "start", "queue"]]
+    keys += [f"console.rep.period_{p.value}" for p in PeriodKind]
+    for lang in LANGUAGES:
+        assert [k for k in keys if k not in catalogs()[lang]] == [], lang
