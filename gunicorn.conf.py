@@ -25,6 +25,10 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
 # (libpq rounds up to whole seconds), plus a margin for answering.
 REQUEST_DEADLINE_SECONDS = float(os.environ.get("REQUEST_DEADLINE_SECONDS", "6"))
 timeout = max(15, math.ceil(REQUEST_DEADLINE_SECONDS) + 9)
+# No control socket (gunicorn 25+): its default path is one per user, so a second
+# gunicorn on the host (another deployment, a check) took it over and removed it on exit;
+# the helpline is managed with signals (HUP, TERM, TTIN/TTOU) instead.
+control_socket_disable = True
 
 # Directories on_starting makes are named so; on_exit removes only those.
 OWN_METRICS_DIR_PREFIX = "helpline-metrics-"

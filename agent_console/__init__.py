@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
         views_admin,
         views_calls,
         views_cards,
+        views_counter,
         views_grievances,
         views_hospitals,
         views_master_data,
@@ -31,6 +32,7 @@ def init_app(app: Flask) -> None:
     from agent_console.errors import render_error
 
     app.register_blueprint(bp)
+    app.register_blueprint(views_counter.display)
     helpline = app.extensions["helpline"]
     auth.throttle_failed_sign_ins(helpline.limiter)
 

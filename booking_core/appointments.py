@@ -178,7 +178,10 @@ class BookingRules:
 REMINDER_TEMPLATES = ("appointment_reminder_evening", "appointment_reminder_morning")
 
 
-def _check_bookable(slot: Slot, now: dt.datetime, rules: BookingRules) -> None:
+def check_bookable(slot: Slot, now: dt.datetime, rules: BookingRules) -> None:
+    """Raise ``SlotUnavailable`` (closed, or its time has passed) or ``OutsideWindow``
+    when ``slot`` cannot be booked at ``now``; seats are not looked at (``SlotFull``
+    comes from taking one)."""
     if slot.closed:
         raise SlotUnavailable("the OPD is closed that day")
     # No past or same-minute bookings.
@@ -271,6 +274,7 @@ def book_appointment(
     requested_by: str = "",
     abha_of_phone_owner: bool = True,
     ehealth_card_id: int | None = None,
+    held_token: int | None = None,
 ) -> Appointment:
     """Book one seat in ``slot_id`` for the patient whose mobile is ``phone``.
 
@@ -290,6 +294,9 @@ def book_appointment(
     ``ehealth_card_id`` links the appointment to the patient's card (use
     ``booking_core.ehealth.book_with_card``); the patient's name then stays on the
     appointment and the card, never overwriting the shared mobile's own record.
+
+    ``held_token``: the seat was already counted for this booking, with that token (a
+    waiting-list offer holds a freed seat, ``booking_core.waiting_list``).
     """
     rules = rules or BookingRules()
     now = now or utcnow()
@@ -312,7 +319,7 @@ def book_appointment(
             if found is None:
                 raise NotFound("no such slot", entity="slot")
             slot = found[0]
-            _check_bookable(slot, now, rules)
+            check_bookable(slot, now, rules)
             citizen = get_or_create_citizen(
                 session, phone, name=patient_name if ehealth_card_id is None else None,
                 abha_number=abha if abha_of_phone_owner else None, language=language
@@ -320,7 +327,7 @@ def book_appointment(
             citizen_id = citizen.id
             # One active appointment per patient, department and day: the partial unique
             # index refuses a second one at the INSERT below (``except`` names it).
-            token = take_seat(session, slot.id)
+            token = held_token if held_token is not None else take_seat(session, slot.id)
             if token is None:
                 raise SlotFull("no seat left in this slot")
             # The seat counts changed in the database: read again only if asked for.
@@ -482,10 +489,19 @@ def cancel_appointment(
         appointment.status = AppointmentStatus.CANCELLED
         appointment.cancelled_at = now
         release_seat(session, appointment.slot_id)
+        _offer_to_waiting_list(session, appointment.slot, appointment.token, now, rules)
         cancel_pending(session, appointment_id=appointment.id, templates=REMINDER_TEMPLATES)
         _record(session, appointment, "cancelled", channel, actor)
         _queue_messages(session, appointment, rules, now, "cancelled")
     return appointment
+
+
+def _offer_to_waiting_list(session: Session, slot: Slot, token: int, now: dt.datetime,
+                           rules: BookingRules) -> None:
+    """A freed seat goes first to the day's waiting list, in the same transaction."""
+    from booking_core.waiting_list import offer_freed_seat
+
+    offer_freed_seat(session, slot, token, now=now, tz=rules.tz)
 
 
 def reschedule_appointment(
@@ -518,12 +534,14 @@ def reschedule_appointment(
                 raise InvalidInput("a new slot must be in the same department", field="slot_id")
             if new_slot.id == appointment.slot_id:
                 return appointment
-            _check_bookable(new_slot, now, rules)
+            check_bookable(new_slot, now, rules)
             token = take_seat(session, new_slot.id)
             if token is None:
                 raise SlotFull("no seat left in this slot")
-            old_slot_id = appointment.slot_id
+            old_slot_id, old_slot = appointment.slot_id, appointment.slot
+            old_token = appointment.token
             release_seat(session, old_slot_id)
+            _offer_to_waiting_list(session, old_slot, old_token, now, rules)
             cancel_pending(session, appointment_id=appointment.id, templates=REMINDER_TEMPLATES)
             session.refresh(new_slot)
             appointment.slot = new_slot

@@ -24,7 +24,7 @@ class OutboxKind(enum.StrEnum):
 
 
 # The outbound calls the outbox places (``OutboxMessage.template`` of a CALL row).
-CALL_PURPOSES = ("agent_callback", "agent_queue", "grievance_followup")
+CALL_PURPOSES = ("agent_callback", "agent_queue", "grievance_followup", "waiting_list_offer")
 
 
 class OutboxStatus(enum.StrEnum):

@@ -9,10 +9,12 @@ from booking_core import (  # noqa: F401
     holidays,
     hospitals,
     idempotency,
+    opd_day,
     outbox,
     resources,
     slots,
     verification,
+    waiting_list,
 )
 from booking_core.base import Base
 from contact_centre import models as contact_centre_models  # noqa: F401

@@ -25,5 +25,7 @@ PERIODIC_TASKS: list[PeriodicTask] = [
     PeriodicTask("outbox-sweep", "messaging.queueing:sweep_due", 15),
     PeriodicTask("outbox-reconcile", "messaging.reconcile:reconcile_stuck", 60),
     PeriodicTask("grievance-escalations", "helpline.grievance_jobs:run_escalations", 300),
+    PeriodicTask("opd-no-shows", "helpline.opd_jobs:run_no_shows", 300),
+    PeriodicTask("waiting-list-lapses", "helpline.opd_jobs:run_offer_lapses", 30),
     PeriodicTask("spool-replay", "helpline.spool_jobs:replay_spool", 10, locked=False),
 ]

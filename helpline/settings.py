@@ -87,6 +87,14 @@ class Settings:
     # claimed row belongs to its worker before reconciliation may look at it. Twilio
     # lets an account have 100 REST requests in flight by default and answers 429 above
     # that: keep workers x OUTBOX_SEND_CONCURRENCY under the account's limit.
+    # The OPD day (booking_core/opd_day.py): the "turn is near" SMS this many tokens
+    # ahead; walk-in counter tokens per department and day; no-show after a slot's end
+    # plus this grace.
+    opd_near_tokens: int = 3
+    opd_counter_quota: int = 30
+    opd_no_show_grace_minutes: int = 60
+    # How long a freed seat is held for the person on the waiting list it is offered to.
+    waiting_list_hold_minutes: int = 10
     outbox_batch_size: int = 100
     outbox_send_concurrency: int = 32
     outbox_lease_seconds: int = 120

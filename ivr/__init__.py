@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
         grievance,
         menus,
         mine,
+        offer,
     )
     from ivr.devphone import register_dev_phone
     from ivr.directory import Directory

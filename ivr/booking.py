@@ -153,8 +153,9 @@ def pick_day(ctx: Ctx) -> VoiceResponse:
     page, items, more = _days(ctx)
     booking = ctx.read(Booking)
     if not items:
-        return ctx.go("book.department", Booking(hospital=booking.hospital),
-                      intro=[ctx.t("ivr.book.no_days")])
+        from ivr.offer import full_days  # the waiting list's menu, if a day is full
+
+        return full_days(ctx, booking)
     lines = [ctx.t("ivr.book.day_heading")]
     today = _today(ctx)
     for number, (day, seats) in enumerate(items, 1):

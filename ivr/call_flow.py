@@ -73,7 +73,12 @@ declare(
     Node("book.department", "inbound", "choose a department", input=Input.KEYS_OR_NAME,
          list_to=("book.day",), leads_to=("pick.hospital",)),
     Node("book.day", "inbound", "choose a day", says=("ivr.book.day_heading",),
-         list_to=("book.slot",), leads_to=("book.department",)),
+         list_to=("book.slot",), leads_to=("book.department", "book.full")),
+    Node("book.full", "inbound", "every day full: join a day's waiting list?",
+         leads_to=("book.department",), options=(
+             Option("1", "ivr.wait.join", "do:join_waiting_list", when="caller_mobile"),
+             Option("2", "ivr.book.change_department", "book.department", carry=("h",)),
+         )),
     Node("book.slot", "inbound", "choose a time", input=Input.KEYS_OR_NAME,
          says=("ivr.book.slot_heading",), list_to=("book.confirm", "book.mobile"),
          leads_to=("book.day",)),
@@ -174,6 +179,22 @@ declare(
     Node("followup.unanswered", "grievance follow-up call",
          "no answer: another call later (hangs up)", input=Input.NONE, webhook=False),
 
+    # Outbound: a freed seat offered to the first person on the day's waiting list --------
+    Node("offer", "waiting-list offer call", "a seat is free: take it?", back_to_main=False,
+         give_up="offer.unanswered", options=(
+             Option("1", "ivr.offer.take", "do:offer_take"),
+             Option("2", "ivr.offer.decline", "do:offer_decline"),
+         )),
+    Node("offer.taken", "waiting-list offer call", "booked: booking number (hangs up)",
+         input=Input.NONE, webhook=False),
+    Node("offer.declined", "waiting-list offer call", "passed to the next person (hangs up)",
+         input=Input.NONE, webhook=False),
+    Node("offer.gone", "waiting-list offer call", "the offer had ended (hangs up)",
+         input=Input.NONE, webhook=False),
+    Node("offer.unanswered", "waiting-list offer call",
+         "no choice heard: passed to the next person (hangs up)", input=Input.NONE,
+         webhook=False),
+
     # Outbound: calls that connect an agent (no keys: they say one thing and connect) ---
     Node("bridge.agent", "agent callback call", "agent answers: connecting the citizen",
          input=Input.NONE, webhook=False, says=("messaging.call.callback_connecting",),
@@ -191,6 +212,9 @@ declare(
     actions={
         "followup_solved": ("followup.thanks",),
         "followup_not_solved": ("followup.thanks",),
+        "offer_take": ("offer.taken", "offer.gone"),
+        "join_waiting_list": ("main", "book.day"),
+        "offer_decline": ("offer.declined", "offer.gone"),
         "emergency": ("emergency",),
         "hindi": ("main",),
         "english": ("main",),

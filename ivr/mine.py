@@ -16,6 +16,7 @@ from booking_core.appointments import (
     upcoming_appointments,
 )
 from booking_core.base import NotFound, utcnow
+from booking_core.opd_day import progress, todays_appointments
 from booking_core.phones import mask_phone
 from contact_centre.models import CallOutcome
 from grievances.models import Grievance
@@ -54,12 +55,40 @@ def _page(ctx: Ctx) -> tuple[int, list[Appointment], bool]:
     return page, items, len(appointments) > PAGE_SIZE
 
 
+def _on_the_day(ctx: Ctx) -> list[str]:
+    """For each of today's appointments still to be seen: the now-serving token, the
+    caller's token and the expected wait at the session's measured pace
+    (``booking_core.opd_day.progress``)."""
+    if not ctx.caller_mobile or ctx.read(Mine).page:
+        return []
+    words = []
+    for appointment in todays_appointments(ctx.session, ctx.caller_mobile, utcnow(),
+                                           ctx.settings.helpline_timezone):
+        where = progress(ctx.session, appointment)
+        place = {"hospital": appointment.hospital.short_name(ctx.lang),
+                 "department": appointment.department.name(ctx.lang), "token": where.token}
+        if where.called:
+            words.append(ctx.t("ivr.opd.called", **place))
+            continue
+        if not where.serving:
+            words.append(ctx.t("ivr.opd.not_started", **place))
+            continue
+        words.append(ctx.t("ivr.opd.serving", serving=where.serving, **place))
+        if where.ahead == 0 or where.wait_minutes == 0:
+            words.append(ctx.t("ivr.opd.wait_soon"))
+        elif where.wait_minutes is not None:
+            words.append(ctx.t("ivr.opd.wait",
+                               wait=format_age(ctx.lang, where.wait_minutes * 60)))
+    return words
+
+
 @step("mine.appointments")
 def my_appointments(ctx: Ctx) -> VoiceResponse:
     _, items, more = _page(ctx)
+    today = _on_the_day(ctx)
     if not items:
-        return ctx.go("mine", intro=[ctx.t("ivr.mine.none")])
-    lines = [ctx.t("ivr.mine.heading")]
+        return ctx.go("mine", intro=today or [ctx.t("ivr.mine.none")])
+    lines = [*today, ctx.t("ivr.mine.heading")]
     for number, appointment in enumerate(items, 1):
         lines.append(ctx.t("ivr.mine.item", digit=number,
                            appointment=describe_appointment(ctx, appointment)))

@@ -129,3 +129,12 @@ class Followup(FlowState):
     grievance: int = key("gv", 0)
     outbox_row: int = key("row", 0)
     solved: bool = key("ok", False)
+
+
+@dataclass(frozen=True)
+class Offer(FlowState):
+    """The waiting-list offer call: which entry, and its outbox row."""
+
+    entry: int = key("wl", 0)
+    outbox_row: int = key("row", 0)
+    reference: str | None = key("a")  # the booking number, once taken

@@ -7,6 +7,9 @@ The words of every call are declared with the phone line's flow (``ivr.call_flow
   answer we ``<Dial>`` the citizen who asked for the callback and record the outcome.
 - ``agent_queue`` (params ``agent_id``): the agent's phone is connected to the longest
   waiting caller with ``<Dial><Queue>``; the queue's ``url`` marks that call answered.
+- ``waiting_list_offer`` (params ``entry_id``): "a seat is free, press 1 to take it",
+  run by the engine (``ivr.offer``); an unanswered call lets the hold run out, and the
+  scheduler passes the seat on (``booking_core.waiting_list.lapse_offers``).
 - ``grievance_followup`` (params ``grievance_id``): "press 1 if solved, 2 if not" in the
   citizen's language, run by the phone line's engine (``ivr.followup``: ``*``, ``0``,
   retries and exits as on the inbound line); unanswered calls are retried
@@ -24,6 +27,7 @@ from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 from booking_core.base import unit_of_work, utcnow
 from booking_core.outbox import OutboxKind, OutboxMessage, OutboxStatus
+from booking_core.waiting_list import OFFER_CALL
 from contact_centre.models import AGENT_QUEUE_NAME
 from contact_centre.outbound_calls import (
     agent_missed_callback,
@@ -79,7 +83,7 @@ def call_row(row_id: int) -> OutboxMessage:
 def answer(row_id: int) -> Response:
     row = call_row(row_id)
     handler = {"agent_callback": _callback_answer, "agent_queue": _queue_answer,
-               followup.PURPOSE: _followup_prompt}.get(row.template)
+               followup.PURPOSE: _followup_prompt, OFFER_CALL: _offer_prompt}.get(row.template)
     if handler is None:
         abort(404)
     return twiml(handler(row))
@@ -157,6 +161,13 @@ def _followup_prompt(row: OutboxMessage) -> VoiceResponse:
     if grievance is None:
         abort(404)
     return start_call("followup", row.language, gv=grievance.id, row=row.id)
+
+
+def _offer_prompt(row: OutboxMessage) -> VoiceResponse:
+    """The waiting-list offer runs on the phone line's engine (``ivr.offer``)."""
+    from ivr.flow import start_call
+
+    return start_call("offer", row.language, wl=int(row.params.get("entry_id", 0)), row=row.id)
 
 
 CALL_STATUSES = {"completed": "delivered", "answered": "delivered", "busy": "undelivered",

@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
         views_catalogue,
         views_feed,
         views_grievances,
+        views_opd,
     )
     from portal_api.blueprint import api, meter_clients
     from portal_api.cli import register_cli

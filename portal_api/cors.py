@@ -25,12 +25,16 @@ def init_cors(app: Flask) -> None:
     """Read ``CORS_ALLOWED_ORIGINS`` once for this app."""
     app.extensions[_EXTENSION] = cors_origins(
         app.extensions["helpline"].settings.cors_allowed_origins)
+    # On the app, not the blueprint: a URL or method no route matches (404, 405) never
+    # reaches the blueprint's hooks, and its error must be readable too.
+    app.after_request(_cors)
 
 
-@api.after_request
 def _cors(response: Response) -> Response:
-    """After every ``/api/v1`` answer, errors (4xx, 429) included, so a cross-origin
-    client can read why it was refused."""
+    """After every ``/api/v1`` answer, errors (4xx, 429) and unmatched URLs included, so
+    a cross-origin client can read why it was refused."""
+    if not request.path.startswith(f"{api.url_prefix}/"):
+        return response
     response.vary.add("Origin")
     origin = request.headers.get("Origin", "")
     if origin not in current_app.extensions.get(_EXTENSION, frozenset()):

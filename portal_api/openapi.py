@@ -25,6 +25,7 @@ _ERRORS = {
     "422": "well-formed but against a rule (past date, invalid mobile or ABHA, "
            "bad reference)",
     "429": "too many requests (see Retry-After)",
+    "503": "the database is briefly unavailable: try again after Retry-After seconds",
 }
 
 
@@ -71,7 +72,7 @@ def _op(summary: str, ok: tuple[str, str, str], *, body: str | None = None,
     if security is not None:
         op["security"] = security
         op["responses"]["401"] = _error("missing, invalid or expired credentials")
-    for code in errors:
+    for code in (*errors, "503"):  # every operation may meet a database outage
         op["responses"][code] = _error(_ERRORS.get(code, "refused"))
     return op
 
@@ -123,6 +124,13 @@ PATHS: dict[str, dict[str, Any]] = {
     "/appointments/lookup": {"post": _op(
         "An appointment by reference and mobile", ("200", "Appointment", "the appointment"),
         body="AppointmentLookup")},
+    "/waiting-list": {"post": _op(
+        "Join a full day's waiting list for the verified mobile; a freed seat is offered "
+        "by SMS and a call (press 1 to take it)", ("201", "WaitingListEntry", "on the list"),
+        body="WaitingListRequest", errors=("404", "409", "422", "429"), security=VERIFIED)},
+    "/appointments/progress": {"post": _op(
+        "On the visit's day: the now-serving token, the patient's token and the expected wait",
+        ("200", "OpdProgress", "where the queue stands"), body="AppointmentLookup")},
     "/appointments/{reference}/cancel": {"post": _op(
         "Cancel an appointment of the verified mobile", ("200", "Appointment", "cancelled"),
         params=[REFERENCE_PARAM], errors=("404", "409", "422", "429"), security=VERIFIED)},

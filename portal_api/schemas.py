@@ -111,6 +111,30 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     }, ["slot_id"]),
     "RescheduleRequest": _obj({"slot_id": ID}, ["slot_id"]),
     "AppointmentLookup": _obj({"reference": REFERENCE, "phone": PHONE}, ["reference", "phone"]),
+    "WaitingListRequest": _obj({"department_id": ID, "date": DATE, "language": LANGUAGE},
+                               ["department_id", "date"]),
+    "WaitingListEntry": _obj({
+        "department_id": ID, "date": DATE,
+        "status": {"type": "string",
+                   "enum": ["waiting", "offered", "booked", "declined", "lapsed"]},
+        "ahead": {**COUNT, "description": "people before this one on the day's list"},
+        "hold_minutes": {"type": "integer", "minimum": 1},
+    }, ["department_id", "date", "status", "ahead", "hold_minutes"]),
+    "OpdProgress": _obj({
+        "reference": {"type": "string", "pattern": "^[0-9]{8}$"},
+        "visit_date": DATE,
+        "token": {"type": "integer", "minimum": 1,
+                  "description": "the day's queue number (earlier slots' seats + slot token)"},
+        "now_serving": {**COUNT, "description": "the highest token called; 0 before the first"},
+        "ahead": COUNT,
+        "called": {"type": "boolean"},
+        "expected_wait_minutes": _nullable({**COUNT, "description":
+                                            "at the session's measured pace; null until "
+                                            "measured, or once called"}),
+        "rooms": {"type": "array", "items": _obj({"room": ID, "token": _nullable(ID)},
+                                                 ["room", "token"])},
+    }, ["reference", "visit_date", "token", "now_serving", "ahead", "called",
+        "expected_wait_minutes", "rooms"]),
     "Appointment": _obj({
         "reference": {"type": "string", "pattern": "^[0-9]{8}$"},
         "status": {"type": "string", "enum": [s.value for s in AppointmentStatus]},

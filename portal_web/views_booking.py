@@ -9,8 +9,8 @@ from typing import Any
 
 from flask import redirect, request, url_for
 
-from booking_core.appointments import Channel, book_appointment
-from booking_core.base import DomainError, whole_number
+from booking_core.appointments import Channel, book_appointment, check_bookable
+from booking_core.base import DomainError, utcnow, whole_number
 from booking_core.hospitals import find_hospitals, get_department, get_hospital, list_departments
 from booking_core.slots import get_slot
 from helpline.app import get_session
@@ -89,7 +89,10 @@ def book_review() -> Any:
     step = request.form.get("step", "")
     check = current_check(request.form)
     error = ""
-    if request.method == "POST" and step in STEPS:
+    unbookable = _unbookable(slot)
+    if unbookable:  # the time passed (or the day closed) since the list was shown
+        error = unbookable
+    elif request.method == "POST" and step in STEPS:
         check = run_step(step, request.form)
     elif request.method == "POST":
         if check.phone is None:
@@ -107,4 +110,14 @@ def book_review() -> Any:
                 return redirect(url_for("portal.appointment", reference=appointment.reference,
                                         done="booked"), code=303)
     status = 422 if error or check.errors else 200
-    return page("book_review.html", status, slot=slot, draft=draft, check=check, error=error)
+    return page("book_review.html", status, slot=slot, draft=draft, check=check, error=error,
+                unbookable=bool(unbookable))
+
+
+def _unbookable(slot: Any) -> str:
+    """Why ``slot`` cannot be booked now, in the citizen's words, or ""."""
+    try:
+        check_bookable(slot, utcnow(), booking_rules())
+    except DomainError as exc:
+        return i18n.error_text(exc.code)
+    return ""

@@ -8,6 +8,7 @@ from flask import redirect, request, url_for
 
 from booking_core.base import DomainError, whole_number
 from booking_core.hospitals import get_hospital, list_hospitals
+from booking_core.phones import normalise_mobile
 from grievances.models import Grievance, GrievanceCategory
 from grievances.services import MAX_DESCRIPTION, find_grievance, register_grievance
 from helpline.app import get_session
@@ -88,6 +89,15 @@ def grievance_status() -> Any:
             "mobile": request.form.get("mobile", "")[:32]}
     if request.method == "GET":
         return page("grievance_status.html", form=form, errors={})
+    errors = {}  # both fields at once, each with its own reason
+    if not form["reference"].strip():
+        errors["reference"] = i18n.t("portal.err.reference_needed")
+    try:
+        normalise_mobile(form["mobile"])
+    except DomainError as exc:
+        errors["mobile"] = i18n.error_text(exc.code)
+    if errors:
+        return page("grievance_status.html", 422, form=form, errors=errors)
     try:
         found = find_grievance(get_session(), form["reference"], form["mobile"])
     except DomainError as exc:

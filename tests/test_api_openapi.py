@@ -75,3 +75,14 @@ def test_error_responses_match_the_error_schema(client, conforms):
                 client.post(f"{API}/appointments", json={})):
         assert res.status_code >= 400
         conforms(res.json, "Error")
+
+
+def test_every_operation_documents_the_outage_answer(client):
+    """While the database is down every operation answers 503 with the Error body and
+    Retry-After (tests/test_faults_outage.py); the document says so for each."""
+    doc = client.get(f"{API}/openapi.json").json
+    for path, ops in doc["paths"].items():
+        if path == "/openapi.json":
+            continue
+        for method, op in ops.items():
+            assert op["responses"].get("503", {}).get("content"), (method, path)

@@ -17,6 +17,7 @@ from ivr.devphone import heard_text
 from ivr.engine import ACTION_PREFIX, FLOW, Input
 from locales import LANGUAGES, catalogs, placeholders
 from tests.conftest import make_settings
+from tests.factories import make_slot
 from tests.fixtures_ivr import CALLER, Phone, agent_hours_excluding_now, build_world
 
 KEYPAD = "0123456789*#"
@@ -55,7 +56,8 @@ def _declared():
 
 
 ENTRIES = {"inbound": "voice", "grievance follow-up call": "followup",
-           "agent callback call": "bridge.agent", "agent takes the next caller": "queue.agent"}
+           "agent callback call": "bridge.agent", "agent takes the next caller": "queue.agent",
+           "waiting-list offer call": "offer"}
 
 
 def test_every_declared_target_exists_and_every_node_is_reachable():
@@ -177,6 +179,8 @@ def test_walk_every_menu_in_both_languages(database_url, ivr_session, lang):
     world = build_world(ivr_session)
     book_appointment(ivr_session, slot_id=world.slots[2].id, phone=CALLER,
                      channel=Channel.PORTAL, language=lang)
+    # General Medicine's one day is full: its callers are offered the waiting list.
+    make_slot(ivr_session, world.medicine, capacity=1, booked=1)
     app = create_app(make_settings(database_url, agent_hours=agent_hours_excluding_now()))
     client = app.test_client()
     phone = Phone(client, session=ivr_session)

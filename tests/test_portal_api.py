@@ -135,6 +135,17 @@ def test_errors_carry_cors_headers_so_the_portal_can_read_them(cors_client):
     answer = cors_client.get(f"{API}/appointments", headers={"Origin": PORTAL_ORIGIN})
     assert answer.status_code == 401
     assert answer.headers["Access-Control-Allow-Origin"] == PORTAL_ORIGIN
+    # URLs and methods no route matches never reach the API's own hooks.
+    for method, path, status in (("get", "/hospitals/1/nothing", 404),
+                                 ("get", "/hospitals/99999999999999999999/resources", 404),
+                                 ("delete", "/hospitals/1", 405)):
+        answer = getattr(cors_client, method)(f"{API}{path}", headers={"Origin": PORTAL_ORIGIN})
+        assert answer.status_code == status, path
+        assert answer.headers.get("Access-Control-Allow-Origin") == PORTAL_ORIGIN, path
+        assert "Origin" in answer.headers.get("Vary", ""), path
+    # Outside the API nothing changes.
+    page = cors_client.get("/portal/", headers={"Origin": PORTAL_ORIGIN})
+    assert "Access-Control-Allow-Origin" not in page.headers
 
 
 def test_no_origin_is_allowed_by_default(client):

@@ -460,3 +460,38 @@ def test_after_the_code_the_form_asks_for_no_other_and_the_last_try_says_so(
     assert 'value="register"' in portal.page  # the complaint can be sent
     portal.get("/portal/grievances/new")  # later, the same verified browser
     assert 'name="code"' not in portal.page and 'value="register"' in portal.page
+
+
+def test_a_time_that_has_passed_is_refused_before_any_code_is_asked(portal, session, catalogue):
+    """Opening (or posting) the read-back of a slot whose time has passed says so at once
+    and offers another time; it used to ask for the SMS code first."""
+    import datetime as dt
+
+    from booking_core.slots import Slot
+    from locales import render as i18n_text
+    from tests.factories import make_slot
+
+    past = make_slot(session, catalogue.department, starts_in=-dt.timedelta(hours=2),
+                     capacity=3)
+    session.commit()
+    portal.get(f"/portal/book/review?slot={past.id}")
+    assert portal.status == 422
+    assert i18n_text("hi", "portal.err.slot_unavailable") in portal.text()
+    assert 'name="mobile"' not in portal.page and 'value="book"' not in portal.page
+    assert "/portal/book/" in portal.page  # the way to another time
+    portal.get(f"/portal/book/review?slot={catalogue.slot.id}")
+    assert portal.status == 200 and 'name="mobile"' in portal.page
+    with reading(session):
+        assert session.get(Slot, past.id).booked == 0
+
+
+def test_the_status_form_names_each_missing_or_wrong_field(portal, catalogue):
+    portal.get("/portal/grievances/status")
+    portal.post("/portal/grievances/status", {"reference": "", "mobile": ""})
+    assert portal.status == 422
+    text = portal.text()
+    assert "Enter the complaint number from your SMS." in text or \
+        "अपने एसएमएस से शिकायत नंबर लिखें।" in text
+    assert "98123 45678" in text  # the mobile's own message, with an example
+    portal.post("/portal/grievances/status", {"reference": "abc", "mobile": "abc"})
+    assert portal.status == 422 and "98123 45678" in portal.text()

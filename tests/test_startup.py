@@ -185,3 +185,17 @@ def test_each_database_keeps_its_own_demo_logins(tmp_path):
     finally:
         demo_logins_file(other).unlink(missing_ok=True)
         app.extensions["helpline"].engine.dispose()
+
+
+def test_gunicorn_makes_no_control_socket_another_instance_could_take(tmp_path):
+    """gunicorn 25+ opens a control socket at one path per user; a second gunicorn on
+    the host took it over and removed it when it stopped. The helpline opens none."""
+    from bench.gunicorn_server import gunicorn_server
+
+    env = {"HOME": str(tmp_path), "XDG_RUNTIME_DIR": "", "SECRET_KEY": "control-test",
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'helpline.sqlite3'}"}
+    from helpline.migrate import upgrade
+
+    upgrade(env["DATABASE_URL"])
+    with gunicorn_server(env, workers=1, timeout=90):
+        assert not (tmp_path / ".gunicorn").exists()

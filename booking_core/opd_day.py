@@ -1,0 +1,623 @@
+"""The OPD day at the hospital: check-in, the token queue, the hall display, no-shows.
+
+A *session* is one department's OPD on one day (``opd_session``, made on first use).
+Its queue is numbered by **day tokens**: a booked appointment's day token is the
+capacity of the department's earlier slots that day plus its slot token (slot tokens
+start at 1 in every slot), so the 10:00 slot's token 1 follows the 09:00 slot's last
+seat and a booked patient's day token never changes. Walk-in patients get counter
+tokens after every booked seat of the day (the day's slot capacity + 1, + 2, ...), from
+the counter's share of the session (``OpdRules.counter_quota``).
+
+Rules held here:
+- check-in only at the patient's own hospital, department and day, and only for a
+  booking that is not cancelled; a late arrival after being marked a no-show is still
+  checked in (the doctor decides); a second check-in returns the first;
+- "call next" gives a room the lowest waiting token; the session's row is locked for
+  the whole step (``SELECT ... FOR UPDATE``; SQLite's writers queue anyway), so two
+  counters pressing at once get two different tokens and none is passed over;
+- a called patient who does not come is skipped and may be recalled to a room;
+- the "your turn is near" SMS goes once per appointment (outbox ``dedupe_key``
+  ``opd-near:<appointment>``) when a call brings the front of the queue within
+  ``near_tokens`` of the patient's day token; it is not a reminder, so quiet hours and
+  the reminder opt-out do not hold it (``messaging/rules.py``);
+- after a slot's end plus ``no_show_grace``, booked appointments nobody checked in
+  become ``NO_SHOW``.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import enum
+import hashlib
+import hmac
+from collections.abc import Callable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship
+
+from booking_core.appointments import Appointment, AppointmentStatus, find_appointment
+from booking_core.base import (
+    Base,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    UTCDateTime,
+    enum_column,
+    fit_words,
+    unit_of_work,
+    utcnow,
+)
+from booking_core.outbox import add_sms
+from booking_core.slots import OpdSchedule, Slot
+
+# Rooms a department may call to (the display has room for this many).
+MAX_ROOMS = 20
+
+
+@dataclass(frozen=True)
+class OpdRules:
+    """The day's settings: ``OPD_NEAR_TOKENS``, ``OPD_COUNTER_QUOTA``,
+    ``OPD_NO_SHOW_GRACE_MINUTES`` (README)."""
+
+    near_tokens: int = 3
+    counter_quota: int = 30
+    no_show_grace: dt.timedelta = dt.timedelta(minutes=60)
+    tz: str = "Asia/Kolkata"
+
+
+class VisitState(enum.StrEnum):
+    WAITING = "waiting"  # checked in, not yet called
+    CALLED = "called"  # called to a room
+    SKIPPED = "skipped"  # called, did not come; may be recalled
+
+
+VISIT_STATES = tuple(VisitState)
+
+
+class WrongHospital(Forbidden):
+    code = "opd_wrong_hospital"
+
+
+class WrongDepartment(InvalidInput):
+    code = "opd_wrong_department"
+
+
+class WrongDay(InvalidInput):
+    code = "opd_wrong_day"
+
+
+class BookingCancelled(Conflict):
+    code = "opd_booking_cancelled"
+
+
+class ForgedCode(InvalidInput):
+    code = "opd_forged_code"
+
+
+class CounterFull(Conflict):
+    code = "opd_counter_full"
+
+
+class NobodyWaiting(Conflict):
+    code = "opd_nobody_waiting"
+
+
+class InvalidRoom(InvalidInput):
+    code = "opd_invalid_room"
+
+
+class OpdSession(Base):
+    """One department's OPD on one local day: the queue's front and its pace."""
+
+    __tablename__ = "opd_session"
+    __table_args__ = (UniqueConstraint("department_id", "local_day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hospital_id: Mapped[int] = mapped_column(ForeignKey("hospital.id"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    local_day: Mapped[dt.date]
+    # The highest day token called so far: the front of the queue.
+    front_token: Mapped[int] = mapped_column(default=0)
+    calls: Mapped[int] = mapped_column(default=0)
+    first_call_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    last_call_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    walk_ins: Mapped[int] = mapped_column(default=0)
+
+    rooms: Mapped[list[OpdRoom]] = relationship(order_by="OpdRoom.room")
+
+
+class OpdRoom(Base):
+    """A consulting room of a session and the token it serves now."""
+
+    __tablename__ = "opd_room"
+    __table_args__ = (UniqueConstraint("session_id", "room"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("opd_session.id"))
+    room: Mapped[int]
+    serving_token: Mapped[int | None]
+    called_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class OpdVisit(Base):
+    """A patient in the day's queue: a checked-in booking or a walk-in."""
+
+    __tablename__ = "opd_visit"
+    __table_args__ = (UniqueConstraint("session_id", "token"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("opd_session.id"), index=True)
+    token: Mapped[int]
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id"),
+                                                       unique=True)
+    state: Mapped[VisitState] = mapped_column(enum_column(VisitState, 10),
+                                              default=VisitState.WAITING)
+    room: Mapped[int | None]
+    checked_in_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    called_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    checked_in_by: Mapped[str] = mapped_column(String(80), default="")
+
+    appointment: Mapped[Appointment | None] = relationship()
+
+
+# --- the signed booking code (QR) ------------------------------------------------------
+
+BOOKING_CODE_PREFIX = "DHHB1"
+
+
+def _booking_signature(reference: str, key: bytes) -> str:
+    digest = hmac.new(key, f"booking:{reference}".encode(), hashlib.sha256).digest()
+    return base64.b32encode(digest[:10]).decode().rstrip("=")
+
+
+def booking_code(reference: str, key: bytes) -> str:
+    """The text of a booking's QR code: ``DHHB1.<reference>.<signature>``, where the
+    signature is 80 bits of HMAC-SHA256 under ``key`` (derived from ``SECRET_KEY``).
+    Short (31 characters, a small QR) and carries nothing but the booking number."""
+    return f"{BOOKING_CODE_PREFIX}.{reference}.{_booking_signature(reference, key)}"
+
+
+def read_booking_code(text: str, key: bytes) -> str:
+    """The booking number in a scanned code. A code in our form whose signature does
+    not match raises ``ForgedCode``; text that is not our form is returned stripped (a
+    typed booking number, or a card number for the card seam)."""
+    text = (text or "").strip()
+    if not text.startswith(BOOKING_CODE_PREFIX + "."):
+        return text
+    _, _, rest = text.partition(".")
+    reference, _, signature = rest.partition(".")
+    expected = _booking_signature(reference, key)
+    if not hmac.compare_digest(signature.encode(), expected.encode()):
+        raise ForgedCode("this QR code was not made by the helpline")
+    return reference
+
+
+# A card number -> the patient's appointment reference in this department today, or
+# None. The eHealth card module supplies it; without one, only booking numbers work.
+CardLookup = Callable[[Session, str, int, dt.date], str | None]
+
+
+# --- sessions and tokens ---------------------------------------------------------------
+
+def local_today(now: dt.datetime, tz: str) -> dt.date:
+    return now.astimezone(ZoneInfo(tz)).date()
+
+
+def _session_row(session: Session, hospital_id: int, department_id: int,
+                 day: dt.date) -> OpdSession:
+    """The session's row, inserted unless a concurrent transaction got there first."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(insert(OpdSession).values(
+        hospital_id=hospital_id, department_id=department_id, local_day=day,
+        front_token=0, calls=0, walk_ins=0,
+    ).on_conflict_do_nothing(index_elements=["department_id", "local_day"]))
+    return session.scalars(select(OpdSession).where(
+        OpdSession.department_id == department_id, OpdSession.local_day == day)).one()
+
+
+def _locked_session(session: Session, opd_session_id: int) -> OpdSession:
+    row = session.scalars(select(OpdSession).where(OpdSession.id == opd_session_id)
+                          .with_for_update()
+                          .execution_options(populate_existing=True)).one_or_none()
+    if row is None:
+        raise NotFound("no such OPD session", entity="opd_session")
+    return row
+
+
+def slot_offsets(session: Session, department_id: int, day: dt.date) -> tuple[dict[int, int], int]:
+    """{slot id: day tokens before it} for a department's day, and the day's capacity
+    (the first counter token follows it)."""
+    offsets: dict[int, int] = {}
+    total = 0
+    for slot_id, capacity in session.execute(
+        select(Slot.id, Slot.capacity)
+        .where(Slot.department_id == department_id, Slot.local_day == day)
+        .order_by(Slot.starts_at)
+    ):
+        offsets[slot_id] = total
+        total += capacity
+    return offsets, total
+
+
+def day_token(session: Session, appointment: Appointment) -> int:
+    """The appointment's place in its department's day queue (see the module doc)."""
+    offsets, _ = slot_offsets(session, appointment.department_id, appointment.visit_day)
+    return offsets.get(appointment.slot_id, 0) + appointment.token
+
+
+def open_session(session: Session, hospital_id: int, department_id: int, day: dt.date
+                 ) -> OpdSession:
+    """The session of a department's day, made on first use (a counter opening it)."""
+    with unit_of_work(session):
+        return _session_row(session, hospital_id, department_id, day)
+
+
+# --- check-in ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CheckIn:
+    visit: OpdVisit
+    appointment: Appointment | None
+    already: bool  # the patient had checked in before
+
+
+def check_in(
+    session: Session,
+    code: str,
+    *,
+    hospital_id: int,
+    department_id: int,
+    key: bytes,
+    actor: str = "",
+    rules: OpdRules | None = None,
+    now: dt.datetime | None = None,
+    card_lookup: CardLookup | None = None,
+) -> CheckIn:
+    """Check a booked patient in at the counter of ``department_id``.
+
+    ``code`` is what the counter typed or scanned: a booking number, a booking QR code
+    (``booking_code``) or, through ``card_lookup``, an eHealth card number. The
+    appointment becomes ``ATTENDED`` and its day token joins the queue. Raises
+    ``ForgedCode``, ``InvalidReference``, ``NotFound``, ``WrongHospital``,
+    ``WrongDepartment`` (details: ``department_id``), ``WrongDay`` (details: ``day``) or
+    ``BookingCancelled``; checking in twice returns the first check-in.
+    """
+    rules = rules or OpdRules()
+    now = now or utcnow()
+    today = local_today(now, rules.tz)
+    reference = read_booking_code(code, key)
+    with unit_of_work(session):
+        if card_lookup is not None and not reference.startswith(BOOKING_CODE_PREFIX):
+            found = card_lookup(session, reference, department_id, today)
+            reference = found or reference
+        appointment = find_appointment(session, reference)
+        if appointment.hospital_id != hospital_id:
+            raise WrongHospital("this booking is for another hospital")
+        if appointment.department_id != department_id:
+            raise WrongDepartment("this booking is for another department",
+                                  department_id=appointment.department_id)
+        if appointment.visit_day != today:
+            raise WrongDay("this booking is for another day", day=appointment.visit_day)
+        if appointment.status == AppointmentStatus.CANCELLED:
+            raise BookingCancelled("this booking was cancelled")
+        opd = _session_row(session, hospital_id, department_id, today)
+        visit = session.scalar(select(OpdVisit).where(OpdVisit.appointment_id == appointment.id))
+        if visit is not None:
+            return CheckIn(visit, appointment, already=True)
+        opd = _locked_session(session, opd.id)
+        visit = OpdVisit(session_id=opd.id, token=_free_day_token(session, opd, appointment, rules),
+                         appointment_id=appointment.id, state=VisitState.WAITING,
+                         checked_in_at=now, checked_in_by=actor[:80])
+        session.add(visit)
+        appointment.status = AppointmentStatus.ATTENDED
+        session.flush()
+    return CheckIn(visit, appointment, already=False)
+
+
+def _free_day_token(session: Session, opd: OpdSession, appointment: Appointment,
+                    rules: OpdRules) -> int:
+    """The appointment's day token, unless another patient holds that number: a seat
+    re-let after a cancellation carries a slot token past its slot's capacity
+    (``take_seat`` never reuses one), which can meet the next slot's first tokens. Such a
+    patient queues after the booked seats and the counter's share. Runs under the
+    session's row lock."""
+    offsets, capacity = slot_offsets(session, opd.department_id, opd.local_day)
+    token = offsets.get(appointment.slot_id, 0) + appointment.token
+    held = set(session.scalars(select(OpdVisit.token).where(OpdVisit.session_id == opd.id)))
+    if token not in held:
+        return token
+    overflow = capacity + rules.counter_quota
+    return max([overflow, *held]) + 1
+
+
+def counter_quota(session: Session, department_id: int, day: dt.date, rules: OpdRules) -> int:
+    """Walk-in tokens for a department's day: the counter's share its weekly schedules
+    keep (``OpdSchedule.counter_seats`` per slot, times the day's slots), or
+    ``OPD_COUNTER_QUOTA`` where no schedule keeps one."""
+    share = 0
+    for schedule in session.scalars(select(OpdSchedule).where(
+            OpdSchedule.department_id == department_id, OpdSchedule.weekday == day.weekday())):
+        minutes = (dt.datetime.combine(day, schedule.end_time)
+                   - dt.datetime.combine(day, schedule.start_time)).total_seconds() // 60
+        share += schedule.counter_seats * int(minutes // max(1, schedule.slot_minutes))
+    return share or rules.counter_quota
+
+
+def add_walk_in(
+    session: Session, opd_session_id: int, *, actor: str = "",
+    rules: OpdRules | None = None, now: dt.datetime | None = None,
+) -> OpdVisit:
+    """A counter token for a patient without a booking, from the counter's share of the
+    day (``counter_quota``); ``CounterFull`` when it is used up. One conditional UPDATE takes the
+    number, so two counters never give out the same token."""
+    rules = rules or OpdRules()
+    now = now or utcnow()
+    with unit_of_work(session):
+        opd = session.get(OpdSession, opd_session_id)
+        if opd is None:
+            raise NotFound("no such OPD session", entity="opd_session")
+        quota = counter_quota(session, opd.department_id, opd.local_day, rules)
+        taken = session.execute(
+            update(OpdSession)
+            .where(OpdSession.id == opd_session_id, OpdSession.walk_ins < quota)
+            .values(walk_ins=OpdSession.walk_ins + 1)
+            .returning(OpdSession.walk_ins)
+            .execution_options(synchronize_session=False)
+        ).scalar_one_or_none()
+        if taken is None:
+            raise CounterFull("the counter's tokens for this session are all given")
+        _, capacity = slot_offsets(session, opd.department_id, opd.local_day)
+        visit = OpdVisit(session_id=opd.id, token=capacity + taken, state=VisitState.WAITING,
+                         checked_in_at=now, checked_in_by=actor[:80])
+        session.add(visit)
+        session.flush()
+    return visit
+
+
+# --- calling patients ----------------------------------------------------------------------
+
+def _check_room(room: int) -> None:
+    if not 1 <= room <= MAX_ROOMS:
+        raise InvalidRoom(f"rooms are numbered 1 to {MAX_ROOMS}")
+
+
+def _serve(session: Session, opd: OpdSession, visit: OpdVisit, room: int,
+           now: dt.datetime) -> None:
+    visit.state, visit.room, visit.called_at = VisitState.CALLED, room, now
+    row = session.scalar(select(OpdRoom).where(OpdRoom.session_id == opd.id,
+                                               OpdRoom.room == room))
+    if row is None:
+        row = OpdRoom(session_id=opd.id, room=room)
+        session.add(row)
+    row.serving_token, row.called_at = visit.token, now
+
+
+def call_next(
+    session: Session, opd_session_id: int, room: int, *,
+    rules: OpdRules | None = None, now: dt.datetime | None = None,
+) -> OpdVisit:
+    """Call the lowest waiting token to ``room``; ``NobodyWaiting`` if none. Writes the
+    "turn is near" SMS for the patients the call brings within ``near_tokens``."""
+    rules = rules or OpdRules()
+    now = now or utcnow()
+    _check_room(room)
+    with unit_of_work(session):
+        opd = _locked_session(session, opd_session_id)
+        visit = session.scalars(
+            select(OpdVisit)
+            .where(OpdVisit.session_id == opd.id, OpdVisit.state == VisitState.WAITING)
+            .order_by(OpdVisit.token).limit(1)
+        ).one_or_none()
+        if visit is None:
+            raise NobodyWaiting("nobody is waiting")
+        _serve(session, opd, visit, room, now)
+        opd.calls += 1
+        opd.first_call_at = opd.first_call_at or now
+        opd.last_call_at = now
+        if visit.token > opd.front_token:
+            opd.front_token = visit.token
+            _near_messages(session, opd, rules)
+    return visit
+
+
+def skip(session: Session, visit_id: int, *, hospital_id: int) -> OpdVisit:
+    """The called patient did not come: out of the room, kept for a recall."""
+    with unit_of_work(session):
+        visit = _own_visit(session, visit_id, hospital_id)
+        if visit.state != VisitState.CALLED:
+            raise Conflict("only a called patient can be skipped")
+        visit.state = VisitState.SKIPPED
+    return visit
+
+
+def recall(session: Session, visit_id: int, room: int, *, hospital_id: int,
+           now: dt.datetime | None = None) -> OpdVisit:
+    """Call a skipped patient again, to ``room``."""
+    now = now or utcnow()
+    _check_room(room)
+    with unit_of_work(session):
+        visit = _own_visit(session, visit_id, hospital_id)
+        opd = _locked_session(session, visit.session_id)
+        if visit.state != VisitState.SKIPPED:
+            raise Conflict("only a skipped patient can be recalled")
+        _serve(session, opd, visit, room, now)
+    return visit
+
+
+def _own_visit(session: Session, visit_id: int, hospital_id: int) -> OpdVisit:
+    row = session.execute(
+        select(OpdVisit, OpdSession.hospital_id)
+        .join(OpdSession, OpdSession.id == OpdVisit.session_id)
+        .where(OpdVisit.id == visit_id)
+    ).one_or_none()
+    if row is None or row[1] != hospital_id:
+        raise NotFound("no such patient in this hospital's queue", entity="opd_visit")
+    return row[0]
+
+
+def _near_messages(session: Session, opd: OpdSession, rules: OpdRules) -> int:
+    """SMS each booked patient whose day token is now at most ``near_tokens`` past the
+    front, once per appointment."""
+    offsets, _ = slot_offsets(session, opd.department_id, opd.local_day)
+    low, high = opd.front_token + 1, opd.front_token + rules.near_tokens
+    conditions = [
+        (Appointment.slot_id == slot_id) & Appointment.token.between(low - off, high - off)
+        for slot_id, off in offsets.items()
+        if off < high  # a slot whose tokens start past the window has none in it
+    ]
+    if not conditions:
+        return 0
+    written = 0
+    for appointment in session.scalars(
+        select(Appointment).where(
+            or_(*conditions),
+            Appointment.status.in_((AppointmentStatus.BOOKED, AppointmentStatus.ATTENDED)),
+        )
+    ):
+        token = offsets[appointment.slot_id] + appointment.token
+        row = add_sms(
+            session, appointment.citizen.phone, "opd_turn_near", appointment.language,
+            {"token": token, "serving": opd.front_token,
+             "department": fit_words(appointment.department.name(appointment.language)),
+             "hospital": appointment.hospital.short_name(appointment.language)},
+            dedupe_key=f"opd-near:{appointment.id}", appointment_id=appointment.id,
+        )
+        written += row is not None
+    return written
+
+
+# --- what the hall, the phone line and the portal see ----------------------------------------
+
+@dataclass(frozen=True)
+class RoomBoard:
+    room: int
+    token: int | None
+
+
+@dataclass(frozen=True)
+class Board:
+    """The hall display: now serving per room, the front, and the measured pace."""
+
+    department_id: int
+    day: dt.date
+    rooms: list[RoomBoard]
+    front_token: int
+    waiting: int
+    seconds_per_patient: float | None
+
+
+def session_for(session: Session, department_id: int, day: dt.date) -> OpdSession | None:
+    return session.scalar(select(OpdSession).where(OpdSession.department_id == department_id,
+                                                   OpdSession.local_day == day))
+
+
+def board(session: Session, department_id: int, day: dt.date) -> Board:
+    """What the waiting hall shows; an empty board before the first call."""
+    opd = session_for(session, department_id, day)
+    if opd is None:
+        return Board(department_id, day, [], 0, 0, None)
+    rooms = [RoomBoard(r.room, r.serving_token) for r in session.scalars(
+        select(OpdRoom).where(OpdRoom.session_id == opd.id).order_by(OpdRoom.room))]
+    waiting = session.scalar(select(func.count()).select_from(OpdVisit).where(
+        OpdVisit.session_id == opd.id, OpdVisit.state == VisitState.WAITING)) or 0
+    return Board(department_id, day, rooms, opd.front_token, int(waiting), pace(opd))
+
+
+def pace(opd: OpdSession) -> float | None:
+    """Seconds between calls, all rooms together, measured over the session so far;
+    None until two calls were made."""
+    if opd.calls < 2 or opd.first_call_at is None or opd.last_call_at is None:
+        return None
+    return (opd.last_call_at - opd.first_call_at).total_seconds() / (opd.calls - 1)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where one appointment stands on its day."""
+
+    appointment: Appointment
+    token: int
+    serving: int  # the front of the queue; 0 before the first call
+    ahead: int  # day tokens between the front and this one
+    wait_minutes: int | None  # None: no pace measured yet, or already called
+    called: bool
+
+
+def progress(session: Session, appointment: Appointment) -> Progress:
+    """The now-serving token, the patient's day token and the expected wait (tokens
+    ahead times the measured seconds per call), for the phone line and the portal."""
+    visit = session.scalar(select(OpdVisit).where(OpdVisit.appointment_id == appointment.id))
+    token = visit.token if visit is not None else day_token(session, appointment)
+    opd = session_for(session, appointment.department_id, appointment.visit_day)
+    front = opd.front_token if opd else 0
+    called = visit is not None and visit.state != VisitState.WAITING
+    ahead = max(0, token - front - 1)
+    seconds = pace(opd) if opd else None
+    wait = None if seconds is None or called else round(ahead * seconds / 60)
+    return Progress(appointment, token, front, ahead, wait, called)
+
+
+def todays_appointments(session: Session, phone_e164: str, now: dt.datetime, tz: str
+                        ) -> list[Appointment]:
+    """The appointments of this number (as patient or booker) on today's date that are
+    still to be seen (booked or checked in), earliest first."""
+    from booking_core.citizens import Citizen
+
+    return list(session.scalars(
+        select(Appointment)
+        .join(Citizen, Citizen.id == Appointment.citizen_id)
+        .join(Slot, Slot.id == Appointment.slot_id)
+        .where((Citizen.phone == phone_e164) | (Appointment.booked_by_phone == phone_e164),
+               Appointment.visit_day == local_today(now, tz),
+               Appointment.status.in_((AppointmentStatus.BOOKED, AppointmentStatus.ATTENDED)))
+        .order_by(Slot.starts_at)
+    ))
+
+
+@dataclass(frozen=True)
+class QueueLine:
+    visit: OpdVisit
+    appointment: Appointment | None
+
+
+def queue_lines(session: Session, opd_session_id: int) -> list[QueueLine]:
+    """The session's checked-in patients by token, for the counter."""
+    return [QueueLine(v, v.appointment) for v in session.scalars(
+        select(OpdVisit).where(OpdVisit.session_id == opd_session_id)
+        .options(joinedload(OpdVisit.appointment)).order_by(OpdVisit.token))]
+
+
+def no_shows(session: Session, department_id: int, day: dt.date) -> list[Appointment]:
+    return list(session.scalars(select(Appointment).where(
+        Appointment.department_id == department_id, Appointment.visit_day == day,
+        Appointment.status == AppointmentStatus.NO_SHOW).order_by(Appointment.slot_id,
+                                                                  Appointment.token)))
+
+
+# --- no-shows -------------------------------------------------------------------------------------
+
+def mark_no_shows(session: Session, *, rules: OpdRules | None = None,
+                  now: dt.datetime | None = None) -> int:
+    """Booked appointments whose slot ended more than ``no_show_grace`` ago and that
+    nobody checked in become ``NO_SHOW``: one UPDATE, safe to run twice or from two
+    schedulers. Returns how many."""
+    rules = rules or OpdRules()
+    now = now or utcnow()
+    ended = select(Slot.id).where(Slot.ends_at <= now - rules.no_show_grace,
+                                  Slot.ends_at > now - dt.timedelta(days=7))
+    with unit_of_work(session):
+        result = session.execute(
+            update(Appointment)
+            .where(Appointment.status == AppointmentStatus.BOOKED,
+                   Appointment.slot_id.in_(ended))
+            .values(status=AppointmentStatus.NO_SHOW)
+            .execution_options(synchronize_session=False)
+        )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+

@@ -1,0 +1,347 @@
+"""A day's waiting list: freed seats go to the first person waiting, never to two.
+
+A patient who finds a department's day full joins its list (phone line or portal).
+When a seat of that day frees (a cancellation, a move away), the same transaction holds
+the seat for the first person waiting (the slot's ``booked`` count keeps it, so nobody
+else can book it) and writes an SMS and an outbound call, "press 1 to take it". The
+offer holds for the entry's ``hold_minutes``:
+
+- taken: one conditional UPDATE ``offered -> booked`` while the hold lasts, and the
+  booking, in one transaction;
+- declined, or the hold ran out (``lapse_offers``, run by the scheduler): one
+  conditional UPDATE ``offered -> declined/lapsed``, and the seat goes to the next
+  person in the same transaction, or back to the pool.
+
+The conditional UPDATEs decide every race: an answer and a lapse, two answers, or two
+cancellations at once (the next entry is picked with ``FOR UPDATE SKIP LOCKED``, so
+two freed seats go to two different people) — proved in ``tests/test_opd_waiting_list.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import ForeignKey, Index, String, func, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from booking_core.appointments import (
+    Appointment,
+    BookingRules,
+    Channel,
+    book_appointment,
+)
+from booking_core.base import (
+    Base,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    UTCDateTime,
+    enum_column,
+    fit_words,
+    unit_of_work,
+    utcnow,
+)
+from booking_core.hospitals import Department
+from booking_core.outbox import add_call, add_sms
+from booking_core.phones import normalise_mobile
+from booking_core.slots import Slot, bookable_window, earliest_bookable_start
+from locales import normalise_language
+from locales.formatting import format_date, local, written_time
+
+OFFER_CALL = "waiting_list_offer"
+
+
+class WaitStatus(enum.StrEnum):
+    WAITING = "waiting"
+    OFFERED = "offered"  # a seat is held for this person now
+    BOOKED = "booked"  # took the seat
+    DECLINED = "declined"
+    LAPSED = "lapsed"  # did not answer within the hold
+
+
+WAIT_STATUSES = tuple(WaitStatus)
+_ACTIVE = "status IN ('waiting', 'offered')"
+
+
+class SeatsFree(Conflict):
+    code = "seats_free"
+
+
+class OfferGone(Conflict):
+    code = "offer_gone"
+
+
+class WaitingListEntry(Base):
+    __tablename__ = "waiting_list_entry"
+    __table_args__ = (
+        Index("ix_waiting_list_entry_queue", "department_id", "local_day", "status", "id"),
+        Index("uq_waiting_list_entry_one_active", "phone", "department_id", "local_day",
+              unique=True, postgresql_where=text(_ACTIVE), sqlite_where=text(_ACTIVE)),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hospital_id: Mapped[int] = mapped_column(ForeignKey("hospital.id"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    local_day: Mapped[dt.date]
+    phone: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(5), default="hi")
+    channel: Mapped[str] = mapped_column(String(8))
+    status: Mapped[WaitStatus] = mapped_column(enum_column(WaitStatus, 10),
+                                               default=WaitStatus.WAITING)
+    hold_minutes: Mapped[int] = mapped_column(default=10)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    offered_slot_id: Mapped[int | None] = mapped_column(ForeignKey("slot.id"))
+    offered_token: Mapped[int | None]
+    offered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    hold_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id"))
+
+    offered_slot: Mapped[Slot | None] = relationship()
+
+
+def join_waiting_list(
+    session: Session, *, department_id: int, day: dt.date, phone: str, channel: Channel,
+    language: str = "hi", hold_minutes: int = 10, rules: BookingRules | None = None,
+    now: dt.datetime | None = None,
+) -> tuple[WaitingListEntry, int]:
+    """Put ``phone`` on the list for a department's day; returns the entry and how many
+    are ahead. Raises ``SeatsFree`` while the day still has a free seat (book it
+    instead), ``InvalidInput`` for a day outside the booking window, ``NotFound`` for an
+    unknown department. Joining twice returns the first entry."""
+    rules = rules or BookingRules()
+    now = now or utcnow()
+    e164 = normalise_mobile(phone)
+    first, last = bookable_window(now, rules.window_days, rules.tz)
+    if not first <= day <= last:
+        raise InvalidInput("that day is outside the booking window", field="date")
+    try:
+        with unit_of_work(session):
+            department = session.get(Department, department_id)
+            if department is None:
+                raise NotFound("no such department", entity="department")
+            free = session.scalar(select(Slot.id).where(
+                Slot.department_id == department_id, Slot.local_day == day,
+                Slot.closed.is_(False), Slot.booked < Slot.capacity,
+                Slot.starts_at > earliest_bookable_start(now)).limit(1))
+            if free is not None:
+                raise SeatsFree("that day still has free seats")
+            entry = _active_entry(session, e164, department_id, day)
+            if entry is None:
+                entry = WaitingListEntry(
+                    hospital_id=department.hospital_id, department_id=department_id,
+                    local_day=day, phone=e164, language=normalise_language(language),
+                    channel=channel.value, hold_minutes=hold_minutes, created_at=now)
+                session.add(entry)
+                session.flush()
+            ahead = _ahead(session, entry)
+    except IntegrityError:  # the same number joined at the same moment
+        entry = _active_entry(session, e164, department_id, day)
+        if entry is None:
+            raise
+        return entry, _ahead(session, entry)
+    return entry, ahead
+
+
+def earliest_full_day(session: Session, department_id: int, *,
+                      rules: BookingRules | None = None, now: dt.datetime | None = None
+                      ) -> dt.date | None:
+    """The first day in the booking window whose OPD sessions (slots still to come) are
+    all full: the day a caller who finds no seat can wait for."""
+    rules = rules or BookingRules()
+    now = now or utcnow()
+    first, last = bookable_window(now, rules.window_days, rules.tz)
+    return session.scalar(
+        select(Slot.local_day)
+        .where(Slot.department_id == department_id, Slot.closed.is_(False),
+               Slot.starts_at > earliest_bookable_start(now),
+               Slot.local_day >= first, Slot.local_day <= last)
+        .group_by(Slot.local_day)
+        .having(func.sum(Slot.capacity - Slot.booked) <= 0)
+        .order_by(Slot.local_day).limit(1))
+
+
+def _active_entry(session: Session, e164: str, department_id: int, day: dt.date
+                  ) -> WaitingListEntry | None:
+    return session.scalar(select(WaitingListEntry).where(
+        WaitingListEntry.phone == e164, WaitingListEntry.department_id == department_id,
+        WaitingListEntry.local_day == day,
+        WaitingListEntry.status.in_((WaitStatus.WAITING, WaitStatus.OFFERED))))
+
+
+def _ahead(session: Session, entry: WaitingListEntry) -> int:
+    return len(session.scalars(select(WaitingListEntry.id).where(
+        WaitingListEntry.department_id == entry.department_id,
+        WaitingListEntry.local_day == entry.local_day,
+        WaitingListEntry.status.in_((WaitStatus.WAITING, WaitStatus.OFFERED)),
+        WaitingListEntry.id < entry.id)).all())
+
+
+def _hold_seat(session: Session, slot_id: int) -> bool:
+    """Count one more seat taken without drawing a new token: the offer keeps the
+    freed seat's own token (``take_seat`` would give the next one past it)."""
+    held = session.execute(
+        update(Slot)
+        .where(Slot.id == slot_id, Slot.booked < Slot.capacity, Slot.closed.is_(False))
+        .values(booked=Slot.booked + 1)
+        .returning(Slot.id)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    return held is not None
+
+
+def _release_seat(session: Session, slot_id: int) -> None:
+    session.execute(update(Slot).where(Slot.id == slot_id, Slot.booked > 0)
+                    .values(booked=Slot.booked - 1)
+                    .execution_options(synchronize_session=False))
+
+
+def offer_freed_seat(session: Session, slot: Slot, token: int, *,
+                     now: dt.datetime | None = None, tz: str = "Asia/Kolkata"
+                     ) -> WaitingListEntry | None:
+    """Inside the transaction that freed a seat of ``slot`` (token ``token``): hold it
+    for the first person waiting for that day and write their SMS and call. None when
+    nobody waits, the slot starts within a minute, or the seat went meanwhile."""
+    now = now or utcnow()
+    if slot.closed or slot.starts_at <= earliest_bookable_start(now):
+        return None
+    entry = session.scalars(
+        select(WaitingListEntry)
+        .where(WaitingListEntry.department_id == slot.department_id,
+               WaitingListEntry.local_day == slot.local_day,
+               WaitingListEntry.status == WaitStatus.WAITING)
+        .order_by(WaitingListEntry.id).limit(1)
+        .with_for_update(skip_locked=True)
+    ).one_or_none()
+    if entry is None or not _hold_seat(session, slot.id):
+        return None
+    entry.status = WaitStatus.OFFERED
+    entry.offered_slot_id, entry.offered_token = slot.id, token
+    entry.offered_at = now
+    entry.hold_until = now + dt.timedelta(minutes=entry.hold_minutes)
+    session.flush()
+    params = _offer_params(session, slot, entry.language, tz)
+    add_sms(session, entry.phone, "waiting_list_offer", entry.language, params,
+            dedupe_key=f"wl-offer:{entry.id}:sms")
+    add_call(session, entry.phone, OFFER_CALL, entry.language, {"entry_id": entry.id},
+             dedupe_key=f"wl-offer:{entry.id}:call")
+    return entry
+
+
+def _offer_params(session: Session, slot: Slot, lang: str, tz: str) -> dict[str, object]:
+    """The slot in the words a booking's SMS uses (``appointments.message_params``)."""
+    department = session.get(Department, slot.department_id)
+    if department is None:
+        raise NotFound("no such department", entity="department")
+    return {"hospital": department.hospital.short_name(lang),
+            "department": fit_words(department.name(lang)),
+            "date": format_date(lang, local(slot.starts_at, tz).date(), "short"),
+            "time": written_time(lang, slot.starts_at, tz)}
+
+
+def accept_offer(session: Session, entry_id: int, *, rules: BookingRules | None = None,
+                 now: dt.datetime | None = None, idempotency_key: str | None = None
+                 ) -> Appointment:
+    """Take the held seat: books it for the entry's phone (the confirmation SMS as for
+    any booking). ``OfferGone`` when the offer was declined, lapsed or taken already."""
+    rules = rules or BookingRules()
+    now = now or utcnow()
+    entry = session.get(WaitingListEntry, entry_id, populate_existing=True)
+    if entry is None:
+        raise NotFound("no such waiting-list entry", entity="waiting_list_entry")
+    if entry.status == WaitStatus.BOOKED and entry.appointment_id is not None:
+        appointment = session.get(Appointment, entry.appointment_id)
+        if appointment is not None:
+            return appointment  # the same answer again (a retried webhook)
+    claimed = session.execute(
+        update(WaitingListEntry)
+        .where(WaitingListEntry.id == entry_id, WaitingListEntry.status == WaitStatus.OFFERED,
+               WaitingListEntry.hold_until > now)
+        .values(status=WaitStatus.BOOKED)
+        .returning(WaitingListEntry.offered_slot_id, WaitingListEntry.offered_token,
+                   WaitingListEntry.phone, WaitingListEntry.language)
+        .execution_options(synchronize_session=False)
+    ).one_or_none()
+    if claimed is None:
+        session.rollback()
+        raise OfferGone("this offer has ended")
+    slot_id, token, phone, language = claimed
+    if slot_id is None:  # never: an offer always names its seat
+        raise OfferGone("this offer names no seat")
+    # One transaction with the claim: book_appointment's unit of work carries it on,
+    # and rolls both back if the booking is refused (the offer then stands).
+    appointment = book_appointment(
+        session, slot_id=slot_id, phone=phone, channel=Channel.IVR, language=language,
+        actor="waiting-list", rules=rules, now=now, idempotency_key=idempotency_key,
+        held_token=token)
+    with unit_of_work(session):
+        session.execute(update(WaitingListEntry).where(WaitingListEntry.id == entry_id)
+                        .values(appointment_id=appointment.id))
+    return appointment
+
+
+def decline_offer(session: Session, entry_id: int, *, now: dt.datetime | None = None,
+                  tz: str = "Asia/Kolkata") -> WaitingListEntry | None:
+    """The person does not want the seat: it goes to the next person waiting (or back
+    to the pool). Returns the next person's entry, if any."""
+    return _end_offer(session, entry_id, WaitStatus.DECLINED, now or utcnow(), tz)
+
+
+def lapse_offers(session: Session, *, now: dt.datetime | None = None,
+                 tz: str = "Asia/Kolkata") -> int:
+    """Offers whose hold ran out pass to the next person; each in its own transaction.
+    Safe to run from two schedulers at once (the conditional UPDATE decides)."""
+    now = now or utcnow()
+    due = list(session.scalars(select(WaitingListEntry.id).where(
+        WaitingListEntry.status == WaitStatus.OFFERED, WaitingListEntry.hold_until <= now)))
+    lapsed = 0
+    for entry_id in due:
+        try:
+            _end_offer(session, entry_id, WaitStatus.LAPSED, now, tz)
+            lapsed += 1
+        except OfferGone:
+            continue
+    return lapsed
+
+
+def _end_offer(session: Session, entry_id: int, outcome: WaitStatus, now: dt.datetime,
+               tz: str) -> WaitingListEntry | None:
+    with unit_of_work(session):
+        condition = [WaitingListEntry.id == entry_id,
+                     WaitingListEntry.status == WaitStatus.OFFERED]
+        if outcome == WaitStatus.LAPSED:
+            condition.append(WaitingListEntry.hold_until <= now)
+        ended = session.execute(
+            update(WaitingListEntry).where(*condition).values(status=outcome)
+            .returning(WaitingListEntry.offered_slot_id, WaitingListEntry.offered_token)
+            .execution_options(synchronize_session=False)
+        ).one_or_none()
+        if ended is None:
+            raise OfferGone("this offer has ended")
+        slot_id, token = ended
+        if slot_id is None or token is None:  # never: an offer always names its seat
+            raise OfferGone("this offer names no seat")
+        _release_seat(session, slot_id)
+        slot = session.get(Slot, slot_id)
+        if slot is None:
+            raise NotFound("no such slot", entity="slot")
+        session.refresh(slot)
+        return offer_freed_seat(session, slot, token, now=now, tz=tz)
+
+
+def find_offer(session: Session, entry_id: int) -> WaitingListEntry:
+    entry = session.get(WaitingListEntry, entry_id)
+    if entry is None:
+        raise NotFound("no such waiting-list entry", entity="waiting_list_entry")
+    return entry
+
+
+def waiting_for(session: Session, phone: str) -> list[WaitingListEntry]:
+    """A number's active entries, for the phone line and the portal."""
+    e164 = normalise_mobile(phone)
+    return list(session.scalars(select(WaitingListEntry).where(
+        WaitingListEntry.phone == e164,
+        WaitingListEntry.status.in_((WaitStatus.WAITING, WaitStatus.OFFERED)))
+        .order_by(WaitingListEntry.local_day)))
+

@@ -1,0 +1,139 @@
+"""A full department's waiting list on the phone line (``book.full``), and the
+waiting-list offer call: a freed seat is held for this person; ``1`` takes it,
+``2`` passes it to the next person waiting. ``/calls/<row>/answer`` starts it; keys,
+retries and exits are the engine's. Silence passes the seat on at once (the person may
+still have the SMS, but the hold is for someone who answers)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import replace
+
+from twilio.twiml.voice_response import VoiceResponse
+
+from booking_core.appointments import Channel
+from booking_core.base import DomainError, NotFound
+from booking_core.waiting_list import (
+    SeatsFree,
+    WaitStatus,
+    accept_offer,
+    decline_offer,
+    earliest_full_day,
+    find_offer,
+    join_waiting_list,
+)
+from ivr.booking import rules
+from ivr.engine import action
+from ivr.flow import Ctx, step
+from ivr.state import Booking, Offer
+from locales.formatting import format_date, spoken_digits, spoken_time
+
+log = logging.getLogger(__name__)
+
+
+def full_days(ctx: Ctx, booking: Booking) -> VoiceResponse:
+    """No day with a free seat: offer the earliest full day's waiting list, or say
+    there is nothing in the coming weeks (no OPD session at all)."""
+    day = earliest_full_day(ctx.session, booking.department or 0, rules=rules(ctx))
+    if day is None:
+        return ctx.go("book.department", Booking(hospital=booking.hospital),
+                      intro=[ctx.t("ivr.book.no_days")])
+    where = Booking(hospital=booking.hospital, department=booking.department,
+                    day=day.isoformat())
+    return ctx.go("book.full", where)
+
+
+@step("book.full")
+def waiting_list_offer(ctx: Ctx) -> VoiceResponse:
+    booking = ctx.read(Booking)
+    day = booking.day or ""
+    try:
+        spoken = format_date(ctx.lang, dt.date.fromisoformat(day))
+    except ValueError:
+        return ctx.go("book.department", Booking(hospital=booking.hospital))
+    return ctx.menu([ctx.t("ivr.wait.full", date=spoken)])
+
+
+@action("join_waiting_list")
+def join(ctx: Ctx) -> VoiceResponse:
+    booking = ctx.read(Booking)
+    where = Booking(hospital=booking.hospital, department=booking.department)
+    try:
+        _, ahead = join_waiting_list(
+            ctx.session, department_id=booking.department or 0,
+            day=dt.date.fromisoformat(booking.day or ""), phone=str(ctx.caller_mobile),
+            channel=Channel.IVR, language=ctx.lang,
+            hold_minutes=ctx.settings.waiting_list_hold_minutes, rules=rules(ctx))
+    except (SeatsFree, DomainError, ValueError):  # a seat freed meanwhile: book it
+        return ctx.go("book.day", where)
+    return ctx.go("main", intro=[ctx.t("ivr.wait.joined", ahead=ahead)])
+
+
+@step("offer")
+def offer_question(ctx: Ctx) -> VoiceResponse:
+    entry = find_offer(ctx.session, ctx.read(Offer).entry)
+    slot = entry.offered_slot
+    if entry.status != WaitStatus.OFFERED or slot is None:
+        return ctx.go("offer.gone")
+    department = slot.department
+    tz = ctx.settings.helpline_timezone
+    return ctx.menu([ctx.t("ivr.offer.question",
+                           hospital=department.hospital.short_name(ctx.lang),
+                           department=department.name(ctx.lang),
+                           date=format_date(ctx.lang, slot.local_day),
+                           time=spoken_time(ctx.lang, slot.starts_at, tz))])
+
+
+@action("offer_take")
+def take(ctx: Ctx) -> VoiceResponse:
+    call = ctx.read(Offer)
+    try:
+        appointment = accept_offer(ctx.session, call.entry, rules=rules(ctx),
+                                   idempotency_key=f"offer:{call.entry}")
+    except DomainError as exc:
+        log.info("waiting-list offer %s not taken: %s", call.entry, exc.code)
+        return ctx.go("offer.gone")
+    return ctx.go("offer.taken", replace(call, reference=appointment.reference))
+
+
+@action("offer_decline")
+def decline(ctx: Ctx) -> VoiceResponse:
+    try:
+        decline_offer(ctx.session, ctx.read(Offer).entry, tz=ctx.settings.helpline_timezone)
+    except DomainError:
+        return ctx.go("offer.gone")
+    return ctx.go("offer.declined")
+
+
+def _end(ctx: Ctx, key: str, **params: object) -> VoiceResponse:
+    response = ctx.speak([ctx.t(key, **params)])
+    response.hangup()
+    return response
+
+
+@step("offer.taken")
+def taken(ctx: Ctx) -> VoiceResponse:
+    reference = ctx.read(Offer).reference
+    if not reference:
+        raise NotFound("no booking number", entity="appointment")
+    return _end(ctx, "ivr.offer.taken", number=spoken_digits(reference))
+
+
+@step("offer.declined")
+def declined(ctx: Ctx) -> VoiceResponse:
+    return _end(ctx, "ivr.offer.declined")
+
+
+@step("offer.gone")
+def gone(ctx: Ctx) -> VoiceResponse:
+    return _end(ctx, "ivr.offer.gone")
+
+
+@step("offer.unanswered")
+def unanswered(ctx: Ctx) -> VoiceResponse:
+    try:
+        decline_offer(ctx.session, ctx.read(Offer).entry, tz=ctx.settings.helpline_timezone)
+    except DomainError:
+        pass  # already taken, declined or lapsed
+    return _end(ctx, "ivr.offer.unanswered")

@@ -1,0 +1,73 @@
+"""Data for the OPD day's tests: a department with a morning of slots two days ahead,
+bookings in it, and the moment the counter opens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from booking_core.appointments import Appointment, Channel, book_appointment
+from booking_core.hospitals import Department, Hospital
+from booking_core.slots import Slot
+from tests.factories import make_department, make_hospital, make_slot
+
+_phones = itertools.count(1)
+QR_KEY = b"test-qr-key"
+
+
+def mobile() -> str:
+    return f"+9197{next(_phones):08d}"
+
+
+@dataclass
+class OpdMorning:
+    hospital: Hospital
+    department: Department
+    slots: list[Slot]
+
+    @property
+    def opens(self) -> dt.datetime:
+        """Five minutes before the first slot: the counter is open, all on its day."""
+        return self.slots[0].starts_at - dt.timedelta(minutes=5)
+
+
+def opd_morning(session: Session, *, slots: int = 2, capacity: int = 5,
+                hospital: Hospital | None = None) -> OpdMorning:
+    hospital = hospital or make_hospital(session)
+    department = make_department(session, hospital)
+    # Two days ahead at 04:00 UTC (09:30 in Delhi): bookable now, and one local day.
+    base = (dt.datetime.now(dt.UTC) + dt.timedelta(days=2)).replace(
+        hour=4, minute=0, second=0, microsecond=0)
+    made = [make_slot(session, department, at=base + dt.timedelta(hours=n), capacity=capacity)
+            for n in range(slots)]
+    return OpdMorning(hospital, department, made)
+
+
+def book(session: Session, slot: Slot, *, phone: str | None = None, **kw) -> Appointment:
+    return book_appointment(session, slot_id=slot.id, phone=phone or mobile(),
+                            channel=Channel.PORTAL, **kw)
+
+
+def opd_today(session: Session, *, capacity: int = 10, hospital: Hospital | None = None
+              ) -> OpdMorning:
+    """A department whose one slot is today in Delhi (starting about now), for tests
+    that go through the web app, which uses the real clock. Bookings for it must pass
+    ``now=booking_time(...)`` (a day earlier), since a started slot cannot be booked."""
+    from zoneinfo import ZoneInfo
+
+    ist = ZoneInfo("Asia/Kolkata")
+    now = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
+    start = now + dt.timedelta(minutes=1)
+    if start.astimezone(ist).date() != now.astimezone(ist).date():
+        start = now - dt.timedelta(minutes=30)
+    hospital = hospital or make_hospital(session)
+    department = make_department(session, hospital)
+    slot = make_slot(session, department, at=start, capacity=capacity, minutes=240)
+    return OpdMorning(hospital, department, [slot])
+
+
+def booking_time(slot: Slot) -> dt.datetime:
+    return slot.starts_at - dt.timedelta(days=1)

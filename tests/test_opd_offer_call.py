@@ -1,0 +1,93 @@
+"""The waiting-list offer call on the phone line's engine: "press 1 to take it"."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from booking_core.appointments import Appointment, AppointmentStatus, Channel, cancel_appointment
+from booking_core.outbox import OutboxKind, OutboxMessage
+from booking_core.waiting_list import WaitingListEntry, WaitStatus, join_waiting_list, lapse_offers
+from tests.fixtures_messaging import parse_twiml, signed_post
+from tests.opd_factories import book, mobile, opd_morning
+
+BASE = "https://helpline.test"
+
+
+@pytest.fixture
+def client(msg_app):
+    return msg_app.test_client()
+
+
+def _offer_call(session, phone):
+    session.expire_all()
+    row = session.scalar(select(OutboxMessage).where(
+        OutboxMessage.kind == OutboxKind.CALL, OutboxMessage.template == "waiting_list_offer",
+        OutboxMessage.to_phone == phone))
+    session.commit()
+    return row
+
+
+def _waiting_day(session, languages):
+    morning = opd_morning(session, slots=1, capacity=1)
+    held = book(session, morning.slots[0])
+    phones = []
+    for lang in languages:
+        phones.append(mobile())
+        join_waiting_list(session, department_id=morning.department.id,
+                          day=morning.slots[0].local_day, phone=phones[-1],
+                          channel=Channel.IVR, language=lang)
+    cancel_appointment(session, held.reference, channel=Channel.PORTAL)
+    session.commit()
+    return morning, phones
+
+
+def _status(session, phone):
+    session.expire_all()
+    status = session.scalar(select(WaitingListEntry.status).where(
+        WaitingListEntry.phone == phone))
+    session.commit()
+    return status
+
+
+def test_pressing_1_takes_the_seat_and_hears_the_booking_number(client, msg_session):
+    morning, (first, _) = _waiting_day(msg_session, ["hi", "en"])
+    row = _offer_call(msg_session, first)
+    root = parse_twiml(signed_post(client, f"/calls/{row.id}/answer", {"CallSid": "CAo"}))
+    gather, redirect = list(root)
+    assert gather.tag == "Gather" and redirect.tag == "Redirect"
+    said = gather[0].text
+    assert "सीट खाली हुई है" in said and "हड्डी रोग" in said
+    assert "लेने के लिए 1 दबाएँ" in said and "तो 2 दबाएँ" in said
+    action = gather.get("action").removeprefix(BASE)
+    assert action.startswith("/ivr/offer?s=")  # the phone line's engine
+    done = parse_twiml(signed_post(client, action, {"CallSid": "CAo", "Digits": "1"}))
+    assert [el.tag for el in done] == ["Say", "Hangup"]
+    msg_session.expire_all()
+    appointment = msg_session.scalar(select(Appointment).where(
+        Appointment.slot_id == morning.slots[0].id,
+        Appointment.status == AppointmentStatus.BOOKED))
+    msg_session.commit()
+    ref = appointment.reference
+    spoken = f"{' '.join(ref[:4])}, {' '.join(ref[4:])}"  # digit by digit, in two groups
+    assert spoken in done[0].text and "सीट आपकी हो गई" in done[0].text
+    assert _status(msg_session, first) == WaitStatus.BOOKED
+    again = parse_twiml(signed_post(client, action, {"CallSid": "CAo", "Digits": "1"}))
+    assert spoken in again[0].text  # a retried webhook: the same seat
+
+
+def test_declined_goes_to_the_next_and_a_lapsed_offer_is_ended(client, msg_session):
+    morning, (first, second) = _waiting_day(msg_session, ["en", "en"])
+    row = _offer_call(msg_session, first)
+    root = parse_twiml(signed_post(client, f"/calls/{row.id}/answer", {"CallSid": "CAa"}))
+    done = parse_twiml(signed_post(client, root[0].get("action").removeprefix(BASE),
+                                   {"CallSid": "CAa", "Digits": "2"}))
+    assert "next person waiting" in done[0].text and done[1].tag == "Hangup"
+    assert _status(msg_session, first) == WaitStatus.DECLINED
+    assert _status(msg_session, second) == WaitStatus.OFFERED
+    nxt = _offer_call(msg_session, second)
+    assert lapse_offers(msg_session, now=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=11)) == 1
+    late = parse_twiml(signed_post(client, f"/calls/{nxt.id}/answer", {"CallSid": "CAb"}))
+    assert [el.tag for el in late] == ["Say", "Hangup"] and "offer has ended" in late[0].text

@@ -1,0 +1,90 @@
+"""On the day, "my appointments" on the phone line says the now-serving token, the
+caller's token and the expected wait at the session's measured pace."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from booking_core.base import utcnow
+from booking_core.opd_day import call_next, check_in
+from tests.fixtures_ivr import CALLER
+from tests.opd_factories import QR_KEY, book, booking_time, opd_today
+from tests.test_ivr_services import into_menu
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_the_caller_hears_the_now_serving_token_and_the_wait(phone, ivr_session, lang):
+    today = opd_today(ivr_session, capacity=10)
+    slot = today.slots[0]
+    others = [book(ivr_session, slot, now=booking_time(slot)) for _ in range(4)]
+    mine = book(ivr_session, slot, phone=CALLER, now=booking_time(slot), language=lang)
+    assert mine.token == 5
+    for person in others:
+        check_in(ivr_session, person.reference, hospital_id=today.hospital.id,
+                 department_id=today.department.id, key=QR_KEY)
+    opd_id = check_in(ivr_session, others[0].reference, hospital_id=today.hospital.id,
+                      department_id=today.department.id, key=QR_KEY).visit.session_id
+    start = utcnow() - dt.timedelta(minutes=12)
+    for n in range(2):  # token 1, then token 2 six minutes later
+        call_next(ivr_session, opd_id, 1, now=start + dt.timedelta(minutes=6 * n))
+    into_menu(phone, lang, "4")
+    phone.press("1")
+    said = phone.said
+    if lang == "hi":
+        assert "अभी टोकन 2 चल रहा है। आपका टोकन 5 है।" in said
+        assert "आपकी बारी लगभग 12 मिनट में आएगी।" in said  # 2 ahead, 6 minutes each
+    else:
+        assert "now serving token 2. Your token is 5." in said
+        assert "about 12 minutes." in said
+    # The caller's appointment is still listed to hear or cancel.
+    assert ("नंबर 1" if lang == "hi" else "Number 1") in said
+
+
+def test_before_the_first_call_and_once_called(phone, ivr_session):
+    today = opd_today(ivr_session, capacity=5)
+    slot = today.slots[0]
+    mine = book(ivr_session, slot, phone=CALLER, now=booking_time(slot), language="en")
+    into_menu(phone, "en", "4")
+    phone.press("1")
+    assert "has not started calling tokens yet. Your token is 1." in phone.said
+    visit = check_in(ivr_session, mine.reference, hospital_id=today.hospital.id,
+                     department_id=today.department.id, key=QR_KEY).visit
+    call_next(ivr_session, visit.session_id, 4)
+    phone.hang_up()
+    phone.call_sid = phone.call_sid + "b"
+    into_menu(phone, "en", "4")
+    phone.press("1")
+    # Checked in (no longer "booked"), and called: told to go in, nothing to cancel.
+    assert "your token 1 has been called. Please go to the OPD room now." in phone.said
+    assert "Number 1" not in phone.said
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_a_caller_who_finds_every_day_full_joins_the_waiting_list(
+        phone, ivr_world, ivr_session, lang):
+    from sqlalchemy import select, update
+
+    from booking_core.slots import Slot
+    from booking_core.waiting_list import WaitingListEntry, WaitStatus
+    from tests.test_ivr_booking import start_booking
+
+    with ivr_session.begin():
+        ivr_session.execute(update(Slot).where(Slot.department_id == ivr_world.ortho.id)
+                            .values(booked=Slot.capacity))
+    first_day = min(s.local_day for s in ivr_world.slots
+                    if s.department_id == ivr_world.ortho.id)
+    start_booking(phone, lang)
+    phone.press("2")  # Lok Nayak
+    phone.press("1")  # Orthopaedics: every day full
+    said = phone.said
+    assert ("प्रतीक्षा सूची में जुड़ने के लिए 1 दबाएँ" if lang == "hi"
+            else "To join that day's waiting list, press 1.") in said
+    phone.press("1")
+    assert ("आप प्रतीक्षा सूची में जुड़ गए हैं। आपसे पहले: 0।" if lang == "hi"
+            else "You are on the waiting list. People ahead of you: 0.") in phone.said
+    entry = ivr_session.scalar(select(WaitingListEntry).where(
+        WaitingListEntry.phone == CALLER))
+    assert (entry.department_id, entry.local_day, entry.status, entry.channel) == (
+        ivr_world.ortho.id, first_day, WaitStatus.WAITING, "ivr")
