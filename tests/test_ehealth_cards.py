@@ -152,7 +152,8 @@ def test_the_qr_payload_is_small_signed_and_rejects_forgeries():
         f"{prefix}:{other}:{year}:{signature}",  # another card's number, same signature
         seal(number, 1984, signing_key(b"\x01" * 32)),  # signed with someone else's key
         payload[:-4],  # truncated
-        payload[:-1] + ("A" if payload[-1] != "A" else "B"),
+        payload[:-1] + ("A" if payload[-1] != "A" else "B"),  # the last one: spare bits
+        payload[:-20] + ("A" if payload[-20] != "A" else "B") + payload[-19:],
         "DHC2" + payload[4:], "", "not a card",
     ]
     for forged in forgeries:
