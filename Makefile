@@ -58,7 +58,10 @@ lint: install
 bench: install
 	$(BIN)/python -m bench.run_all
 
-call: demo-data
+# The demo data goes only into the embedded default database (what `make run` serves),
+# never into a database DATABASE_URL names.
+call: install
+	@if [ -z "$$DATABASE_URL" ]; then $(MAKE) --no-print-directory demo-data; fi
 	$(BIN)/flask --app helpline.app:create_app dev-phone $(ARGS)
 
 clean:

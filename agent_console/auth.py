@@ -137,7 +137,9 @@ SUPERVISORS = (Role.SUPERVISOR, Role.ADMIN)
 
 
 def flash_error(exc: DomainError) -> None:
-    flash(error_text(exc.code), "error")
+    """The real reason, in the agent's language: the error's own words for its code,
+    narrowed by what it names (``details``: the field, the reason, the entity)."""
+    flash(error_text(exc.code, exc.details), "error")
 
 
 def flash_done(key: str, **params: object) -> None:
@@ -179,6 +181,11 @@ def _sign_ins_throttled(_exc: RateLimitExceeded) -> Any:
     html = render_template("console/login.html", next=_form_field("next"),
                            error=t("console.login_throttled", minutes=-(-wait // 60)))
     return html, 429, {"Retry-After": str(wait)}
+
+
+def safe_next(target: str | None) -> str:
+    """``target`` when it is a console page, else the console's home."""
+    return _safe_next(target)
 
 
 def _safe_next(target: str | None) -> str:
@@ -227,7 +234,8 @@ def switch_language() -> Any:
 @bp.post("/me/state")
 def switch_state() -> Any:
     try:
-        set_agent_state(get_session(), g.staff.id, request.form.get("state", ""))
+        set_agent_state(get_session(), g.staff.id, request.form.get("state", ""),
+                        wrap_up_seconds=current_helpline().settings.wrap_up_seconds)
     except DomainError as exc:
         flash_error(exc)
     return redirect(_safe_next(request.form.get("next")))

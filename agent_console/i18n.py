@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 from babel import Locale
 from flask import g, session
 
+from booking_core.phones import mask_phone
+from contact_centre.models import Disposition
 from locales import BABEL_LOCALES, has_message, normalise_language, render
 from locales.formatting import format_date, format_number, format_time, local
 
@@ -48,8 +51,18 @@ def unit_label(unit: str) -> str:
     return t(key) if has_message(key) else unit
 
 
-def error_text(code: str) -> str:
-    """The console's words for a domain error code, or a general one."""
+def error_text(code: str, details: Mapping[str, object] | None = None) -> str:
+    """The console's words for a domain error: the most specific of
+    ``console.err.<code>.<reason|field|entity>`` and ``console.err.<code>`` that exists
+    (an invalid mobile says why: a landline, not Indian, ...; an invalid input names
+    the field and its rule), else a general one."""
+    details = details or {}
+    for part in ("reason", "field", "entity"):
+        value = details.get(part)
+        if isinstance(value, str) and value:
+            key = f"console.err.{code}.{value.split('.')[0]}"
+            if has_message(key):
+                return t(key)
     key = f"console.err.{code}"
     return t(key) if has_message(key) else t("console.err.generic")
 
@@ -75,6 +88,11 @@ def duration(seconds: float) -> str:
     return t("console.dur_m", m=minutes)
 
 
+def clock(moment: dt.datetime | None, tz: str = "Asia/Kolkata") -> str:
+    """The local time of day alone (``9:46 am``, ``9:46 सुबह``)."""
+    return format_time(current_language(), moment, tz) if moment is not None else ""
+
+
 def when_day(day: dt.date) -> str:
     return format_date(current_language(), day, "spoken")
 
@@ -88,5 +106,25 @@ def console_context() -> dict[str, object]:
     return dict(t=t, tn=tn, plural=plural, label=label, unit_label=unit_label,
                 reason_label=lambda code: label("cbreason", code), lang=current_language(),
                 staff=g.get("staff"), csrf_token=csrf_token,
-                when=when, when_day=when_day, duration=duration, has_message=has_message,
-                demo_mode=not current_helpline().settings.twilio_configured)
+                when=when, clock=clock, when_day=when_day, duration=duration,
+                has_message=has_message,
+                demo_mode=not current_helpline().settings.twilio_configured,
+                desk=_desk(), dispositions=list(Disposition), mask_phone=mask_phone)
+
+
+def _desk() -> object:
+    """The signed-in agent's desk panel (``contact_centre.agents.agent_desk``); None
+    when nobody is signed in, or on an error page the database cannot serve."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from contact_centre.agents import agent_desk
+    from helpline.app import current_helpline, get_session
+
+    staff = g.get("staff")
+    if staff is None:
+        return None
+    try:
+        return agent_desk(get_session(), staff.id,
+                          wrap_up_seconds=current_helpline().settings.wrap_up_seconds)
+    except SQLAlchemyError:
+        return None

@@ -1,4 +1,5 @@
-"""Callbacks waiting and booking on a caller's behalf."""
+"""The agent's desk (state, the routed call, wrap-up and its disposition), their own
+profile, callbacks waiting, and booking on a caller's behalf."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from booking_core.hospitals import list_departments, list_hospitals
 from booking_core.phones import mask_phone, try_normalise_mobile
 from booking_core.refs import spaced_card_number
 from booking_core.slots import days_with_free_seats, free_slots
+from contact_centre.agents import agent_desk, update_agent_profile
 from contact_centre.callbacks import (
     OUTCOMES,
     call_back,
@@ -33,7 +35,60 @@ from contact_centre.callbacks import (
     record_callback_outcome,
     waiting_callbacks,
 )
+from contact_centre.models import CallDevice, Disposition
+from contact_centre.routing import finish_wrap_up
 from helpline.app import current_helpline, get_session
+
+
+def _wrap_up_seconds() -> int:
+    return current_helpline().settings.wrap_up_seconds
+
+
+@bp.get("/me/desk")
+def desk() -> Any:
+    """The desk panel every page shows and refreshes (``_desk.html``)."""
+    return render_template("console/_desk.html",
+                           desk=agent_desk(get_session(), g.staff.id,
+                                           wrap_up_seconds=_wrap_up_seconds()),
+                           dispositions=list(Disposition), mask_phone=mask_phone)
+
+
+@bp.post("/me/wrap-up")
+def wrap_up() -> Any:
+    """The disposition of the agent's last call; in wrap-up it also ends it."""
+    try:
+        finish_wrap_up(get_session(), g.staff.id, request.form.get("disposition", ""),
+                       wrap_up_seconds=_wrap_up_seconds())
+    except DomainError as exc:
+        flash_error(exc)
+    else:
+        flash_done("console.done_wrap_up")
+    return redirect(_back())
+
+
+def _back() -> str:
+    from agent_console.auth import safe_next
+
+    return safe_next(request.form.get("next"))
+
+
+@bp.route("/me/profile", methods=["GET", "POST"])
+def profile() -> Any:
+    """The agent's own phone number and where they take routed calls."""
+    form = request.form
+    if request.method == "POST":
+        try:
+            update_agent_profile(get_session(), g.staff.id, phone=form.get("phone", ""),
+                                 call_device=form.get("call_device", ""))
+        except DomainError as exc:
+            flash_error(exc)
+            return render_template("console/profile.html", devices=list(CallDevice),
+                                   phone=form.get("phone", ""),
+                                   device=form.get("call_device", "")), 422
+        flash_done("console.done_profile")
+        return redirect(url_for("console.profile"))
+    return render_template("console/profile.html", devices=list(CallDevice),
+                           phone=g.staff.phone or "", device=g.staff.call_device.value)
 
 
 @bp.get("/callbacks")

@@ -20,11 +20,14 @@ from locales import normalise_language, render
 
 class OutboxKind(enum.StrEnum):
     SMS = "sms"
-    CALL = "call"
+    CALL = "call"  # a call we place
+    REDIRECT = "redirect"  # a call in progress sent to new TwiML (a caller to an agent)
 
 
 # The outbound calls the outbox places (``OutboxMessage.template`` of a CALL row).
-CALL_PURPOSES = ("agent_callback", "agent_queue", "grievance_followup", "waiting_list_offer")
+CALL_PURPOSES = ("agent_callback", "grievance_followup", "waiting_list_offer")
+# What a REDIRECT row does to the call it names (``params["call_sid"]``).
+REDIRECT_PURPOSES = ("route_caller",)
 
 
 class OutboxStatus(enum.StrEnum):
@@ -129,6 +132,25 @@ def add_call(
     return _add(
         session, OutboxKind.CALL, to_phone, purpose, language, params or {},
         not_before=not_before, dedupe_key=dedupe_key, grievance_id=grievance_id, body="",
+    )
+
+
+def add_redirect(
+    session: Session,
+    call_sid: str,
+    to_phone: str,
+    purpose: str,
+    language: str | None,
+    params: dict[str, Any],
+    *,
+    dedupe_key: str,
+) -> OutboxMessage | None:
+    """Queue a redirect of the call in progress ``call_sid`` (Twilio's call update):
+    the call leaves what it is doing and runs ``/calls/<row id>/answer``. ``to_phone``
+    is whom the call is with, for the console's lists and masked logs."""
+    return _add(
+        session, OutboxKind.REDIRECT, to_phone, purpose, language,
+        {**params, "call_sid": call_sid}, not_before=None, dedupe_key=dedupe_key, body="",
     )
 
 

@@ -1,45 +1,72 @@
-"""Agents' availability and preferences."""
+"""Agents' availability and their own profile (phone, where they take calls, language).
+
+States: an agent picks Available, Break or Offline; routing (``contact_centre.routing``)
+moves them to On a call when they answer a routed caller and to Wrap-up when the call
+ends. Choosing Available while in wrap-up ends it early.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from booking_core.base import InvalidInput, NotFound, unit_of_work, utcnow
-from booking_core.outbox import add_call
-from contact_centre.models import AgentState, StaffUser
+from booking_core.phones import normalise_mobile
+from contact_centre.callbacks import NoAgentPhone
+from contact_centre.models import AgentState, Call, CallDevice, StaffUser
+from contact_centre.routing import (
+    DEFAULT_WRAP_UP_SECONDS,
+    Route,
+    can_take_calls,
+    connect_waiting_callers,
+    current_call,
+    last_call,
+)
 from locales import LANGUAGES
 
-# States an agent picks; ON_CALL is set by the telephony side.
+# States an agent picks; ON_CALL and WRAP_UP are set by routing.
 SELECTABLE_STATES = (AgentState.AVAILABLE, AgentState.BREAK, AgentState.OFFLINE)
 
 
+class InvalidAgentState(InvalidInput):
+    code = "invalid_agent_state"
+
+
+class InvalidCallDevice(InvalidInput):
+    code = "invalid_call_device"
+
+
 def set_agent_state(session: Session, agent_id: int, state: str,
-                    now: dt.datetime | None = None) -> StaffUser:
-    """Becoming available queues a call to the agent's phone that connects them to the
-    longest-waiting caller in the agents' queue (the messaging side places it)."""
+                    now: dt.datetime | None = None, *,
+                    wrap_up_seconds: int = DEFAULT_WRAP_UP_SECONDS
+                    ) -> tuple[StaffUser, list[Route]]:
+    """Change the agent's own state. Becoming available connects waiting callers at
+    once (routing's own transaction, after this one commits); returns the agent and
+    the routing decisions made. Raises ``InvalidAgentState``, ``NoAgentPhone`` (an
+    agent who takes calls on the phone has none on record) or ``NotFound``."""
     try:
         new_state = AgentState(state)
     except ValueError as exc:
-        raise InvalidInput("unknown state", field="state") from exc
+        raise InvalidAgentState("unknown state", field="state") from exc
     if new_state not in SELECTABLE_STATES:
-        raise InvalidInput("unknown state", field="state")
+        raise InvalidAgentState("that state is set by the calls themselves", field="state")
     now = now or utcnow()
     with unit_of_work(session):
         agent = session.get(StaffUser, agent_id, with_for_update=True)
         if agent is None:
             raise NotFound("no such agent", entity="staff_user")
-        if new_state == AgentState.AVAILABLE and not agent.phone:
-            raise InvalidInput("add your phone number before taking calls", field="phone")
-        changed = agent.state != new_state
-        agent.state = new_state
-        agent.state_changed_at = now
-        if changed and new_state == AgentState.AVAILABLE and agent.phone:
-            add_call(session, agent.phone, "agent_queue", agent.language,
-                     {"agent_id": agent.id},
-                     dedupe_key=f"agent:{agent.id}:queue:{int(now.timestamp())}")
-    return agent
+        if new_state == AgentState.AVAILABLE and not can_take_calls(agent):
+            raise NoAgentPhone("add your phone number before taking calls", field="phone")
+        if agent.state != new_state:
+            agent.state = new_state
+            agent.state_changed_at = now
+    routes: list[Route] = []
+    if new_state == AgentState.AVAILABLE:
+        routes = connect_waiting_callers(session, wrap_up_seconds=wrap_up_seconds, now=now)
+    return agent, routes
 
 
 def set_agent_language(session: Session, agent_id: int, language: str) -> StaffUser:
@@ -51,3 +78,69 @@ def set_agent_language(session: Session, agent_id: int, language: str) -> StaffU
             raise NotFound("no such agent", entity="staff_user")
         agent.language = language
     return agent
+
+
+def update_agent_profile(session: Session, agent_id: int, *, phone: str,
+                         call_device: str) -> StaffUser:
+    """The agent's own phone (any way an Indian mobile is written: ``98123 45678``,
+    ``098123-45678``, ``+91 98123 45678``, ``0091...``; stored E.164) and where they
+    take routed calls, saved together or not at all. An empty phone removes it, unless
+    the agent takes calls on the phone and is available now. Raises ``InvalidMobile``
+    (with ``details["reason"]``), ``InvalidCallDevice`` or ``NoAgentPhone``."""
+    try:
+        device = CallDevice(call_device)
+    except ValueError as exc:
+        raise InvalidCallDevice("take calls on phone or browser", field="call_device") from exc
+    number = normalise_mobile(phone) if phone.strip() else None
+    with unit_of_work(session):
+        agent = session.get(StaffUser, agent_id, with_for_update=True)
+        if agent is None:
+            raise NotFound("no such agent", entity="staff_user")
+        agent.phone = number
+        agent.call_device = device
+        if agent.state == AgentState.AVAILABLE and not can_take_calls(agent):
+            raise NoAgentPhone("an available agent taking calls on the phone needs one",
+                               field="phone")
+    return agent
+
+
+# A call without a disposition is offered for one this long after it ended.
+DISPOSITION_WINDOW = dt.timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Desk:
+    """What the agent's desk panel shows: their state, the call ringing them or in
+    progress, the call to sum up, how long wrap-up has left, and callers waiting."""
+
+    state: AgentState
+    can_take_calls: bool
+    ringing: Call | None
+    current: Call | None
+    to_sum_up: Call | None
+    wrap_up_left: int  # seconds; 0 outside wrap-up
+    callers_waiting: int
+
+
+def agent_desk(session: Session, agent_id: int, *, wrap_up_seconds: int = DEFAULT_WRAP_UP_SECONDS,
+               now: dt.datetime | None = None) -> Desk:
+    """The agent's desk, read in one go (no writes)."""
+    moment = now or utcnow()
+    agent = session.get(StaffUser, agent_id)
+    if agent is None:
+        raise NotFound("no such agent", entity="staff_user")
+    ringing = (session.get(Call, agent.connecting_call_id)
+               if agent.connecting_call_id is not None else None)
+    last = last_call(session, agent_id)
+    recent = last is not None and last.ended_at is not None and (
+        agent.state == AgentState.WRAP_UP
+        or (last.disposition is None and moment - last.ended_at < DISPOSITION_WINDOW))
+    left = 0
+    if agent.state == AgentState.WRAP_UP:
+        elapsed = (moment - agent.state_changed_at).total_seconds()
+        left = max(0, int(wrap_up_seconds - elapsed))
+    waiting = session.scalar(select(func.count()).select_from(Call).where(
+        Call.waiting_since.is_not(None), Call.ended_at.is_(None))) or 0
+    return Desk(state=agent.state, can_take_calls=can_take_calls(agent), ringing=ringing,
+                current=current_call(session, agent_id), to_sum_up=last if recent else None,
+                wrap_up_left=left, callers_waiting=int(waiting))

@@ -241,14 +241,17 @@ def _insert_once(session: Session, dialect: str, call_sid: str, from_phone: str 
 
 
 def finish_call(session: Session, call_sid: str, *, status: str, duration_seconds: int | None,
-                from_phone: str | None = None, now: dt.datetime | None = None) -> None:
+                from_phone: str | None = None, now: dt.datetime | None = None) -> bool:
     """Twilio's status callback: final status and duration. A call that ended without
-    any outcome (or while still waiting for an agent) counts as abandoned."""
+    any outcome (or while still waiting for an agent) counts as abandoned. Returns
+    whether agent routing has a part in the call (it waits for or reached an agent:
+    ``contact_centre.routing.end_routed_call`` must hear of its end)."""
     moment = now or utcnow()
     ended = status in ("completed", "busy", "failed", "no-answer", "canceled")
-    if _finish_achieved_call(session, call_sid, status[:20], moment if ended else None,
-                             duration_seconds if ended else None):
-        return
+    achieved = _finish_achieved_call(session, call_sid, status[:20], moment if ended else None,
+                                     duration_seconds if ended else None)
+    if achieved is not None:
+        return achieved
 
     def change(call: Call) -> None:
         call.status = status[:20]
@@ -264,14 +267,17 @@ def finish_call(session: Session, call_sid: str, *, status: str, duration_second
                 call.outcome = CallOutcome.ABANDONED
                 call.details = {**call.details,
                                 "ended_in": "queue" if waiting else (call.path or ["start"])[-1]}
-    change_call(session, call_sid, from_phone, change)
+    call = change_call(session, call_sid, from_phone, change)
+    return call.agent_id is not None or call.waiting_since is not None
 
 
 def _finish_achieved_call(session: Session, call_sid: str, status: str,
-                          ended_at: dt.datetime | None, duration_seconds: int | None) -> bool:
+                          ended_at: dt.datetime | None, duration_seconds: int | None
+                          ) -> bool | None:
     """The status callback of a call that achieved something (any outcome but none or
     the agent queue, so nothing about abandonment to decide): one UPDATE, no read.
-    False when the call is not such a call (or has no row), and nothing was changed."""
+    None when the call is not such a call (or has no row), and nothing was changed;
+    else whether routing has a part in it (read back by the same UPDATE)."""
     table = Call.__table__.c
     values: dict[str, object] = {"status": status}
     if ended_at is not None:
@@ -284,7 +290,10 @@ def _finish_achieved_call(session: Session, call_sid: str, status: str,
     statement = (update(Call.__table__)  # type: ignore[arg-type]
                  .where(table.call_sid == call_sid, table.outcome.is_not(None),
                         table.outcome != CallOutcome.AGENT.value, *relaxed)
-                 .values(**values))
+                 .values(**values)
+                 .returning(table.agent_id, table.waiting_since))
     with unit_of_work(session, one_statement=True):
-        done = session.execute(statement).rowcount  # type: ignore[attr-defined]
-    return bool(done)
+        row = session.execute(statement).first()
+    if row is None:
+        return None
+    return row.agent_id is not None or row.waiting_since is not None

@@ -34,14 +34,18 @@ from contact_centre.models import (
 
 
 def mark_queued(session: Session, call_sid: str, now: dt.datetime | None = None) -> None:
-    """The caller entered the agent queue (the wallboard's "in queue now")."""
+    """The caller entered the agent queue (the wallboard's "in queue now"), and waits
+    for routing (``contact_centre.routing``) to pick them, in order of arrival."""
     moment = now or utcnow()
 
     def change(call: Call) -> None:
         if call.queued_at is None or call.details.get("queue_result"):
             call.queued_at = moment
             call.answered_at = None
+            call.agent_id = None
             call.details = {k: v for k, v in call.details.items() if k != "queue_result"}
+        if call.agent_id is None and call.answered_at is None and call.waiting_since is None:
+            call.waiting_since = call.queued_at
         if call.outcome not in FINAL_OUTCOMES:
             call.outcome = CallOutcome.AGENT
     change_call(session, call_sid, None, change)
@@ -55,6 +59,7 @@ def record_queue_result(session: Session, call_sid: str, result: str, queue_seco
     def change(call: Call) -> None:
         queued = call.queued_at or (moment - dt.timedelta(seconds=queue_seconds))
         call.queued_at = queued
+        call.waiting_since = None  # out of the queue: routing no longer picks them
         call.details = {**call.details, "queue_result": result[:30],
                         "queue_seconds": queue_seconds}
         if result in QUEUE_ANSWERED:
@@ -106,7 +111,7 @@ class QueueEstimate:
     waiting: int  # callers in the agent queue now
     wait_seconds: int  # expected wait at the position asked about
     measured: bool  # False: no recent answered call, the default per caller was used
-    agents: int  # agents staffed (available or on a call)
+    agents: int  # agents staffed (available, on a call or in wrap-up)
     handling_seconds: int | None  # recent average handling time, when measured
 
 
@@ -116,8 +121,8 @@ def estimate_queue(session: Session, *, position: int | None = None,
     """The expected wait for the caller at ``position`` (1 = next; default: a new caller,
     behind everyone waiting now), from the last hour's answered calls.
 
-    With recent handling times and staffed agents (available or on a call), each agent
-    frees up once per average handling time, so the caller at position p waits about
+    With recent handling times and staffed agents (available, on a call or in wrap-up),
+    each agent frees up once per average handling time, so the caller at position p waits about
     p x handling / agents; with answered waits but no handling time yet (calls still
     on), the average answered wait per caller ahead. Only with no answered call in the
     last hour does it fall back to ``default_wait_seconds`` per caller.
@@ -139,7 +144,8 @@ def estimate_queue(session: Session, *, position: int | None = None,
     agents = int(session.scalar(
         select(func.count()).select_from(StaffUser).where(
             StaffUser.active.is_(True), StaffUser.role != Role.ADMIN,
-            StaffUser.state.in_((AgentState.AVAILABLE, AgentState.ON_CALL)))
+            StaffUser.state.in_((AgentState.AVAILABLE, AgentState.ON_CALL,
+                                 AgentState.WRAP_UP)))
     ) or 0)
     waits = [(a - q).total_seconds() for q, a, _ in answered if q is not None and a is not None]
     handling = [(e - a).total_seconds() for _, a, e in answered

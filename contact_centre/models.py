@@ -19,10 +19,34 @@ class Role(enum.StrEnum):
 
 
 class AgentState(enum.StrEnum):
+    """What an agent is doing; routing (``contact_centre.routing``) connects waiting
+    callers only to AVAILABLE agents, and to a WRAP_UP agent once the wrap-up time is
+    over."""
+
     OFFLINE = "offline"
     AVAILABLE = "available"
     ON_CALL = "on_call"
+    WRAP_UP = "wrap_up"  # the call ended; notes and a disposition before the next one
     BREAK = "break"
+
+
+class CallDevice(enum.StrEnum):
+    """Where an agent takes routed calls: their own phone (``StaffUser.phone``) or the
+    console in their browser (Twilio Client identity ``agent-<id>``)."""
+
+    PHONE = "phone"
+    BROWSER = "browser"
+
+
+class Disposition(enum.StrEnum):
+    """How an agent sums up a call they took (``Call.disposition``), chosen in wrap-up."""
+
+    RESOLVED = "resolved"  # question answered, nothing more to do
+    BOOKED = "booked"  # an appointment was booked, moved or cancelled
+    GRIEVANCE = "grievance"  # a grievance was registered or updated
+    CALLBACK = "callback"  # the caller needs a call back
+    WRONG_NUMBER = "wrong_number"
+    DROPPED = "dropped"  # the line dropped before anything was done
 
 
 class StaffUser(Base):
@@ -46,6 +70,13 @@ class StaffUser(Base):
     state_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    call_device: Mapped[CallDevice] = mapped_column(
+        enum_column(CallDevice, 8), default=CallDevice.PHONE
+    )
+    # The call routing has offered this agent and that is ringing them (``Call.id``);
+    # None once they answer, miss it, or the caller hangs up. Routing skips an agent
+    # holding one, and writes it under the agent row's lock.
+    connecting_call_id: Mapped[int | None]
 
 
 class CallOutcome(enum.StrEnum):
@@ -118,6 +149,12 @@ class Call(Base):
     answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Set while the caller waits in the agent queue for routing to pick them, in the
+    # order they are picked (their first entry into the queue); None once an agent is
+    # ringing, or the caller left the queue.
+    waiting_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
+    # The agent's summary of the call, chosen in wrap-up.
+    disposition: Mapped[Disposition | None] = mapped_column(enum_column(Disposition, 20))
 
 
 class CallbackStatus(enum.StrEnum):
@@ -155,6 +192,6 @@ class CallbackRequest(Base):
     completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
-# The Twilio queue callers wait in for an agent (<Enqueue>) and agents are connected
-# from (<Dial><Queue>).
+# The Twilio queue callers wait in for an agent (<Enqueue>, hold music and position);
+# routing (``contact_centre.routing``) takes each out to ring the agent it chose.
 AGENT_QUEUE_NAME = "helpline-agents"

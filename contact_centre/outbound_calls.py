@@ -1,22 +1,20 @@
-"""What Twilio tells us about the calls we place to agents: callback bridges and
-queue pickups.
+"""What Twilio tells us about the callback bridges we place to agents (queued callers
+reach agents through ``contact_centre.routing``).
 
-The console queues these calls (``contact_centre.callbacks.call_back``,
-``contact_centre.agents``); Twilio's webhooks for them report here, with the outcome
-words and next states of ``contact_centre.callbacks.OUTCOMES``, so the console shows
-each callback's result and each queued caller's answer time and agent.
+The console queues these calls (``contact_centre.callbacks.call_back``); Twilio's
+webhooks for them report here, with the outcome words and next states of
+``contact_centre.callbacks.OUTCOMES``, so the console shows each callback's result.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from booking_core.base import unit_of_work, utcnow
 from contact_centre.callbacks import IN_HAND, settle
-from contact_centre.models import Call, CallbackRequest, CallbackStatus
+from contact_centre.models import CallbackRequest, CallbackStatus
 
 
 def begin_callback_bridge(session: Session, callback_id: int) -> CallbackRequest | None:
@@ -51,16 +49,3 @@ def agent_missed_callback(session: Session, callback_id: int, call_status: str) 
         if callback is None or callback.status not in IN_HAND:
             return
         settle(callback, "no_answer", utcnow(), note=f"agent_{call_status or 'unknown'}")
-
-
-def mark_queue_call_answered(session: Session, call_sid: str, agent_id: int,
-                             now: dt.datetime | None = None) -> Call | None:
-    """A waiting caller was connected to an agent from the queue."""
-    with unit_of_work(session):
-        call = session.scalar(select(Call).where(Call.call_sid == call_sid))
-        if call is None:
-            return None
-        if call.answered_at is None:
-            call.answered_at = now or utcnow()
-            call.agent_id = agent_id
-    return call

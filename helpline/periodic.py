@@ -22,6 +22,7 @@ class PeriodicTask:
 
 PERIODIC_TASKS: list[PeriodicTask] = [
     PeriodicTask("generate-slots", "helpline.maintenance:generate_upcoming_slots", 6 * 3600),
+    PeriodicTask("agent-routing", "helpline.routing_jobs:route_waiting_callers", 5),
     PeriodicTask("outbox-sweep", "messaging.queueing:sweep_due", 15),
     PeriodicTask("outbox-reconcile", "messaging.reconcile:reconcile_stuck", 60),
     PeriodicTask("grievance-escalations", "helpline.grievance_jobs:run_escalations", 300),

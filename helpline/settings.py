@@ -72,6 +72,9 @@ class Settings:
     agent_hours: str = "08:00-20:00"
     # An expected agent-queue wait longer than this offers a callback before queueing.
     ivr_long_wait_seconds: int = 600
+    # After a routed call ends, the agent is in wrap-up this long (or until they pick
+    # a disposition) before the next caller is connected.
+    wrap_up_seconds: int = 30
     # The service-level target the wallboard and reports hold the figure against:
     # this share of callers answered within this many seconds of joining the queue.
     service_level_target_percent: int = 80

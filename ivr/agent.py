@@ -28,11 +28,12 @@ from contact_centre.call_queue import (
     request_callback,
 )
 from contact_centre.models import AGENT_QUEUE_NAME
-from helpline.app import current_helpline
+from contact_centre.routing import connect_waiting_callers, end_routed_call
+from helpline.app import current_helpline, get_session
 from helpline.settings import Settings
 from helpline.spool import CALLBACK_REQUEST
 from ivr.engine import action, condition
-from ivr.flow import BACKEND_ERRORS, INPUT, Ctx, _rollback, step, step_url
+from ivr.flow import BACKEND_ERRORS, INPUT, LANG, Ctx, _rollback, step, step_url
 from ivr.state import Agent
 from locales.formatting import format_number, spoken_time
 
@@ -95,12 +96,54 @@ def enqueue(ctx: Ctx, *, fault: bool = False) -> VoiceResponse:
         # The queue itself lives at Twilio: callers still reach a person.
         log.exception("could not log a queued call")
         _rollback()
+    route_waiting_callers()
     response = ctx.speak([ctx.t("ivr.agent.connecting")])
     response.enqueue(
         AGENT_QUEUE_NAME,
         action=ctx.url("queue.done", Agent(fault=fault)),
         method="POST",
         wait_url=ctx.url("queue.wait"),
+        wait_url_method="POST",
+    )
+    return response
+
+
+def route_waiting_callers() -> None:
+    """Connect waiting callers to free agents now (``contact_centre.routing``); the
+    redirects go out through the outbox after the commit. A failure here only delays
+    routing to the next trigger or the scheduler's sweep: the caller waits in the queue
+    meanwhile, never hears an error."""
+    session = get_session()
+    try:
+        connect_waiting_callers(session, wrap_up_seconds=current_helpline().settings
+                                .wrap_up_seconds)
+    except BACKEND_ERRORS:
+        log.exception("could not route waiting callers")
+        _rollback()
+
+
+def caller_hung_up(call_sid: str) -> None:
+    """The call ended (Twilio's status callback): an agent it had reached goes into
+    wrap-up, an agent it was ringing is free again and takes the next caller."""
+    session = get_session()
+    try:
+        if end_routed_call(session, call_sid):
+            route_waiting_callers()
+    except BACKEND_ERRORS:
+        log.exception("could not free the agent of an ended call")
+        _rollback()
+
+
+def requeue(lang: str) -> VoiceResponse:
+    """TwiML putting a caller back in the agents' queue (the agent routed to them did
+    not answer): the same queue, wait music and exits as their first entry. Their place
+    in line is kept by routing (``Call.waiting_since``), not by Twilio's queue."""
+    response = VoiceResponse()
+    response.enqueue(
+        AGENT_QUEUE_NAME,
+        action=step_url("queue.done", {LANG: lang}),
+        method="POST",
+        wait_url=step_url("queue.wait", {LANG: lang}),
         wait_url_method="POST",
     )
     return response
@@ -268,6 +311,12 @@ def queue_done(ctx: Ctx) -> VoiceResponse:
     """``<Enqueue action>``: how the caller left the queue (Twilio's ``QueueResult``)."""
     result = (request.form.get("QueueResult") or "unknown")[:30]
     seconds = whole_number(request.form.get("QueueTime")) or 0
+    if result == "redirected":
+        # Routing moved the caller out of the queue to ring an agent
+        # (``messaging.routing_calls``): that TwiML runs now, nothing ends here.
+        response = VoiceResponse()
+        response.pause(length=1)
+        return response
     try:
         record_queue_result(ctx.session, ctx.call_sid, result, seconds)
     except BACKEND_ERRORS:

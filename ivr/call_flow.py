@@ -201,13 +201,21 @@ declare(
          leads_to=("bridge.not_reached",)),
     Node("bridge.not_reached", "agent callback call", "the citizen did not answer (hangs up)",
          input=Input.NONE, webhook=False, says=("messaging.call.callback_not_reached",)),
-    Node("queue.agent", "agent takes the next caller", "agent answers: the longest waiting",
-         input=Input.NONE, webhook=False, says=("messaging.call.queue_connecting",),
-         leads_to=("queue.caller_joined", "queue.empty")),
-    Node("queue.caller_joined", "agent takes the next caller", "the caller hears the agent join",
-         input=Input.NONE, webhook=False, says=("messaging.call.agent_joining",)),
-    Node("queue.empty", "agent takes the next caller", "no caller waiting (hangs up)",
-         input=Input.NONE, webhook=False, says=("messaging.call.queue_empty",)),
+    # Routing: a waiting caller is taken out of the queue and rings the agent routing
+    # chose (``messaging.routing_calls``); words only, the calls connect.
+    Node("queue.caller_joined", "a waiting caller is routed to an agent",
+         "the caller hears an agent is joining; the agent's phone or browser rings",
+         input=Input.NONE, webhook=False, says=("messaging.call.agent_joining",),
+         leads_to=("queue.agent", "queue.empty", "route.goodbye", "queue.wait")),
+    Node("queue.agent", "a waiting caller is routed to an agent",
+         "the agent answers and hears a caller is joining", input=Input.NONE,
+         webhook=False, says=("messaging.call.queue_connecting",)),
+    Node("queue.empty", "a waiting caller is routed to an agent",
+         "the agent answers after the caller hung up (hangs up)", input=Input.NONE,
+         webhook=False, says=("messaging.call.caller_gone",)),
+    Node("route.goodbye", "a waiting caller is routed to an agent",
+         "the agent hung up: goodbye to the caller (hangs up)", input=Input.NONE,
+         webhook=False, says=("messaging.call.agent_finished",)),
 
     actions={
         "followup_solved": ("followup.thanks",),

@@ -135,18 +135,26 @@ def emergency(ctx: Ctx) -> VoiceResponse:
     return response
 
 
+ENDED_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
+
+
 @bp.post("/status")
 @twilio_signed
 def call_status() -> Response:
     """Twilio's status callback: the call's final status and duration."""
     form = request.form
     duration = whole_number(form.get("CallDuration"))
+    routed = True  # not knowing, the agent routing may concern is freed anyway
     try:
-        finish_call(ivr_session(), (form.get("CallSid") or "unknown")[:64],
-                    status=(form.get("CallStatus") or "unknown")[:20],
-                    duration_seconds=duration, from_phone=form.get("From"))
+        routed = finish_call(ivr_session(), (form.get("CallSid") or "unknown")[:64],
+                             status=(form.get("CallStatus") or "unknown")[:20],
+                             duration_seconds=duration, from_phone=form.get("From"))
     except BACKEND_ERRORS:
         log.exception("could not record a call status")
+    if routed and (form.get("CallStatus") or "") in ENDED_STATUSES:
+        from ivr.agent import caller_hung_up
+
+        caller_hung_up((form.get("CallSid") or "unknown")[:64])
     return twiml(VoiceResponse())
 
 

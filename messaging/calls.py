@@ -5,8 +5,8 @@ The words of every call are declared with the phone line's flow (``ivr.call_flow
 
 - ``agent_callback`` (params ``callback_id``): Twilio calls the agent first; when they
   answer we ``<Dial>`` the citizen who asked for the callback and record the outcome.
-- ``agent_queue`` (params ``agent_id``): the agent's phone is connected to the longest
-  waiting caller with ``<Dial><Queue>``; the queue's ``url`` marks that call answered.
+- ``route_caller`` (a redirect of a waiting caller's call, not a call we place):
+  routing's decision carried out, ``messaging.routing_calls``.
 - ``waiting_list_offer`` (params ``entry_id``): "a seat is free, press 1 to take it",
   run by the engine (``ivr.offer``); an unanswered call lets the hold run out, and the
   scheduler passes the seat on (``booking_core.waiting_list.lapse_offers``).
@@ -28,18 +28,19 @@ from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 from booking_core.base import unit_of_work, utcnow
 from booking_core.outbox import OutboxKind, OutboxMessage, OutboxStatus
 from booking_core.waiting_list import OFFER_CALL
-from contact_centre.models import AGENT_QUEUE_NAME
 from contact_centre.outbound_calls import (
     agent_missed_callback,
     begin_callback_bridge,
-    mark_queue_call_answered,
     record_bridge_result,
 )
+from contact_centre.routing import ROUTE_PURPOSE
 from grievances.models import Grievance
 from helpline.app import current_helpline, get_session
 from helpline.twilio_auth import twilio_signed
 from locales import SPEECH_LANGUAGES, normalise_language, render
 from messaging import followup
+from messaging.routing_calls import register as register_routing_calls
+from messaging.routing_calls import route_answer
 from messaging.sms_webhooks import row_id_arg
 from messaging.status import advance, row_for_callback
 
@@ -73,7 +74,7 @@ def twiml(response: VoiceResponse) -> Response:
 
 def call_row(row_id: int) -> OutboxMessage:
     row = get_session().get(OutboxMessage, row_id)
-    if row is None or row.kind != OutboxKind.CALL:
+    if row is None or row.kind not in (OutboxKind.CALL, OutboxKind.REDIRECT):
         abort(404)
     return row
 
@@ -82,7 +83,7 @@ def call_row(row_id: int) -> OutboxMessage:
 @twilio_signed
 def answer(row_id: int) -> Response:
     row = call_row(row_id)
-    handler = {"agent_callback": _callback_answer, "agent_queue": _queue_answer,
+    handler = {"agent_callback": _callback_answer, ROUTE_PURPOSE: route_answer,
                followup.PURPOSE: _followup_prompt, OFFER_CALL: _offer_prompt}.get(row.template)
     if handler is None:
         abort(404)
@@ -117,38 +118,6 @@ def bridged(row_id: int) -> Response:
     response = VoiceResponse()
     if callback is not None and status not in ("completed", "answered"):
         say_node(response, row.language, "bridge.not_reached")
-    response.hangup()
-    return twiml(response)
-
-
-def _queue_answer(row: OutboxMessage) -> VoiceResponse:
-    response = VoiceResponse()
-    say_node(response, row.language, "queue.agent")
-    dial = Dial(action=url(f"/calls/{row.id}/queue-done"), method="POST")
-    dial.queue(AGENT_QUEUE_NAME, url=url(f"/calls/{row.id}/dequeued"), method="POST")
-    response.append(dial)
-    return response
-
-
-@bp.post("/<int:row_id>/dequeued")
-@twilio_signed
-def dequeued(row_id: int) -> Response:
-    """Twilio runs this on the waiting caller's leg just before the bridge."""
-    row = call_row(row_id)
-    call = mark_queue_call_answered(get_session(), request.form.get("CallSid", ""),
-                                    int(row.params.get("agent_id", 0)))
-    response = VoiceResponse()
-    say_node(response, (call.language if call else None) or "hi", "queue.caller_joined")
-    return twiml(response)
-
-
-@bp.post("/<int:row_id>/queue-done")
-@twilio_signed
-def queue_done(row_id: int) -> Response:
-    row = call_row(row_id)
-    response = VoiceResponse()
-    if not request.form.get("DialCallSid") and not request.form.get("QueueSid"):
-        say_node(response, row.language, "queue.empty")
     response.hangup()
     return twiml(response)
 
@@ -192,6 +161,9 @@ def call_status() -> Response:
         elif row.template == "agent_callback":
             agent_missed_callback(session, int(row.params.get("callback_id", 0)), status)
     return twiml(VoiceResponse())
+
+
+register_routing_calls(bp)
 
 
 def render_call_error(status: int, code: str, message: str) -> Response:

@@ -41,6 +41,7 @@ from booking_core.outbox import (
 )
 from booking_core.phones import mask_phone, try_normalise_mobile
 from booking_core.slots import Slot
+from contact_centre.routing import ROUTE_PURPOSE, release_failed_route
 from helpline import jobs
 from helpline import models as _all_models  # noqa: F401 - every table, for foreign keys
 from messaging import rules
@@ -81,6 +82,7 @@ def status_callback_url(settings: Any, row: OutboxMessage) -> str:
 
 
 def answer_url(settings: Any, row: OutboxMessage) -> str:
+    """The TwiML a placed call runs when answered, or a redirected call runs next."""
     return f"{settings.public_base_url.rstrip('/')}/calls/{row.id}/answer"
 
 
@@ -196,6 +198,9 @@ class _Sender:
 
     def _send(self, row: OutboxMessage) -> Outcome:
         try:
+            if row.kind == OutboxKind.REDIRECT:
+                return self._gateway().redirect_call(str(row.params.get("call_sid", "")),
+                                                     answer_url(self.settings, row))
             if row.kind == OutboxKind.CALL:
                 return self._gateway().place_call(
                     row.to_phone, answer_url(self.settings, row),
@@ -221,7 +226,12 @@ def record(session: Session, results: list[tuple[OutboxMessage, Outcome]],
 
 def _store(session: Session, row: OutboxMessage, outcome: Outcome, now: dt.datetime) -> None:
     still_ours = (OutboxMessage.id == row.id, OutboxMessage.status == OutboxStatus.SENDING)
-    if isinstance(outcome, Accepted):
+    if isinstance(outcome, Accepted) and row.kind == OutboxKind.REDIRECT:
+        # Done once Twilio took it; the SID is the caller's call, which other rows
+        # (a later redirect of the same call) may name too, so it is not stored.
+        session.execute(update(OutboxMessage).where(*still_ours).values(
+            status=OutboxStatus.DELIVERED, sent_at=now, last_error=None, updated_at=now))
+    elif isinstance(outcome, Accepted):
         # A status callback may have arrived first and stored the SID already.
         session.execute(
             update(OutboxMessage)
@@ -248,6 +258,9 @@ def _store(session: Session, row: OutboxMessage, outcome: Outcome, now: dt.datet
             status=OutboxStatus.FAILED, last_error=outcome.describe(), updated_at=now))
         if isinstance(outcome, PermanentSendError) and outcome.code == UNSUBSCRIBED_CODE:
             _opt_out_unsubscribed(session, row)
+        if row.kind == OutboxKind.REDIRECT and row.template == ROUTE_PURPOSE:
+            release_failed_route(session, int(row.params.get("call_id", 0)),
+                                 int(row.params.get("agent_id", 0)))
 
 
 def _opt_out_unsubscribed(session: Session, row: OutboxMessage) -> None:

@@ -115,6 +115,16 @@ class TwilioGateway:
             raise _classify(exc) from exc
         return Accepted(str(call.sid), str(call.status or "queued"))
 
+    def redirect_call(self, call_sid: str, url: str) -> Accepted:
+        """Send the call in progress ``call_sid`` to the TwiML at ``url`` (Twilio's call
+        update): a caller waiting in ``<Enqueue>`` leaves the queue and runs it. A call
+        that has already ended is refused for good (Twilio error 21220)."""
+        try:
+            call = self._client.calls(call_sid).update(url=url, method="POST")
+        except (TwilioRestException, requests.exceptions.RequestException) as exc:
+            raise _classify(exc) from exc
+        return Accepted(str(call.sid), str(call.status or "in-progress"))
+
     def find_sms(self, to: str, body: str, created_after: dt.datetime) -> str | None:
         """The SID of a message we sent ``to`` with exactly ``body`` since
         ``created_after``: how a row whose worker died mid-send learns its fate."""

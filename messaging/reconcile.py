@@ -29,6 +29,7 @@ from sqlalchemy import select, update
 from booking_core.base import unit_of_work, utcnow
 from booking_core.outbox import OutboxKind, OutboxMessage, OutboxStatus
 from booking_core.phones import mask_phone
+from contact_centre.models import Call
 from helpline import jobs
 from messaging.delivery import DEMO_SID_PREFIX
 from messaging.gateway import TwilioGateway
@@ -65,6 +66,9 @@ def reconcile_stuck(now: dt.datetime | None = None) -> dict[str, int]:
         gateway = TwilioGateway(settings) if settings.twilio_configured else None
         for row in rows:
             sid: str | None = None
+            if row.kind == OutboxKind.REDIRECT:
+                counts["resend" if _settle_redirect(session, row, now) else "found"] += 1
+                continue
             if gateway is None:
                 sid = f"{DEMO_SID_PREFIX}{row.id}"
             else:
@@ -91,6 +95,23 @@ def _find_at_twilio(session: Any, gateway: TwilioGateway, row: OutboxMessage) ->
     ))
     session.rollback()
     return gateway.find_call(row.to_phone, since, exclude=held)
+
+
+def _settle_redirect(session: Any, row: OutboxMessage, now: dt.datetime) -> bool:
+    """A redirect has no SID of its own to look for. Sent again only while the caller
+    still waits for this very agent; if the agent answered (the redirect went through),
+    the call ended or it was routed elsewhere, sending it again would cut a live call,
+    so the row counts as done. True when it goes back to be sent."""
+    call = session.get(Call, int(row.params.get("call_id", 0)))
+    pending = (call is not None and call.ended_at is None and call.answered_at is None
+               and call.agent_id == row.params.get("agent_id"))
+    session.rollback()
+    ours = (OutboxMessage.id == row.id, OutboxMessage.status == OutboxStatus.SENDING)
+    with unit_of_work(session):
+        session.execute(update(OutboxMessage).where(*ours).values(
+            status=OutboxStatus.PENDING if pending else OutboxStatus.DELIVERED,
+            not_before=now, updated_at=now))
+    return pending
 
 
 def _settle(session: Any, row: OutboxMessage, sid: str | None, now: dt.datetime) -> None:

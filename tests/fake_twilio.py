@@ -2,8 +2,10 @@
 
 A threaded HTTP server on 127.0.0.1 (random port) that answers like Twilio's 2010-04-01
 API for Messages.json and Calls.json: create (form-encoded POST, HTTP basic auth), fetch
-by SID and list with ``To``/``From`` filters, with Twilio's JSON bodies, SIDs and error
-documents. Point an app at it with ``TWILIO_API_BASE_URL=fake.base_url``.
+by SID and list with ``To``/``From`` filters, update a call in progress (``POST
+Calls/<sid>.json`` with ``Url``: a redirect, listed in ``redirects``; refused with 21220
+for a call ``hang_up`` ended), with Twilio's JSON bodies, SIDs and error documents.
+Point an app at it with ``TWILIO_API_BASE_URL=fake.base_url``.
 
 Scripting: ``reject(phone, 21211)`` makes every create to a number fail with that
 Twilio error; ``fail_next(status, times)`` answers the next creates with 429/5xx;
@@ -32,6 +34,7 @@ ERROR_MESSAGES = {
     21211: "The 'To' number {to} is not a valid phone number.",
     21610: "Attempt to send to unsubscribed recipient",
     21614: "'To' number is not a valid mobile number",
+    21220: "Call is not in-progress. Cannot redirect.",
     20003: "Authenticate",
     20429: "Too Many Requests",
     20500: "An internal server error has occurred",
@@ -95,6 +98,9 @@ class FakeTwilio:
     requests: list[RecordedRequest] = field(default_factory=list)
     resources: dict[str, Resource] = field(default_factory=dict)
     rejected: dict[str, int] = field(default_factory=dict)
+    # (call SID, the URL it was sent to), in order: calls moved by a call update.
+    redirects: list[tuple[str, str]] = field(default_factory=list)
+    ended: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -113,6 +119,11 @@ class FakeTwilio:
             for _ in range(times):
                 self._scripted.append(_Scripted(status, code or (20429 if status == 429
                                                                  else 20500)))
+
+    def hang_up(self, call_sid: str) -> None:
+        """The call ended: updating it is refused from now on, as Twilio does."""
+        with self._lock:
+            self.ended.add(call_sid)
 
     # --- what happened ---------------------------------------------------------------
     def created(self, kind: str = "Messages") -> list[Resource]:
@@ -189,6 +200,8 @@ class FakeTwilio:
             return _error(404, 20404)
         if method == "POST" and not sid:
             return self._create(kind, params)
+        if method == "POST" and kind == "Calls":
+            return self._update_call(sid, params)
         if method == "GET" and sid:
             with self._lock:
                 resource = self.resources.get(sid)
@@ -218,6 +231,23 @@ class FakeTwilio:
         with self._lock:
             self.resources[resource.sid] = resource
         return 201, resource.as_json(self.account_sid)
+
+    def _update_call(self, sid: str, params: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        if self.latency:
+            time.sleep(self.latency)
+        with self._lock:
+            scripted = self._scripted.popleft() if self._scripted else None
+            if scripted is not None:
+                return _error(scripted.status, scripted.code)
+            if sid in self.ended:
+                return _error(400, 21220)
+            if not params.get("Url") and not params.get("Twiml"):
+                return _error(400, 21205)
+            self.redirects.append((sid, params.get("Url", "")))
+            resource = self.resources.get(sid) or Resource(
+                sid, "Calls", {"To": "", "From": ""},
+                dt.datetime.now(dt.UTC).replace(microsecond=0), status="in-progress")
+        return 200, resource.as_json(self.account_sid)
 
     def _list(self, kind: str, params: dict[str, str], path: str) -> dict[str, Any]:
         size = int(params.get("PageSize", "50"))

@@ -9,7 +9,7 @@ from pathlib import Path
 from booking_core.appointments import AppointmentStatus, Channel
 from booking_core.audit import AUDITED_ENTITIES, AuditAction
 from booking_core.hospitals import Ownership
-from booking_core.outbox import CALL_PURPOSES, OutboxKind, OutboxStatus
+from booking_core.outbox import CALL_PURPOSES, REDIRECT_PURPOSES, OutboxKind, OutboxStatus
 from booking_core.resources import MEDICINE_UNITS, STAFF_ROLES, BedType, StockLevel
 from contact_centre.callbacks import OUTCOMES
 from contact_centre.models import (
@@ -17,7 +17,9 @@ from contact_centre.models import (
     CALLBACK_REASONS,
     AgentState,
     CallbackStatus,
+    CallDevice,
     CallOutcome,
+    Disposition,
     Role,
 )
 from contact_centre.search import HitKind
@@ -39,7 +41,8 @@ FAMILIES = {
     "cbreason": list(CALLBACK_REASONS), "outcome": list(CallOutcome),
     "callstatus": list(CALL_STATUSES), "appt": list(AppointmentStatus),
     "outboxkind": list(OutboxKind), "outbox": list(OutboxStatus),
-    "callpurpose": list(CALL_PURPOSES), "bed": list(BedType), "unit": list(MEDICINE_UNITS),
+    "callpurpose": [*CALL_PURPOSES, *REDIRECT_PURPOSES], "disposition": list(Disposition),
+    "device": list(CallDevice), "bed": list(BedType), "unit": list(MEDICINE_UNITS),
     "hit": list(HitKind), "deadline": ["acknowledge", "resolve"],
     "ownership": list(Ownership), "auditaction": list(AuditAction),
     "entity": list(AUDITED_ENTITIES),

@@ -112,14 +112,6 @@ def test_callback_claim_call_and_outcome(session, console, agent):
         CallbackStatus.DONE, "reached", agent.id)
 
 
-def test_available_agent_is_connected_to_the_queue(session, console, agent):
-    console.login("agent.one")
-    console.post("/console/me/state", {"state": "available", "next": "/console/"})
-    row = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == OutboxKind.CALL)).one()
-    assert (row.template, row.params, row.to_phone) == (
-        "agent_queue", {"agent_id": agent.id}, agent.phone)
-
-
 def test_booking_cancel_and_reschedule_on_behalf(session, console, agent, department):
     first = make_slot(session, department, starts_in=dt.timedelta(days=2))
     second = make_slot(session, department, starts_in=dt.timedelta(days=3))

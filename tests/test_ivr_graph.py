@@ -56,7 +56,8 @@ def _declared():
 
 
 ENTRIES = {"inbound": "voice", "grievance follow-up call": "followup",
-           "agent callback call": "bridge.agent", "agent takes the next caller": "queue.agent",
+           "agent callback call": "bridge.agent",
+           "a waiting caller is routed to an agent": "queue.caller_joined",
            "waiting-list offer call": "offer"}
 
 

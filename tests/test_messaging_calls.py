@@ -14,8 +14,6 @@ from booking_core.outbox import OutboxMessage, OutboxStatus
 from contact_centre.accounts import create_staff_user
 from contact_centre.callbacks import call_back, claim_callback
 from contact_centre.models import (
-    AGENT_QUEUE_NAME,
-    Call,
     CallbackRequest,
     CallbackStatus,
 )
@@ -29,7 +27,6 @@ from tests.fixtures_messaging import (
     NOON_IST,
     deliver_now,
     parse_twiml,
-    queue_call,
     signed_post,
 )
 
@@ -165,34 +162,6 @@ def test_an_agent_who_misses_the_call_puts_the_callback_back_in_the_list(
     assert (stored.status, stored.outcome) == (CallbackStatus.WAITING, "agent_busy")
     assert stored.claimed_by_id is None
     assert _get(msg_session, OutboxMessage, row.id).status == OutboxStatus.UNDELIVERED
-
-
-def test_an_available_agent_is_connected_to_the_longest_waiting_caller(
-    client, msg_session, fake_twilio, agent
-):
-    with msg_session.begin():
-        msg_session.add(Call(call_sid="CAwaiting", from_phone=CITIZEN_PHONE, language="hi",
-                             queued_at=dt.datetime.now(dt.UTC)))
-    msg_session.expunge_all()
-    row = queue_call(msg_session, phone=AGENT_PHONE, purpose="agent_queue", language="en",
-                     params={"agent_id": agent.id})
-    root = parse_twiml(signed_post(client, f"/calls/{row.id}/answer", {"CallSid": "CAagent"}))
-    say, dial = list(root)
-    assert "longest" in say.text and dial.tag == "Dial"
-    [queue] = list(dial)
-    assert (queue.tag, queue.text) == ("Queue", AGENT_QUEUE_NAME)
-    assert queue.get("url") == f"{BASE}/calls/{row.id}/dequeued"
-
-    root = parse_twiml(signed_post(client, f"/calls/{row.id}/dequeued",
-                                   {"CallSid": "CAwaiting", "DequeingCallSid": "CAagent"}))
-    assert root[0].tag == "Say" and root[0].get("language") == "hi-IN"
-    call = msg_session.scalar(select(Call).where(Call.call_sid == "CAwaiting"))
-    msg_session.commit()
-    assert call.agent_id == agent.id and call.answered_at is not None
-
-    root = parse_twiml(signed_post(client, f"/calls/{row.id}/queue-done",
-                                   {"CallSid": "CAagent", "DialCallStatus": "completed"}))
-    assert [el.tag for el in root] == ["Say", "Hangup"] and "No caller" in root[0].text
 
 
 def _closed_grievance(session, language="hi"):

@@ -1,7 +1,7 @@
 """eHealth cards, and the appointment's link to the card it was booked with
 
 Revision ID: 0604_ehealth_card
-Revises: 0605_opd_day
+Revises: 0601_agent_routing
 Create Date: 2026-12-01
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0604_ehealth_card'
-down_revision = '0605_opd_day'
+down_revision = '0601_agent_routing'
 branch_labels = None
 depends_on = None
 

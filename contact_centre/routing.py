@@ -1,0 +1,352 @@
+"""Routing callers who wait for a person to agents who are free.
+
+The rule (``docs/ARCHITECTURE.md``, "Agent routing"): while an agent is Available and
+callers wait in the agents' queue, the caller who has waited longest is connected to the
+agent who has been available longest. Two agents never get the same caller, and an
+agent never rings for two callers at once.
+
+How it stays true with many web processes and workers deciding at once: one
+transaction per decision locks the agent's row and the caller's row
+(``SELECT ... FOR UPDATE SKIP LOCKED``, agent first, then caller, everywhere), and the
+decision writes to both rows the columns the selection tests (``StaffUser.
+connecting_call_id``, ``Call.waiting_since``), so a transaction that waited on or
+skipped a lock can never pick the same pair again. On SQLite every transaction that
+writes begins ``IMMEDIATE``, which serialises them.
+
+A decision is carried out by the telephony side: the same transaction writes an outbox
+row (``booking_core.outbox.add_redirect``, purpose ``route_caller``) that sends the
+caller's call to ``<Dial>`` the agent (``messaging.routing_calls``).
+
+The life of a routed call, and who reports each step:
+
+1. ``connect_waiting_callers`` / ``connect_next_caller``: caller picked, agent ringing
+   (``Call.agent_id`` set, ``answered_at`` None; ``StaffUser.connecting_call_id`` set).
+2. ``mark_bridged``: the agent answered: ``answered_at`` set, agent ON_CALL. From here
+   on the call is "the agent's current call": ``agent_id`` = the agent,
+   ``answered_at`` set, ``ended_at`` None.
+3. ``end_routed_call``: the call ended (either side hung up): agent in WRAP_UP for
+   ``wrap_up_seconds``, then available again (``end_expired_wrap_ups`` or the agent's
+   own ``finish_wrap_up``, which also stores the disposition).
+   ``agent_missed``: the agent did not answer: the caller waits again, first in line as
+   before, and the agent goes on a break (a phone nobody answers must not keep ringing).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from booking_core.base import InvalidInput, NotFound, unit_of_work, utcnow
+from booking_core.outbox import add_redirect
+from contact_centre.models import (
+    AgentState,
+    Call,
+    CallDevice,
+    CallOutcome,
+    Disposition,
+    StaffUser,
+)
+
+ROUTE_PURPOSE = "route_caller"
+DEFAULT_WRAP_UP_SECONDS = 30
+# An agent ringing this long with no word from Twilio (a lost webhook) is freed.
+RINGING_LIMIT = dt.timedelta(minutes=2)
+# At most this many pairs per transaction (a queue of 100 callers meeting 100 agents
+# who came on at once is still one short transaction each 50).
+PAIRS_PER_TRANSACTION = 50
+
+
+@dataclass(frozen=True)
+class Route:
+    """One decision: ``call_id`` (caller's ``Call`` row, Twilio ``call_sid``) goes to
+    ``agent_id``; ``outbox_id`` is the redirect row that carries it out."""
+
+    call_id: int
+    call_sid: str
+    agent_id: int
+    outbox_id: int
+
+
+class InvalidDisposition(InvalidInput):
+    code = "invalid_disposition"
+
+
+def can_take_calls(agent: StaffUser) -> bool:
+    """An agent has somewhere to ring: a phone number, or the browser console."""
+    return agent.call_device == CallDevice.BROWSER or bool(agent.phone)
+
+
+def _free_agent(session: Session, agent_id: int | None) -> StaffUser | None:
+    """The available agent who has waited longest for a call (or ``agent_id`` if it is
+    free), locked; None when nobody is free or the free ones are being decided on."""
+    query = (
+        select(StaffUser)
+        .where(StaffUser.active.is_(True), StaffUser.state == AgentState.AVAILABLE,
+               StaffUser.connecting_call_id.is_(None),
+               or_(StaffUser.call_device == CallDevice.BROWSER, StaffUser.phone.is_not(None)))
+        .order_by(StaffUser.state_changed_at, StaffUser.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    if agent_id is not None:
+        query = query.where(StaffUser.id == agent_id)
+    return session.scalar(query)
+
+
+def _waiting_caller(session: Session) -> Call | None:
+    return session.scalar(
+        select(Call)
+        .where(Call.waiting_since.is_not(None), Call.ended_at.is_(None))
+        .order_by(Call.waiting_since, Call.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+
+
+def _pair(session: Session, agent: StaffUser, call: Call, now: dt.datetime) -> Route:
+    call.agent_id = agent.id
+    call.waiting_since = None
+    call.details = {**call.details, "routed_at": now.isoformat(), "routed_to": agent.id,
+                    "waited_from": (call.queued_at or now).isoformat()}
+    agent.connecting_call_id = call.id
+    row = add_redirect(session, call.call_sid, call.from_phone or "", ROUTE_PURPOSE,
+                       call.language, {"call_id": call.id, "agent_id": agent.id},
+                       dedupe_key=f"route:{call.id}:{agent.id}:{int(now.timestamp() * 1000)}")
+    assert row is not None  # the key is new: a caller and agent pair once a millisecond
+    call.details = {**call.details, "route_row": row.id}
+    return Route(call_id=call.id, call_sid=call.call_sid, agent_id=agent.id, outbox_id=row.id)
+
+
+def end_expired_wrap_ups(session: Session, wrap_up_seconds: int,
+                         now: dt.datetime | None = None) -> int:
+    """Agents whose wrap-up time is over become available (in the caller's
+    transaction); returns how many."""
+    moment = now or utcnow()
+    cutoff = moment - dt.timedelta(seconds=max(0, wrap_up_seconds))
+    result = session.execute(
+        update(StaffUser)
+        .where(StaffUser.state == AgentState.WRAP_UP, StaffUser.state_changed_at <= cutoff)
+        .values(state=AgentState.AVAILABLE, state_changed_at=moment)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def connect_waiting_callers(session: Session, *, wrap_up_seconds: int = DEFAULT_WRAP_UP_SECONDS,
+                            now: dt.datetime | None = None) -> list[Route]:
+    """Pair every free agent with a waiting caller, longest-waiting first, in one
+    transaction; returns the decisions (their redirect rows are committed with them).
+    Call it whenever either side changes: a caller queues, an agent becomes available,
+    a wrap-up ends, a call ends. Safe to call from any number of processes at once."""
+    moment = now or utcnow()
+    routes: list[Route] = []
+    with unit_of_work(session):
+        end_expired_wrap_ups(session, wrap_up_seconds, moment)
+        while len(routes) < PAIRS_PER_TRANSACTION:
+            agent = _free_agent(session, None)
+            if agent is None:
+                break
+            call = _waiting_caller(session)
+            if call is None:
+                break
+            routes.append(_pair(session, agent, call, moment))
+    return routes
+
+
+def connect_next_caller(session: Session, agent_id: int, *,
+                        wrap_up_seconds: int = DEFAULT_WRAP_UP_SECONDS,
+                        now: dt.datetime | None = None) -> Route | None:
+    """Connect the longest-waiting caller to this agent, if the agent is available and
+    ringing for nobody; None otherwise (nobody waits, or the agent is busy)."""
+    moment = now or utcnow()
+    with unit_of_work(session):
+        end_expired_wrap_ups(session, wrap_up_seconds, moment)
+        agent = _free_agent(session, agent_id)
+        if agent is None:
+            return None
+        call = _waiting_caller(session)
+        if call is None:
+            return None
+        return _pair(session, agent, call, moment)
+
+
+def _locked(session: Session, call_id: int, agent_id: int) -> tuple[StaffUser | None, Call | None]:
+    """The agent's row, then the call's, locked (the one lock order)."""
+    agent = session.get(StaffUser, agent_id, with_for_update=True)
+    call = session.get(Call, call_id, with_for_update=True)
+    return agent, call
+
+
+def mark_bridged(session: Session, call_id: int, agent_id: int,
+                 now: dt.datetime | None = None) -> bool:
+    """The agent answered the routed call: it is now their current call and they are
+    ON_CALL. False (nothing changed) when the call is no longer theirs to answer: the
+    caller hung up, or it was given back to the queue."""
+    moment = now or utcnow()
+    with unit_of_work(session):
+        agent, call = _locked(session, call_id, agent_id)
+        if agent is None or call is None or call.agent_id != agent_id or call.ended_at:
+            return False
+        if call.answered_at is None:
+            call.answered_at = moment
+            if call.outcome is None or call.outcome == CallOutcome.ABANDONED:
+                call.outcome = CallOutcome.AGENT
+        if agent.connecting_call_id == call.id or agent.state != AgentState.ON_CALL:
+            agent.connecting_call_id = None
+            agent.state = AgentState.ON_CALL
+            agent.state_changed_at = moment
+    return True
+
+
+def agent_missed(session: Session, call_id: int, agent_id: int,
+                 now: dt.datetime | None = None) -> bool:
+    """The agent's phone or browser did not take the call (busy, no answer, failed):
+    the caller waits again, ahead of those who came after them, and the agent is put
+    on a break until they choose Available again. False when already settled."""
+    moment = now or utcnow()
+    with unit_of_work(session):
+        agent, call = _locked(session, call_id, agent_id)
+        if call is None or call.agent_id != agent_id or call.answered_at is not None:
+            return False
+        if agent is not None and agent.connecting_call_id == call_id:
+            agent.connecting_call_id = None
+            if agent.state == AgentState.AVAILABLE:
+                agent.state = AgentState.BREAK
+                agent.state_changed_at = moment
+        call.agent_id = None
+        if call.ended_at is None:
+            waited_from = call.details.get("waited_from")
+            call.waiting_since = (dt.datetime.fromisoformat(waited_from) if waited_from
+                                  else call.queued_at or moment)
+        call.details = {**call.details, "missed_by": [*call.details.get("missed_by", []),
+                                                       agent_id][-10:]}
+    return True
+
+
+def end_routed_call(session: Session, call_sid: str, now: dt.datetime | None = None) -> bool:
+    """The call ended (Twilio's status callback or the ``<Dial>`` ending): an agent who
+    had answered it goes into wrap-up; an agent whose phone was still ringing is free
+    again at once. The caller leaves the queue. False when the call was never routed."""
+    moment = now or utcnow()
+    with unit_of_work(session):
+        found = session.execute(select(Call.id, Call.agent_id, Call.waiting_since)
+                                .where(Call.call_sid == call_sid)).first()
+        if found is None:
+            return False
+        call_id, agent_id, waiting_since = found
+        if agent_id is None:
+            if waiting_since is not None:  # hung up in the queue: routing skips them
+                session.execute(update(Call).where(Call.id == call_id)
+                                .values(waiting_since=None)
+                                .execution_options(synchronize_session=False))
+            return False
+        agent, call = _locked(session, call_id, agent_id)
+        if call is None:
+            return False
+        call.waiting_since = None
+        call.ended_at = call.ended_at or moment
+        if agent is None or call.agent_id != agent.id:
+            return False
+        if call.answered_at is None:
+            if agent.connecting_call_id == call.id:
+                agent.connecting_call_id = None  # still available, still first in line
+            return True
+        if agent.state == AgentState.ON_CALL and not _other_current_call(session, agent.id,
+                                                                          call.id):
+            agent.state = AgentState.WRAP_UP
+            agent.state_changed_at = moment
+    return True
+
+
+def _other_current_call(session: Session, agent_id: int, call_id: int) -> bool:
+    return session.scalar(
+        select(Call.id).where(Call.agent_id == agent_id, Call.id != call_id,
+                              Call.ended_at.is_(None), Call.answered_at.is_not(None)).limit(1)
+    ) is not None
+
+
+def release_failed_route(session: Session, call_id: int, agent_id: int) -> None:
+    """Twilio refused to move the caller (their call had already ended): the agent is
+    free again and the call leaves the queue. Runs in the caller's transaction."""
+    agent = session.get(StaffUser, agent_id, with_for_update=True)
+    call = session.get(Call, call_id, with_for_update=True)
+    if agent is not None and agent.connecting_call_id == call_id:
+        agent.connecting_call_id = None
+    if call is not None and call.answered_at is None:
+        call.waiting_since = None
+
+
+def free_stuck_agents(session: Session, now: dt.datetime | None = None) -> int:
+    """Agents ringing for longer than ``RINGING_LIMIT`` with no news (a lost webhook)
+    are freed, and their caller waits again unless the call ended."""
+    moment = now or utcnow()
+    freed = 0
+    with unit_of_work(session):
+        stuck = session.execute(
+            select(StaffUser.id, StaffUser.connecting_call_id)
+            .where(StaffUser.connecting_call_id.is_not(None))).all()
+        for agent_id, call_id in stuck:
+            if call_id is None:
+                continue
+            agent, call = _locked(session, call_id, agent_id)
+            if agent is None or agent.connecting_call_id != call_id:
+                continue
+            routed = (call.details.get("routed_at") if call is not None else None)
+            if routed and moment - dt.datetime.fromisoformat(routed) < RINGING_LIMIT:
+                continue
+            agent.connecting_call_id = None
+            if call is not None and call.answered_at is None and call.agent_id == agent_id:
+                call.agent_id = None
+                if call.ended_at is None:
+                    call.waiting_since = call.queued_at or moment
+            freed += 1
+    return freed
+
+
+def current_call(session: Session, agent_id: int) -> Call | None:
+    """The agent's current call: answered by them and not ended."""
+    return session.scalar(
+        select(Call).where(Call.agent_id == agent_id, Call.ended_at.is_(None),
+                           Call.answered_at.is_not(None))
+        .order_by(Call.answered_at.desc()).limit(1))
+
+
+def last_call(session: Session, agent_id: int) -> Call | None:
+    """The last call the agent took that has ended (the one wrap-up is about)."""
+    return session.scalar(
+        select(Call).where(Call.agent_id == agent_id, Call.ended_at.is_not(None),
+                           Call.answered_at.is_not(None))
+        .order_by(Call.ended_at.desc(), Call.id.desc()).limit(1))
+
+
+def finish_wrap_up(session: Session, agent_id: int, disposition: str,
+                   now: dt.datetime | None = None, *,
+                   wrap_up_seconds: int = DEFAULT_WRAP_UP_SECONDS) -> Call:
+    """Store the disposition of the agent's last call and end their wrap-up: they are
+    available again and the next waiting caller is connected (routing's own
+    transaction, after this one). An agent no longer in wrap-up may still set it; their
+    state does not change then. Raises ``InvalidDisposition``, or ``NotFound`` when the
+    agent has taken no call."""
+    try:
+        code = Disposition(disposition)
+    except ValueError as exc:
+        raise InvalidDisposition("choose how the call ended", field="disposition") from exc
+    moment = now or utcnow()
+    with unit_of_work(session):
+        agent = session.get(StaffUser, agent_id, with_for_update=True)
+        if agent is None:
+            raise NotFound("no such agent", entity="staff_user")
+        call = last_call(session, agent_id)
+        if call is None:
+            raise NotFound("no call to sum up", entity="call")
+        call.disposition = code
+        ended_wrap_up = agent.state == AgentState.WRAP_UP
+        if ended_wrap_up:
+            agent.state = AgentState.AVAILABLE
+            agent.state_changed_at = moment
+    if ended_wrap_up:
+        connect_waiting_callers(session, wrap_up_seconds=wrap_up_seconds, now=moment)
+    return call
