@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
         auth,
         views_admin,
         views_calls,
+        views_cards,
         views_counter,
         views_grievances,
         views_hospitals,

@@ -22,8 +22,10 @@ from booking_core.appointments import (
     upcoming_appointments,
 )
 from booking_core.base import DomainError
+from booking_core.ehealth import Sex, book_with_card, cards_for_phone, find_card
 from booking_core.hospitals import list_departments, list_hospitals
 from booking_core.phones import mask_phone, try_normalise_mobile
+from booking_core.refs import spaced_card_number
 from booking_core.slots import days_with_free_seats, free_slots
 from contact_centre.agents import agent_desk, update_agent_profile
 from contact_centre.callbacks import (
@@ -149,6 +151,7 @@ def booking() -> Any:
     slots = (free_slots(session, department_id, day, window_days=rules.window_days,
                         tz=rules.tz) if department_id and day else [])
     appointments = upcoming_appointments(session, phone) if phone else []
+    cards = cards_for_phone(session, phone) if phone else []
     overlaps = overlapping_appointments(session, phone, slots) if phone else {}
     move = args.get("move")
     return render_template(
@@ -156,6 +159,7 @@ def booking() -> Any:
         hospitals=list_hospitals(session), hospital_id=hospital_id, departments=departments,
         department_id=department_id, days=days, day=day, slots=slots,
         appointments=appointments, overlaps=overlaps, mask_phone=mask_phone, move=move,
+        cards=cards, spaced_card_number=spaced_card_number, sexes=list(Sex),
         tz=rules.tz,
         language=args.get("language") or (caller[1] if caller else None) or "hi",
     )
@@ -170,7 +174,15 @@ def booking_action(action: str) -> Any:
     back = {k: form.get(k) for k in ("phone", "hospital", "department", "day", "language")
             if form.get(k)}
     try:
-        if action == "book":
+        if action == "book" and form.get("card"):  # a card of the caller's mobile
+            card = find_card(session, form.get("card", ""), form.get("phone", ""))
+            appointment = book_with_card(
+                session, card_number=card.number, slot_id=_int(form.get("slot")) or 0,
+                channel=Channel.AGENT, language=form.get("language", "hi"), actor=actor,
+                rules=rules)
+            flash_done("console.done_booked", reference=appointment.reference,
+                       token=appointment.token)
+        elif action == "book":
             appointment = book_appointment(
                 session, slot_id=_int(form.get("slot")) or 0, phone=form.get("phone", ""),
                 channel=Channel.AGENT, language=form.get("language", "hi"),

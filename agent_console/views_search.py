@@ -9,6 +9,7 @@ from flask import render_template, request
 from agent_console import bp
 from booking_core.lookup import MAX_TERM
 from booking_core.phones import mask_phone
+from booking_core.refs import spaced_card_number
 from contact_centre.search import HitKind, search_records
 from grievances.sla import sla_state
 from helpline.app import get_session
@@ -20,4 +21,5 @@ def search() -> Any:
     raw = (request.args.get("q") or "")[:MAX_TERM]
     results = search_records(get_session(), raw) if raw.strip() else None
     return render_template("console/search.html", q=raw, results=results, kinds=list(HitKind),
-                           mask_phone=mask_phone, sla_state=sla_state)
+                           mask_phone=mask_phone, sla_state=sla_state,
+                           spaced_card_number=spaced_card_number)

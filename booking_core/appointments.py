@@ -4,7 +4,8 @@ The rules a hospital sets live here and only here:
 - no bookings for a slot that has started or starts this minute;
 - only within the booking window (``window_days``, 30 by default);
 - at most one active appointment per patient per department per day (also a partial
-  unique index, so concurrent requests cannot slip past it);
+  unique index, so concurrent requests cannot slip past it); the patient is the
+  mobile's citizen, or the eHealth card's person when booked with a card;
 - cancellation up to the slot's start;
 - a seat is taken with one conditional UPDATE, never read-then-write.
 """
@@ -94,14 +95,26 @@ class InvalidReference(InvalidInput):
 class Appointment(Base):
     __tablename__ = "appointment"
     __table_args__ = (
+        # One patient, one active appointment per department per day. A patient is
+        # the mobile's own citizen, or, booked with an eHealth card, the card's person:
+        # a family sharing one phone may take a child and a grandmother to one OPD.
         Index(
             "uq_appointment_one_active_per_day",
             "citizen_id",
             "department_id",
             "visit_day",
             unique=True,
-            postgresql_where=text("status = 'booked'"),
-            sqlite_where=text("status = 'booked'"),
+            postgresql_where=text("status = 'booked' AND ehealth_card_id IS NULL"),
+            sqlite_where=text("status = 'booked' AND ehealth_card_id IS NULL"),
+        ),
+        Index(
+            "uq_appointment_card_one_active_per_day",
+            "ehealth_card_id",
+            "department_id",
+            "visit_day",
+            unique=True,
+            postgresql_where=text("status = 'booked' AND ehealth_card_id IS NOT NULL"),
+            sqlite_where=text("status = 'booked' AND ehealth_card_id IS NOT NULL"),
         ),
         Index("ix_appointment_citizen_status", "citizen_id", "status"),
     )
@@ -123,6 +136,9 @@ class Appointment(Base):
     abha_number: Mapped[str | None] = mapped_column(String(14))
     # The number that booked, when someone booked for another person.
     booked_by_phone: Mapped[str | None] = mapped_column(String(16))
+    # The patient's eHealth card, when booked with one ("this card's appointments").
+    ehealth_card_id: Mapped[int | None] = mapped_column(ForeignKey("ehealth_card.id"),
+                                                        index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
@@ -257,6 +273,7 @@ def book_appointment(
     idempotency_key: str | None = None,
     requested_by: str = "",
     abha_of_phone_owner: bool = True,
+    ehealth_card_id: int | None = None,
     held_token: int | None = None,
 ) -> Appointment:
     """Book one seat in ``slot_id`` for the patient whose mobile is ``phone``.
@@ -273,6 +290,10 @@ def book_appointment(
     ``abha_of_phone_owner=False`` says the ABHA number is not the phone owner's (a caller
     booking for a relative from their own phone): it is kept on the appointment only,
     never attached to the phone owner's record.
+
+    ``ehealth_card_id`` links the appointment to the patient's card (use
+    ``booking_core.ehealth.book_with_card``); the patient's name then stays on the
+    appointment and the card, never overwriting the shared mobile's own record.
 
     ``held_token``: the seat was already counted for this booking, with that token (a
     waiting-list offer holds a freed seat, ``booking_core.waiting_list``).
@@ -300,7 +321,7 @@ def book_appointment(
             slot = found[0]
             check_bookable(slot, now, rules)
             citizen = get_or_create_citizen(
-                session, phone, name=patient_name,
+                session, phone, name=patient_name if ehealth_card_id is None else None,
                 abha_number=abha if abha_of_phone_owner else None, language=language
             )
             citizen_id = citizen.id
@@ -325,6 +346,7 @@ def book_appointment(
                 patient_name=(patient_name or None) and patient_name.strip()[:120],
                 abha_number=abha,
                 booked_by_phone=normalise_mobile(booked_by_phone) if booked_by_phone else None,
+                ehealth_card_id=ehealth_card_id,
             )
             session.add(appointment)
             session.flush()
@@ -338,22 +360,29 @@ def book_appointment(
             return find_appointment(session, done)
         # The partial unique index caught a second booking that day (made before, or
         # concurrently): the caller is told which one holds the day.
-        duplicate = _active_booking(session, citizen_id, slot_id) if citizen_id else None
+        duplicate = (_active_booking(session, citizen_id, slot_id, ehealth_card_id)
+                     if citizen_id else None)
         raise AlreadyBooked("already booked in this department that day",
                             **({"reference": duplicate} if duplicate else {})) from exc
     return appointment
 
 
-def _active_booking(session: Session, citizen_id: int, slot_id: int) -> str | None:
-    """The reference of the citizen's active appointment in the slot's department on its
-    day, if any (read after a refused booking)."""
+def _active_booking(session: Session, citizen_id: int, slot_id: int,
+                    ehealth_card_id: int | None = None) -> str | None:
+    """The reference of the patient's active appointment in the slot's department on its
+    day, if any (read after a refused booking). The patient is the card's person when
+    booked with an eHealth card, else the mobile's citizen booking without one."""
+    same_patient = (Appointment.ehealth_card_id == ehealth_card_id
+                    if ehealth_card_id is not None else
+                    (Appointment.citizen_id == citizen_id)
+                    & Appointment.ehealth_card_id.is_(None))
     with unit_of_work(session):
         slot = session.get(Slot, slot_id)
         if slot is None:
             return None
         return session.scalar(
             select(Appointment.reference).where(
-                Appointment.citizen_id == citizen_id,
+                same_patient,
                 Appointment.department_id == slot.department_id,
                 Appointment.visit_day == slot.local_day,
                 Appointment.status == AppointmentStatus.BOOKED,

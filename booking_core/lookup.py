@@ -11,11 +11,12 @@ import enum
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, false, or_
+from sqlalchemy import ColumnElement, false, or_, select
 
 from booking_core.citizens import Citizen
+from booking_core.ehealth import EHealthCard
 from booking_core.phones import try_normalise_mobile
-from booking_core.refs import RefKind, normalise_reference, reference_kind
+from booking_core.refs import RefKind, is_valid_card_number, normalise_reference, reference_kind
 
 MAX_TERM = 60
 # Fewer trailing digits than this would match too many numbers to be of use.
@@ -29,6 +30,7 @@ class TermKind(enum.StrEnum):
     PHONE = "phone"  # a whole Indian mobile number
     PHONE_DIGITS = "phone_digits"  # the last digits of a mobile number
     ABHA = "abha"  # a 14-digit ABHA number
+    CARD = "card"  # an eHealth card number (11 digits, valid check digit)
     NAME = "name"  # letters: part of a citizen's or patient's name
     NOTHING = "nothing"  # too short or nothing searchable
 
@@ -71,6 +73,8 @@ def read_term(raw: str | None) -> SearchTerm:
         kinds.add(TermKind.REFERENCE)
     if len(digits) == ABHA_DIGITS:
         kinds.add(TermKind.ABHA)
+    if is_valid_card_number(digits):
+        kinds.add(TermKind.CARD)
     if not phone and MIN_PHONE_DIGITS <= len(digits) <= 10:
         kinds.add(TermKind.PHONE_DIGITS)
     if not kinds:
@@ -93,8 +97,31 @@ def phone_matches(column: Any, term: SearchTerm) -> ColumnElement[bool]:
     return false()
 
 
+def card_matches(term: SearchTerm) -> ColumnElement[bool]:
+    """The eHealth cards this term names: by card number, ABHA number, holder's name, or
+    the mobile they were issued to (a family's cards)."""
+    conditions: list[ColumnElement[bool]] = []
+    if term.kinds & {TermKind.PHONE, TermKind.PHONE_DIGITS}:
+        conditions.append(EHealthCard.citizen_id.in_(
+            select(Citizen.id).where(phone_matches(Citizen.phone, term))))
+    if TermKind.CARD in term.kinds:
+        conditions.append(EHealthCard.number == term.digits)
+    if TermKind.ABHA in term.kinds:
+        conditions.append(EHealthCard.abha_number == term.digits)
+    if TermKind.NAME in term.kinds:
+        conditions.append(EHealthCard.name.ilike("%" + escape_like(term.name) + "%",
+                                                 escape="\\"))
+    return or_(*conditions) if conditions else false()
+
+
+def card_holders(term: SearchTerm) -> ColumnElement[bool]:
+    """The citizens (mobiles) the cards this term names were issued to."""
+    return Citizen.id.in_(select(EHealthCard.citizen_id).where(card_matches(term)))
+
+
 def citizen_matches(term: SearchTerm) -> ColumnElement[bool]:
-    """The citizens this term names: by phone (whole or last digits), ABHA or name."""
+    """The citizens this term names: by phone (whole or last digits), ABHA or name. (A
+    card number names a card, whose mobile a family shares: see ``card_holders``.)"""
     conditions: list[ColumnElement[bool]] = []
     if term.kinds & {TermKind.PHONE, TermKind.PHONE_DIGITS}:
         conditions.append(phone_matches(Citizen.phone, term))

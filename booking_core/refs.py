@@ -5,6 +5,11 @@ algorithm catches every single wrong digit and every swap of two neighbouring di
 so a mistyped reference is rejected instead of matching someone else's.
 Appointments start with 1-4, grievances with 6-9, so a caller may type either one
 in the same menu and we know which it is.
+
+eHealth card numbers use the same check digit but are longer and start with 5: eleven
+digits (``5``, nine random digits, the Damm digit), so a card number is never read as
+a booking or grievance reference, nor as a mobile (ten digits, or eleven starting 0),
+an Aadhaar (twelve) or an ABHA number (fourteen).
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ _DAMM = (
 )
 
 REFERENCE_LENGTH = 8
+CARD_NUMBER_LENGTH = 11
+CARD_NUMBER_PREFIX = "5"
 
 
 class RefKind(Enum):
@@ -44,11 +51,31 @@ def damm_digit(digits: str) -> int:
     return interim
 
 
-def new_reference(kind: RefKind) -> str:
-    body = secrets.choice(_FIRST_DIGITS[kind]) + "".join(
-        secrets.choice("0123456789") for _ in range(REFERENCE_LENGTH - 2)
-    )
+def _checked_number(first: str, length: int) -> str:
+    """``first``, random digits, then the Damm check digit: ``length`` digits in all."""
+    body = first + "".join(secrets.choice("0123456789") for _ in range(length - 2))
     return body + str(damm_digit(body))
+
+
+def new_reference(kind: RefKind) -> str:
+    return _checked_number(secrets.choice(_FIRST_DIGITS[kind]), REFERENCE_LENGTH)
+
+
+def new_card_number() -> str:
+    """A fresh eHealth card number (eleven digits, first ``5``, Damm check digit)."""
+    return _checked_number(CARD_NUMBER_PREFIX, CARD_NUMBER_LENGTH)
+
+
+def is_valid_card_number(raw: str) -> bool:
+    """Eleven digits (spaces and dashes ignored), first ``5``, check digit right."""
+    number = normalise_reference(raw)
+    return (len(number) == CARD_NUMBER_LENGTH and number.startswith(CARD_NUMBER_PREFIX)
+            and damm_digit(number) == 0)
+
+
+def spaced_card_number(number: str) -> str:
+    """``51234567890`` as printed and shown: ``5123 4567 890``."""
+    return " ".join(number[i:i + 4] for i in range(0, len(number), 4))
 
 
 def normalise_reference(raw: str) -> str:

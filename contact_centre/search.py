@@ -1,8 +1,9 @@
 """One search over everything an agent may be asked about.
 
-A caller gives a reference, their mobile (or its last digits), their name or their
-ABHA number; the agent types it into one box and sees grievances (open and closed),
-appointments, callback requests and citizens, each saying what it is. Whatever tab the
+A caller gives a reference, their mobile (or its last digits), their name, their
+eHealth card number or their ABHA number; the agent types it into one box and sees
+grievances (open and closed), appointments, callback requests, citizens and eHealth
+cards, each saying what it is. Whatever tab the
 agent was on, every status is searched: a closed grievance is still the one the caller
 is asking about.
 """
@@ -18,9 +19,12 @@ from sqlalchemy.orm import Session, joinedload
 
 from booking_core.appointments import Appointment
 from booking_core.citizens import Citizen
+from booking_core.ehealth import EHealthCard
 from booking_core.lookup import (
     SearchTerm,
     TermKind,
+    card_holders,
+    card_matches,
     citizen_matches,
     escape_like,
     phone_matches,
@@ -38,12 +42,13 @@ class HitKind(enum.StrEnum):
     APPOINTMENT = "appointment"
     CALLBACK = "callback"
     CITIZEN = "citizen"
+    CARD = "card"
 
 
 @dataclass(frozen=True)
 class SearchHit:
     kind: HitKind
-    record: Any  # Grievance, Appointment, CallbackRequest or Citizen
+    record: Any  # Grievance, Appointment, CallbackRequest, Citizen or EHealthCard
     exact: bool = False  # the reference itself, not a record of the same person
 
 
@@ -87,6 +92,9 @@ def search_records(session: Session, raw: str | None,
         appointment_match.append(phone_matches(Appointment.booked_by_phone, term))
     if TermKind.ABHA in term.kinds:
         appointment_match.append(Appointment.abha_number == term.digits)
+    if term.kinds & {TermKind.CARD, TermKind.ABHA}:
+        appointment_match.append(Appointment.ehealth_card_id.in_(
+            select(EHealthCard.id).where(card_matches(term))))
     if TermKind.NAME in term.kinds:
         appointment_match.append(Appointment.patient_name.ilike(
             "%" + escape_like(term.name) + "%", escape="\\"))
@@ -111,8 +119,16 @@ def search_records(session: Session, raw: str | None,
         hits.extend(SearchHit(HitKind.CALLBACK, cb) for cb in callbacks)
 
     citizens = session.scalars(
-        select(Citizen).where(citizen_matches(term)).order_by(Citizen.id.desc()).limit(limit)
+        select(Citizen).where(or_(citizen_matches(term), card_holders(term)))
+        .order_by(Citizen.id.desc()).limit(limit)
     ).all()
     hits.extend(SearchHit(HitKind.CITIZEN, citizen) for citizen in citizens)
+
+    cards = session.scalars(
+        select(EHealthCard).options(joinedload(EHealthCard.citizen))
+        .where(card_matches(term)).order_by(EHealthCard.id.desc()).limit(limit)
+    ).all()
+    hits.extend(SearchHit(HitKind.CARD, card, exact=card.number == term.digits)
+                for card in cards)
     hits.sort(key=lambda hit: not hit.exact)  # stable: the kinds keep their order
     return SearchResults(term, hits)

@@ -23,7 +23,10 @@ def demo_logins_file(database_url: str) -> Path:
 
 
 def register_cli(app: Flask) -> None:
+    from helpline.cards import register_card_cli
+
     helpline = app.extensions["helpline"]
+    register_card_cli(app, helpline.settings)
 
     @app.cli.command("voice-fallback")
     @click.option("--output", type=click.Path(dir_okay=False, path_type=Path),

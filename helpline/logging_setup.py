@@ -60,3 +60,5 @@ def configure_logging(level: str = "INFO") -> None:
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):
             handler.addFilter(RedactingFilter())
     root.setLevel(level)
+    # fontTools narrates every font subset it makes for a card PDF (dozens of lines).
+    logging.getLogger("fontTools").setLevel(max(logging.WARNING, root.level))

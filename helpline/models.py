@@ -4,6 +4,7 @@ from booking_core import (  # noqa: F401
     appointments,
     audit,
     citizens,
+    ehealth,
     feed_tokens,
     holidays,
     hospitals,

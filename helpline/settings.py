@@ -12,7 +12,10 @@ import secrets
 import tempfile
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
@@ -139,6 +142,9 @@ class Settings:
     # Where each web worker writes its metric files (gunicorn.conf.py makes a fresh one per
     # start); /metrics then sums every worker's. Unset: counters are this process's own.
     prometheus_multiproc_dir: str | None = None
+    # The eHealth card's QR signing key: 32 bytes in base64 (`flask ehealth-new-key`).
+    # Unset: derived from SECRET_KEY (then changing SECRET_KEY voids every printed card).
+    ehealth_signing_key: str = ""
     testing: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -208,6 +214,7 @@ def resolve_secrets(settings: Settings, secret_file: Path = INSTANCE_SECRET_FILE
     """
     settings = with_secret_key(settings, secret_file)
     check_voices(settings)
+    card_signing_key(settings)  # a malformed EHEALTH_SIGNING_KEY stops the start
     cors_origins(settings.cors_allowed_origins)
     if settings.is_sqlite and not settings.twilio_auth_token and not settings.twilio_account_sid:
         settings = replace(settings, twilio_auth_token=dev_webhook_token(settings.secret_key))
@@ -243,6 +250,20 @@ def check_voices(settings: Settings) -> None:
         problem = voice_problem(setting, voice, language)
         if problem:
             raise SettingsError(problem)
+
+
+def card_signing_key(settings: Settings) -> Ed25519PrivateKey:
+    """The key that signs eHealth cards' QR codes: ``EHEALTH_SIGNING_KEY``, else one
+    derived from ``SECRET_KEY`` (see ``booking_core.card_seal``). SettingsError when
+    the setting is malformed."""
+    from booking_core.card_seal import derived_seed, parse_seed, signing_key
+
+    if not settings.ehealth_signing_key:
+        return signing_key(derived_seed(settings.secret_key))
+    try:
+        return signing_key(parse_seed(settings.ehealth_signing_key))
+    except ValueError as exc:
+        raise SettingsError(f"{exc}: make one with `flask ehealth-new-key`") from exc
 
 
 def dev_webhook_token(secret_key: str) -> str:

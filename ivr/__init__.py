@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
         beds,
         booking,
         call_flow,
+        card,
         choosers,
         followup,
         grievance,

@@ -28,6 +28,7 @@ from booking_core.appointments import (
 from booking_core.base import DomainError, NotFound, utcnow
 from booking_core.citizens import InvalidAbha, normalise_abha
 from booking_core.demand import known_caller, next_visit_for
+from booking_core.ehealth import book_with_card
 from booking_core.phones import InvalidMobile, last_digits, mask_phone, normalise_mobile
 from booking_core.slots import SlotView, days_with_free_seats, free_slots, get_slot
 from contact_centre.models import CallOutcome
@@ -255,7 +256,7 @@ def _to_readback(ctx: Ctx, slot_id: int, starts: int | None, *, day: dt.date | N
                       starts=starts, more_days=False,
                       day=day.isoformat() if day else booking.day)
     state = ctx.own_state(booking, Choosing())
-    if not booking.patient_mobile and not ctx.caller_mobile:
+    if not booking.patient_mobile and not booking.card and not ctx.caller_mobile:
         return ctx.go("book.mobile", intro=intro, **state)
     return ctx.go("book.confirm", intro=intro, **state)
 
@@ -264,6 +265,8 @@ def _patient_words(ctx: Ctx) -> tuple[str, str | None]:
     """Who the booking is for, and a number to read back whole: a mobile typed for
     someone else is read back in full (a slip of one key would text a stranger)."""
     booking = ctx.read(Booking)
+    if booking.card:
+        return ctx.t("ivr.book.patient_card", last=" ".join(booking.card[-4:])), None
     if booking.abha:
         return ctx.t("ivr.book.patient_abha", last=" ".join(booking.abha[-4:])), None
     if booking.patient_mobile:
@@ -308,7 +311,7 @@ def caller_has_a_mobile(ctx: Ctx) -> bool:
 
 @action("patient_is_caller")
 def patient_is_caller(ctx: Ctx) -> VoiceResponse:
-    booking = replace(ctx.read(Booking), patient_mobile=None, abha=None)
+    booking = replace(ctx.read(Booking), patient_mobile=None, abha=None, card=None)
     return ctx.go("book.confirm", **ctx.own_state(booking))
 
 
@@ -328,7 +331,7 @@ def mobile_typed(ctx: Ctx) -> VoiceResponse:
         return ctx.go("pick.hospital", **ctx.own_state(
             replace(ctx.read(Complaint), mobile=phone)))
     return ctx.go("book.confirm", **ctx.own_state(
-        replace(ctx.read(Booking), patient_mobile=phone)))
+        replace(ctx.read(Booking), patient_mobile=phone, card=None)))
 
 
 @step("book.abha")
@@ -342,7 +345,7 @@ def abha_typed(ctx: Ctx) -> VoiceResponse:
         abha = normalise_abha(ctx.digits)
     except InvalidAbha:
         return ctx.again("ivr.book.bad_abha")
-    booking = replace(ctx.read(Booking), abha=abha)
+    booking = replace(ctx.read(Booking), abha=abha, card=None)
     state = ctx.own_state(booking)
     if not booking.patient_mobile and not ctx.caller_mobile:
         return ctx.go("book.mobile", **state)
@@ -355,6 +358,8 @@ def book(ctx: Ctx) -> VoiceResponse:
     Twilio delivers the ``1``: the booking core claims the key, books and records the
     reference in one transaction, and a repeat hears the same reference."""
     booking = ctx.read(Booking)
+    if booking.card:
+        return _book_with_card(ctx, booking)
     patient = booking.patient_mobile or ctx.caller_mobile
     try:
         appointment = book_appointment(
@@ -375,6 +380,28 @@ def book(ctx: Ctx) -> VoiceResponse:
     log.info("IVR booking %s for %s", appointment.id, mask_phone(appointment.citizen.phone))
     return ctx.go("book.done", Booking(reference=appointment.reference, token=appointment.token,
                                        patient_mobile=booking.patient_mobile))
+
+
+def _book_with_card(ctx: Ctx, booking: Booking) -> VoiceResponse:
+    """Book for the eHealth card typed at the read-back: the appointment is the card's,
+    its SMS go to the card's mobile (told who booked, when another phone called)."""
+    try:
+        appointment = book_with_card(
+            ctx.session, card_number=str(booking.card), slot_id=booking.slot or 0,
+            channel=Channel.IVR, language=ctx.lang, booked_by_phone=ctx.caller_mobile,
+            actor="ivr", rules=rules(ctx),
+            idempotency_key=f"ivr:{ctx.call_sid}:book:{booking.readback}",
+            requested_by=ctx.call_sid,
+        )
+    except DomainError as exc:
+        return _booking_refused(ctx, exc)
+    ctx.log_outcome(CallOutcome.BOOKED)
+    ctx.log_done()
+    log.info("IVR booking %s with an eHealth card", appointment.id)
+    patient = appointment.citizen.phone
+    return ctx.go("book.done", Booking(
+        reference=appointment.reference, token=appointment.token,
+        patient_mobile=patient if patient != ctx.caller_mobile else None))
 
 
 def _booking_refused(ctx: Ctx, exc: DomainError) -> VoiceResponse:

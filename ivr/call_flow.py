@@ -97,7 +97,10 @@ declare(
         Option("1", "ivr.book.patient_mobile", "book.mobile", carry=ALL),
         Option("2", "ivr.book.type_patient_abha", "book.abha", carry=ALL),
         Option("3", "ivr.book.patient_is_caller", "do:patient_is_caller", when="caller_mobile"),
+        Option("4", "ivr.book.patient_card_option", "book.card", carry=ALL),
     )),
+    Node("book.card", "inbound", "type an eHealth card number", input=Input.NUMBER, digits=11,
+         says=("ivr.card.type_number",), leads_to=("book.confirm",)),
     Node("book.mobile", "inbound", "type a mobile number", input=Input.NUMBER, digits=14,
          says=("ivr.book.type_mobile",), leads_to=("book.confirm", "pick.hospital")),
     Node("book.abha", "inbound", "type an ABHA number", input=Input.NUMBER, digits=14,
@@ -134,7 +137,10 @@ declare(
     Node("mine", "inbound", "my appointments, complaint status", options=(
         Option("1", "ivr.mine.appointments", "mine.appointments"),
         Option("2", "ivr.mine.grievance", "do:complaint_status"),
+        Option("3", "ivr.mine.card", "mine.card"),
     )),
+    Node("mine.card", "inbound", "type an eHealth card number: its appointments",
+         input=Input.NUMBER, digits=11, says=("ivr.card.type_number",), leads_to=("mine",)),
     Node("mine.appointments", "inbound", "upcoming appointments",
          says=("ivr.mine.heading",), list_to=("mine.cancel",), leads_to=("mine",)),
     Node("mine.cancel", "inbound", "cancel this appointment?", options=(

@@ -37,7 +37,7 @@ from locales.formatting import format_age, format_date, spoken_time
 log = logging.getLogger(__name__)
 
 
-def _describe(ctx: Ctx, appointment: Appointment) -> str:
+def describe_appointment(ctx: Ctx, appointment: Appointment) -> str:
     tz = ctx.settings.helpline_timezone
     return ctx.t("ivr.mine.appointment", hospital=appointment.hospital.short_name(ctx.lang),
                  department=appointment.department.name(ctx.lang),
@@ -90,7 +90,8 @@ def my_appointments(ctx: Ctx) -> VoiceResponse:
         return ctx.go("mine", intro=today or [ctx.t("ivr.mine.none")])
     lines = [*today, ctx.t("ivr.mine.heading")]
     for number, appointment in enumerate(items, 1):
-        lines.append(ctx.t("ivr.mine.item", digit=number, appointment=_describe(ctx, appointment)))
+        lines.append(ctx.t("ivr.mine.item", digit=number,
+                           appointment=describe_appointment(ctx, appointment)))
     if more:
         lines.append(ctx.t("ivr.mine.more"))
     lines.append(ctx.t("ivr.mine.pick"))
@@ -111,7 +112,8 @@ def appointment_picked(ctx: Ctx) -> VoiceResponse:
 def confirm_cancel(ctx: Ctx) -> VoiceResponse:
     appointment = find_appointment(ctx.session, str(ctx.read(Mine).appointment),
                                    ctx.caller_mobile)
-    return ctx.menu([ctx.t("ivr.mine.cancel_question", appointment=_describe(ctx, appointment))])
+    return ctx.menu([ctx.t("ivr.mine.cancel_question",
+                           appointment=describe_appointment(ctx, appointment))])
 
 
 @action("cancel")

@@ -84,6 +84,7 @@ class Booking(FlowState):
     readback: str | None = key("n")  # names this read-back: the booking's idempotency key
     patient_mobile: str | None = key("pm")  # None: the patient is the caller
     abha: str | None = key("ab")
+    card: str | None = key("cd")  # the patient's eHealth card number
     offered_days: list[str] | None = key("ds")  # what the day menu offered, in order
     offered_slots: list[int] | None = key("so")
     offered_starts: list[int] | None = key("ss")  # their start times (Unix seconds)

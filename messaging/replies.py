@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from booking_core.appointments import (
+    Appointment,
     AppointmentStatus,
     Channel,
     TooLateToCancel,
@@ -34,9 +35,10 @@ from booking_core.appointments import (
 )
 from booking_core.base import DomainError, unit_of_work
 from booking_core.citizens import find_citizen, set_sms_opt_out
+from booking_core.ehealth import card_appointments, find_card
 from booking_core.outbox import add_sms
 from booking_core.phones import mask_phone
-from booking_core.refs import RefKind, reference_kind
+from booking_core.refs import RefKind, is_valid_card_number, reference_kind, spaced_card_number
 from grievances.services import find_grievance
 from locales import render
 from locales.formatting import format_date
@@ -46,12 +48,16 @@ from messaging.models import InboundSms
 log = logging.getLogger(__name__)
 
 DEVANAGARI = re.compile(r"[\u0900-\u097F]")
+# A card's upcoming appointments answered by ``STATUS <card>``: one SMS each, at most.
+CARD_STATUS_TEXTS = 3
 
 
 @dataclass(frozen=True)
 class Reply:
     template: str
     params: dict[str, Any]
+    # Further texts of the same answer (a card's appointments, one SMS each).
+    more: tuple[Reply, ...] = ()
 
 
 def handle_inbound(
@@ -73,6 +79,9 @@ def handle_inbound(
             if reply is not None:
                 row = add_sms(session, from_phone, reply.template, lang, reply.params,
                               dedupe_key=f"sms-reply:{message_sid}")
+                for number, further in enumerate(reply.more, 2):
+                    add_sms(session, from_phone, further.template, lang, further.params,
+                            dedupe_key=f"sms-reply:{message_sid}:{number}")
             session.add(InboundSms(message_sid=message_sid, from_phone=from_phone,
                                    command=command.name, reply_outbox_id=row and row.id))
     except IntegrityError:  # the same SID handled concurrently: one reply is queued
@@ -99,6 +108,13 @@ def _run(session: Session, command: Command, phone: str, lang: str, tz: str,
     if command.name == "start":
         _set_opt_out(session, phone, False)
         return Reply("reply_started", {})
+    if command.name == "status" and is_valid_card_number(command.reference):
+        try:
+            return _card_status(session, command.reference, phone, lang, tz)
+        except DomainError:
+            return Reply("reply_unknown_card", {"card": spaced_card_number(command.reference)})
+        finally:
+            session.rollback()
     if command.name in ("cancel", "status"):
         kind = reference_kind(command.reference)
         try:
@@ -141,12 +157,28 @@ def _cancel(session: Session, reference: str, phone: str) -> Reply | None:
 
 def _appointment_status(session: Session, reference: str, phone: str, lang: str,
                         tz: str) -> Reply:
-    appointment = find_appointment(session, reference, phone)
+    return _status_reply(find_appointment(session, reference, phone), lang, tz)
+
+
+def _status_reply(appointment: Appointment, lang: str, tz: str) -> Reply:
     params = message_params(appointment, lang, tz)
     status = render(lang, f"messaging.appointment_status.{appointment.status.value}")
     return Reply("reply_appointment_status", {
-        "reference": reference, "status": status, "hospital": params["hospital"],
+        "reference": appointment.reference, "status": status, "hospital": params["hospital"],
         "date": params["date"], "time": params["time"], "token": params["token"]})
+
+
+def _card_status(session: Session, number: str, phone: str, lang: str, tz: str) -> Reply:
+    """``STATUS <card number>`` from the card's own mobile: the card's upcoming
+    appointments, one text each (at most ``CARD_STATUS_TEXTS``, soonest first), in the
+    appointment status template already registered for DLT."""
+    card = find_card(session, number, phone)
+    upcoming = card_appointments(session, card)
+    if not upcoming:
+        return Reply("reply_card_no_appointments", {"card": spaced_card_number(card.number)})
+    texts = [_status_reply(appointment, lang, tz)
+             for appointment in upcoming[:CARD_STATUS_TEXTS]]
+    return Reply(texts[0].template, texts[0].params, more=tuple(texts[1:]))
 
 
 def _grievance_status(session: Session, reference: str, phone: str, lang: str,

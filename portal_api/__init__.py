@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
     from portal_api import (  # noqa: F401  (importing registers the views)
         openapi,
         views_appointments,
+        views_cards,
         views_catalogue,
         views_feed,
         views_grievances,

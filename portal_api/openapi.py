@@ -156,6 +156,43 @@ PATHS: dict[str, dict[str, Any]] = {
         "200": {"description": "OpenAPI 3.1", "content": {"application/json": {}}}}}},
 }
 
+# eHealth cards ------------------------------------------------------------------------
+_CARD_FILE = {"description": "the printable card (ID-1 size; PNG at 300 dpi)", "content": {
+    "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+    "image/png": {"schema": {"type": "string", "format": "binary"}}}}
+PATHS.update({
+    "/ehealth-cards": {
+        "post": _op("Issue the eHealth card of a person using the verified mobile (once per "
+                    "person: 200 with the same card when already issued)",
+                    ("201", "EHealthCard", "issued now"), body="EHealthCardRequest",
+                    errors=("409", "429"), security=VERIFIED),
+        "get": _op("The eHealth cards issued to the verified mobile (a family's)",
+                   ("200", "EHealthCardList", "the cards"), errors=("429",),
+                   security=VERIFIED)},
+    "/ehealth-cards/document": {"post": _op(
+        "A card of the verified mobile as PDF or PNG, in Hindi or English",
+        ("200", "EHealthCard", "the card"), body="CardDocumentRequest",
+        errors=("404", "429"), security=VERIFIED)},
+    "/ehealth-cards/abha": {"post": _op(
+        "Link an ABHA number to a card of the verified mobile",
+        ("200", "EHealthCard", "linked"), body="AbhaLinkRequest",
+        errors=("404", "409", "429"), security=VERIFIED)},
+    "/ehealth-cards/verify": {"post": _op(
+        "Check a scanned card QR payload (422 card_not_genuine when forged or altered)",
+        ("200", "CardCheck", "genuine"), body="CardCheckRequest", errors=("429",))},
+    "/ehealth-cards/public-key": {"get": _op(
+        "The Ed25519 public key that checks cards' QR codes offline",
+        ("200", "CardPublicKey", "the key"),
+        params=[_query("encoding", {"type": "string", "enum": ["raw", "pem"]},
+                       "raw: base64 of the 32 key bytes (default); pem: SubjectPublicKeyInfo")],
+        errors=("400", "429"))},
+    "/hospitals/{hospital_id}/ehealth-cards": {"post": _op(
+        "A hospital counter issues a card for the person in front of it",
+        ("201", "EHealthCard", "issued now"), params=[H], body="CounterCardRequest",
+        errors=("403", "409", "429"), security=[{"hospitalToken": []}])},
+})
+PATHS["/ehealth-cards/document"]["post"]["responses"]["200"] = _CARD_FILE
+
 
 def document() -> dict[str, Any]:
     return {

@@ -13,6 +13,7 @@ from booking_core.appointments import AppointmentStatus
 from booking_core.base import MAX_INTEGER
 from booking_core.resources import STAFF_ROLES, BedType, StockLevel
 from grievances.models import GrievanceCategory, GrievanceStatus
+from portal_api.schemas_cards import CARD_SCHEMAS
 
 LANGUAGE = {"type": "string", "enum": ["hi", "en"], "default": "hi"}
 DATE_TIME = {"type": "string", "format": "date-time"}
@@ -103,6 +104,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "patient_name": {"type": "string", "maxLength": 120},
         "abha_number": {"type": "string", "maxLength": 20,
                         "description": "14 digits, dashes allowed"},
+        "ehealth_card_number": {"type": "string", "maxLength": 20,
+                                "description": "book for this eHealth card of the verified "
+                                               "mobile (11 digits); the name and ABHA "
+                                               "come from the card"},
     }, ["slot_id"]),
     "RescheduleRequest": _obj({"slot_id": ID}, ["slot_id"]),
     "AppointmentLookup": _obj({"reference": REFERENCE, "phone": PHONE}, ["reference", "phone"]),
@@ -207,3 +212,4 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     }, ["hospital_id", "at", "updated"]),
 }
 SCHEMAS["ResourceReport"]["minProperties"] = 1
+SCHEMAS.update(CARD_SCHEMAS)

@@ -17,6 +17,7 @@ from booking_core.appointments import (
     upcoming_appointments,
 )
 from booking_core.base import utcnow
+from booking_core.ehealth import book_with_card, find_card
 from booking_core.phones import mask_phone, normalise_mobile
 from booking_core.verification import check_code, send_code
 from helpline.app import current_helpline, get_session
@@ -70,11 +71,19 @@ def book() -> Any:
     """Book a seat for the verified number."""
     phone = verified_phone()
     body = json_body("BookingRequest")
-    appointment = book_appointment(
-        get_session(), slot_id=body["slot_id"], phone=phone, channel=Channel.PORTAL,
-        language=body.get("language", "hi"), patient_name=body.get("patient_name"),
-        abha_number=body.get("abha_number"), actor="portal", rules=booking_rules(),
-    )
+    session = get_session()
+    if body.get("ehealth_card_number"):  # one of this mobile's cards: the card's person
+        card = find_card(session, body["ehealth_card_number"], phone)
+        appointment = book_with_card(
+            session, card_number=card.number, slot_id=body["slot_id"],
+            channel=Channel.PORTAL, language=body.get("language", "hi"), actor="portal",
+            rules=booking_rules())
+    else:
+        appointment = book_appointment(
+            session, slot_id=body["slot_id"], phone=phone, channel=Channel.PORTAL,
+            language=body.get("language", "hi"), patient_name=body.get("patient_name"),
+            abha_number=body.get("abha_number"), actor="portal", rules=booking_rules(),
+        )
     return jsonify(serialise.appointment(appointment, _tz())), 201
 
 

@@ -21,7 +21,9 @@ def init_app(app: Flask) -> None:
         views_hospitals,
     )
     from portal_web.blueprint import portal
+    from portal_web.card import register_card_routes
     from portal_web.pages import render_error
 
+    register_card_routes(portal)
     app.register_blueprint(portal)
     app.extensions["helpline"].error_renderers["/portal"] = render_error

@@ -9,7 +9,9 @@ import re
 import pytest
 
 from booking_core.appointments import Channel, book_appointment
+from booking_core.ehealth import CardIssuer, book_with_card, issue_card
 from booking_core.lookup import TermKind, read_term
+from booking_core.refs import spaced_card_number
 from contact_centre.models import CallbackRequest
 from contact_centre.search import HitKind, search_records
 from grievances.workflow import claim_grievance, close_grievance, resolve_grievance
@@ -41,8 +43,12 @@ def world(session, agent, other_agent, department):
         callback = CallbackRequest(phone=phone, language="hi", reason="queue_wait")
         session.add(callback)
     stranger = make_grievance(session)
+    card = issue_card(session, phone=phone, name="Ravi Kumar", year_of_birth=2015,
+                      via=CardIssuer.AGENT, abha_number="98-7654-3210-9876").card
+    by_card = book_with_card(session, card_number=card.number, slot_id=slot.id,
+                             channel=Channel.AGENT)
     return dict(phone=phone, closed=closed, appointment=appointment, callback=callback,
-                stranger=stranger)
+                stranger=stranger, card=card, by_card=by_card)
 
 
 def test_terms_are_read_once_for_every_search():
@@ -57,7 +63,8 @@ def test_search_finds_every_kind_of_record(session, world):
     phone = world["phone"]
     by_phone = search_records(session, phone[3:])
     assert [h.kind for h in by_phone.hits] == [
-        HitKind.GRIEVANCE, HitKind.APPOINTMENT, HitKind.CALLBACK, HitKind.CITIZEN]
+        HitKind.GRIEVANCE, HitKind.APPOINTMENT, HitKind.APPOINTMENT, HitKind.CALLBACK,
+        HitKind.CITIZEN, HitKind.CARD]
     by_last_digits = search_records(session, phone[-6:])
     assert {h.kind for h in by_last_digits.hits} == set(HitKind)
     assert world["stranger"].id not in [h.record.id for h in by_last_digits.hits
@@ -102,3 +109,30 @@ def test_search_box_is_on_every_page_and_results_say_what_they_are(session, cons
     page = text(console.get(f"/console/search?q={world['closed'].reference}"))
     assert ">शिकायत<" in page and "1 नतीजा" in page
     assert "कुछ नहीं मिला" in text(console.get("/console/search?q=00000"))
+
+
+def test_search_finds_a_card_and_its_appointments_by_card_or_abha_number(session, console,
+                                                                          world):
+    card, by_card = world["card"], world["by_card"]
+    assert read_term(spaced_card_number(card.number)).kinds == {TermKind.CARD}
+    found = search_records(session, spaced_card_number(card.number))
+    assert (found.hits[0].kind, found.hits[0].record.id, found.hits[0].exact) == (
+        HitKind.CARD, card.id, True)
+    assert [h.record.id for h in found.hits if h.kind == HitKind.APPOINTMENT] == [by_card.id]
+    assert [h.kind for h in found.hits].count(HitKind.CITIZEN) == 1
+    by_abha = search_records(session, "98-7654-3210-9876")
+    assert [h.record.id for h in by_abha.hits if h.kind == HitKind.CARD] == [card.id]
+    assert by_card.id in [h.record.id for h in by_abha.hits if h.kind == HitKind.APPOINTMENT]
+    assert world["appointment"].id not in [h.record.id for h in by_abha.hits
+                                           if h.kind == HitKind.APPOINTMENT]
+    slip = card.number[:-1] + str((int(card.number[-1]) + 1) % 10)
+    assert search_records(session, slip).hits == []
+    session.commit()  # end the read: SQLite's transactions hold the write lock
+    console.login("agent.one")
+    page = text(console.get(f"/console/search?q={card.number}"))
+    assert kinds_on(page)[0] == "card" and ">eHealth card<" in page
+    assert spaced_card_number(card.number) in page and "Ravi Kumar" in page
+    assert "born 2015" in page and world["phone"] not in page
+    console.post("/console/me/language", {"language": "hi", "next": "/console/"})
+    page = text(console.get(f"/console/search?q={card.number}"))
+    assert ">ई-हेल्थ कार्ड<" in page and "जन्म वर्ष 2015" in page

@@ -1,0 +1,53 @@
+"""eHealth cards in the console: an agent issues a card for a caller (or a relative
+who shares the caller's mobile), prints it, and books with it (``views_calls``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, redirect, request, url_for
+
+from agent_console import bp
+from agent_console.auth import flash_done, flash_error
+from booking_core.base import DomainError, whole_number
+from booking_core.ehealth import CardIssuer, find_card, issue_card
+from booking_core.refs import spaced_card_number
+from helpline.app import current_helpline, get_session
+from helpline.cards import CARD_FORMATS, card_download
+from locales import LANGUAGES
+
+
+@bp.post("/cards/issue")
+def issue_ehealth_card() -> Any:
+    """Issue (or find again) the card of the person the caller names, on the mobile the
+    agent has on screen."""
+    form = request.form
+    phone = form.get("phone", "")
+    year = whole_number(form.get("year_of_birth"))
+    try:
+        issued = issue_card(get_session(), phone=phone, name=form.get("card_name", "")[:200],
+                            year_of_birth=year if year is not None else -1,
+                            sex=form.get("sex") or None,
+                            abha_number=form.get("card_abha") or None,
+                            via=CardIssuer.AGENT, actor=g.staff.username)
+        flash_done("console.card_issued" if issued.new else "console.card_existing",
+                   number=spaced_card_number(issued.card.number), name=issued.card.name)
+    except DomainError as exc:
+        flash_error(exc)
+    return redirect(url_for("console.booking", phone=phone,
+                            language=form.get("language", "hi")))
+
+
+@bp.post("/cards/document")
+def ehealth_card_document() -> Any:
+    """A card of the mobile on screen as PDF or PNG, to send or print for the caller."""
+    form = request.form
+    kind, lang = form.get("format", "pdf"), form.get("language", "hi")
+    try:
+        if kind not in CARD_FORMATS or lang not in LANGUAGES:
+            raise DomainError("unknown format")
+        card = find_card(get_session(), form.get("card_number", ""), form.get("phone", ""))
+    except DomainError as exc:
+        flash_error(exc)
+        return redirect(url_for("console.booking", phone=form.get("phone", "")))
+    return card_download(card, current_helpline().settings, lang, kind)

@@ -1,0 +1,102 @@
+"""The eHealth card on the portal (``/portal/card``): verify the mobile with its
+one-time code (the portal's own verification block), get a card for anyone who uses
+that mobile, download any of them as PDF or PNG in Hindi or English. Works without
+JavaScript; every form answers bad input on the page, in the citizen's language,
+keeping what was typed. Card numbers travel in form bodies, never in URLs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, render_template, request
+from werkzeug.datastructures import MultiDict
+
+from booking_core.base import DomainError, whole_number
+from booking_core.ehealth import CardIssuer, Sex, cards_for_phone, find_card, issue_card
+from booking_core.refs import spaced_card_number
+from helpline.app import current_helpline, get_session
+from helpline.cards import CARD_FORMATS, card_download
+from locales import LANGUAGES
+from portal_web import i18n
+from portal_web.verify import STEPS, MobileCheck, current_check, run_step
+
+# Refusals of the card form with a sentence of their own (else the portal's).
+CARD_ERRORS = {"invalid_abha": "abha_number", "abha_on_another_card": "abha_number",
+               "name": "name", "year_of_birth": "year_of_birth", "sex": "sex"}
+
+
+def _refusal(exc: DomainError) -> tuple[str, str]:
+    """(field, sentence) for a refused card."""
+    field = str(exc.details.get("field") or CARD_ERRORS.get(exc.code, "form"))
+    code = field if exc.code == "invalid_input" else exc.code
+    if code in CARD_ERRORS:
+        return CARD_ERRORS[code], i18n.t(f"portal.card.err.{code}")
+    return "form", i18n.error_text(exc.code)
+
+
+def _page(check: MobileCheck, form: MultiDict[str, str] | None = None, status: int = 200,
+          **shown: Any) -> Any:
+    cards = cards_for_phone(get_session(), check.phone) if check.phone else []
+    shown.setdefault("errors", {})
+    return render_template(
+        "portal/card.html", check=check, form=form or MultiDict(), cards=cards,
+        card_number=spaced_card_number, sexes=list(Sex), languages=LANGUAGES,
+        formats=list(CARD_FORMATS), **shown), status
+
+
+def card_page() -> Any:
+    """GET: the verification block, or this mobile's cards and the form for a new one.
+    POST: a verification step, or ``step=issue``."""
+    form = request.form
+    check = current_check(form)
+    step = form.get("step", "") if request.method == "POST" else ""
+    if step in STEPS:
+        check = run_step(step, form)
+        return _page(check, form if check.errors else None, 422 if check.errors else 200)
+    if step != "issue":
+        return _page(check)
+    if check.phone is None:
+        check.errors.setdefault("mobile", i18n.t("portal.verify.needed"))
+        return _page(check, form, 400)
+    year = whole_number(form.get("year_of_birth"))
+    try:
+        issued = issue_card(get_session(), phone=check.phone, name=form.get("name", "")[:200],
+                            year_of_birth=year if year is not None else -1,
+                            sex=form.get("sex") or None,
+                            abha_number=form.get("abha_number") or None,
+                            via=CardIssuer.PORTAL, actor="portal")
+    except DomainError as exc:
+        field, sentence = _refusal(exc)
+        return _page(check, form, 422, errors={field: sentence})
+    key = "portal.card.issued" if issued.new else "portal.card.already"
+    return _page(check, notice=i18n.t(key, name=issued.card.name),
+                 highlight=issued.card.number)
+
+
+def download_card() -> Any:
+    """One of this mobile's cards as PDF or PNG (``card_number``, ``format``,
+    ``language`` in the form)."""
+    check = current_check()
+    kind, lang = request.form.get("format", "pdf"), request.form.get("language", "hi")
+    if check.phone is None:
+        check.errors["mobile"] = i18n.t("portal.verify.needed")
+        return _page(check, status=400)
+    try:
+        if kind not in CARD_FORMATS or lang not in LANGUAGES:
+            raise DomainError("unknown format")
+        card = find_card(get_session(), request.form.get("card_number", ""), check.phone)
+    except DomainError:
+        return _page(check, status=404, errors={"form": i18n.t("portal.card.err.no_card")})
+    return card_download(card, current_helpline().settings, lang, kind)
+
+
+def register_card_routes(bp: Blueprint) -> None:
+    """Add ``portal.card`` (GET and POST ``/portal/card``) and ``portal.card_download``
+    (POST ``/portal/card/download``) to the portal blueprint. Calling it again (an app
+    factory run once per test) changes nothing: a blueprint is set up once."""
+    if getattr(bp, "has_card_routes", False):
+        return
+    bp.has_card_routes = True  # type: ignore[attr-defined]
+    bp.add_url_rule("/card", "card", card_page, methods=["GET", "POST"])
+    bp.add_url_rule("/card/download", "card_download", download_card, methods=["POST"])
