@@ -8,7 +8,9 @@ Slots follow a change at once (for the ``days`` ahead the caller passes, the app
 for takes no new bookings (``closed``), while its appointments stand; a slot it still
 calls for keeps its bookings and takes the new seat count (never below the seats
 already booked). Only a closure or a holiday cancels bookings, and then each patient
-gets the ``appointment_opd_closed`` SMS asking them to call the helpline for a new time.
+gets an SMS offering the department's nearest free time on another day
+(``appointment_opd_closed_offer``), or, when there is none, asking them to call the
+helpline for a new time (``appointment_opd_closed``).
 """
 
 from __future__ import annotations
@@ -40,7 +42,15 @@ from booking_core.master_data import (
     require_hospital_opd,
 )
 from booking_core.outbox import add_sms, cancel_pending
-from booking_core.slots import Closure, OpdSchedule, Slot, new_slot, planned_slots
+from booking_core.slots import (
+    Closure,
+    OpdSchedule,
+    Slot,
+    first_free_slot,
+    new_slot,
+    planned_slots,
+)
+from locales.formatting import format_date, written_time
 
 MAX_SESSIONS = 21  # three a day is already more than any Delhi OPD runs
 
@@ -314,10 +324,18 @@ def _cancel_day(session: Session, day: dt.date, horizon: SlotHorizon, now: dt.da
                                      channel="system", actor=editor.username,
                                      details={"day": day.isoformat()}))
         params = message_params(appointment, appointment.language, horizon.tz)
-        add_sms(session, appointment.citizen.phone, "appointment_opd_closed",
-                appointment.language,
-                {"reference": params["reference"], "hospital": params["hospital"],
-                 "date": params["date"], "number": horizon.helpline_number},
+        sms = {"reference": params["reference"], "hospital": params["hospital"],
+               "date": params["date"], "number": horizon.helpline_number}
+        # A new time to offer: the department's nearest free one on another day.
+        offer = first_free_slot(session, appointment.department_id,
+                                excluding=Slot.local_day == day, now=now, tz=horizon.tz)
+        template = "appointment_opd_closed"
+        if offer is not None:
+            template = "appointment_opd_closed_offer"
+            sms.update(new_date=format_date(appointment.language, offer.local_day, "short"),
+                       new_time=written_time(appointment.language, offer.starts_at,
+                                             horizon.tz))
+        add_sms(session, appointment.citizen.phone, template, appointment.language, sms,
                 dedupe_key=f"appointment:{appointment.id}:opd_closed",
                 appointment_id=appointment.id)
         cancelled += 1

@@ -21,7 +21,10 @@ DLT_VARIABLE = "{#var#}"
 DEFAULT_SEGMENT_BUDGET = 2
 # The help reply names every command in whole sentences, and goes only to a citizen who
 # asked for it or wrote something we could not read: worth a third part in Hindi.
-SEGMENT_BUDGETS: dict[str, int] = {"reply_help": 3, "reply_help_no_number": 3}
+# A closed OPD's cancellation that also offers a new time names two days and a hospital:
+# in Devanagari (UCS-2) that is three parts.
+SEGMENT_BUDGETS: dict[str, int] = {"reply_help": 3, "reply_help_no_number": 3,
+                                   "appointment_opd_closed_offer": 3}
 
 
 def sms_template_keys() -> list[str]:

@@ -246,10 +246,21 @@ def test_closing_a_department_cancels_its_bookings_and_texts_each_patient(sessio
     assert hindi.slot.closed and hindi.slot.booked == 0 and not english.slot.closed
     sms = session.scalars(select(OutboxMessage).where(
         OutboxMessage.appointment_id == hindi.id,
-        OutboxMessage.template == "appointment_opd_closed")).one()
+        OutboxMessage.template.like("appointment_opd_closed%"))).one()
     assert sms.language == "hi" and sms.to_phone == "+919810000001"
     assert hindi.reference in sms.body and "+911140000000" in sms.body
     assert "बंद" in sms.body and "{" not in sms.body
+    # A new time is offered: the department's nearest free one on another day.
+    from booking_core.slots import first_free_slot
+    from locales.formatting import format_date, written_time
+
+    nearest = first_free_slot(session, ortho.id, excluding=Slot.local_day == monday,
+                              now=now)
+    assert nearest is not None and nearest.local_day != monday
+    assert sms.template == "appointment_opd_closed_offer"
+    assert format_date("hi", nearest.local_day, "short") in sms.body
+    assert written_time("hi", nearest.starts_at) in sms.body
+    assert "सबसे पास का खाली समय" in sms.body and "{" not in sms.body
     reminders = session.scalars(select(OutboxMessage.status).where(
         OutboxMessage.appointment_id == hindi.id,
         OutboxMessage.template.like("appointment_reminder%"))).all()
@@ -267,7 +278,7 @@ def test_closing_a_department_cancels_its_bookings_and_texts_each_patient(sessio
     assert cancelled == 1
     sms = session.scalars(select(OutboxMessage).where(
         OutboxMessage.appointment_id == english.id,
-        OutboxMessage.template == "appointment_opd_closed")).one()
+        OutboxMessage.template.like("appointment_opd_closed%"))).one()
     assert sms.body.startswith("Delhi Health Helpline: Test Hospital OPD is closed on")
 
 
@@ -392,7 +403,7 @@ def test_bookings_racing_a_closure_are_all_cancelled_and_told(pg_database_url, n
                                                        Slot.hospital_id == hospital_id)
             .group_by(Appointment.status)).all()
         told = session.scalar(select(func.count()).select_from(OutboxMessage).where(
-            OutboxMessage.template == "appointment_opd_closed"))
+            OutboxMessage.template.like("appointment_opd_closed%")))
         booked_seats = session.scalar(select(func.coalesce(func.sum(Slot.booked), 0)).where(
             Slot.local_day == monday, Slot.hospital_id == hospital_id))
     engine.dispose()

@@ -37,13 +37,15 @@ def realistic_longest(lang: str) -> dict[str, str]:
     hospitals = [h[3] if lang == "en" else h[4] for h in HOSPITALS]
     departments = [d[1] if lang == "en" else d[2] for d in DEPARTMENTS]
     opd_times = [dt.time(h, m) for h in range(7, 21) for m in range(0, 60, 5)]
-    return {
+    longest = {
         "reference": "9" * 8, "token": "999", "code": "9" * 6, "number": "+911140000000",
         "hospital": _longest(hospitals), "department": _longest(d[:30] for d in departments),
         "date": _longest(format_date(lang, dt.date(2030, m, 28), "short") for m in range(1, 13)),
         "time": _longest(written_time(lang, t) for t in opd_times),
         "status": _longest(v for k, v in catalogs()[lang].items() if k.startswith(STATUS_WORDS)),
     }
+    # A second date and time in one message (a new time offered) take the same forms.
+    return {**longest, "new_date": longest["date"], "new_time": longest["time"]}
 
 
 SMS_KEYS = sms_template_keys()
