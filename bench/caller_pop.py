@@ -24,7 +24,7 @@ from sqlalchemy import create_engine, insert, text, update
 
 from bench.support import percentile, save_results, scratch_postgres
 from contact_centre.accounts import create_staff_user
-from contact_centre.caller_history import current_call, current_call_query
+from contact_centre.caller_history import call_on_screen, call_on_screen_query
 from contact_centre.models import Call
 from helpline.app import create_app
 from helpline.settings import Settings
@@ -107,8 +107,8 @@ def main() -> int:
                                        "p95_ms": round(percentile(times, 95), 1),
                                        "p99_ms": round(percentile(times, 99), 1)}
         with helpline.session() as s:  # an agent with no call: the usual poll
-            assert current_call(s, agent_ids[1]) is None
-            compiled = current_call_query(agent_ids[1], dt.datetime.now(dt.UTC)).compile(
+            assert call_on_screen(s, agent_ids[1]) is None
+            compiled = call_on_screen_query(agent_ids[1], dt.datetime.now(dt.UTC)).compile(
                 helpline.engine, compile_kwargs={"literal_binds": True})
             plan = s.execute(text(f"EXPLAIN (ANALYZE, COSTS OFF) {compiled}")).scalars()
             results["explain_current_call"] = list(plan)

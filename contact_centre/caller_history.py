@@ -157,8 +157,8 @@ def _pop(session: Session, phone: str, language: str | None, call: Call | None,
                      asked_in=asked_for_a_person_in(path))
 
 
-def current_call_query(agent_id: int, now: dt.datetime) -> Select[Call]:
-    """The statement behind ``current_call`` (the ongoing call first, else the latest
+def call_on_screen_query(agent_id: int, now: dt.datetime) -> Select[Call]:
+    """The statement behind ``call_on_screen`` (the ongoing call first, else the latest
     that ended within ``WRAP_UP_WINDOW``)."""
     return (select(Call).where(Call.agent_id == agent_id, Call.answered_at.is_not(None),
                                Call.started_at >= now - LONGEST_CALL)
@@ -167,11 +167,12 @@ def current_call_query(agent_id: int, now: dt.datetime) -> Select[Call]:
             .limit(1))
 
 
-def current_call(session: Session, agent_id: int, now: dt.datetime | None = None) -> Call | None:
+def call_on_screen(session: Session, agent_id: int,
+                   now: dt.datetime | None = None) -> Call | None:
     """The call the agent is on now, or the one that just ended and still waits for
     its outcome (for ``WRAP_UP_WINDOW``); None otherwise. One indexed read: the pages
     ask every second."""
-    call = session.scalar(current_call_query(agent_id, now or utcnow()))
+    call = session.scalar(call_on_screen_query(agent_id, now or utcnow()))
     if call is None:
         return None
     if call.ended_at is not None and call.disposition is not None:
@@ -183,7 +184,7 @@ def caller_on_screen(session: Session, agent_id: int,
                      now: dt.datetime | None = None) -> CallerPop | None:
     """The screen pop for the agent's current call (None: no call is with them). A
     withheld number has no record to look up: the panel says the number is withheld."""
-    call = current_call(session, agent_id, now)
+    call = call_on_screen(session, agent_id, now)
     if call is None:
         return None
     return _pop(session, call.from_phone or "", call.language, call)
