@@ -90,6 +90,14 @@ def test_two_agents_three_callers_and_wrap_up_brings_the_next(floor, browser):
         page.wait_for_selector('#desk [data-desk-state="on_call"]', timeout=5_000)
     assert "+91******000" in asha.inner_text("#desk")
     assert "कॉल पर: +91******000" in rahul.inner_text("#desk")
+    # Each call pops its caller's record on the agent's screen (polled every second).
+    for page in (asha, rahul):
+        page.wait_for_selector("#caller-pop .caller-pop", timeout=2_000)
+    popped = {asha.get_attribute("#caller-pop .caller-pop", "data-call-id"),
+              rahul.get_attribute("#caller-pop .caller-pop", "data-call-id")}
+    with board.helpline.session() as s:
+        routed = {str(s.query(Call).filter_by(call_sid=r.caller_sid).one().id) for r in rings}
+    assert popped == routed  # each agent sees their own caller
     _both_widths(asha, "routing-on-call-en")
     _both_widths(rahul, "routing-on-call-hi")
 
@@ -108,6 +116,11 @@ def test_two_agents_three_callers_and_wrap_up_brings_the_next(floor, browser):
     board.deliver()
     [third] = board.follow_redirects()
     assert (third.caller_sid, third.to) == (callers[2].call_sid, ASHA)
+    board.agent_answers(third)
+    with board.helpline.session() as s:
+        third_id = str(s.query(Call).filter_by(call_sid=third.caller_sid).one().id)
+    asha.wait_for_selector(f'#caller-pop .caller-pop[data-call-id="{third_id}"]',
+                           timeout=2_000)
     with board.helpline.session() as s:
         first = s.query(Call).filter_by(call_sid=asha_ring.caller_sid).one()
         assert first.disposition == Disposition.BOOKED
