@@ -54,7 +54,9 @@ NUMBER_TIMEOUT = 10  # typing a 10- or 14-digit number takes longer
 # Control keys in the state: language, tries, "came back after silence", "expects input".
 # and "first hearing of the main menu" (it then says how to switch language).
 LANG, TRIES, SILENT, INPUT, FIRST = "l", "t", "r", "i", "fh"
-CONTROL = {LANG, TRIES, SILENT, INPUT}
+# After the apology in both languages: the key says the language too (1 Hindi, 2 English).
+PICKS_LANGUAGE = "pl"
+CONTROL = {LANG, TRIES, SILENT, INPUT, PICKS_LANGUAGE}
 ALL = ("*",)  # an option carrying the whole state (``ivr.call_flow``)
 OTHER_LANGUAGE = {"hi": "en", "en": "hi"}
 # The app extension holding the hospital and department lists (``ivr.directory``).
@@ -208,6 +210,20 @@ class Ctx:
         # Set once the caller has picked a language in this webhook: an apology after a
         # failure later in the same webhook is then said in it alone.
         self.lang_chosen = False
+        self.keys: str | None = None  # the keys as they count, when not as pressed
+
+    def pick_language_by_key(self) -> bool:
+        """After the apology in both languages (``apology(None)``), "1" was offered in
+        Hindi and "2" in English, both for a callback: take the language from the key and
+        count it as the offer's "1". False for any other key."""
+        key = self.digits
+        if key not in ("1", "2"):
+            return False
+        self.lang = "hi" if key == "1" else "en"
+        self.state[LANG] = self.lang
+        self.lang_chosen = True
+        self.keys = "1"
+        return True
 
     # The request --------------------------------------------------------------
     @property
@@ -245,6 +261,8 @@ class Ctx:
     def digits(self) -> str:
         """The keys pressed. Anything a keypad cannot send ("²", "١", letters) is one
         wrong key, "?": handlers may trust ``isdigit()`` and ``int()`` to agree."""
+        if self.keys is not None:
+            return self.keys
         keys = (request.form.get("Digits") or "").strip()[:32]
         return keys if keys.strip(KEYPAD) == "" else "?"
 
@@ -465,13 +483,16 @@ def apology(lang: str | None) -> VoiceResponse:
     settings = current_helpline().settings
     langs = [lang] if lang else ["hi", "en"]
     response = VoiceResponse()
+    state: dict[str, object] = {LANG: langs[0], "why": "fault", INPUT: 1}
+    if not lang:
+        state[PICKS_LANGUAGE] = 1  # 1 for Hindi, 2 for English (``pick_language_by_key``)
     gather = response.gather(
         input="dtmf", num_digits=1, timeout=MENU_TIMEOUT, method="POST",
-        action=step_url("callback", {LANG: langs[0], "why": "fault", INPUT: 1}),
-        language=SPEECH_LANGUAGES[langs[0]],
+        action=step_url("callback", state), language=SPEECH_LANGUAGES[langs[0]],
     )
     for each in langs:
-        say(gather, render(each, "ivr.apology"), each, settings)
+        key = "ivr.apology_press_2" if not lang and each == "en" else "ivr.apology"
+        say(gather, render(each, key), each, settings)
     response.redirect(step_url("agent", {LANG: langs[0], "fault": True}), method="POST")
     return response
 
@@ -540,12 +561,17 @@ def _view(s: Step) -> Callable[[], Response]:
         if state is None:
             state = {}
         expects_input = bool(state.pop(INPUT, None))
+        picks_language = bool(state.pop(PICKS_LANGUAGE, None))
         lang_known = LANG in state
         current = s
         if s.needs_state and not lang_known:
             # A missing or forged state: start this caller again from the top.
             current, expects_input = STEPS["voice"], False
         ctx = Ctx(current, dict(state))
+        if picks_language and expects_input and not ctx.pick_language_by_key():
+            # Not a key the apology offered, and the language is still not known: the
+            # apology again, in both languages (silence there still reaches an agent).
+            return twiml(apology(None))
         try:
             try:
                 answer = _dispatch(current, ctx, expects_input)

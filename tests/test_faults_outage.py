@@ -35,6 +35,7 @@ BASE = "https://helpline.test"
 CALLER = "+919812345678"
 ENGLISH_CALLER = "+919000000001"
 NIGHT_CALLER = "+919000000002"
+NEWCOMER = "+919000000007"
 
 
 class Apps:
@@ -97,6 +98,19 @@ def test_sms_and_callbacks_during_an_outage_are_kept_and_acted_on_when_it_ends(
         assert "5 6 7 8" in known.said and "वापस कॉल" in known.said
         assert known.verbs()[-1] == "Hangup"
 
+        # A new caller who speaks English, the language not known yet: the apology in
+        # both languages offers 1 in Hindi and 2 in English; another key repeats it in
+        # both; 2 then confirms the callback in English only.
+        newcomer = Phone(day.test_client(), caller=NEWCOMER)
+        newcomer.call()
+        assert {s.get("language") for s in newcomer.says()} == {"hi-IN", "en-IN"}
+        assert "in English, press 2" in newcomer.said
+        newcomer.press("5")
+        assert {s.get("language") for s in newcomer.says()} == {"hi-IN", "en-IN"}
+        newcomer.press("2")
+        assert {s.get("language") for s in newcomer.says()} == {"en-IN"}, newcomer.said
+        assert "call you back" in newcomer.said and "0 0 0 7" in newcomer.said
+
         # Pressing 2 for English: the apology in English only, then a callback.
         english.press("2")
         assert {s.get("language") for s in english.says()} == {"en-IN"}
@@ -119,12 +133,12 @@ def test_sms_and_callbacks_during_an_outage_are_kept_and_acted_on_when_it_ends(
         assert api.headers["Retry-After"]
 
         spooled = helpline.spool.pending()
-        assert len(spooled) == 5
-        assert "waiting" in _replay(day) and len(helpline.spool.pending()) == 5
+        assert len(spooled) == 6
+        assert "waiting" in _replay(day) and len(helpline.spool.pending()) == 6
     finally:
         private_postgres.start()
 
-    assert _replay(day).startswith("5 replayed, 0 failed")
+    assert _replay(day).startswith("6 replayed, 0 failed")
     assert helpline.spool.pending() == []
     with helpline.session() as session:
         status = session.scalar(select(Appointment.status).where(
@@ -136,8 +150,8 @@ def test_sms_and_callbacks_during_an_outage_are_kept_and_acted_on_when_it_ends(
             OutboxMessage.to_phone == CALLER)).all()
         assert cancellations.count("appointment_cancelled") == 1, cancellations
         callbacks = {c.phone: c for c in session.scalars(select(CallbackRequest))}
-    assert set(callbacks) == {CALLER, ENGLISH_CALLER, NIGHT_CALLER}
-    assert callbacks[ENGLISH_CALLER].language == "en"
+    assert set(callbacks) == {CALLER, ENGLISH_CALLER, NIGHT_CALLER, NEWCOMER}
+    assert callbacks[ENGLISH_CALLER].language == "en" == callbacks[NEWCOMER].language
     assert callbacks[CALLER].reason == "fault"
     assert _replay(day) == "nothing spooled"
 
