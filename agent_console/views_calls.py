@@ -181,7 +181,7 @@ def booking_action(action: str) -> Any:
                 channel=Channel.AGENT, language=form.get("language", "hi"), actor=actor,
                 rules=rules)
             flash_done("console.done_booked", reference=appointment.reference,
-                       token=appointment.token)
+                       token=appointment.day_token)
         elif action == "book":
             appointment = book_appointment(
                 session, slot_id=_int(form.get("slot")) or 0, phone=form.get("phone", ""),
@@ -189,7 +189,7 @@ def booking_action(action: str) -> Any:
                 patient_name=form.get("patient_name") or None,
                 abha_number=form.get("abha") or None, actor=actor, rules=rules)
             flash_done("console.done_booked", reference=appointment.reference,
-                       token=appointment.token)
+                       token=appointment.day_token)
         elif action == "cancel":
             cancel_appointment(session, form.get("reference", ""), channel=Channel.AGENT,
                                actor=actor, rules=rules)

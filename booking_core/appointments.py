@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, ForeignKey, Index, String, select, text
+from sqlalchemy import JSON, ForeignKey, Index, String, func, select, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, object_session, relationship
 
 from booking_core.base import (
     Base,
@@ -150,6 +150,27 @@ class Appointment(Base):
         back_populates="appointment", order_by="AppointmentEvent.id"
     )
 
+    @property
+    def day_token(self) -> int:
+        """The token the patient is told and the hospital calls: the department's day
+        queue number, i.e. the seats of that day's earlier slots plus ``token`` (the
+        seat's number within its slot; ``booking_core.opd_day``). One read, kept on the
+        instance until the slot or seat changes."""
+        cached = self.__dict__.get("_day_token")
+        if cached is not None and cached[:2] == (self.slot_id, self.token):
+            return int(cached[2])
+        session = object_session(self)
+        if session is None:
+            raise RuntimeError("an appointment's day token needs its session")
+        earlier = session.scalar(
+            select(func.coalesce(func.sum(Slot.capacity), 0)).where(
+                Slot.department_id == self.department_id, Slot.local_day == self.visit_day,
+                Slot.starts_at < select(Slot.starts_at).where(Slot.id == self.slot_id)
+                .scalar_subquery()))
+        value = int(earlier or 0) + self.token
+        self.__dict__["_day_token"] = (self.slot_id, self.token, value)
+        return value
+
 
 class AppointmentEvent(Base):
     __tablename__ = "appointment_event"
@@ -202,7 +223,7 @@ def message_params(appointment: Appointment, lang: str, tz: str) -> dict[str, An
                             "short"),
         # The day period first, as it is said: «सुबह 9:30».
         "time": written_time(lang, appointment.slot.starts_at, tz),
-        "token": appointment.token,
+        "token": appointment.day_token,
     }
 
 

@@ -246,9 +246,9 @@ def slot_offsets(session: Session, department_id: int, day: dt.date) -> tuple[di
 
 
 def day_token(session: Session, appointment: Appointment) -> int:
-    """The appointment's place in its department's day queue (see the module doc)."""
-    offsets, _ = slot_offsets(session, appointment.department_id, appointment.visit_day)
-    return offsets.get(appointment.slot_id, 0) + appointment.token
+    """The appointment's place in its department's day queue (see the module doc); the
+    same number its SMS and the phone line told the patient (``Appointment.day_token``)."""
+    return appointment.day_token
 
 
 def open_session(session: Session, hospital_id: int, department_id: int, day: dt.date

@@ -378,7 +378,7 @@ def book(ctx: Ctx) -> VoiceResponse:
     ctx.log_outcome(CallOutcome.BOOKED)
     ctx.log_done()
     log.info("IVR booking %s for %s", appointment.id, mask_phone(appointment.citizen.phone))
-    return ctx.go("book.done", Booking(reference=appointment.reference, token=appointment.token,
+    return ctx.go("book.done", Booking(reference=appointment.reference, token=appointment.day_token,
                                        patient_mobile=booking.patient_mobile))
 
 
@@ -400,7 +400,7 @@ def _book_with_card(ctx: Ctx, booking: Booking) -> VoiceResponse:
     log.info("IVR booking %s with an eHealth card", appointment.id)
     patient = appointment.citizen.phone
     return ctx.go("book.done", Booking(
-        reference=appointment.reference, token=appointment.token,
+        reference=appointment.reference, token=appointment.day_token,
         patient_mobile=patient if patient != ctx.caller_mobile else None))
 
 

@@ -52,7 +52,7 @@ def appointment(a: Appointment, tz: str) -> dict[str, Any]:
         "starts_at": when(a.slot.starts_at, tz),
         "ends_at": when(a.slot.ends_at, tz),
         "visit_date": a.visit_day.isoformat(),
-        "token": a.token,
+        "token": a.day_token,
         "patient_name": a.patient_name,
         "phone": mask_phone(a.citizen.phone),
         "language": a.language,

@@ -214,3 +214,25 @@ def test_the_counter_share_comes_from_the_schedules_when_they_keep_one(session):
     with unit_of_work(session):
         session.get(OpdSchedule, schedule.id).counter_seats = 2
     assert counter_quota(session, morning.department.id, day, rules) == 2 * 3  # 3 slots
+
+
+def test_the_token_the_patient_is_told_is_the_one_the_counter_calls(session):
+    """The booking SMS, the reminders, the portal and the phone line said the seat's
+    number within its slot (1 for the 10:00 slot's first seat) while the counter and the
+    hall called the day token (6 after a 5-seat 09:00 slot): the patient waited for a
+    number never called. Every channel now says the day token."""
+    from sqlalchemy import select
+
+    from booking_core.outbox import OutboxMessage
+    from portal_api.serialise import appointment as serialised
+
+    morning = opd_morning(session, slots=2, capacity=5)
+    later = book(session, morning.slots[1])
+    assert later.token == 1 and later.day_token == 6
+    confirmation = session.scalar(select(OutboxMessage).where(
+        OutboxMessage.appointment_id == later.id,
+        OutboxMessage.template == "appointment_confirmation"))
+    assert confirmation.params["token"] == 6
+    assert serialised(later, "Asia/Kolkata")["token"] == 6
+    done = _check_in(session, morning, later.reference)
+    assert done.visit.token == 6
