@@ -70,6 +70,45 @@ def _text(pdf: FPDF, x: float, y: float, w: float, size: float, text: str, *,
     pdf.cell(w, size * 0.45, text, align=align)
 
 
+def _name(pdf: FPDF, x: float, y: float, w: float, name: str) -> None:
+    """The holder's name in the space left of the QR code (``w`` mm, two lines at most):
+    one line in the largest size that fits, else two lines cut between words, else two
+    lines in the smallest size with the end of the second one left out ("…"). A name
+    never runs over the QR code or off the card."""
+    pdf.set_font("Noto", "B", 11)
+    for size in (11.0, 10.0, 9.0, 8.0):
+        pdf.set_font_size(size)
+        if pdf.get_string_width(name) <= w:
+            _text(pdf, x, y, w, size, name, bold=True)
+            return
+    for size in (8.0, 7.0, 6.0):
+        pdf.set_font_size(size)
+        lines = _two_lines(pdf, name, w)
+        if lines is not None:
+            break
+    else:
+        first, _, rest = name.partition(" ")
+        lines = [first, rest]
+        while lines[1] and pdf.get_string_width(lines[1] + "…") > w:
+            lines[1] = lines[1][:-1]
+        lines[1] += "…"
+        while pdf.get_string_width(lines[0]) > w:
+            lines[0] = lines[0][:-1]
+    for n, line in enumerate(lines):
+        _text(pdf, x, y + n * size * 0.42, w, size, line, bold=True)
+
+
+def _two_lines(pdf: FPDF, text: str, w: float) -> list[str] | None:
+    """``text`` cut between words into two lines of at most ``w`` mm each, in the
+    current font, or None."""
+    words = text.split()
+    for cut in range(len(words) - 1, 0, -1):
+        first, second = " ".join(words[:cut]), " ".join(words[cut:])
+        if pdf.get_string_width(first) <= w:
+            return [first, second] if pdf.get_string_width(second) <= w else None
+    return None
+
+
 def _qr(pdf: FPDF, payload: str, x: float, y: float, size: float) -> None:
     """The QR code as filled squares, with its four-module quiet zone inside ``size``."""
     code = segno.make(payload, error="m", mode="alphanumeric", micro=False)
@@ -113,8 +152,7 @@ def card_pdf(face: CardFace, lang: str) -> bytes:
 
     left, width = 4.0, qr_x - 5.0
     _text(pdf, left, 14.0, width, 6, render(lang, "ehealth.card.name"), colour=(90, 100, 110))
-    name_size = 11.0 if len(face.name) <= 22 else 9.0
-    _text(pdf, left, 17.2, width, name_size, face.name, bold=True)
+    _name(pdf, left, 17.2, width, face.name)
     _text(pdf, left, 23.6, width, 6, render(lang, "ehealth.card.year_of_birth"),
           colour=(90, 100, 110))
     _text(pdf, left, 26.6, width, 10, str(face.year_of_birth), bold=True)

@@ -222,3 +222,37 @@ def test_the_public_key_in_both_encodings(client, conforms):
     assert load_pem_public_key(pem["public_key"].encode()) == public_key_from_text(
         raw.json["public_key"])
     assert client.get(f"{API}/ehealth-cards/public-key?encoding=x").status_code == 400
+
+
+@pytest.mark.parametrize("name", [
+    "Asha Devi",
+    "Venkata Subrahmanya Lakshminarayana Sharma",
+    "वेंकट सुब्रह्मण्य लक्ष्मीनारायण शर्मा",
+    "Mohammed Abdul Rahman Siddiqui Chaudhary Khan Yusufzai Qureshi",
+    "W" * 60,
+    " ".join(["Lakshminarayana"] * 8),
+])
+def test_a_long_name_stays_left_of_the_qr_code_and_on_the_card(name):
+    """An ordinary long name ran across the QR code (and a very long one off the card):
+    it is sized, wrapped between words or cut with "…" to fit its space."""
+    import pypdfium2
+
+    from booking_core.card_print import WIDTH_MM, CardFace, card_pdf
+
+    face = CardFace(name=name, year_of_birth=1980, number="51234567890",
+                    helpline_number="011 4000 0000", qr_payload="DHC1:51234567890:1980:X")
+    document = pypdfium2.PdfDocument(card_pdf(face, "en"))
+    try:
+        text = document[0].get_textpage()
+        qr_left_pt = (WIDTH_MM - 30.0 - 2.5) / 25.4 * 72
+        name_top_pt = (54.0 - 16.5) / 25.4 * 72  # below the "Name" label
+        name_bottom_pt = (54.0 - 23.6) / 25.4 * 72  # above the "Year of birth" label
+        inside = 0
+        for i in range(text.count_chars()):
+            left, bottom, right, top = text.get_charbox(i)
+            if name_bottom_pt < bottom and top < name_top_pt:  # a character of the name
+                inside += 1
+                assert right <= qr_left_pt + 0.5, (name, i, right, qr_left_pt)
+        assert inside > 0
+    finally:
+        document.close()
