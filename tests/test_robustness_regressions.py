@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 import sqlite3
 
 import pytest
@@ -11,7 +13,7 @@ from sqlalchemy import select
 from booking_core.base import whole_number
 from contact_centre.models import Call, StaffUser
 from grievances.models import Grievance
-from locales import render
+from locales import catalogs, render
 from tests.conftest import PUBLIC_BASE_URL
 from tests.fixtures_ivr import signed_post
 from tests.fixtures_robustness import CITIZEN
@@ -158,17 +160,24 @@ def test_unknown_agents_hospitals_and_languages_get_a_message(console, session, 
 
     item = make_grievance(session)
     console.login("admin.one")
-    invalid = render("en", "console.err.invalid_input")
+    # Each refusal says its own reason (``agent_console.i18n.error_text``): one of the
+    # console's error sentences, never the page without a message.
+    sentences = {v for k, v in catalogs()["en"].items() if k.startswith("console.err.")}
+
+    def refused(page: str) -> str:
+        found = re.search(r'<p class="flash error[^"]*"[^>]*>([^<]+)</p>', page)
+        assert found, page[-600:]
+        message = html.unescape(found.group(1))
+        assert message in sentences, message
+        return message
+
     for agent_id in ("999999", "0"):
-        page = _flash(console, console.post(f"/console/grievances/{item.id}/assign",
-                                            data={"agent": agent_id}))
-        assert invalid in page
-    page = _flash(console, console.post(f"/console/grievances/{item.id}/transfer",
-                                        data={"hospital": HUGE, "reason": "x"}))
-    assert render("en", "console.err.invalid_input") in page
-    page = _flash(console, console.post(f"/console/admin/users/{agent.id}", data={
-        "role": "agent", "hospital": "999999", "active": "1", "language": "en"}))
-    assert invalid in page
+        refused(_flash(console, console.post(f"/console/grievances/{item.id}/assign",
+                                             data={"agent": agent_id})))
+    refused(_flash(console, console.post(f"/console/grievances/{item.id}/transfer",
+                                         data={"hospital": HUGE, "reason": "x"})))
+    refused(_flash(console, console.post(f"/console/admin/users/{agent.id}", data={
+        "role": "agent", "hospital": "999999", "active": "1", "language": "en"})))
     session.expire_all()
     assert session.get(StaffUser, agent.id).hospital_id is None
     session.rollback()
