@@ -79,7 +79,7 @@ def test_typed_note_survives_an_expired_session(served, page, monkeypatch):
     page.fill("#password", CONSOLE_PASSWORD)
     page.keyboard.press("Enter")
     page.wait_for_selector(f"h1:has-text('{g.reference}')")
-    page.wait_for_function("window.location.hash === ''")  # the draft was put back
+    page.wait_for_function("() => window.location.hash === ''")  # the draft was put back
     assert page.url.endswith(f"/console/grievances/{g.id}")
     assert page.input_value("#note") == words
     page.click("#form-note button")

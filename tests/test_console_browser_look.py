@@ -77,7 +77,7 @@ def test_pages_fit_and_are_screenshotted_in_both_languages(shift, browser):
             sign_in(page, base, "supervisor.meena")
             if page.evaluate("document.documentElement.lang") != lang:
                 page.click("#lang-switch")  # the account keeps the last language chosen
-                page.wait_for_function(f"document.documentElement.lang === '{lang}'")
+                page.wait_for_function(f"() => document.documentElement.lang === '{lang}'")
             wide = []
             for name, path in pages.items():
                 page.goto(base + path)

@@ -10,6 +10,7 @@ import re
 import threading
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
@@ -80,7 +81,15 @@ def sign_in(page, base: str, username: str) -> None:
 
 
 def fits(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    """No sideways scrolling once the page has settled (fonts and polled panels load
+    after the first paint; a loaded machine can catch them half-way)."""
+    try:
+        page.wait_for_function(
+            "() => document.documentElement.scrollWidth <= window.innerWidth + 1",
+            timeout=2_000)
+    except PlaywrightTimeout:
+        return False
+    return True
 
 
 def add_department(page, code: str, en: str, hi: str, aliases_en: str, aliases_hi: str):
@@ -221,7 +230,7 @@ def test_master_data_forms_fit_and_speak_both_languages(master_data_world, brows
             sign_in(page, base, "admin.one")
             if page.evaluate("document.documentElement.lang") != lang:
                 page.click("#lang-switch")
-                page.wait_for_function(f"document.documentElement.lang === '{lang}'")
+                page.wait_for_function(f"() => document.documentElement.lang === '{lang}'")
             wide = []
             for name, path in pages.items():
                 page.goto(base + path)
