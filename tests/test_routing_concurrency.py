@@ -92,9 +92,15 @@ def test_processes_routing_at_once_pair_each_caller_and_agent_once(
     pairs_made = min(agents, callers)
     assert len(pairs) == pairs_made
     assert len({call for call, _ in pairs}) == len({agent for _, agent in pairs}) == pairs_made
-    # Longest-waiting callers first, to the agents available longest.
+    # Longest-waiting callers first, always. Agents are taken available-longest first, but
+    # a router skips an agent another router holds (SKIP LOCKED), and that router may let
+    # it go when every waiting caller is taken: with several routers at once an agent can
+    # be passed over for one further down the list, never by more than the routers.
     assert {call for call, _ in pairs} == set(call_ids[:pairs_made])
-    assert {agent for _, agent in pairs} == set(agent_ids[:pairs_made])
+    chosen = {agent for _, agent in pairs}
+    assert chosen <= set(agent_ids[:pairs_made + PROCESSES - 1])
+    if agents <= callers:
+        assert chosen == set(agent_ids)
     with make_session_factory(engine)() as session:
         ringing = session.scalars(select(StaffUser.connecting_call_id)
                                   .where(StaffUser.connecting_call_id.is_not(None))).all()
