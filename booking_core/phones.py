@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 
@@ -21,30 +23,44 @@ def normalise_mobile(raw: str) -> str:
 
     Accepts 98123 45678, 09812345678, +91-98123-45678, 0091 98123 45678. Landlines and
     foreign numbers are refused: we text these numbers, and a landline gets no SMS.
+    Raises ``InvalidMobile`` with ``reason`` empty, unparseable, not_indian, invalid or
+    not_mobile.
     """
     text = (raw or "").strip()
     if not text or len(text) > 32:
         raise InvalidMobile("a 10-digit Indian mobile number is required", reason="empty")
+    number, refusal = _read_mobile(text)
+    if refusal is not None:
+        raise InvalidMobile(refusal[0], reason=refusal[1])
+    return number
+
+
+# Every phone-line webhook reads the caller's number, and a booking reads it again:
+# parsing with phonenumbers is a third of a menu webhook's own work, so each process
+# keeps the answers for the numbers it saw last (a pure function of the text).
+@functools.lru_cache(maxsize=4096)
+def _read_mobile(text: str) -> tuple[str, tuple[str, str] | None]:
+    """``(e164, None)``, or ``("", (message, reason))`` for a refused ``text``."""
     if any(not (ch.isdecimal() or ch.isspace() or ch in NUMBER_PUNCTUATION) for ch in text):
         # phonenumbers reads letters as keypad digits ("98123abcde" is 9812322233): a
         # typed "o" for "0" would send a code or a booking to a stranger's phone.
-        raise InvalidMobile("a phone number has only digits", reason="unparseable")
+        return "", ("a phone number has only digits", "unparseable")
     if text.startswith("00"):
         text = "+" + text[2:]
     try:
         number = phonenumbers.parse(text, "IN")
-    except NumberParseException as exc:
-        raise InvalidMobile("not a phone number", reason="unparseable") from exc
+    except NumberParseException:
+        return "", ("not a phone number", "unparseable")
     if number.country_code != 91:
-        raise InvalidMobile("only Indian mobile numbers are accepted", reason="not_indian")
+        return "", ("only Indian mobile numbers are accepted", "not_indian")
     if not phonenumbers.is_valid_number(number):
-        raise InvalidMobile("not a valid Indian number", reason="invalid")
+        return "", ("not a valid Indian number", "invalid")
     if phonenumbers.number_type(number) not in (
         PhoneNumberType.MOBILE,
         PhoneNumberType.FIXED_LINE_OR_MOBILE,
     ):
-        raise InvalidMobile("a landline cannot receive SMS", reason="not_mobile")
-    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+        return "", ("a landline cannot receive SMS", "not_mobile")
+    return phonenumbers.format_number(number, PhoneNumberFormat.E164), None
 
 
 def try_normalise_mobile(raw: str | None) -> str | None:

@@ -38,6 +38,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -166,14 +167,29 @@ def record_webhook(session: Session, call_sid: str, *, menus: list[str] | tuple[
 
 def _update(session: Session, dialect: str, changes: list[dict[str, object]]) -> bool:
     """Apply ``changes`` to the call's row; False when it has no row yet."""
-    statement = _log_update(dialect)
-    # Core execution on the session's connection: the statement touches no ORM object,
-    # and skipping the ORM's execution layer halves a menu webhook's cost of logging.
+    sql, constants, order = _log_update_sql(session.get_bind().dialect)
+    # The statement's SQL, compiled once per process, sent as it is on the session's
+    # connection: it touches no ORM object, and skipping the ORM's execution and the
+    # statement cache's key for every webhook halves the cost of a log line.
     connection = session.connection()
     for change in changes:
-        if not connection.execute(statement, change).rowcount:
+        values = {**constants, **change}
+        params = tuple(values[name] for name in order) if order else values
+        if not connection.exec_driver_sql(sql, params).rowcount:  # type: ignore[arg-type]
             return False
     return True
+
+
+@functools.cache
+def _log_update_sql(dialect: Dialect) -> tuple[str, dict[str, object], tuple[str, ...]]:
+    """``_log_update`` compiled for ``dialect``: the SQL text, the values of its fixed
+    parameters, and the parameters' order when the driver takes them by position
+    (SQLite's ``?``; empty for PostgreSQL's named ones)."""
+    compiled = _log_update(dialect.name).compile(dialect=dialect)
+    variable = {"sid", "menu", "language", "outcome", "final"}
+    constants = {name: value for name, value in compiled.params.items() if name not in variable}
+    order = tuple(compiled.positiontup or ()) if compiled.positional else ()
+    return str(compiled), constants, order
 
 
 @functools.cache

@@ -4,8 +4,8 @@ wrong key is retried, at most three tries).
 
 No call state lives in a process: what a step needs (language, tries, chosen hospital,
 ...) travels in the ``s`` query parameter of the action and redirect URLs, encrypted
-and authenticated with a key derived from ``SECRET_KEY`` (Fernet: AES-CBC and
-HMAC-SHA256), so any web process can answer any webhook of any call, and the URLs that
+and authenticated with a key derived from ``SECRET_KEY`` (AES-GCM with a fresh 96-bit
+nonce per URL), so any web process can answer any webhook of any call, and the URLs that
 Twilio's logs and any proxy's access log keep show nothing of it (the mobile or ABHA
 number of someone booked for).
 """
@@ -17,12 +17,14 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import zlib
 from collections.abc import Callable
 from functools import cached_property, lru_cache
 from typing import Any, TypeVar
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import Blueprint, Response, current_app, g, request
 from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
@@ -67,20 +69,29 @@ ENGINE = "ivr.engine"
 BACKEND_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError, RedisError, OSError)
 
 
+# What the state's authentication also covers: a token made for anything else with
+# the same key does not open here.
+STATE_AAD = b"ivr-state v2"
+NONCE_BYTES = 12
+
+
 @lru_cache(maxsize=4)
-def _fernet(secret_key: str) -> Fernet:
+def _cipher(secret_key: str) -> AESGCM:
     """The state's key: derived from ``SECRET_KEY`` for this one use, so it is never
-    the key that signs sessions or tokens."""
+    the key that signs sessions or tokens. AES-GCM rather than Fernet: a third of the
+    bytes of work per URL and a shorter URL for Twilio to sign (every webhook opens one
+    state and writes two)."""
     key = hmac.new(secret_key.encode(), b"ivr-state encryption", hashlib.sha256).digest()
-    return Fernet(base64.urlsafe_b64encode(key))
+    return AESGCM(key)
 
 
 def sign_state(state: dict[str, Any]) -> str:
-    """``state`` encrypted and authenticated for a URL (compressed JSON in a Fernet
-    token, its base64 padding dropped)."""
+    """``state`` encrypted and authenticated for a URL: URL-safe base64 (no padding) of
+    a 12-byte random nonce and the AES-GCM sealed, compressed JSON."""
     data = zlib.compress(json.dumps(state, separators=(",", ":")).encode())
-    token = _fernet(current_helpline().settings.secret_key).encrypt(data)
-    return token.decode("ascii").rstrip("=")
+    nonce = os.urandom(NONCE_BYTES)
+    sealed = _cipher(current_helpline().settings.secret_key).encrypt(nonce, data, STATE_AAD)
+    return base64.urlsafe_b64encode(nonce + sealed).decode("ascii").rstrip("=")
 
 
 def read_state(token: str) -> dict[str, Any] | None:
@@ -88,11 +99,14 @@ def read_state(token: str) -> dict[str, Any] | None:
     another key, or junk."""
     if not token or len(token) > 2000 or not token.isascii():
         return None
-    padded = token + "=" * (-len(token) % 4)
     try:
-        data = _fernet(current_helpline().settings.secret_key).decrypt(padded.encode())
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        if len(raw) <= NONCE_BYTES:
+            return None
+        data = _cipher(current_helpline().settings.secret_key).decrypt(
+            raw[:NONCE_BYTES], raw[NONCE_BYTES:], STATE_AAD)
         value = json.loads(zlib.decompress(data))
-    except (InvalidToken, ValueError, zlib.error):
+    except (InvalidTag, ValueError, zlib.error):  # bad base64 is a ValueError
         return None
     return value if isinstance(value, dict) else None
 
