@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
-from sqlalchemy import ForeignKey, String, select
+from sqlalchemy import ForeignKey, String, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -125,6 +126,24 @@ def set_sms_opt_out(session: Session, phone: str, opted_out: bool) -> None:
     )
 
 
+@functools.cache
+def _language_upsert(dialect: str) -> postgresql.Insert | sqlite.Insert:
+    """``remember_language``'s upsert, built once per dialect (parameters ``phone``,
+    ``language``, ``now``); Core, since the phone line wants only the last hospital."""
+    table = Citizen.__table__
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    now = bindparam("now", type_=table.c.updated_at.type)
+    language = bindparam("language", type_=table.c.preferred_language.type)
+    return (
+        insert(table)  # type: ignore[arg-type, return-value]
+        .values(phone=bindparam("phone", type_=table.c.phone.type), preferred_language=language,
+                sms_opted_out=False, created_at=now, updated_at=now)
+        .on_conflict_do_update(index_elements=["phone"],
+                               set_={"preferred_language": language, "updated_at": now})
+        .returning(table.c.last_hospital_id)
+    )
+
+
 def remember_language(session: Session, phone: str, language: str) -> int:
     """Record the language a caller chose, so the next call starts in it. Returns the
     caller's last hospital (0: none yet), which the phone line offers first.
@@ -138,15 +157,8 @@ def remember_language(session: Session, phone: str, language: str) -> int:
         with unit_of_work(session):
             citizen = get_or_create_citizen(session, e164, language=language)
             return citizen.last_hospital_id or 0
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(Citizen)
-        .values(phone=e164, preferred_language=language, sms_opted_out=False,
-                created_at=now, updated_at=now)
-        .on_conflict_do_update(index_elements=["phone"],
-                               set_={"preferred_language": language, "updated_at": now})
-        .returning(Citizen.last_hospital_id)
-    )
     with unit_of_work(session, one_statement=True):
-        last = session.execute(statement).scalar()
+        last = session.connection().execute(
+            _language_upsert(dialect), {"phone": e164, "language": language, "now": now}
+        ).scalar()
     return last or 0

@@ -239,21 +239,27 @@ def _insert_once(session: Session, dialect: str, call_sid: str, from_phone: str 
                  now: dt.datetime | None, path: list[str], language: str | None,
                  outcome: CallOutcome | None) -> bool:
     """Insert the call's row with what its first webhook saw; False when it was there."""
+    if dialect not in ("postgresql", "sqlite"):
+        call_row(session, call_sid, from_phone)
+        return False
     row: dict[str, object] = {
         "call_sid": call_sid[:64], "from_phone": _phone_for_log(from_phone), "path": path,
         "language": language, "outcome": outcome, "details": {}, "started_at": now or utcnow(),
     }
-    statement: postgresql.Insert | sqlite.Insert
-    if dialect == "postgresql":
-        statement = postgresql.insert(Call).values(row).on_conflict_do_nothing(
-            index_elements=["call_sid"])
-    elif dialect == "sqlite":
-        statement = sqlite.insert(Call).values(row).on_conflict_do_nothing(
-            index_elements=["call_sid"])
-    else:
-        call_row(session, call_sid, from_phone)
-        return False
-    return bool(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+    # Core on the session's connection: the row is not wanted as an ORM object.
+    return bool(session.connection().execute(_log_insert(dialect), row).rowcount)
+
+
+@functools.cache
+def _log_insert(dialect: str) -> postgresql.Insert | sqlite.Insert:
+    """The call's first row, ``INSERT ... ON CONFLICT (call_sid) DO NOTHING``, built once
+    per dialect (parameters: the row's columns)."""
+    table = Call.__table__
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    columns = ("call_sid", "from_phone", "path", "language", "outcome", "details", "started_at")
+    return insert(table).values(  # type: ignore[arg-type]
+        {name: bindparam(name, type_=table.c[name].type) for name in columns}
+    ).on_conflict_do_nothing(index_elements=["call_sid"])
 
 
 def finish_call(session: Session, call_sid: str, *, status: str, duration_seconds: int | None,
@@ -287,6 +293,27 @@ def finish_call(session: Session, call_sid: str, *, status: str, duration_second
     return call.agent_id is not None or call.waiting_since is not None
 
 
+@functools.cache
+def _finish_update(dialect: str, ended: bool, with_duration: bool) -> Update:
+    """``_finish_achieved_call``'s UPDATE, built once per shape (parameters ``sid``,
+    ``status``, ``ended_at``, ``duration``)."""
+    table = Call.__table__.c
+    values: dict[str, object] = {"status": bindparam("status", type_=table.status.type)}
+    if ended:
+        values["ended_at"] = func.coalesce(table.ended_at,
+                                           bindparam("ended_at", type_=table.ended_at.type))
+        if with_duration:
+            values["duration_seconds"] = bindparam("duration", type_=table.duration_seconds.type)
+    relaxed: list[ColumnElement[bool]] = []
+    if dialect == "postgresql":
+        relaxed = [func.set_config("synchronous_commit", "off", True) == "off"]
+    return (update(Call.__table__)  # type: ignore[arg-type]
+            .where(table.call_sid == bindparam("sid"), table.outcome.is_not(None),
+                   table.outcome != CallOutcome.AGENT.value, *relaxed)
+            .values(**values)
+            .returning(table.agent_id, table.waiting_since))
+
+
 def _finish_achieved_call(session: Session, call_sid: str, status: str,
                           ended_at: dt.datetime | None, duration_seconds: int | None
                           ) -> bool | None:
@@ -294,22 +321,12 @@ def _finish_achieved_call(session: Session, call_sid: str, status: str,
     the agent queue, so nothing about abandonment to decide): one UPDATE, no read.
     None when the call is not such a call (or has no row), and nothing was changed;
     else whether routing has a part in it (read back by the same UPDATE)."""
-    table = Call.__table__.c
-    values: dict[str, object] = {"status": status}
-    if ended_at is not None:
-        values["ended_at"] = func.coalesce(table.ended_at, ended_at)
-        if duration_seconds is not None:
-            values["duration_seconds"] = duration_seconds
-    relaxed: list[ColumnElement[bool]] = []
-    if session.get_bind().dialect.name == "postgresql":
-        relaxed = [func.set_config("synchronous_commit", "off", True) == "off"]
-    statement = (update(Call.__table__)  # type: ignore[arg-type]
-                 .where(table.call_sid == call_sid, table.outcome.is_not(None),
-                        table.outcome != CallOutcome.AGENT.value, *relaxed)
-                 .values(**values)
-                 .returning(table.agent_id, table.waiting_since))
+    params: dict[str, object] = {"sid": call_sid, "status": status, "ended_at": ended_at,
+                                 "duration": duration_seconds}
+    statement = _finish_update(session.get_bind().dialect.name, ended_at is not None,
+                               duration_seconds is not None)
     with unit_of_work(session, one_statement=True):
-        row = session.execute(statement).first()
+        row = session.connection().execute(statement, params).first()
     if row is None:
         return None
     return row.agent_id is not None or row.waiting_since is not None
