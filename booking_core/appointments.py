@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, ForeignKey, Index, String, func, select, text
+from sqlalchemy import JSON, ForeignKey, Index, String, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, object_session, relationship
 
@@ -46,6 +46,7 @@ from booking_core.slots import (
     bookable_window,
     earliest_bookable_start,
     release_seat,
+    seats_before,
     take_seat,
 )
 from locales import normalise_language
@@ -162,14 +163,17 @@ class Appointment(Base):
         session = object_session(self)
         if session is None:
             raise RuntimeError("an appointment's day token needs its session")
-        earlier = session.scalar(
-            select(func.coalesce(func.sum(Slot.capacity), 0)).where(
-                Slot.department_id == self.department_id, Slot.local_day == self.visit_day,
-                Slot.starts_at < select(Slot.starts_at).where(Slot.id == self.slot_id)
-                .scalar_subquery()))
+        earlier = session.scalar(seats_before(
+            self.department_id, self.visit_day,
+            select(Slot.starts_at).where(Slot.id == self.slot_id).scalar_subquery()))
         value = int(earlier or 0) + self.token
-        self.__dict__["_day_token"] = (self.slot_id, self.token, value)
+        self.remember_day_token(value)
         return value
+
+    def remember_day_token(self, value: int) -> None:
+        """Keep ``value`` as the day token of the present slot and seat (a booking learns
+        it with the seat, ``booking_core.slots.take_seat``)."""
+        self.__dict__["_day_token"] = (self.slot_id, self.token, value)
 
 
 class AppointmentEvent(Base):
@@ -325,7 +329,8 @@ def book_appointment(
     language = normalise_language(language)
     citizen_id: int | None = None
     try:
-        with unit_of_work(session):
+        # Written when asked for (the explicit flushes below), never before a read.
+        with unit_of_work(session), session.no_autoflush:
             # The reference first, so the claim records it as it is made (one statement).
             reference = _unused_reference(session)
             if idempotency_key:
@@ -348,8 +353,12 @@ def book_appointment(
             citizen_id = citizen.id
             # One active appointment per patient, department and day: the partial unique
             # index refuses a second one at the INSERT below (``except`` names it).
-            token = held_token if held_token is not None else take_seat(session, slot.id)
-            if token is None:
+            seat = take_seat(session, slot) if held_token is None else None
+            if held_token is not None:
+                token = held_token
+            elif seat is not None:
+                token = seat.token
+            else:
                 raise SlotFull("no seat left in this slot")
             # The seat counts changed in the database: read again only if asked for.
             session.expire(slot, ["booked", "next_token"])
@@ -371,6 +380,8 @@ def book_appointment(
             )
             session.add(appointment)
             session.flush()
+            if seat is not None:
+                appointment.remember_day_token(seat.day_token)
             _record(session, appointment, "booked", channel, actor, slot_id=slot.id, token=token)
             _queue_messages(session, appointment, rules, now, "confirmation",
                             new_appointment=True)
@@ -556,9 +567,10 @@ def reschedule_appointment(
             if new_slot.id == appointment.slot_id:
                 return appointment
             check_bookable(new_slot, now, rules)
-            token = take_seat(session, new_slot.id)
-            if token is None:
+            seat = take_seat(session, new_slot)
+            if seat is None:
                 raise SlotFull("no seat left in this slot")
+            token = seat.token
             old_slot_id, old_slot = appointment.slot_id, appointment.slot
             old_token = appointment.token
             release_seat(session, old_slot_id)
@@ -569,6 +581,7 @@ def reschedule_appointment(
             appointment.visit_day = new_slot.local_day
             appointment.token = token
             session.flush()
+            appointment.remember_day_token(seat.day_token)
             _record(
                 session, appointment, "rescheduled", channel, actor,
                 from_slot_id=old_slot_id, to_slot_id=new_slot.id, token=token,
