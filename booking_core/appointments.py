@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, ForeignKey, Index, String, select, text
+from sqlalchemy import JSON, ForeignKey, Index, String, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, object_session, relationship
 
@@ -274,12 +274,13 @@ def _record(
     session: Session, appointment: Appointment, kind: str, channel: Channel, actor: str | None,
     **details: Any,
 ) -> None:
-    session.add(
-        AppointmentEvent(
-            appointment=appointment, kind=kind, channel=channel.value, actor=actor,
-            details=details,
-        )
-    )
+    """One line of the appointment's history: written at once, without an ORM object
+    (nothing reads it back in the transaction that writes it)."""
+    session.execute(insert(AppointmentEvent).values(
+        appointment_id=appointment.id, kind=kind, channel=channel.value, actor=actor,
+        details=details))
+    # A history already read in this session no longer holds every line.
+    session.expire(appointment, ["events"])
 
 
 def book_appointment(
