@@ -34,7 +34,12 @@ from booking_core.base import (
     unit_of_work,
     utcnow,
 )
-from booking_core.citizens import Citizen, get_or_create_citizen, normalise_abha
+from booking_core.citizens import (
+    Citizen,
+    get_or_create_citizen,
+    normalise_abha,
+    remember_hospital,
+)
 from booking_core.hospitals import Department, Hospital
 from booking_core.idempotency import claim_key, earlier_result
 from booking_core.outbox import add_sms, cancel_pending, flush_new_messages
@@ -363,24 +368,25 @@ def book_appointment(
                 raise SlotFull("no seat left in this slot")
             # The seat counts changed in the database: read again only if asked for.
             session.expire(slot, ["booked", "next_token"])
-            citizen.last_hospital_id = slot.hospital_id
-            appointment = Appointment(
-                reference=reference,
-                citizen=citizen,
-                hospital_id=slot.hospital_id,
-                department_id=slot.department_id,
-                slot=slot,
-                visit_day=slot.local_day,
-                token=token,
-                channel=channel,
-                language=language,
-                patient_name=(patient_name or None) and patient_name.strip()[:120],
-                abha_number=abha,
-                booked_by_phone=normalise_mobile(booked_by_phone) if booked_by_phone else None,
-                ehealth_card_id=ehealth_card_id,
-            )
-            session.add(appointment)
-            session.flush()
+            remember_hospital(session, citizen, slot.hospital_id)
+            # One INSERT ... RETURNING that gives back the persistent appointment (a unit
+            # of work's flush would cost more than the statement itself).
+            appointment = session.scalars(insert(Appointment).returning(Appointment), [{
+                "reference": reference,
+                "citizen_id": citizen.id,
+                "hospital_id": slot.hospital_id,
+                "department_id": slot.department_id,
+                "slot_id": slot.id,
+                "visit_day": slot.local_day,
+                "token": token,
+                "channel": channel,
+                "language": language,
+                "patient_name": (patient_name or None) and patient_name.strip()[:120],
+                "abha_number": abha,
+                "booked_by_phone": (normalise_mobile(booked_by_phone) if booked_by_phone
+                                    else None),
+                "ehealth_card_id": ehealth_card_id,
+            }]).one()
             if seat is not None:
                 appointment.remember_day_token(seat.day_token)
             _record(session, appointment, "booked", channel, actor, slot_id=slot.id, token=token)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, String, select
+from sqlalchemy import ForeignKey, String, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm.attributes import set_committed_value
 
 from booking_core.base import Base, InvalidInput, UTCDateTime, unit_of_work, utcnow
 from booking_core.phones import normalise_mobile
@@ -123,6 +124,18 @@ def set_sms_opt_out(session: Session, phone: str, opted_out: bool) -> None:
         .on_conflict_do_update(index_elements=["phone"],
                                set_={"sms_opted_out": opted_out, "updated_at": now})
     )
+
+
+def remember_hospital(session: Session, citizen: Citizen, hospital_id: int) -> None:
+    """Record the hospital a citizen booked at last (the phone line offers it first), in
+    the caller's transaction: one UPDATE when it changed, the loaded ``citizen`` kept in
+    step."""
+    if citizen.last_hospital_id == hospital_id:
+        return
+    session.execute(update(Citizen).where(Citizen.id == citizen.id)
+                    .values(last_hospital_id=hospital_id)
+                    .execution_options(synchronize_session=False))
+    set_committed_value(citizen, "last_hospital_id", hospital_id)
 
 
 def remember_language(session: Session, phone: str, language: str) -> int:
