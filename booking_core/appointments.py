@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, ForeignKey, Index, String, insert, select, text
+from sqlalchemy import JSON, ForeignKey, Index, String, bindparam, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, object_session, relationship
 
@@ -281,11 +281,23 @@ def _record(
 ) -> None:
     """One line of the appointment's history: written at once, without an ORM object
     (nothing reads it back in the transaction that writes it)."""
-    session.execute(insert(AppointmentEvent).values(
-        appointment_id=appointment.id, kind=kind, channel=channel.value, actor=actor,
-        details=details))
+    session.execute(_INSERT_EVENT, {
+        "appointment_id": appointment.id, "kind": kind, "channel": channel.value,
+        "actor": actor, "details": details})
     # A history already read in this session no longer holds every line.
     session.expire(appointment, ["events"])
+
+
+# Built once (their cache keys with them): the booking runs them on every call.
+_SLOT_TO_BOOK = (
+    select(Slot, Hospital, Department)
+    .join(Hospital, Hospital.id == Slot.hospital_id)
+    .join(Department, Department.id == Slot.department_id)
+    .where(Slot.id == bindparam("slot_id"))
+)
+_REFERENCE_TAKEN = select(Appointment.id).where(Appointment.reference == bindparam("reference"))
+_INSERT_APPOINTMENT = insert(Appointment).returning(Appointment)
+_INSERT_EVENT = insert(AppointmentEvent)
 
 
 def book_appointment(
@@ -343,11 +355,7 @@ def book_appointment(
                 claim_key(session, idempotency_key, kind="book", owner=requested_by,
                           result=reference)
             # The slot with its hospital and department (the SMS names them): one read.
-            found = session.execute(
-                select(Slot, Hospital, Department)
-                .join(Hospital, Hospital.id == Slot.hospital_id)
-                .join(Department, Department.id == Slot.department_id)
-                .where(Slot.id == slot_id)).first()
+            found = session.execute(_SLOT_TO_BOOK, {"slot_id": slot_id}).first()
             if found is None:
                 raise NotFound("no such slot", entity="slot")
             slot = found[0]
@@ -371,7 +379,7 @@ def book_appointment(
             remember_hospital(session, citizen, slot.hospital_id)
             # One INSERT ... RETURNING that gives back the persistent appointment (a unit
             # of work's flush would cost more than the statement itself).
-            appointment = session.scalars(insert(Appointment).returning(Appointment), [{
+            appointment = session.scalars(_INSERT_APPOINTMENT, [{
                 "reference": reference,
                 "citizen_id": citizen.id,
                 "hospital_id": slot.hospital_id,
@@ -432,7 +440,7 @@ def _active_booking(session: Session, citizen_id: int, slot_id: int,
 def _unused_reference(session: Session) -> str:
     for _ in range(20):
         ref = new_reference(RefKind.APPOINTMENT)
-        if session.scalar(select(Appointment.id).where(Appointment.reference == ref)) is None:
+        if session.scalar(_REFERENCE_TAKEN, {"reference": ref}) is None:
             return ref
     raise Conflict("could not allocate a reference")  # 20 collisions in 4 million: never
 

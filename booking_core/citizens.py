@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, String, select, update
+from sqlalchemy import ForeignKey, String, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.orm.attributes import set_committed_value
@@ -62,6 +62,9 @@ def find_citizen(session: Session, phone: str) -> Citizen | None:
     return session.scalar(select(Citizen).where(Citizen.phone == normalise_mobile(phone)))
 
 
+_BY_PHONE = select(Citizen).where(Citizen.phone == bindparam("phone"))
+
+
 def get_or_create_citizen(
     session: Session,
     phone: str,
@@ -74,7 +77,7 @@ def get_or_create_citizen(
     """The citizen with this mobile, created on first contact; details given now fill
     in or update what we knew. Runs inside the caller's transaction."""
     e164 = normalise_mobile(phone)
-    citizen = session.scalar(select(Citizen).where(Citizen.phone == e164))
+    citizen = session.scalar(_BY_PHONE, {"phone": e164})
     if citizen is None:
         citizen = _insert_citizen(session, e164)
     if name:
