@@ -279,16 +279,17 @@ def _record(
     session: Session, appointment: Appointment, kind: str, channel: Channel, actor: str | None,
     **details: Any,
 ) -> None:
-    """One line of the appointment's history: written at once, without an ORM object
-    (nothing reads it back in the transaction that writes it)."""
-    session.execute(_INSERT_EVENT, {
+    """One line of the appointment's history: written at once, by the connection (no
+    ORM object: nothing reads it back in the transaction that writes it)."""
+    session.connection().execute(_INSERT_EVENT, {
         "appointment_id": appointment.id, "kind": kind, "channel": channel.value,
         "actor": actor, "details": details})
     # A history already read in this session no longer holds every line.
     session.expire(appointment, ["events"])
 
 
-# Built once (their cache keys with them): the booking runs them on every call.
+# Built once (their cache keys with them): the booking runs them on every call. Those
+# that need no ORM object run on the session's connection, which costs less.
 _SLOT_TO_BOOK = (
     select(Slot, Hospital, Department)
     .join(Hospital, Hospital.id == Slot.hospital_id)
@@ -440,7 +441,7 @@ def _active_booking(session: Session, citizen_id: int, slot_id: int,
 def _unused_reference(session: Session) -> str:
     for _ in range(20):
         ref = new_reference(RefKind.APPOINTMENT)
-        if session.scalar(_REFERENCE_TAKEN, {"reference": ref}) is None:
+        if session.connection().scalar(_REFERENCE_TAKEN, {"reference": ref}) is None:
             return ref
     raise Conflict("could not allocate a reference")  # 20 collisions in 4 million: never
 

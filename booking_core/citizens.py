@@ -129,15 +129,18 @@ def set_sms_opt_out(session: Session, phone: str, opted_out: bool) -> None:
     )
 
 
+_SET_LAST_HOSPITAL = (update(Citizen).where(Citizen.id == bindparam("citizen_id"))
+                      .values(last_hospital_id=bindparam("hospital_id")))
+
+
 def remember_hospital(session: Session, citizen: Citizen, hospital_id: int) -> None:
     """Record the hospital a citizen booked at last (the phone line offers it first), in
     the caller's transaction: one UPDATE when it changed, the loaded ``citizen`` kept in
     step."""
     if citizen.last_hospital_id == hospital_id:
         return
-    session.execute(update(Citizen).where(Citizen.id == citizen.id)
-                    .values(last_hospital_id=hospital_id)
-                    .execution_options(synchronize_session=False))
+    session.connection().execute(_SET_LAST_HOSPITAL, {"citizen_id": citizen.id,
+                                                      "hospital_id": hospital_id})
     set_committed_value(citizen, "last_hospital_id", hospital_id)
 
 

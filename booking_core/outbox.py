@@ -212,7 +212,7 @@ def flush_new_messages(session: Session) -> None:
     if rows:
         # Only the columns given (an ORM flush would name all twenty, NULLs included):
         # three rows then stay under the driver's limit for a statement it caches.
-        ids = session.scalars(_INSERT_MESSAGES, rows)
+        ids = session.connection().scalars(_INSERT_MESSAGES, rows)
         session.info.setdefault(NEW_OUTBOX_KEY, []).extend(ids)
 
 

@@ -458,7 +458,7 @@ def take_seat(session: Session, slot: Slot) -> Seat | None:
     """Take one seat in ``slot`` atomically; return it, or None when the slot is full or
     closed. A single conditional UPDATE, so concurrent bookings can never push a slot
     over capacity on any database; it returns the seat's day token as well."""
-    row = session.execute(_TAKE_SEAT, {
+    row = session.connection().execute(_TAKE_SEAT, {
         "slot_id": slot.id, "in_department": slot.department_id, "on_day": slot.local_day,
         "before": slot.starts_at}).one_or_none()
     if row is None:
