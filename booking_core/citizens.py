@@ -80,15 +80,17 @@ def get_or_create_citizen(
     citizen = session.scalar(_BY_PHONE, {"phone": e164})
     if citizen is None:
         citizen = _insert_citizen(session, e164)
-    if name:
-        citizen.name = name.strip()[:120]
-    if year_of_birth is not None:
-        citizen.year_of_birth = validate_year_of_birth(year_of_birth)
-    abha = normalise_abha(abha_number)
-    if abha:
-        citizen.abha_number = abha
-    if language:
-        citizen.preferred_language = language
+    given = {
+        "name": name.strip()[:120] if name else None,
+        "year_of_birth": validate_year_of_birth(year_of_birth),
+        "abha_number": normalise_abha(abha_number) or None,
+        "preferred_language": language or None,
+    }
+    for attribute, value in given.items():
+        # Only a value that differs is set: the flush then has nothing to look at when
+        # nothing changed (the phone line's every booking).
+        if value is not None and getattr(citizen, attribute) != value:
+            setattr(citizen, attribute, value)
     session.flush()
     return citizen
 
