@@ -348,7 +348,7 @@ def book_appointment(
     language = normalise_language(language)
     citizen_id: int | None = None
     try:
-        # Written when asked for (the explicit flushes below), never before a read.
+        # Each write below is a statement of its own: nothing is flushed before a read.
         with unit_of_work(session), session.no_autoflush:
             # The reference first, so the claim records it as it is made (one statement).
             reference = _unused_reference(session)
