@@ -21,7 +21,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import JSON, ForeignKey, Index, String, bindparam, insert, select, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, Session, mapped_column, object_session, relationship
+from sqlalchemy.orm import (
+    Mapped,
+    Session,
+    make_transient_to_detached,
+    mapped_column,
+    object_session,
+    relationship,
+)
 
 from booking_core.base import (
     Base,
@@ -297,7 +304,7 @@ _SLOT_TO_BOOK = (
     .where(Slot.id == bindparam("slot_id"))
 )
 _REFERENCE_TAKEN = select(Appointment.id).where(Appointment.reference == bindparam("reference"))
-_INSERT_APPOINTMENT = insert(Appointment).returning(Appointment)
+_INSERT_APPOINTMENT = insert(Appointment).returning(Appointment.id)
 _INSERT_EVENT = insert(AppointmentEvent)
 
 
@@ -378,9 +385,7 @@ def book_appointment(
             # The seat counts changed in the database: read again only if asked for.
             session.expire(slot, ["booked", "next_token"])
             remember_hospital(session, citizen, slot.hospital_id)
-            # One INSERT ... RETURNING that gives back the persistent appointment (a unit
-            # of work's flush would cost more than the statement itself).
-            appointment = session.scalars(_INSERT_APPOINTMENT, [{
+            values = {
                 "reference": reference,
                 "citizen_id": citizen.id,
                 "hospital_id": slot.hospital_id,
@@ -388,6 +393,7 @@ def book_appointment(
                 "slot_id": slot.id,
                 "visit_day": slot.local_day,
                 "token": token,
+                "status": AppointmentStatus.BOOKED,
                 "channel": channel,
                 "language": language,
                 "patient_name": (patient_name or None) and patient_name.strip()[:120],
@@ -395,7 +401,16 @@ def book_appointment(
                 "booked_by_phone": (normalise_mobile(booked_by_phone) if booked_by_phone
                                     else None),
                 "ehealth_card_id": ehealth_card_id,
-            }]).one()
+                "created_at": utcnow(),
+                "cancelled_at": None,
+            }
+            # One INSERT for its id, then the same values become the session's persistent
+            # appointment, as if read back (a unit of work's flush, or an ORM INSERT ...
+            # RETURNING, would cost more than the statement itself).
+            appointment = Appointment(
+                id=session.connection().scalar(_INSERT_APPOINTMENT, values), **values)
+            make_transient_to_detached(appointment)
+            session.add(appointment)
             if seat is not None:
                 appointment.remember_day_token(seat.day_token)
             _record(session, appointment, "booked", channel, actor, slot_id=slot.id, token=token)
