@@ -19,9 +19,16 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, ForeignKey, Index, String, func, select, text
+from sqlalchemy import JSON, ForeignKey, Index, String, bindparam, insert, select, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, Session, mapped_column, object_session, relationship
+from sqlalchemy.orm import (
+    Mapped,
+    Session,
+    make_transient_to_detached,
+    mapped_column,
+    object_session,
+    relationship,
+)
 
 from booking_core.base import (
     Base,
@@ -34,7 +41,12 @@ from booking_core.base import (
     unit_of_work,
     utcnow,
 )
-from booking_core.citizens import Citizen, get_or_create_citizen, normalise_abha
+from booking_core.citizens import (
+    Citizen,
+    get_or_create_citizen,
+    normalise_abha,
+    remember_hospital,
+)
 from booking_core.hospitals import Department, Hospital
 from booking_core.idempotency import claim_key, earlier_result
 from booking_core.outbox import add_sms, cancel_pending, flush_new_messages
@@ -46,6 +58,7 @@ from booking_core.slots import (
     bookable_window,
     earliest_bookable_start,
     release_seat,
+    seats_before,
     take_seat,
 )
 from locales import normalise_language
@@ -162,14 +175,17 @@ class Appointment(Base):
         session = object_session(self)
         if session is None:
             raise RuntimeError("an appointment's day token needs its session")
-        earlier = session.scalar(
-            select(func.coalesce(func.sum(Slot.capacity), 0)).where(
-                Slot.department_id == self.department_id, Slot.local_day == self.visit_day,
-                Slot.starts_at < select(Slot.starts_at).where(Slot.id == self.slot_id)
-                .scalar_subquery()))
+        earlier = session.scalar(seats_before(
+            self.department_id, self.visit_day,
+            select(Slot.starts_at).where(Slot.id == self.slot_id).scalar_subquery()))
         value = int(earlier or 0) + self.token
-        self.__dict__["_day_token"] = (self.slot_id, self.token, value)
+        self.remember_day_token(value)
         return value
+
+    def remember_day_token(self, value: int) -> None:
+        """Keep ``value`` as the day token of the present slot and seat (a booking learns
+        it with the seat, ``booking_core.slots.take_seat``)."""
+        self.__dict__["_day_token"] = (self.slot_id, self.token, value)
 
 
 class AppointmentEvent(Base):
@@ -270,12 +286,26 @@ def _record(
     session: Session, appointment: Appointment, kind: str, channel: Channel, actor: str | None,
     **details: Any,
 ) -> None:
-    session.add(
-        AppointmentEvent(
-            appointment=appointment, kind=kind, channel=channel.value, actor=actor,
-            details=details,
-        )
-    )
+    """One line of the appointment's history: written at once, by the connection (no
+    ORM object: nothing reads it back in the transaction that writes it)."""
+    session.connection().execute(_INSERT_EVENT, {
+        "appointment_id": appointment.id, "kind": kind, "channel": channel.value,
+        "actor": actor, "details": details})
+    # A history already read in this session no longer holds every line.
+    session.expire(appointment, ["events"])
+
+
+# Built once (their cache keys with them): the booking runs them on every call. Those
+# that need no ORM object run on the session's connection, which costs less.
+_SLOT_TO_BOOK = (
+    select(Slot, Hospital, Department)
+    .join(Hospital, Hospital.id == Slot.hospital_id)
+    .join(Department, Department.id == Slot.department_id)
+    .where(Slot.id == bindparam("slot_id"))
+)
+_REFERENCE_TAKEN = select(Appointment.id).where(Appointment.reference == bindparam("reference"))
+_INSERT_APPOINTMENT = insert(Appointment).returning(Appointment.id)
+_INSERT_EVENT = insert(AppointmentEvent)
 
 
 def book_appointment(
@@ -325,18 +355,15 @@ def book_appointment(
     language = normalise_language(language)
     citizen_id: int | None = None
     try:
-        with unit_of_work(session):
+        # Each write below is a statement of its own: nothing is flushed before a read.
+        with unit_of_work(session), session.no_autoflush:
             # The reference first, so the claim records it as it is made (one statement).
             reference = _unused_reference(session)
             if idempotency_key:
                 claim_key(session, idempotency_key, kind="book", owner=requested_by,
                           result=reference)
             # The slot with its hospital and department (the SMS names them): one read.
-            found = session.execute(
-                select(Slot, Hospital, Department)
-                .join(Hospital, Hospital.id == Slot.hospital_id)
-                .join(Department, Department.id == Slot.department_id)
-                .where(Slot.id == slot_id)).first()
+            found = session.execute(_SLOT_TO_BOOK, {"slot_id": slot_id}).first()
             if found is None:
                 raise NotFound("no such slot", entity="slot")
             slot = found[0]
@@ -348,29 +375,44 @@ def book_appointment(
             citizen_id = citizen.id
             # One active appointment per patient, department and day: the partial unique
             # index refuses a second one at the INSERT below (``except`` names it).
-            token = held_token if held_token is not None else take_seat(session, slot.id)
-            if token is None:
+            seat = take_seat(session, slot) if held_token is None else None
+            if held_token is not None:
+                token = held_token
+            elif seat is not None:
+                token = seat.token
+            else:
                 raise SlotFull("no seat left in this slot")
             # The seat counts changed in the database: read again only if asked for.
             session.expire(slot, ["booked", "next_token"])
-            citizen.last_hospital_id = slot.hospital_id
+            remember_hospital(session, citizen, slot.hospital_id)
+            values = {
+                "reference": reference,
+                "citizen_id": citizen.id,
+                "hospital_id": slot.hospital_id,
+                "department_id": slot.department_id,
+                "slot_id": slot.id,
+                "visit_day": slot.local_day,
+                "token": token,
+                "status": AppointmentStatus.BOOKED,
+                "channel": channel,
+                "language": language,
+                "patient_name": (patient_name or None) and patient_name.strip()[:120],
+                "abha_number": abha,
+                "booked_by_phone": (normalise_mobile(booked_by_phone) if booked_by_phone
+                                    else None),
+                "ehealth_card_id": ehealth_card_id,
+                "created_at": utcnow(),
+                "cancelled_at": None,
+            }
+            # One INSERT for its id, then the same values become the session's persistent
+            # appointment, as if read back (a unit of work's flush, or an ORM INSERT ...
+            # RETURNING, would cost more than the statement itself).
             appointment = Appointment(
-                reference=reference,
-                citizen=citizen,
-                hospital_id=slot.hospital_id,
-                department_id=slot.department_id,
-                slot=slot,
-                visit_day=slot.local_day,
-                token=token,
-                channel=channel,
-                language=language,
-                patient_name=(patient_name or None) and patient_name.strip()[:120],
-                abha_number=abha,
-                booked_by_phone=normalise_mobile(booked_by_phone) if booked_by_phone else None,
-                ehealth_card_id=ehealth_card_id,
-            )
+                id=session.connection().scalar(_INSERT_APPOINTMENT, values), **values)
+            make_transient_to_detached(appointment)
             session.add(appointment)
-            session.flush()
+            if seat is not None:
+                appointment.remember_day_token(seat.day_token)
             _record(session, appointment, "booked", channel, actor, slot_id=slot.id, token=token)
             _queue_messages(session, appointment, rules, now, "confirmation",
                             new_appointment=True)
@@ -414,7 +456,7 @@ def _active_booking(session: Session, citizen_id: int, slot_id: int,
 def _unused_reference(session: Session) -> str:
     for _ in range(20):
         ref = new_reference(RefKind.APPOINTMENT)
-        if session.scalar(select(Appointment.id).where(Appointment.reference == ref)) is None:
+        if session.connection().scalar(_REFERENCE_TAKEN, {"reference": ref}) is None:
             return ref
     raise Conflict("could not allocate a reference")  # 20 collisions in 4 million: never
 
@@ -556,9 +598,10 @@ def reschedule_appointment(
             if new_slot.id == appointment.slot_id:
                 return appointment
             check_bookable(new_slot, now, rules)
-            token = take_seat(session, new_slot.id)
-            if token is None:
+            seat = take_seat(session, new_slot)
+            if seat is None:
                 raise SlotFull("no seat left in this slot")
+            token = seat.token
             old_slot_id, old_slot = appointment.slot_id, appointment.slot
             old_token = appointment.token
             release_seat(session, old_slot_id)
@@ -569,6 +612,7 @@ def reschedule_appointment(
             appointment.visit_day = new_slot.local_day
             appointment.token = token
             session.flush()
+            appointment.remember_day_token(seat.day_token)
             _record(
                 session, appointment, "rescheduled", channel, actor,
                 from_slot_id=old_slot_id, to_slot_id=new_slot.id, token=token,

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
-from sqlalchemy import ForeignKey, String, bindparam, select
+from sqlalchemy import ForeignKey, String, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm.attributes import set_committed_value
 
 from booking_core.base import Base, InvalidInput, UTCDateTime, unit_of_work, utcnow
 from booking_core.phones import normalise_mobile
@@ -62,6 +63,9 @@ def find_citizen(session: Session, phone: str) -> Citizen | None:
     return session.scalar(select(Citizen).where(Citizen.phone == normalise_mobile(phone)))
 
 
+_BY_PHONE = select(Citizen).where(Citizen.phone == bindparam("phone"))
+
+
 def get_or_create_citizen(
     session: Session,
     phone: str,
@@ -74,18 +78,20 @@ def get_or_create_citizen(
     """The citizen with this mobile, created on first contact; details given now fill
     in or update what we knew. Runs inside the caller's transaction."""
     e164 = normalise_mobile(phone)
-    citizen = session.scalar(select(Citizen).where(Citizen.phone == e164))
+    citizen = session.scalar(_BY_PHONE, {"phone": e164})
     if citizen is None:
         citizen = _insert_citizen(session, e164)
-    if name:
-        citizen.name = name.strip()[:120]
-    if year_of_birth is not None:
-        citizen.year_of_birth = validate_year_of_birth(year_of_birth)
-    abha = normalise_abha(abha_number)
-    if abha:
-        citizen.abha_number = abha
-    if language:
-        citizen.preferred_language = language
+    given = {
+        "name": name.strip()[:120] if name else None,
+        "year_of_birth": validate_year_of_birth(year_of_birth),
+        "abha_number": normalise_abha(abha_number) or None,
+        "preferred_language": language or None,
+    }
+    for attribute, value in given.items():
+        # Only a value that differs is set: the flush then has nothing to look at when
+        # nothing changed (the phone line's every booking).
+        if value is not None and getattr(citizen, attribute) != value:
+            setattr(citizen, attribute, value)
     session.flush()
     return citizen
 
@@ -142,6 +148,21 @@ def _language_upsert(dialect: str) -> postgresql.Insert | sqlite.Insert:
                                set_={"preferred_language": language, "updated_at": now})
         .returning(table.c.last_hospital_id)
     )
+
+
+_SET_LAST_HOSPITAL = (update(Citizen).where(Citizen.id == bindparam("citizen_id"))
+                      .values(last_hospital_id=bindparam("hospital_id")))
+
+
+def remember_hospital(session: Session, citizen: Citizen, hospital_id: int) -> None:
+    """Record the hospital a citizen booked at last (the phone line offers it first), in
+    the caller's transaction: one UPDATE when it changed, the loaded ``citizen`` kept in
+    step."""
+    if citizen.last_hospital_id == hospital_id:
+        return
+    session.connection().execute(_SET_LAST_HOSPITAL, {"citizen_id": citizen.id,
+                                                      "hospital_id": hospital_id})
+    set_committed_value(citizen, "last_hospital_id", hospital_id)
 
 
 def remember_language(session: Session, phone: str, language: str) -> int:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import String, select
+from sqlalchemy import String, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from booking_core.base import Base, UTCDateTime, utcnow
@@ -39,16 +39,17 @@ class IdempotencyRecord(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+_CLAIM = insert(IdempotencyRecord)
+
+
 def claim_key(session: Session, key: str, *, kind: str, owner: str,
-              result: str | None = None) -> IdempotencyRecord:
-    """Claim ``key`` inside the caller's open transaction (with its ``result`` when it
-    is known up front: the claim and the result are then one statement). A key claimed
-    before raises ``IntegrityError`` (on PostgreSQL, once the other transaction has
-    committed)."""
-    record = IdempotencyRecord(key=key[:MAX_KEY], owner=owner[:64], kind=kind, result=result)
-    session.add(record)
-    session.flush()
-    return record
+              result: str | None = None) -> None:
+    """Claim ``key`` inside the caller's open transaction, with its ``result`` (a use
+    case knows its reference up front: the claim and the result are then one
+    statement). A key claimed before raises ``IntegrityError`` (on PostgreSQL, once the
+    other transaction has committed)."""
+    session.connection().execute(_CLAIM, {"key": key[:MAX_KEY], "call_sid": owner[:64],
+                                          "kind": kind, "result": result})
 
 
 def earlier_result(session: Session, key: str) -> str | None:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ForeignKey,
     Index,
+    Select,
+    SQLColumnExpression,
     String,
     Time,
     UniqueConstraint,
@@ -21,7 +24,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, aliased, mapped_column, relationship
 from sqlalchemy.sql import ColumnElement, Executable
 
 from booking_core.base import Base, InvalidInput, NotFound, UTCDateTime, utcnow
@@ -416,18 +419,52 @@ def get_slot(session: Session, slot_id: int) -> Slot:
     return slot
 
 
-def take_seat(session: Session, slot_id: int) -> int | None:
-    """Take one seat atomically; return the token number, or None when the slot is full
-    or closed. A single conditional UPDATE, so concurrent bookings can never push a
-    slot over capacity on any database."""
-    token = session.execute(
-        update(Slot)
-        .where(Slot.id == slot_id, Slot.booked < Slot.capacity, Slot.closed.is_(False))
-        .values(booked=Slot.booked + 1, next_token=Slot.next_token + 1)
-        .returning(Slot.next_token)
-        .execution_options(synchronize_session=False)
-    ).scalar_one_or_none()
-    return token
+class Seat(NamedTuple):
+    """A seat taken in a slot: its number within the slot, and the patient's number in
+    the department's day queue (``Appointment.day_token``)."""
+
+    token: int
+    day_token: int
+
+
+# The day's other slots, beside the slot a statement is about.
+_EARLIER = aliased(Slot)
+
+
+def seats_before(department_id: int | SQLColumnExpression[int],
+                 local_day: dt.date | SQLColumnExpression[dt.date],
+                 starts_at: dt.datetime | SQLColumnExpression[dt.datetime]) -> Select[int]:
+    """The seats of the department's slots that day starting before ``starts_at``: a
+    seat's day token is these plus its token in its slot (``booking_core.opd_day``)."""
+    return select(func.coalesce(func.sum(_EARLIER.capacity), 0)).where(
+        _EARLIER.department_id == department_id, _EARLIER.local_day == local_day,
+        _EARLIER.starts_at < starts_at)
+
+
+# The slot's own values come as parameters, not columns: SQLite's RETURNING is rendered
+# without table names, which a correlated subquery cannot survive.
+_TAKE_SEAT = (
+    update(Slot)
+    .where(Slot.id == bindparam("slot_id"), Slot.booked < Slot.capacity,
+           Slot.closed.is_(False))
+    .values(booked=Slot.booked + 1, next_token=Slot.next_token + 1)
+    .returning(Slot.next_token, seats_before(bindparam("in_department"), bindparam("on_day"),
+                                             bindparam("before")).scalar_subquery())
+    .execution_options(synchronize_session=False)
+)
+
+
+def take_seat(session: Session, slot: Slot) -> Seat | None:
+    """Take one seat in ``slot`` atomically; return it, or None when the slot is full or
+    closed. A single conditional UPDATE, so concurrent bookings can never push a slot
+    over capacity on any database; it returns the seat's day token as well."""
+    row = session.connection().execute(_TAKE_SEAT, {
+        "slot_id": slot.id, "in_department": slot.department_id, "on_day": slot.local_day,
+        "before": slot.starts_at}).one_or_none()
+    if row is None:
+        return None
+    token, earlier = row
+    return Seat(token, int(earlier or 0) + token)
 
 
 def first_free_slot(

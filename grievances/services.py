@@ -94,8 +94,11 @@ def _register(session: Session, cat: GrievanceCategory, *, phone: str, language:
               recording_seconds: int | None, channel: str, actor: str | None,
               now: dt.datetime, idempotency_key: str | None, requested_by: str) -> Grievance:
     with unit_of_work(session):
-        claim = (claim_key(session, idempotency_key, kind="grievance", owner=requested_by)
-                 if idempotency_key else None)
+        # The reference first, so the claim records it as it is made (one statement).
+        reference = _unused_reference(session)
+        if idempotency_key:
+            claim_key(session, idempotency_key, kind="grievance", owner=requested_by,
+                      result=reference)
         if hospital_id is not None and session.get(Hospital, hospital_id) is None:
             raise InvalidInput("no such hospital", field="hospital_id")
         if department_id is not None:
@@ -104,7 +107,7 @@ def _register(session: Session, cat: GrievanceCategory, *, phone: str, language:
                 raise InvalidInput("no such department", field="department_id")
         citizen = get_or_create_citizen(session, phone, language=language)
         grievance = Grievance(
-            reference=_unused_reference(session),
+            reference=reference,
             category=cat,
             hospital_id=hospital_id,
             department_id=department_id,
@@ -127,8 +130,6 @@ def _register(session: Session, cat: GrievanceCategory, *, phone: str, language:
         add_sms(session, citizen.phone, "grievance_registered", language,
                 {"reference": grievance.reference},
                 dedupe_key=f"grievance:{grievance.id}:registered", grievance_id=grievance.id)
-        if claim is not None:
-            claim.result = grievance.reference
     return grievance
 
 
