@@ -37,7 +37,7 @@ def known_caller(session: Session, phone: str) -> KnownCaller | None:
               .where(Appointment.citizen_id == Citizen.id)
               .order_by(Appointment.created_at.desc(), Appointment.id.desc()).limit(1)
               .correlate(Citizen).scalar_subquery())
-    row = session.execute(
+    row = session.connection().execute(
         select(Citizen.preferred_language, Citizen.last_hospital_id, latest)
         .where(Citizen.phone == phone)).first()
     if row is None:
@@ -62,7 +62,7 @@ def next_visit_for(session: Session, phone: str, department_id: int, *, window_d
 def last_booking(session: Session, phone: str) -> tuple[int, int] | None:
     """(hospital id, department id) of the latest appointment booked for the patient with
     this mobile, or None: a returning caller is offered the same again first."""
-    row = session.execute(
+    row = session.connection().execute(
         select(Appointment.hospital_id, Appointment.department_id)
         .join(Citizen, Citizen.id == Appointment.citizen_id)
         .where(Citizen.phone == phone)

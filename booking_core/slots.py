@@ -329,9 +329,9 @@ def free_slots(
     if day is not None:
         if day < first or day > last:
             return []
-        rows = session.execute(_FREE_SLOTS_ON_DAY, {**params, "day": day})
+        rows = session.connection().execute(_FREE_SLOTS_ON_DAY, {**params, "day": day})
     else:
-        rows = session.execute(_FREE_SLOTS, params)
+        rows = session.connection().execute(_FREE_SLOTS, params)
     return [
         SlotView(
             row.id,
@@ -358,7 +358,7 @@ def days_with_free_seats(
     """The earliest days with a free seat and how many seats are free that day."""
     now = now or utcnow()
     _, last = bookable_window(now, window_days, tz)
-    rows = session.execute(
+    rows = session.connection().execute(
         _DAYS_WITH_FREE_SEATS,
         {
             "department_id": department_id,
@@ -383,7 +383,7 @@ def day_availability(
     ``days_with_free_seats`` and ``free_slots`` give, in one round trip."""
     now = now or utcnow()
     first, last = bookable_window(now, window_days, tz)
-    rows = session.execute(
+    rows = session.connection().execute(
         _DAY_AVAILABILITY,
         {
             "department_id": department_id,
