@@ -33,6 +33,7 @@ def init_app(app: Flask) -> None:
     from agent_console.errors import render_error
 
     app.register_blueprint(bp)
+    app.session_interface = auth.ConsoleSessionInterface()
     app.register_blueprint(views_counter.display)
     helpline = app.extensions["helpline"]
     auth.throttle_failed_sign_ins(helpline.limiter)

@@ -3,6 +3,12 @@
 - Sessions live in Flask's signed cookie (HttpOnly, SameSite=Lax) and expire after
   ``IDLE_TIMEOUT`` without a request or ``ABSOLUTE_TIMEOUT`` after sign-in; a
   deactivated account is signed out on its next request.
+- A page's own script polls in the background (``X-Fragment`` requests and
+  ``/console/live``). Those requests never write the session cookie: a poll sent
+  before a form's answer and answered after it would otherwise put back the session
+  as it was, losing the form's message, a language switch, or a sign-out. They keep
+  an open console signed in through a separate cookie (``KEEPALIVE_COOKIE``), bound
+  to the session's user and sign-in time, which holds only when it was last seen.
 - Every POST carries the session's CSRF token (form field ``csrf_token`` or header
   ``X-CSRF-Token``); without it the request is refused before any view runs.
 - Failed sign-ins are counted per username (``LOGIN_LIMIT``) and per client address
@@ -23,8 +29,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import (
+    Flask,
     Response,
     abort,
+    current_app,
     flash,
     g,
     redirect,
@@ -33,7 +41,9 @@ from flask import (
     session,
     url_for,
 )
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_limiter import Limiter, RateLimitExceeded
+from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.exceptions import HTTPException
 
 from agent_console import bp
@@ -51,6 +61,8 @@ LOGIN_LIMIT = 10
 LOGIN_WINDOW = 15 * 60
 ADDRESS_LIMIT = 50
 PUBLIC_ENDPOINTS = {"console.login", "console.static"}
+KEEPALIVE_COOKIE = "console_seen"
+BACKGROUND_ENDPOINTS = {"console.live"}
 
 bp.context_processor(console_context)
 
@@ -61,6 +73,55 @@ def csrf_token() -> str:
         token = secrets.token_urlsafe(32)
         session["csrf"] = token
     return token
+
+
+def background_request() -> bool:
+    """True for the requests a page's script makes on its own (polls, the phone's
+    token): they do not show that a person is there and never write the session."""
+    return bool(request.headers.get("X-Fragment")) or request.endpoint in BACKGROUND_ENDPOINTS
+
+
+class ConsoleSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, except that a background request never sets the
+    cookie (see the module's docstring)."""
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        if background_request():
+            return
+        super().save_session(app, session, response)
+
+
+def _keepalive() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="console.keepalive")
+
+
+def _last_seen() -> float:
+    """When this session was last seen: its own ``seen`` or, if later, the time in the
+    keep-alive cookie written by background requests of the same sign-in."""
+    seen = float(session.get("seen", 0))
+    cookie = request.cookies.get(KEEPALIVE_COOKIE)
+    if cookie:
+        try:
+            uid, since, polled = _keepalive().loads(cookie)
+        except (BadSignature, ValueError, TypeError):
+            return seen
+        if uid == session.get("uid") and since == session.get("since"):
+            seen = max(seen, float(polled))
+    return seen
+
+
+@bp.after_request
+def _write_keepalive(response: Response) -> Response:
+    polled = g.pop("keepalive", None)
+    if polled is not None:
+        interface = current_app.session_interface
+        response.set_cookie(
+            KEEPALIVE_COOKIE,
+            _keepalive().dumps([session.get("uid"), session.get("since"), polled]),
+            path=interface.get_cookie_path(current_app),
+            secure=interface.get_cookie_secure(current_app),
+            httponly=True, samesite="Lax")
+    return response
 
 
 @bp.before_request
@@ -74,10 +135,12 @@ def _check_session_and_csrf() -> Any:
     uid = session.get("uid")
     if uid is not None:
         now = time.time()
-        fresh = (now - session.get("seen", 0) < IDLE_TIMEOUT
+        fresh = (now - _last_seen() < IDLE_TIMEOUT
                  and now - session.get("since", 0) < ABSOLUTE_TIMEOUT)
         user = get_session().get(StaffUser, uid) if fresh else None
         if user is None or not user.active or session.get("pw") != user.password_hash[-12:]:
+            if background_request():
+                abort(401)  # the page's script reloads it, and that page says why
             _end_session()
             if request.endpoint not in PUBLIC_ENDPOINTS:
                 if request.method == "POST":
@@ -85,10 +148,13 @@ def _check_session_and_csrf() -> Any:
                 flash(t("console.session_expired"), "info")
                 return redirect(url_for("console.login", next=request.full_path))
         else:
-            session["seen"] = now
+            if background_request():
+                g.keepalive = int(now)
+            else:
+                session["seen"] = now
             g.staff = user
     if g.staff is None and request.endpoint not in PUBLIC_ENDPOINTS:
-        if request.headers.get("X-Fragment"):
+        if background_request():
             abort(401)
         if request.method == "POST":  # its CSRF token was good: signed out in another tab
             return _sign_in_again_keeping_the_form()
@@ -219,7 +285,10 @@ def login() -> Any:
 @bp.post("/logout")
 def logout() -> Any:
     session.clear()
-    return redirect(url_for("console.login"))
+    response = redirect(url_for("console.login"))
+    response.delete_cookie(KEEPALIVE_COOKIE,
+                           path=current_app.session_interface.get_cookie_path(current_app))
+    return response
 
 
 @bp.post("/me/language")
