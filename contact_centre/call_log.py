@@ -38,7 +38,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -142,6 +142,14 @@ def record_webhook(session: Session, call_sid: str, *, menus: list[str] | tuple[
     # phone line's) they run without BEGIN and COMMIT; so does a webhook that read
     # nothing (PostgreSQL runs a lone statement as its own transaction).
     autocommit = bool(session.info.get(AUTOCOMMIT_READS))
+    bind = session.get_bind()
+    if autocommit and not start and not session.in_transaction() and isinstance(bind, Engine):
+        # A webhook that read nothing: its log line is the only statement, so it runs
+        # on a pooled connection of its own, without the session's transaction
+        # bookkeeping (a third of the line's cost). A call with no row yet goes on below.
+        with bind.begin() as connection:  # autocommit: neither BEGIN nor COMMIT is sent
+            if _update(connection, changes):
+                return
     alone = (dialect == "postgresql" and not autocommit and not start
              and not session.in_transaction())
     for attempt in range(2):
@@ -156,22 +164,21 @@ def record_webhook(session: Session, call_sid: str, *, menus: list[str] | tuple[
                     return
                 if not (visited or language or outcome is not None):
                     return  # a repeated first webhook with nothing more to say
-                if not _update(session, dialect, changes):
+                if not _update(session.connection(), changes):
                     call_row(session, call_sid, from_phone)
-                    _update(session, dialect, changes)
+                    _update(session.connection(), changes)
             return
         except IntegrityError:
             if attempt:
                 raise
 
 
-def _update(session: Session, dialect: str, changes: list[dict[str, object]]) -> bool:
+def _update(connection: Connection, changes: list[dict[str, object]]) -> bool:
     """Apply ``changes`` to the call's row; False when it has no row yet."""
-    sql, constants, order = _log_update_sql(session.get_bind().dialect)
-    # The statement's SQL, compiled once per process, sent as it is on the session's
-    # connection: it touches no ORM object, and skipping the ORM's execution and the
-    # statement cache's key for every webhook takes a third off a log line's cost.
-    connection = session.connection()
+    sql, constants, order = _log_update_sql(connection.dialect)
+    # The statement's SQL, compiled once per process, sent as it is: it touches no ORM
+    # object, and skipping the ORM's execution and the statement cache's key for every
+    # webhook takes a third off a log line's cost.
     for change in changes:
         values = {**constants, **change}
         params = tuple(values[name] for name in order) if order else values

@@ -213,12 +213,21 @@ def without_nul(value: Any) -> Any:
 
 
 def _has_nul(value: Any) -> bool:
+    """Whether a text in ``value`` (a text, or parameters holding texts) has a NUL.
+    Runs before every statement, so the usual case, a flat dict or tuple of scalars,
+    is one loop without recursion."""
     if isinstance(value, str):
         return "\x00" in value
     if isinstance(value, dict):
-        return any(_has_nul(item) for item in value.values())
-    if isinstance(value, list | tuple):
-        return any(_has_nul(item) for item in value)
+        value = value.values()
+    elif not isinstance(value, list | tuple):
+        return False
+    for item in value:
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict | list | tuple) and _has_nul(item):
+            return True
     return False
 
 

@@ -87,8 +87,13 @@ def _cipher(secret_key: str) -> AESGCM:
 
 def sign_state(state: dict[str, Any]) -> str:
     """``state`` encrypted and authenticated for a URL: URL-safe base64 (no padding) of
-    a 12-byte random nonce and the AES-GCM sealed, compressed JSON."""
-    data = zlib.compress(json.dumps(state, separators=(",", ":")).encode())
+    a 12-byte random nonce and the AES-GCM sealed JSON, compressed when that makes it
+    shorter (most states are too small to gain: zlib's header and checksum outweigh
+    it). Compressed data starts with zlib's 0x78, JSON with "{"."""
+    data = json.dumps(state, separators=(",", ":")).encode()
+    packed = zlib.compress(data)
+    if len(packed) < len(data):
+        data = packed
     nonce = os.urandom(NONCE_BYTES)
     sealed = _cipher(current_helpline().settings.secret_key).encrypt(nonce, data, STATE_AAD)
     return base64.urlsafe_b64encode(nonce + sealed).decode("ascii").rstrip("=")
@@ -105,7 +110,7 @@ def read_state(token: str) -> dict[str, Any] | None:
             return None
         data = _cipher(current_helpline().settings.secret_key).decrypt(
             raw[:NONCE_BYTES], raw[NONCE_BYTES:], STATE_AAD)
-        value = json.loads(zlib.decompress(data))
+        value = json.loads(data if data[:1] == b"{" else zlib.decompress(data))
     except (InvalidTag, ValueError, zlib.error):  # bad base64 is a ValueError
         return None
     return value if isinstance(value, dict) else None

@@ -20,26 +20,32 @@ def key(wire: str, default: Any = None) -> Any:
     return field(default=default, metadata={"wire": wire})
 
 
-@cache
-def _types(cls: type) -> dict[str, Any]:
-    return get_type_hints(cls)
+def _wire_types(hint: Any) -> tuple[type, ...]:
+    """The JSON types a field's annotation takes from the wire ("int | str | None" takes
+    both; a list field only a list)."""
+    text = str(hint)
+    if "list" in text:
+        return (list,)
+    return tuple(t for t in (bool, int, str) if t.__name__ in text)
 
 
-def _fits(value: Any, kind: Any) -> bool:
-    text = str(kind)
+def _fits(value: Any, types: tuple[type, ...]) -> bool:
+    """Whether ``value`` has one of the field's wire types (True is no int here)."""
     if isinstance(value, bool):
-        return "bool" in text
-    if isinstance(value, int):
-        return "int" in text
-    if isinstance(value, str):
-        return "str" in text and "list" not in text
-    if isinstance(value, list):
-        return "list" in text
-    return False
+        return bool in types
+    return isinstance(value, types)
+
+
+@cache
+def _fields(cls: type) -> tuple[tuple[str, str, Any, tuple[type, ...]], ...]:
+    """Per field of ``cls``, once: its name, wire key, default and wire types."""
+    hints = get_type_hints(cls)
+    return tuple((f.name, f.metadata["wire"], f.default, _wire_types(hints[f.name]))
+                 for f in dataclasses.fields(cls))
 
 
 def wire_keys(cls: type[FlowState]) -> list[str]:
-    return [f.metadata["wire"] for f in dataclasses.fields(cls)]
+    return [wire for _, wire, _, _ in _fields(cls)]
 
 
 @dataclass(frozen=True)
@@ -47,20 +53,19 @@ class FlowState:
     @classmethod
     def read(cls, raw: dict[str, Any]) -> Self:
         values = {}
-        types = _types(cls)
-        for f in dataclasses.fields(cls):
-            value = raw.get(f.metadata["wire"])
-            if value is not None and _fits(value, types[f.name]):
-                values[f.name] = value
+        for name, wire, _, types in _fields(cls):
+            value = raw.get(wire)
+            if value is not None and _fits(value, types):
+                values[name] = value
         return cls(**values)
 
     def wire(self) -> dict[str, Any]:
         """The fields that differ from their defaults, under their short keys."""
         out = {}
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            if value is not None and value != f.default:
-                out[f.metadata["wire"]] = value
+        for name, wire, default, _ in _fields(type(self)):
+            value = getattr(self, name)
+            if value is not None and value != default:
+                out[wire] = value
         return out
 
 

@@ -26,6 +26,10 @@ class MissingMessage(KeyError):
 
 
 def normalise_language(lang: str | None) -> str:
+    """``lang`` as one of ``LANGUAGES`` ("hi-IN", " HI", "en_GB" and so on); else the
+    default language."""
+    if lang in LANGUAGES:  # nearly every call: the code itself
+        return lang  # type: ignore[return-value]
     code = (lang or "").strip().lower().replace("_", "-").split("-")[0]
     return code if code in LANGUAGES else DEFAULT_LANGUAGE
 

@@ -153,3 +153,29 @@ def test_a_race_for_a_new_citizen_writes_no_number_to_the_server_log(private_pos
     assert OTHER_MOBILE[:6] not in log, log[-2000:]
     assert "duplicate key" not in log
     assert failures == [], failures
+
+
+def test_a_state_is_compressed_only_when_that_shortens_it_and_old_urls_still_read(ivr_app):
+    """A call in progress across a release keeps working: a state compressed the way
+    every state was before (even a small one) still reads."""
+    import json
+    import os
+
+    from ivr.flow import STATE_AAD, _cipher, read_state, sign_state
+
+    small = {"l": "hi", "p": "book"}
+    large = {"l": "en", "so": list(range(100, 160)),
+             "ds": [f"2030-01-0{d}" for d in range(1, 8)]}
+    with ivr_app.test_request_context():
+        key = ivr_app.extensions["helpline"].settings.secret_key
+        for state in (small, large):
+            token = sign_state(state)
+            assert read_state(token) == state
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+            plain = _cipher(key).decrypt(raw[:12], raw[12:], STATE_AAD)
+            written = json.dumps(state, separators=(",", ":")).encode()
+            assert len(plain) <= len(written)
+            assert (plain == written) is (state is small)
+        nonce = os.urandom(12)
+        old = _cipher(key).encrypt(nonce, zlib.compress(json.dumps(small).encode()), STATE_AAD)
+        assert read_state(base64.urlsafe_b64encode(nonce + old).decode().rstrip("=")) == small

@@ -26,3 +26,14 @@ def test_written_back_under_short_keys_without_defaults():
     assert replace(booking, more_days=True).wire() == {"h": 3, "dp": 7, "dm": True}
     assert Choosing(purpose="book", page=0).wire() == {}
     assert Booking.read(booking.wire()) == booking
+
+
+def test_a_field_of_two_types_takes_either_and_a_list_field_only_a_list():
+    # Choosing.candidate is "int | str | None": a hospital id or a district name.
+    assert Choosing.read({"k": 4}).candidate == 4
+    assert Choosing.read({"k": "north"}).candidate == "north"
+    assert Choosing.read({"k": True}).candidate is None  # JSON true is no id
+    # Booking.offered_slots is "list[int] | None": a lone number is not a list.
+    assert Booking.read({"so": 5}).offered_slots is None
+    assert Booking.read({"so": [5, 6]}).offered_slots == [5, 6]
+    assert Booking.read({"dm": 1}).more_days is False  # a bool field takes no 1
