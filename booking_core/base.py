@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import DateTime, Enum, MetaData, TypeDecorator
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Session
 
 NAMING_CONVENTION = {
@@ -161,6 +161,25 @@ def unit_of_work(session: Session, *, one_statement: bool = False) -> Iterator[S
         session.rollback()
         raise
     session.commit()
+
+
+@contextmanager
+def lone_statement(session: Session) -> Iterator[Connection]:
+    """A connection for one statement that stands on its own (atomic by itself).
+
+    On a session whose reads autocommit (``AUTOCOMMIT_READS``, bound to an engine) and
+    that holds no connection yet, a pooled connection of that engine, used directly:
+    the session's transaction bookkeeping would be a third of a one-line write's cost
+    (the phone line logs one per webhook). Otherwise the session's own connection in
+    ``unit_of_work(session, one_statement=True)``."""
+    bind = session.get_bind()
+    if (session.info.get(AUTOCOMMIT_READS) and not session.in_transaction()
+            and isinstance(bind, Engine)):
+        with bind.begin() as connection:  # autocommit: neither BEGIN nor COMMIT is sent
+            yield connection
+        return
+    with unit_of_work(session, one_statement=True):
+        yield session.connection()
 
 
 def enum_column(enum_cls: type[enum.Enum], length: int = 16) -> Enum:

@@ -38,12 +38,12 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Dialect, Engine
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from booking_core.base import AUTOCOMMIT_READS, unit_of_work, utcnow
+from booking_core.base import AUTOCOMMIT_READS, lone_statement, unit_of_work, utcnow
 from booking_core.phones import try_normalise_mobile
 from contact_centre.models import Call, CallOutcome, QueueFate, queue_fate
 
@@ -142,14 +142,10 @@ def record_webhook(session: Session, call_sid: str, *, menus: list[str] | tuple[
     # phone line's) they run without BEGIN and COMMIT; so does a webhook that read
     # nothing (PostgreSQL runs a lone statement as its own transaction).
     autocommit = bool(session.info.get(AUTOCOMMIT_READS))
-    bind = session.get_bind()
-    if autocommit and not start and not session.in_transaction() and isinstance(bind, Engine):
-        # A webhook that read nothing: its log line is the only statement, so it runs
-        # on a pooled connection of its own, without the session's transaction
-        # bookkeeping (a third of the line's cost). A call with no row yet goes on below.
-        with bind.begin() as connection:  # autocommit: neither BEGIN nor COMMIT is sent
+    if autocommit and not start:
+        with lone_statement(session) as connection:
             if _update(connection, changes):
-                return
+                return  # else the call has no row yet: made below
     alone = (dialect == "postgresql" and not autocommit and not start
              and not session.in_transaction())
     for attempt in range(2):
@@ -332,8 +328,8 @@ def _finish_achieved_call(session: Session, call_sid: str, status: str,
                                  "duration": duration_seconds}
     statement = _finish_update(session.get_bind().dialect.name, ended_at is not None,
                                duration_seconds is not None)
-    with unit_of_work(session, one_statement=True):
-        row = session.connection().execute(statement, params).first()
+    with lone_statement(session) as connection:
+        row = connection.execute(statement, params).first()
     if row is None:
         return None
     return row.agent_id is not None or row.waiting_since is not None
