@@ -139,7 +139,7 @@ def _check_session_and_csrf() -> Any:
                  and now - session.get("since", 0) < ABSOLUTE_TIMEOUT)
         user = get_session().get(StaffUser, uid) if fresh else None
         if user is None or not user.active or session.get("pw") != user.password_hash[-12:]:
-            if background_request():
+            if request.headers.get("X-Fragment"):
                 abort(401)  # the page's script reloads it, and that page says why
             _end_session()
             if request.endpoint not in PUBLIC_ENDPOINTS:
@@ -154,7 +154,7 @@ def _check_session_and_csrf() -> Any:
                 session["seen"] = now
             g.staff = user
     if g.staff is None and request.endpoint not in PUBLIC_ENDPOINTS:
-        if background_request():
+        if request.headers.get("X-Fragment"):
             abort(401)
         if request.method == "POST":  # its CSRF token was good: signed out in another tab
             return _sign_in_again_keeping_the_form()
