@@ -113,6 +113,7 @@ class QueueEstimate:
     measured: bool  # False: no recent answered call, the default per caller was used
     agents: int  # agents staffed (available, on a call or in wrap-up)
     handling_seconds: int | None  # recent average handling time, when measured
+    available: int = 0  # agents available now (free, or their phone ringing for a caller)
 
 
 def estimate_queue(session: Session, *, position: int | None = None,
@@ -121,7 +122,9 @@ def estimate_queue(session: Session, *, position: int | None = None,
     """The expected wait for the caller at ``position`` (1 = next; default: a new caller,
     behind everyone waiting now), from the last hour's answered calls.
 
-    With recent handling times and staffed agents (available, on a call or in wrap-up),
+    When at least ``position`` agents are available (free, or being rung by routing),
+    the wait is 0: the caller is being put through. Otherwise, with recent handling
+    times and staffed agents (available, on a call or in wrap-up),
     each agent frees up once per average handling time, so the caller at position p waits about
     p x handling / agents; with answered waits but no handling time yet (calls still
     on), the average answered wait per caller ahead. Only with no answered call in the
@@ -141,24 +144,30 @@ def estimate_queue(session: Session, *, position: int | None = None,
             Call.answered_at >= since, Call.queued_at.is_not(None))
         .order_by(Call.answered_at.desc()).limit(ESTIMATE_SAMPLE)
     ).all()
-    agents = int(session.scalar(
-        select(func.count()).select_from(StaffUser).where(
+    staffed = session.execute(
+        select(func.count(), func.count().filter(StaffUser.state == AgentState.AVAILABLE))
+        .select_from(StaffUser).where(
             StaffUser.active.is_(True), StaffUser.role != Role.ADMIN,
             StaffUser.state.in_((AgentState.AVAILABLE, AgentState.ON_CALL,
                                  AgentState.WRAP_UP)))
-    ) or 0)
+    ).one()
+    agents, available = int(staffed[0] or 0), int(staffed[1] or 0)
     waits = [(a - q).total_seconds() for q, a, _ in answered if q is not None and a is not None]
     handling = [(e - a).total_seconds() for _, a, e in answered
                 if a is not None and e is not None and e > a]
     average_handling = int(sum(handling) / len(handling)) if handling else None
+    if available >= place:
+        # An agent is free for this caller (routing is ringing them or is about to):
+        # no wait to announce, whatever the last hour's figures say.
+        return QueueEstimate(waiting, 0, True, agents, average_handling, available)
     if average_handling is not None and agents:
         seconds = math.ceil(place * average_handling / agents)
     elif waits:
         seconds = place * max(1, int(sum(waits) / len(waits)))
     else:
         return QueueEstimate(waiting, place * default_wait_seconds, False, agents,
-                             average_handling)
-    return QueueEstimate(waiting, seconds, True, agents, average_handling)
+                             average_handling, available)
+    return QueueEstimate(waiting, seconds, True, agents, average_handling, available)
 
 
 def queue_estimate(session: Session, now: dt.datetime | None = None,

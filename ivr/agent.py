@@ -260,6 +260,8 @@ def _queue_position() -> int:
 
 
 def _expected_wait(ctx: Ctx, position: int) -> int:
+    """Seconds the caller at ``position`` can expect to wait; 0 when an agent is
+    available for them (``estimate_queue``)."""
     try:
         return estimate_queue(ctx.session, position=position,
                               default_wait_seconds=SECONDS_PER_CALLER_AHEAD).wait_seconds
@@ -276,17 +278,21 @@ def queue_wait(ctx: Ctx) -> VoiceResponse:
     small reads every ``WAIT_ANNOUNCE_EVERY`` seconds); without the database, the
     default per caller ahead."""
     position = _queue_position()
-    minutes = _minutes(_expected_wait(ctx, position))
+    seconds = _expected_wait(ctx, position)
     response = VoiceResponse()
     gather = response.gather(input="dtmf", num_digits=1, timeout=WAIT_ANNOUNCE_EVERY,
                              method="POST", action=step_url("queue.wait", {**ctx.own_state(),
                                                                              INPUT: 1}),
                              language="hi-IN" if ctx.lang == "hi" else "en-IN")
-    words = [ctx.t("ivr.queue.position_one" if minutes == 1 else "ivr.queue.position",
-                   position=format_number(ctx.lang, position),
-                   minutes=format_number(ctx.lang, minutes))]
-    if callback_number(ctx.caller):  # never offer a callback to a number we cannot see
-        words.append(ctx.t("ivr.queue.callback_key"))
+    if seconds == 0:  # an agent is free for them: no queue number, no wait, no callback
+        words = [ctx.t("ivr.queue.agent_free")]
+    else:
+        minutes = _minutes(seconds)
+        words = [ctx.t("ivr.queue.position_one" if minutes == 1 else "ivr.queue.position",
+                       position=format_number(ctx.lang, position),
+                       minutes=format_number(ctx.lang, minutes))]
+        if callback_number(ctx.caller):  # never offer a callback to a number we cannot see
+            words.append(ctx.t("ivr.queue.callback_key"))
     ctx.say(gather, " ".join(words))
     response.redirect(step_url("queue.wait", ctx.own_state()), method="POST")
     return response

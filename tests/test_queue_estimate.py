@@ -6,9 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
+from sqlalchemy import select
+
 from booking_core.base import unit_of_work
 from contact_centre.call_queue import estimate_queue
-from contact_centre.models import AgentState, Call, CallOutcome
+from contact_centre.models import AgentState, Call, CallOutcome, StaffUser
 from contact_centre.wallboard import wallboard
 from tests.fixtures_console import make_staff
 
@@ -49,9 +51,27 @@ def test_handling_time_over_staffed_agents(session, now):
     estimate = estimate_queue(session, now=now, position=3)
     assert (estimate.agents, estimate.handling_seconds) == (2, 240)
     assert (estimate.wait_seconds, estimate.measured) == (360, True)  # 3 x 240 s / 2
-    # Nobody waiting now: a new caller is next, and the wallboard shows the same figure.
-    assert estimate_queue(session, now=now).wait_seconds == 120
+    # Nobody waiting and an agent available: a new caller is put through at once, and
+    # the wallboard shows the same figure.
+    assert estimate_queue(session, now=now).wait_seconds == 0
+    assert wallboard(session, now=now).expected_wait_seconds == 0
+    # Once that agent is on a call too, a new caller waits for one of the two.
+    staffed_agent = session.scalars(select(StaffUser).where(
+        StaffUser.state == AgentState.AVAILABLE)).one()
+    with unit_of_work(session):
+        session.get(StaffUser, staffed_agent.id).state = AgentState.ON_CALL
+    assert estimate_queue(session, now=now).wait_seconds == 120  # 1 x 240 s / 2
     assert wallboard(session, now=now).expected_wait_seconds == 120
+
+
+def test_as_many_available_agents_as_callers_ahead_means_no_wait(session, now):
+    for ago in (600, 900):
+        answered_call(session, now, ago=ago, wait=30, handling=300)
+    staffed(session, 2)  # available: free, or their phone ringing for a caller
+    staffed(session, 3, AgentState.ON_CALL)
+    for position, seconds in ((1, 0), (2, 0), (3, 180), (5, 300)):  # p x 300 s / 5 agents
+        estimate = estimate_queue(session, now=now, position=position)
+        assert (estimate.wait_seconds, estimate.available, estimate.agents) == (seconds, 2, 5)
 
 
 def test_answered_waits_when_no_call_has_ended_yet(session, now):
@@ -74,3 +94,25 @@ def test_the_caller_in_the_queue_hears_the_measured_estimate(phone, ivr_world, i
     # 3 callers x 100 s / 1 agent = 5 minutes (the old fixed rule said 6).
     assert "You are number 3 in the queue" in phone.said
     assert "about 5 minutes" in phone.said
+
+
+def test_a_caller_an_agent_is_free_for_hears_no_queue_number_or_wait(new_phone, ivr_world,
+                                                                     ivr_session):
+    now = dt.datetime.now(dt.UTC)
+    for ago in (600, 900):
+        answered_call(ivr_session, now, ago=ago, wait=30, handling=100)
+    staffed(ivr_session, 1)
+    for caller, key, free, queued in (
+            ("+919812300071", "2", "An agent is free and will be with you in a moment",
+             "in the queue"),
+            ("+919812300072", "1", "एक सहायक अभी खाली हैं", "कतार में")):
+        phone = new_phone(caller)
+        phone.call()
+        phone.press(key)
+        phone.press("0")
+        wait_url = phone.root.find("Enqueue").get("waitUrl")
+        phone.post(wait_url, QueuePosition="1", QueueTime="0", AvgQueueTime="50")
+        assert free in phone.said and queued not in phone.said
+        assert "1" not in "".join(ch for ch in phone.said if ch.isdigit())  # no callback key
+        phone.post(wait_url, QueuePosition="2", QueueTime="20", AvgQueueTime="50")
+        assert queued in phone.said and free not in phone.said  # one free agent, two callers
