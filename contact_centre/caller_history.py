@@ -24,14 +24,10 @@ from sqlalchemy.orm import Session
 from booking_core.appointments import Appointment
 from booking_core.base import utcnow
 from booking_core.citizens import Citizen
-from contact_centre.models import Call, CallbackRequest
+from contact_centre.models import LONGEST_CALL, Call, CallbackRequest
 from grievances.models import Grievance
 
 HISTORY_LIMIT = 10
-# Twilio ends any call after 4 hours (``<Dial timeLimit>``'s default and the longest
-# call it places): an answered call that started earlier is not on the line any more.
-# The bound lets the poll use the call log's start-time index.
-LONGEST_CALL = dt.timedelta(hours=4)
 WRAP_UP_WINDOW = dt.timedelta(minutes=10)
 
 # The parts of the phone line, as the console names them (``console.ivrarea.<area>``),

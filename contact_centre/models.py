@@ -124,12 +124,22 @@ def queue_fate(*, queued_at: dt.datetime | None, answered_at: dt.datetime | None
     return QueueFate.WAITING if not queue_result else QueueFate.LEFT
 
 
+# Twilio ends any call after 4 hours (``<Dial timeLimit>``'s default and the longest
+# call it places): an answered call that started earlier is not on the line any more,
+# even when its status callback never came.
+LONGEST_CALL = dt.timedelta(hours=4)
+
+
 class Call(Base):
     """One phone call, inbound or outbound, as the flow and Twilio's status callback
     saw it. The phone number is kept for screen pops; logs only ever show it masked."""
 
     __tablename__ = "call"
-    __table_args__ = (Index("ix_call_started", "started_at"),)
+    __table_args__ = (
+        Index("ix_call_started", "started_at"),
+        # An agent's calls: the desk, the screen pop and wrap-up ask every second or two.
+        Index("ix_call_agent_ended", "agent_id", "ended_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_sid: Mapped[str] = mapped_column(String(64), unique=True)

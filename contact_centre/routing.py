@@ -38,10 +38,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from booking_core.base import InvalidInput, NotFound, unit_of_work, utcnow
 from booking_core.outbox import add_redirect
 from contact_centre.models import (
+    LONGEST_CALL,
     AgentState,
     Call,
     CallDevice,
@@ -263,9 +265,16 @@ def end_routed_call(session: Session, call_sid: str, now: dt.datetime | None = N
 
 def _other_current_call(session: Session, agent_id: int, call_id: int) -> bool:
     return session.scalar(
-        select(Call.id).where(Call.agent_id == agent_id, Call.id != call_id,
-                              Call.ended_at.is_(None), Call.answered_at.is_not(None)).limit(1)
+        select(Call.id).where(*_on_the_line(agent_id, utcnow()), Call.id != call_id).limit(1)
     ) is not None
+
+
+def _on_the_line(agent_id: int, now: dt.datetime) -> tuple[ColumnElement[bool], ...]:
+    """The agent's calls they answered that have not ended (and, at most
+    ``LONGEST_CALL`` old, may not have: one whose status callback was lost does not hold
+    the agent on it for ever)."""
+    return (Call.agent_id == agent_id, Call.ended_at.is_(None), Call.answered_at.is_not(None),
+            Call.started_at >= now - LONGEST_CALL)
 
 
 def release_failed_route(session: Session, call_id: int, agent_id: int) -> None:
@@ -306,11 +315,11 @@ def free_stuck_agents(session: Session, now: dt.datetime | None = None) -> int:
     return freed
 
 
-def current_call(session: Session, agent_id: int) -> Call | None:
-    """The agent's current call: answered by them and not ended."""
+def current_call(session: Session, agent_id: int, now: dt.datetime | None = None) -> Call | None:
+    """The agent's current call: answered by them, not ended, started within
+    ``LONGEST_CALL``."""
     return session.scalar(
-        select(Call).where(Call.agent_id == agent_id, Call.ended_at.is_(None),
-                           Call.answered_at.is_not(None))
+        select(Call).where(*_on_the_line(agent_id, now or utcnow()))
         .order_by(Call.answered_at.desc()).limit(1))
 
 
