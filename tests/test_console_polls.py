@@ -60,12 +60,19 @@ def test_a_poll_answered_after_a_form_keeps_the_forms_message(console, agent):
     assert 'class="flash error' in page
 
 
-def test_the_live_counters_do_not_write_the_session_either(console, agent):
+def test_the_live_counters_do_not_write_the_session_either(console, agent, clock):
     console.login("agent.one")
+    clock.now += 2 * 60
     answer = console.get("/console/live")  # fetched without X-Fragment by older pages
     assert answer.status_code == 200 and "callbacks_waiting" in answer.get_json()
     assert "session" not in _set_cookies(answer)
     assert auth.KEEPALIVE_COOKIE in _set_cookies(answer)
+    # Renewed at most once a minute, not on every poll.
+    clock.now += 30
+    assert _set_cookies(console.get("/console/me/desk", headers={"X-Fragment": "1"})) == {}
+    clock.now += 31
+    assert auth.KEEPALIVE_COOKIE in _set_cookies(
+        console.get("/console/me/desk", headers={"X-Fragment": "1"}))
 
 
 def test_a_poll_answered_after_sign_out_does_not_sign_back_in(console, agent):
