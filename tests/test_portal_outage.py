@@ -135,3 +135,48 @@ def test_a_booking_and_a_card_sent_while_the_database_is_down_keep_what_was_type
     page = issued.get_data(as_text=True)
     assert 'value="Asha Devi"' in page and 'value="1984"' in page
     assert '<option value="female" selected>' in page
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [390, 1366])
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_in_a_browser_the_complaint_is_on_the_503_page_to_send_again(
+        portal_app, private_postgres, browser, lang, width):
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from tests.test_portal_browser import fits, shot
+
+    app, ids = portal_app
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    context = browser.new_context(locale="hi-IN" if lang == "hi" else "en-IN",
+                                  viewport={"width": width, "height": 844 if width < 500
+                                            else 900}, java_script_enabled=False)
+    token = issue_verification_token(app.config["SECRET_KEY"], "+919812345678")
+    context.add_cookies([{"name": "portal_mobile", "value": token, "url": base + "/portal/"}])
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        page.goto(f"{base}/portal/grievances/new")
+        page.select_option("#category", "cleanliness")
+        page.select_option("#hospital", str(ids["hospital"]))
+        page.fill("#description", COMPLAINT[lang])
+        private_postgres.stop()
+        try:
+            with page.expect_navigation() as sent:
+                page.click("button[value=register]")
+            assert sent.value.status == 503
+            assert NOT_SAVED[lang] in page.locator("#outage").inner_text()
+            assert page.input_value("#description") == COMPLAINT[lang]
+            assert page.input_value("#category") == "cleanliness"
+            assert page.input_value("#hospital") == str(ids["hospital"])
+            fits(page, width)
+            shot(page, lang, width, "outage-grievance")
+        finally:
+            private_postgres.start()
+    finally:
+        context.close()
+        server.shutdown()
