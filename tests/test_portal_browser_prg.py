@@ -92,5 +92,11 @@ def test_back_and_reload_after_booking_send_nothing_again(site, browser, lang, w
         shot(page, lang, width, "prg-4-forward-reload")
         assert not dialogs, dialogs
         assert _appointments(helpline, mobile) == 1
+        # Back, then "Confirm booking" pressed again on purpose: the domain refuses a
+        # second appointment in that department that day, on the page.
+        page.go_back()
+        page.click("button[value=book]")
+        assert page.locator("main p.error").count() == 1
+        assert _appointments(helpline, mobile) == 1
     finally:
         context.close()
