@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from booking_core.base import DomainError, whole_number
@@ -18,8 +18,9 @@ from booking_core.refs import spaced_card_number
 from helpline.app import current_helpline, get_session
 from helpline.cards import CARD_FORMATS, card_download
 from locales import LANGUAGES
-from portal_web import i18n
-from portal_web.verify import STEPS, MobileCheck, current_check, run_step
+from portal_web import carry, i18n
+from portal_web.pages import kept_on_outage, outage_message
+from portal_web.verify import STEPS, MobileCheck, after_step, current_check, run_step
 
 # Refusals of the card form with a sentence of their own (else the portal's).
 CARD_ERRORS = {"invalid_abha": "abha_number", "abha_on_another_card": "abha_number",
@@ -53,9 +54,13 @@ def card_page() -> Any:
     step = form.get("step", "") if request.method == "POST" else ""
     if step in STEPS:
         check = run_step(step, form)
-        return _page(check, form if check.errors else None, 422 if check.errors else 200)
+        done = after_step(check, url_for("portal.card"))
+        return done or _page(check, form if check.errors else None,
+                             422 if check.errors else 200)
     if step != "issue":
-        return _page(check)
+        issued = carry.take().get("issued") or {}
+        return _page(check, notice=str(issued.get("notice", "")),
+                     highlight=str(issued.get("number", "")))
     if check.phone is None:
         check.errors.setdefault("mobile", i18n.t("portal.verify.needed"))
         return _page(check, form, 400)
@@ -70,8 +75,11 @@ def card_page() -> Any:
         field, sentence = _refusal(exc)
         return _page(check, form, 422, errors={field: sentence})
     key = "portal.card.issued" if issued.new else "portal.card.already"
-    return _page(check, notice=i18n.t(key, name=issued.card.name),
-                 highlight=issued.card.number)
+    notice = i18n.t(key, name=issued.card.name)
+    # The card number rides in the signed cookie, never in the URL.
+    return carry.redirect_with(url_for("portal.card"),
+                               issued={"notice": notice, "number": issued.card.number}) \
+        or _page(check, notice=notice, highlight=issued.card.number)
 
 
 def download_card() -> Any:
@@ -89,6 +97,16 @@ def download_card() -> Any:
     except DomainError:
         return _page(check, status=404, errors={"form": i18n.t("portal.card.err.no_card")})
     return card_download(card, current_helpline().settings, lang, kind)
+
+
+@kept_on_outage("card")
+def _card_on_outage() -> Any:
+    check = current_check(request.form)
+    check.code_sent = request.form.get("step") == "check_code"
+    return render_template(
+        "portal/card.html", check=check, form=request.form, cards=[], errors={},
+        card_number=spaced_card_number, sexes=list(Sex), languages=LANGUAGES,
+        formats=list(CARD_FORMATS), outage=outage_message())
 
 
 def register_card_routes(bp: Blueprint) -> None:

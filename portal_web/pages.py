@@ -2,17 +2,42 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Response, g, make_response, render_template
+from flask import Response, g, make_response, render_template, request
 
 from portal_web import i18n
+
+log = logging.getLogger(__name__)
 
 
 def page(template: str, status: int = 200, **context: Any) -> Response:
     response = make_response(render_template(f"portal/{template}", **context), status)
     return response
+
+
+# Per endpoint, the form as the citizen sent it, drawn without the database.
+OUTAGE_FORMS: dict[str, Callable[[], Any]] = {}
+
+
+def kept_on_outage(endpoint: str) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
+    """Register how the form of ``endpoint`` is drawn again, from ``request.form`` alone
+    and without asking the database, when the database fails during its POST: the
+    citizen gets a 503 with everything they typed still in the fields and a sentence
+    saying it was not saved, instead of a bare error page and a lost complaint."""
+
+    def register(draw: Callable[[], Any]) -> Callable[[], Any]:
+        OUTAGE_FORMS[f"portal.{endpoint}"] = draw
+        return draw
+
+    return register
+
+
+def outage_message() -> str:
+    return i18n.t("portal.outage.not_saved")
 
 
 def safe_next(target: str | None, default: str = "/portal/") -> str:
@@ -34,6 +59,17 @@ def render_error(status: int, code: str, message: str) -> Response:
     key = {400: "portal.error.bad_request", 404: "portal.error.not_found",
            405: "portal.error.bad_request", 413: "portal.error.too_large",
            503: "portal.error.unavailable"}.get(status, "portal.error.generic")
+    draw = OUTAGE_FORMS.get(request.endpoint or "") if request.method == "POST" else None
+    if status == 503 and draw is not None:
+        try:
+            response = make_response(draw())
+        except Exception:  # the form cannot be drawn: the plain outage page
+            log.exception("the form of %s could not be drawn during an outage",
+                          request.endpoint)
+        else:
+            response.status_code = 503
+            response.headers["Retry-After"] = "30"
+            return response
     if status == 400 and message == "csrf":
         key = "portal.error.form_expired"
     # A URL no portal route matched gets no blueprint context: give it explicitly.

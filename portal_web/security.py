@@ -21,6 +21,7 @@ from itsdangerous import BadSignature, SignatureExpired
 
 from booking_core.phones import mask_phone
 from portal_api.auth import issue_verification_token, read_verification_token
+from portal_web import carry
 from portal_web.i18n import LANG_COOKIE, LANG_COOKIE_MAX_AGE
 
 CSRF_COOKIE = "portal_csrf"
@@ -103,6 +104,7 @@ def write_cookies(response: Response) -> Response:
     if lang:
         response.set_cookie(LANG_COOKIE, lang, max_age=LANG_COOKIE_MAX_AGE, samesite="Lax",
                             secure=secure, path="/")
+    carry.write_cookie(response)
     if request.endpoint != "portal.static":
         # Pages carry a CSRF token and, once verified, a citizen's appointments.
         response.headers.setdefault("Cache-Control", "private, no-store")

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask import Response
 from werkzeug.datastructures import MultiDict
 
 from booking_core.base import DomainError, utcnow
 from booking_core.phones import mask_phone
 from booking_core.verification import check_code, send_code
 from helpline.app import current_helpline, get_session
-from portal_web import i18n, security
+from portal_web import carry, i18n, security
 
 SEND_CODE = "send_code"
 CHECK_CODE = "check_code"
@@ -41,12 +42,29 @@ class MobileCheck:
 
 
 def current_check(form: MultiDict[str, str] | None = None) -> MobileCheck:
-    """The block as it stands: verified, or what was typed so far."""
+    """The block as it stands: verified, or what was typed so far (on the page after a
+    step, what that step carried: the mobile as typed, "code sent")."""
     phone = security.verified_mobile()
     check = MobileCheck(phone=phone, typed=(form or {}).get("mobile", "")[:32])
-    if phone is None and security.expired_mobile():
+    carried = carry.take().get("check") or {}
+    if carried:
+        check.typed = str(carried.get("typed", ""))[:32]
+        check.code_sent = bool(carried.get("code_sent")) and phone is None
+        check.notice = str(carried.get("notice", ""))
+    if phone is None and not check.notice and security.expired_mobile():
         check.notice = i18n.t("portal.verify.expired")
     return check
+
+
+def after_step(check: MobileCheck, location: str, **draft: object) -> Response | None:
+    """The 303 to ``location`` after a step that went well, carrying the block and the
+    form's ``draft`` to that page; None after a refused step (the caller shows the form
+    again, 422) or when the draft is too long to carry (the caller shows it in place)."""
+    if check.errors:
+        return None
+    return carry.redirect_with(location, check={"typed": check.typed,
+                                                "code_sent": check.code_sent,
+                                                "notice": check.notice}, draft=draft)
 
 
 def run_step(step: str, form: MultiDict[str, str]) -> MobileCheck:

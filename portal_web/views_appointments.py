@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import redirect, request, url_for
+from flask import Response, redirect, request, url_for
 
 from booking_core.appointments import (
     AppointmentStatus,
@@ -20,8 +20,8 @@ from helpline.app import get_session
 from portal_api.views_appointments import booking_rules
 from portal_web import i18n
 from portal_web.blueprint import portal
-from portal_web.pages import page
-from portal_web.verify import STEPS, current_check, run_step
+from portal_web.pages import kept_on_outage, outage_message, page
+from portal_web.verify import STEPS, after_step, current_check, run_step
 from portal_web.views_booking import choose_times
 
 # What a finished action may say on the appointment's page, by the status it left.
@@ -30,9 +30,14 @@ DONE = {"booked": AppointmentStatus.BOOKED, "rescheduled": AppointmentStatus.BOO
 
 
 def _check_for_this_page() -> Any:
+    """The verification block; after a step that went well, the 303 back to this page
+    (a ``Response``), so the history holds no POST."""
     check = current_check(request.form)
     if request.method == "POST" and request.form.get("step") in STEPS:
         check = run_step(request.form["step"], request.form)
+        done = after_step(check, request.path)
+        if done is not None:
+            return done
     return check
 
 
@@ -41,6 +46,8 @@ def appointments() -> Any:
     """The verified mobile's coming appointments (as patient or as the one who booked),
     soonest first; the verification block until the mobile is proved."""
     check = _check_for_this_page()
+    if isinstance(check, Response):
+        return check
     found = upcoming_appointments(get_session(), check.phone) if check.phone else []
     return page("appointments.html", 422 if check.errors else 200, check=check,
                 appointments=found)
@@ -51,6 +58,8 @@ def appointment(reference: str) -> Any:
     """One appointment of the verified mobile: booking number, token, time, what to
     bring; cancel and reschedule. The confirmation page after booking."""
     check = _check_for_this_page()
+    if isinstance(check, Response):
+        return check
     if check.phone is None:
         return page("appointment_verify.html", 422 if check.errors else 200, check=check,
                     reference=normalise_reference(reference)[:8])
@@ -107,3 +116,11 @@ def reschedule(reference: str) -> Any:
         return redirect(url_for("portal.appointment", reference=held.reference), code=303)
     return page("reschedule.html", 422 if error else 200, appointment=held, error=error,
                 chosen=chosen, **choose_times(held.department_id))
+
+
+@kept_on_outage("appointments")
+def _appointments_on_outage() -> Any:
+    check = current_check(request.form)
+    check.code_sent = request.form.get("step") == "check_code"
+    return page("appointments.html", 503, check=check, appointments=[],
+                outage=outage_message())

@@ -18,10 +18,10 @@ from portal_api.errors import ApiError
 from portal_api.reads import read_session, retry_on_lost_connection
 from portal_api.views_appointments import booking_rules
 from portal_api.views_catalogue import department_availability
-from portal_web import i18n
+from portal_web import carry, i18n
 from portal_web.blueprint import portal
-from portal_web.pages import page
-from portal_web.verify import STEPS, current_check, run_step
+from portal_web.pages import kept_on_outage, outage_message, page
+from portal_web.verify import STEPS, after_step, current_check, run_step
 from portal_web.views_hospitals import text_arg
 
 MAX_NAME = 120
@@ -88,12 +88,17 @@ def book_review() -> Any:
     draft = {"patient_name": request.form.get("patient_name", "").strip()[:MAX_NAME]}
     step = request.form.get("step", "")
     check = current_check(request.form)
+    if request.method == "GET":
+        draft["patient_name"] = str(carry.take().get("draft", {}).get("patient_name", ""))
     error = ""
     unbookable = _unbookable(slot)
     if unbookable:  # the time passed (or the day closed) since the list was shown
         error = unbookable
     elif request.method == "POST" and step in STEPS:
         check = run_step(step, request.form)
+        done = after_step(check, url_for("portal.book_review", slot=slot.id), **draft)
+        if done is not None:
+            return done
     elif request.method == "POST":
         if check.phone is None:
             check.errors.setdefault("mobile", i18n.t("portal.verify.needed"))
@@ -112,6 +117,16 @@ def book_review() -> Any:
     status = 422 if error or check.errors else 200
     return page("book_review.html", status, slot=slot, draft=draft, check=check, error=error,
                 unbookable=bool(unbookable))
+
+
+@kept_on_outage("book_review")
+def _review_on_outage() -> Any:
+    check = current_check(request.form)
+    check.code_sent = request.form.get("step") == "check_code"
+    draft = {"patient_name": request.form.get("patient_name", "").strip()[:MAX_NAME]}
+    return page("book_review.html", 503, slot=None, slot_id=whole_number(
+        request.form.get("slot", "")), draft=draft, check=check, error="",
+        outage=outage_message(), unbookable=False)
 
 
 def _unbookable(slot: Any) -> str:

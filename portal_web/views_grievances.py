@@ -12,10 +12,10 @@ from booking_core.phones import normalise_mobile
 from grievances.models import Grievance, GrievanceCategory
 from grievances.services import MAX_DESCRIPTION, find_grievance, register_grievance
 from helpline.app import get_session
-from portal_web import i18n
+from portal_web import carry, i18n
 from portal_web.blueprint import portal
-from portal_web.pages import page
-from portal_web.verify import STEPS, current_check, run_step
+from portal_web.pages import kept_on_outage, outage_message, page
+from portal_web.verify import STEPS, after_step, current_check, run_step
 
 
 def _draft() -> dict[str, str]:
@@ -33,8 +33,14 @@ def new_grievance() -> Any:
     check = current_check(request.form)
     errors: dict[str, str] = {}
     step = request.form.get("step", "")
+    if request.method == "GET":
+        draft.update({k: str(v) for k, v in carry.take().get("draft", {}).items()
+                      if k in draft})
     if request.method == "POST" and step in STEPS:
         check = run_step(step, request.form)
+        done = after_step(check, url_for("portal.new_grievance"), **draft)
+        if done is not None:
+            return done
     elif request.method == "POST":
         errors = _check_draft(draft)
         if check.phone is None:
@@ -55,6 +61,25 @@ def new_grievance() -> Any:
     return page("grievance_new.html", status, draft=draft, check=check, errors=errors,
                 categories=list(GrievanceCategory), hospitals=list_hospitals(get_session()),
                 max_length=MAX_DESCRIPTION)
+
+
+@kept_on_outage("new_grievance")
+def _new_grievance_on_outage() -> Any:
+    check = current_check(request.form)
+    check.code_sent = request.form.get("step") == "check_code"
+    draft = _draft()
+    return page("grievance_new.html", 503, draft=draft, check=check,
+                errors={}, outage=outage_message(), categories=list(GrievanceCategory),
+                hospitals=[], kept_hospital=bool(draft["hospital"]),
+                max_length=MAX_DESCRIPTION)
+
+
+@kept_on_outage("grievance_status")
+def _status_on_outage() -> Any:
+    form = {"reference": request.form.get("reference", "")[:20],
+            "mobile": request.form.get("mobile", "")[:32]}
+    return page("grievance_status.html", 503, form=form, errors={},
+                outage=outage_message())
 
 
 def _check_draft(draft: dict[str, str]) -> dict[str, str]:

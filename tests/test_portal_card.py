@@ -25,7 +25,8 @@ def _csrf(page: str) -> str:
 
 
 def _post(client, page: str, **form):
-    return client.post("/portal/card", data={"csrf_token": _csrf(page), **form})
+    return client.post("/portal/card", data={"csrf_token": _csrf(page), **form},
+                       follow_redirects=True)  # as a browser does: the 303 after a step
 
 
 def _language(client, lang: str) -> None:

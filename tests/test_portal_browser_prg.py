@@ -1,0 +1,102 @@
+"""Back and reload after booking on the portal, in headless Chromium (scripts off, as
+on a cheap phone): the history holds only GET pages, so neither offers to send the
+form again (Chromium's "Confirm Form Resubmission", net::ERR_CACHE_MISS) and no
+second appointment is booked. Screenshots: test-artifacts/portal-<lang>-<width>-prg-*.png.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from booking_core.appointments import Appointment
+from tests.fixtures_api import latest_code
+from tests.test_portal_browser import fits, shot, site  # noqa: F401  (site: a fixture)
+
+pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.slow]
+
+MOBILES = {("hi", 390): "9812345611", ("hi", 1366): "9812345612",
+           ("en", 390): "9812345613", ("en", 1366): "9812345614"}
+BOOKED = {"hi": "आपका अपॉइंटमेंट बुक हो गया है।", "en": "Your appointment is booked."}
+
+
+def _appointments(helpline, mobile: str) -> int:
+    from booking_core.citizens import Citizen
+
+    with helpline.session() as s:
+        return int(s.scalar(select(func.count()).select_from(Appointment).join(
+            Citizen, Appointment.citizen_id == Citizen.id).where(
+            Citizen.phone == "+91" + mobile)) or 0)
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_back_and_reload_after_booking_send_nothing_again(site, browser, lang, width):  # noqa: F811
+    base, helpline = site
+    mobile = MOBILES[(lang, width)]
+    context = browser.new_context(locale="hi-IN" if lang == "hi" else "en-IN",
+                                  viewport={"width": width, "height": 844 if width < 500
+                                            else 900}, java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    failed: list[str] = []  # navigations the browser refused (a POST it would resend)
+    try:
+        page.goto(f"{base}/portal/book?q=LNJP")
+        page.click("ul.choices a >> nth=0")
+        page.click("ul.choices a:has-text('General Medicine'), "
+                   "ul.choices a:has-text('सामान्य चिकित्सा')")
+        page.check("input[name=slot] >> nth=0")
+        page.click("main form button[type=submit]")
+        page.fill("#patient_name", "Asha Devi")
+        page.fill("#mobile", mobile)
+        page.click("button[value=send_code]")
+        assert page.input_value("#patient_name") == "Asha Devi"
+        fits(page, width)
+        shot(page, lang, width, "prg-1-code-sent")
+        with helpline.session() as s:
+            code = latest_code(s, "+91" + mobile)
+        page.fill("#code", code)
+        page.click("button[value=check_code]")
+        page.wait_for_selector(".verify .ok")
+        assert page.input_value("#patient_name") == "Asha Devi"
+        shot(page, lang, width, "prg-2-verified")
+        page.click("button[value=book]")
+        assert BOOKED[lang] in page.locator("main").inner_text()
+        booked_url = page.url
+        assert mobile not in booked_url
+        assert _appointments(helpline, mobile) == 1
+
+        # Reload the confirmation: the same page, nothing booked again.
+        page.reload()
+        assert page.url == booked_url
+        assert "chrome-error" not in page.url
+        # Back: the booking form as a GET page, not a resubmission prompt.
+        try:
+            page.go_back()
+        except Exception as exc:  # Playwright raises net::ERR_CACHE_MISS for the prompt
+            failed.append(str(exc).splitlines()[0])
+        assert not failed, failed
+        assert "chrome-error" not in page.url and "/portal/book/review" in page.url
+        assert page.locator("#patient_name").count() == 1
+        shot(page, lang, width, "prg-3-back")
+        try:
+            page.reload()
+        except Exception as exc:
+            failed.append(str(exc).splitlines()[0])
+        assert not failed, failed
+        page.go_forward()
+        assert page.url == booked_url and BOOKED[lang] in page.locator("main").inner_text()
+        page.reload()
+        shot(page, lang, width, "prg-4-forward-reload")
+        assert not dialogs, dialogs
+        assert _appointments(helpline, mobile) == 1
+        # Back, then "Confirm booking" pressed again on purpose: the domain refuses a
+        # second appointment in that department that day, on the page.
+        page.go_back()
+        page.click("button[value=book]")
+        assert page.locator("main p.error").count() == 1
+        assert _appointments(helpline, mobile) == 1
+    finally:
+        context.close()
