@@ -67,6 +67,7 @@ NAMED = {
     "console.complaint_number": ("complaint number", "शिकायत नंबर"),
     "console.err.invalid_reference.appointment": ("booking number", "बुकिंग नंबर"),
     "console.err.invalid_reference.grievance": ("complaint number", "शिकायत नंबर"),
+    "portal.err.invalid_reference.grievance": ("complaint number", "शिकायत नंबर"),
     "ivr.book.number": ("booking number", "बुकिंग नंबर"),
     "ivr.griev.number": ("complaint number", "शिकायत नंबर"),
     "ehealth.card.number": ("card number", "कार्ड नंबर"),
