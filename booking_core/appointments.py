@@ -466,14 +466,14 @@ def find_appointment(session: Session, reference: str, phone: str | None = None)
     or booked it (the portal and SMS never reveal someone else's booking)."""
     ref = normalise_reference(reference)
     if not is_valid_reference(ref, RefKind.APPOINTMENT):
-        raise InvalidReference("check the reference number")
+        raise InvalidReference("check the booking number", entity="appointment")
     appointment = session.scalar(select(Appointment).where(Appointment.reference == ref))
     if appointment is None:
-        raise NotFound("no appointment with that reference", entity="appointment")
+        raise NotFound("no appointment with that booking number", entity="appointment")
     if phone is not None:
         e164 = normalise_mobile(phone)
         if e164 not in (appointment.citizen.phone, appointment.booked_by_phone):
-            raise NotFound("no appointment with that reference", entity="appointment")
+            raise NotFound("no appointment with that booking number", entity="appointment")
     return appointment
 
 

@@ -145,12 +145,12 @@ def find_grievance(session: Session, reference: str, phone: str | None = None) -
     """The grievance with ``reference``; with ``phone``, only if it is that citizen's."""
     ref = normalise_reference(reference)
     if not is_valid_reference(ref, RefKind.GRIEVANCE):
-        raise InvalidGrievanceReference("check the reference number")
+        raise InvalidGrievanceReference("check the complaint number", entity="grievance")
     grievance = session.scalar(select(Grievance).where(Grievance.reference == ref))
     if grievance is None:
-        raise NotFound("no grievance with that reference", entity="grievance")
+        raise NotFound("no grievance with that complaint number", entity="grievance")
     if phone is not None and grievance.citizen.phone != normalise_mobile(phone):
-        raise NotFound("no grievance with that reference", entity="grievance")
+        raise NotFound("no grievance with that complaint number", entity="grievance")
     return grievance
 
 

@@ -8,6 +8,7 @@ else Hindi.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from flask import current_app, g, request, url_for
@@ -44,8 +45,13 @@ def label(family: str, value: object) -> str:
     return t(key) if has_message(key) else t("portal.other_value")
 
 
-def error_text(code: str) -> str:
-    """The portal's sentence for a domain error code, or a general one."""
+def error_text(code: str, details: Mapping[str, object] | None = None) -> str:
+    """The portal's sentence for a domain error code, or a general one; with the error's
+    ``details``, ``portal.err.<code>.<entity>`` where it exists, so that a mistyped
+    complaint number is called a complaint number."""
+    entity = (details or {}).get("entity")
+    if isinstance(entity, str) and has_message(f"portal.err.{code}.{entity}"):
+        return t(f"portal.err.{code}.{entity}")
     key = f"portal.err.{code}"
     return t(key) if has_message(key) else t("portal.err.generic")
 

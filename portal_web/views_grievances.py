@@ -128,7 +128,7 @@ def grievance_status() -> Any:
     except DomainError as exc:
         field = {"invalid_mobile": "mobile"}.get(exc.code, "reference")
         return page("grievance_status.html", 422 if exc.code != "not_found" else 404,
-                    form=form, errors={field: i18n.error_text(exc.code)})
+                    form=form, errors={field: i18n.error_text(exc.code, exc.details)})
     return _show(found, registered=False)
 
 

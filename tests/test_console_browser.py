@@ -118,7 +118,7 @@ def test_booking_on_a_callers_behalf(served, page):
     page.click(".days a")
     page.fill("#patient_name", "Ravi Kumar")
     page.click("#book-form button[type=submit]")
-    page.wait_for_selector(".flash:has-text('Booked: reference')")
+    page.wait_for_selector(".flash:has-text('Booked. The booking number is')")
     shot(page, "booked")
     with helpline.session() as s:
         appointment = s.scalars(select(Appointment)).one()

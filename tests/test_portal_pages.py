@@ -243,7 +243,7 @@ def test_register_a_grievance_and_see_its_status(portal, session, catalogue):
     assert other.status == 422 and "one of them seems wrong" in other.text()
     assert f'value="{wrong}"' in other.page
     other.post("/portal/grievances/status", {"reference": reference, "mobile": "9812300001"})
-    assert other.status == 404 and "We found nothing" in other.text()
+    assert other.status == 404 and "We found no complaint" in other.text()
     other.post("/portal/grievances/status", {"reference": f"{reference[:4]} {reference[4:]}",
                                              "mobile": PHONE})
     assert other.status == 200 and "Registered" in other.text()
