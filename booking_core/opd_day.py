@@ -420,6 +420,8 @@ def _serve(session: Session, opd: OpdSession, visit: OpdVisit, room: int,
         .execution_options(populate_existing=True)
     ):
         earlier.state = before
+        if before == VisitState.WAITING:
+            earlier.room = None  # in the queue again, for whichever room calls next
     visit.state, visit.room, visit.called_at = VisitState.CALLED, room, now
     row = _room_row(session, opd, room)
     row.serving_token, row.called_at = visit.token, now

@@ -78,6 +78,7 @@ def test_skip_call_next_recall_leaves_one_called_token_in_the_room(session):
 
     assert _assert_one_per_room(session, morning, opd_id) == {1: 2}
     assert _state(session, second) == VisitState.WAITING  # back in the queue, not lost
+    assert session.get(OpdVisit, second.id).room is None  # for whichever room calls next
     # ... at its head: before the late token 1 and token 4.
     again = call_next(session, opd_id, 1)
     assert again.token == 3
