@@ -12,9 +12,10 @@ Rules held here:
 - check-in only at the patient's own hospital, department and day, and only for a
   booking that is not cancelled; a late arrival after being marked a no-show is still
   checked in (the doctor decides); a second check-in returns the first;
-- "call next" gives a room the lowest waiting token; the session's row is locked for
-  the whole step (``SELECT ... FOR UPDATE``; SQLite's writers queue anyway), so two
-  counters pressing at once get two different tokens and none is passed over;
+- "call next" gives a room the next waiting token (one a recall sent back first, else the
+  lowest); the session's row is locked for the whole step (``SELECT ... FOR UPDATE``;
+  SQLite's writers queue anyway), so two counters pressing at once get two different
+  tokens and none is passed over;
 - a room serves one patient at a time: at most one visit is ``CALLED`` per room, and
   the room's ``serving_token`` (what the hall shows) is that visit's token or nothing.
   "Call next" to a room marks the patient it called before ``SERVED`` (pressing "next"
