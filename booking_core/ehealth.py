@@ -12,6 +12,9 @@ The rules live here:
   ``INSERT ... ON CONFLICT DO NOTHING`` on that key, never read-then-write;
 - an ABHA number (14 digits) may be linked to a card, once: an ABHA already on another
   card is refused;
+- the holder's name is letters of any script with spaces, dots, apostrophes and
+  hyphens, at most ``NAME_MAX`` characters (``booking_core.person_names``): a name with
+  digits or signs, or a longer one, is refused with its reason, never cut short;
 - a card carries no medical data: medical records stay in the hospital information
   system (``docs/ARCHITECTURE.md``).
 """
@@ -46,11 +49,10 @@ from booking_core.base import (
 )
 from booking_core.citizens import Citizen, get_or_create_citizen, normalise_abha
 from booking_core.citizens import validate_year_of_birth as _check_year
+from booking_core.person_names import NAME_MAX, clean_person_name
 from booking_core.phones import normalise_mobile
 from booking_core.refs import is_valid_card_number, new_card_number, normalise_reference
 from booking_core.slots import Slot
-
-NAME_MAX = 120
 
 
 class Sex(enum.StrEnum):
@@ -109,16 +111,6 @@ def name_key(name: str) -> str:
     return " ".join(unicodedata.normalize("NFC", name).casefold().split())[:NAME_MAX]
 
 
-def _clean_name(raw: str | None) -> str:
-    name = " ".join(unicodedata.normalize("NFC", raw or "").split())
-    if not any(ch.isalpha() for ch in name):
-        raise InvalidInput("give the card holder's name", field="name")
-    if len(name) > NAME_MAX or any(unicodedata.category(ch)[0] == "C" for ch in name):
-        raise InvalidInput("the name is too long or has characters a card cannot show",
-                           field="name")
-    return name
-
-
 def _year(year: object) -> int:
     if isinstance(year, bool) or not isinstance(year, int):
         raise InvalidInput("year of birth out of range", field="year_of_birth")
@@ -149,11 +141,13 @@ def issue_card(
     that a sex or an ABHA number given now fills in one not recorded yet.
 
     ``phone`` must already be verified by the caller of this function (the portal's
-    one-time code, an agent or a counter clerk who saw the person). Raises
-    ``InvalidInput`` (name, year, sex), ``InvalidAbha``, ``AbhaOnAnotherCard``.
+    one-time code, an agent or a counter clerk who saw the person). The name is checked
+    and tidied by ``booking_core.person_names.clean_person_name``, never cut short.
+    Raises ``InvalidName``, ``NameTooLong``, ``InvalidInput`` (year, sex),
+    ``InvalidAbha``, ``AbhaOnAnotherCard``.
     """
     e164 = normalise_mobile(phone)
-    clean = _clean_name(name)
+    clean = clean_person_name(name)
     year = _year(year_of_birth)
     try:
         sex_value = Sex(sex) if sex else None

@@ -12,10 +12,20 @@ Rules held here:
 - check-in only at the patient's own hospital, department and day, and only for a
   booking that is not cancelled; a late arrival after being marked a no-show is still
   checked in (the doctor decides); a second check-in returns the first;
-- "call next" gives a room the lowest waiting token; the session's row is locked for
-  the whole step (``SELECT ... FOR UPDATE``; SQLite's writers queue anyway), so two
-  counters pressing at once get two different tokens and none is passed over;
-- a called patient who does not come is skipped and may be recalled to a room;
+- "call next" gives a room the next waiting token (one a recall sent back first, else the
+  lowest); the session's row is locked for the whole step (``SELECT ... FOR UPDATE``;
+  SQLite's writers queue anyway), so two counters pressing at once get two different
+  tokens and none is passed over;
+- a room serves one patient at a time: at most one visit is ``CALLED`` per room, and
+  the room's ``serving_token`` (what the hall shows) is that visit's token or nothing.
+  "Call next" to a room marks the patient it called before ``SERVED`` (pressing "next"
+  means the room is free); recalling a skipped patient to a room sends the patient
+  called there before, not yet seen, back to the head of the queue (``WAITING``, first
+  for the next "call next"). Every step that changes who is called locks the session's
+  row and re-reads the visit under it, so two clerks pressing at once for one room
+  still leave one called token, and one token is never called to two rooms;
+- a called patient who does not come is skipped (the room shows nobody) and may be
+  recalled to a room;
 - the "your turn is near" SMS goes once per appointment (outbox ``dedupe_key``
   ``opd-near:<appointment>``) when a call brings the front of the queue within
   ``near_tokens`` of the patient's day token; it is not a reminder, so quiet hours and
@@ -74,6 +84,7 @@ class VisitState(enum.StrEnum):
     WAITING = "waiting"  # checked in, not yet called
     CALLED = "called"  # called to a room
     SKIPPED = "skipped"  # called, did not come; may be recalled
+    SERVED = "served"  # called, and the room has since called the next patient
 
 
 VISIT_STATES = tuple(VisitState)
@@ -387,23 +398,45 @@ def _check_room(room: int) -> None:
         raise InvalidRoom(f"rooms are numbered 1 to {MAX_ROOMS}")
 
 
-def _serve(session: Session, opd: OpdSession, visit: OpdVisit, room: int,
-           now: dt.datetime) -> None:
-    visit.state, visit.room, visit.called_at = VisitState.CALLED, room, now
+def _room_row(session: Session, opd: OpdSession, room: int) -> OpdRoom:
     row = session.scalar(select(OpdRoom).where(OpdRoom.session_id == opd.id,
-                                               OpdRoom.room == room))
+                                               OpdRoom.room == room)
+                         .execution_options(populate_existing=True))
     if row is None:
         row = OpdRoom(session_id=opd.id, room=room)
         session.add(row)
+    return row
+
+
+def _serve(session: Session, opd: OpdSession, visit: OpdVisit, room: int,
+           now: dt.datetime, *, before: VisitState) -> None:
+    """Call ``visit`` to ``room``, the one called token of that room. The patient called
+    there before (if any) becomes ``before``: ``SERVED`` when the room asks for the next
+    patient, ``WAITING`` (back at the head of the queue) when a recall takes the room from
+    them. Runs under the session's row lock."""
+    for earlier in session.scalars(
+        select(OpdVisit)
+        .where(OpdVisit.session_id == opd.id, OpdVisit.room == room,
+               OpdVisit.state == VisitState.CALLED, OpdVisit.id != visit.id)
+        .execution_options(populate_existing=True)
+    ):
+        earlier.state = before
+        if before == VisitState.WAITING:
+            earlier.room = None  # in the queue again, for whichever room calls next
+    visit.state, visit.room, visit.called_at = VisitState.CALLED, room, now
+    row = _room_row(session, opd, room)
     row.serving_token, row.called_at = visit.token, now
+    session.flush()
 
 
 def call_next(
     session: Session, opd_session_id: int, room: int, *,
     rules: OpdRules | None = None, now: dt.datetime | None = None,
 ) -> OpdVisit:
-    """Call the lowest waiting token to ``room``; ``NobodyWaiting`` if none. Writes the
-    "turn is near" SMS for the patients the call brings within ``near_tokens``."""
+    """Call the next waiting patient to ``room``; ``NobodyWaiting`` if none. The next is a
+    patient a recall sent back from a room, if any, else the lowest waiting token. The
+    patient the room called before is ``SERVED`` now. Writes the "turn is near" SMS for
+    the patients the call brings within ``near_tokens``."""
     rules = rules or OpdRules()
     now = now or utcnow()
     _check_room(room)
@@ -412,11 +445,13 @@ def call_next(
         visit = session.scalars(
             select(OpdVisit)
             .where(OpdVisit.session_id == opd.id, OpdVisit.state == VisitState.WAITING)
-            .order_by(OpdVisit.token).limit(1)
+            # Called before and sent back by a recall: at the head of the queue.
+            .order_by(OpdVisit.called_at.is_(None), OpdVisit.token).limit(1)
+            .execution_options(populate_existing=True)
         ).one_or_none()
         if visit is None:
             raise NobodyWaiting("nobody is waiting")
-        _serve(session, opd, visit, room, now)
+        _serve(session, opd, visit, room, now, before=VisitState.SERVED)
         opd.calls += 1
         opd.first_call_at = opd.first_call_at or now
         opd.last_call_at = now
@@ -427,27 +462,44 @@ def call_next(
 
 
 def skip(session: Session, visit_id: int, *, hospital_id: int) -> OpdVisit:
-    """The called patient did not come: out of the room, kept for a recall."""
+    """The called patient did not come: out of the room (the hall shows nobody there
+    until the room's next call), kept for a recall."""
     with unit_of_work(session):
-        visit = _own_visit(session, visit_id, hospital_id)
+        opd, visit = _locked_visit(session, visit_id, hospital_id)
         if visit.state != VisitState.CALLED:
             raise Conflict("only a called patient can be skipped")
         visit.state = VisitState.SKIPPED
+        if visit.room is not None:
+            row = _room_row(session, opd, visit.room)
+            if row.serving_token == visit.token:
+                row.serving_token = None
+        session.flush()
     return visit
 
 
 def recall(session: Session, visit_id: int, room: int, *, hospital_id: int,
            now: dt.datetime | None = None) -> OpdVisit:
-    """Call a skipped patient again, to ``room``."""
+    """Call a skipped patient again, to ``room``, now. The patient called to that room
+    before, not yet seen, goes back to the head of the queue (``WAITING``; the next "call
+    next" calls them first), so the room still has one called token and nobody is lost."""
     now = now or utcnow()
     _check_room(room)
     with unit_of_work(session):
-        visit = _own_visit(session, visit_id, hospital_id)
-        opd = _locked_session(session, visit.session_id)
+        opd, visit = _locked_visit(session, visit_id, hospital_id)
         if visit.state != VisitState.SKIPPED:
             raise Conflict("only a skipped patient can be recalled")
-        _serve(session, opd, visit, room, now)
+        _serve(session, opd, visit, room, now, before=VisitState.WAITING)
     return visit
+
+
+def _locked_visit(session: Session, visit_id: int, hospital_id: int
+                  ) -> tuple[OpdSession, OpdVisit]:
+    """The visit's session, locked, and the visit as it stands under that lock (a copy
+    read before the lock may be stale: another counter may have changed it)."""
+    visit = _own_visit(session, visit_id, hospital_id)
+    opd = _locked_session(session, visit.session_id)
+    session.refresh(visit)
+    return opd, visit
 
 
 def _own_visit(session: Session, visit_id: int, hospital_id: int) -> OpdVisit:
@@ -518,12 +570,14 @@ def session_for(session: Session, department_id: int, day: dt.date) -> OpdSessio
 
 
 def board(session: Session, department_id: int, day: dt.date) -> Board:
-    """What the waiting hall shows; an empty board before the first call."""
+    """What the waiting hall shows: each room with its one called token (a room whose
+    patient was skipped is left out until its next call); empty before the first call."""
     opd = session_for(session, department_id, day)
     if opd is None:
         return Board(department_id, day, [], 0, 0, None)
     rooms = [RoomBoard(r.room, r.serving_token) for r in session.scalars(
-        select(OpdRoom).where(OpdRoom.session_id == opd.id).order_by(OpdRoom.room))]
+        select(OpdRoom).where(OpdRoom.session_id == opd.id,
+                              OpdRoom.serving_token.is_not(None)).order_by(OpdRoom.room))]
     waiting = session.scalar(select(func.count()).select_from(OpdVisit).where(
         OpdVisit.session_id == opd.id, OpdVisit.state == VisitState.WAITING)) or 0
     return Board(department_id, day, rooms, opd.front_token, int(waiting), pace(opd))

@@ -5,14 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from booking_core.ehealth import Sex
+from booking_core.person_names import NAME_MAX
 
 CARD_NUMBER = {"type": "string", "minLength": 1, "maxLength": 20,
                "description": "11 digits, spaces allowed", "examples": ["5123 4567 890"]}
 ABHA = {"type": "string", "minLength": 1, "maxLength": 20,
         "description": "14 digits, dashes allowed (XX-XXXX-XXXX-XXXX)"}
 _PERSON = {
-    "name": {"type": "string", "minLength": 1, "maxLength": 120,
-             "description": "as it should be printed, in either script"},
+    # The length is the domain's rule, counted once spaces are tidied: a longer name is
+    # a 422 ``name_too_long``; the bound here only keeps a body's text small.
+    "name": {"type": "string", "minLength": 1, "maxLength": 1000,
+             "description": f"as it should be printed, in either script: letters, spaces, "
+                            f"dots, apostrophes and hyphens, at most {NAME_MAX} characters "
+                            f"once runs of spaces are made one (422 ``invalid_name`` with "
+                            f"``reason`` ``characters`` or ``missing``, 422 "
+                            f"``name_too_long``); kept in Unicode NFC, never cut short"},
     "year_of_birth": {"type": "integer", "minimum": 1800, "maximum": 9999},
     "sex": {"type": "string", "enum": [s.value for s in Sex]},
     "abha_number": ABHA,

@@ -24,6 +24,7 @@ from portal_web.verify import STEPS, MobileCheck, after_step, current_check, run
 
 # Refusals of the card form with a sentence of their own (else the portal's).
 CARD_ERRORS = {"invalid_abha": "abha_number", "abha_on_another_card": "abha_number",
+               "invalid_name": "name", "name_too_long": "name",
                "name": "name", "year_of_birth": "year_of_birth", "sex": "sex"}
 
 
@@ -66,7 +67,7 @@ def card_page() -> Any:
         return _page(check, form, 400)
     year = whole_number(form.get("year_of_birth"))
     try:
-        issued = issue_card(get_session(), phone=check.phone, name=form.get("name", "")[:200],
+        issued = issue_card(get_session(), phone=check.phone, name=form.get("name", ""),
                             year_of_birth=year if year is not None else -1,
                             sex=form.get("sex") or None,
                             abha_number=form.get("abha_number") or None,
