@@ -181,11 +181,13 @@ def _csrf(page: str) -> str:
 def _portal_verified(client, session, lang: str) -> str:
     client.get(f"/portal/lang/{lang}")
     page = client.get("/portal/card").get_data(as_text=True)
+    # Each step answers with a redirect to the page (Post/Redirect/Get), as a browser follows.
     sent = client.post("/portal/card", data={"csrf_token": _csrf(page), "step": "send_code",
-                                             "mobile": PHONE}).get_data(as_text=True)
+                                             "mobile": PHONE},
+                       follow_redirects=True).get_data(as_text=True)
     checked = client.post("/portal/card", data={
         "csrf_token": _csrf(sent), "step": "check_code", "mobile": PHONE,
-        "code": latest_code(session, E164)})
+        "code": latest_code(session, E164)}, follow_redirects=True)
     assert checked.status_code == 200
     return checked.get_data(as_text=True)
 
@@ -212,8 +214,8 @@ def test_the_portal_says_why_in_the_citizens_language(client, session, lang):
     assert _cards(session) == 0
     issued = client.post("/portal/card", data={
         "csrf_token": _csrf(page), "step": "issue", "name": " श्रीमती  सुनीता देवी ",
-        "year_of_birth": "1984"})
-    assert issued.status_code == 200
+        "year_of_birth": "1984"}, follow_redirects=True)
+    assert issued.status_code == 200 and len(issued.history) == 1
     assert "श्रीमती सुनीता देवी" in issued.get_data(as_text=True)
     assert _cards(session) == 1
 
