@@ -104,3 +104,4 @@ def test_rows_whose_job_never_came_are_attempted_within_seconds_of_their_commit(
     assert late == {}, f"rows first attempted late (seconds after commit; None: never): {late}"
     assert statuses == [OutboxStatus.SENT] * ROWS
     assert len(fake_twilio.created()) == ROWS  # each once
+
