@@ -137,7 +137,7 @@ class Settings:
     # asking the database for this long (webhooks: the apology at once).
     db_pause_seconds: float = 5.0
     # Each Redis call's connect and read timeout; after a failure Redis counts as
-    # missing for redis_pause_seconds (jobs wait for the database sweep meanwhile).
+    # missing for redis_pause_seconds (outbox rows are found in the database meanwhile).
     redis_timeout_seconds: float = 0.5
     redis_pause_seconds: float = 15.0
     # Where SMS and callback requests that arrive while the database is down wait for it
