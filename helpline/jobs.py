@@ -33,8 +33,9 @@ class RedisPause(Pause):
     failed, calls fail at once for ``REDIS_PAUSE_SECONDS`` instead of each waiting out
     its own timeout (a frozen Redis made every booking and API call 2 s slower). When
     the pause is over the next call tries the server again. Everything that uses Redis
-    already copes with it failing: jobs wait for the database sweep, rate limits let
-    requests through, locks fall back to the database."""
+    already copes with it failing: outbox rows are found in the database by the workers'
+    poll and the scheduler's sweep, rate limits let requests through, locks fall back
+    to the database."""
 
     def __init__(self, seconds: float) -> None:
         super().__init__("Redis", seconds, RedisConnectionError)
@@ -124,7 +125,8 @@ class Jobs:
 
         With ``job_id`` a job already waiting under that id is not queued again. Returns
         False when the job could not be queued (Redis down): callers rely on the
-        database-driven sweep to pick the work up later, so nothing is lost.
+        database (the messages workers' poll, the scheduler's sweep) to pick the work up
+        later, so nothing is lost.
         """
         if not self.enabled:
             if isinstance(func, str):

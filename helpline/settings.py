@@ -108,6 +108,10 @@ class Settings:
     outbox_batch_size: int = 100
     outbox_send_concurrency: int = 32
     outbox_lease_seconds: int = 120
+    # A `flask worker` serving the messages queue also claims due outbox rows from the
+    # database this often (seconds; 0: only when a job says so), so a row whose job was
+    # never queued or failed is not left for the scheduler's 15 s sweep.
+    outbox_poll_seconds: float = 1.0
     # Portal one-time codes.
     otp_ttl_seconds: int = 600
     otp_max_attempts: int = 5
@@ -133,7 +137,7 @@ class Settings:
     # asking the database for this long (webhooks: the apology at once).
     db_pause_seconds: float = 5.0
     # Each Redis call's connect and read timeout; after a failure Redis counts as
-    # missing for redis_pause_seconds (jobs wait for the database sweep meanwhile).
+    # missing for redis_pause_seconds (outbox rows are found in the database meanwhile).
     redis_timeout_seconds: float = 0.5
     redis_pause_seconds: float = 15.0
     # Where SMS and callback requests that arrive while the database is down wait for it

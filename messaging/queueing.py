@@ -1,8 +1,9 @@
 """Waking workers: right after a commit, and from the database on a clock.
 
 Jobs carry row ids or nothing at all; every job claims its rows in the database, so a
-job queued twice, run twice, or lost with a Redis restart changes nothing: the sweep
-finds due rows from the database and queues work for them again.
+job queued twice, run twice, or lost with a Redis restart changes nothing: the
+messages workers poll the database for due rows every second (``messaging.worker``),
+and the sweep finds them too and queues work for them again.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def job_id(helpline: Any, *parts: object) -> str:
 def outbox_listener(helpline: Any) -> Callable[[list[int]], None]:
     """Called after a commit that wrote outbox rows: queue their delivery. The job id
     is made from the ids, so the same rows are never queued twice; rows not yet due
-    (reminders) are left for the sweep. Without Redis see below."""
+    (reminders) are left for the workers' poll and the sweep. Without Redis see below."""
 
     def on_commit(ids: list[int]) -> None:
         ordered = sorted(ids)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -14,6 +15,7 @@ from booking_core.base import unit_of_work
 from booking_core.citizens import get_or_create_citizen
 from booking_core.outbox import OutboxMessage, add_call, add_sms
 from helpline.app import create_app
+from helpline.settings import PROJECT_ROOT
 from tests.conftest import TWILIO_SID, TWILIO_TOKEN, make_settings
 from tests.fake_twilio import FakeTwilio
 
@@ -126,3 +128,20 @@ def parse_twiml(response) -> Any:
     root = ET.fromstring(response.data)
     assert root.tag == "Response"
     return root
+
+
+def worker_env(settings, **overrides: str) -> dict[str, str]:
+    """The environment of a `flask worker` subprocess on ``settings``' database and Redis."""
+    env = dict(os.environ)
+    env.update(
+        PYTHONPATH=str(PROJECT_ROOT), DATABASE_URL=settings.database_url,
+        REDIS_URL=settings.redis_url, REDIS_NAMESPACE=settings.redis_namespace,
+        SECRET_KEY="test", PUBLIC_BASE_URL=settings.public_base_url,
+        TWILIO_ACCOUNT_SID=settings.twilio_account_sid,
+        TWILIO_AUTH_TOKEN=settings.twilio_auth_token,
+        TWILIO_PHONE_NUMBER=settings.twilio_phone_number,
+        TWILIO_API_BASE_URL=settings.twilio_api_base_url, SMS_QUIET_HOURS="off",
+        OUTBOX_BATCH_SIZE="20", OUTBOX_SEND_CONCURRENCY="2", LOG_LEVEL="WARNING",
+    )
+    env.update(overrides)
+    return env

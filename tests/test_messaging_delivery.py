@@ -1,14 +1,17 @@
 """Delivery through the real twilio client against the fake Twilio API: sends, retries,
-permanent failures, quiet hours, opt-out, demo inbox, reconciliation of stuck rows."""
+permanent failures, quiet hours, opt-out, demo inbox, reconciliation of stuck rows, the
+worker's database poll."""
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from sqlalchemy import select, update
 
 from booking_core.citizens import Citizen
 from booking_core.outbox import OutboxMessage, OutboxStatus
+from messaging import worker as worker_module
 from messaging.delivery import MAX_ATTEMPTS, THROTTLE_RETRIES, deliver
 from messaging.reconcile import reconcile_stuck
 from tests.fixtures_messaging import (
@@ -289,3 +292,37 @@ def test_rows_within_their_lease_are_left_to_their_worker(
         assert reconcile_stuck(now) == {"found": 0, "resend": 0, "error": 0}
     assert _row(msg_session, row.id).status == OutboxStatus.SENDING
     assert fake_twilio.requests == []
+
+
+def test_the_worker_poller_sends_every_due_row_batch_after_batch_and_survives_a_failure(
+    msg_helpline, msg_session, fake_twilio, monkeypatch
+):
+    msg_helpline.settings.__dict__["outbox_batch_size"] = 2  # frozen dataclass, test only
+    for n in range(5):
+        queue_sms(msg_session, phone=f"+9198140{n:05d}", params={"code": f"30000{n}"})
+    queue_sms(msg_session, phone="+919814099999", params={"code": "399999"},
+              not_before=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1))
+    poller = worker_module.OutboxPoller(msg_helpline, interval=0.05)
+    assert poller.poll_once() == 5  # three batches; the row not yet due stays
+    assert len(fake_twilio.created()) == 5
+
+    # A round that fails (the database paused) does not end the thread.
+    calls = []
+    real_deliver = worker_module.deliver
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("the database failed a moment ago")
+        return real_deliver(*args, **kwargs)
+
+    monkeypatch.setattr(worker_module, "deliver", flaky)
+    queue_sms(msg_session, phone="+919814088888", params={"code": "388888"})
+    poller.start()
+    try:
+        deadline = time.monotonic() + 10
+        while len(fake_twilio.created()) < 6 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        poller.stop()
+    assert len(calls) >= 2 and len(fake_twilio.created()) == 6

@@ -4,7 +4,6 @@ scheduler's lock, and exactly-once delivery when a worker is SIGKILLed mid-batch
 from __future__ import annotations
 
 import datetime as dt
-import os
 import signal
 import subprocess
 import sys
@@ -22,7 +21,7 @@ from helpline.settings import PROJECT_ROOT
 from messaging.queueing import QUEUE, sweep_due
 from messaging.reconcile import reconcile_stuck
 from messaging.scheduler import Scheduler
-from tests.fixtures_messaging import RUNS, messaging_app, queue_sms
+from tests.fixtures_messaging import RUNS, messaging_app, queue_sms, worker_env
 
 pytestmark = pytest.mark.redis
 
@@ -127,21 +126,6 @@ def test_two_schedulers_run_each_task_once_per_interval(redis_app):
     assert RUNS["count"] == 2
 
 
-def _worker_env(settings) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        PYTHONPATH=str(PROJECT_ROOT), DATABASE_URL=settings.database_url,
-        REDIS_URL=settings.redis_url, REDIS_NAMESPACE=settings.redis_namespace,
-        SECRET_KEY="test", PUBLIC_BASE_URL=settings.public_base_url,
-        TWILIO_ACCOUNT_SID=settings.twilio_account_sid,
-        TWILIO_AUTH_TOKEN=settings.twilio_auth_token,
-        TWILIO_PHONE_NUMBER=settings.twilio_phone_number,
-        TWILIO_API_BASE_URL=settings.twilio_api_base_url, SMS_QUIET_HOURS="off",
-        OUTBOX_BATCH_SIZE="20", OUTBOX_SEND_CONCURRENCY="2", LOG_LEVEL="WARNING",
-    )
-    return env
-
-
 @pytest.mark.postgres
 @pytest.mark.slow
 def test_a_worker_sigkilled_mid_batch_never_causes_a_double_send(
@@ -160,7 +144,7 @@ def test_a_worker_sigkilled_mid_batch_never_causes_a_double_send(
         assert helpline.jobs.queue(QUEUE).count == total
         worker = subprocess.Popen(
             [sys.executable, "-m", "flask", "--app", "helpline.app:create_app", "worker",
-             "--burst"], env=_worker_env(helpline.settings), cwd=PROJECT_ROOT)
+             "--burst"], env=worker_env(helpline.settings), cwd=PROJECT_ROOT)
         try:
             deadline = time.monotonic() + 60
             while fake_twilio.create_attempts() < 15 and time.monotonic() < deadline:
