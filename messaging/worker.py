@@ -82,7 +82,10 @@ def run_worker(helpline: Any, queues: list[str], *, burst: bool = False,
         name=f"{helpline.settings.redis_namespace}-{socket.gethostname()}-{os.getpid()}",
     )
     interval = helpline.settings.outbox_poll_seconds
-    poller = OutboxPoller(helpline, interval) if QUEUE in queues and interval > 0 else None
+    # Not beside RQ's forking worker: a fork taken while the poller's thread holds a
+    # lock (the connection pool's, logging's) leaves the job's child holding it for ever.
+    poller = (OutboxPoller(helpline, interval)
+              if QUEUE in queues and interval > 0 and not forking else None)
     log.info("worker %s on %s (%s)%s", worker.name, ", ".join(names), worker_class.__name__,
              f", outbox poll every {interval:g} s" if poller else "")
     if poller is not None and not burst:
