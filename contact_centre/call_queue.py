@@ -14,7 +14,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -113,17 +113,18 @@ class QueueEstimate:
     measured: bool  # False: no recent answered call, the default per caller was used
     agents: int  # agents staffed (available, on a call or in wrap-up)
     handling_seconds: int | None  # recent average handling time, when measured
-    available: int = 0  # agents available now (free, or their phone ringing for a caller)
+    available: int = 0  # agents free now (plus the one ringing for the caller asked about)
 
 
 def estimate_queue(session: Session, *, position: int | None = None,
-                   now: dt.datetime | None = None,
+                   now: dt.datetime | None = None, call_sid: str | None = None,
                    default_wait_seconds: int = 120) -> QueueEstimate:
     """The expected wait for the caller at ``position`` (1 = next; default: a new caller,
     behind everyone waiting now), from the last hour's answered calls.
 
-    When at least ``position`` agents are available (free, or being rung by routing),
-    the wait is 0: the caller is being put through. Otherwise, with recent handling
+    The wait is 0 when the caller (``call_sid``) is being put through: routing is
+    ringing an agent for them, or at least ``position`` agents are free (available and
+    not being rung for another caller). Otherwise, with recent handling
     times and staffed agents (available, on a call or in wrap-up),
     each agent frees up once per average handling time, so the caller at position p waits about
     p x handling / agents; with answered waits but no handling time yet (calls still
@@ -144,30 +145,36 @@ def estimate_queue(session: Session, *, position: int | None = None,
             Call.answered_at >= since, Call.queued_at.is_not(None))
         .order_by(Call.answered_at.desc()).limit(ESTIMATE_SAMPLE)
     ).all()
+    available = StaffUser.state == AgentState.AVAILABLE
+    ringing_for_this_call = (
+        StaffUser.connecting_call_id == select(Call.id).where(Call.call_sid == call_sid)
+        .scalar_subquery() if call_sid else false())
     staffed = session.execute(
-        select(func.count(), func.count().filter(StaffUser.state == AgentState.AVAILABLE))
+        select(func.count(),
+               func.count().filter(available, StaffUser.connecting_call_id.is_(None)),
+               func.count().filter(available, ringing_for_this_call))
         .select_from(StaffUser).where(
             StaffUser.active.is_(True), StaffUser.role != Role.ADMIN,
             StaffUser.state.in_((AgentState.AVAILABLE, AgentState.ON_CALL,
                                  AgentState.WRAP_UP)))
     ).one()
-    agents, available = int(staffed[0] or 0), int(staffed[1] or 0)
+    agents, free, mine = (int(n or 0) for n in staffed)
     waits = [(a - q).total_seconds() for q, a, _ in answered if q is not None and a is not None]
     handling = [(e - a).total_seconds() for _, a, e in answered
                 if a is not None and e is not None and e > a]
     average_handling = int(sum(handling) / len(handling)) if handling else None
-    if available >= place:
-        # An agent is free for this caller (routing is ringing them or is about to):
-        # no wait to announce, whatever the last hour's figures say.
-        return QueueEstimate(waiting, 0, True, agents, average_handling, available)
+    if mine or free >= place:
+        # An agent is ringing for this caller, or one is free for them (routing rings
+        # them next): no wait to announce, whatever the last hour's figures say.
+        return QueueEstimate(waiting, 0, True, agents, average_handling, free + mine)
     if average_handling is not None and agents:
         seconds = math.ceil(place * average_handling / agents)
     elif waits:
         seconds = place * max(1, int(sum(waits) / len(waits)))
     else:
         return QueueEstimate(waiting, place * default_wait_seconds, False, agents,
-                             average_handling, available)
-    return QueueEstimate(waiting, seconds, True, agents, average_handling, available)
+                             average_handling, free)
+    return QueueEstimate(waiting, seconds, True, agents, average_handling, free)
 
 
 def queue_estimate(session: Session, now: dt.datetime | None = None,

@@ -263,7 +263,7 @@ def _expected_wait(ctx: Ctx, position: int) -> int:
     """Seconds the caller at ``position`` can expect to wait; 0 when an agent is
     available for them (``estimate_queue``)."""
     try:
-        return estimate_queue(ctx.session, position=position,
+        return estimate_queue(ctx.session, position=position, call_sid=ctx.call_sid,
                               default_wait_seconds=SECONDS_PER_CALLER_AHEAD).wait_seconds
     except BACKEND_ERRORS:
         log.warning("queue estimate unavailable; announcing the default wait")

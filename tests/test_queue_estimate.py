@@ -85,7 +85,7 @@ def test_the_caller_in_the_queue_hears_the_measured_estimate(phone, ivr_world, i
     now = dt.datetime.now(dt.UTC)
     for ago in (600, 900):
         answered_call(ivr_session, now, ago=ago, wait=30, handling=100)
-    staffed(ivr_session, 1)
+    staffed(ivr_session, 1, AgentState.ON_CALL)  # nobody free: the caller waits
     phone.call()
     phone.press("2")
     phone.press("0")
@@ -101,7 +101,7 @@ def test_a_caller_an_agent_is_free_for_hears_no_queue_number_or_wait(new_phone, 
     now = dt.datetime.now(dt.UTC)
     for ago in (600, 900):
         answered_call(ivr_session, now, ago=ago, wait=30, handling=100)
-    staffed(ivr_session, 1)
+    staffed(ivr_session, 2)  # routing rings one for each caller
     for caller, key, free, queued in (
             ("+919812300071", "2", "An agent is free and will be with you in a moment",
              "in the queue"),
@@ -114,5 +114,34 @@ def test_a_caller_an_agent_is_free_for_hears_no_queue_number_or_wait(new_phone, 
         phone.post(wait_url, QueuePosition="1", QueueTime="0", AvgQueueTime="50")
         assert free in phone.said and queued not in phone.said
         assert "1" not in "".join(ch for ch in phone.said if ch.isdigit())  # no callback key
-        phone.post(wait_url, QueuePosition="2", QueueTime="20", AvgQueueTime="50")
-        assert queued in phone.said and free not in phone.said  # one free agent, two callers
+
+
+def test_an_agent_ringing_for_one_caller_is_not_free_for_the_next(new_phone, ivr_world,
+                                                                  ivr_session):
+    """The only agent is being rung for caller A: A hears that an agent is free, B (even
+    when Twilio says B is first in the queue, A having been moved out of it) hears a
+    queue number and a wait, and so does the wallboard's new caller."""
+    now = dt.datetime.now(dt.UTC)
+    for ago in (600, 900):
+        answered_call(ivr_session, now, ago=ago, wait=30, handling=100)
+    staffed(ivr_session, 1)
+    agent = ivr_session.scalars(select(StaffUser).where(
+        StaffUser.state == AgentState.AVAILABLE)).one()
+    first, second = new_phone("+919812300081"), new_phone("+919812300082")
+    waits = {}
+    for phone in (first, second):
+        phone.call()
+        phone.press("2")
+        phone.press("0")
+        waits[phone] = phone.root.find("Enqueue").get("waitUrl")
+    ivr_session.rollback()
+    first_call = ivr_session.scalars(select(Call).where(Call.call_sid == first.call_sid)).one()
+    with unit_of_work(ivr_session):  # routing rang the agent for the first caller
+        ivr_session.get(StaffUser, agent.id).connecting_call_id = first_call.id
+    first.post(waits[first], QueuePosition="1", QueueTime="5", AvgQueueTime="50")
+    assert "An agent is free" in first.said
+    second.post(waits[second], QueuePosition="1", QueueTime="3", AvgQueueTime="50")
+    assert "You are number 1 in the queue" in second.said
+    assert "An agent is free" not in second.said
+    estimate = estimate_queue(ivr_session, now=now)
+    assert estimate.wait_seconds > 0 and estimate.available == 0
