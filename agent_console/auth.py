@@ -280,14 +280,19 @@ def login() -> Any:
         return html, 401
     session.clear()  # a fresh session (and CSRF token) for the signed-in user
     now = time.time()
-    session.update(uid=user.id, since=now, seen=now, pw=user.password_hash[-12:])
+    # The language stays for the sign-in page after signing out (``_end_session``).
+    session.update(uid=user.id, since=now, seen=now, pw=user.password_hash[-12:],
+                   lang=user.language)
     csrf_token()
     return redirect(_safe_next(request.form.get("next")))
 
 
 @bp.post("/logout")
 def logout() -> Any:
-    session.clear()
+    # Keeps the CSRF token and language: a form another tab sends afterwards signs in
+    # again keeping what was typed (``_sign_in_again_keeping_the_form``), in Hindi for
+    # a Hindi agent.
+    _end_session()
     response = redirect(url_for("console.login"))
     response.delete_cookie(KEEPALIVE_COOKIE,
                            path=current_app.session_interface.get_cookie_path(current_app))
@@ -300,6 +305,8 @@ def switch_language() -> Any:
         set_agent_language(get_session(), g.staff.id, request.form.get("language", ""))
     except DomainError as exc:
         flash_error(exc)
+    else:
+        session["lang"] = g.staff.language  # also the sign-in page's, once signed out
     return redirect(_safe_next(request.form.get("next")))
 
 

@@ -86,6 +86,57 @@ def test_typed_note_survives_an_expired_session(served, page, monkeypatch):
     page.wait_for_selector(f"#events:has-text('{words}')")
 
 
+def test_typed_note_survives_signing_out_in_another_tab(served, page):
+    """The desk's poll finds the session ended: with a note typed and not sent, the page
+    is not reloaded (that would lose it) but says so; sending it signs in again and puts
+    it back. Without a draft the page goes to the sign-in page, in the agent's language."""
+    base, helpline = served
+    with helpline.session() as s:
+        g = make_grievance(s, language="en")
+    login(page, base)
+    page.goto(f"{base}/console/grievances/{g.id}")
+    words = "Called the ward sister; water back by 6 pm"
+    page.fill("#note", words)
+    other = page.context.new_page()
+    other.goto(f"{base}/console/")
+    other.click("form[action='/console/logout'] button")
+    other.wait_for_selector("#login-form")
+    page.wait_for_selector("#signed-out-note", timeout=10_000)  # the desk polls every 2 s
+    assert "What you typed is kept" in page.inner_text("#signed-out-note")
+    assert page.input_value("#note") == words
+    shot(page, "signed-out-draft-kept")
+    page.click("#form-note button")
+    page.wait_for_selector("#login-form")
+    page.fill("#username", "agent.asha")
+    page.fill("#password", CONSOLE_PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => window.location.hash === ''")
+    assert page.input_value("#note") == words
+    page.click("#form-note button")
+    page.wait_for_selector(f"#events:has-text('{words}')")
+    # Nothing typed now: the next poll after signing out shows the sign-in page.
+    other.goto(f"{base}/console/")  # signed in again (the tabs share the session)
+    other.click("form[action='/console/logout'] button")
+    page.wait_for_selector("#login-form", timeout=10_000)
+    other.close()
+
+
+def test_a_hindi_agent_signing_out_sees_the_sign_in_page_in_hindi(served, page):
+    base, helpline = served
+    from tests.fixtures_console import make_staff
+
+    with helpline.session() as s:
+        make_staff(s, "agent.meena", language="hi")
+    page.goto(f"{base}/console/")
+    page.fill("#username", "agent.meena")
+    page.fill("#password", CONSOLE_PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#desk")
+    page.click("form[action='/console/logout'] button")
+    page.wait_for_selector("#login-form")
+    assert page.evaluate("document.documentElement.lang") == "hi"
+
+
 def test_booking_an_overlapping_slot_asks_first(served, page):
     import datetime as dt
 

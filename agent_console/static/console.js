@@ -8,15 +8,42 @@
     return active && el.contains(active) && /^(INPUT|SELECT|TEXTAREA)$/.test(active.tagName);
   }
 
+  // Text typed into a form and not sent yet (the sign-in page would lose it).
+  function unsentText() {
+    return Array.prototype.some.call(
+      document.querySelectorAll("form[method=post] textarea, form[method=post] input[type=text]"),
+      function (el) { return el.value.trim() !== "" && el.value !== el.defaultValue; });
+  }
+
+  // The session ended (signed out in another tab, or idle): reload, which shows the
+  // sign-in page, unless the agent has typed something; then stop polling and say so:
+  // sending the form signs in again and puts the text back (see keepDrafts).
+  var signedOut = false;
+  function sessionEnded() {
+    if (signedOut) { return; }
+    if (!unsentText()) { window.location.reload(); return; }
+    signedOut = true;
+    var main = document.getElementById("main");
+    var live = document.getElementById("live");
+    if (main && live && live.getAttribute("data-signed-out")) {
+      var note = document.createElement("p");
+      note.className = "flash info alert alert-warning py-2";
+      note.setAttribute("role", "status");
+      note.id = "signed-out-note";
+      note.textContent = live.getAttribute("data-signed-out");
+      main.insertBefore(note, main.firstChild);
+    }
+  }
+
   function poll(el) {
     var url = el.getAttribute("data-poll");
     var every = parseInt(el.getAttribute("data-interval") || "10000", 10);
     var last = null;
     function tick() {
-      if (document.hidden || typingIn(el)) { return; }
+      if (signedOut || document.hidden || typingIn(el)) { return; }
       fetch(url, { headers: { "X-Fragment": "1" }, credentials: "same-origin" })
         .then(function (r) {
-          if (r.status === 401) { window.location.reload(); return null; }
+          if (r.status === 401) { sessionEnded(); return null; }
           return r.ok ? r.text() : null;
         })
         .then(function (html) {
