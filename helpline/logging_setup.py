@@ -5,13 +5,23 @@ from __future__ import annotations
 import logging
 import re
 
-# An Indian mobile however written (+91 / 0 / 91 prefix, spaces or dashes between digits,
-# "+" URL-encoded as in a logged query string) or any E.164 number keeps only its last
-# four digits.
+# An Indian mobile however written (+91 / 0 / 91 / 0091 prefix; spaces, dashes or a
+# query string's "+" or "%20" between digits; "+" URL-encoded once or more, as in a
+# logged ``next=`` that carries another URL; ASCII or Devanagari digits) or any E.164
+# number keeps only its last four digits.
+_PLUS = r"(?:\+|%(?:25)*2[Bb])"  # "+", "%2B", "%252B", ...
+_GAP = r"(?:[ \-+]|%(?:25)*20)?"  # between two digits
+_TEN = rf"[6-9६-९](?:{_GAP}\d){{9}}"  # the mobile's own ten digits
+_INDIA = rf"(?:91|९१){_GAP}"
 _NUMBER_RUN = re.compile(
-    r"(?<![\w.])(?:(?:\+|%2[Bb])\d{8,15}|(?:(?:\+|%2[Bb]|00)?91[ -]?|0)?[6-9](?:[ -]?\d){9})"
+    # An encoded "+" starts a number wherever it is (after "%3D", say); otherwise a
+    # number is not part of a longer word or number.
+    rf"(?:%(?:25)*2[Bb](?:{_INDIA}{_TEN}|\d{{8,15}})"
+    rf"|(?<![\w.])(?:{_PLUS}(?:{_INDIA}{_TEN}|\d{{8,15}})|(?:(?:00|००){_INDIA}|{_INDIA}|[0०])?{_TEN}))"
     r"(?![\w.])"
 )
+
+
 # Tracebacks are formatted once, here, so they can be redacted like messages (a database
 # error's text carries the statement's parameters: numbers, recording URLs).
 _TRACEBACKS = logging.Formatter()

@@ -65,6 +65,25 @@ def test_logs_never_show_full_numbers_or_recording_urls(caplog):
         cleaned = redact(sample)
         assert "98123" not in cleaned and "Recordings/RE9" not in cleaned, cleaned
     assert "5678" in redact(samples[0])
+    # Every way a request line carries one: a "next=" holding another URL (the "+" encoded
+    # twice), a query string's "+" or "%20" for a space, Devanagari digits, 0091.
+    for line, tail in [
+        ("GET /console/me/desk?next=/console/booking?phone%3D%252B919810000205", "0205"),
+        ("GET /console/search?q=98100+00205 HTTP/1.1", "0205"),
+        ("GET /console/search?q=98100%2000205 HTTP/1.1", "0205"),
+        ("GET /console/search?q=९८१००००२०५ HTTP/1.1", "०२०५"),
+        ("typed +९१ ९८१०० ००२०५ in the form", "०२०५"),
+        ("from 0091-98100-00205", "0205"),
+        ("phone=%2B919810000205&x=1", "0205"),
+    ]:
+        cleaned = redact(line)
+        digits = "".join(ch for ch in cleaned if ch.isdigit())
+        assert "98100" not in cleaned and "९८१००" not in cleaned, cleaned
+        assert tail in cleaned and "981000" not in digits, cleaned
+    # Not numbers of a person: times, booking numbers, ids inside words stay readable.
+    for kept in ("2026-12-01 12:37:45,659 INFO werkzeug: 127.0.0.1", "booking 22686029 token 12",
+                 "/console/grievances/12", "CA6f9812345678abcdef", "v1.9812345678"):
+        assert redact(kept) == kept
     logger = logging.getLogger("helpline.test")
     handler_filter = RedactingFilter()
     record = logger.makeRecord("helpline.test", logging.INFO, __file__, 1,
