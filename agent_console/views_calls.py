@@ -11,7 +11,7 @@ from flask import g, redirect, render_template, request, url_for
 from agent_console import bp
 from agent_console.auth import flash_done, flash_error
 from agent_console.views_grievances import _int
-from agent_console.views_phone import callback_pops, caller_from_args
+from agent_console.views_phone import callback_pops, caller_from_args, caller_key
 from booking_core.appointments import (
     BookingRules,
     Channel,
@@ -135,8 +135,13 @@ def booking() -> Any:
     session = get_session()
     args = request.args
     rules = _rules()
-    caller = caller_from_args()  # "book for them" from a caller on screen
-    phone = try_normalise_mobile(args.get("phone")) or (caller[0] if caller else None)
+    typed = try_normalise_mobile(args.get("phone"))
+    if typed:  # the number leaves the address: the page's links carry a key for it
+        rest = {k: v for k, v in args.items() if k not in ("phone", "who")}
+        return redirect(url_for("console.booking", who=caller_key(typed), **rest), code=303)
+    caller = caller_from_args()  # "book for them": a caller on screen, a search hit, a key
+    phone = caller[0] if caller else None
+    who = caller_key(phone) if phone else ""
     hospital_id = _int(args.get("hospital"))
     department_id = _int(args.get("department"))
     try:
@@ -155,7 +160,8 @@ def booking() -> Any:
     overlaps = overlapping_appointments(session, phone, slots) if phone else {}
     move = args.get("move")
     return render_template(
-        "console/booking.html", phone=phone, raw_phone=args.get("phone", "") or phone or "",
+        "console/booking.html", phone=phone, who=who,
+        raw_phone=args.get("phone", "") or phone or "",
         hospitals=list_hospitals(session), hospital_id=hospital_id, departments=departments,
         department_id=department_id, days=days, day=day, slots=slots,
         appointments=appointments, overlaps=overlaps, mask_phone=mask_phone, move=move,
@@ -171,8 +177,11 @@ def booking_action(action: str) -> Any:
     form = request.form
     rules = _rules()
     actor = g.staff.username
-    back = {k: form.get(k) for k in ("phone", "hospital", "department", "day", "language")
+    back = {k: form.get(k) for k in ("hospital", "department", "day", "language")
             if form.get(k)}
+    phone = try_normalise_mobile(form.get("phone"))
+    if phone:
+        back["who"] = caller_key(phone)
     try:
         if action == "book" and form.get("card"):  # a card of the caller's mobile
             card = find_card(session, form.get("card", ""), form.get("phone", ""))

@@ -9,8 +9,10 @@ from flask import g, redirect, request, url_for
 
 from agent_console import bp
 from agent_console.auth import flash_done, flash_error
+from agent_console.views_phone import caller_key
 from booking_core.base import DomainError, whole_number
 from booking_core.ehealth import CardIssuer, find_card, issue_card
+from booking_core.phones import try_normalise_mobile
 from booking_core.refs import spaced_card_number
 from helpline.app import current_helpline, get_session
 from helpline.cards import CARD_FORMATS, card_download
@@ -34,8 +36,7 @@ def issue_ehealth_card() -> Any:
                    number=spaced_card_number(issued.card.number), name=issued.card.name)
     except DomainError as exc:
         flash_error(exc)
-    return redirect(url_for("console.booking", phone=phone,
-                            language=form.get("language", "hi")))
+    return redirect(_booking_for(phone, language=form.get("language", "hi")))
 
 
 @bp.post("/cards/document")
@@ -49,5 +50,12 @@ def ehealth_card_document() -> Any:
         card = find_card(get_session(), form.get("card_number", ""), form.get("phone", ""))
     except DomainError as exc:
         flash_error(exc)
-        return redirect(url_for("console.booking", phone=form.get("phone", "")))
+        return redirect(_booking_for(form.get("phone", "")))
     return card_download(card, current_helpline().settings, lang, kind)
+
+
+def _booking_for(phone: str, **args: str) -> str:
+    """The booking page for ``phone``, addressed by its key (``caller_key``), never by
+    the number."""
+    mobile = try_normalise_mobile(phone)
+    return url_for("console.booking", **({"who": caller_key(mobile)} if mobile else {}), **args)

@@ -15,9 +15,11 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from flask import Response, g, jsonify, render_template, request, url_for
+from flask import session as cookie
 from sqlalchemy.orm import Session
 from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VoiceGrant
@@ -25,6 +27,7 @@ from twilio.jwt.access_token.grants import VoiceGrant
 from agent_console import bp
 from agent_console.i18n import t
 from booking_core.base import whole_number
+from booking_core.citizens import Citizen
 from booking_core.phones import mask_phone
 from contact_centre.callbacks import IN_HAND
 from contact_centre.caller_history import (
@@ -99,8 +102,17 @@ def callback_pops(session: Session, callbacks: list[CallbackRequest]) -> dict[in
 def caller_from_args() -> tuple[str, str | None] | None:
     """(mobile, language) of the caller a pre-filled form is for: ``?call=<id>`` (a
     call this agent answered) or ``?callback=<id>`` (a callback in this agent's hands),
-    so the caller's number never travels in a URL of ours. None for anything else."""
+    so the caller's number never travels in a URL of ours; likewise ``?citizen=<id>``
+    (a search hit) and ``?who=<key>`` (``caller_key``). None for anything else."""
     session = get_session()
+    citizen_id = whole_number(request.args.get("citizen"))
+    if citizen_id is not None:
+        citizen = session.get(Citizen, citizen_id)
+        return (citizen.phone, citizen.preferred_language) if citizen is not None else None
+    who = request.args.get("who")
+    if who:
+        phone = (cookie.get(CALLERS) or {}).get(who)
+        return (phone, None) if phone else None
     call_id = whole_number(request.args.get("call"))
     if call_id is not None:
         call = call_for_agent(session, call_id, g.staff.id)
@@ -113,6 +125,25 @@ def caller_from_args() -> tuple[str, str | None] | None:
         if callback is not None and callback.claimed_by_id == g.staff.id:
             return callback.phone, callback.language
     return None
+
+
+# Session key: the mobiles this console session is booking for, by a short random key
+# (``caller_key``); the last few only.
+CALLERS = "booking_callers"
+CALLERS_KEPT = 8
+
+
+def caller_key(phone: str) -> str:
+    """A short key for ``phone`` in this agent's session: the booking page's links and
+    redirects carry it (``?who=``), never the number itself."""
+    known: dict[str, str] = dict(cookie.get(CALLERS) or {})
+    for key, value in known.items():
+        if value == phone:
+            return key
+    key = secrets.token_urlsafe(6)
+    known[key] = phone
+    cookie[CALLERS] = dict(list(known.items())[-CALLERS_KEPT:])
+    return key
 
 
 @bp.app_template_global("caller_links")

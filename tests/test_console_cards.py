@@ -63,7 +63,8 @@ def test_an_agent_books_with_a_card(session, console, issued, department):
     slot = make_slot(session, department, starts_in=dt.timedelta(days=2))
     session.commit()
     page = text(console.get(f"/console/booking?phone={phone}&hospital={department.hospital_id}"
-                            f"&department={department.id}&day={slot.local_day.isoformat()}"))
+                            f"&department={department.id}&day={slot.local_day.isoformat()}",
+                            follow_redirects=True))
     assert f'<option value="{card.number}">' in page
     console.post("/console/booking/book", {"slot": slot.id, "phone": phone, "language": "en",
                                            "card": card.number})

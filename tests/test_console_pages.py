@@ -119,7 +119,8 @@ def test_booking_cancel_and_reschedule_on_behalf(session, console, agent, depart
     console.login("agent.one")
     page = text(console.get(
         f"/console/booking?phone={phone}&hospital={department.hospital_id}"
-        f"&department={department.id}&day={first.local_day.isoformat()}"))
+        f"&department={department.id}&day={first.local_day.isoformat()}",
+        follow_redirects=True))  # the number leaves the address (?who=)
     assert f'value="{first.id}"' in page
     console.post("/console/booking/book", {"slot": first.id, "phone": phone,
                                            "language": "en", "patient_name": "Ravi"})
@@ -203,3 +204,51 @@ def test_failed_messages_and_demo_inbox(session, app, console, supervisor):
         twilio_account_sid="", twilio_auth_token="")
     page = text(console.get("/console/demo-inbox"))
     assert "demo mode" in page and g.reference in page
+
+
+def _full_number_in(text_or_url: str, phone: str) -> bool:
+    from urllib.parse import unquote
+
+    plain = unquote(unquote(text_or_url))
+    return phone[3:] in plain.replace(" ", "")
+
+
+def test_the_booking_page_never_puts_the_number_in_an_address(session, console, agent,
+                                                              department):
+    """However the page is opened (the number typed, a search hit, a form sent), the
+    caller's number leaves the address at once and no link of the page carries it."""
+    slot = make_slot(session, department, starts_in=dt.timedelta(days=2))
+    phone = next_mobile()
+    console.login("agent.one")
+    spaced = f"{phone[:3]} {phone[3:8]} {phone[8:]}"
+    for typed in (phone, phone[3:], "0" + phone[3:], spaced):
+        answer = console.get("/console/booking", query_string={
+            "phone": typed, "hospital": department.hospital_id, "department": department.id})
+        assert answer.status_code == 303, typed
+        assert "who=" in answer.location and not _full_number_in(answer.location, phone)
+    page = text(console.get(answer.location + f"&day={slot.local_day.isoformat()}"))
+    assert f'value="{slot.id}"' in page  # the page knows the caller
+    hrefs = re.findall(r'(?:href|action)="([^"]*)"', page)
+    assert hrefs and not [h for h in hrefs if _full_number_in(h, phone)]
+    booked = console.post("/console/booking/book", {
+        "slot": slot.id, "phone": phone, "hospital": department.hospital_id,
+        "department": department.id, "language": "en"})
+    assert booked.status_code == 302 and not _full_number_in(booked.location, phone)
+    assert "who=" in booked.location
+    after = text(console.get(booked.location))
+    assert "Booked. The booking number is" in after
+    # A search hit opens the page by the citizen's id.
+    reference = session.scalars(select(Appointment.reference)).one()
+    session.commit()  # end the read: SQLite's app transactions wait for it
+    hits = text(console.get("/console/search", query_string={"q": reference}))
+    links = re.findall(r'href="(/console/booking\?[^"]*)"', hits)  # not the menu's
+    assert links and all("citizen=" in link and not _full_number_in(link, phone)
+                         for link in links)
+    opened = text(console.get(links[0].replace("&amp;", "&")))
+    assert f"******{phone[-4:]}" in opened and reference in opened  # the caller's bookings
+    # A key is this session's own: another agent's session cannot read it.
+    other = type(console)(console.client.application.test_client())
+    other.login("agent.one")
+    key = re.search(r"who=([^&]+)", booked.location).group(1)
+    page = text(other.get(f"/console/booking?who={key}"))
+    assert phone[3:] not in page

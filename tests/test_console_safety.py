@@ -64,7 +64,7 @@ def test_cancel_close_and_transfer_ask_first(session, console, agent, department
     slot = make_slot(session, department, starts_in=dt.timedelta(days=2))
     phone = next_mobile()
     appointment = book_appointment(session, slot_id=slot.id, phone=phone, channel=Channel.AGENT)
-    page = text(console.get(f"/console/booking?phone={phone}"))
+    page = text(console.get(f"/console/booking?phone={phone}", follow_redirects=True))
     assert f'data-confirm="Cancel appointment {appointment.reference}?' in page
 
 
@@ -85,7 +85,8 @@ def test_booking_warns_of_an_overlapping_appointment_elsewhere(session, console,
     session.commit()  # end the read: SQLite writers wait for it
     console.login("agent.one")
     page = text(console.get(f"/console/booking?phone={phone}&hospital={hospital.id}"
-                            f"&department={eye.id}&day={same_time.local_day.isoformat()}"))
+                            f"&department={eye.id}&day={same_time.local_day.isoformat()}",
+                            follow_redirects=True))
     warning = re.findall(r'<p class="overlap[^"]*"[^>]*data-slot="(\d+)">([^<]*)</p>', page)
     assert [int(slot_id) for slot_id, _ in warning] == [same_time.id]
     assert appointment.reference in warning[0][1] and "Orthopaedics" in warning[0][1]
