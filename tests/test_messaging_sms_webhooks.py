@@ -191,7 +191,7 @@ def test_status_of_an_appointment_and_of_a_grievance(client, msg_session):
     [first] = _rows(msg_session, template="reply_appointment_status")
     [second] = _rows(msg_session, template="reply_grievance_status")
     assert f"OPD {appointment.reference} is booked" in first.body
-    assert f"grievance {grievance.reference} is registered" in second.body
+    assert f"complaint {grievance.reference} is registered" in second.body
 
 
 def test_status_replies_in_hindi_are_whole_sentences(client, msg_session):

@@ -112,3 +112,44 @@ def test_domain_errors_name_the_number_and_its_kind(session):
         find_grievance(session, "1234")
     assert "complaint number" in str(grievance.value)
     assert grievance.value.details.get("entity") == "grievance"
+
+
+# Catalogs whose English a citizen reads or hears: SMS to citizens, the portal, the
+# phone line (menus and the follow-up call), OPD counters and hall displays, eHealth
+# cards, the home page, and the shared labels (categories, statuses) they all show.
+# Left out, because only staff read them: the console (console, console_phone: an
+# agent's own word is "grievance"), reports, master_data and supervision_sms (texts to
+# supervisors).
+CITIZEN_CATALOGS = ("common", "grievance_sms", "sms", "portal", "messaging", "ivr", "opd",
+                    "ehealth", "home")
+GRIEVANCE = re.compile(r"\bgrievances?\b", re.I)
+
+
+def _english_catalog(name: str) -> dict[str, str]:
+    from babel.messages.pofile import read_po
+
+    with (ROOT / "locales" / "en" / "LC_MESSAGES" / f"{name}.po").open("rb") as fh:
+        return {str(m.id): str(m.string) for m in read_po(fh, locale="en_IN") if m.id}
+
+
+def test_citizens_read_complaint_never_grievance():
+    """The phone line and the portal say "complaint" («शिकायत»); an SMS or page that
+    says "grievance" names the same thing differently."""
+    found = {key: text for name in CITIZEN_CATALOGS
+             for key, text in _english_catalog(name).items()
+             if GRIEVANCE.search(_words(text))}
+    assert found == {}
+
+
+def test_every_catalog_is_sorted_into_citizen_or_staff():
+    """A new catalog must be placed on one side, so it is not skipped unnoticed."""
+    staff = {"console", "console_phone", "reports", "master_data", "supervision_sms"}
+    names = {p.stem for p in (ROOT / "locales" / "en" / "LC_MESSAGES").glob("*.po")}
+    assert names == set(CITIZEN_CATALOGS) | staff
+
+
+def test_hindi_sms_say_shikayat_where_english_says_complaint():
+    found = {key: catalogs()["hi"][key] for key, text in catalogs()["en"].items()
+             if key.startswith("sms.") and "complaint" in text.lower()
+             and "शिकायत" not in catalogs()["hi"][key]}
+    assert found == {}
