@@ -21,7 +21,7 @@ from booking_core.appointments import (
     reschedule_appointment,
     upcoming_appointments,
 )
-from booking_core.base import DomainError
+from booking_core.base import DomainError, InvalidInput
 from booking_core.ehealth import Sex, book_with_card, cards_for_phone, find_card
 from booking_core.hospitals import list_departments, list_hospitals
 from booking_core.phones import mask_phone, try_normalise_mobile
@@ -116,7 +116,7 @@ def callback_action(callback_id: int, action: str) -> Any:
                                     outcome=request.form.get("outcome", ""),
                                     notes=request.form.get("notes", ""))
         else:
-            return redirect(url_for("console.callbacks"))
+            raise InvalidInput("no such action", field="action")
     except DomainError as exc:
         flash_error(exc)
     else:
@@ -208,6 +208,8 @@ def booking_action(action: str) -> Any:
                                    _int(form.get("slot")) or 0, channel=Channel.AGENT,
                                    actor=actor, rules=rules)
             flash_done("console.done_rescheduled")
+        else:
+            raise InvalidInput("no such action", field="action")
     except DomainError as exc:
         flash_error(exc)
     return redirect(url_for("console.booking", **back))

@@ -252,3 +252,19 @@ def test_the_booking_page_never_puts_the_number_in_an_address(session, console, 
     key = re.search(r"who=([^&]+)", booked.location).group(1)
     page = text(other.get(f"/console/booking?who={key}"))
     assert phone[3:] not in page
+
+
+def test_an_unknown_action_is_answered_with_a_message(session, console, agent):
+    from tests.fixtures_console import make_staff
+
+    make_staff(session, "agent.hindi", language="hi")
+    session.commit()
+    for username, words in (("agent.one", "That cannot be done from here."),
+                            ("agent.hindi", "यह काम यहाँ से नहीं हो सकता।")):
+        client = type(console)(console.client.application.test_client())
+        client.login(username)
+        for path in ("/console/callbacks/1/zzz", "/console/booking/move", "/console/booking/x"):
+            answer = client.post(path, {"reference": "junk", "slot": "x"})
+            assert answer.status_code == 302, path
+            page = text(client.get(answer.location))
+            assert words in page, (username, path)
