@@ -51,7 +51,7 @@ from agent_console.i18n import console_context, error_text, t
 from booking_core.base import DomainError
 from contact_centre.accounts import authenticate
 from contact_centre.agents import set_agent_language, set_agent_state
-from contact_centre.models import Role, StaffUser
+from contact_centre.models import AgentState, Role, StaffUser
 from helpline.app import current_helpline, get_session
 from helpline.ratelimit import client_address, retry_after
 
@@ -289,6 +289,9 @@ def login() -> Any:
 
 @bp.post("/logout")
 def logout() -> Any:
+    # Signed out, an available agent takes no more calls (routing would ring them).
+    if g.staff is not None and g.staff.state == AgentState.AVAILABLE:
+        set_agent_state(get_session(), g.staff.id, AgentState.OFFLINE.value)
     # Keeps the CSRF token and language: a form another tab sends afterwards signs in
     # again keeping what was typed (``_sign_in_again_keeping_the_form``), in Hindi for
     # a Hindi agent.

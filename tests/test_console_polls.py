@@ -135,3 +135,27 @@ def test_a_keep_alive_cookie_only_counts_for_its_own_sign_in(console, agent, oth
     clock.now += 31 * 60
     third.client.set_cookie(auth.KEEPALIVE_COOKIE, kept[:-3] + "abc")
     assert third.get("/console/").status_code == 302
+
+
+def test_signing_out_takes_an_available_agent_off_the_calls(console, agent, session):
+    from contact_centre.models import AgentState, StaffUser
+
+    console.login("agent.one")
+    with session.begin():
+        session.get(StaffUser, agent.id).phone = "+919810000199"
+    console.post("/console/me/state", {"state": "available", "next": "/console/"})
+    session.expire_all()
+    assert session.get(StaffUser, agent.id).state == AgentState.AVAILABLE
+    session.commit()
+    console.post("/console/logout")
+    session.expire_all()
+    assert session.get(StaffUser, agent.id).state == AgentState.OFFLINE
+    session.commit()  # end the read: SQLite's app transactions wait for it
+    # On a break (or on a call) the state is left as it is.
+    console.login("agent.one")
+    answer = console.post("/console/me/state", {"state": "break", "next": "/console/"})
+    assert answer.status_code == 302
+    session.commit()
+    console.post("/console/logout")
+    session.expire_all()
+    assert session.get(StaffUser, agent.id).state == AgentState.BREAK
