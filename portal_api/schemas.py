@@ -93,7 +93,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                               "expires_at": DATE_TIME, "expires_in_seconds": COUNT},
                              ["phone", "expires_at", "expires_in_seconds"]),
     "VerificationConfirm": _obj({"phone": PHONE,
-                                 "code": {"type": "string", "pattern": "^[0-9]{6}$"}},
+                                 "code": {"type": "string", "pattern": r"^\s*\d{6}\s*$",
+                                          "description": "the 6 digits of the SMS, in "
+                                                         "any script (Devanagari ४८२९१७ "
+                                                         "too)"}},
                                 ["phone", "code"]),
     "VerificationToken": _obj({"verification_token": {"type": "string"},
                                "phone": {"type": "string", "description": "masked"},
