@@ -18,6 +18,7 @@ from booking_core.base import (
     unit_of_work,
     utcnow,
 )
+from booking_core.person_names import optional_person_name
 from booking_core.phones import normalise_mobile
 
 
@@ -108,13 +109,15 @@ def get_or_create_citizen(
     language: str | None = None,
 ) -> Citizen:
     """The citizen with this mobile, created on first contact; details given now fill
-    in or update what we knew. Runs inside the caller's transaction."""
+    in or update what we knew. A name is checked like a card holder's
+    (``person_names.clean_person_name``: refused, never cut). Runs inside the caller's
+    transaction."""
     e164 = normalise_mobile(phone)
     citizen = session.scalar(_BY_PHONE, {"phone": e164})
     if citizen is None:
         citizen = _insert_citizen(session, e164)
     given = {
-        "name": name.strip()[:120] if name else None,
+        "name": optional_person_name(name),
         "year_of_birth": validate_year_of_birth(year_of_birth),
         "abha_number": normalise_abha(abha_number) or None,
         "preferred_language": language or None,

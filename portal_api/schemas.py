@@ -104,7 +104,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                               ["verification_token", "phone", "expires_in_seconds"]),
     "BookingRequest": _obj({
         "slot_id": ID, "language": LANGUAGE,
-        "patient_name": {"type": "string", "maxLength": 120},
+        "patient_name": {"type": "string", "maxLength": 1000,
+                         "description": "letters, spaces, . ' - (any script), at most 120 "
+                                        "once spaces are tidied: else 422 invalid_name "
+                                        "or name_too_long, never cut"},
         "abha_number": {"type": "string", "maxLength": 20,
                         "description": "14 digits, dashes allowed"},
         "ehealth_card_number": {"type": "string", "maxLength": 20,
