@@ -57,14 +57,19 @@ def error_text(code: str, details: Mapping[str, object] | None = None) -> str:
     (an invalid mobile says why: a landline, not Indian, ...; an invalid input names
     the field and its rule), else a general one."""
     details = details or {}
+    params = {k: v for k, v in details.items() if k in SENTENCE_PARAMS}
     for part in ("reason", "field", "entity"):
         value = details.get(part)
         if isinstance(value, str) and value:
             key = f"console.err.{code}.{value.split('.')[0]}"
             if has_message(key):
-                return t(key)
+                return t(key, **params)
     key = f"console.err.{code}"
-    return t(key) if has_message(key) else t("console.err.generic")
+    return t(key, **params) if has_message(key) else t("console.err.generic")
+
+
+# What an error's sentence fills in from its details (the years of birth allowed).
+SENTENCE_PARAMS = ("first", "last")
 
 
 def when(moment: dt.datetime | None, tz: str = "Asia/Kolkata") -> str:

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from flask import g, redirect, render_template, request, url_for
+from flask import session as browser_session
 
 from agent_console import bp
 from agent_console.auth import flash_done, flash_error
@@ -166,9 +167,16 @@ def booking() -> Any:
         department_id=department_id, days=days, day=day, slots=slots,
         appointments=appointments, overlaps=overlaps, mask_phone=mask_phone, move=move,
         cards=cards, spaced_card_number=spaced_card_number, sexes=list(Sex),
-        tz=rules.tz,
+        tz=rules.tz, patient_name=str(browser_session.pop(TYPED_NAME, "")),
         language=args.get("language") or (caller[1] if caller else None) or "hi",
     )
+
+
+# A refused patient name comes back in the booking form after the redirect, as typed
+# (in the signed session cookie, never the URL: a name is personal). Bounded only so
+# that a pasted page cannot overflow the cookie.
+TYPED_NAME = "typed_patient_name"
+TYPED_NAME_KEPT = 1000
 
 
 @bp.post("/booking/<action>")
@@ -212,4 +220,6 @@ def booking_action(action: str) -> Any:
             raise InvalidInput("no such action", field="action")
     except DomainError as exc:
         flash_error(exc)
+        if action == "book" and exc.details.get("field") == "patient_name":
+            browser_session[TYPED_NAME] = form.get("patient_name", "")[:TYPED_NAME_KEPT]
     return redirect(url_for("console.booking", **back))

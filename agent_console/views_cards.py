@@ -28,7 +28,7 @@ def issue_ehealth_card() -> Any:
     year = whole_number(form.get("year_of_birth"))
     try:
         issued = issue_card(get_session(), phone=phone, name=form.get("card_name", ""),
-                            year_of_birth=year if year is not None else -1,
+                            year_of_birth=year,
                             sex=form.get("sex") or None,
                             abha_number=form.get("card_abha") or None,
                             via=CardIssuer.AGENT, actor=g.staff.username)

@@ -50,6 +50,7 @@ from booking_core.citizens import (
 from booking_core.hospitals import Department, Hospital
 from booking_core.idempotency import claim_key, earlier_result
 from booking_core.outbox import add_sms, cancel_pending, flush_new_messages
+from booking_core.person_names import optional_person_name
 from booking_core.phones import normalise_mobile
 from booking_core.refs import RefKind, is_valid_reference, new_reference, normalise_reference
 from booking_core.slots import (
@@ -329,6 +330,10 @@ def book_appointment(
 ) -> Appointment:
     """Book one seat in ``slot_id`` for the patient whose mobile is ``phone``.
 
+    ``patient_name`` (optional) is checked like a card holder's
+    (``person_names.clean_person_name``): ``InvalidName`` or ``NameTooLong`` with
+    ``field`` patient_name, never cut short.
+
     Raises ``SlotFull`` when the last seat went to someone else meanwhile (callers are
     then offered the next free slot), ``AlreadyBooked`` when the patient already holds
     an appointment in that department that day. The confirmation SMS and reminders are
@@ -351,6 +356,7 @@ def book_appointment(
     """
     rules = rules or BookingRules()
     now = now or utcnow()
+    patient_name = optional_person_name(patient_name, field="patient_name")
     abha = normalise_abha(abha_number)
     language = normalise_language(language)
     citizen_id: int | None = None
@@ -396,7 +402,7 @@ def book_appointment(
                 "status": AppointmentStatus.BOOKED,
                 "channel": channel,
                 "language": language,
-                "patient_name": (patient_name or None) and patient_name.strip()[:120],
+                "patient_name": patient_name,
                 "abha_number": abha,
                 "booked_by_phone": (normalise_mobile(booked_by_phone) if booked_by_phone
                                     else None),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -55,12 +56,26 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 MAX_INTEGER = 2**31 - 1
 
 
+def typed_digits(raw: object) -> str | None:
+    """The digits a person typed, as ASCII, else None. People type numbers with the
+    keyboard they write in: Devanagari ``१९८०`` is 1980, and so is any other script's
+    decimal digits (Unicode category Nd); spaces around the number are dropped. Signs,
+    spaces inside, and digits only ``str.isdigit`` calls digits ("²", which no one types
+    for a number) are no digits. Every numeric field a person fills in reads through this
+    (``whole_number``, the one-time code, card and booking numbers via ``refs``), so a
+    number is read the same way on every form, the console and the API."""
+    text = "" if raw is None else str(raw).strip()
+    if not text or not all(ch.isdecimal() for ch in text):
+        return None
+    return "".join(str(unicodedata.decimal(ch)) for ch in text)
+
+
 def whole_number(raw: object) -> int | None:
     """``raw`` (text from a form, a query string or a webhook) as a whole number an
-    INTEGER column can hold, else None: empty, signed, fractional, too large, or digits
-    only ``str.isdigit`` calls digits ("²", which ``int`` refuses) are all no number."""
-    text = "" if raw is None else str(raw).strip()
-    if not (text.isascii() and text.isdigit()) or len(text) > 10:
+    INTEGER column can hold, else None: empty, signed, fractional or too large are all
+    no number. Digits of any script count (``typed_digits``)."""
+    text = typed_digits(raw)
+    if text is None or len(text) > 10:
         return None
     value = int(text)
     return value if value <= MAX_INTEGER else None

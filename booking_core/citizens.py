@@ -10,7 +10,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.orm.attributes import set_committed_value
 
-from booking_core.base import Base, InvalidInput, UTCDateTime, unit_of_work, utcnow
+from booking_core.base import (
+    Base,
+    InvalidInput,
+    UTCDateTime,
+    typed_digits,
+    unit_of_work,
+    utcnow,
+)
+from booking_core.person_names import optional_person_name
 from booking_core.phones import normalise_mobile
 
 
@@ -44,18 +52,43 @@ def normalise_abha(raw: str | None) -> str | None:
     """
     if raw is None or str(raw).strip() == "":
         return None
-    text = str(raw).strip().replace("-", "").replace(" ", "")
-    if len(text) != 14 or not (text.isascii() and text.isdigit()):  # not "²" or "１"
+    text = typed_digits(str(raw).strip().replace("-", "").replace(" ", ""))  # not "²"
+    if text is None or len(text) != 14:
         raise InvalidAbha("an ABHA number has 14 digits")
     return text
 
 
+# The oldest person the helpline registers: born at most this many years ago.
+OLDEST_AGE = 125
+
+
+class YearOutOfRange(InvalidInput):
+    """A year of birth that is a year, but not one a living person was born in
+    (``details``: ``first`` and ``last``, the years allowed, for the sentence)."""
+
+    code = "year_out_of_range"
+
+
+def birth_years(today: dt.date | None = None) -> range:
+    """The years of birth the helpline accepts: from ``OLDEST_AGE`` years ago to this
+    year, both included."""
+    year = (today or dt.date.today()).year
+    return range(year - OLDEST_AGE, year + 1)
+
+
 def validate_year_of_birth(year: int | None, today: dt.date | None = None) -> int | None:
+    """``year`` if a living person can have been born in it. Raises ``InvalidInput``
+    (``field`` year_of_birth) for no year at all and ``YearOutOfRange`` (with the first
+    and last years allowed) for 1800 or next year, so the person is told which years."""
     if year is None:
         return None
-    today = today or dt.date.today()
-    if not isinstance(year, int) or year < today.year - 125 or year > today.year:
-        raise InvalidInput("year of birth out of range", field="year_of_birth")
+    if isinstance(year, bool) or not isinstance(year, int):
+        raise InvalidInput("give the year of birth", field="year_of_birth")
+    allowed = birth_years(today)
+    if year not in allowed:
+        raise YearOutOfRange(
+            f"the year of birth is between {allowed[0]} and {allowed[-1]}",
+            field="year_of_birth", first=allowed[0], last=allowed[-1])
     return year
 
 
@@ -76,13 +109,15 @@ def get_or_create_citizen(
     language: str | None = None,
 ) -> Citizen:
     """The citizen with this mobile, created on first contact; details given now fill
-    in or update what we knew. Runs inside the caller's transaction."""
+    in or update what we knew. A name is checked like a card holder's
+    (``person_names.clean_person_name``: refused, never cut). Runs inside the caller's
+    transaction."""
     e164 = normalise_mobile(phone)
     citizen = session.scalar(_BY_PHONE, {"phone": e164})
     if citizen is None:
         citizen = _insert_citizen(session, e164)
     given = {
-        "name": name.strip()[:120] if name else None,
+        "name": optional_person_name(name),
         "year_of_birth": validate_year_of_birth(year_of_birth),
         "abha_number": normalise_abha(abha_number) or None,
         "preferred_language": language or None,

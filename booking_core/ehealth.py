@@ -113,7 +113,7 @@ def name_key(name: str) -> str:
 
 def _year(year: object) -> int:
     if isinstance(year, bool) or not isinstance(year, int):
-        raise InvalidInput("year of birth out of range", field="year_of_birth")
+        raise InvalidInput("give the year of birth", field="year_of_birth")
     checked = _check_year(year)
     assert checked is not None
     return checked
@@ -130,7 +130,7 @@ def issue_card(
     *,
     phone: str,
     name: str,
-    year_of_birth: int,
+    year_of_birth: int | None,
     sex: Sex | str | None = None,
     abha_number: str | None = None,
     via: CardIssuer,
@@ -143,8 +143,9 @@ def issue_card(
     ``phone`` must already be verified by the caller of this function (the portal's
     one-time code, an agent or a counter clerk who saw the person). The name is checked
     and tidied by ``booking_core.person_names.clean_person_name``, never cut short.
-    Raises ``InvalidName``, ``NameTooLong``, ``InvalidInput`` (year, sex),
-    ``InvalidAbha``, ``AbhaOnAnotherCard``.
+    Raises ``InvalidName``, ``NameTooLong``, ``InvalidInput`` (no year (None), sex),
+    ``YearOutOfRange`` (a year no living person was born in), ``InvalidAbha``,
+    ``AbhaOnAnotherCard``.
     """
     e164 = normalise_mobile(phone)
     clean = clean_person_name(name)

@@ -1,4 +1,5 @@
-"""A person's name as the helpline keeps and prints it (the eHealth card holder's).
+"""A person's name as the helpline keeps and prints it: the eHealth card holder's, a
+booking's patient, a citizen's own (one rule for every door that takes a name).
 
 A name is letters of any script (Devanagari with its matras, nukta and virama, Latin,
 ...), with spaces, dots, apostrophes and hyphens between them: "Mohd. Arif", "D'Souza",
@@ -92,3 +93,12 @@ def clean_person_name(raw: str | None, *, field: str = "name") -> str:
             return name
     raise InvalidName("a name has letters, spaces, dots, apostrophes and hyphens only",
                       field=field, reason="characters")
+
+
+def optional_person_name(raw: str | None, *, field: str = "name") -> str | None:
+    """``clean_person_name`` for a name a form may leave out (a booking's patient, a
+    citizen's own): None when nothing but spaces was given, else the tidied name or the
+    same refusals, so "Asha2" or a 200-letter name is refused, never cut to 120."""
+    if raw is None or not _collapse_spaces(raw):
+        return None
+    return clean_person_name(raw, field=field)

@@ -15,8 +15,9 @@ an Aadhaar (twelve) or an ABHA number (fourteen).
 from __future__ import annotations
 
 import secrets
-import unicodedata
 from enum import Enum
+
+from booking_core.base import typed_digits
 
 _DAMM = (
     (0, 3, 1, 7, 5, 9, 8, 6, 4, 2),
@@ -82,7 +83,7 @@ def normalise_reference(raw: str) -> str:
     """Keep only the digits a caller or a web form gave (spaces, dashes dropped), as
     ASCII: Devanagari ``१२३`` count as 123, while look-alikes such as ``²`` (a digit to
     ``str.isdigit`` but not a decimal one) are dropped."""
-    return "".join(str(unicodedata.decimal(ch)) for ch in str(raw) if ch.isdecimal())
+    return typed_digits("".join(ch for ch in str(raw) if ch.isdecimal())) or ""
 
 
 def is_valid_reference(raw: str, kind: RefKind | None = None) -> bool:

@@ -24,7 +24,15 @@ from dataclasses import dataclass
 from sqlalchemy import ForeignKey, Index, String, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from booking_core.base import Base, DomainError, InvalidInput, UTCDateTime, unit_of_work, utcnow
+from booking_core.base import (
+    Base,
+    DomainError,
+    InvalidInput,
+    UTCDateTime,
+    typed_digits,
+    unit_of_work,
+    utcnow,
+)
 from booking_core.outbox import add_sms
 from booking_core.phones import normalise_mobile
 
@@ -134,8 +142,8 @@ def check_code(
     once it matches. A matched code is used up: it cannot verify twice."""
     now = now or utcnow()
     e164 = normalise_mobile(phone)
-    entered = (code or "").strip()
-    if len(entered) != CODE_DIGITS or not entered.isdigit():
+    entered = typed_digits(code) or ""  # "४८२९१७" is the code 482917, not a wrong one
+    if len(entered) != CODE_DIGITS:
         raise WrongCode(f"the code has {CODE_DIGITS} digits", attempts_left=None)
     with unit_of_work(session):
         row = session.scalar(

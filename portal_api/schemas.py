@@ -93,7 +93,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                               "expires_at": DATE_TIME, "expires_in_seconds": COUNT},
                              ["phone", "expires_at", "expires_in_seconds"]),
     "VerificationConfirm": _obj({"phone": PHONE,
-                                 "code": {"type": "string", "pattern": "^[0-9]{6}$"}},
+                                 "code": {"type": "string", "pattern": r"^\s*\d{6}\s*$",
+                                          "description": "the 6 digits of the SMS, in "
+                                                         "any script (Devanagari ४८२९१७ "
+                                                         "too)"}},
                                 ["phone", "code"]),
     "VerificationToken": _obj({"verification_token": {"type": "string"},
                                "phone": {"type": "string", "description": "masked"},
@@ -101,7 +104,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                               ["verification_token", "phone", "expires_in_seconds"]),
     "BookingRequest": _obj({
         "slot_id": ID, "language": LANGUAGE,
-        "patient_name": {"type": "string", "maxLength": 120},
+        "patient_name": {"type": "string", "maxLength": 1000,
+                         "description": "letters, spaces, . ' - (any script), at most 120 "
+                                        "once spaces are tidied: else 422 invalid_name "
+                                        "or name_too_long, never cut"},
         "abha_number": {"type": "string", "maxLength": 20,
                         "description": "14 digits, dashes allowed"},
         "ehealth_card_number": {"type": "string", "maxLength": 20,

@@ -25,7 +25,10 @@ from portal_web.verify import STEPS, MobileCheck, after_step, current_check, run
 # Refusals of the card form with a sentence of their own (else the portal's).
 CARD_ERRORS = {"invalid_abha": "abha_number", "abha_on_another_card": "abha_number",
                "invalid_name": "name", "name_too_long": "name",
-               "name": "name", "year_of_birth": "year_of_birth", "sex": "sex"}
+               "name": "name", "year_of_birth": "year_of_birth",
+               "year_out_of_range": "year_of_birth", "sex": "sex"}
+# What a refusal's sentence fills in from its details (the years allowed).
+SENTENCE_PARAMS = ("first", "last")
 
 
 def _refusal(exc: DomainError) -> tuple[str, str]:
@@ -33,7 +36,8 @@ def _refusal(exc: DomainError) -> tuple[str, str]:
     field = str(exc.details.get("field") or CARD_ERRORS.get(exc.code, "form"))
     code = field if exc.code == "invalid_input" else exc.code
     if code in CARD_ERRORS:
-        return CARD_ERRORS[code], i18n.t(f"portal.card.err.{code}")
+        params = {k: v for k, v in exc.details.items() if k in SENTENCE_PARAMS}
+        return CARD_ERRORS[code], i18n.t(f"portal.card.err.{code}", **params)
     return "form", i18n.error_text(exc.code)
 
 
@@ -68,7 +72,7 @@ def card_page() -> Any:
     year = whole_number(form.get("year_of_birth"))
     try:
         issued = issue_card(get_session(), phone=check.phone, name=form.get("name", ""),
-                            year_of_birth=year if year is not None else -1,
+                            year_of_birth=year,
                             sex=form.get("sex") or None,
                             abha_number=form.get("abha_number") or None,
                             via=CardIssuer.PORTAL, actor="portal")

@@ -24,8 +24,6 @@ from portal_web.pages import kept_on_outage, outage_message, page
 from portal_web.verify import STEPS, after_step, current_check, run_step
 from portal_web.views_hospitals import text_arg
 
-MAX_NAME = 120
-
 
 def day_arg(name: str = "day") -> tuple[dt.date | None, str]:
     """A ``YYYY-MM-DD`` query value, or None with the citizen's words for what is wrong."""
@@ -85,12 +83,13 @@ def book_review() -> Any:
     if slot_id is None:
         return redirect(url_for("portal.book"), code=303)
     slot = get_slot(get_session(), slot_id)
-    draft = {"patient_name": request.form.get("patient_name", "").strip()[:MAX_NAME]}
+    # The name as typed, whole: a refused one comes back to be corrected, never cut.
+    draft = {"patient_name": request.form.get("patient_name", "").strip()}
     step = request.form.get("step", "")
     check = current_check(request.form)
     if request.method == "GET":
         draft["patient_name"] = str(carry.take().get("draft", {}).get("patient_name", ""))
-    error = ""
+    error = name_error = ""
     unbookable = _unbookable(slot)
     if unbookable:  # the time passed (or the day closed) since the list was shown
         error = unbookable
@@ -110,20 +109,23 @@ def book_review() -> Any:
                     patient_name=draft["patient_name"] or None, actor="portal-web",
                     rules=booking_rules())
             except DomainError as exc:
-                error = i18n.error_text(exc.code)
+                if exc.details.get("field") == "patient_name":
+                    name_error = i18n.error_text(exc.code)
+                else:
+                    error = i18n.error_text(exc.code)
             else:
                 return redirect(url_for("portal.appointment", reference=appointment.reference,
                                         done="booked"), code=303)
-    status = 422 if error or check.errors else 200
+    status = 422 if error or name_error or check.errors else 200
     return page("book_review.html", status, slot=slot, draft=draft, check=check, error=error,
-                unbookable=bool(unbookable))
+                name_error=name_error, unbookable=bool(unbookable))
 
 
 @kept_on_outage("book_review")
 def _review_on_outage() -> Any:
     check = current_check(request.form)
     check.code_sent = request.form.get("step") == "check_code"
-    draft = {"patient_name": request.form.get("patient_name", "").strip()[:MAX_NAME]}
+    draft = {"patient_name": request.form.get("patient_name", "").strip()}
     return page("book_review.html", 503, slot=None, slot_id=whole_number(
         request.form.get("slot", "")), draft=draft, check=check, error="",
         outage=outage_message(), unbookable=False)

@@ -62,7 +62,7 @@ def test_a_card_needs_a_verified_mobile_and_is_issued_once_per_person(client, to
 
 @pytest.mark.parametrize(("body", "status", "code"), [
     ({"name": "Asha", "year_of_birth": 1700}, 400, None),
-    ({"name": "Asha", "year_of_birth": 1850}, 422, "invalid_input"),
+    ({"name": "Asha", "year_of_birth": 1850}, 422, "year_out_of_range"),
     ({"name": "   ", "year_of_birth": 1984}, 422, "invalid_input"),
     ({"name": "Asha", "year_of_birth": 1984, "abha_number": "12-34"}, 422, "invalid_abha"),
     ({"name": "Asha", "year_of_birth": 1984, "sex": "x"}, 400, None),
