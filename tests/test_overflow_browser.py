@@ -100,7 +100,7 @@ def test_the_opd_hall_display_fits_a_phone_and_a_television(served, opened, lang
         today = opd_today(session, capacity=200)
         slot = today.slots[0]
         visits = [check_in(session, book(session, slot, now=booking_time(slot),
-                                         patient_name=f"Patient {n}").reference,
+                                         patient_name=f"Patient {chr(65 + n % 26)}").reference,
                            hospital_id=today.hospital.id,
                            department_id=today.department.id, key=QR_KEY)
                   for n in range(112)]
