@@ -127,6 +127,10 @@ def _write_keepalive(response: Response) -> Response:
 
 @bp.before_request
 def _check_session_and_csrf() -> Any:
+    if request.endpoint == "console.static":
+        # A page's stylesheet or script: it neither needs the session nor may write it
+        # (one answered after a form's redirect would put the older session back).
+        return None
     if request.method == "POST":
         sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token", "")
         expected = session.get("csrf", "")

@@ -159,3 +159,13 @@ def test_signing_out_takes_an_available_agent_off_the_calls(console, agent, sess
     console.post("/console/logout")
     session.expire_all()
     assert session.get(StaffUser, agent.id).state == AgentState.BREAK
+
+
+def test_the_pages_files_do_not_write_the_session(console, agent, clock):
+    console.login("agent.one")
+    clock.now += 5 * 60
+    for path in ("/console/static/console.css", "/console/static/console.js",
+                 "/console/static/favicon.svg"):
+        answer = console.get(path)
+        assert answer.status_code == 200, path
+        assert "session" not in _set_cookies(answer), path
