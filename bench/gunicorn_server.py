@@ -82,9 +82,9 @@ class GunicornServer:
 @contextmanager
 def gunicorn_server(env: dict[str, str], *, workers: int = 4, threads: int = 1,
                     timeout: float = 30.0, probe: str = "/healthz",
-                    extra_args: Sequence[str] = (), port: int | None = None
-                    ) -> Iterator[GunicornServer]:
-    """Serve ``helpline.app:create_app()`` with ``env`` (DATABASE_URL, SECRET_KEY, ...)
+                    extra_args: Sequence[str] = (), port: int | None = None,
+                    app: str = "helpline.app:create_app()") -> Iterator[GunicornServer]:
+    """Serve ``app`` (the helpline's by default) with ``env`` (DATABASE_URL, SECRET_KEY, ...)
     and yield it once ``probe`` answers 200; stopped (SIGTERM, then SIGKILL) on exit.
     ``extra_args`` go to gunicorn before the app (e.g. an access log)."""
     port = port or free_port()
@@ -95,7 +95,7 @@ def gunicorn_server(env: dict[str, str], *, workers: int = 4, threads: int = 1,
     args = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
             "--bind", f"127.0.0.1:{port}",
             "--workers", str(workers), "--threads", str(threads), "--timeout", "60",
-            "--log-level", "warning", *extra_args, "helpline.app:create_app()"]
+            "--log-level", "warning", *extra_args, app]
     proc = subprocess.Popen(args, cwd=ROOT, env=full_env, start_new_session=True)
     server = GunicornServer("127.0.0.1", port, proc)
     try:

@@ -29,9 +29,11 @@ import os
 import platform
 import random
 import secrets
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -42,6 +44,7 @@ from sqlalchemy import create_engine, text
 from twilio.request_validator import RequestValidator
 
 from bench.gunicorn_server import free_port, gunicorn_server
+from bench.route_cpu import CpuSampler, flush, read_route_cpu
 from bench.support import save_results
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -176,14 +179,53 @@ def machine() -> str:
             f"Python {platform.python_version()}")
 
 
-def serve(url: str, workers: int, worker_class: str, threads: int) -> Any:
+def serve(url: str, workers: int, worker_class: str, threads: int,
+          route_cpu_dir: Path | None = None) -> Any:
     env = {"DATABASE_URL": url, "TWILIO_AUTH_TOKEN": TOKEN,
            "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "SECRET_KEY": secrets.token_hex(16),
            "AGENT_HOURS": "00:00-00:00", "LOG_LEVEL": "WARNING"}
     port = free_port()
     env["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{port}"
     extra = ["--worker-class", worker_class]
-    return gunicorn_server(env, workers=workers, threads=threads, port=port, extra_args=extra)
+    app = "helpline.app:create_app()"
+    if route_cpu_dir is not None:  # the same app, adding up each route's CPU time
+        env["ROUTE_CPU_DIR"] = str(route_cpu_dir)
+        app = "bench.route_cpu:create_app()"
+    return gunicorn_server(env, workers=workers, threads=threads, port=port, extra_args=extra,
+                           app=app)
+
+
+def measured(base: str, concurrency: int, seconds: float, think: float, static: bool,
+             route_cpu_dir: Path | None) -> tuple[dict[str, float], dict[str, float],
+                                                  dict[str, tuple[int, float]]]:
+    """``run_load`` with, when ``route_cpu_dir`` is set, the CPUs each process group used
+    and each route's requests and CPU seconds during the run."""
+    if route_cpu_dir is None:
+        return asyncio.run(run_load(base, concurrency, seconds, think, static)), {}, {}
+    flush(base)
+    before = read_route_cpu(route_cpu_dir)
+    sampler = CpuSampler()
+    sampler.start()
+    result = asyncio.run(run_load(base, concurrency, seconds, think, static))
+    groups = sampler.stop()
+    flush(base)
+    after = read_route_cpu(route_cpu_dir)
+    routes = {route: (n - before.get(route, (0, 0.0))[0], s - before.get(route, (0, 0.0))[1])
+              for route, (n, s) in after.items()}
+    return result, groups, {r: v for r, v in routes.items() if v[0] > 0}
+
+
+def cpu_report(label: str, result: dict[str, float], groups: dict[str, float],
+               routes: dict[str, tuple[int, float]]) -> None:
+    """Print where the CPU went during one run (``--cpu``)."""
+    per_webhook = {g: used / result["webhooks_per_s"] * 1000 if result["webhooks_per_s"]
+                   else 0.0 for g, used in groups.items()}
+    print(f"\n{label}: CPUs used (of {os.cpu_count()}) and CPU ms per webhook by group")
+    for group, used in groups.items():
+        print(f"  {group}: {used:.2f} CPUs, {per_webhook[group]:.2f} ms per webhook")
+    print(f"  app CPU per request by route (inside the workers), {label}:")
+    for route, (count, cpu) in sorted(routes.items(), key=lambda kv: -kv[1][1]):
+        print(f"    {route}: {count} requests, {cpu / count * 1000:.2f} ms")
 
 
 def row(think: float, concurrency: int, label: str, r: dict[str, float], ratio: str,
@@ -205,15 +247,19 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--cpu", action="store_true",
+                        help="also print the CPU each process group used and each route's "
+                             "CPU per request (bench/route_cpu.py)")
     args = parser.parse_args()
     threads = args.threads if args.worker_class == "gthread" else 1
 
     name, url = make_database()
     results: list[dict[str, Any]] = []
     ok = True
+    cpu_dir = Path(tempfile.mkdtemp(prefix="route-cpu-")) if args.cpu else None
     try:
         prepare(url)
-        with serve(url, args.workers, args.worker_class, threads) as server:
+        with serve(url, args.workers, args.worker_class, threads, cpu_dir) as server:
             base = server.base
             print(f"machine: {machine()}; gunicorn {args.workers} {args.worker_class} workers"
                   f" x {threads} threads; PostgreSQL")
@@ -229,9 +275,11 @@ def main() -> int:
                 runs.append((8.0, args.realistic_callers, args.realistic_seconds))
             for think, concurrency, seconds in runs:
                 flow_load = os.getloadavg()[0]
-                flow = asyncio.run(run_load(base, concurrency, seconds, think, False))
+                flow, flow_groups, flow_routes = measured(base, concurrency, seconds, think,
+                                                          False, cpu_dir)
                 static_load = os.getloadavg()[0]
-                static = asyncio.run(run_load(base, concurrency, seconds, think, True))
+                static, static_groups, static_routes = measured(base, concurrency, seconds,
+                                                                think, True, cpu_dir)
                 ratio = flow["calls_per_s"] / static["calls_per_s"] if static["calls_per_s"] else 0
                 print(row(think, concurrency, "IVR booking call", flow, f"{ratio:.2f}",
                           flow_load), flush=True)
@@ -240,12 +288,20 @@ def main() -> int:
                 results.append({"think": think, "callers": concurrency, "flow": flow,
                                 "static": static, "ratio": ratio,
                                 "load": [flow_load, static_load]})
+                if cpu_dir is not None:
+                    cpu_report(f"IVR, {concurrency} callers", flow, flow_groups, flow_routes)
+                    cpu_report(f"floor, {concurrency} callers", static, static_groups,
+                               static_routes)
+                    results[-1]["cpu"] = {"flow": [flow_groups, flow_routes],
+                                          "static": [static_groups, static_routes]}
                 if think == 0 and ratio < 0.5:
                     ok = False
                 if think >= 8 and flow["p99_ms"] >= 150:
                     ok = False
     finally:
         drop_database(name)
+        if cpu_dir is not None:
+            shutil.rmtree(cpu_dir, ignore_errors=True)
     save_results("ivr_load", {"workers": args.workers, "worker_class": args.worker_class,
                               "threads": threads, "runs": results})
     return 0 if ok else 1
