@@ -194,9 +194,18 @@ class DevPhoneCall:
                 return None
             self.echo(f"  > says \"{spoken.strip()}\"")
             return {"SpeechResult": spoken.strip(), "Confidence": "0.9"}
-        digits = given.rstrip("#")
-        self.echo(f"  > presses {digits}")
-        return {"Digits": digits}
+        return {"Digits": self.keys_sent(gather, given)}
+
+    def keys_sent(self, gather: ET.Element, pressed: str) -> str:
+        """The ``Digits`` Twilio posts for ``pressed``: the gather's finish key (``#``
+        unless ``finishOnKey`` says otherwise; none when it is empty) ends the input and is
+        not sent; any other key, ``#`` included, is."""
+        finish = gather.get("finishOnKey", "#")
+        digits = pressed
+        if finish and finish in pressed:
+            digits = pressed.split(finish, 1)[0]
+        self.echo(f"  > presses {digits if digits == pressed else digits + finish}")
+        return digits
 
     def record(self) -> dict[str, str] | None:
         self.echo("(beep: recording)")
