@@ -27,10 +27,22 @@ class _Named(dict[str, str]):
         return f"[{name}]"
 
 
+def _words(says: str, key: str, spoken_in: str | None) -> str:
+    """An option's sentence as callers hear it: in English, unless it is always said in
+    one language (choosing Hindi is said in Hindi) or in the menu's other language (the
+    switch: the Hindi menu offers English in English, the English menu Hindi in Hindi)."""
+    def said(lang: str) -> str:
+        return catalogs()[lang][says].format_map(_Named(key=key))
+
+    if spoken_in == "other":
+        return f"{said('en')} (Hindi menu) / {said('hi')} (English menu)"
+    return said(spoken_in or "en")
+
+
 def _options(node: Node) -> str:
     parts = []
     for option in node.options:
-        words = catalogs()["en"][option.says].format_map(_Named(key=option.key))
+        words = _words(option.says, option.key, option.spoken_in)
         target = option.to.removeprefix(ACTION_PREFIX)
         condition = f" (when {option.when})" if option.when else ""
         parts.append(f"`{option.key}` {words} → `{target}`{condition}")
