@@ -6,9 +6,10 @@ Only reference data lives here, never anything about a call: any process still a
 any webhook. A hospital or department added, renamed, deactivated or removed is heard
 within the TTL, whichever web process answers: a hospital onboarded in the console can
 be booked by phone a minute later. A caller who picks a hospital removed meanwhile
-hears "not possible" from the booking core as before. The cached rows are detached,
-read-only snapshots shared by the process's threads: read their columns, never change
-them or add them to a session (their relationships are not loaded).
+hears that it is no longer available, and the list as it now is (``ivr.choosers``).
+The cached rows are detached, read-only snapshots shared by the process's threads: read
+their columns, never change them or add them to a session (their relationships are not
+loaded).
 
 The hospitals' order is the day's demand ranking (``booking_core.demand``), computed
 once per process per day (``Directory.ranking``, kept by date): the same in every
