@@ -64,10 +64,11 @@ class Snapshot:
         return [h for h in self.hospitals if district is None or h.district == district]
 
 
-def read_snapshot(session: Session, ranking: list[int]) -> Snapshot:
-    """The active hospitals in ``ranking``'s order, their departments and districts."""
+def read_snapshot(session: Session, ranking: list[int] | None = None) -> Snapshot:
+    """The active hospitals in ``ranking``'s order (the day's, ``Directory.ranking``;
+    None: the order they were added), their departments and districts."""
     # An inactive hospital (``Hospital.active``) is offered to no caller.
-    hospitals = in_ranking_order(list_hospitals(session, active_only=True), ranking)
+    hospitals = in_ranking_order(list_hospitals(session, active_only=True), ranking or [])
     departments = {h.id: list_departments(session, h.id) for h in hospitals}
     return Snapshot(
         hospitals=hospitals, departments=departments, districts=list_districts(session),
