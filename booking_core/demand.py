@@ -1,14 +1,25 @@
 """Which hospitals callers want most, so menus can offer them first.
 
-Demand is the number of appointments booked at a hospital in the last ``days`` days;
-with no history yet (a new deployment, the demo), a hospital's size (its beds of every
-kind) stands in for it, since bigger hospitals take more patients. Ties go by name.
+Demand is how often callers pick a hospital: the appointments booked there (any
+channel, whatever became of them) in the ``DEMAND_DAYS`` days before the start of
+today in the helpline's time zone. Ties, and hospitals nobody booked yet (a new
+deployment, the demo), go by id: the order hospitals were added, which never changes.
+
+The ranking reads nothing from today, so it is the same all day whichever process
+computes it and whenever, and moves at most once a day (at midnight): a caller who
+remembers "GTB is 2" finds it there all day. It used to count the last 30 days up to
+the moment of the read, with a hospital's beds as the tie-break; bookings during the
+day, and bed totals the hospitals' feeds update, then reordered the menu between
+calls, and between the web processes (each keeps its own copy), so the key a caller
+pressed could name another hospital than the one read out to them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
@@ -17,7 +28,6 @@ from booking_core.appointments import Appointment, AppointmentStatus
 from booking_core.base import utcnow
 from booking_core.citizens import Citizen
 from booking_core.hospitals import Hospital
-from booking_core.resources import BedCount
 from booking_core.slots import Slot, SlotView, first_free_slot
 
 
@@ -70,15 +80,42 @@ def last_booking(session: Session, phone: str) -> tuple[int, int] | None:
     return (row[0], row[1]) if row else None
 
 
-def hospitals_by_demand(session: Session, *, days: int = 30,
-                        now: dt.datetime | None = None) -> list[Hospital]:
-    """Every hospital, the most asked-for first (two grouped queries, no per-row reads)."""
-    since = (now or utcnow()) - dt.timedelta(days=days)
+DEMAND_DAYS = 28  # four whole weeks: every weekday counted as often
+
+
+def demand_day(tz: str, now: dt.datetime | None = None) -> dt.date:
+    """The day whose ranking applies at ``now``: the local date in ``tz``."""
+    return (now or utcnow()).astimezone(ZoneInfo(tz)).date()
+
+
+def hospital_ranking(session: Session, day: dt.date, *, tz: str,
+                     days: int = DEMAND_DAYS) -> list[int]:
+    """Every hospital's id, the most asked-for first, as it stands all of ``day``:
+    appointments created in the ``days`` days before ``day`` began (in ``tz``), then
+    by id (two reads). A caller must not mix it with anything read during the day: the
+    point is that every process gets the same list from any moment of ``day``."""
+    start = dt.datetime.combine(day, dt.time(0), ZoneInfo(tz)).astimezone(dt.UTC)
     booked = dict(session.execute(
         select(Appointment.hospital_id, func.count())
-        .where(Appointment.created_at >= since).group_by(Appointment.hospital_id)).all())
-    beds = dict(session.execute(
-        select(BedCount.hospital_id, func.sum(BedCount.total))
-        .group_by(BedCount.hospital_id)).all())
-    hospitals = list(session.scalars(select(Hospital).order_by(Hospital.name_en)))
-    return sorted(hospitals, key=lambda h: (-booked.get(h.id, 0), -(beds.get(h.id) or 0)))
+        .where(Appointment.created_at >= start - dt.timedelta(days=days),
+               Appointment.created_at < start)
+        .group_by(Appointment.hospital_id)).all())
+    ids = session.scalars(select(Hospital.id)).all()
+    return sorted(ids, key=lambda hospital_id: (-booked.get(hospital_id, 0), hospital_id))
+
+
+def in_ranking_order(hospitals: Iterable[Hospital], ranking: list[int]) -> list[Hospital]:
+    """``hospitals`` in the order of ``ranking``; one added since it was computed (no
+    bookings before today, the highest id) goes last, where the ranking's own rule
+    puts it."""
+    place = {hospital_id: n for n, hospital_id in enumerate(ranking)}
+    return sorted(hospitals, key=lambda h: (h.id not in place, place.get(h.id, 0), h.id))
+
+
+def hospitals_by_demand(session: Session, *, tz: str = "Asia/Kolkata",
+                        now: dt.datetime | None = None,
+                        days: int = DEMAND_DAYS) -> list[Hospital]:
+    """Every hospital, the most asked-for first, by the ranking of the day ``now`` falls
+    on (``hospital_ranking``: the same all day, in every process)."""
+    ranking = hospital_ranking(session, demand_day(tz, now), tz=tz, days=days)
+    return in_ranking_order(session.scalars(select(Hospital)), ranking)

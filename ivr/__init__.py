@@ -46,7 +46,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     helpline = app.extensions["helpline"]
     app.extensions[DIRECTORY] = Directory(helpline.sessions,
-                                          helpline.settings.ivr_directory_ttl_seconds)
+                                          helpline.settings.ivr_directory_ttl_seconds,
+                                          tz=helpline.settings.helpline_timezone)
     if not helpline.settings.is_sqlite:
         # The webhooks' own pool: connections in autocommit (a unit of work switches
         # its own connection to a transaction), no pre-ping (``ivr.flow.ivr_session``).

@@ -4,11 +4,19 @@ Pages of at most five options, ``8`` for the next page; a spoken name in Devanag
 Latin script is matched against every name and alias
 (``booking_core.hospitals.match_spoken_name``); when the match is not certain the
 caller is asked "did you say ...? 1 yes, 2 no".
+
+A key means what was read out with it. The lists come from data that changes between
+the prompt and the key (the directory refreshes, the day's demand ranking, a hospital
+deactivated, another process with its own copy), so the prompt puts the ids of the page
+it read (``Choosing.offered``) in the signed state, and the key or spoken number is
+looked up there. An item that has gone meanwhile is never swapped for its neighbour:
+the caller hears that it is no longer available, and the menu as it now is.
 """
 
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -49,6 +57,8 @@ def choice_prompt(ctx: Ctx, options: list[Option], *, heading: str, more_key: st
             return ctx.menu([ctx.t("ivr.pick.did_you_say", name=chosen.spoken)],
                             log_as=f"{log_as or ctx.step.name}.confirm", with_options=False)
     page, items = _page(ctx, options)
+    heard = replace(ctx.read(Choosing), page=page, candidate=None,
+                    offered=[wire_id(option.id) for option in items])
     lines = [heading]
     for number, option in enumerate(items, 1):
         key = first_item_key if (first_item_key and page == 0 and number == 1) else (
@@ -58,7 +68,13 @@ def choice_prompt(ctx: Ctx, options: list[Option], *, heading: str, more_key: st
         last_page = (page + 1) * PAGE_SIZE >= len(options)
         lines.append(ctx.t("ivr.pick.from_the_start" if last_page else more_key))
     hints = [name for option in options for name in (option.spoken, *option.names)]
-    return ctx.menu(lines, hints=hints, log_as=log_as)
+    return ctx.menu(lines, hints=hints, log_as=log_as, state=ctx.own_state(heard))
+
+
+def wire_id(option_id: OptionId) -> int:
+    """An option's id as the state carries it: a number as it is, a name (a district)
+    as 16 bits of its CRC-32, a few characters of URL instead of the whole name."""
+    return option_id if isinstance(option_id, int) else zlib.crc32(option_id.encode()) & 0xFFFF
 
 
 def _page(ctx: Ctx, options: list[Option]) -> tuple[int, list[Option]]:
@@ -74,7 +90,9 @@ def choice_input(ctx: Ctx, options: list[Option],
     by_id = {o.id: o for o in options}
     choosing = ctx.read(Choosing)
     candidate = choosing.candidate
-    if candidate is not None and candidate in by_id:
+    if candidate is not None:
+        if candidate not in by_id:
+            return no_longer_offered(ctx)
         if ctx.digits == "1":
             return chosen(ctx, candidate)
         if ctx.digits == "2":
@@ -83,12 +101,33 @@ def choice_input(ctx: Ctx, options: list[Option],
         return ctx.again()
     if ctx.speech and not ctx.digits:
         return _spoken(ctx, options, chosen)
-    page, items = _page(ctx, options)
     if ctx.digits == MORE_KEY and len(options) > PAGE_SIZE:
-        return ctx.go(ctx.step.name, **ctx.own_state(replace(choosing, page=page + 1)))
-    if ctx.digits.isdigit() and 1 <= int(ctx.digits) <= len(items):
-        return chosen(ctx, items[int(ctx.digits) - 1].id)
+        return ctx.go(ctx.step.name, **ctx.own_state(
+            replace(choosing, page=choosing.page + 1, offered=None)))
+    if ctx.digits.isdigit():
+        return _at_position(ctx, options, int(ctx.digits), chosen)
     return ctx.again()
+
+
+def _at_position(ctx: Ctx, options: list[Option], position: int,
+                 chosen: Callable[[Ctx, OptionId], VoiceResponse]) -> VoiceResponse:
+    """The option read out as number ``position`` of the page the caller heard."""
+    offered = ctx.read(Choosing).offered
+    if offered is None:  # a URL from before the page travelled in the state
+        return no_longer_offered(ctx)
+    if not 1 <= position <= len(offered):
+        return ctx.again()
+    option = next((o for o in options if wire_id(o.id) == offered[position - 1]), None)
+    if option is None:
+        return no_longer_offered(ctx)
+    return chosen(ctx, option.id)
+
+
+def no_longer_offered(ctx: Ctx) -> VoiceResponse:
+    """The item the caller chose has gone since it was read out (a hospital deactivated,
+    a department removed): say so, then the menu as it is now."""
+    fresh = replace(ctx.read(Choosing), candidate=None, offered=None)
+    return ctx.go(ctx.step.name, intro=[ctx.t("ivr.pick.gone")], **ctx.own_state(fresh))
 
 
 # An option named by its number ("one", "number two", "एक", "नंबर दो").
@@ -118,10 +157,9 @@ def joined_letters(speech: str) -> str:
 def _spoken(ctx: Ctx, options: list[Option],
             chosen: Callable[[Ctx, OptionId], VoiceResponse]) -> VoiceResponse:
     position = spoken_position(ctx.speech)
-    if position is not None:
-        _, items = _page(ctx, options)
-        if position <= len(items):
-            return chosen(ctx, items[position - 1].id)
+    offered = ctx.read(Choosing).offered
+    if position is not None and (offered is None or position <= len(offered)):
+        return _at_position(ctx, options, position, chosen)
     # match_spoken_name scores integer ids; map whatever ids we have onto positions.
     scores = match_spoken_name(joined_letters(ctx.speech),
                                [(i, [o.spoken, *o.names]) for i, o in enumerate(options)])

@@ -6,13 +6,21 @@ Only reference data lives here, never anything about a call: any process still a
 any webhook. A hospital or department added, renamed, deactivated or removed is heard
 within the TTL, whichever web process answers: a hospital onboarded in the console can
 be booked by phone a minute later. A caller who picks a hospital removed meanwhile
-hears "not possible" from the booking core as before. The cached rows are detached,
-read-only snapshots shared by the process's threads: read their columns, never change
-them or add them to a session (their relationships are not loaded).
+hears that it is no longer available, and the list as it now is (``ivr.choosers``).
+The cached rows are detached, read-only snapshots shared by the process's threads: read
+their columns, never change them or add them to a session (their relationships are not
+loaded).
+
+The hospitals' order is the day's demand ranking (``booking_core.demand``), computed
+once per process per day (``Directory.ranking``, kept by date): the same in every
+process all day, so the TTL's refreshes never reorder the menu. What a key means does
+not depend on it anyway: a menu's spoken page travels in the call's state
+(``ivr.choosers``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 from collections.abc import Callable
@@ -20,20 +28,21 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from booking_core.base import NotFound
-from booking_core.demand import hospitals_by_demand
+from booking_core.base import NotFound, utcnow
+from booking_core.demand import demand_day, hospital_ranking, in_ranking_order
 from booking_core.hospitals import (
     Department,
     Hospital,
     list_departments,
     list_districts,
+    list_hospitals,
 )
 from helpline.db import READ_ONLY
 
 
 @dataclass(frozen=True)
 class Snapshot:
-    hospitals: list[Hospital]  # the most asked-for first (``hospitals_by_demand``)
+    hospitals: list[Hospital]  # the most asked-for first (the day's ``hospital_ranking``)
     departments: dict[int, list[Department]]  # hospital id -> its OPDs in menu order
     districts: list[tuple[str, str]]  # (English, Hindi), alphabetically
     hospital_by_id: dict[int, Hospital]
@@ -55,9 +64,11 @@ class Snapshot:
         return [h for h in self.hospitals if district is None or h.district == district]
 
 
-def read_snapshot(session: Session) -> Snapshot:
+def read_snapshot(session: Session, ranking: list[int] | None = None) -> Snapshot:
+    """The active hospitals in ``ranking``'s order (the day's, ``Directory.ranking``;
+    None: the order they were added), their departments and districts."""
     # An inactive hospital (``Hospital.active``) is offered to no caller.
-    hospitals = [h for h in hospitals_by_demand(session) if h.active]
+    hospitals = in_ranking_order(list_hospitals(session, active_only=True), ranking or [])
     departments = {h.id: list_departments(session, h.id) for h in hospitals}
     return Snapshot(
         hospitals=hospitals, departments=departments, districts=list_districts(session),
@@ -70,18 +81,31 @@ class Directory:
     """One per app (``app.extensions["ivr.directory"]``); thread-safe."""
 
     def __init__(self, sessions: sessionmaker[Session], ttl_seconds: float,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, *, tz: str = "Asia/Kolkata",
+                 now: Callable[[], dt.datetime] = utcnow) -> None:
         self._sessions = sessions
         self._ttl = ttl_seconds
         self._clock = clock
+        self._tz = tz
+        self._now = now
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._read_at = 0.0
+        self._ranking: tuple[dt.date, list[int]] | None = None
+
+    def ranking(self, session: Session) -> list[int]:
+        """Today's hospital ranking, read once per day (``hospital_ranking``)."""
+        day = demand_day(self._tz, self._now())
+        kept = self._ranking
+        if kept is None or kept[0] != day:
+            kept = (day, hospital_ranking(session, day, tz=self._tz))
+            self._ranking = kept
+        return kept[1]
 
     def snapshot(self, session: Session) -> Snapshot:
         """The current lists; with no TTL, read in the request's own ``session``."""
         if self._ttl <= 0:
-            return read_snapshot(session)
+            return read_snapshot(session, self.ranking(session))
         snapshot = self._snapshot
         if snapshot is not None and self._clock() - self._read_at < self._ttl:
             return snapshot
@@ -90,7 +114,7 @@ class Directory:
                 with self._sessions() as own:
                     # Read-only: the request's own transaction may hold SQLite's write lock.
                     own.connection(execution_options=READ_ONLY)
-                    self._snapshot = read_snapshot(own)
+                    self._snapshot = read_snapshot(own, self.ranking(own))
                     own.expunge_all()
                 self._read_at = self._clock()
             return self._snapshot

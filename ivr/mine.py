@@ -4,6 +4,7 @@ status by its reference number."""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from twilio.twiml.voice_response import VoiceResponse
 
@@ -45,14 +46,15 @@ def describe_appointment(ctx: Ctx, appointment: Appointment) -> str:
                  time=spoken_time(ctx.lang, appointment.slot.starts_at, tz))
 
 
-def _page(ctx: Ctx) -> tuple[int, list[Appointment], bool]:
+def _page(ctx: Ctx) -> tuple[int, list[Appointment], bool, list[Appointment]]:
+    """The page to read, its appointments, whether there are more, and all of them."""
     phone = ctx.caller_mobile
     appointments = upcoming_appointments(ctx.session, phone) if phone else []
     page = ctx.read(Mine).page
     if page * PAGE_SIZE >= len(appointments):
         page = 0
     items = appointments[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
-    return page, items, len(appointments) > PAGE_SIZE
+    return page, items, len(appointments) > PAGE_SIZE, appointments
 
 
 def _on_the_day(ctx: Ctx) -> list[str]:
@@ -84,7 +86,7 @@ def _on_the_day(ctx: Ctx) -> list[str]:
 
 @step("mine.appointments")
 def my_appointments(ctx: Ctx) -> VoiceResponse:
-    _, items, more = _page(ctx)
+    page, items, more, _ = _page(ctx)
     today = _on_the_day(ctx)
     if not items:
         return ctx.go("mine", intro=today or [ctx.t("ivr.mine.none")])
@@ -95,16 +97,25 @@ def my_appointments(ctx: Ctx) -> VoiceResponse:
     if more:
         lines.append(ctx.t("ivr.mine.more"))
     lines.append(ctx.t("ivr.mine.pick"))
-    return ctx.menu(lines)
+    # A key means the appointment read out with it (``Mine.offered``), even when one was
+    # booked or cancelled elsewhere meanwhile and the list moved.
+    heard = replace(ctx.read(Mine), page=page, offered=[a.id for a in items])
+    return ctx.menu(lines, state=ctx.own_state(heard))
 
 
 @my_appointments.on_input
 def appointment_picked(ctx: Ctx) -> VoiceResponse:
-    page, items, more = _page(ctx)
+    page, _, more, appointments = _page(ctx)
     if ctx.digits == "8" and more:
         return ctx.go("mine.appointments", Mine(page=page + 1))
-    if ctx.digits.isdigit() and 1 <= int(ctx.digits) <= len(items):
-        return ctx.go("mine.cancel", Mine(appointment=items[int(ctx.digits) - 1].reference))
+    offered = ctx.read(Mine).offered or []
+    if ctx.digits.isdigit() and 1 <= int(ctx.digits) <= len(offered):
+        wanted = offered[int(ctx.digits) - 1]
+        chosen = next((a for a in appointments if a.id == wanted), None)
+        if chosen is None:  # cancelled or moved meanwhile
+            return ctx.go("mine.appointments", Mine(page=page),
+                          intro=[ctx.t("ivr.pick.gone")])
+        return ctx.go("mine.cancel", Mine(appointment=chosen.reference))
     return ctx.again()
 
 

@@ -76,6 +76,9 @@ class Choosing(FlowState):
     purpose: str = key("f", "book")  # book, beds or griev: what the hospital is for
     page: int = key("pg", 0)
     candidate: int | str | None = key("k")  # a spoken name awaiting "did you say ...?"
+    # The page read out: its options' ids in order (``ivr.choosers.wire_id``); a key or
+    # a spoken number means the item it was said with, never today's list's item there.
+    offered: list[int] | None = key("o")
     last_hospital: int | None = key("lh")  # the caller's last hospital (0: none), read once
     last_department: int | None = key("ld")  # their latest appointment's department (0: none)
 
@@ -116,6 +119,7 @@ class Beds(FlowState):
 @dataclass(frozen=True)
 class Mine(FlowState):
     page: int = key("pg", 0)
+    offered: list[int] | None = key("o")  # the appointments read out (ids), in order
     appointment: str | None = key("a")  # the booking number being cancelled
     heard_latest: bool = key("hl", False)  # the caller's latest complaint was read out
 

@@ -122,15 +122,16 @@ class IvrWorld:
 
 
 def build_world(session) -> IvrWorld:
-    """Seven hospitals (two pages of choices): GTB first, Lok Nayak second (by size)."""
-    lok_nayak = make_hospital(
-        session, code="LNH", name_en="Lok Nayak Hospital", name_hi="लोक नायक अस्पताल",
-        short_en="Lok Nayak Hospital", short_hi="लोक नायक अस्पताल", district="Central",
-        district_hi="मध्य", aliases=["LNJP", "Lok Nayak Jai Prakash", "एलएनजेपी", "इरविन"])
+    """Seven hospitals (two pages of choices): GTB first, Lok Nayak second (with no
+    bookings before today, the order they were added)."""
     gtb = make_hospital(
         session, code="GTB", name_en="Guru Teg Bahadur Hospital",
         name_hi="गुरु तेग बहादुर अस्पताल", short_en="GTB Hospital", short_hi="जीटीबी अस्पताल",
         district="Shahdara", district_hi="शाहदरा", aliases=["GTB", "जीटीबी"])
+    lok_nayak = make_hospital(
+        session, code="LNH", name_en="Lok Nayak Hospital", name_hi="लोक नायक अस्पताल",
+        short_en="Lok Nayak Hospital", short_hi="लोक नायक अस्पताल", district="Central",
+        district_hi="मध्य", aliases=["LNJP", "Lok Nayak Jai Prakash", "एलएनजेपी", "इरविन"])
     for n in range(5):
         make_hospital(session, name_en=f"Test Hospital {n}", name_hi=f"परीक्षण अस्पताल {n}",
                       district="West", district_hi="पश्चिम")
@@ -147,7 +148,6 @@ def build_world(session) -> IvrWorld:
         make_slot(session, ortho, at=dt.datetime.combine(day + dt.timedelta(days=1),
                                                          dt.time(9, 0), IST), capacity=5),
     ]
-    # GTB is the bigger hospital: with no bookings yet it is offered first, Lok Nayak second.
     update_resources(session, gtb.id, {"beds": {"general": {"total": 400, "occupied": 400}}},
                      source="test")
     update_resources(session, lok_nayak.id, {"beds": {

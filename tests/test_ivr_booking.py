@@ -352,19 +352,25 @@ def test_the_booking_number_is_read_twice_slowly_and_again_alone(phone, ivr_worl
     assert phone.said.count(spaced) == 1 and "token" not in phone.said
 
 
-def test_hospitals_most_booked_are_offered_first(ivr_session, ivr_world):
+def test_hospitals_most_booked_are_offered_first_from_the_next_day(ivr_session, ivr_world):
     import datetime as dt
 
     from booking_core.appointments import Channel, book_appointment
     from booking_core.demand import hospitals_by_demand
     from tests.factories import IST, make_slot
 
-    assert [h.code for h in hospitals_by_demand(ivr_session)][:2] == ["GTB", "LNH"]  # by size
+    def first_two(days_on: int = 0) -> list[str]:
+        now = dt.datetime.now(dt.UTC) + dt.timedelta(days=days_on)
+        return [h.code for h in hospitals_by_demand(ivr_session, now=now)][:2]
+
+    assert first_two() == ["GTB", "LNH"]  # no bookings yet: the order they were added
     day = (dt.datetime.now(IST) + dt.timedelta(days=3)).date()
     slot = make_slot(ivr_session, ivr_world.medicine,
                      at=dt.datetime.combine(day, dt.time(9, 0), IST), capacity=5)
     book_appointment(ivr_session, slot_id=slot.id, phone=CALLER, channel=Channel.PORTAL)
-    assert [h.code for h in hospitals_by_demand(ivr_session)][:2] == ["LNH", "GTB"]
+    assert first_two() == ["GTB", "LNH"]  # today's bookings count from tomorrow
+    assert first_two(days_on=1) == ["LNH", "GTB"]
+    assert first_two(days_on=29) == ["GTB", "LNH"]  # and for 28 days
 
 
 @pytest.mark.parametrize("words", ["L N J P", "L.N.J.P.", "एल एन जे पी", "two", "दो",
