@@ -36,11 +36,13 @@ PURPOSE = "portal-carry"
 _PATH = "/portal"
 
 
-def redirect_with(location: str, **carried: Any) -> Response | None:
+def redirect_with(location: str, *, sticky: bool = False, **carried: Any) -> Response | None:
     """A 303 to ``location`` carrying ``carried`` to it, or None when it does not fit
-    in a cookie (the caller then renders its page in place)."""
+    in a cookie (the caller then renders its page in place). A ``sticky`` carry (a
+    refused form's typing and messages) is not read once: reload and Back show the
+    same form again, until the next POST of the portal or ``MAX_AGE``."""
     token = seal(current_app.config["SECRET_KEY"], PURPOSE,
-                 {"to": location.split("?", 1)[0], "data": carried})
+                 {"to": location.split("?", 1)[0], "data": carried, "sticky": sticky})
     if len(token) > MAX_COOKIE:
         return None
     g.portal_set_carry = token
@@ -62,13 +64,16 @@ def take() -> dict[str, Any]:
             g.portal_set_carry = ""  # forged or stale: gone after this answer
         elif found.get("to") == request.path:
             carried = dict(found.get("data") or {})
-            g.portal_set_carry = ""  # read once
+            if not found.get("sticky"):
+                g.portal_set_carry = ""  # read once
     g.portal_carried = carried
     return carried
 
 
 def write_cookie(response: Response) -> None:
     token = g.pop("portal_set_carry", None)
+    if token is None and request.method == "POST" and CARRY_COOKIE in request.cookies:
+        token = ""  # a form was sent: what an earlier one left is over
     if token:
         response.set_cookie(CARRY_COOKIE, token, max_age=MAX_AGE, httponly=True,
                             samesite="Lax", secure=request.is_secure, path=_PATH)

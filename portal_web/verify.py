@@ -70,7 +70,9 @@ def back_to_form(check: MobileCheck, location: str, draft: dict[str, object] | N
     """The 303 to the GET page ``location`` of a form, carrying the verification block,
     what was typed (``draft``) and anything else the page shows again (``carried``:
     errors as ``i18n.keep_all``); None when that does not fit in a cookie."""
-    return carry.redirect_with(location, check={"typed": check.typed,
+    return carry.redirect_with(location, sticky=bool(check.errors or carried.get("errors")
+                                                     or carried.get("refused")),
+                               check={"typed": check.typed,
                                                 "code_sent": check.code_sent,
                                                 "notice": i18n.keep(check.notice),
                                                 "errors": i18n.keep_all(check.errors)},

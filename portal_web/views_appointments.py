@@ -91,7 +91,7 @@ def cancel(reference: str) -> Any:
         held = find_appointment(get_session(), reference, check.phone)
         # Back to the appointment's page, saying why (PRG); in place if it cannot carry.
         return carry.redirect_with(url_for("portal.appointment", reference=held.reference),
-                                   error=i18n.keep(error)) \
+                                   sticky=True, error=i18n.keep(error)) \
             or page("appointment.html", 409, appointment=held, check=check, notice="",
                     error=error, active=held.status == AppointmentStatus.BOOKED)
     return redirect(url_for("portal.appointment", reference=found.reference, done="cancelled"),
@@ -127,7 +127,7 @@ def reschedule(reference: str) -> Any:
                                         done="rescheduled"), code=303)
         again = carry.redirect_with(
             url_for("portal.reschedule", reference=held.reference, day=request.args.get("day")),
-            error=i18n.keep(error), chosen=chosen)
+            sticky=True, error=i18n.keep(error), chosen=chosen)
         if again is not None:  # back to the GET page, saying why (PRG)
             return again
     if held.status != AppointmentStatus.BOOKED:

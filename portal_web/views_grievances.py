@@ -142,7 +142,7 @@ def grievance_status() -> Any:
         else:
             return _show(found, registered=False)
     # Back to the form's GET page with what was typed and why (PRG), unless too big.
-    return carry.redirect_with(url_for("portal.grievance_status"), form=form,
+    return carry.redirect_with(url_for("portal.grievance_status"), sticky=True, form=form,
                                errors=i18n.keep_all(errors)) \
         or page("grievance_status.html", status, form=form, errors=errors)
 
