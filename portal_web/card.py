@@ -75,7 +75,7 @@ def card_page() -> Any:
         carried = carry.take()
         issued = carried.get("issued") or {}
         kept = carried.get("draft") or {}
-        return _page(check, MultiDict({k: str(v)[:100] for k, v in kept.items()
+        return _page(check, MultiDict({k: str(v) for k, v in kept.items()
                                        if k in CARD_FIELDS}),
                      notice=i18n.again(issued.get("notice", "")),
                      highlight=str(issued.get("number", "")),
@@ -105,7 +105,7 @@ def _refused(check: MobileCheck, form: MultiDict[str, str], status: int,
              errors: dict[str, str]) -> Any:
     """A refused card form: back to ``/portal/card`` with what was typed and why
     (Post/Redirect/Get), or in place with ``status`` when that does not fit a cookie."""
-    draft = {k: form.get(k, "")[:100] for k in CARD_FIELDS if form.get(k)}
+    draft = {k: form.get(k, "") for k in CARD_FIELDS if form.get(k)}  # whole, never cut
     return back_to_form(check, url_for("portal.card"), draft,
                         errors=i18n.keep_all(errors)) \
         or _page(check, form, status, errors=errors)
