@@ -13,14 +13,12 @@ number of someone booked for).
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import json
 import logging
 import os
 import zlib
 from collections.abc import Callable
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Any, TypeVar
 
 from cryptography.exceptions import InvalidTag
@@ -36,6 +34,7 @@ from booking_core.base import AUTOCOMMIT_READS, DomainError
 from booking_core.phones import mask_phone, try_normalise_mobile
 from contact_centre.models import CallOutcome
 from helpline.app import current_helpline
+from helpline.sealing import cipher
 from helpline.settings import Settings
 from helpline.twilio_auth import twilio_signed
 from ivr.call_notes import notes, take_notes, write_notes
@@ -75,14 +74,14 @@ STATE_AAD = b"ivr-state v2"
 NONCE_BYTES = 12
 
 
-@lru_cache(maxsize=4)
 def _cipher(secret_key: str) -> AESGCM:
-    """The state's key: derived from ``SECRET_KEY`` for this one use, so it is never
-    the key that signs sessions or tokens. AES-GCM rather than Fernet: a third of the
-    bytes of work per URL and a shorter URL for Twilio to sign (every webhook opens one
-    state and writes two)."""
-    key = hmac.new(secret_key.encode(), b"ivr-state encryption", hashlib.sha256).digest()
-    return AESGCM(key)
+    """The state's key: derived from ``SECRET_KEY`` for this one use (purpose
+    ``ivr-state``, ``helpline.sealing.cipher``, cached), so it is never the key that
+    signs sessions or seals the portal's tokens. AES-GCM rather than Fernet: a third of
+    the bytes of work per URL and a shorter URL for Twilio to sign (every webhook opens
+    one state and writes two). The state keeps its own framing, without the issue time
+    a sealed token carries: a call's URLs need no max-age."""
+    return cipher(secret_key, "ivr-state")
 
 
 def sign_state(state: dict[str, Any]) -> str:

@@ -211,7 +211,8 @@ def document() -> dict[str, Any]:
             "schemas": SCHEMAS,
             "securitySchemes": {
                 "verifiedMobile": {"type": "apiKey", "in": "header", "name": VERIFICATION_HEADER,
-                                   "description": "from POST /verifications/confirm"},
+                                   "description": "the opaque sealed token from POST "
+                                                  "/verifications/confirm, valid 30 minutes"},
                 "hospitalToken": {"type": "http", "scheme": "bearer",
                                   "description": "issued with `flask issue-feed-token`"},
             },

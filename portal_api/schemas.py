@@ -98,7 +98,12 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                                                          "any script (Devanagari ४८२९१७ "
                                                          "too)"}},
                                 ["phone", "code"]),
-    "VerificationToken": _obj({"verification_token": {"type": "string"},
+    "VerificationToken": _obj({"verification_token": {
+                                   "type": "string", "pattern": "^[A-Za-z0-9_-]+$",
+                                   "description": "opaque and sealed (encrypted and "
+                                                  "authenticated; it does not show the "
+                                                  "number): send it back unchanged in "
+                                                  "X-Verification-Token"},
                                "phone": {"type": "string", "description": "masked"},
                                "expires_in_seconds": COUNT},
                               ["verification_token", "phone", "expires_in_seconds"]),

@@ -1,8 +1,8 @@
 """The eHealth card on the portal (``/portal/card``): verify the mobile with its
 one-time code (the portal's own verification block), get a card for anyone who uses
 that mobile, download any of them as PDF or PNG in Hindi or English. Works without
-JavaScript; every form answers bad input on the page, in the citizen's language,
-keeping what was typed. Card numbers travel in form bodies, never in URLs.
+JavaScript; every form answers bad input on its GET page after a redirect, in the
+citizen's language, keeping what was typed. Card numbers travel in form bodies, never in URLs.
 """
 
 from __future__ import annotations
@@ -20,13 +20,22 @@ from helpline.cards import CARD_FORMATS, card_download
 from locales import LANGUAGES
 from portal_web import carry, i18n
 from portal_web.pages import kept_on_outage, outage_message
-from portal_web.verify import STEPS, MobileCheck, after_step, current_check, run_step
+from portal_web.verify import (
+    STEPS,
+    MobileCheck,
+    after_step,
+    back_to_form,
+    current_check,
+    run_step,
+)
 
 # Refusals of the card form with a sentence of their own (else the portal's).
 CARD_ERRORS = {"invalid_abha": "abha_number", "abha_on_another_card": "abha_number",
                "invalid_name": "name", "name_too_long": "name",
                "name": "name", "year_of_birth": "year_of_birth",
                "year_out_of_range": "year_of_birth", "sex": "sex"}
+# The new card's fields, carried back to the form after a refusal.
+CARD_FIELDS = ("name", "year_of_birth", "sex", "abha_number")
 # What a refusal's sentence fills in from its details (the years allowed).
 SENTENCE_PARAMS = ("first", "last")
 
@@ -63,12 +72,17 @@ def card_page() -> Any:
         return done or _page(check, form if check.errors else None,
                              422 if check.errors else 200)
     if step != "issue":
-        issued = carry.take().get("issued") or {}
-        return _page(check, notice=str(issued.get("notice", "")),
-                     highlight=str(issued.get("number", "")))
+        carried = carry.take()
+        issued = carried.get("issued") or {}
+        kept = carried.get("draft") or {}
+        return _page(check, MultiDict({k: str(v) for k, v in kept.items()
+                                       if k in CARD_FIELDS}),
+                     notice=i18n.again(issued.get("notice", "")),
+                     highlight=str(issued.get("number", "")),
+                     errors=i18n.again_all(carried.get("errors")))
     if check.phone is None:
         check.errors.setdefault("mobile", i18n.t("portal.verify.needed"))
-        return _page(check, form, 400)
+        return _refused(check, form, 400, {})
     year = whole_number(form.get("year_of_birth"))
     try:
         issued = issue_card(get_session(), phone=check.phone, name=form.get("name", ""),
@@ -78,13 +92,23 @@ def card_page() -> Any:
                             via=CardIssuer.PORTAL, actor="portal")
     except DomainError as exc:
         field, sentence = _refusal(exc)
-        return _page(check, form, 422, errors={field: sentence})
+        return _refused(check, form, 422, {field: sentence})
     key = "portal.card.issued" if issued.new else "portal.card.already"
     notice = i18n.t(key, name=issued.card.name)
-    # The card number rides in the signed cookie, never in the URL.
-    return carry.redirect_with(url_for("portal.card"),
-                               issued={"notice": notice, "number": issued.card.number}) \
+    # The card number rides in the sealed cookie, never in the URL.
+    return carry.redirect_with(url_for("portal.card"), issued={
+        "notice": i18n.keep(notice), "number": issued.card.number}) \
         or _page(check, notice=notice, highlight=issued.card.number)
+
+
+def _refused(check: MobileCheck, form: MultiDict[str, str], status: int,
+             errors: dict[str, str]) -> Any:
+    """A refused card form: back to ``/portal/card`` with what was typed and why
+    (Post/Redirect/Get), or in place with ``status`` when that does not fit a cookie."""
+    draft = {k: form.get(k, "") for k in CARD_FIELDS if form.get(k)}  # whole, never cut
+    return back_to_form(check, url_for("portal.card"), draft,
+                        errors=i18n.keep_all(errors)) \
+        or _page(check, form, status, errors=errors)
 
 
 def download_card() -> Any:
@@ -94,13 +118,13 @@ def download_card() -> Any:
     kind, lang = request.form.get("format", "pdf"), request.form.get("language", "hi")
     if check.phone is None:
         check.errors["mobile"] = i18n.t("portal.verify.needed")
-        return _page(check, status=400)
+        return _refused(check, MultiDict(), 400, {})
     try:
         if kind not in CARD_FORMATS or lang not in LANGUAGES:
             raise DomainError("unknown format")
         card = find_card(get_session(), request.form.get("card_number", ""), check.phone)
     except DomainError:
-        return _page(check, status=404, errors={"form": i18n.t("portal.card.err.no_card")})
+        return _refused(check, MultiDict(), 404, {"form": i18n.t("portal.card.err.no_card")})
     return card_download(card, current_helpline().settings, lang, kind)
 
 

@@ -32,10 +32,52 @@ def current_language() -> str:
     return str(g.get("portal_lang") or "hi")
 
 
+class Said(str):
+    """A sentence in the citizen's language that remembers its message key and
+    parameters, so that the page after a redirect can say it again from the key
+    (``keep``, ``again``) rather than carry its words."""
+
+    key: str
+    params: dict[str, object]
+
+    def __new__(cls, text: str, key: str, params: dict[str, object]) -> Said:
+        said = super().__new__(cls, text)
+        said.key, said.params = key, params
+        return said
+
+
 def t(key: str, **params: object) -> str:
     """The portal message ``key`` (``portal.`` may be left out) in the citizen's language."""
     full = key if key.startswith(("portal.", "common.")) else f"portal.{key}"
-    return render(current_language(), full, **params)
+    return Said(render(current_language(), full, **params), full, params)
+
+
+def keep(text: str) -> object:
+    """What a redirect carries of a sentence: ``[key, params]`` for one made by ``t``
+    (params that JSON cannot write become text), else the words themselves."""
+    if isinstance(text, Said):
+        return [text.key, {k: v if isinstance(v, int | str) else str(v)
+                           for k, v in text.params.items()}]
+    return str(text)
+
+
+def again(kept: object) -> str:
+    """The sentence ``keep`` carried, said again in the citizen's language."""
+    if isinstance(kept, list) and len(kept) == 2 and isinstance(kept[0], str) \
+            and kept[0].startswith(("portal.", "common.")) and has_message(kept[0]) \
+            and isinstance(kept[1], dict):
+        return t(kept[0], **kept[1])
+    return str(kept) if isinstance(kept, str) else ""
+
+
+def keep_all(texts: Mapping[str, str]) -> dict[str, object]:
+    return {field: keep(text) for field, text in texts.items() if text}
+
+
+def again_all(kept: object) -> dict[str, str]:
+    if not isinstance(kept, dict):
+        return {}
+    return {str(field): again(text) for field, text in kept.items()}
 
 
 def label(family: str, value: object) -> str:

@@ -1,11 +1,13 @@
-"""CSRF protection and the short-lived, signed verified-mobile cookie.
+"""CSRF protection and the short-lived, sealed verified-mobile cookie.
 
 - CSRF: a random token in the ``portal_csrf`` cookie (HttpOnly, SameSite=Lax, path
   ``/portal``) that every form repeats in its ``csrf_token`` field; a POST whose field
   does not match is refused (400) before any view runs. Another site can neither read
   the cookie nor make the browser send it with a cross-site POST.
 - Verified mobile: after the right one-time code the browser holds ``portal_mobile``,
-  the same signed token the API hands out (``portal_api.auth``), accepted for
+  the same sealed token the API hands out (``portal_api.auth``): encrypted, so anyone
+  else at the device (a shared or cyber-café computer) cannot read the number in it,
+  and authenticated, so it cannot be made or changed. Accepted for
   ``VERIFIED_MAX_AGE`` seconds from the code (15 minutes), HttpOnly, SameSite=Lax,
   ``Secure`` over HTTPS. Nothing is stored server-side, so any web process can read it.
   The number never appears in a URL or a page in full.
@@ -17,9 +19,9 @@ import hmac
 import secrets
 
 from flask import Response, current_app, g, request
-from itsdangerous import BadSignature, SignatureExpired
 
 from booking_core.phones import mask_phone
+from helpline.sealing import BadSeal, SealExpired
 from portal_api.auth import issue_verification_token, read_verification_token
 from portal_web import carry
 from portal_web.i18n import LANG_COOKIE, LANG_COOKIE_MAX_AGE
@@ -59,9 +61,9 @@ def verified_mobile() -> str | None:
         try:
             phone = read_verification_token(current_app.config["SECRET_KEY"], token,
                                             VERIFIED_MAX_AGE)
-        except SignatureExpired:
+        except SealExpired:
             g.portal_mobile_expired = True
-        except BadSignature:
+        except BadSeal:
             pass
     g.portal_mobile = phone
     return phone

@@ -50,21 +50,33 @@ def current_check(form: MultiDict[str, str] | None = None) -> MobileCheck:
     if carried:
         check.typed = str(carried.get("typed", ""))[:32]
         check.code_sent = bool(carried.get("code_sent")) and phone is None
-        check.notice = str(carried.get("notice", ""))
+        check.notice = i18n.again(carried.get("notice", ""))
+        if phone is None:
+            check.errors = i18n.again_all(carried.get("errors"))
     if phone is None and not check.notice and security.expired_mobile():
         check.notice = i18n.t("portal.verify.expired")
     return check
 
 
 def after_step(check: MobileCheck, location: str, **draft: object) -> Response | None:
-    """The 303 to ``location`` after a step that went well, carrying the block and the
-    form's ``draft`` to that page; None after a refused step (the caller shows the form
-    again, 422) or when the draft is too long to carry (the caller shows it in place)."""
-    if check.errors:
-        return None
-    return carry.redirect_with(location, check={"typed": check.typed,
+    """The 303 to ``location`` after a step, carrying the block (with its errors, if
+    the step was refused) and the form's ``draft`` to that page; None when the draft is
+    too long to carry (the caller shows the form in place: 200, or 422 if refused)."""
+    return back_to_form(check, location, draft)
+
+
+def back_to_form(check: MobileCheck, location: str, draft: dict[str, object] | None = None,
+                 **carried: object) -> Response | None:
+    """The 303 to the GET page ``location`` of a form, carrying the verification block,
+    what was typed (``draft``) and anything else the page shows again (``carried``:
+    errors as ``i18n.keep_all``); None when that does not fit in a cookie."""
+    return carry.redirect_with(location, sticky=bool(check.errors or carried.get("errors")
+                                                     or carried.get("refused")),
+                               check={"typed": check.typed,
                                                 "code_sent": check.code_sent,
-                                                "notice": check.notice}, draft=draft)
+                                                "notice": i18n.keep(check.notice),
+                                                "errors": i18n.keep_all(check.errors)},
+                               draft=draft or {}, **carried)
 
 
 def run_step(step: str, form: MultiDict[str, str]) -> MobileCheck:

@@ -18,7 +18,7 @@ from booking_core.base import DomainError, NotFound, whole_number
 from booking_core.refs import normalise_reference
 from helpline.app import get_session
 from portal_api.views_appointments import booking_rules
-from portal_web import i18n
+from portal_web import carry, i18n
 from portal_web.blueprint import portal
 from portal_web.pages import kept_on_outage, outage_message, page
 from portal_web.verify import STEPS, after_step, current_check, run_step
@@ -41,6 +41,11 @@ def _check_for_this_page() -> Any:
     return check
 
 
+def _status(check: Any) -> int:
+    """422 for a refused step answered in place (its carry too big), else 200."""
+    return 422 if check.errors and request.method == "POST" else 200
+
+
 @portal.route("/appointments", methods=["GET", "POST"])
 def appointments() -> Any:
     """The verified mobile's coming appointments (as patient or as the one who booked),
@@ -49,7 +54,7 @@ def appointments() -> Any:
     if isinstance(check, Response):
         return check
     found = upcoming_appointments(get_session(), check.phone) if check.phone else []
-    return page("appointments.html", 422 if check.errors else 200, check=check,
+    return page("appointments.html", _status(check), check=check,
                 appointments=found)
 
 
@@ -61,13 +66,14 @@ def appointment(reference: str) -> Any:
     if isinstance(check, Response):
         return check
     if check.phone is None:
-        return page("appointment_verify.html", 422 if check.errors else 200, check=check,
+        return page("appointment_verify.html", _status(check), check=check,
                     reference=normalise_reference(reference)[:8])
     found = find_appointment(get_session(), reference, check.phone)
     done = request.args.get("done", "")
     notice = i18n.t(f"portal.done.{done}") if DONE.get(done) == found.status else ""
+    error = i18n.again(carry.take().get("error", ""))
     return page("appointment.html", appointment=found, notice=notice, check=check,
-                active=found.status == AppointmentStatus.BOOKED)
+                error=error, active=found.status == AppointmentStatus.BOOKED)
 
 
 @portal.post("/appointments/<reference>/cancel")
@@ -81,10 +87,13 @@ def cancel(reference: str) -> Any:
     except NotFound:
         raise
     except DomainError as exc:
+        error = i18n.error_text(exc.code)
         held = find_appointment(get_session(), reference, check.phone)
-        return page("appointment.html", 409, appointment=held, check=check, notice="",
-                    error=i18n.error_text(exc.code),
-                    active=held.status == AppointmentStatus.BOOKED)
+        # Back to the appointment's page, saying why (PRG); in place if it cannot carry.
+        return carry.redirect_with(url_for("portal.appointment", reference=held.reference),
+                                   sticky=True, error=i18n.keep(error)) \
+            or page("appointment.html", 409, appointment=held, check=check, notice="",
+                    error=error, active=held.status == AppointmentStatus.BOOKED)
     return redirect(url_for("portal.appointment", reference=found.reference, done="cancelled"),
                     code=303)
 
@@ -98,7 +107,11 @@ def reschedule(reference: str) -> Any:
     session = get_session()
     held = find_appointment(session, reference, check.phone)
     error, chosen = "", None
-    if request.method == "POST":
+    if request.method == "GET":
+        carried = carry.take()
+        error, chosen = i18n.again(carried.get("error", "")), whole_number(
+            str(carried.get("chosen", "")))
+    else:
         chosen = whole_number(request.form.get("slot", ""))
         if chosen is None:
             error = i18n.t("portal.err.choose_time")
@@ -112,9 +125,15 @@ def reschedule(reference: str) -> Any:
             else:
                 return redirect(url_for("portal.appointment", reference=moved.reference,
                                         done="rescheduled"), code=303)
+        again = carry.redirect_with(
+            url_for("portal.reschedule", reference=held.reference, day=request.args.get("day")),
+            sticky=True, error=i18n.keep(error), chosen=chosen)
+        if again is not None:  # back to the GET page, saying why (PRG)
+            return again
     if held.status != AppointmentStatus.BOOKED:
         return redirect(url_for("portal.appointment", reference=held.reference), code=303)
-    return page("reschedule.html", 422 if error else 200, appointment=held, error=error,
+    return page("reschedule.html", 422 if error and request.method == "POST" else 200,
+                appointment=held, error=error,
                 chosen=chosen, **choose_times(held.department_id))
 
 

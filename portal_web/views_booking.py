@@ -21,7 +21,7 @@ from portal_api.views_catalogue import department_availability
 from portal_web import carry, i18n
 from portal_web.blueprint import portal
 from portal_web.pages import kept_on_outage, outage_message, page
-from portal_web.verify import STEPS, after_step, current_check, run_step
+from portal_web.verify import STEPS, after_step, back_to_form, current_check, run_step
 from portal_web.views_hospitals import text_arg
 
 
@@ -87,9 +87,12 @@ def book_review() -> Any:
     draft = {"patient_name": request.form.get("patient_name", "").strip()}
     step = request.form.get("step", "")
     check = current_check(request.form)
-    if request.method == "GET":
-        draft["patient_name"] = str(carry.take().get("draft", {}).get("patient_name", ""))
     error = name_error = ""
+    if request.method == "GET":
+        carried = carry.take()
+        draft["patient_name"] = str(carried.get("draft", {}).get("patient_name", ""))
+        refused = i18n.again_all(carried.get("refused"))
+        error, name_error = refused.get("form", ""), refused.get("patient_name", "")
     unbookable = _unbookable(slot)
     if unbookable:  # the time passed (or the day closed) since the list was shown
         error = unbookable
@@ -116,7 +119,15 @@ def book_review() -> Any:
             else:
                 return redirect(url_for("portal.appointment", reference=appointment.reference,
                                         done="booked"), code=303)
-    status = 422 if error or name_error or check.errors else 200
+    refused = bool(error or name_error or check.errors)
+    if request.method == "POST" and refused:
+        # Back to the GET page with what was typed and why (PRG), unless too big.
+        again = back_to_form(check, url_for("portal.book_review", slot=slot.id), draft,
+                             refused=i18n.keep_all({"form": "" if unbookable else error,
+                                                    "patient_name": name_error}))
+        if again is not None:
+            return again
+    status = 422 if (refused and request.method == "POST") or unbookable else 200
     return page("book_review.html", status, slot=slot, draft=draft, check=check, error=error,
                 name_error=name_error, unbookable=bool(unbookable))
 

@@ -15,7 +15,7 @@ from helpline.app import get_session
 from portal_web import carry, i18n
 from portal_web.blueprint import portal
 from portal_web.pages import kept_on_outage, outage_message, page
-from portal_web.verify import STEPS, after_step, current_check, run_step
+from portal_web.verify import STEPS, after_step, back_to_form, current_check, run_step
 
 
 def _draft() -> dict[str, str]:
@@ -34,8 +34,9 @@ def new_grievance() -> Any:
     errors: dict[str, str] = {}
     step = request.form.get("step", "")
     if request.method == "GET":
-        draft.update({k: str(v) for k, v in carry.take().get("draft", {}).items()
-                      if k in draft})
+        carried = carry.take()
+        draft.update({k: str(v) for k, v in carried.get("draft", {}).items() if k in draft})
+        errors = i18n.again_all(carried.get("errors"))
     if request.method == "POST" and step in STEPS:
         check = run_step(step, request.form)
         done = after_step(check, url_for("portal.new_grievance"), **draft)
@@ -57,10 +58,15 @@ def new_grievance() -> Any:
             else:
                 return redirect(url_for("portal.grievance", reference=grievance.reference),
                                 code=303)
-    status = 422 if errors or check.errors else 200
-    return page("grievance_new.html", status, draft=draft, check=check, errors=errors,
-                categories=list(GrievanceCategory), hospitals=list_hospitals(get_session()),
-                max_length=MAX_DESCRIPTION)
+    refused = request.method == "POST" and bool(errors or check.errors)
+    if refused:  # back to the form's GET page with what was typed and why (PRG)
+        again = back_to_form(check, url_for("portal.new_grievance"), draft,
+                             errors=i18n.keep_all(errors))
+        if again is not None:
+            return again
+    return page("grievance_new.html", 422 if refused else 200, draft=draft, check=check,
+                errors=errors, categories=list(GrievanceCategory),
+                hospitals=list_hospitals(get_session()), max_length=MAX_DESCRIPTION)
 
 
 @kept_on_outage("new_grievance")
@@ -113,7 +119,11 @@ def grievance_status() -> Any:
     form = {"reference": request.form.get("reference", "")[:20],
             "mobile": request.form.get("mobile", "")[:32]}
     if request.method == "GET":
-        return page("grievance_status.html", form=form, errors={})
+        carried = carry.take()
+        form.update({k: str(v)[:32] for k, v in (carried.get("form") or {}).items()
+                     if k in form})
+        return page("grievance_status.html", form=form,
+                    errors=i18n.again_all(carried.get("errors")))
     errors = {}  # both fields at once, each with its own reason
     if not form["reference"].strip():
         errors["reference"] = i18n.t("portal.err.reference_needed")
@@ -121,15 +131,20 @@ def grievance_status() -> Any:
         normalise_mobile(form["mobile"])
     except DomainError as exc:
         errors["mobile"] = i18n.error_text(exc.code)
-    if errors:
-        return page("grievance_status.html", 422, form=form, errors=errors)
-    try:
-        found = find_grievance(get_session(), form["reference"], form["mobile"])
-    except DomainError as exc:
-        field = {"invalid_mobile": "mobile"}.get(exc.code, "reference")
-        return page("grievance_status.html", 422 if exc.code != "not_found" else 404,
-                    form=form, errors={field: i18n.error_text(exc.code, exc.details)})
-    return _show(found, registered=False)
+    status = 422
+    if not errors:
+        try:
+            found = find_grievance(get_session(), form["reference"], form["mobile"])
+        except DomainError as exc:
+            field = {"invalid_mobile": "mobile"}.get(exc.code, "reference")
+            errors[field] = i18n.error_text(exc.code, exc.details)
+            status = 404 if exc.code == "not_found" else 422
+        else:
+            return _show(found, registered=False)
+    # Back to the form's GET page with what was typed and why (PRG), unless too big.
+    return carry.redirect_with(url_for("portal.grievance_status"), sticky=True, form=form,
+                               errors=i18n.keep_all(errors)) \
+        or page("grievance_status.html", status, form=form, errors=errors)
 
 
 def _show(found: Grievance, registered: bool) -> Any:

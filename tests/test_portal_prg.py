@@ -1,9 +1,10 @@
 """Post/Redirect/Get on the portal: every POST that changes something (a one-time code
 sent or checked, a booking, a complaint, an eHealth card) answers 303 to a GET page
 that shows the result, so the browser's history holds no POST for Back or reload to
-send again. What that page shows beyond its URL travels in a signed cookie; no URL
-carries the mobile, a health id or a card number. Refused input is still answered in
-place (422) with what was typed. Flask test client on SQLite and PostgreSQL."""
+send again. What that page shows beyond its URL travels in a sealed cookie; no URL
+carries the mobile, a health id or a card number. Refused input is answered the same
+way: 303 to the form's GET page, which shows what was typed and why (200). Flask test
+client on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -87,7 +88,7 @@ def test_booking_leaves_only_get_pages_in_the_history(client, session, catalogue
         assert session.scalar(select(func.count()).select_from(Appointment)) == 1
 
 
-def test_a_wrong_code_is_answered_in_place_with_what_was_typed(client, session, catalogue):
+def test_a_wrong_code_comes_back_on_the_get_page_with_what_was_typed(client, session, catalogue):
     browser = Browser(client)
     client.get("/portal/lang/hi")
     browser.get("/portal/grievances/new")
@@ -102,8 +103,10 @@ def test_a_wrong_code_is_answered_in_place_with_what_was_typed(client, session, 
     wrong = "000000" if latest_code(session, E164) != "000000" else "111111"
     status, _ = browser.post("/portal/grievances/new",
                              {**form, "mobile": PHONE, "code": wrong, "step": "check_code"})
-    assert status == 422 and form["description"] in browser.page
+    assert status == 303 and location == "/portal/grievances/new"  # refused: PRG too
+    assert form["description"] in browser.page
     assert "यह कोड सही नहीं है।" in browser.page
+    assert all(method == "GET" for method, _ in browser.history), browser.history
 
 
 def test_a_new_card_is_shown_after_a_redirect_that_names_no_card(client, session):
@@ -139,7 +142,7 @@ def test_my_appointments_verification_redirects_to_the_list(client, session, cat
     assert status == 303 and "Mobile +91******5678 verified." in browser.page
 
 
-def test_a_carried_draft_is_for_its_own_page_and_signed(client, session, catalogue):
+def test_a_carried_draft_is_for_its_own_page_and_sealed(client, session, catalogue):
     browser = Browser(client)
     client.get("/portal/lang/en")
     browser.get("/portal/grievances/new")
