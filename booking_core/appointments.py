@@ -19,7 +19,18 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, ForeignKey, Index, String, bindparam, insert, select, text
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    String,
+    bindparam,
+    exists,
+    insert,
+    select,
+    text,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import (
     Mapped,
@@ -481,6 +492,20 @@ def find_appointment(session: Session, reference: str, phone: str | None = None)
         if e164 not in (appointment.citizen.phone, appointment.booked_by_phone):
             raise NotFound("no appointment with that booking number", entity="appointment")
     return appointment
+
+
+def day_held_by_patient(phone: str) -> ColumnElement[bool]:
+    """A condition on ``Slot``: the patient with this mobile (booking without an eHealth
+    card) already holds an active appointment in the slot's department on its day, so
+    booking it would be refused (``AlreadyBooked``, the partial unique index). Menus
+    leave such days out (``days_with_free_seats(excluding=...)``) rather than offer a
+    day the booking will refuse."""
+    return exists().where(
+        Appointment.citizen_id == Citizen.id, Citizen.phone == phone,
+        Appointment.department_id == Slot.department_id,
+        Appointment.visit_day == Slot.local_day,
+        Appointment.status == AppointmentStatus.BOOKED,
+        Appointment.ehealth_card_id.is_(None))
 
 
 def upcoming_appointments(

@@ -354,12 +354,17 @@ def days_with_free_seats(
     window_days: int = 30,
     tz: str = "Asia/Kolkata",
     limit: int = 3,
+    excluding: ColumnElement[bool] | None = None,
 ) -> list[tuple[dt.date, int]]:
-    """The earliest days with a free seat and how many seats are free that day."""
+    """The earliest days with a free seat and how many seats are free that day; slots
+    for which ``excluding`` (a condition on ``Slot``: a day the patient already holds,
+    ``booking_core.appointments.day_held_by_patient``) holds do not count."""
     now = now or utcnow()
     _, last = bookable_window(now, window_days, tz)
+    statement = (_DAYS_WITH_FREE_SEATS.where(~excluding) if excluding is not None
+                 else _DAYS_WITH_FREE_SEATS)
     rows = session.connection().execute(
-        _DAYS_WITH_FREE_SEATS,
+        statement,
         {
             "department_id": department_id,
             "now": earliest_bookable_start(now),

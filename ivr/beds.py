@@ -9,7 +9,7 @@ from itertools import groupby
 from twilio.twiml.voice_response import VoiceResponse
 
 from booking_core.base import utcnow
-from booking_core.resources import BedFigures, vacant_beds
+from booking_core.resources import BedFigures, BedType, vacant_beds
 from contact_centre.models import CallOutcome
 from ivr.choosers import Option, choice_input, choice_prompt
 from ivr.flow import Ctx, step
@@ -35,11 +35,22 @@ def district_chosen(ctx: Ctx) -> VoiceResponse:
 
 
 def _hospital_words(ctx: Ctx, name: str, figures: list[BedFigures]) -> str:
+    """One hospital's vacant beds by type, then its free ventilators in a sentence of
+    their own (a ventilator is not a bed), and how old the figures are."""
+    beds = [f for f in figures if f.bed_type != BedType.VENTILATOR]
+    ventilators = [f for f in figures if f.bed_type == BedType.VENTILATOR]
     counts = ", ".join(f"{ctx.t(f'bed_type.{f.bed_type}')} {format_number(ctx.lang, f.vacant)}"
-                       for f in figures)
+                       for f in beds)
     oldest = min(f.updated_at for f in figures)
-    words = ctx.t("ivr.beds.hospital", hospital=name, counts=counts,
-                  age=format_age(ctx.lang, (utcnow() - oldest).total_seconds()))
+    age = format_age(ctx.lang, (utcnow() - oldest).total_seconds())
+    free = format_number(ctx.lang, sum(f.vacant for f in ventilators))
+    if not ventilators:
+        words = ctx.t("ivr.beds.hospital", hospital=name, counts=counts, age=age)
+    elif not beds:
+        words = ctx.t("ivr.beds.ventilators_only", hospital=name, ventilators=free, age=age)
+    else:
+        words = ctx.t("ivr.beds.hospital_ventilators", hospital=name, counts=counts,
+                      ventilators=free, age=age)
     if any(f.stale for f in figures):
         words += " " + ctx.t("ivr.beds.stale")
     return words

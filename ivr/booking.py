@@ -24,6 +24,7 @@ from booking_core.appointments import (
     SlotFull,
     SlotUnavailable,
     book_appointment,
+    day_held_by_patient,
 )
 from booking_core.base import DomainError, NotFound, utcnow
 from booking_core.citizens import InvalidAbha, normalise_abha
@@ -135,13 +136,36 @@ def department_chosen(ctx: Ctx) -> VoiceResponse:
         "book.day", Booking(hospital=hospital, department=int(dep))))
 
 
-def _days(ctx: Ctx) -> tuple[int, list[tuple[dt.date, int]], bool]:
+def _patient_mobile(ctx: Ctx, booking: Booking) -> str | None:
+    """The mobile whose own appointments decide which days can be booked: the patient's
+    typed for someone else, else the caller's; None for an eHealth card (its person's
+    days are the card's, checked when booking) or a caller without a mobile."""
+    if booking.card:
+        return None
+    return booking.patient_mobile or ctx.caller_mobile
+
+
+def _where(booking: Booking) -> Booking:
+    """The hospital, department and patient of ``booking``: what choosing another day or
+    time keeps."""
+    return Booking(hospital=booking.hospital, department=booking.department,
+                   patient_mobile=booking.patient_mobile, abha=booking.abha,
+                   card=booking.card)
+
+
+def _days(ctx: Ctx, *, all_days: bool = False) -> tuple[int, list[tuple[dt.date, int]], bool]:
+    """A page of days with free seats, leaving out days on which the patient already
+    holds an appointment in the department (the booking would refuse them); with
+    ``all_days``, those too."""
     page = ctx.read(Choosing).page
     want = DAYS_PER_PAGE * (page + 1)
     s = ctx.settings
-    department = ctx.read(Booking).department or 0
+    booking = ctx.read(Booking)
+    department = booking.department or 0
+    patient = None if all_days else _patient_mobile(ctx, booking)
     rows = days_with_free_seats(ctx.session, department, window_days=s.booking_window_days,
-                                tz=s.helpline_timezone, limit=want + 1)
+                                tz=s.helpline_timezone, limit=want + 1,
+                                excluding=day_held_by_patient(patient) if patient else None)
     if page and len(rows) <= page * DAYS_PER_PAGE:
         page, rows = 0, rows[:DAYS_PER_PAGE + 1]
     items = rows[page * DAYS_PER_PAGE:(page + 1) * DAYS_PER_PAGE]
@@ -153,6 +177,10 @@ def pick_day(ctx: Ctx) -> VoiceResponse:
     page, items, more = _days(ctx)
     booking = ctx.read(Booking)
     if not items:
+        if _patient_mobile(ctx, booking) and _days(ctx, all_days=True)[1]:
+            # Free days, but the patient already holds each of them in this department.
+            return ctx.go("book.department", Booking(hospital=booking.hospital),
+                          intro=[ctx.t("ivr.book.every_day_held")])
         from ivr.offer import full_days  # the waiting list's menu, if a day is full
 
         return full_days(ctx, booking)
@@ -180,7 +208,7 @@ def day_chosen(ctx: Ctx) -> VoiceResponse:
         offered = [day.isoformat() for day, _ in items]
     else:
         page, more = ctx.read(Choosing).page, booking.more_days
-    where = Booking(hospital=booking.hospital, department=booking.department)
+    where = _where(booking)
     if ctx.digits == "8" and more:
         return ctx.go("book.day", where, Choosing(page=page + 1))
     if ctx.digits.isdigit() and 1 <= int(ctx.digits) <= len(offered):
@@ -217,9 +245,7 @@ def pick_slot(ctx: Ctx) -> VoiceResponse:
     options = _slot_options(ctx, slots)
     booking = ctx.read(Booking)
     if not options:
-        return ctx.go("book.day", Booking(hospital=booking.hospital,
-                                          department=booking.department),
-                      intro=[ctx.t("ivr.book.day_gone")])
+        return ctx.go("book.day", _where(booking), intro=[ctx.t("ivr.book.day_gone")])
     ctx.state.update(replace(booking, offered_slots=[slot.id for slot in slots],
                              offered_starts=[int(slot.starts_at.timestamp())
                                              for slot in slots]).wire())
@@ -406,7 +432,7 @@ def _book_with_card(ctx: Ctx, booking: Booking) -> VoiceResponse:
 
 def _booking_refused(ctx: Ctx, exc: DomainError) -> VoiceResponse:
     booking = ctx.read(Booking)
-    where = Booking(hospital=booking.hospital, department=booking.department)
+    where = _where(booking)
     if isinstance(exc, SlotFull):
         slot = get_slot(ctx.session, booking.slot or 0)
         s = ctx.settings
@@ -421,10 +447,13 @@ def _booking_refused(ctx: Ctx, exc: DomainError) -> VoiceResponse:
         return _to_readback(ctx, later[0].id, int(later[0].starts_at.timestamp()),
                             day=later[0].local_day, intro=[ctx.t("ivr.book.slot_filled")])
     if isinstance(exc, AlreadyBooked):
+        # The day was taken meanwhile (another call, the portal): choose another day at
+        # the same hospital and department, for the same patient; the day menu now
+        # leaves that day out.
         reference = exc.details.get("reference")
-        if reference:
-            return ctx.go("main", intro=[ctx.t_number("ivr.book.already_booked_ref", reference)])
-        return ctx.go("main", intro=[ctx.t("ivr.book.already_booked")])
+        said = (ctx.t_number("ivr.book.already_booked_ref", reference) if reference
+                else ctx.t("ivr.book.already_booked"))
+        return ctx.go("book.day", where, intro=[said])
     if isinstance(exc, SlotUnavailable | OutsideWindow | NotFound):
         return ctx.go("book.day", where, intro=[ctx.t("ivr.book.slot_gone")])
     raise exc
@@ -435,12 +464,19 @@ def booked(ctx: Ctx) -> VoiceResponse:
     """The booking number, read twice, slowly; where the SMS went; what to do next."""
     booking = ctx.read(Booking)
     reference = str(booking.reference)
-    sent = (ctx.t("ivr.book.sent_to_patient", last=" ".join(last_digits(booking.patient_mobile)))
-            if booking.patient_mobile else ctx.t("ivr.book.sent_to_you"))
+    token = format_number(ctx.lang, booking.token or 0)
+    if booking.patient_mobile:  # booked for someone else: it is the patient's booking
+        return ctx.menu([
+            ctx.t("ivr.book.done_patient", token=token),
+            ctx.t_number("ivr.book.number_twice_patient", reference),
+            ctx.t("ivr.book.sent_to_patient",
+                  last=" ".join(last_digits(booking.patient_mobile))),
+            ctx.t("ivr.book.at_hospital_patient"),
+        ])
     return ctx.menu([
-        ctx.t("ivr.book.done", token=format_number(ctx.lang, booking.token or 0)),
+        ctx.t("ivr.book.done", token=token),
         ctx.t_number("ivr.book.number_twice", reference),
-        sent,
+        ctx.t("ivr.book.sent_to_you"),
         ctx.t("ivr.book.at_hospital"),
     ])
 
@@ -448,4 +484,6 @@ def booked(ctx: Ctx) -> VoiceResponse:
 @step("book.number")
 def booking_number(ctx: Ctx) -> VoiceResponse:
     """"Hear again": only the number."""
-    return ctx.menu([ctx.t_number("ivr.book.number", str(ctx.read(Booking).reference))])
+    booking = ctx.read(Booking)
+    key = "ivr.book.number_patient" if booking.patient_mobile else "ivr.book.number"
+    return ctx.menu([ctx.t_number(key, str(booking.reference))])

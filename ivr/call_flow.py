@@ -228,7 +228,7 @@ declare(
         "english": ("main",),
         "switch_language": ("main",),
         "start_booking": ("book.again", "pick.hospital"),
-        "book": ("book.done", "book.confirm", "book.day", "book.department", "main"),
+        "book": ("book.done", "book.confirm", "book.day", "book.department"),
         "patient_is_caller": ("book.confirm",),
         "cancel": ("main", "mine.appointments"),
         "complaint_status": ("mine", "mine.grievance"),

@@ -27,7 +27,7 @@ from ivr.booking import rules
 from ivr.engine import action
 from ivr.flow import Ctx, step
 from ivr.state import Booking, Offer
-from locales.formatting import format_date, spoken_digits, spoken_time
+from locales.formatting import format_date, format_number, spoken_digits, spoken_time
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,17 @@ def join(ctx: Ctx) -> VoiceResponse:
             hold_minutes=ctx.settings.waiting_list_hold_minutes, rules=rules(ctx))
     except (SeatsFree, DomainError, ValueError):  # a seat freed meanwhile: book it
         return ctx.go("book.day", where)
-    return ctx.go("main", intro=[ctx.t("ivr.wait.joined", ahead=ahead)])
+    return ctx.go("main", intro=[_joined_words(ctx, ahead)])
+
+
+def _joined_words(ctx: Ctx, ahead: int) -> str:
+    """"You are on the waiting list" with how many wait before the caller, a whole
+    sentence for none, one and more (no "people ahead of you: 0")."""
+    if ahead == 0:
+        return ctx.t("ivr.wait.joined_first")
+    if ahead == 1:
+        return ctx.t("ivr.wait.joined_one")
+    return ctx.t("ivr.wait.joined", ahead=format_number(ctx.lang, ahead))
 
 
 @step("offer")

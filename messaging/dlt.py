@@ -23,8 +23,12 @@ DEFAULT_SEGMENT_BUDGET = 2
 # asked for it or wrote something we could not read: worth a third part in Hindi.
 # A closed OPD's cancellation that also offers a new time names two days and a hospital:
 # in Devanagari (UCS-2) that is three parts.
+# An appointment booked for someone else by another phone reaches a patient who did not
+# ask for it: it names the helpline, the whole appointment (hospital, department, day,
+# time, token) and both ways to cancel (SMS and a call), which in Devanagari is three.
 SEGMENT_BUDGETS: dict[str, int] = {"reply_help": 3, "reply_help_no_number": 3,
-                                   "appointment_opd_closed_offer": 3}
+                                   "appointment_opd_closed_offer": 3,
+                                   "appointment_booked_for_you": 3}
 
 
 def sms_template_keys() -> list[str]:

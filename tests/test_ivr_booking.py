@@ -219,11 +219,19 @@ def test_booking_for_another_mobile_and_by_abha(phone, ivr_world, ivr_session):
     assert appointment.booked_by_phone == CALLER
     # The caller hears where the SMS went; the patient's SMS says it was booked for them.
     assert "to the patient's mobile, the number ending 1 2 3 4" in phone.said
+    # It is the patient's booking, not the caller's.
+    assert "The patient's token number is" in phone.said
+    assert "The patient's booking number is" in phone.said
+    assert "Your booking number" not in phone.said and "before your time" not in phone.said
+    assert "the patient should show this number" in phone.said
+    phone.press("1")  # hear it again
+    assert phone.said.startswith("The patient's booking number is")
     sms = ivr_session.scalar(select(OutboxMessage).where(
         OutboxMessage.appointment_id == appointment.id,
         OutboxMessage.template.in_(["appointment_confirmation", "appointment_booked_for_you"])))
     assert sms.to_phone == "+919876501234" and sms.template == "appointment_booked_for_you"
     assert "booked for you by phone" in sms.body and "CANCEL" in sms.body
+    assert "Orthopaedics" in sms.body and "call the helpline" in sms.body
 
     phone.press("#")  # main menu
     phone.press("1")

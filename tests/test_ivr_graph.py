@@ -3,6 +3,7 @@ app's webhooks in Hindi and English, pressing every key at every menu reached.""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import xml.etree.ElementTree as ET
@@ -182,6 +183,10 @@ def test_walk_every_menu_in_both_languages(database_url, ivr_session, lang):
                      channel=Channel.PORTAL, language=lang)
     # General Medicine's one day is full: its callers are offered the waiting list.
     make_slot(ivr_session, world.medicine, capacity=1, booked=1)
+    # The walk books as it goes (the "book again" offer, confirms), and the day menu
+    # leaves out days the caller then holds: Orthopaedics keeps days to offer.
+    for days in range(4, 10):
+        make_slot(ivr_session, world.ortho, starts_in=dt.timedelta(days=days))
     app = create_app(make_settings(database_url, agent_hours=agent_hours_excluding_now()))
     client = app.test_client()
     phone = Phone(client, session=ivr_session)

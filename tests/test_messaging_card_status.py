@@ -49,8 +49,8 @@ def test_status_with_a_card_lists_that_cards_appointments(client, msg_session):
     _, child, sooner, later = _family(msg_session)
     _inbound(client, f"STATUS {spaced_card_number(child)}", "SM" + "1" * 32)
     first, second = _rows(msg_session, template="reply_appointment_status")
-    assert first.body.startswith(f"Delhi Health Helpline: OPD {sooner} is booked")
-    assert f"OPD {later} is booked" in second.body
+    assert first.body.startswith(f"Delhi Health Helpline: OPD booking number {sooner} is booked")
+    assert f"OPD booking number {later} is booked" in second.body
     assert {first.to_phone, second.to_phone} == {CITIZEN_PHONE}
     # The same message delivered twice by Twilio: no more texts.
     _inbound(client, f"STATUS {spaced_card_number(child)}", "SM" + "1" * 32)

@@ -190,8 +190,8 @@ def test_status_of_an_appointment_and_of_a_grievance(client, msg_session):
     _inbound(client, f"STATUS {grievance.reference}", "SM" + "8" * 32)
     [first] = _rows(msg_session, template="reply_appointment_status")
     [second] = _rows(msg_session, template="reply_grievance_status")
-    assert f"OPD {appointment.reference} is booked" in first.body
-    assert f"complaint {grievance.reference} is registered" in second.body
+    assert f"OPD booking number {appointment.reference} is booked" in first.body
+    assert f"complaint number {grievance.reference} is registered" in second.body
 
 
 def test_status_replies_in_hindi_are_whole_sentences(client, msg_session):
@@ -205,10 +205,10 @@ def test_status_replies_in_hindi_are_whole_sentences(client, msg_session):
     _inbound(client, f"स्थिति {appointment.reference}", "SM" + "e" * 32)
     booked, cancelled = _rows(msg_session, template="reply_appointment_status")
     [registered] = _rows(msg_session, template="reply_grievance_status")
-    assert booked.body.startswith(f"ओपीडी {appointment.reference} बुक है: लोक नायक अस्पताल, ")
-    assert cancelled.body.startswith(f"ओपीडी {appointment.reference} रद्द हो चुकी है: ")
+    assert booked.body.startswith(f"ओपीडी बुकिंग नंबर {appointment.reference} बुक है: लोक नायक अस्पताल, ")
+    assert cancelled.body.startswith(f"ओपीडी बुकिंग नंबर {appointment.reference} रद्द हो चुकी है: ")
     assert booked.body.endswith("।") and cancelled.body.endswith("।")
-    assert registered.body.startswith(f"शिकायत {grievance.reference} दर्ज है। यह स्थिति ")
+    assert registered.body.startswith(f"शिकायत नंबर {grievance.reference} दर्ज है। यह स्थिति ")
 
 
 def test_someone_elses_or_a_mistyped_reference_reveals_nothing(client, msg_session):

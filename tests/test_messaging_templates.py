@@ -113,3 +113,19 @@ def test_a_real_booking_sends_texts_that_match_their_dlt_templates(session, lang
         match = dlt_pattern(lang, f"sms.{row.template}").fullmatch(row.body)
         assert match, row.body
         assert all(len(group) <= DLT_VARIABLE_MAX for group in match.groups())
+
+
+def test_an_appointment_booked_for_someone_else_tells_them_the_same_in_both_languages():
+    """The patient did not book it: in Hindi as in English the SMS names the helpline,
+    hospital, department, day, time, token and booking number, and both ways to cancel
+    (an SMS and a call)."""
+    values = {"hospital": "HOSP", "department": "DEPT", "date": "DATE", "time": "TIME",
+              "token": "777", "reference": "12345678"}
+    english = render("en", "sms.appointment_booked_for_you", **values)
+    hindi = render("hi", "sms.appointment_booked_for_you", **values)
+    for text in (english, hindi):
+        assert all(value in text for value in values.values()), text
+    assert english.startswith("Delhi Health Helpline:") and "send CANCEL" in english
+    assert "call the helpline" in english
+    assert hindi.startswith("दिल्ली स्वास्थ्य हेल्पलाइन:") and "रद्द और बुकिंग नंबर" in hindi
+    assert "भेजें" in hindi and "कॉल करें" in hindi

@@ -82,8 +82,8 @@ def test_a_caller_who_finds_every_day_full_joins_the_waiting_list(
     assert ("प्रतीक्षा सूची में जुड़ने के लिए 1 दबाएँ" if lang == "hi"
             else "To join that day's waiting list, press 1.") in said
     phone.press("1")
-    assert ("आप प्रतीक्षा सूची में जुड़ गए हैं। आपसे पहले: 0।" if lang == "hi"
-            else "You are on the waiting list. People ahead of you: 0.") in phone.said
+    assert ("आप प्रतीक्षा सूची में जुड़ गए हैं। आप सूची में सबसे पहले हैं।" if lang == "hi"
+            else "You are on the waiting list. You are first on the list.") in phone.said
     entry = ivr_session.scalar(select(WaitingListEntry).where(
         WaitingListEntry.phone == CALLER))
     assert (entry.department_id, entry.local_day, entry.status, entry.channel) == (

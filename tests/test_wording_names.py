@@ -153,3 +153,35 @@ def test_hindi_sms_say_shikayat_where_english_says_complaint():
              if key.startswith("sms.") and "complaint" in text.lower()
              and "शिकायत" not in catalogs()["hi"][key]}
     assert found == {}
+
+
+def _citizen_catalog(lang: str, name: str) -> dict[str, str]:
+    from babel.messages.pofile import read_po
+
+    locale = "en_IN" if lang == "en" else "hi_IN"
+    with (ROOT / "locales" / lang / "LC_MESSAGES" / f"{name}.po").open("rb") as fh:
+        return {str(m.id): str(m.string) for m in read_po(fh, locale=locale) if m.id}
+
+
+# What may stand right before a booking's or complaint's number, or (Hindi word order)
+# right after it: its name. "OPD appointment 30684871", "complaint 12345678",
+# «ओपीडी 30684871» name it otherwise.
+NAMED_BEFORE = {"en": re.compile(r"(booking number|complaint number)( is)?\s*$|the number\s*$",
+                                 re.I),
+                "hi": re.compile(r"(बुकिंग नंबर|शिकायत नंबर)\s*$")}
+NAMED_AFTER = {"en": re.compile(r"^$"), "hi": re.compile(r"^\s*नंबर")}
+
+
+@pytest.mark.parametrize("lang", ["en", "hi"])
+def test_every_booking_or_complaint_number_citizens_get_is_named_as_such(lang):
+    """Every ``{reference}`` a citizen reads or hears (SMS, phone line, portal) comes
+    with its name: "booking number 30684871", never "OPD appointment 30684871"."""
+    found = {}
+    for name in CITIZEN_CATALOGS:
+        for key, text in _citizen_catalog(lang, name).items():
+            for match in re.finditer(r"\{reference\}", text):
+                before, after = text[:match.start()], text[match.end():]
+                if not (NAMED_BEFORE[lang].search(before)
+                        or (lang == "hi" and NAMED_AFTER[lang].search(after))):
+                    found[key] = text
+    assert found == {}
