@@ -21,14 +21,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from booking_core.appointments import Appointment, AppointmentStatus
+from booking_core.appointments import Appointment, day_held_by_patient
 from booking_core.base import utcnow
 from booking_core.citizens import Citizen
 from booking_core.hospitals import Hospital
-from booking_core.slots import Slot, SlotView, first_free_slot
+from booking_core.slots import SlotView, first_free_slot
 
 
 @dataclass(frozen=True)
@@ -60,13 +60,8 @@ def next_visit_for(session: Session, phone: str, department_id: int, *, window_d
     """The earliest free slot in the department on a day the patient with this mobile
     holds no appointment there (one read): what "book again" offers a returning caller
     (a second booking that day would be refused)."""
-    held = exists().where(
-        Appointment.citizen_id == Citizen.id, Citizen.phone == phone,
-        Appointment.department_id == Slot.department_id,
-        Appointment.visit_day == Slot.local_day,
-        Appointment.status == AppointmentStatus.BOOKED)
-    return first_free_slot(session, department_id, excluding=held, now=now,
-                           window_days=window_days, tz=tz)
+    return first_free_slot(session, department_id, excluding=day_held_by_patient(phone),
+                           now=now, window_days=window_days, tz=tz)
 
 
 def last_booking(session: Session, phone: str) -> tuple[int, int] | None:
