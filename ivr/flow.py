@@ -421,9 +421,16 @@ class Ctx:
         shared = self.step.node.shared()
         if not self.hints or not shared:
             return []
-        agents_on = self.holds("agents_on")
-        lines = [self.t("ivr.retry.hint" if agents_on else "ivr.retry.hint_callback",
-                        star=self.spoken_key("*"), key="0")]
+        node = self.step.node
+        # A number being typed has no choices to hear again, only its own question; and
+        # where "0" goes back to the callback offer, the hint says so.
+        if node.input is Input.NUMBER:
+            kind = "_number" if node.zero_to == "agent" else "_number_back"
+        else:
+            kind = ""
+        if node.zero_to == "agent" and not self.holds("agents_on"):
+            kind += "_callback"
+        lines = [self.t(f"ivr.retry.hint{kind}", star=self.spoken_key("*"), key="0")]
         # Not when the node's own options already announce "#" (said once is enough).
         if "#" in shared and "#" not in self.step.node.keys(self.holds):
             lines.append(self.t("ivr.opt.main", key=self.spoken_key("#")))
@@ -556,6 +563,8 @@ def _dispatch(s: Step, ctx: Ctx, expects_input: bool) -> VoiceResponse:
         shared = node.shared().get(ctx.digits)
         if shared == node.name:  # * : the same menu again, tries kept
             return s.prompt(Ctx(s, ctx.own_state() | {TRIES: ctx.tries}))
+        if shared is not None and shared == node.zero_to != "agent":
+            return ctx.go(shared, **ctx.own_state())  # back to the offer, as it was
         if shared is not None:
             return ctx.go(shared)
         if not ctx.digits and not ctx.speech:

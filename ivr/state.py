@@ -118,6 +118,7 @@ class Mine(FlowState):
     page: int = key("pg", 0)
     appointment: str | None = key("a")  # the booking number being cancelled
     heard_latest: bool = key("hl", False)  # the caller's latest complaint was read out
+    mobile: str | None = key("pm")  # typed by a caller whose number we cannot see
 
 
 @dataclass(frozen=True)
