@@ -10,7 +10,7 @@ import math
 from dataclasses import replace
 from zoneinfo import ZoneInfo
 
-from flask import request
+from flask import g, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from booking_core.base import utcnow, whole_number
@@ -24,6 +24,7 @@ from booking_core.phones import (
 from contact_centre.call_queue import (
     estimate_queue,
     mark_queued,
+    note_queue_exit,
     record_queue_result,
     request_callback,
 )
@@ -273,43 +274,95 @@ def _expected_wait(ctx: Ctx, position: int) -> int:
 
 @step("queue.wait")
 def queue_wait(ctx: Ctx) -> VoiceResponse:
-    """Twilio's ``waitUrl``: position and expected wait, a key for a callback instead,
-    then round again. The wait is the wallboard's estimate for this position (three
-    small reads every ``WAIT_ANNOUNCE_EVERY`` seconds); without the database, the
-    default per caller ahead."""
+    """Twilio's ``waitUrl``: position and expected wait, then the declared ways out (the
+    ambulance, a callback instead, the main menu), then round again. The wait is the
+    wallboard's estimate for this position (three small reads every
+    ``WAIT_ANNOUNCE_EVERY`` seconds); without the database, the default per caller
+    ahead. Silence keeps the caller waiting: no tries are counted in a queue."""
     position = _queue_position()
     seconds = _expected_wait(ctx, position)
+    g.queue_agent_free = seconds == 0
     response = VoiceResponse()
     gather = response.gather(input="dtmf", num_digits=1, timeout=WAIT_ANNOUNCE_EVERY,
                              method="POST", action=step_url("queue.wait", {**ctx.own_state(),
                                                                              INPUT: 1}),
                              language="hi-IN" if ctx.lang == "hi" else "en-IN")
+    words: list[str] = [str(w) for w in ctx.intro]
     if seconds == 0:  # an agent is free for them: no queue number, no wait, no callback
-        words = [ctx.t("ivr.queue.agent_free")]
+        words.append(ctx.t("ivr.queue.agent_free"))
     else:
         minutes = _minutes(seconds)
-        words = [ctx.t("ivr.queue.position_one" if minutes == 1 else "ivr.queue.position",
-                       position=format_number(ctx.lang, position),
-                       minutes=format_number(ctx.lang, minutes))]
-        if callback_number(ctx.caller):  # never offer a callback to a number we cannot see
-            words.append(ctx.t("ivr.queue.callback_key"))
-    ctx.say(gather, " ".join(words))
+        words.append(ctx.t("ivr.queue.position_one" if minutes == 1 else "ivr.queue.position",
+                           position=format_number(ctx.lang, position),
+                           minutes=format_number(ctx.lang, minutes)))
+    ctx.say(gather, " ".join([*words, *ctx.option_lines()]))
     response.redirect(step_url("queue.wait", ctx.own_state()), method="POST")
     return response
 
 
+@condition("queue_callback")
+def queue_offers_a_callback(ctx: Ctx) -> bool:
+    """Never to a number we cannot see, nor while an agent is free for the caller."""
+    return callback_number(ctx.caller) is not None and not g.get("queue_agent_free", False)
+
+
 @queue_wait.on_input
 def queue_wait_key(ctx: Ctx) -> VoiceResponse:
-    if ctx.digits != "1":
-        return queue_wait.prompt(ctx)
-    phone = callback_number(ctx.caller)
-    if phone is None:
-        return queue_wait.prompt(ctx)
-    if not _store_callback(ctx, phone, "queue_wait"):
-        return queue_wait.prompt(ctx)  # still in the queue: an agent will answer
+    option = ctx.step.node.keys(ctx.holds).get(ctx.digits)
+    if option is None:
+        return _wait_again(ctx, "ivr.retry.wrong_key")
+    return ctx.follow(option)
+
+
+def _wait_again(ctx: Ctx, reason: str, **params: object) -> VoiceResponse:
+    """Still in the queue: the wait prompt once more, after ``reason``."""
+    return queue_wait.prompt(Ctx(queue_wait, ctx.own_state(), [ctx.t(reason, **params)]))
+
+
+def _leave_for(ctx: Ctx, exit_to: str) -> bool:
+    """Note where the caller asked to go, for the queue's action after ``<Leave/>``."""
+    try:
+        note_queue_exit(ctx.session, ctx.call_sid, exit_to)
+    except BACKEND_ERRORS:
+        log.exception("could not note a caller leaving the queue")
+        _rollback()
+        return False
+    return True
+
+
+def _leave() -> VoiceResponse:
     response = VoiceResponse()
     response.leave()
     return response
+
+
+@action("queue_to_callback")
+def queue_to_callback(ctx: Ctx) -> VoiceResponse:
+    phone = callback_number(ctx.caller)
+    if phone is None:
+        return _wait_again(ctx, "ivr.retry.wrong_key")
+    if not _store_callback(ctx, phone, "queue_wait"):
+        return queue_wait.prompt(ctx)  # still in the queue: an agent will answer
+    _leave_for(ctx, "callback")  # the default after a leave, noted or not
+    return _leave()
+
+
+@action("queue_to_main")
+def queue_to_main(ctx: Ctx) -> VoiceResponse:
+    if not _leave_for(ctx, "main"):
+        return _wait_again(ctx, "ivr.not_possible")
+    return _leave()
+
+
+@action("queue_to_emergency")
+def queue_to_emergency(ctx: Ctx) -> VoiceResponse:
+    """``9`` always reaches the ambulance: out of the queue and on to the ambulance line;
+    if the way out cannot be noted (the database is down), the caller is told the
+    number to dial rather than left in the queue unanswered."""
+    if not _leave_for(ctx, "emergency"):
+        number = " ".join(ctx.settings.ambulance_number)
+        return _wait_again(ctx, "ivr.queue.emergency_dial", number=number)
+    return _leave()
 
 
 @step("queue.done")
@@ -323,8 +376,9 @@ def queue_done(ctx: Ctx) -> VoiceResponse:
         response = VoiceResponse()
         response.pause(length=1)
         return response
+    exit_to = None
     try:
-        record_queue_result(ctx.session, ctx.call_sid, result, seconds)
+        exit_to = record_queue_result(ctx.session, ctx.call_sid, result, seconds)
     except BACKEND_ERRORS:
         log.exception("could not record a queue result")
         _rollback()
@@ -334,6 +388,10 @@ def queue_done(ctx: Ctx) -> VoiceResponse:
         return response
     if result == "hangup":
         return VoiceResponse()
+    if result == "leave" and exit_to == "emergency":
+        return ctx.go("emergency")
+    if result == "leave" and exit_to == "main":
+        return ctx.go("main")
     if result == "leave":
         phone = callback_number(ctx.caller) or ""
         response = ctx.speak([ctx.t("ivr.callback.confirmed", last=" ".join(last_digits(phone)))])

@@ -170,10 +170,18 @@ declare(
     Node("callback.number", "inbound", "type a number to be called back on",
          input=Input.NUMBER, digits=14, says=("ivr.callback.type_number",),
          give_up="goodbye", leads_to=("goodbye",), zero_to="callback"),
-    Node("queue.wait", "inbound", "waiting for an agent", input=Input.NONE, managed=False,
-         leads_to=("queue.wait",)),
+    # Twilio's wait music (``<Enqueue waitUrl>``): a key leaves the queue (``<Leave/>``)
+    # and the queue's action (``queue.done``) goes on to the exit it asked for. Silence
+    # and other keys keep the caller waiting (there is no giving up in a queue).
+    Node("queue.wait", "inbound", "waiting for an agent (a key leaves the queue)",
+         managed=False, leads_to=("queue.wait",), options=(
+             Option("9", "ivr.opt.emergency", "do:queue_to_emergency"),
+             Option("1", "ivr.queue.callback_key", "do:queue_to_callback",
+                    when="queue_callback"),
+             Option("#", "ivr.opt.main", "do:queue_to_main"),
+         )),
     Node("queue.done", "inbound", "left the queue", input=Input.NONE, managed=False,
-         leads_to=("callback", "goodbye")),
+         leads_to=("callback", "goodbye", "main", "emergency")),
 
     # Outbound: the follow-up call after a grievance is closed ----------------------------
     Node("followup", "grievance follow-up call", "was the problem solved?",
@@ -240,5 +248,9 @@ declare(
         "cancel": ("main", "mine.appointments"),
         "complaint_status": ("mine", "mine.grievance"),
         "take_callback": ("goodbye", "agent", "callback.number"),
+        # Through <Leave/> and the queue's action (``queue.done``).
+        "queue_to_emergency": ("emergency",),
+        "queue_to_callback": ("goodbye",),
+        "queue_to_main": ("main",),
     },
 )

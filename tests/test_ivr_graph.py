@@ -222,7 +222,14 @@ def test_walk_every_menu_in_both_languages(database_url, ivr_session, lang):
     phone = Phone(client, session=ivr_session)
     seen: dict[tuple[str, str | None, str], list] = {}
     reached: set[str] = set()
-    queue: deque[list[tuple[str, dict[str, str]]]] = deque([[]])
+    # The agent queue's wait music is a menu too (agents are off duty here, so the walk
+    # would not enter the queue: its waitUrl is called as Twilio would).
+    with app.test_request_context():
+        from ivr.flow import step_url
+
+        wait_url = step_url("queue.wait", {"l": lang})
+    queue: deque[list[tuple[str, dict[str, str]]]] = deque(
+        [[], [(wait_url, {"QueuePosition": "2"})]])
     while queue:
         path = queue.popleft()
         replay(phone, path)
@@ -277,6 +284,12 @@ def test_walk_every_menu_in_both_languages(database_url, ivr_session, lang):
         unannounced = handled - said_keys - set(node.shared())
         quiet = {o.key for o in node.options if o.first_hearing_only}
         assert unannounced <= quiet, (name, unannounced, spoken)
+        if name == "queue.wait":
+            # A queue keeps its callers: no tries; a key that leaves it must <Leave/>.
+            for key in handled - {"*"}:
+                replay(phone, [*path, (action, {"Digits": key})])
+                assert phone.verbs() == ["Leave"], (key, phone.verbs())
+            continue
         # Three wrong keys end at the declared exit; so does silence, without end.
         wrong = next(k for k in "9876543" if k not in handled)
         replay(phone, path)
@@ -287,6 +300,7 @@ def test_walk_every_menu_in_both_languages(database_url, ivr_session, lang):
                 if node.managed and node.input is not Input.NONE} | {"emergency"}
     # Only a caller whose number we cannot see is asked for one (test_ivr_rules).
     assert declared - reached == {"callback.number", "mine.mobile"}, sorted(map(str, seen))
+    assert "queue.wait" in reached
     assert seen  # sanity: the walk started
     app.extensions["helpline"].engine.dispose()
 

@@ -143,3 +143,43 @@ def test_zero_at_the_callback_number_goes_back_to_the_offer_as_its_hint_says(
         assert phone.gather.get("action").split("?")[0].endswith("/ivr/callback")
     finally:
         app.extensions["helpline"].engine.dispose()
+
+
+def _in_the_queue(phone: Phone, lang: str) -> tuple[str, str]:
+    into_menu(phone, lang, "0")
+    enqueue = phone.root.find("Enqueue")
+    assert enqueue is not None
+    return enqueue.get("waitUrl"), enqueue.get("action")
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+@pytest.mark.parametrize(("key", "then"), [("#", "main"), ("9", "emergency")])
+def test_a_waiting_caller_can_leave_the_queue_for_the_main_menu_or_the_ambulance(
+        phone, ivr_world, ivr_session, lang, key, then):
+    wait_url, done_url = _in_the_queue(phone, lang)
+    phone.post(wait_url, QueuePosition="3")
+    said = phone.said
+    for option in ("ivr.opt.emergency", "ivr.queue.callback_key", "ivr.opt.main"):
+        spoken = "#" if option == "ivr.opt.main" else "9" if "emergency" in option else "1"
+        spoken_key = render(lang, "ivr.key.hash") if spoken == "#" else spoken
+        assert render(lang, option, key=spoken_key) in said, (option, said)
+    phone.press(key)
+    assert phone.verbs() == ["Leave"]  # out of the queue first
+    phone.post(done_url, QueueResult="leave", QueueTime="30")
+    if then == "main":
+        assert render(lang, "ivr.main.book", key="1") in phone.said
+        assert phone.gather.get("action").split("?")[0].endswith("/ivr/main")
+    else:
+        assert phone.root.find("Dial").text == "102"
+
+
+def test_the_queue_still_offers_a_callback_and_ignores_other_keys(phone, ivr_world):
+    wait_url, done_url = _in_the_queue(phone, "en")
+    phone.post(wait_url, QueuePosition="2")
+    phone.press("5")
+    assert phone.said.startswith("Sorry, that is not one of the choices.")
+    assert phone.verbs() == ["Gather", "Redirect"]
+    phone.press("1")
+    assert phone.verbs() == ["Leave"]
+    phone.post(done_url, QueueResult="leave", QueueTime="30")
+    assert "call you back on the number ending 5 6 7 8" in phone.said
