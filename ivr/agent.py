@@ -34,7 +34,8 @@ from helpline.app import current_helpline, get_session
 from helpline.settings import Settings
 from helpline.spool import CALLBACK_REQUEST
 from ivr.engine import action, condition
-from ivr.flow import BACKEND_ERRORS, INPUT, LANG, Ctx, _rollback, step, step_url
+from ivr.flow import BACKEND_ERRORS, INPUT, LANG, Ctx, Later, _rollback, step, step_url
+from ivr.speech import Words
 from ivr.state import Agent
 from locales.formatting import format_number, spoken_time
 
@@ -76,7 +77,7 @@ def to_agent(ctx: Ctx) -> VoiceResponse:
     """Into the agent queue, unless agents are off duty or the wait is long: then a
     callback is offered first."""
     if not agents_on_duty(ctx.settings):
-        return ctx.go("callback", intro=ctx.intro)
+        return ctx.go("callback", intro=ctx.intro_messages)
     agent = ctx.read(Agent)
     fault = agent.fault
     if not fault and not agent.anyway:
@@ -84,7 +85,7 @@ def to_agent(ctx: Ctx) -> VoiceResponse:
                               default_wait_seconds=SECONDS_PER_CALLER_AHEAD).wait_seconds
         if wait > ctx.settings.ivr_long_wait_seconds:
             return ctx.go("callback", Agent(why="long_wait", wait_minutes=_minutes(wait)),
-                          intro=ctx.intro)
+                          intro=ctx.intro_messages)
     return enqueue(ctx, fault=fault)
 
 
@@ -98,7 +99,7 @@ def enqueue(ctx: Ctx, *, fault: bool = False) -> VoiceResponse:
         log.exception("could not log a queued call")
         _rollback()
     route_waiting_callers()
-    response = ctx.speak([ctx.t("ivr.agent.connecting")])
+    response = ctx.speak(lambda half: [half.t("ivr.agent.connecting")])
     response.enqueue(
         AGENT_QUEUE_NAME,
         action=ctx.url("queue.done", Agent(fault=fault)),
@@ -154,18 +155,20 @@ def requeue(lang: str) -> VoiceResponse:
 def callback_offer(ctx: Ctx) -> VoiceResponse:
     agent = ctx.read(Agent)
     why = agent.why
-    if why == "long_wait":
-        one = "_one" if agent.wait_minutes == 1 else ""
-        lines = [ctx.t(f"ivr.callback.long_wait{one}",
-                       minutes=format_number(ctx.lang, agent.wait_minutes))]
-    elif why == "fault":
-        lines = [ctx.t("ivr.callback.fault")]
-    elif why == "queue_full":
-        lines = [ctx.t("ivr.callback.queue_full")]
-    else:
+
+    def lines(half: Ctx) -> list[str | list[Words]]:
+        if why == "long_wait":
+            one = "_one" if agent.wait_minutes == 1 else ""
+            return [half.t(f"ivr.callback.long_wait{one}",
+                           minutes=format_number(half.lang, agent.wait_minutes))]
+        if why == "fault":
+            return [half.t("ivr.callback.fault")]
+        if why == "queue_full":
+            return [half.t("ivr.callback.queue_full")]
         start, end = agent_hours(ctx.settings)
-        lines = [ctx.t("ivr.callback.after_hours", start=spoken_time(ctx.lang, start),
-                       end=spoken_time(ctx.lang, end))]
+        return [half.t("ivr.callback.after_hours", start=spoken_time(half.lang, start),
+                       end=spoken_time(half.lang, end))]
+
     # The offer and the request both work without the database (the spool).
     ctx.log_stands()
     # After our own fault, silence means "stay on the line for an agent", as promised.
@@ -201,7 +204,7 @@ def take_callback(ctx: Ctx, reason: str) -> VoiceResponse:
     if not _store_callback(ctx, phone, reason):
         if agents_on_duty(ctx.settings):
             return enqueue(ctx, fault=True)
-        response = ctx.speak([ctx.t("ivr.callback.failed")])
+        response = ctx.speak(lambda half: [half.t("ivr.callback.failed")])
         response.hangup()
         return response
     log.info("callback requested by %s (%s)", mask_phone(phone), reason)
@@ -287,15 +290,17 @@ def queue_wait(ctx: Ctx) -> VoiceResponse:
                              method="POST", action=step_url("queue.wait", {**ctx.own_state(),
                                                                              INPUT: 1}),
                              language="hi-IN" if ctx.lang == "hi" else "en-IN")
-    words: list[str] = [str(w) for w in ctx.intro]
-    if seconds == 0:  # an agent is free for them: no queue number, no wait, no callback
-        words.append(ctx.t("ivr.queue.agent_free"))
-    else:
-        minutes = _minutes(seconds)
-        words.append(ctx.t("ivr.queue.position_one" if minutes == 1 else "ivr.queue.position",
-                           position=format_number(ctx.lang, position),
-                           minutes=format_number(ctx.lang, minutes)))
-    ctx.say(gather, " ".join([*words, *ctx.option_lines()]))
+    for half in ctx.halves():  # both languages while the caller's is not known
+        words: list[str] = [str(w) for w in half.intro]
+        if seconds == 0:  # an agent is free for them: no queue number, no wait, no callback
+            words.append(half.t("ivr.queue.agent_free"))
+        else:
+            minutes = _minutes(seconds)
+            words.append(half.t("ivr.queue.position_one" if minutes == 1
+                                else "ivr.queue.position",
+                                position=format_number(half.lang, position),
+                                minutes=format_number(half.lang, minutes)))
+        half.say(gather, " ".join([*words, *half.option_lines()]))
     response.redirect(step_url("queue.wait", ctx.own_state()), method="POST")
     return response
 
@@ -308,7 +313,7 @@ def queue_offers_a_callback(ctx: Ctx) -> bool:
 
 @queue_wait.on_input
 def queue_wait_key(ctx: Ctx) -> VoiceResponse:
-    option = ctx.step.node.keys(ctx.holds).get(ctx.digits)
+    option = ctx.option_for_key()
     if option is None:
         return _wait_again(ctx, "ivr.retry.wrong_key")
     return ctx.follow(option)
@@ -316,7 +321,7 @@ def queue_wait_key(ctx: Ctx) -> VoiceResponse:
 
 def _wait_again(ctx: Ctx, reason: str, **params: object) -> VoiceResponse:
     """Still in the queue: the wait prompt once more, after ``reason``."""
-    return queue_wait.prompt(Ctx(queue_wait, ctx.own_state(), [ctx.t(reason, **params)]))
+    return queue_wait.prompt(Ctx(queue_wait, ctx.own_state(), [Later(reason, **params)]))
 
 
 def _leave_for(ctx: Ctx, exit_to: str) -> bool:
@@ -383,7 +388,7 @@ def queue_done(ctx: Ctx) -> VoiceResponse:
         log.exception("could not record a queue result")
         _rollback()
     if result in ("bridged", "bridging-in-process"):
-        response = ctx.speak([ctx.t("ivr.goodbye")])
+        response = ctx.speak(lambda half: [half.t("ivr.goodbye")])
         response.hangup()
         return response
     if result == "hangup":
@@ -394,7 +399,8 @@ def queue_done(ctx: Ctx) -> VoiceResponse:
         return ctx.go("main")
     if result == "leave":
         phone = callback_number(ctx.caller) or ""
-        response = ctx.speak([ctx.t("ivr.callback.confirmed", last=" ".join(last_digits(phone)))])
+        response = ctx.speak(lambda half: [half.t("ivr.callback.confirmed",
+                                                  last=" ".join(last_digits(phone)))])
         response.hangup()
         return response
     return ctx.go("callback", Agent(why="fault" if ctx.read(Agent).fault else "queue_full"))

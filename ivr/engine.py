@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 MAX_TRIES = 3
 REPEAT_KEY, AGENT_KEY, MAIN_KEY = "*", "0", "#"
+EMERGENCY_KEY = "9"  # the ambulance, in every language and every menu that offers it
 ACTION_PREFIX = "do:"
 
 

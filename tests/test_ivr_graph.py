@@ -26,6 +26,7 @@ ANNOUNCED = {
     "en": re.compile(r"press (\d|hash|star)\b|Number (\d):"),
     "hi": re.compile(r"(\d|हैश|स्टार) दबाएँ|नंबर (\d):"),
 }
+BOTH_LANGUAGES = "both languages"
 KEY_WORDS = {"hash": "#", "star": "*", "हैश": "#", "स्टार": "*"}
 WRONG_KEY = {"en": "Sorry, that is not one of the choices.",
              "hi": "माफ़ कीजिए, यह विकल्प उपलब्ध नहीं है।"}
@@ -138,6 +139,8 @@ def node_of(app, root: ET.Element) -> tuple[str, str | None, str] | None:
     # A menu whose options depend on the state (menu 4 after a complaint's status) is
     # another variant to walk.
     variant = state.get("f") or ("status heard" if state.get("hl") else None)
+    if state.get("b"):  # before a language is known: said in both (Hindi first)
+        variant = BOTH_LANGUAGES
     return name, variant, state.get("l", "hi")
 
 
@@ -240,10 +243,20 @@ def test_walk_every_menu_in_both_languages(database_url, ivr_session, lang):
         if root.find("Dial") is not None:
             reached.add("emergency")
         here = node_of(app, root)
+        # The language menu and what follows it before a language is chosen are said in
+        # Hindi then English: walked with the Hindi half's keys and checked in both.
+        if here is not None and here[1] == BOTH_LANGUAGES:
+            assert here[2] == "hi", here
+            here = (here[0], BOTH_LANGUAGES, lang)
         if here is None or here in seen or (here[0] != "language" and here[2] != lang):
             continue
         seen[here] = path
         name = here[0]
+        bilingual = name == "language" or here[1] == BOTH_LANGUAGES
+        if bilingual:
+            # Both halves are there, each in its own language.
+            assert {s.get("language") for s in root.iter("Say")} == {"hi-IN", "en-IN"}, (
+                name, phone.said)
         reached.add(name)
         said = phone.said
         assert "{" not in said and "}" not in said, (name, said)
@@ -261,22 +274,22 @@ def test_walk_every_menu_in_both_languages(database_url, ivr_session, lang):
         node = FLOW.nodes[name]
         spoken = " ".join(heard_text(s) for s in gather.iter("Say")
                           if s.get("language") == {"hi": "hi-IN", "en": "en-IN"}[
-                              lang if name != "language" else "hi"])
+                              "hi" if bilingual else lang])
         handled = set()
         for key in KEYPAD:
             replay(phone, [*path, (action, {"Digits": key})])
             # Every answer to a key (a retry with its hints, a status then a menu).
             assert_no_key_announced_twice(phone.root, (name, key))
-            if not phone.said.startswith(WRONG_KEY[lang if name != "language" else "hi"]):
+            if not phone.said.startswith(WRONG_KEY["hi" if bilingual else lang]):
                 handled.add(key)
                 if key != "*":
                     queue.append([*path, (action, {"Digits": key})])
         if node.input is Input.NUMBER:
             continue
-        said_keys = announced("hi" if name == "language" else lang, spoken)
+        said_keys = announced("hi" if bilingual else lang, spoken)
         # The other language's own sentences (the language menu's English half, the main
         # menu's switch to the other language) announce keys too.
-        other = "en" if name == "language" or lang == "hi" else "hi"
+        other = "en" if bilingual or lang == "hi" else "hi"
         said_keys |= announced(other, " ".join(
             heard_text(s) for s in gather.iter("Say")
             if s.get("language") == {"hi": "hi-IN", "en": "en-IN"}[other]))
@@ -301,6 +314,8 @@ def test_walk_every_menu_in_both_languages(database_url, ivr_session, lang):
     # Only a caller whose number we cannot see is asked for one (test_ivr_rules).
     assert declared - reached == {"callback.number", "mine.mobile"}, sorted(map(str, seen))
     assert "queue.wait" in reached
+    # "0" at the greeting: the callback offer before a language is known, walked too.
+    assert ("callback", BOTH_LANGUAGES, lang) in seen, sorted(map(str, seen))
     assert seen  # sanity: the walk started
     app.extensions["helpline"].engine.dispose()
 

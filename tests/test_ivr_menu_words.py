@@ -183,3 +183,106 @@ def test_the_queue_still_offers_a_callback_and_ignores_other_keys(phone, ivr_wor
     assert phone.verbs() == ["Leave"]
     phone.post(done_url, QueueResult="leave", QueueTime="30")
     assert "call you back on the number ending 5 6 7 8" in phone.said
+
+
+# Before a language is known: both languages, keys that work for either ----------------
+
+def _new_caller(app, ivr_session, caller: str = "+919812300055") -> Phone:
+    phone = Phone(app.test_client(), caller=caller, session=ivr_session)
+    phone.call()
+    assert phone.gather.get("action").split("?")[0].endswith("/ivr/language")
+    return phone
+
+
+def test_a_wrong_key_at_the_greeting_is_apologised_for_in_both_languages(ivr_app, ivr_world,
+                                                                        ivr_session):
+    phone = _new_caller(ivr_app, ivr_session)
+    phone.press("5")
+    assert said_in(phone, "hi-IN")[0].startswith("माफ़ कीजिए, यह विकल्प उपलब्ध नहीं है।")
+    assert said_in(phone, "en-IN")[0].startswith("Sorry, that is not one of the choices.")
+
+
+@pytest.mark.parametrize(("english", "key", "lang"), [(False, "1", "hi"), (True, "3", "en")])
+def test_zero_at_the_greeting_offers_a_callback_in_both_languages(
+        database_url, ivr_session, ivr_world, english, key, lang):
+    from contact_centre.models import CallbackRequest
+
+    app = after_hours_app(database_url)
+    try:
+        phone = _new_caller(app, ivr_session)
+        phone.press("0")
+        hindi, english_words = said_in(phone, "hi-IN"), said_in(phone, "en-IN")
+        assert hindi and english_words, phone.said
+        assert "वापस कॉल पाने के लिए 1 दबाएँ।" in hindi[0]
+        assert "मुख्य मेनू के लिए 2 दबाएँ।" in hindi[0]
+        assert "Our agents answer calls" in english_words[0]
+        assert "To be called back, press 3." in english_words[0]
+        assert "For the main menu, press 4." in english_words[0]
+        phone.press(key)  # the key says the language too
+        said = phone.said
+        assert said.startswith("धन्यवाद" if lang == "hi" else "Thank you."), said
+        assert all(s.get("language") == f"{lang}-IN" for s in phone.says())
+        assert ivr_session.scalar(select(CallbackRequest.language)) == lang
+    finally:
+        app.extensions["helpline"].engine.dispose()
+
+
+def test_the_main_menu_key_of_a_bilingual_offer_picks_the_language(database_url, ivr_session,
+                                                                    ivr_world):
+    app = after_hours_app(database_url)
+    try:
+        phone = _new_caller(app, ivr_session)
+        phone.press("0")
+        phone.press("4")  # "For the main menu" in the English half
+        assert "To book an OPD appointment, press 1." in phone.said
+        assert phone.gather.get("action").split("?")[0].endswith("/ivr/main")
+    finally:
+        app.extensions["helpline"].engine.dispose()
+
+
+def test_three_wrong_keys_at_the_greeting_give_up_in_both_languages(database_url, ivr_session,
+                                                                     ivr_world):
+    app = after_hours_app(database_url)
+    try:
+        phone = _new_caller(app, ivr_session)
+        for _ in range(3):
+            phone.press("5")
+        hindi, english = said_in(phone, "hi-IN"), said_in(phone, "en-IN")
+        assert english and english[0].startswith("Let us get you some help."), phone.said
+        assert hindi and hindi[0].startswith(render("hi", "ivr.retry.giving_up"))
+        assert "To be called back, press 3." in english[0]
+        for _ in range(3):  # silence at the offer: goodbye, in both
+            phone.silence()
+        assert phone.verbs()[-1] == "Hangup"
+        assert said_in(phone, "en-IN") == [render("en", "ivr.goodbye")]
+        assert said_in(phone, "hi-IN") == [render("hi", "ivr.goodbye")]
+    finally:
+        app.extensions["helpline"].engine.dispose()
+
+
+def test_nine_at_the_greeting_reaches_the_ambulance_in_both_languages(ivr_app, ivr_world,
+                                                                     ivr_session):
+    phone = _new_caller(ivr_app, ivr_session)
+    phone.press("9")
+    assert phone.root.find("Dial").text == "102"
+    assert said_in(phone, "hi-IN") and said_in(phone, "en-IN")
+
+
+def test_the_queue_before_a_language_is_known_speaks_both(ivr_app, ivr_world, ivr_session):
+    from contact_centre.models import CallbackRequest
+
+    phone = _new_caller(ivr_app, ivr_session)
+    phone.press("0")  # agents on duty: into the queue
+    assert said_in(phone, "hi-IN") and said_in(phone, "en-IN")
+    enqueue = phone.root.find("Enqueue")
+    phone.post(enqueue.get("waitUrl"), QueuePosition="2")
+    hindi, english = said_in(phone, "hi-IN"), said_in(phone, "en-IN")
+    assert "1 दबाएँ" in hindi[0] and "9 दबाएँ" in hindi[0]
+    assert "To be called back instead of waiting, press 2." in english[0]
+    assert "In an emergency, press 9." in english[0]
+    phone.press("2")
+    assert phone.verbs() == ["Leave"]
+    assert ivr_session.scalar(select(CallbackRequest.language)) == "en"
+    phone.post(enqueue.get("action"), QueueResult="leave", QueueTime="20")
+    # The queue's action was set before a language was chosen: it says both.
+    assert said_in(phone, "en-IN")[0].startswith("Thank you.")
