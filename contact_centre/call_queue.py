@@ -51,17 +51,39 @@ def mark_queued(session: Session, call_sid: str, now: dt.datetime | None = None)
     change_call(session, call_sid, None, change)
 
 
+QUEUE_EXITS = frozenset({"callback", "main", "emergency"})
+
+
+def note_queue_exit(session: Session, call_sid: str, exit_to: str) -> None:
+    """The caller pressed a key in the queue's wait music to leave it for ``exit_to``
+    (``QUEUE_EXITS``). Twilio then ends the wait (``<Leave/>``) and reports only
+    ``QueueResult=leave`` to the queue's action, which reads the exit back from
+    ``record_queue_result``."""
+    if exit_to not in QUEUE_EXITS:
+        raise ValueError(f"not a way out of the queue: {exit_to}")
+
+    def change(call: Call) -> None:
+        call.details = {**call.details, "queue_exit": exit_to}
+    change_call(session, call_sid, None, change)
+
+
 def record_queue_result(session: Session, call_sid: str, result: str, queue_seconds: int,
-                        now: dt.datetime | None = None) -> None:
-    """How the caller left the queue (Twilio's ``QueueResult`` and ``QueueTime``)."""
+                        now: dt.datetime | None = None) -> str | None:
+    """How the caller left the queue (Twilio's ``QueueResult`` and ``QueueTime``).
+    Returns where a caller who left it by a key asked to go (``note_queue_exit``), once:
+    a later wait in the queue starts without it."""
     moment = now or utcnow()
+    exits: list[str] = []
 
     def change(call: Call) -> None:
         queued = call.queued_at or (moment - dt.timedelta(seconds=queue_seconds))
         call.queued_at = queued
         call.waiting_since = None  # out of the queue: routing no longer picks them
-        call.details = {**call.details, "queue_result": result[:30],
-                        "queue_seconds": queue_seconds}
+        exit_to = call.details.get("queue_exit")
+        if result == "leave" and exit_to in QUEUE_EXITS:
+            exits.append(exit_to)
+        call.details = {**{k: v for k, v in call.details.items() if k != "queue_exit"},
+                        "queue_result": result[:30], "queue_seconds": queue_seconds}
         if result in QUEUE_ANSWERED:
             call.answered_at = queued + dt.timedelta(seconds=queue_seconds)
             if call.outcome not in FINAL_OUTCOMES:
@@ -69,6 +91,7 @@ def record_queue_result(session: Session, call_sid: str, result: str, queue_seco
         elif result in QUEUE_ABANDONED and call.outcome not in FINAL_OUTCOMES:
             call.outcome = CallOutcome.ABANDONED
     change_call(session, call_sid, None, change)
+    return exits[0] if exits else None
 
 
 def request_callback(session: Session, *, phone: str, language: str, call_sid: str | None,

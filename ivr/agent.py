@@ -10,7 +10,7 @@ import math
 from dataclasses import replace
 from zoneinfo import ZoneInfo
 
-from flask import request
+from flask import g, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from booking_core.base import utcnow, whole_number
@@ -24,6 +24,7 @@ from booking_core.phones import (
 from contact_centre.call_queue import (
     estimate_queue,
     mark_queued,
+    note_queue_exit,
     record_queue_result,
     request_callback,
 )
@@ -33,7 +34,8 @@ from helpline.app import current_helpline, get_session
 from helpline.settings import Settings
 from helpline.spool import CALLBACK_REQUEST
 from ivr.engine import action, condition
-from ivr.flow import BACKEND_ERRORS, INPUT, LANG, Ctx, _rollback, step, step_url
+from ivr.flow import BACKEND_ERRORS, INPUT, LANG, Ctx, Later, _rollback, step, step_url
+from ivr.speech import Words
 from ivr.state import Agent
 from locales.formatting import format_number, spoken_time
 
@@ -75,7 +77,7 @@ def to_agent(ctx: Ctx) -> VoiceResponse:
     """Into the agent queue, unless agents are off duty or the wait is long: then a
     callback is offered first."""
     if not agents_on_duty(ctx.settings):
-        return ctx.go("callback", intro=ctx.intro)
+        return ctx.go("callback", intro=ctx.intro_messages)
     agent = ctx.read(Agent)
     fault = agent.fault
     if not fault and not agent.anyway:
@@ -83,7 +85,7 @@ def to_agent(ctx: Ctx) -> VoiceResponse:
                               default_wait_seconds=SECONDS_PER_CALLER_AHEAD).wait_seconds
         if wait > ctx.settings.ivr_long_wait_seconds:
             return ctx.go("callback", Agent(why="long_wait", wait_minutes=_minutes(wait)),
-                          intro=ctx.intro)
+                          intro=ctx.intro_messages)
     return enqueue(ctx, fault=fault)
 
 
@@ -97,7 +99,7 @@ def enqueue(ctx: Ctx, *, fault: bool = False) -> VoiceResponse:
         log.exception("could not log a queued call")
         _rollback()
     route_waiting_callers()
-    response = ctx.speak([ctx.t("ivr.agent.connecting")])
+    response = ctx.speak(lambda half: [half.t("ivr.agent.connecting")])
     response.enqueue(
         AGENT_QUEUE_NAME,
         action=ctx.url("queue.done", Agent(fault=fault)),
@@ -153,18 +155,20 @@ def requeue(lang: str) -> VoiceResponse:
 def callback_offer(ctx: Ctx) -> VoiceResponse:
     agent = ctx.read(Agent)
     why = agent.why
-    if why == "long_wait":
-        one = "_one" if agent.wait_minutes == 1 else ""
-        lines = [ctx.t(f"ivr.callback.long_wait{one}",
-                       minutes=format_number(ctx.lang, agent.wait_minutes))]
-    elif why == "fault":
-        lines = [ctx.t("ivr.callback.fault")]
-    elif why == "queue_full":
-        lines = [ctx.t("ivr.callback.queue_full")]
-    else:
+
+    def lines(half: Ctx) -> list[str | list[Words]]:
+        if why == "long_wait":
+            one = "_one" if agent.wait_minutes == 1 else ""
+            return [half.t(f"ivr.callback.long_wait{one}",
+                           minutes=format_number(half.lang, agent.wait_minutes))]
+        if why == "fault":
+            return [half.t("ivr.callback.fault")]
+        if why == "queue_full":
+            return [half.t("ivr.callback.queue_full")]
         start, end = agent_hours(ctx.settings)
-        lines = [ctx.t("ivr.callback.after_hours", start=spoken_time(ctx.lang, start),
-                       end=spoken_time(ctx.lang, end))]
+        return [half.t("ivr.callback.after_hours", start=spoken_time(half.lang, start),
+                       end=spoken_time(half.lang, end))]
+
     # The offer and the request both work without the database (the spool).
     ctx.log_stands()
     # After our own fault, silence means "stay on the line for an agent", as promised.
@@ -200,7 +204,7 @@ def take_callback(ctx: Ctx, reason: str) -> VoiceResponse:
     if not _store_callback(ctx, phone, reason):
         if agents_on_duty(ctx.settings):
             return enqueue(ctx, fault=True)
-        response = ctx.speak([ctx.t("ivr.callback.failed")])
+        response = ctx.speak(lambda half: [half.t("ivr.callback.failed")])
         response.hangup()
         return response
     log.info("callback requested by %s (%s)", mask_phone(phone), reason)
@@ -273,43 +277,97 @@ def _expected_wait(ctx: Ctx, position: int) -> int:
 
 @step("queue.wait")
 def queue_wait(ctx: Ctx) -> VoiceResponse:
-    """Twilio's ``waitUrl``: position and expected wait, a key for a callback instead,
-    then round again. The wait is the wallboard's estimate for this position (three
-    small reads every ``WAIT_ANNOUNCE_EVERY`` seconds); without the database, the
-    default per caller ahead."""
+    """Twilio's ``waitUrl``: position and expected wait, then the declared ways out (the
+    ambulance, a callback instead, the main menu), then round again. The wait is the
+    wallboard's estimate for this position (three small reads every
+    ``WAIT_ANNOUNCE_EVERY`` seconds); without the database, the default per caller
+    ahead. Silence keeps the caller waiting: no tries are counted in a queue."""
     position = _queue_position()
     seconds = _expected_wait(ctx, position)
+    g.queue_agent_free = seconds == 0
     response = VoiceResponse()
     gather = response.gather(input="dtmf", num_digits=1, timeout=WAIT_ANNOUNCE_EVERY,
                              method="POST", action=step_url("queue.wait", {**ctx.own_state(),
                                                                              INPUT: 1}),
                              language="hi-IN" if ctx.lang == "hi" else "en-IN")
-    if seconds == 0:  # an agent is free for them: no queue number, no wait, no callback
-        words = [ctx.t("ivr.queue.agent_free")]
-    else:
-        minutes = _minutes(seconds)
-        words = [ctx.t("ivr.queue.position_one" if minutes == 1 else "ivr.queue.position",
-                       position=format_number(ctx.lang, position),
-                       minutes=format_number(ctx.lang, minutes))]
-        if callback_number(ctx.caller):  # never offer a callback to a number we cannot see
-            words.append(ctx.t("ivr.queue.callback_key"))
-    ctx.say(gather, " ".join(words))
+    for half in ctx.halves():  # both languages while the caller's is not known
+        words: list[str] = [str(w) for w in half.intro]
+        if seconds == 0:  # an agent is free for them: no queue number, no wait, no callback
+            words.append(half.t("ivr.queue.agent_free"))
+        else:
+            minutes = _minutes(seconds)
+            words.append(half.t("ivr.queue.position_one" if minutes == 1
+                                else "ivr.queue.position",
+                                position=format_number(half.lang, position),
+                                minutes=format_number(half.lang, minutes)))
+        half.say(gather, " ".join([*words, *half.option_lines()]))
     response.redirect(step_url("queue.wait", ctx.own_state()), method="POST")
     return response
 
 
+@condition("queue_callback")
+def queue_offers_a_callback(ctx: Ctx) -> bool:
+    """Never to a number we cannot see, nor while an agent is free for the caller."""
+    return callback_number(ctx.caller) is not None and not g.get("queue_agent_free", False)
+
+
 @queue_wait.on_input
 def queue_wait_key(ctx: Ctx) -> VoiceResponse:
-    if ctx.digits != "1":
-        return queue_wait.prompt(ctx)
-    phone = callback_number(ctx.caller)
-    if phone is None:
-        return queue_wait.prompt(ctx)
-    if not _store_callback(ctx, phone, "queue_wait"):
-        return queue_wait.prompt(ctx)  # still in the queue: an agent will answer
+    option = ctx.option_for_key()
+    if option is None:
+        return _wait_again(ctx, "ivr.retry.wrong_key")
+    return ctx.follow(option)
+
+
+def _wait_again(ctx: Ctx, reason: str, **params: object) -> VoiceResponse:
+    """Still in the queue: the wait prompt once more, after ``reason``."""
+    return queue_wait.prompt(Ctx(queue_wait, ctx.own_state(), [Later(reason, **params)]))
+
+
+def _leave_for(ctx: Ctx, exit_to: str) -> bool:
+    """Note where the caller asked to go, for the queue's action after ``<Leave/>``."""
+    try:
+        note_queue_exit(ctx.session, ctx.call_sid, exit_to)
+    except BACKEND_ERRORS:
+        log.exception("could not note a caller leaving the queue")
+        _rollback()
+        return False
+    return True
+
+
+def _leave() -> VoiceResponse:
     response = VoiceResponse()
     response.leave()
     return response
+
+
+@action("queue_to_callback")
+def queue_to_callback(ctx: Ctx) -> VoiceResponse:
+    phone = callback_number(ctx.caller)
+    if phone is None:
+        return _wait_again(ctx, "ivr.retry.wrong_key")
+    if not _store_callback(ctx, phone, "queue_wait"):
+        return queue_wait.prompt(ctx)  # still in the queue: an agent will answer
+    _leave_for(ctx, "callback")  # the default after a leave, noted or not
+    return _leave()
+
+
+@action("queue_to_main")
+def queue_to_main(ctx: Ctx) -> VoiceResponse:
+    if not _leave_for(ctx, "main"):
+        return _wait_again(ctx, "ivr.not_possible")
+    return _leave()
+
+
+@action("queue_to_emergency")
+def queue_to_emergency(ctx: Ctx) -> VoiceResponse:
+    """``9`` always reaches the ambulance: out of the queue and on to the ambulance line;
+    if the way out cannot be noted (the database is down), the caller is told the
+    number to dial rather than left in the queue unanswered."""
+    if not _leave_for(ctx, "emergency"):
+        number = " ".join(ctx.settings.ambulance_number)
+        return _wait_again(ctx, "ivr.queue.emergency_dial", number=number)
+    return _leave()
 
 
 @step("queue.done")
@@ -323,20 +381,26 @@ def queue_done(ctx: Ctx) -> VoiceResponse:
         response = VoiceResponse()
         response.pause(length=1)
         return response
+    exit_to = None
     try:
-        record_queue_result(ctx.session, ctx.call_sid, result, seconds)
+        exit_to = record_queue_result(ctx.session, ctx.call_sid, result, seconds)
     except BACKEND_ERRORS:
         log.exception("could not record a queue result")
         _rollback()
     if result in ("bridged", "bridging-in-process"):
-        response = ctx.speak([ctx.t("ivr.goodbye")])
+        response = ctx.speak(lambda half: [half.t("ivr.goodbye")])
         response.hangup()
         return response
     if result == "hangup":
         return VoiceResponse()
+    if result == "leave" and exit_to == "emergency":
+        return ctx.go("emergency")
+    if result == "leave" and exit_to == "main":
+        return ctx.go("main")
     if result == "leave":
         phone = callback_number(ctx.caller) or ""
-        response = ctx.speak([ctx.t("ivr.callback.confirmed", last=" ".join(last_digits(phone)))])
+        response = ctx.speak(lambda half: [half.t("ivr.callback.confirmed",
+                                                  last=" ".join(last_digits(phone)))])
         response.hangup()
         return response
     return ctx.go("callback", Agent(why="fault" if ctx.read(Agent).fault else "queue_full"))

@@ -32,8 +32,8 @@ declare(
         Option("2", "ivr.main.beds", "beds"),
         Option("3", "ivr.main.grievance", "griev.category", carry=("lh",)),
         Option("4", "ivr.main.mine", "mine"),
-        Option("8", "ivr.main.switch_language", "do:switch_language", spoken_in="other",
-               first_hearing_only=True),
+        # Always offered, in the other language's own words: the way back after a switch.
+        Option("8", "ivr.main.switch_language", "do:switch_language", spoken_in="other"),
     )),
     Node("emergency", "inbound", "ambulance line (dials it)", input=Input.NONE,
          webhook=False),
@@ -136,13 +136,20 @@ declare(
     # My appointments and complaint status -----------------------------------------------
     Node("mine", "inbound", "my appointments, complaint status", options=(
         Option("1", "ivr.mine.appointments", "mine.appointments"),
-        Option("2", "ivr.mine.grievance", "do:complaint_status"),
+        Option("2", "ivr.mine.grievance", "do:complaint_status", when="status_not_heard"),
+        # After a complaint's status was read out, "2" is for another one, by its number.
+        Option("2", "ivr.status.another", "do:complaint_status", when="status_heard"),
         Option("3", "ivr.mine.card", "mine.card"),
     )),
+    # A caller whose number we cannot see types one; its appointments are then read out
+    # only (cancelling needs the phone that booked, or the booking's SMS).
+    Node("mine.mobile", "inbound", "number hidden: type a mobile to hear its appointments",
+         input=Input.NUMBER, digits=14, says=("ivr.mine.type_number",),
+         leads_to=("mine.appointments",)),
     Node("mine.card", "inbound", "type an eHealth card number: its appointments",
          input=Input.NUMBER, digits=11, says=("ivr.card.type_number",), leads_to=("mine",)),
     Node("mine.appointments", "inbound", "upcoming appointments",
-         says=("ivr.mine.heading",), list_to=("mine.cancel",), leads_to=("mine",)),
+         says=("ivr.mine.heading",), list_to=("mine.cancel",), leads_to=("mine", "mine.mobile")),
     Node("mine.cancel", "inbound", "cancel this appointment?", options=(
         Option("1", "ivr.mine.cancel_yes", "do:cancel"),
         Option("2", "ivr.mine.cancel_keep", "mine.appointments"),
@@ -162,11 +169,19 @@ declare(
          )),
     Node("callback.number", "inbound", "type a number to be called back on",
          input=Input.NUMBER, digits=14, says=("ivr.callback.type_number",),
-         give_up="goodbye", leads_to=("goodbye",)),
-    Node("queue.wait", "inbound", "waiting for an agent", input=Input.NONE, managed=False,
-         leads_to=("queue.wait",)),
+         give_up="goodbye", leads_to=("goodbye",), zero_to="callback"),
+    # Twilio's wait music (``<Enqueue waitUrl>``): a key leaves the queue (``<Leave/>``)
+    # and the queue's action (``queue.done``) goes on to the exit it asked for. Silence
+    # and other keys keep the caller waiting (there is no giving up in a queue).
+    Node("queue.wait", "inbound", "waiting for an agent (a key leaves the queue)",
+         managed=False, leads_to=("queue.wait",), options=(
+             Option("9", "ivr.opt.emergency", "do:queue_to_emergency"),
+             Option("1", "ivr.queue.callback_key", "do:queue_to_callback",
+                    when="queue_callback"),
+             Option("#", "ivr.opt.main", "do:queue_to_main"),
+         )),
     Node("queue.done", "inbound", "left the queue", input=Input.NONE, managed=False,
-         leads_to=("callback", "goodbye")),
+         leads_to=("callback", "goodbye", "main", "emergency")),
 
     # Outbound: the follow-up call after a grievance is closed ----------------------------
     Node("followup", "grievance follow-up call", "was the problem solved?",
@@ -233,5 +248,9 @@ declare(
         "cancel": ("main", "mine.appointments"),
         "complaint_status": ("mine", "mine.grievance"),
         "take_callback": ("goodbye", "agent", "callback.number"),
+        # Through <Leave/> and the queue's action (``queue.done``).
+        "queue_to_emergency": ("emergency",),
+        "queue_to_callback": ("goodbye",),
+        "queue_to_main": ("main",),
     },
 )

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 MAX_TRIES = 3
 REPEAT_KEY, AGENT_KEY, MAIN_KEY = "*", "0", "#"
+EMERGENCY_KEY = "9"  # the ambulance, in every language and every menu that offers it
 ACTION_PREFIX = "do:"
 
 
@@ -71,6 +72,9 @@ class Node:
     managed: bool = True  # Twilio's queue and recording callbacks are not menus
     languages: tuple[str, ...] = ()  # said in each of these (the language menu)
     webhook: bool = True  # False: only ever said inline, as another webhook's answer
+    # Where ``0`` leads: the agent queue, or (a number typed for a callback) back to the
+    # offer it came from, with the node's state.
+    zero_to: str = "agent"
 
     def keys(self, holds: Callable[[str], bool] = lambda _: True) -> dict[str, Option]:
         """The declared options whose conditions hold, by key."""
@@ -84,7 +88,7 @@ class Node:
         """The keys the engine handles here itself, and where they go."""
         if not self.managed or self.input in (Input.NONE, Input.RECORDING):
             return {}
-        keys = {REPEAT_KEY: self.name, AGENT_KEY: "agent"} if self.shared_keys else {}
+        keys = {REPEAT_KEY: self.name, AGENT_KEY: self.zero_to} if self.shared_keys else {}
         if self.back_to_main and self.input is not Input.NUMBER:
             keys[MAIN_KEY] = "main"
         return keys

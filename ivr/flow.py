@@ -39,7 +39,18 @@ from helpline.settings import Settings
 from helpline.twilio_auth import twilio_signed
 from ivr.call_notes import notes, take_notes, write_notes
 from ivr.directory import Directory, Snapshot
-from ivr.engine import ACTION_PREFIX, FLOW, MAX_TRIES, Input, Node, Option
+from ivr.engine import (
+    ACTION_PREFIX,
+    AGENT_KEY,
+    EMERGENCY_KEY,
+    FLOW,
+    MAIN_KEY,
+    MAX_TRIES,
+    REPEAT_KEY,
+    Input,
+    Node,
+    Option,
+)
 from ivr.speech import NUMBER_MARK, SpokenNumber, Words, say, sentences
 from ivr.state import FlowState, wire_keys
 from locales import SPEECH_LANGUAGES, normalise_language, render
@@ -57,6 +68,11 @@ NUMBER_TIMEOUT = 10  # typing a 10- or 14-digit number takes longer
 LANG, TRIES, SILENT, INPUT, FIRST = "l", "t", "r", "i", "fh"
 # After the apology in both languages: the key says the language too (1 Hindi, 2 English).
 PICKS_LANGUAGE = "pl"
+# The caller's language is not known yet (neither chosen nor remembered): everything is
+# said in Hindi then English, and a key heard in the English half has its own number
+# (``Ctx.english_keys``), so the key pressed says the language too.
+BOTH = "b"
+BILINGUAL = ("hi", "en")
 CONTROL = {LANG, TRIES, SILENT, INPUT, PICKS_LANGUAGE}
 ALL = ("*",)  # an option carrying the whole state (``ivr.call_flow``)
 OTHER_LANGUAGE = {"hi": "en", "en": "hi"}
@@ -194,7 +210,7 @@ def step(name: str, rule: str | None = None, *, needs_state: bool = True
 
 def declared_prompt(ctx: Ctx) -> VoiceResponse:
     """A node whose words are all in the declaration: its sentences and options."""
-    return ctx.menu([ctx.t(key) for key in ctx.step.node.says])
+    return ctx.menu(lambda half: [half.t(key) for key in half.step.node.says])
 
 
 def complete_steps() -> None:
@@ -210,11 +226,26 @@ def start_call(name: str, lang: str, **state: Any) -> VoiceResponse:
     return target.prompt(Ctx(target, {LANG: normalise_language(lang), **state}))
 
 
+class Later:
+    """A message said in the language of the step that says it (a retry's "sorry", the
+    "let us get you some help" before the agent queue): while the caller's language is
+    not known, each half of a bilingual prompt says it in its own language."""
+
+    __slots__ = ("key", "params")
+
+    def __init__(self, key: str, /, **params: object) -> None:
+        self.key = key
+        self.params = params
+
+
+Intro = list[str | list[Words] | Later]
+Lines = list[str | list[Words]]
+
+
 class Ctx:
     """What one step sees of the call: its state, the caller's input, the database."""
 
-    def __init__(self, step: Step, state: dict[str, Any],
-                 intro: list[str | list[Words]] | None = None):
+    def __init__(self, step: Step, state: dict[str, Any], intro: Intro | None = None):
         self.step = step
         self.state = state
         self.lang = normalise_language(state.get(LANG))
@@ -222,13 +253,68 @@ class Ctx:
             self.tries = max(0, int(state.get(TRIES, 0)))
         except (TypeError, ValueError):
             self.tries = 0
-        self.intro = list(intro or [])
+        self.intro_messages: Intro = list(intro or [])
+        self.intro: Lines = [self.t(i.key, **i.params) if isinstance(i, Later) else i
+                             for i in self.intro_messages]
         self.hints = bool(self.state.get(SILENT))  # a retry says how to get help
         self.option_params: dict[str, object] = {}  # words an option's sentence names
         # Set once the caller has picked a language in this webhook: an apology after a
         # failure later in the same webhook is then said in it alone.
         self.lang_chosen = False
         self.keys: str | None = None  # the keys as they count, when not as pressed
+
+    # Before a language is known ------------------------------------------------
+    @property
+    def both(self) -> bool:
+        """The caller's language is not known yet: say everything in both."""
+        return bool(self.state.get(BOTH)) and not self.lang_chosen
+
+    def in_language(self, lang: str) -> Ctx:
+        """This step as said in ``lang`` (one half of a bilingual prompt)."""
+        half = Ctx(self.step, {**self.state, LANG: lang}, self.intro_messages)
+        half.hints, half.option_params = self.hints, self.option_params
+        return half
+
+    def halves(self) -> list[Ctx]:
+        """Who says this step's words: itself, or a Hindi then an English half."""
+        return [self.in_language(lang) for lang in BILINGUAL] if self.both else [self]
+
+    def choose_language(self, lang: str) -> None:
+        """The key pressed in one half of a bilingual prompt chose its language (for this
+        call: only the language menu stores it for the caller)."""
+        self.lang = self.state[LANG] = lang
+        self.state.pop(BOTH, None)
+        self.lang_chosen = True
+
+    def english_keys(self) -> dict[str, str]:
+        """In a bilingual prompt, the key of each option in the English half (the Hindi
+        half uses the declared keys): the first keys the node leaves free, so the key
+        pressed says the language too. The ambulance (9) and the way back (#) need no
+        language and keep their keys."""
+        node = self.step.node
+        if node.languages:  # the language menu's keys are languages already
+            return {}
+        options = node.keys(self.holds)
+        taken = set(options) | {REPEAT_KEY, AGENT_KEY, MAIN_KEY, EMERGENCY_KEY}
+        free = [d for d in "12345678" if d not in taken]
+        bound = [k for k in options if k not in (EMERGENCY_KEY, MAIN_KEY)]
+        return dict(zip(bound, free, strict=False))
+
+    def option_for_key(self) -> Option | None:
+        """The declared option the key pressed chooses; in a bilingual prompt, pressing
+        it also chooses the language of the half that announced it."""
+        options = self.step.node.keys(self.holds)
+        key = self.digits
+        if not self.both:
+            return options.get(key)
+        english = self.english_keys()
+        for declared, english_key in english.items():
+            if key == english_key:
+                self.choose_language("en")
+                return options[declared]
+        if key in english:
+            self.choose_language("hi")
+        return options.get(key)
 
     def pick_language_by_key(self) -> bool:
         """After the apology in both languages (``apology(None)``), "1" was offered in
@@ -328,21 +414,31 @@ class Ctx:
             state.update(part.wire())
         state.update(changes)
         state[LANG] = self.lang
+        if not self.both:
+            state.pop(BOTH, None)
         return {k: v for k, v in state.items() if v is not None}
 
     def url(self, name: str, *parts: FlowState, **state: Any) -> str:
         values = {k: v for part in parts for k, v in part.wire().items()}
         values.update({k: v for k, v in state.items() if v is not None})
+        if self.both:
+            values[BOTH] = 1
         return step_url(name, {LANG: self.lang, **values})
 
-    def go(self, name: str, *parts: FlowState, intro: list[str | list[Words]] | None = None,
+    def go(self, name: str, *parts: FlowState, intro: Intro | None = None,
            **state: Any) -> VoiceResponse:
         """Answer with step ``name``'s prompt right away (no extra webhook round trip),
-        carrying ``parts`` of the state (and ``state``, short keys)."""
+        carrying ``parts`` of the state (and ``state``, short keys). Before a language
+        is known, the next step is bilingual too, and the main menu is the language menu."""
+        if self.both and name == "main":
+            name = "language"
         target = STEPS[name]
         values = {k: v for part in parts for k, v in part.wire().items()}
         values.update(state)
         clean = {k: v for k, v in values.items() if v is not None and k not in CONTROL}
+        clean.pop(BOTH, None)
+        if self.both:
+            clean[BOTH] = 1
         return target.prompt(Ctx(target, {LANG: self.lang, **clean}, intro))
 
     def again(self, reason_key: str = "ivr.retry.wrong_key", **params: object) -> VoiceResponse:
@@ -351,7 +447,7 @@ class Ctx:
         if self.tries + 1 >= MAX_TRIES:
             return too_many_tries(self)
         state = {**self.own_state(), TRIES: self.tries + 1}
-        retry = Ctx(self.step, state, [self.t(reason_key, **params)])
+        retry = Ctx(self.step, state, [Later(reason_key, **params)])
         retry.hints = True
         return self.step.prompt(retry)
 
@@ -399,6 +495,10 @@ class Ctx:
         return FLOW.conditions[name](self)
 
     def spoken_key(self, key: str, lang: str | None = None) -> str:
+        """How ``key`` is said (hash, star); in the English half of a bilingual prompt,
+        an option's key is its English number (``english_keys``)."""
+        if self.both and (lang or self.lang) == "en":
+            key = self.english_keys().get(key, key)
         names = {"#": "ivr.key.hash", "*": "ivr.key.star"}
         return render(lang or self.lang, names[key]) if key in names else key
 
@@ -420,15 +520,22 @@ class Ctx:
         shared = self.step.node.shared()
         if not self.hints or not shared:
             return []
-        agents_on = self.holds("agents_on")
-        lines = [self.t("ivr.retry.hint" if agents_on else "ivr.retry.hint_callback",
-                        star=self.spoken_key("*"), key="0")]
+        node = self.step.node
+        # A number being typed has no choices to hear again, only its own question; and
+        # where "0" goes back to the callback offer, the hint says so.
+        if node.input is Input.NUMBER:
+            kind = "_number" if node.zero_to == "agent" else "_number_back"
+        else:
+            kind = ""
+        if node.zero_to == "agent" and not self.holds("agents_on"):
+            kind += "_callback"
+        lines = [self.t(f"ivr.retry.hint{kind}", star=self.spoken_key("*"), key="0")]
         # Not when the node's own options already announce "#" (said once is enough).
         if "#" in shared and "#" not in self.step.node.keys(self.holds):
             lines.append(self.t("ivr.opt.main", key=self.spoken_key("#")))
         return lines
 
-    def menu(self, lines: list[str | list[Words]], *, hints: list[str] | None = None,
+    def menu(self, lines: Lines | Callable[[Ctx], Lines], *, hints: list[str] | None = None,
              log_as: str | None = None, state: dict[str, Any] | None = None,
              with_options: bool = True, silence_to: str | None = None) -> VoiceResponse:
         """A ``<Gather>`` around the prompt and the node's declared options (keys
@@ -451,28 +558,37 @@ class Ctx:
             hints=", ".join(list(dict.fromkeys(h for h in (hints or []) if h))[:90]) or None,
             speech_timeout="auto" if hints else None,
         )
-        words: list[str | list[Words]] = list(self.intro)
-        if self.state.get(SILENT):
-            words.append(self.t("ivr.retry.silence"))
-        words.extend(lines)
-        if with_options:
-            words.extend(self.option_lines())
-        words.extend(self.hint_lines())
-        self.say(gather, sentences(words))
-        other = self.option_lines("other") if with_options else []
+        for half in self.halves():
+            words: list[str | list[Words]] = list(half.intro)
+            if self.state.get(SILENT):
+                words.append(half.t("ivr.retry.silence"))
+            words.extend(lines(half) if callable(lines) else lines)
+            if with_options:
+                words.extend(half.option_lines())
+            words.extend(half.hint_lines())
+            half.say(gather, sentences(words))
+        # The other language's own option (the main menu's switch): never needed while
+        # both are said.
+        other = self.option_lines("other") if with_options and not self.both else []
         if other:
             self.say(gather, " ".join(other), OTHER_LANGUAGE[self.lang])
         if silence_to:
             response.redirect(step_url(silence_to, {LANG: self.lang, **(
-                {"fault": True} if silence_to == "agent" else {})}), method="POST")
+                {"fault": True} if silence_to == "agent" else {}), **(
+                {BOTH: 1} if self.both else {})}), method="POST")
         else:
             response.redirect(step_url(self.step.name, {**own, TRIES: self.tries + 1,
                                                         SILENT: 1}), method="POST")
         return response
 
-    def speak(self, lines: list[str]) -> VoiceResponse:
+    def speak(self, lines: list[str] | Callable[[Ctx], list[str]]) -> VoiceResponse:
+        """Words with no input (the last words of a call, or before a connection); in
+        both languages while the caller's is not known."""
         response = VoiceResponse()
-        self.say(response, " ".join([*self.intro, *lines]))
+        for half in self.halves():
+            said: Lines = [*half.intro, *(lines(half) if callable(lines) else lines)]
+            plain = [w for w in said if isinstance(w, str)]
+            half.say(response, " ".join(plain) if len(plain) == len(said) else sentences(said))
         return response
 
 
@@ -484,13 +600,12 @@ def too_many_tries(ctx: Ctx) -> VoiceResponse:
     if target == "goodbye":
         return goodbye(ctx)
     if target == "agent":
-        return ctx.go(target, intro=[ctx.t("ivr.retry.giving_up")])
+        return ctx.go(target, intro=[Later("ivr.retry.giving_up")])
     return ctx.go(target, **ctx.own_state())
 
 
 def goodbye(ctx: Ctx) -> VoiceResponse:
-    response = VoiceResponse()
-    ctx.say(response, ctx.t("ivr.goodbye"))
+    response = ctx.speak(lambda half: [half.t("ivr.goodbye")])
     response.hangup()
     return response
 
@@ -549,12 +664,14 @@ def _dispatch(s: Step, ctx: Ctx, expects_input: bool) -> VoiceResponse:
     if not node.managed:
         return s.handle(ctx) if expects_input and s.handle else s.prompt(ctx)
     if expects_input:
-        option = node.keys(ctx.holds).get(ctx.digits) if not ctx.speech else None
+        option = ctx.option_for_key() if not ctx.speech else None
         if option is not None:
             return ctx.follow(option)
         shared = node.shared().get(ctx.digits)
         if shared == node.name:  # * : the same menu again, tries kept
             return s.prompt(Ctx(s, ctx.own_state() | {TRIES: ctx.tries}))
+        if shared is not None and shared == node.zero_to != "agent":
+            return ctx.go(shared, **ctx.own_state())  # back to the offer, as it was
         if shared is not None:
             return ctx.go(shared)
         if not ctx.digits and not ctx.speech:
@@ -580,9 +697,11 @@ def _view(s: Step) -> Callable[[], Response]:
             state = {}
         expects_input = bool(state.pop(INPUT, None))
         picks_language = bool(state.pop(PICKS_LANGUAGE, None))
-        lang_known = LANG in state
+        # A language is known once chosen or remembered; a bilingual step carries one
+        # ("hi") for its URLs, not as the caller's.
+        lang_known = LANG in state and not state.get(BOTH)
         current = s
-        if s.needs_state and not lang_known:
+        if s.needs_state and LANG not in state:
             # A missing or forged state: start this caller again from the top.
             current, expects_input = STEPS["voice"], False
         ctx = Ctx(current, dict(state))

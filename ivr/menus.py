@@ -18,6 +18,7 @@ from helpline.twilio_auth import twilio_signed
 from ivr.engine import action
 from ivr.flow import (
     BACKEND_ERRORS,
+    BOTH,
     FIRST,
     INPUT,
     LANG,
@@ -60,13 +61,16 @@ def language_menu(ctx: Ctx) -> VoiceResponse:
     (the emergency key first in both)."""
     ctx.log_menu()
     response = VoiceResponse()
-    own = {LANG: "hi"}
+    # No language is known here: the keys that lead on from this menu (0, 9, three
+    # wrong keys) keep saying everything in both (``BOTH``) until one is chosen.
+    own = {LANG: "hi", BOTH: 1}
     gather = response.gather(input="dtmf", action=step_url("language", {
         **own, INPUT: 1, TRIES: ctx.tries}), method="POST", timeout=MENU_TIMEOUT, num_digits=1,
         language=SPEECH_LANGUAGES["hi"], finish_on_key="")
     for lang in ctx.step.node.languages:
-        # The intro (a retry's "sorry") is already in Hindi, the language of this menu.
-        words = list(ctx.intro) if lang == "hi" else []
+        # The intro (a retry's "sorry") in each language's own words.
+        half = ctx.in_language(lang)
+        words = [str(w) for w in half.intro]
         if ctx.state.get(SILENT):
             words.append(render(lang, "ivr.retry.silence"))
         words += [render(lang, key) for key in ctx.step.node.says]
@@ -126,8 +130,7 @@ def emergency(ctx: Ctx) -> VoiceResponse:
     """``9``: straight to the ambulance line (the call log is written after the answer
     is ready, and a failure to write it does not stop the call)."""
     number = ctx.settings.ambulance_number
-    response = VoiceResponse()
-    ctx.say(response, ctx.t("ivr.emergency", number=" ".join(number)))
+    response = ctx.speak(lambda half: [half.t("ivr.emergency", number=" ".join(number))])
     response.dial(number)
     ctx.log_menu("emergency", retry_too=True)
     ctx.log_connects()

@@ -18,7 +18,7 @@ from booking_core.appointments import (
 )
 from booking_core.base import NotFound, utcnow
 from booking_core.opd_day import progress, todays_appointments
-from booking_core.phones import mask_phone
+from booking_core.phones import InvalidMobile, mask_phone, normalise_mobile
 from contact_centre.models import CallOutcome
 from grievances.models import Grievance
 from grievances.services import (
@@ -29,7 +29,7 @@ from grievances.services import (
 from grievances.workflow import REPLY_KINDS
 from ivr.booking import rules
 from ivr.choosers import PAGE_SIZE
-from ivr.engine import action
+from ivr.engine import action, condition
 from ivr.flow import Ctx, step
 from ivr.speech import Words
 from ivr.state import Mine
@@ -46,9 +46,14 @@ def describe_appointment(ctx: Ctx, appointment: Appointment) -> str:
                  time=spoken_time(ctx.lang, appointment.slot.starts_at, tz))
 
 
+def _phone(ctx: Ctx) -> str | None:
+    """Whose appointments: the caller's own number, else the one they typed."""
+    return ctx.caller_mobile or ctx.read(Mine).mobile
+
+
 def _page(ctx: Ctx) -> tuple[int, list[Appointment], bool, list[Appointment]]:
     """The page to read, its appointments, whether there are more, and all of them."""
-    phone = ctx.caller_mobile
+    phone = _phone(ctx)
     appointments = upcoming_appointments(ctx.session, phone) if phone else []
     page = ctx.read(Mine).page
     if page * PAGE_SIZE >= len(appointments):
@@ -61,10 +66,11 @@ def _on_the_day(ctx: Ctx) -> list[str]:
     """For each of today's appointments still to be seen: the now-serving token, the
     caller's token and the expected wait at the session's measured pace
     (``booking_core.opd_day.progress``)."""
-    if not ctx.caller_mobile or ctx.read(Mine).page:
+    phone = _phone(ctx)
+    if not phone or ctx.read(Mine).page:
         return []
     words = []
-    for appointment in todays_appointments(ctx.session, ctx.caller_mobile, utcnow(),
+    for appointment in todays_appointments(ctx.session, phone, utcnow(),
                                            ctx.settings.helpline_timezone):
         where = progress(ctx.session, appointment)
         place = {"hospital": appointment.hospital.short_name(ctx.lang),
@@ -86,17 +92,28 @@ def _on_the_day(ctx: Ctx) -> list[str]:
 
 @step("mine.appointments")
 def my_appointments(ctx: Ctx) -> VoiceResponse:
+    """The caller's upcoming appointments, a page at a time, each one's number cancels it.
+
+    A caller whose number we cannot see (withheld, a landline, a placeholder) is first
+    asked to type a mobile number, as for a complaint's status or a callback. A typed
+    number only *hears* its appointments: anyone can type anyone's number, so, as a
+    complaint typed from another phone hears its status but never its notes, cancelling
+    needs the phone that booked (or the booking's SMS, ``CANCEL <number>``)."""
+    if _phone(ctx) is None:
+        return ctx.go("mine.mobile")
+    typed = ctx.caller_mobile is None
     page, items, more, _ = _page(ctx)
     today = _on_the_day(ctx)
     if not items:
-        return ctx.go("mine", intro=today or [ctx.t("ivr.mine.none")])
+        none = "ivr.mine.none_typed" if typed else "ivr.mine.none"
+        return ctx.go("mine", intro=today or [ctx.t(none)])
     lines = [*today, ctx.t("ivr.mine.heading")]
+    item = "ivr.mine.item_heard" if typed else "ivr.mine.item"
     for number, appointment in enumerate(items, 1):
-        lines.append(ctx.t("ivr.mine.item", digit=number,
-                           appointment=describe_appointment(ctx, appointment)))
+        lines.append(ctx.t(item, digit=number, appointment=describe_appointment(ctx, appointment)))
     if more:
-        lines.append(ctx.t("ivr.mine.more"))
-    lines.append(ctx.t("ivr.mine.pick"))
+        lines.append(ctx.t("ivr.mine.more_heard", key="8") if typed else ctx.t("ivr.mine.more"))
+    lines.append(ctx.t("ivr.mine.cancel_own_phone" if typed else "ivr.mine.pick"))
     # A key means the appointment read out with it (``Mine.offered``), even when one was
     # booked or cancelled elsewhere meanwhile and the list moved.
     heard = replace(ctx.read(Mine), page=page, offered=[a.id for a in items])
@@ -106,17 +123,34 @@ def my_appointments(ctx: Ctx) -> VoiceResponse:
 @my_appointments.on_input
 def appointment_picked(ctx: Ctx) -> VoiceResponse:
     page, _, more, appointments = _page(ctx)
+    mine = ctx.read(Mine)
     if ctx.digits == "8" and more:
-        return ctx.go("mine.appointments", Mine(page=page + 1))
-    offered = ctx.read(Mine).offered or []
+        return ctx.go("mine.appointments", Mine(page=page + 1, mobile=mine.mobile))
+    if ctx.caller_mobile is None:  # a typed number hears, never cancels
+        return ctx.again()
+    offered = mine.offered or []
     if ctx.digits.isdigit() and 1 <= int(ctx.digits) <= len(offered):
         wanted = offered[int(ctx.digits) - 1]
         chosen = next((a for a in appointments if a.id == wanted), None)
         if chosen is None:  # cancelled or moved meanwhile
-            return ctx.go("mine.appointments", Mine(page=page),
+            return ctx.go("mine.appointments", Mine(page=page, mobile=mine.mobile),
                           intro=[ctx.t("ivr.pick.gone")])
         return ctx.go("mine.cancel", Mine(appointment=chosen.reference))
     return ctx.again()
+
+
+@step("mine.mobile")
+def ask_mobile(ctx: Ctx) -> VoiceResponse:
+    return ctx.menu([ctx.t("ivr.mine.type_number")])
+
+
+@ask_mobile.on_input
+def mobile_typed(ctx: Ctx) -> VoiceResponse:
+    try:
+        phone = normalise_mobile(ctx.digits)
+    except InvalidMobile:
+        return ctx.again("ivr.book.bad_mobile")
+    return ctx.go("mine.appointments", Mine(mobile=phone))
 
 
 @step("mine.cancel")
@@ -173,7 +207,7 @@ def _status(ctx: Ctx, grievance: Grievance, *, own: bool) -> VoiceResponse:
     seconds = (utcnow() - grievance.updated_at).total_seconds()
     words: list[str | list[Words]] = [ctx.t_number(
         "ivr.status.result", grievance.reference,
-        status=ctx.t(f"grievance.status.{grievance.status.value}"),
+        status=ctx.t(f"ivr.status.is_{grievance.status.value}"),
         age=format_age(ctx.lang, seconds))]
     # The latest reply an agent sent, in the phone's own words (never an SMS template,
     # whose placeholders and "Delhi Health Helpline:" prefix are for a text), and only
@@ -181,7 +215,16 @@ def _status(ctx: Ctx, grievance: Grievance, *, own: bool) -> VoiceResponse:
     reply = (grievance.last_update_note or "").removeprefix("sms.grievance_reply_")
     if own and reply in REPLY_KINDS:
         words.append(ctx.t(f"ivr.status.reply_{reply}"))
-    if own:
-        words.append(ctx.t("ivr.status.another", key="2"))
+    # The menu that follows offers "2" for another complaint (``status_heard``).
     ctx.log_outcome(CallOutcome.INFORMATION)
     return ctx.go("mine", Mine(heard_latest=True), intro=words)
+
+
+@condition("status_heard")
+def status_was_heard(ctx: Ctx) -> bool:
+    return ctx.read(Mine).heard_latest
+
+
+@condition("status_not_heard")
+def status_not_heard(ctx: Ctx) -> bool:
+    return not ctx.read(Mine).heard_latest

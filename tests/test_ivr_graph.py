@@ -7,12 +7,13 @@ import datetime as dt
 import hashlib
 import re
 import xml.etree.ElementTree as ET
-from collections import deque
+from collections import Counter, deque
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from booking_core.appointments import Channel, book_appointment
+from grievances.services import register_grievance
 from helpline.app import create_app
 from ivr.devphone import heard_text
 from ivr.engine import ACTION_PREFIX, FLOW, Input
@@ -26,6 +27,7 @@ ANNOUNCED = {
     "en": re.compile(r"press (\d|hash|star)\b|Number (\d):"),
     "hi": re.compile(r"(\d|हैश|स्टार) दबाएँ|नंबर (\d):"),
 }
+BOTH_LANGUAGES = "both languages"
 KEY_WORDS = {"hash": "#", "star": "*", "हैश": "#", "स्टार": "*"}
 WRONG_KEY = {"en": "Sorry, that is not one of the choices.",
              "hi": "माफ़ कीजिए, यह विकल्प उपलब्ध नहीं है।"}
@@ -86,7 +88,9 @@ def test_every_menu_handles_the_shared_keys_and_has_a_way_out():
         if not node.managed or node.input in (Input.NONE, Input.RECORDING):
             continue
         shared = node.shared()
-        assert shared.get("*") == node.name and shared.get("0") == "agent", node.name
+        assert shared.get("*") == node.name and shared.get("0") == node.zero_to, node.name
+        # "0" reaches a person: the queue, or the callback offer a typed number came from.
+        assert node.zero_to in ("agent", "callback"), node.name
         if node.flow == "inbound" and node.name not in ("main", "language") and (
                 node.input is not Input.NUMBER):
             assert shared.get("#") == "main", node.name
@@ -95,7 +99,11 @@ def test_every_menu_handles_the_shared_keys_and_has_a_way_out():
         for key in set(keys):
             whens = [o.when for o in node.options if o.key == key]
             assert len(whens) == 1 or None not in whens, (node.name, key)
-        assert len({o.key for o in node.options if not o.first_hearing_only}) <= 5, node.name
+        # At most five choices read at once in the caller's language; beside them, at
+        # most one sentence in the other language (the main menu's language switch).
+        own = {o.key for o in node.options if not o.first_hearing_only and o.spoken_in is None}
+        assert len(own) <= 5, node.name
+        assert len({o.key for o in node.options if o.spoken_in == "other"}) <= 1, node.name
 
 
 def test_every_option_is_a_whole_sentence_in_both_languages_with_its_key():
@@ -111,7 +119,7 @@ def test_every_option_is_a_whole_sentence_in_both_languages_with_its_key():
 # Walking the webhooks ----------------------------------------------------------------
 
 def node_of(app, root: ET.Element) -> tuple[str, str | None, str] | None:
-    """The node a response is (by the URL it answers to), its purpose and language."""
+    """The node a response is (by the URL it answers to), its variant and language."""
     from ivr.flow import STEPS, read_state
 
     redirect = root.find("Redirect")
@@ -129,15 +137,41 @@ def node_of(app, root: ET.Element) -> tuple[str, str | None, str] | None:
         return None
     with app.test_request_context():
         state = read_state(parse_qs(parts.query).get("s", [""])[0]) or {}
-    return name, state.get("f"), state.get("l", "hi")
+    # A menu whose options depend on the state (menu 4 after a complaint's status) is
+    # another variant to walk.
+    variant = state.get("f") or ("status heard" if state.get("hl") else None)
+    if state.get("b"):  # before a language is known: said in both (Hindi first)
+        variant = BOTH_LANGUAGES
+    return name, variant, state.get("l", "hi")
 
 
 def announced(lang: str, text: str) -> set[str]:
-    found = set()
+    return set(announcements(lang, text))
+
+
+def announcements(lang: str, text: str) -> Counter[str]:
+    """How many times each key is announced in ``text`` (said in ``lang``)."""
+    found: Counter[str] = Counter()
     for match in ANNOUNCED[lang].finditer(text):
         word = match.group(1) or match.group(2)
-        found.add(KEY_WORDS.get(word, word))
+        found[KEY_WORDS.get(word, word)] += 1
     return found
+
+
+SAY_LANG = {"hi-IN": "hi", "en-IN": "en"}
+
+
+def assert_no_key_announced_twice(root: ET.Element, where: object) -> None:
+    """Each language's words of one answer announce a key at most once: a key said
+    twice has two meanings, or one meaning said twice."""
+    by_lang: dict[str, list[str]] = {}
+    for say in root.iter("Say"):
+        lang = SAY_LANG.get(say.get("language") or "")
+        if lang:
+            by_lang.setdefault(lang, []).append(heard_text(say))
+    for lang, texts in by_lang.items():
+        twice = {k: n for k, n in announcements(lang, " ".join(texts)).items() if n > 1}
+        assert not twice, (where, lang, twice, " ".join(texts))
 
 
 NEW_CALLERS = (f"+91981230{n:04d}" for n in range(10_000))
@@ -181,6 +215,10 @@ def test_walk_every_menu_in_both_languages(database_url, ivr_session, lang):
     world = build_world(ivr_session)
     book_appointment(ivr_session, slot_id=world.slots[2].id, phone=CALLER,
                      channel=Channel.PORTAL, language=lang)
+    # A complaint of their own: its status is read out at menu 4, key 2.
+    register_grievance(ivr_session, phone=CALLER, category="other", channel="sms",
+                       description="No doctor in OPD", language=lang,
+                       hospital_id=world.lok_nayak.id)
     # General Medicine's one day is full: its callers are offered the waiting list.
     make_slot(ivr_session, world.medicine, capacity=1, booked=1)
     # The walk books as it goes (the "book again" offer, confirms), and the day menu
@@ -192,7 +230,14 @@ def test_walk_every_menu_in_both_languages(database_url, ivr_session, lang):
     phone = Phone(client, session=ivr_session)
     seen: dict[tuple[str, str | None, str], list] = {}
     reached: set[str] = set()
-    queue: deque[list[tuple[str, dict[str, str]]]] = deque([[]])
+    # The agent queue's wait music is a menu too (agents are off duty here, so the walk
+    # would not enter the queue: its waitUrl is called as Twilio would).
+    with app.test_request_context():
+        from ivr.flow import step_url
+
+        wait_url = step_url("queue.wait", {"l": lang})
+    queue: deque[list[tuple[str, dict[str, str]]]] = deque(
+        [[], [(wait_url, {"QueuePosition": "2"})]])
     while queue:
         path = queue.popleft()
         replay(phone, path)
@@ -203,13 +248,24 @@ def test_walk_every_menu_in_both_languages(database_url, ivr_session, lang):
         if root.find("Dial") is not None:
             reached.add("emergency")
         here = node_of(app, root)
+        # The language menu and what follows it before a language is chosen are said in
+        # Hindi then English: walked with the Hindi half's keys and checked in both.
+        if here is not None and here[1] == BOTH_LANGUAGES:
+            assert here[2] == "hi", here
+            here = (here[0], BOTH_LANGUAGES, lang)
         if here is None or here in seen or (here[0] != "language" and here[2] != lang):
             continue
         seen[here] = path
         name = here[0]
+        bilingual = name == "language" or here[1] == BOTH_LANGUAGES
+        if bilingual:
+            # Both halves are there, each in its own language.
+            assert {s.get("language") for s in root.iter("Say")} == {"hi-IN", "en-IN"}, (
+                name, phone.said)
         reached.add(name)
         said = phone.said
         assert "{" not in said and "}" not in said, (name, said)
+        assert_no_key_announced_twice(root, name)
         if root.find("Record") is not None:
             rec = root.find("Record")
             queue.append([*path, (rec.get("action"), {
@@ -223,23 +279,35 @@ def test_walk_every_menu_in_both_languages(database_url, ivr_session, lang):
         node = FLOW.nodes[name]
         spoken = " ".join(heard_text(s) for s in gather.iter("Say")
                           if s.get("language") == {"hi": "hi-IN", "en": "en-IN"}[
-                              lang if name != "language" else "hi"])
+                              "hi" if bilingual else lang])
         handled = set()
         for key in KEYPAD:
             replay(phone, [*path, (action, {"Digits": key})])
-            if not phone.said.startswith(WRONG_KEY[lang if name != "language" else "hi"]):
+            # Every answer to a key (a retry with its hints, a status then a menu).
+            assert_no_key_announced_twice(phone.root, (name, key))
+            if not phone.said.startswith(WRONG_KEY["hi" if bilingual else lang]):
                 handled.add(key)
                 if key != "*":
                     queue.append([*path, (action, {"Digits": key})])
         if node.input is Input.NUMBER:
             continue
-        said_keys = announced("hi" if name == "language" else lang, spoken)
-        if name == "language":
-            said_keys |= announced("en", " ".join(heard_text(s) for s in gather.iter("Say")))
+        said_keys = announced("hi" if bilingual else lang, spoken)
+        # The other language's own sentences (the language menu's English half, the main
+        # menu's switch to the other language) announce keys too.
+        other = "en" if bilingual or lang == "hi" else "hi"
+        said_keys |= announced(other, " ".join(
+            heard_text(s) for s in gather.iter("Say")
+            if s.get("language") == {"hi": "hi-IN", "en": "en-IN"}[other]))
         assert said_keys <= handled, (name, said_keys - handled, spoken)
         unannounced = handled - said_keys - set(node.shared())
         quiet = {o.key for o in node.options if o.first_hearing_only}
         assert unannounced <= quiet, (name, unannounced, spoken)
+        if name == "queue.wait":
+            # A queue keeps its callers: no tries; a key that leaves it must <Leave/>.
+            for key in handled - {"*"}:
+                replay(phone, [*path, (action, {"Digits": key})])
+                assert phone.verbs() == ["Leave"], (key, phone.verbs())
+            continue
         # Three wrong keys end at the declared exit; so does silence, without end.
         wrong = next(k for k in "9876543" if k not in handled)
         replay(phone, path)
@@ -249,7 +317,10 @@ def test_walk_every_menu_in_both_languages(database_url, ivr_session, lang):
     declared = {n for n, node in inbound().items()
                 if node.managed and node.input is not Input.NONE} | {"emergency"}
     # Only a caller whose number we cannot see is asked for one (test_ivr_rules).
-    assert declared - reached == {"callback.number"}, sorted(map(str, seen))
+    assert declared - reached == {"callback.number", "mine.mobile"}, sorted(map(str, seen))
+    assert "queue.wait" in reached
+    # "0" at the greeting: the callback offer before a language is known, walked too.
+    assert ("callback", BOTH_LANGUAGES, lang) in seen, sorted(map(str, seen))
     assert seen  # sanity: the walk started
     app.extensions["helpline"].engine.dispose()
 

@@ -126,7 +126,7 @@ def test_grievance_status_catches_a_wrong_check_digit(phone, ivr_world, ivr_sess
     assert ("सही नहीं" if lang == "hi" else "is not right") in phone.said
     assert phone.gather.get("numDigits") == "8"
     phone.press(ref)
-    status = "दर्ज" if lang == "hi" else "Registered"
+    status = "आपकी शिकायत दर्ज है" if lang == "hi" else "registered, not yet being worked on"
     assert status in phone.said and " ".join(ref[:4]) in phone.said
     call = ivr_session.scalar(select(Call).where(Call.call_sid == phone.call_sid))
     assert call.outcome == CallOutcome.INFORMATION
