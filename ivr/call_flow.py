@@ -32,8 +32,11 @@ declare(
         Option("2", "ivr.main.beds", "beds"),
         Option("3", "ivr.main.grievance", "griev.category", carry=("lh",)),
         Option("4", "ivr.main.mine", "mine"),
-        # Always offered, in the other language's own words: the way back after a switch.
-        Option("8", "ivr.main.switch_language", "do:switch_language", spoken_in="other"),
+        # In the other language's own words: the way back after a switch, and to a caller
+        # whose language was remembered; not said right after choosing it at the
+        # greeting (the key still works).
+        Option("8", "ivr.main.switch_language", "do:switch_language", spoken_in="other",
+               said_when="other_language_offered"),
     )),
     Node("emergency", "inbound", "ambulance line (dials it)", input=Input.NONE,
          webhook=False),

@@ -52,6 +52,7 @@ class Option:
     when: str | None = None  # a condition (``CONDITIONS``) the option needs
     spoken_in: str | None = None
     first_hearing_only: bool = False  # announced only the first time the menu is heard
+    said_when: str | None = None  # a condition for announcing it; the key works regardless
 
 
 @dataclass(frozen=True)

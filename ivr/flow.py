@@ -512,7 +512,8 @@ class Ctx:
         return [render(lang, option.says, key=self.spoken_key(option.key, lang),
                        **self.option_params)
                 for option in node.keys(self.holds).values()
-                if option.spoken_in == spoken_in and (first or not option.first_hearing_only)]
+                if option.spoken_in == spoken_in and (first or not option.first_hearing_only)
+                and (option.said_when is None or self.holds(option.said_when))]
 
     def hint_lines(self) -> list[str]:
         """After a wrong key or silence: how to hear the menu again, reach a person and

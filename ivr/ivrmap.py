@@ -45,6 +45,8 @@ def _options(node: Node) -> str:
         words = _words(option.says, option.key, option.spoken_in)
         target = option.to.removeprefix(ACTION_PREFIX)
         condition = f" (when {option.when})" if option.when else ""
+        if option.said_when:
+            condition += f" (said when {option.said_when})"
         parts.append(f"`{option.key}` {words} → `{target}`{condition}")
     if node.is_list:
         parts.append("`1`-`5` an item, `8` the next page → " +

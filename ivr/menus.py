@@ -15,7 +15,7 @@ from contact_centre.call_log import finish_call
 from contact_centre.models import CallOutcome
 from helpline.app import current_helpline
 from helpline.twilio_auth import twilio_signed
-from ivr.engine import action
+from ivr.engine import action, condition
 from ivr.flow import (
     BACKEND_ERRORS,
     BOTH,
@@ -94,10 +94,20 @@ def english_chosen(ctx: Ctx) -> VoiceResponse:
 
 @action("switch_language")
 def other_language(ctx: Ctx) -> VoiceResponse:
-    return _switch_to(ctx, OTHER_LANGUAGE[ctx.lang])
+    return _switch_to(ctx, OTHER_LANGUAGE[ctx.lang], greeted=False)
 
 
-def _switch_to(ctx: Ctx, lang: str) -> VoiceResponse:
+@condition("other_language_offered")
+def other_language_offered(ctx: Ctx) -> bool:
+    """The main menu says its switch to the other language (``8``) except on its first
+    hearing right after the caller chose this one at the greeting: they have just made
+    that choice, and the sentence would lengthen every first call. After a wrong key or
+    silence, after a switch (the way back) and to a caller whose language was
+    remembered, it is said. The key works either way."""
+    return not (ctx.read(Choosing).greeted and ctx.tries == 0)
+
+
+def _switch_to(ctx: Ctx, lang: str, *, greeted: bool = True) -> VoiceResponse:
     known = ctx.read(Choosing)
     last_hospital = known.last_hospital
     # Chosen before it is stored: if storing it fails, the apology is in this language.
@@ -107,7 +117,7 @@ def _switch_to(ctx: Ctx, lang: str) -> VoiceResponse:
     # The department of their last booking stays unknown (None) unless the call's
     # first webhook read it: booking looks it up then, if they have a last hospital.
     return ctx.go("main", Choosing(last_hospital=last_hospital or 0,
-                                   last_department=known.last_department))
+                                   last_department=known.last_department, greeted=greeted))
 
 
 @step("main")

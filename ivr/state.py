@@ -81,6 +81,7 @@ class Choosing(FlowState):
     offered: list[int] | None = key("o")
     last_hospital: int | None = key("lh")  # the caller's last hospital (0: none), read once
     last_department: int | None = key("ld")  # their latest appointment's department (0: none)
+    greeted: bool = key("gc", False)  # the main menu follows the greeting's language choice
 
 
 @dataclass(frozen=True)

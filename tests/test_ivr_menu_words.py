@@ -23,8 +23,14 @@ def said_in(phone: Phone, language: str) -> list[str]:
 
 
 def test_the_main_menu_always_offers_the_other_language(phone, ivr_world):
+    """Always, except on the first hearing right after choosing the language at the
+    greeting (the key works there too); then after a switch, a wrong key or silence."""
     phone.call()
-    phone.press("1")  # Hindi
+    phone.press("1")  # Hindi, just chosen: not offered again at once
+    assert "ओपीडी अपॉइंटमेंट" in phone.said and said_in(phone, "en-IN") == []
+    phone.press("*")  # the same hearing again
+    assert said_in(phone, "en-IN") == []
+    phone.silence()  # a caller who is lost hears the way to English
     assert said_in(phone, "en-IN") == ["For English, press 8."]
     phone.press("8")  # English now: the way back is said in Hindi
     assert "To book an OPD appointment" in phone.said
@@ -37,6 +43,14 @@ def test_the_main_menu_always_offers_the_other_language(phone, ivr_world):
     assert said_in(phone, "en-IN") == ["For English, press 8."]
     phone.silence()
     assert said_in(phone, "en-IN") == ["For English, press 8."]
+
+
+def test_the_switch_works_before_it_is_said(phone, ivr_world):
+    phone.call()
+    phone.press("1")  # Hindi; the switch is not said on this hearing
+    phone.press("8")
+    assert "To book an OPD appointment" in phone.said
+    assert said_in(phone, "hi-IN") == ["हिन्दी के लिए 8 दबाएँ।"]
 
 
 def test_every_grievance_status_has_a_whole_sentence_in_both_languages():
