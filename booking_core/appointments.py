@@ -385,9 +385,16 @@ def book_appointment(
                 raise NotFound("no such slot", entity="slot")
             slot = found[0]
             check_bookable(slot, now, rules)
+            # Someone else's choice of language is not the patient's: only a booking of
+            # one's own (no other phone booked it) records the language on the mobile's
+            # citizen, whom the phone line then greets back in it
+            # (``booking_core.demand.known_caller``).
+            own = booked_by_phone is None or normalise_mobile(booked_by_phone) == (
+                normalise_mobile(phone))
             citizen = get_or_create_citizen(
                 session, phone, name=patient_name if ehealth_card_id is None else None,
-                abha_number=abha if abha_of_phone_owner else None, language=language
+                abha_number=abha if abha_of_phone_owner else None,
+                language=language if own else None,
             )
             citizen_id = citizen.id
             # One active appointment per patient, department and day: the partial unique
@@ -412,7 +419,11 @@ def book_appointment(
                 "token": token,
                 "status": AppointmentStatus.BOOKED,
                 "channel": channel,
-                "language": language,
+                # The patient's SMS and reminders: in the booker's language when they
+                # booked for themselves, else in the patient's own, Hindi (the helpline's
+                # default) while it is unknown.
+                "language": (language if own else
+                             normalise_language(citizen.preferred_language)),
                 "patient_name": patient_name,
                 "abha_number": abha,
                 "booked_by_phone": (normalise_mobile(booked_by_phone) if booked_by_phone

@@ -17,6 +17,7 @@ pressed could name another hospital than the one read out to them.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -24,7 +25,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from booking_core.appointments import Appointment, day_held_by_patient
+from booking_core.appointments import Appointment, AppointmentStatus, day_held_by_patient
 from booking_core.base import utcnow
 from booking_core.citizens import Citizen
 from booking_core.hospitals import Hospital
@@ -42,7 +43,18 @@ class KnownCaller:
 
 def known_caller(session: Session, phone: str) -> KnownCaller | None:
     """The citizen with this mobile and the department of their latest appointment as
-    the patient (one read), or None for a number never seen."""
+    the patient (one read), or None for a number the phone line must treat as new: never
+    seen, or seen only as someone else's patient.
+
+    A number is a known caller (greeted back, in its remembered language, offered "book
+    again") only when its owner chose a language themselves: ``preferred_language`` is
+    written only by the person's own choice, at the phone line's greeting
+    (``citizens.remember_language``), or by a booking of their own (the portal's, its
+    mobile verified by a code; the phone line's, from their own number) or a grievance
+    they registered, never by a booking someone else made for them
+    (``appointments.book_appointment``: ``booked_by_phone`` another mobile).
+    A citizen row without it (a patient booked for by a relative, an SMS opt-out) is a
+    new caller: asked their language, in both."""
     latest = (select(Appointment.department_id)
               .where(Appointment.citizen_id == Citizen.id)
               .order_by(Appointment.created_at.desc(), Appointment.id.desc()).limit(1)
@@ -50,7 +62,7 @@ def known_caller(session: Session, phone: str) -> KnownCaller | None:
     row = session.connection().execute(
         select(Citizen.preferred_language, Citizen.last_hospital_id, latest)
         .where(Citizen.phone == phone)).first()
-    if row is None:
+    if row is None or row[0] is None:
         return None
     return KnownCaller(row[0], row[1] or 0, row[2] or 0)
 
@@ -73,6 +85,35 @@ def last_booking(session: Session, phone: str) -> tuple[int, int] | None:
         .where(Citizen.phone == phone)
         .order_by(Appointment.created_at.desc(), Appointment.id.desc()).limit(1)).first()
     return (row[0], row[1]) if row else None
+
+
+class LastHospital(enum.StrEnum):
+    """What the phone line may truthfully say of a caller's last hospital."""
+
+    WENT = "went"  # an appointment there on a day before today, not cancelled
+    BOOKED = "booked"  # they booked there themselves, no visit day past yet
+
+
+_KEPT = (AppointmentStatus.BOOKED, AppointmentStatus.ATTENDED)
+
+
+def last_hospital_said(session: Session, phone: str, hospital_id: int,
+                       today: dt.date) -> LastHospital | None:
+    """Whether the caller with this mobile went to the hospital (a kept appointment there
+    with a visit day before ``today``), or booked there themselves, or neither (only
+    someone else booked it for them: then nothing is said of it). One read. "Where you
+    went last time" was said of any hospital the citizen had been booked at, to a person
+    a relative booked for, on their first call, of a visit still to come."""
+    own = Appointment.booked_by_phone.is_(None) | (Appointment.booked_by_phone == phone)
+    row = session.connection().execute(
+        select(func.count().filter(Appointment.visit_day < today,
+                                   Appointment.status.in_(_KEPT)),
+               func.count().filter(own))
+        .select_from(Appointment).join(Citizen, Citizen.id == Appointment.citizen_id)
+        .where(Citizen.phone == phone, Appointment.hospital_id == hospital_id)).one()
+    if row[0]:
+        return LastHospital.WENT
+    return LastHospital.BOOKED if row[1] else None
 
 
 DEMAND_DAYS = 28  # four whole weeks: every weekday counted as often

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from twilio.twiml.voice_response import VoiceResponse
 
 from booking_core.citizens import find_citizen
+from booking_core.demand import LastHospital, demand_day, last_hospital_said
 from booking_core.hospitals import Hospital, match_spoken_name
 from ivr.engine import condition
 from ivr.flow import Ctx, step
@@ -215,9 +216,21 @@ def pick_hospital(ctx: Ctx) -> VoiceResponse:
     return choice_prompt(
         ctx, options, heading=ctx.t("ivr.pick.hospital_heading"),
         more_key="ivr.pick.more_hospitals",
-        first_item_key="ivr.pick.last_hospital" if has_last else None,
+        first_item_key=_last_hospital_key(ctx, options[0].id) if has_last else None,
         log_as=f"{purpose}.hospital",
     )
+
+
+def _last_hospital_key(ctx: Ctx, hospital_id: OptionId) -> str | None:
+    """The sentence for the caller's last hospital, true of them: "where you went last
+    time" only after a visit day there has passed, "where you booked last time" for
+    one they booked themselves, else none (a relative booked it for them)."""
+    if not ctx.caller_mobile:
+        return None
+    said = last_hospital_said(ctx.session, ctx.caller_mobile, int(hospital_id),
+                              demand_day(ctx.settings.helpline_timezone))
+    return {LastHospital.WENT: "ivr.pick.last_hospital",
+            LastHospital.BOOKED: "ivr.pick.last_hospital_booked"}.get(said) if said else None
 
 
 @pick_hospital.on_input

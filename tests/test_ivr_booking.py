@@ -152,7 +152,8 @@ def test_repeat_caller_books_the_next_time_at_the_same_place_with_one_key(
     third.call()
     third.press("1")
     third.press("3")  # another hospital: their last one is offered first
-    assert "For Lok Nayak Hospital, where you went last time, press 1." in third.said
+    # Booked by themselves, the visit still to come: not "where you went".
+    assert "For Lok Nayak Hospital, where you booked last time, press 1." in third.said
     third.press("1")
     assert "Orthopaedics" in third.said
     action = again.gather.get("action")
@@ -230,8 +231,10 @@ def test_booking_for_another_mobile_and_by_abha(phone, ivr_world, ivr_session):
         OutboxMessage.appointment_id == appointment.id,
         OutboxMessage.template.in_(["appointment_confirmation", "appointment_booked_for_you"])))
     assert sms.to_phone == "+919876501234" and sms.template == "appointment_booked_for_you"
-    assert "booked for you by phone" in sms.body and "CANCEL" in sms.body
-    assert "Orthopaedics" in sms.body and "call the helpline" in sms.body
+    # In Hindi, the default while the patient's own language is unknown: the caller's
+    # English is not theirs.
+    assert "फ़ोन से आपके लिए" in sms.body and "रद्द" in sms.body
+    assert "हड्डी रोग" in sms.body and "कॉल करें" in sms.body
 
     phone.press("#")  # main menu
     phone.press("1")
