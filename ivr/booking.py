@@ -450,13 +450,27 @@ def _booking_refused(ctx: Ctx, exc: DomainError) -> VoiceResponse:
         # The day was taken meanwhile (another call, the portal): choose another day at
         # the same hospital and department, for the same patient; the day menu now
         # leaves that day out.
+        # Its number and department only to the patient calling from their own number:
+        # anyone who types a mobile (or a card) would otherwise learn where that person
+        # goes and the number that cancels it by SMS.
         reference = exc.details.get("reference")
-        said = (ctx.t_number("ivr.book.already_booked_ref", reference) if reference
-                else ctx.t("ivr.book.already_booked"))
+        if not _patient_is_caller(ctx, booking):
+            said = ctx.t("ivr.book.already_booked_patient")
+        elif reference:
+            said = ctx.t_number("ivr.book.already_booked_ref", reference)
+        else:
+            said = ctx.t("ivr.book.already_booked")
         return ctx.go("book.day", where, intro=[said])
     if isinstance(exc, SlotUnavailable | OutsideWindow | NotFound):
         return ctx.go("book.day", where, intro=[ctx.t("ivr.book.slot_gone")])
     raise exc
+
+
+def _patient_is_caller(ctx: Ctx, booking: Booking) -> bool:
+    """Whether the patient is the caller: no card typed, and the patient's mobile is the
+    caller's own caller id (typed or not)."""
+    return (ctx.caller_mobile is not None and not booking.card
+            and (booking.patient_mobile or ctx.caller_mobile) == ctx.caller_mobile)
 
 
 @step("book.done")
