@@ -286,10 +286,13 @@ def queue_wait(ctx: Ctx) -> VoiceResponse:
     seconds = _expected_wait(ctx, position)
     g.queue_agent_free = seconds == 0
     response = VoiceResponse()
+    # "#" is a key here (back to the main menu): with Twilio's default finish key a lone
+    # "#" would end the input and arrive as no key at all.
     gather = response.gather(input="dtmf", num_digits=1, timeout=WAIT_ANNOUNCE_EVERY,
                              method="POST", action=step_url("queue.wait", {**ctx.own_state(),
                                                                              INPUT: 1}),
-                             language="hi-IN" if ctx.lang == "hi" else "en-IN")
+                             language="hi-IN" if ctx.lang == "hi" else "en-IN",
+                             finish_on_key="")
     for half in ctx.halves():  # both languages while the caller's is not known
         words: list[str] = [str(w) for w in half.intro]
         if seconds == 0:  # an agent is free for them: no queue number, no wait, no callback
