@@ -330,7 +330,10 @@ def _wait_again(ctx: Ctx, reason: str, **params: object) -> VoiceResponse:
 def _leave_for(ctx: Ctx, exit_to: str) -> bool:
     """Note where the caller asked to go, for the queue's action after ``<Leave/>``."""
     try:
-        note_queue_exit(ctx.session, ctx.call_sid, exit_to)
+        # A key from one half of the bilingual wait prompt chose its language: the
+        # queue's action (its URL set before) says the rest in it alone.
+        note_queue_exit(ctx.session, ctx.call_sid, exit_to,
+                        language=ctx.lang if ctx.lang_chosen else None)
     except BACKEND_ERRORS:
         log.exception("could not note a caller leaving the queue")
         _rollback()
@@ -386,10 +389,15 @@ def queue_done(ctx: Ctx) -> VoiceResponse:
         return response
     exit_to = None
     try:
-        exit_to = record_queue_result(ctx.session, ctx.call_sid, result, seconds)
+        left = record_queue_result(ctx.session, ctx.call_sid, result, seconds)
     except BACKEND_ERRORS:
         log.exception("could not record a queue result")
         _rollback()
+        left = None
+    if left is not None:
+        exit_to = left.to
+        if left.language and ctx.both:
+            ctx.choose_language(left.language)
     if result in ("bridged", "bridging-in-process"):
         response = ctx.speak(lambda half: [half.t("ivr.goodbye")])
         response.hangup()
