@@ -96,8 +96,12 @@ def test_a_hidden_number_types_a_mobile_and_only_hears_its_appointments(
     ivr_session.commit()
     phone = Phone(ivr_app.test_client(), caller=hidden, session=ivr_session)
     phone.call()
-    for key in ("1", "4", "1"):
+    for key in ("1", "4"):
         phone.press(key)
+    # A typed number only hears: menu 4 offers no cancelling.
+    assert render("hi", "ivr.mine.appointments_hear", key="1") in phone.said
+    assert render("hi", "ivr.mine.appointments", key="1") not in phone.said
+    phone.press("1")
     assert "इस नंबर से आपका कोई" not in phone.said
     assert phone.said.startswith("हमें आपका नंबर नहीं दिख रहा।")
     assert phone.gather.get("finishOnKey") == "#"
@@ -108,11 +112,28 @@ def test_a_hidden_number_types_a_mobile_and_only_hears_its_appointments(
     assert appointment.department.name("hi") in phone.said
     assert render("hi", "ivr.mine.cancel_own_phone") in phone.said
     assert render("hi", "ivr.mine.pick") not in phone.said
+    # The list ends with a way on, and the keys it announces work.
+    assert render("hi", "ivr.mine.hear_list_again", key="स्टार") in phone.said
+    assert render("hi", "ivr.opt.main", key="हैश") in phone.said
+    assert phone.gather.get("finishOnKey") == ""
+    heard = phone.said
+    phone.press("*")
+    assert phone.said == heard
     phone.press("1")  # no cancelling someone else's appointment from a typed number
     assert phone.said.startswith(render("hi", "ivr.retry.wrong_key"))
+    assert phone.said.count("हैश दबाएँ") == 1 and phone.said.count("स्टार दबाएँ") == 1
+    phone.press("#")
+    assert phone.gather.get("action").split("?")[0].endswith("/ivr/main")
     status = ivr_session.scalar(select(Appointment.status).where(
         Appointment.id == appointment.id))
     assert status == AppointmentStatus.BOOKED
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_a_known_number_hears_or_cancels_at_menu_four(phone, ivr_world, lang):
+    into_menu(phone, lang, "4")
+    assert render(lang, "ivr.mine.appointments", key="1") in phone.said
+    assert render(lang, "ivr.mine.appointments_hear", key="1") not in phone.said
 
 
 def test_a_hidden_number_with_no_appointments_hears_so_for_that_number(
