@@ -54,26 +54,40 @@ def mark_queued(session: Session, call_sid: str, now: dt.datetime | None = None)
 QUEUE_EXITS = frozenset({"callback", "main", "emergency"})
 
 
-def note_queue_exit(session: Session, call_sid: str, exit_to: str) -> None:
+@dataclass(frozen=True)
+class QueueExit:
+    """Where a caller who left the queue by a key asked to go, and the language that
+    key chose (None when it chose none: a caller whose language was not known yet
+    pressed a key that says no language, or the language was known already)."""
+
+    to: str
+    language: str | None = None
+
+
+def note_queue_exit(session: Session, call_sid: str, exit_to: str,
+                    language: str | None = None) -> None:
     """The caller pressed a key in the queue's wait music to leave it for ``exit_to``
     (``QUEUE_EXITS``). Twilio then ends the wait (``<Leave/>``) and reports only
-    ``QueueResult=leave`` to the queue's action, which reads the exit back from
-    ``record_queue_result``."""
+    ``QueueResult=leave`` to the queue's action, whose URL was set when the caller
+    entered the queue: it reads the exit back from ``record_queue_result``, with the
+    ``language`` the key chose, if any."""
     if exit_to not in QUEUE_EXITS:
         raise ValueError(f"not a way out of the queue: {exit_to}")
 
     def change(call: Call) -> None:
-        call.details = {**call.details, "queue_exit": exit_to}
+        details = {k: v for k, v in call.details.items() if k != "queue_exit_language"}
+        call.details = {**details, "queue_exit": exit_to,
+                        **({"queue_exit_language": language} if language else {})}
     change_call(session, call_sid, None, change)
 
 
 def record_queue_result(session: Session, call_sid: str, result: str, queue_seconds: int,
-                        now: dt.datetime | None = None) -> str | None:
+                        now: dt.datetime | None = None) -> QueueExit | None:
     """How the caller left the queue (Twilio's ``QueueResult`` and ``QueueTime``).
     Returns where a caller who left it by a key asked to go (``note_queue_exit``), once:
     a later wait in the queue starts without it."""
     moment = now or utcnow()
-    exits: list[str] = []
+    exits: list[QueueExit] = []
 
     def change(call: Call) -> None:
         queued = call.queued_at or (moment - dt.timedelta(seconds=queue_seconds))
@@ -81,8 +95,10 @@ def record_queue_result(session: Session, call_sid: str, result: str, queue_seco
         call.waiting_since = None  # out of the queue: routing no longer picks them
         exit_to = call.details.get("queue_exit")
         if result == "leave" and exit_to in QUEUE_EXITS:
-            exits.append(exit_to)
-        call.details = {**{k: v for k, v in call.details.items() if k != "queue_exit"},
+            language = call.details.get("queue_exit_language")
+            exits.append(QueueExit(exit_to, language if isinstance(language, str) else None))
+        call.details = {**{k: v for k, v in call.details.items()
+                           if k not in ("queue_exit", "queue_exit_language")},
                         "queue_result": result[:30], "queue_seconds": queue_seconds}
         if result in QUEUE_ANSWERED:
             call.answered_at = queued + dt.timedelta(seconds=queue_seconds)

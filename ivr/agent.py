@@ -286,10 +286,13 @@ def queue_wait(ctx: Ctx) -> VoiceResponse:
     seconds = _expected_wait(ctx, position)
     g.queue_agent_free = seconds == 0
     response = VoiceResponse()
+    # "#" is a key here (back to the main menu): with Twilio's default finish key a lone
+    # "#" would end the input and arrive as no key at all.
     gather = response.gather(input="dtmf", num_digits=1, timeout=WAIT_ANNOUNCE_EVERY,
                              method="POST", action=step_url("queue.wait", {**ctx.own_state(),
                                                                              INPUT: 1}),
-                             language="hi-IN" if ctx.lang == "hi" else "en-IN")
+                             language="hi-IN" if ctx.lang == "hi" else "en-IN",
+                             finish_on_key="")
     for half in ctx.halves():  # both languages while the caller's is not known
         words: list[str] = [str(w) for w in half.intro]
         if seconds == 0:  # an agent is free for them: no queue number, no wait, no callback
@@ -327,7 +330,10 @@ def _wait_again(ctx: Ctx, reason: str, **params: object) -> VoiceResponse:
 def _leave_for(ctx: Ctx, exit_to: str) -> bool:
     """Note where the caller asked to go, for the queue's action after ``<Leave/>``."""
     try:
-        note_queue_exit(ctx.session, ctx.call_sid, exit_to)
+        # A key from one half of the bilingual wait prompt chose its language: the
+        # queue's action (its URL set before) says the rest in it alone.
+        note_queue_exit(ctx.session, ctx.call_sid, exit_to,
+                        language=ctx.lang if ctx.lang_chosen else None)
     except BACKEND_ERRORS:
         log.exception("could not note a caller leaving the queue")
         _rollback()
@@ -383,10 +389,15 @@ def queue_done(ctx: Ctx) -> VoiceResponse:
         return response
     exit_to = None
     try:
-        exit_to = record_queue_result(ctx.session, ctx.call_sid, result, seconds)
+        left = record_queue_result(ctx.session, ctx.call_sid, result, seconds)
     except BACKEND_ERRORS:
         log.exception("could not record a queue result")
         _rollback()
+        left = None
+    if left is not None:
+        exit_to = left.to
+        if left.language and ctx.both:
+            ctx.choose_language(left.language)
     if result in ("bridged", "bridging-in-process"):
         response = ctx.speak(lambda half: [half.t("ivr.goodbye")])
         response.hangup()

@@ -138,7 +138,9 @@ declare(
 
     # My appointments and complaint status -----------------------------------------------
     Node("mine", "inbound", "my appointments, complaint status", options=(
-        Option("1", "ivr.mine.appointments", "mine.appointments"),
+        # A caller whose number we cannot see types one, and a typed number only hears.
+        Option("1", "ivr.mine.appointments", "mine.appointments", when="caller_mobile"),
+        Option("1", "ivr.mine.appointments_hear", "mine.appointments", when="number_hidden"),
         Option("2", "ivr.mine.grievance", "do:complaint_status", when="status_not_heard"),
         # After a complaint's status was read out, "2" is for another one, by its number.
         Option("2", "ivr.status.another", "do:complaint_status", when="status_heard"),
@@ -151,8 +153,11 @@ declare(
          leads_to=("mine.appointments",)),
     Node("mine.card", "inbound", "type an eHealth card number: its appointments",
          input=Input.NUMBER, digits=11, says=("ivr.card.type_number",), leads_to=("mine",)),
+    # Heard for a typed number: no item cancels, so the way on is said (``#``; ``*``
+    # hears the list again, ``ivr.mine``).
     Node("mine.appointments", "inbound", "upcoming appointments",
-         says=("ivr.mine.heading",), list_to=("mine.cancel",), leads_to=("mine", "mine.mobile")),
+         says=("ivr.mine.heading",), list_to=("mine.cancel",), leads_to=("mine", "mine.mobile"),
+         options=(Option("#", "ivr.opt.main", "main", when="number_hidden"),)),
     Node("mine.cancel", "inbound", "cancel this appointment?", options=(
         Option("1", "ivr.mine.cancel_yes", "do:cancel"),
         Option("2", "ivr.mine.cancel_keep", "mine.appointments"),

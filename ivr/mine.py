@@ -114,6 +114,8 @@ def my_appointments(ctx: Ctx) -> VoiceResponse:
     if more:
         lines.append(ctx.t("ivr.mine.more_heard", key="8") if typed else ctx.t("ivr.mine.more"))
     lines.append(ctx.t("ivr.mine.cancel_own_phone" if typed else "ivr.mine.pick"))
+    if typed and not ctx.hints:  # a retry's hints say it already
+        lines.append(ctx.t("ivr.mine.hear_list_again", key=ctx.spoken_key("*")))
     # A key means the appointment read out with it (``Mine.offered``), even when one was
     # booked or cancelled elsewhere meanwhile and the list moved.
     heard = replace(ctx.read(Mine), page=page, offered=[a.id for a in items])
@@ -218,6 +220,13 @@ def _status(ctx: Ctx, grievance: Grievance, *, own: bool) -> VoiceResponse:
     # The menu that follows offers "2" for another complaint (``status_heard``).
     ctx.log_outcome(CallOutcome.INFORMATION)
     return ctx.go("mine", Mine(heard_latest=True), intro=words)
+
+
+@condition("number_hidden")
+def number_is_hidden(ctx: Ctx) -> bool:
+    """We cannot see the caller's mobile (withheld, a landline): a number they type
+    only hears its appointments."""
+    return ctx.caller_mobile is None
 
 
 @condition("status_heard")

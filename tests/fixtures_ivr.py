@@ -84,7 +84,13 @@ class Phone:
         return [child.tag for child in self.root]
 
     def press(self, digits: str) -> ET.Element:
+        """Keys pressed as Twilio posts them: the gather's finish key (``#`` unless
+        ``finishOnKey`` says otherwise, none when it is empty) ends the input and is not
+        sent, so a lone ``#`` where it finishes arrives as no key at all."""
         self.keys_pressed += len(digits)
+        finish = self.gather.get("finishOnKey", "#")
+        if finish and finish in digits:
+            digits = digits.split(finish, 1)[0]
         return self.post(self.gather.get("action", ""), Digits=digits)
 
     def speak(self, words: str, confidence: str = "0.92") -> ET.Element:

@@ -174,6 +174,30 @@ def assert_no_key_announced_twice(root: ET.Element, where: object) -> None:
         assert not twice, (where, lang, twice, " ".join(texts))
 
 
+def hash_key_sentences(lang: str) -> list[str]:
+    """The sentences that announce ``#`` as a menu key ("For the main menu, press
+    hash."): the declared options on ``#`` and the engine's own way back."""
+    says = {"ivr.opt.main"} | {o.says for node in FLOW.nodes.values()
+                               for o in node.options if o.key == "#"}
+    hash_word = catalogs()[lang]["ivr.key.hash"]
+    return [catalogs()[lang][key].format(key=hash_word) for key in sorted(says)]
+
+
+def assert_hash_is_no_finish_key(root: ET.Element, where: object) -> None:
+    """A gather whose words offer ``#`` as a key must not end on ``#`` (Twilio's default
+    ``finishOnKey``): a lone ``#`` would arrive as no key at all. A number's gather ends
+    on ``#`` as long as it offers no ``#`` key."""
+    for gather in root.iter("Gather"):
+        if "#" not in gather.get("finishOnKey", "#"):
+            continue
+        for say in gather.iter("Say"):
+            lang = SAY_LANG.get(say.get("language") or "")
+            if lang:
+                text = heard_text(say)
+                offered = [s for s in hash_key_sentences(lang) if s in text]
+                assert not offered, (where, gather.get("finishOnKey", "#"), offered, text)
+
+
 NEW_CALLERS = (f"+91981230{n:04d}" for n in range(10_000))
 
 
@@ -247,6 +271,7 @@ def test_walk_every_menu_in_both_languages(database_url, ivr_session, lang):
             reached.add("agent")
         if root.find("Dial") is not None:
             reached.add("emergency")
+        assert_hash_is_no_finish_key(root, path[-1:])
         here = node_of(app, root)
         # The language menu and what follows it before a language is chosen are said in
         # Hindi then English: walked with the Hindi half's keys and checked in both.
@@ -285,6 +310,7 @@ def test_walk_every_menu_in_both_languages(database_url, ivr_session, lang):
             replay(phone, [*path, (action, {"Digits": key})])
             # Every answer to a key (a retry with its hints, a status then a menu).
             assert_no_key_announced_twice(phone.root, (name, key))
+            assert_hash_is_no_finish_key(phone.root, (name, key))
             if not phone.said.startswith(WRONG_KEY["hi" if bilingual else lang]):
                 handled.add(key)
                 if key != "*":

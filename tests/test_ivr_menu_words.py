@@ -96,8 +96,12 @@ def test_a_hidden_number_types_a_mobile_and_only_hears_its_appointments(
     ivr_session.commit()
     phone = Phone(ivr_app.test_client(), caller=hidden, session=ivr_session)
     phone.call()
-    for key in ("1", "4", "1"):
+    for key in ("1", "4"):
         phone.press(key)
+    # A typed number only hears: menu 4 offers no cancelling.
+    assert render("hi", "ivr.mine.appointments_hear", key="1") in phone.said
+    assert render("hi", "ivr.mine.appointments", key="1") not in phone.said
+    phone.press("1")
     assert "इस नंबर से आपका कोई" not in phone.said
     assert phone.said.startswith("हमें आपका नंबर नहीं दिख रहा।")
     assert phone.gather.get("finishOnKey") == "#"
@@ -108,11 +112,28 @@ def test_a_hidden_number_types_a_mobile_and_only_hears_its_appointments(
     assert appointment.department.name("hi") in phone.said
     assert render("hi", "ivr.mine.cancel_own_phone") in phone.said
     assert render("hi", "ivr.mine.pick") not in phone.said
+    # The list ends with a way on, and the keys it announces work.
+    assert render("hi", "ivr.mine.hear_list_again", key="स्टार") in phone.said
+    assert render("hi", "ivr.opt.main", key="हैश") in phone.said
+    assert phone.gather.get("finishOnKey") == ""
+    heard = phone.said
+    phone.press("*")
+    assert phone.said == heard
     phone.press("1")  # no cancelling someone else's appointment from a typed number
     assert phone.said.startswith(render("hi", "ivr.retry.wrong_key"))
+    assert phone.said.count("हैश दबाएँ") == 1 and phone.said.count("स्टार दबाएँ") == 1
+    phone.press("#")
+    assert phone.gather.get("action").split("?")[0].endswith("/ivr/main")
     status = ivr_session.scalar(select(Appointment.status).where(
         Appointment.id == appointment.id))
     assert status == AppointmentStatus.BOOKED
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_a_known_number_hears_or_cancels_at_menu_four(phone, ivr_world, lang):
+    into_menu(phone, lang, "4")
+    assert render(lang, "ivr.mine.appointments", key="1") in phone.said
+    assert render(lang, "ivr.mine.appointments_hear", key="1") not in phone.said
 
 
 def test_a_hidden_number_with_no_appointments_hears_so_for_that_number(
@@ -282,7 +303,12 @@ def test_nine_at_the_greeting_reaches_the_ambulance_in_both_languages(ivr_app, i
     assert said_in(phone, "hi-IN") and said_in(phone, "en-IN")
 
 
-def test_the_queue_before_a_language_is_known_speaks_both(ivr_app, ivr_world, ivr_session):
+@pytest.mark.parametrize(("key", "lang"), [("1", "hi"), ("2", "en")])
+def test_the_queue_before_a_language_is_known_speaks_both_until_a_key_picks_one(
+        ivr_app, ivr_world, ivr_session, key, lang):
+    """The wait prompt is said in both; its callback key in one half chooses that half's
+    language, and the confirmation (the queue's action, its URL set before) is said in
+    it alone, as the bilingual callback offer does."""
     from contact_centre.models import CallbackRequest
 
     phone = _new_caller(ivr_app, ivr_session)
@@ -291,12 +317,29 @@ def test_the_queue_before_a_language_is_known_speaks_both(ivr_app, ivr_world, iv
     enqueue = phone.root.find("Enqueue")
     phone.post(enqueue.get("waitUrl"), QueuePosition="2")
     hindi, english = said_in(phone, "hi-IN"), said_in(phone, "en-IN")
-    assert "1 दबाएँ" in hindi[0] and "9 दबाएँ" in hindi[0]
+    assert "वापस कॉल पाने के लिए 1 दबाएँ।" in hindi[0] and "9 दबाएँ" in hindi[0]
     assert "To be called back instead of waiting, press 2." in english[0]
     assert "In an emergency, press 9." in english[0]
-    phone.press("2")
+    phone.press(key)
     assert phone.verbs() == ["Leave"]
-    assert ivr_session.scalar(select(CallbackRequest.language)) == "en"
+    assert ivr_session.scalar(select(CallbackRequest.language)) == lang
     phone.post(enqueue.get("action"), QueueResult="leave", QueueTime="20")
-    # The queue's action was set before a language was chosen: it says both.
-    assert said_in(phone, "en-IN")[0].startswith("Thank you.")
+    assert phone.said.startswith(render(lang, "ivr.callback.confirmed",
+                                        last="5 6 7 8")[:10]), phone.said
+    assert [s.get("language") for s in phone.says()] == [f"{lang}-IN"], phone.said
+    assert "0 0 5 5" in phone.said
+
+
+def test_the_queue_before_a_language_is_known_goes_to_the_greeting_on_hash(
+        ivr_app, ivr_world, ivr_session):
+    """``#`` says no language: the way back is the greeting, in both."""
+    phone = _new_caller(ivr_app, ivr_session)
+    phone.press("0")
+    enqueue = phone.root.find("Enqueue")
+    phone.post(enqueue.get("waitUrl"), QueuePosition="2")
+    assert "For the main menu, press hash." in said_in(phone, "en-IN")[0]
+    phone.press("#")
+    assert phone.verbs() == ["Leave"]
+    phone.post(enqueue.get("action"), QueueResult="leave", QueueTime="20")
+    assert phone.gather.get("action").split("?")[0].endswith("/ivr/language")
+    assert said_in(phone, "hi-IN") and said_in(phone, "en-IN")
