@@ -375,6 +375,17 @@ def days_with_free_seats(
     return [(day, int(free)) for day, free in rows]
 
 
+def day_excluded(
+    session: Session, department_id: int, day: dt.date, excluding: ColumnElement[bool]
+) -> bool:
+    """Whether ``excluding`` (as for ``days_with_free_seats``) holds for the department's
+    slots on ``day``: a day asked for by name that the list leaves out because the
+    patient already holds it, told apart from a day that is simply full."""
+    found = session.scalar(select(Slot.id).where(
+        Slot.department_id == department_id, Slot.local_day == day, excluding).limit(1))
+    return found is not None
+
+
 def day_availability(
     session: Session,
     department_id: int,

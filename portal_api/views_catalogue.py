@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import jsonify
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from booking_core.base import NotFound, utcnow
@@ -22,6 +22,7 @@ from booking_core.slots import (
     SlotView,
     bookable_window,
     day_availability,
+    day_excluded,
     days_with_free_seats,
     free_slots,
 )
@@ -81,14 +82,20 @@ class Availability:
     last: dt.date  # the last bookable day
     days: list[tuple[dt.date, int]]  # every day with free seats, and how many
     slots: list[SlotView]
+    held: dt.date | None = None  # the day asked for, left out as the patient holds it
 
 
-def department_availability(session: Session, department_id: int,
-                            day: dt.date | None) -> Availability:
+def department_availability(session: Session, department_id: int, day: dt.date | None,
+                            excluding: ColumnElement[bool] | None = None) -> Availability:
     """Days with free seats in the booking window and the free slots of ``day`` (else of
     the first day with a free seat). The API and the portal both ask this; a day
     before today or past the window is ``ApiError`` 422 (``past_date``,
-    ``outside_booking_window``)."""
+    ``outside_booking_window``).
+
+    With ``excluding`` (``booking_core.appointments.day_held_by_patient``: the portal,
+    for its verified mobile) days the patient already holds in the department are left
+    out; such a day asked for by name is given back as ``held``, with the first other
+    day's slots in its place."""
     settings = current_helpline().settings
     tz, window = settings.helpline_timezone, settings.booking_window_days
     now = utcnow()
@@ -98,6 +105,16 @@ def department_availability(session: Session, department_id: int,
     if day is not None and day > last:
         raise ApiError(422, "outside_booking_window",
                        f"bookings open {window} days ahead", field="date")
+    if excluding is not None:
+        days = days_with_free_seats(session, department_id, now=now, window_days=window,
+                                    tz=tz, limit=window + 1, excluding=excluding)
+        held = (day if day is not None and day not in {d for d, _ in days}
+                and day_excluded(session, department_id, day, excluding) else None)
+        if day is None or held is not None:
+            day = days[0][0] if days else None
+        slots = free_slots(session, department_id, day, now=now, window_days=window, tz=tz) \
+            if day is not None else []
+        return Availability(day, last, days, slots, held)
     if day is None:
         days = days_with_free_seats(session, department_id, now=now, window_days=window,
                                     tz=tz, limit=window + 1)

@@ -9,7 +9,13 @@ from typing import Any
 
 from flask import redirect, request, url_for
 
-from booking_core.appointments import Channel, book_appointment, check_bookable
+from booking_core.appointments import (
+    AlreadyBooked,
+    Channel,
+    book_appointment,
+    check_bookable,
+    day_held_by_patient,
+)
 from booking_core.base import DomainError, utcnow, whole_number
 from booking_core.hospitals import find_hospitals, get_department, get_hospital, list_departments
 from booking_core.slots import get_slot
@@ -18,7 +24,7 @@ from portal_api.errors import ApiError
 from portal_api.reads import read_session, retry_on_lost_connection
 from portal_api.views_appointments import booking_rules
 from portal_api.views_catalogue import department_availability
-from portal_web import carry, i18n
+from portal_web import carry, i18n, security
 from portal_web.blueprint import portal
 from portal_web.pages import kept_on_outage, outage_message, page
 from portal_web.verify import STEPS, after_step, back_to_form, current_check, run_step
@@ -36,14 +42,20 @@ def day_arg(name: str = "day") -> tuple[dt.date | None, str]:
         return None, i18n.t("portal.err.bad_day")
 
 
-def choose_times(department_id: int) -> dict[str, Any]:
-    """The days with free seats and the chosen day's free times, for a page."""
+def choose_times(department_id: int, *, for_mobile: str | None = None) -> dict[str, Any]:
+    """The days with free seats and the chosen day's free times, for a page; with
+    ``for_mobile`` (a new booking: the portal books for the verified mobile's own
+    record), without the days that patient already holds in the department, which the
+    booking would refuse (as the phone line leaves them out)."""
     day, problem = day_arg()
+    held = day_held_by_patient(for_mobile) if for_mobile else None
     try:
-        found = department_availability(read_session(), department_id, day)
+        found = department_availability(read_session(), department_id, day, held)
     except ApiError as exc:
         problem = i18n.error_text(exc.code)
-        found = department_availability(read_session(), department_id, None)
+        found = department_availability(read_session(), department_id, None, held)
+    if found.held is not None:
+        problem = i18n.error_text(AlreadyBooked.code)
     return dict(availability=found, problem=problem)
 
 
@@ -71,7 +83,7 @@ def book_time(hospital_id: int, department_id: int) -> Any:
     hospital = get_hospital(session, hospital_id)
     department = get_department(session, hospital.id, department_id)
     return page("book_time.html", hospital=hospital, department=department,
-                **choose_times(department.id))
+                **choose_times(department.id, for_mobile=security.verified_mobile()))
 
 
 @portal.route("/book/review", methods=["GET", "POST"])
@@ -88,11 +100,13 @@ def book_review() -> Any:
     step = request.form.get("step", "")
     check = current_check(request.form)
     error = name_error = ""
+    held: str | None = None  # refused as already booked: the booking that holds the day
     if request.method == "GET":
         carried = carry.take()
         draft["patient_name"] = str(carried.get("draft", {}).get("patient_name", ""))
         refused = i18n.again_all(carried.get("refused"))
         error, name_error = refused.get("form", ""), refused.get("patient_name", "")
+        held = carried.get("held")
     unbookable = _unbookable(slot)
     if unbookable:  # the time passed (or the day closed) since the list was shown
         error = unbookable
@@ -116,6 +130,8 @@ def book_review() -> Any:
                     name_error = i18n.error_text(exc.code)
                 else:
                     error = i18n.error_text(exc.code)
+                if isinstance(exc, AlreadyBooked):  # no way on but another day
+                    held = str(exc.details.get("reference", ""))
             else:
                 return redirect(url_for("portal.appointment", reference=appointment.reference,
                                         done="booked"), code=303)
@@ -124,12 +140,14 @@ def book_review() -> Any:
         # Back to the GET page with what was typed and why (PRG), unless too big.
         again = back_to_form(check, url_for("portal.book_review", slot=slot.id), draft,
                              refused=i18n.keep_all({"form": "" if unbookable else error,
-                                                    "patient_name": name_error}))
+                                                    "patient_name": name_error}),
+                             **({"held": held} if held is not None else {}))
         if again is not None:
             return again
     status = 422 if (refused and request.method == "POST") or unbookable else 200
     return page("book_review.html", status, slot=slot, draft=draft, check=check, error=error,
-                name_error=name_error, unbookable=bool(unbookable))
+                name_error=name_error, unbookable=bool(unbookable),
+                held=None if held is None else str(held))
 
 
 @kept_on_outage("book_review")
@@ -139,7 +157,7 @@ def _review_on_outage() -> Any:
     draft = {"patient_name": request.form.get("patient_name", "").strip()}
     return page("book_review.html", 503, slot=None, slot_id=whole_number(
         request.form.get("slot", "")), draft=draft, check=check, error="",
-        outage=outage_message(), unbookable=False)
+        outage=outage_message(), unbookable=False, held=None)
 
 
 def _unbookable(slot: Any) -> str:

@@ -155,18 +155,40 @@ def test_a_number_is_never_said_next_to_a_plural_noun_it_does_not_fit():
 HINDI_LATIN_ALLOWED: frozenset[str] = frozenset()
 # What citizens read by SMS or hear on the phone line (and its outbound calls).
 SPOKEN_OR_TEXTED = ("sms.", "ivr.", "messaging.")
+# Screens read in Hindi: the citizens' portal and the staff console (master data,
+# reports, the OPD counter, the browser phone included). They too write SMS, ABHA and
+# QR as said (एसएमएस, आभा, क्यूआर); a screen may keep in Latin letters only what its
+# reader must recognise or type in them:
+HINDI_SCREEN_LATIN_ALLOWED = frozenset({
+    "English",  # the language's own name on the language switch, as every site writes it
+    "PDF", "PNG", "CSV",  # a download's file type, as the saved file's name ends
+    "LNJP", "LNH", "ortho",  # examples of what is typed in Latin letters (an alias, codes)
+    "Twilio", "API", "key",  # the provider and its setting as an admin finds them there
+})
+ON_SCREEN = ("portal.", "console.")
+
+
+def _latin_words(prefixes: tuple[str, ...], allowed: frozenset[str]) -> dict[str, list[str]]:
+    found = {}
+    for key, text in catalogs()["hi"].items():
+        if not key.startswith(prefixes):
+            continue
+        words = set(re.findall(r"[A-Za-z][A-Za-z'.-]*", re.sub(r"\{[^}]*\}", " ", text)))
+        if words - allowed:
+            found[key] = sorted(words - allowed)
+    return found
 
 
 def test_hindi_sms_and_prompts_write_no_latin_words():
     """«एसएमएस», not «SMS»: a Hindi SMS or prompt is read or spoken whole in Devanagari."""
-    found = {}
-    for key, text in catalogs()["hi"].items():
-        if not key.startswith(SPOKEN_OR_TEXTED):
-            continue
-        words = set(re.findall(r"[A-Za-z][A-Za-z'.-]*", re.sub(r"\{[^}]*\}", " ", text)))
-        if words - HINDI_LATIN_ALLOWED:
-            found[key] = sorted(words - HINDI_LATIN_ALLOWED)
-    assert found == {}
+    assert _latin_words(SPOKEN_OR_TEXTED, HINDI_LATIN_ALLOWED) == {}
+
+
+def test_hindi_portal_and_console_write_no_latin_words():
+    """«इस पर एसएमएस से 6 अंकों का कोड भेजा जाएगा।», not «SMS से»: one spelling of a word
+    on every Hindi screen, as in the SMS the citizen then gets."""
+    assert _latin_words(ON_SCREEN, HINDI_LATIN_ALLOWED | HINDI_SCREEN_LATIN_ALLOWED) == {}
+    assert "एसएमएस से 6 अंकों का कोड" in catalogs()["hi"]["portal.verify.mobile_hint"]
 
 
 def test_the_waiting_list_says_how_many_are_ahead_in_a_sentence_per_case():

@@ -94,7 +94,7 @@ def test_refusals_are_explained_in_the_staff_language(console, session, today):
     assert _flash(page) == "यह बुकिंग हड्डी रोग की है। मरीज़ को उस काउंटर पर भेजें।"
     forged = booking_code(booked.reference, b"not our key")
     assert _flash(_check_in(console, today, forged)) == (
-        "यह QR कोड हेल्पलाइन का बनाया नहीं है। बुकिंग नंबर टाइप करें।")
+        "यह क्यूआर कोड हेल्पलाइन का बनाया नहीं है। बुकिंग नंबर टाइप करें।")
     assert _flash(_check_in(console, today, "1234")) == "बुकिंग नंबर जाँचें।"
     session.expire_all()
     assert session.get(Appointment, booked.id).status == AppointmentStatus.BOOKED

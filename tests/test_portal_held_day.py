@@ -1,0 +1,77 @@
+"""A patient who already holds a day in a department is not offered it again on the
+portal (as on the phone line), and a booking refused as already booked (a race) leaves
+the review page with a way on: another day, or the booking that holds the day."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.test_portal_pages import E164, Portal, _booked, slot_choices
+
+
+@pytest.fixture
+def portal(client, session):
+    return Portal(client, session)
+
+
+def day_links(page: str) -> list[str]:
+    return re.findall(r'href="\?day=([0-9-]+)"', page)
+
+
+def test_the_day_list_leaves_out_a_day_the_verified_patient_holds(portal, session, catalogue):
+    hospital, department = catalogue.hospital, catalogue.department
+    held_day = catalogue.slot.local_day.isoformat()
+    later_day = catalogue.later_slot.local_day.isoformat()
+    _booked(session, catalogue.slot)
+    times = f"/portal/book/{hospital.id}/{department.id}"
+    portal.choose("en")
+    portal.get(times)  # nobody verified yet: no patient to leave a day out for
+    assert day_links(portal.page) == [held_day, later_day]
+    portal.get("/portal/appointments")
+    portal.verify("/portal/appointments")
+    portal.get(times)
+    assert day_links(portal.page) == [later_day]
+    assert slot_choices(portal.page) == [str(catalogue.later_slot.id)]
+    # The held day asked for by name (an old link): said why, the next day offered.
+    portal.get(f"{times}?day={held_day}")
+    assert "This patient already has an appointment in this department that day." \
+        in portal.text()
+    assert day_links(portal.page) == [later_day]
+    assert slot_choices(portal.page) == [str(catalogue.later_slot.id)]
+
+
+def test_someone_elses_booking_leaves_the_day_in(portal, session, catalogue):
+    _booked(session, catalogue.slot, phone="+919812300001")
+    portal.get("/portal/appointments")
+    portal.verify("/portal/appointments")
+    portal.get(f"/portal/book/{catalogue.hospital.id}/{catalogue.department.id}")
+    assert day_links(portal.page) == [catalogue.slot.local_day.isoformat(),
+                                      catalogue.later_slot.local_day.isoformat()]
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_a_booking_refused_as_already_booked_offers_another_day(portal, session, catalogue,
+                                                                 lang):
+    hospital, department = catalogue.hospital, catalogue.department
+    portal.choose(lang)
+    review = f"/portal/book/review?slot={catalogue.slot.id}"
+    portal.get(review)
+    portal.verify("/portal/book/review", {"slot": str(catalogue.slot.id)})
+    assert 'value="book"' in portal.page
+    held = _booked(session, catalogue.slot)  # meanwhile, by phone: the race
+    session.commit()
+    portal.post("/portal/book/review", {"slot": str(catalogue.slot.id), "step": "book"})
+    assert portal.refused
+    words = {"hi": ("इस मरीज़ का उस दिन इस विभाग में पहले से अपॉइंटमेंट है।", "दूसरा दिन चुनें"),
+             "en": ("This patient already has an appointment in this department that day.",
+                    "Choose another day")}[lang]
+    text = portal.text()
+    assert words[0] in text and words[1] in text
+    assert 'value="book"' not in portal.page  # no confirm button that can only fail again
+    assert f'href="/portal/book/{hospital.id}/{department.id}"' in portal.page
+    assert f'href="/portal/appointments/{held.reference}"' in portal.page
+    portal.get(f"/portal/appointments/{held.reference}")
+    assert portal.status == 200 and held.reference[:4] in portal.text()
+    assert E164 not in portal.page
