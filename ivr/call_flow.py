@@ -138,7 +138,7 @@ declare(
 
     # My appointments and complaint status -----------------------------------------------
     Node("mine", "inbound", "my appointments, complaint status", options=(
-        # A caller whose number we cannot see types one, and a typed number only hears.
+        # A caller whose number we cannot see types a booking number, and only hears it.
         Option("1", "ivr.mine.appointments", "mine.appointments", when="caller_mobile"),
         Option("1", "ivr.mine.appointments_hear", "mine.appointments", when="number_hidden"),
         Option("2", "ivr.mine.grievance", "do:complaint_status", when="status_not_heard"),
@@ -148,15 +148,17 @@ declare(
     )),
     # A caller whose number we cannot see types one; its appointments are then read out
     # only (cancelling needs the phone that booked, or the booking's SMS).
-    Node("mine.mobile", "inbound", "number hidden: type a mobile to hear its appointments",
-         input=Input.NUMBER, digits=14, says=("ivr.mine.type_number",),
+    # A number typed by anyone proves nothing; a booking number is sent only to the
+    # patient and the phone that booked, so it is what a hidden caller types.
+    Node("mine.booking", "inbound", "number hidden: type a booking number to hear it",
+         input=Input.NUMBER, digits=8, says=("ivr.mine.type_booking",),
          leads_to=("mine.appointments",)),
     Node("mine.card", "inbound", "type an eHealth card number: its appointments",
          input=Input.NUMBER, digits=11, says=("ivr.card.type_number",), leads_to=("mine",)),
     # Heard for a typed number: no item cancels, so the way on is said (``#``; ``*``
     # hears the list again, ``ivr.mine``).
     Node("mine.appointments", "inbound", "upcoming appointments",
-         says=("ivr.mine.heading",), list_to=("mine.cancel",), leads_to=("mine", "mine.mobile"),
+         says=("ivr.mine.heading",), list_to=("mine.cancel",), leads_to=("mine", "mine.booking"),
          options=(Option("#", "ivr.opt.main", "main", when="number_hidden"),)),
     Node("mine.cancel", "inbound", "cancel this appointment?", options=(
         Option("1", "ivr.mine.cancel_yes", "do:cancel"),

@@ -10,7 +10,9 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from booking_core.appointments import (
     Appointment,
+    AppointmentStatus,
     Channel,
+    InvalidReference,
     TooLateToCancel,
     cancel_appointment,
     find_appointment,
@@ -18,7 +20,7 @@ from booking_core.appointments import (
 )
 from booking_core.base import NotFound, utcnow
 from booking_core.opd_day import progress, todays_appointments
-from booking_core.phones import InvalidMobile, mask_phone, normalise_mobile
+from booking_core.phones import mask_phone
 from contact_centre.models import CallOutcome
 from grievances.models import Grievance
 from grievances.services import (
@@ -47,14 +49,29 @@ def describe_appointment(ctx: Ctx, appointment: Appointment) -> str:
 
 
 def _phone(ctx: Ctx) -> str | None:
-    """Whose appointments: the caller's own number, else the one they typed."""
-    return ctx.caller_mobile or ctx.read(Mine).mobile
+    """Whose appointments: the caller's own number (None when we cannot see it)."""
+    return ctx.caller_mobile
+
+
+def _typed_booking(ctx: Ctx) -> list[Appointment]:
+    """The upcoming appointment whose booking number a hidden caller typed, if any."""
+    typed = ctx.read(Mine).booking
+    if not typed:
+        return []
+    try:
+        appointment = find_appointment(ctx.session, typed)
+    except (InvalidReference, NotFound):
+        return []
+    if appointment.status != AppointmentStatus.BOOKED or appointment.slot.ends_at <= utcnow():
+        return []
+    return [appointment]
 
 
 def _page(ctx: Ctx) -> tuple[int, list[Appointment], bool, list[Appointment]]:
     """The page to read, its appointments, whether there are more, and all of them."""
     phone = _phone(ctx)
-    appointments = upcoming_appointments(ctx.session, phone) if phone else []
+    appointments = (upcoming_appointments(ctx.session, phone) if phone
+                    else _typed_booking(ctx))
     page = ctx.read(Mine).page
     if page * PAGE_SIZE >= len(appointments):
         page = 0
@@ -94,13 +111,15 @@ def _on_the_day(ctx: Ctx) -> list[str]:
 def my_appointments(ctx: Ctx) -> VoiceResponse:
     """The caller's upcoming appointments, a page at a time, each one's number cancels it.
 
-    A caller whose number we cannot see (withheld, a landline, a placeholder) is first
-    asked to type a mobile number, as for a complaint's status or a callback. A typed
-    number only *hears* its appointments: anyone can type anyone's number, so, as a
-    complaint typed from another phone hears its status but never its notes, cancelling
-    needs the phone that booked (or the booking's SMS, ``CANCEL <number>``)."""
-    if _phone(ctx) is None:
-        return ctx.go("mine.mobile")
+    A caller whose number we cannot see (withheld, a landline, a placeholder) is asked
+    for a booking number, not a mobile: anyone can type anyone's mobile and would hear
+    where and when that person sees a doctor, while a booking number reaches only the
+    patient and the phone that booked (by SMS and on the call). As a complaint typed
+    from another phone hears its status but never its notes, a typed booking number
+    only *hears* its appointment: cancelling needs the patient's or the booking phone
+    (or the booking's SMS, ``CANCEL <number>``)."""
+    if _phone(ctx) is None and not ctx.read(Mine).booking:
+        return ctx.go("mine.booking")
     typed = ctx.caller_mobile is None
     page, items, more, _ = _page(ctx)
     today = _on_the_day(ctx)
@@ -127,7 +146,7 @@ def appointment_picked(ctx: Ctx) -> VoiceResponse:
     page, _, more, appointments = _page(ctx)
     mine = ctx.read(Mine)
     if ctx.digits == "8" and more:
-        return ctx.go("mine.appointments", Mine(page=page + 1, mobile=mine.mobile))
+        return ctx.go("mine.appointments", Mine(page=page + 1, booking=mine.booking))
     if ctx.caller_mobile is None:  # a typed number hears, never cancels
         return ctx.again()
     offered = mine.offered or []
@@ -135,24 +154,26 @@ def appointment_picked(ctx: Ctx) -> VoiceResponse:
         wanted = offered[int(ctx.digits) - 1]
         chosen = next((a for a in appointments if a.id == wanted), None)
         if chosen is None:  # cancelled or moved meanwhile
-            return ctx.go("mine.appointments", Mine(page=page, mobile=mine.mobile),
+            return ctx.go("mine.appointments", Mine(page=page, booking=mine.booking),
                           intro=[ctx.t("ivr.pick.gone")])
         return ctx.go("mine.cancel", Mine(appointment=chosen.reference))
     return ctx.again()
 
 
-@step("mine.mobile")
-def ask_mobile(ctx: Ctx) -> VoiceResponse:
-    return ctx.menu([ctx.t("ivr.mine.type_number")])
+@step("mine.booking")
+def ask_booking_number(ctx: Ctx) -> VoiceResponse:
+    return ctx.menu([ctx.t("ivr.mine.type_booking")])
 
 
-@ask_mobile.on_input
-def mobile_typed(ctx: Ctx) -> VoiceResponse:
+@ask_booking_number.on_input
+def booking_number_typed(ctx: Ctx) -> VoiceResponse:
     try:
-        phone = normalise_mobile(ctx.digits)
-    except InvalidMobile:
-        return ctx.again("ivr.book.bad_mobile")
-    return ctx.go("mine.appointments", Mine(mobile=phone))
+        appointment = find_appointment(ctx.session, ctx.digits)
+    except InvalidReference:
+        return ctx.again("ivr.mine.bad_booking")
+    except NotFound:
+        return ctx.again("ivr.mine.booking_not_found")
+    return ctx.go("mine.appointments", Mine(booking=appointment.reference))
 
 
 @step("mine.cancel")

@@ -123,7 +123,7 @@ class Mine(FlowState):
     offered: list[int] | None = key("o")  # the appointments read out (ids), in order
     appointment: str | None = key("a")  # the booking number being cancelled
     heard_latest: bool = key("hl", False)  # the caller's latest complaint was read out
-    mobile: str | None = key("pm")  # typed by a caller whose number we cannot see
+    booking: str | None = key("pb")  # a booking number typed by a caller whose number we cannot see
 
 
 @dataclass(frozen=True)

@@ -343,7 +343,7 @@ def test_walk_every_menu_in_both_languages(database_url, ivr_session, lang):
     declared = {n for n, node in inbound().items()
                 if node.managed and node.input is not Input.NONE} | {"emergency"}
     # Only a caller whose number we cannot see is asked for one (test_ivr_rules).
-    assert declared - reached == {"callback.number", "mine.mobile"}, sorted(map(str, seen))
+    assert declared - reached == {"callback.number", "mine.booking"}, sorted(map(str, seen))
     assert "queue.wait" in reached
     # "0" at the greeting: the callback offer before a language is known, walked too.
     assert ("callback", BOTH_LANGUAGES, lang) in seen, sorted(map(str, seen))

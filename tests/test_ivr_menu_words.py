@@ -7,7 +7,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from booking_core.appointments import Appointment, AppointmentStatus, Channel, book_appointment
+from booking_core.appointments import (
+    Appointment,
+    AppointmentStatus,
+    Channel,
+    book_appointment,
+    cancel_appointment,
+)
+from booking_core.refs import RefKind, new_reference
 from grievances.models import Grievance, GrievanceStatus
 from grievances.services import register_grievance
 from locales import LANGUAGES, catalogs, render
@@ -90,7 +97,7 @@ def _book_for(ivr_session, ivr_world, mobile: str) -> Appointment:
 
 
 @pytest.mark.parametrize("hidden", HIDDEN)
-def test_a_hidden_number_types_a_mobile_and_only_hears_its_appointments(
+def test_a_hidden_number_types_a_booking_number_and_only_hears_it(
         ivr_app, ivr_world, ivr_session, hidden):
     appointment = _book_for(ivr_session, ivr_world, CALLER)
     ivr_session.commit()
@@ -105,9 +112,14 @@ def test_a_hidden_number_types_a_mobile_and_only_hears_its_appointments(
     assert "इस नंबर से आपका कोई" not in phone.said
     assert phone.said.startswith("हमें आपका नंबर नहीं दिख रहा।")
     assert phone.gather.get("finishOnKey") == "#"
-    phone.press("12345")  # not a mobile number
-    assert phone.said.startswith(render("hi", "ivr.book.bad_mobile"))
+    assert phone.gather.get("numDigits") == "8"
+    # A mobile number is not what a hidden caller types: anyone can type anyone's.
     phone.press(CALLER.removeprefix("+91"))
+    assert phone.said.startswith(render("hi", "ivr.mine.bad_booking"))
+    assert appointment.department.name("hi") not in phone.said
+    phone.press(new_reference(RefKind.APPOINTMENT))  # well formed, but nobody's
+    assert phone.said.startswith(render("hi", "ivr.mine.booking_not_found"))
+    phone.press(appointment.reference)
     assert render("hi", "ivr.mine.heading") in phone.said
     assert appointment.department.name("hi") in phone.said
     assert render("hi", "ivr.mine.cancel_own_phone") in phone.said
@@ -136,15 +148,18 @@ def test_a_known_number_hears_or_cancels_at_menu_four(phone, ivr_world, lang):
     assert render(lang, "ivr.mine.appointments_hear", key="1") not in phone.said
 
 
-def test_a_hidden_number_with_no_appointments_hears_so_for_that_number(
-        ivr_app, ivr_world, ivr_session):
+def test_a_hidden_number_typing_a_cancelled_booking_hears_so(ivr_app, ivr_world, ivr_session):
+    appointment = _book_for(ivr_session, ivr_world, CALLER)
+    ivr_session.commit()
+    cancel_appointment(ivr_session, appointment.reference, phone=CALLER, channel=Channel.PORTAL)
     phone = Phone(ivr_app.test_client(), caller="anonymous", session=ivr_session)
     phone.call()
     for key in ("2", "4", "1"):
         phone.press(key)
-    phone.press("9812300099")
+    phone.press(appointment.reference)
     assert render("en", "ivr.mine.none_typed") in phone.said
     assert "from this number" not in phone.said
+    assert appointment.department.name("en") not in phone.said
 
 
 @pytest.mark.parametrize("lang", ["hi", "en"])

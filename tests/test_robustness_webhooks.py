@@ -44,14 +44,14 @@ DOING = {"Play", "Redirect", "Dial", "Enqueue", "Leave", "Record"}
 # agent step's TwiML directly).
 # /ivr/followup belongs to the follow-up call we place (tests/test_messaging_calls.py);
 # /ivr/callback/number to a withheld caller offered a callback after hours (test_ivr_rules);
-# /ivr/mine/mobile to a withheld caller asking for their appointments, whose path the
+# /ivr/mine/booking to a withheld caller asking for their appointments, whose path the
 # crawl has already spent on the known caller (test_ivr_menu_words).
 # Not reached from an incoming call in this world: outbound calls' first steps (the
 # grievance follow-up, a waiting-list seat offer), and the waiting-list question, which
 # needs a department whose every day is full (tests/test_opd_phone.py walks it).
 # Every route still gets junk with forged and missing state (the tests above).
 NOT_CRAWLED = {"/ivr/status", "/ivr/ping", "/ivr/agent", "/ivr/followup",
-               "/ivr/callback/number", "/ivr/mine/mobile", "/ivr/offer", "/ivr/book/full"}
+               "/ivr/callback/number", "/ivr/mine/booking", "/ivr/offer", "/ivr/book/full"}
 
 
 def webhook_routes(app) -> list[tuple[Any, str]]:
