@@ -15,6 +15,7 @@ from booking_core.resources import BedCount
 from contact_centre.models import Call, CallOutcome
 from grievances.models import Grievance, GrievanceCategory
 from grievances.services import register_grievance
+from locales import render
 from tests.fixtures_ivr import CALLER
 from tests.test_ivr_booking import LANG_KEY, reference_from
 
@@ -124,9 +125,13 @@ def test_grievance_status_catches_a_wrong_check_digit(phone, ivr_world, ivr_sess
     assert phone.gather.get("numDigits") == "8" and phone.gather.get("timeout") == "10"
     phone.press(wrong)
     assert ("सही नहीं" if lang == "hi" else "is not right") in phone.said
+    # The refusal and the question that follows it ask politely once, not twice.
+    assert phone.said.count("कृपया" if lang == "hi" else "Please") <= 1, phone.said
     assert phone.gather.get("numDigits") == "8"
     phone.press(ref)
-    status = "आपकी शिकायत दर्ज है" if lang == "hi" else "registered, not yet being worked on"
+    # A whole sentence that is true whoever typed the number ("this complaint").
+    status = render(lang, "ivr.status.is_registered")
+    assert status.startswith("यह शिकायत" if lang == "hi" else "It is registered")
     assert status in phone.said and " ".join(ref[:4]) in phone.said
     call = ivr_session.scalar(select(Call).where(Call.call_sid == phone.call_sid))
     assert call.outcome == CallOutcome.INFORMATION
