@@ -74,7 +74,7 @@ from booking_core.slots import (
     take_seat,
 )
 from locales import normalise_language
-from locales.formatting import format_date, written_time
+from locales.formatting import sms_date, written_time
 
 
 class Channel(enum.StrEnum):
@@ -247,8 +247,7 @@ def message_params(appointment: Appointment, lang: str, tz: str) -> dict[str, An
         "reference": appointment.reference,
         "hospital": appointment.hospital.short_name(lang),
         "department": fit_words(appointment.department.name(lang)),
-        "date": format_date(lang, appointment.slot.starts_at.astimezone(ZoneInfo(tz)).date(),
-                            "short"),
+        "date": sms_date(lang, appointment.slot.starts_at.astimezone(ZoneInfo(tz)).date()),
         # The day period first, as it is said: «सुबह 9:30».
         "time": written_time(lang, appointment.slot.starts_at, tz),
         "token": appointment.day_token,

@@ -50,7 +50,7 @@ from booking_core.slots import (
     new_slot,
     planned_slots,
 )
-from locales.formatting import format_date, written_time
+from locales.formatting import sms_date, written_time
 
 MAX_SESSIONS = 21  # three a day is already more than any Delhi OPD runs
 
@@ -332,7 +332,7 @@ def _cancel_day(session: Session, day: dt.date, horizon: SlotHorizon, now: dt.da
         template = "appointment_opd_closed"
         if offer is not None:
             template = "appointment_opd_closed_offer"
-            sms.update(new_date=format_date(appointment.language, offer.local_day, "short"),
+            sms.update(new_date=sms_date(appointment.language, offer.local_day),
                        new_time=written_time(appointment.language, offer.starts_at,
                                              horizon.tz))
         add_sms(session, appointment.citizen.phone, template, appointment.language, sms,

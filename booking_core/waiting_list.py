@@ -48,7 +48,7 @@ from booking_core.outbox import add_call, add_sms
 from booking_core.phones import normalise_mobile
 from booking_core.slots import Slot, bookable_window, earliest_bookable_start
 from locales import normalise_language
-from locales.formatting import format_date, local, written_time
+from locales.formatting import local, sms_date, written_time
 
 OFFER_CALL = "waiting_list_offer"
 
@@ -236,7 +236,7 @@ def _offer_params(session: Session, slot: Slot, lang: str, tz: str) -> dict[str,
         raise NotFound("no such department", entity="department")
     return {"hospital": department.hospital.short_name(lang),
             "department": fit_words(department.name(lang)),
-            "date": format_date(lang, local(slot.starts_at, tz).date(), "short"),
+            "date": sms_date(lang, local(slot.starts_at, tz).date()),
             "time": written_time(lang, slot.starts_at, tz)}
 
 

@@ -83,7 +83,7 @@ def notify_escalation(session: Session, grievance: Grievance, kind: str, *,
         if person.phone:
             lang = person.language
             name = (hospital.short_name(lang) if hospital
-                    else render(lang, "sms.grievance_helpline_name"))
+                    else render(lang, "grievance.helpline_name"))
             add_sms(session, person.phone, SMS_TEMPLATES[kind], lang,
                     {"reference": grievance.reference, "hospital": fit_words(name)},
                     dedupe_key=f"staff:{person.id}:{kind}:{grievance.id}",

@@ -28,7 +28,7 @@ from grievances.models import OPEN_STATUSES, Grievance, GrievanceStatus
 from grievances.services import record_event
 from grievances.sla import DEFAULT_TZ, start_clock
 from locales import render
-from locales.formatting import format_date
+from locales.formatting import sms_date
 
 MAX_TRANSFERS = 3
 MAX_NOTE = 2000
@@ -77,13 +77,13 @@ def _sms_params(session: Session, grievance: Grievance, tz: str,
                 due: dt.datetime | None = None) -> dict[str, str]:
     lang = grievance.language
     hospital = session.get(Hospital, grievance.hospital_id) if grievance.hospital_id else None
-    name = hospital.short_name(lang) if hospital else render(lang, "sms.grievance_helpline_name")
+    name = hospital.short_name(lang) if hospital else render(lang, "grievance.helpline_name")
     params = {"reference": grievance.reference, "hospital": fit_words(name)}
     due = due or grievance.resolve_due_at
     if due is not None:
         # Deadlines are "the end of a day": the day to tell is the one just before.
         last_day = (due - dt.timedelta(seconds=1)).astimezone(ZoneInfo(tz)).date()
-        params["date"] = format_date(lang, last_day, "short")
+        params["date"] = sms_date(lang, last_day)
     return params
 
 

@@ -22,12 +22,44 @@ def local(moment: dt.datetime, tz: str = DEFAULT_TZ) -> dt.datetime:
 
 
 def format_date(lang: str | None, day: dt.date, style: str = "spoken") -> str:
-    """``शुक्रवार, 7 मार्च`` / ``Friday, 7 March``; ``short`` gives ``07-03-2025`` style
-    dates for SMS, which Babel writes in the locale's order."""
+    """``शुक्रवार, 7 मार्च`` / ``Friday, 7 March``; ``short`` gives ``07 मार्च 2025`` /
+    ``07 Mar 2025`` for screens with a column of dates (the console). An SMS writes its
+    dates with ``sms_date``."""
     locale = BABEL_LOCALES[normalise_language(lang)]
     if style == "short":
         return _babel_date(day, "dd MMM yyyy", locale=locale)
     return _babel_date(day, "EEEE, d MMMM", locale=locale)
+
+
+# Month names as an SMS writes them, whole: CLDR's abbreviations read badly in Hindi
+# («दिस॰», «अक्टू॰», «फ़र॰») and change between Babel releases (en_IN's "Sept"), so
+# these are the project's own, like the day periods below.
+_MONTHS = {
+    "hi": ("जनवरी", "फ़रवरी", "मार्च", "अप्रैल", "मई", "जून", "जुलाई", "अगस्त", "सितंबर",
+           "अक्टूबर", "नवंबर", "दिसंबर"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"),
+}
+# A date further than this from today says its year.
+_SMS_DATE_YEAR_AFTER = dt.timedelta(days=180)
+
+
+def sms_date(lang: str | None, day: dt.date, today: dt.date | None = None) -> str:
+    """A date as every SMS writes it: «5 दिसंबर» / ``5 December``, the month whole, as
+    people say it (no «दिस॰», no leading zero). The one SMS date format: every
+    template's ``{date}`` comes from here, so the segment budgets are tested against its
+    longest output (``tests/test_messaging_templates.py``). No weekday: with the
+    helpline's name that every Hindi SMS carries, «शुक्रवार, » would push the two-part
+    messages (a cancellation, a status reply, a closed OPD) into a third part.
+
+    Dates an SMS names are near (a visit within the booking window, a reply due in a
+    few weeks). Given ``today``, a date more than 180 days from it (an old complaint's
+    last update) also says its year: «5 दिसंबर 2024»."""
+    language = normalise_language(lang)
+    text = f"{day.day} {_MONTHS[language][day.month - 1]}"
+    if today is not None and abs(day - today) > _SMS_DATE_YEAR_AFTER:
+        return f"{text} {day.year}"
+    return text
 
 
 # Day periods as Delhi speaks them, by the hour they start (local time). Chosen here, not

@@ -29,6 +29,16 @@ DEFAULT_SEGMENT_BUDGET = 2
 SEGMENT_BUDGETS: dict[str, int] = {"reply_help": 3, "reply_help_no_number": 3,
                                    "appointment_opd_closed_offer": 3,
                                    "appointment_booked_for_you": 3}
+# Hindi only. Every SMS opens with the helpline's name, «दिल्ली स्वास्थ्य हेल्पलाइन: »:
+# 28 of the 134 UTF-16 units two Devanagari parts hold. A message that also names a
+# whole visit (hospital and department, up to 46 units, day, time, token, booking
+# number) or a closed OPD and the number to call no longer fits two parts in whole
+# sentences: these cost three in Hindi. Their English stays within the budget above.
+HINDI_SEGMENT_BUDGETS: dict[str, int] = {
+    "appointment_confirmation": 3, "appointment_rescheduled": 3,
+    "appointment_reminder_evening": 3, "appointment_reminder_morning": 3,
+    "appointment_opd_closed": 3, "waiting_list_offer": 3,
+}
 
 
 def sms_template_keys() -> list[str]:
@@ -39,8 +49,12 @@ def sms_template_keys() -> list[str]:
     return sorted(keys)
 
 
-def segment_budget(key: str) -> int:
-    return SEGMENT_BUDGETS.get(key.removeprefix("sms."), DEFAULT_SEGMENT_BUDGET)
+def segment_budget(key: str, lang: str) -> int:
+    """Parts template ``key`` may cost in ``lang`` with its longest realistic values."""
+    template = key.removeprefix("sms.")
+    if lang == "hi" and template in HINDI_SEGMENT_BUDGETS:
+        return HINDI_SEGMENT_BUDGETS[template]
+    return SEGMENT_BUDGETS.get(template, DEFAULT_SEGMENT_BUDGET)
 
 
 def dlt_text(lang: str, key: str) -> str:

@@ -33,7 +33,7 @@ from booking_core.appointments import (
     find_appointment,
     message_params,
 )
-from booking_core.base import DomainError, unit_of_work
+from booking_core.base import DomainError, unit_of_work, utcnow
 from booking_core.citizens import find_citizen, set_sms_opt_out
 from booking_core.ehealth import card_appointments, find_card
 from booking_core.outbox import add_sms
@@ -41,7 +41,7 @@ from booking_core.phones import mask_phone
 from booking_core.refs import RefKind, is_valid_card_number, reference_kind, spaced_card_number
 from grievances.services import find_grievance
 from locales import render
-from locales.formatting import format_date
+from locales.formatting import sms_date
 from messaging.keywords import Command, parse_command
 from messaging.models import InboundSms
 
@@ -185,6 +185,9 @@ def _grievance_status(session: Session, reference: str, phone: str, lang: str,
                       tz: str) -> Reply:
     grievance = find_grievance(session, reference, phone)
     status = render(lang, f"messaging.grievance_status.{grievance.status.value}")
-    updated = format_date(lang, grievance.updated_at.astimezone(ZoneInfo(tz)).date(), "short")
+    zone = ZoneInfo(tz)
+    # An old complaint's last change says its year (``sms_date``).
+    updated = sms_date(lang, grievance.updated_at.astimezone(zone).date(),
+                       today=utcnow().astimezone(zone).date())
     return Reply("reply_grievance_status",
                  {"reference": reference, "status": status, "date": updated})

@@ -31,6 +31,7 @@ from grievances.workflow import (
 )
 from helpline.app import create_app
 from helpline.grievance_jobs import run_escalations
+from locales.formatting import sms_date
 from tests.conftest import make_settings
 from tests.factories import make_hospital
 from tests.fixtures_console import make_grievance, make_staff
@@ -114,7 +115,7 @@ def test_notes_replies_and_interim_reply_are_audited(session, agent):
     assert event_rows[1].details["text"] == "Called the sanitation in-charge"
     interim = session.scalars(select(OutboxMessage).where(
         OutboxMessage.template == "grievance_interim")).one()
-    expected = (today + dt.timedelta(days=20)).strftime("%d %b %Y")
+    expected = sms_date("en", today + dt.timedelta(days=20))
     assert expected in interim.body and g.reference in interim.body
     assert session.get(type(g), g.id).status == GrievanceStatus.IN_PROGRESS
 

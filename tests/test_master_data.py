@@ -252,15 +252,15 @@ def test_closing_a_department_cancels_its_bookings_and_texts_each_patient(sessio
     assert "बंद" in sms.body and "{" not in sms.body
     # A new time is offered: the department's nearest free one on another day.
     from booking_core.slots import first_free_slot
-    from locales.formatting import format_date, written_time
+    from locales.formatting import sms_date, written_time
 
     nearest = first_free_slot(session, ortho.id, excluding=Slot.local_day == monday,
                               now=now)
     assert nearest is not None and nearest.local_day != monday
     assert sms.template == "appointment_opd_closed_offer"
-    assert format_date("hi", nearest.local_day, "short") in sms.body
+    assert sms_date("hi", nearest.local_day) in sms.body
     assert written_time("hi", nearest.starts_at) in sms.body
-    assert "सबसे पास का खाली समय" in sms.body and "{" not in sms.body
+    assert "अगला खाली समय" in sms.body and "{" not in sms.body
     reminders = session.scalars(select(OutboxMessage.status).where(
         OutboxMessage.appointment_id == hindi.id,
         OutboxMessage.template.like("appointment_reminder%"))).all()

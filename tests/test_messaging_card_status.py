@@ -64,7 +64,8 @@ def test_a_card_without_appointments_says_so_in_hindi(client, msg_session):
                       via=CardIssuer.PORTAL).card.number
     _inbound(client, f"स्थिति {card}", "SM" + "2" * 32)
     [reply] = _rows(msg_session, template="reply_card_no_appointments")
-    assert reply.body.startswith(f"ई-हेल्थ कार्ड {spaced_card_number(card)} पर आगे का कोई")
+    assert reply.body.startswith(
+        f"दिल्ली स्वास्थ्य हेल्पलाइन: ई-हेल्थ कार्ड {spaced_card_number(card)} पर आगे की कोई")
 
 
 def test_another_phone_or_a_mistyped_card_reveals_nothing(client, msg_session):

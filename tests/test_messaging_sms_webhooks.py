@@ -205,10 +205,12 @@ def test_status_replies_in_hindi_are_whole_sentences(client, msg_session):
     _inbound(client, f"स्थिति {appointment.reference}", "SM" + "e" * 32)
     booked, cancelled = _rows(msg_session, template="reply_appointment_status")
     [registered] = _rows(msg_session, template="reply_grievance_status")
-    assert booked.body.startswith(f"ओपीडी बुकिंग नंबर {appointment.reference} बुक है: लोक नायक अस्पताल, ")
-    assert cancelled.body.startswith(f"ओपीडी बुकिंग नंबर {appointment.reference} रद्द हो चुकी है: ")
+    brand = "दिल्ली स्वास्थ्य हेल्पलाइन: "
+    assert booked.body.startswith(
+        f"{brand}बुकिंग नंबर {appointment.reference} बुक है: लोक नायक अस्पताल, ")
+    assert cancelled.body.startswith(f"{brand}बुकिंग नंबर {appointment.reference} रद्द हो चुकी है: ")
     assert booked.body.endswith("।") and cancelled.body.endswith("।")
-    assert registered.body.startswith(f"शिकायत नंबर {grievance.reference} दर्ज है। यह स्थिति ")
+    assert registered.body.startswith(f"{brand}शिकायत नंबर {grievance.reference} दर्ज है। यह ")
 
 
 def test_someone_elses_or_a_mistyped_reference_reveals_nothing(client, msg_session):
