@@ -60,7 +60,13 @@ from booking_core.citizens import (
 )
 from booking_core.hospitals import Department, Hospital
 from booking_core.idempotency import claim_key, earlier_result
-from booking_core.outbox import add_sms, cancel_pending, flush_new_messages
+from booking_core.outbox import (
+    OutboxMessage,
+    OutboxStatus,
+    add_sms,
+    cancel_pending,
+    flush_new_messages,
+)
 from booking_core.person_names import optional_person_name
 from booking_core.phones import normalise_mobile
 from booking_core.refs import RefKind, is_valid_reference, new_reference, normalise_reference
@@ -291,6 +297,22 @@ def _queue_messages(
                 dedupe_key=f"appointment:{appointment.id}:{template}:{appointment.slot_id}",
                 appointment_id=appointment.id, fresh_key=new_appointment,
             )
+
+
+def reminders_ahead(session: Session, appointment: Appointment) -> tuple[str, ...]:
+    """The reminders this appointment will still get, soonest first: its reminder rows
+    still waiting in the outbox (``_queue_messages`` writes only those whose time is
+    after the booking and before the visit: a booking made after the evening before's
+    18:00 gets no evening reminder, one made on the day after 08:00 none at all), none
+    when the patient's mobile has stopped reminders. What a confirmation promises comes
+    from here, so it promises only what will be sent."""
+    if appointment.status != AppointmentStatus.BOOKED or appointment.citizen.sms_opted_out:
+        return ()
+    waiting = set(session.scalars(select(OutboxMessage.template).where(
+        OutboxMessage.appointment_id == appointment.id,
+        OutboxMessage.template.in_(REMINDER_TEMPLATES),
+        OutboxMessage.status == OutboxStatus.PENDING)))
+    return tuple(template for template in REMINDER_TEMPLATES if template in waiting)
 
 
 def _record(

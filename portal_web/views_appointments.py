@@ -7,10 +7,12 @@ from typing import Any
 from flask import Response, redirect, request, url_for
 
 from booking_core.appointments import (
+    Appointment,
     AppointmentStatus,
     Channel,
     cancel_appointment,
     find_appointment,
+    reminders_ahead,
     reschedule_appointment,
     upcoming_appointments,
 )
@@ -73,7 +75,22 @@ def appointment(reference: str) -> Any:
     notice = i18n.t(f"portal.done.{done}") if DONE.get(done) == found.status else ""
     error = i18n.again(carry.take().get("error", ""))
     return page("appointment.html", appointment=found, notice=notice, check=check,
-                error=error, active=found.status == AppointmentStatus.BOOKED)
+                error=error, active=found.status == AppointmentStatus.BOOKED,
+                sms_sent=_sms_sent_key(found))
+
+
+# What the page says was and will be sent: one whole sentence per case, naming only the
+# reminders still to come (``booking_core.appointments.reminders_ahead``).
+_SMS_SENT = {
+    ("appointment_reminder_evening", "appointment_reminder_morning"): "both",
+    ("appointment_reminder_evening",): "evening",
+    ("appointment_reminder_morning",): "morning",
+    (): "none",
+}
+
+
+def _sms_sent_key(found: Appointment) -> str:
+    return f"portal.appointment.sms_sent_{_SMS_SENT[reminders_ahead(get_session(), found)]}"
 
 
 @portal.post("/appointments/<reference>/cancel")
@@ -93,7 +110,8 @@ def cancel(reference: str) -> Any:
         return carry.redirect_with(url_for("portal.appointment", reference=held.reference),
                                    sticky=True, error=i18n.keep(error)) \
             or page("appointment.html", 409, appointment=held, check=check, notice="",
-                    error=error, active=held.status == AppointmentStatus.BOOKED)
+                    error=error, active=held.status == AppointmentStatus.BOOKED,
+                    sms_sent=_sms_sent_key(held))
     return redirect(url_for("portal.appointment", reference=found.reference, done="cancelled"),
                     code=303)
 
