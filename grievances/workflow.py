@@ -87,8 +87,20 @@ def _sms_params(session: Session, grievance: Grievance, tz: str,
     return params
 
 
+# Templates that name the hospital dealing with a complaint, and their whole sentence for
+# a complaint about no hospital, which the helpline itself deals with (the helpline's name
+# dropped into the hospital's place would read "Delhi Health Helpline: ... is with Delhi
+# Health Helpline", and Hindi's verb would not agree with «हेल्पलाइन»).
+WITHOUT_HOSPITAL = {
+    "grievance_acknowledged": "grievance_acknowledged_helpline",
+    "grievance_reply_action": "grievance_reply_action_helpline",
+}
+
+
 def _text_to_citizen(session: Session, grievance: Grievance, template: str, tz: str,
                      key: str, due: dt.datetime | None = None) -> None:
+    if grievance.hospital_id is None:
+        template = WITHOUT_HOSPITAL.get(template, template)
     add_sms(session, grievance.citizen.phone, template, grievance.language,
             _sms_params(session, grievance, tz, due),
             dedupe_key=f"grievance:{grievance.id}:{key}", grievance_id=grievance.id)

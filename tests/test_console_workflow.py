@@ -263,3 +263,33 @@ def test_grievance_sms_fit_two_segments_with_longest_variables():
         en = catalogs()["en"][key].format(**{**params, "date": "30 Sept 2025"})
         assert len(hi) <= 2 * 67, key
         assert len(en) <= 2 * 153 and en.isascii(), key
+
+
+# --- a complaint about no hospital: whole sentences, not the helpline in a hospital's place
+
+@pytest.mark.parametrize("language", ["hi", "en"])
+def test_sms_about_a_complaint_with_no_hospital_are_whole_sentences(session, agent, language):
+    g = make_grievance(session, language=language)
+    assert g.hospital_id is None
+    claim_grievance(session, g.id, agent_id=agent.id, actor=agent.username)
+    reply_to_citizen(session, g.id, "action", actor=agent.username)
+    bodies = {m.template: m.body for m in session.scalars(
+        select(OutboxMessage).where(OutboxMessage.grievance_id == g.id))}
+    assert set(bodies) >= {"grievance_acknowledged_helpline", "grievance_reply_action_helpline"}
+    assert "grievance_acknowledged" not in bodies and "grievance_reply_action" not in bodies
+    name = "दिल्ली स्वास्थ्य हेल्पलाइन" if language == "hi" else "Delhi Health Helpline"
+    for template in ("grievance_acknowledged_helpline", "grievance_reply_action_helpline"):
+        body = bodies[template]
+        assert body.count(name) == 1, body  # said once, as the sender
+        assert g.reference in body
+        assert "कर रहा है" not in body  # «हेल्पलाइन» is feminine; «हम ... कर रहे हैं»
+
+
+def test_sms_about_a_complaint_at_a_hospital_name_the_hospital(session, agent, hospital):
+    g = make_grievance(session, hospital_id=hospital.id, language="en")
+    claim_grievance(session, g.id, agent_id=agent.id, actor=agent.username)
+    reply_to_citizen(session, g.id, "action", actor=agent.username)
+    bodies = {m.template: m.body for m in session.scalars(
+        select(OutboxMessage).where(OutboxMessage.grievance_id == g.id))}
+    assert hospital.short_name("en") in bodies["grievance_reply_action"]
+    assert hospital.short_name("en") in bodies["grievance_acknowledged"]
