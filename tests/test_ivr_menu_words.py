@@ -167,8 +167,8 @@ def test_number_prompts_hint_at_hearing_the_question_not_choices(phone, ivr_worl
     into_menu(phone, lang, "4")
     phone.press("3")  # an eHealth card number
     phone.silence()
-    assert render(lang, "ivr.retry.hint_number", star=render(lang, "ivr.key.star"),
-                  key="0") in phone.said
+    assert render(lang, "ivr.retry.repeat_number", key=render(lang, "ivr.key.star")) in phone.said
+    assert render(lang, "ivr.retry.agent", key="0") in phone.said
     choices = "विकल्प दोबारा" if lang == "hi" else "choices"
     assert choices not in phone.said
 
