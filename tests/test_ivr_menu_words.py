@@ -358,3 +358,31 @@ def test_the_queue_before_a_language_is_known_goes_to_the_greeting_on_hash(
     phone.post(enqueue.get("action"), QueueResult="leave", QueueTime="20")
     assert phone.gather.get("action").split("?")[0].endswith("/ivr/language")
     assert said_in(phone, "hi-IN") and said_in(phone, "en-IN")
+
+
+@pytest.mark.parametrize("answer", ["wrong key", "silence", "star"])
+def test_a_retry_at_the_greeting_is_a_sorry_and_the_language_choice_only(
+        phone, ivr_world, answer):
+    """The welcome is said once: a wrong key or silence at the greeting hears a short
+    sorry and the choice (``*`` the choice alone), still in Hindi then English, with
+    the ambulance's 9 said first and working."""
+    from ivr.devphone import heard_text
+
+    phone.call()
+    assert render("hi", "ivr.language.welcome") in phone.said
+    sorry = {"wrong key": "ivr.retry.wrong_key", "silence": "ivr.retry.silence"}.get(answer)
+    if answer == "wrong key":
+        phone.press("7")
+    elif answer == "silence":
+        phone.silence()
+    else:
+        phone.press("*")
+    says = phone.says()
+    assert [s.get("language") for s in says] == ["hi-IN", "en-IN"]
+    for say, lang, key in zip(says, ("hi", "en"), ("1", "2"), strict=True):
+        words = [render(lang, sorry)] if sorry else []
+        words += [render(lang, "ivr.opt.emergency", key="9"),
+                  render(lang, "ivr.language.choose", key=key)]
+        assert heard_text(say) == " ".join(words)
+    phone.press("9")
+    assert phone.root.find("Dial").text == "102"
