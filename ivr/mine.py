@@ -35,7 +35,7 @@ from ivr.engine import action, condition
 from ivr.flow import Ctx, step
 from ivr.speech import Words
 from ivr.state import Mine
-from locales.formatting import format_age, format_date, spoken_time
+from locales.formatting import format_age, format_date, format_wait, spoken_time
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ def _on_the_day(ctx: Ctx) -> list[str]:
             words.append(ctx.t("ivr.opd.wait_soon"))
         elif where.wait_minutes is not None:
             words.append(ctx.t("ivr.opd.wait",
-                               wait=format_age(ctx.lang, where.wait_minutes * 60)))
+                               wait=format_wait(ctx.lang, where.wait_minutes * 60)))
     return words
 
 

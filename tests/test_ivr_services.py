@@ -193,3 +193,29 @@ def test_no_appointments_is_said(phone, ivr_world, ivr_session):
     phone.press("1")
     assert "no upcoming appointments" in phone.said
     assert ivr_session.scalar(select(func.count()).select_from(Appointment)) == 0
+
+
+@pytest.mark.parametrize(("lang", "hospital", "beds_age", "status_age"), [
+    ("en", "LNJP", "Updated 1 day ago.", "Last updated 2 days ago."),
+    ("hi", "एलएनजेपी", "1 दिन पहले अपडेट किया गया।", "आख़िरी अपडेट 2 दिन पहले हुआ।"),
+])
+def test_ages_of_a_day_or_more_are_said_in_days(phone, ivr_world, ivr_session, lang,
+                                                hospital, beds_age, status_age):
+    """Bed figures 26 hours old are "1 day" old, a complaint untouched for 48 hours
+    "2 days": never "26 hours"."""
+    grievance = register_grievance(ivr_session, phone=CALLER, category="other",
+                                   channel="sms", description="No doctor in OPD",
+                                   language=lang, hospital_id=ivr_world.lok_nayak.id)
+    with ivr_session.begin():
+        ivr_session.execute(BedCount.__table__.update().values(
+            updated_at=utcnow() - dt.timedelta(hours=26)))
+        ivr_session.execute(Grievance.__table__.update().where(
+            Grievance.id == grievance.id).values(updated_at=utcnow() - dt.timedelta(hours=48)))
+    into_menu(phone, lang, "2")
+    phone.press("1")
+    phone.speak(hospital)
+    assert beds_age in phone.said and ("hours" not in phone.said and "घंटे" not in phone.said)
+    phone.press("#")
+    phone.press("4")
+    phone.press("2")  # the phone that filed it hears its latest complaint
+    assert status_age in phone.said
