@@ -11,7 +11,7 @@ from flask import g, session
 from booking_core.phones import mask_phone
 from contact_centre.models import Disposition
 from locales import BABEL_LOCALES, has_message, normalise_language, render
-from locales.formatting import format_date, format_number, format_time, local
+from locales.formatting import format_age, format_date, format_number, format_time, local
 
 
 def current_language() -> str:
@@ -93,6 +93,12 @@ def duration(seconds: float) -> str:
     return t("console.dur_m", m=minutes)
 
 
+def ago(seconds: float) -> str:
+    """``20 minutes ago`` / «20 मिनट पहले» in the agent's language (the same words as
+    the portal and the phone line: ``locales.formatting.format_age``)."""
+    return format_age(current_language(), seconds)
+
+
 def clock(moment: dt.datetime | None, tz: str = "Asia/Kolkata") -> str:
     """The local time of day alone (``9:46 am``, ``9:46 सुबह``)."""
     return format_time(current_language(), moment, tz) if moment is not None else ""
@@ -111,7 +117,7 @@ def console_context() -> dict[str, object]:
     return dict(t=t, tn=tn, plural=plural, label=label, unit_label=unit_label,
                 reason_label=lambda code: label("cbreason", code), lang=current_language(),
                 staff=g.get("staff"), csrf_token=csrf_token,
-                when=when, clock=clock, when_day=when_day, duration=duration,
+                when=when, clock=clock, when_day=when_day, duration=duration, ago=ago,
                 has_message=has_message,
                 demo_mode=not current_helpline().settings.twilio_configured,
                 desk=_desk(), dispositions=list(Disposition), mask_phone=mask_phone)

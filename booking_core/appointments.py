@@ -35,6 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import (
     Mapped,
     Session,
+    contains_eager,
     make_transient_to_detached,
     mapped_column,
     object_session,
@@ -543,7 +544,9 @@ def day_held_by_patient(phone: str) -> ColumnElement[bool]:
 def upcoming_appointments(
     session: Session, phone: str, now: dt.datetime | None = None
 ) -> list[Appointment]:
-    """Active appointments for this number (as patient or as booker), soonest first."""
+    """Active appointments for this number (as patient or as booker), soonest first,
+    each with its patient's citizen row loaded (whose mobile says whether it is the
+    number's own or booked from it for someone else)."""
     now = now or utcnow()
     e164 = normalise_mobile(phone)
     return list(
@@ -551,6 +554,7 @@ def upcoming_appointments(
             select(Appointment)
             .join(Citizen, Citizen.id == Appointment.citizen_id)
             .join(Slot, Slot.id == Appointment.slot_id)
+            .options(contains_eager(Appointment.citizen))
             .where(
                 (Citizen.phone == e164) | (Appointment.booked_by_phone == e164),
                 Appointment.status == AppointmentStatus.BOOKED,

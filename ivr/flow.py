@@ -502,38 +502,58 @@ class Ctx:
         names = {"#": "ivr.key.hash", "*": "ivr.key.star"}
         return render(lang or self.lang, names[key]) if key in names else key
 
-    def option_lines(self, spoken_in: str | None = None) -> list[str]:
-        """The sentences announcing this node's options (those said in ``spoken_in``)."""
-        node = self.step.node
-        lang = self.lang if spoken_in in (None, "other") else spoken_in
-        if spoken_in == "other":
-            lang = OTHER_LANGUAGE[self.lang]
+    def said_options(self, spoken_in: str | None = None) -> list[Option]:
+        """This node's options announced now (those said in ``spoken_in``)."""
         first = bool(self.state.get(FIRST))
-        return [render(lang, option.says, key=self.spoken_key(option.key, lang),
-                       **self.option_params)
-                for option in node.keys(self.holds).values()
+        return [option for option in self.step.node.keys(self.holds).values()
                 if option.spoken_in == spoken_in and (first or not option.first_hearing_only)
                 and (option.said_when is None or self.holds(option.said_when))]
 
+    def option_lines(self, spoken_in: str | None = None) -> list[str]:
+        """The sentences announcing this node's options (those said in ``spoken_in``)."""
+        lang = self.lang if spoken_in in (None, "other") else spoken_in
+        if spoken_in == "other":
+            lang = OTHER_LANGUAGE[self.lang]
+        return [render(lang, option.says, key=self.spoken_key(option.key, lang),
+                       **self.option_params)
+                for option in self.said_options(spoken_in)]
+
     def hint_lines(self) -> list[str]:
         """After a wrong key or silence: how to hear the menu again, reach a person and
-        go back to the main menu (not read in every menu: it would lengthen every call)."""
-        shared = self.step.node.shared()
+        go back to the main menu (not read in every menu: it would lengthen every call).
+
+        Each choice is announced once: a hint is left out where one of the node's own
+        announced options already leads where its key does (the callback offer's "to
+        be called back, press 1" and "for the main menu, press 2" say what "0" and "#"
+        would; "to hear the booking number again, press 1" what "*" would), and where
+        its key would only bring this same menu back ("0" at the callback offer, which
+        is where "0" leads while no agent can take the call)."""
+        node = self.step.node
+        shared = node.shared()
         if not self.hints or not shared:
             return []
-        node = self.step.node
-        # A number being typed has no choices to hear again, only its own question; and
-        # where "0" goes back to the callback offer, the hint says so.
-        if node.input is Input.NUMBER:
-            kind = "_number" if node.zero_to == "agent" else "_number_back"
-        else:
-            kind = ""
-        if node.zero_to == "agent" and not self.holds("agents_on"):
-            kind += "_callback"
-        lines = [self.t(f"ivr.retry.hint{kind}", star=self.spoken_key("*"), key="0")]
-        # Not when the node's own options already announce "#" (said once is enough).
-        if "#" in shared and "#" not in self.step.node.keys(self.holds):
-            lines.append(self.t("ivr.opt.main", key=self.spoken_key("#")))
+        leads_to = {o.to for o in self.said_options()} | {
+            o.to for o in self.said_options("other")}
+        lines = []
+        number = node.input is Input.NUMBER
+        if REPEAT_KEY in shared and node.name not in leads_to:
+            # A number being typed has no choices to hear again, only its own question.
+            repeat = "ivr.retry.repeat_number" if number else "ivr.retry.repeat"
+            lines.append(self.t(repeat, key=self.spoken_key(REPEAT_KEY)))
+        zero = shared.get(AGENT_KEY)
+        if zero == "agent":
+            # While no agent can answer, "0" leads to the callback offer.
+            agents_on = self.holds("agents_on")
+            zero_reaches = "agent" if agents_on else "callback"
+            if zero_reaches != node.name and zero_reaches not in leads_to:
+                agent = "ivr.retry.agent" if agents_on else "ivr.retry.agent_callback"
+                lines.append(self.t(agent, key=AGENT_KEY))
+        elif zero is not None and zero not in leads_to:
+            # Where "0" goes back to the callback offer, the hint says so.
+            lines.append(self.t("ivr.retry.back_to_offer", key=AGENT_KEY))
+        if MAIN_KEY in shared and "main" not in leads_to and (
+                MAIN_KEY not in node.keys(self.holds)):
+            lines.append(self.t("ivr.opt.main", key=self.spoken_key(MAIN_KEY)))
         return lines
 
     def menu(self, lines: Lines | Callable[[Ctx], Lines], *, hints: list[str] | None = None,

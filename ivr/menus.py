@@ -46,7 +46,7 @@ def incoming_call(ctx: Ctx) -> VoiceResponse:
     ctx.log_start()
     caller = known_caller(ctx.session, ctx.caller_mobile) if ctx.caller_mobile else None
     if caller is None or caller.language not in LANGUAGES:
-        return ctx.go("language")
+        return ctx.go("language", **{FIRST: 1})
     ctx.lang = caller.language
     # What the call needs later about the caller (their last hospital and department)
     # travels with it.
@@ -58,7 +58,10 @@ def incoming_call(ctx: Ctx) -> VoiceResponse:
 @step("language")
 def language_menu(ctx: Ctx) -> VoiceResponse:
     """The greeting, in Hindi then English: each language's own sentences and keys
-    (the emergency key first in both)."""
+    (the emergency key first in both). The welcome is said once, as the call's first
+    words: a retry (a wrong key, silence), ``*`` and a way back to it before a language
+    is chosen say the sorry, if any, and the choice alone, still in both languages and
+    with ``9`` first."""
     ctx.log_menu()
     response = VoiceResponse()
     # No language is known here: the keys that lead on from this menu (0, 9, three
@@ -73,7 +76,8 @@ def language_menu(ctx: Ctx) -> VoiceResponse:
         words = [str(w) for w in half.intro]
         if ctx.state.get(SILENT):
             words.append(render(lang, "ivr.retry.silence"))
-        words += [render(lang, key) for key in ctx.step.node.says]
+        if ctx.state.get(FIRST):
+            words += [render(lang, key) for key in ctx.step.node.says]
         words += [render(lang, option.says, key=option.key) for option in ctx.step.node.options
                   if option.spoken_in in (None, lang)]
         say(gather, " ".join(words), lang, ctx.settings)

@@ -20,7 +20,7 @@ from booking_core.appointments import (
 )
 from booking_core.base import NotFound, utcnow
 from booking_core.opd_day import progress, todays_appointments
-from booking_core.phones import mask_phone
+from booking_core.phones import last_digits, mask_phone
 from contact_centre.models import CallOutcome
 from grievances.models import Grievance
 from grievances.services import (
@@ -35,7 +35,7 @@ from ivr.engine import action, condition
 from ivr.flow import Ctx, step
 from ivr.speech import Words
 from ivr.state import Mine
-from locales.formatting import format_age, format_date, spoken_time
+from locales.formatting import format_age, format_date, format_wait, spoken_time
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,22 @@ def describe_appointment(ctx: Ctx, appointment: Appointment) -> str:
                  department=appointment.department.name(ctx.lang),
                  date=format_date(ctx.lang, appointment.visit_day),
                  time=spoken_time(ctx.lang, appointment.slot.starts_at, tz))
+
+
+def booked_for(ctx: Ctx, appointment: Appointment) -> tuple[str, str] | None:
+    """Whom an appointment in the caller's list is for, when not the caller: booked
+    from this phone for another patient's mobile ("mobile") or for a patient known by
+    an ABHA number that is not the phone owner's ("abha"), with the last digits to
+    read one by one; None for the caller's own."""
+    patient = appointment.citizen
+    if ctx.caller_mobile is None:
+        return None
+    if patient.phone != ctx.caller_mobile:
+        return "mobile", " ".join(last_digits(patient.phone))
+    abha = appointment.abha_number
+    if abha and abha != patient.abha_number:
+        return "abha", " ".join(abha[-4:])
+    return None
 
 
 def _phone(ctx: Ctx) -> str | None:
@@ -103,7 +119,7 @@ def _on_the_day(ctx: Ctx) -> list[str]:
             words.append(ctx.t("ivr.opd.wait_soon"))
         elif where.wait_minutes is not None:
             words.append(ctx.t("ivr.opd.wait",
-                               wait=format_age(ctx.lang, where.wait_minutes * 60)))
+                               wait=format_wait(ctx.lang, where.wait_minutes * 60)))
     return words
 
 
@@ -127,9 +143,16 @@ def my_appointments(ctx: Ctx) -> VoiceResponse:
         none = "ivr.mine.none_typed" if typed else "ivr.mine.none"
         return ctx.go("mine", intro=today or [ctx.t(none)])
     lines = [*today, ctx.t("ivr.mine.heading")]
-    item = "ivr.mine.item_heard" if typed else "ivr.mine.item"
     for number, appointment in enumerate(items, 1):
-        lines.append(ctx.t(item, digit=number, appointment=describe_appointment(ctx, appointment)))
+        described = describe_appointment(ctx, appointment)
+        whom = None if typed else booked_for(ctx, appointment)
+        if typed:
+            lines.append(ctx.t("ivr.mine.item_heard", digit=number, appointment=described))
+        elif whom is None:
+            lines.append(ctx.t("ivr.mine.item", digit=number, appointment=described))
+        else:  # booked from this phone for someone else: a sentence that says for whom
+            lines.append(ctx.t(f"ivr.mine.item_for_{whom[0]}", digit=number,
+                               appointment=described, last=whom[1]))
     if more:
         lines.append(ctx.t("ivr.mine.more_heard", key="8") if typed else ctx.t("ivr.mine.more"))
     lines.append(ctx.t("ivr.mine.cancel_own_phone" if typed else "ivr.mine.pick"))
@@ -180,8 +203,12 @@ def booking_number_typed(ctx: Ctx) -> VoiceResponse:
 def confirm_cancel(ctx: Ctx) -> VoiceResponse:
     appointment = find_appointment(ctx.session, str(ctx.read(Mine).appointment),
                                    ctx.caller_mobile)
-    return ctx.menu([ctx.t("ivr.mine.cancel_question",
-                           appointment=describe_appointment(ctx, appointment))])
+    described = describe_appointment(ctx, appointment)
+    whom = booked_for(ctx, appointment)
+    if whom is None:
+        return ctx.menu([ctx.t("ivr.mine.cancel_question", appointment=described)])
+    return ctx.menu([ctx.t(f"ivr.mine.cancel_question_for_{whom[0]}", appointment=described,
+                           last=whom[1])])
 
 
 @action("cancel")
@@ -195,7 +222,11 @@ def cancel(ctx: Ctx) -> VoiceResponse:
     ctx.log_outcome(CallOutcome.CANCELLED)
     log.info("IVR cancelled appointment %s for %s", appointment.id,
              mask_phone(ctx.caller_mobile))
-    return ctx.go("main", intro=[ctx.t("ivr.mine.cancelled")])
+    # The SMS goes to the patient's mobile: someone else's, when booked for them.
+    whom = booked_for(ctx, appointment)
+    if whom is None:
+        return ctx.go("main", intro=[ctx.t("ivr.mine.cancelled")])
+    return ctx.go("main", intro=[ctx.t(f"ivr.mine.cancelled_for_{whom[0]}", last=whom[1])])
 
 
 @step("mine.grievance")

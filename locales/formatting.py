@@ -151,15 +151,34 @@ def spoken_digits(digits: str) -> str:
     return ", ".join(" ".join(group) for group in groups)
 
 
-def format_age(lang: str | None, seconds: float) -> str:
-    """How long ago, in words: ``20 minutes`` / ``3 hours`` / ``2 days``."""
+def age_in_units(seconds: float) -> tuple[str, int]:
+    """How long, in the one unit a person would use: whole minutes below an hour (at
+    least 1), whole hours below a day, else whole days (26 hours is 1 day, 48 hours 2)."""
     minutes = max(1, int(seconds // 60))
-    hours = minutes // 60
     if minutes < 60:
-        unit, n = "minutes", minutes
-    elif hours < 48:
-        unit, n = "hours", hours
-    else:
-        unit, n = "days", hours // 24
-    key = f"common.age_{unit}_one" if n == 1 else f"common.age_{unit}"
+        return "minutes", minutes
+    hours = minutes // 60
+    if hours < 24:
+        return "hours", hours
+    return "days", hours // 24
+
+
+def format_age(lang: str | None, seconds: float) -> str:
+    """How long ago, as a whole phrase a sentence can take as it is: ``20 minutes
+    ago``, ``1 hour ago``, ``2 days ago``; «20 मिनट पहले», «1 घंटे पहले», «1 दिन
+    पहले» (the noun in the form पहले needs, as Hindi news writes it). The one renderer
+    of every ``{age}`` (beds and a complaint's status on the phone, the portal, the
+    console): frames say "updated {age}", never "{age} ago" around a bare duration,
+    whose Hindi case would be the frame's guess."""
+    unit, n = age_in_units(seconds)
+    key = f"common.ago_{unit}_one" if n == 1 else f"common.ago_{unit}"
+    return render(lang, key, n=format_number(lang, n))
+
+
+def format_wait(lang: str | None, seconds: float) -> str:
+    """A wait still to come, as a whole phrase in the same units as ``format_age``:
+    ``in about 20 minutes``, ``in about an hour``; «लगभग 20 मिनट में», «लगभग एक घंटे
+    में»."""
+    unit, n = age_in_units(seconds)
+    key = f"common.wait_{unit}_one" if n == 1 else f"common.wait_{unit}"
     return render(lang, key, n=format_number(lang, n))

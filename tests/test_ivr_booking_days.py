@@ -178,7 +178,7 @@ def test_vacant_beds_and_ventilators_are_separate_sentences(phone, ivr_world, iv
 
 def test_ventilators_only_and_beds_only_sentences():
     assert render("en", "ivr.beds.ventilators_only", hospital="H", ventilators="2",
-                  age="1 hour") == "H: ventilators available: 2. Updated 1 hour ago."
+                  age="1 hour ago") == "H: ventilators available: 2. Updated 1 hour ago."
     assert "वेंटिलेटर" not in render("hi", "ivr.beds.hospital", hospital="H", counts="सामान्य 1",
-                                      age="1 घंटे")
+                                      age="1 घंटे पहले")
 

@@ -174,6 +174,55 @@ def assert_no_key_announced_twice(root: ET.Element, where: object) -> None:
         assert not twice, (where, lang, twice, " ".join(texts))
 
 
+def said_by_language(root: ET.Element) -> dict[str, str]:
+    """The words of one answer, by the language they are said in."""
+    by_lang: dict[str, list[str]] = {}
+    for say in root.iter("Say"):
+        lang = SAY_LANG.get(say.get("language") or "")
+        if lang:
+            by_lang.setdefault(lang, []).append(heard_text(say))
+    return {lang: " ".join(texts) for lang, texts in by_lang.items()}
+
+
+def destination(app, root: ET.Element) -> tuple[str, str | None, str | None, dict[str, str]]:
+    """Where an answer took the caller, to tell two keys' meanings apart: the menu it is
+    (the greeting is the main menu while no language is known), its variant, its
+    language (None when said in both: the same place as either half's), or how the
+    call ended (the ambulance dialled, the queue entered, a goodbye); and what was said
+    on the way, by language (a cancellation then the main menu is not the main menu)."""
+    said = said_by_language(root)
+    ends = [child.tag for child in root if child.tag in ENDS]
+    if ends:
+        return (f"ends with {ends[0]}", None, None, said)
+    here = node_of(app, root)
+    if here is None:
+        return ("nowhere", None, None, said)
+    name, variant, lang = here
+    if variant == BOTH_LANGUAGES:
+        variant, lang = None, None
+    return ("main" if name == "language" else name, variant, lang, said)
+
+
+def assert_each_choice_announced_once(root: ET.Element, places: dict[str, tuple],
+                                      items: set[str], where: object) -> None:
+    """Each language's words of one answer offer every choice with one key: two keys
+    announced that lead to the same place, saying the same words, are one choice said
+    twice (a retry's "to be called back, press 0" and "for the main menu, press hash"
+    beside the callback offer's own "1" and "2"). ``places`` is where each key pressed
+    here leads (``destination``); ``items`` the keys of a spoken list (items that lead
+    to the same menu are different hospitals, departments or days)."""
+    for lang, text in said_by_language(root).items():
+        keys_by_place: dict[tuple, list[str]] = {}
+        for key in announcements(lang, text):
+            if key in items or key not in places:
+                continue
+            name, variant, said_in, said = places[key]
+            place = (name, variant, said_in or lang, said.get(said_in or lang, ""))
+            keys_by_place.setdefault(place, []).append(key)
+        twice = {place[:3]: keys for place, keys in keys_by_place.items() if len(keys) > 1}
+        assert not twice, (where, lang, twice, text)
+
+
 def hash_key_sentences(lang: str) -> list[str]:
     """The sentences that announce ``#`` as a menu key ("For the main menu, press
     hash."): the declared options on ``#`` and the engine's own way back."""
@@ -235,7 +284,9 @@ def test_walk_every_menu_in_both_languages(database_url, ivr_session, lang):
     Each menu must say no `{placeholder}`, announce exactly the keys it takes (beyond
     `*`, `0` and `#`, which the retry prompt announces), end after at most three wrong
     keys or silences (a silent caller at the after-hours callback offer included), and
-    every declared menu must be reached."""
+    every declared menu must be reached. Each menu, its retry after a wrong key and its
+    retry after silence offer every choice with one key in each language: no two keys
+    announced there lead to the same place."""
     world = build_world(ivr_session)
     book_appointment(ivr_session, slot_id=world.slots[2].id, phone=CALLER,
                      channel=Channel.PORTAL, language=lang)
@@ -306,15 +357,30 @@ def test_walk_every_menu_in_both_languages(database_url, ivr_session, lang):
                           if s.get("language") == {"hi": "hi-IN", "en": "en-IN"}[
                               "hi" if bilingual else lang])
         handled = set()
+        places: dict[str, tuple] = {}
+        # The first hearing, then the retries after a wrong key and after silence.
+        hearings: list[tuple[str, ET.Element]] = [("first hearing", root)]
         for key in KEYPAD:
             replay(phone, [*path, (action, {"Digits": key})])
             # Every answer to a key (a retry with its hints, a status then a menu).
             assert_no_key_announced_twice(phone.root, (name, key))
             assert_hash_is_no_finish_key(phone.root, (name, key))
+            places[key] = destination(app, phone.root)
             if not phone.said.startswith(WRONG_KEY["hi" if bilingual else lang]):
                 handled.add(key)
                 if key != "*":
                     queue.append([*path, (action, {"Digits": key})])
+            elif len(hearings) == 1:
+                hearings.append((f"retry after {key}", phone.root))
+        if node.managed and node.input is not Input.NUMBER:
+            replay(phone, path)
+            phone.silence()
+            if destination(app, phone.root)[0] == destination(app, root)[0]:
+                hearings.append(("retry after silence", phone.root))
+            items = set("123458") - set(node.keys()) if node.is_list else set()
+            for hearing, answer in hearings:
+                assert_each_choice_announced_once(answer, places, items,
+                                                  (name, here[1], hearing))
         if node.input is Input.NUMBER:
             continue
         said_keys = announced("hi" if bilingual else lang, spoken)

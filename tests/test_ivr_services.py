@@ -16,6 +16,7 @@ from contact_centre.models import Call, CallOutcome
 from grievances.models import Grievance, GrievanceCategory
 from grievances.services import register_grievance
 from locales import render
+from tests.factories import make_slot
 from tests.fixtures_ivr import CALLER
 from tests.test_ivr_booking import LANG_KEY, reference_from
 
@@ -193,3 +194,79 @@ def test_no_appointments_is_said(phone, ivr_world, ivr_session):
     phone.press("1")
     assert "no upcoming appointments" in phone.said
     assert ivr_session.scalar(select(func.count()).select_from(Appointment)) == 0
+
+
+@pytest.mark.parametrize(("lang", "hospital", "beds_age", "status_age"), [
+    ("en", "LNJP", "Updated 1 day ago.", "Last updated 2 days ago."),
+    ("hi", "एलएनजेपी", "1 दिन पहले अपडेट किया गया।", "आख़िरी अपडेट 2 दिन पहले हुआ।"),
+])
+def test_ages_of_a_day_or_more_are_said_in_days(phone, ivr_world, ivr_session, lang,
+                                                hospital, beds_age, status_age):
+    """Bed figures 26 hours old are "1 day" old, a complaint untouched for 48 hours
+    "2 days": never "26 hours"."""
+    grievance = register_grievance(ivr_session, phone=CALLER, category="other",
+                                   channel="sms", description="No doctor in OPD",
+                                   language=lang, hospital_id=ivr_world.lok_nayak.id)
+    with ivr_session.begin():
+        ivr_session.execute(BedCount.__table__.update().values(
+            updated_at=utcnow() - dt.timedelta(hours=26)))
+        ivr_session.execute(Grievance.__table__.update().where(
+            Grievance.id == grievance.id).values(updated_at=utcnow() - dt.timedelta(hours=48)))
+    into_menu(phone, lang, "2")
+    phone.press("1")
+    phone.speak(hospital)
+    assert beds_age in phone.said and ("hours" not in phone.said and "घंटे" not in phone.said)
+    phone.press("#")
+    phone.press("4")
+    phone.press("2")  # the phone that filed it hears its latest complaint
+    assert status_age in phone.said
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_my_appointments_say_which_were_booked_for_someone_else(phone, ivr_world,
+                                                                 ivr_session, lang):
+    """The booker's list says, in a sentence of its own, which appointment is another
+    patient's (their mobile's last digits, or an ABHA number's, one by one); the
+    caller's own says nothing more; the cancel question names the patient too, and a
+    cancellation says the SMS went to the patient's mobile."""
+    from locales.formatting import format_date, spoken_time
+
+    own = book_appointment(ivr_session, slot_id=ivr_world.slots[0].id, phone=CALLER,
+                           channel=Channel.PORTAL, language=lang)
+    for_mother = book_appointment(ivr_session, slot_id=ivr_world.slots[2].id,
+                                  phone="+919876504321", booked_by_phone=CALLER,
+                                  channel=Channel.IVR, language=lang)
+    medicine = make_slot(ivr_session, ivr_world.medicine, starts_in=dt.timedelta(days=5))
+    for_neighbour = book_appointment(ivr_session, slot_id=medicine.id, phone=CALLER,
+                                     abha_number="91234567895678", abha_of_phone_owner=False,
+                                     booked_by_phone=CALLER, channel=Channel.IVR,
+                                     language=lang)
+
+    def described(appointment):
+        return render(lang, "ivr.mine.appointment",
+                      hospital=appointment.hospital.short_name(lang),
+                      department=appointment.department.name(lang),
+                      date=format_date(lang, appointment.visit_day),
+                      time=spoken_time(lang, appointment.slot.starts_at))
+
+    into_menu(phone, lang, "4")
+    phone.press("1")
+    said = phone.said
+    assert render(lang, "ivr.mine.item", digit=1, appointment=described(own)) in said
+    assert render(lang, "ivr.mine.item_for_mobile", digit=2, appointment=described(for_mother),
+                  last="4 3 2 1") in said
+    assert render(lang, "ivr.mine.item_for_abha", digit=3,
+                  appointment=described(for_neighbour), last="5 6 7 8") in said
+    assert said.count("4 3 2 1") == 1 and said.count("5 6 7 8") == 1
+    phone.press("2")
+    assert render(lang, "ivr.mine.cancel_question_for_mobile",
+                  appointment=described(for_mother), last="4 3 2 1") in phone.said
+    phone.press("2")  # keep it
+    phone.press("1")
+    assert render(lang, "ivr.mine.cancel_question", appointment=described(own)) in phone.said
+    phone.press("2")  # keep it
+    phone.press("2")
+    phone.press("1")  # cancel the mother's: the SMS went to her mobile, not to the caller
+    assert render(lang, "ivr.mine.cancelled_for_mobile", last="4 3 2 1") in phone.said
+    ivr_session.refresh(for_mother)
+    assert for_mother.status == AppointmentStatus.CANCELLED

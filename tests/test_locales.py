@@ -81,10 +81,68 @@ def test_digits_are_read_one_by_one_with_pauses():
     assert spoken_digits("29254851") == "2 9 2 5, 4 8 5 1"
 
 
-def test_age_words():
-    assert format_age("en", 60) == "1 minute"
-    assert format_age("hi", 5 * 3600) == "5 घंटे"
-    assert format_age("en", 3 * 86400) == "3 days"
+HOUR = 3600
+# How long ago, at the boundaries between units: minutes below an hour, hours below a
+# day, then whole days (26 and 47 hours are 1 day).
+AGES = [
+    (60, "1 minute ago", "1 मिनट पहले"),
+    (59 * 60, "59 minutes ago", "59 मिनट पहले"),
+    (59 * 60 + 59, "59 minutes ago", "59 मिनट पहले"),
+    (HOUR, "1 hour ago", "1 घंटे पहले"),
+    (2 * HOUR, "2 hours ago", "2 घंटे पहले"),
+    (23 * HOUR, "23 hours ago", "23 घंटे पहले"),
+    (24 * HOUR - 1, "23 hours ago", "23 घंटे पहले"),
+    (24 * HOUR, "1 day ago", "1 दिन पहले"),
+    (26 * HOUR, "1 day ago", "1 दिन पहले"),
+    (47 * HOUR, "1 day ago", "1 दिन पहले"),
+    (48 * HOUR, "2 days ago", "2 दिन पहले"),
+    (3 * 24 * HOUR, "3 days ago", "3 दिन पहले"),
+]
+
+
+@pytest.mark.parametrize(("seconds", "english", "hindi"), AGES)
+def test_age_words(seconds, english, hindi):
+    assert format_age("en", seconds) == english
+    assert format_age("hi", seconds) == hindi
+
+
+@pytest.mark.parametrize(("seconds", "english", "hindi"), AGES)
+def test_every_age_frame_is_a_whole_sentence_in_both_languages(seconds, english, hindi):
+    """Each sentence that says how old something is takes the whole phrase, so no frame
+    puts a bare duration before its own "ago" (a Hindi case the frame can only guess)."""
+    cases = {
+        "ivr.status.result": ({"number": "8 2 3 0", "status": ""},
+                              "Complaint number 8 2 3 0.  Last updated {}.",
+                              "शिकायत नंबर 8 2 3 0।  आख़िरी अपडेट {} हुआ।"),
+        "ivr.beds.hospital": ({"hospital": "H", "counts": "ICU 3"},
+                              "H: vacant beds: ICU 3. Updated {}.",
+                              "H: खाली बिस्तर: ICU 3। {} अपडेट किया गया।"),
+        "ivr.beds.ventilators_only": ({"hospital": "H", "ventilators": "2"},
+                                      "H: ventilators available: 2. Updated {}.",
+                                      "H: खाली वेंटिलेटर: 2। {} अपडेट किया गया।"),
+        "portal.updated_ago": ({}, "updated {}", "{} अपडेट हुई"),
+        "console.res.age": ({}, "updated {}", "{} अपडेट हुआ"),
+    }
+    for key, (params, en_frame, hi_frame) in cases.items():
+        for lang, frame, said in (("en", en_frame, english), ("hi", hi_frame, hindi)):
+            assert render(lang, key, age=format_age(lang, seconds), **params) == (
+                frame.format(said)), (key, lang)
+    for lang in LANGUAGES:
+        for key, text in catalogs()[lang].items():
+            if "{age}" in text:
+                assert not re.search(r"\{age\} (ago|पहले)", text), (key, text)
+
+
+def test_waits_are_whole_phrases_in_the_same_units():
+    from locales.formatting import format_wait
+
+    assert render("hi", "ivr.opd.wait", wait=format_wait("hi", 12 * 60)) == (
+        "आपकी बारी लगभग 12 मिनट में आएगी।")
+    assert render("en", "ivr.opd.wait", wait=format_wait("en", 90 * 60)) == (
+        "Your turn should come in about an hour.")
+    assert format_wait("hi", 60) == "लगभग एक मिनट में"
+    assert format_wait("hi", 3 * HOUR) == "लगभग 3 घंटे में"
+    assert format_wait("en", 26 * HOUR) == "in about a day"
 
 
 def test_times_and_days_are_spoken_as_delhi_says_them():
