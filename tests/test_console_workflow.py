@@ -95,7 +95,7 @@ def test_claim_acknowledges_once_and_refuses_a_second_agent(session, agent, othe
     # Claiming again by the owner changes nothing.
     claim_grievance(session, g.id, agent_id=agent.id, actor=agent.username)
     assert events(session, g.id) == ["registered", "claimed", "acknowledged"]
-    assert sms(session, g.id) == ["grievance_registered", "grievance_acknowledged"]
+    assert sms(session, g.id) == ["grievance_registered", "grievance_acknowledged_helpline"]
 
 
 def test_notes_replies_and_interim_reply_are_audited(session, agent):
@@ -246,7 +246,7 @@ def test_two_agents_claiming_at_once_one_wins(pg_database_url):
     assert sorted(outcomes) == ["lost"] * 7 + ["won"]
     with helpline.session() as s:
         assert events(s, grievance_id).count("claimed") == 1
-        assert sms(s, grievance_id).count("grievance_acknowledged") == 1
+        assert sms(s, grievance_id).count("grievance_acknowledged_helpline") == 1
     helpline.engine.dispose()
 
 
