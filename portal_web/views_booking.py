@@ -18,6 +18,7 @@ from booking_core.appointments import (
 )
 from booking_core.base import DomainError, utcnow, whole_number
 from booking_core.hospitals import find_hospitals, get_department, get_hospital, list_departments
+from booking_core.person_names import optional_person_name
 from booking_core.slots import get_slot
 from helpline.app import get_session
 from portal_api.errors import ApiError
@@ -116,8 +117,12 @@ def book_review() -> Any:
         if done is not None:
             return done
     elif request.method == "POST":
-        if check.phone is None:
+        if check.phone is None:  # said with a refused name, not one after the other
             check.errors.setdefault("mobile", i18n.t("portal.verify.needed"))
+            try:
+                optional_person_name(draft["patient_name"], field="patient_name")
+            except DomainError as exc:
+                name_error = i18n.error_text(exc.code)
         else:
             try:
                 appointment = book_appointment(
