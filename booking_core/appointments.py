@@ -238,7 +238,7 @@ def check_bookable(slot: Slot, now: dt.datetime, rules: BookingRules) -> None:
         raise SlotUnavailable("that time has passed")
     _, last = bookable_window(now, rules.window_days, rules.tz)
     if slot.local_day > last:
-        raise OutsideWindow(f"bookings open {rules.window_days} days ahead")
+        raise OutsideWindow(f"bookings open {rules.window_days} days ahead", field="slot_id")
 
 
 def message_params(appointment: Appointment, lang: str, tz: str) -> dict[str, Any]:
@@ -494,7 +494,8 @@ def find_appointment(session: Session, reference: str, phone: str | None = None)
     or booked it (the portal and SMS never reveal someone else's booking)."""
     ref = normalise_reference(reference)
     if not is_valid_reference(ref, RefKind.APPOINTMENT):
-        raise InvalidReference("check the booking number", entity="appointment")
+        raise InvalidReference("check the booking number", entity="appointment",
+                               field="reference")
     appointment = session.scalar(select(Appointment).where(Appointment.reference == ref))
     if appointment is None:
         raise NotFound("no appointment with that booking number", entity="appointment")
