@@ -506,6 +506,17 @@ def find_appointment(session: Session, reference: str, phone: str | None = None)
     return appointment
 
 
+def booking_holding_day(session: Session, phone: str, slot_id: int) -> str | None:
+    """The reference of the appointment that would make booking ``slot_id`` for the
+    patient with this mobile (without an eHealth card) fail as ``AlreadyBooked`` (an
+    active one in the slot's department on its day), else None. A page that offers to
+    confirm a booking asks first, so it never shows a button that can only be refused;
+    the booking itself still decides (the partial unique index)."""
+    citizen_id = session.scalar(select(Citizen.id).where(
+        Citizen.phone == normalise_mobile(phone)))
+    return None if citizen_id is None else _active_booking(session, citizen_id, slot_id)
+
+
 def day_held_by_patient(phone: str) -> ColumnElement[bool]:
     """A condition on ``Slot``: the patient with this mobile (booking without an eHealth
     card) already holds an active appointment in the slot's department on its day, so

@@ -13,6 +13,7 @@ from booking_core.appointments import (
     AlreadyBooked,
     Channel,
     book_appointment,
+    booking_holding_day,
     check_bookable,
     day_held_by_patient,
 )
@@ -140,6 +141,14 @@ def book_review() -> Any:
             else:
                 return redirect(url_for("portal.appointment", reference=appointment.reference,
                                         done="booked"), code=303)
+    if (request.method == "GET" and held is None and not unbookable
+            and check.phone is not None):
+        # A confirm button only where booking can succeed: after Back to this page from a
+        # booking made or refused, a day the patient already holds shows the refusal's
+        # ways on (another day, the booking that holds it), as the refusal did.
+        holding = booking_holding_day(get_session(), check.phone, slot.id)
+        if holding is not None:
+            held, error = holding, i18n.error_text(AlreadyBooked.code)
     refused = bool(error or name_error or check.errors)
     if request.method == "POST" and refused:
         # Back to the GET page with what was typed and why (PRG), unless too big.
