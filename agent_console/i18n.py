@@ -68,8 +68,9 @@ def error_text(code: str, details: Mapping[str, object] | None = None) -> str:
     return t(key, **params) if has_message(key) else t("console.err.generic")
 
 
-# What an error's sentence fills in from its details (the years of birth allowed).
-SENTENCE_PARAMS = ("first", "last")
+# What an error's sentence fills in from its details (the years of birth allowed, the
+# least a written grievance says).
+SENTENCE_PARAMS = ("first", "last", "min_words", "min_letters")
 
 
 def when(moment: dt.datetime | None, tz: str = "Asia/Kolkata") -> str:

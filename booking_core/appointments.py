@@ -245,7 +245,7 @@ def check_bookable(slot: Slot, now: dt.datetime, rules: BookingRules) -> None:
         raise SlotUnavailable("that time has passed")
     _, last = bookable_window(now, rules.window_days, rules.tz)
     if slot.local_day > last:
-        raise OutsideWindow(f"bookings open {rules.window_days} days ahead")
+        raise OutsideWindow(f"bookings open {rules.window_days} days ahead", field="slot_id")
 
 
 def message_params(appointment: Appointment, lang: str, tz: str) -> dict[str, Any]:
@@ -516,7 +516,8 @@ def find_appointment(session: Session, reference: str, phone: str | None = None)
     or booked it (the portal and SMS never reveal someone else's booking)."""
     ref = normalise_reference(reference)
     if not is_valid_reference(ref, RefKind.APPOINTMENT):
-        raise InvalidReference("check the booking number", entity="appointment")
+        raise InvalidReference("check the booking number", entity="appointment",
+                               field="reference")
     appointment = session.scalar(select(Appointment).where(Appointment.reference == ref))
     if appointment is None:
         raise NotFound("no appointment with that booking number", entity="appointment")
@@ -525,6 +526,17 @@ def find_appointment(session: Session, reference: str, phone: str | None = None)
         if e164 not in (appointment.citizen.phone, appointment.booked_by_phone):
             raise NotFound("no appointment with that booking number", entity="appointment")
     return appointment
+
+
+def booking_holding_day(session: Session, phone: str, slot_id: int) -> str | None:
+    """The reference of the appointment that would make booking ``slot_id`` for the
+    patient with this mobile (without an eHealth card) fail as ``AlreadyBooked`` (an
+    active one in the slot's department on its day), else None. A page that offers to
+    confirm a booking asks first, so it never shows a button that can only be refused;
+    the booking itself still decides (the partial unique index)."""
+    citizen_id = session.scalar(select(Citizen.id).where(
+        Citizen.phone == normalise_mobile(phone)))
+    return None if citizen_id is None else _active_booking(session, citizen_id, slot_id)
 
 
 def day_held_by_patient(phone: str) -> ColumnElement[bool]:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, Enum, MetaData, TypeDecorator
 from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Session
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -130,6 +132,60 @@ class Conflict(DomainError):
 
 class Forbidden(DomainError):
     code = "forbidden"
+
+
+class FieldErrors(InvalidInput):
+    """Several fields of one request refused at once: ``errors`` maps each field's name
+    to its own refusal (a ``DomainError`` with its code and details), so a form can say
+    everything that is wrong beside each field in one go, not one per submit.
+
+    The error itself reads as its first refusal (that one's ``code``, message and
+    details, ``field`` included): an adapter that says one thing at a time (the API's
+    422, the phone line) answers as it did for that refusal alone."""
+
+    def __init__(self, errors: dict[str, DomainError]) -> None:
+        first = next(iter(errors.values()))
+        super().__init__(str(first), **first.details)
+        self.code = first.code
+        self.errors = errors
+
+
+def refusals_by_field(exc: DomainError) -> dict[str, DomainError]:
+    """Each field's refusal in ``exc`` (``FieldErrors``: all of them; another error: itself
+    under its ``field``, "" when it names none)."""
+    if isinstance(exc, FieldErrors):
+        return dict(exc.errors)
+    return {str(exc.details.get("field") or ""): exc}
+
+
+class FieldRefusals:
+    """Checks a request's fields one by one and keeps every refusal, so a form comes back
+    with all its faults at once (``raise_any``): a service checks each field with
+    ``check`` before it starts its transaction."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, DomainError] = {}
+
+    def check(self, field: str, rule: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+        """``rule(*args, **kwargs)``, or None when it refuses ``field`` (the refusal is
+        kept, with ``field`` in its details)."""
+        try:
+            return rule(*args, **kwargs)
+        except InvalidInput as exc:
+            exc.details.setdefault("field", field)
+            self.errors.setdefault(field, exc)
+            return None
+
+    def refuse(self, field: str, exc: InvalidInput) -> None:
+        exc.details.setdefault("field", field)
+        self.errors.setdefault(field, exc)
+
+    def raise_any(self) -> None:
+        """Raise the one refusal, or ``FieldErrors`` for several; nothing if none."""
+        if len(self.errors) == 1:
+            raise next(iter(self.errors.values()))
+        if self.errors:
+            raise FieldErrors(self.errors)
 
 
 # ``session.info`` key: this session's reads run in autocommit (each statement sees

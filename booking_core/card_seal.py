@@ -97,23 +97,23 @@ def verify_seal(payload: str, public_key: Ed25519PublicKey) -> SealedCard:
     changed digit, a signature from another key, a truncated code."""
     parts = (payload or "").strip().split(":")
     if len(parts) != 4 or parts[0] != PAYLOAD_PREFIX:
-        raise ForgedCard("not an eHealth card code")
+        raise ForgedCard("not an eHealth card code", field="payload")
     _, number, year, signature_text = parts
     if not (is_valid_card_number(number) and len(number) == 11 and year.isascii()
             and year.isdigit() and len(year) == 4):
-        raise ForgedCard("not an eHealth card code")
+        raise ForgedCard("not an eHealth card code", field="payload")
     try:
         padding = "=" * (-len(signature_text) % 8)
         signature = base64.b32decode(signature_text + padding)
     except (binascii.Error, ValueError) as exc:
-        raise ForgedCard("the signature is damaged") from exc
+        raise ForgedCard("the signature is damaged", field="payload") from exc
     # One spelling per signature: base32's last character carries spare bits, and a
     # payload whose spare bits differ is not one we printed.
     if (len(signature) != SIGNATURE_BYTES
             or base64.b32encode(signature).decode().rstrip("=") != signature_text):
-        raise ForgedCard("the signature is damaged")
+        raise ForgedCard("the signature is damaged", field="payload")
     try:
         public_key.verify(signature, _signed_part(number, int(year)).encode())
     except InvalidSignature as exc:
-        raise ForgedCard("the signature does not match") from exc
+        raise ForgedCard("the signature does not match", field="payload") from exc
     return SealedCard(number, int(year))

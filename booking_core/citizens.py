@@ -45,8 +45,9 @@ class Citizen(Base):
     )
 
 
-def normalise_abha(raw: str | None) -> str | None:
-    """14 digits, written with or without dashes (``12-3456-7890-1234``).
+def normalise_abha(raw: str | None, *, field: str = "abha_number") -> str | None:
+    """14 digits, written with or without dashes (``12-3456-7890-1234``). ``field``
+    names the field in the error's details.
 
     No public checksum is documented for ABHA numbers, so none is invented.
     """
@@ -54,7 +55,7 @@ def normalise_abha(raw: str | None) -> str | None:
         return None
     text = typed_digits(str(raw).strip().replace("-", "").replace(" ", ""))  # not "²"
     if text is None or len(text) != 14:
-        raise InvalidAbha("an ABHA number has 14 digits")
+        raise InvalidAbha("an ABHA number has 14 digits", field=field)
     return text
 
 

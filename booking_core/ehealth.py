@@ -40,6 +40,7 @@ from booking_core.appointments import (
 from booking_core.base import (
     Base,
     Conflict,
+    FieldRefusals,
     InvalidInput,
     NotFound,
     UTCDateTime,
@@ -120,6 +121,39 @@ def _year(year: object) -> int:
 
 
 @dataclass(frozen=True)
+class CardPerson:
+    """A card holder's details as checked and tidied by ``check_card_person``."""
+
+    name: str
+    year_of_birth: int
+    sex: Sex | None
+    abha_number: str | None
+
+
+def _sex(sex: Sex | str | None) -> Sex | None:
+    try:
+        return Sex(sex) if sex else None
+    except ValueError as exc:
+        raise InvalidInput("sex is female, male or other", field="sex") from exc
+
+
+def check_card_person(*, name: str, year_of_birth: int | None, sex: Sex | str | None = None,
+                      abha_number: str | None = None) -> CardPerson:
+    """The person's details for a card, each field checked on its own so that every fault
+    is reported at once: ``FieldErrors`` (``booking_core.base``) when more than one field
+    is refused, else that field's own error (see ``issue_card``). A form may call it
+    before the mobile is verified, to say everything wrong in one answer."""
+    refusals = FieldRefusals()
+    clean = refusals.check("name", clean_person_name, name)
+    year = refusals.check("year_of_birth", _year, year_of_birth)
+    sex_value = refusals.check("sex", _sex, sex)
+    abha = refusals.check("abha_number", normalise_abha, abha_number)
+    refusals.raise_any()
+    assert clean is not None and year is not None
+    return CardPerson(clean, year, sex_value, abha)
+
+
+@dataclass(frozen=True)
 class IssuedCard:
     card: EHealthCard
     new: bool  # False: this person already held the card
@@ -144,17 +178,15 @@ def issue_card(
     one-time code, an agent or a counter clerk who saw the person). The name is checked
     and tidied by ``booking_core.person_names.clean_person_name``, never cut short.
     Raises ``InvalidName``, ``NameTooLong``, ``InvalidInput`` (no year (None), sex),
-    ``YearOutOfRange`` (a year no living person was born in), ``InvalidAbha``,
-    ``AbhaOnAnotherCard``.
+    ``YearOutOfRange`` (a year no living person was born in), ``InvalidAbha``, or
+    ``FieldErrors`` holding several of these (``check_card_person``: every field is
+    checked before any is refused); then ``AbhaOnAnotherCard``.
     """
     e164 = normalise_mobile(phone)
-    clean = clean_person_name(name)
-    year = _year(year_of_birth)
-    try:
-        sex_value = Sex(sex) if sex else None
-    except ValueError as exc:
-        raise InvalidInput("sex is female, male or other", field="sex") from exc
-    abha = normalise_abha(abha_number)
+    person = check_card_person(name=name, year_of_birth=year_of_birth, sex=sex,
+                               abha_number=abha_number)
+    clean, year, sex_value, abha = (person.name, person.year_of_birth, person.sex,
+                                    person.abha_number)
     key = name_key(clean)
     with unit_of_work(session):
         citizen = get_or_create_citizen(session, e164)
@@ -191,7 +223,8 @@ def issue_card(
 def _link_abha(session: Session, card: EHealthCard, abha: str) -> None:
     holder = session.scalar(select(EHealthCard.id).where(EHealthCard.abha_number == abha))
     if holder is not None and holder != card.id:
-        raise AbhaOnAnotherCard("that ABHA number is linked to another card")
+        raise AbhaOnAnotherCard("that ABHA number is linked to another card",
+                                field="abha_number")
     if card.abha_number is not None:
         raise Conflict("this card already has an ABHA number linked", field="abha_number")
     card.abha_number = abha
@@ -219,7 +252,7 @@ def find_card(session: Session, number: str, phone: str | None = None) -> EHealt
     ``NotFound``."""
     digits = normalise_reference(number)
     if not is_valid_card_number(digits):
-        raise InvalidCardNumber("check the eHealth card number")
+        raise InvalidCardNumber("check the eHealth card number", field="card_number")
     card = session.scalar(select(EHealthCard).where(EHealthCard.number == digits))
     if card is None or (phone is not None and card.citizen.phone != normalise_mobile(phone)):
         raise NotFound("no eHealth card with that number", entity="ehealth_card")

@@ -18,20 +18,21 @@ class InvalidMobile(InvalidInput):
 NUMBER_PUNCTUATION = frozenset("+-()./")
 
 
-def normalise_mobile(raw: str) -> str:
+def normalise_mobile(raw: str, *, field: str = "phone") -> str:
     """Return ``+91XXXXXXXXXX`` for an Indian mobile number written any common way.
 
     Accepts 98123 45678, 09812345678, +91-98123-45678, 0091 98123 45678. Landlines and
     foreign numbers are refused: we text these numbers, and a landline gets no SMS.
     Raises ``InvalidMobile`` with ``reason`` empty, unparseable, not_indian, invalid or
-    not_mobile.
+    not_mobile, and ``field`` (the argument's name, ``phone``, unless told).
     """
     text = (raw or "").strip()
     if not text or len(text) > 32:
-        raise InvalidMobile("a 10-digit Indian mobile number is required", reason="empty")
+        raise InvalidMobile("a 10-digit Indian mobile number is required", reason="empty",
+                            field=field)
     number, refusal = _read_mobile(text)
     if refusal is not None:
-        raise InvalidMobile(refusal[0], reason=refusal[1])
+        raise InvalidMobile(refusal[0], reason=refusal[1], field=field)
     return number
 
 

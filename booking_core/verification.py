@@ -27,6 +27,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from booking_core.base import (
     Base,
     DomainError,
+    FieldRefusals,
     InvalidInput,
     UTCDateTime,
     typed_digits,
@@ -117,7 +118,7 @@ def send_code(
         if recent[0] >= per_hour:
             wait = int((recent[1] + dt.timedelta(hours=1) - now).total_seconds()) + 1
             raise TooManyCodes("too many codes for this number; try again later",
-                               retry_after=max(wait, 1))
+                               field="phone", retry_after=max(wait, 1))
         code = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
         salt = secrets.token_hex(16)
         row = PhoneVerification(
@@ -141,10 +142,14 @@ def check_code(
     """Check ``code`` against the newest code sent to ``phone``; return the E.164 number
     once it matches. A matched code is used up: it cannot verify twice."""
     now = now or utcnow()
-    e164 = normalise_mobile(phone)
+    refusals = FieldRefusals()  # a bad mobile and a short code are said together
+    e164 = refusals.check("phone", normalise_mobile, phone)
     entered = typed_digits(code) or ""  # "४८२९१७" is the code 482917, not a wrong one
     if len(entered) != CODE_DIGITS:
-        raise WrongCode(f"the code has {CODE_DIGITS} digits", attempts_left=None)
+        refusals.refuse("code", WrongCode(f"the code has {CODE_DIGITS} digits",
+                                          attempts_left=None))
+    refusals.raise_any()
+    assert e164 is not None
     with unit_of_work(session):
         row = session.scalar(
             select(PhoneVerification)
@@ -153,9 +158,9 @@ def check_code(
             .limit(1)
         )
         if row is None or row.verified_at is not None:
-            raise NoActiveCode("ask for a new code first")
+            raise NoActiveCode("ask for a new code first", field="code")
         if row.expires_at <= now:
-            raise CodeExpired("the code has expired; ask for a new one")
+            raise CodeExpired("the code has expired; ask for a new one", field="code")
         attempts = session.execute(
             update(PhoneVerification)
             .where(PhoneVerification.id == row.id, PhoneVerification.attempts < max_attempts)
@@ -164,7 +169,8 @@ def check_code(
             .execution_options(synchronize_session=False)
         ).scalar_one_or_none()
         if attempts is None:
-            raise AttemptsExhausted("too many wrong codes; ask for a new one")
+            raise AttemptsExhausted("too many wrong codes; ask for a new one",
+                                    field="code")
         matched = hmac.compare_digest(_hash(entered, row.salt, e164), row.code_hash)
         if matched:
             used = session.execute(
@@ -175,7 +181,8 @@ def check_code(
                 .execution_options(synchronize_session=False)
             ).scalar_one_or_none()
             if used is None:
-                raise NoActiveCode("ask for a new code first")
+                raise NoActiveCode("ask for a new code first", field="code")
             return e164
     # Raised after the commit, so the counted attempt stays counted.
-    raise WrongCode("that code is not right", attempts_left=max_attempts - attempts)
+    raise WrongCode("that code is not right", field="code",
+                    attempts_left=max_attempts - attempts)

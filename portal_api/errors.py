@@ -1,11 +1,16 @@
 """How the API says no: always ``{"error": {"code", "message"}}`` with the right 4xx.
 
 Domain errors carry a stable ``code``; the HTTP status follows from the code where it
-is special, else from the error's family (not found, forbidden, conflict, invalid).
+is special, else from the error's family (not found, forbidden, conflict, invalid). A
+refusal of one field (every 422 a client can correct) names it in ``details.field``:
+the domain names the service argument, which is the body's field (``body_field`` where
+the body calls it otherwise); a path parameter (``reference``) is named the same way.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import Response, jsonify
@@ -57,6 +62,20 @@ def error_response(status: int, code: str, message: str,
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+@contextmanager
+def body_field(name: str, domain_name: str) -> Iterator[None]:
+    """A domain refusal of the service argument ``domain_name`` reported under the
+    request body's ``name`` for it (``details.field``): a client is told which of the
+    fields it sent to correct. The domain names its arguments (``phone``,
+    ``card_number``, ...), which most bodies use as they are."""
+    try:
+        yield
+    except DomainError as exc:
+        if exc.details.get("field") == domain_name:
+            exc.details["field"] = name
+        raise
 
 
 def status_for(exc: DomainError) -> int:

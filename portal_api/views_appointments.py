@@ -24,6 +24,7 @@ from helpline.app import current_helpline, get_session
 from portal_api import serialise
 from portal_api.auth import VERIFICATION_MAX_AGE, issue_verification_token, verified_phone
 from portal_api.blueprint import api
+from portal_api.errors import body_field
 from portal_api.parsing import json_body
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,8 @@ def book() -> Any:
     body = json_body("BookingRequest")
     session = get_session()
     if body.get("ehealth_card_number"):  # one of this mobile's cards: the card's person
-        card = find_card(session, body["ehealth_card_number"], phone)
+        with body_field("ehealth_card_number", "card_number"):
+            card = find_card(session, body["ehealth_card_number"], phone)
         appointment = book_with_card(
             session, card_number=card.number, slot_id=body["slot_id"],
             channel=Channel.PORTAL, language=body.get("language", "hi"), actor="portal",

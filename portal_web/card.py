@@ -13,7 +13,14 @@ from flask import Blueprint, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from booking_core.base import DomainError, whole_number
-from booking_core.ehealth import CardIssuer, Sex, cards_for_phone, find_card, issue_card
+from booking_core.ehealth import (
+    CardIssuer,
+    Sex,
+    cards_for_phone,
+    check_card_person,
+    find_card,
+    issue_card,
+)
 from booking_core.refs import spaced_card_number
 from helpline.app import current_helpline, get_session
 from helpline.cards import CARD_FORMATS, card_download
@@ -40,14 +47,19 @@ CARD_FIELDS = ("name", "year_of_birth", "sex", "abha_number")
 SENTENCE_PARAMS = ("first", "last")
 
 
-def _refusal(exc: DomainError) -> tuple[str, str]:
-    """(field, sentence) for a refused card."""
+def _sentence(exc: DomainError) -> str:
+    """The citizen's words for one refused field of the card form."""
     field = str(exc.details.get("field") or CARD_ERRORS.get(exc.code, "form"))
     code = field if exc.code == "invalid_input" else exc.code
     if code in CARD_ERRORS:
         params = {k: v for k, v in exc.details.items() if k in SENTENCE_PARAMS}
-        return CARD_ERRORS[code], i18n.t(f"portal.card.err.{code}", **params)
-    return "form", i18n.error_text(exc.code)
+        return i18n.t(f"portal.card.err.{code}", **params)
+    return i18n.error_text(exc.code)
+
+
+def _refusals(exc: DomainError) -> dict[str, str]:
+    """Each refused field of the card form with its sentence, all at once."""
+    return i18n.refusal_texts(exc, _sentence, {name: name for name in CARD_FIELDS})
 
 
 def _page(check: MobileCheck, form: MultiDict[str, str] | None = None, status: int = 200,
@@ -80,10 +92,16 @@ def card_page() -> Any:
                      notice=i18n.again(issued.get("notice", "")),
                      highlight=str(issued.get("number", "")),
                      errors=i18n.again_all(carried.get("errors")))
-    if check.phone is None:
-        check.errors.setdefault("mobile", i18n.t("portal.verify.needed"))
-        return _refused(check, form, 400, {})
     year = whole_number(form.get("year_of_birth"))
+    if check.phone is None:  # said with whatever else is wrong in the form
+        check.errors.setdefault("mobile", i18n.t("portal.verify.needed"))
+        try:
+            check_card_person(name=form.get("name", ""), year_of_birth=year,
+                              sex=form.get("sex") or None,
+                              abha_number=form.get("abha_number") or None)
+        except DomainError as exc:
+            return _refused(check, form, 400, _refusals(exc))
+        return _refused(check, form, 400, {})
     try:
         issued = issue_card(get_session(), phone=check.phone, name=form.get("name", ""),
                             year_of_birth=year,
@@ -91,8 +109,7 @@ def card_page() -> Any:
                             abha_number=form.get("abha_number") or None,
                             via=CardIssuer.PORTAL, actor="portal")
     except DomainError as exc:
-        field, sentence = _refusal(exc)
-        return _refused(check, form, 422, {field: sentence})
+        return _refused(check, form, 422, _refusals(exc))
     key = "portal.card.issued" if issued.new else "portal.card.already"
     notice = i18n.t(key, name=issued.card.name)
     # The card number rides in the sealed cookie, never in the URL.

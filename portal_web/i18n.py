@@ -8,12 +8,12 @@ else Hindi.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import current_app, g, request, url_for
 
-from booking_core.base import utcnow
+from booking_core.base import DomainError, refusals_by_field, utcnow
 from locales import LANGUAGES, has_message, normalise_language, render
 from locales.formatting import format_age, format_date, format_number, local, written_time
 
@@ -96,6 +96,21 @@ def error_text(code: str, details: Mapping[str, object] | None = None) -> str:
         return t(f"portal.err.{code}.{entity}")
     key = f"portal.err.{code}"
     return t(key) if has_message(key) else t("portal.err.generic")
+
+
+def refusal_texts(exc: DomainError, sentence: Callable[[DomainError], str],
+                  fields: Mapping[str, str] | None = None,
+                  default: str = "form") -> dict[str, str]:
+    """Every field a domain refusal names (``FieldErrors``: several at once), each with
+    its ``sentence`` in the citizen's language, keyed by the form's name for it
+    (``fields``, when given, maps the domain's names of the fields the form shows to
+    the form's, e.g. ``phone`` to ``mobile``); a refusal that names no field, or one the
+    form does not show, goes under ``default``."""
+    said: dict[str, str] = {}
+    for field, refusal in refusals_by_field(exc).items():
+        where = (field if fields is None else fields.get(field, "")) or default
+        said.setdefault(where, sentence(refusal))
+    return said
 
 
 def _tz() -> str:

@@ -99,18 +99,22 @@ def run_step(step: str, form: MultiDict[str, str]) -> MobileCheck:
             security.remember_mobile(phone)
             check.phone = phone
             check.notice = i18n.t("portal.verify.done", mobile=mask_phone(phone))
-    except DomainError as exc:
-        where = "mobile" if exc.code in ("invalid_mobile", "otp_rate_limited") else "code"
-        check.code_sent = step == CHECK_CODE and exc.code != "invalid_mobile"
-        check.errors[where] = _otp_error(exc)
+    except DomainError as exc:  # a bad mobile and a bad code are both said at once
+        check.errors.update(i18n.refusal_texts(exc, _otp_error, _FIELDS, default="code"))
+        check.code_sent = step == CHECK_CODE and (
+            "code" in check.errors or exc.code != "invalid_mobile")
     return check
+
+
+# The verification block's names for the fields the domain names.
+_FIELDS = {"phone": "mobile", "code": "code"}
 
 
 def _otp_error(exc: DomainError) -> str:
     if exc.code == "otp_rate_limited":
         minutes = -(-int(exc.details.get("retry_after", 3600)) // 60)
         return i18n.t("portal.err.otp_rate_limited", minutes=minutes)
-    if exc.code == "otp_wrong_code" and "attempts_left" in exc.details:
+    if exc.code == "otp_wrong_code" and exc.details.get("attempts_left") is not None:
         if not exc.details["attempts_left"]:  # that was the last try: the code is used up
             return i18n.error_text("otp_attempts_exhausted")
         return i18n.t("portal.err.otp_wrong_code_left", left=exc.details["attempts_left"])

@@ -13,11 +13,13 @@ from booking_core.appointments import (
     AlreadyBooked,
     Channel,
     book_appointment,
+    booking_holding_day,
     check_bookable,
     day_held_by_patient,
 )
 from booking_core.base import DomainError, utcnow, whole_number
 from booking_core.hospitals import find_hospitals, get_department, get_hospital, list_departments
+from booking_core.person_names import optional_person_name
 from booking_core.slots import get_slot
 from helpline.app import get_session
 from portal_api.errors import ApiError
@@ -116,8 +118,12 @@ def book_review() -> Any:
         if done is not None:
             return done
     elif request.method == "POST":
-        if check.phone is None:
+        if check.phone is None:  # said with a refused name, not one after the other
             check.errors.setdefault("mobile", i18n.t("portal.verify.needed"))
+            try:
+                optional_person_name(draft["patient_name"], field="patient_name")
+            except DomainError as exc:
+                name_error = i18n.error_text(exc.code)
         else:
             try:
                 appointment = book_appointment(
@@ -135,6 +141,14 @@ def book_review() -> Any:
             else:
                 return redirect(url_for("portal.appointment", reference=appointment.reference,
                                         done="booked"), code=303)
+    if (request.method == "GET" and held is None and not unbookable
+            and check.phone is not None):
+        # A confirm button only where booking can succeed: after Back to this page from a
+        # booking made or refused, a day the patient already holds shows the refusal's
+        # ways on (another day, the booking that holds it), as the refusal did.
+        holding = booking_holding_day(get_session(), check.phone, slot.id)
+        if holding is not None:
+            held, error = holding, i18n.error_text(AlreadyBooked.code)
     refused = bool(error or name_error or check.errors)
     if request.method == "POST" and refused:
         # Back to the GET page with what was typed and why (PRG), unless too big.

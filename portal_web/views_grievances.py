@@ -10,7 +10,12 @@ from booking_core.base import DomainError, whole_number
 from booking_core.hospitals import get_hospital, list_hospitals
 from booking_core.phones import normalise_mobile
 from grievances.models import Grievance, GrievanceCategory
-from grievances.services import MAX_DESCRIPTION, find_grievance, register_grievance
+from grievances.services import (
+    MAX_DESCRIPTION,
+    check_grievance,
+    find_grievance,
+    register_grievance,
+)
 from helpline.app import get_session
 from portal_web import carry, i18n
 from portal_web.blueprint import portal
@@ -54,7 +59,7 @@ def new_grievance() -> Any:
                     description=draft["description"],
                     hospital_id=whole_number(draft["hospital"]), actor="portal-web")
             except DomainError as exc:
-                errors[str(exc.details.get("field") or "form")] = i18n.error_text(exc.code)
+                errors.update(i18n.refusal_texts(exc, _sentence, FIELDS))
             else:
                 return redirect(url_for("portal.grievance", reference=grievance.reference),
                                 code=303)
@@ -88,15 +93,35 @@ def _status_on_outage() -> Any:
                 outage=outage_message())
 
 
+# The complaint form's names for the fields the domain names.
+FIELDS = {"category": "category", "description": "description", "hospital_id": "hospital"}
+
+
+def _sentence(exc: DomainError) -> str:
+    """The citizen's words for one refused field of the complaint form."""
+    field = exc.details.get("field")
+    if exc.code == "description_too_short":
+        return i18n.t("portal.err.description_too_short", words=exc.details["min_words"],
+                      letters=exc.details["min_letters"])
+    if field == "category":
+        return i18n.t("portal.err.choose_category")
+    if field == "description":
+        if "max" in exc.details:
+            return i18n.t("portal.err.too_long", limit=exc.details["max"])
+        return i18n.t("portal.err.describe")
+    if field == "hospital_id":
+        return i18n.t("portal.err.choose_hospital")
+    return i18n.error_text(exc.code)
+
+
 def _check_draft(draft: dict[str, str]) -> dict[str, str]:
-    errors = {}
-    if draft["category"] not in {c.value for c in GrievanceCategory}:
-        errors["category"] = i18n.t("portal.err.choose_category")
-    text = draft["description"].strip()
-    if not text:
-        errors["description"] = i18n.t("portal.err.describe")
-    elif len(text) > MAX_DESCRIPTION:
-        errors["description"] = i18n.t("portal.err.too_long", limit=MAX_DESCRIPTION)
+    """Everything wrong with the complaint as typed, at once, by the domain's rules
+    (``check_grievance``), so it is said even before the mobile is verified."""
+    errors: dict[str, str] = {}
+    try:
+        check_grievance(category=draft["category"], description=draft["description"])
+    except DomainError as exc:
+        errors.update(i18n.refusal_texts(exc, _sentence, FIELDS))
     if draft["hospital"] and whole_number(draft["hospital"]) is None:
         errors["hospital"] = i18n.t("portal.err.choose_hospital")
     return errors

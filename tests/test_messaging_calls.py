@@ -167,7 +167,7 @@ def test_an_agent_who_misses_the_call_puts_the_callback_back_in_the_list(
 def _closed_grievance(session, language="hi"):
     """A grievance resolved and closed by an agent: closing queues the follow-up call."""
     grievance = register_grievance(session, phone=CITIZEN_PHONE, category="cleanliness",
-                                   channel="ivr", language=language, description="गंदगी")
+                                   channel="ivr", language=language, description="वार्ड में गंदगी")
     resolve_grievance(session, grievance.id, "Ward cleaned", actor="asha")
     close_grievance(session, grievance.id, actor="asha")
     session.expunge_all()

@@ -75,3 +75,42 @@ def test_a_booking_refused_as_already_booked_offers_another_day(portal, session,
     portal.get(f"/portal/appointments/{held.reference}")
     assert portal.status == 200 and held.reference[:4] in portal.text()
     assert E164 not in portal.page
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_back_to_the_review_after_booking_shows_no_confirm_button(portal, session, catalogue,
+                                                                    lang):
+    """The review page asks, when drawn, whether this booking would be refused as
+    already held: after a booking (or its refusal), Back to the review shows the
+    refusal's ways on, not a confirm button that can only fail."""
+    hospital, department = catalogue.hospital, catalogue.department
+    portal.choose(lang)
+    review = f"/portal/book/review?slot={catalogue.slot.id}"
+    portal.get(review)
+    portal.verify("/portal/book/review", {"slot": str(catalogue.slot.id)})
+    portal.post("/portal/book/review", {"slot": str(catalogue.slot.id), "step": "book"})
+    assert portal.status == 200 and portal.redirects == [303]  # booked: its page
+    # Back: the browser asks for the review page again (a GET, the carry long gone).
+    portal.get(review)
+    assert portal.status == 200
+    assert 'value="book"' not in portal.page
+    words = {"hi": ("इस मरीज़ का उस दिन इस विभाग में पहले से अपॉइंटमेंट है।", "दूसरा दिन चुनें"),
+             "en": ("This patient already has an appointment in this department that day.",
+                    "Choose another day")}[lang]
+    assert words[0] in portal.text() and words[1] in portal.text()
+    assert f'href="/portal/book/{hospital.id}/{department.id}"' in portal.page
+    held = re.search(r'href="/portal/appointments/(\d+)"', portal.page)
+    assert held, "no link to the booking that holds the day"
+    # The later day, which the patient does not hold, still offers to confirm.
+    portal.get(f"/portal/book/review?slot={catalogue.later_slot.id}")
+    assert 'value="book"' in portal.page
+
+
+def test_someone_elses_booking_of_the_day_leaves_the_confirm_button(portal, session,
+                                                                   catalogue):
+    _booked(session, catalogue.slot, phone="+919812300001")
+    session.commit()
+    portal.get(f"/portal/book/review?slot={catalogue.slot.id}")
+    portal.verify("/portal/book/review", {"slot": str(catalogue.slot.id)})
+    portal.get(f"/portal/book/review?slot={catalogue.slot.id}")
+    assert 'value="book"' in portal.page

@@ -102,7 +102,7 @@ def test_register_grievance_queues_reference_sms(session):
     {"category": "aliens", "description": "x"},
     {"category": "other", "description": ""},
     {"category": "other", "description": "x" * 5000},
-    {"category": "other", "description": "x", "hospital_id": 99999},
+    {"category": "other", "description": "Dirty ward", "hospital_id": 99999},
 ])
 def test_bad_grievances_are_refused(session, kwargs):
     with pytest.raises(InvalidInput):

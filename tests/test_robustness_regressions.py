@@ -59,7 +59,8 @@ def test_whole_number_accepts_only_what_a_column_holds():
 
 def test_json_ids_beyond_an_integer_are_400(client):
     response = client.post("/api/v1/grievances", json={
-        "phone": CITIZEN, "category": "cleanliness", "description": "Dirty", "hospital_id": 10**30})
+        "phone": CITIZEN, "category": "cleanliness", "description": "Dirty ward",
+        "hospital_id": 10**30})
     assert (response.status_code, _error(response)) == (400, "invalid_field")
 
 
@@ -85,7 +86,7 @@ def test_nul_characters_are_dropped_not_a_500(client, session):
 
 def test_references_with_lookalike_digits_are_refused_and_devanagari_ones_found(client):
     made = client.post("/api/v1/grievances", json={
-        "phone": CITIZEN, "category": "cleanliness", "description": "Dirty"},
+        "phone": CITIZEN, "category": "cleanliness", "description": "Dirty ward"},
         headers=_verified(client, CITIZEN)).get_json()
     refused = client.post("/api/v1/grievances/lookup",
                           json={"reference": "6²" + made["reference"][2:], "phone": CITIZEN})
@@ -185,7 +186,7 @@ def test_unknown_agents_hospitals_and_languages_get_a_message(console, session, 
     assert session.get(StaffUser, agent.id).hospital_id is None
     session.rollback()
     answer = console.post("/console/grievances/new", data={
-        "phone": "9812345679", "category": "cleanliness", "description": "Dirty",
+        "phone": "9812345679", "category": "cleanliness", "description": "Dirty ward",
         "language": "x" * 500})
     assert answer.status_code == 302
     assert session.scalar(select(Grievance).order_by(Grievance.id.desc())).language == "hi"
