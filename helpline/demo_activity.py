@@ -67,7 +67,8 @@ VOICE_MESSAGE = (4, "other", "MMMH", 0, 4)  # citizen, category, hospital, days 
 CALLS = [
     ("CADEMO0001", 0, 190, ["language", "main", "book.hospital", "book.department",
                             "book.day", "book.slot", "book.confirm"], "booked", 150, None),
-    ("CADEMO0002", 1, 150, ["language", "main", "grievance.category", "grievance.record"],
+    ("CADEMO0002", 1, 150, ["language", "main", "griev.category", "griev.hospital",
+                            "griev.record"],
      "grievance", 120, None),
     ("CADEMO0003", 2, 95, ["language", "main", "agent"], "agent", 300, 25),
     ("CADEMO0004", 3, 60, ["language", "main", "beds"], "information", 70, None),

@@ -39,6 +39,19 @@ MIN_CONFIDENCE = 0.5
 OptionId = int | str
 
 
+PURPOSES = ("book", "beds", "griev")  # what a hospital is chosen for (``Choosing.purpose``)
+CHOOSER_STEPS = ("beds.district", "book.department", "book.slot")  # besides pick.hospital
+
+
+def logged_names() -> tuple[str, ...]:
+    """The names a chooser writes to the call's path besides its node's own: the hospital
+    menu under its purpose (``book.hospital``, ``beds.hospital``, ``griev.hospital``) and
+    each "did you say ...?" question under its menu's name and ``.confirm``. Every one
+    needs words in the reports (``console.node.<name>``)."""
+    hospital = [f"{purpose}.hospital" for purpose in PURPOSES]
+    return (*hospital, *(f"{name}.confirm" for name in (*hospital, *CHOOSER_STEPS)))
+
+
 @dataclass(frozen=True)
 class Option:
     id: OptionId

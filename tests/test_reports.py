@@ -149,13 +149,40 @@ def test_csv_exports_have_their_columns_and_figures(session, console, report):
 def test_every_menu_a_call_can_pass_through_has_words_in_both_languages():
     import ivr.call_flow  # noqa: F401  (declares the menus)
     from contact_centre.reports import PERSON_NODES, PeriodKind
+    from ivr.choosers import logged_names
     from ivr.engine import FLOW
     from locales import LANGUAGES, catalogs
 
     nodes = [n.name for n in FLOW.nodes.values() if n.flow == "inbound"]
     # The path's other names: the callback offer is logged under its own name, and a
     # call that ended before any menu or in the queue ends "in" start or queue.
-    keys = [f"console.node.{n}" for n in [*nodes, *PERSON_NODES, "start", "queue"]]
+    # Choosers log the hospital menu under its purpose and "did you say ...?" as .confirm.
+    keys = [f"console.node.{n}" for n in [*nodes, *PERSON_NODES, *logged_names(), "start",
+                                          "queue"]]
     keys += [f"console.rep.period_{p.value}" for p in PeriodKind]
     for lang in LANGUAGES:
         assert [k for k in keys if k not in catalogs()[lang]] == [], lang
+
+
+def test_the_demo_calls_paths_use_names_the_phone_line_writes():
+    """The demo's call log must look like a real one: a name no call can write (an old
+    ``grievance.category``) would show as "Other" in the reports."""
+    import ivr.call_flow  # noqa: F401  (declares the menus)
+    from contact_centre.reports import PERSON_NODES
+    from helpline.demo_activity import CALLS
+    from ivr.choosers import logged_names
+    from ivr.engine import FLOW
+
+    written = {n.name for n in FLOW.nodes.values()} | set(PERSON_NODES) | set(logged_names())
+    used = {name for call in CALLS for name in call[3]}
+    assert used - written == set()
+
+
+@pytest.mark.parametrize("name", ["book.hospital", "beds.hospital", "griev.hospital",
+                                  "book.department.confirm", "griev.hospital.confirm"])
+def test_a_chooser_menu_has_its_own_words_not_other(name):
+    from locales import LANGUAGES, render
+
+    for lang in LANGUAGES:
+        words = render(lang, f"console.node.{name}")
+        assert words and words != render(lang, "console.other_value"), (name, lang)
