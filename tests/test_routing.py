@@ -186,3 +186,14 @@ def test_a_browser_agent_is_rung_as_a_twilio_client(board):
     [ring] = board.follow_redirects()
     agent = _read(board, StaffUser, username="agent.asha")
     assert ring.to == f"client:agent-{agent.id}"
+
+
+@pytest.mark.parametrize("language", ["en", "hi"])
+def test_an_available_agent_with_no_one_waiting_reads_a_sentence_not_a_zero(board, language):
+    asha = _agent(board, "agent.zero", "+919810000109", language=language)
+    _available(asha)
+    desk = asha.get("/console/me/desk").get_data(as_text=True)
+    assert 'data-desk-state="available"' in desk
+    assert " 0 " not in desk and ">0 " not in desk  # never "0 callers are waiting"
+    assert ("No one is waiting now." if language == "en"
+            else "अभी कोई इंतज़ार में नहीं है।") in desk
