@@ -94,6 +94,19 @@ def duration(seconds: float) -> str:
     return t("console.dur_m", m=minutes)
 
 
+def call_time(seconds: float) -> str:
+    """A call's wait or handling time, to the second (AHT and average wait on the
+    wallboard and in the reports, written the same way): ``45 s`` / ``3 min 21 s``
+    («3 मिनट 21 सेकंड»); an hour or more as ``duration``."""
+    seconds = abs(round(seconds))
+    if seconds >= 3600:
+        return duration(seconds)
+    minutes, rest = divmod(seconds, 60)
+    if not minutes:
+        return t("console.rep.seconds", n=rest)
+    return t("console.dur_ms", m=minutes, s=rest)
+
+
 def ago(seconds: float) -> str:
     """``20 minutes ago`` / «20 मिनट पहले» in the agent's language (the same words as
     the portal and the phone line: ``locales.formatting.format_age``)."""
@@ -118,7 +131,8 @@ def console_context() -> dict[str, object]:
     return dict(t=t, tn=tn, plural=plural, label=label, unit_label=unit_label,
                 reason_label=lambda code: label("cbreason", code), lang=current_language(),
                 staff=g.get("staff"), csrf_token=csrf_token,
-                when=when, clock=clock, when_day=when_day, duration=duration, ago=ago,
+                when=when, clock=clock, when_day=when_day, duration=duration, call_time=call_time,
+                ago=ago,
                 has_message=has_message,
                 demo_mode=not current_helpline().settings.twilio_configured,
                 desk=_desk(), dispositions=list(Disposition), mask_phone=mask_phone)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 
 import pytest
 
@@ -118,6 +119,9 @@ def test_reports_page_is_for_supervisors_and_shows_the_figures(session, console,
     assert 'id="sl-figure"' in html and "33%" in html  # service level 1 in 3
     assert "<svg" in html and "Aruna Asaf Ali Hospital" in html
     assert "{" not in html.split("<main", 1)[1].replace("{{", "")  # nothing unfilled
+    # Waits and handling times to the second, the way the wallboard writes them too.
+    assert re.search(r'id="rep-wait">40 s<', html)
+    assert re.search(r'id="rep-aht">3 min 30 s<', html)  # 300 s and 120 s
 
 
 def test_reports_page_refuses_bad_input_in_words(session, console):
@@ -186,3 +190,19 @@ def test_a_chooser_menu_has_its_own_words_not_other(name):
     for lang in LANGUAGES:
         words = render(lang, f"console.node.{name}")
         assert words and words != render(lang, "console.other_value"), (name, lang)
+
+
+@pytest.mark.parametrize(("seconds", "en", "hi"), [
+    (0, "0 s", "0 सेकंड"), (45, "45 s", "45 सेकंड"), (60, "1 min 0 s", "1 मिनट 0 सेकंड"),
+    (201, "3 min 21 s", "3 मिनट 21 सेकंड"), (3599, "59 min 59 s", "59 मिनट 59 सेकंड"),
+    (3700, "1h 1m", "1 घंटे 1 मिनट")])
+def test_call_times_are_written_to_the_second(seconds, en, hi):
+    from agent_console import i18n
+    from helpline.app import create_app
+    from tests.conftest import make_settings
+
+    app = create_app(make_settings("sqlite://"))
+    for lang, want in (("en", en), ("hi", hi)):
+        with app.test_request_context(), pytest.MonkeyPatch.context() as mp:
+            mp.setattr(i18n, "current_language", lambda lang=lang: lang)
+            assert i18n.call_time(seconds) == want

@@ -17,7 +17,7 @@ RAW = ("griev.category", "book.department", "pick.hospital", "medicines_unavaila
        "no_show", "callback.offer", "{", "console.")
 WORDS = {"en": ("Calls received", "Phone menus: where callers leave", "Choose a department",
                 "Did not come", "Acknowledged in time", "Target 80% in 30 s"),
-         "hi": ("आई कॉल", "फ़ोन मेन्यू: कॉल करने वाले कहाँ छोड़ते हैं", "विभाग चुनें",
+         "hi": ("आई कॉल", "फ़ोन मेनू: कॉल करने वाले कहाँ छोड़ते हैं", "विभाग चुनें",
                 "नहीं आए", "समय पर स्वीकार हुईं", "लक्ष्य: 30 सेकंड में 80%")}
 
 
