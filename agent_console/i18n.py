@@ -114,7 +114,7 @@ def ago(seconds: float) -> str:
 
 
 def clock(moment: dt.datetime | None, tz: str = "Asia/Kolkata") -> str:
-    """The local time of day alone (``9:46 am``, ``9:46 सुबह``)."""
+    """The local time of day alone (``9:46 am``, «सुबह 9:46»)."""
     return format_time(current_language(), moment, tz) if moment is not None else ""
 
 

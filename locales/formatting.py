@@ -76,8 +76,9 @@ def _hindi_day_period(hour: int) -> str:
 
 
 def format_time(lang: str | None, moment: dt.datetime | dt.time, tz: str = DEFAULT_TZ) -> str:
-    """A 12-hour clock time: ``9:05 सुबह`` in Hindi (the day period after it: सुबह from
-    04:00, दोपहर from 12:00, शाम from 16:00, रात from 20:00), ``9:05 am`` in English
+    """A 12-hour clock time as it is written: «सुबह 9:05» in Hindi (the day period first,
+    as it is said: सुबह from 04:00, दोपहर from 12:00, शाम from 16:00, रात from 20:00;
+    the console, the portal and SMS write it one way), ``9:05 am`` in English
     (lower-case ``am``/``pm``, noon is ``12:00 pm``, midnight ``12:00 am``).
 
     The words are the project's own choice, not Babel's CLDR data, which changes between
@@ -87,7 +88,7 @@ def format_time(lang: str | None, moment: dt.datetime | dt.time, tz: str = DEFAU
         moment = local(moment, tz).time()
     clock = f"{(moment.hour % 12) or 12}:{moment.minute:02d}"
     if language == "hi":
-        return f"{clock} {_hindi_day_period(moment.hour)}"
+        return f"{_hindi_day_period(moment.hour)} {clock}"
     return f"{clock} {'am' if moment.hour < 12 else 'pm'}"
 
 
@@ -120,14 +121,9 @@ def spoken_time(lang: str | None, moment: dt.datetime | dt.time, tz: str = DEFAU
 
 
 def written_time(lang: str | None, moment: dt.datetime | dt.time, tz: str = DEFAULT_TZ) -> str:
-    """A time as a text should show it: «सुबह 9:30» (the day period first, as it is said),
-    ``9:30 am`` in English. For SMS, where «बजकर 10 मिनट» would cost a part."""
-    language = normalise_language(lang)
-    if isinstance(moment, dt.datetime):
-        moment = local(moment, tz).time()
-    if language != "hi":
-        return format_time(language, moment)
-    return f"{_hindi_day_period(moment.hour)} {(moment.hour % 12) or 12}:{moment.minute:02d}"
+    """A time as a text shows it (SMS, the portal): ``format_time``; «सुबह 9:30», not
+    «बजकर 10 मिनट», which would cost an SMS part."""
+    return format_time(lang, moment, tz)
 
 
 def spoken_day(lang: str | None, day: dt.date, today: dt.date) -> str:

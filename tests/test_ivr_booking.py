@@ -233,7 +233,7 @@ def test_booking_for_another_mobile_and_by_abha(phone, ivr_world, ivr_session):
     assert sms.to_phone == "+919876501234" and sms.template == "appointment_booked_for_you"
     # In Hindi, the default while the patient's own language is unknown: the caller's
     # English is not theirs.
-    assert "फ़ोन से आपके लिए" in sms.body and "रद्द" in sms.body
+    assert "फ़ोन से आपकी बुकिंग" in sms.body and "रद्द" in sms.body
     assert "हड्डी रोग" in sms.body and "कॉल करें" in sms.body
 
     phone.press("#")  # main menu

@@ -48,27 +48,27 @@ def test_babel_hindi_dates_and_times():
     day = dt.date(2025, 3, 7)
     assert format_date("hi", day) == "शुक्रवार, 7 मार्च"
     assert format_date("en", day) == "Friday, 7 March"
-    assert format_time("hi", dt.time(9, 5)) == "9:05 सुबह"
+    assert format_time("hi", dt.time(9, 5)) == "सुबह 9:05"
     assert format_time("en", dt.time(15, 5)) == "3:05 pm"
     # A UTC moment is said in Asia/Kolkata: 03:35 UTC is 9:05 IST.
-    assert format_time("hi", dt.datetime(2025, 3, 7, 3, 35, tzinfo=dt.UTC)) == "9:05 सुबह"
+    assert format_time("hi", dt.datetime(2025, 3, 7, 3, 35, tzinfo=dt.UTC)) == "सुबह 9:05"
     assert format_number("hi", 1234567) == "12,34,567"
 
 
 @pytest.mark.parametrize(
     ("clock", "english", "hindi"),
     [
-        (dt.time(0, 0), "12:00 am", "12:00 रात"),
-        (dt.time(3, 59), "3:59 am", "3:59 रात"),
-        (dt.time(4, 0), "4:00 am", "4:00 सुबह"),
-        (dt.time(9, 0), "9:00 am", "9:00 सुबह"),
-        (dt.time(11, 59), "11:59 am", "11:59 सुबह"),
-        (dt.time(12, 0), "12:00 pm", "12:00 दोपहर"),
-        (dt.time(13, 30), "1:30 pm", "1:30 दोपहर"),
-        (dt.time(16, 0), "4:00 pm", "4:00 शाम"),
-        (dt.time(19, 45), "7:45 pm", "7:45 शाम"),
-        (dt.time(20, 0), "8:00 pm", "8:00 रात"),
-        (dt.time(23, 59), "11:59 pm", "11:59 रात"),
+        (dt.time(0, 0), "12:00 am", "रात 12:00"),
+        (dt.time(3, 59), "3:59 am", "रात 3:59"),
+        (dt.time(4, 0), "4:00 am", "सुबह 4:00"),
+        (dt.time(9, 0), "9:00 am", "सुबह 9:00"),
+        (dt.time(11, 59), "11:59 am", "सुबह 11:59"),
+        (dt.time(12, 0), "12:00 pm", "दोपहर 12:00"),
+        (dt.time(13, 30), "1:30 pm", "दोपहर 1:30"),
+        (dt.time(16, 0), "4:00 pm", "शाम 4:00"),
+        (dt.time(19, 45), "7:45 pm", "शाम 7:45"),
+        (dt.time(20, 0), "8:00 pm", "रात 8:00"),
+        (dt.time(23, 59), "11:59 pm", "रात 11:59"),
     ],
 )
 def test_times_are_spoken_in_the_projects_own_words(clock, english, hindi):

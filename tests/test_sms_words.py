@@ -71,7 +71,7 @@ def test_someone_elses_booking_tells_the_patient_how_to_cancel_in_plain_hindi():
     text = render("hi", "sms.appointment_booked_for_you", hospital="लोक नायक अस्पताल",
                   department="हड्डी रोग", date="5 दिसंबर", time="सुबह 9:30", token="7",
                   reference="30684871")
-    assert "रद्द करने के लिए रद्द और बुकिंग नंबर 30684871 भेजें या कॉल करें।" in text
+    assert "रद्द करना हो तो रद्द और बुकिंग नंबर 30684871 भेजें या कॉल करें।" in text
     assert "हेतु" not in text and "5 दिसंबर सुबह 9:30" in text
 
 
