@@ -589,22 +589,28 @@ class Progress:
     token: int
     serving: int  # the front of the queue; 0 before the first call
     ahead: int  # day tokens between the front and this one
-    wait_minutes: int | None  # None: no pace measured yet, or already called
+    wait_minutes: int | None  # None: no pace measured yet, called, or passed
     called: bool
+    # The counter called a later token while this patient was not checked in: the
+    # queue went past them. It takes them only once they check in at the counter
+    # (then, as the lowest waiting token, next), so "your turn is near" would be false.
+    passed: bool = False
 
 
 def progress(session: Session, appointment: Appointment) -> Progress:
     """The now-serving token, the patient's day token and the expected wait (tokens
-    ahead times the measured seconds per call), for the phone line and the portal."""
+    ahead times the measured seconds per call), for the phone line and the portal; or
+    that the queue has passed a patient who has not checked in (``passed``)."""
     visit = session.scalar(select(OpdVisit).where(OpdVisit.appointment_id == appointment.id))
     token = visit.token if visit is not None else day_token(session, appointment)
     opd = session_for(session, appointment.department_id, appointment.visit_day)
     front = opd.front_token if opd else 0
     called = visit is not None and visit.state != VisitState.WAITING
+    passed = visit is None and front > token
     ahead = max(0, token - front - 1)
     seconds = pace(opd) if opd else None
-    wait = None if seconds is None or called else round(ahead * seconds / 60)
-    return Progress(appointment, token, front, ahead, wait, called)
+    wait = None if seconds is None or called or passed else round(ahead * seconds / 60)
+    return Progress(appointment, token, front, ahead, wait, called, passed)
 
 
 def todays_appointments(session: Session, phone_e164: str, now: dt.datetime, tz: str
