@@ -2,8 +2,8 @@
 
 The counter (``/console/opd``) is for staff attached to a hospital (``hospital_id`` on
 their account), whatever their role, and shows only that hospital's departments: check
-a patient in by typing or scanning the booking number, give walk-in tokens, call the
-next token to a room, skip and recall.
+a patient in by typing or scanning the booking number or the eHealth card (number or QR
+code), give walk-in tokens, call the next token to a room, skip and recall.
 
 The display (``/opd/display/<department>``) needs no sign-in: it shows what the hall's
 own screen shows anyone in the hall (room numbers and token numbers, never a name or a
@@ -31,8 +31,10 @@ from flask import (
 from agent_console import bp
 from agent_console.auth import flash_done, flash_error
 from agent_console.i18n import current_language, t, when_day
+from booking_core.appointments import Appointment
 from booking_core.base import DomainError, utcnow, whole_number
 from booking_core.hospitals import Department, get_hospital, list_departments
+from booking_core.opd_counter import SeveralCardAppointments, check_in_at_counter
 from booking_core.opd_day import (
     MAX_ROOMS,
     WrongDay,
@@ -40,7 +42,6 @@ from booking_core.opd_day import (
     add_walk_in,
     board,
     call_next,
-    check_in,
     counter_quota,
     local_today,
     no_shows,
@@ -52,6 +53,7 @@ from booking_core.opd_day import (
 )
 from helpline.app import current_helpline, get_session
 from helpline.opd_jobs import booking_code_key, opd_rules
+from helpline.settings import card_signing_key
 from locales import render
 
 display = Blueprint("opd_display", __name__, url_prefix="/opd")
@@ -82,11 +84,18 @@ def opd_counter() -> Any:
         abort(403)
     session = get_session()
     hospital = get_hospital(session, g.staff.hospital_id)
-    departments = list_departments(session, hospital.id)
-    if not departments:
+    if not list_departments(session, hospital.id):
         return render_template("console/opd_counter.html", hospital=hospital,
                                departments=[], department=None)
-    department = _department()
+    return _counter_page(_department())
+
+
+def _counter_page(department: Department, choices: list[Appointment] | None = None) -> Any:
+    """The counter of ``department``; with ``choices``, first the card holder's
+    appointments to pick from (a card naming several)."""
+    session = get_session()
+    hospital = get_hospital(session, g.staff.hospital_id)
+    departments = list_departments(session, hospital.id)
     settings = current_helpline().settings
     today = local_today(utcnow(), settings.helpline_timezone)
     # Read only: the session's row is made by the first check-in, walk-in or call.
@@ -101,6 +110,7 @@ def opd_counter() -> Any:
         counter_left=max(0, counter_quota(session, department.id, today, opd_rules(settings))
                          - (opd.walk_ins if opd else 0)),
         rooms=range(1, MAX_ROOMS + 1), room=whole_number(request.args.get("room")) or 1,
+        choices=choices or [],
     )
 
 
@@ -110,10 +120,14 @@ def opd_check_in() -> Any:
     settings = current_helpline().settings
     session = get_session()
     try:
-        done = check_in(session, request.form.get("code", "")[:200],
-                        hospital_id=g.staff.hospital_id, department_id=department.id,
-                        key=booking_code_key(settings), actor=f"console:{g.staff.username}",
-                        rules=opd_rules(settings))
+        done = check_in_at_counter(
+            session, request.form.get("code", "")[:200], hospital_id=g.staff.hospital_id,
+            department_id=department.id, booking_key=booking_code_key(settings),
+            card_key=card_signing_key(settings).public_key(),
+            actor=f"console:{g.staff.username}", rules=opd_rules(settings))
+    except SeveralCardAppointments as exc:
+        flash(t("console.opd.card_several"), "info")
+        return _counter_page(department, choices=exc.appointments)
     except WrongDepartment as exc:
         named = session.get(Department, exc.details.get("department_id"))
         flash(t("console.opd.wrong_department_named", department=named.name(current_language()))

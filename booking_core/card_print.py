@@ -109,10 +109,23 @@ def _two_lines(pdf: FPDF, text: str, w: float) -> list[str] | None:
     return None
 
 
+def _code(payload: str) -> segno.QRCode:
+    """Both printed codes' settings: medium error correction, a full-size QR (phones'
+    and counters' readers know it), alphanumeric when the payload allows (``DHC1:...``,
+    ``DHHB1....`` do: upper-case letters, digits, ``:`` and ``.``)."""
+    return segno.make(payload, error="m", mode="alphanumeric", micro=False)
+
+
+def qr_data_uri(payload: str, scale: int = 6) -> str:
+    """A QR code as a PNG ``data:`` URI with its four-module quiet zone, for a web page
+    (the portal's booking code): a few hundred bytes, no file to serve, crisp when the
+    page scales it with ``image-rendering: pixelated``."""
+    return _code(payload).png_data_uri(scale=scale, border=4)
+
+
 def _qr(pdf: FPDF, payload: str, x: float, y: float, size: float) -> None:
     """The QR code as filled squares, with its four-module quiet zone inside ``size``."""
-    code = segno.make(payload, error="m", mode="alphanumeric", micro=False)
-    matrix = code.matrix
+    matrix = _code(payload).matrix
     modules = len(matrix) + 8
     step = size / modules
     pdf.set_fill_color(255, 255, 255)

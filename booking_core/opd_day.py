@@ -41,7 +41,6 @@ import datetime as dt
 import enum
 import hashlib
 import hmac
-from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -208,11 +207,6 @@ def read_booking_code(text: str, key: bytes) -> str:
     return reference
 
 
-# A card number -> the patient's appointment reference in this department today, or
-# None. The eHealth card module supplies it; without one, only booking numbers work.
-CardLookup = Callable[[Session, str, int, dt.date], str | None]
-
-
 # --- sessions and tokens ---------------------------------------------------------------
 
 def local_today(now: dt.datetime, tz: str) -> dt.date:
@@ -288,12 +282,11 @@ def check_in(
     actor: str = "",
     rules: OpdRules | None = None,
     now: dt.datetime | None = None,
-    card_lookup: CardLookup | None = None,
 ) -> CheckIn:
     """Check a booked patient in at the counter of ``department_id``.
 
-    ``code`` is what the counter typed or scanned: a booking number, a booking QR code
-    (``booking_code``) or, through ``card_lookup``, an eHealth card number. The
+    ``code`` is a booking number or a booking QR code (``booking_code``); the counter
+    goes through ``opd_counter.check_in_at_counter``, which also reads eHealth cards. The
     appointment becomes ``ATTENDED`` and its day token joins the queue. Raises
     ``ForgedCode``, ``InvalidReference``, ``NotFound``, ``WrongHospital``,
     ``WrongDepartment`` (details: ``department_id``), ``WrongDay`` (details: ``day``) or
@@ -304,9 +297,6 @@ def check_in(
     today = local_today(now, rules.tz)
     reference = read_booking_code(code, key)
     with unit_of_work(session):
-        if card_lookup is not None and not reference.startswith(BOOKING_CODE_PREFIX):
-            found = card_lookup(session, reference, department_id, today)
-            reference = found or reference
         appointment = find_appointment(session, reference)
         if appointment.hospital_id != hospital_id:
             raise WrongHospital("this booking is for another hospital")
@@ -599,22 +589,28 @@ class Progress:
     token: int
     serving: int  # the front of the queue; 0 before the first call
     ahead: int  # day tokens between the front and this one
-    wait_minutes: int | None  # None: no pace measured yet, or already called
+    wait_minutes: int | None  # None: no pace measured yet, called, or passed
     called: bool
+    # The counter called a later token while this patient was not checked in: the
+    # queue went past them. It takes them only once they check in at the counter
+    # (then, as the lowest waiting token, next), so "your turn is near" would be false.
+    passed: bool = False
 
 
 def progress(session: Session, appointment: Appointment) -> Progress:
     """The now-serving token, the patient's day token and the expected wait (tokens
-    ahead times the measured seconds per call), for the phone line and the portal."""
+    ahead times the measured seconds per call), for the phone line and the portal; or
+    that the queue has passed a patient who has not checked in (``passed``)."""
     visit = session.scalar(select(OpdVisit).where(OpdVisit.appointment_id == appointment.id))
     token = visit.token if visit is not None else day_token(session, appointment)
     opd = session_for(session, appointment.department_id, appointment.visit_day)
     front = opd.front_token if opd else 0
     called = visit is not None and visit.state != VisitState.WAITING
+    passed = visit is None and front > token
     ahead = max(0, token - front - 1)
     seconds = pace(opd) if opd else None
-    wait = None if seconds is None or called else round(ahead * seconds / 60)
-    return Progress(appointment, token, front, ahead, wait, called)
+    wait = None if seconds is None or called or passed else round(ahead * seconds / 60)
+    return Progress(appointment, token, front, ahead, wait, called, passed)
 
 
 def todays_appointments(session: Session, phone_e164: str, now: dt.datetime, tz: str

@@ -98,7 +98,8 @@ def _page(ctx: Ctx) -> tuple[int, list[Appointment], bool, list[Appointment]]:
 def _on_the_day(ctx: Ctx) -> list[str]:
     """For each of today's appointments still to be seen: the now-serving token, the
     caller's token and the expected wait at the session's measured pace
-    (``booking_core.opd_day.progress``)."""
+    (``booking_core.opd_day.progress``), or, when the counter has called past a token
+    not checked in, that it was passed and to check in at the counter."""
     phone = _phone(ctx)
     if not phone or ctx.read(Mine).page:
         return []
@@ -110,6 +111,9 @@ def _on_the_day(ctx: Ctx) -> list[str]:
                  "department": appointment.department.name(ctx.lang), "token": where.token}
         if where.called:
             words.append(ctx.t("ivr.opd.called", **place))
+            continue
+        if where.passed:
+            words.append(ctx.t("ivr.opd.passed", serving=where.serving, **place))
             continue
         if not where.serving:
             words.append(ctx.t("ivr.opd.not_started", **place))

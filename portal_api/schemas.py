@@ -139,12 +139,16 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "now_serving": {**COUNT, "description": "the highest token called; 0 before the first"},
         "ahead": COUNT,
         "called": {"type": "boolean"},
+        "passed": {"type": "boolean", "description":
+                   "the counter has called later tokens while this patient was not checked "
+                   "in: go to the OPD registration counter and check in; the token is "
+                   "called after that (ahead and expected_wait_minutes do not apply)"},
         "expected_wait_minutes": _nullable({**COUNT, "description":
                                             "at the session's measured pace; null until "
-                                            "measured, or once called"}),
+                                            "measured, once called, or when passed"}),
         "rooms": {"type": "array", "items": _obj({"room": ID, "token": _nullable(ID)},
                                                  ["room", "token"])},
-    }, ["reference", "visit_date", "token", "now_serving", "ahead", "called",
+    }, ["reference", "visit_date", "token", "now_serving", "ahead", "called", "passed",
         "expected_wait_minutes", "rooms"]),
     "Appointment": _obj({
         "reference": {"type": "string", "pattern": "^[0-9]{8}$"},

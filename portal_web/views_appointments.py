@@ -17,8 +17,11 @@ from booking_core.appointments import (
     upcoming_appointments,
 )
 from booking_core.base import DomainError, NotFound, whole_number
+from booking_core.card_print import qr_data_uri
+from booking_core.opd_day import booking_code
 from booking_core.refs import normalise_reference
-from helpline.app import get_session
+from helpline.app import current_helpline, get_session
+from helpline.opd_jobs import booking_code_key
 from portal_api.views_appointments import booking_rules
 from portal_web import carry, i18n
 from portal_web.blueprint import portal
@@ -74,9 +77,17 @@ def appointment(reference: str) -> Any:
     done = request.args.get("done", "")
     notice = i18n.t(f"portal.done.{done}") if DONE.get(done) == found.status else ""
     error = i18n.again(carry.take().get("error", ""))
+    active = found.status == AppointmentStatus.BOOKED
     return page("appointment.html", appointment=found, notice=notice, check=check,
-                error=error, active=found.status == AppointmentStatus.BOOKED,
-                sms_sent=_sms_sent_key(found))
+                error=error, active=active, sms_sent=_sms_sent_key(found),
+                qr=_booking_qr(found) if active else None)
+
+
+def _booking_qr(found: Appointment) -> str:
+    """The booking's signed QR code (``booking_code``), the one the counter scans, as
+    an image the page carries."""
+    return qr_data_uri(booking_code(found.reference,
+                                   booking_code_key(current_helpline().settings)))
 
 
 # What the page says was and will be sent: one whole sentence per case, naming only the

@@ -88,3 +88,41 @@ def test_a_caller_who_finds_every_day_full_joins_the_waiting_list(
         WaitingListEntry.phone == CALLER))
     assert (entry.department_id, entry.local_day, entry.status, entry.channel) == (
         ivr_world.ortho.id, first_day, WaitStatus.WAITING, "ivr")
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_a_token_the_counter_passed_is_told_to_check_in_not_that_it_is_next(
+        phone, ivr_session, lang):
+    today = opd_today(ivr_session, capacity=10)
+    slot = today.slots[0]
+    first, second = (book(ivr_session, slot, now=booking_time(slot)) for _ in range(2))
+    mine = book(ivr_session, slot, phone=CALLER, now=booking_time(slot), language=lang)
+    fourth = book(ivr_session, slot, now=booking_time(slot))
+    assert mine.token == 3
+    for person in (first, second, fourth):
+        opd_id = check_in(ivr_session, person.reference, hospital_id=today.hospital.id,
+                          department_id=today.department.id, key=QR_KEY).visit.session_id
+    called = [call_next(ivr_session, opd_id, 1).token for _ in range(3)]
+    assert called == [1, 2, 4]
+    into_menu(phone, lang, "4")
+    phone.press("1")
+    said = phone.said
+    if lang == "hi":
+        assert ("आपकी हाज़िरी नहीं लगी थी, इसलिए काउंटर आपके टोकन 3 के बाद का टोकन 4 बुला "
+                "चुका है। कृपया ओपीडी रजिस्ट्रेशन काउंटर पर जाकर हाज़िरी लगवाएँ: उसके बाद "
+                "आपका टोकन बुलाया जाएगा।") in said
+        assert "आपकी बारी अगली है" not in said
+    else:
+        assert ("the counter has already called token 4, after your token 3, because you "
+                "had not checked in. Please go to the OPD registration counter and check "
+                "in: your token will be called after that.") in said
+        assert "next or very close" not in said
+    # Once checked in, the passed token is the lowest waiting one: truly next.
+    check_in(ivr_session, mine.reference, hospital_id=today.hospital.id,
+             department_id=today.department.id, key=QR_KEY)
+    phone.hang_up()
+    phone.call_sid = phone.call_sid + "b"
+    into_menu(phone, lang, "4")
+    phone.press("1")
+    assert ("आपकी बारी अगली है" if lang == "hi" else "Your turn is next") in phone.said
+    assert ("हाज़िरी लगवाएँ" if lang == "hi" else "check in:") not in phone.said

@@ -39,9 +39,36 @@ def test_progress_by_reference_and_mobile(client, session, conforms):
     assert found.json["now_serving"] == 2 and found.json["ahead"] == 1
     assert found.json["expected_wait_minutes"] == 10
     assert found.json["rooms"] == [{"room": 2, "token": 2}]
+    assert found.json["passed"] is False
     stranger = client.post(f"{API}/appointments/progress",
                            json={"reference": mine.reference, "phone": "+919811100002"})
     assert stranger.status_code == 404
+
+
+def test_progress_says_passed_when_the_counter_called_past_a_token_not_checked_in(
+        client, session, conforms):
+    today = opd_today(session, capacity=10)
+    slot = today.slots[0]
+    first, second = (book(session, slot, now=booking_time(slot)) for _ in range(2))
+    mine = book(session, slot, phone=PHONE, now=booking_time(slot))
+    fourth = book(session, slot, now=booking_time(slot))
+    for person in (first, second, fourth):
+        opd_id = check_in(session, person.reference, hospital_id=today.hospital.id,
+                          department_id=today.department.id, key=QR_KEY).visit.session_id
+    assert [call_next(session, opd_id, 1).token for _ in range(3)] == [1, 2, 4]
+    session.commit()
+    found = client.post(f"{API}/appointments/progress",
+                        json={"reference": mine.reference, "phone": PHONE})
+    conforms(found.json, "OpdProgress")
+    assert (found.json["token"], found.json["now_serving"]) == (3, 4)
+    assert found.json["passed"] is True and found.json["called"] is False
+    assert found.json["expected_wait_minutes"] is None
+    check_in(session, mine.reference, hospital_id=today.hospital.id,
+             department_id=today.department.id, key=QR_KEY)
+    session.commit()
+    again = client.post(f"{API}/appointments/progress",
+                        json={"reference": mine.reference, "phone": PHONE}).json
+    assert again["passed"] is False and again["ahead"] == 0
 
 
 def test_the_scheduler_marks_no_shows(app, session):

@@ -1,6 +1,6 @@
 // The counter's QR scanner: the device camera, decoded by the browser's BarcodeDetector
-// where it reads QR codes, else by jsQR (vendored). A code read fills the booking-number
-// box and sends the check-in form; the server checks the code's signature.
+// where it reads QR codes, else by jsQR (vendored). A code read (a booking's or an eHealth
+// card's) fills the box and sends the check-in form; the server checks its signature.
 (function () {
   "use strict";
   var form = document.getElementById("check-in-form");

@@ -1,0 +1,151 @@
+"""What the OPD counter typed or scanned, and whose booking it names.
+
+The counter's one box takes four things, told apart here and nowhere else:
+
+- a booking number (``12345678``, spaces and dashes ignored);
+- a booking QR code, ``DHHB1.<booking number>.<HMAC>`` (``opd_day.booking_code``),
+  shown by the portal's appointment page;
+- an eHealth card number (eleven digits, first ``5``: ``5063 7625 286`` in any
+  spacing), which can never be a booking number (those have eight digits);
+- an eHealth card's QR code, ``DHC1:<card number>:<year of birth>:<Ed25519
+  signature>`` (``card_seal``), checked with the helpline's public key: a changed digit
+  or another key's signature is refused as ``ForgedCard``, never looked up.
+
+A card names a person, not a booking: the counter checks in the card holder's one
+appointment today at this hospital (this department's first). Several of them (two
+departments, or a no-show and a new booking) raise ``SeveralCardAppointments`` so the
+clerk chooses; none raises ``CardHasNoAppointmentToday``. Only appointments booked with
+the card count (``Appointment.ehealth_card_id``), as everywhere else a card is asked
+about (``ehealth.card_appointments``): a family's shared mobile books for several
+people, and its other bookings are not this person's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from booking_core.appointments import Appointment, AppointmentStatus
+from booking_core.base import Conflict, NotFound, unit_of_work, utcnow
+from booking_core.card_seal import PAYLOAD_PREFIX, ForgedCard, verify_seal
+from booking_core.ehealth import find_card
+from booking_core.opd_day import (
+    CheckIn,
+    OpdRules,
+    check_in,
+    local_today,
+    read_booking_code,
+)
+from booking_core.refs import CARD_NUMBER_LENGTH, CARD_NUMBER_PREFIX, normalise_reference
+from booking_core.slots import Slot
+
+
+class CodeKind(enum.StrEnum):
+    BOOKING = "booking"  # a booking number, typed or from its QR code
+    CARD = "card"  # an eHealth card number, typed or from its QR code
+
+
+@dataclass(frozen=True)
+class CounterCode:
+    kind: CodeKind
+    number: str  # the booking number as typed (find_appointment checks it), or the card's
+    year_of_birth: int | None = None  # from a card's QR code
+
+
+class CardHasNoAppointmentToday(NotFound):
+    """The card is genuine but its holder has no appointment today at this hospital."""
+
+    code = "opd_card_no_appointment"
+
+
+class SeveralCardAppointments(Conflict):
+    """The card holder has more than one appointment today at this hospital: the clerk
+    chooses (``appointments``, this department's first, then by time)."""
+
+    code = "opd_card_several"
+
+    def __init__(self, appointments: list[Appointment]) -> None:
+        super().__init__("the card holder has several appointments today",
+                         references=[a.reference for a in appointments])
+        self.appointments = appointments
+
+
+def read_counter_code(text: str, *, booking_key: bytes, card_key: Ed25519PublicKey
+                      ) -> CounterCode:
+    """Tell what the counter typed or scanned (see the module doc). Raises
+    ``ForgedCode`` (a booking QR code with a wrong signature) or ``ForgedCard`` (a card
+    QR code the helpline did not sign)."""
+    text = (text or "").strip()
+    if text.upper().startswith(PAYLOAD_PREFIX + ":"):
+        sealed = verify_seal(text, card_key)
+        return CounterCode(CodeKind.CARD, sealed.number, sealed.year_of_birth)
+    reference = read_booking_code(text, booking_key)
+    digits = normalise_reference(reference)
+    if len(digits) == CARD_NUMBER_LENGTH and digits.startswith(CARD_NUMBER_PREFIX):
+        return CounterCode(CodeKind.CARD, digits)
+    return CounterCode(CodeKind.BOOKING, reference)
+
+
+def card_appointments_today(session: Session, code: CounterCode, *, hospital_id: int,
+                            department_id: int, today: dt.date) -> list[Appointment]:
+    """The card holder's appointments today at this hospital that are not cancelled,
+    this department's first, then by time. Raises ``InvalidCardNumber`` (a mistyped
+    number), ``NotFound`` (no such card) or ``ForgedCard`` (a QR code whose year of
+    birth is not the card's)."""
+    card = find_card(session, code.number)
+    if code.year_of_birth is not None and code.year_of_birth != card.year_of_birth:
+        raise ForgedCard("the code's year of birth is not the card's", field="payload")
+    found = session.scalars(
+        select(Appointment).join(Slot, Slot.id == Appointment.slot_id)
+        .where(Appointment.ehealth_card_id == card.id,
+               Appointment.hospital_id == hospital_id,
+               Appointment.visit_day == today,
+               Appointment.status != AppointmentStatus.CANCELLED)
+        .order_by(Slot.starts_at, Appointment.id))
+    return sorted(found, key=lambda a: a.department_id != department_id)
+
+
+def check_in_at_counter(
+    session: Session,
+    text: str,
+    *,
+    hospital_id: int,
+    department_id: int,
+    booking_key: bytes,
+    card_key: Ed25519PublicKey,
+    actor: str = "",
+    rules: OpdRules | None = None,
+    now: dt.datetime | None = None,
+) -> CheckIn:
+    """Check in whoever the counter's text names at ``department_id``: a booking number
+    or its QR code, or an eHealth card number or its QR code (the card holder's one
+    appointment today at this hospital; one in another department is refused as
+    ``WrongDepartment``, naming it, like its booking number would be).
+
+    Raises what ``opd_day.check_in`` raises, plus ``ForgedCard``, ``InvalidCardNumber``,
+    ``NotFound`` (entity ``ehealth_card``), ``CardHasNoAppointmentToday`` and
+    ``SeveralCardAppointments`` (the clerk picks one and checks in its booking number).
+    """
+    rules = rules or OpdRules()
+    now = now or utcnow()
+    code = read_counter_code(text, booking_key=booking_key, card_key=card_key)
+    reference = code.number
+    if code.kind == CodeKind.CARD:
+        with unit_of_work(session):
+            found = card_appointments_today(session, code, hospital_id=hospital_id,
+                                            department_id=department_id,
+                                            today=local_today(now, rules.tz))
+            here = [a for a in found if a.department_id == department_id]
+        if not found:
+            raise CardHasNoAppointmentToday("no appointment today for this card",
+                                            entity="ehealth_card")
+        if len(here) > 1 or (not here and len(found) > 1):
+            raise SeveralCardAppointments(found)
+        reference = found[0].reference
+    return check_in(session, reference, hospital_id=hospital_id, department_id=department_id,
+                    key=booking_key, actor=actor, rules=rules, now=now)
