@@ -104,19 +104,33 @@ def _sms_sent_key(found: Appointment) -> str:
     return f"portal.appointment.sms_sent_{_SMS_SENT[reminders_ahead(get_session(), found)]}"
 
 
-@portal.post("/appointments/<reference>/cancel")
+@portal.route("/appointments/<reference>/cancel", methods=["GET", "POST"])
 def cancel(reference: str) -> Any:
+    """Cancel in two steps: the appointment's page links here (GET), which asks "Cancel
+    your appointment at X on <day>?" with [Yes, cancel] and [Keep it]; only that form's
+    POST (``confirm=yes``) cancels, then a 303 to the appointment's page. A POST without
+    the confirmation (an old page's one-tap button) is shown the question instead; a
+    second confirmation is harmless (``cancel_appointment`` cancels once)."""
     check = current_check()
     if check.phone is None:
         return redirect(url_for("portal.appointment", reference=reference), code=303)
+    session = get_session()
+    held = find_appointment(session, reference, check.phone)
+    confirmed = request.method == "POST" and request.form.get("confirm") == "yes"
+    if not confirmed:
+        if held.status != AppointmentStatus.BOOKED or request.method == "POST":
+            target = ("portal.cancel" if held.status == AppointmentStatus.BOOKED
+                      else "portal.appointment")
+            return redirect(url_for(target, reference=held.reference), code=303)
+        return page("appointment_cancel.html", appointment=held)
     try:
-        found = cancel_appointment(get_session(), reference, channel=Channel.PORTAL,
+        found = cancel_appointment(session, held.reference, channel=Channel.PORTAL,
                                    phone=check.phone, actor="portal-web", rules=booking_rules())
     except NotFound:
         raise
     except DomainError as exc:
         error = i18n.error_text(exc.code)
-        held = find_appointment(get_session(), reference, check.phone)
+        held = find_appointment(session, reference, check.phone)
         # Back to the appointment's page, saying why (PRG); in place if it cannot carry.
         return carry.redirect_with(url_for("portal.appointment", reference=held.reference),
                                    sticky=True, error=i18n.keep(error)) \

@@ -179,7 +179,13 @@ def test_book_list_reschedule_cancel_and_complain(site, browser, lang, width):
         page.wait_for_selector(f".notice:has-text('{WORDS[lang]['moved']}')")
         assert page.locator("#booking-number").inner_text() == number
         shot(page, lang, width, "7-rescheduled")
-        page.click("button.danger")
+        page.click("a#cancel")  # asks first: one tap never cancels
+        assert page.locator("#confirm-cancel").count() == 1
+        with helpline.session() as s:
+            assert s.get(Appointment, booked.id).status == AppointmentStatus.BOOKED
+        fits(page, width)
+        shot(page, lang, width, "8a-cancel-question")
+        page.click("#confirm-cancel")
         page.wait_for_selector(f".notice:has-text('{WORDS[lang]['cancelled']}')")
         with helpline.session() as s:
             held = s.get(Appointment, booked.id)

@@ -294,7 +294,8 @@ def test_my_appointments_list_reschedule_and_cancel(portal, session, catalogue):
     with reading(session):
         moved = session.get(Appointment, first.id)
         assert moved.slot_id == catalogue.later_slot.id and moved.reference == first.reference
-    portal.post(f"/portal/appointments/{first.reference}/cancel", {})
+    portal.get(f"/portal/appointments/{first.reference}/cancel")  # asks first
+    portal.post(f"/portal/appointments/{first.reference}/cancel", {"confirm": "yes"})
     assert "Your appointment is cancelled." in portal.text()
     assert "Cancel this appointment" not in portal.page
     with reading(session):

@@ -138,7 +138,8 @@ def test_rescheduling_without_a_time_and_cancelling_one_that_began(client, sessi
     portal.get(page)
     held.slot.starts_at = held.slot.starts_at - dt.timedelta(days=3)  # it has begun
     session.commit()
-    _refused(portal, f"{page}/cancel", {}, page, lang)
+    portal.get(f"{page}/cancel")  # the question, then "Yes, cancel"
+    _refused(portal, f"{page}/cancel", {"confirm": "yes"}, page, lang)
     assert 'role="alert"' in portal.page
 
 
