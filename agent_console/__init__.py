@@ -42,3 +42,4 @@ def init_app(app: Flask) -> None:
         return render_error(status, code)
 
     helpline.error_renderers["/console"] = _render
+    helpline.error_renderers["/opd/display/"] = views_counter.render_display_error

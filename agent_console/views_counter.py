@@ -22,6 +22,7 @@ from flask import (
     flash,
     g,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -227,6 +228,22 @@ def _board_json(department_id: int) -> dict[str, Any]:
         "rooms": [{"room": r.room, "token": r.token} for r in shown.rooms],
         "waiting": shown.waiting,
     }
+
+
+def render_display_error(status: int, code: str, message: str) -> Response:
+    """Errors under ``/opd/display/``: the hall's screen (and whoever typed its address)
+    gets a page in Hindi and English, never the JSON meant for the display's script;
+    the script's own ``.json`` requests keep their JSON."""
+    if request.path.endswith(".json"):
+        response = jsonify(error={"code": code, "message": message})
+    else:
+        key = "opd.display.not_found" if status == 404 else "opd.display.unavailable"
+        response = make_response(render_template(
+            "opd/display_error.html", words={lang: render(lang, key) for lang in ("hi", "en")},
+            title={lang: render(lang, "opd.display.title") for lang in ("hi", "en")}))
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @display.get("/display/<int:department_id>.json")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, render_template
+from pathlib import Path
+
+from flask import Blueprint, Flask, Response, render_template, send_from_directory
 
 from locales import LANGUAGES, render
 
@@ -37,6 +39,18 @@ def home() -> str:
             "links": [(render(lang, key), url) for key, url in LINKS],
         })
     return render_template("home.html", sections=sections)
+
+
+ICONS = Path(__file__).resolve().parent.parent / "agent_console" / "static"
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """The helpline's icon for browsers that ask ``/favicon.ico`` whatever the page says
+    (a portal or hall-display tab, bookmarks): the console's SVG, cached for a day."""
+    response = send_from_directory(ICONS, "favicon.svg", mimetype="image/svg+xml",
+                                   max_age=86400)
+    return response
 
 
 def init_app(app: Flask) -> None:
