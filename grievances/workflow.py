@@ -91,6 +91,8 @@ def _sms_params(session: Session, grievance: Grievance, tz: str,
 # a complaint about no hospital, which the helpline itself deals with (the helpline's name
 # dropped into the hospital's place would read "Delhi Health Helpline: ... is with Delhi
 # Health Helpline", and Hindi's verb would not agree with «हेल्पलाइन»).
+MAX_REOPEN_REASON = 300  # characters; the history keeps the reason whole
+
 WITHOUT_HOSPITAL = {
     "grievance_acknowledged": "grievance_acknowledged_helpline",
     "grievance_reply_action": "grievance_reply_action_helpline",
@@ -325,13 +327,20 @@ def reopen_grievance(
     channel: str = "agent", now: dt.datetime | None = None, tz: str = DEFAULT_TZ,
 ) -> Grievance:
     """Open a resolved or closed grievance again with a fresh SLA (the citizen called
-    back, or a supervisor found the resolution wanting)."""
+    back, or a supervisor found the resolution wanting). The reason is required (1 to
+    300 characters): it is the history's only record of why the case came back.
+
+    Raises ``InvalidInput`` (field ``reason``) for an empty or too long reason."""
+    text = (reason or "").strip()
+    if not text or len(text) > MAX_REOPEN_REASON:
+        raise InvalidInput(f"say why it is reopened (1 to {MAX_REOPEN_REASON} characters)",
+                           field="reason")
     now = now or utcnow()
     with unit_of_work(session):
         grievance = load_for_update(session, grievance_id)
         if grievance.status not in CLOSED_STATUSES:
             raise InvalidTransition("only a resolved or closed grievance can be reopened")
-        _reopen(session, grievance, reason=reason, actor=actor, channel=channel, now=now, tz=tz)
+        _reopen(session, grievance, reason=text, actor=actor, channel=channel, now=now, tz=tz)
         _text_to_citizen(session, grievance, "grievance_reopened", tz,
                          f"reopened:{int(now.timestamp())}")
     return grievance

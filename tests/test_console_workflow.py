@@ -180,8 +180,16 @@ def test_reopen_needs_a_resolved_grievance(session, agent):
     with pytest.raises(InvalidTransition):
         reopen_grievance(session, g.id, "citizen called", actor=agent.username)
     resolve_grievance(session, g.id, "done", actor=agent.username)
-    again = reopen_grievance(session, g.id, "citizen called", actor=agent.username)
+    for empty in ("", "   ", "\n", "x" * 301):  # the history must say why
+        with pytest.raises(InvalidInput) as refused:
+            reopen_grievance(session, g.id, empty, actor=agent.username)
+        assert refused.value.details["field"] == "reason"
+    assert events(session, g.id).count("reopened") == 0
+    again = reopen_grievance(session, g.id, "  citizen called  ", actor=agent.username)
     assert again.status == GrievanceStatus.REOPENED and again.resolved_at is None
+    reopened = session.scalars(select(GrievanceEvent).where(
+        GrievanceEvent.grievance_id == g.id, GrievanceEvent.kind == "reopened")).one()
+    assert reopened.details["reason"] == "citizen called"
 
 
 # --- escalation -----------------------------------------------------------------------
