@@ -358,12 +358,16 @@ def add_holiday(session: Session, form: HolidayInput, *, editor: Editor,
                 ) -> tuple[PublicHoliday, int]:
     """Declare a gazetted holiday (names in English and Hindi). No OPD runs that day at
     any hospital: its slots close and their bookings are cancelled as by ``close_opd``;
-    the grievance SLA stops counting it as a working day. A past day may be recorded
-    (for the SLA); returns the holiday and how many appointments it cancelled."""
+    the grievance SLA stops counting it as a working day. Returns the holiday and how
+    many appointments it cancelled.
+
+    The day is today or later (``past_day`` otherwise): a past day's OPDs have run, and
+    grievance deadlines are counted when each clock starts, so a past holiday would
+    change nothing and only sit unseen in the records."""
     now = now or utcnow()
     require_admin(editor)
     check = FieldCheck()
-    day = _day(check, "day", form.day, None)
+    day = _day(check, "day", form.day, horizon.today(now))
     name_en = check.text("name_en", form.name_en, max_len=80, script="latin")
     name_hi = check.text("name_hi", form.name_hi, max_len=80, script="devanagari")
     with unit_of_work(session):

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from booking_core.audit import AuditEntry
 from booking_core.hospitals import Department, Hospital
 from booking_core.slots import OpdSchedule, Slot
+from grievances.models import PublicHoliday
 from ivr.directory import read_snapshot
 from tests.factories import IST, make_department, make_hospital
 from tests.fixtures_console import make_staff
@@ -158,6 +159,14 @@ def test_holidays_page_adds_and_removes_a_holiday(session, console, admin_user):
     assert console.post(f"/console/admin/holidays/{day.isoformat()}/delete").status_code == 302
     assert console.post("/console/admin/holidays/2026-02-30/delete").status_code == 404
     assert "Guru Nanak Jayanti" not in text(console.get("/console/admin/holidays"))
+    # A past day changes nothing (its OPDs have run; deadlines are counted when each
+    # clock starts) and would sit unseen: refused in words, nothing recorded.
+    for past in ("2020-01-26", (dt.datetime.now(IST) - dt.timedelta(days=1)).date().isoformat()):
+        refused = console.post("/console/admin/holidays", {
+            "day": past, "name_en": "Republic Day", "name_hi": "गणतंत्र दिवस"})
+        assert refused.status_code == 422
+        assert field_error(text(refused), "day") == "Choose today or a later date."
+    assert session.scalar(select(func.count()).select_from(PublicHoliday)) == 0
 
 
 def test_the_phone_line_offers_only_active_hospitals(session, console, admin_user):
