@@ -81,8 +81,10 @@ def test_full_slot_is_refused(session, dept):
 
 
 def test_one_active_appointment_per_department_per_day(session, dept):
-    first = make_slot(session, dept, starts_in=dt.timedelta(days=2))
-    second = make_slot(session, dept, at=first.starts_at + dt.timedelta(hours=1))
+    # Two times of one Delhi day (not now + 1 h, which after 23:00 IST is the next day).
+    day = (dt.datetime.now(IST) + dt.timedelta(days=2)).date()
+    first = make_slot(session, dept, at=dt.datetime.combine(day, dt.time(10, 0), IST))
+    second = make_slot(session, dept, at=dt.datetime.combine(day, dt.time(11, 0), IST))
     book_appointment(session, slot_id=first.id, phone=PHONE, channel=Channel.IVR)
     with pytest.raises(AlreadyBooked):
         book_appointment(session, slot_id=second.id, phone="+91-98123-45678",
