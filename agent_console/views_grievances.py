@@ -152,6 +152,7 @@ def grievance(grievance_id: int) -> Any:
     return render_template(
         "console/grievance.html", g_=item, events=events, history=history,
         may_call=may_take(g.staff, item, "call"), staff_by_id=staff, hospitals=hospitals,
+        may=lambda action: may_take(g.staff, item, action),
         hospital_by_id={h.id: h for h in hospitals}, departments=departments,
         sla=sla_state(item, now), mask_phone=mask_phone, now=now,
         reply_kinds=workflow.REPLY_KINDS, max_transfers=workflow.MAX_TRANSFERS,
