@@ -77,6 +77,10 @@ class StaffUser(Base):
     # None once they answer, miss it, or the caller hangs up. Routing skips an agent
     # holding one, and writes it under the agent row's lock.
     connecting_call_id: Mapped[int | None]
+    # What the agent asked to be once their call and its wrap-up end (Break or
+    # Offline chosen during a call, or the state they made a callback from); None:
+    # Available. Applied and cleared by routing when the wrap-up ends.
+    state_after_call: Mapped[AgentState | None] = mapped_column(enum_column(AgentState, 12))
 
 
 class CallOutcome(enum.StrEnum):
