@@ -182,7 +182,7 @@ class CallbackStatus(enum.StrEnum):
 # Why a caller asked to be called back (``CallbackRequest.reason``), as the IVR writes it.
 # ``complainant``: an agent phoned a grievance's citizen from its page.
 CALLBACK_REASONS = ("agent", "after_hours", "long_wait", "queue_wait", "fault", "queue_full",
-                    "complainant")
+                    "complainant", "no_agent")
 # Twilio's call statuses, as ``Call.status`` holds them.
 CALL_STATUSES = ("queued", "initiated", "ringing", "in-progress", "completed", "busy",
                  "failed", "no-answer", "canceled")
