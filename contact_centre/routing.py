@@ -376,7 +376,9 @@ def release_failed_route(session: Session, call_id: int, agent_id: int) -> None:
 
 def free_stuck_agents(session: Session, now: dt.datetime | None = None) -> int:
     """Agents ringing for longer than ``RINGING_LIMIT`` with no news (a lost webhook)
-    are freed, and their caller waits again unless the call ended."""
+    are freed, and their caller waits again unless the call ended. An agent On a call
+    for longer than ``LONGEST_CALL`` (Twilio's longest call: the end of their routed
+    call or callback was never reported) goes into wrap-up."""
     moment = now or utcnow()
     freed = 0
     with unit_of_work(session):
@@ -400,6 +402,13 @@ def free_stuck_agents(session: Session, now: dt.datetime | None = None) -> int:
                 if call.ended_at is None:
                     call.waiting_since = call.queued_at or moment
             freed += 1
+        held = session.execute(
+            update(StaffUser)
+            .where(StaffUser.state == AgentState.ON_CALL,
+                   StaffUser.state_changed_at < moment - LONGEST_CALL)
+            .values(state=AgentState.WRAP_UP, state_changed_at=moment)
+            .execution_options(synchronize_session=False))
+        freed += int(held.rowcount or 0)  # type: ignore[attr-defined]
     return freed
 
 

@@ -27,7 +27,7 @@ from contact_centre.models import (
     CallbackStatus,
     StaffUser,
 )
-from contact_centre.routing import AgentBusy, connect_waiting_callers
+from contact_centre.routing import AgentBusy, connect_waiting_callers, free_stuck_agents
 from helpline.db import make_engine, make_session_factory
 from tests.conftest import PUBLIC_BASE_URL
 from tests.fixtures_console import ConsoleClient, make_staff
@@ -272,6 +272,20 @@ def test_offline_chosen_while_a_caller_rings_the_agent_is_taken_when_the_ring_en
     board.caller_hangs_up(caller.call_sid)
     agent = _asha(board)
     assert (agent.state, agent.connecting_call_id) == (AgentState.OFFLINE, None)
+
+
+def test_an_agent_whose_call_end_was_never_reported_is_not_held_for_ever(board):
+    """Every webhook of a callback lost: after Twilio's longest call (4 h) the
+    scheduler's sweep puts the agent in wrap-up, and the wrap-up then runs out."""
+    asha = _agent(board, "agent.asha", ASHA)
+    _state(asha, "available")
+    _call_back_now(asha, _callback(board))
+    assert _asha(board).state == AgentState.ON_CALL
+    with board.helpline.session() as s:
+        assert free_stuck_agents(s) == 0  # a call in progress is left alone
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=4, minutes=1)
+        assert free_stuck_agents(s, now=later) == 1
+    assert _asha(board).state == AgentState.WRAP_UP
 
 
 def _wallboard_states(board) -> dict[str, int]:
