@@ -320,8 +320,11 @@ def switch_language() -> Any:
 @bp.post("/me/state")
 def switch_state() -> Any:
     try:
-        set_agent_state(get_session(), g.staff.id, request.form.get("state", ""),
-                        wrap_up_seconds=current_helpline().settings.wrap_up_seconds)
+        agent, _ = set_agent_state(get_session(), g.staff.id, request.form.get("state", ""),
+                                   wrap_up_seconds=current_helpline().settings.wrap_up_seconds)
     except DomainError as exc:
         flash_error(exc)
+    else:
+        if agent.state_after_call is not None:  # kept for when the call is over
+            flash_done(f"console.done_state_after_call.{agent.state_after_call.value}")
     return redirect(_safe_next(request.form.get("next")))

@@ -1,8 +1,9 @@
 """Agents' availability and their own profile (phone, where they take calls, language).
 
 States: an agent picks Available, Break or Offline; routing (``contact_centre.routing``)
-moves them to On a call when they answer a routed caller and to Wrap-up when the call
-ends. Choosing Available while in wrap-up ends it early.
+moves them to On a call when they answer a routed caller or start a callback, and to
+Wrap-up when the call ends. Choosing Available while in wrap-up ends it early. Break or
+Offline chosen while a call holds them is taken when the call and its wrap-up end.
 """
 
 from __future__ import annotations
@@ -16,7 +17,14 @@ from sqlalchemy.orm import Session
 from booking_core.base import InvalidInput, NotFound, unit_of_work, utcnow
 from booking_core.phones import normalise_mobile
 from contact_centre.callbacks import NoAgentPhone
-from contact_centre.models import AgentState, Call, CallDevice, StaffUser
+from contact_centre.models import (
+    AgentState,
+    Call,
+    CallbackRequest,
+    CallbackStatus,
+    CallDevice,
+    StaffUser,
+)
 from contact_centre.routing import (
     DEFAULT_WRAP_UP_SECONDS,
     Route,
@@ -46,7 +54,14 @@ def set_agent_state(session: Session, agent_id: int, state: str,
     """Change the agent's own state. Becoming available connects waiting callers at
     once (routing's own transaction, after this one commits); returns the agent and
     the routing decisions made. Raises ``InvalidAgentState``, ``NoAgentPhone`` (an
-    agent who takes calls on the phone has none on record) or ``NotFound``."""
+    agent who takes calls on the phone has none on record) or ``NotFound``.
+
+    While a call holds the agent (a caller ringing them, on a call, in wrap-up) their
+    state is the call's: Break or Offline then does what a contact centre's "not ready
+    after this call" does, it is kept as ``state_after_call`` (the returned agent's
+    state is unchanged) and taken when the wrap-up ends, so the desk, the wallboard
+    and routing never see an agent Offline in the middle of a conversation. Available
+    during a call cancels such a request; during wrap-up it ends the wrap-up now."""
     try:
         new_state = AgentState(state)
     except ValueError as exc:
@@ -60,6 +75,11 @@ def set_agent_state(session: Session, agent_id: int, state: str,
             raise NotFound("no such agent", entity="staff_user")
         if new_state == AgentState.AVAILABLE and not can_take_calls(agent):
             raise NoAgentPhone("add your phone number before taking calls", field="phone")
+        held = agent.state == AgentState.ON_CALL or agent.connecting_call_id is not None
+        if held or (agent.state == AgentState.WRAP_UP and new_state != AgentState.AVAILABLE):
+            agent.state_after_call = None if new_state == AgentState.AVAILABLE else new_state
+            return agent, []
+        agent.state_after_call = None
         if agent.state != new_state:
             agent.state = new_state
             agent.state_changed_at = now
@@ -120,6 +140,8 @@ class Desk:
     to_sum_up: Call | None
     wrap_up_left: int  # seconds; 0 outside wrap-up
     callers_waiting: int
+    on_callback: CallbackRequest | None = None  # the callback the agent is calling
+    state_after_call: AgentState | None = None  # Break or Offline, once the call is over
 
 
 def agent_desk(session: Session, agent_id: int, *, wrap_up_seconds: int = DEFAULT_WRAP_UP_SECONDS,
@@ -141,6 +163,12 @@ def agent_desk(session: Session, agent_id: int, *, wrap_up_seconds: int = DEFAUL
         left = max(0, int(wrap_up_seconds - elapsed))
     waiting = session.scalar(select(func.count()).select_from(Call).where(
         Call.waiting_since.is_not(None), Call.ended_at.is_(None))) or 0
+    on_callback = session.scalar(
+        select(CallbackRequest).where(CallbackRequest.claimed_by_id == agent_id,
+                                      CallbackRequest.status == CallbackStatus.CALLING)
+        .order_by(CallbackRequest.id.desc()).limit(1)
+    ) if agent.state == AgentState.ON_CALL else None
     return Desk(state=agent.state, can_take_calls=can_take_calls(agent), ringing=ringing,
                 current=current_call(session, agent_id), to_sum_up=last if recent else None,
-                wrap_up_left=left, callers_waiting=int(waiting))
+                wrap_up_left=left, callers_waiting=int(waiting), on_callback=on_callback,
+                state_after_call=agent.state_after_call)

@@ -154,6 +154,13 @@ class QueueEstimate:
     handling_seconds: int | None  # recent average handling time, when measured
     available: int = 0  # agents free now (plus the one ringing for the caller asked about)
 
+    @property
+    def nobody_to_answer(self) -> bool:
+        """No agent is staffed (available, on a call or in wrap-up): nobody will answer
+        however long the caller waits, so ``wait_seconds`` promises nothing (it is the
+        figures' answer for when someone signs in) and must not be announced."""
+        return self.agents == 0
+
 
 def estimate_queue(session: Session, *, position: int | None = None,
                    now: dt.datetime | None = None, call_sid: str | None = None,

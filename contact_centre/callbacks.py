@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from booking_core.base import Conflict, InvalidInput, NotFound, unit_of_work, utcnow
 from booking_core.outbox import add_call
 from contact_centre.models import CallbackRequest, CallbackStatus, StaffUser
+from contact_centre.routing import start_outbound_call
 from grievances.models import Grievance
 from grievances.services import record_event
 
@@ -118,15 +119,20 @@ def claim_callback(session: Session, callback_id: int, *, agent_id: int,
 def call_back(session: Session, callback_id: int, *, agent: StaffUser,
               now: dt.datetime | None = None) -> CallbackRequest:
     """Queue the outbound call: Twilio calls the agent's phone first, then bridges the
-    citizen (the messaging side builds that call from ``callback_id``)."""
+    citizen (the messaging side builds that call from ``callback_id``). The agent is
+    On a call from this transaction on (``routing.start_outbound_call``: routing never
+    rings them meanwhile), and in wrap-up when it ends. Raises ``AgentBusy`` while a
+    call holds the agent (on a call, in wrap-up, being rung), ``NoAgentPhone``,
+    ``CallbackTaken``."""
     if not agent.phone:
         raise NoAgentPhone("add your phone number to your account to make calls")
     now = now or utcnow()
     with unit_of_work(session):
+        start_outbound_call(session, agent.id, now)  # the agent's lock, then the callback's
         callback = _mine(session, callback_id, agent.id)
         callback.status = CallbackStatus.CALLING
         add_call(session, agent.phone, "agent_callback", agent.language,
-                 {"callback_id": callback.id},
+                 {"callback_id": callback.id, "agent_id": agent.id},
                  dedupe_key=f"callback:{callback.id}:call:{int(now.timestamp())}")
     return callback
 
@@ -139,12 +145,15 @@ def call_complainant(session: Session, grievance_id: int, *, agent: StaffUser,
     the agent's notes land on the agent's callback card like any callback's. The
     grievance's history records that the agent called.
 
-    Errors: ``NoAgentPhone``, ``NotFound`` (no such grievance).
+    The agent is On a call from this transaction on, as for any callback.
+
+    Errors: ``NoAgentPhone``, ``AgentBusy``, ``NotFound`` (no such grievance).
     """
     if not agent.phone:
         raise NoAgentPhone("add your phone number to your account to make calls")
     now = now or utcnow()
     with unit_of_work(session):
+        start_outbound_call(session, agent.id, now)
         grievance = session.get(Grievance, grievance_id)
         if grievance is None:
             raise NotFound("no such grievance", entity="grievance")
@@ -154,7 +163,7 @@ def call_complainant(session: Session, grievance_id: int, *, agent: StaffUser,
         session.add(callback)
         session.flush()
         add_call(session, agent.phone, "agent_callback", agent.language,
-                 {"callback_id": callback.id},
+                 {"callback_id": callback.id, "agent_id": agent.id},
                  dedupe_key=f"callback:{callback.id}:call:{int(now.timestamp())}")
         record_event(session, grievance, "called", actor=agent.username, channel="agent",
                      callback_id=callback.id)
@@ -164,6 +173,8 @@ def call_complainant(session: Session, grievance_id: int, *, agent: StaffUser,
 def record_callback_outcome(session: Session, callback_id: int, *, agent_id: int,
                             outcome: str, notes: str = "",
                             now: dt.datetime | None = None) -> CallbackRequest:
+    """What the agent says happened on a callback, with their notes. (The wrap-up
+    after a callback ends like any: its time runs out, or the agent picks Available.)"""
     if outcome not in OUTCOMES:
         raise InvalidInput("choose what happened on the call", field="outcome")
     if len(notes or "") > MAX_NOTES:

@@ -77,6 +77,10 @@ class StaffUser(Base):
     # None once they answer, miss it, or the caller hangs up. Routing skips an agent
     # holding one, and writes it under the agent row's lock.
     connecting_call_id: Mapped[int | None]
+    # What the agent asked to be once their call and its wrap-up end (Break or
+    # Offline chosen during a call, or the state they made a callback from); None:
+    # Available. Applied and cleared by routing when the wrap-up ends.
+    state_after_call: Mapped[AgentState | None] = mapped_column(enum_column(AgentState, 12))
 
 
 class CallOutcome(enum.StrEnum):
@@ -178,7 +182,7 @@ class CallbackStatus(enum.StrEnum):
 # Why a caller asked to be called back (``CallbackRequest.reason``), as the IVR writes it.
 # ``complainant``: an agent phoned a grievance's citizen from its page.
 CALLBACK_REASONS = ("agent", "after_hours", "long_wait", "queue_wait", "fault", "queue_full",
-                    "complainant")
+                    "complainant", "no_agent")
 # Twilio's call statuses, as ``Call.status`` holds them.
 CALL_STATUSES = ("queued", "initiated", "ringing", "in-progress", "completed", "busy",
                  "failed", "no-answer", "canceled")

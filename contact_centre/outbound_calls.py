@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from booking_core.base import unit_of_work, utcnow
 from contact_centre.callbacks import IN_HAND, settle
-from contact_centre.models import CallbackRequest, CallbackStatus
+from contact_centre.models import CallbackRequest, CallbackStatus, StaffUser
+from contact_centre.routing import end_outbound_call
 
 
 def begin_callback_bridge(session: Session, callback_id: int) -> CallbackRequest | None:
@@ -28,24 +30,77 @@ def begin_callback_bridge(session: Session, callback_id: int) -> CallbackRequest
     return callback
 
 
+def _locked_callback(session: Session, callback_id: int, agent_id: int | None
+                     ) -> tuple[int | None, CallbackRequest | None]:
+    """The agent who placed the call (``agent_id``, from the call's outbox row; else
+    the callback's), locked first (routing's lock order: the agent before anything
+    else), then the callback, locked and re-read."""
+    if agent_id is None:
+        agent_id = session.scalar(select(CallbackRequest.claimed_by_id)
+                                  .where(CallbackRequest.id == callback_id))
+    if agent_id is not None:
+        session.get(StaffUser, agent_id, with_for_update=True)
+    callback = session.scalar(select(CallbackRequest).where(CallbackRequest.id == callback_id)
+                              .with_for_update().execution_options(populate_existing=True))
+    return agent_id, callback
+
+
 def record_bridge_result(session: Session, callback_id: int, dial_status: str,
-                         now: dt.datetime | None = None) -> CallbackRequest | None:
+                         now: dt.datetime | None = None, *, agent_id: int | None = None
+                         ) -> CallbackRequest | None:
     """The bridge ended: ``completed`` or ``answered`` means the citizen was reached;
     busy, no-answer, failed or canceled puts the callback back in the waiting list.
-    A repeated webhook changes nothing more."""
+    Either way the agent talked on their phone: they go into wrap-up. A repeated
+    webhook changes nothing more."""
+    moment = now or utcnow()
     with unit_of_work(session):
-        callback = session.get(CallbackRequest, callback_id)
+        agent_id, callback = _locked_callback(session, callback_id, agent_id)
         if callback is None or callback.status != CallbackStatus.CALLING:
             return callback
         reached = dial_status in ("completed", "answered")
-        settle(callback, "reached" if reached else "no_answer", now or utcnow())
+        settle(callback, "reached" if reached else "no_answer", moment)
+        end_outbound_call(session, agent_id, callback_id, moment, answered=True)
     return callback
 
 
-def agent_missed_callback(session: Session, callback_id: int, call_status: str) -> None:
-    """The agent's own phone did not answer: the callback goes back to the list."""
+def agent_missed_callback(session: Session, callback_id: int, call_status: str, *,
+                          agent_id: int | None = None) -> None:
+    """The agent's own phone did not answer: the callback goes back to the list, and
+    the agent on a break (``routing.end_outbound_call``)."""
+    moment = utcnow()
     with unit_of_work(session):
-        callback = session.get(CallbackRequest, callback_id)
-        if callback is None or callback.status not in IN_HAND:
+        agent_id, callback = _locked_callback(session, callback_id, agent_id)
+        if callback is None:
             return
-        settle(callback, "no_answer", utcnow(), note=f"agent_{call_status or 'unknown'}")
+        if callback.status in IN_HAND:
+            settle(callback, "no_answer", moment, note=f"agent_{call_status or 'unknown'}")
+        end_outbound_call(session, agent_id, callback_id, moment, answered=False)
+
+
+def agent_call_ended(session: Session, callback_id: int, *,
+                     agent_id: int | None = None) -> None:
+    """Twilio's last word on the agent's leg of a callback (``completed``): the agent's
+    call is over whatever became of the bridge (a lost ``<Dial>`` action, the agent
+    hanging up first, a bridge given up). An agent still On a call for it goes into
+    wrap-up (the callback itself waits for the bridge's result, which may come after
+    this); an agent on another call by now is left alone."""
+    moment = utcnow()
+    with unit_of_work(session):
+        agent_id, callback = _locked_callback(session, callback_id, agent_id)
+        if callback is None:
+            return
+        end_outbound_call(session, agent_id, callback_id, moment, answered=True)
+
+
+def callback_call_failed(session: Session, callback_id: int, agent_id: int | None) -> None:
+    """Twilio refused to place the agent's call for good: the callback goes back to the
+    list and the agent is free (not on a break: their phone was never rung). Runs in
+    the caller's transaction."""
+    agent_id, callback = _locked_callback(session, callback_id, agent_id)
+    if callback is None:
+        return
+    moment = utcnow()
+    if callback.status in IN_HAND:
+        settle(callback, "no_answer", moment, note="call_failed")
+    end_outbound_call(session, agent_id, callback_id, moment, answered=False,
+                      rung=False)

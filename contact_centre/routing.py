@@ -29,6 +29,15 @@ The life of a routed call, and who reports each step:
    own ``finish_wrap_up``, which also stores the disposition).
    ``agent_missed``: the agent did not answer: the caller waits again, first in line as
    before, and the agent goes on a break (a phone nobody answers must not keep ringing).
+4. A callback the agent places (``contact_centre.callbacks.call_back``) holds them the
+   same way: ``start_outbound_call`` makes them ON_CALL in the transaction that starts
+   it (refused while a call already holds them), and ``end_outbound_call`` puts them in
+   WRAP_UP when it ends (on a break when their own phone did not answer).
+
+A state the agent picks while a call holds them (ringing, on a call, in wrap-up), Break
+or Offline, is what a contact centre calls a pending state: kept in
+``StaffUser.state_after_call`` and taken when the wrap-up ends (or the ring ends
+unanswered); their state stays what the call makes it until then.
 """
 
 from __future__ import annotations
@@ -36,16 +45,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from booking_core.base import InvalidInput, NotFound, unit_of_work, utcnow
+from booking_core.base import Conflict, InvalidInput, NotFound, unit_of_work, utcnow
 from booking_core.outbox import add_redirect
 from contact_centre.models import (
     LONGEST_CALL,
     AgentState,
     Call,
+    CallbackRequest,
+    CallbackStatus,
     CallDevice,
     CallOutcome,
     Disposition,
@@ -74,6 +85,76 @@ class Route:
 
 class InvalidDisposition(InvalidInput):
     code = "invalid_disposition"
+
+
+class AgentBusy(Conflict):
+    """The agent is on a call, in its wrap-up, or being rung for a caller:
+    ``details["reason"]`` is ``on_call``, ``wrap_up`` or ``ringing``."""
+
+    code = "agent_busy"
+
+
+# The states a call holds an agent in: routing skips them, and they leave them only
+# when the call (and its wrap-up) ends.
+BUSY_STATES = (AgentState.ON_CALL, AgentState.WRAP_UP)
+
+
+def _after_the_call(agent: StaffUser, moment: dt.datetime,
+                    otherwise: AgentState = AgentState.AVAILABLE) -> None:
+    """The call and its wrap-up are over: the agent takes the state they asked for
+    meanwhile (``state_after_call``), else ``otherwise``."""
+    new_state = agent.state_after_call or otherwise
+    agent.state_after_call = None
+    if agent.state != new_state:
+        agent.state = new_state
+        agent.state_changed_at = moment
+
+
+def start_outbound_call(session: Session, agent_id: int, moment: dt.datetime) -> StaffUser:
+    """The agent places a call of their own (a callback): they are On a call from now,
+    in the caller's transaction, under the agent row's lock, so routing (which takes
+    that lock and picks only Available agents) can never ring them meanwhile. A Break
+    or Offline agent returns to it after the call's wrap-up. Raises ``AgentBusy`` when a
+    call already holds them (on a call, in wrap-up, or being rung), ``NotFound``."""
+    agent = session.get(StaffUser, agent_id, with_for_update=True, populate_existing=True)
+    if agent is None:
+        raise NotFound("no such agent", entity="staff_user")
+    if agent.state in BUSY_STATES:
+        raise AgentBusy("finish your call first", reason=agent.state.value)
+    if agent.connecting_call_id is not None:
+        raise AgentBusy("a caller is ringing you", reason="ringing")
+    agent.state_after_call = (agent.state if agent.state in (AgentState.BREAK,
+                                                             AgentState.OFFLINE) else None)
+    agent.state = AgentState.ON_CALL
+    agent.state_changed_at = moment
+    return agent
+
+
+def end_outbound_call(session: Session, agent_id: int | None, callback_id: int,
+                      moment: dt.datetime, *, answered: bool, rung: bool = True) -> None:
+    """The agent's own call for callback ``callback_id`` ended (in the caller's
+    transaction, which locks the agent before the callback): after a conversation
+    the agent goes into wrap-up like after any call; when their own phone did not
+    answer, on a break (a phone nobody answers must not be rung by routing), or the
+    state they asked for; when the call was never placed (``rung`` False), as before
+    it. Nothing changes while another call holds them."""
+    if agent_id is None:
+        return
+    agent = session.get(StaffUser, agent_id, with_for_update=True)
+    if agent is None or agent.state != AgentState.ON_CALL:
+        return
+    another_callback = session.scalar(
+        select(CallbackRequest.id).where(CallbackRequest.claimed_by_id == agent_id,
+                                         CallbackRequest.status == CallbackStatus.CALLING,
+                                         CallbackRequest.id != callback_id).limit(1))
+    if another_callback is not None or _other_current_call(session, agent_id, 0):
+        return  # a late word on an earlier call: the agent is on another one now
+    if answered:
+        agent.state = AgentState.WRAP_UP
+        agent.state_changed_at = moment
+    else:
+        _after_the_call(agent, moment,
+                        otherwise=AgentState.BREAK if rung else AgentState.AVAILABLE)
 
 
 def can_take_calls(agent: StaffUser) -> bool:
@@ -124,14 +205,15 @@ def _pair(session: Session, agent: StaffUser, call: Call, now: dt.datetime) -> R
 
 def end_expired_wrap_ups(session: Session, wrap_up_seconds: int,
                          now: dt.datetime | None = None) -> int:
-    """Agents whose wrap-up time is over become available (in the caller's
-    transaction); returns how many."""
+    """Agents whose wrap-up time is over become available, or take the state they
+    asked for during the call (in the caller's transaction); returns how many."""
     moment = now or utcnow()
     cutoff = moment - dt.timedelta(seconds=max(0, wrap_up_seconds))
     result = session.execute(
         update(StaffUser)
         .where(StaffUser.state == AgentState.WRAP_UP, StaffUser.state_changed_at <= cutoff)
-        .values(state=AgentState.AVAILABLE, state_changed_at=moment)
+        .values(state=func.coalesce(StaffUser.state_after_call, AgentState.AVAILABLE),
+                state_after_call=None, state_changed_at=moment)
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
@@ -207,7 +289,8 @@ def agent_missed(session: Session, call_id: int, agent_id: int,
                  now: dt.datetime | None = None) -> bool:
     """The agent's phone or browser did not take the call (busy, no answer, failed):
     the caller waits again, ahead of those who came after them, and the agent is put
-    on a break until they choose Available again. False when already settled."""
+    on a break until they choose Available again (or goes Offline, if they asked to
+    while it rang). False when already settled."""
     moment = now or utcnow()
     with unit_of_work(session):
         agent, call = _locked(session, call_id, agent_id)
@@ -216,8 +299,7 @@ def agent_missed(session: Session, call_id: int, agent_id: int,
         if agent is not None and agent.connecting_call_id == call_id:
             agent.connecting_call_id = None
             if agent.state == AgentState.AVAILABLE:
-                agent.state = AgentState.BREAK
-                agent.state_changed_at = moment
+                _after_the_call(agent, moment, otherwise=AgentState.BREAK)
         call.agent_id = None
         if call.ended_at is None:
             waited_from = call.details.get("waited_from")
@@ -255,6 +337,8 @@ def end_routed_call(session: Session, call_sid: str, now: dt.datetime | None = N
         if call.answered_at is None:
             if agent.connecting_call_id == call.id:
                 agent.connecting_call_id = None  # still available, still first in line
+                if agent.state == AgentState.AVAILABLE:
+                    _after_the_call(agent, moment)  # unless they asked for a break
             return True
         if agent.state == AgentState.ON_CALL and not _other_current_call(session, agent.id,
                                                                           call.id):
@@ -284,13 +368,17 @@ def release_failed_route(session: Session, call_id: int, agent_id: int) -> None:
     call = session.get(Call, call_id, with_for_update=True)
     if agent is not None and agent.connecting_call_id == call_id:
         agent.connecting_call_id = None
+        if agent.state == AgentState.AVAILABLE:
+            _after_the_call(agent, utcnow())
     if call is not None and call.answered_at is None:
         call.waiting_since = None
 
 
 def free_stuck_agents(session: Session, now: dt.datetime | None = None) -> int:
     """Agents ringing for longer than ``RINGING_LIMIT`` with no news (a lost webhook)
-    are freed, and their caller waits again unless the call ended."""
+    are freed, and their caller waits again unless the call ended. An agent On a call
+    for longer than ``LONGEST_CALL`` (Twilio's longest call: the end of their routed
+    call or callback was never reported) goes into wrap-up."""
     moment = now or utcnow()
     freed = 0
     with unit_of_work(session):
@@ -307,11 +395,20 @@ def free_stuck_agents(session: Session, now: dt.datetime | None = None) -> int:
             if routed and moment - dt.datetime.fromisoformat(routed) < RINGING_LIMIT:
                 continue
             agent.connecting_call_id = None
+            if agent.state == AgentState.AVAILABLE:
+                _after_the_call(agent, moment)
             if call is not None and call.answered_at is None and call.agent_id == agent_id:
                 call.agent_id = None
                 if call.ended_at is None:
                     call.waiting_since = call.queued_at or moment
             freed += 1
+        held = session.execute(
+            update(StaffUser)
+            .where(StaffUser.state == AgentState.ON_CALL,
+                   StaffUser.state_changed_at < moment - LONGEST_CALL)
+            .values(state=AgentState.WRAP_UP, state_changed_at=moment)
+            .execution_options(synchronize_session=False))
+        freed += int(held.rowcount or 0)  # type: ignore[attr-defined]
     return freed
 
 
@@ -335,10 +432,10 @@ def finish_wrap_up(session: Session, agent_id: int, disposition: str,
                    now: dt.datetime | None = None, *,
                    wrap_up_seconds: int = DEFAULT_WRAP_UP_SECONDS) -> Call:
     """Store the disposition of the agent's last call and end their wrap-up: they are
-    available again and the next waiting caller is connected (routing's own
-    transaction, after this one). An agent no longer in wrap-up may still set it; their
-    state does not change then. Raises ``InvalidDisposition``, or ``NotFound`` when the
-    agent has taken no call."""
+    available again (or take the state they asked for during the call) and the next
+    waiting caller is connected (routing's own transaction, after this one). An agent
+    no longer in wrap-up may still set it; their state does not change then. Raises
+    ``InvalidDisposition``, or ``NotFound`` when the agent has taken no call."""
     try:
         code = Disposition(disposition)
     except ValueError as exc:
@@ -354,8 +451,7 @@ def finish_wrap_up(session: Session, agent_id: int, disposition: str,
         call.disposition = code
         ended_wrap_up = agent.state == AgentState.WRAP_UP
         if ended_wrap_up:
-            agent.state = AgentState.AVAILABLE
-            agent.state_changed_at = moment
-    if ended_wrap_up:
+            _after_the_call(agent, moment)
+    if ended_wrap_up and agent.state == AgentState.AVAILABLE:
         connect_waiting_callers(session, wrap_up_seconds=wrap_up_seconds, now=moment)
     return call

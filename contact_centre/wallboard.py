@@ -72,6 +72,7 @@ class Wallboard:
     target_percent: int = SERVICE_LEVEL_TARGET_PERCENT
     expected_wait_seconds: int = 0  # for a caller joining the queue now
     estimate_measured: bool = False  # False: no answered call in the last hour to go by
+    nobody_to_answer: bool = False  # no agent staffed: no wait is shown
 
     @property
     def service_level_mark(self) -> str | None:
@@ -106,8 +107,10 @@ def wallboard(session: Session, *, now: dt.datetime | None = None,
     if first_queued is not None:
         board.longest_wait_seconds = max(0, int((now - first_queued).total_seconds()))
     estimate = estimate_queue(session, now=now, default_wait_seconds=default_wait_seconds)
-    board.expected_wait_seconds = estimate.wait_seconds
+    # Nobody staffed: no wait to show ("—"), whatever the figures would say.
+    board.expected_wait_seconds = 0 if estimate.nobody_to_answer else estimate.wait_seconds
     board.estimate_measured = estimate.measured
+    board.nobody_to_answer = estimate.nobody_to_answer
     board.callbacks_waiting = session.scalar(
         select(func.count()).where(CallbackRequest.status == CallbackStatus.WAITING)) or 0
     board.grievances_by_status = {

@@ -74,15 +74,18 @@ def _minutes(seconds: int) -> int:
 
 @step("agent")
 def to_agent(ctx: Ctx) -> VoiceResponse:
-    """Into the agent queue, unless agents are off duty or the wait is long: then a
-    callback is offered first."""
+    """Into the agent queue, unless agents are off duty, nobody is signed in to answer
+    (no agent available, on a call or in wrap-up), or the wait is long: then a callback
+    is offered first (keeping the choice to wait, but for off duty)."""
     if not agents_on_duty(ctx.settings):
         return ctx.go("callback", intro=ctx.intro_messages)
     agent = ctx.read(Agent)
     fault = agent.fault
     if not fault and not agent.anyway:
-        wait = estimate_queue(ctx.session,
-                              default_wait_seconds=SECONDS_PER_CALLER_AHEAD).wait_seconds
+        estimate = estimate_queue(ctx.session, default_wait_seconds=SECONDS_PER_CALLER_AHEAD)
+        if estimate.nobody_to_answer:
+            return ctx.go("callback", Agent(why="no_agent"), intro=ctx.intro_messages)
+        wait = estimate.wait_seconds
         if wait > ctx.settings.ivr_long_wait_seconds:
             return ctx.go("callback", Agent(why="long_wait", wait_minutes=_minutes(wait)),
                           intro=ctx.intro_messages)
@@ -163,6 +166,8 @@ def callback_offer(ctx: Ctx) -> VoiceResponse:
                            minutes=format_number(half.lang, agent.wait_minutes))]
         if why == "fault":
             return [half.t("ivr.callback.fault")]
+        if why == "no_agent":
+            return [half.t("ivr.callback.no_agent")]
         if why == "queue_full":
             return [half.t("ivr.callback.queue_full")]
         start, end = agent_hours(ctx.settings)
@@ -181,9 +186,11 @@ def agents_are_on_duty(ctx: Ctx) -> bool:
     return agents_on_duty(ctx.settings)
 
 
-@condition("long_wait")
-def offered_for_a_long_wait(ctx: Ctx) -> bool:
-    return ctx.read(Agent).why == "long_wait"
+@condition("may_keep_waiting")
+def offered_instead_of_waiting(ctx: Ctx) -> bool:
+    """The callback was offered for a long wait or because nobody is signed in to
+    answer: the caller may still choose to wait in the queue."""
+    return ctx.read(Agent).why in ("long_wait", "no_agent")
 
 
 @condition("callback_declines_to_main")
@@ -263,16 +270,17 @@ def _queue_position() -> int:
     return max(1, whole_number(request.form.get("QueuePosition")) or 1)
 
 
-def _expected_wait(ctx: Ctx, position: int) -> int:
+def _expected_wait(ctx: Ctx, position: int) -> int | None:
     """Seconds the caller at ``position`` can expect to wait; 0 when an agent is
-    available for them (``estimate_queue``)."""
+    available for them, None when nobody is signed in to answer (``estimate_queue``)."""
     try:
-        return estimate_queue(ctx.session, position=position, call_sid=ctx.call_sid,
-                              default_wait_seconds=SECONDS_PER_CALLER_AHEAD).wait_seconds
+        estimate = estimate_queue(ctx.session, position=position, call_sid=ctx.call_sid,
+                                  default_wait_seconds=SECONDS_PER_CALLER_AHEAD)
     except BACKEND_ERRORS:
         log.warning("queue estimate unavailable; announcing the default wait")
         _rollback()
         return position * SECONDS_PER_CALLER_AHEAD
+    return None if estimate.nobody_to_answer else estimate.wait_seconds
 
 
 @step("queue.wait")
@@ -281,7 +289,9 @@ def queue_wait(ctx: Ctx) -> VoiceResponse:
     ambulance, a callback instead, the main menu), then round again. The wait is the
     wallboard's estimate for this position (three small reads every
     ``WAIT_ANNOUNCE_EVERY`` seconds); without the database, the default per caller
-    ahead. Silence keeps the caller waiting: no tries are counted in a queue."""
+    ahead. While nobody is signed in to answer, no place and no wait is promised: the
+    caller hears that no agent is there yet, and the callback key. Silence keeps the
+    caller waiting: no tries are counted in a queue."""
     position = _queue_position()
     seconds = _expected_wait(ctx, position)
     g.queue_agent_free = seconds == 0
@@ -295,7 +305,9 @@ def queue_wait(ctx: Ctx) -> VoiceResponse:
                              finish_on_key="")
     for half in ctx.halves():  # both languages while the caller's is not known
         words: list[str] = [str(w) for w in half.intro]
-        if seconds == 0:  # an agent is free for them: no queue number, no wait, no callback
+        if seconds is None:  # nobody could answer: no number, no wait promised
+            words.append(half.t("ivr.queue.no_agent"))
+        elif seconds == 0:  # an agent is free for them: no queue number, no wait, no callback
             words.append(half.t("ivr.queue.agent_free"))
         else:
             minutes = _minutes(seconds)

@@ -174,7 +174,7 @@ declare(
          options=(
              Option("1", "ivr.callback.take", "do:take_callback"),
              Option("2", "ivr.callback.keep_waiting", "agent", sets=(("anyway", True),),
-                    when="long_wait"),
+                    when="may_keep_waiting"),
              Option("2", "ivr.callback.main", "main", when="callback_declines_to_main"),
          )),
     Node("callback.number", "inbound", "type a number to be called back on",

@@ -128,7 +128,8 @@ class Mine(FlowState):
 
 @dataclass(frozen=True)
 class Agent(FlowState):
-    why: str = key("why", "after_hours")  # after_hours, long_wait, queue_full, fault
+    # after_hours, long_wait, no_agent (nobody signed in), queue_full, fault
+    why: str = key("why", "after_hours")
     wait_minutes: int = key("m", 1)
     fault: bool = key("fault", False)  # our systems failed: queue without asking
     anyway: bool = key("anyway", False)  # the caller chose to wait despite a long queue

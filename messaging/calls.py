@@ -29,6 +29,7 @@ from booking_core.base import unit_of_work, utcnow
 from booking_core.outbox import OutboxKind, OutboxMessage, OutboxStatus
 from booking_core.waiting_list import OFFER_CALL
 from contact_centre.outbound_calls import (
+    agent_call_ended,
     agent_missed_callback,
     begin_callback_bridge,
     record_bridge_result,
@@ -114,12 +115,19 @@ def bridged(row_id: int) -> Response:
     row = call_row(row_id)
     status = request.form.get("DialCallStatus", "")
     callback = record_bridge_result(get_session(), int(row.params.get("callback_id", 0)),
-                                    status)
+                                    status, agent_id=_placed_by(row))
     response = VoiceResponse()
     if callback is not None and status not in ("completed", "answered"):
         say_node(response, row.language, "bridge.not_reached")
     response.hangup()
     return twiml(response)
+
+
+def _placed_by(row: OutboxMessage) -> int | None:
+    """The agent who placed a callback's call (rows written before this was kept: None,
+    the callback's own agent is used)."""
+    agent_id = row.params.get("agent_id")
+    return agent_id if isinstance(agent_id, int) else None
 
 
 def _followup_prompt(row: OutboxMessage) -> VoiceResponse:
@@ -159,7 +167,12 @@ def call_status() -> Response:
         if row.template == followup.PURPOSE:
             followup.schedule_retry(session, row, status)
         elif row.template == "agent_callback":
-            agent_missed_callback(session, int(row.params.get("callback_id", 0)), status)
+            agent_missed_callback(session, int(row.params.get("callback_id", 0)), status,
+                                  agent_id=_placed_by(row))
+    elif row is not None and status == "completed" and row.template == "agent_callback":
+        # The agent's leg is over: wrap-up, whatever the bridge's own report did.
+        agent_call_ended(session, int(row.params.get("callback_id", 0)),
+                         agent_id=_placed_by(row))
     return twiml(VoiceResponse())
 
 

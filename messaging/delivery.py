@@ -41,6 +41,7 @@ from booking_core.outbox import (
 )
 from booking_core.phones import mask_phone, try_normalise_mobile
 from booking_core.slots import Slot
+from contact_centre.outbound_calls import callback_call_failed
 from contact_centre.routing import ROUTE_PURPOSE, release_failed_route
 from helpline import jobs
 from helpline import models as _all_models  # noqa: F401 - every table, for foreign keys
@@ -261,6 +262,10 @@ def _store(session: Session, row: OutboxMessage, outcome: Outcome, now: dt.datet
         if row.kind == OutboxKind.REDIRECT and row.template == ROUTE_PURPOSE:
             release_failed_route(session, int(row.params.get("call_id", 0)),
                                  int(row.params.get("agent_id", 0)))
+        elif row.kind == OutboxKind.CALL and row.template == "agent_callback":
+            agent_id = row.params.get("agent_id")
+            callback_call_failed(session, int(row.params.get("callback_id", 0)),
+                                 agent_id if isinstance(agent_id, int) else None)
 
 
 def _opt_out_unsubscribed(session: Session, row: OutboxMessage) -> None:

@@ -198,6 +198,21 @@ def ivr_world(ivr_session) -> IvrWorld:
 
 
 @pytest.fixture
+def agent_signed_in(ivr_session) -> Any:
+    """Someone to wait for: one agent signed in and busy on a call, so a caller who asks
+    for a person is queued (with nobody signed in, a callback is offered instead) and
+    routing rings nobody; with no answered call in the hour the wait is the default."""
+    from booking_core.base import unit_of_work
+    from contact_centre.models import AgentState, StaffUser
+    from tests.fixtures_console import make_staff
+
+    agent = make_staff(ivr_session, "agent.on.duty")
+    with unit_of_work(ivr_session):
+        ivr_session.get(StaffUser, agent.id).state = AgentState.ON_CALL
+    return agent
+
+
+@pytest.fixture
 def phone(ivr_app, ivr_session) -> Phone:
     return Phone(ivr_app.test_client(), session=ivr_session)
 

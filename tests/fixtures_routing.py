@@ -39,9 +39,12 @@ class Switchboard:
                      call_sid="CA" + secrets.token_hex(16))
 
     def queue(self, phone: Phone) -> ET.Element:
-        """The caller presses 0 for an agent: the answer must put them in the queue."""
+        """The caller presses 0 for an agent: the answer must put them in the queue (when
+        nobody is signed in yet, they are offered a callback first and choose to wait)."""
         phone.call()
         root = phone.press("0")
+        if root.find("Enqueue") is None and "2" in phone.said:
+            root = phone.press("2")  # no agent signed in yet: "to keep waiting, press 2"
         assert root.find("Enqueue") is not None, ET.tostring(root, encoding="unicode")
         return root
 

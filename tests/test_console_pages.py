@@ -103,7 +103,7 @@ def test_callback_claim_call_and_outcome(session, console, agent):
     console.post(f"/console/callbacks/{cb.id}/call")
     call = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == OutboxKind.CALL)).one()
     assert (call.to_phone, call.template, call.params) == (
-        agent.phone, "agent_callback", {"callback_id": cb.id})
+        agent.phone, "agent_callback", {"callback_id": cb.id, "agent_id": agent.id})
     session.commit()  # end the read: SQLite writers wait for it
     console.post(f"/console/callbacks/{cb.id}/outcome", {"outcome": "reached", "notes": "ok"})
     session.expire_all()

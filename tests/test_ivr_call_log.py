@@ -15,6 +15,9 @@ from ivr.directory import Directory
 from tests.factories import make_hospital
 from tests.fixtures_ivr import Phone
 
+# Agent hours with an agent signed in: asking for a person queues the caller.
+pytestmark = pytest.mark.usefixtures("agent_signed_in")
+
 
 def the_call(session, sid: str) -> Call:
     session.expire_all()

@@ -22,6 +22,9 @@ from tests.fixtures_ivr import CALLER, Phone
 from tests.test_ivr_rules import after_hours_app
 from tests.test_ivr_services import into_menu
 
+# Agent hours with an agent signed in: asking for a person queues the caller.
+pytestmark = pytest.mark.usefixtures("agent_signed_in")
+
 HIDDEN = ["anonymous", "+266696687", "client:abc", "", "+9112345"]
 
 

@@ -20,6 +20,9 @@ from tests.conftest import PUBLIC_BASE_URL, TWILIO_TOKEN, make_settings
 from tests.fixtures_ivr import CALLER, Phone, agent_hours_excluding_now, signed_post
 from tests.test_ivr_booking import start_booking
 
+# Agent hours with an agent signed in: asking for a person queues the caller.
+pytestmark = pytest.mark.usefixtures("agent_signed_in")
+
 
 def the_call(session, phone) -> Call:
     return session.scalar(select(Call).where(Call.call_sid == phone.call_sid))

@@ -20,6 +20,9 @@ from tests.factories import make_slot
 from tests.fixtures_ivr import CALLER
 from tests.test_ivr_booking import LANG_KEY, reference_from
 
+# Agent hours with an agent signed in: asking for a person queues the caller.
+pytestmark = pytest.mark.usefixtures("agent_signed_in")
+
 
 def into_menu(phone, lang: str, key: str) -> None:
     phone.call()

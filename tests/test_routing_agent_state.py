@@ -1,0 +1,366 @@
+"""An agent's state while a call holds them, end to end through the console and
+signed webhooks against the fake Twilio (SQLite and PostgreSQL), plus the race between
+"Call back now" and routing on PostgreSQL.
+
+- A callback the agent starts makes them On a call at once: routing never rings them
+  with a queued caller meanwhile; its end puts them in wrap-up like any call.
+- "Call back now" is refused while the agent is on a call, in wrap-up or being rung.
+- Break or Offline chosen during a call is taken when the call and its wrap-up end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import xml.etree.ElementTree as ET
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from booking_core.outbox import OutboxMessage
+from contact_centre.callbacks import call_back, claim_callback
+from contact_centre.models import (
+    AgentState,
+    Call,
+    CallbackRequest,
+    CallbackStatus,
+    StaffUser,
+)
+from contact_centre.routing import AgentBusy, connect_waiting_callers, free_stuck_agents
+from helpline.db import make_engine, make_session_factory
+from tests.conftest import PUBLIC_BASE_URL
+from tests.fixtures_console import ConsoleClient, make_staff
+from tests.fixtures_ivr import signed_post
+from tests.fixtures_messaging import deliver_now, messaging_app
+from tests.fixtures_routing import Switchboard
+
+ASHA = "+919810000101"
+CITIZEN = "+919812349999"
+
+
+@pytest.fixture
+def board(database_url, fake_twilio):
+    app = messaging_app(database_url, fake_twilio, agent_hours="00:00-00:00")
+    helpline = app.extensions["helpline"]
+    yield Switchboard(app, fake_twilio, helpline)
+    helpline.engine.dispose()
+
+
+def _agent(board, username: str, phone: str, language: str = "en") -> ConsoleClient:
+    with board.helpline.session() as s:
+        make_staff(s, username, phone=phone, language=language)
+    console = ConsoleClient(board.app.test_client())
+    console.login(username)
+    return console
+
+
+def _state(console: ConsoleClient, state: str) -> str:
+    """Choose a state on the desk; the words the console then shows."""
+    answer = console.post("/console/me/state", {"state": state, "next": "/console/callbacks"})
+    assert answer.status_code == 302
+    return console.get("/console/callbacks").get_data(as_text=True)
+
+
+def _asha(board) -> StaffUser:
+    with board.helpline.session() as s:
+        return s.scalars(select(StaffUser).filter_by(username="agent.asha")).one()
+
+
+def _callback(board, phone: str = CITIZEN) -> int:
+    with board.helpline.session() as s, s.begin():
+        callback = CallbackRequest(phone=phone, language="en", reason="queue_wait")
+        s.add(callback)
+        s.flush()
+        return callback.id
+
+
+def _callback_row(board, callback_id: int) -> OutboxMessage | None:
+    with board.helpline.session() as s:
+        rows = s.scalars(select(OutboxMessage).where(
+            OutboxMessage.template == "agent_callback")).all()
+        return next((r for r in rows if r.params.get("callback_id") == callback_id), None)
+
+
+def _call_back_now(console: ConsoleClient, callback_id: int) -> str:
+    """Claim, then "Call back now"; the callbacks page that follows."""
+    assert console.post(f"/console/callbacks/{callback_id}/claim").status_code == 302
+    assert console.post(f"/console/callbacks/{callback_id}/call").status_code == 302
+    return console.get("/console/callbacks").get_data(as_text=True)
+
+
+def _webhook(board, path: str, params: dict[str, str]) -> ET.Element:
+    answer = signed_post(board.app.test_client(), f"{PUBLIC_BASE_URL}{path}", params)
+    assert answer.status_code == 200 and answer.mimetype == "text/xml"
+    return ET.fromstring(answer.get_data(as_text=True))
+
+
+def _on_a_call_with_a_queued_caller(board, console: ConsoleClient) -> Any:
+    _state(console, "available")
+    caller = board.caller("+919812340001")
+    board.queue(caller)
+    board.deliver()
+    [ring] = board.follow_redirects()
+    board.agent_answers(ring)
+    assert _asha(board).state == AgentState.ON_CALL
+    return ring
+
+
+def test_a_callback_holds_the_agent_so_routing_never_rings_them_meanwhile(board):
+    asha = _agent(board, "agent.asha", ASHA)
+    _state(asha, "available")
+    callback_id = _callback(board)
+    page = _call_back_now(asha, callback_id)
+    assert "your phone will ring first" in page.lower()
+    agent = _asha(board)
+    assert agent.state == AgentState.ON_CALL and agent.connecting_call_id is None
+    desk = asha.get("/console/me/desk").get_data(as_text=True)
+    assert 'data-desk-state="on_call"' in desk and f'data-on-callback="{callback_id}"' in desk
+
+    # A caller queues while the agent's phone rings for the callback: nobody rings her.
+    caller = board.caller("+919812340001")
+    board.queue(caller)
+    deliver_now(board.helpline)  # the callback's call and any routing redirect
+    assert board.follow_redirects() == []
+    [placed] = board.fake.created("Calls")
+    assert placed.params["To"] == ASHA
+    row = _callback_row(board, callback_id)
+    assert row is not None and row.params["agent_id"] == agent.id
+
+    dial = _webhook(board, f"/calls/{row.id}/answer", {"CallSid": placed.sid})
+    assert [n.text for n in dial.iter("Number")] == [CITIZEN]
+    assert _asha(board).state == AgentState.ON_CALL
+    _webhook(board, f"/calls/{row.id}/bridged",
+             {"CallSid": placed.sid, "DialCallStatus": "completed"})
+    assert _asha(board).state == AgentState.WRAP_UP  # like after any call
+    board.deliver()
+    assert board.follow_redirects() == []  # nobody rings an agent in wrap-up
+
+    _state(asha, "available")  # wrap-up ends: now the queued caller reaches her
+    board.deliver()
+    [ring] = board.follow_redirects()
+    assert (ring.caller_sid, ring.to) == (caller.call_sid, ASHA)
+    # The agent's leg of the callback reports its end late: she is left ringing.
+    _webhook(board, f"/calls/status?row={row.id}",
+             {"CallSid": placed.sid, "CallStatus": "completed"})
+    agent = _asha(board)
+    assert agent.state == AgentState.AVAILABLE and agent.connecting_call_id is not None
+
+
+def test_the_agent_leg_ending_without_a_bridge_result_still_ends_the_callback_call(board):
+    asha = _agent(board, "agent.asha", ASHA)
+    callback_id = _callback(board)
+    _state(asha, "break")  # callbacks may be worked from a break
+    _call_back_now(asha, callback_id)
+    assert _asha(board).state == AgentState.ON_CALL
+    deliver_now(board.helpline)
+    [placed] = board.fake.created("Calls")
+    row = _callback_row(board, callback_id)
+    _webhook(board, f"/calls/{row.id}/answer", {"CallSid": placed.sid})
+    _webhook(board, f"/calls/status?row={row.id}",
+             {"CallSid": placed.sid, "CallStatus": "completed"})
+    agent = _asha(board)
+    assert (agent.state, agent.state_after_call) == (AgentState.WRAP_UP, AgentState.BREAK)
+    with board.helpline.session() as s:  # the wrap-up runs out: back on her break
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=31)
+        connect_waiting_callers(s, wrap_up_seconds=30, now=later)
+    agent = _asha(board)
+    assert (agent.state, agent.state_after_call) == (AgentState.BREAK, None)
+
+
+def test_an_agent_whose_phone_does_not_answer_their_callback_is_put_on_a_break(board):
+    asha = _agent(board, "agent.asha", ASHA)
+    _state(asha, "available")
+    callback_id = _callback(board)
+    _call_back_now(asha, callback_id)
+    deliver_now(board.helpline)
+    [placed] = board.fake.created("Calls")
+    row = _callback_row(board, callback_id)
+    _webhook(board, f"/calls/status?row={row.id}",
+             {"CallSid": placed.sid, "CallStatus": "no-answer"})
+    assert _asha(board).state == AgentState.BREAK
+    with board.helpline.session() as s:
+        assert s.get(CallbackRequest, callback_id).status == CallbackStatus.WAITING
+
+
+@pytest.mark.parametrize(("language", "on_call", "wrap_up"), [
+    ("en", "You are on a call. Finish it before you call someone back.",
+     "You are wrapping up your last call."),
+    ("hi", "आप अभी कॉल पर हैं। कॉल-बैक करने से पहले यह कॉल पूरी कीजिए।",
+     "पिछली कॉल का काम अभी बाकी है।"),
+])
+def test_call_back_now_is_refused_during_a_call_and_its_wrap_up(board, language, on_call,
+                                                                wrap_up):
+    asha = _agent(board, "agent.asha", ASHA, language=language)
+    ring = _on_a_call_with_a_queued_caller(board, asha)
+    callback_id = _callback(board)
+    page = _call_back_now(asha, callback_id)
+    assert on_call in page
+    assert _callback_row(board, callback_id) is None  # no call placed
+    with board.helpline.session() as s:
+        assert s.get(CallbackRequest, callback_id).status == CallbackStatus.CLAIMED
+    assert _asha(board).state == AgentState.ON_CALL
+
+    board.dial_ends(ring, "completed")
+    assert asha.post(f"/console/callbacks/{callback_id}/call").status_code == 302
+    assert wrap_up in asha.get("/console/callbacks").get_data(as_text=True)
+    assert _callback_row(board, callback_id) is None
+    assert _asha(board).state == AgentState.WRAP_UP
+
+    _state(asha, "available")  # wrap-up over: now it goes
+    asha.post(f"/console/callbacks/{callback_id}/call")
+    assert _callback_row(board, callback_id) is not None
+    assert _asha(board).state == AgentState.ON_CALL
+
+
+def test_offline_chosen_during_a_call_is_taken_when_the_wrap_up_ends(board):
+    asha = _agent(board, "agent.asha", ASHA)
+    ring = _on_a_call_with_a_queued_caller(board, asha)
+    page = _state(asha, "offline")
+    assert "You will go offline once this call and its wrap-up are over." in page
+    agent = _asha(board)
+    assert (agent.state, agent.state_after_call) == (AgentState.ON_CALL, AgentState.OFFLINE)
+    desk = asha.get("/console/me/desk").get_data(as_text=True)
+    assert 'data-desk-state="on_call"' in desk and 'data-after-call="offline"' in desk
+    wallboard = _wallboard_states(board)
+    assert wallboard == {"on_call": 1}
+
+    board.dial_ends(ring, "completed")
+    assert _asha(board).state == AgentState.WRAP_UP
+    second = board.caller("+919812340002")
+    board.queue(second)
+    with board.helpline.session() as s:  # the wrap-up runs out: offline, not available
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=31)
+        assert connect_waiting_callers(s, wrap_up_seconds=30, now=later) == []
+    agent = _asha(board)
+    assert (agent.state, agent.state_after_call) == (AgentState.OFFLINE, None)
+
+
+def test_available_during_a_call_cancels_a_break_asked_for(board):
+    asha = _agent(board, "agent.asha", ASHA)
+    ring = _on_a_call_with_a_queued_caller(board, asha)
+    _state(asha, "break")
+    assert _asha(board).state_after_call == AgentState.BREAK
+    _state(asha, "available")
+    assert (_asha(board).state, _asha(board).state_after_call) == (AgentState.ON_CALL, None)
+    board.dial_ends(ring, "completed")
+    asha.post("/console/me/wrap-up", {"disposition": "resolved", "next": "/console/"})
+    assert _asha(board).state == AgentState.AVAILABLE
+
+
+def test_a_break_chosen_in_wrap_up_waits_for_the_disposition(board):
+    asha = _agent(board, "agent.asha", ASHA)
+    ring = _on_a_call_with_a_queued_caller(board, asha)
+    board.dial_ends(ring, "completed")
+    page = _state(asha, "break")
+    assert "You will be on a break once this call and its wrap-up are over." in page
+    assert _asha(board).state == AgentState.WRAP_UP
+    asha.post("/console/me/wrap-up", {"disposition": "resolved", "next": "/console/"})
+    agent = _asha(board)
+    assert (agent.state, agent.state_after_call) == (AgentState.BREAK, None)
+
+
+def test_offline_chosen_while_a_caller_rings_the_agent_is_taken_when_the_ring_ends(board):
+    asha = _agent(board, "agent.asha", ASHA)
+    _state(asha, "available")
+    caller = board.caller("+919812340001")
+    board.queue(caller)
+    board.deliver()
+    [ring] = board.follow_redirects()
+    _state(asha, "offline")
+    assert _asha(board).state == AgentState.AVAILABLE  # still being rung
+    board.caller_hangs_up(caller.call_sid)
+    agent = _asha(board)
+    assert (agent.state, agent.connecting_call_id) == (AgentState.OFFLINE, None)
+
+
+def test_an_agent_whose_call_end_was_never_reported_is_not_held_for_ever(board):
+    """Every webhook of a callback lost: after Twilio's longest call (4 h) the
+    scheduler's sweep puts the agent in wrap-up, and the wrap-up then runs out."""
+    asha = _agent(board, "agent.asha", ASHA)
+    _state(asha, "available")
+    _call_back_now(asha, _callback(board))
+    assert _asha(board).state == AgentState.ON_CALL
+    with board.helpline.session() as s:
+        assert free_stuck_agents(s) == 0  # a call in progress is left alone
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=4, minutes=1)
+        assert free_stuck_agents(s, now=later) == 1
+    assert _asha(board).state == AgentState.WRAP_UP
+
+
+def _wallboard_states(board) -> dict[str, int]:
+    with board.helpline.session() as s:
+        states = s.scalars(select(StaffUser.state).where(StaffUser.role == "agent")).all()
+    return {state.value: states.count(state) for state in set(states)}
+
+
+def _race_once(sessions: Any, agent_id: int, callback_id: int) -> dict[str, Any]:
+    """Routing and the agent's "Call back now", released together."""
+    barrier = threading.Barrier(2)
+    results: dict[str, Any] = {}
+
+    def route() -> None:
+        with sessions() as s:
+            barrier.wait(10)
+            results["routes"] = connect_waiting_callers(s)
+
+    def call() -> None:
+        with sessions() as s:
+            me = s.get(StaffUser, agent_id)
+            barrier.wait(10)
+            try:
+                call_back(s, callback_id, agent=me)
+                results["called"] = True
+            except AgentBusy as exc:
+                results["called"] = exc.details["reason"]
+
+    threads = [threading.Thread(target=route), threading.Thread(target=call)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return results
+
+
+@pytest.mark.postgres
+def test_call_back_now_and_routing_at_once_never_both_take_the_agent(pg_database_url):
+    """Routing and "Call back now" race for one available agent, 15 rounds: exactly one
+    wins each time. Routing rings her (the callback is refused: ``AgentBusy``), or the
+    callback holds her (routing finds nobody free); never a ring during a callback."""
+    engine = make_engine(pg_database_url)
+    sessions = make_session_factory(engine)
+    with sessions() as s:
+        agent = make_staff(s, "agent.asha", phone=ASHA)
+        agent_id = agent.id
+    wins = {"routing": 0, "callback": 0}
+    for n in range(15):
+        with sessions() as s, s.begin():
+            s.execute(StaffUser.__table__.update().values(
+                state=AgentState.AVAILABLE, connecting_call_id=None, state_after_call=None))
+            moment = dt.datetime.now(dt.UTC)
+            s.add(Call(call_sid=f"CA{n:032d}", from_phone="+919812340001", path=[],
+                       details={}, queued_at=moment, waiting_since=moment, language="hi"))
+            callback = CallbackRequest(phone=CITIZEN, language="en", reason="queue_wait")
+            s.add(callback)
+            s.flush()
+            callback_id = callback.id
+        with sessions() as s:
+            claim_callback(s, callback_id, agent_id=agent_id)
+        results = _race_once(sessions, agent_id, callback_id)
+        with sessions() as s:
+            agent = s.get(StaffUser, agent_id)
+            status = s.get(CallbackRequest, callback_id).status
+            if results["routes"]:
+                assert results["called"] == "ringing"
+                assert agent.connecting_call_id is not None
+                assert agent.state == AgentState.AVAILABLE and status == CallbackStatus.CLAIMED
+                wins["routing"] += 1
+            else:
+                assert results["called"] is True
+                assert agent.state == AgentState.ON_CALL and agent.connecting_call_id is None
+                assert status == CallbackStatus.CALLING
+                wins["callback"] += 1
+            s.execute(Call.__table__.update().values(waiting_since=None, ended_at=moment))
+            s.commit()
+    assert sum(wins.values()) == 15
+    engine.dispose()
