@@ -10,7 +10,7 @@ from flask import g, redirect, render_template, request, url_for
 from flask import session as browser_session
 
 from agent_console import bp
-from agent_console.auth import flash_done, flash_error
+from agent_console.auth import flash_done, flash_error, helpline_work
 from agent_console.views_grievances import _int
 from agent_console.views_phone import callback_pops, caller_from_args, caller_key
 from booking_core.appointments import (
@@ -46,6 +46,7 @@ def _wrap_up_seconds() -> int:
     return current_helpline().settings.wrap_up_seconds
 
 
+@helpline_work
 @bp.get("/me/desk")
 def desk() -> Any:
     """The desk panel every page shows and refreshes (``_desk.html``)."""
@@ -55,6 +56,7 @@ def desk() -> Any:
                            dispositions=list(Disposition), mask_phone=mask_phone)
 
 
+@helpline_work
 @bp.post("/me/wrap-up")
 def wrap_up() -> Any:
     """The disposition of the agent's last call; in wrap-up it also ends it."""
@@ -93,6 +95,7 @@ def profile() -> Any:
                            phone=g.staff.phone or "", device=g.staff.call_device.value)
 
 
+@helpline_work
 @bp.get("/callbacks")
 def callbacks() -> Any:
     session = get_session()
@@ -104,6 +107,7 @@ def callbacks() -> Any:
     return render_template("console/callbacks.html", **context)
 
 
+@helpline_work
 @bp.post("/callbacks/<int:callback_id>/<action>")
 def callback_action(callback_id: int, action: str) -> Any:
     session = get_session()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from booking_core.base import InvalidInput, NotFound, unit_of_work, utcnow
+from booking_core.base import Forbidden, InvalidInput, NotFound, unit_of_work, utcnow
 from booking_core.phones import normalise_mobile
 from contact_centre.callbacks import NoAgentPhone
 from contact_centre.models import AgentState, Call, CallDevice, StaffUser
@@ -45,7 +45,8 @@ def set_agent_state(session: Session, agent_id: int, state: str,
                     ) -> tuple[StaffUser, list[Route]]:
     """Change the agent's own state. Becoming available connects waiting callers at
     once (routing's own transaction, after this one commits); returns the agent and
-    the routing decisions made. Raises ``InvalidAgentState``, ``NoAgentPhone`` (an
+    the routing decisions made. Raises ``Forbidden`` (a hospital's staff never take
+    helpline calls), ``InvalidAgentState``, ``NoAgentPhone`` (an
     agent who takes calls on the phone has none on record) or ``NotFound``."""
     try:
         new_state = AgentState(state)
@@ -58,6 +59,8 @@ def set_agent_state(session: Session, agent_id: int, state: str,
         agent = session.get(StaffUser, agent_id, with_for_update=True)
         if agent is None:
             raise NotFound("no such agent", entity="staff_user")
+        if new_state == AgentState.AVAILABLE and not agent.works_the_helpline:
+            raise Forbidden("a hospital's staff take no helpline calls", field="state")
         if new_state == AgentState.AVAILABLE and not can_take_calls(agent):
             raise NoAgentPhone("add your phone number before taking calls", field="phone")
         if agent.state != new_state:
