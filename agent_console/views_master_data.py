@@ -56,7 +56,7 @@ def _editor() -> Editor:
 def _horizon() -> SlotHorizon:
     settings = current_helpline().settings
     return SlotHorizon(days=settings.slot_weeks_ahead * 7, tz=settings.helpline_timezone,
-                       helpline_number=settings.twilio_phone_number or settings.sms_sender_id)
+                       helpline_number=settings.helpline_number_to_call)
 
 
 def _today() -> dt.date:
