@@ -3,7 +3,6 @@ profile, callbacks waiting, and booking on a caller's behalf."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import g, redirect, render_template, request, url_for
@@ -22,7 +21,7 @@ from booking_core.appointments import (
     reschedule_appointment,
     upcoming_appointments,
 )
-from booking_core.base import DomainError, InvalidInput
+from booking_core.base import DomainError, InvalidDay, InvalidInput, calendar_day
 from booking_core.ehealth import Sex, book_with_card, cards_for_phone, find_card
 from booking_core.hospitals import list_departments, list_hospitals
 from booking_core.phones import mask_phone, try_normalise_mobile
@@ -46,8 +45,8 @@ def _wrap_up_seconds() -> int:
     return current_helpline().settings.wrap_up_seconds
 
 
-@helpline_work
 @bp.get("/me/desk")
+@helpline_work
 def desk() -> Any:
     """The desk panel every page shows and refreshes (``_desk.html``)."""
     return render_template("console/_desk.html",
@@ -56,8 +55,8 @@ def desk() -> Any:
                            dispositions=list(Disposition), mask_phone=mask_phone)
 
 
-@helpline_work
 @bp.post("/me/wrap-up")
+@helpline_work
 def wrap_up() -> Any:
     """The disposition of the agent's last call; in wrap-up it also ends it."""
     try:
@@ -95,8 +94,8 @@ def profile() -> Any:
                            phone=g.staff.phone or "", device=g.staff.call_device.value)
 
 
-@helpline_work
 @bp.get("/callbacks")
+@helpline_work
 def callbacks() -> Any:
     session = get_session()
     mine = my_callbacks(session, g.staff.id)
@@ -107,8 +106,8 @@ def callbacks() -> Any:
     return render_template("console/callbacks.html", **context)
 
 
-@helpline_work
 @bp.post("/callbacks/<int:callback_id>/<action>")
+@helpline_work
 def callback_action(callback_id: int, action: str) -> Any:
     session = get_session()
     try:
@@ -150,8 +149,9 @@ def booking() -> Any:
     hospital_id = _int(args.get("hospital"))
     department_id = _int(args.get("department"))
     try:
-        day = dt.date.fromisoformat(args.get("day", "")) if args.get("day") else None
-    except ValueError:
+        day = calendar_day(args.get("day")) if args.get("day") else None
+    except InvalidDay as exc:
+        flash_error(exc)
         day = None
     departments = list_departments(session, hospital_id) if hospital_id else []
     if department_id not in {d.id for d in departments}:

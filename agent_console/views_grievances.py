@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -24,7 +23,7 @@ from agent_console import bp
 from agent_console.auth import SUPERVISORS, flash_done, flash_error, roles
 from agent_console.recordings import RecordingUnavailable, load_recording
 from booking_core.appointments import Channel
-from booking_core.base import DomainError, utcnow, whole_number
+from booking_core.base import DomainError, calendar_day, utcnow, whole_number
 from booking_core.citizens import Citizen
 from booking_core.hospitals import Department, list_hospitals
 from booking_core.phones import mask_phone
@@ -131,9 +130,9 @@ def new_grievance() -> Any:
                            categories=list(GrievanceCategory), form=form)
 
 
+def _load(grievance_id: int) -> Grievance:
     """The grievance, or 404 also when it is not the signed-in account's to see (another
     hospital's, for a hospital's staff): its existence is none of their business."""
-def _load(grievance_id: int) -> Grievance:
     grievance = get_session().get(Grievance, grievance_id)
     if grievance is None or not may_see(g.staff, grievance):
         abort(404)
@@ -185,10 +184,7 @@ def grievance_action(grievance_id: int, action: str) -> Any:
             workflow.reply_to_citizen(session, item.id, form.get("reply", ""), actor=actor,
                                       tz=tz)
         elif action == "interim":
-            try:
-                expected = dt.date.fromisoformat(form.get("expected_by", ""))
-            except ValueError:
-                expected = dt.date.min
+            expected = calendar_day(form.get("expected_by"), field="expected_by")
             workflow.send_interim_reply(session, item.id, expected, actor=actor, tz=tz)
         elif action == "transfer":
             workflow.transfer_grievance(

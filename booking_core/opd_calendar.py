@@ -33,7 +33,7 @@ from booking_core.appointments import (
     message_params,
 )
 from booking_core.audit import record_change
-from booking_core.base import NotFound, unit_of_work, utcnow
+from booking_core.base import InvalidDay, NotFound, calendar_day, unit_of_work, utcnow
 from booking_core.holidays import PublicHoliday
 from booking_core.hospitals import Department, Hospital
 from booking_core.master_data import (
@@ -222,8 +222,8 @@ def closure_record(c: Closure, cancelled: int | None = None) -> dict[str, Any]:
 def _day(check: FieldCheck, name: str, raw: str, earliest: dt.date | None) -> dt.date | None:
     text = clean_text(raw)
     try:
-        day = dt.date.fromisoformat(text) if len(text) == 10 else None
-    except ValueError:
+        day: dt.date | None = calendar_day(text, field=name)
+    except InvalidDay:  # not a date, or one no closure or holiday can be on
         day = None
     if day is None:
         check.fail(name, "required" if not text else "bad_time")

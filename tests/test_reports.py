@@ -159,3 +159,38 @@ def test_every_menu_a_call_can_pass_through_has_words_in_both_languages():
     keys += [f"console.rep.period_{p.value}" for p in PeriodKind]
     for lang in LANGUAGES:
         assert [k for k in keys if k not in catalogs()[lang]] == [], lang
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+@pytest.mark.parametrize("period", ["day", "week", "month"])
+def test_a_day_out_of_range_is_refused_in_words_not_a_500(session, console, day, period):
+    make_staff(session, "super.far", role="supervisor", language="hi")
+    console.login("super.far")
+    answer = console.get(f"/console/reports?period={period}&day={day}")
+    assert answer.status_code == 400
+    assert "2000-01-01 और 2099-12-31 के बीच की कोई तारीख़ चुनें।" in answer.get_data(as_text=True)
+
+
+def test_every_console_date_in_a_query_or_form_is_refused_in_words(session, console):
+    """The booking page's day, an interim reply's date, a holiday's address: the one
+    parser (``booking_core.base.calendar_day``), never an OverflowError."""
+    from tests.factories import make_department, make_hospital
+    from tests.fixtures_console import make_grievance
+
+    hospital = make_hospital(session)
+    department = make_department(session, hospital)
+    grievance = make_grievance(session, hospital_id=hospital.id)
+    make_staff(session, "admin.far", role="admin", language="en")
+    ids = (hospital.id, department.id, grievance.id)
+    session.rollback()
+    console.login("admin.far")
+    for day in ("0001-01-01", "9999-12-31"):
+        page = console.get(f"/console/booking?hospital={ids[0]}&department={ids[1]}&day={day}")
+        assert page.status_code == 200
+        assert "Choose a date between 2000-01-01 and 2099-12-31." in page.get_data(as_text=True)
+        answer = console.post(f"/console/grievances/{ids[2]}/interim", {"expected_by": day},
+                              follow_redirects=True)
+        assert answer.status_code == 200
+        assert "Choose a date between 2000-01-01 and 2099-12-31." in answer.get_data(
+            as_text=True)
+        assert console.post(f"/console/admin/holidays/{day}/delete").status_code == 404
