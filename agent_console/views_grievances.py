@@ -211,6 +211,9 @@ def grievance_action(grievance_id: int, action: str) -> Any:
         flash_error(exc)
     else:
         flash_done(f"console.done_{action}")
+    session.expire(item)
+    if not may_see(g.staff, item):  # a hospital's staff transferred it to another one
+        return redirect(url_for("console.home"))
     return redirect(url_for("console.grievance", grievance_id=item.id))
 
 

@@ -96,14 +96,27 @@ def test_claim_and_resolve_of_another_hospitals_grievance_are_refused(clerk, wor
         answer = clerk.post(f"/console/grievances/{theirs}/{action}", form)
         assert answer.status_code == 404, action
         assert "यह पेज मौजूद नहीं है।" in _text(answer)
-    row = session.get(Grievance, theirs)
-    assert row.assigned_to_id is None and row.status != GrievanceStatus.RESOLVED
+    assigned, status = session.execute(select(Grievance.assigned_to_id, Grievance.status)
+                                       .where(Grievance.id == theirs)).one()
+    assert assigned is None and status != GrievanceStatus.RESOLVED
     assert session.scalar(select(OutboxMessage.id).order_by(OutboxMessage.id.desc())
                           .limit(1)) == sent_before  # no "resolved" SMS
     session.rollback()
     # their own hospital's grievance they may work
     assert clerk.post(f"/console/grievances/{ours}/claim").status_code == 302
-    assert session.get(Grievance, ours).assigned_to_id == clerk_id
+    assert session.scalar(select(Grievance.assigned_to_id)
+                          .where(Grievance.id == ours)) == clerk_id
+
+
+def test_a_grievance_they_transfer_away_leaves_their_sight(clerk, world, session):
+    ours, other = world["ours"].id, world["theirs"].hospital_id
+    session.rollback()
+    answer = clerk.post(f"/console/grievances/{ours}/transfer", {
+        "hospital": str(other), "reason": "The complaint is about the other hospital."})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/console/")
+    assert session.scalar(select(Grievance.hospital_id).where(Grievance.id == ours)) == other
+    session.rollback()
+    assert clerk.get(f"/console/grievances/{ours}").status_code == 404
 
 
 def test_a_grievance_they_register_is_about_their_hospital(clerk, world, session):
