@@ -209,6 +209,19 @@ def roles(*allowed: Role) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 SUPERVISORS = (Role.SUPERVISOR, Role.ADMIN)
 
 
+def helpline_work(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Views of the helpline's own work (callbacks, the desk, routed calls, the browser
+    phone): a hospital's staff (``StaffUser.works_the_helpline`` false) get 403."""
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if g.staff is None or not g.staff.works_the_helpline:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
 def flash_error(exc: DomainError) -> None:
     """The real reason, in the agent's language: the error's own words for its code,
     narrowed by what it names (``details``: the field, the reason, the entity)."""
@@ -318,6 +331,7 @@ def switch_language() -> Any:
 
 
 @bp.post("/me/state")
+@helpline_work
 def switch_state() -> Any:
     try:
         agent, _ = set_agent_state(get_session(), g.staff.id, request.form.get("state", ""),

@@ -147,7 +147,7 @@ def _desk() -> object:
     from helpline.app import current_helpline, get_session
 
     staff = g.get("staff")
-    if staff is None:
+    if staff is None or not staff.works_the_helpline:
         return None
     try:
         return agent_desk(get_session(), staff.id,

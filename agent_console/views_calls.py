@@ -3,14 +3,13 @@ profile, callbacks waiting, and booking on a caller's behalf."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import g, redirect, render_template, request, url_for
 from flask import session as browser_session
 
 from agent_console import bp
-from agent_console.auth import flash_done, flash_error
+from agent_console.auth import flash_done, flash_error, helpline_work
 from agent_console.views_grievances import _int
 from agent_console.views_phone import callback_pops, caller_from_args, caller_key
 from booking_core.appointments import (
@@ -22,7 +21,7 @@ from booking_core.appointments import (
     reschedule_appointment,
     upcoming_appointments,
 )
-from booking_core.base import DomainError, InvalidInput
+from booking_core.base import DomainError, InvalidDay, InvalidInput, calendar_day
 from booking_core.ehealth import Sex, book_with_card, cards_for_phone, find_card
 from booking_core.hospitals import list_departments, list_hospitals
 from booking_core.phones import mask_phone, try_normalise_mobile
@@ -47,6 +46,7 @@ def _wrap_up_seconds() -> int:
 
 
 @bp.get("/me/desk")
+@helpline_work
 def desk() -> Any:
     """The desk panel every page shows and refreshes (``_desk.html``)."""
     return render_template("console/_desk.html",
@@ -56,6 +56,7 @@ def desk() -> Any:
 
 
 @bp.post("/me/wrap-up")
+@helpline_work
 def wrap_up() -> Any:
     """The disposition of the agent's last call; in wrap-up it also ends it."""
     try:
@@ -94,6 +95,7 @@ def profile() -> Any:
 
 
 @bp.get("/callbacks")
+@helpline_work
 def callbacks() -> Any:
     session = get_session()
     mine = my_callbacks(session, g.staff.id)
@@ -105,6 +107,7 @@ def callbacks() -> Any:
 
 
 @bp.post("/callbacks/<int:callback_id>/<action>")
+@helpline_work
 def callback_action(callback_id: int, action: str) -> Any:
     session = get_session()
     try:
@@ -146,8 +149,9 @@ def booking() -> Any:
     hospital_id = _int(args.get("hospital"))
     department_id = _int(args.get("department"))
     try:
-        day = dt.date.fromisoformat(args.get("day", "")) if args.get("day") else None
-    except ValueError:
+        day = calendar_day(args.get("day")) if args.get("day") else None
+    except InvalidDay as exc:
+        flash_error(exc)
         day = None
     departments = list_departments(session, hospital_id) if hospital_id else []
     if department_id not in {d.id for d in departments}:

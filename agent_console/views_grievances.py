@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -24,7 +23,7 @@ from agent_console import bp
 from agent_console.auth import SUPERVISORS, flash_done, flash_error, roles
 from agent_console.recordings import RecordingUnavailable, load_recording
 from booking_core.appointments import Channel
-from booking_core.base import DomainError, utcnow, whole_number
+from booking_core.base import DomainError, calendar_day, utcnow, whole_number
 from booking_core.citizens import Citizen
 from booking_core.hospitals import Department, list_hospitals
 from booking_core.phones import mask_phone
@@ -88,13 +87,15 @@ def home() -> Any:
     page = max(_int(request.args.get("page")) or 1, 1)
     session = get_session()
     now = utcnow()
-    rows, total = queue_page(session, f, agent_id=g.staff.id, page=page, now=now)
+    scope = g.staff.grievance_hospital
+    rows, total = queue_page(session, f, agent_id=g.staff.id, within_hospital=scope,
+                             page=page, now=now)
     hospitals = {h.id: h for h in list_hospitals(session)}
     context = dict(
         rows=rows, total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)), f=f,
         hospitals=hospitals, now=now, sla_state=sla_state, mask_phone=mask_phone,
-        latest_id=latest_grievance_id(session), statuses=list(GrievanceStatus),
-        categories=list(GrievanceCategory), scopes=SCOPES,
+        latest_id=latest_grievance_id(session, within_hospital=scope),
+        statuses=list(GrievanceStatus), categories=list(GrievanceCategory), scopes=SCOPES,
     )
     if request.headers.get("X-Fragment"):
         return render_template("console/_queue_rows.html", **context)
@@ -111,7 +112,9 @@ def new_grievance() -> Any:
                 session, phone=form.get("phone", ""), category=form.get("category", ""),
                 channel=Channel.AGENT.value, language=form.get("language", "hi"),
                 description=form.get("description", ""),
-                hospital_id=_int(form.get("hospital")), actor=g.staff.username,
+                # a hospital's staff register grievances about their own hospital only
+                hospital_id=g.staff.grievance_hospital or _int(form.get("hospital")),
+                actor=g.staff.username,
             )
         except DomainError as exc:
             flash_error(exc)
@@ -128,11 +131,11 @@ def new_grievance() -> Any:
 
 
 def _load(grievance_id: int) -> Grievance:
+    """The grievance, or 404 also when it is not the signed-in account's to see (another
+    hospital's, for a hospital's staff): its existence is none of their business."""
     grievance = get_session().get(Grievance, grievance_id)
-    if grievance is None:
+    if grievance is None or not may_see(g.staff, grievance):
         abort(404)
-    if not may_see(g.staff, grievance):
-        abort(403)
     return grievance
 
 
@@ -144,7 +147,8 @@ def grievance(grievance_id: int) -> Any:
     now = utcnow()
     events = list(session.scalars(select(GrievanceEvent).where(
         GrievanceEvent.grievance_id == item.id).order_by(GrievanceEvent.id)))
-    history = caller_history(session, phone, leave_out_grievance=item.id)
+    history = caller_history(session, phone, leave_out_grievance=item.id,
+                             within_hospital=g.staff.grievance_hospital)
     staff = {u.id: u for u in session.scalars(select(StaffUser).where(StaffUser.active))}
     hospitals = list_hospitals(session)
     departments = list(session.scalars(select(Department).order_by(Department.hospital_id,
@@ -181,10 +185,7 @@ def grievance_action(grievance_id: int, action: str) -> Any:
             workflow.reply_to_citizen(session, item.id, form.get("reply", ""), actor=actor,
                                       tz=tz)
         elif action == "interim":
-            try:
-                expected = dt.date.fromisoformat(form.get("expected_by", ""))
-            except ValueError:
-                expected = dt.date.min
+            expected = calendar_day(form.get("expected_by"), field="expected_by")
             workflow.send_interim_reply(session, item.id, expected, actor=actor, tz=tz)
         elif action == "transfer":
             workflow.transfer_grievance(
@@ -211,6 +212,9 @@ def grievance_action(grievance_id: int, action: str) -> Any:
         flash_error(exc)
     else:
         flash_done(f"console.done_{action}")
+    session.expire(item)
+    if not may_see(g.staff, item):  # a hospital's staff transferred it to another one
+        return redirect(url_for("console.home"))
     return redirect(url_for("console.grievance", grievance_id=item.id))
 
 
@@ -233,8 +237,11 @@ def live() -> Any:
     from contact_centre.callbacks import waiting_callbacks
 
     session = get_session()
-    return {"latest_grievance_id": latest_grievance_id(session),
-            "callbacks_waiting": len(waiting_callbacks(session, limit=100))}
+    staff = g.staff
+    return {"latest_grievance_id": latest_grievance_id(
+                session, within_hospital=staff.grievance_hospital),
+            "callbacks_waiting": len(waiting_callbacks(session, limit=100))
+            if staff.works_the_helpline else 0}
 
 
 def _csv_cell(value: Any) -> str:
@@ -251,7 +258,8 @@ def export_csv() -> Any:
     f = _filter_from_args()
     query = select(Grievance).join(Citizen, Citizen.id == Grievance.citizen_id)
     every = QueueFilter(**{**f.__dict__, "scope": "all"})
-    query = filtered_query(query, every, g.staff.id, utcnow())
+    query = filtered_query(query, every, g.staff.id, utcnow(),
+                           within_hospital=g.staff.grievance_hospital)
 
     def rows() -> Iterator[str]:
         buffer = io.StringIO()

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from agent_console import bp
 from agent_console.auth import flash_done
 from booking_core.audit import changed_fields, recent_entries
-from booking_core.base import Forbidden, NotFound, utcnow, whole_number
+from booking_core.base import Forbidden, InvalidDay, NotFound, calendar_day, utcnow, whole_number
 from booking_core.hospitals import Department, Hospital, Ownership, list_departments
 from booking_core.master_data import (
     DELHI_DISTRICTS,
@@ -56,7 +56,7 @@ def _editor() -> Editor:
 def _horizon() -> SlotHorizon:
     settings = current_helpline().settings
     return SlotHorizon(days=settings.slot_weeks_ahead * 7, tz=settings.helpline_timezone,
-                       helpline_number=settings.twilio_phone_number or settings.sms_sender_id)
+                       helpline_number=settings.helpline_number_to_call)
 
 
 def _today() -> dt.date:
@@ -347,10 +347,8 @@ def md_holidays() -> Any:
 def md_holiday_delete(day: str) -> Any:
     _admin_only()
     try:
-        parsed = dt.date.fromisoformat(day) if len(day) == 10 else None
-    except ValueError:
-        parsed = None
-    if parsed is None:
+        parsed = calendar_day(day)
+    except InvalidDay:
         abort(404)
     try:
         remove_holiday(get_session(), parsed, editor=_editor(), horizon=_horizon())

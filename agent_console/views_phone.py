@@ -25,6 +25,7 @@ from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VoiceGrant
 
 from agent_console import bp
+from agent_console.auth import helpline_work
 from agent_console.i18n import t
 from booking_core.base import whole_number
 from booking_core.citizens import Citizen
@@ -60,6 +61,7 @@ def voice_token(agent_id: int) -> str:
 
 
 @bp.get("/phone")
+@helpline_work
 def phone() -> Any:
     settings = current_helpline().settings
     html = render_template("console/phone.html",
@@ -70,6 +72,7 @@ def phone() -> Any:
 
 
 @bp.post("/phone/token")
+@helpline_work
 def phone_token() -> Any:
     """JSON ``{"token", "identity", "expires_in"}``; 409 ``{"error": {"code",
     "message"}}`` when the browser phone is not configured (a state of this

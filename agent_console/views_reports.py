@@ -13,8 +13,8 @@ from flask import Response, render_template, request
 
 from agent_console import bp
 from agent_console.auth import SUPERVISORS, roles
-from agent_console.i18n import current_language, label, t
-from booking_core.base import InvalidInput, utcnow
+from agent_console.i18n import current_language, error_text, label, t
+from booking_core.base import InvalidDay, InvalidInput, calendar_day, utcnow
 from contact_centre.reports import (
     CSV_COLUMNS,
     PeriodKind,
@@ -38,13 +38,14 @@ def reports() -> Any:
     table = request.args.get("table", "")
     wants_csv = request.args.get("format") == "csv"
     try:
-        day = _parse_day(raw_day) if raw_day else today
+        day = calendar_day(raw_day) if raw_day else today
         period = report_period(kind, day, tz)
         if wants_csv and table not in CSV_COLUMNS:
             raise InvalidInput("no such table in the report", field="table")
     except InvalidInput as exc:
-        return render_template("console/reports.html", report=None,
-                               error=t(f"console.rep.err_{exc.details.get('field', 'day')}"),
+        error = (error_text(exc.code, exc.details) if isinstance(exc, InvalidDay)
+                 else t(f"console.rep.err_{exc.details.get('field', 'day')}"))
+        return render_template("console/reports.html", report=None, error=error,
                                kind=kind, day=today, periods=list(PeriodKind)), 400
     report = build_report(get_session(), period, answer_within=settings.service_level_seconds,
                           table=table if wants_csv else None)
@@ -73,10 +74,3 @@ def reports() -> Any:
         csv_tables=list(CSV_COLUMNS),
     )
     return render_template("console/reports.html", **context)
-
-
-def _parse_day(raw: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(raw.strip())
-    except ValueError:
-        raise InvalidInput("a day is written YYYY-MM-DD", field="day") from None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template, request
+from flask import g, render_template, request
 
 from agent_console import bp
 from booking_core.lookup import MAX_TERM
@@ -19,7 +19,8 @@ from helpline.app import get_session
 def search() -> Any:
     """Results for the header's search box, whatever page it was typed on."""
     raw = (request.args.get("q") or "")[:MAX_TERM]
-    results = search_records(get_session(), raw) if raw.strip() else None
+    results = (search_records(get_session(), raw, within_hospital=g.staff.grievance_hospital)
+               if raw.strip() else None)
     return render_template("console/search.html", q=raw, results=results, kinds=list(HitKind),
                            mask_phone=mask_phone, sla_state=sla_state,
                            spaced_card_number=spaced_card_number)

@@ -126,7 +126,7 @@ def explain(url: str, agent_id: int, hospital_id: int) -> list[tuple[str, str]]:
     with engine.connect() as conn:
         for label, f in cases:
             base = select(Grievance.id).join(C, C.id == Grievance.citizen_id)
-            query = filtered_query(base, f, agent_id, now).order_by(
+            query = filtered_query(base, f, agent_id, now, within_hospital=None).order_by(
                 Grievance.resolve_due_at, Grievance.id).limit(PAGE_SIZE)
             compiled = query.compile(engine, compile_kwargs={"literal_binds": True})
             plan = conn.execute(text(f"EXPLAIN (ANALYZE, COSTS OFF) {compiled}")).scalars()

@@ -553,6 +553,21 @@ def day_held_by_patient(phone: str) -> ColumnElement[bool]:
         Appointment.ehealth_card_id.is_(None))
 
 
+def day_held_by_patient_of(appointment: Appointment) -> ColumnElement[bool]:
+    """``day_held_by_patient`` for the patient of ``appointment``: the person of its
+    eHealth card when it was booked with one (the card's own rule, the
+    ``uq_appointment_card_one_active_per_day`` index), else the mobile's own citizen.
+    An offer of a new time (an OPD closed that day) leaves such days out: the patient
+    already holds that department's day."""
+    if appointment.ehealth_card_id is None:
+        return day_held_by_patient(appointment.citizen.phone)
+    return exists().where(
+        Appointment.ehealth_card_id == appointment.ehealth_card_id,
+        Appointment.department_id == Slot.department_id,
+        Appointment.visit_day == Slot.local_day,
+        Appointment.status == AppointmentStatus.BOOKED)
+
+
 def upcoming_appointments(
     session: Session, phone: str, now: dt.datetime | None = None
 ) -> list[Appointment]:

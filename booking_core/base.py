@@ -150,6 +150,38 @@ class FieldErrors(InvalidInput):
         self.errors = errors
 
 
+# The days a form or a query string may name: wide enough for any report, booking or
+# holiday of the helpline, narrow enough that a week's or a month's arithmetic, a time
+# zone and the database all hold them (``date.min`` minus a day, or ``date.max`` plus
+# one, is an OverflowError).
+FIRST_DAY = dt.date(2000, 1, 1)
+LAST_DAY = dt.date(2099, 12, 31)
+
+
+class InvalidDay(InvalidInput):
+    """Not a day written YYYY-MM-DD (``details["reason"]`` "format"), or one outside
+    FIRST_DAY..LAST_DAY ("out_of_range", with ``first`` and ``last`` to say so)."""
+
+    code = "invalid_day"
+
+
+def calendar_day(raw: object, field: str = "day") -> dt.date:
+    """``raw`` (a form's or a query string's text) as a day the helpline can work with:
+    the one parser every adapter uses, so no date reaches arithmetic that overflows.
+    Raises ``InvalidDay``."""
+    text = str(raw or "").strip()
+    try:
+        day = dt.date.fromisoformat(text) if len(text) == 10 else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise InvalidDay("a day is written YYYY-MM-DD", field=field, reason="format")
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InvalidDay("that day is out of range", field=field, reason="out_of_range",
+                         first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat())
+    return day
+
+
 def refusals_by_field(exc: DomainError) -> dict[str, DomainError]:
     """Each field's refusal in ``exc`` (``FieldErrors``: all of them; another error: itself
     under its ``field``, "" when it names none)."""

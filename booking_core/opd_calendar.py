@@ -10,7 +10,8 @@ calls for keeps its bookings and takes the new seat count (never below the seats
 already booked). Only a closure or a holiday cancels bookings, and then each patient
 gets an SMS offering the department's nearest free time on another day
 (``appointment_opd_closed_offer``), or, when there is none, asking them to call the
-helpline for a new time (``appointment_opd_closed``).
+helpline for a new time (``appointment_opd_closed``); without a helpline number to
+call (never the SMS sender id, which no one can dial) the ``_no_number`` twin of each.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from booking_core.appointments import (
@@ -28,10 +29,11 @@ from booking_core.appointments import (
     Appointment,
     AppointmentEvent,
     AppointmentStatus,
+    day_held_by_patient_of,
     message_params,
 )
 from booking_core.audit import record_change
-from booking_core.base import NotFound, unit_of_work, utcnow
+from booking_core.base import InvalidDay, NotFound, calendar_day, unit_of_work, utcnow
 from booking_core.holidays import PublicHoliday
 from booking_core.hospitals import Department, Hospital
 from booking_core.master_data import (
@@ -59,7 +61,8 @@ MAX_SESSIONS = 21  # three a day is already more than any Delhi OPD runs
 class SlotHorizon:
     """How far ahead slots exist, and in which time zone days begin: the app's
     ``SLOT_WEEKS_AHEAD`` and ``HELPLINE_TIMEZONE``. ``helpline_number`` is what the
-    closure SMS tells patients to call."""
+    closure SMS tells patients to call (``Settings.helpline_number_to_call``); empty:
+    the SMS names no number."""
 
     days: int = 35
     tz: str = "Asia/Kolkata"
@@ -219,8 +222,8 @@ def closure_record(c: Closure, cancelled: int | None = None) -> dict[str, Any]:
 def _day(check: FieldCheck, name: str, raw: str, earliest: dt.date | None) -> dt.date | None:
     text = clean_text(raw)
     try:
-        day = dt.date.fromisoformat(text) if len(text) == 10 else None
-    except ValueError:
+        day: dt.date | None = calendar_day(text, field=name)
+    except InvalidDay:  # not a date, or one no closure or holiday can be on
         day = None
     if day is None:
         check.fail(name, "required" if not text else "bad_time")
@@ -326,15 +329,20 @@ def _cancel_day(session: Session, day: dt.date, horizon: SlotHorizon, now: dt.da
         params = message_params(appointment, appointment.language, horizon.tz)
         sms = {"reference": params["reference"], "hospital": params["hospital"],
                "date": params["date"], "number": horizon.helpline_number}
-        # A new time to offer: the department's nearest free one on another day.
+        # A new time to offer: the department's nearest free one on another day, and
+        # not a day the patient already holds there (booking it would be refused).
         offer = first_free_slot(session, appointment.department_id,
-                                excluding=Slot.local_day == day, now=now, tz=horizon.tz)
+                                excluding=or_(Slot.local_day == day,
+                                              day_held_by_patient_of(appointment)),
+                                now=now, tz=horizon.tz)
         template = "appointment_opd_closed"
         if offer is not None:
             template = "appointment_opd_closed_offer"
             sms.update(new_date=sms_date(appointment.language, offer.local_day),
                        new_time=written_time(appointment.language, offer.starts_at,
                                              horizon.tz))
+        if not horizon.helpline_number:  # no number to call: the sentence without one
+            template += "_no_number"
         add_sms(session, appointment.citizen.phone, template, appointment.language, sms,
                 dedupe_key=f"appointment:{appointment.id}:opd_closed",
                 appointment_id=appointment.id)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from booking_core.base import InvalidInput, NotFound, unit_of_work, utcnow
+from booking_core.base import Forbidden, InvalidInput, NotFound, unit_of_work, utcnow
 from booking_core.phones import normalise_mobile
 from contact_centre.callbacks import NoAgentPhone
 from contact_centre.models import (
@@ -53,8 +53,9 @@ def set_agent_state(session: Session, agent_id: int, state: str,
                     ) -> tuple[StaffUser, list[Route]]:
     """Change the agent's own state. Becoming available connects waiting callers at
     once (routing's own transaction, after this one commits); returns the agent and
-    the routing decisions made. Raises ``InvalidAgentState``, ``NoAgentPhone`` (an
-    agent who takes calls on the phone has none on record) or ``NotFound``.
+    the routing decisions made. Raises ``Forbidden`` (a hospital's staff never take
+    helpline calls), ``InvalidAgentState``, ``NoAgentPhone`` (an agent who takes calls
+    on the phone has none on record) or ``NotFound``.
 
     While a call holds the agent (a caller ringing them, on a call, in wrap-up) their
     state is the call's: Break or Offline then does what a contact centre's "not ready
@@ -73,6 +74,8 @@ def set_agent_state(session: Session, agent_id: int, state: str,
         agent = session.get(StaffUser, agent_id, with_for_update=True)
         if agent is None:
             raise NotFound("no such agent", entity="staff_user")
+        if new_state == AgentState.AVAILABLE and not agent.works_the_helpline:
+            raise Forbidden("a hospital's staff take no helpline calls", field="state")
         if new_state == AgentState.AVAILABLE and not can_take_calls(agent):
             raise NoAgentPhone("add your phone number before taking calls", field="phone")
         held = agent.state == AgentState.ON_CALL or agent.connecting_call_id is not None

@@ -201,6 +201,7 @@ def estimate_queue(session: Session, *, position: int | None = None,
                func.count().filter(available, ringing_for_this_call))
         .select_from(StaffUser).where(
             StaffUser.active.is_(True), StaffUser.role != Role.ADMIN,
+            StaffUser.hospital_id.is_(None),
             StaffUser.state.in_((AgentState.AVAILABLE, AgentState.ON_CALL,
                                  AgentState.WRAP_UP)))
     ).one()

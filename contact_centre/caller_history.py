@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, true
 from sqlalchemy.orm import Session
 
 from booking_core.appointments import Appointment
@@ -89,28 +89,34 @@ class CallerHistory:
 
 
 def caller_history(session: Session, phone: str, *, leave_out_grievance: int | None = None,
-                   leave_out_call: int | None = None,
+                   leave_out_call: int | None = None, within_hospital: int | None = None,
                    limit: int = HISTORY_LIMIT) -> CallerHistory:
     """Everything the helpline holds for the mobile ``phone`` (E.164): appointments where
     it is the patient's or the booker's number, grievances filed from it and calls from
     it. ``leave_out_*`` drops the record the page is about (a grievance's own page, the
-    call on the line)."""
+    call on the line). ``within_hospital`` (a hospital's staff looking,
+    ``StaffUser.grievance_hospital``) keeps that hospital's appointments and grievances
+    and none of the helpline's calls."""
     citizen = session.scalar(select(Citizen).where(Citizen.phone == phone))
     appointments = list(session.scalars(
         select(Appointment).join(Citizen, Citizen.id == Appointment.citizen_id)
-        .where((Citizen.phone == phone) | (Appointment.booked_by_phone == phone))
+        .where((Citizen.phone == phone) | (Appointment.booked_by_phone == phone),
+               true() if within_hospital is None
+               else Appointment.hospital_id == within_hospital)
         .order_by(Appointment.visit_day.desc(), Appointment.id.desc()).limit(limit)))
     grievances: list[Grievance] = []
     if citizen is not None:
         query = select(Grievance).where(Grievance.citizen_id == citizen.id)
         if leave_out_grievance is not None:
             query = query.where(Grievance.id != leave_out_grievance)
+        if within_hospital is not None:
+            query = query.where(Grievance.hospital_id == within_hospital)
         grievances = list(session.scalars(
             query.order_by(Grievance.created_at.desc(), Grievance.id.desc()).limit(limit)))
     calls_query = select(Call).where(Call.from_phone == phone)
     if leave_out_call is not None:
         calls_query = calls_query.where(Call.id != leave_out_call)
-    calls = list(session.scalars(
+    calls = [] if within_hospital is not None else list(session.scalars(
         calls_query.order_by(Call.started_at.desc(), Call.id.desc()).limit(limit)))
     return CallerHistory(phone=phone, citizen=citizen, appointments=appointments,
                          grievances=grievances, calls=calls)

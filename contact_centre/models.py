@@ -50,8 +50,11 @@ class Disposition(enum.StrEnum):
 
 
 class StaffUser(Base):
-    """A console account: an agent, a supervisor or an admin. Hospital staff who feed
-    resource figures through the console have ``hospital_id`` set."""
+    """A console account: an agent, a supervisor or an admin. An account with
+    ``hospital_id`` set is that hospital's staff (the OPD counter, its resource figures,
+    its own grievances), not the helpline's: see ``grievance_hospital`` and
+    ``works_the_helpline``, the one place that rule is written (README, "Who sees
+    what")."""
 
     __tablename__ = "staff_user"
 
@@ -81,6 +84,20 @@ class StaffUser(Base):
     # Offline chosen during a call, or the state they made a callback from); None:
     # Available. Applied and cleared by routing when the wrap-up ends.
     state_after_call: Mapped[AgentState | None] = mapped_column(enum_column(AgentState, 12))
+
+    @property
+    def grievance_hospital(self) -> int | None:
+        """The one hospital whose grievances this account may see and work, or None for
+        every grievance: agents and supervisors attached to a hospital are its staff;
+        admins (who run the whole helpline) and helpline staff see them all."""
+        return None if self.role == Role.ADMIN else self.hospital_id
+
+    @property
+    def works_the_helpline(self) -> bool:
+        """Whether the account takes the helpline's own work: calls routed from the
+        queue, callbacks, the desk's Available/Offline panel. Hospital staff never do
+        (routing's query says the same: ``StaffUser.hospital_id.is_(None)``)."""
+        return self.hospital_id is None
 
 
 class CallOutcome(enum.StrEnum):

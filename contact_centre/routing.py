@@ -169,6 +169,7 @@ def _free_agent(session: Session, agent_id: int | None) -> StaffUser | None:
         select(StaffUser)
         .where(StaffUser.active.is_(True), StaffUser.state == AgentState.AVAILABLE,
                StaffUser.connecting_call_id.is_(None),
+               StaffUser.hospital_id.is_(None),  # hospital staff: never the helpline's calls
                or_(StaffUser.call_device == CallDevice.BROWSER, StaffUser.phone.is_not(None)))
         .order_by(StaffUser.state_changed_at, StaffUser.id)
         .limit(1)

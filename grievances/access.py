@@ -1,6 +1,10 @@
 """Who may do what to a grievance: decided here, once, for every adapter.
 
-Any signed-in console user may see a grievance and claim an unassigned one or add a
+A hospital's own staff (an account attached to a hospital that is not an admin:
+``StaffUser.grievance_hospital``) see and act on that hospital's grievances only, and
+nothing else exists for them: the queues, search and caller history filter by the same
+rule (``grievances.queues``, ``contact_centre.search``). Otherwise any signed-in
+console user may see a grievance and claim an unassigned one or add a
 note (a colleague may know something). Working it (replies, transfers, resolving,
 closing) belongs to its assignee, or to anyone while it is unassigned; supervisors and
 admins may work any grievance and assign it to someone.
@@ -18,7 +22,8 @@ SUPERVISOR_ONLY = frozenset({"assign"})
 
 
 def may_see(staff: StaffUser, grievance: Grievance) -> bool:
-    return staff.active
+    scope = staff.grievance_hospital
+    return staff.active and (scope is None or grievance.hospital_id == scope)
 
 
 def may_work(staff: StaffUser, grievance: Grievance) -> bool:

@@ -40,9 +40,14 @@ class QueueFilter:
     search: str = ""
 
 
-def filtered_query(query: Select, f: QueueFilter, agent_id: int | None, now: dt.datetime) -> Select:
+def filtered_query(query: Select, f: QueueFilter, agent_id: int | None, now: dt.datetime,
+                   *, within_hospital: int | None) -> Select:
     """The queue's rows for ``f``. A search term looks at every grievance, whatever the
-    tab and status: the one a caller asks about may be someone else's or closed."""
+    tab and status: the one a caller asks about may be someone else's or closed.
+    ``within_hospital`` is the viewer's ``StaffUser.grievance_hospital``: a hospital's
+    staff see its grievances only, whatever the filter or search says."""
+    if within_hospital is not None:
+        query = query.where(Grievance.hospital_id == within_hospital)
     term = read_term(f.search)
     if not term.empty:
         reference = (Grievance.reference == term.digits
@@ -75,14 +80,14 @@ def filtered_query(query: Select, f: QueueFilter, agent_id: int | None, now: dt.
 
 
 def queue_page(
-    session: Session, f: QueueFilter, *, agent_id: int | None, page: int = 1,
-    now: dt.datetime | None = None,
+    session: Session, f: QueueFilter, *, agent_id: int | None, within_hospital: int | None,
+    page: int = 1, now: dt.datetime | None = None,
 ) -> tuple[list[Grievance], int]:
     """One page of the queue, most urgent first (earliest deadline, then priority),
-    and how many grievances match in all."""
+    and how many grievances match in all; ``within_hospital`` as in ``filtered_query``."""
     now = now or utcnow()
     base = select(Grievance).join(Citizen, Citizen.id == Grievance.citizen_id)
-    query = filtered_query(base, f, agent_id, now)
+    query = filtered_query(base, f, agent_id, now, within_hospital=within_hospital)
     order = (
         (Grievance.created_at.desc(), Grievance.id.desc()) if f.scope == "all" or f.search
         else (Grievance.resolve_due_at, Grievance.id)
@@ -93,10 +98,14 @@ def queue_page(
     ))
     total = session.scalar(
         filtered_query(select(func.count()).select_from(Grievance)
-                  .join(Citizen, Citizen.id == Grievance.citizen_id), f, agent_id, now)
+                  .join(Citizen, Citizen.id == Grievance.citizen_id), f, agent_id, now,
+                  within_hospital=within_hospital)
     ) or 0
     return rows, total
 
 
-def latest_grievance_id(session: Session) -> int:
-    return session.scalar(select(func.max(Grievance.id))) or 0
+def latest_grievance_id(session: Session, *, within_hospital: int | None) -> int:
+    query = select(func.max(Grievance.id))
+    if within_hospital is not None:
+        query = query.where(Grievance.hospital_id == within_hospital)
+    return session.scalar(query) or 0

@@ -21,7 +21,7 @@ CARD_FORMATS = {"pdf": "application/pdf", "png": "image/png"}
 
 def printed_helpline_number(settings: Settings) -> str:
     """The helpline's number as people dial it in India ("011 4000 0000"), or ""."""
-    number = settings.twilio_phone_number
+    number = settings.helpline_number_to_call
     try:
         parsed = phonenumbers.parse(number, "IN")
     except phonenumbers.NumberParseException:

@@ -29,8 +29,8 @@ def home() -> str:
     sections = []
     for lang in LANGUAGES:
         lines = [render(lang, "home.about")]
-        if settings.twilio_phone_number:
-            lines.append(render(lang, "home.call", number=settings.twilio_phone_number))
+        if settings.helpline_number_to_call:
+            lines.append(render(lang, "home.call", number=settings.helpline_number_to_call))
         lines.append(render(lang, "home.emergency", number=settings.ambulance_number))
         sections.append({
             "lang": lang,

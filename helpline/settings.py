@@ -170,6 +170,17 @@ class Settings:
         return bool(self.twilio_account_sid and self.twilio_auth_token)
 
     @property
+    def helpline_number_to_call(self) -> str:
+        """The number an SMS or prompt may tell people to call: the helpline's public
+        phone number (``TWILIO_PHONE_NUMBER``), or "" when none is set (the text then
+        says its sentence without a number). Never ``SMS_SENDER_ID``: a sender header
+        such as DLHHLP cannot be dialled; and anything that is not a phone number at all
+        counts as none."""
+        number = self.twilio_phone_number.strip()
+        digits = number.removeprefix("+")
+        return number if digits.isdigit() and 6 <= len(digits) <= 15 else ""
+
+    @property
     def browser_phone_configured(self) -> bool:
         return bool(self.twilio_account_sid and self.twilio_api_key_sid
                     and self.twilio_api_key_secret)

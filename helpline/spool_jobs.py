@@ -30,7 +30,7 @@ def replay_spool() -> str:
         p = entry.payload
         handle_inbound(session, message_sid=p["message_sid"], from_phone=p["from_phone"],
                        body=p["body"], tz=settings.helpline_timezone,
-                       helpline_number=settings.twilio_phone_number or settings.sms_sender_id)
+                       helpline_number=settings.helpline_number_to_call)
 
     def callback_request(session: Session, entry: Entry) -> None:
         from contact_centre.call_queue import request_callback

@@ -28,6 +28,7 @@ DEFAULT_SEGMENT_BUDGET = 2
 # time, token) and both ways to cancel (SMS and a call), which in Devanagari is three.
 SEGMENT_BUDGETS: dict[str, int] = {"reply_help": 3, "reply_help_no_number": 3,
                                    "appointment_opd_closed_offer": 3,
+                                   "appointment_opd_closed_offer_no_number": 3,
                                    "appointment_booked_for_you": 3}
 # Hindi only. Every SMS opens with the helpline's name, «दिल्ली स्वास्थ्य हेल्पलाइन: »:
 # 28 of the 134 UTF-16 units two Devanagari parts hold. A message that also names a
@@ -37,7 +38,8 @@ SEGMENT_BUDGETS: dict[str, int] = {"reply_help": 3, "reply_help_no_number": 3,
 HINDI_SEGMENT_BUDGETS: dict[str, int] = {
     "appointment_confirmation": 3, "appointment_rescheduled": 3,
     "appointment_reminder_evening": 3, "appointment_reminder_morning": 3,
-    "appointment_opd_closed": 3, "waiting_list_offer": 3,
+    "appointment_opd_closed": 3, "appointment_opd_closed_no_number": 3,
+    "waiting_list_offer": 3,
 }
 
 

@@ -33,7 +33,7 @@ from booking_core.appointments import (
     find_appointment,
     message_params,
 )
-from booking_core.base import DomainError, unit_of_work, utcnow
+from booking_core.base import Conflict, DomainError, unit_of_work, utcnow
 from booking_core.citizens import find_citizen, set_sms_opt_out
 from booking_core.ehealth import card_appointments, find_card
 from booking_core.outbox import add_sms
@@ -143,15 +143,31 @@ def _set_opt_out(session: Session, phone: str, opted_out: bool) -> None:
         set_sms_opt_out(session, phone, opted_out)
 
 
+# Why a booking found on the sender's mobile cannot be cancelled, by its status: the
+# citizen is told so in a whole sentence, never "no such booking" (STATUS finds it).
+NOT_CANCELLABLE = {
+    AppointmentStatus.CANCELLED: "reply_already_cancelled",
+    AppointmentStatus.OPD_CLOSED: "reply_already_cancelled",
+    AppointmentStatus.ATTENDED: "reply_already_checked_in",
+    AppointmentStatus.NO_SHOW: "reply_too_late_to_cancel",
+}
+
+
 def _cancel(session: Session, reference: str, phone: str) -> Reply | None:
     appointment = find_appointment(session, reference, phone)
-    if appointment.status in (AppointmentStatus.CANCELLED, AppointmentStatus.OPD_CLOSED):
-        return Reply("reply_already_cancelled", {"reference": reference})
+    if appointment.status in NOT_CANCELLABLE:
+        return Reply(NOT_CANCELLABLE[appointment.status], {"reference": reference})
     try:
         cancel_appointment(session, reference, channel=Channel.SMS, phone=phone,
                            actor="sms")
     except TooLateToCancel:
         return Reply("reply_too_late_to_cancel", {"reference": reference})
+    except Conflict:  # its status changed since we read it (checked in at the counter)
+        session.rollback()
+        status = find_appointment(session, reference, phone).status
+        if status not in NOT_CANCELLABLE:
+            raise
+        return Reply(NOT_CANCELLABLE[status], {"reference": reference})
     return None  # the cancellation SMS the booking core queues is the reply
 
 

@@ -61,25 +61,25 @@ def test_terms_are_read_once_for_every_search():
 
 def test_search_finds_every_kind_of_record(session, world):
     phone = world["phone"]
-    by_phone = search_records(session, phone[3:])
+    by_phone = search_records(session, phone[3:], within_hospital=None)
     assert [h.kind for h in by_phone.hits] == [
         HitKind.GRIEVANCE, HitKind.APPOINTMENT, HitKind.APPOINTMENT, HitKind.CALLBACK,
         HitKind.CITIZEN, HitKind.CARD]
-    by_last_digits = search_records(session, phone[-6:])
+    by_last_digits = search_records(session, phone[-6:], within_hospital=None)
     assert {h.kind for h in by_last_digits.hits} == set(HitKind)
     assert world["stranger"].id not in [h.record.id for h in by_last_digits.hits
                                         if h.kind == HitKind.GRIEVANCE]
-    ref = search_records(session, world["closed"].reference)
+    ref = search_records(session, world["closed"].reference, within_hospital=None)
     assert (ref.hits[0].kind, ref.hits[0].record.id, ref.hits[0].exact) == (
         HitKind.GRIEVANCE, world["closed"].id, True)
-    appt = search_records(session, world["appointment"].reference)
+    appt = search_records(session, world["appointment"].reference, within_hospital=None)
     assert (appt.hits[0].kind, appt.hits[0].exact) == (HitKind.APPOINTMENT, True)
-    by_name = search_records(session, "kamla")
+    by_name = search_records(session, "kamla", within_hospital=None)
     assert {h.kind for h in by_name.hits} >= {HitKind.APPOINTMENT, HitKind.CITIZEN,
                                               HitKind.GRIEVANCE}
-    by_abha = search_records(session, "12345678901234")
+    by_abha = search_records(session, "12345678901234", within_hospital=None)
     assert {h.kind for h in by_abha.hits} >= {HitKind.APPOINTMENT, HitKind.CITIZEN}
-    assert search_records(session, "0000").hits == []
+    assert search_records(session, "0000", within_hospital=None).hits == []
 
 
 def test_my_queue_search_finds_a_closed_grievance_of_another_agent(session, console, world):
@@ -115,18 +115,18 @@ def test_search_finds_a_card_and_its_appointments_by_card_or_abha_number(session
                                                                           world):
     card, by_card = world["card"], world["by_card"]
     assert read_term(spaced_card_number(card.number)).kinds == {TermKind.CARD}
-    found = search_records(session, spaced_card_number(card.number))
+    found = search_records(session, spaced_card_number(card.number), within_hospital=None)
     assert (found.hits[0].kind, found.hits[0].record.id, found.hits[0].exact) == (
         HitKind.CARD, card.id, True)
     assert [h.record.id for h in found.hits if h.kind == HitKind.APPOINTMENT] == [by_card.id]
     assert [h.kind for h in found.hits].count(HitKind.CITIZEN) == 1
-    by_abha = search_records(session, "98-7654-3210-9876")
+    by_abha = search_records(session, "98-7654-3210-9876", within_hospital=None)
     assert [h.record.id for h in by_abha.hits if h.kind == HitKind.CARD] == [card.id]
     assert by_card.id in [h.record.id for h in by_abha.hits if h.kind == HitKind.APPOINTMENT]
     assert world["appointment"].id not in [h.record.id for h in by_abha.hits
                                            if h.kind == HitKind.APPOINTMENT]
     slip = card.number[:-1] + str((int(card.number[-1]) + 1) % 10)
-    assert search_records(session, slip).hits == []
+    assert search_records(session, slip, within_hospital=None).hits == []
     session.commit()  # end the read: SQLite's transactions hold the write lock
     console.login("agent.one")
     page = text(console.get(f"/console/search?q={card.number}"))

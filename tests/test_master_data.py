@@ -36,7 +36,9 @@ from booking_core.opd_calendar import (
 from booking_core.outbox import OutboxMessage, OutboxStatus
 from booking_core.slots import Slot, generate_slots
 from grievances.sla import start_clock
+from helpline.settings import Settings
 from locales import has_message
+from locales.formatting import sms_date
 from tests.factories import IST, make_department, make_hospital
 
 ADMIN = Editor("admin.one", "admin")
@@ -447,3 +449,58 @@ def test_a_change_and_its_audit_entry_are_saved_together_or_not_at_all(session, 
     assert session.scalar(select(func.count()).select_from(Slot).where(
         Slot.closed.is_(False))) == slots_before
     session.rollback()
+
+
+def test_the_new_time_offered_is_never_a_day_the_patient_already_holds(session, now):
+    """The Hindi patient also holds the department's nearest free day: the closure's SMS
+    offers the next one instead (booking the held day would be refused)."""
+    from booking_core.slots import first_free_slot
+
+    hospital, ortho, _, monday, hindi, _ = _booked_world(session, now)
+    nearest = first_free_slot(session, ortho.id, excluding=Slot.local_day == monday, now=now)
+    assert nearest is not None
+    held = book_appointment(session, slot_id=nearest.id, phone="+919810000001",
+                            channel=Channel.IVR, language="hi", now=now)
+    close_opd(session, hospital.id, ClosureInput(monday.isoformat(), str(ortho.id)),
+              editor=ADMIN, horizon=HORIZON, now=now)
+    session.rollback()
+    sms = session.scalars(select(OutboxMessage).where(
+        OutboxMessage.appointment_id == hindi.id,
+        OutboxMessage.template.like("appointment_opd_closed%"))).one()
+    assert sms.template == "appointment_opd_closed_offer"
+    offered = sms.params["new_date"]
+    assert offered != sms_date("hi", held.visit_day) and offered != sms_date("hi", monday)
+
+
+def test_without_a_helpline_number_the_closure_sms_names_none(session, now):
+    """Never "call DLHHLP" (the SMS sender id cannot be dialled): a whole sentence
+    without a number, with a new time to offer (ortho) and without one (eye: no other
+    day free)."""
+    no_number = SlotHorizon(days=14, tz="Asia/Kolkata",
+                            helpline_number=Settings(twilio_phone_number="",
+                                                     sms_sender_id="DLHHLP")
+                            .helpline_number_to_call)
+    assert no_number.helpline_number == ""
+    hospital, ortho, eye, monday, hindi, english = _booked_world(session, now)
+    for slot in session.scalars(select(Slot).where(Slot.department_id == eye.id,
+                                                   Slot.local_day != monday)):
+        slot.closed = True
+    session.commit()
+    close_opd(session, hospital.id, ClosureInput(monday.isoformat()), editor=ADMIN,
+              horizon=no_number, now=now)
+    session.rollback()
+    by_patient = {m.appointment_id: m for m in session.scalars(select(OutboxMessage).where(
+        OutboxMessage.template.like("appointment_opd_closed%")))}
+    hi_sms, en_sms = by_patient[hindi.id], by_patient[english.id]
+    assert hi_sms.template == "appointment_opd_closed_offer_no_number"
+    assert hi_sms.body.endswith("इसके लिए हेल्पलाइन को कॉल करें।")
+    assert en_sms.template == "appointment_opd_closed_no_number"
+    assert en_sms.body.endswith("Call the helpline to book a new time.")
+    for sms in (hi_sms, en_sms):
+        assert "DLHHLP" not in sms.body and "{" not in sms.body and "  " not in sms.body
+
+
+@pytest.mark.parametrize(("number", "to_call"), [
+    ("+911140000000", "+911140000000"), ("", ""), ("DLHHLP", ""), (" ", "")])
+def test_the_number_to_call_is_a_phone_number_or_none(number, to_call):
+    assert Settings(twilio_phone_number=number).helpline_number_to_call == to_call

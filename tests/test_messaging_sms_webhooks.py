@@ -263,3 +263,27 @@ def test_without_a_phone_number_help_names_no_number_to_call(database_url, fake_
         assert "DLHHLP" not in reply.body and "{" not in reply.body
         assert "STOP" in reply.body or "बंद" in reply.body
     helpline.engine.dispose()
+
+
+@pytest.mark.parametrize(("status", "template", "words"), [
+    (AppointmentStatus.ATTENDED, "reply_already_checked_in", "हाज़िरी लग चुकी है"),
+    (AppointmentStatus.NO_SHOW, "reply_too_late_to_cancel", "समय निकल चुका है"),
+])
+def test_cancel_of_a_visit_that_took_place_says_why_not_that_there_is_none(
+        client, msg_session, status, template, words):
+    """CANCEL for a booking already checked in (or missed) from its own mobile: STATUS
+    finds it, so CANCEL must too, and say in a whole sentence why it cannot be undone."""
+    from sqlalchemy import update
+
+    from booking_core.appointments import Appointment
+
+    appointment = _booking(msg_session, "hi")
+    msg_session.execute(update(Appointment).where(Appointment.id == appointment.id)
+                        .values(status=status))
+    msg_session.commit()
+    _inbound(client, f"cancel {appointment.reference}", "SM" + "a" * 32)
+    assert _rows(msg_session, template="reply_unknown_reference") == []
+    [reply] = _rows(msg_session, template=template)
+    assert reply.language == "hi" and appointment.reference in reply.body
+    assert words in reply.body and "{" not in reply.body
+    assert _appointment_status(msg_session, appointment.id) == status

@@ -206,3 +206,37 @@ def test_call_times_are_written_to_the_second(seconds, en, hi):
         with app.test_request_context(), pytest.MonkeyPatch.context() as mp:
             mp.setattr(i18n, "current_language", lambda lang=lang: lang)
             assert i18n.call_time(seconds) == want
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+@pytest.mark.parametrize("period", ["day", "week", "month"])
+def test_a_day_out_of_range_is_refused_in_words_not_a_500(session, console, day, period):
+    make_staff(session, "super.far", role="supervisor", language="hi")
+    console.login("super.far")
+    answer = console.get(f"/console/reports?period={period}&day={day}")
+    assert answer.status_code == 400
+    assert "2000-01-01 और 2099-12-31 के बीच की कोई तारीख़ चुनें।" in answer.get_data(as_text=True)
+
+
+def test_every_console_date_in_a_query_or_form_is_refused_in_words(session, console):
+    """The booking page's day, an interim reply's date, a holiday's address: the one
+    parser (``booking_core.base.calendar_day``), never an OverflowError."""
+    from tests.factories import make_department, make_hospital
+    from tests.fixtures_console import make_grievance
+
+    hospital = make_hospital(session)
+    department = make_department(session, hospital)
+    grievance = make_grievance(session, hospital_id=hospital.id)
+    make_staff(session, "admin.far", role="admin", language="en")
+    ids = (hospital.id, department.id, grievance.id)
+    session.rollback()
+    console.login("admin.far")
+    for day in ("0001-01-01", "9999-12-31"):
+        page = console.get(f"/console/booking?hospital={ids[0]}&department={ids[1]}&day={day}")
+        assert page.status_code == 200
+        assert "Choose a date between 2000-01-01 and 2099-12-31." in page.get_data(as_text=True)
+        answer = console.post(f"/console/grievances/{ids[2]}/interim", {"expected_by": day},
+                              follow_redirects=True)
+        assert answer.status_code == 200
+        assert "Choose a date between 2000-01-01 and 2099-12-31." in answer.get_data(
+            as_text=True)
+        assert console.post(f"/console/admin/holidays/{day}/delete").status_code == 404
