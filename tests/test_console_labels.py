@@ -104,3 +104,20 @@ def test_status_and_priority_badges_and_sla_colours(session, console, agent):
     assert 'class="badge status-registered">Registered<' in rows[fresh.id]
     assert 'class="badge prio-1">Urgent<' in rows[fresh.id]
     assert 'rel="icon"' in page and "bootstrap-5.3.8/bootstrap.min.css" in page
+
+
+def test_labels_that_stand_alone_read_as_labels_in_english():
+    """A role in a menu and the header's badge, a patient's state in the counter's table,
+    a callback's reason on its card: standing alone, each is written as a label
+    ("Supervisor", "Waiting"), not a lower-case code ("supervisor", "waiting")."""
+    from booking_core.opd_day import VisitState
+    from contact_centre.models import CALLBACK_REASONS, Role
+    from locales import render
+
+    for family, values in (("role", [r.value for r in Role]),
+                           ("visit", [v.value for v in VisitState]),
+                           ("cbreason", list(CALLBACK_REASONS))):
+        for value in values:
+            words = render("en", f"console.{family}.{value}")
+            assert words[:1].isupper(), (family, value, words)
+            assert words != value
