@@ -56,6 +56,12 @@ def test_check_in_by_typed_number_then_call_next_shows_on_the_display(
     console.login(counter_staff.username)
     page = _check_in(console, today, people[1].reference)
     assert _flash(page) == "Checked in: Bhanu, token 2."
+    # A waiting patient has no action yet: the cell says so ("—"), so the phone layout's
+    # stacked label ("Action:") is never left bare.
+    row = re.search(r'<tr data-token="2" data-state="waiting">(.*?)</tr>',
+                    page.get_data(as_text=True), re.S).group(1)
+    action = re.findall(r'<td data-label="[^"]*">(.*?)</td>', row, re.S)[-1]
+    assert re.sub(r"<[^>]+>|\s", "", action) == "—"
     session.expire_all()
     assert session.get(Appointment, people[1].id).status == AppointmentStatus.ATTENDED
     session.close()  # SQLite: a reading transaction holds the write lock
