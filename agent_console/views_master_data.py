@@ -44,6 +44,7 @@ from booking_core.opd_calendar import (
     upcoming_holidays,
 )
 from helpline.app import current_helpline, get_session
+from locales.formatting import format_date
 
 WEEKDAYS = range(7)
 
@@ -397,15 +398,17 @@ def _entry_names(entries: list[Any]) -> dict[int, str]:
     return names
 
 
-def _show(value: Any) -> str:
+def _show(value: Any, field: str = "") -> str:
     """A recorded value as a person reads it: text as it is (Devanagari unescaped),
-    yes/no, lists joined, weekly sessions in words."""
-    from agent_console.i18n import t
+    yes/no, lists joined, weekly sessions in words; by its field, a district in the
+    reader's language, an ownership's label, a hospital or department by name and a
+    day as a date, never the stored code, id or ISO date."""
+    from agent_console.i18n import label, t
 
     if isinstance(value, bool):
         return t("console.yes") if value else t("console.no")
     if isinstance(value, list):
-        return "; ".join(_show(item) for item in value) or "—"
+        return "; ".join(_show(item, field) for item in value) or "—"
     if isinstance(value, dict) and {"weekday", "start", "end"} <= set(value):
         return t("console.md.session_summary",
                  day=t(f"console.md.weekday.{value['weekday']}"), start=value["start"],
@@ -413,4 +416,19 @@ def _show(value: Any) -> str:
                  capacity=value.get("capacity", ""), counter=value.get("counter_seats", 0))
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)
+    lang = _lang()
+    if field == "district" and value in DELHI_DISTRICTS:
+        return str(DELHI_DISTRICTS[value]) if lang == "hi" else str(value)
+    if field == "ownership":
+        return label("ownership", value)
+    if field in ("hospital_id", "department_id") and whole_number(str(value)) is not None:
+        model = Hospital if field == "hospital_id" else Department
+        found = get_session().get(model, whole_number(str(value)))
+        if found is not None:
+            return found.name(lang)
+    if field == "day" and isinstance(value, str):
+        try:
+            return format_date(lang, dt.date.fromisoformat(value))
+        except ValueError:
+            pass
     return str(value)

@@ -184,3 +184,18 @@ def test_the_phone_line_offers_only_active_hospitals(session, console, admin_use
     session.rollback()
     api = console.client.get("/api/v1/hospitals").get_json()
     assert [h["id"] for h in api["hospitals"]] == [shown]
+
+
+def test_the_change_log_shows_values_as_people_read_them(session, console):
+    make_staff(session, "admin.hi", role="admin", language="hi")
+    console.login("admin.hi")
+    assert console.post("/console/admin/hospitals/new", HOSPITAL).status_code == 302
+    day = (dt.datetime.now(IST) + dt.timedelta(days=40)).date()
+    assert console.post("/console/admin/holidays", {
+        "day": day.isoformat(), "name_en": "Holi", "name_hi": "होली"}).status_code == 302
+    session.rollback()
+    log = text(console.get("/console/admin/audit"))
+    entries = log.split('id="audit"', 1)[1]
+    assert "उत्तर पश्चिमी" in entries and "North West" not in entries  # the district
+    assert "सरकारी" in entries and "government" not in entries  # its ownership's label
+    assert day.isoformat() not in entries  # the holiday's day as a date
