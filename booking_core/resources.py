@@ -119,7 +119,8 @@ class BedFigures:
 
 def _count(value: Any, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_COUNT:
-        raise InvalidInput(f"{name} must be a whole number from 0 to {MAX_COUNT}", field=name)
+        raise InvalidInput(f"{name} must be a whole number from 0 to {MAX_COUNT}", field=name,
+                           reason="count")
     return value
 
 

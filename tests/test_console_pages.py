@@ -152,6 +152,17 @@ def test_resources_for_all_and_the_staff_form_for_ones_own(session, console, hos
     session.expire_all()
     icu = session.scalars(select(BedCount).where(BedCount.bed_type == "icu")).one()
     assert (icu.total, icu.occupied, icu.source) == (12, 4, "console:staff.lnh")
+    session.rollback()  # SQLite: the test's read must not hold the lock the app needs
+    # A figure that is not a count says so, not "occupied cannot exceed the total".
+    for total in ("-5", "99999999999", "ten", "1.5"):
+        page = text(console.post("/console/hospitals/mine",
+                                 {"icu_total": total, "icu_occupied": "1"},
+                                 follow_redirects=True))
+        assert "Counts are whole numbers from 0 to 1,00,000." in page, total
+        assert "cannot be more than the total" not in page
+    page = text(console.post("/console/hospitals/mine", {"icu_total": "3", "icu_occupied": "4"},
+                             follow_redirects=True))
+    assert "occupied beds cannot be more than the total" in page
 
 
 def test_wallboard_figures(session, console, supervisor):
