@@ -259,6 +259,8 @@ def md_schedule(department_id: int) -> Any:
     rows: list[tuple[bool, SessionInput]] = []
     chosen: list[SessionInput] = []
     row_of: dict[int, int] = {}
+    saved_days = {s.weekday for s in list_sessions(get_session(), department.id)}
+    forgotten: dict[str, str] = {}
     for raw in request.form.getlist("row")[:14]:
         index = whole_number(raw)
         if index is None:
@@ -272,8 +274,14 @@ def md_schedule(department_id: int) -> Any:
         if is_open:
             row_of[len(chosen)] = len(rows) if shown else -1
             chosen.append(row)
+        elif shown and row.capacity.strip() and whole_number(row.weekday) not in saved_days:
+            # Patients per slot typed on a day that is not ticked (and was not open
+            # before, so this is no closing of it): saving would drop it unseen.
+            forgotten[f"r{len(rows)}.capacity"] = "tick_to_open"
         if shown:
             rows.append((is_open, row))
+    if forgotten:
+        return _department_page(department, rows=rows, errors=forgotten, which="schedule")
     try:
         save_schedule(get_session(), department.id, chosen, editor=_editor(),
                       horizon=_horizon())

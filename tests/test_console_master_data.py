@@ -56,9 +56,9 @@ def test_an_admin_onboards_a_hospital_with_a_department_and_a_schedule(session, 
     grid = {"row": [str(i) for i in range(7)]}
     for i in range(7):
         grid.update({f"weekday-{i}": str(i), f"start-{i}": "09:00", f"end-{i}": "13:00",
-                     f"slot_minutes-{i}": "60", f"capacity-{i}": "12",
+                     f"slot_minutes-{i}": "60", f"capacity-{i}": "12" if i < 6 else "",
                      f"counter_seats-{i}": "2"})
-        if i < 6:
+        if i < 6:  # Sunday stays closed, its row as the grid draws it
             grid[f"open-{i}"] = "1"
     answer = console.post(f"/console/admin/departments/{department_id}/schedule", grid)
     assert answer.status_code == 302
@@ -103,7 +103,7 @@ def test_a_refused_schedule_marks_the_row_it_came_from(session, console, admin_u
         "row": ["0", "1", "2"], "weekday-0": "0", "start-0": "09:00", "end-0": "13:00",
         "slot_minutes-0": "60", "capacity-0": "10", "counter_seats-0": "0",
         "weekday-1": "1", "start-1": "09:00", "end-1": "13:00", "slot_minutes-1": "60",
-        "capacity-1": "10", "counter_seats-1": "0", "open-0": "1",
+        "capacity-1": "", "counter_seats-1": "0", "open-0": "1",  # unticked, as drawn
         "weekday-2": "2", "start-2": "14:00", "end-2": "10:00", "slot_minutes-2": "60",
         "capacity-2": "10", "counter_seats-2": "0", "open-2": "1"})
     assert answer.status_code == 422
@@ -199,3 +199,40 @@ def test_the_change_log_shows_values_as_people_read_them(session, console):
     assert "उत्तर पश्चिमी" in entries and "North West" not in entries  # the district
     assert "सरकारी" in entries and "government" not in entries  # its ownership's label
     assert day.isoformat() not in entries  # the holiday's day as a date
+
+
+def test_patients_per_slot_typed_on_an_unticked_day_is_refused_not_dropped(
+        session, console, admin_user):
+    hospital = make_hospital(session)
+    department_id = make_department(session, hospital).id
+    session.commit()
+    console.login("admin.one")
+    grid = {"row": [str(i) for i in range(7)]}
+    for i in range(7):  # every day's seats typed, no day ticked
+        grid.update({f"weekday-{i}": str(i), f"start-{i}": "09:00", f"end-{i}": "13:00",
+                     f"slot_minutes-{i}": "60", f"capacity-{i}": "12",
+                     f"counter_seats-{i}": "0"})
+    answer = console.post(f"/console/admin/departments/{department_id}/schedule", grid)
+    assert answer.status_code == 422
+    page = text(answer)
+    assert page.count("Tick this day to run the OPD on it, or clear this number.") == 7
+    assert 'value="12"' in page  # what was typed is still there
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(OpdSchedule).where(
+        OpdSchedule.department_id == department_id)) == 0
+    session.rollback()
+    # Ticking two of them saves those two; an unticked day left empty is no mistake.
+    for i in range(7):
+        grid[f"capacity-{i}"] = "12" if i in (0, 2) else ""
+    grid.update({"open-0": "1", "open-2": "1"})
+    assert console.post(f"/console/admin/departments/{department_id}/schedule",
+                        grid).status_code == 302
+    session.rollback()
+    assert sorted(session.scalars(select(OpdSchedule.weekday).where(
+        OpdSchedule.department_id == department_id))) == [0, 2]
+    session.rollback()
+    # Unticking a day that ran (its seats still shown) closes it: no refusal.
+    grid.pop("open-2")
+    grid["capacity-2"] = "12"
+    assert console.post(f"/console/admin/departments/{department_id}/schedule",
+                        grid).status_code == 302
