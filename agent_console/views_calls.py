@@ -166,6 +166,9 @@ def booking() -> Any:
     move = args.get("move")
     return render_template(
         "console/booking.html", phone=phone, who=who,
+        # A link whose caller this browser no longer holds (another session, signed in
+        # again): say so, rather than show an empty number as if none had been chosen.
+        caller_lost=bool(args.get("who")) and caller is None,
         raw_phone=args.get("phone", "") or phone or "",
         hospitals=list_hospitals(session), hospital_id=hospital_id, departments=departments,
         department_id=department_id, days=days, day=day, slots=slots,

@@ -263,6 +263,9 @@ def test_the_booking_page_never_puts_the_number_in_an_address(session, console, 
     key = re.search(r"who=([^&]+)", booked.location).group(1)
     page = text(other.get(f"/console/booking?who={key}"))
     assert phone[3:] not in page
+    # ... and says so, rather than showing an empty number as if none had been chosen.
+    assert "caller is not known in this session" in page
+    assert "not known in this session" not in text(console.get(booked.location))
 
 
 def test_an_unknown_action_is_answered_with_a_message(session, console, agent):
