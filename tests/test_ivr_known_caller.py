@@ -47,7 +47,7 @@ def test_a_patient_booked_for_by_someone_else_is_a_new_caller(new_phone, ivr_wor
     sms = ivr_session.scalar(select(OutboxMessage).where(
         OutboxMessage.appointment_id == appointment.id,
         OutboxMessage.template == "appointment_booked_for_you"))
-    assert sms.to_phone == PATIENT and "आपके लिए" in sms.body
+    assert sms.to_phone == PATIENT and "फ़ोन से आपकी बुकिंग" in sms.body
 
     call = new_phone(PATIENT)
     call.call()

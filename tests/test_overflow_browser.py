@@ -59,7 +59,7 @@ def test_console_pages_with_long_unbroken_text_fit_the_screen(served, opened, la
     username = f"agent.wrap.{lang}{width}"
     with helpline.session() as s:
         make_staff(s, username, language=lang)
-        word = make_grievance(s, language=lang, description=LONG_WORD)
+        word = make_grievance(s, language=lang, description=f"Water problem: {LONG_WORD}")
         url = make_grievance(s, language=lang, description=f"See {LONG_URL}")
         word_id, url_id = word.id, url.id
     page = opened(width)
