@@ -29,6 +29,7 @@ pytest_plugins = [
     "tests.fixtures_ivr",
     "tests.fixtures_console",
     "tests.fixtures_messaging",
+    "tests.fixtures_routing",
     "tests.fixtures_robustness",
     "tests.fixtures_faults",
     "tests.fixtures_browser",

@@ -10,10 +10,14 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
+
 from messaging.delivery import deliver
 from tests.conftest import PUBLIC_BASE_URL
 from tests.fake_twilio import FakeTwilio
+from tests.fixtures_console import ConsoleClient, make_staff
 from tests.fixtures_ivr import Phone, signed_post
+from tests.fixtures_messaging import messaging_app
 
 
 @dataclass
@@ -99,3 +103,22 @@ def _post(client: Any, url: str, params: dict[str, str]) -> ET.Element:
     root = ET.fromstring(response.get_data(as_text=True))
     assert root.tag == "Response"
     return root
+
+
+@pytest.fixture
+def board(database_url, fake_twilio):
+    """A switchboard on an app whose agents work round the clock."""
+    app = messaging_app(database_url, fake_twilio, agent_hours="00:00-00:00")
+    helpline = app.extensions["helpline"]
+    yield Switchboard(app, fake_twilio, helpline)
+    helpline.engine.dispose()
+
+
+def signed_in_agent(board: Switchboard, username: str, phone: str,
+                    language: str = "en") -> ConsoleClient:
+    """A new agent with ``phone``, signed in to the console of ``board``'s app."""
+    with board.helpline.session() as s:
+        make_staff(s, username, phone=phone, language=language)
+    console = ConsoleClient(board.app.test_client())
+    console.login(username)
+    return console

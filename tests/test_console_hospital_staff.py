@@ -15,8 +15,6 @@ from contact_centre.models import AgentState, StaffUser
 from grievances.models import Grievance, GrievanceStatus
 from tests.factories import make_hospital
 from tests.fixtures_console import ConsoleClient, make_grievance, make_staff
-from tests.fixtures_messaging import messaging_app
-from tests.fixtures_routing import Switchboard
 
 OTHERS_PHONE = "+919877700011"
 OWN_PHONE = "+919877700022"
@@ -161,14 +159,6 @@ def test_the_helpline_staff_still_see_every_hospital(console, world, session):
     assert console.get(f"/console/grievances/{world['theirs'].id}").status_code == 200
     page = _text(console.get("/console/search", query_string={"q": OTHERS_PHONE[3:]}))
     assert "******0011" in page and f'/console/grievances/{world["theirs"].id}"' in page
-
-
-@pytest.fixture
-def board(database_url, fake_twilio):
-    app = messaging_app(database_url, fake_twilio, agent_hours="00:00-00:00")
-    helpline = app.extensions["helpline"]
-    yield Switchboard(app, fake_twilio, helpline)
-    helpline.engine.dispose()
 
 
 def test_routing_never_rings_a_hospitals_staff(board):

@@ -17,26 +17,9 @@ from contact_centre.routing import (
     current_call,
     end_expired_wrap_ups,
 )
-from tests.fixtures_console import ConsoleClient, make_staff
+from tests.fixtures_console import ConsoleClient
 from tests.fixtures_ivr import heard_text
-from tests.fixtures_messaging import messaging_app
-from tests.fixtures_routing import Switchboard
-
-
-@pytest.fixture
-def board(database_url, fake_twilio):
-    app = messaging_app(database_url, fake_twilio, agent_hours="00:00-00:00")
-    helpline = app.extensions["helpline"]
-    yield Switchboard(app, fake_twilio, helpline)
-    helpline.engine.dispose()
-
-
-def _agent(board, username: str, phone: str, language: str = "en") -> ConsoleClient:
-    with board.helpline.session() as s:
-        make_staff(s, username, phone=phone, language=language)
-    console = ConsoleClient(board.app.test_client())
-    console.login(username)
-    return console
+from tests.fixtures_routing import signed_in_agent as _agent
 
 
 def _available(console: ConsoleClient) -> None:

@@ -32,27 +32,13 @@ from helpline.db import make_engine, make_session_factory
 from tests.conftest import PUBLIC_BASE_URL
 from tests.fixtures_console import ConsoleClient, make_staff
 from tests.fixtures_ivr import signed_post
-from tests.fixtures_messaging import deliver_now, messaging_app
-from tests.fixtures_routing import Switchboard
+from tests.fixtures_messaging import deliver_now
+from tests.fixtures_routing import signed_in_agent as _agent
 
 ASHA = "+919810000101"
 CITIZEN = "+919812349999"
 
 
-@pytest.fixture
-def board(database_url, fake_twilio):
-    app = messaging_app(database_url, fake_twilio, agent_hours="00:00-00:00")
-    helpline = app.extensions["helpline"]
-    yield Switchboard(app, fake_twilio, helpline)
-    helpline.engine.dispose()
-
-
-def _agent(board, username: str, phone: str, language: str = "en") -> ConsoleClient:
-    with board.helpline.session() as s:
-        make_staff(s, username, phone=phone, language=language)
-    console = ConsoleClient(board.app.test_client())
-    console.login(username)
-    return console
 
 
 def _state(console: ConsoleClient, state: str) -> str:
