@@ -1,0 +1,186 @@
+"""A hospital's supervisor (and agent) in the console next to the helpline's own: the
+contact centre's operations (wallboard, failed messages, call figures) are refused,
+figures and lists about grievances and appointments keep to their hospital, and the
+domain refuses acting on another hospital's appointment or assigning a grievance to
+someone who cannot see it. Pages are parsed, not searched as text."""
+
+from __future__ import annotations
+
+import datetime as dt
+from html.parser import HTMLParser
+
+import pytest
+
+from grievances.escalation import escalate_overdue
+from grievances.workflow import transfer_grievance
+from tests.factories import make_hospital
+from tests.fixtures_console import ConsoleClient, make_grievance, make_staff
+from tests.report_data import DAY, make_report_day
+
+REFUSED_HI = "इस पेज तक आपकी पहुँच नहीं है।"
+REFUSED_EN = "You do not have access to this page."
+
+
+class Page(HTMLParser):
+    """What a test reads of a console page: every link, the text of each element with
+    an ``id`` (its descendants' text included), and each ``select``'s options."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.text_by_id: dict[str, str] = {}
+        self.options: dict[str, list[tuple[str, str]]] = {}
+        self._open: list[tuple[str, str | None]] = []  # (tag, id) of open elements
+        self._select: str | None = None
+        self._option: str | None = None
+        self.feed(html)
+        self.close()
+
+    VOID = {"br", "img", "input", "link", "meta", "hr", "source", "wbr", "rect"}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "a" and "href" in a:
+            self.links.append(a["href"])
+        if tag == "select":
+            self._select = a.get("id", a.get("name", ""))
+            self.options[self._select] = []
+        if tag == "option" and self._select is not None:
+            self._option = a.get("value", "")
+            self.options[self._select].append((self._option, ""))
+        if tag in self.VOID:
+            return
+        if a.get("id"):
+            self.text_by_id.setdefault(a["id"], "")
+        self._open.append((tag, a.get("id")))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._select = None
+        if tag == "option":
+            self._option = None
+        for i in range(len(self._open) - 1, -1, -1):
+            if self._open[i][0] == tag:
+                del self._open[i:]
+                break
+
+    def handle_data(self, data: str) -> None:
+        for _tag, ident in self._open:
+            if ident:
+                self.text_by_id[ident] += data
+        if self._select is not None and self._option is not None:
+            value, words = self.options[self._select][-1]
+            self.options[self._select][-1] = (value, words + data.strip())
+
+    def text(self, ident: str) -> str:
+        return " ".join(self.text_by_id[ident].split())
+
+    def links_to(self, path: str) -> list[str]:
+        return [h for h in self.links if h.split("?")[0] == path]
+
+
+def _page(answer) -> Page:
+    return Page(answer.get_data(as_text=True))
+
+
+def _sign_in(console: ConsoleClient, username: str) -> ConsoleClient:
+    assert console.login(username).status_code == 302
+    return console
+
+
+# --- 1. the supervisor's pages -------------------------------------------------------------
+
+@pytest.fixture
+def day(session):
+    """The reports' hand-counted day (two hospitals, calls, bookings, grievances), a
+    supervisor of hospital A (Hindi) and one of the helpline (English)."""
+    made = make_report_day(session)
+    make_staff(session, "super.aruna", role="supervisor", hospital_id=made["a"].id,
+               language="hi")
+    make_staff(session, "super.helpline", role="supervisor", language="en")
+    session.rollback()
+    return made
+
+
+OPERATIONS = ("/console/wallboard", "/console/outbox")
+
+
+def test_a_hospitals_supervisor_is_refused_the_contact_centres_operations(console, day):
+    _sign_in(console, "super.aruna")
+    for path in OPERATIONS:
+        answer = console.get(path)
+        assert answer.status_code == 403, path
+        assert REFUSED_HI in answer.get_data(as_text=True), path
+    assert console.get("/console/wallboard", headers={"X-Fragment": "1"}).status_code == 403
+    for action in ("resend", "handled"):
+        assert console.post(f"/console/outbox/1/{action}").status_code == 403
+    home = _page(console.get("/console/"))
+    for path in OPERATIONS:
+        assert home.links_to(path) == [], path
+    # what is theirs stays in the navigation
+    assert home.links_to("/console/reports") and home.links_to("/console/escalations")
+
+
+def test_the_helplines_supervisor_keeps_the_operations(console, day):
+    _sign_in(console, "super.helpline")
+    home = _page(console.get("/console/"))
+    for path in OPERATIONS:
+        assert home.links_to(path), path
+        assert console.get(path).status_code == 200, path
+
+
+def test_a_hospitals_report_holds_its_bookings_and_grievances_and_no_calls(console, day):
+    _sign_in(console, "super.aruna")
+    answer = console.get(f"/console/reports?period=day&day={DAY}")
+    assert answer.status_code == 200
+    page = _page(answer)
+    for ident in ("rep-calls", "rep-hours", "rep-funnel", "sl-figure", "rep-aht"):
+        assert ident not in page.text_by_id, ident
+    bookings = page.text("rep-bookings")
+    assert "अरुणा आसफ़ अली अस्पताल" in bookings and "भगवान महावीर" not in bookings
+    grievances = page.text("rep-grievances")
+    assert "अरुणा आसफ़ अली अस्पताल" in grievances
+    assert page.text("rep-registered") == "2"  # not the helpline's 3
+    assert not [h for h in page.links if "table=calls" in h or "table=ivr" in h]
+    for table in ("calls", "ivr"):
+        answer = console.get(f"/console/reports?period=day&day={DAY}&format=csv&table={table}")
+        assert answer.status_code == 403, table
+        assert REFUSED_HI in answer.get_data(as_text=True)
+    csv = console.get(f"/console/reports?period=day&day={DAY}&format=csv&table=bookings")
+    rows = csv.get_data(as_text=True).splitlines()[1:]
+    assert rows and all(r.startswith("अरुणा आसफ़ अली अस्पताल,") for r in rows)
+    channels = console.get(f"/console/reports?period=day&day={DAY}&format=csv&table=channels")
+    assert sum(int(r.split(",")[1]) for r in
+               channels.get_data(as_text=True).splitlines()[1:]) == 3  # not 4
+
+
+def test_the_helplines_report_holds_every_hospital_and_the_calls(console, day):
+    _sign_in(console, "super.helpline")
+    page = _page(console.get(f"/console/reports?period=day&day={DAY}"))
+    assert page.text("rep-calls") == "8"
+    assert "rep-funnel" in page.text_by_id
+    assert "Bhagwan Mahavir Hospital" in page.text("rep-bookings")
+    assert page.text("rep-registered") == "3"
+    answer = console.get(f"/console/reports?period=day&day={DAY}&format=csv&table=calls")
+    assert answer.status_code == 200
+
+
+def test_escalations_keep_to_the_supervisors_hospital(session, console, now):
+    """A grievance escalated to a hospital's supervisor and moved to another hospital
+    since leaves their escalations page and badge; the helpline's supervisor's list is
+    unchanged."""
+    aruna = make_hospital(session, name_en="Aruna Asaf Ali Hospital")
+    other = make_hospital(session, name_en="Other Hospital")
+    make_staff(session, "super.aruna", role="supervisor", hospital_id=aruna.id, language="hi")
+    stays = make_grievance(session, hospital_id=aruna.id, now=now - dt.timedelta(days=30))
+    moves = make_grievance(session, hospital_id=aruna.id, now=now - dt.timedelta(days=30),
+                           description="The ward's fans do not work at all.")
+    assert escalate_overdue(session, now=now) == 2
+    transfer_grievance(session, moves.id, hospital_id=other.id,
+                       reason="It is about the other hospital.", actor="test")
+    session.rollback()
+    _sign_in(console, "super.aruna")
+    page = _page(console.get("/console/escalations"))
+    listed = page.text("escalations")
+    assert stays.reference in listed and moves.reference not in listed
+    assert page.text("escalation-badge") == "1 नए"  # the one they may still see
