@@ -53,8 +53,8 @@ class StaffUser(Base):
     """A console account: an agent, a supervisor or an admin. An account with
     ``hospital_id`` set is that hospital's staff (the OPD counter, its resource figures,
     its own grievances), not the helpline's: see ``grievance_hospital``,
-    ``works_the_helpline`` and ``oversees_the_helpline``, the one place that rule is written (README, "Who sees
-    what")."""
+    ``works_the_helpline`` and ``oversees_the_helpline``, the one place that rule is
+    written (README, "Who sees what")."""
 
     __tablename__ = "staff_user"
 
