@@ -10,10 +10,20 @@ import datetime as dt
 from html.parser import HTMLParser
 
 import pytest
+from sqlalchemy import func, select
 
+from booking_core.appointments import (
+    Appointment,
+    AppointmentStatus,
+    Channel,
+    book_appointment,
+    cancel_appointment,
+    reschedule_appointment,
+)
+from booking_core.base import NotFound
 from grievances.escalation import escalate_overdue
 from grievances.workflow import transfer_grievance
-from tests.factories import make_hospital
+from tests.factories import make_department, make_hospital, make_slot
 from tests.fixtures_console import ConsoleClient, make_grievance, make_staff
 from tests.report_data import DAY, make_report_day
 
@@ -30,6 +40,7 @@ class Page(HTMLParser):
         self.links: list[str] = []
         self.text_by_id: dict[str, str] = {}
         self.options: dict[str, list[tuple[str, str]]] = {}
+        self.references: list[str] = []  # ``data-reference`` of the listed bookings
         self._open: list[tuple[str, str | None]] = []  # (tag, id) of open elements
         self._select: str | None = None
         self._option: str | None = None
@@ -42,6 +53,8 @@ class Page(HTMLParser):
         a = {k: v or "" for k, v in attrs}
         if tag == "a" and "href" in a:
             self.links.append(a["href"])
+        if a.get("data-reference"):
+            self.references.append(a["data-reference"])
         if tag == "select":
             self._select = a.get("id", a.get("name", ""))
             self.options[self._select] = []
@@ -184,3 +197,109 @@ def test_escalations_keep_to_the_supervisors_hospital(session, console, now):
     listed = page.text("escalations")
     assert stays.reference in listed and moves.reference not in listed
     assert page.text("escalation-badge") == "1 नए"  # the one they may still see
+
+
+# --- 2. the booking page ------------------------------------------------------------------
+
+CALLER = "+919877700055"
+
+
+@pytest.fixture
+def bookings(session):
+    """One caller with a coming appointment at Hanuman Hospital and one at another
+    hospital; a free slot more at each; Hanuman's clerk (an agent account of the
+    hospital) and a helpline agent."""
+    hanuman = make_hospital(session, name_en="Hanuman Hospital")
+    other = make_hospital(session, name_en="Other Hospital")
+    ours_dep = make_department(session, hanuman, name_en="ENT")
+    theirs_dep = make_department(session, other, name_en="Medicine")
+    slots = {}
+    for key, dep in (("ours", ours_dep), ("theirs", theirs_dep)):
+        first = make_slot(session, dep, starts_in=dt.timedelta(days=2, hours=len(slots)))
+        slots[key + "_later"] = make_slot(session, dep, starts_in=dt.timedelta(days=3))
+        slots[key] = book_appointment(session, slot_id=first.id, phone=CALLER,
+                                      channel=Channel.AGENT, language="en")
+    make_staff(session, "opd.hanuman", hospital_id=hanuman.id, language="en")
+    make_staff(session, "agent.helpline", language="en")
+    # Plain values: reading a row again would hold SQLite's lock during a request.
+    made = {"hanuman": hanuman.id, "other": other.id,
+            "ours": (slots["ours"].id, slots["ours"].reference),
+            "theirs": (slots["theirs"].id, slots["theirs"].reference),
+            "ours_later": slots["ours_later"].id, "theirs_later": slots["theirs_later"].id}
+    session.rollback()
+    return made
+
+
+def _booking_page(console: ConsoleClient) -> Page:
+    answer = console.get("/console/booking", query_string={"phone": CALLER},
+                         follow_redirects=True)
+    assert answer.status_code == 200
+    return _page(answer)
+
+
+def test_a_hospitals_staff_see_only_their_hospitals_bookings_of_a_caller(console, bookings):
+    _sign_in(console, "opd.hanuman")
+    page = _booking_page(console)
+    assert page.references == [bookings["ours"][1]]
+    # and book at their hospital only
+    assert [v for v, _ in page.options["booking-hospital"] if v] == [
+        str(bookings["hanuman"])]
+
+
+def test_the_helplines_agent_sees_every_booking_of_a_caller(console, bookings):
+    _sign_in(console, "agent.helpline")
+    page = _booking_page(console)
+    assert sorted(page.references) == sorted(
+        [bookings["ours"][1], bookings["theirs"][1]])
+    assert len([v for v, _ in page.options["booking-hospital"] if v]) >= 2
+
+
+def _status_and_slot(session, appointment_id: int) -> tuple[AppointmentStatus, int]:
+    session.expire_all()
+    row = session.get(Appointment, appointment_id)
+    found = (row.status, row.slot_id)
+    session.rollback()
+    return found
+
+
+def test_a_hospitals_staff_cannot_cancel_move_or_book_at_another_hospital(
+        session, console, bookings):
+    theirs_id, theirs_ref = bookings["theirs"]
+    before = _status_and_slot(session, theirs_id)
+    _sign_in(console, "opd.hanuman")
+    answer = console.post("/console/booking/cancel", {"reference": theirs_ref,
+                                                      "phone": CALLER},
+                          follow_redirects=True)
+    assert "No appointment has that booking number." in answer.get_data(as_text=True)
+    console.post("/console/booking/reschedule", {"reference": theirs_ref,
+                                                 "slot": bookings["theirs_later"]})
+    assert _status_and_slot(session, theirs_id) == before
+    count = session.scalar(select(func.count()).select_from(Appointment))
+    session.rollback()
+    console.post("/console/booking/book", {"slot": bookings["theirs_later"],
+                                           "phone": "9877700066", "language": "en"})
+    assert session.scalar(select(func.count()).select_from(Appointment)) == count
+    session.rollback()
+    # their own hospital's booking they may move
+    ours_id, ours_ref = bookings["ours"]
+    console.post("/console/booking/reschedule", {"reference": ours_ref,
+                                                 "slot": bookings["ours_later"]})
+    assert _status_and_slot(session, ours_id) == (AppointmentStatus.BOOKED,
+                                                  bookings["ours_later"])
+
+
+def test_the_domain_refuses_another_hospitals_booking_to_a_hospitals_staff(session, bookings):
+    (theirs_id, theirs_ref), hanuman = bookings["theirs"], bookings["hanuman"]
+    with pytest.raises(NotFound):
+        cancel_appointment(session, theirs_ref, channel=Channel.AGENT,
+                           within_hospital=hanuman)
+    with pytest.raises(NotFound):
+        reschedule_appointment(session, theirs_ref, bookings["theirs_later"],
+                               channel=Channel.AGENT, within_hospital=hanuman)
+    with pytest.raises(NotFound):
+        book_appointment(session, slot_id=bookings["theirs_later"], phone="+919877700077",
+                         channel=Channel.AGENT, within_hospital=hanuman)
+    assert _status_and_slot(session, theirs_id)[0] == AppointmentStatus.BOOKED
+    # the helpline (no hospital) may
+    cancel_appointment(session, theirs_ref, channel=Channel.AGENT)
+    assert _status_and_slot(session, theirs_id)[0] == AppointmentStatus.CANCELLED
