@@ -22,7 +22,9 @@ from booking_core.appointments import (
 )
 from booking_core.base import NotFound
 from grievances.escalation import escalate_overdue
-from grievances.workflow import transfer_grievance
+from grievances.models import Grievance
+from grievances.workflow import AssigneeCannotSee, assign_grievance, transfer_grievance
+from locales import render
 from tests.factories import make_department, make_hospital, make_slot
 from tests.fixtures_console import ConsoleClient, make_grievance, make_staff
 from tests.report_data import DAY, make_report_day
@@ -303,3 +305,89 @@ def test_the_domain_refuses_another_hospitals_booking_to_a_hospitals_staff(sessi
     # the helpline (no hospital) may
     cancel_appointment(session, theirs_ref, channel=Channel.AGENT)
     assert _status_and_slot(session, theirs_id)[0] == AppointmentStatus.CANCELLED
+
+
+# --- 3. assigning a grievance -------------------------------------------------------------
+
+@pytest.fixture
+def people(session):
+    """A grievance about Hanuman Hospital and one about no hospital; staff of Hanuman
+    (a supervisor in Hindi and a clerk), of another hospital, and of the helpline."""
+    hanuman = make_hospital(session, name_en="Hanuman Hospital")
+    other = make_hospital(session, name_en="Other Hospital")
+    ours = make_grievance(session, hospital_id=hanuman.id)
+    nowhere = make_grievance(session, description="The ambulance was late for my father.")
+    ids = {"ours": ours.id, "nowhere": nowhere.id}
+    for username, role, hospital in (
+            ("super.hanuman", "supervisor", hanuman.id), ("opd.hanuman", "agent", hanuman.id),
+            ("opd.other", "agent", other.id), ("super.other", "supervisor", other.id),
+            ("agent.helpline", "agent", None), ("super.helpline", "supervisor", None),
+            ("admin.one", "admin", None)):
+        ids[username] = make_staff(session, username, role=role, hospital_id=hospital,
+                                   language="hi" if username == "super.hanuman" else "en").id
+    session.rollback()
+    return ids
+
+
+def _assignable(console: ConsoleClient, grievance_id: int) -> set[int]:
+    page = _page(console.get(f"/console/grievances/{grievance_id}"))
+    return {int(v) for v, _ in page.options["assign-agent"] if v}
+
+
+def test_the_assign_list_names_only_staff_who_can_see_the_grievance(console, people):
+    _sign_in(console, "super.hanuman")
+    assert _assignable(console, people["ours"]) == {
+        people[u] for u in ("super.hanuman", "opd.hanuman", "agent.helpline",
+                            "super.helpline")}
+    console.post("/console/logout")
+    _sign_in(console, "super.helpline")
+    # a grievance about no hospital: no hospital's staff can open it
+    assert _assignable(console, people["nowhere"]) == {
+        people["agent.helpline"], people["super.helpline"]}
+    assert people["opd.other"] not in _assignable(console, people["ours"])
+
+
+def _assignee(session, grievance_id: int) -> int | None:
+    session.expire_all()
+    found = session.scalar(select(Grievance.assigned_to_id)
+                           .where(Grievance.id == grievance_id))
+    session.rollback()
+    return found
+
+
+def test_assigning_to_someone_who_cannot_see_it_is_refused_in_words(session, console,
+                                                                    people):
+    _sign_in(console, "super.helpline")
+    answer = console.post(f"/console/grievances/{people['ours']}/assign",
+                          {"agent": str(people["opd.other"])}, follow_redirects=True)
+    assert render("en", "console.err.assignee_cannot_see") in answer.get_data(as_text=True)
+    assert _assignee(session, people["ours"]) is None
+    console.post("/console/logout")
+    _sign_in(console, "super.hanuman")
+    answer = console.post(f"/console/grievances/{people['ours']}/assign",
+                          {"agent": str(people["super.other"])}, follow_redirects=True)
+    assert render("hi", "console.err.assignee_cannot_see") in answer.get_data(as_text=True)
+    assert _assignee(session, people["ours"]) is None
+    console.post(f"/console/grievances/{people['ours']}/assign",
+                 {"agent": str(people["opd.hanuman"])})
+    assert _assignee(session, people["ours"]) == people["opd.hanuman"]
+
+
+def test_the_domain_refuses_an_assignee_who_cannot_see_the_grievance(session, people):
+    for grievance, person in (("ours", "opd.other"), ("nowhere", "opd.hanuman"),
+                              ("nowhere", "super.hanuman")):
+        with pytest.raises(AssigneeCannotSee) as refused:
+            assign_grievance(session, people[grievance], agent_id=people[person],
+                             actor="super.helpline")
+        assert refused.value.code == "assignee_cannot_see"
+        assert _assignee(session, people[grievance]) is None, (grievance, person)
+    assign_grievance(session, people["nowhere"], agent_id=people["agent.helpline"],
+                     actor="super.helpline")
+    assert _assignee(session, people["nowhere"]) == people["agent.helpline"]
+
+
+def test_the_refusal_has_words_in_both_languages():
+    english = render("en", "console.err.assignee_cannot_see")
+    hindi = render("hi", "console.err.assignee_cannot_see")
+    assert english and hindi and english != hindi
+    assert "शिकायत" in hindi and "console.err" not in english + hindi
