@@ -222,6 +222,20 @@ def helpline_work(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
+def helpline_oversight(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Views of the contact centre's operations (wallboard, failed messages): only
+    accounts that oversee the helpline (``StaffUser.oversees_the_helpline``); a
+    hospital's supervisor gets 403."""
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if g.staff is None or not g.staff.oversees_the_helpline:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
 def flash_error(exc: DomainError) -> None:
     """The real reason, in the agent's language: the error's own words for its code,
     narrowed by what it names (``details``: the field, the reason, the entity)."""

@@ -146,7 +146,12 @@ def booking() -> Any:
     caller = caller_from_args()  # "book for them": a caller on screen, a search hit, a key
     phone = caller[0] if caller else None
     who = caller_key(phone) if phone else ""
+    # A hospital's staff book, see and act on their hospital's appointments only.
+    within = g.staff.grievance_hospital
+    hospitals = [h for h in list_hospitals(session) if within in (None, h.id)]
     hospital_id = _int(args.get("hospital"))
+    if hospital_id not in {h.id for h in hospitals}:
+        hospital_id = None
     department_id = _int(args.get("department"))
     try:
         day = calendar_day(args.get("day")) if args.get("day") else None
@@ -160,9 +165,11 @@ def booking() -> Any:
                                  tz=rules.tz, limit=10) if department_id else [])
     slots = (free_slots(session, department_id, day, window_days=rules.window_days,
                         tz=rules.tz) if department_id and day else [])
-    appointments = upcoming_appointments(session, phone) if phone else []
+    appointments = (upcoming_appointments(session, phone, within_hospital=within)
+                    if phone else [])
     cards = cards_for_phone(session, phone) if phone else []
-    overlaps = overlapping_appointments(session, phone, slots) if phone else {}
+    overlaps = (overlapping_appointments(session, phone, slots, within_hospital=within)
+                if phone else {})
     move = args.get("move")
     return render_template(
         "console/booking.html", phone=phone, who=who,
@@ -170,7 +177,7 @@ def booking() -> Any:
         # again): say so, rather than show an empty number as if none had been chosen.
         caller_lost=bool(args.get("who")) and caller is None,
         raw_phone=args.get("phone", "") or phone or "",
-        hospitals=list_hospitals(session), hospital_id=hospital_id, departments=departments,
+        hospitals=hospitals, hospital_id=hospital_id, departments=departments,
         department_id=department_id, days=days, day=day, slots=slots,
         appointments=appointments, overlaps=overlaps, mask_phone=mask_phone, move=move,
         cards=cards, spaced_card_number=spaced_card_number, sexes=list(Sex),
@@ -192,6 +199,7 @@ def booking_action(action: str) -> Any:
     form = request.form
     rules = _rules()
     actor = g.staff.username
+    within = g.staff.grievance_hospital  # a hospital's staff: its appointments only
     back = {k: form.get(k) for k in ("hospital", "department", "day", "language")
             if form.get(k)}
     phone = try_normalise_mobile(form.get("phone"))
@@ -203,7 +211,7 @@ def booking_action(action: str) -> Any:
             appointment = book_with_card(
                 session, card_number=card.number, slot_id=_int(form.get("slot")) or 0,
                 channel=Channel.AGENT, language=form.get("language", "hi"), actor=actor,
-                rules=rules)
+                rules=rules, within_hospital=within)
             flash_done("console.done_booked", reference=appointment.reference,
                        token=appointment.day_token)
         elif action == "book":
@@ -211,17 +219,18 @@ def booking_action(action: str) -> Any:
                 session, slot_id=_int(form.get("slot")) or 0, phone=form.get("phone", ""),
                 channel=Channel.AGENT, language=form.get("language", "hi"),
                 patient_name=form.get("patient_name") or None,
-                abha_number=form.get("abha") or None, actor=actor, rules=rules)
+                abha_number=form.get("abha") or None, actor=actor, rules=rules,
+                within_hospital=within)
             flash_done("console.done_booked", reference=appointment.reference,
                        token=appointment.day_token)
         elif action == "cancel":
             cancel_appointment(session, form.get("reference", ""), channel=Channel.AGENT,
-                               actor=actor, rules=rules)
+                               actor=actor, rules=rules, within_hospital=within)
             flash_done("console.done_cancelled")
         elif action == "reschedule":
             reschedule_appointment(session, form.get("reference", ""),
                                    _int(form.get("slot")) or 0, channel=Channel.AGENT,
-                                   actor=actor, rules=rules)
+                                   actor=actor, rules=rules, within_hospital=within)
             flash_done("console.done_rescheduled")
         else:
             raise InvalidInput("no such action", field="action")

@@ -159,6 +159,7 @@ def grievance(grievance_id: int) -> Any:
         may=lambda action: may_take(g.staff, item, action),
         hospital_by_id={h.id: h for h in hospitals}, departments=departments,
         sla=sla_state(item, now), mask_phone=mask_phone, now=now,
+        assignable=workflow.assignable_staff(session, item),
         reply_kinds=workflow.REPLY_KINDS, max_transfers=workflow.MAX_TRANSFERS,
         today=now.date(),
     )

@@ -9,7 +9,7 @@ import io
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Response, render_template, request
+from flask import Response, abort, g, render_template, request
 
 from agent_console import bp
 from agent_console.auth import SUPERVISORS, roles
@@ -17,6 +17,7 @@ from agent_console.i18n import current_language, error_text, label, t
 from booking_core.base import InvalidDay, InvalidInput, calendar_day, utcnow
 from contact_centre.reports import (
     CSV_COLUMNS,
+    HELPLINE_TABLES,
     PeriodKind,
     build_report,
     csv_rows,
@@ -37,6 +38,11 @@ def reports() -> Any:
     raw_day = request.args.get("day", "")
     table = request.args.get("table", "")
     wants_csv = request.args.get("format") == "csv"
+    # A hospital's supervisor: its own bookings and grievances, never the contact
+    # centre's call figures (``StaffUser.oversees_the_helpline``).
+    within_hospital = g.staff.grievance_hospital
+    if wants_csv and table in HELPLINE_TABLES and not g.staff.oversees_the_helpline:
+        abort(403)
     try:
         day = calendar_day(raw_day) if raw_day else today
         period = report_period(kind, day, tz)
@@ -47,7 +53,8 @@ def reports() -> Any:
                  else t(f"console.rep.err_{exc.details.get('field', 'day')}"))
         return render_template("console/reports.html", report=None, error=error,
                                kind=kind, day=today, periods=list(PeriodKind)), 400
-    report = build_report(get_session(), period, answer_within=settings.service_level_seconds,
+    report = build_report(get_session(), period, within_hospital=within_hospital,
+                          answer_within=settings.service_level_seconds,
                           table=table if wants_csv else None)
     lang = current_language()
     if wants_csv:

@@ -8,7 +8,7 @@ from flask import abort, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from agent_console import bp
-from agent_console.auth import SUPERVISORS, flash_done, flash_error, roles
+from agent_console.auth import SUPERVISORS, flash_done, flash_error, helpline_oversight, roles
 from agent_console.i18n import label
 from booking_core.base import DomainError
 from booking_core.outbox import OutboxKind, OutboxMessage
@@ -32,7 +32,8 @@ def escalation_badge() -> dict[str, Any]:
         staff = g.get("staff")
         if staff is None or staff.role not in SUPERVISORS:
             return 0
-        return unseen_count(get_session(), staff.id)
+        return unseen_count(get_session(), staff.id,
+                            within_hospital=staff.grievance_hospital)
     return {"escalation_badge": count}
 
 
@@ -41,7 +42,8 @@ def escalation_badge() -> dict[str, Any]:
 def escalations() -> Any:
     """Grievances escalated to this supervisor (or, for an administrator, appeals past
     their deadline), newest first; unseen ones marked."""
-    rows = notifications_for(get_session(), g.staff.id)
+    rows = notifications_for(get_session(), g.staff.id,
+                             within_hospital=g.staff.grievance_hospital)
     return render_template("console/escalations.html", rows=rows)
 
 
@@ -55,6 +57,7 @@ def escalations_seen() -> Any:
 
 @bp.get("/wallboard")
 @roles(*SUPERVISORS)
+@helpline_oversight
 def wallboard() -> Any:
     settings = current_helpline().settings
     board = wallboard_figures(get_session(), tz=settings.helpline_timezone,
@@ -72,6 +75,7 @@ def wallboard() -> Any:
 
 @bp.get("/outbox")
 @roles(*SUPERVISORS)
+@helpline_oversight
 def outbox() -> Any:
     """Messages and calls that Twilio refused or could not deliver, and nobody has
     dealt with yet."""
@@ -81,6 +85,7 @@ def outbox() -> Any:
 
 @bp.post("/outbox/<int:message_id>/<action>")
 @roles(*SUPERVISORS)
+@helpline_oversight
 def outbox_action(message_id: int, action: str) -> Any:
     """Resend a failed SMS, or mark a failed message handled: once, whoever asks."""
     session = get_session()

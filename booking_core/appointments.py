@@ -30,6 +30,7 @@ from sqlalchemy import (
     insert,
     select,
     text,
+    true,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import (
@@ -360,6 +361,7 @@ def book_appointment(
     abha_of_phone_owner: bool = True,
     ehealth_card_id: int | None = None,
     held_token: int | None = None,
+    within_hospital: int | None = None,
 ) -> Appointment:
     """Book one seat in ``slot_id`` for the patient whose mobile is ``phone``.
 
@@ -403,7 +405,8 @@ def book_appointment(
                           result=reference)
             # The slot with its hospital and department (the SMS names them): one read.
             found = session.execute(_SLOT_TO_BOOK, {"slot_id": slot_id}).first()
-            if found is None:
+            # A hospital's staff (``within_hospital``) book at their hospital only.
+            if found is None or within_hospital not in (None, found[0].hospital_id):
                 raise NotFound("no such slot", entity="slot")
             slot = found[0]
             check_bookable(slot, now, rules)
@@ -511,9 +514,12 @@ def _unused_reference(session: Session) -> str:
     raise Conflict("could not allocate a reference")  # 20 collisions in 4 million: never
 
 
-def find_appointment(session: Session, reference: str, phone: str | None = None) -> Appointment:
+def find_appointment(session: Session, reference: str, phone: str | None = None, *,
+                     within_hospital: int | None = None) -> Appointment:
     """The appointment with ``reference``; with ``phone``, only if that number holds it
-    or booked it (the portal and SMS never reveal someone else's booking)."""
+    or booked it (the portal and SMS never reveal someone else's booking); with
+    ``within_hospital`` (a hospital's staff: ``StaffUser.grievance_hospital``), only if
+    it is at that hospital: another hospital's booking does not exist for them."""
     ref = normalise_reference(reference)
     if not is_valid_reference(ref, RefKind.APPOINTMENT):
         raise InvalidReference("check the booking number", entity="appointment",
@@ -525,6 +531,8 @@ def find_appointment(session: Session, reference: str, phone: str | None = None)
         e164 = normalise_mobile(phone)
         if e164 not in (appointment.citizen.phone, appointment.booked_by_phone):
             raise NotFound("no appointment with that booking number", entity="appointment")
+    if within_hospital is not None and appointment.hospital_id != within_hospital:
+        raise NotFound("no appointment with that booking number", entity="appointment")
     return appointment
 
 
@@ -569,11 +577,13 @@ def day_held_by_patient_of(appointment: Appointment) -> ColumnElement[bool]:
 
 
 def upcoming_appointments(
-    session: Session, phone: str, now: dt.datetime | None = None
+    session: Session, phone: str, now: dt.datetime | None = None, *,
+    within_hospital: int | None = None,
 ) -> list[Appointment]:
     """Active appointments for this number (as patient or as booker), soonest first,
     each with its patient's citizen row loaded (whose mobile says whether it is the
-    number's own or booked from it for someone else)."""
+    number's own or booked from it for someone else). With ``within_hospital`` (the
+    console passes a hospital's staff's ``grievance_hospital``), that hospital's only."""
     now = now or utcnow()
     e164 = normalise_mobile(phone)
     return list(
@@ -586,6 +596,8 @@ def upcoming_appointments(
                 (Citizen.phone == e164) | (Appointment.booked_by_phone == e164),
                 Appointment.status == AppointmentStatus.BOOKED,
                 Slot.ends_at > now,
+                true() if within_hospital is None
+                else Appointment.hospital_id == within_hospital,
             )
             .order_by(Slot.starts_at)
         )
@@ -593,12 +605,15 @@ def upcoming_appointments(
 
 
 def overlapping_appointments(
-    session: Session, phone: str, slots: Sequence[SlotView]
+    session: Session, phone: str, slots: Sequence[SlotView], *,
+    within_hospital: int | None = None,
 ) -> dict[int, Appointment]:
     """For each of ``slots`` the patient's booked appointment in another department
     whose time overlaps it, by slot id. Booking it is allowed (a patient may see two
     OPDs one after the other if the first runs short), but the agent should warn the
-    caller: one person cannot queue in two OPDs at once."""
+    caller: one person cannot queue in two OPDs at once. With ``within_hospital`` (a
+    hospital's staff) only that hospital's appointments are named: another hospital's
+    bookings are not theirs to see."""
     if not slots:
         return {}
     e164 = normalise_mobile(phone)
@@ -609,7 +624,9 @@ def overlapping_appointments(
         .join(Citizen, Citizen.id == Appointment.citizen_id)
         .join(Slot, Slot.id == Appointment.slot_id)
         .where(Citizen.phone == e164, Appointment.status == AppointmentStatus.BOOKED,
-               Slot.starts_at < latest, Slot.ends_at > earliest)
+               Slot.starts_at < latest, Slot.ends_at > earliest,
+               true() if within_hospital is None
+               else Appointment.hospital_id == within_hospital)
     ).all()
     found: dict[int, Appointment] = {}
     for slot in slots:
@@ -630,13 +647,17 @@ def cancel_appointment(
     actor: str | None = None,
     rules: BookingRules | None = None,
     now: dt.datetime | None = None,
+    within_hospital: int | None = None,
 ) -> Appointment:
     """Cancel up to the slot's start; frees the seat, cancels pending reminders and
-    queues a cancellation SMS. Cancelling twice is harmless (same result, one SMS)."""
+    queues a cancellation SMS. Cancelling twice is harmless (same result, one SMS).
+    With ``within_hospital`` (a hospital's staff), another hospital's appointment is
+    ``NotFound``, as in ``find_appointment``."""
     rules = rules or BookingRules()
     now = now or utcnow()
     with unit_of_work(session):
-        appointment = find_appointment(session, reference, phone)
+        appointment = find_appointment(session, reference, phone,
+                                       within_hospital=within_hospital)
         if appointment.status == AppointmentStatus.CANCELLED:
             return appointment
         if appointment.status != AppointmentStatus.BOOKED:
@@ -671,15 +692,18 @@ def reschedule_appointment(
     actor: str | None = None,
     rules: BookingRules | None = None,
     now: dt.datetime | None = None,
+    within_hospital: int | None = None,
 ) -> Appointment:
     """Move an appointment to another slot of the same department, keeping its
     reference. The new seat is taken before the old one is released, in one
-    transaction: if the new slot is full, nothing changes."""
+    transaction: if the new slot is full, nothing changes. With ``within_hospital`` (a
+    hospital's staff), another hospital's appointment is ``NotFound``."""
     rules = rules or BookingRules()
     now = now or utcnow()
     try:
         with unit_of_work(session):
-            appointment = find_appointment(session, reference, phone)
+            appointment = find_appointment(session, reference, phone,
+                                           within_hospital=within_hospital)
             if appointment.status != AppointmentStatus.BOOKED:
                 raise Conflict("only an active appointment can be moved")
             if appointment.slot.starts_at <= now:

@@ -293,6 +293,7 @@ def book_with_card(
     now: dt.datetime | None = None,
     idempotency_key: str | None = None,
     requested_by: str = "",
+    within_hospital: int | None = None,
 ) -> Appointment:
     """Book ``slot_id`` for the card holder: the appointment is linked to the card, in
     the holder's name (and ABHA, if linked), and its SMS go to the card's mobile.
@@ -307,5 +308,5 @@ def book_with_card(
         session, slot_id=slot_id, phone=phone, channel=channel, language=language,
         patient_name=name, abha_number=abha, booked_by_phone=booked_by_phone, actor=actor,
         rules=rules, now=now, idempotency_key=idempotency_key, requested_by=requested_by,
-        abha_of_phone_owner=False, ehealth_card_id=card_id,
+        abha_of_phone_owner=False, ehealth_card_id=card_id, within_hospital=within_hospital,
     )

@@ -52,9 +52,9 @@ class Disposition(enum.StrEnum):
 class StaffUser(Base):
     """A console account: an agent, a supervisor or an admin. An account with
     ``hospital_id`` set is that hospital's staff (the OPD counter, its resource figures,
-    its own grievances), not the helpline's: see ``grievance_hospital`` and
-    ``works_the_helpline``, the one place that rule is written (README, "Who sees
-    what")."""
+    its own grievances), not the helpline's: see ``grievance_hospital``,
+    ``works_the_helpline`` and ``oversees_the_helpline``, the one place that rule is
+    written (README, "Who sees what")."""
 
     __tablename__ = "staff_user"
 
@@ -98,6 +98,15 @@ class StaffUser(Base):
         queue, callbacks, the desk's Available/Offline panel. Hospital staff never do
         (routing's query says the same: ``StaffUser.hospital_id.is_(None)``)."""
         return self.hospital_id is None
+
+    @property
+    def oversees_the_helpline(self) -> bool:
+        """Whether the account sees the contact centre's own operations: the wallboard
+        (queue, agents' states, service level), the call and phone-menu figures of the
+        reports, and the SMS outbox's failed messages. The helpline's supervisors and
+        admins do; a hospital's supervisor does not (its reports and escalations keep
+        to its hospital: ``grievance_hospital``)."""
+        return self.role in (Role.SUPERVISOR, Role.ADMIN) and self.grievance_hospital is None
 
 
 class CallOutcome(enum.StrEnum):

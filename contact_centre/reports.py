@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, and_, bindparam, case, cast, func, or_, select, text
+from sqlalchemy import Integer, and_, bindparam, case, cast, func, or_, select, text, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -312,6 +312,12 @@ def ivr_funnel(session: Session, period: Period) -> list[FunnelStep]:
 
 # --- bookings ----------------------------------------------------------------------------
 
+def _at_hospital(column: Any, hospital_id: int | None) -> ColumnElement[bool]:
+    """Rows at ``hospital_id``, or every row when it is None (a report of the whole
+    helpline)."""
+    return true() if hospital_id is None else column == hospital_id
+
+
 @dataclass(frozen=True)
 class BookingRow:
     hospital_id: int
@@ -343,14 +349,17 @@ class BookingFigures:
         return sum(self.by_channel.values())
 
 
-def booking_figures(session: Session, period: Period) -> BookingFigures:
+def booking_figures(session: Session, period: Period, *,
+                    within_hospital: int | None) -> BookingFigures:
     """Appointments made in the period by channel, and by hospital and department with
     the visits that fell in the period: attended, and no-shows
-    (``AppointmentStatus.NO_SHOW``)."""
-    made = and_(Appointment.created_at >= period.start, Appointment.created_at < period.end)
+    (``AppointmentStatus.NO_SHOW``). With ``within_hospital``, that hospital's only."""
+    made = and_(Appointment.created_at >= period.start, Appointment.created_at < period.end,
+                _at_hospital(Appointment.hospital_id, within_hospital))
     visited = and_(Appointment.visit_day >= period.first_day,
                    Appointment.visit_day <= period.last_day,
-                   Appointment.status != AppointmentStatus.CANCELLED)
+                   Appointment.status != AppointmentStatus.CANCELLED,
+                   _at_hospital(Appointment.hospital_id, within_hospital))
     figures = BookingFigures(by_channel={c.value: 0 for c in Channel})
     for channel, n in session.execute(
         select(Appointment.channel, func.count()).where(made).group_by(Appointment.channel)
@@ -400,13 +409,16 @@ class GrievanceRow:
         return self.resolved_in_time / self.registered if self.registered else None
 
 
-def grievance_figures(session: Session, period: Period) -> list[GrievanceRow]:
+def grievance_figures(session: Session, period: Period, *,
+                      within_hospital: int | None) -> list[GrievanceRow]:
     """Grievances registered in the period by category and hospital: how many were
     acknowledged by their acknowledgement deadline and resolved by their resolution
-    deadline (so far), escalated, and appealed (appeals opened in the period)."""
-    made = and_(Grievance.created_at >= period.start, Grievance.created_at < period.end)
+    deadline (so far), escalated, and appealed (appeals opened in the period). With
+    ``within_hospital``, that hospital's only."""
+    here = _at_hospital(Grievance.hospital_id, within_hospital)
+    made = and_(Grievance.created_at >= period.start, Grievance.created_at < period.end, here)
     appealed = and_(Grievance.appeal_opened_at >= period.start,
-                    Grievance.appeal_opened_at < period.end)
+                    Grievance.appeal_opened_at < period.end, here)
     rows = session.execute(
         select(Grievance.category, Grievance.hospital_id, Hospital.name_en, Hospital.name_hi,
                _count_if(made),
@@ -443,6 +455,9 @@ class Report:
     funnel: list[FunnelStep]
     bookings: BookingFigures
     grievances: list[GrievanceRow]
+    # None: the whole helpline; else the one hospital the report keeps to (no call or
+    # phone-menu figures: those are the contact centre's own work).
+    hospital_id: int | None = None
 
     @property
     def grievance_totals(self) -> GrievanceRow:
@@ -452,11 +467,15 @@ class Report:
         return GrievanceRow("", None, None, None, *sums)
 
 
-def build_report(session: Session, period: Period, *,
+def build_report(session: Session, period: Period, *, within_hospital: int | None,
                  answer_within: int = DEFAULT_ANSWER_WITHIN,
                  table: str | None = None) -> Report:
     """Every figure of the reports page for ``period`` (read only), or with ``table``
     (a key of ``CSV_COLUMNS``) only what that table needs, the others left empty.
+
+    With ``within_hospital`` (a hospital's supervisor: ``StaffUser.grievance_hospital``)
+    the report holds that hospital's bookings and grievances only, and none of the
+    contact centre's call or phone-menu figures (``HELPLINE_TABLES``).
 
     On PostgreSQL the transaction gets ``REPORT_WORK_MEM`` for its sorts and hashes (a
     month's call paths are ~85,000 menu visits) and no JIT compilation (it costs more
@@ -465,14 +484,18 @@ def build_report(session: Session, period: Period, *,
         session.execute(text(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'"))
         session.execute(text("SET LOCAL jit = off"))
     wanted = {table} if table else set(CSV_COLUMNS)
+    if within_hospital is not None:
+        wanted -= HELPLINE_TABLES
     hours = (call_figures_by_hour(session, period, answer_within=answer_within)
              if "calls" in wanted else [])
     return Report(
         period, answer_within, hours, totals(hours),
         ivr_funnel(session, period) if "ivr" in wanted else [],
-        booking_figures(session, period) if wanted & {"bookings", "channels"}
-        else BookingFigures(),
-        grievance_figures(session, period) if "grievances" in wanted else [])
+        booking_figures(session, period, within_hospital=within_hospital)
+        if wanted & {"bookings", "channels"} else BookingFigures(),
+        grievance_figures(session, period, within_hospital=within_hospital)
+        if "grievances" in wanted else [],
+        within_hospital)
 
 
 # Columns of each CSV export, in order (stable codes: spreadsheets and scripts read them).
@@ -487,6 +510,10 @@ CSV_COLUMNS: dict[str, tuple[str, ...]] = {
     "grievances": ("category", "hospital", "registered", "acknowledged_in_time",
                    "resolved_in_time", "escalated", "appeals"),
 }
+
+
+# The tables about the contact centre's own work, which a hospital's report leaves out.
+HELPLINE_TABLES = frozenset({"calls", "ivr"})
 
 
 def csv_rows(report: Report, table: str, lang: str = "en") -> list[tuple[object, ...]]:

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, func, select, update
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, func, select, true, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
 
 from booking_core.base import Base, UTCDateTime, fit_words, unit_of_work, utcnow
 from booking_core.hospitals import Hospital
@@ -92,19 +93,32 @@ def notify_escalation(session: Session, grievance: Grievance, kind: str, *,
     return told
 
 
-def unseen_count(session: Session, staff_id: int) -> int:
-    """The console badge: notifications this person has not looked at."""
-    return int(session.scalar(select(func.count()).select_from(StaffNotification).where(
-        StaffNotification.staff_id == staff_id, StaffNotification.seen_at.is_(None))) or 0)
+def _within(hospital_id: int | None) -> ColumnElement[bool]:
+    """Notifications whose grievance is at ``hospital_id`` (None: every grievance). A
+    notification stays with the person it was written for, but a grievance moved to
+    another hospital since, or an account attached to a hospital since, must not show
+    another hospital's grievance (``StaffUser.grievance_hospital``)."""
+    return true() if hospital_id is None else Grievance.hospital_id == hospital_id
 
 
-def notifications_for(session: Session, staff_id: int,
+def unseen_count(session: Session, staff_id: int, *, within_hospital: int | None) -> int:
+    """The console badge: notifications this person has not looked at, about grievances
+    they may see (``within_hospital``: their ``grievance_hospital``)."""
+    return int(session.scalar(
+        select(func.count()).select_from(StaffNotification)
+        .join(Grievance, Grievance.id == StaffNotification.grievance_id)
+        .where(StaffNotification.staff_id == staff_id, StaffNotification.seen_at.is_(None),
+               _within(within_hospital))) or 0)
+
+
+def notifications_for(session: Session, staff_id: int, *, within_hospital: int | None,
                       limit: int = 100) -> list[tuple[StaffNotification, Grievance]]:
-    """This person's notifications, newest first, with their grievances."""
+    """This person's notifications, newest first, with their grievances; only about
+    grievances at ``within_hospital`` when given (the account's ``grievance_hospital``)."""
     return [(n, g) for n, g in session.execute(
         select(StaffNotification, Grievance)
         .join(Grievance, Grievance.id == StaffNotification.grievance_id)
-        .where(StaffNotification.staff_id == staff_id)
+        .where(StaffNotification.staff_id == staff_id, _within(within_hospital))
         .order_by(StaffNotification.created_at.desc(), StaffNotification.id.desc())
         .limit(limit))]
 

@@ -20,10 +20,19 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from booking_core.base import Conflict, InvalidInput, NotFound, fit_words, unit_of_work, utcnow
+from booking_core.base import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    fit_words,
+    unit_of_work,
+    utcnow,
+)
 from booking_core.hospitals import Department, Hospital
 from booking_core.outbox import OutboxMessage, OutboxStatus, add_call, add_sms
-from contact_centre.models import StaffUser
+from contact_centre.models import Role, StaffUser
+from grievances.access import may_see
 from grievances.models import OPEN_STATUSES, Grievance, GrievanceStatus
 from grievances.services import record_event
 from grievances.sla import DEFAULT_TZ, start_clock
@@ -48,6 +57,13 @@ class TransferLimitReached(Conflict):
 
 class InvalidTransition(Conflict):
     code = "invalid_transition"
+
+
+class AssigneeCannotSee(Forbidden):
+    """The account a grievance would be given to may not see it (another hospital's
+    staff: ``access.may_see``), so could never open or work it."""
+
+    code = "assignee_cannot_see"
 
 
 class ChooseReply(InvalidInput):
@@ -149,12 +165,23 @@ def claim_grievance(
     return grievance
 
 
+def assignable_staff(session: Session, grievance: Grievance) -> list[StaffUser]:
+    """Whom a supervisor may give ``grievance`` to: active agents and supervisors who
+    may see it (``access.may_see``: never another hospital's staff), by name."""
+    people = session.scalars(
+        select(StaffUser).where(StaffUser.active.is_(True), StaffUser.role != Role.ADMIN)
+        .order_by(StaffUser.display_name, StaffUser.id))
+    return [person for person in people if may_see(person, grievance)]
+
+
 def assign_grievance(
     session: Session, grievance_id: int, *, agent_id: int | None, actor: str,
     channel: str = "agent", now: dt.datetime | None = None,
 ) -> Grievance:
     """A supervisor gives a grievance to an agent (or back to the team with None): an
-    active account, else invalid input (an unknown id would otherwise fail the write)."""
+    active account, else invalid input (an unknown id would otherwise fail the write);
+    one that may see the grievance, else ``AssigneeCannotSee`` (a hospital's staff
+    never hold another hospital's grievance: they could not open it)."""
     now = now or utcnow()
     with unit_of_work(session):
         grievance = load_for_update(session, grievance_id)
@@ -162,6 +189,9 @@ def assign_grievance(
         agent = session.get(StaffUser, agent_id) if agent_id is not None else None
         if agent_id is not None and (agent is None or not agent.active):
             raise InvalidInput("no such agent", field="agent_id")
+        if agent is not None and not may_see(agent, grievance):
+            raise AssigneeCannotSee("that account cannot see this grievance",
+                                    field="agent_id")
         grievance.assigned_to_id = agent_id
         grievance.claimed_at = now if agent_id else None
         record_event(session, grievance, "assigned" if agent_id else "unassigned",

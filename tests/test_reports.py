@@ -24,7 +24,7 @@ from tests.report_data import DAY, make_report_day
 @pytest.fixture
 def report(session):
     made = make_report_day(session)
-    return build_report(session, report_period("day", DAY)), made
+    return build_report(session, report_period("day", DAY), within_hospital=None), made
 
 
 def test_periods_are_local_days_monday_weeks_and_calendar_months():
@@ -102,7 +102,7 @@ def test_grievances_by_category_and_hospital(report):
 
 def test_a_week_holds_the_next_day_too(session):
     make_report_day(session)
-    week = build_report(session, report_period("week", DAY))
+    week = build_report(session, report_period("week", DAY), within_hospital=None)
     assert week.calls.calls == 9
 
 

@@ -48,8 +48,9 @@ def test_an_escalation_tells_the_hospitals_supervisor_by_badge_and_sms(session, 
     assert escalate_overdue(session, now=now) == 0  # once, however often it runs
     # The hospital's own supervisor hears of its grievance; the helpline's supervisor of
     # the one with no hospital; the other hospital's supervisor of neither.
-    assert unseen_count(session, mine.id) == 1 and unseen_count(session, central.id) == 1
-    assert unseen_count(session, elsewhere.id) == 0
+    assert unseen_count(session, mine.id, within_hospital=hospital.id) == 1
+    assert unseen_count(session, central.id, within_hospital=None) == 1
+    assert unseen_count(session, elsewhere.id, within_hospital=other.id) == 0
     [sms] = staff_sms(session, mine.phone)
     assert sms.template == "supervisor_escalation" and sms.language == "hi"
     assert late.reference in sms.body
