@@ -15,6 +15,7 @@ from agent_console import bp
 from agent_console.auth import SUPERVISORS, roles
 from agent_console.i18n import current_language, error_text, label, t
 from booking_core.base import InvalidDay, InvalidInput, calendar_day, utcnow
+from booking_core.hospitals import get_hospital
 from contact_centre.reports import (
     CSV_COLUMNS,
     HELPLINE_TABLES,
@@ -79,5 +80,8 @@ def reports() -> Any:
         category_items=[(label("cat", c), n)
                         for c, n in grievances_by_category(report.grievances).items()],
         csv_tables=list(CSV_COLUMNS),
+        # Whose report this is, said in words: a hospital's supervisor sees one hospital.
+        scope_hospital=(get_hospital(get_session(), within_hospital).name(lang)
+                        if within_hospital is not None else None),
     )
     return render_template("console/reports.html", **context)

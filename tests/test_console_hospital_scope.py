@@ -149,6 +149,7 @@ def test_a_hospitals_report_holds_its_bookings_and_grievances_and_no_calls(conso
     answer = console.get(f"/console/reports?period=day&day={DAY}")
     assert answer.status_code == 200
     page = _page(answer)
+    assert page.text("report-scope") == "सिर्फ़ अरुणा आसफ़ अली अस्पताल की बुकिंग और शिकायतें।"
     for ident in ("rep-calls", "rep-hours", "rep-funnel", "sl-figure", "rep-aht"):
         assert ident not in page.text_by_id, ident
     bookings = page.text("rep-bookings")
@@ -172,6 +173,7 @@ def test_a_hospitals_report_holds_its_bookings_and_grievances_and_no_calls(conso
 def test_the_helplines_report_holds_every_hospital_and_the_calls(console, day):
     _sign_in(console, "super.helpline")
     page = _page(console.get(f"/console/reports?period=day&day={DAY}"))
+    assert "report-scope" not in page.text_by_id  # the whole helpline: no hospital named
     assert page.text("rep-calls") == "8"
     assert "rep-funnel" in page.text_by_id
     assert "Bhagwan Mahavir Hospital" in page.text("rep-bookings")
