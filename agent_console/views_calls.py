@@ -21,7 +21,7 @@ from booking_core.appointments import (
     reschedule_appointment,
     upcoming_appointments,
 )
-from booking_core.base import DomainError, InvalidDay, InvalidInput, calendar_day
+from booking_core.base import DomainError, InvalidDay, InvalidInput, calendar_day, whole_number
 from booking_core.ehealth import Sex, book_with_card, cards_for_phone, find_card
 from booking_core.hospitals import list_departments, list_hospitals
 from booking_core.phones import mask_phone, try_normalise_mobile
@@ -58,10 +58,12 @@ def desk() -> Any:
 @bp.post("/me/wrap-up")
 @helpline_work
 def wrap_up() -> Any:
-    """The disposition of the agent's last call; in wrap-up it also ends it."""
+    """The disposition of the call the form names (else the agent's last call); in
+    that call's wrap-up it also ends it."""
     try:
         finish_wrap_up(get_session(), g.staff.id, request.form.get("disposition", ""),
-                       wrap_up_seconds=_wrap_up_seconds())
+                       wrap_up_seconds=_wrap_up_seconds(),
+                       call_id=whole_number(request.form.get("call")))
     except DomainError as exc:
         flash_error(exc)
     else:

@@ -16,17 +16,26 @@ from sqlalchemy.orm import Session
 from booking_core.base import unit_of_work, utcnow
 from contact_centre.callbacks import IN_HAND, settle
 from contact_centre.models import CallbackRequest, CallbackStatus, StaffUser
-from contact_centre.routing import end_outbound_call
+from contact_centre.routing import end_outbound_call, outbound_call_answered
 
 
-def begin_callback_bridge(session: Session, callback_id: int) -> CallbackRequest | None:
-    """The agent answered: we now dial the citizen. None when there is nothing to
+def begin_callback_bridge(session: Session, callback_id: int, *, call_sid: str = "",
+                          agent_id: int | None = None,
+                          now: dt.datetime | None = None) -> CallbackRequest | None:
+    """The agent answered: we now dial the citizen. Their leg (``call_sid``) becomes
+    their current call (``routing.outbound_call_answered``), so the wrap-up that
+    follows is about it and not about an earlier caller. None when there is nothing to
     bridge (unknown id, or the callback is no longer in an agent's hands)."""
+    moment = now or utcnow()
     with unit_of_work(session):
-        callback = session.get(CallbackRequest, callback_id)
+        agent_id, callback = _locked_callback(session, callback_id, agent_id)
         if callback is None or callback.status not in IN_HAND:
             return None
         callback.status = CallbackStatus.CALLING
+        if agent_id is not None and call_sid:
+            outbound_call_answered(session, agent_id, call_sid, phone=callback.phone,
+                                   language=callback.language, moment=moment,
+                                   details={"callback_id": callback.id})
     return callback
 
 
@@ -46,8 +55,8 @@ def _locked_callback(session: Session, callback_id: int, agent_id: int | None
 
 
 def record_bridge_result(session: Session, callback_id: int, dial_status: str,
-                         now: dt.datetime | None = None, *, agent_id: int | None = None
-                         ) -> CallbackRequest | None:
+                         now: dt.datetime | None = None, *, agent_id: int | None = None,
+                         call_sid: str = "") -> CallbackRequest | None:
     """The bridge ended: ``completed`` or ``answered`` means the citizen was reached;
     busy, no-answer, failed or canceled puts the callback back in the waiting list.
     Either way the agent talked on their phone: they go into wrap-up. A repeated
@@ -59,7 +68,8 @@ def record_bridge_result(session: Session, callback_id: int, dial_status: str,
             return callback
         reached = dial_status in ("completed", "answered")
         settle(callback, "reached" if reached else "no_answer", moment)
-        end_outbound_call(session, agent_id, callback_id, moment, answered=True)
+        end_outbound_call(session, agent_id, callback_id, moment, answered=True,
+                          call_sid=call_sid)
     return callback
 
 
@@ -78,7 +88,7 @@ def agent_missed_callback(session: Session, callback_id: int, call_status: str, 
 
 
 def agent_call_ended(session: Session, callback_id: int, *,
-                     agent_id: int | None = None) -> None:
+                     agent_id: int | None = None, call_sid: str = "") -> None:
     """Twilio's last word on the agent's leg of a callback (``completed``): the agent's
     call is over whatever became of the bridge (a lost ``<Dial>`` action, the agent
     hanging up first, a bridge given up). An agent still On a call for it goes into
@@ -89,7 +99,8 @@ def agent_call_ended(session: Session, callback_id: int, *,
         agent_id, callback = _locked_callback(session, callback_id, agent_id)
         if callback is None:
             return
-        end_outbound_call(session, agent_id, callback_id, moment, answered=True)
+        end_outbound_call(session, agent_id, callback_id, moment, answered=True,
+                          call_sid=call_sid)
 
 
 def callback_call_failed(session: Session, callback_id: int, agent_id: int | None) -> None:

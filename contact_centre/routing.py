@@ -31,8 +31,12 @@ The life of a routed call, and who reports each step:
    before, and the agent goes on a break (a phone nobody answers must not keep ringing).
 4. A callback the agent places (``contact_centre.callbacks.call_back``) holds them the
    same way: ``start_outbound_call`` makes them ON_CALL in the transaction that starts
-   it (refused while a call already holds them), and ``end_outbound_call`` puts them in
-   WRAP_UP when it ends (on a break when their own phone did not answer).
+   it (refused while a call already holds them), ``outbound_call_answered`` writes the
+   agent's leg as a ``Call`` of theirs (direction ``outbound``, the citizen's number)
+   once they answer, and ``end_outbound_call`` ends that call and puts them in WRAP_UP
+   (on a break when their own phone did not answer). So the agent's last call, which
+   wrap-up and its disposition are about, is the one that just ended whatever its
+   direction.
 
 A state the agent picks while a call holds them (ringing, on a call, in wrap-up), Break
 or Offline, is what a contact centre calls a pending state: kept in
@@ -44,6 +48,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
@@ -130,24 +135,61 @@ def start_outbound_call(session: Session, agent_id: int, moment: dt.datetime) ->
     return agent
 
 
+def outbound_call_answered(session: Session, agent_id: int, call_sid: str, *,
+                           phone: str, language: str | None, moment: dt.datetime,
+                           details: dict[str, Any]) -> Call:
+    """The agent answered their leg of a call they placed (a callback's bridge): it is
+    now their current call, a ``Call`` row like a routed caller's (direction
+    ``outbound``, ``from_phone`` the citizen's number), so the desk, the screen pop and
+    wrap-up's disposition are about it. In the caller's transaction, after the agent's
+    lock; a repeated webhook (same ``call_sid``) returns the same row."""
+    call = session.scalar(select(Call).where(Call.call_sid == call_sid).with_for_update())
+    if call is None:
+        call = Call(call_sid=call_sid, direction="outbound", from_phone=phone,
+                    language=language, started_at=moment, answered_at=moment,
+                    agent_id=agent_id, outcome=CallOutcome.AGENT, details=details)
+        session.add(call)
+        session.flush()
+    return call
+
+
+def _end_outbound_leg(session: Session, agent_id: int, call_sid: str | None,
+                      moment: dt.datetime) -> int:
+    """The agent's outbound call ``call_sid`` is over: its end is noted once. Returns
+    its id (0 when there is no such call of theirs)."""
+    if not call_sid:
+        return 0
+    call = session.scalar(select(Call).where(Call.call_sid == call_sid,
+                                             Call.agent_id == agent_id).with_for_update())
+    if call is None:
+        return 0
+    if call.ended_at is None:
+        call.ended_at = moment
+        call.status = "completed"
+    return call.id
+
+
 def end_outbound_call(session: Session, agent_id: int | None, callback_id: int,
-                      moment: dt.datetime, *, answered: bool, rung: bool = True) -> None:
+                      moment: dt.datetime, *, answered: bool, rung: bool = True,
+                      call_sid: str | None = None) -> None:
     """The agent's own call for callback ``callback_id`` ended (in the caller's
-    transaction, which locks the agent before the callback): after a conversation
-    the agent goes into wrap-up like after any call; when their own phone did not
-    answer, on a break (a phone nobody answers must not be rung by routing), or the
-    state they asked for; when the call was never placed (``rung`` False), as before
-    it. Nothing changes while another call holds them."""
+    transaction, which locks the agent before the callback): its ``Call`` row (the
+    agent's leg, ``call_sid``) ends; after a conversation the agent goes into wrap-up
+    like after any call; when their own phone did not answer, on a break (a phone
+    nobody answers must not be rung by routing), or the state they asked for; when
+    the call was never placed (``rung`` False), as before it. Nothing changes while
+    another call holds them."""
     if agent_id is None:
         return
     agent = session.get(StaffUser, agent_id, with_for_update=True)
+    ended = _end_outbound_leg(session, agent_id, call_sid, moment)
     if agent is None or agent.state != AgentState.ON_CALL:
         return
     another_callback = session.scalar(
         select(CallbackRequest.id).where(CallbackRequest.claimed_by_id == agent_id,
                                          CallbackRequest.status == CallbackStatus.CALLING,
                                          CallbackRequest.id != callback_id).limit(1))
-    if another_callback is not None or _other_current_call(session, agent_id, 0):
+    if another_callback is not None or _other_current_call(session, agent_id, ended):
         return  # a late word on an earlier call: the agent is on another one now
     if answered:
         agent.state = AgentState.WRAP_UP
@@ -422,7 +464,8 @@ def current_call(session: Session, agent_id: int, now: dt.datetime | None = None
 
 
 def last_call(session: Session, agent_id: int) -> Call | None:
-    """The last call the agent took that has ended (the one wrap-up is about)."""
+    """The last call the agent took that has ended, routed to them or placed by them
+    (the one wrap-up is about)."""
     return session.scalar(
         select(Call).where(Call.agent_id == agent_id, Call.ended_at.is_not(None),
                            Call.answered_at.is_not(None))
@@ -431,12 +474,16 @@ def last_call(session: Session, agent_id: int) -> Call | None:
 
 def finish_wrap_up(session: Session, agent_id: int, disposition: str,
                    now: dt.datetime | None = None, *,
-                   wrap_up_seconds: int = DEFAULT_WRAP_UP_SECONDS) -> Call:
-    """Store the disposition of the agent's last call and end their wrap-up: they are
-    available again (or take the state they asked for during the call) and the next
-    waiting caller is connected (routing's own transaction, after this one). An agent
-    no longer in wrap-up may still set it; their state does not change then. Raises
-    ``InvalidDisposition``, or ``NotFound`` when the agent has taken no call."""
+                   wrap_up_seconds: int = DEFAULT_WRAP_UP_SECONDS,
+                   call_id: int | None = None) -> Call:
+    """Store the disposition of a call and end the agent's wrap-up if it is about that
+    call: they are available again (or take the state they asked for during the call)
+    and the next waiting caller is connected (routing's own transaction, after this
+    one). ``call_id`` is the call the agent's form was about (one of theirs that they
+    answered and that has ended, inbound or outbound); without it, their last call
+    (``last_call``). An agent no longer in wrap-up may still set it; their state does
+    not change then, nor when the call is an earlier one than the wrap-up's. Raises
+    ``InvalidDisposition``, or ``NotFound`` when there is no such call of theirs."""
     try:
         code = Disposition(disposition)
     except ValueError as exc:
@@ -446,11 +493,14 @@ def finish_wrap_up(session: Session, agent_id: int, disposition: str,
         agent = session.get(StaffUser, agent_id, with_for_update=True)
         if agent is None:
             raise NotFound("no such agent", entity="staff_user")
-        call = last_call(session, agent_id)
+        last = last_call(session, agent_id)
+        call = last if call_id is None or (last and last.id == call_id) else session.scalar(
+            select(Call).where(Call.id == call_id, Call.agent_id == agent_id,
+                               Call.answered_at.is_not(None), Call.ended_at.is_not(None)))
         if call is None:
             raise NotFound("no call to sum up", entity="call")
         call.disposition = code
-        ended_wrap_up = agent.state == AgentState.WRAP_UP
+        ended_wrap_up = agent.state == AgentState.WRAP_UP and call is last
         if ended_wrap_up:
             _after_the_call(agent, moment)
     if ended_wrap_up and agent.state == AgentState.AVAILABLE:

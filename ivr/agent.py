@@ -72,24 +72,43 @@ def _minutes(seconds: int) -> int:
     return max(1, math.ceil(seconds / 60))
 
 
+def callback_first(ctx: Ctx) -> Agent | None:
+    """Whether a caller asking for a person now ("0", or a menu's give-up) is offered a
+    callback instead of the queue, and why (``Agent.why``): outside ``AGENT_HOURS``
+    (``after_hours``), nobody signed in to answer (``no_agent``: no agent available, on
+    a call or in wrap-up), or an expected wait over ``IVR_LONG_WAIT_SECONDS``
+    (``long_wait``); None: into the queue. The one rule: ``to_agent`` routes by it and
+    every prompt announcing "0" (the retry hint, a complaint status's "press 0") says
+    what it will do by it (``zero_reaches_agent``). A caller who chose to wait anyway,
+    or whom our own fault sends to the queue, is queued."""
+    if not agents_on_duty(ctx.settings):
+        return Agent(why="after_hours")
+    agent = ctx.read(Agent)
+    if agent.fault or agent.anyway:
+        return None
+    estimate = getattr(g, "ivr_new_caller_estimate", None)
+    if estimate is None:  # read once per webhook, however many prompts ask
+        estimate = estimate_queue(ctx.session, default_wait_seconds=SECONDS_PER_CALLER_AHEAD)
+        g.ivr_new_caller_estimate = estimate
+    if estimate.nobody_to_answer:
+        return Agent(why="no_agent")
+    wait = estimate.wait_seconds
+    if wait > ctx.settings.ivr_long_wait_seconds:
+        return Agent(why="long_wait", wait_minutes=_minutes(wait))
+    return None
+
+
 @step("agent")
 def to_agent(ctx: Ctx) -> VoiceResponse:
-    """Into the agent queue, unless agents are off duty, nobody is signed in to answer
-    (no agent available, on a call or in wrap-up), or the wait is long: then a callback
-    is offered first (keeping the choice to wait, but for off duty)."""
-    if not agents_on_duty(ctx.settings):
-        return ctx.go("callback", intro=ctx.intro_messages)
-    agent = ctx.read(Agent)
-    fault = agent.fault
-    if not fault and not agent.anyway:
-        estimate = estimate_queue(ctx.session, default_wait_seconds=SECONDS_PER_CALLER_AHEAD)
-        if estimate.nobody_to_answer:
-            return ctx.go("callback", Agent(why="no_agent"), intro=ctx.intro_messages)
-        wait = estimate.wait_seconds
-        if wait > ctx.settings.ivr_long_wait_seconds:
-            return ctx.go("callback", Agent(why="long_wait", wait_minutes=_minutes(wait)),
-                          intro=ctx.intro_messages)
-    return enqueue(ctx, fault=fault)
+    """Into the agent queue, unless a callback is offered first (``callback_first``:
+    off duty, nobody signed in to answer, a long wait), keeping the choice to wait but
+    for off duty."""
+    offer = callback_first(ctx)
+    if offer is not None and offer.why == "after_hours":
+        return ctx.go("callback", intro=ctx.intro_messages)  # its default reason
+    if offer is not None:
+        return ctx.go("callback", offer, intro=ctx.intro_messages)
+    return enqueue(ctx, fault=ctx.read(Agent).fault)
 
 
 def enqueue(ctx: Ctx, *, fault: bool = False) -> VoiceResponse:
@@ -181,9 +200,17 @@ def callback_offer(ctx: Ctx) -> VoiceResponse:
                     silence_to="agent" if why == "fault" else None)
 
 
-@condition("agents_on")
-def agents_are_on_duty(ctx: Ctx) -> bool:
-    return agents_on_duty(ctx.settings)
+@condition("zero_reaches_agent")
+def zero_reaches_an_agent(ctx: Ctx) -> bool:
+    """"0" now puts the caller in the agent queue (``callback_first`` finds no reason
+    to offer a callback instead). Without the database, as ``to_agent`` then answers
+    (the apology offers the queue), a person is what "0" reaches."""
+    try:
+        return callback_first(ctx) is None
+    except BACKEND_ERRORS:
+        log.warning("queue estimate unavailable; announcing an agent for 0")
+        _rollback()
+        return True
 
 
 @condition("may_keep_waiting")

@@ -108,7 +108,7 @@ class Node:
 @dataclass
 class Registry:
     nodes: dict[str, Node] = field(default_factory=dict)
-    # Conditions options may need, by name: ``CONDITIONS["agents_on"](ctx)``.
+    # Conditions options may need, by name: ``CONDITIONS["zero_reaches_agent"](ctx)``.
     conditions: dict[str, Callable[[Ctx], bool]] = field(default_factory=dict)
     actions: dict[str, Callable[[Ctx], VoiceResponse]] = field(default_factory=dict)
     action_exits: dict[str, tuple[str, ...]] = field(default_factory=dict)

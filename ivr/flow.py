@@ -542,11 +542,12 @@ class Ctx:
             lines.append(self.t(repeat, key=self.spoken_key(REPEAT_KEY)))
         zero = shared.get(AGENT_KEY)
         if zero == "agent":
-            # While no agent can answer, "0" leads to the callback offer.
-            agents_on = self.holds("agents_on")
-            zero_reaches = "agent" if agents_on else "callback"
+            # Where the caller would be offered a callback (off duty, nobody signed in,
+            # a long wait: routing's own rule), "0" leads to the callback offer.
+            agent_now = self.holds("zero_reaches_agent")
+            zero_reaches = "agent" if agent_now else "callback"
             if zero_reaches != node.name and zero_reaches not in leads_to:
-                agent = "ivr.retry.agent" if agents_on else "ivr.retry.agent_callback"
+                agent = "ivr.retry.agent" if agent_now else "ivr.retry.agent_callback"
                 lines.append(self.t(agent, key=AGENT_KEY))
         elif zero is not None and zero not in leads_to:
             # Where "0" goes back to the callback offer, the hint says so.

@@ -261,6 +261,11 @@ def grievance_reference_typed(ctx: Ctx) -> VoiceResponse:
     return _status(ctx, grievance, own=own)
 
 
+# Replies whose words ask the caller to press 0 for a person (``ivr.status.reply_*``);
+# each has a ``_callback`` variant for when 0 leads to the callback offer.
+ASK_FOR_ZERO = ("called", "details")
+
+
 def _status(ctx: Ctx, grievance: Grievance, *, own: bool) -> VoiceResponse:
     seconds = (utcnow() - grievance.updated_at).total_seconds()
     words: list[str | list[Words]] = [ctx.t_number(
@@ -272,7 +277,9 @@ def _status(ctx: Ctx, grievance: Grievance, *, own: bool) -> VoiceResponse:
     # to the phone that filed it: typed from another phone, the status alone.
     reply = (grievance.last_update_note or "").removeprefix("sms.grievance_reply_")
     if own and reply in REPLY_KINDS:
-        words.append(ctx.t(f"ivr.status.reply_{reply}"))
+        # Their "press 0" says what 0 will do now: an agent, or the callback offer.
+        callback = reply in ASK_FOR_ZERO and not ctx.holds("zero_reaches_agent")
+        words.append(ctx.t(f"ivr.status.reply_{reply}{'_callback' if callback else ''}"))
     # The menu that follows offers "2" for another complaint (``status_heard``).
     ctx.log_outcome(CallOutcome.INFORMATION)
     return ctx.go("mine", Mine(heard_latest=True), intro=words)

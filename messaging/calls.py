@@ -95,7 +95,9 @@ def _callback_answer(row: OutboxMessage) -> VoiceResponse:
     response = VoiceResponse()
     session = get_session()
     callback_id = int(row.params.get("callback_id", 0))
-    callback = begin_callback_bridge(session, callback_id)
+    callback = begin_callback_bridge(session, callback_id,
+                                     call_sid=request.form.get("CallSid", ""),
+                                     agent_id=_placed_by(row))
     if callback is None:
         say_node(response, row.language, "bridge.not_reached")
         response.hangup()
@@ -115,7 +117,8 @@ def bridged(row_id: int) -> Response:
     row = call_row(row_id)
     status = request.form.get("DialCallStatus", "")
     callback = record_bridge_result(get_session(), int(row.params.get("callback_id", 0)),
-                                    status, agent_id=_placed_by(row))
+                                    status, agent_id=_placed_by(row),
+                                    call_sid=request.form.get("CallSid", ""))
     response = VoiceResponse()
     if callback is not None and status not in ("completed", "answered"):
         say_node(response, row.language, "bridge.not_reached")
@@ -172,7 +175,7 @@ def call_status() -> Response:
     elif row is not None and status == "completed" and row.template == "agent_callback":
         # The agent's leg is over: wrap-up, whatever the bridge's own report did.
         agent_call_ended(session, int(row.params.get("callback_id", 0)),
-                         agent_id=_placed_by(row))
+                         agent_id=_placed_by(row), call_sid=sid)
     return twiml(VoiceResponse())
 
 

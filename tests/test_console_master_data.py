@@ -89,7 +89,7 @@ def test_a_refused_hospital_form_keeps_what_was_typed_and_says_why_in_hindi(
     assert field_error(page, "phone") == "यह भारत का सही फ़ोन नंबर नहीं है।"
     assert field_error(page, "code") == ""
     assert 'value="Sanjay Gandhi Memorial Hospital Mangolpuri"' in page
-    assert "कुछ भी सहेजा नहीं गया" in page
+    assert "कुछ भी सेव नहीं हुआ" in page
     session.rollback()
     assert session.scalar(select(func.count()).select_from(Hospital)) == 0
     assert session.scalar(select(func.count()).select_from(AuditEntry)) == 0

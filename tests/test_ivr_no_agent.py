@@ -7,10 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import select
 
 from contact_centre.models import AgentState, CallbackRequest
 from contact_centre.wallboard import wallboard
+from grievances.services import register_grievance
+from grievances.workflow import reply_to_citizen
+from locales import render
+from tests.fixtures_ivr import CALLER
+from tests.test_ivr_services import into_menu
 from tests.test_queue_estimate import answered_call, staffed
 
 NOBODY_EN = "Sorry, no agent is available to take your call right now."
@@ -110,3 +116,59 @@ def test_a_caller_queued_when_the_last_agent_signs_off_is_never_promised_a_minut
     assert "about a minute" not in phone.said and "in the queue" not in phone.said
     assert QUEUE_NOBODY_EN in phone.said
     assert "To be called back instead of waiting, press 1." in phone.said
+
+
+def _hints_after_silence(phone, lang: str) -> str:
+    """The main menu's retry after silence, in ``lang``: where its hints are said."""
+    phone.call()
+    phone.press("1" if lang == "hi" else "2")
+    phone.silence()
+    return phone.said
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_the_retry_hint_for_0_offers_a_callback_while_nobody_is_signed_in(
+        phone, ivr_world, ivr_session, lang):
+    """Agent hours, nobody signed in: "0" leads to the callback offer (reason
+    ``no_agent``), so the hint says so and promises no person on the line."""
+    staffed(ivr_session, 1, AgentState.OFFLINE)
+    said = _hints_after_silence(phone, lang)
+    assert render(lang, "ivr.retry.agent_callback", key="0") in said
+    assert render(lang, "ivr.retry.agent", key="0") not in said
+    phone.press("0")
+    assert phone.root.find("Enqueue") is None
+    assert (NOBODY_HI if lang == "hi" else NOBODY_EN) in phone.said
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_the_retry_hint_for_0_promises_an_agent_when_one_is_signed_in(
+        phone, ivr_world, ivr_session, lang):
+    staffed(ivr_session, 1, AgentState.ON_CALL)
+    said = _hints_after_silence(phone, lang)
+    assert render(lang, "ivr.retry.agent", key="0") in said
+    assert render(lang, "ivr.retry.agent_callback", key="0") not in said
+    phone.press("0")
+    assert phone.root.find("Enqueue") is not None
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+@pytest.mark.parametrize("signed_in", [True, False])
+@pytest.mark.parametrize("reply", ["called", "details"])
+def test_a_complaint_reply_asking_for_0_says_what_0_will_do(
+        phone, ivr_world, ivr_session, lang, signed_in, reply):
+    """The status of a complaint an agent asked about ("press 0") promises a person
+    only when "0" would queue the caller; else the callback variant."""
+    if signed_in:
+        staffed(ivr_session, 1, AgentState.ON_CALL)
+    grievance = register_grievance(ivr_session, phone=CALLER, category="other", channel="ivr",
+                                   description="No doctor in OPD", language=lang,
+                                   hospital_id=ivr_world.lok_nayak.id)
+    reply_to_citizen(ivr_session, grievance.id, reply, actor="agent")
+    into_menu(phone, lang, "4")
+    phone.press("2")  # the phone that filed it hears its latest complaint
+    person = render(lang, f"ivr.status.reply_{reply}")
+    callback = render(lang, f"ivr.status.reply_{reply}_callback")
+    assert (person if signed_in else callback) in phone.said
+    assert (callback if signed_in else person) not in phone.said
+    phone.press("0")
+    assert (phone.root.find("Enqueue") is not None) == signed_in

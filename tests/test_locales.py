@@ -262,3 +262,24 @@ def test_the_waiting_list_says_how_many_are_ahead_in_a_sentence_per_case():
     assert "आप सूची में सबसे पहले हैं।" in render("hi", "ivr.wait.joined_first")
     assert "3 people are ahead of you." in render("en", "ivr.wait.joined", ahead="3")
     assert "आपसे पहले 3 लोग हैं।" in render("hi", "ivr.wait.joined", ahead="3")
+
+
+# One word per idea on the console and the portal (Hindi as Delhi office staff say it):
+# the word chosen, and the variants it replaced. A variant anywhere fails.
+ONE_WORD_ON_SCREEN = {
+    "सेव (save)": re.compile(r"सहेज"),  # सहेजें, सहेजा गया, सहेजने ...
+    "रैप-अप (wrap-up)": re.compile(r"कॉल के बाद का काम|उसके बाद का काम|पिछली कॉल का काम"),
+}
+SAVE_WORD = re.compile(r"सेव(?![\u093e-\u094d])")  # सेव, not सेवा (service)
+
+
+def test_the_console_and_portal_say_save_and_wrap_up_one_way():
+    cats = catalogs()
+    on_screen = {k: v for k, v in cats["hi"].items() if k.startswith(ON_SCREEN)}
+    for word, variants in ONE_WORD_ON_SCREEN.items():
+        found = sorted(k for k, v in on_screen.items() if variants.search(v))
+        assert found == [], f"say {word}: {found}"
+    assert SAVE_WORD.search(on_screen["console.save"])
+    assert on_screen["console.state.wrap_up"] == "रैप-अप"
+    assert "सेवा" in cats["hi"]["portal.error.unavailable"]  # a service is not a save
+    assert not SAVE_WORD.search(cats["hi"]["portal.error.unavailable"])

@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.slow]
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 NOT_SAVED = {
-    "hi": "माफ़ कीजिए, तकनीकी दिक़्क़त के कारण हम इसे अभी सहेज नहीं पाए। आपने जो लिखा था, वह "
+    "hi": "माफ़ कीजिए, तकनीकी दिक़्क़त के कारण हम इसे अभी सेव नहीं कर पाए। आपने जो लिखा था, वह "
           "सब नीचे है। कृपया कुछ मिनट बाद फिर से भेजें, या हेल्पलाइन पर कॉल करें।",
     "en": "Sorry, a technical problem stopped us saving this just now. Everything you typed "
           "is still below. Please send it again in a few minutes, or call the helpline.",

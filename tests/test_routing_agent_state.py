@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -350,3 +351,105 @@ def test_call_back_now_and_routing_at_once_never_both_take_the_agent(pg_database
             s.commit()
     assert sum(wins.values()) == 15
     engine.dispose()
+
+
+class _WrapUpForm(HTMLParser):
+    """The desk's wrap-up form: the call it names, its hidden ``call`` field, and the
+    words of its question."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sum_up_call = self.call_field = self.question = ""
+        self._in_question = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "form" and found.get("data-sum-up-call"):
+            self.sum_up_call = found["data-sum-up-call"] or ""
+        elif tag == "input" and found.get("name") == "call":
+            self.call_field = found.get("value") or ""
+        self._in_question = tag == "label" and found.get("for") == "disposition"
+
+    def handle_data(self, data: str) -> None:
+        if self._in_question:
+            self.question += data
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_question = False
+
+
+def _desk_form(console: ConsoleClient) -> _WrapUpForm:
+    """The wrap-up form on the desk."""
+    form = _WrapUpForm()
+    form.feed(console.get("/console/me/desk").get_data(as_text=True))
+    form.question = form.question.strip()
+    assert form.sum_up_call
+    return form
+
+
+@pytest.mark.parametrize("summed_up_before", [True, False])
+def test_the_wrap_up_after_a_callback_is_about_the_callback_not_the_last_inbound_call(
+        board, summed_up_before):
+    """An agent takes a caller from the queue, then calls a citizen back: the wrap-up
+    that follows asks how the callback went (the citizen's number) and saving it
+    records the disposition on the callback's call, not on the earlier inbound one."""
+    asha = _agent(board, "agent.asha", ASHA)
+    ring = _on_a_call_with_a_queued_caller(board, asha)
+    board.dial_ends(ring, "completed")
+    if summed_up_before:
+        asha.post("/console/me/wrap-up", {"disposition": "resolved", "next": "/console/"})
+    else:
+        _state(asha, "available")
+    with board.helpline.session() as s:
+        inbound = s.scalars(select(Call).filter_by(call_sid=ring.caller_sid)).one()
+
+    callback_id = _callback(board)
+    _call_back_now(asha, callback_id)
+    deliver_now(board.helpline)
+    [placed] = board.fake.created("Calls")
+    row = _callback_row(board, callback_id)
+    _webhook(board, f"/calls/{row.id}/answer", {"CallSid": placed.sid})
+    _webhook(board, f"/calls/{row.id}/bridged",
+             {"CallSid": placed.sid, "DialCallStatus": "completed"})
+    agent = _asha(board)
+    assert agent.state == AgentState.WRAP_UP
+    form = _desk_form(asha)
+    assert form.question == "How did the call with +91******9999 end?"  # the citizen
+    call_id = form.sum_up_call
+    assert form.call_field == call_id  # saving names the call the form is about
+    with board.helpline.session() as s:
+        bridge = s.scalars(select(Call).filter_by(call_sid=placed.sid)).one()
+    assert call_id == str(bridge.id) != str(inbound.id)
+    assert (bridge.direction, bridge.agent_id, bridge.from_phone) == ("outbound", agent.id,
+                                                                      CITIZEN)
+    assert bridge.answered_at is not None and bridge.ended_at is not None
+    answer = asha.post("/console/me/wrap-up", {"disposition": "wrong_number",
+                                              "call": call_id, "next": "/console/"})
+    assert answer.status_code == 302
+    with board.helpline.session() as s:
+        assert s.get(Call, bridge.id).disposition == "wrong_number"
+        assert s.get(Call, inbound.id).disposition == ("resolved" if summed_up_before else None)
+    assert _asha(board).state == AgentState.AVAILABLE
+    # The agent's leg reports its end afterwards: nothing changes.
+    _webhook(board, f"/calls/status?row={row.id}",
+             {"CallSid": placed.sid, "CallStatus": "completed"})
+    assert _asha(board).state == AgentState.AVAILABLE
+
+
+def test_a_wrap_up_form_saved_after_another_call_ended_is_refused_not_moved(board):
+    """The form names its call: a disposition sent for one call never lands on
+    another that ended meanwhile."""
+    asha = _agent(board, "agent.asha", ASHA)
+    ring = _on_a_call_with_a_queued_caller(board, asha)
+    board.dial_ends(ring, "completed")
+    first_id = _desk_form(asha).call_field
+    _state(asha, "available")
+    second = _on_a_call_with_a_queued_caller(board, asha)
+    board.dial_ends(second, "completed")
+    page = asha.post("/console/me/wrap-up", {"disposition": "booked", "call": first_id,
+                                            "next": "/console/callbacks"})
+    assert page.status_code == 302
+    with board.helpline.session() as s:
+        calls = {c.call_sid: c.disposition for c in s.scalars(select(Call)).all()}
+    assert calls[ring.caller_sid] == "booked" and calls[second.caller_sid] is None
+    assert _asha(board).state == AgentState.WRAP_UP  # the second call's wrap-up goes on
