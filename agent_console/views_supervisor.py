@@ -8,7 +8,14 @@ from flask import abort, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from agent_console import bp
-from agent_console.auth import SUPERVISORS, flash_done, flash_error, helpline_oversight, roles
+from agent_console.auth import (
+    SUPERVISORS,
+    flash_done,
+    flash_error,
+    helpline_oversight,
+    helpline_work,
+    roles,
+)
 from agent_console.i18n import label
 from booking_core.base import DomainError
 from booking_core.outbox import OutboxKind, OutboxMessage
@@ -104,8 +111,10 @@ def outbox_action(message_id: int, action: str) -> Any:
 
 
 @bp.get("/demo-inbox")
+@helpline_work
 def demo_inbox() -> Any:
-    """Without Twilio, SMS go to a sink: this page shows them as a phone's inbox would."""
+    """Without Twilio, SMS go to a sink: this page shows them as a phone's inbox would
+    (every citizen's messages: the helpline's own staff only, as the outbox)."""
     if current_helpline().settings.twilio_configured:
         abort(404)
     rows = get_session().scalars(

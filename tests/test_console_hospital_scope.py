@@ -136,6 +136,21 @@ def test_a_hospitals_supervisor_is_refused_the_contact_centres_operations(consol
     assert home.links_to("/console/reports") and home.links_to("/console/escalations")
 
 
+def test_a_hospitals_staff_do_not_read_the_demo_inbox(app, console, day):
+    """Without Twilio every citizen's SMS lands in the demo inbox: the helpline's staff
+    read it, a hospital's do not (nor see its link)."""
+    settings = app.extensions["helpline"].settings
+    app.extensions["helpline"].settings = settings.with_overrides(
+        twilio_account_sid="", twilio_auth_token="")
+    _sign_in(console, "super.aruna")
+    assert console.get("/console/demo-inbox").status_code == 403
+    assert _page(console.get("/console/")).links_to("/console/demo-inbox") == []
+    assert console.post("/console/logout").status_code in (302, 303)
+    _sign_in(console, "super.helpline")
+    assert console.get("/console/demo-inbox").status_code == 200
+    assert _page(console.get("/console/")).links_to("/console/demo-inbox")
+
+
 def test_the_helplines_supervisor_keeps_the_operations(console, day):
     _sign_in(console, "super.helpline")
     home = _page(console.get("/console/"))
