@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 
 import pytest
 
@@ -283,3 +284,28 @@ def test_the_console_and_portal_say_save_and_wrap_up_one_way():
     assert on_screen["console.state.wrap_up"] == "रैप-अप"
     assert "सेवा" in cats["hi"]["portal.error.unavailable"]  # a service is not a save
     assert not SAVE_WORD.search(cats["hi"]["portal.error.unavailable"])
+
+
+NUKTA = "\u093c"
+
+
+def _without_nukta(word: str) -> str:
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFD", word).replace(NUKTA, ""))
+
+
+def test_every_hindi_word_is_spelled_one_way_with_or_without_nukta():
+    """«ख़त्म» and «खत्म», «ग़लत» and «गलत» in the same helpline read as careless: each
+    word takes its nukta everywhere or nowhere (caller prompts, SMS, console, portal)."""
+    spellings: dict[str, dict[str, list[str]]] = {}
+    for key, text in catalogs()["hi"].items():
+        for word in re.findall(r"[\u0900-\u097f]+", unicodedata.normalize("NFD", text)):
+            word = unicodedata.normalize("NFC", word)
+            spellings.setdefault(_without_nukta(word), {}).setdefault(word, []).append(key)
+    mixed = {plain: {w: keys[:2] for w, keys in forms.items()}
+             for plain, forms in spellings.items() if len(forms) > 1}
+    assert mixed == {}
+
+
+def test_the_nukta_check_tells_spellings_apart():
+    assert _without_nukta("ख़त्म") == _without_nukta("खत्म") == "खत्म"
+    assert _without_nukta("ख़त्म") != "ख़त्म"

@@ -209,7 +209,7 @@ def test_bad_input_is_answered_on_the_page_in_hindi_and_nothing_typed_is_lost(
                                            "step": "check_code"})
     if latest_code(session, E164) == "000000":  # one in a million
         pytest.skip("the random code was 000000")
-    assert portal.refused and "यह कोड सही नहीं है। बाकी कोशिशें: 4।" in portal.text()
+    assert portal.refused and "यह कोड सही नहीं है। बाक़ी कोशिशें: 4।" in portal.text()
     assert html.escape(complaint, quote=False) in portal.page
     portal.post("/portal/grievances/new", {**form, "mobile": PHONE,
                                            "code": latest_code(session, E164),
@@ -445,9 +445,9 @@ def test_after_the_code_the_form_asks_for_no_other_and_the_last_try_says_so(
         portal.post("/portal/grievances/new", {**form, "mobile": PHONE, "code": wrong,
                                                "step": "check_code"})
         said.append(portal.text())
-    assert "Tries left: 1" in said[3] or "बाकी कोशिशें: 1" in said[3]
+    assert "Tries left: 1" in said[3] or "बाक़ी कोशिशें: 1" in said[3]
     last = said[4]
-    assert "बाकी कोशिशें" not in last and "Tries left" not in last
+    assert "बाक़ी कोशिशें" not in last and "Tries left" not in last
     assert "नया कोड" in last or "new code" in last, last
     portal.post("/portal/grievances/new", {**form, "mobile": PHONE, "step": "send_code"})
     portal.post("/portal/grievances/new", {**form, "mobile": PHONE,

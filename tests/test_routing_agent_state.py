@@ -174,7 +174,7 @@ def test_an_agent_whose_phone_does_not_answer_their_callback_is_put_on_a_break(b
     ("en", "You are on a call. Finish it before you call someone back.",
      "You are wrapping up your last call."),
     ("hi", "आप अभी कॉल पर हैं। कॉल-बैक करने से पहले यह कॉल पूरी कीजिए।",
-     "पिछली कॉल का काम अभी बाकी है।"),
+     "आप पिछली कॉल के रैप-अप में हैं।"),
 ])
 def test_call_back_now_is_refused_during_a_call_and_its_wrap_up(board, language, on_call,
                                                                 wrap_up):
