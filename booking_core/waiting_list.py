@@ -78,6 +78,14 @@ class OfferGone(Conflict):
     code = "offer_gone"
 
 
+class DayPassed(InvalidInput):
+    code = "past_date"
+
+
+class BeyondBookingWindow(InvalidInput):
+    code = "outside_booking_window"
+
+
 class NoOpdThatDay(InvalidInput):
     """The department holds no OPD session still to come that day: there is no seat to
     wait for."""
@@ -117,6 +125,7 @@ class WaitingListEntry(Base):
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id"))
 
     offered_slot: Mapped[Slot | None] = relationship()
+    department: Mapped[Department] = relationship()
 
 
 def join_waiting_list(
@@ -154,15 +163,18 @@ def check_joinable(session: Session, department_id: int, day: dt.date, *,
                    rules: BookingRules | None = None, now: dt.datetime | None = None
                    ) -> Department:
     """Whether ``day``'s list of a department may be joined now; returns the department.
-    Refuses a day outside the booking window (``InvalidInput``, field ``date``), a day
+    Refuses a day outside the booking window (``DayPassed``, ``BeyondBookingWindow``:
+    ``InvalidInput``, field ``date``), a day
     with no OPD session still to come (``NoOpdThatDay``: nothing to wait for), a day
     with a free seat (``SeatsFree``: book it instead) and an unknown department
     (``NotFound``). The portal asks it before showing "join"; joining asks it again."""
     rules = rules or BookingRules()
     now = now or utcnow()
     first, last = bookable_window(now, rules.window_days, rules.tz)
-    if not first <= day <= last:
-        raise InvalidInput("that day is outside the booking window", field="date")
+    if day < first:
+        raise DayPassed("that day has passed", field="date")
+    if day > last:
+        raise BeyondBookingWindow("that day is beyond the booking window", field="date")
     department = session.get(Department, department_id)
     if department is None:
         raise NotFound("no such department", entity="department")
