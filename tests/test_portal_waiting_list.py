@@ -269,3 +269,20 @@ def test_no_url_or_log_carries_the_mobile(portal, session, caplog):
     entry_page = _join_on_the_portal(portal, m)
     assert "9812345678" not in entry_page and "9812345678" not in portal.location
     assert "9812345678" not in caplog.text
+
+
+def test_joining_or_opening_an_entry_unverified_asks_for_the_code_first(portal, session,
+                                                                       client):
+    m = _morning(session)
+    portal.choose("en")
+    portal.get(_join_url(m, m.day))
+    form = {"department": str(m.department_id), "day": m.day.isoformat(), "step": "join"}
+    portal.post("/portal/waiting-list/join", form)  # a join button forged before the code
+    assert portal.refused and "Verify your mobile number first." in portal.text()
+    with reading(session):
+        assert session.scalars(select(WaitingListEntry.id)).all() == []
+    entry_page = _join_on_the_portal(portal, m)
+    client.delete_cookie("portal_mobile", path="/portal")  # the proof gone (another day)
+    portal.get(entry_page)
+    assert portal.status == 200 and 'value="send_code"' in portal.page
+    assert "ahead" not in portal.text() and m.names["en"][0] not in portal.text()
