@@ -12,6 +12,10 @@ offer holds for the entry's ``hold_minutes``:
   conditional UPDATE ``offered -> declined/lapsed``, and the seat goes to the next
   person in the same transaction, or back to the pool.
 
+A person may leave the list (``leave_waiting_list``, the portal): one conditional UPDATE
+``waiting -> left``; holding an offer, the declining path (``offered -> left``, the seat
+to the next person), in one transaction.
+
 The conditional UPDATEs decide every race: an answer and a lapse, two answers, or two
 cancellations at once (the next entry is picked with ``FOR UPDATE SKIP LOCKED``, so
 two freed seats go to two different people) — proved in ``tests/test_opd_waiting_list.py``.
@@ -59,6 +63,7 @@ class WaitStatus(enum.StrEnum):
     BOOKED = "booked"  # took the seat
     DECLINED = "declined"
     LAPSED = "lapsed"  # did not answer within the hold
+    LEFT = "left"  # took themselves off the list (an offer they held passed on)
 
 
 WAIT_STATUSES = tuple(WaitStatus)
@@ -71,6 +76,27 @@ class SeatsFree(Conflict):
 
 class OfferGone(Conflict):
     code = "offer_gone"
+
+
+class DayPassed(InvalidInput):
+    code = "past_date"
+
+
+class BeyondBookingWindow(InvalidInput):
+    code = "outside_booking_window"
+
+
+class NoOpdThatDay(InvalidInput):
+    """The department holds no OPD session still to come that day: there is no seat to
+    wait for."""
+
+    code = "no_opd_that_day"
+
+
+class SeatAlreadyTaken(Conflict):
+    """The entry's offered seat was taken: it is an appointment now, cancelled as one."""
+
+    code = "waiting_list_booked"
 
 
 class WaitingListEntry(Base):
@@ -99,6 +125,7 @@ class WaitingListEntry(Base):
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id"))
 
     offered_slot: Mapped[Slot | None] = relationship()
+    department: Mapped[Department] = relationship()
 
 
 def join_waiting_list(
@@ -107,26 +134,14 @@ def join_waiting_list(
     now: dt.datetime | None = None,
 ) -> tuple[WaitingListEntry, int]:
     """Put ``phone`` on the list for a department's day; returns the entry and how many
-    are ahead. Raises ``SeatsFree`` while the day still has a free seat (book it
-    instead), ``InvalidInput`` for a day outside the booking window, ``NotFound`` for an
-    unknown department. Joining twice returns the first entry."""
+    are ahead. Refuses what ``check_joinable`` refuses (``SeatsFree``: book instead).
+    Joining twice returns the first entry."""
     rules = rules or BookingRules()
     now = now or utcnow()
     e164 = normalise_mobile(phone)
-    first, last = bookable_window(now, rules.window_days, rules.tz)
-    if not first <= day <= last:
-        raise InvalidInput("that day is outside the booking window", field="date")
     try:
         with unit_of_work(session):
-            department = session.get(Department, department_id)
-            if department is None:
-                raise NotFound("no such department", entity="department")
-            free = session.scalar(select(Slot.id).where(
-                Slot.department_id == department_id, Slot.local_day == day,
-                Slot.closed.is_(False), Slot.booked < Slot.capacity,
-                Slot.starts_at > earliest_bookable_start(now)).limit(1))
-            if free is not None:
-                raise SeatsFree("that day still has free seats")
+            department = check_joinable(session, department_id, day, rules=rules, now=now)
             entry = _active_entry(session, e164, department_id, day)
             if entry is None:
                 entry = WaitingListEntry(
@@ -144,22 +159,61 @@ def join_waiting_list(
     return entry, ahead
 
 
+def check_joinable(session: Session, department_id: int, day: dt.date, *,
+                   rules: BookingRules | None = None, now: dt.datetime | None = None
+                   ) -> Department:
+    """Whether ``day``'s list of a department may be joined now; returns the department.
+    Refuses a day outside the booking window (``DayPassed``, ``BeyondBookingWindow``:
+    ``InvalidInput``, field ``date``), a day
+    with no OPD session still to come (``NoOpdThatDay``: nothing to wait for), a day
+    with a free seat (``SeatsFree``: book it instead) and an unknown department
+    (``NotFound``). The portal asks it before showing "join"; joining asks it again."""
+    rules = rules or BookingRules()
+    now = now or utcnow()
+    first, last = bookable_window(now, rules.window_days, rules.tz)
+    if day < first:
+        raise DayPassed("that day has passed", field="date")
+    if day > last:
+        raise BeyondBookingWindow("that day is beyond the booking window", field="date")
+    department = session.get(Department, department_id)
+    if department is None:
+        raise NotFound("no such department", entity="department")
+    coming = (Slot.department_id == department_id, Slot.local_day == day,
+              Slot.closed.is_(False), Slot.starts_at > earliest_bookable_start(now))
+    seats = session.execute(
+        select(func.count(Slot.id), func.sum(Slot.capacity - Slot.booked)).where(*coming)
+    ).one()
+    if not seats[0]:
+        raise NoOpdThatDay("no OPD session that day", field="date")
+    if (seats[1] or 0) > 0:
+        raise SeatsFree("that day still has free seats")
+    return department
+
+
+def full_days(session: Session, department_id: int, *, rules: BookingRules | None = None,
+              now: dt.datetime | None = None, limit: int | None = None) -> list[dt.date]:
+    """The days in the booking window whose OPD sessions (slots still to come) are all
+    full, soonest first: the days whose lists may be joined (``check_joinable``)."""
+    rules = rules or BookingRules()
+    now = now or utcnow()
+    first, last = bookable_window(now, rules.window_days, rules.tz)
+    query = (select(Slot.local_day)
+             .where(Slot.department_id == department_id, Slot.closed.is_(False),
+                    Slot.starts_at > earliest_bookable_start(now),
+                    Slot.local_day >= first, Slot.local_day <= last)
+             .group_by(Slot.local_day)
+             .having(func.sum(Slot.capacity - Slot.booked) <= 0)
+             .order_by(Slot.local_day))
+    return list(session.scalars(query if limit is None else query.limit(limit)))
+
+
 def earliest_full_day(session: Session, department_id: int, *,
                       rules: BookingRules | None = None, now: dt.datetime | None = None
                       ) -> dt.date | None:
     """The first day in the booking window whose OPD sessions (slots still to come) are
     all full: the day a caller who finds no seat can wait for."""
-    rules = rules or BookingRules()
-    now = now or utcnow()
-    first, last = bookable_window(now, rules.window_days, rules.tz)
-    return session.scalar(
-        select(Slot.local_day)
-        .where(Slot.department_id == department_id, Slot.closed.is_(False),
-               Slot.starts_at > earliest_bookable_start(now),
-               Slot.local_day >= first, Slot.local_day <= last)
-        .group_by(Slot.local_day)
-        .having(func.sum(Slot.capacity - Slot.booked) <= 0)
-        .order_by(Slot.local_day).limit(1))
+    days = full_days(session, department_id, rules=rules, now=now, limit=1)
+    return days[0] if days else None
 
 
 def _active_entry(session: Session, e164: str, department_id: int, day: dt.date
@@ -335,6 +389,72 @@ def find_offer(session: Session, entry_id: int) -> WaitingListEntry:
     if entry is None:
         raise NotFound("no such waiting-list entry", entity="waiting_list_entry")
     return entry
+
+
+def find_entry(session: Session, entry_id: int, phone: str) -> WaitingListEntry:
+    """One entry of ``phone``'s, whatever its status. Another number's entry is
+    ``NotFound``, as an unknown one is: nobody learns whether an id exists."""
+    e164 = normalise_mobile(phone)
+    entry = session.get(WaitingListEntry, entry_id, populate_existing=True)
+    if entry is None or entry.phone != e164:
+        raise NotFound("no such waiting-list entry", entity="waiting_list_entry")
+    return entry
+
+
+def people_ahead(session: Session, entry: WaitingListEntry) -> int:
+    """How many wait before ``entry`` on its day's list (0 once it is off the list)."""
+    if entry.status not in (WaitStatus.WAITING, WaitStatus.OFFERED):
+        return 0
+    return _ahead(session, entry)
+
+
+def leave_waiting_list(session: Session, entry_id: int, phone: str, *,
+                       now: dt.datetime | None = None, tz: str = "Asia/Kolkata"
+                       ) -> WaitingListEntry:
+    """Take ``phone``'s entry off its day's list. Waiting: one conditional UPDATE
+    ``waiting -> left``. Holding an offer: the declining path (``offered -> left``, the
+    held seat to the next person waiting, or back to the pool), in one transaction, so
+    a leave racing a decline, a lapse or another leave passes the seat on once.
+
+    Idempotent: an entry already off the list (left, declined, lapsed) is returned as it
+    is. ``SeatAlreadyTaken`` when the offer was taken (cancel the appointment instead);
+    ``NotFound`` for an unknown entry or another number's."""
+    now = now or utcnow()
+    e164 = normalise_mobile(phone)
+    # At most three reads: waiting, offered meanwhile, then ended meanwhile (an offer
+    # never goes back to waiting, so the third read finds it off the list or booked).
+    for _ in range(3):
+        entry = find_entry(session, entry_id, e164)
+        if entry.status == WaitStatus.BOOKED:
+            raise SeatAlreadyTaken("the offered seat was taken: it is an appointment now")
+        if entry.status == WaitStatus.WAITING:
+            with unit_of_work(session):
+                left = session.execute(
+                    update(WaitingListEntry)
+                    .where(WaitingListEntry.id == entry_id, WaitingListEntry.phone == e164,
+                           WaitingListEntry.status == WaitStatus.WAITING)
+                    .values(status=WaitStatus.LEFT)
+                    .returning(WaitingListEntry.id)
+                    .execution_options(synchronize_session=False)
+                ).scalar_one_or_none()
+        elif entry.status == WaitStatus.OFFERED:
+            try:
+                _end_offer(session, entry_id, WaitStatus.LEFT, now, tz)
+            except OfferGone:
+                left = None
+            else:
+                left = entry_id
+        else:
+            return entry  # off the list already: left, declined or lapsed
+        if left is not None:
+            return find_entry(session, entry_id, e164)
+    raise OfferGone("this entry changed while leaving it")  # never: see above
+
+
+def waiting_places(session: Session, phone: str) -> list[tuple[WaitingListEntry, int]]:
+    """A number's active entries with how many wait before each, soonest day first:
+    the portal's "my appointments" page."""
+    return [(entry, _ahead(session, entry)) for entry in waiting_for(session, phone)]
 
 
 def waiting_for(session: Session, phone: str) -> list[WaitingListEntry]:

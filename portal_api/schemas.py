@@ -127,7 +127,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "WaitingListEntry": _obj({
         "department_id": ID, "date": DATE,
         "status": {"type": "string",
-                   "enum": ["waiting", "offered", "booked", "declined", "lapsed"]},
+                   "enum": ["waiting", "offered", "booked", "declined", "lapsed", "left"]},
         "ahead": {**COUNT, "description": "people before this one on the day's list"},
         "hold_minutes": {"type": "integer", "minimum": 1},
     }, ["department_id", "date", "status", "ahead", "hold_minutes"]),

@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
         views_booking,
         views_grievances,
         views_hospitals,
+        views_waiting,
     )
     from portal_web.blueprint import portal
     from portal_web.card import register_card_routes

@@ -20,6 +20,7 @@ from booking_core.base import DomainError, NotFound, whole_number
 from booking_core.card_print import qr_data_uri
 from booking_core.opd_day import booking_code
 from booking_core.refs import normalise_reference
+from booking_core.waiting_list import waiting_places
 from helpline.app import current_helpline, get_session
 from helpline.opd_jobs import booking_code_key
 from portal_api.views_appointments import booking_rules
@@ -59,8 +60,9 @@ def appointments() -> Any:
     if isinstance(check, Response):
         return check
     found = upcoming_appointments(get_session(), check.phone) if check.phone else []
+    waiting = waiting_places(get_session(), check.phone) if check.phone else []
     return page("appointments.html", _status(check), check=check,
-                appointments=found)
+                appointments=found, waiting=waiting)
 
 
 @portal.route("/appointments/<reference>", methods=["GET", "POST"])

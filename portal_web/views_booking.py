@@ -31,6 +31,7 @@ from portal_web.blueprint import portal
 from portal_web.pages import kept_on_outage, outage_message, page
 from portal_web.verify import STEPS, after_step, back_to_form, current_check, run_step
 from portal_web.views_hospitals import text_arg
+from portal_web.views_waiting import waitable_days
 
 
 def day_arg(name: str = "day") -> tuple[dt.date | None, str]:
@@ -84,8 +85,10 @@ def book_time(hospital_id: int, department_id: int) -> Any:
     session = read_session()
     hospital = get_hospital(session, hospital_id)
     department = get_department(session, hospital.id, department_id)
+    times = choose_times(department.id, for_mobile=security.verified_mobile())
     return page("book_time.html", hospital=hospital, department=department,
-                **choose_times(department.id, for_mobile=security.verified_mobile()))
+                waitable=waitable_days(department.id, times["availability"], day_arg()[0]),
+                **times)
 
 
 @portal.route("/book/review", methods=["GET", "POST"])

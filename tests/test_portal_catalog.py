@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from booking_core import appointments, citizens, phones, verification
+from booking_core import appointments, citizens, phones, verification, waiting_list
 from booking_core.appointments import AppointmentStatus
 from booking_core.base import DomainError
 from booking_core.resources import STAFF_ROLES, BedType, StockLevel
@@ -19,7 +19,7 @@ from locales import catalogs, has_message, placeholders
 PORTAL = Path(__file__).resolve().parent.parent / "portal_web"
 FAMILIES = {"bed": list(BedType), "role": list(STAFF_ROLES), "stock": list(StockLevel),
             "cat": list(GrievanceCategory), "status": list(GrievanceStatus),
-            "appt": list(AppointmentStatus),
+            "appt": list(AppointmentStatus), "wait_status": list(waiting_list.WaitStatus),
             "grievance.status_help": list(GrievanceStatus)}
 KEY = re.compile(r"""\bt\(\s*['"]((?:portal|common)\.[a-z0-9_.]+)['"]""")
 
@@ -27,7 +27,7 @@ KEY = re.compile(r"""\bt\(\s*['"]((?:portal|common)\.[a-z0-9_.]+)['"]""")
 def _refusals() -> set[str]:
     """Codes of every domain error the portal's services can raise."""
     codes = set()
-    for module in (appointments, citizens, phones, verification, services):
+    for module in (appointments, citizens, phones, verification, waiting_list, services):
         for value in vars(module).values():
             if isinstance(value, type) and issubclass(value, DomainError):
                 codes.add(value.code)

@@ -1,0 +1,199 @@
+"""A full day's waiting list on the portal: join it (the verified mobile), see one's
+place, leave it. The booking pages offer it where a department has no free day, or a
+chosen day is full; "my appointments" lists the verified mobile's active entries. The
+offer itself comes by SMS and an outbound call (``booking_core.waiting_list``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Response, redirect, request, url_for
+
+from booking_core.appointments import Channel
+from booking_core.base import DomainError, InvalidInput, NotFound, whole_number
+from booking_core.hospitals import Department
+from booking_core.waiting_list import (
+    SeatAlreadyTaken,
+    SeatsFree,
+    WaitingListEntry,
+    WaitStatus,
+    check_joinable,
+    find_entry,
+    full_days,
+    join_waiting_list,
+    leave_waiting_list,
+    people_ahead,
+)
+from helpline.app import current_helpline, get_session
+from portal_api.reads import read_session
+from portal_api.views_appointments import booking_rules
+from portal_api.views_catalogue import Availability
+from portal_web import carry, i18n
+from portal_web.blueprint import portal
+from portal_web.pages import page
+from portal_web.verify import STEPS, MobileCheck, after_step, back_to_form, current_check, run_step
+
+# At most this many full days are offered on a department's page with no free day: the
+# soonest are the ones a seat is likeliest to free up for.
+WAITABLE_SHOWN = 7
+
+# What a finished action may say on the entry's page.
+DONE = {"joined": "portal.wait.joined", "left": "portal.wait.left"}
+
+
+def waitable_days(department_id: int, availability: Availability,
+                  asked: dt.date | None) -> list[dt.date]:
+    """The full days whose lists the booking page offers: with no free day at all, the
+    soonest full days of the window; else the day asked for, when the domain says its
+    list may be joined (every seat taken). None while the day shown has free times."""
+    rules = booking_rules()
+    if not availability.days:
+        return full_days(read_session(), department_id, rules=rules, limit=WAITABLE_SHOWN)
+    if asked is None or (availability.day == asked and availability.slots):
+        return []
+    try:
+        check_joinable(read_session(), department_id, asked, rules=rules)
+    except DomainError:
+        return []
+    return [asked]
+
+
+def _entry_url(entry_id: int, **args: str) -> str:
+    return url_for("portal.waiting_entry", entry_id=entry_id, **args)
+
+
+def _verification(location: str) -> MobileCheck | Response:
+    """The verification block of a page; after a step, the 303 back to ``location``."""
+    check = current_check(request.form)
+    if request.method == "POST" and request.form.get("step") in STEPS:
+        check = run_step(request.form["step"], request.form)
+        done = after_step(check, location)
+        if done is not None:
+            return done
+    return check
+
+
+def _refused(status: int, exc: DomainError, **context: Any) -> Response:
+    """A join or leave the domain refused, as a page with the way on."""
+    return page("waiting_refused.html", status, message=i18n.error_text(exc.code, exc.details),
+                seats_free=isinstance(exc, SeatsFree), **context)
+
+
+@portal.route("/waiting-list/join", methods=["GET", "POST"])
+def waiting_join() -> Any:
+    """Join a full day's list: the day's read-back, the mobile's code, then
+    ``join_waiting_list`` for the verified mobile; a 303 to the entry's page (joining
+    twice shows the same entry). A tampered department or day is refused in words."""
+    source = request.form if request.method == "POST" else request.args
+    department_id = whole_number(source.get("department", ""))
+    raw_day = source.get("day", "")
+    try:
+        day = dt.date.fromisoformat(raw_day[:10]) if raw_day else None
+    except ValueError:
+        day = None
+    if department_id is None:
+        return _refused(404, NotFound("no such department", entity="department"))
+    if day is None:
+        return page("waiting_refused.html", 400, message=i18n.t("portal.err.bad_day"),
+                    seats_free=False)
+    here = url_for("portal.waiting_join", department=department_id, day=day.isoformat())
+    session = get_session()
+    try:
+        department = check_joinable(session, department_id, day, rules=booking_rules())
+    except NotFound as exc:
+        return _refused(404, exc)
+    except SeatsFree as exc:
+        return _refused(409, exc, department=session.get(Department, department_id), day=day)
+    except InvalidInput as exc:
+        return _refused(422, exc, department=session.get(Department, department_id), day=day)
+    check = _verification(here)
+    if isinstance(check, Response):
+        return check
+    error = ""
+    if request.method == "GET":
+        error = i18n.again_all(carry.take().get("refused")).get("form", "")
+    elif request.form.get("step") == "join":
+        if check.phone is None:
+            check.errors.setdefault("mobile", i18n.t("portal.verify.needed"))
+        else:
+            settings = current_helpline().settings
+            try:
+                entry, _ = join_waiting_list(
+                    session, department_id=department.id, day=day, phone=check.phone,
+                    channel=Channel.PORTAL, language=i18n.current_language(),
+                    hold_minutes=settings.waiting_list_hold_minutes, rules=booking_rules())
+            except SeatsFree as exc:  # a seat freed meanwhile: book it
+                return _refused(409, exc, department=department, day=day)
+            except DomainError as exc:
+                error = i18n.error_text(exc.code, exc.details)
+            else:
+                return redirect(_entry_url(entry.id, done="joined"), code=303)
+        again = back_to_form(check, here, refused=i18n.keep_all({"form": error}))
+        if again is not None:
+            return again
+    return page("waiting_join.html", 422 if request.method == "POST" else 200,
+                department=department, day=day, check=check, error=error,
+                hold=current_helpline().settings.waiting_list_hold_minutes)
+
+
+@portal.route("/waiting-list/<int:entry_id>", methods=["GET", "POST"])
+def waiting_entry(entry_id: int) -> Any:
+    """One entry of the verified mobile: the day, how many are ahead, how the offer
+    comes; or what became of it. Another number's entry is not found."""
+    check = _verification(_entry_url(entry_id))
+    if isinstance(check, Response):
+        return check
+    if check.phone is None:
+        return page("waiting_verify.html", 422 if check.errors and request.method == "POST"
+                    else 200, check=check)
+    session = get_session()
+    try:
+        entry = find_entry(session, entry_id, check.phone)
+    except NotFound as exc:
+        return _refused(404, exc)
+    done = request.args.get("done", "")
+    notice = ""
+    if done == "joined" and entry.status in (WaitStatus.WAITING, WaitStatus.OFFERED):
+        notice = i18n.t(DONE[done])
+    elif done == "left" and entry.status == WaitStatus.LEFT:
+        notice = i18n.t("portal.wait.left_offer" if entry.offered_at else DONE[done])
+    error = i18n.again(carry.take().get("error", ""))
+    return page("waiting_entry.html", entry=entry, ahead=people_ahead(session, entry),
+                notice=notice, error=error, check=check, active=_active(entry))
+
+
+def _active(entry: WaitingListEntry) -> bool:
+    return entry.status in (WaitStatus.WAITING, WaitStatus.OFFERED)
+
+
+@portal.route("/waiting-list/<int:entry_id>/leave", methods=["GET", "POST"])
+def waiting_leave(entry_id: int) -> Any:
+    """Leave in two steps, as a cancellation: the question (GET) with [Yes, leave] (a
+    POST with ``confirm=yes``) and [Stay] (a link back); then ``leave_waiting_list``
+    and a 303 to the entry's page. Leaving twice is harmless."""
+    check = current_check()
+    if check.phone is None:
+        return redirect(_entry_url(entry_id), code=303)
+    session = get_session()
+    confirmed = request.method == "POST" and request.form.get("confirm") == "yes"
+    if not confirmed:
+        try:
+            entry = find_entry(session, entry_id, check.phone)
+        except NotFound as exc:
+            return _refused(404, exc)
+        if request.method == "POST" or not _active(entry):
+            target = (url_for("portal.waiting_leave", entry_id=entry_id) if _active(entry)
+                      else _entry_url(entry_id))
+            return redirect(target, code=303)
+        return page("waiting_leave.html", entry=entry)
+    try:
+        leave_waiting_list(session, entry_id, check.phone,
+                           tz=current_helpline().settings.helpline_timezone)
+    except NotFound as exc:
+        return _refused(404, exc)
+    except SeatAlreadyTaken as exc:
+        return carry.redirect_with(_entry_url(entry_id), sticky=True,
+                                   error=i18n.keep(i18n.error_text(exc.code))) \
+            or _refused(409, exc)
+    return redirect(_entry_url(entry_id, done="left"), code=303)
