@@ -16,7 +16,7 @@ from booking_core.appointments import (
     reschedule_appointment,
     upcoming_appointments,
 )
-from booking_core.base import DomainError, NotFound, whole_number
+from booking_core.base import DomainError, NotFound, utcnow, whole_number
 from booking_core.card_print import qr_data_uri
 from booking_core.opd_day import booking_code
 from booking_core.refs import normalise_reference
@@ -79,8 +79,8 @@ def appointment(reference: str) -> Any:
     error = i18n.again(carry.take().get("error", ""))
     active = found.status == AppointmentStatus.BOOKED
     return page("appointment.html", appointment=found, notice=notice, check=check,
-                error=error, active=active, sms_sent=_sms_sent_key(found),
-                qr=_booking_qr(found) if active else None)
+                error=error, active=active, cancellable=found.may_cancel(utcnow()),
+                sms_sent=_sms_sent_key(found), qr=_booking_qr(found) if active else None)
 
 
 def _booking_qr(found: Appointment) -> str:
@@ -118,9 +118,11 @@ def cancel(reference: str) -> Any:
     held = find_appointment(session, reference, check.phone)
     confirmed = request.method == "POST" and request.form.get("confirm") == "yes"
     if not confirmed:
-        if held.status != AppointmentStatus.BOOKED or request.method == "POST":
-            target = ("portal.cancel" if held.status == AppointmentStatus.BOOKED
-                      else "portal.appointment")
+        # The question only while the domain would cancel (``may_cancel``): not once the
+        # patient is checked in, nor after the time began ("too late" after a "yes").
+        cancellable = held.may_cancel(utcnow())
+        if not cancellable or request.method == "POST":
+            target = "portal.cancel" if cancellable else "portal.appointment"
             return redirect(url_for(target, reference=held.reference), code=303)
         return page("appointment_cancel.html", appointment=held)
     try:
@@ -136,7 +138,7 @@ def cancel(reference: str) -> Any:
                                    sticky=True, error=i18n.keep(error)) \
             or page("appointment.html", 409, appointment=held, check=check, notice="",
                     error=error, active=held.status == AppointmentStatus.BOOKED,
-                    sms_sent=_sms_sent_key(held))
+                    cancellable=held.may_cancel(utcnow()), sms_sent=_sms_sent_key(held))
     return redirect(url_for("portal.appointment", reference=found.reference, done="cancelled"),
                     code=303)
 
@@ -173,7 +175,7 @@ def reschedule(reference: str) -> Any:
             sticky=True, error=i18n.keep(error), chosen=chosen)
         if again is not None:  # back to the GET page, saying why (PRG)
             return again
-    if held.status != AppointmentStatus.BOOKED:
+    if not held.may_cancel(utcnow()):  # a move is refused where a cancel would be
         return redirect(url_for("portal.appointment", reference=held.reference), code=303)
     return page("reschedule.html", 422 if error and request.method == "POST" else 200,
                 appointment=held, error=error,
