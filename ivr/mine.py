@@ -98,8 +98,9 @@ def _page(ctx: Ctx) -> tuple[int, list[Appointment], bool, list[Appointment]]:
 def _on_the_day(ctx: Ctx) -> list[str]:
     """For each of today's appointments still to be seen: the now-serving token, the
     caller's token and the expected wait at the session's measured pace
-    (``booking_core.opd_day.progress``), or, when the counter has called past a token
-    not checked in, that it was passed and to check in at the counter."""
+    (``booking_core.opd_day.progress``), or, when the queue passed the patient, what
+    to do at the counter: check in (not checked in), or ask to be called again (called
+    and skipped)."""
     phone = _phone(ctx)
     if not phone or ctx.read(Mine).page:
         return []
@@ -109,6 +110,9 @@ def _on_the_day(ctx: Ctx) -> list[str]:
         where = progress(ctx.session, appointment)
         place = {"hospital": appointment.hospital.short_name(ctx.lang),
                  "department": appointment.department.name(ctx.lang), "token": where.token}
+        if where.skipped:  # called and not there: the counter can call them again
+            words.append(ctx.t("ivr.opd.skipped", **place))
+            continue
         if where.called:
             words.append(ctx.t("ivr.opd.called", **place))
             continue
