@@ -18,10 +18,11 @@ from booking_core.appointments import (
 )
 from booking_core.base import DomainError, NotFound, utcnow, whole_number
 from booking_core.card_print import qr_data_uri
-from booking_core.opd_day import booking_code
+from booking_core.opd_day import booking_code, local_today, progress, todays_appointments
 from booking_core.refs import normalise_reference
 from helpline.app import current_helpline, get_session
 from helpline.opd_jobs import booking_code_key
+from locales.formatting import format_wait
 from portal_api.views_appointments import booking_rules
 from portal_web import carry, i18n
 from portal_web.blueprint import portal
@@ -58,9 +59,16 @@ def appointments() -> Any:
     check = _check_for_this_page()
     if isinstance(check, Response):
         return check
-    found = upcoming_appointments(get_session(), check.phone) if check.phone else []
+    session = get_session()
+    found = upcoming_appointments(session, check.phone) if check.phone else []
+    if check.phone:  # today's checked-in visits too: the queue may have passed them
+        settings = current_helpline().settings
+        listed = {a.id for a in found}
+        found = [a for a in todays_appointments(session, check.phone, utcnow(),
+                                                settings.helpline_timezone)
+                 if a.id not in listed] + found
     return page("appointments.html", _status(check), check=check,
-                appointments=found)
+                appointments=found, queue={a.id: _queue_words(a) for a in found})
 
 
 @portal.route("/appointments/<reference>", methods=["GET", "POST"])
@@ -80,7 +88,35 @@ def appointment(reference: str) -> Any:
     active = found.status == AppointmentStatus.BOOKED
     return page("appointment.html", appointment=found, notice=notice, check=check,
                 error=error, active=active, cancellable=found.may_cancel(utcnow()),
+                queue=_queue_words(found),
                 sms_sent=_sms_sent_key(found), qr=_booking_qr(found) if active else None)
+
+
+def _queue_words(found: Appointment) -> list[str]:
+    """On the visit day, where the patient stands in the OPD queue, in whole sentences,
+    from ``opd_day.progress`` (the reading the phone line, the SMS STATUS reply and the
+    API use): a token the queue passed is told to go to the counter, to check in or,
+    called and skipped, to say they have come. Nothing on other days."""
+    tz = current_helpline().settings.helpline_timezone
+    if (found.status not in (AppointmentStatus.BOOKED, AppointmentStatus.ATTENDED)
+            or found.visit_day != local_today(utcnow(), tz)):
+        return []
+    where = progress(get_session(), found)
+    if where.skipped:
+        return [i18n.t("portal.opd.skipped", token=where.token)]
+    if where.passed:
+        return [i18n.t("portal.opd.passed", token=where.token, serving=where.serving)]
+    if where.called:
+        return [i18n.t("portal.opd.called", token=where.token)]
+    if not where.serving:
+        return [i18n.t("portal.opd.not_started", token=where.token)]
+    words = [i18n.t("portal.opd.serving", token=where.token, serving=where.serving)]
+    if where.ahead == 0 or where.wait_minutes == 0:
+        words.append(i18n.t("portal.opd.wait_soon"))
+    elif where.wait_minutes is not None:
+        words.append(i18n.t("portal.opd.wait", wait=format_wait(
+            i18n.current_language(), where.wait_minutes * 60)))
+    return words
 
 
 def _booking_qr(found: Appointment) -> str:

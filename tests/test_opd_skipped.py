@@ -19,6 +19,7 @@ from tests.fixtures_api import reading
 from tests.fixtures_ivr import CALLER
 from tests.opd_factories import QR_KEY, book, booking_time, opd_today
 from tests.test_ivr_services import into_menu
+from tests.test_portal_cancel import _signed_in
 from tests.test_portal_pages import E164
 
 SKIPPED = {
@@ -28,6 +29,22 @@ SKIPPED = {
     "hi": "आपका टोकन 2 बुलाया गया था, पर आप ओपीडी कमरे के पास नहीं थे, इसलिए उसे छोड़ दिया "
           "गया। कृपया अभी ओपीडी रजिस्ट्रेशन काउंटर पर जाकर बताएँ कि आप आ गए हैं: वे आपका "
           "टोकन फिर से बुला सकते हैं।",
+}
+PORTAL_SKIPPED = {
+    "en": "Your token 2 was called, but you were not at the OPD room, so it was skipped. "
+          "Please go to the OPD registration counter and tell them you have come: they can "
+          "call your token again.",
+    "hi": "आपका टोकन 2 बुलाया गया था, पर आप ओपीडी कमरे के पास नहीं थे, इसलिए उसे छोड़ दिया "
+          "गया। कृपया ओपीडी रजिस्ट्रेशन काउंटर पर जाकर बताएँ कि आप आ गए हैं: वे आपका टोकन "
+          "फिर से बुला सकते हैं।",
+}
+PORTAL_PASSED = {
+    "en": "The counter has already called token 3, after your token 2, because you had not "
+          "checked in. Please go to the OPD registration counter and check in: your token "
+          "will be called after that.",
+    "hi": "आपकी हाज़िरी नहीं लगी थी, इसलिए काउंटर आपके टोकन 2 के बाद का टोकन 3 बुला चुका है। "
+          "कृपया ओपीडी रजिस्ट्रेशन काउंटर पर जाकर हाज़िरी लगवाएँ: उसके बाद आपका टोकन बुलाया "
+          "जाएगा।",
 }
 CALLED = {"en": "has been called", "hi": "बुलाया जा चुका है"}
 
@@ -135,6 +152,31 @@ def test_the_sms_status_reply_tells_a_skipped_patient_what_to_do(msg_app, msg_se
                    "token again.",
              "hi": "आपका टोकन 2 बुलाया गया था, पर आप कमरे के पास नहीं थे। ओपीडी काउंटर पर "
                    "बताएँ कि आप आ गए हैं: आपको फिर बुलाया जा सकता है।"}[lang]) in text
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_the_portal_pages_show_a_skipped_token(client, session, lang):
+    found = skipped_patient(session, E164, lang)
+    portal = _signed_in(client, session, lang)
+    portal.get(f"/portal/appointments/{found.reference}")
+    assert portal.status == 200
+    assert PORTAL_SKIPPED[lang] in portal.text()
+    assert CALLED[lang] not in portal.text()
+    # The list shows today's checked-in visit with the same words.
+    portal.get("/portal/appointments")
+    assert found.reference[:4] in portal.text().replace(" ", "")
+    assert PORTAL_SKIPPED[lang] in portal.text()
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_the_portal_pages_show_a_passed_token(client, session, lang):
+    reference = passed_patient(session, E164)
+    portal = _signed_in(client, session, lang)
+    portal.get(f"/portal/appointments/{reference}")
+    assert portal.status == 200
+    assert PORTAL_PASSED[lang] in portal.text()
+    portal.get("/portal/appointments")
+    assert PORTAL_PASSED[lang] in portal.text()
 
 
 def test_the_hall_display_lists_skipped_tokens_until_recalled(client, session):
