@@ -606,6 +606,8 @@ class Progress:
     # recall). Either way "your turn is near" or "your token has been called" is false.
     passed: bool = False
     skipped: bool = False
+    # Called, and the room has called the next patient since (``SERVED``): seen.
+    seen: bool = False
 
 
 def progress(session: Session, appointment: Appointment) -> Progress:
@@ -624,7 +626,8 @@ def progress(session: Session, appointment: Appointment) -> Progress:
     ahead = max(0, token - front - 1)
     seconds = pace(opd) if opd else None
     wait = None if seconds is None or called or passed else round(ahead * seconds / 60)
-    return Progress(appointment, token, front, ahead, wait, called, passed, skipped)
+    seen = visit is not None and visit.state == VisitState.SERVED
+    return Progress(appointment, token, front, ahead, wait, called, passed, skipped, seen)
 
 
 def todays_appointments(session: Session, phone_e164: str, now: dt.datetime, tz: str

@@ -113,6 +113,9 @@ def _on_the_day(ctx: Ctx) -> list[str]:
         if where.skipped:  # called and not there: the counter can call them again
             words.append(ctx.t("ivr.opd.skipped", **place))
             continue
+        if where.seen:  # the room has called the next patient since
+            words.append(ctx.t("ivr.opd.seen", **place))
+            continue
         if where.called:
             words.append(ctx.t("ivr.opd.called", **place))
             continue

@@ -106,6 +106,8 @@ def _queue_words(found: Appointment) -> list[str]:
         return [i18n.t("portal.opd.skipped", token=where.token)]
     if where.passed:
         return [i18n.t("portal.opd.passed", token=where.token, serving=where.serving)]
+    if where.seen:
+        return [i18n.t("portal.opd.seen", token=where.token)]
     if where.called:
         return [i18n.t("portal.opd.called", token=where.token)]
     if not where.serving:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
-from booking_core.opd_day import call_next, check_in, progress, recall, skip
+from booking_core.opd_day import OpdVisit, add_walk_in, call_next, check_in, progress, recall, skip
 from booking_core.outbox import OutboxMessage
 from locales import render
 from tests.fixtures_api import reading
@@ -194,3 +194,18 @@ def test_the_hall_display_lists_skipped_tokens_until_recalled(client, session):
     assert board["skipped"] == [] and {"room": 2, "token": 2} in board["rooms"]
     hall = client.get(f"/opd/display/{found.department_id}").get_data(as_text=True)
     assert 'id="skipped" hidden' in hall
+
+
+def test_the_portal_says_seen_once_the_room_called_the_next_patient(client, session):
+    found = skipped_patient(session, E164, "en")
+    recall(session, found.visit_id, 2, hospital_id=found.hospital_id)
+    opd_id = session.scalars(select(OpdVisit.session_id).where(
+        OpdVisit.id == found.visit_id)).one()
+    add_walk_in(session, opd_id)
+    call_next(session, opd_id, 2)  # the walk-in to room 2: token 2 was seen
+    session.commit()
+    portal = _signed_in(client, session, "en")
+    portal.get(f"/portal/appointments/{found.reference}")
+    assert ("Your token 2 has already been seen in the OPD room. If you still need the "
+            "doctor, please ask at the OPD registration counter.") in portal.text()
+    assert "Please go to the OPD room now" not in portal.text()
