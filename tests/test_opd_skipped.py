@@ -209,3 +209,29 @@ def test_the_portal_says_seen_once_the_room_called_the_next_patient(client, sess
     assert ("Your token 2 has already been seen in the OPD room. If you still need the "
             "doctor, please ask at the OPD registration counter.") in portal.text()
     assert "Please go to the OPD room now" not in portal.text()
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_the_sms_status_of_a_checked_in_patient_says_checked_in_not_done(
+        msg_app, msg_session, lang):
+    from tests.fixtures_messaging import CITIZEN_PHONE
+    from tests.test_messaging_sms_webhooks import _inbound
+
+    today = opd_today(msg_session, capacity=5)
+    slot = today.slots[0]
+    mine = book(msg_session, slot, phone=CITIZEN_PHONE, now=booking_time(slot), language=lang)
+    check_in(msg_session, mine.reference, hospital_id=today.hospital.id,
+             department_id=today.department.id, key=QR_KEY)
+    reference = mine.reference
+    msg_session.commit()
+    _inbound(msg_app.test_client(), f"STATUS {reference}", "SM" + "6" * 32)
+    with reading(msg_session):
+        row = msg_session.scalars(select(OutboxMessage).where(
+            OutboxMessage.dedupe_key == "sms-reply:SM" + "6" * 32)).one()
+        template, params = row.template, dict(row.params)
+    text = render(lang, f"sms.{template}", **params)
+    if lang == "hi":
+        assert f"बुकिंग नंबर {reference} की हाज़िरी लग चुकी है:" in text
+        assert "पूरी हो चुकी है" not in text
+    else:
+        assert f"OPD booking number {reference} is checked in at the OPD counter:" in text
