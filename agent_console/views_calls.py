@@ -21,7 +21,14 @@ from booking_core.appointments import (
     reschedule_appointment,
     upcoming_appointments,
 )
-from booking_core.base import DomainError, InvalidDay, InvalidInput, calendar_day, whole_number
+from booking_core.base import (
+    DomainError,
+    InvalidDay,
+    InvalidInput,
+    calendar_day,
+    utcnow,
+    whole_number,
+)
 from booking_core.ehealth import Sex, book_with_card, cards_for_phone, find_card
 from booking_core.hospitals import list_departments, list_hospitals
 from booking_core.phones import mask_phone, try_normalise_mobile
@@ -182,6 +189,8 @@ def booking() -> Any:
         hospitals=hospitals, hospital_id=hospital_id, departments=departments,
         department_id=department_id, days=days, day=day, slots=slots,
         appointments=appointments, overlaps=overlaps, mask_phone=mask_phone, move=move,
+        # Cancel and move are offered only where the domain allows them.
+        changeable={a.id for a in appointments if a.may_cancel(utcnow())},
         cards=cards, spaced_card_number=spaced_card_number, sexes=list(Sex),
         tz=rules.tz, patient_name=str(browser_session.pop(TYPED_NAME, "")),
         language=args.get("language") or (caller[1] if caller else None) or "hi",

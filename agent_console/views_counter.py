@@ -227,6 +227,7 @@ def _board_json(department_id: int) -> dict[str, Any]:
         "day": today.isoformat(),
         "rooms": [{"room": r.room, "token": r.token} for r in shown.rooms],
         "waiting": shown.waiting,
+        "skipped": list(shown.skipped),
     }
 
 
@@ -260,6 +261,8 @@ def display_page(department_id: int) -> Any:
              for key in ("title", "token", "none")}
     room_words = {lang: render(lang, "opd.display.room", room="{room}") for lang in ("hi", "en")}
     waiting_words = {lang: render(lang, "opd.display.waiting", n="{n}") for lang in ("hi", "en")}
+    skipped_words = {lang: render(lang, "opd.display.skipped", tokens="{tokens}")
+                     for lang in ("hi", "en")}
     return render_template("opd/display.html", data=data, words=words, room_words=room_words,
-                           waiting_words=waiting_words, department_id=department_id,
-                           poll_ms=DISPLAY_POLL_MS)
+                           waiting_words=waiting_words, skipped_words=skipped_words,
+                           department_id=department_id, poll_ms=DISPLAY_POLL_MS)

@@ -202,6 +202,14 @@ class Appointment(Base):
         self.remember_day_token(value)
         return value
 
+    def may_cancel(self, now: dt.datetime) -> bool:
+        """Whether the patient may still cancel (or move) this appointment: it is booked
+        (not checked in at the counter, so not called or seen; not cancelled, closed or a
+        no-show) and its time has not begun. Every channel offers cancel only where this
+        holds, and ``cancel_appointment`` refuses where it does not, so a question asked
+        is never answered "too late"."""
+        return self.status == AppointmentStatus.BOOKED and self.slot.starts_at > now
+
     def remember_day_token(self, value: int) -> None:
         """Keep ``value`` as the day token of the present slot and seat (a booking learns
         it with the seat, ``booking_core.slots.take_seat``)."""
@@ -649,8 +657,10 @@ def cancel_appointment(
     now: dt.datetime | None = None,
     within_hospital: int | None = None,
 ) -> Appointment:
-    """Cancel up to the slot's start; frees the seat, cancels pending reminders and
-    queues a cancellation SMS. Cancelling twice is harmless (same result, one SMS).
+    """Cancel while ``Appointment.may_cancel`` holds (booked, before the slot's start);
+    frees the seat, cancels pending reminders and queues a cancellation SMS. Cancelling
+    twice is harmless (same result, one SMS). Raises ``Conflict`` for an appointment
+    checked in (or closed, or a no-show) and ``TooLateToCancel`` once its time began.
     With ``within_hospital`` (a hospital's staff), another hospital's appointment is
     ``NotFound``, as in ``find_appointment``."""
     rules = rules or BookingRules()
@@ -660,9 +670,9 @@ def cancel_appointment(
                                        within_hospital=within_hospital)
         if appointment.status == AppointmentStatus.CANCELLED:
             return appointment
-        if appointment.status != AppointmentStatus.BOOKED:
-            raise Conflict("this appointment is no longer active")
-        if appointment.slot.starts_at <= now:
+        if not appointment.may_cancel(now):
+            if appointment.status != AppointmentStatus.BOOKED:
+                raise Conflict("this appointment is no longer active")
             raise TooLateToCancel("the appointment time has passed")
         appointment.status = AppointmentStatus.CANCELLED
         appointment.cancelled_at = now
@@ -704,9 +714,9 @@ def reschedule_appointment(
         with unit_of_work(session):
             appointment = find_appointment(session, reference, phone,
                                            within_hospital=within_hospital)
-            if appointment.status != AppointmentStatus.BOOKED:
-                raise Conflict("only an active appointment can be moved")
-            if appointment.slot.starts_at <= now:
+            if not appointment.may_cancel(now):  # a move is a cancel and a booking
+                if appointment.status != AppointmentStatus.BOOKED:
+                    raise Conflict("only an active appointment can be moved")
                 raise TooLateToCancel("the appointment time has passed")
             new_slot = session.get(Slot, new_slot_id)
             if new_slot is None:

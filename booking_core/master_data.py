@@ -294,7 +294,7 @@ def save_department(session: Session, hospital_id: int, form: DepartmentInput, *
                     editor: Editor, department_id: int | None = None) -> Department:
     """Create or change an OPD department of ``hospital_id``, with the names callers
     say: Latin aliases ("bone", "ortho") and Devanagari ones ("हड्डी"), which the phone
-    line matches against speech in either language. The code (2-32 small letters,
+    line matches against speech in either language. The code (2-32 letters, saved small,
     digits, ``-`` or ``_``) is unique within the hospital; a new department goes last
     unless given a position. Raises ``InvalidFields``, ``Forbidden``, ``NotFound``."""
     require_hospital_opd(editor, hospital_id)

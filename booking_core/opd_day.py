@@ -552,6 +552,9 @@ class Board:
     front_token: int
     waiting: int
     seconds_per_patient: float | None
+    # Called and not there (``VisitState.SKIPPED``): the hall tells them to go to the
+    # counter, which can call them again.
+    skipped: tuple[int, ...] = ()
 
 
 def session_for(session: Session, department_id: int, day: dt.date) -> OpdSession | None:
@@ -561,7 +564,8 @@ def session_for(session: Session, department_id: int, day: dt.date) -> OpdSessio
 
 def board(session: Session, department_id: int, day: dt.date) -> Board:
     """What the waiting hall shows: each room with its one called token (a room whose
-    patient was skipped is left out until its next call); empty before the first call."""
+    patient was skipped is left out until its next call) and the skipped tokens, lowest
+    first, until recalled; empty before the first call."""
     opd = session_for(session, department_id, day)
     if opd is None:
         return Board(department_id, day, [], 0, 0, None)
@@ -570,7 +574,10 @@ def board(session: Session, department_id: int, day: dt.date) -> Board:
                               OpdRoom.serving_token.is_not(None)).order_by(OpdRoom.room))]
     waiting = session.scalar(select(func.count()).select_from(OpdVisit).where(
         OpdVisit.session_id == opd.id, OpdVisit.state == VisitState.WAITING)) or 0
-    return Board(department_id, day, rooms, opd.front_token, int(waiting), pace(opd))
+    skipped = tuple(session.scalars(select(OpdVisit.token).where(
+        OpdVisit.session_id == opd.id, OpdVisit.state == VisitState.SKIPPED
+    ).order_by(OpdVisit.token)))
+    return Board(department_id, day, rooms, opd.front_token, int(waiting), pace(opd), skipped)
 
 
 def pace(opd: OpdSession) -> float | None:
@@ -590,27 +597,37 @@ class Progress:
     serving: int  # the front of the queue; 0 before the first call
     ahead: int  # day tokens between the front and this one
     wait_minutes: int | None  # None: no pace measured yet, called, or passed
+    # Called to a room (and not skipped): go in now; or seen since.
     called: bool
-    # The counter called a later token while this patient was not checked in: the
-    # queue went past them. It takes them only once they check in at the counter
-    # (then, as the lowest waiting token, next), so "your turn is near" would be false.
+    # The queue went past this patient, who must go to the OPD registration counter:
+    # either the counter called a later token while they were not checked in (it takes
+    # them once they check in, then as the lowest waiting token, next), or they were
+    # called and not there (``skipped``: checked in; the counter can call them again, a
+    # recall). Either way "your turn is near" or "your token has been called" is false.
     passed: bool = False
+    skipped: bool = False
+    # Called, and the room has called the next patient since (``SERVED``): seen.
+    seen: bool = False
 
 
 def progress(session: Session, appointment: Appointment) -> Progress:
     """The now-serving token, the patient's day token and the expected wait (tokens
-    ahead times the measured seconds per call), for the phone line and the portal; or
-    that the queue has passed a patient who has not checked in (``passed``)."""
+    ahead times the measured seconds per call), for the phone line, SMS and the portal;
+    or that the queue has passed the patient (``passed``: not checked in while later
+    tokens were called, or ``skipped`` when called). Every channel says what it says
+    from this one reading."""
     visit = session.scalar(select(OpdVisit).where(OpdVisit.appointment_id == appointment.id))
     token = visit.token if visit is not None else day_token(session, appointment)
     opd = session_for(session, appointment.department_id, appointment.visit_day)
     front = opd.front_token if opd else 0
-    called = visit is not None and visit.state != VisitState.WAITING
-    passed = visit is None and front > token
+    skipped = visit is not None and visit.state == VisitState.SKIPPED
+    called = visit is not None and visit.state in (VisitState.CALLED, VisitState.SERVED)
+    passed = skipped or (visit is None and front > token)
     ahead = max(0, token - front - 1)
     seconds = pace(opd) if opd else None
     wait = None if seconds is None or called or passed else round(ahead * seconds / 60)
-    return Progress(appointment, token, front, ahead, wait, called, passed)
+    seen = visit is not None and visit.state == VisitState.SERVED
+    return Progress(appointment, token, front, ahead, wait, called, passed, skipped, seen)
 
 
 def todays_appointments(session: Session, phone_e164: str, now: dt.datetime, tz: str

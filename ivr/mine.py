@@ -98,8 +98,9 @@ def _page(ctx: Ctx) -> tuple[int, list[Appointment], bool, list[Appointment]]:
 def _on_the_day(ctx: Ctx) -> list[str]:
     """For each of today's appointments still to be seen: the now-serving token, the
     caller's token and the expected wait at the session's measured pace
-    (``booking_core.opd_day.progress``), or, when the counter has called past a token
-    not checked in, that it was passed and to check in at the counter."""
+    (``booking_core.opd_day.progress``), or, when the queue passed the patient, what
+    to do at the counter: check in (not checked in), or ask to be called again (called
+    and skipped)."""
     phone = _phone(ctx)
     if not phone or ctx.read(Mine).page:
         return []
@@ -109,6 +110,12 @@ def _on_the_day(ctx: Ctx) -> list[str]:
         where = progress(ctx.session, appointment)
         place = {"hospital": appointment.hospital.short_name(ctx.lang),
                  "department": appointment.department.name(ctx.lang), "token": where.token}
+        if where.skipped:  # called and not there: the counter can call them again
+            words.append(ctx.t("ivr.opd.skipped", **place))
+            continue
+        if where.seen:  # the room has called the next patient since
+            words.append(ctx.t("ivr.opd.seen", **place))
+            continue
         if where.called:
             words.append(ctx.t("ivr.opd.called", **place))
             continue
@@ -147,24 +154,33 @@ def my_appointments(ctx: Ctx) -> VoiceResponse:
         none = "ivr.mine.none_typed" if typed else "ivr.mine.none"
         return ctx.go("mine", intro=today or [ctx.t(none)])
     lines = [*today, ctx.t("ivr.mine.heading")]
+    # Only an appointment the domain would cancel (``Appointment.may_cancel``) gets a
+    # key: one whose time has begun is said without one, so no "yes" meets "too late".
+    now = utcnow()
+    offered: list[int] = []
     for number, appointment in enumerate(items, 1):
         described = describe_appointment(ctx, appointment)
         whom = None if typed else booked_for(ctx, appointment)
+        started = "" if typed or appointment.may_cancel(now) else "_started"
         if typed:
             lines.append(ctx.t("ivr.mine.item_heard", digit=number, appointment=described))
         elif whom is None:
-            lines.append(ctx.t("ivr.mine.item", digit=number, appointment=described))
+            lines.append(ctx.t(f"ivr.mine.item{started}", digit=number, appointment=described))
         else:  # booked from this phone for someone else: a sentence that says for whom
-            lines.append(ctx.t(f"ivr.mine.item_for_{whom[0]}", digit=number,
+            lines.append(ctx.t(f"ivr.mine.item{started}_for_{whom[0]}", digit=number,
                                appointment=described, last=whom[1]))
+        offered.append(appointment.id if not started else 0)
     if more:
         lines.append(ctx.t("ivr.mine.more_heard", key="8") if typed else ctx.t("ivr.mine.more"))
-    lines.append(ctx.t("ivr.mine.cancel_own_phone" if typed else "ivr.mine.pick"))
+    if typed:
+        lines.append(ctx.t("ivr.mine.cancel_own_phone"))
+    elif any(offered):
+        lines.append(ctx.t("ivr.mine.pick"))
     if typed and not ctx.hints:  # a retry's hints say it already
         lines.append(ctx.t("ivr.mine.hear_list_again", key=ctx.spoken_key("*")))
-    # A key means the appointment read out with it (``Mine.offered``), even when one was
-    # booked or cancelled elsewhere meanwhile and the list moved.
-    heard = replace(ctx.read(Mine), page=page, offered=[a.id for a in items])
+    # A key means the appointment read out with it (``Mine.offered``; 0: read out
+    # without a key), even when one was booked or cancelled elsewhere meanwhile.
+    heard = replace(ctx.read(Mine), page=page, offered=offered)
     return ctx.menu(lines, state=ctx.own_state(heard))
 
 
@@ -179,10 +195,15 @@ def appointment_picked(ctx: Ctx) -> VoiceResponse:
     offered = mine.offered or []
     if ctx.digits.isdigit() and 1 <= int(ctx.digits) <= len(offered):
         wanted = offered[int(ctx.digits) - 1]
+        if not wanted:  # said without a key: its time had begun
+            return ctx.again()
         chosen = next((a for a in appointments if a.id == wanted), None)
         if chosen is None:  # cancelled or moved meanwhile
             return ctx.go("mine.appointments", Mine(page=page, booking=mine.booking),
                           intro=[ctx.t("ivr.pick.gone")])
+        if not chosen.may_cancel(utcnow()):  # its time began since the list was read
+            return ctx.go("mine.appointments", Mine(page=page, booking=mine.booking),
+                          intro=[ctx.t("ivr.mine.too_late")])
         return ctx.go("mine.cancel", Mine(appointment=chosen.reference))
     return ctx.again()
 

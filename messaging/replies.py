@@ -36,6 +36,7 @@ from booking_core.appointments import (
 from booking_core.base import Conflict, DomainError, unit_of_work, utcnow
 from booking_core.citizens import find_citizen, set_sms_opt_out
 from booking_core.ehealth import card_appointments, find_card
+from booking_core.opd_day import local_today, progress
 from booking_core.outbox import add_sms
 from booking_core.phones import mask_phone
 from booking_core.refs import RefKind, is_valid_card_number, reference_kind, spaced_card_number
@@ -173,11 +174,23 @@ def _cancel(session: Session, reference: str, phone: str) -> Reply | None:
 
 def _appointment_status(session: Session, reference: str, phone: str, lang: str,
                         tz: str) -> Reply:
-    return _status_reply(find_appointment(session, reference, phone), lang, tz)
+    return _status_reply(session, find_appointment(session, reference, phone), lang, tz)
 
 
-def _status_reply(appointment: Appointment, lang: str, tz: str) -> Reply:
+# On the visit day, a token the queue passed is told what happened and what to do at
+# the counter (``opd_day.progress``: not checked in, or called and skipped).
+QUEUE_PASSED = {False: "reply_opd_passed", True: "reply_opd_skipped"}
+
+
+def _status_reply(session: Session, appointment: Appointment, lang: str, tz: str) -> Reply:
     params = message_params(appointment, lang, tz)
+    if (appointment.status in (AppointmentStatus.BOOKED, AppointmentStatus.ATTENDED)
+            and appointment.visit_day == local_today(utcnow(), tz)):
+        where = progress(session, appointment)
+        if where.passed:
+            return Reply(QUEUE_PASSED[where.skipped], {
+                "hospital": params["hospital"], "department": params["department"],
+                "token": where.token})
     status = render(lang, f"messaging.appointment_status.{appointment.status.value}")
     return Reply("reply_appointment_status", {
         "reference": appointment.reference, "status": status, "hospital": params["hospital"],
@@ -192,7 +205,7 @@ def _card_status(session: Session, number: str, phone: str, lang: str, tz: str) 
     upcoming = card_appointments(session, card)
     if not upcoming:
         return Reply("reply_card_no_appointments", {"card": spaced_card_number(card.number)})
-    texts = [_status_reply(appointment, lang, tz)
+    texts = [_status_reply(session, appointment, lang, tz)
              for appointment in upcoming[:CARD_STATUS_TEXTS]]
     return Reply(texts[0].template, texts[0].params, more=tuple(texts[1:]))
 

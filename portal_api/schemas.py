@@ -138,18 +138,22 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                   "description": "the day's queue number (earlier slots' seats + slot token)"},
         "now_serving": {**COUNT, "description": "the highest token called; 0 before the first"},
         "ahead": COUNT,
-        "called": {"type": "boolean"},
+        "called": {"type": "boolean", "description":
+                   "called to a room (go in now), or seen since; false once skipped"},
         "passed": {"type": "boolean", "description":
-                   "the counter has called later tokens while this patient was not checked "
-                   "in: go to the OPD registration counter and check in; the token is "
-                   "called after that (ahead and expected_wait_minutes do not apply)"},
+                   "the queue went past this patient: go to the OPD registration counter "
+                   "(ahead and expected_wait_minutes do not apply). Not checked in "
+                   "(skipped false): check in there; the token is called after that"},
+        "skipped": {"type": "boolean", "description":
+                    "passed because the token was called and the patient was not there: "
+                    "tell the counter they have come; the counter can call them again"},
         "expected_wait_minutes": _nullable({**COUNT, "description":
                                             "at the session's measured pace; null until "
                                             "measured, once called, or when passed"}),
         "rooms": {"type": "array", "items": _obj({"room": ID, "token": _nullable(ID)},
                                                  ["room", "token"])},
     }, ["reference", "visit_date", "token", "now_serving", "ahead", "called", "passed",
-        "expected_wait_minutes", "rooms"]),
+        "skipped", "expected_wait_minutes", "rooms"]),
     "Appointment": _obj({
         "reference": {"type": "string", "pattern": "^[0-9]{8}$"},
         "status": {"type": "string", "enum": [s.value for s in AppointmentStatus]},

@@ -24,8 +24,9 @@ def appointment_progress() -> Any:
     """The now-serving token, the patient's day token and the expected wait, by
     reference and the mobile that holds or booked it (a POST, as for look-ups). Any day
     may be asked; before the visit's day nothing has been called yet. ``passed``: the
-    counter called later tokens while this patient was not checked in; they should go
-    to the counter, and are called once checked in (``ahead`` means nothing then)."""
+    queue went past this patient, who should go to the counter (``ahead`` means nothing
+    then): not checked in, they are called once checked in; ``skipped`` (called and not
+    there), the counter can call them again."""
     body = json_body("AppointmentLookup")
     phone = normalise_mobile(body["phone"])
     session = get_session()
@@ -35,7 +36,7 @@ def appointment_progress() -> Any:
     return jsonify(
         reference=appointment.reference, visit_date=appointment.visit_day.isoformat(),
         token=where.token, now_serving=where.serving, ahead=where.ahead, called=where.called,
-        passed=where.passed, expected_wait_minutes=where.wait_minutes,
+        passed=where.passed, skipped=where.skipped, expected_wait_minutes=where.wait_minutes,
         rooms=[{"room": r.room, "token": r.token} for r in shown.rooms],
     )
 

@@ -16,13 +16,14 @@ from booking_core.appointments import (
     reschedule_appointment,
     upcoming_appointments,
 )
-from booking_core.base import DomainError, NotFound, whole_number
+from booking_core.base import DomainError, NotFound, utcnow, whole_number
 from booking_core.card_print import qr_data_uri
-from booking_core.opd_day import booking_code
+from booking_core.opd_day import booking_code, local_today, progress, todays_appointments
 from booking_core.refs import normalise_reference
 from booking_core.waiting_list import waiting_places
 from helpline.app import current_helpline, get_session
 from helpline.opd_jobs import booking_code_key
+from locales.formatting import format_wait
 from portal_api.views_appointments import booking_rules
 from portal_web import carry, i18n
 from portal_web.blueprint import portal
@@ -59,10 +60,17 @@ def appointments() -> Any:
     check = _check_for_this_page()
     if isinstance(check, Response):
         return check
-    found = upcoming_appointments(get_session(), check.phone) if check.phone else []
-    waiting = waiting_places(get_session(), check.phone) if check.phone else []
-    return page("appointments.html", _status(check), check=check,
-                appointments=found, waiting=waiting)
+    session = get_session()
+    found = upcoming_appointments(session, check.phone) if check.phone else []
+    waiting = waiting_places(session, check.phone) if check.phone else []
+    if check.phone:  # today's checked-in visits too: the queue may have passed them
+        settings = current_helpline().settings
+        listed = {a.id for a in found}
+        found = [a for a in todays_appointments(session, check.phone, utcnow(),
+                                                settings.helpline_timezone)
+                 if a.id not in listed] + found
+    return page("appointments.html", _status(check), check=check, appointments=found,
+                waiting=waiting, queue={a.id: _queue_words(a) for a in found})
 
 
 @portal.route("/appointments/<reference>", methods=["GET", "POST"])
@@ -81,8 +89,38 @@ def appointment(reference: str) -> Any:
     error = i18n.again(carry.take().get("error", ""))
     active = found.status == AppointmentStatus.BOOKED
     return page("appointment.html", appointment=found, notice=notice, check=check,
-                error=error, active=active, sms_sent=_sms_sent_key(found),
-                qr=_booking_qr(found) if active else None)
+                error=error, active=active, cancellable=found.may_cancel(utcnow()),
+                queue=_queue_words(found),
+                sms_sent=_sms_sent_key(found), qr=_booking_qr(found) if active else None)
+
+
+def _queue_words(found: Appointment) -> list[str]:
+    """On the visit day, where the patient stands in the OPD queue, in whole sentences,
+    from ``opd_day.progress`` (the reading the phone line, the SMS STATUS reply and the
+    API use): a token the queue passed is told to go to the counter, to check in or,
+    called and skipped, to say they have come. Nothing on other days."""
+    tz = current_helpline().settings.helpline_timezone
+    if (found.status not in (AppointmentStatus.BOOKED, AppointmentStatus.ATTENDED)
+            or found.visit_day != local_today(utcnow(), tz)):
+        return []
+    where = progress(get_session(), found)
+    if where.skipped:
+        return [i18n.t("portal.opd.skipped", token=where.token)]
+    if where.passed:
+        return [i18n.t("portal.opd.passed", token=where.token, serving=where.serving)]
+    if where.seen:
+        return [i18n.t("portal.opd.seen", token=where.token)]
+    if where.called:
+        return [i18n.t("portal.opd.called", token=where.token)]
+    if not where.serving:
+        return [i18n.t("portal.opd.not_started", token=where.token)]
+    words = [i18n.t("portal.opd.serving", token=where.token, serving=where.serving)]
+    if where.ahead == 0 or where.wait_minutes == 0:
+        words.append(i18n.t("portal.opd.wait_soon"))
+    elif where.wait_minutes is not None:
+        words.append(i18n.t("portal.opd.wait", wait=format_wait(
+            i18n.current_language(), where.wait_minutes * 60)))
+    return words
 
 
 def _booking_qr(found: Appointment) -> str:
@@ -120,9 +158,11 @@ def cancel(reference: str) -> Any:
     held = find_appointment(session, reference, check.phone)
     confirmed = request.method == "POST" and request.form.get("confirm") == "yes"
     if not confirmed:
-        if held.status != AppointmentStatus.BOOKED or request.method == "POST":
-            target = ("portal.cancel" if held.status == AppointmentStatus.BOOKED
-                      else "portal.appointment")
+        # The question only while the domain would cancel (``may_cancel``): not once the
+        # patient is checked in, nor after the time began ("too late" after a "yes").
+        cancellable = held.may_cancel(utcnow())
+        if not cancellable or request.method == "POST":
+            target = "portal.cancel" if cancellable else "portal.appointment"
             return redirect(url_for(target, reference=held.reference), code=303)
         return page("appointment_cancel.html", appointment=held)
     try:
@@ -138,7 +178,7 @@ def cancel(reference: str) -> Any:
                                    sticky=True, error=i18n.keep(error)) \
             or page("appointment.html", 409, appointment=held, check=check, notice="",
                     error=error, active=held.status == AppointmentStatus.BOOKED,
-                    sms_sent=_sms_sent_key(held))
+                    cancellable=held.may_cancel(utcnow()), sms_sent=_sms_sent_key(held))
     return redirect(url_for("portal.appointment", reference=found.reference, done="cancelled"),
                     code=303)
 
@@ -175,7 +215,7 @@ def reschedule(reference: str) -> Any:
             sticky=True, error=i18n.keep(error), chosen=chosen)
         if again is not None:  # back to the GET page, saying why (PRG)
             return again
-    if held.status != AppointmentStatus.BOOKED:
+    if not held.may_cancel(utcnow()):  # a move is refused where a cancel would be
         return redirect(url_for("portal.appointment", reference=held.reference), code=303)
     return page("reschedule.html", 422 if error and request.method == "POST" else 200,
                 appointment=held, error=error,

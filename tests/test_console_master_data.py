@@ -236,3 +236,49 @@ def test_patients_per_slot_typed_on_an_unticked_day_is_refused_not_dropped(
     grid["capacity-2"] = "12"
     assert console.post(f"/console/admin/departments/{department_id}/schedule",
                         grid).status_code == 302
+
+
+# What each code's hint says, in both languages: letters of either case are accepted
+# (a hospital's code is saved in capitals, a department's in small letters).
+CODE_HINTS = {
+    "en": {"f-code": "2 to 16 letters, digits or hyphens (-), starting with a letter or "
+                     "digit, e.g. LNH. Small letters are saved as capitals. Used in feeds "
+                     "and reports.",
+           "d-code": "2 to 32 letters, digits, hyphens (-) or underscores (_), starting with "
+                     "a letter or digit, e.g. ortho. Capital letters are saved as small "
+                     "letters."},
+    "hi": {"f-code": "2 से 16 अंग्रेज़ी अक्षर, अंक या हाइफ़न (-), शुरुआत किसी अक्षर या अंक "
+                     "से हो, जैसे LNH। छोटे अक्षर बड़े अक्षरों में सहेजे जाते हैं। फ़ीड और "
+                     "रिपोर्ट में यही इस्तेमाल होता है।",
+           "d-code": "2 से 32 अंग्रेज़ी अक्षर, अंक, हाइफ़न (-) या अंडरस्कोर (_), शुरुआत किसी "
+                     "अक्षर या अंक से हो, जैसे ortho। बड़े अक्षर छोटे अक्षरों में सहेजे जाते "
+                     "हैं।"},
+}
+
+
+def hint(html: str, field: str) -> str:
+    found = re.search(rf'id="hint-{re.escape(field)}">([^<]+)<', html)
+    return found.group(1) if found else ""
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_the_code_hints_say_that_either_case_is_accepted(session, console, admin_user, lang):
+    console.login("admin.one")
+    if lang == "hi":
+        console.post("/console/me/language", {"language": "hi", "next": "/console/"})
+    form = text(console.get("/console/admin/hospitals/new"))
+    assert hint(form, "f-code") == CODE_HINTS[lang]["f-code"]
+    answer = console.post("/console/admin/hospitals/new", {**HOSPITAL, "code": "sgm"})
+    assert answer.status_code == 302
+    hospital = session.scalars(select(Hospital).where(Hospital.code == "SGM")).one()
+    hospital_id = hospital.id
+    session.rollback()
+    page = text(console.get(answer.headers["Location"]))
+    assert hint(page, "d-code") == CODE_HINTS[lang]["d-code"]
+    assert "small letters or digits" not in page and "छोटे अक्षर या अंक" not in page
+    answer = console.post(f"/console/admin/hospitals/{hospital_id}/departments", {
+        "code": "Gen_Medicine-2", "name_en": "General Medicine", "name_hi": "सामान्य चिकित्सा"})
+    assert answer.status_code == 302
+    assert session.scalars(select(Department.code).where(
+        Department.hospital_id == hospital_id)).one() == "gen_medicine-2"
+    session.rollback()

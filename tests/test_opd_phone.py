@@ -126,3 +126,26 @@ def test_a_token_the_counter_passed_is_told_to_check_in_not_that_it_is_next(
     phone.press("1")
     assert ("आपकी बारी अगली है" if lang == "hi" else "Your turn is next") in phone.said
     assert ("हाज़िरी लगवाएँ" if lang == "hi" else "check in:") not in phone.said
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_a_patient_already_seen_is_not_sent_back_to_the_room(phone, ivr_session, lang):
+    today = opd_today(ivr_session, capacity=5)
+    slot = today.slots[0]
+    mine = book(ivr_session, slot, phone=CALLER, now=booking_time(slot), language=lang)
+    other = book(ivr_session, slot, now=booking_time(slot))
+    for person in (mine, other):
+        opd_id = check_in(ivr_session, person.reference, hospital_id=today.hospital.id,
+                          department_id=today.department.id, key=QR_KEY).visit.session_id
+    call_next(ivr_session, opd_id, 1)
+    call_next(ivr_session, opd_id, 1)  # the room is free again: token 1 was seen
+    into_menu(phone, lang, "4")
+    phone.press("1")
+    if lang == "hi":
+        assert ("आपके टोकन 1 की बारी ओपीडी कमरे में हो चुकी है। अगर आपको अभी भी डॉक्टर से "
+                "मिलना है, तो कृपया ओपीडी रजिस्ट्रेशन काउंटर पर पूछें।") in phone.said
+        assert "कृपया अभी ओपीडी कमरे में जाएँ" not in phone.said
+    else:
+        assert ("your token 1 has already been seen in the OPD room. If you still need the "
+                "doctor, please ask at the OPD registration counter.") in phone.said
+        assert "Please go to the OPD room now" not in phone.said

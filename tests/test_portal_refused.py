@@ -136,9 +136,9 @@ def test_rescheduling_without_a_time_and_cancelling_one_that_began(client, sessi
     assert WORDS["choose_time"][lang] in text
     page = f"/portal/appointments/{held.reference}"
     portal.get(page)
-    held.slot.starts_at = held.slot.starts_at - dt.timedelta(days=3)  # it has begun
+    portal.get(f"{page}/cancel")  # the question, then "Yes, cancel" once it has begun
+    held.slot.starts_at = held.slot.starts_at - dt.timedelta(days=3)
     session.commit()
-    portal.get(f"{page}/cancel")  # the question, then "Yes, cancel"
     _refused(portal, f"{page}/cancel", {"confirm": "yes"}, page, lang)
     assert 'role="alert"' in portal.page
 

@@ -50,6 +50,11 @@
       shown[r.room] = r.token;
     });
     bilingual(document.getElementById("waiting"), words("waiting", "n", String(data.waiting)), " · ");
+    // Called and not there: told to go to the counter, which can call them again.
+    var skipped = document.getElementById("skipped");
+    var missed = (data.skipped || []).join(", ");
+    skipped.hidden = !missed;
+    bilingual(skipped, words("skipped", "tokens", missed), " ");
     hall.setAttribute("data-refreshed", String(Date.now()));
   }
 
