@@ -204,8 +204,8 @@ declare(
     Node("followup.unanswered", "grievance follow-up call",
          "no answer: another call later (hangs up)", input=Input.NONE, webhook=False),
 
-    # Outbound: a freed seat offered to the first person on the day's waiting list --------
-    Node("offer", "waiting-list offer call", "a seat is free: take it?", back_to_main=False,
+    # Outbound: a freed appointment offered to the first person on the day's waiting list
+    Node("offer", "waiting-list offer call", "an appointment is free: take it?", back_to_main=False,
          give_up="offer.unanswered", options=(
              Option("1", "ivr.offer.take", "do:offer_take"),
              Option("2", "ivr.offer.decline", "do:offer_decline"),

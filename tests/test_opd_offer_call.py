@@ -59,7 +59,7 @@ def test_pressing_1_takes_the_seat_and_hears_the_booking_number(client, msg_sess
     gather, redirect = list(root)
     assert gather.tag == "Gather" and redirect.tag == "Redirect"
     said = gather[0].text
-    assert "सीट खाली हुई है" in said and "हड्डी रोग" in said
+    assert "एक अपॉइंटमेंट खाली हुआ है" in said and "हड्डी रोग" in said
     assert "लेने के लिए 1 दबाएँ" in said and "तो 2 दबाएँ" in said
     action = gather.get("action").removeprefix(BASE)
     assert action.startswith("/ivr/offer?s=")  # the phone line's engine
@@ -72,7 +72,7 @@ def test_pressing_1_takes_the_seat_and_hears_the_booking_number(client, msg_sess
     msg_session.commit()
     ref = appointment.reference
     spoken = f"{' '.join(ref[:4])}, {' '.join(ref[4:])}"  # digit by digit, in two groups
-    assert spoken in done[0].text and "सीट आपकी हो गई" in done[0].text
+    assert spoken in done[0].text and "अपॉइंटमेंट आपका हो गया" in done[0].text
     assert _status(msg_session, first) == WaitStatus.BOOKED
     again = parse_twiml(signed_post(client, action, {"CallSid": "CAo", "Digits": "1"}))
     assert spoken in again[0].text  # a retried webhook: the same seat

@@ -98,7 +98,7 @@ def test_the_offer_is_shown_only_for_a_full_day(portal, session):
         book(session, _slot(session, m))
     portal.get(_times(m))
     assert portal.status == 200
-    assert "Every seat on these days is taken" in portal.text()
+    assert "These days are fully booked" in portal.text()
     assert _join_link(m, m.day) in portal.page
     # A department with a free day too: the full day is offered when asked for by name.
     with reading(session):
@@ -108,7 +108,7 @@ def test_the_offer_is_shown_only_for_a_full_day(portal, session):
     assert "waiting list" not in portal.text()
     portal.get(f"{_times(m)}?day={m.day}")
     assert _join_link(m, m.day) in portal.page
-    assert f"Every seat on {format_date('en', m.day)} is taken." in portal.text()
+    assert f"{format_date('en', m.day)} is fully booked." in portal.text()
     portal.get(f"{_times(m)}?day={free_day}")
     assert "waiting list" not in portal.text()
     portal.choose("hi")
@@ -135,9 +135,11 @@ def test_joining_through_the_code_says_the_day_the_place_and_the_offer(portal, s
     text = portal.text()
     words = {
         "en": ("You are on the waiting list.", "You are first on the list.",
-               "held for you for 10 minutes: press 1 on the call to take it."),
+               "When an appointment opens up, we will send you an SMS and call you. It is held "
+               "for you for 10 minutes: press 1 on the call to take it."),
         "hi": ("आप प्रतीक्षा सूची में जुड़ गए हैं।", "आप सूची में सबसे पहले हैं।",
-               "सीट 10 मिनट तक आपके लिए रुकी रहेगी: उसे लेने के लिए कॉल पर 1 दबाएँ।"),
+               "अपॉइंटमेंट खाली होते ही हम आपको एसएमएस भेजेंगे और कॉल करेंगे। वह 10 मिनट तक "
+               "आपके लिए रुका रहेगा: उसे लेने के लिए कॉल पर 1 दबाएँ।"),
     }[lang]
     assert all(w in text for w in words), text
     assert all(name in text for name in m.names[lang])
@@ -222,11 +224,11 @@ def test_leaving_an_offer_on_the_portal_passes_the_seat_on(portal, session):
         nxt = _others_join(session, m, 1)[0]
         cancel_appointment(session, m.held_reference, channel=Channel.PORTAL)
     portal.get(entry_page)
-    assert "A seat has freed up and is held for you until" in portal.text()
+    assert "An appointment has opened up and is held for you until" in portal.text()
     portal.get(f"{entry_page}/leave")
-    assert "The seat now held for you will go to the next person waiting." in portal.text()
+    assert "The appointment now held for you will go to the next person waiting." in portal.text()
     portal.post(f"{entry_page}/leave", {"confirm": "yes"})
-    assert "The seat held for you goes to the next person waiting." in portal.text()
+    assert "The appointment held for you goes to the next person waiting." in portal.text()
     with reading(session):
         entry = session.get(WaitingListEntry, nxt)
         assert entry.status == WaitStatus.OFFERED and entry.offered_token == m.held_token
@@ -251,8 +253,8 @@ def test_bad_join_links_get_a_page_in_the_citizens_language(portal, session, lan
          {"en": "This department holds no OPD on that day.",
           "hi": "उस दिन इस विभाग की ओपीडी नहीं है।"}),
         (_join_url(m, m.day), 409,
-         {"en": "That day still has free seats. Book one instead of waiting.",
-          "hi": "उस दिन अभी सीटें खाली हैं।"}),
+         {"en": "That day still has appointments left. Book one instead of waiting.",
+          "hi": "उस दिन अभी अपॉइंटमेंट खाली हैं।"}),
     ]
     for path, status, words in cases:
         portal.get(path)
