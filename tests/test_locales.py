@@ -309,3 +309,23 @@ def test_every_hindi_word_is_spelled_one_way_with_or_without_nukta():
 def test_the_nukta_check_tells_spellings_apart():
     assert _without_nukta("ख़त्म") == _without_nukta("खत्म") == "खत्म"
     assert _without_nukta("ख़त्म") != "ख़त्म"
+
+
+# An OPD has appointments, not bus seats: people read and hear "appointment", "place",
+# "fully booked" («अपॉइंटमेंट», «जगह», «बुकिंग पूरी है»), never "seat" or «सीट».
+# Code may keep its names (take_seat, seats_free); only the words shown or said are checked.
+SEAT_WORDS = {"en": re.compile(r"\bseats?\b", re.IGNORECASE), "hi": re.compile(r"सीट")}
+
+
+def test_no_message_says_seat():
+    said = {lang: sorted(k for k, v in catalogs()[lang].items() if SEAT_WORDS[lang].search(v))
+            for lang in LANGUAGES}
+    assert said == {"hi": [], "en": []}
+
+
+def test_the_seat_check_finds_the_word_and_only_the_word():
+    assert SEAT_WORDS["en"].search("Every Seat on Monday is taken.")
+    assert SEAT_WORDS["en"].search("2 seats free")
+    assert not SEAT_WORDS["en"].search("Please be seated; seating is limited.")
+    assert SEAT_WORDS["hi"].search("1 सीट खाली") and SEAT_WORDS["hi"].search("सीटें")
+    assert not SEAT_WORDS["hi"].search("कुछ ही जगह बची है")
