@@ -7,7 +7,7 @@ The words of every call are declared with the phone line's flow (``ivr.call_flow
   answer we ``<Dial>`` the citizen who asked for the callback and record the outcome.
 - ``route_caller`` (a redirect of a waiting caller's call, not a call we place):
   routing's decision carried out, ``messaging.routing_calls``.
-- ``waiting_list_offer`` (params ``entry_id``): "a seat is free, press 1 to take it",
+- ``waiting_list_offer`` (params ``entry_id``): "an appointment has opened up: press 1 to take it",
   run by the engine (``ivr.offer``); an unanswered call lets the hold run out, and the
   scheduler passes the seat on (``booking_core.waiting_list.lapse_offers``).
 - ``grievance_followup`` (params ``grievance_id``): "press 1 if solved, 2 if not" in the
