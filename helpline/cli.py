@@ -10,6 +10,7 @@ import click
 from flask import Flask
 
 from booking_core.base import DomainError, unit_of_work, utcnow
+from booking_core.hospitals import get_hospital
 from booking_core.slots import generate_slots
 from contact_centre.accounts import create_staff_user
 from helpline.settings import per_database
@@ -80,18 +81,23 @@ def register_cli(app: Flask) -> None:
     @click.option("--name", default=None, help="display name")
     @click.option("--language", type=click.Choice(["hi", "en"]), default="en")
     @click.option("--phone", default=None, help="the agent's phone, for callbacks")
+    @click.option("--hospital", default=None,
+                  help="a hospital's code (e.g. LNJP): the account is that hospital's staff")
     @click.password_option()
     def create_user(username: str, role: str, name: str | None, language: str,
-                    phone: str | None, password: str) -> None:
-        """Create a console account."""
+                    phone: str | None, hospital: str | None, password: str) -> None:
+        """Create a console account (the helpline's own, or with --hospital a
+        hospital's staff: README, "Who sees what")."""
         with helpline.session() as session:
             try:
+                hospital_id = get_hospital(session, hospital).id if hospital else None
                 user = create_staff_user(session, username=username, password=password,
                                          role=role, display_name=name, language=language,
-                                         phone=phone)
+                                         phone=phone, hospital_id=hospital_id)
             except DomainError as exc:
                 raise click.ClickException(str(exc)) from exc
-        click.echo(f"created {user.role.value} {user.username}")
+            at = f" at {hospital.upper()}" if hospital else ""
+            click.echo(f"created {user.role.value} {user.username}{at}")
 
     @app.cli.command("generate-slots")
     @click.option("--days", default=35, show_default=True)
