@@ -63,7 +63,7 @@ class StaffNotification(Base):
     seen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # An escalation by hand: who raised it and why (None for the clock's).
     raised_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
-    reason: Mapped[str | None] = mapped_column(Text)
+    reason_text: Mapped[str | None] = mapped_column(Text)  # their own words, not a code
 
 
 def responsible_staff(session: Session, hospital_id: int | None, *,
@@ -102,7 +102,7 @@ def notify_escalation(session: Session, grievance: Grievance, kind: str, *,
             continue
         session.add(StaffNotification(staff_id=person.id, kind=kind,
                                       grievance_id=grievance.id, created_at=now,
-                                      raised_by_id=raised_by_id, reason=reason))
+                                      raised_by_id=raised_by_id, reason_text=reason))
         told += 1
         if person.phone:
             lang = person.language

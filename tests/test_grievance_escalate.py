@@ -105,7 +105,7 @@ def test_an_agent_escalates_to_the_hospitals_supervisor_with_a_reason(session, p
                              "staff_id": people["agent.helpline"]}
     [notice] = _notices(session, people["ours"])  # the hospital's supervisor alone
     assert notice.staff_id == people["super.hanuman"]
-    assert (notice.kind, notice.reason, notice.raised_by_id) == (
+    assert (notice.kind, notice.reason_text, notice.raised_by_id) == (
         "escalated_by_staff", REASON, people["agent.helpline"])
     [sms] = _sms(session, people["ours"])
     assert sms.template == "supervisor_escalated_by_staff" and sms.language == "hi"
