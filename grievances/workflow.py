@@ -1,7 +1,8 @@
 """What agents, supervisors, jobs and citizens do to a grievance after it is registered.
 
 Statuses move registered -> acknowledged -> in_progress -> resolved -> closed, with
-escalated (SLA breached, by the escalation job) and reopened (by an agent, or by the
+escalated (SLA breached, by the escalation job, or by staff with a reason:
+``grievances.escalation``) and reopened (by an agent, or by the
 citizen saying it was not solved) on the side. Every change is a ``GrievanceEvent``
 (who, when, what, from which channel) in the same transaction, and every message to
 the citizen is an outbox SMS in their language, so the audit trail and what the
