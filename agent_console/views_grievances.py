@@ -32,6 +32,7 @@ from contact_centre.caller_history import caller_history
 from contact_centre.models import Role, StaffUser
 from grievances import workflow
 from grievances.access import may_see, may_take
+from grievances.escalation import escalate_grievance, may_escalate
 from grievances.models import Grievance, GrievanceCategory, GrievanceEvent, GrievanceStatus
 from grievances.queues import (
     PAGE_SIZE,
@@ -161,7 +162,7 @@ def grievance(grievance_id: int) -> Any:
         sla=sla_state(item, now), mask_phone=mask_phone, now=now,
         assignable=workflow.assignable_staff(session, item),
         reply_kinds=workflow.REPLY_KINDS, max_transfers=workflow.MAX_TRANSFERS,
-        today=now.date(),
+        today=now.date(), escalatable=may_escalate(item),
     )
 
 
@@ -201,6 +202,10 @@ def grievance_action(grievance_id: int, action: str) -> Any:
         elif action == "reopen":
             workflow.reopen_grievance(session, item.id, form.get("reason", ""), actor=actor,
                                       tz=tz)
+        elif action == "escalate":
+            escalate_grievance(session, item.id, staff_id=g.staff.id,
+                               reason=form.get("reason", ""),
+                               seen_level=_int(form.get("level")))
         elif action == "call":
             call_complainant(session, item.id, agent=g.staff)
         elif action == "feedback":

@@ -20,6 +20,7 @@ from agent_console.i18n import label
 from booking_core.base import DomainError
 from booking_core.outbox import OutboxKind, OutboxMessage
 from booking_core.phones import mask_phone
+from contact_centre.models import StaffUser
 from contact_centre.wallboard import wallboard as wallboard_figures
 from grievances.notifications import mark_seen, notifications_for, unseen_count
 from helpline.app import current_helpline, get_session
@@ -48,10 +49,14 @@ def escalation_badge() -> dict[str, Any]:
 @roles(*SUPERVISORS)
 def escalations() -> Any:
     """Grievances escalated to this supervisor (or, for an administrator, appeals past
-    their deadline), newest first; unseen ones marked."""
-    rows = notifications_for(get_session(), g.staff.id,
-                             within_hospital=g.staff.grievance_hospital)
-    return render_template("console/escalations.html", rows=rows)
+    their deadline), newest first; unseen ones marked. One escalated by hand says by
+    whom and why, apart from the clock's "missed its deadline"."""
+    session = get_session()
+    rows = notifications_for(session, g.staff.id, within_hospital=g.staff.grievance_hospital)
+    raised_by = {n.raised_by_id for n, _ in rows if n.raised_by_id is not None}
+    names = {u.id: u.display_name for u in session.scalars(
+        select(StaffUser).where(StaffUser.id.in_(raised_by)))} if raised_by else {}
+    return render_template("console/escalations.html", rows=rows, names=names)
 
 
 @bp.post("/escalations/seen")

@@ -4,10 +4,12 @@ A hospital's own staff (an account attached to a hospital that is not an admin:
 ``StaffUser.grievance_hospital``) see and act on that hospital's grievances only, and
 nothing else exists for them: the queues, search and caller history filter by the same
 rule (``grievances.queues``, ``contact_centre.search``). Otherwise any signed-in
-console user may see a grievance and claim an unassigned one or add a
-note (a colleague may know something). Working it (replies, transfers, resolving,
-closing) belongs to its assignee, or to anyone while it is unassigned; supervisors and
-admins may work any grievance and assign it to someone.
+console user may see a grievance and claim an unassigned one, add a
+note (a colleague may know something) or escalate it to the supervisors with a reason
+(whoever has the citizen threatening harm on the phone must not wait for the assignee).
+Working it (replies, transfers, resolving, closing) belongs to its assignee, or to
+anyone while it is unassigned; supervisors and admins may work any grievance and assign
+it to someone.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from grievances.models import Grievance
 
 SUPERVISING_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
 # Actions anyone signed in may take, whoever holds the grievance.
-OPEN_TO_ALL = frozenset({"claim", "note"})
+OPEN_TO_ALL = frozenset({"claim", "note", "escalate"})
 SUPERVISOR_ONLY = frozenset({"assign"})
 
 

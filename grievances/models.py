@@ -111,7 +111,7 @@ class Grievance(Base):
 # What a ``GrievanceEvent.kind`` may say happened.
 EVENT_KINDS = ("registered", "claimed", "acknowledged", "assigned", "unassigned", "note",
                "replied", "interim_reply", "transferred", "resolved", "closed", "reopened",
-               "feedback", "appeal_opened", "escalated", "called")
+               "feedback", "appeal_opened", "escalated", "escalated_by_staff", "called")
 
 
 class GrievanceEvent(Base):

@@ -1,6 +1,7 @@
 """Telling supervisors about escalations: a badge in the console and an SMS.
 
-When the clock escalates a grievance (``grievances.escalation``), the supervisors
+When the clock escalates a grievance, or a member of staff escalates one by hand with a
+reason (``grievances.escalation``), the supervisors
 responsible for its hospital each get a ``StaffNotification`` row (the console's badge
 counts the unseen ones) and, if their account has a phone, an SMS through the outbox, in
 the same transaction as the escalation. Who is responsible: active supervisors attached
@@ -14,7 +15,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, func, select, true, update
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -25,10 +36,16 @@ from contact_centre.models import Role, StaffUser
 from grievances.models import Grievance
 from locales import render
 
-# What a notification says happened (``StaffNotification.kind``), and its SMS template.
-NOTIFICATION_KINDS = ("grievance_escalated", "appeal_overdue")
+# What a notification says happened (``StaffNotification.kind``), and its SMS template:
+# the clock's two (a deadline passed) and the same two raised by hand, with a reason.
+NOTIFICATION_KINDS = ("grievance_escalated", "appeal_overdue",
+                      "escalated_by_staff", "appeal_escalated_by_staff")
 SMS_TEMPLATES = {"grievance_escalated": "supervisor_escalation",
-                 "appeal_overdue": "supervisor_appeal_overdue"}
+                 "appeal_overdue": "supervisor_appeal_overdue",
+                 "escalated_by_staff": "supervisor_escalated_by_staff",
+                 "appeal_escalated_by_staff": "supervisor_escalated_by_staff"}
+# Kinds about an appeal: the administrators are told as well.
+APPEAL_KINDS = frozenset({"appeal_overdue", "appeal_escalated_by_staff"})
 
 
 class StaffNotification(Base):
@@ -44,6 +61,9 @@ class StaffNotification(Base):
     grievance_id: Mapped[int] = mapped_column(ForeignKey("grievance.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     seen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # An escalation by hand: who raised it and why (None for the clock's).
+    raised_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    reason_text: Mapped[str | None] = mapped_column(Text)  # their own words, not a code
 
 
 def responsible_staff(session: Session, hospital_id: int | None, *,
@@ -63,23 +83,26 @@ def responsible_staff(session: Session, hospital_id: int | None, *,
 
 
 def notify_escalation(session: Session, grievance: Grievance, kind: str, *,
-                      now: dt.datetime | None = None) -> int:
+                      now: dt.datetime | None = None, raised_by_id: int | None = None,
+                      reason: str | None = None) -> int:
     """Badge and SMS for each responsible person, inside the caller's transaction;
-    returns how many people were newly told."""
+    returns how many people were newly told. An escalation by hand passes who raised it
+    and why: the escalations page shows both."""
     if kind not in NOTIFICATION_KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
     now = now or utcnow()
     hospital = session.get(Hospital, grievance.hospital_id) if grievance.hospital_id else None
     told = 0
     for person in responsible_staff(session, grievance.hospital_id,
-                                    appeal=kind == "appeal_overdue"):
+                                    appeal=kind in APPEAL_KINDS):
         exists = session.scalar(select(StaffNotification.id).where(
             StaffNotification.staff_id == person.id, StaffNotification.kind == kind,
             StaffNotification.grievance_id == grievance.id))
         if exists is not None:
             continue
         session.add(StaffNotification(staff_id=person.id, kind=kind,
-                                      grievance_id=grievance.id, created_at=now))
+                                      grievance_id=grievance.id, created_at=now,
+                                      raised_by_id=raised_by_id, reason_text=reason))
         told += 1
         if person.phone:
             lang = person.language

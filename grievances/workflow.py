@@ -1,7 +1,8 @@
 """What agents, supervisors, jobs and citizens do to a grievance after it is registered.
 
 Statuses move registered -> acknowledged -> in_progress -> resolved -> closed, with
-escalated (SLA breached, by the escalation job) and reopened (by an agent, or by the
+escalated (SLA breached, by the escalation job, or by staff with a reason:
+``grievances.escalation``) and reopened (by an agent, or by the
 citizen saying it was not solved) on the side. Every change is a ``GrievanceEvent``
 (who, when, what, from which channel) in the same transaction, and every message to
 the citizen is an outbox SMS in their language, so the audit trail and what the
@@ -84,7 +85,8 @@ def load_for_update(session: Session, grievance_id: int) -> Grievance:
     return grievance
 
 
-def _require_open(grievance: Grievance) -> None:
+def require_open(grievance: Grievance) -> None:
+    """Refuse a step that needs an open grievance (``InvalidTransition``)."""
     if grievance.status not in OPEN_STATUSES:
         raise InvalidTransition("this grievance is resolved or closed; reopen it first")
 
@@ -156,7 +158,7 @@ def claim_grievance(
         if not taken:
             if grievance.assigned_to_id == agent_id:
                 return grievance
-            _require_open(grievance)
+            require_open(grievance)
             raise AlreadyClaimed("another agent has claimed this grievance",
                                  assigned_to_id=grievance.assigned_to_id)
         record_event(session, grievance, "claimed", actor=actor, channel=channel,
@@ -185,7 +187,7 @@ def assign_grievance(
     now = now or utcnow()
     with unit_of_work(session):
         grievance = load_for_update(session, grievance_id)
-        _require_open(grievance)
+        require_open(grievance)
         agent = session.get(StaffUser, agent_id) if agent_id is not None else None
         if agent_id is not None and (agent is None or not agent.active):
             raise InvalidInput("no such agent", field="agent_id")
@@ -223,7 +225,7 @@ def reply_to_citizen(
     now = now or utcnow()
     with unit_of_work(session):
         grievance = load_for_update(session, grievance_id)
-        _require_open(grievance)
+        require_open(grievance)
         _acknowledge(session, grievance, actor=actor, channel=channel, now=now, tz=tz)
         if grievance.status in (GrievanceStatus.ACKNOWLEDGED, GrievanceStatus.REGISTERED):
             grievance.status = GrievanceStatus.IN_PROGRESS
@@ -248,7 +250,7 @@ def send_interim_reply(
                                        ZoneInfo(tz)).astimezone(dt.UTC)
     with unit_of_work(session):
         grievance = load_for_update(session, grievance_id)
-        _require_open(grievance)
+        require_open(grievance)
         _acknowledge(session, grievance, actor=actor, channel=channel, now=now, tz=tz)
         grievance.interim_reply_at = now
         if grievance.status == GrievanceStatus.ACKNOWLEDGED:
@@ -274,7 +276,7 @@ def transfer_grievance(
     now = now or utcnow()
     with unit_of_work(session):
         grievance = load_for_update(session, grievance_id)
-        _require_open(grievance)
+        require_open(grievance)
         if grievance.transfer_count >= MAX_TRANSFERS:
             raise TransferLimitReached(
                 f"already transferred {MAX_TRANSFERS} times; a supervisor must decide")
@@ -314,7 +316,7 @@ def resolve_grievance(
     now = now or utcnow()
     with unit_of_work(session):
         grievance = load_for_update(session, grievance_id)
-        _require_open(grievance)
+        require_open(grievance)
         _acknowledge(session, grievance, actor=actor, channel=channel, now=now, tz=tz)
         grievance.status = GrievanceStatus.RESOLVED
         grievance.resolved_at = now
