@@ -40,6 +40,8 @@ def floor(pg_database_url):
 def _desk(browser, base: str, username: str):
     context = browser.new_context(locale="en-IN", viewport={"width": 1366, "height": 900})
     page = context.new_page()
+    # Polls change the page within a few seconds; the bound is generous, for a loaded
+    # machine: what is tested is that they change without a reload, not how fast.
     page.set_default_timeout(10_000)
     page.goto(f"{base}/console/login")
     page.fill("#username", username)
@@ -87,12 +89,12 @@ def test_two_agents_three_callers_and_wrap_up_brings_the_next(floor, browser):
         board.agent_answers(ring)
     # The desks change without a reload (polled every 2 s).
     for page in (asha, rahul):
-        page.wait_for_selector('#desk [data-desk-state="on_call"]', timeout=5_000)
+        page.wait_for_selector('#desk [data-desk-state="on_call"]')
     assert "+91******000" in asha.inner_text("#desk")
     assert "कॉल पर: +91******000" in rahul.inner_text("#desk")
     # Each call pops its caller's record on the agent's screen (polled every second).
     for page in (asha, rahul):
-        page.wait_for_selector("#caller-pop .caller-pop", timeout=2_000)
+        page.wait_for_selector("#caller-pop .caller-pop")
     popped = {asha.get_attribute("#caller-pop .caller-pop", "data-call-id"),
               rahul.get_attribute("#caller-pop .caller-pop", "data-call-id")}
     with board.helpline.session() as s:
@@ -103,7 +105,7 @@ def test_two_agents_three_callers_and_wrap_up_brings_the_next(floor, browser):
 
     asha_ring = next(r for r in rings if r.to == ASHA)
     board.dial_ends(asha_ring, "completed")
-    asha.wait_for_selector('#desk [data-desk-state="wrap_up"]', timeout=5_000)
+    asha.wait_for_selector('#desk [data-desk-state="wrap_up"]')
     assert _state(board, "agent.asha") == AgentState.WRAP_UP
     board.deliver()
     assert board.follow_redirects() == []  # the third caller waits for Asha's wrap-up
@@ -119,15 +121,14 @@ def test_two_agents_three_callers_and_wrap_up_brings_the_next(floor, browser):
     board.agent_answers(third)
     with board.helpline.session() as s:
         third_id = str(s.query(Call).filter_by(call_sid=third.caller_sid).one().id)
-    asha.wait_for_selector(f'#caller-pop .caller-pop[data-call-id="{third_id}"]',
-                           timeout=2_000)
+    asha.wait_for_selector(f'#caller-pop .caller-pop[data-call-id="{third_id}"]')
     with board.helpline.session() as s:
         first = s.query(Call).filter_by(call_sid=asha_ring.caller_sid).one()
         assert first.disposition == Disposition.BOOKED
 
     rahul_ring = next(r for r in rings if r.to == RAHUL)
     board.dial_ends(rahul_ring, "completed")
-    rahul.wait_for_selector('#desk [data-desk-state="wrap_up"]', timeout=5_000)
+    rahul.wait_for_selector('#desk [data-desk-state="wrap_up"]')
     _both_widths(rahul, "routing-wrap-up-hi")
     for page in (asha, rahul):
         page.context.close()
