@@ -87,7 +87,7 @@ def _end_call(helpline, sid: str) -> None:
 
 
 def _wait_for_pop(page, started: float) -> float:
-    page.wait_for_selector("#caller-pop .caller-pop", timeout=5_000)
+    page.wait_for_selector("#caller-pop .caller-pop", timeout=10_000)
     return time.monotonic() - started
 
 
@@ -124,7 +124,7 @@ def test_the_caller_pops_up_within_two_seconds_in_both_languages(served, page):
 
     # The call ends: the panel stays, saying so, until the wrap-up records how it went.
     _end_call(helpline, "CApop1")
-    page.wait_for_selector("#caller-pop h2:has-text('Call ended')", timeout=3_000)
+    page.wait_for_selector("#caller-pop h2:has-text('Call ended')", timeout=10_000)
     page.goto(f"{base}/console/")
     page.wait_for_selector("#disposition")
     page.select_option("#disposition", "booked")

@@ -115,7 +115,7 @@ def test_scan_check_in_call_next_until_their_turn_display_and_sms_follow(
                 f"p.flash:has-text('Token {expected} called to room 2.')")
             hall.wait_for_function(
                 "n => [...document.querySelectorAll('[data-room=\"2\"] [data-token]')]"
-                ".some(el => el.textContent.trim() === String(n))", arg=expected, timeout=5_000)
+                ".some(el => el.textContent.trim() === String(n))", arg=expected, timeout=10_000)
             lags.append(time.monotonic() - pressed)
             if expected == 1:  # the patient's token is three away: their SMS is written
                 with helpline.session() as session:
