@@ -26,15 +26,17 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import ForeignKey, Index, String, func, select, text, update
+from sqlalchemy import ColumnElement, ForeignKey, Index, String, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from booking_core.appointments import (
+    AlreadyBooked,
     Appointment,
     BookingRules,
     Channel,
     book_appointment,
+    booking_holding_department_day,
 )
 from booking_core.base import (
     Base,
@@ -134,14 +136,16 @@ def join_waiting_list(
     now: dt.datetime | None = None,
 ) -> tuple[WaitingListEntry, int]:
     """Put ``phone`` on the list for a department's day; returns the entry and how many
-    are ahead. Refuses what ``check_joinable`` refuses (``SeatsFree``: book instead).
+    are ahead. Refuses what ``check_joinable`` refuses for that number (``SeatsFree``:
+    book instead; ``AlreadyBooked``: the number already holds that department's day).
     Joining twice returns the first entry."""
     rules = rules or BookingRules()
     now = now or utcnow()
     e164 = normalise_mobile(phone)
     try:
         with unit_of_work(session):
-            department = check_joinable(session, department_id, day, rules=rules, now=now)
+            department = check_joinable(session, department_id, day, rules=rules, now=now,
+                                        phone=e164)
             entry = _active_entry(session, e164, department_id, day)
             if entry is None:
                 entry = WaitingListEntry(
@@ -160,14 +164,19 @@ def join_waiting_list(
 
 
 def check_joinable(session: Session, department_id: int, day: dt.date, *,
-                   rules: BookingRules | None = None, now: dt.datetime | None = None
-                   ) -> Department:
+                   rules: BookingRules | None = None, now: dt.datetime | None = None,
+                   phone: str | None = None) -> Department:
     """Whether ``day``'s list of a department may be joined now; returns the department.
     Refuses a day outside the booking window (``DayPassed``, ``BeyondBookingWindow``:
     ``InvalidInput``, field ``date``), a day
     with no OPD session still to come (``NoOpdThatDay``: nothing to wait for), a day
     with a free seat (``SeatsFree``: book it instead) and an unknown department
-    (``NotFound``). The portal asks it before showing "join"; joining asks it again."""
+    (``NotFound``). The portal asks it before showing "join"; joining asks it again.
+
+    With ``phone``, also ``AlreadyBooked`` (``details["reference"]``: the booking that
+    holds the day) when that number already holds an appointment in the department that
+    day: booking's own rule (``booking_holding_department_day``), since the offer's
+    booking would be refused and the place held for nothing."""
     rules = rules or BookingRules()
     now = now or utcnow()
     first, last = bookable_window(now, rules.window_days, rules.tz)
@@ -178,6 +187,8 @@ def check_joinable(session: Session, department_id: int, day: dt.date, *,
     department = session.get(Department, department_id)
     if department is None:
         raise NotFound("no such department", entity="department")
+    if phone is not None:
+        _refuse_a_day_held(session, department_id, day, normalise_mobile(phone))
     coming = (Slot.department_id == department_id, Slot.local_day == day,
               Slot.closed.is_(False), Slot.starts_at > earliest_bookable_start(now))
     seats = session.execute(
@@ -190,10 +201,22 @@ def check_joinable(session: Session, department_id: int, day: dt.date, *,
     return department
 
 
+def _refuse_a_day_held(session: Session, department_id: int, day: dt.date, e164: str
+                       ) -> None:
+    """``AlreadyBooked`` when ``e164`` holds the department's ``day`` (booking's own rule),
+    naming the booking that holds it."""
+    reference = booking_holding_department_day(session, e164, department_id, day)
+    if reference is not None:
+        raise AlreadyBooked("already booked in this department that day", reference=reference)
+
+
 def full_days(session: Session, department_id: int, *, rules: BookingRules | None = None,
-              now: dt.datetime | None = None, limit: int | None = None) -> list[dt.date]:
+              now: dt.datetime | None = None, limit: int | None = None,
+              excluding: ColumnElement[bool] | None = None) -> list[dt.date]:
     """The days in the booking window whose OPD sessions (slots still to come) are all
-    full, soonest first: the days whose lists may be joined (``check_joinable``)."""
+    full, soonest first: the days whose lists may be joined (``check_joinable``). Days
+    for which ``excluding`` (a condition on ``Slot``: a day the caller already holds,
+    ``appointments.day_held_by_patient``) holds are left out: joining would be refused."""
     rules = rules or BookingRules()
     now = now or utcnow()
     first, last = bookable_window(now, rules.window_days, rules.tz)
@@ -204,15 +227,19 @@ def full_days(session: Session, department_id: int, *, rules: BookingRules | Non
              .group_by(Slot.local_day)
              .having(func.sum(Slot.capacity - Slot.booked) <= 0)
              .order_by(Slot.local_day))
+    if excluding is not None:
+        query = query.where(~excluding)
     return list(session.scalars(query if limit is None else query.limit(limit)))
 
 
 def earliest_full_day(session: Session, department_id: int, *,
-                      rules: BookingRules | None = None, now: dt.datetime | None = None
-                      ) -> dt.date | None:
+                      rules: BookingRules | None = None, now: dt.datetime | None = None,
+                      excluding: ColumnElement[bool] | None = None) -> dt.date | None:
     """The first day in the booking window whose OPD sessions (slots still to come) are
-    all full: the day a caller who finds no seat can wait for."""
-    days = full_days(session, department_id, rules=rules, now=now, limit=1)
+    all full: the day a caller who finds no seat can wait for (``excluding``: as for
+    ``full_days``)."""
+    days = full_days(session, department_id, rules=rules, now=now, limit=1,
+                     excluding=excluding)
     return days[0] if days else None
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Response, redirect, request, url_for
 
-from booking_core.appointments import Channel
+from booking_core.appointments import AlreadyBooked, Channel
 from booking_core.base import DomainError, InvalidInput, NotFound, whole_number
 from booking_core.hospitals import Department
 from booking_core.waiting_list import (
@@ -75,9 +75,12 @@ def _verification(location: str) -> MobileCheck | Response:
 
 
 def _refused(status: int, exc: DomainError, **context: Any) -> Response:
-    """A join or leave the domain refused, as a page with the way on."""
+    """A join or leave the domain refused, as a page with the way on: a day still
+    bookable, or the booking that already holds the day (``AlreadyBooked``)."""
+    held = (str(exc.details.get("reference") or "") if isinstance(exc, AlreadyBooked)
+            else None)
     return page("waiting_refused.html", status, message=i18n.error_text(exc.code, exc.details),
-                seats_free=isinstance(exc, SeatsFree), **context)
+                seats_free=isinstance(exc, SeatsFree), held=held, **context)
 
 
 @portal.route("/waiting-list/join", methods=["GET", "POST"])
@@ -96,7 +99,7 @@ def waiting_join() -> Any:
         return _refused(404, NotFound("no such department", entity="department"))
     if day is None:
         return page("waiting_refused.html", 400, message=i18n.t("portal.err.bad_day"),
-                    seats_free=False)
+                    seats_free=False, held=None)
     here = url_for("portal.waiting_join", department=department_id, day=day.isoformat())
     session = get_session()
     try:
@@ -110,6 +113,16 @@ def waiting_join() -> Any:
     check = _verification(here)
     if isinstance(check, Response):
         return check
+    if check.phone is not None and request.form.get("step") != "join":
+        # No join button the domain can only refuse: the verified mobile already holds
+        # an appointment in the department that day (joining asks again).
+        try:
+            check_joinable(session, department_id, day, rules=booking_rules(),
+                           phone=check.phone)
+        except AlreadyBooked as exc:
+            return _refused(409, exc, department=department, day=day)
+        except DomainError:
+            pass  # the join itself says why
     error = ""
     if request.method == "GET":
         error = i18n.again_all(carry.take().get("refused")).get("form", "")
@@ -123,7 +136,7 @@ def waiting_join() -> Any:
                     session, department_id=department.id, day=day, phone=check.phone,
                     channel=Channel.PORTAL, language=i18n.current_language(),
                     hold_minutes=settings.waiting_list_hold_minutes, rules=booking_rules())
-            except SeatsFree as exc:  # a seat freed meanwhile: book it
+            except (SeatsFree, AlreadyBooked) as exc:  # book it / the day is held already
                 return _refused(409, exc, department=department, day=day)
             except DomainError as exc:
                 error = i18n.error_text(exc.code, exc.details)
