@@ -41,6 +41,7 @@ from booking_core.appointments import (
 from booking_core.base import (
     Base,
     Conflict,
+    DomainError,
     InvalidInput,
     NotFound,
     UTCDateTime,
@@ -93,6 +94,14 @@ class NoOpdThatDay(InvalidInput):
     wait for."""
 
     code = "no_opd_that_day"
+
+
+class OfferEndedDayHeld(Conflict):
+    """The offer could not be taken: the person already holds an appointment in that
+    department that day (booked by another channel after joining). The offer has ended
+    as a decline, its place passed to the next person waiting."""
+
+    code = "offer_ended_day_held"
 
 
 class SeatAlreadyTaken(Conflict):
@@ -322,10 +331,16 @@ def _offer_params(session: Session, slot: Slot, lang: str, tz: str) -> dict[str,
 
 
 def accept_offer(session: Session, entry_id: int, *, rules: BookingRules | None = None,
-                 now: dt.datetime | None = None, idempotency_key: str | None = None
-                 ) -> Appointment:
+                 now: dt.datetime | None = None, idempotency_key: str | None = None,
+                 tz: str = "Asia/Kolkata") -> Appointment:
     """Take the held seat: books it for the entry's phone (the confirmation SMS as for
-    any booking). ``OfferGone`` when the offer was declined, lapsed or taken already."""
+    any booking). ``OfferGone`` when the offer was declined, lapsed or taken already.
+
+    ``OfferEndedDayHeld`` (``details["reference"]``: the booking that holds the day)
+    when the booking is refused because the number already holds that department's day
+    (booked elsewhere after joining): the offer cannot ever be taken, so it ends as a
+    decline, the place passing to the next person waiting in the same transaction,
+    rather than staying held until the hold lapses."""
     rules = rules or BookingRules()
     now = now or utcnow()
     entry = session.get(WaitingListEntry, entry_id, populate_existing=True)
@@ -351,11 +366,25 @@ def accept_offer(session: Session, entry_id: int, *, rules: BookingRules | None 
     if slot_id is None:  # never: an offer always names its seat
         raise OfferGone("this offer names no seat")
     # One transaction with the claim: book_appointment's unit of work carries it on,
-    # and rolls both back if the booking is refused (the offer then stands).
-    appointment = book_appointment(
-        session, slot_id=slot_id, phone=phone, channel=Channel.IVR, language=language,
-        actor="waiting-list", rules=rules, now=now, idempotency_key=idempotency_key,
-        held_token=token)
+    # and rolls both back if the booking is refused (the offer then stands). On a
+    # session whose reads autocommit (the phone line's), the claim stood alone and was
+    # committed: a refusal then puts it back (``_unclaim``) or ends it (``_end_offer``
+    # from our own claim), never leaving it "booked" with no appointment.
+    try:
+        appointment = book_appointment(
+            session, slot_id=slot_id, phone=phone, channel=Channel.IVR, language=language,
+            actor="waiting-list", rules=rules, now=now, idempotency_key=idempotency_key,
+            held_token=token)
+    except AlreadyBooked as exc:
+        try:
+            _end_offer(session, entry_id, WaitStatus.DECLINED, now, tz, claimed_by_us=True)
+        except OfferGone:
+            pass  # ended meanwhile (a lapse, a leave): the place has passed on already
+        raise OfferEndedDayHeld("already booked in this department that day",
+                                **exc.details) from exc
+    except DomainError:
+        _unclaim(session, entry_id)
+        raise
     with unit_of_work(session):
         session.execute(update(WaitingListEntry).where(WaitingListEntry.id == entry_id)
                         .values(appointment_id=appointment.id))
@@ -386,11 +415,30 @@ def lapse_offers(session: Session, *, now: dt.datetime | None = None,
     return lapsed
 
 
+def _claimed_unbooked(entry_id: int) -> ColumnElement[bool]:
+    """The entry as ``accept_offer``'s claim leaves it before the booking is made."""
+    return ((WaitingListEntry.id == entry_id) & (WaitingListEntry.status == WaitStatus.BOOKED)
+            & WaitingListEntry.appointment_id.is_(None))
+
+
+def _unclaim(session: Session, entry_id: int) -> None:
+    """A claim whose booking was refused, committed on its own (reads that autocommit):
+    the offer stands again, as when the claim rolls back with the booking."""
+    with unit_of_work(session, one_statement=True):
+        session.execute(update(WaitingListEntry).where(_claimed_unbooked(entry_id))
+                        .values(status=WaitStatus.OFFERED)
+                        .execution_options(synchronize_session=False))
+
+
 def _end_offer(session: Session, entry_id: int, outcome: WaitStatus, now: dt.datetime,
-               tz: str) -> WaitingListEntry | None:
+               tz: str, *, claimed_by_us: bool = False) -> WaitingListEntry | None:
+    """End an offer (``offered -> outcome``) and pass its place on, in one transaction.
+    ``claimed_by_us``: the caller's own claim (``accept_offer``, its booking refused)
+    may have left the entry "booked" with no appointment: that ends too."""
     with unit_of_work(session):
+        still = WaitingListEntry.status == WaitStatus.OFFERED
         condition = [WaitingListEntry.id == entry_id,
-                     WaitingListEntry.status == WaitStatus.OFFERED]
+                     still | _claimed_unbooked(entry_id) if claimed_by_us else still]
         if outcome == WaitStatus.LAPSED:
             condition.append(WaitingListEntry.hold_until <= now)
         ended = session.execute(

@@ -15,6 +15,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from booking_core.appointments import AlreadyBooked, Channel, day_held_by_patient
 from booking_core.base import DomainError, NotFound
 from booking_core.waiting_list import (
+    OfferEndedDayHeld,
     SeatsFree,
     WaitStatus,
     accept_offer,
@@ -109,7 +110,10 @@ def take(ctx: Ctx) -> VoiceResponse:
     call = ctx.read(Offer)
     try:
         appointment = accept_offer(ctx.session, call.entry, rules=rules(ctx),
-                                   idempotency_key=f"offer:{call.entry}")
+                                   idempotency_key=f"offer:{call.entry}",
+                                   tz=ctx.settings.helpline_timezone)
+    except OfferEndedDayHeld:  # booked that day elsewhere: the place went to the next
+        return ctx.go("offer.day_held")
     except DomainError as exc:
         log.info("waiting-list offer %s not taken: %s", call.entry, exc.code)
         return ctx.go("offer.gone")
@@ -147,6 +151,11 @@ def declined(ctx: Ctx) -> VoiceResponse:
 @step("offer.gone")
 def gone(ctx: Ctx) -> VoiceResponse:
     return _end(ctx, "ivr.offer.gone")
+
+
+@step("offer.day_held")
+def day_held(ctx: Ctx) -> VoiceResponse:
+    return _end(ctx, "ivr.offer.day_held")
 
 
 @step("offer.unanswered")
