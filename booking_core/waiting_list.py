@@ -332,9 +332,13 @@ def _offer_params(session: Session, slot: Slot, lang: str, tz: str) -> dict[str,
 
 def accept_offer(session: Session, entry_id: int, *, rules: BookingRules | None = None,
                  now: dt.datetime | None = None, idempotency_key: str | None = None,
-                 tz: str = "Asia/Kolkata") -> Appointment:
+                 tz: str = "Asia/Kolkata", phone: str | None = None,
+                 channel: Channel = Channel.IVR) -> Appointment:
     """Take the held seat: books it for the entry's phone (the confirmation SMS as for
-    any booking). ``OfferGone`` when the offer was declined, lapsed or taken already.
+    any booking), by ``channel`` (the offer call, or the portal's entry page). Taken
+    already, the same appointment again. ``OfferGone`` when the offer was declined or
+    lapsed. With ``phone`` (the portal's verified mobile), another number's entry is
+    ``NotFound``, as an unknown one is.
 
     ``OfferEndedDayHeld`` (``details["reference"]``: the booking that holds the day)
     when the booking is refused because the number already holds that department's day
@@ -343,7 +347,8 @@ def accept_offer(session: Session, entry_id: int, *, rules: BookingRules | None 
     rather than staying held until the hold lapses."""
     rules = rules or BookingRules()
     now = now or utcnow()
-    entry = session.get(WaitingListEntry, entry_id, populate_existing=True)
+    entry = (session.get(WaitingListEntry, entry_id, populate_existing=True) if phone is None
+             else find_entry(session, entry_id, phone))
     if entry is None:
         raise NotFound("no such waiting-list entry", entity="waiting_list_entry")
     if entry.status == WaitStatus.BOOKED and entry.appointment_id is not None:
@@ -362,7 +367,7 @@ def accept_offer(session: Session, entry_id: int, *, rules: BookingRules | None 
     if claimed is None:
         session.rollback()
         raise OfferGone("this offer has ended")
-    slot_id, token, phone, language = claimed
+    slot_id, token, holder, language = claimed
     if slot_id is None:  # never: an offer always names its seat
         raise OfferGone("this offer names no seat")
     # One transaction with the claim: book_appointment's unit of work carries it on,
@@ -372,7 +377,7 @@ def accept_offer(session: Session, entry_id: int, *, rules: BookingRules | None 
     # from our own claim), never leaving it "booked" with no appointment.
     try:
         appointment = book_appointment(
-            session, slot_id=slot_id, phone=phone, channel=Channel.IVR, language=language,
+            session, slot_id=slot_id, phone=holder, channel=channel, language=language,
             actor="waiting-list", rules=rules, now=now, idempotency_key=idempotency_key,
             held_token=token)
     except AlreadyBooked as exc:
@@ -392,9 +397,14 @@ def accept_offer(session: Session, entry_id: int, *, rules: BookingRules | None 
 
 
 def decline_offer(session: Session, entry_id: int, *, now: dt.datetime | None = None,
-                  tz: str = "Asia/Kolkata") -> WaitingListEntry | None:
+                  tz: str = "Asia/Kolkata", phone: str | None = None
+                  ) -> WaitingListEntry | None:
     """The person does not want the seat: it goes to the next person waiting (or back
-    to the pool). Returns the next person's entry, if any."""
+    to the pool). Returns the next person's entry, if any. ``OfferGone`` when the offer
+    had ended (taken, declined, lapsed). With ``phone`` (the portal's verified mobile),
+    another number's entry is ``NotFound``."""
+    if phone is not None:
+        find_entry(session, entry_id, phone)
     return _end_offer(session, entry_id, WaitStatus.DECLINED, now or utcnow(), tz)
 
 

@@ -14,11 +14,14 @@ from booking_core.appointments import AlreadyBooked, Channel
 from booking_core.base import DomainError, InvalidInput, NotFound, whole_number
 from booking_core.hospitals import Department
 from booking_core.waiting_list import (
+    OfferGone,
     SeatAlreadyTaken,
     SeatsFree,
     WaitingListEntry,
     WaitStatus,
+    accept_offer,
     check_joinable,
+    decline_offer,
     find_entry,
     full_days,
     join_waiting_list,
@@ -39,7 +42,8 @@ from portal_web.verify import STEPS, MobileCheck, after_step, back_to_form, curr
 WAITABLE_SHOWN = 7
 
 # What a finished action may say on the entry's page.
-DONE = {"joined": "portal.wait.joined", "left": "portal.wait.left"}
+DONE = {"joined": "portal.wait.joined", "left": "portal.wait.left",
+        "passed_on": "portal.wait.passed_on"}
 
 
 def waitable_days(department_id: int, availability: Availability,
@@ -171,6 +175,8 @@ def waiting_entry(entry_id: int) -> Any:
         notice = i18n.t(DONE[done])
     elif done == "left" and entry.status == WaitStatus.LEFT:
         notice = i18n.t("portal.wait.left_offer" if entry.offered_at else DONE[done])
+    elif done == "passed_on" and entry.status == WaitStatus.DECLINED:
+        notice = i18n.t(DONE[done])
     error = i18n.again(carry.take().get("error", ""))
     return page("waiting_entry.html", entry=entry, ahead=people_ahead(session, entry),
                 notice=notice, error=error, check=check, active=_active(entry))
@@ -210,3 +216,51 @@ def waiting_leave(entry_id: int) -> Any:
                                    error=i18n.keep(i18n.error_text(exc.code))) \
             or _refused(409, exc)
     return redirect(_entry_url(entry_id, done="left"), code=303)
+
+
+def _entry_refusal(entry_id: int, exc: DomainError) -> Response:
+    """The entry's page again with why the domain refused (the offer ended, the day is
+    held already); a 409 page where the refusal cannot travel."""
+    return (carry.redirect_with(_entry_url(entry_id), sticky=True,
+                                error=i18n.keep(i18n.error_text(exc.code)))
+            or _refused(409, exc))
+
+
+@portal.post("/waiting-list/<int:entry_id>/take")
+def waiting_take(entry_id: int) -> Any:
+    """Take the appointment held for the verified mobile, as pressing 1 on the offer call
+    does (``accept_offer``: the same conditional claim decides a race with the call, a
+    decline or the lapse); a 303 to the appointment's page. Refused in words on the
+    entry's page: the hold lapsed, the place was passed on, the day is held already."""
+    check = current_check()
+    if check.phone is None:
+        return redirect(_entry_url(entry_id), code=303)
+    settings = current_helpline().settings
+    try:
+        appointment = accept_offer(
+            get_session(), entry_id, rules=booking_rules(), phone=check.phone,
+            channel=Channel.PORTAL, tz=settings.helpline_timezone,
+            idempotency_key=f"offer:{entry_id}")
+    except NotFound as exc:
+        return _refused(404, exc)
+    except DomainError as exc:
+        return _entry_refusal(entry_id, exc)
+    return redirect(url_for("portal.appointment", reference=appointment.reference,
+                            done="booked"), code=303)
+
+
+@portal.post("/waiting-list/<int:entry_id>/pass-on")
+def waiting_pass_on(entry_id: int) -> Any:
+    """Not wanted: the held appointment goes to the next person waiting
+    (``decline_offer``, as pressing 2 on the call); a 303 to the entry's page."""
+    check = current_check()
+    if check.phone is None:
+        return redirect(_entry_url(entry_id), code=303)
+    try:
+        decline_offer(get_session(), entry_id, phone=check.phone,
+                      tz=current_helpline().settings.helpline_timezone)
+    except NotFound as exc:
+        return _refused(404, exc)
+    except OfferGone as exc:
+        return _entry_refusal(entry_id, exc)
+    return redirect(_entry_url(entry_id, done="passed_on"), code=303)
