@@ -504,14 +504,19 @@ def _active_booking(session: Session, citizen_id: int, slot_id: int,
         slot = session.get(Slot, slot_id)
         if slot is None:
             return None
-        return session.scalar(
-            select(Appointment.reference).where(
-                same_patient,
-                Appointment.department_id == slot.department_id,
-                Appointment.visit_day == slot.local_day,
-                Appointment.status == AppointmentStatus.BOOKED,
-            )
+        return _booking_on_day(session, same_patient, slot.department_id, slot.local_day)
+
+
+def _booking_on_day(session: Session, same_patient: ColumnElement[bool], department_id: int,
+                    day: dt.date) -> str | None:
+    return session.scalar(
+        select(Appointment.reference).where(
+            same_patient,
+            Appointment.department_id == department_id,
+            Appointment.visit_day == day,
+            Appointment.status == AppointmentStatus.BOOKED,
         )
+    )
 
 
 def _unused_reference(session: Session) -> str:
@@ -553,6 +558,20 @@ def booking_holding_day(session: Session, phone: str, slot_id: int) -> str | Non
     citizen_id = session.scalar(select(Citizen.id).where(
         Citizen.phone == normalise_mobile(phone)))
     return None if citizen_id is None else _active_booking(session, citizen_id, slot_id)
+
+
+def booking_holding_department_day(session: Session, phone: str, department_id: int,
+                                   day: dt.date) -> str | None:
+    """``booking_holding_day`` for a department's day rather than one of its slots: the
+    reference of the appointment that would make booking any slot of that day fail as
+    ``AlreadyBooked``, else None. Reads in the caller's transaction (a service function
+    that refuses what a booking would refuse: ``waiting_list.check_joinable``)."""
+    citizen_id = session.scalar(select(Citizen.id).where(
+        Citizen.phone == normalise_mobile(phone)))
+    if citizen_id is None:
+        return None
+    same_patient = (Appointment.citizen_id == citizen_id) & Appointment.ehealth_card_id.is_(None)
+    return _booking_on_day(session, same_patient, department_id, day)
 
 
 def day_held_by_patient(phone: str) -> ColumnElement[bool]:

@@ -26,19 +26,22 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import ForeignKey, Index, String, func, select, text, update
+from sqlalchemy import ColumnElement, ForeignKey, Index, String, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from booking_core.appointments import (
+    AlreadyBooked,
     Appointment,
     BookingRules,
     Channel,
     book_appointment,
+    booking_holding_department_day,
 )
 from booking_core.base import (
     Base,
     Conflict,
+    DomainError,
     InvalidInput,
     NotFound,
     UTCDateTime,
@@ -93,6 +96,14 @@ class NoOpdThatDay(InvalidInput):
     code = "no_opd_that_day"
 
 
+class OfferEndedDayHeld(Conflict):
+    """The offer could not be taken: the person already holds an appointment in that
+    department that day (booked by another channel after joining). The offer has ended
+    as a decline, its place passed to the next person waiting."""
+
+    code = "offer_ended_day_held"
+
+
 class SeatAlreadyTaken(Conflict):
     """The entry's offered seat was taken: it is an appointment now, cancelled as one."""
 
@@ -134,14 +145,16 @@ def join_waiting_list(
     now: dt.datetime | None = None,
 ) -> tuple[WaitingListEntry, int]:
     """Put ``phone`` on the list for a department's day; returns the entry and how many
-    are ahead. Refuses what ``check_joinable`` refuses (``SeatsFree``: book instead).
+    are ahead. Refuses what ``check_joinable`` refuses for that number (``SeatsFree``:
+    book instead; ``AlreadyBooked``: the number already holds that department's day).
     Joining twice returns the first entry."""
     rules = rules or BookingRules()
     now = now or utcnow()
     e164 = normalise_mobile(phone)
     try:
         with unit_of_work(session):
-            department = check_joinable(session, department_id, day, rules=rules, now=now)
+            department = check_joinable(session, department_id, day, rules=rules, now=now,
+                                        phone=e164)
             entry = _active_entry(session, e164, department_id, day)
             if entry is None:
                 entry = WaitingListEntry(
@@ -160,14 +173,19 @@ def join_waiting_list(
 
 
 def check_joinable(session: Session, department_id: int, day: dt.date, *,
-                   rules: BookingRules | None = None, now: dt.datetime | None = None
-                   ) -> Department:
+                   rules: BookingRules | None = None, now: dt.datetime | None = None,
+                   phone: str | None = None) -> Department:
     """Whether ``day``'s list of a department may be joined now; returns the department.
     Refuses a day outside the booking window (``DayPassed``, ``BeyondBookingWindow``:
     ``InvalidInput``, field ``date``), a day
     with no OPD session still to come (``NoOpdThatDay``: nothing to wait for), a day
     with a free seat (``SeatsFree``: book it instead) and an unknown department
-    (``NotFound``). The portal asks it before showing "join"; joining asks it again."""
+    (``NotFound``). The portal asks it before showing "join"; joining asks it again.
+
+    With ``phone``, also ``AlreadyBooked`` (``details["reference"]``: the booking that
+    holds the day) when that number already holds an appointment in the department that
+    day: booking's own rule (``booking_holding_department_day``), since the offer's
+    booking would be refused and the place held for nothing."""
     rules = rules or BookingRules()
     now = now or utcnow()
     first, last = bookable_window(now, rules.window_days, rules.tz)
@@ -178,6 +196,8 @@ def check_joinable(session: Session, department_id: int, day: dt.date, *,
     department = session.get(Department, department_id)
     if department is None:
         raise NotFound("no such department", entity="department")
+    if phone is not None:
+        _refuse_a_day_held(session, department_id, day, normalise_mobile(phone))
     coming = (Slot.department_id == department_id, Slot.local_day == day,
               Slot.closed.is_(False), Slot.starts_at > earliest_bookable_start(now))
     seats = session.execute(
@@ -190,10 +210,22 @@ def check_joinable(session: Session, department_id: int, day: dt.date, *,
     return department
 
 
+def _refuse_a_day_held(session: Session, department_id: int, day: dt.date, e164: str
+                       ) -> None:
+    """``AlreadyBooked`` when ``e164`` holds the department's ``day`` (booking's own rule),
+    naming the booking that holds it."""
+    reference = booking_holding_department_day(session, e164, department_id, day)
+    if reference is not None:
+        raise AlreadyBooked("already booked in this department that day", reference=reference)
+
+
 def full_days(session: Session, department_id: int, *, rules: BookingRules | None = None,
-              now: dt.datetime | None = None, limit: int | None = None) -> list[dt.date]:
+              now: dt.datetime | None = None, limit: int | None = None,
+              excluding: ColumnElement[bool] | None = None) -> list[dt.date]:
     """The days in the booking window whose OPD sessions (slots still to come) are all
-    full, soonest first: the days whose lists may be joined (``check_joinable``)."""
+    full, soonest first: the days whose lists may be joined (``check_joinable``). Days
+    for which ``excluding`` (a condition on ``Slot``: a day the caller already holds,
+    ``appointments.day_held_by_patient``) holds are left out: joining would be refused."""
     rules = rules or BookingRules()
     now = now or utcnow()
     first, last = bookable_window(now, rules.window_days, rules.tz)
@@ -204,15 +236,19 @@ def full_days(session: Session, department_id: int, *, rules: BookingRules | Non
              .group_by(Slot.local_day)
              .having(func.sum(Slot.capacity - Slot.booked) <= 0)
              .order_by(Slot.local_day))
+    if excluding is not None:
+        query = query.where(~excluding)
     return list(session.scalars(query if limit is None else query.limit(limit)))
 
 
 def earliest_full_day(session: Session, department_id: int, *,
-                      rules: BookingRules | None = None, now: dt.datetime | None = None
-                      ) -> dt.date | None:
+                      rules: BookingRules | None = None, now: dt.datetime | None = None,
+                      excluding: ColumnElement[bool] | None = None) -> dt.date | None:
     """The first day in the booking window whose OPD sessions (slots still to come) are
-    all full: the day a caller who finds no seat can wait for."""
-    days = full_days(session, department_id, rules=rules, now=now, limit=1)
+    all full: the day a caller who finds no seat can wait for (``excluding``: as for
+    ``full_days``)."""
+    days = full_days(session, department_id, rules=rules, now=now, limit=1,
+                     excluding=excluding)
     return days[0] if days else None
 
 
@@ -295,13 +331,24 @@ def _offer_params(session: Session, slot: Slot, lang: str, tz: str) -> dict[str,
 
 
 def accept_offer(session: Session, entry_id: int, *, rules: BookingRules | None = None,
-                 now: dt.datetime | None = None, idempotency_key: str | None = None
-                 ) -> Appointment:
+                 now: dt.datetime | None = None, idempotency_key: str | None = None,
+                 tz: str = "Asia/Kolkata", phone: str | None = None,
+                 channel: Channel = Channel.IVR) -> Appointment:
     """Take the held seat: books it for the entry's phone (the confirmation SMS as for
-    any booking). ``OfferGone`` when the offer was declined, lapsed or taken already."""
+    any booking), by ``channel`` (the offer call, or the portal's entry page). Taken
+    already, the same appointment again. ``OfferGone`` when the offer was declined or
+    lapsed. With ``phone`` (the portal's verified mobile), another number's entry is
+    ``NotFound``, as an unknown one is.
+
+    ``OfferEndedDayHeld`` (``details["reference"]``: the booking that holds the day)
+    when the booking is refused because the number already holds that department's day
+    (booked elsewhere after joining): the offer cannot ever be taken, so it ends as a
+    decline, the place passing to the next person waiting in the same transaction,
+    rather than staying held until the hold lapses."""
     rules = rules or BookingRules()
     now = now or utcnow()
-    entry = session.get(WaitingListEntry, entry_id, populate_existing=True)
+    entry = (session.get(WaitingListEntry, entry_id, populate_existing=True) if phone is None
+             else find_entry(session, entry_id, phone))
     if entry is None:
         raise NotFound("no such waiting-list entry", entity="waiting_list_entry")
     if entry.status == WaitStatus.BOOKED and entry.appointment_id is not None:
@@ -320,15 +367,29 @@ def accept_offer(session: Session, entry_id: int, *, rules: BookingRules | None 
     if claimed is None:
         session.rollback()
         raise OfferGone("this offer has ended")
-    slot_id, token, phone, language = claimed
+    slot_id, token, holder, language = claimed
     if slot_id is None:  # never: an offer always names its seat
         raise OfferGone("this offer names no seat")
     # One transaction with the claim: book_appointment's unit of work carries it on,
-    # and rolls both back if the booking is refused (the offer then stands).
-    appointment = book_appointment(
-        session, slot_id=slot_id, phone=phone, channel=Channel.IVR, language=language,
-        actor="waiting-list", rules=rules, now=now, idempotency_key=idempotency_key,
-        held_token=token)
+    # and rolls both back if the booking is refused (the offer then stands). On a
+    # session whose reads autocommit (the phone line's), the claim stood alone and was
+    # committed: a refusal then puts it back (``_unclaim``) or ends it (``_end_offer``
+    # from our own claim), never leaving it "booked" with no appointment.
+    try:
+        appointment = book_appointment(
+            session, slot_id=slot_id, phone=holder, channel=channel, language=language,
+            actor="waiting-list", rules=rules, now=now, idempotency_key=idempotency_key,
+            held_token=token)
+    except AlreadyBooked as exc:
+        try:
+            _end_offer(session, entry_id, WaitStatus.DECLINED, now, tz, claimed_by_us=True)
+        except OfferGone:
+            pass  # ended meanwhile (a lapse, a leave): the place has passed on already
+        raise OfferEndedDayHeld("already booked in this department that day",
+                                **exc.details) from exc
+    except DomainError:
+        _unclaim(session, entry_id)
+        raise
     with unit_of_work(session):
         session.execute(update(WaitingListEntry).where(WaitingListEntry.id == entry_id)
                         .values(appointment_id=appointment.id))
@@ -336,9 +397,14 @@ def accept_offer(session: Session, entry_id: int, *, rules: BookingRules | None 
 
 
 def decline_offer(session: Session, entry_id: int, *, now: dt.datetime | None = None,
-                  tz: str = "Asia/Kolkata") -> WaitingListEntry | None:
+                  tz: str = "Asia/Kolkata", phone: str | None = None
+                  ) -> WaitingListEntry | None:
     """The person does not want the seat: it goes to the next person waiting (or back
-    to the pool). Returns the next person's entry, if any."""
+    to the pool). Returns the next person's entry, if any. ``OfferGone`` when the offer
+    had ended (taken, declined, lapsed). With ``phone`` (the portal's verified mobile),
+    another number's entry is ``NotFound``."""
+    if phone is not None:
+        find_entry(session, entry_id, phone)
     return _end_offer(session, entry_id, WaitStatus.DECLINED, now or utcnow(), tz)
 
 
@@ -359,11 +425,30 @@ def lapse_offers(session: Session, *, now: dt.datetime | None = None,
     return lapsed
 
 
+def _claimed_unbooked(entry_id: int) -> ColumnElement[bool]:
+    """The entry as ``accept_offer``'s claim leaves it before the booking is made."""
+    return ((WaitingListEntry.id == entry_id) & (WaitingListEntry.status == WaitStatus.BOOKED)
+            & WaitingListEntry.appointment_id.is_(None))
+
+
+def _unclaim(session: Session, entry_id: int) -> None:
+    """A claim whose booking was refused, committed on its own (reads that autocommit):
+    the offer stands again, as when the claim rolls back with the booking."""
+    with unit_of_work(session, one_statement=True):
+        session.execute(update(WaitingListEntry).where(_claimed_unbooked(entry_id))
+                        .values(status=WaitStatus.OFFERED)
+                        .execution_options(synchronize_session=False))
+
+
 def _end_offer(session: Session, entry_id: int, outcome: WaitStatus, now: dt.datetime,
-               tz: str) -> WaitingListEntry | None:
+               tz: str, *, claimed_by_us: bool = False) -> WaitingListEntry | None:
+    """End an offer (``offered -> outcome``) and pass its place on, in one transaction.
+    ``claimed_by_us``: the caller's own claim (``accept_offer``, its booking refused)
+    may have left the entry "booked" with no appointment: that ends too."""
     with unit_of_work(session):
+        still = WaitingListEntry.status == WaitStatus.OFFERED
         condition = [WaitingListEntry.id == entry_id,
-                     WaitingListEntry.status == WaitStatus.OFFERED]
+                     still | _claimed_unbooked(entry_id) if claimed_by_us else still]
         if outcome == WaitStatus.LAPSED:
             condition.append(WaitingListEntry.hold_until <= now)
         ended = session.execute(

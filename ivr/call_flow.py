@@ -216,6 +216,9 @@ declare(
          input=Input.NONE, webhook=False),
     Node("offer.gone", "waiting-list offer call", "the offer had ended (hangs up)",
          input=Input.NONE, webhook=False),
+    Node("offer.day_held", "waiting-list offer call",
+         "already booked that day: passed to the next person (hangs up)",
+         input=Input.NONE, webhook=False),
     Node("offer.unanswered", "waiting-list offer call",
          "no choice heard: passed to the next person (hangs up)", input=Input.NONE,
          webhook=False),
@@ -245,7 +248,7 @@ declare(
     actions={
         "followup_solved": ("followup.thanks",),
         "followup_not_solved": ("followup.thanks",),
-        "offer_take": ("offer.taken", "offer.gone"),
+        "offer_take": ("offer.taken", "offer.gone", "offer.day_held"),
         "join_waiting_list": ("main", "book.day"),
         "offer_decline": ("offer.declined", "offer.gone"),
         "emergency": ("emergency",),

@@ -12,9 +12,10 @@ from dataclasses import replace
 
 from twilio.twiml.voice_response import VoiceResponse
 
-from booking_core.appointments import Channel
+from booking_core.appointments import AlreadyBooked, Channel, day_held_by_patient
 from booking_core.base import DomainError, NotFound
 from booking_core.waiting_list import (
+    OfferEndedDayHeld,
     SeatsFree,
     WaitStatus,
     accept_offer,
@@ -33,15 +34,19 @@ log = logging.getLogger(__name__)
 
 
 def full_days(ctx: Ctx, booking: Booking) -> VoiceResponse:
-    """No day with a free seat: offer the earliest full day's waiting list, or say
-    there is nothing in the coming weeks (no OPD session at all)."""
-    day = earliest_full_day(ctx.session, booking.department or 0, rules=rules(ctx))
+    """No day with a free seat: offer the earliest full day's waiting list that the
+    caller (whose number joins it) does not already hold, or say there is nothing in the
+    coming weeks (no OPD session at all). What the day menu was to say first (why the
+    caller is back at it) is said first here."""
+    held = day_held_by_patient(ctx.caller_mobile) if ctx.caller_mobile else None
+    day = earliest_full_day(ctx.session, booking.department or 0, rules=rules(ctx),
+                            excluding=held)
     if day is None:
         return ctx.go("book.department", Booking(hospital=booking.hospital),
-                      intro=[ctx.t("ivr.book.no_days")])
+                      intro=[*ctx.intro_messages, ctx.t("ivr.book.no_days")])
     where = Booking(hospital=booking.hospital, department=booking.department,
                     day=day.isoformat())
-    return ctx.go("book.full", where)
+    return ctx.go("book.full", where, intro=ctx.intro_messages)
 
 
 @step("book.full")
@@ -65,6 +70,11 @@ def join(ctx: Ctx) -> VoiceResponse:
             day=dt.date.fromisoformat(booking.day or ""), phone=str(ctx.caller_mobile),
             channel=Channel.IVR, language=ctx.lang,
             hold_minutes=ctx.settings.waiting_list_hold_minutes, rules=rules(ctx))
+    except AlreadyBooked as exc:  # booked that day meanwhile (the portal, another call)
+        reference = exc.details.get("reference")
+        said = (ctx.t_number("ivr.book.already_booked_ref", reference) if reference
+                else ctx.t("ivr.book.already_booked"))
+        return ctx.go("book.day", where, intro=[said])
     except (SeatsFree, DomainError, ValueError):  # a seat freed meanwhile: book it
         return ctx.go("book.day", where)
     return ctx.go("main", intro=[_joined_words(ctx, ahead)])
@@ -100,7 +110,10 @@ def take(ctx: Ctx) -> VoiceResponse:
     call = ctx.read(Offer)
     try:
         appointment = accept_offer(ctx.session, call.entry, rules=rules(ctx),
-                                   idempotency_key=f"offer:{call.entry}")
+                                   idempotency_key=f"offer:{call.entry}",
+                                   tz=ctx.settings.helpline_timezone)
+    except OfferEndedDayHeld:  # booked that day elsewhere: the place went to the next
+        return ctx.go("offer.day_held")
     except DomainError as exc:
         log.info("waiting-list offer %s not taken: %s", call.entry, exc.code)
         return ctx.go("offer.gone")
@@ -138,6 +151,11 @@ def declined(ctx: Ctx) -> VoiceResponse:
 @step("offer.gone")
 def gone(ctx: Ctx) -> VoiceResponse:
     return _end(ctx, "ivr.offer.gone")
+
+
+@step("offer.day_held")
+def day_held(ctx: Ctx) -> VoiceResponse:
+    return _end(ctx, "ivr.offer.day_held")
 
 
 @step("offer.unanswered")

@@ -44,7 +44,8 @@ def appointment_progress() -> Any:
 @api.post("/waiting-list")
 def join_the_waiting_list() -> Any:
     """Put the verified mobile on a full day's list (409 ``seats_free`` while seats are
-    left: book one instead)."""
+    left: book one instead; 409 ``already_booked``, ``details.reference``, when the
+    mobile already holds an appointment in the department that day)."""
     phone = verified_phone()
     body = json_body("WaitingListRequest")
     settings = current_helpline().settings

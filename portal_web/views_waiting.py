@@ -10,15 +10,18 @@ from typing import Any
 
 from flask import Response, redirect, request, url_for
 
-from booking_core.appointments import Channel
+from booking_core.appointments import AlreadyBooked, Channel
 from booking_core.base import DomainError, InvalidInput, NotFound, whole_number
 from booking_core.hospitals import Department
 from booking_core.waiting_list import (
+    OfferGone,
     SeatAlreadyTaken,
     SeatsFree,
     WaitingListEntry,
     WaitStatus,
+    accept_offer,
     check_joinable,
+    decline_offer,
     find_entry,
     full_days,
     join_waiting_list,
@@ -39,7 +42,8 @@ from portal_web.verify import STEPS, MobileCheck, after_step, back_to_form, curr
 WAITABLE_SHOWN = 7
 
 # What a finished action may say on the entry's page.
-DONE = {"joined": "portal.wait.joined", "left": "portal.wait.left"}
+DONE = {"joined": "portal.wait.joined", "left": "portal.wait.left",
+        "passed_on": "portal.wait.passed_on"}
 
 
 def waitable_days(department_id: int, availability: Availability,
@@ -75,9 +79,12 @@ def _verification(location: str) -> MobileCheck | Response:
 
 
 def _refused(status: int, exc: DomainError, **context: Any) -> Response:
-    """A join or leave the domain refused, as a page with the way on."""
+    """A join or leave the domain refused, as a page with the way on: a day still
+    bookable, or the booking that already holds the day (``AlreadyBooked``)."""
+    held = (str(exc.details.get("reference") or "") if isinstance(exc, AlreadyBooked)
+            else None)
     return page("waiting_refused.html", status, message=i18n.error_text(exc.code, exc.details),
-                seats_free=isinstance(exc, SeatsFree), **context)
+                seats_free=isinstance(exc, SeatsFree), held=held, **context)
 
 
 @portal.route("/waiting-list/join", methods=["GET", "POST"])
@@ -96,7 +103,7 @@ def waiting_join() -> Any:
         return _refused(404, NotFound("no such department", entity="department"))
     if day is None:
         return page("waiting_refused.html", 400, message=i18n.t("portal.err.bad_day"),
-                    seats_free=False)
+                    seats_free=False, held=None)
     here = url_for("portal.waiting_join", department=department_id, day=day.isoformat())
     session = get_session()
     try:
@@ -110,6 +117,16 @@ def waiting_join() -> Any:
     check = _verification(here)
     if isinstance(check, Response):
         return check
+    if check.phone is not None and request.form.get("step") != "join":
+        # No join button the domain can only refuse: the verified mobile already holds
+        # an appointment in the department that day (joining asks again).
+        try:
+            check_joinable(session, department_id, day, rules=booking_rules(),
+                           phone=check.phone)
+        except AlreadyBooked as exc:
+            return _refused(409, exc, department=department, day=day)
+        except DomainError:
+            pass  # the join itself says why
     error = ""
     if request.method == "GET":
         error = i18n.again_all(carry.take().get("refused")).get("form", "")
@@ -123,7 +140,7 @@ def waiting_join() -> Any:
                     session, department_id=department.id, day=day, phone=check.phone,
                     channel=Channel.PORTAL, language=i18n.current_language(),
                     hold_minutes=settings.waiting_list_hold_minutes, rules=booking_rules())
-            except SeatsFree as exc:  # a seat freed meanwhile: book it
+            except (SeatsFree, AlreadyBooked) as exc:  # book it / the day is held already
                 return _refused(409, exc, department=department, day=day)
             except DomainError as exc:
                 error = i18n.error_text(exc.code, exc.details)
@@ -158,6 +175,8 @@ def waiting_entry(entry_id: int) -> Any:
         notice = i18n.t(DONE[done])
     elif done == "left" and entry.status == WaitStatus.LEFT:
         notice = i18n.t("portal.wait.left_offer" if entry.offered_at else DONE[done])
+    elif done == "passed_on" and entry.status == WaitStatus.DECLINED:
+        notice = i18n.t(DONE[done])
     error = i18n.again(carry.take().get("error", ""))
     return page("waiting_entry.html", entry=entry, ahead=people_ahead(session, entry),
                 notice=notice, error=error, check=check, active=_active(entry))
@@ -197,3 +216,51 @@ def waiting_leave(entry_id: int) -> Any:
                                    error=i18n.keep(i18n.error_text(exc.code))) \
             or _refused(409, exc)
     return redirect(_entry_url(entry_id, done="left"), code=303)
+
+
+def _entry_refusal(entry_id: int, exc: DomainError) -> Response:
+    """The entry's page again with why the domain refused (the offer ended, the day is
+    held already); a 409 page where the refusal cannot travel."""
+    return (carry.redirect_with(_entry_url(entry_id), sticky=True,
+                                error=i18n.keep(i18n.error_text(exc.code)))
+            or _refused(409, exc))
+
+
+@portal.post("/waiting-list/<int:entry_id>/take")
+def waiting_take(entry_id: int) -> Any:
+    """Take the appointment held for the verified mobile, as pressing 1 on the offer call
+    does (``accept_offer``: the same conditional claim decides a race with the call, a
+    decline or the lapse); a 303 to the appointment's page. Refused in words on the
+    entry's page: the hold lapsed, the place was passed on, the day is held already."""
+    check = current_check()
+    if check.phone is None:
+        return redirect(_entry_url(entry_id), code=303)
+    settings = current_helpline().settings
+    try:
+        appointment = accept_offer(
+            get_session(), entry_id, rules=booking_rules(), phone=check.phone,
+            channel=Channel.PORTAL, tz=settings.helpline_timezone,
+            idempotency_key=f"offer:{entry_id}")
+    except NotFound as exc:
+        return _refused(404, exc)
+    except DomainError as exc:
+        return _entry_refusal(entry_id, exc)
+    return redirect(url_for("portal.appointment", reference=appointment.reference,
+                            done="booked"), code=303)
+
+
+@portal.post("/waiting-list/<int:entry_id>/pass-on")
+def waiting_pass_on(entry_id: int) -> Any:
+    """Not wanted: the held appointment goes to the next person waiting
+    (``decline_offer``, as pressing 2 on the call); a 303 to the entry's page."""
+    check = current_check()
+    if check.phone is None:
+        return redirect(_entry_url(entry_id), code=303)
+    try:
+        decline_offer(get_session(), entry_id, phone=check.phone,
+                      tz=current_helpline().settings.helpline_timezone)
+    except NotFound as exc:
+        return _refused(404, exc)
+    except OfferGone as exc:
+        return _entry_refusal(entry_id, exc)
+    return redirect(_entry_url(entry_id, done="passed_on"), code=303)
