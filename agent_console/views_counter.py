@@ -228,6 +228,9 @@ def _board_json(department_id: int) -> dict[str, Any]:
         "rooms": [{"room": r.room, "token": r.token} for r in shown.rooms],
         "waiting": shown.waiting,
         "skipped": list(shown.skipped),
+        # Some token was called today: an empty hall is "none being served now", not
+        # "none called yet".
+        "called_today": shown.front_token > 0,
     }
 
 
@@ -258,7 +261,7 @@ def display_json(department_id: int) -> Response:
 def display_page(department_id: int) -> Any:
     data = _board_json(department_id)
     words = {key: {lang: render(lang, f"opd.display.{key}") for lang in ("hi", "en")}
-             for key in ("title", "token", "none")}
+             for key in ("title", "token", "none", "none_now")}
     room_words = {lang: render(lang, "opd.display.room", room="{room}") for lang in ("hi", "en")}
     waiting_words = {lang: render(lang, "opd.display.waiting", n="{n}") for lang in ("hi", "en")}
     skipped_words = {lang: render(lang, "opd.display.skipped", tokens="{tokens}")

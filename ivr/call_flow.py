@@ -155,11 +155,13 @@ declare(
          leads_to=("mine.appointments",)),
     Node("mine.card", "inbound", "type an eHealth card number: its appointments",
          input=Input.NUMBER, digits=11, says=("ivr.card.type_number",), leads_to=("mine",)),
-    # Heard for a typed number: no item cancels, so the way on is said (``#``; ``*``
-    # hears the list again, ``ivr.mine``).
-    Node("mine.appointments", "inbound", "upcoming appointments",
+    # Whatever the list holds (items to cancel, only appointments whose time began, a
+    # skipped or passed token's "go to the counter", a typed number's items that only
+    # hear), its ways on are said: ``#`` here, and ``*`` to hear it again
+    # (``ivr.mine``).
+    Node("mine.appointments", "inbound", "today's and upcoming appointments",
          says=("ivr.mine.heading",), list_to=("mine.cancel",), leads_to=("mine", "mine.booking"),
-         options=(Option("#", "ivr.opt.main", "main", when="number_hidden"),)),
+         options=(Option("#", "ivr.opt.main", "main"),)),
     Node("mine.cancel", "inbound", "cancel this appointment?", options=(
         Option("1", "ivr.mine.cancel_yes", "do:cancel"),
         Option("2", "ivr.mine.cancel_keep", "mine.appointments"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from zoneinfo import ZoneInfo
 
 from twilio.twiml.voice_response import VoiceResponse
 
@@ -41,8 +42,13 @@ log = logging.getLogger(__name__)
 
 
 def describe_appointment(ctx: Ctx, appointment: Appointment) -> str:
+    """Where and when, with the day said as the booking read-back says it: «आज»/"today",
+    «कल»/"tomorrow", else the weekday and date."""
     tz = ctx.settings.helpline_timezone
-    return ctx.t("ivr.mine.appointment", hospital=appointment.hospital.short_name(ctx.lang),
+    today = utcnow().astimezone(ZoneInfo(tz)).date()
+    sentence = {0: "ivr.mine.appointment_today", 1: "ivr.mine.appointment_tomorrow"}.get(
+        (appointment.visit_day - today).days, "ivr.mine.appointment")
+    return ctx.t(sentence, hospital=appointment.hospital.short_name(ctx.lang),
                  department=appointment.department.name(ctx.lang),
                  date=format_date(ctx.lang, appointment.visit_day),
                  time=spoken_time(ctx.lang, appointment.slot.starts_at, tz))
@@ -136,7 +142,8 @@ def _on_the_day(ctx: Ctx) -> list[str]:
 
 @step("mine.appointments")
 def my_appointments(ctx: Ctx) -> VoiceResponse:
-    """The caller's upcoming appointments, a page at a time, each one's number cancels it.
+    """The caller's appointments today and to come, a page at a time, with the day's
+    token queue; each one still to come is read with a number that cancels it.
 
     A caller whose number we cannot see (withheld, a landline, a placeholder) is asked
     for a booking number, not a mobile: anyone can type anyone's mobile and would hear
@@ -150,34 +157,47 @@ def my_appointments(ctx: Ctx) -> VoiceResponse:
     typed = ctx.caller_mobile is None
     page, items, more, _ = _page(ctx)
     today = _on_the_day(ctx)
-    if not items:
+    if not items and not today:
         none = "ivr.mine.none_typed" if typed else "ivr.mine.none"
-        return ctx.go("mine", intro=today or [ctx.t(none)])
-    lines = [*today, ctx.t("ivr.mine.heading")]
-    # Only an appointment the domain would cancel (``Appointment.may_cancel``) gets a
-    # key: one whose time has begun is said without one, so no "yes" meets "too late".
+        return ctx.go("mine", intro=[ctx.t(none)])
+    # Today's words (the token queue, a skipped or passed token: go to the counter) are
+    # part of the list, followed by its ways on, never by menu 4 again: pressing 1 there
+    # would only say them once more. An appointment whose time has begun is a sentence
+    # of its own, without a key (only what the domain would cancel,
+    # ``Appointment.may_cancel``, gets one, so no "yes" meets "too late"); the heading
+    # introduces the appointments still to come.
     now = utcnow()
+    begun: list[str] = []
+    listed: list[str] = []
     offered: list[int] = []
     for number, appointment in enumerate(items, 1):
         described = describe_appointment(ctx, appointment)
         whom = None if typed else booked_for(ctx, appointment)
         started = "" if typed or appointment.may_cancel(now) else "_started"
         if typed:
-            lines.append(ctx.t("ivr.mine.item_heard", digit=number, appointment=described))
+            listed.append(ctx.t("ivr.mine.item_heard", digit=number, appointment=described))
         elif whom is None:
-            lines.append(ctx.t(f"ivr.mine.item{started}", digit=number, appointment=described))
+            (begun if started else listed).append(
+                ctx.t(f"ivr.mine.item{started}", digit=number, appointment=described))
         else:  # booked from this phone for someone else: a sentence that says for whom
-            lines.append(ctx.t(f"ivr.mine.item{started}_for_{whom[0]}", digit=number,
-                               appointment=described, last=whom[1]))
+            (begun if started else listed).append(
+                ctx.t(f"ivr.mine.item{started}_for_{whom[0]}", digit=number,
+                      appointment=described, last=whom[1]))
         offered.append(appointment.id if not started else 0)
+    lines = [*today, *begun]
+    if listed:
+        lines += [ctx.t("ivr.mine.heading"), *listed]
     if more:
         lines.append(ctx.t("ivr.mine.more_heard", key="8") if typed else ctx.t("ivr.mine.more"))
     if typed:
         lines.append(ctx.t("ivr.mine.cancel_own_phone"))
     elif any(offered):
         lines.append(ctx.t("ivr.mine.pick"))
-    if typed and not ctx.hints:  # a retry's hints say it already
-        lines.append(ctx.t("ivr.mine.hear_list_again", key=ctx.spoken_key("*")))
+    # Whatever the list holds, its ways on: hear it again (a retry's hints say it
+    # already), and the main menu (the node's declared "#").
+    if not ctx.hints:
+        again = "ivr.mine.hear_list_again" if typed else "ivr.mine.hear_again"
+        lines.append(ctx.t(again, key=ctx.spoken_key("*")))
     # A key means the appointment read out with it (``Mine.offered``; 0: read out
     # without a key), even when one was booked or cancelled elsewhere meanwhile.
     heard = replace(ctx.read(Mine), page=page, offered=offered)

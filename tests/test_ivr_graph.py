@@ -448,3 +448,49 @@ def test_a_retry_never_says_the_same_sentence_twice(ivr_app, ivr_world, ivr_sess
     phone.press("7")  # not a choice here
     sentences = [s.strip() for s in phone.said.split(".") if s.strip()]
     assert len(sentences) == len(set(sentences)), phone.said
+
+
+@pytest.mark.parametrize(("holds", "lang"), [
+    ("begun", "hi"), ("begun", "en"), ("skipped", "hi"), ("skipped", "en"), ("passed", "hi")])
+def test_menu_four_list_announces_exactly_its_keys_whatever_it_holds(
+        ivr_app, phone, ivr_session, holds, lang):
+    """The walk above reaches the list once, with an appointment to cancel; here it
+    holds only what has no key: an appointment whose time began, a skipped or a passed
+    token ("go to the counter"). Each says the keys it takes (hear again, the main
+    menu), each once, and no key it does not take; silence or wrong keys still end."""
+    from tests.opd_factories import book, booking_time, opd_today
+    from tests.test_cancel_offer import begin
+    from tests.test_ivr_services import into_menu
+    from tests.test_opd_skipped import passed_patient, skipped_patient
+
+    if holds == "begun":
+        slot = opd_today(ivr_session).slots[0]
+        book(ivr_session, slot, phone=CALLER, now=booking_time(slot), language=lang)
+        begin(ivr_session, slot)
+    elif holds == "skipped":
+        skipped_patient(ivr_session, CALLER, lang)
+    else:
+        passed_patient(ivr_session, CALLER)  # booked in Hindi
+    into_menu(phone, lang, "4")
+    phone.press("1")
+    root = phone.root
+    assert node_of(ivr_app, root) is not None and node_of(ivr_app, root)[0] == (
+        "mine.appointments"), phone.said
+    assert_no_key_announced_twice(root, holds)
+    assert_hash_is_no_finish_key(root, holds)
+    action = root.find("Gather").get("action")
+    spoken = said_by_language(root)[lang]
+    handled, places = set(), {}
+    for key in KEYPAD:
+        phone.post(action, Digits=key)
+        places[key] = destination(ivr_app, phone.root)
+        if not phone.said.startswith(WRONG_KEY[lang]):
+            handled.add(key)
+    said_keys = announced(lang, spoken)
+    assert {"*", "#"} <= said_keys, spoken
+    assert said_keys <= handled, (said_keys - handled, spoken)
+    node = FLOW.nodes["mine.appointments"]
+    assert handled - said_keys <= set(node.shared()), (handled - said_keys, spoken)
+    assert_each_choice_announced_once(root, places, set("123458") - set(node.keys()), holds)
+    phone.post(action, Digits="7")
+    ends_within(phone, 8, lambda p: p.press("7"))

@@ -31,7 +31,9 @@
     if (!data.rooms.length) {
       var none = document.createElement("p");
       none.className = "none";
-      bilingual(none, [hall.getAttribute("data-none-hi"), hall.getAttribute("data-none-en")], " / ");
+      // A token called today and none in a room now: "none being served now".
+      var idle = data.called_today ? "none_now" : "none";
+      bilingual(none, [hall.getAttribute("data-" + idle + "-hi"), hall.getAttribute("data-" + idle + "-en")], " / ");
       rooms.appendChild(none);
     }
     data.rooms.forEach(function (r) {

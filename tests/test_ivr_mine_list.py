@@ -1,0 +1,112 @@
+"""Menu 4 then 1, whatever the caller's list holds: a day said as the booking read-back
+says it («आज», «कल»), a heading that introduces what follows it, and the list's ways on
+(hear it again, the main menu) after appointments whose time began, a skipped or passed
+token's "go to the counter", or items to cancel, never menu 4 again or silence."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from ivr.devphone import heard_text
+from locales import render
+from locales.formatting import format_date, spoken_day
+from tests.fixtures_ivr import CALLER
+from tests.opd_factories import book, booking_time, opd_morning, opd_today
+from tests.test_cancel_offer import begin
+from tests.test_ivr_services import into_menu
+from tests.test_opd_skipped import SKIPPED, passed_patient, skipped_patient
+
+HASH = {"en": "hash", "hi": "हैश"}
+STAR = {"en": "star", "hi": "स्टार"}
+WRONG_KEY = {"en": "Sorry, that is not one of the choices.",
+             "hi": "माफ़ कीजिए, यह विकल्प उपलब्ध नहीं है।"}
+
+
+def ways_on(lang: str) -> list[str]:
+    return [render(lang, "ivr.mine.hear_again", key=STAR[lang]),
+            render(lang, "ivr.opt.main", key=HASH[lang])]
+
+
+def assert_list_with_ways_on(phone, lang: str) -> str:
+    """The list's own gather (not menu 4's) announcing hear-again and the main menu;
+    ``*`` says it again, ``#`` reaches the main menu."""
+    said = phone.said
+    assert phone.gather.get("action", "").split("?")[0].endswith("/ivr/mine/appointments"), said
+    for sentence in ways_on(lang):
+        assert sentence in said, (sentence, said)
+    assert render(lang, "ivr.mine.appointments", key="1") not in said
+    action = phone.gather.get("action")
+    phone.press("*")
+    assert phone.said == said
+    phone.post(action, Digits="#")
+    assert phone.gather.get("action", "").split("?")[0].endswith("/ivr/main")
+    return said
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_an_appointment_today_is_said_today_as_the_read_back_says(phone, ivr_session, lang):
+    slot = opd_today(ivr_session).slots[0]
+    today = book(ivr_session, slot, phone=CALLER, now=booking_time(slot), language=lang)
+    later = book(ivr_session, opd_morning(ivr_session).slots[0], phone=CALLER, language=lang)
+    weekday = format_date(lang, today.visit_day)
+    # Two days ahead in UTC: tomorrow or the day after in Delhi, by the clock.
+    delhi_today = dt.datetime.now(ZoneInfo("Asia/Kolkata")).date()
+    later_day = spoken_day(lang, later.visit_day, delhi_today)
+    into_menu(phone, lang, "4")
+    phone.press("1")
+    said = phone.said
+    assert render(lang, "day.today") in said
+    assert weekday not in said
+    assert later_day in said  # two days ahead: its weekday and date
+    phone.press("1")  # the cancel question names the day the same way
+    assert render(lang, "day.today") in phone.said and weekday not in phone.said
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_only_an_appointment_whose_time_began_has_ways_on(phone, ivr_session, lang):
+    slot = opd_today(ivr_session).slots[0]
+    book(ivr_session, slot, phone=CALLER, now=booking_time(slot), language=lang)
+    begin(ivr_session, slot)
+    into_menu(phone, lang, "4")
+    phone.press("1")
+    said = assert_list_with_ways_on(phone, lang)
+    # Nothing still to come: no heading for what is not there.
+    assert render(lang, "ivr.mine.heading") not in said
+    assert render(lang, "ivr.mine.pick") not in said
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_a_skipped_patient_hears_the_counter_then_the_ways_on_not_menu_four(
+        phone, ivr_session, lang):
+    skipped_patient(ivr_session, CALLER, lang)
+    into_menu(phone, lang, "4")
+    phone.press("1")
+    said = assert_list_with_ways_on(phone, lang)
+    assert SKIPPED[lang] in said
+
+
+def test_a_passed_patient_hears_the_counter_then_the_ways_on(phone, ivr_session):
+    reference = passed_patient(ivr_session, CALLER)
+    assert reference
+    into_menu(phone, "hi", "4")  # booked in Hindi: the caller's language
+    phone.press("1")
+    said = assert_list_with_ways_on(phone, "hi")
+    assert "हाज़िरी लगवाएँ" in said
+
+
+def test_items_to_cancel_keep_their_keys_and_say_the_ways_on(phone, ivr_session):
+    book(ivr_session, opd_morning(ivr_session).slots[0], phone=CALLER, language="en")
+    into_menu(phone, "en", "4")
+    phone.press("1")
+    said = phone.said
+    assert render("en", "ivr.mine.heading") in said and render("en", "ivr.mine.pick") in said
+    for sentence in ways_on("en"):
+        assert sentence in said
+    # A wrong key's retry says each way on once (the hints, not the list's own line).
+    phone.press("7")
+    texts = " ".join(heard_text(s) for s in phone.says())
+    assert texts.startswith(WRONG_KEY["en"])
+    assert texts.count("press star") == 1 and texts.count("press hash") == 1, texts
