@@ -105,7 +105,7 @@ def test_scan_check_in_call_next_until_their_turn_display_and_sms_follow(
 
         hall = context.new_page()
         hall.goto(f"{base}/opd/display/{department_id}")
-        assert "अभी कोई टोकन नहीं बुलाया गया" in hall.inner_text("#rooms")
+        assert "आज अभी तक कोई टोकन नहीं बुलाया गया" in hall.inner_text("#rooms")
         lags = []
         for expected in (1, 2, 3, 4):
             counter.select_option("#room", "2")
