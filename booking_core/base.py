@@ -243,23 +243,67 @@ def unit_of_work(session: Session, *, one_statement: bool = False) -> Iterator[S
     statement sees fresh data either way; on SQLite every transaction, reads included,
     begins IMMEDIATE.) A session holding unflushed writes is a bug in the caller, since
     only service functions write.
+
+    A unit of work inside another (a service that uses another, ``accept_offer``'s
+    booking) joins it as a savepoint: nothing is committed before the outer unit ends,
+    so a crash in between leaves neither half, and an exception rolls back only the
+    inner unit's writes (the outer one may catch it and go on). A lone statement
+    inside a unit is part of it, with no savepoint.
     """
+    if session.info.get(_IN_UNIT):
+        if one_statement:
+            yield session
+            return
+        with _savepoint(session):
+            yield session
+        return
+    session.info[_IN_UNIT] = True
+    try:
+        with _outermost_unit(session, one_statement=one_statement):
+            yield session
+    finally:
+        session.info.pop(_IN_UNIT, None)
+
+
+# ``session.info`` keys: a unit of work is open on this session (``unit_of_work``); the
+# outbox rows written in it, woken up once it commits (``booking_core.outbox``).
+_IN_UNIT = "in_unit_of_work"
+NEW_OUTBOX_KEY = "helpline.new_outbox"
+
+
+@contextmanager
+def _savepoint(session: Session) -> Iterator[None]:
+    """A nested unit of work: a SAVEPOINT, released at the end, rolled back to on any
+    exception (then re-raised). Outbox rows the rolled-back part listed for the
+    after-commit wake-up (``booking_core.outbox``) are taken off the list again."""
+    listed = len(session.info.get(NEW_OUTBOX_KEY, ()))
+    try:
+        with session.begin_nested():
+            yield
+    except BaseException:
+        if NEW_OUTBOX_KEY in session.info:
+            del session.info[NEW_OUTBOX_KEY][listed:]
+        raise
+
+
+@contextmanager
+def _outermost_unit(session: Session, *, one_statement: bool) -> Iterator[None]:
     isolation = session.info.get(AUTOCOMMIT_READS)
     if isolation and not one_statement:
         if session.in_transaction():
             session.commit()  # ends the autocommit reads: nothing is sent
         with session.begin():
             session.connection(execution_options={"isolation_level": isolation})
-            yield session
+            yield
         return
     if not session.in_transaction():
         with session.begin():
-            yield session
+            yield
         return
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("unit_of_work started on a session with pending writes")
     try:
-        yield session
+        yield
     except BaseException:
         session.rollback()
         raise

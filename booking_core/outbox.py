@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from booking_core.base import Base, UTCDateTime, enum_column, utcnow
+from booking_core.base import NEW_OUTBOX_KEY, Base, UTCDateTime, enum_column, utcnow
 from locales import normalise_language, render
 
 
@@ -83,9 +83,9 @@ class OutboxMessage(Base):
 SECRET_TEMPLATES = frozenset({"otp_code"})
 SCRUBBED_BODY = "[one-time code removed after sending]"
 
-# Session.info key under which each transaction lists the outbox rows it wrote, so the
-# wiring layer can wake a worker after commit.
-NEW_OUTBOX_KEY = "helpline.new_outbox"
+# ``NEW_OUTBOX_KEY`` (``booking_core.base``): the session.info key under which each
+# transaction lists the outbox rows it wrote, so the wiring layer can wake a worker
+# after commit.
 
 
 def add_sms(

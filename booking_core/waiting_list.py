@@ -41,7 +41,6 @@ from booking_core.appointments import (
 from booking_core.base import (
     Base,
     Conflict,
-    DomainError,
     InvalidInput,
     NotFound,
     UTCDateTime,
@@ -347,53 +346,52 @@ def accept_offer(session: Session, entry_id: int, *, rules: BookingRules | None 
     rather than staying held until the hold lapses."""
     rules = rules or BookingRules()
     now = now or utcnow()
-    entry = (session.get(WaitingListEntry, entry_id, populate_existing=True) if phone is None
-             else find_entry(session, entry_id, phone))
-    if entry is None:
-        raise NotFound("no such waiting-list entry", entity="waiting_list_entry")
-    if entry.status == WaitStatus.BOOKED and entry.appointment_id is not None:
-        appointment = session.get(Appointment, entry.appointment_id)
-        if appointment is not None:
-            return appointment  # the same answer again (a retried webhook)
-    claimed = session.execute(
-        update(WaitingListEntry)
-        .where(WaitingListEntry.id == entry_id, WaitingListEntry.status == WaitStatus.OFFERED,
-               WaitingListEntry.hold_until > now)
-        .values(status=WaitStatus.BOOKED)
-        .returning(WaitingListEntry.offered_slot_id, WaitingListEntry.offered_token,
-                   WaitingListEntry.phone, WaitingListEntry.language)
-        .execution_options(synchronize_session=False)
-    ).one_or_none()
-    if claimed is None:
-        session.rollback()
-        raise OfferGone("this offer has ended")
-    slot_id, token, holder, language = claimed
-    if slot_id is None:  # never: an offer always names its seat
-        raise OfferGone("this offer names no seat")
-    # One transaction with the claim: book_appointment's unit of work carries it on,
-    # and rolls both back if the booking is refused (the offer then stands). On a
-    # session whose reads autocommit (the phone line's), the claim stood alone and was
-    # committed: a refusal then puts it back (``_unclaim``) or ends it (``_end_offer``
-    # from our own claim), never leaving it "booked" with no appointment.
     try:
-        appointment = book_appointment(
-            session, slot_id=slot_id, phone=holder, channel=channel, language=language,
-            actor="waiting-list", rules=rules, now=now, idempotency_key=idempotency_key,
-            held_token=token)
+        # One transaction: the claim, the booking (its own unit of work joins this one)
+        # and the entry's link to it. A refused booking rolls the claim back with it
+        # (the offer stands); a crash anywhere before the commit leaves the offer as it
+        # was, never "booked" with no appointment.
+        with unit_of_work(session):
+            entry = (session.get(WaitingListEntry, entry_id, populate_existing=True)
+                     if phone is None else find_entry(session, entry_id, phone))
+            if entry is None:
+                raise NotFound("no such waiting-list entry", entity="waiting_list_entry")
+            if entry.status == WaitStatus.BOOKED and entry.appointment_id is not None:
+                taken = session.get(Appointment, entry.appointment_id)
+                if taken is not None:
+                    return taken  # the same answer again (a retried webhook)
+            claimed = session.execute(
+                update(WaitingListEntry)
+                .where(WaitingListEntry.id == entry_id,
+                       WaitingListEntry.status == WaitStatus.OFFERED,
+                       WaitingListEntry.hold_until > now)
+                .values(status=WaitStatus.BOOKED)
+                .returning(WaitingListEntry.offered_slot_id, WaitingListEntry.offered_token,
+                           WaitingListEntry.phone, WaitingListEntry.language)
+                .execution_options(synchronize_session=False)
+            ).one_or_none()
+            if claimed is None:
+                raise OfferGone("this offer has ended")
+            slot_id, token, holder, language = claimed
+            if slot_id is None:  # never: an offer always names its place
+                raise OfferGone("this offer names no seat")
+            appointment = book_appointment(
+                session, slot_id=slot_id, phone=holder, channel=channel, language=language,
+                actor="waiting-list", rules=rules, now=now, idempotency_key=idempotency_key,
+                held_token=token)
+            session.execute(update(WaitingListEntry).where(WaitingListEntry.id == entry_id)
+                            .values(appointment_id=appointment.id)
+                            .execution_options(synchronize_session=False))
+            return appointment
     except AlreadyBooked as exc:
+        # The number holds that department's day (booked elsewhere after joining): the
+        # offer can never be taken, so it ends as a decline and the place passes on.
         try:
-            _end_offer(session, entry_id, WaitStatus.DECLINED, now, tz, claimed_by_us=True)
+            _end_offer(session, entry_id, WaitStatus.DECLINED, now, tz)
         except OfferGone:
             pass  # ended meanwhile (a lapse, a leave): the place has passed on already
         raise OfferEndedDayHeld("already booked in this department that day",
                                 **exc.details) from exc
-    except DomainError:
-        _unclaim(session, entry_id)
-        raise
-    with unit_of_work(session):
-        session.execute(update(WaitingListEntry).where(WaitingListEntry.id == entry_id)
-                        .values(appointment_id=appointment.id))
-    return appointment
 
 
 def decline_offer(session: Session, entry_id: int, *, now: dt.datetime | None = None,
@@ -425,30 +423,12 @@ def lapse_offers(session: Session, *, now: dt.datetime | None = None,
     return lapsed
 
 
-def _claimed_unbooked(entry_id: int) -> ColumnElement[bool]:
-    """The entry as ``accept_offer``'s claim leaves it before the booking is made."""
-    return ((WaitingListEntry.id == entry_id) & (WaitingListEntry.status == WaitStatus.BOOKED)
-            & WaitingListEntry.appointment_id.is_(None))
-
-
-def _unclaim(session: Session, entry_id: int) -> None:
-    """A claim whose booking was refused, committed on its own (reads that autocommit):
-    the offer stands again, as when the claim rolls back with the booking."""
-    with unit_of_work(session, one_statement=True):
-        session.execute(update(WaitingListEntry).where(_claimed_unbooked(entry_id))
-                        .values(status=WaitStatus.OFFERED)
-                        .execution_options(synchronize_session=False))
-
-
 def _end_offer(session: Session, entry_id: int, outcome: WaitStatus, now: dt.datetime,
-               tz: str, *, claimed_by_us: bool = False) -> WaitingListEntry | None:
-    """End an offer (``offered -> outcome``) and pass its place on, in one transaction.
-    ``claimed_by_us``: the caller's own claim (``accept_offer``, its booking refused)
-    may have left the entry "booked" with no appointment: that ends too."""
+               tz: str) -> WaitingListEntry | None:
+    """End an offer (``offered -> outcome``) and pass its place on, in one transaction."""
     with unit_of_work(session):
-        still = WaitingListEntry.status == WaitStatus.OFFERED
         condition = [WaitingListEntry.id == entry_id,
-                     still | _claimed_unbooked(entry_id) if claimed_by_us else still]
+                     WaitingListEntry.status == WaitStatus.OFFERED]
         if outcome == WaitStatus.LAPSED:
             condition.append(WaitingListEntry.hold_until <= now)
         ended = session.execute(

@@ -12,7 +12,7 @@ from flask import Flask, Response, g, jsonify, request
 from flask_limiter import Limiter
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -73,9 +73,12 @@ def build_helpline(settings: Settings) -> Helpline:
                 except Exception:  # the sweep will deliver it; never fail the commit
                     log.exception("outbox listener failed")
 
-    @event.listens_for(sessions, "after_rollback")
-    def _outbox_rolled_back(session: Session) -> None:
-        session.info.pop(NEW_OUTBOX_KEY, None)
+    @event.listens_for(sessions, "after_soft_rollback")
+    def _outbox_rolled_back(session: Session, previous: SessionTransaction) -> None:
+        # A savepoint (a unit of work inside another) takes its own rows off the list
+        # (``booking_core.base``); the outer transaction's rows still wake up.
+        if not previous.nested:
+            session.info.pop(NEW_OUTBOX_KEY, None)
 
     return helpline
 
