@@ -101,19 +101,22 @@ def _page(ctx: Ctx) -> tuple[int, list[Appointment], bool, list[Appointment]]:
     return page, items, len(appointments) > PAGE_SIZE, appointments
 
 
-def _on_the_day(ctx: Ctx) -> list[str]:
+def _on_the_day(ctx: Ctx) -> tuple[list[str], set[int]]:
     """For each of today's appointments still to be seen: the now-serving token, the
     caller's token and the expected wait at the session's measured pace
     (``booking_core.opd_day.progress``), or, when the queue passed the patient, what
     to do at the counter: check in (not checked in), or ask to be called again (called
-    and skipped)."""
+    and skipped). Also the ids of the appointments those words sent to the counter."""
     phone = _phone(ctx)
     if not phone or ctx.read(Mine).page:
-        return []
+        return [], set()
     words = []
+    to_counter: set[int] = set()
     for appointment in todays_appointments(ctx.session, phone, utcnow(),
                                            ctx.settings.helpline_timezone):
         where = progress(ctx.session, appointment)
+        if where.skipped or where.seen or (where.passed and not where.called):
+            to_counter.add(appointment.id)
         place = {"hospital": appointment.hospital.short_name(ctx.lang),
                  "department": appointment.department.name(ctx.lang), "token": where.token}
         if where.skipped:  # called and not there: the counter can call them again
@@ -137,7 +140,7 @@ def _on_the_day(ctx: Ctx) -> list[str]:
         elif where.wait_minutes is not None:
             words.append(ctx.t("ivr.opd.wait",
                                wait=format_wait(ctx.lang, where.wait_minutes * 60)))
-    return words
+    return words, to_counter
 
 
 @step("mine.appointments")
@@ -156,7 +159,7 @@ def my_appointments(ctx: Ctx) -> VoiceResponse:
         return ctx.go("mine.booking")
     typed = ctx.caller_mobile is None
     page, items, more, _ = _page(ctx)
-    today = _on_the_day(ctx)
+    today, sent_to_counter = _on_the_day(ctx)
     if not items and not today:
         none = "ivr.mine.none_typed" if typed else "ivr.mine.none"
         return ctx.go("mine", intro=[ctx.t(none)])
@@ -164,26 +167,36 @@ def my_appointments(ctx: Ctx) -> VoiceResponse:
     # part of the list, followed by its ways on, never by menu 4 again: pressing 1 there
     # would only say them once more. An appointment whose time has begun is a sentence
     # of its own, without a key (only what the domain would cancel,
-    # ``Appointment.may_cancel``, gets one, so no "yes" meets "too late"); the heading
-    # introduces the appointments still to come.
+    # ``Appointment.may_cancel``, gets one, so no "yes" meets "too late"), and without
+    # the counter's advice when today's words just sent them there. The keys number
+    # the appointments that can be cancelled, 1, 2, 3, whatever began among them; the
+    # heading introduces them.
     now = utcnow()
     begun: list[str] = []
     listed: list[str] = []
     offered: list[int] = []
     for number, appointment in enumerate(items, 1):
         described = describe_appointment(ctx, appointment)
-        whom = None if typed else booked_for(ctx, appointment)
-        started = "" if typed or appointment.may_cancel(now) else "_started"
-        if typed:
+        if typed:  # heard only: numbered as read, no key
             listed.append(ctx.t("ivr.mine.item_heard", digit=number, appointment=described))
-        elif whom is None:
-            (begun if started else listed).append(
-                ctx.t(f"ivr.mine.item{started}", digit=number, appointment=described))
+            offered.append(appointment.id)
+            continue
+        whom = booked_for(ctx, appointment)
+        if not appointment.may_cancel(now):
+            if whom is not None:
+                begun.append(ctx.t(f"ivr.mine.item_started_for_{whom[0]}",
+                                   appointment=described, last=whom[1]))
+            elif appointment.id in sent_to_counter:
+                begun.append(ctx.t("ivr.mine.item_started_said", appointment=described))
+            else:
+                begun.append(ctx.t("ivr.mine.item_started", appointment=described))
+            continue
+        offered.append(appointment.id)
+        if whom is None:
+            listed.append(ctx.t("ivr.mine.item", digit=len(offered), appointment=described))
         else:  # booked from this phone for someone else: a sentence that says for whom
-            (begun if started else listed).append(
-                ctx.t(f"ivr.mine.item{started}_for_{whom[0]}", digit=number,
-                      appointment=described, last=whom[1]))
-        offered.append(appointment.id if not started else 0)
+            listed.append(ctx.t(f"ivr.mine.item_for_{whom[0]}", digit=len(offered),
+                                appointment=described, last=whom[1]))
     lines = [*today, *begun]
     if listed:
         lines += [ctx.t("ivr.mine.heading"), *listed]
@@ -191,15 +204,15 @@ def my_appointments(ctx: Ctx) -> VoiceResponse:
         lines.append(ctx.t("ivr.mine.more_heard", key="8") if typed else ctx.t("ivr.mine.more"))
     if typed:
         lines.append(ctx.t("ivr.mine.cancel_own_phone"))
-    elif any(offered):
+    elif offered:
         lines.append(ctx.t("ivr.mine.pick"))
     # Whatever the list holds, its ways on: hear it again (a retry's hints say it
     # already), and the main menu (the node's declared "#").
     if not ctx.hints:
         again = "ivr.mine.hear_list_again" if typed else "ivr.mine.hear_again"
         lines.append(ctx.t(again, key=ctx.spoken_key("*")))
-    # A key means the appointment read out with it (``Mine.offered``; 0: read out
-    # without a key), even when one was booked or cancelled elsewhere meanwhile.
+    # A key means the appointment read out with it (``Mine.offered``), even when one was
+    # booked or cancelled elsewhere meanwhile.
     heard = replace(ctx.read(Mine), page=page, offered=offered)
     return ctx.menu(lines, state=ctx.own_state(heard))
 
@@ -215,7 +228,7 @@ def appointment_picked(ctx: Ctx) -> VoiceResponse:
     offered = mine.offered or []
     if ctx.digits.isdigit() and 1 <= int(ctx.digits) <= len(offered):
         wanted = offered[int(ctx.digits) - 1]
-        if not wanted:  # said without a key: its time had begun
+        if not wanted:  # a list read before keys skipped what had begun
             return ctx.again()
         chosen = next((a for a in appointments if a.id == wanted), None)
         if chosen is None:  # cancelled or moved meanwhile

@@ -9,6 +9,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
 from ivr.devphone import heard_text
 from locales import render
@@ -110,3 +111,56 @@ def test_items_to_cancel_keep_their_keys_and_say_the_ways_on(phone, ivr_session)
     texts = " ".join(heard_text(s) for s in phone.says())
     assert texts.startswith(WRONG_KEY["en"])
     assert texts.count("press star") == 1 and texts.count("press hash") == 1, texts
+
+
+COUNTER = {"en": "OPD registration counter", "hi": "रजिस्ट्रेशन काउंटर"}
+
+
+def test_a_passed_patient_whose_time_began_hears_the_counter_once(phone, ivr_session):
+    """Today's words already send the patient to the counter to check in: the begun
+    appointment's own sentence then only says it can no longer be cancelled."""
+    from booking_core.appointments import Appointment
+
+    reference = passed_patient(ivr_session, CALLER)
+    appointment = ivr_session.scalar(select(Appointment).where(Appointment.reference == reference))
+    begin(ivr_session, appointment.slot)
+    into_menu(phone, "hi", "4")  # booked in Hindi: the caller's language
+    phone.press("1")
+    said = phone.said
+    assert said.count(COUNTER["hi"]) == 1, said
+    assert "हाज़िरी लगवाएँ" in said
+    assert render("hi", "ivr.mine.heading") not in said  # nothing left to cancel
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_an_appointment_that_began_still_hears_the_counter_once(phone, ivr_session, lang):
+    """No words of today's queue for it (not yet called, not passed): its own sentence
+    says where to go."""
+    slot = opd_today(ivr_session).slots[0]
+    book(ivr_session, slot, phone=CALLER, now=booking_time(slot), language=lang)
+    begin(ivr_session, slot)
+    into_menu(phone, lang, "4")
+    phone.press("1")
+    assert phone.said.count(COUNTER[lang]) == 1, phone.said
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_keys_number_only_what_can_be_cancelled(phone, ivr_session, lang):
+    """An appointment whose time began is said without a key; the ones to come are
+    1 and 2 (not 2 and 3), and 1 cancels the first of them."""
+    slot = opd_today(ivr_session).slots[0]
+    began = book(ivr_session, slot, phone=CALLER, now=booking_time(slot), language=lang)
+    begin(ivr_session, slot)
+    to_come = [book(ivr_session, opd_morning(ivr_session).slots[0], phone=CALLER, language=lang)
+               for _ in range(2)]
+    into_menu(phone, lang, "4")
+    phone.press("1")
+    said = phone.said
+    number = {"en": "Number {}:", "hi": "नंबर {}"}[lang]
+    assert number.format(1) in said and number.format(2) in said, said
+    assert number.format(3) not in said, said
+    phone.press("1")  # the first to come: asked to cancel it
+    phone.press("1")  # yes
+    ivr_session.expire_all()
+    assert began.status.value == "booked"
+    assert sorted(a.status.value for a in to_come) == ["booked", "cancelled"]
