@@ -355,8 +355,30 @@ def test_another_hospitals_staff_get_404(session, console, people):
     "console.escalate_hint_appeal", "console.confirm_escalate", "console.done_escalate",
     "console.err.invalid_input.escalation_reason", "console.err.already_escalated",
     "console.err.grievance_changed", "console.event.escalated_by_staff",
-    "console.notice.escalated_by_staff", "console.notice.appeal_escalated_by_staff"])
+    "console.notice.escalated_by_staff", "console.notice.appeal_escalated_by_staff",
+    "console.appeal_with_senior_officers"])
 def test_every_escalation_word_is_in_both_languages(key):
     english, hindi = render("en", key), render("hi", key)
     assert english and hindi and english != hindi and key not in english + hindi
     assert re.search("[\u0900-\u097f]", hindi) and not re.search("[A-Za-z]", hindi)
+
+
+def test_an_appeal_with_the_senior_officers_says_so_on_its_status_line(
+        session, console, people, now):
+    lang = "en"
+    gid = people["nowhere"]
+    resolve_grievance(session, gid, "Ambulance service spoken to.", actor="agent.helpline")
+    close_grievance(session, gid, actor="agent.helpline")
+    record_citizen_feedback(session, gid, solved=False, channel="ivr")
+    session.rollback()
+    escalate_grievance(session, gid, staff_id=people["agent.helpline"], reason=REASON,
+                       seen_level=2, now=now)
+    session.rollback()
+    _sign_in(console, "super.helpline")
+    page = _text(console.get(f"/console/grievances/{gid}"))
+    status = re.search(r'<dd[^>]*id="status">(.*?)</dd>', page, re.S).group(1)
+    assert render(lang, "console.appeal_with_senior_officers") in status, status
+    queue = _text(console.get("/console/?scope=escalated"))
+    row = re.search(rf'<tr[^>]*>(?:(?!</tr>).)*{_grievance(session, gid).reference}'
+                    r'(?:(?!</tr>).)*</tr>', queue, re.S)
+    assert row and render(lang, "console.appeal") in row.group(0), queue[-3000:]
