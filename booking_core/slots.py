@@ -224,6 +224,23 @@ def close_day(
     return closure
 
 
+# At or below this many places left, a day or time is said to have only a few left.
+FEW_PLACES = 5
+
+
+def few_left(free: int) -> bool:
+    """Whether a day or time with ``free`` places left is one to warn about.
+
+    One rule for every channel, first the phone line's (``tests/test_ivr_wording.py``):
+    "23 appointments left" tells a patient nothing they can act on and makes a menu
+    longer, so a count is given only when few are left ("where only a few places are
+    left" on the phone, "Only 3 appointments left" on the portal) and nothing is said
+    otherwise. A full day or time (none left) is not offered at all, so it is not "few".
+    Staff screens (the agent console) show every count: this rule is for citizens.
+    """
+    return 0 < free <= FEW_PLACES
+
+
 @dataclass(frozen=True)
 class SlotView:
     id: int

@@ -35,7 +35,7 @@ def district_chosen(ctx: Ctx) -> VoiceResponse:
 
 
 def _hospital_words(ctx: Ctx, name: str, figures: list[BedFigures]) -> str:
-    """One hospital's vacant beds by type, then its free ventilators in a sentence of
+    """One hospital's vacant beds by type, then its available ventilators in a sentence of
     their own (a ventilator is not a bed), and how old the figures are."""
     beds = [f for f in figures if f.bed_type != BedType.VENTILATOR]
     ventilators = [f for f in figures if f.bed_type == BedType.VENTILATOR]

@@ -31,7 +31,7 @@ from booking_core.citizens import InvalidAbha, normalise_abha
 from booking_core.demand import known_caller, next_visit_for
 from booking_core.ehealth import book_with_card
 from booking_core.phones import InvalidMobile, last_digits, mask_phone, normalise_mobile
-from booking_core.slots import SlotView, days_with_free_seats, free_slots, get_slot
+from booking_core.slots import SlotView, days_with_free_seats, few_left, free_slots, get_slot
 from contact_centre.models import CallOutcome
 from ivr.choosers import Option, choice_input, choice_prompt
 from ivr.engine import action, condition
@@ -43,7 +43,6 @@ from locales.formatting import format_date, format_number, spoken_day, spoken_ti
 log = logging.getLogger(__name__)
 
 DAYS_PER_PAGE = 3
-FEW_PLACES = 5  # at or below this, a day or time is said to have only a few places left
 
 
 def rules(ctx: Ctx) -> BookingRules:
@@ -188,7 +187,7 @@ def pick_day(ctx: Ctx) -> VoiceResponse:
     today = _today(ctx)
     for number, (day, seats) in enumerate(items, 1):
         # No seat counts ("1 seats"): only a warning when few places are left.
-        key = "ivr.book.day_item_few" if seats <= FEW_PLACES else "ivr.book.day_item"
+        key = "ivr.book.day_item_few" if few_left(seats) else "ivr.book.day_item"
         lines.append(ctx.t(key, date=spoken_day(ctx.lang, day, today), digit=number))
     if more:
         lines.append(ctx.t("ivr.book.more_days"))
@@ -231,7 +230,7 @@ def _free_slots(ctx: Ctx) -> list[SlotView]:
 def _slot_options(ctx: Ctx, slots: list[SlotView]) -> list[Option]:
     tz = ctx.settings.helpline_timezone
     return [Option(slot.id, spoken_time(ctx.lang, slot.starts_at, tz),
-                   item_key="ivr.book.slot_item_few" if slot.free <= FEW_PLACES else None)
+                   item_key="ivr.book.slot_item_few" if few_left(slot.free) else None)
             for slot in slots]
 
 

@@ -177,6 +177,17 @@ def _appointment_status(session: Session, reference: str, phone: str, lang: str,
     return _status_reply(session, find_appointment(session, reference, phone), lang, tz)
 
 
+# STATUS <booking number>: one whole sentence per status, each saying what it needs of
+# the visit (a status word dropped into one frame read «बुकिंग नंबर … की हाज़िरी लग
+# चुकी है» and "is checked in at the OPD counter: ..., token ...").
+STATUS_REPLY = {
+    AppointmentStatus.BOOKED: "reply_appointment_status_booked",
+    AppointmentStatus.CANCELLED: "reply_appointment_status_cancelled",
+    AppointmentStatus.OPD_CLOSED: "reply_appointment_status_opd_closed",
+    AppointmentStatus.ATTENDED: "reply_appointment_status_attended",
+    AppointmentStatus.NO_SHOW: "reply_appointment_status_no_show",
+}
+
 # On the visit day, a token the queue passed is told what happened and what to do at
 # the counter (``opd_day.progress``: not checked in, or called and skipped).
 QUEUE_PASSED = {False: "reply_opd_passed", True: "reply_opd_skipped"}
@@ -191,16 +202,15 @@ def _status_reply(session: Session, appointment: Appointment, lang: str, tz: str
             return Reply(QUEUE_PASSED[where.skipped], {
                 "hospital": params["hospital"], "department": params["department"],
                 "token": where.token})
-    status = render(lang, f"messaging.appointment_status.{appointment.status.value}")
-    return Reply("reply_appointment_status", {
-        "reference": appointment.reference, "status": status, "hospital": params["hospital"],
+    return Reply(STATUS_REPLY[appointment.status], {
+        "reference": appointment.reference, "hospital": params["hospital"],
         "date": params["date"], "time": params["time"], "token": params["token"]})
 
 
 def _card_status(session: Session, number: str, phone: str, lang: str, tz: str) -> Reply:
     """``STATUS <card number>`` from the card's own mobile: the card's upcoming
     appointments, one text each (at most ``CARD_STATUS_TEXTS``, soonest first), in the
-    appointment status template already registered for DLT."""
+    templates of ``STATUS <booking number>`` (``STATUS_REPLY``)."""
     card = find_card(session, number, phone)
     upcoming = card_appointments(session, card)
     if not upcoming:

@@ -164,7 +164,7 @@ def beds() -> Any:
 @api.get("/hospitals/<int:hospital_id>/resources")
 @retry_on_lost_connection
 def resources(hospital_id: int) -> Any:
-    """Public figures of one hospital: vacant beds by type, free ventilators, staff on
+    """Public figures of one hospital: vacant beds by type, available ventilators, staff on
     duty by role and medicine availability (in stock / low / out, not quantities), each
     with its update time and stale flag (``RESOURCE_STALE_HOURS``)."""
     settings = current_helpline().settings

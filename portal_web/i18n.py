@@ -14,6 +14,7 @@ from typing import Any
 from flask import current_app, g, request, url_for
 
 from booking_core.base import DomainError, refusals_by_field, utcnow
+from booking_core.slots import few_left
 from locales import LANGUAGES, has_message, normalise_language, render
 from locales.formatting import format_age, format_date, format_number, local, written_time
 
@@ -142,6 +143,15 @@ def number(value: int) -> str:
     return format_number(current_language(), value)
 
 
+def places_left(free: int) -> str:
+    """"Only 3 appointments left" for a day or time with few left (``few_left``, the
+    phone line's rule); "" otherwise, when no count is shown."""
+    if not few_left(free):
+        return ""
+    return t("portal.book.few_left_one") if free == 1 else t("portal.book.few_left",
+                                                             n=number(free))
+
+
 def spaced(digits: str) -> str:
     """``4530 9628``: a booking number in groups of four, easy to read out or copy."""
     return " ".join(digits[i:i + 4] for i in range(0, len(digits), 4))
@@ -164,6 +174,7 @@ def template_context() -> dict[str, Any]:
     return dict(t=t, _=t, label=label, lang=lang, other_lang=other_language(),
                 switch_url=switch_url, csrf_token=csrf_token, when=when, age=age,
                 day_text=day_text, time_text=time_text, number=number, spaced=spaced,
+                places_left=places_left,
                 verified_mobile=verified_mobile_masked, has_view=_has_view,
                 ambulance_number=current_app.extensions["helpline"].settings.ambulance_number)
 

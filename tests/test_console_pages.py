@@ -147,7 +147,7 @@ def test_resources_for_all_and_the_staff_form_for_ones_own(session, console, hos
                      source="test", now=dt.datetime.now(dt.UTC) - dt.timedelta(hours=8))
     console.login("staff.lnh")
     page = text(console.get("/console/hospitals"))
-    assert "1 free of 10" in page and "not updated since" in page and "out of stock" in page
+    assert "1 of 10 vacant" in page and "not updated since" in page and "out of stock" in page
     console.post("/console/hospitals/mine", {"icu_total": "12", "icu_occupied": "4"})
     session.expire_all()
     icu = session.scalars(select(BedCount).where(BedCount.bed_type == "icu")).one()

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from ivr.booking import FEW_PLACES
+from booking_core.slots import FEW_PLACES
 from locales.formatting import format_date
 from tests.factories import IST, make_department, make_hospital, make_slot
 from tests.fixtures_ivr import Phone

@@ -329,3 +329,48 @@ def test_the_seat_check_finds_the_word_and_only_the_word():
     assert not SEAT_WORDS["en"].search("Please be seated; seating is limited.")
     assert SEAT_WORDS["hi"].search("1 सीट खाली") and SEAT_WORDS["hi"].search("सीटें")
     assert not SEAT_WORDS["hi"].search("कुछ ही जगह बची है")
+
+
+# "Free beds" in Delhi are the beds of the free-treatment scheme for poorer patients, not
+# the beds no one occupies: availability is "vacant" (beds) or "available" (ventilators),
+# «खाली» in Hindi, never «मुफ़्त» or «फ्री». "Free" stays for what is not a hospital's
+# resource ("the next free time", "an agent is free").
+FREE_ABOUT_BEDS = {
+    "en": (re.compile(r"\bfree\b", re.IGNORECASE),
+           re.compile(r"\b(beds?|ventilators?|ICU|oxygen)\b", re.IGNORECASE),
+           re.compile(r"\bfree,? (out )?of\b", re.IGNORECASE)),  # "3 free of 10": a count
+    "hi": (re.compile(r"मुफ़्त|मुफ्त|फ़्री|फ्री"), re.compile(r"बेड|वेंटिलेटर|आईसीयू|ऑक्सीजन"),
+           re.compile(r"(मुफ़्त|मुफ्त|फ़्री|फ्री),? कुल")),
+}
+
+
+def _says_free_about_beds(lang: str, text: str) -> bool:
+    """A sentence of ``text`` calls beds or ventilators free, or counts what is free
+    out of a total. Placeholders (``{free}``) are names in code, not words read."""
+    free, resource, count = FREE_ABOUT_BEDS[lang]
+    words = re.sub(r"\{[^}]*\}", " ", text)
+    if count.search(words):
+        return True
+    return any(free.search(s) and resource.search(s) for s in re.split(r"[.!?।]", words))
+
+
+def test_beds_and_ventilators_are_vacant_never_free():
+    said = {lang: sorted(k for k, v in catalogs()[lang].items() if _says_free_about_beds(lang, v))
+            for lang in LANGUAGES}
+    assert said == {"hi": [], "en": []}
+
+
+def test_the_free_beds_check_finds_availability_and_only_availability():
+    for text in ("hear how many beds are free, or register a complaint",
+                 "Citizens' portal: book an OPD appointment, free beds, complaints",
+                 "Free ICU beds, ventilators and medicines.", "{vacant} free of {total}",
+                 "free, out of {total}", "Ventilators: {free} free of {total}"):
+        assert _says_free_about_beds("en", text), text
+    for text in ("Here is the next free time.", "An agent is free and will be with you.",
+                 "Cancel it? Its place is freed for someone else.",
+                 "Ventilators: {free} of {total} available", "{vacant} of {total} vacant",
+                 "Vacant beds: 3. Free times on Monday: 2."):
+        assert not _says_free_about_beds("en", text), text
+    assert _says_free_about_beds("hi", "मुफ़्त बेड") and _says_free_about_beds("hi", "फ्री, कुल 8 में से")
+    assert not _says_free_about_beds("hi", "वेंटिलेटर: {total} में से {free} खाली")
+    assert not _says_free_about_beds("hi", "खाली बेड। मुफ़्त इलाज योजना के बारे में पूछें।")

@@ -48,13 +48,13 @@ def _family(session):
 def test_status_with_a_card_lists_that_cards_appointments(client, msg_session):
     _, child, sooner, later = _family(msg_session)
     _inbound(client, f"STATUS {spaced_card_number(child)}", "SM" + "1" * 32)
-    first, second = _rows(msg_session, template="reply_appointment_status")
-    assert first.body.startswith(f"Delhi Health Helpline: OPD booking number {sooner} is booked")
-    assert f"OPD booking number {later} is booked" in second.body
+    first, second = _rows(msg_session, template="reply_appointment_status_booked")
+    assert first.body.startswith(f"Delhi Health Helpline: booking number {sooner} is booked: ")
+    assert f"booking number {later} is booked: " in second.body
     assert {first.to_phone, second.to_phone} == {CITIZEN_PHONE}
     # The same message delivered twice by Twilio: no more texts.
     _inbound(client, f"STATUS {spaced_card_number(child)}", "SM" + "1" * 32)
-    assert len(_rows(msg_session, template="reply_appointment_status")) == 2
+    assert len(_rows(msg_session, template="reply_appointment_status_booked")) == 2
 
 
 def test_a_card_without_appointments_says_so_in_hindi(client, msg_session):
@@ -78,4 +78,4 @@ def test_another_phone_or_a_mistyped_card_reveals_nothing(client, msg_session):
     assert "Asha" not in stranger.body and "OPD" not in stranger.body
     [mistyped] = _rows(msg_session, template="reply_unknown_reference")  # no card at all
     assert mistyped.to_phone == CITIZEN_PHONE
-    assert _rows(msg_session, template="reply_appointment_status") == []
+    assert _rows(msg_session, template="reply_appointment_status_booked") == []

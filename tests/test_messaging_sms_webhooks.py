@@ -188,9 +188,9 @@ def test_status_of_an_appointment_and_of_a_grievance(client, msg_session):
     msg_session.expunge_all()
     _inbound(client, f"status {appointment.reference}", "SM" + "7" * 32)
     _inbound(client, f"STATUS {grievance.reference}", "SM" + "8" * 32)
-    [first] = _rows(msg_session, template="reply_appointment_status")
+    [first] = _rows(msg_session, template="reply_appointment_status_booked")
     [second] = _rows(msg_session, template="reply_grievance_status")
-    assert f"OPD booking number {appointment.reference} is booked" in first.body
+    assert f"booking number {appointment.reference} is booked: Lok Nayak Hospital, " in first.body
     assert f"complaint number {grievance.reference} is registered" in second.body
 
 
@@ -203,14 +203,64 @@ def test_status_replies_in_hindi_are_whole_sentences(client, msg_session):
     _inbound(client, f"स्थिति {grievance.reference}", "SM" + "c" * 32)
     _inbound(client, f"रद्द {appointment.reference}", "SM" + "d" * 32)
     _inbound(client, f"स्थिति {appointment.reference}", "SM" + "e" * 32)
-    booked, cancelled = _rows(msg_session, template="reply_appointment_status")
+    [booked] = _rows(msg_session, template="reply_appointment_status_booked")
+    [cancelled] = _rows(msg_session, template="reply_appointment_status_cancelled")
     [registered] = _rows(msg_session, template="reply_grievance_status")
     brand = "दिल्ली स्वास्थ्य हेल्पलाइन: "
     assert booked.body.startswith(
-        f"{brand}बुकिंग नंबर {appointment.reference} बुक है: लोक नायक अस्पताल, ")
-    assert cancelled.body.startswith(f"{brand}बुकिंग नंबर {appointment.reference} रद्द हो चुकी है: ")
+        f"{brand}बुकिंग नंबर {appointment.reference} की ओपीडी बुक है: लोक नायक अस्पताल, ")
+    assert cancelled.body.startswith(f"{brand}लोक नायक अस्पताल में ")
+    assert cancelled.body.endswith(
+        f"की आपकी ओपीडी (बुकिंग नंबर {appointment.reference}) रद्द हो चुकी है।")
     assert booked.body.endswith("।") and cancelled.body.endswith("।")
     assert registered.body.startswith(f"{brand}शिकायत नंबर {grievance.reference} दर्ज है। यह ")
+
+
+# What STATUS says of a booking in each status, after the helpline's name: a whole
+# sentence of its own (no status word dropped into one frame, as «बुकिंग नंबर … की
+# हाज़िरी लग चुकी है» once read), with what that status needs of the visit.
+STATUS_SAID = {
+    AppointmentStatus.BOOKED: (
+        "booking number {reference} is booked: {hospital}, {date} at {time}, token {token}.",
+        "बुकिंग नंबर {reference} की ओपीडी बुक है: {hospital}, {date}, {time}, टोकन {token}।"),
+    AppointmentStatus.CANCELLED: (
+        "your OPD appointment at {hospital} on {date} at {time}, booking number {reference}, "
+        "is cancelled.",
+        "{hospital} में {date}, {time} की आपकी ओपीडी (बुकिंग नंबर {reference}) रद्द हो चुकी है।"),
+    AppointmentStatus.OPD_CLOSED: (
+        "booking number {reference} was cancelled because {hospital} OPD is closed on {date}.",
+        "बुकिंग नंबर {reference} रद्द हो चुकी है, क्योंकि {date} को {hospital} की ओपीडी बंद है।"),
+    AppointmentStatus.ATTENDED: (
+        "the patient of booking number {reference} checked in at {hospital} on {date}, token "
+        "{token}.",
+        "बुकिंग नंबर {reference} वाले मरीज़ की {date} को {hospital} में हाज़िरी लग गई है, टोकन "
+        "{token}।"),
+    AppointmentStatus.NO_SHOW: (
+        "your OPD appointment at {hospital} on {date} at {time}, booking number {reference}, "
+        "was missed.",
+        "{hospital} में {date}, {time} की आपकी ओपीडी (बुकिंग नंबर {reference}) छूट गई।"),
+}
+BRAND = {"en": "Delhi Health Helpline: ", "hi": "दिल्ली स्वास्थ्य हेल्पलाइन: "}
+
+
+@pytest.mark.parametrize("lang", ["en", "hi"])
+@pytest.mark.parametrize("status", list(AppointmentStatus))
+def test_each_status_of_a_booking_is_a_whole_sentence_of_its_own(client, msg_session, status,
+                                                                  lang):
+    from sqlalchemy import update
+
+    from booking_core.appointments import Appointment, message_params
+    from messaging.replies import STATUS_REPLY
+
+    booked = _booking(msg_session, lang)
+    with msg_session.begin():
+        msg_session.execute(update(Appointment).where(Appointment.id == booked.id)
+                            .values(status=status))
+        params = message_params(msg_session.get(Appointment, booked.id), lang, "Asia/Kolkata")
+    _inbound(client, f"STATUS {booked.reference}", "SM" + "f" * 32)
+    [reply] = _rows(msg_session, template=STATUS_REPLY[status])
+    assert reply.body == BRAND[lang] + STATUS_SAID[status][lang == "hi"].format(**params)
+    assert len(set(STATUS_REPLY.values())) == len(AppointmentStatus)  # one sentence each
 
 
 def test_someone_elses_or_a_mistyped_reference_reveals_nothing(client, msg_session):

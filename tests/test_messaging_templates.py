@@ -25,7 +25,7 @@ from messaging.segments import count_segments
 from tests.conftest import make_settings
 from tests.factories import make_department, make_hospital, make_slot
 
-STATUS_WORDS = ("messaging.appointment_status.", "messaging.grievance_status.")
+STATUS_WORDS = ("messaging.grievance_status.",)
 
 
 def _longest(values) -> str:
@@ -34,8 +34,7 @@ def _longest(values) -> str:
 
 # Templates whose ``{status}`` names one kind of thing's status, and the one whose date
 # may be old enough to say its year (``sms_date(today=...)``: a complaint's last update).
-STATUS_OF = {"sms.reply_appointment_status": "messaging.appointment_status.",
-             "sms.reply_grievance_status": "messaging.grievance_status."}
+STATUS_OF = {"sms.reply_grievance_status": "messaging.grievance_status."}
 DATES_WITH_A_YEAR = frozenset({"sms.reply_grievance_status"})
 
 

@@ -231,7 +231,7 @@ def test_the_sms_status_of_a_checked_in_patient_says_checked_in_not_done(
         template, params = row.template, dict(row.params)
     text = render(lang, f"sms.{template}", **params)
     if lang == "hi":
-        assert f"बुकिंग नंबर {reference} की हाज़िरी लग चुकी है:" in text
+        assert f"बुकिंग नंबर {reference} वाले मरीज़ की " in text and "हाज़िरी लग गई है, टोकन " in text
         assert "पूरी हो चुकी है" not in text
     else:
-        assert f"OPD booking number {reference} is checked in at the OPD counter:" in text
+        assert f"the patient of booking number {reference} checked in at " in text

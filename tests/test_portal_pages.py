@@ -136,7 +136,7 @@ def test_a_hospitals_page_shows_each_figure_with_its_age_and_stale_mark(
     portal.get(f"/portal/hospitals/{hospital.id}", headers={"Accept-Language": "en"})
     text = portal.text()
     assert "ICU 3 of 10 updated 9 hours ago may be out of date" in text
-    assert "3 free, out of 8 · updated 9 hours ago may be out of date" in text
+    assert "3 available out of 8 · updated 9 hours ago may be out of date" in text
     assert "Doctors 12 updated 25 minutes ago" in text
     assert "Doctors 12 updated 25 minutes ago may be" not in text  # fresh: no mark
     assert "Insulin Running low" in text and "ORS Out of stock" in text

@@ -202,7 +202,7 @@ def test_ventilators_staff_and_stock_are_shown_with_their_age(session, console, 
     console.login("super.res")
     page = console.get("/console/hospitals").get_data(as_text=True)
     block = page.split(f'id="res-{hospital.id}"', 1)[1].split("</ul>", 1)[0]
-    assert "Ventilators: 3 free of 12" in block and "Doctors on duty: 14" in block
+    assert "Ventilators: 3 of 12 available" in block and "Doctors on duty: 14" in block
     assert "Insulin: running low" in block and "updated 2 hours ago" in block
     # Nine hours old: flagged stale, like a bed count; the fresh figures are not.
     stale = re.findall(r'<li class="stale" data-kind="(\w+)">\s*([^<]+)', block)

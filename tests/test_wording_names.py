@@ -61,6 +61,14 @@ NAMED = {
     "sms.reply_help": ("booking number", "बुकिंग नंबर"),
     "sms.reply_help_no_number": ("booking number", "बुकिंग नंबर"),
     "sms.reply_stopped": ("booking number", "बुकिंग नंबर"),
+    "sms.reply_too_late_to_cancel": ("booking number", "बुकिंग नंबर"),
+    "sms.reply_already_cancelled": ("booking number", "बुकिंग नंबर"),
+    "sms.reply_already_checked_in": ("booking number", "बुकिंग नंबर"),
+    "sms.reply_appointment_status_booked": ("booking number", "बुकिंग नंबर"),
+    "sms.reply_appointment_status_cancelled": ("booking number", "बुकिंग नंबर"),
+    "sms.reply_appointment_status_opd_closed": ("booking number", "बुकिंग नंबर"),
+    "sms.reply_appointment_status_attended": ("booking number", "बुकिंग नंबर"),
+    "sms.reply_appointment_status_no_show": ("booking number", "बुकिंग नंबर"),
     "sms.grievance_registered": ("complaint number", "शिकायत नंबर"),
     "console.done_booked": ("booking number", "बुकिंग नंबर"),
     "console.registered": ("complaint number", "शिकायत नंबर"),
@@ -185,3 +193,20 @@ def test_every_booking_or_complaint_number_citizens_get_is_named_as_such(lang):
                         or (lang == "hi" and NAMED_AFTER[lang].search(after))):
                     found[key] = text
     assert found == {}
+
+
+# The name as the phone line says it, whole: "booking number", not "OPD booking number"
+# (the SMS replies to CANCEL and STATUS once said so, beside every other SMS's
+# "booking number"); «बुकिंग नंबर», not «ओपीडी बुकिंग नंबर».
+QUALIFIED = {"en": re.compile(r"\b(OPD|appointment|visit)\s+booking\s+number", re.I),
+             "hi": re.compile(r"(ओपीडी|अपॉइंटमेंट)\s+बुकिंग\s+नंबर")}
+
+
+def test_a_booking_number_is_called_just_that_everywhere():
+    found = {lang: sorted(k for k, v in catalogs()[lang].items()
+                          if QUALIFIED[lang].search(_words(v))) for lang in ("en", "hi")}
+    assert found == {"en": [], "hi": []}
+    assert QUALIFIED["en"].search("OPD booking number {reference} was already cancelled.")
+    assert not QUALIFIED["en"].search("to cancel an OPD booking, send its booking number")
+    assert QUALIFIED["hi"].search("ओपीडी बुकिंग नंबर 1234")
+    assert not QUALIFIED["hi"].search("सिर्फ़ ओपीडी बुकिंग रद्द होती है। बुकिंग नंबर 1234")
