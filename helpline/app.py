@@ -65,6 +65,11 @@ def build_helpline(settings: Settings) -> Helpline:
 
     @event.listens_for(sessions, "after_commit")
     def _outbox_committed(session: Session) -> None:
+        if session.in_nested_transaction():
+            # A savepoint released (a unit of work inside another): nothing is
+            # committed yet, and another connection would not see the rows (or, on
+            # SQLite, would wait for the write lock): they wake with the outer commit.
+            return
         ids = session.info.pop(NEW_OUTBOX_KEY, None)
         if ids:
             for listener in helpline.outbox_listeners:

@@ -58,14 +58,36 @@ def test_an_inner_unit_commits_nothing_before_the_outer_one_ends(helpline, sessi
         assert _slot_capacity(other, slot_id) == 3
 
 
-def test_outbox_rows_of_a_rolled_back_inner_unit_are_not_woken(session):
+@pytest.fixture
+def woken(helpline):
+    """The outbox ids each commit wakes a worker for (``Helpline.outbox_listeners``)."""
+    calls: list[list[int]] = []
+    helpline.outbox_listeners.append(calls.append)
+    yield calls
+    helpline.outbox_listeners.remove(calls.append)
+
+
+def test_outbox_rows_wake_once_when_the_outer_unit_commits(session, woken):
     with unit_of_work(session):
+        session.execute(select(1))
+        session.info.setdefault(NEW_OUTBOX_KEY, []).append(1)
+        with unit_of_work(session):
+            session.info[NEW_OUTBOX_KEY].extend([2, 3])
+        # Released, not committed: no worker may look for rows nobody else can see yet
+        # (on SQLite it would wait for the write lock this transaction holds).
+        assert woken == []
+    assert woken == [[1, 2, 3]]
+
+
+def test_outbox_rows_of_a_rolled_back_inner_unit_are_not_woken(session, woken):
+    with unit_of_work(session):
+        session.execute(select(1))
         session.info.setdefault(NEW_OUTBOX_KEY, []).append(1)
         with pytest.raises(Crash), unit_of_work(session):
             session.info[NEW_OUTBOX_KEY].extend([2, 3])
             raise Crash
         assert session.info[NEW_OUTBOX_KEY] == [1]
-        session.info.pop(NEW_OUTBOX_KEY)
+    assert woken == [[1]]
 
 
 # Taking an offer, on PostgreSQL ----------------------------------------------------
@@ -132,3 +154,39 @@ def test_a_crash_while_taking_an_offer_leaves_the_offer_as_it_was(
     with helpline.session() as session:
         assert session.get(Appointment, linked).reference == reference
         assert session.get(Slot, slot_id).booked == 1
+
+
+def test_taking_an_offer_wakes_its_confirmation_once_it_is_committed(helpline, session):
+    """The worker woken for the confirmation SMS finds it: the wake-up comes with the
+    commit of the whole take, not with the booking's savepoint (where another
+    connection cannot see the row yet and, on SQLite, waits for the write lock)."""
+    from booking_core.outbox import OutboxMessage
+
+    seen: list[tuple[int, int]] = []
+
+    def worker(ids: list[int]) -> None:
+        with helpline.session() as other:
+            other.connection(execution_options={"isolation_level": "AUTOCOMMIT"}
+                             if other.get_bind().dialect.name == "postgresql" else {})
+            visible = other.scalar(select(func.count()).select_from(OutboxMessage)
+                                   .where(OutboxMessage.id.in_(ids)))
+            seen.append((len(ids), visible))
+
+    morning = opd_morning(session, slots=1, capacity=1)
+    held = book(session, morning.slots[0])
+    entry = join_waiting_list(session, department_id=morning.department.id,
+                              day=morning.slots[0].local_day, phone=mobile(),
+                              channel=Channel.PORTAL)[0]
+    cancel_appointment(session, held.reference, channel=Channel.PORTAL)
+    session.refresh(entry)
+    entry_id, hold_until = entry.id, entry.hold_until
+    session.commit()
+    helpline.outbox_listeners.append(worker)
+    try:
+        with helpline.session() as portal:
+            portal.get(WaitingListEntry, entry_id)  # the page read it first
+            accept_offer(portal, entry_id, now=hold_until - dt.timedelta(seconds=30),
+                         channel=Channel.PORTAL)
+    finally:
+        helpline.outbox_listeners.remove(worker)
+    assert seen and all(visible == listed for listed, visible in seen), seen
