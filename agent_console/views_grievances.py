@@ -32,7 +32,11 @@ from contact_centre.caller_history import caller_history
 from contact_centre.models import Role, StaffUser
 from grievances import workflow
 from grievances.access import may_see, may_take
-from grievances.escalation import escalate_grievance, may_escalate
+from grievances.escalation import (
+    APPEAL_WITH_SENIOR_OFFICERS,
+    escalate_grievance,
+    may_escalate,
+)
 from grievances.models import Grievance, GrievanceCategory, GrievanceEvent, GrievanceStatus
 from grievances.queues import (
     PAGE_SIZE,
@@ -175,6 +179,7 @@ def grievance_action(grievance_id: int, action: str) -> Any:
     tz = _tz()
     if not may_take(g.staff, item, action):
         abort(403)
+    done: str | None = None  # the words for success, when not the action's own
     try:
         if action == "claim":
             workflow.claim_grievance(session, item.id, agent_id=g.staff.id, actor=actor, tz=tz)
@@ -203,9 +208,14 @@ def grievance_action(grievance_id: int, action: str) -> Any:
             workflow.reopen_grievance(session, item.id, form.get("reason", ""), actor=actor,
                                       tz=tz)
         elif action == "escalate":
-            escalate_grievance(session, item.id, staff_id=g.staff.id,
-                               reason=form.get("reason", ""),
-                               seen_level=_int(form.get("level")))
+            # The level the page showed; a form without one (forged, junk) is a page
+            # that changed: no level has -1.
+            seen = _int(form.get("level"))
+            raised = escalate_grievance(session, item.id, staff_id=g.staff.id,
+                                        reason=form.get("reason", ""),
+                                        seen_level=-1 if seen is None else seen)
+            if raised.escalation_level == APPEAL_WITH_SENIOR_OFFICERS:
+                done = "console.done_escalate_appeal"
         elif action == "call":
             call_complainant(session, item.id, agent=g.staff)
         elif action == "feedback":
@@ -217,7 +227,7 @@ def grievance_action(grievance_id: int, action: str) -> Any:
     except DomainError as exc:
         flash_error(exc)
     else:
-        flash_done(f"console.done_{action}")
+        flash_done(done or f"console.done_{action}")
     session.expire(item)
     if not may_see(g.staff, item):  # a hospital's staff transferred it to another one
         return redirect(url_for("console.home"))

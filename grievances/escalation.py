@@ -41,6 +41,9 @@ log = logging.getLogger(__name__)
 AUTO_CLOSE_DAYS = 7
 # Escalation levels (``Grievance.escalation_level``): what each level escalates to, and
 # what the people responsible are told when a passed deadline did it.
+# The levels: 0 not escalated, 1 with the supervisors, 2 a citizen's appeal, 3 the
+# appeal with the senior officers.
+APPEAL_WITH_SENIOR_OFFICERS = 3
 ESCALATIONS = {0: (1, "grievance_escalated"), 2: (3, "appeal_overdue")}
 # ... and when a person did it by hand. Only these levels escalate: at 1 the grievance is
 # already with the supervisors, at 3 with the senior officers (and 1 to 2 is the

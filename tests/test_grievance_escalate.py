@@ -356,7 +356,8 @@ def test_another_hospitals_staff_get_404(session, console, people):
     "console.err.invalid_input.escalation_reason", "console.err.already_escalated",
     "console.err.grievance_changed", "console.event.escalated_by_staff",
     "console.notice.escalated_by_staff", "console.notice.appeal_escalated_by_staff",
-    "console.appeal_with_senior_officers"])
+    "console.appeal_with_senior_officers", "console.confirm_escalate_appeal",
+    "console.done_escalate_appeal"])
 def test_every_escalation_word_is_in_both_languages(key):
     english, hindi = render("en", key), render("hi", key)
     assert english and hindi and english != hindi and key not in english + hindi
@@ -371,14 +372,29 @@ def test_an_appeal_with_the_senior_officers_says_so_on_its_status_line(
     close_grievance(session, gid, actor="agent.helpline")
     record_citizen_feedback(session, gid, solved=False, channel="ivr")
     session.rollback()
-    escalate_grievance(session, gid, staff_id=people["agent.helpline"], reason=REASON,
-                       seen_level=2, now=now)
-    session.rollback()
     _sign_in(console, "super.helpline")
-    page = _text(console.get(f"/console/grievances/{gid}"))
+    form = re.search(r'<form[^>]*id="form-escalate"[^>]*>',
+                     _text(console.get(f"/console/grievances/{gid}"))).group(0)
+    # The appeal goes to the senior officers: the question and the answer say so.
+    assert f'data-confirm="{render(lang, "console.confirm_escalate_appeal")}"' in form
+    page = _text(console.post(f"/console/grievances/{gid}/escalate",
+                              {"reason": REASON, "level": "2"}, follow_redirects=True))
+    assert render(lang, "console.done_escalate_appeal") in page
+    assert render(lang, "console.done_escalate") not in page
     status = re.search(r'<dd[^>]*id="status">(.*?)</dd>', page, re.S).group(1)
     assert render(lang, "console.appeal_with_senior_officers") in status, status
     queue = _text(console.get("/console/?scope=escalated"))
     row = re.search(rf'<tr[^>]*>(?:(?!</tr>).)*{_grievance(session, gid).reference}'
                     r'(?:(?!</tr>).)*</tr>', queue, re.S)
     assert row and render(lang, "console.appeal") in row.group(0), queue[-3000:]
+
+
+@pytest.mark.parametrize("level", ["junk", "", "-1", "99999999999999999999"])
+def test_a_form_without_the_level_it_showed_is_refused_not_escalated(
+        session, console, people, level):
+    _sign_in(console, "agent.helpline")
+    page = _text(console.post(f"/console/grievances/{people['ours']}/escalate",
+                              {"reason": REASON, "level": level}, follow_redirects=True))
+    assert render("en", "console.err.grievance_changed") in page
+    assert _grievance(session, people["ours"]).escalation_level == 0
+    assert _events(session, people["ours"]) == []
