@@ -117,7 +117,7 @@ def test_every_age_frame_is_a_whole_sentence_in_both_languages(seconds, english,
                               "शिकायत नंबर 8 2 3 0।  आख़िरी अपडेट {} हुआ।"),
         "ivr.beds.hospital": ({"hospital": "H", "counts": "ICU 3"},
                               "H: vacant beds: ICU 3. Updated {}.",
-                              "H: खाली बिस्तर: ICU 3। {} अपडेट किया गया।"),
+                              "H: खाली बेड: ICU 3। {} अपडेट किया गया।"),
         "ivr.beds.ventilators_only": ({"hospital": "H", "ventilators": "2"},
                                       "H: ventilators available: 2. Updated {}.",
                                       "H: खाली वेंटिलेटर: 2। {} अपडेट किया गया।"),
@@ -293,9 +293,21 @@ def _without_nukta(word: str) -> str:
     return unicodedata.normalize("NFC", unicodedata.normalize("NFD", word).replace(NUKTA, ""))
 
 
+# One word for one thing in every Hindi catalog (the phone line, SMS, console, portal,
+# reports, master data): the word chosen, and the words it replaced. A replaced word in any
+# message fails, as a second spelling of a word does below.
+ONE_WORD_EVERYWHERE = {
+    # «बेड», as Delhi's hospitals and patients say it and the portal and home page wrote
+    # it; the phone line said «खाली बिस्तरों», the console «सामान्य बिस्तर».
+    "बेड (bed)": re.compile(r"बिस्तर"),
+}
+
+
 def test_every_hindi_word_is_spelled_one_way_with_or_without_nukta():
     """«ख़त्म» and «खत्म», «ग़लत» and «गलत» in the same helpline read as careless: each
-    word takes its nukta everywhere or nowhere (caller prompts, SMS, console, portal)."""
+    word takes its nukta everywhere or nowhere (caller prompts, SMS, console, portal).
+    So do two words for one thing: a bed is «बेड» on the phone, on the portal and on the
+    console, never «बिस्तर» (``ONE_WORD_EVERYWHERE``)."""
     spellings: dict[str, dict[str, list[str]]] = {}
     for key, text in catalogs()["hi"].items():
         for word in re.findall(r"[\u0900-\u097f]+", unicodedata.normalize("NFD", text)):
@@ -304,6 +316,18 @@ def test_every_hindi_word_is_spelled_one_way_with_or_without_nukta():
     mixed = {plain: {w: keys[:2] for w, keys in forms.items()}
              for plain, forms in spellings.items() if len(forms) > 1}
     assert mixed == {}
+    replaced = {word: found for word, variants in ONE_WORD_EVERYWHERE.items()
+                if (found := sorted(k for k, v in catalogs()["hi"].items() if variants.search(v)))}
+    assert replaced == {}
+
+
+def test_a_bed_is_one_word_on_the_phone_the_portal_and_the_console():
+    variants = ONE_WORD_EVERYWHERE["बेड (bed)"]
+    assert variants.search("खाली बिस्तरों की जानकारी") and variants.search("सामान्य बिस्तर")
+    assert not variants.search("खाली बेड की जानकारी")
+    assert render("hi", "ivr.main.beds", key="2") == "खाली बेड की जानकारी के लिए 2 दबाएँ।"
+    assert render("hi", "console.bed.general") == "सामान्य बेड"
+    assert render("hi", "portal.hospital.beds") == "खाली बेड"
 
 
 def test_the_nukta_check_tells_spellings_apart():
