@@ -82,6 +82,9 @@ class CallerHistory:
     appointments: list[Appointment]  # as patient or as the one who booked
     grievances: list[Grievance]
     calls: list[Call]
+    # A hospital's staff looking (``caller_history``'s ``within_hospital``): the lists
+    # hold that hospital's records only, and no calls, so an empty list is not "none".
+    within_hospital: int | None = None
 
     @property
     def language(self) -> str | None:
@@ -119,7 +122,7 @@ def caller_history(session: Session, phone: str, *, leave_out_grievance: int | N
     calls = [] if within_hospital is not None else list(session.scalars(
         calls_query.order_by(Call.started_at.desc(), Call.id.desc()).limit(limit)))
     return CallerHistory(phone=phone, citizen=citizen, appointments=appointments,
-                         grievances=grievances, calls=calls)
+                         grievances=grievances, calls=calls, within_hospital=within_hospital)
 
 
 @dataclass(frozen=True)
