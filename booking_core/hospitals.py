@@ -51,6 +51,9 @@ class Hospital(Base):
         return self.name_hi if lang == "hi" else self.name_en
 
     def short_name(self, lang: str) -> str:
+        """The name the phone line, SMS and console use ("LNJP Hospital"): shorter to
+        say and to text. A citizen's page names a hospital in full, always through
+        ``portal_web.i18n.hospital_name``."""
         short = self.short_hi if lang == "hi" else self.short_en
         return fit_words(short or self.name(lang))
 

@@ -14,6 +14,7 @@ from typing import Any
 from flask import current_app, g, request, url_for
 
 from booking_core.base import DomainError, refusals_by_field, utcnow
+from booking_core.hospitals import Hospital
 from booking_core.slots import few_left
 from locales import LANGUAGES, has_message, normalise_language, render
 from locales.formatting import format_age, format_date, format_number, local, written_time
@@ -157,6 +158,15 @@ def spaced(digits: str) -> str:
     return " ".join(digits[i:i + 4] for i in range(0, len(digits), 4))
 
 
+def hospital_name(hospital: Hospital, lang: str | None = None) -> str:
+    """A hospital's name on every citizen's page: its full name ("Lok Nayak Hospital",
+    «लोक नायक अस्पताल»), in ``lang`` (default: the page's). The breadcrumb, the booking
+    summary, the waiting list and the appointments all name it so, never by the short
+    name ("LNJP Hospital"), which is the phone line's and the SMS's (there it saves
+    seconds and SMS parts; on a page the full name is the clearer one)."""
+    return hospital.name(lang or current_language())
+
+
 def other_language() -> str:
     return "en" if current_language() == "hi" else "hi"
 
@@ -174,7 +184,7 @@ def template_context() -> dict[str, Any]:
     return dict(t=t, _=t, label=label, lang=lang, other_lang=other_language(),
                 switch_url=switch_url, csrf_token=csrf_token, when=when, age=age,
                 day_text=day_text, time_text=time_text, number=number, spaced=spaced,
-                places_left=places_left,
+                places_left=places_left, hospital_name=hospital_name,
                 verified_mobile=verified_mobile_masked, has_view=_has_view,
                 ambulance_number=current_app.extensions["helpline"].settings.ambulance_number)
 
