@@ -11,7 +11,14 @@ from flask import g, session
 from booking_core.phones import mask_phone
 from contact_centre.models import Disposition
 from locales import BABEL_LOCALES, has_message, normalise_language, render
-from locales.formatting import format_age, format_date, format_number, format_time, local
+from locales.formatting import (
+    format_age,
+    format_date,
+    format_number,
+    format_time,
+    format_time_range,
+    local,
+)
 
 
 def current_language() -> str:
@@ -118,6 +125,13 @@ def clock(moment: dt.datetime | None, tz: str = "Asia/Kolkata") -> str:
     return format_time(current_language(), moment, tz) if moment is not None else ""
 
 
+def time_range(start: dt.datetime | dt.time, end: dt.datetime | dt.time,
+               tz: str = "Asia/Kolkata") -> str:
+    """``9:00 am – 1:00 pm``, «सुबह 9:00 – दोपहर 1:00»: a span of time as the portal
+    writes it too (``format_time_range``); templates keep it on one line."""
+    return format_time_range(current_language(), start, end, tz)
+
+
 def when_day(day: dt.date) -> str:
     return format_date(current_language(), day, "spoken")
 
@@ -131,8 +145,8 @@ def console_context() -> dict[str, object]:
     return dict(t=t, tn=tn, plural=plural, label=label, unit_label=unit_label,
                 reason_label=lambda code: label("cbreason", code), lang=current_language(),
                 staff=g.get("staff"), csrf_token=csrf_token,
-                when=when, clock=clock, when_day=when_day, duration=duration, call_time=call_time,
-                ago=ago,
+                when=when, clock=clock, time_range=time_range, when_day=when_day,
+                duration=duration, call_time=call_time, ago=ago,
                 has_message=has_message,
                 demo_mode=not current_helpline().settings.twilio_configured,
                 desk=_desk(), dispositions=list(Disposition), mask_phone=mask_phone)

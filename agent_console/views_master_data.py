@@ -406,6 +406,18 @@ def _entry_names(entries: list[Any]) -> dict[int, str]:
     return names
 
 
+def _session_hours(start: object, end: object) -> str:
+    """A recorded session's hours ("09:00", "13:00") as every page writes a span of
+    time: ``9:00 am – 1:00 pm`` (``agent_console.i18n.time_range``); a value that is no
+    time (an old or hand-made record) as it was stored."""
+    from agent_console.i18n import time_range
+
+    try:
+        return time_range(dt.time.fromisoformat(str(start)), dt.time.fromisoformat(str(end)))
+    except ValueError:
+        return f"{start} – {end}"
+
+
 def _show(value: Any, field: str = "") -> str:
     """A recorded value as a person reads it: text as it is (Devanagari unescaped),
     yes/no, lists joined, weekly sessions in words; by its field, a district in the
@@ -419,8 +431,9 @@ def _show(value: Any, field: str = "") -> str:
         return "; ".join(_show(item, field) for item in value) or "—"
     if isinstance(value, dict) and {"weekday", "start", "end"} <= set(value):
         return t("console.md.session_summary",
-                 day=t(f"console.md.weekday.{value['weekday']}"), start=value["start"],
-                 end=value["end"], minutes=value.get("slot_minutes", ""),
+                 day=t(f"console.md.weekday.{value['weekday']}"),
+                 time=_session_hours(value["start"], value["end"]),
+                 minutes=value.get("slot_minutes", ""),
                  capacity=value.get("capacity", ""), counter=value.get("counter_seats", 0))
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)

@@ -75,6 +75,21 @@ def _hindi_day_period(hour: int) -> str:
     return period
 
 
+def _clock_and_period(language: str, moment: dt.datetime | dt.time,
+                      tz: str) -> tuple[str, str]:
+    """``("9:05", "am")`` / ``("9:05", "सुबह")``: a time's 12-hour clock and its period."""
+    if isinstance(moment, dt.datetime):
+        moment = local(moment, tz).time()
+    clock = f"{(moment.hour % 12) or 12}:{moment.minute:02d}"
+    if language == "hi":
+        return clock, _hindi_day_period(moment.hour)
+    return clock, "am" if moment.hour < 12 else "pm"
+
+
+def _with_period(language: str, clock: str, period: str) -> str:
+    return f"{period} {clock}" if language == "hi" else f"{clock} {period}"
+
+
 def format_time(lang: str | None, moment: dt.datetime | dt.time, tz: str = DEFAULT_TZ) -> str:
     """A 12-hour clock time as it is written: «सुबह 9:05» in Hindi (the day period first,
     as it is said: सुबह from 04:00, दोपहर from 12:00, शाम from 16:00, रात from 20:00;
@@ -84,12 +99,27 @@ def format_time(lang: str | None, moment: dt.datetime | dt.time, tz: str = DEFAU
     The words are the project's own choice, not Babel's CLDR data, which changes between
     releases (Babel 2.19 turned ``en_IN``'s ``am`` into ``AM``)."""
     language = normalise_language(lang)
-    if isinstance(moment, dt.datetime):
-        moment = local(moment, tz).time()
-    clock = f"{(moment.hour % 12) or 12}:{moment.minute:02d}"
-    if language == "hi":
-        return f"{_hindi_day_period(moment.hour)} {clock}"
-    return f"{clock} {'am' if moment.hour < 12 else 'pm'}"
+    return _with_period(language, *_clock_and_period(language, moment, tz))
+
+
+def format_time_range(lang: str | None, start: dt.datetime | dt.time,
+                      end: dt.datetime | dt.time, tz: str = DEFAULT_TZ) -> str:
+    """From ``start`` to ``end``, as every page writes a span of time (a slot on the
+    portal, an appointment, an OPD's hours on the console): the day period said once
+    when both ends share it, where it is said (after the clock in English, before it in
+    Hindi): ``9:00 – 10:00 am``, «सुबह 9:00 – 10:00»; on each end when they differ:
+    ``11:30 am – 12:30 pm``, «सुबह 11:30 – दोपहर 12:30». Never "9:00 am – 10:00", whose
+    end has no period. A page keeps the range on one line (``white-space: nowrap``), so
+    a period never wraps away from its clock."""
+    language = normalise_language(lang)
+    first, first_period = _clock_and_period(language, start, tz)
+    last, last_period = _clock_and_period(language, end, tz)
+    if first_period == last_period:
+        if language == "hi":
+            return f"{first_period} {first} – {last}"
+        return f"{first} – {last} {last_period}"
+    return (f"{_with_period(language, first, first_period)} – "
+            f"{_with_period(language, last, last_period)}")
 
 
 def spoken_time(lang: str | None, moment: dt.datetime | dt.time, tz: str = DEFAULT_TZ) -> str:

@@ -17,7 +17,14 @@ from booking_core.base import DomainError, refusals_by_field, utcnow
 from booking_core.hospitals import Hospital
 from booking_core.slots import few_left
 from locales import LANGUAGES, has_message, normalise_language, render
-from locales.formatting import format_age, format_date, format_number, local, written_time
+from locales.formatting import (
+    format_age,
+    format_date,
+    format_number,
+    format_time_range,
+    local,
+    written_time,
+)
 
 LANG_COOKIE = "portal_lang"
 LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
@@ -127,6 +134,12 @@ def time_text(moment: dt.datetime) -> str:
     return written_time(current_language(), moment, _tz())
 
 
+def time_range(start: dt.datetime, end: dt.datetime) -> str:
+    """``9:00 – 10:00 am``, «सुबह 9:00 – 10:00»: a slot's times, written one way on
+    every page (``format_time_range``); templates keep it on one line (``nowrap``)."""
+    return format_time_range(current_language(), start, end, _tz())
+
+
 def when(moment: dt.datetime | None) -> str:
     if moment is None:
         return ""
@@ -183,7 +196,8 @@ def template_context() -> dict[str, Any]:
     lang = current_language()
     return dict(t=t, _=t, label=label, lang=lang, other_lang=other_language(),
                 switch_url=switch_url, csrf_token=csrf_token, when=when, age=age,
-                day_text=day_text, time_text=time_text, number=number, spaced=spaced,
+                day_text=day_text, time_text=time_text, time_range=time_range, number=number,
+                spaced=spaced,
                 places_left=places_left, hospital_name=hospital_name,
                 verified_mobile=verified_mobile_masked, has_view=_has_view,
                 ambulance_number=current_app.extensions["helpline"].settings.ambulance_number)

@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 import pytest
 
 from booking_core.slots import FEW_PLACES, few_left
-from locales.formatting import format_date, written_time
+from locales.formatting import format_date, format_time_range
 from tests.factories import IST, make_department, make_hospital, make_slot
 
 
@@ -88,8 +88,7 @@ def test_a_count_is_shown_only_where_few_appointments_are_left(client, session, 
     one, more = LEFT[lang]
 
     def times(slots) -> dict[str, str]:
-        return {str(s.id): f"{written_time(lang, s.starts_at)} – {written_time(lang, s.ends_at)}"
-                for s in slots}
+        return {str(s.id): format_time_range(lang, s.starts_at, s.ends_at) for s in slots}
 
     page = client.get(f"/portal/book/{hospital.id}/{department.id}").get_data(as_text=True)
     shown = _choices(page)
