@@ -403,6 +403,16 @@ def day_excluded(
     return found is not None
 
 
+def holds_opd_on(session: Session, department_id: int, day: dt.date) -> bool:
+    """Whether the department runs its OPD on ``day`` at all (a slot not closed), free
+    or not, begun or not: a day with no free time is told apart from a day with no OPD
+    (a weekday it does not sit, a holiday, a closure), which no other day's list names."""
+    found = session.scalar(select(Slot.id).where(
+        Slot.department_id == department_id, Slot.local_day == day,
+        Slot.closed.is_(False)).limit(1))
+    return found is not None
+
+
 def day_availability(
     session: Session,
     department_id: int,

@@ -20,12 +20,12 @@ from booking_core.appointments import (
 from booking_core.base import DomainError, utcnow, whole_number
 from booking_core.hospitals import find_hospitals, get_department, get_hospital, list_departments
 from booking_core.person_names import optional_person_name
-from booking_core.slots import get_slot
+from booking_core.slots import get_slot, holds_opd_on
 from helpline.app import get_session
 from portal_api.errors import ApiError
 from portal_api.reads import read_session, retry_on_lost_connection
 from portal_api.views_appointments import booking_rules
-from portal_api.views_catalogue import department_availability
+from portal_api.views_catalogue import Availability, department_availability
 from portal_web import carry, i18n, security
 from portal_web.blueprint import portal
 from portal_web.pages import kept_on_outage, outage_message, page
@@ -59,7 +59,19 @@ def choose_times(department_id: int, *, for_mobile: str | None = None) -> dict[s
         found = department_availability(read_session(), department_id, None, held)
     if found.held is not None:
         problem = i18n.error_text(AlreadyBooked.code)
-    return dict(availability=found, problem=problem)
+    return dict(availability=found, problem=problem,
+                day_notice="" if problem else _no_times_on(department_id, found, day))
+
+
+def _no_times_on(department_id: int, found: Availability, asked: dt.date | None) -> str:
+    """Why the day asked for by name shows no times, in a sentence: the department
+    holds no OPD that day, or none of its times is left (the booking page's waiting-list
+    offer says so for a full day instead). "" when it has times or none was asked."""
+    if asked is None or found.day != asked or found.slots:
+        return ""
+    if not holds_opd_on(read_session(), department_id, asked):
+        return i18n.t("portal.book.no_opd_on", day=i18n.day_text(asked))
+    return i18n.t("portal.book.no_times_on", day=i18n.day_text(asked))
 
 
 @portal.get("/book")
