@@ -14,7 +14,7 @@ import pytest
 
 from booking_core.master_data import Editor
 from booking_core.opd_calendar import SessionInput, SlotHorizon, save_schedule
-from locales.formatting import format_time_range
+from locales import formatting
 from tests.factories import IST, make_department, make_hospital, make_slot
 from tests.fixtures_console import make_staff
 
@@ -31,13 +31,14 @@ TEMPLATES = [*(ROOT / "portal_web" / "templates").rglob("*.html"),
     (dt.time(9), dt.time(13), "9:00 am – 1:00 pm", "सुबह 9:00 – दोपहर 1:00"),
 ])
 def test_a_range_says_its_day_period_once_where_both_ends_share_it(start, end, english, hindi):
-    assert format_time_range("en", start, end) == english
-    assert format_time_range("hi", start, end) == hindi
+    assert formatting.format_time_range("en", start, end) == english
+    assert formatting.format_time_range("hi", start, end) == hindi
 
 
 def test_a_range_of_moments_is_said_in_delhi_time():
     start = dt.datetime(2030, 3, 7, 3, 30, tzinfo=dt.UTC)  # 9:00 in Delhi
-    assert format_time_range("en", start, start + dt.timedelta(hours=1)) == "9:00 – 10:00 am"
+    end = start + dt.timedelta(hours=1)
+    assert formatting.format_time_range("en", start, end) == "9:00 – 10:00 am"
 
 
 def test_no_template_writes_a_range_by_hand():
