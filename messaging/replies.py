@@ -213,7 +213,8 @@ def _status_reply(session: Session, appointment: Appointment, lang: str, tz: str
                 "token": where.token})
     return Reply(STATUS_REPLY[appointment.status], {
         "reference": appointment.reference, "hospital": params["hospital"],
-        "date": params["date"], "time": params["time"], "token": params["token"]})
+        "department": params["department"], "date": params["date"],
+        "time": params["time"], "token": params["token"]})
 
 
 def _card_status(session: Session, number: str, phone: str, lang: str, tz: str) -> Reply:

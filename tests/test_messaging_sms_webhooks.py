@@ -209,9 +209,9 @@ def test_status_replies_in_hindi_are_whole_sentences(client, msg_session):
     brand = "दिल्ली स्वास्थ्य हेल्पलाइन: "
     assert booked.body.startswith(
         f"{brand}बुकिंग नंबर {appointment.reference} की ओपीडी बुक है: लोक नायक अस्पताल, ")
-    assert cancelled.body.startswith(f"{brand}लोक नायक अस्पताल में ")
-    assert cancelled.body.endswith(
-        f"की आपकी ओपीडी (बुकिंग नंबर {appointment.reference}) रद्द हो चुकी है।")
+    # A cancelled booking's STATUS reads as a status, not as a new cancellation.
+    assert cancelled.body.startswith(
+        f"{brand}बुकिंग नंबर {appointment.reference} रद्द हो चुकी है: लोक नायक अस्पताल, ")
     assert booked.body.endswith("।") and cancelled.body.endswith("।")
     assert registered.body.startswith(f"{brand}शिकायत नंबर {grievance.reference} दर्ज है। यह ")
 
@@ -221,12 +221,14 @@ def test_status_replies_in_hindi_are_whole_sentences(client, msg_session):
 # हाज़िरी लग चुकी है» once read), with what that status needs of the visit.
 STATUS_SAID = {
     AppointmentStatus.BOOKED: (
-        "booking number {reference} is booked: {hospital}, {date} at {time}, token {token}.",
-        "बुकिंग नंबर {reference} की ओपीडी बुक है: {hospital}, {date}, {time}, टोकन {token}।"),
+        "booking number {reference} is booked: {hospital}, {department}, {date} at {time}, "
+        "token {token}.",
+        "बुकिंग नंबर {reference} की ओपीडी बुक है: {hospital}, {department}, {date}, {time}, "
+        "टोकन {token}।"),
     AppointmentStatus.CANCELLED: (
-        "your OPD appointment at {hospital} on {date} at {time}, booking number {reference}, "
-        "is cancelled.",
-        "{hospital} में {date}, {time} की आपकी ओपीडी (बुकिंग नंबर {reference}) रद्द हो चुकी है।"),
+        "booking number {reference} has been cancelled: {hospital}, {department}, {date} at "
+        "{time}.",
+        "बुकिंग नंबर {reference} रद्द हो चुकी है: {hospital}, {department}, {date}, {time}।"),
     AppointmentStatus.OPD_CLOSED: (
         "booking number {reference} was cancelled because {hospital} OPD is closed on {date}.",
         "बुकिंग नंबर {reference} रद्द हो चुकी है, क्योंकि {date} को {hospital} की ओपीडी बंद है।"),
