@@ -9,6 +9,7 @@ import datetime as dt
 from typing import Any
 
 from flask import Response, redirect, request, url_for
+from sqlalchemy import ColumnElement
 
 from booking_core.appointments import AlreadyBooked, Channel
 from booking_core.base import DomainError, InvalidInput, NotFound, whole_number
@@ -61,6 +62,14 @@ def waitable_days(department_id: int, availability: Availability,
     except DomainError:
         return []
     return [asked]
+
+
+def listed_full_days(department_id: int, held: ColumnElement[bool] | None
+                     ) -> list[dt.date]:
+    """The booking window's full days for the booking page's day list, among the days
+    with free times; ``held`` (``day_held_by_patient`` of the verified mobile) leaves out
+    the days that patient holds, whose lists would refuse them."""
+    return full_days(read_session(), department_id, rules=booking_rules(), excluding=held)
 
 
 def _entry_url(entry_id: int, **args: str) -> str:
