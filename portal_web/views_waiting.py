@@ -188,7 +188,7 @@ def waiting_entry(entry_id: int) -> Any:
         notice = i18n.t(DONE[done])
     error = i18n.again(carry.take().get("error", ""))
     return page("waiting_entry.html", entry=entry, ahead=people_ahead(session, entry),
-                notice=notice, error=error, check=check, active=_active(entry))
+                notice=notice, error=error, check=check)
 
 
 def _active(entry: WaitingListEntry) -> bool:

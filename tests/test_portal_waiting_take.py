@@ -28,6 +28,7 @@ from booking_core.waiting_list import (
 from helpline.app import create_app
 from ivr.flow import ENGINE
 from locales import render
+from locales.formatting import format_date, written_time
 from tests.conftest import make_settings
 from tests.factories import make_slot
 from tests.fixtures_api import reading
@@ -90,6 +91,28 @@ def test_taking_the_held_place_on_the_page_shows_the_booking(portal, session, la
     portal.get(entry_page)  # no buttons any more: it is an appointment
     assert render(lang, "portal.wait.booked") in portal.text()
     assert 'id="take"' not in portal.page
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_the_held_place_shows_its_time_and_only_take_or_pass_on(portal, session, lang):
+    m = _morning(session)
+    portal.choose(lang)
+    entry_page = _join_on_the_portal(portal, m)
+    assert 'id="leave"' in portal.page  # waiting: the list may be left
+    assert 'id="held-time"' not in portal.page  # no place held yet, so no time
+    with reading(session):
+        cancel_appointment(session, m.held_reference, channel=Channel.PORTAL)
+    portal.get(entry_page)
+    held = (f"{written_time(lang, m.starts_at)} – "
+            f"{written_time(lang, m.starts_at + dt.timedelta(hours=1))}")
+    said = portal.text()
+    assert f"{render(lang, 'portal.field.day')} {format_date(lang, m.day)} " \
+        f"{render(lang, 'portal.field.time')} {held}" in said, said
+    assert render(lang, "portal.wait.take") in said
+    assert render(lang, "portal.wait.pass_on") in said
+    # Leaving while a place is held is passing it on: one button for it, not two.
+    assert render(lang, "portal.wait.leave") not in said
+    assert 'id="leave"' not in portal.page and f'href="{entry_page}/leave"' not in portal.page
 
 
 def test_passing_it_on_gives_the_place_to_the_next_person(portal, session):
