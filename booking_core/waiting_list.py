@@ -136,6 +136,8 @@ class WaitingListEntry(Base):
 
     offered_slot: Mapped[Slot | None] = relationship()
     department: Mapped[Department] = relationship()
+    # The booking a taken offer became (``accept_offer``): its page shows it.
+    appointment: Mapped[Appointment | None] = relationship()
 
 
 def join_waiting_list(

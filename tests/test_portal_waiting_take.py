@@ -115,6 +115,46 @@ def test_the_held_place_shows_its_time_and_only_take_or_pass_on(portal, session,
     assert 'id="leave"' not in portal.page and f'href="{entry_page}/leave"' not in portal.page
 
 
+def _booking_shown(portal, lang: str, m, reference: str) -> None:
+    """The taken place's booking on the page, as the booking's confirmation shows it:
+    the number in groups of four, the token, the hospital, department, day and time."""
+    said = portal.text()
+    number = f"{reference[:4]} {reference[4:]}"
+    assert f'id="booking-number">{number}</p>' in portal.page, said
+    hospital, department = m.names[lang]
+    held = (f"{written_time(lang, m.starts_at)} – "
+            f"{written_time(lang, m.starts_at + dt.timedelta(hours=1))}")
+    assert (f"{render(lang, 'portal.appointment.token')} {m.held_token} "
+            f"{render(lang, 'portal.field.hospital')} {hospital} "
+            f"{render(lang, 'portal.field.department')} {department} "
+            f"{render(lang, 'portal.field.day')} {format_date(lang, m.day)} "
+            f"{render(lang, 'portal.field.time')} {held}") in said, said
+    assert f'href="/portal/appointments/{reference}"' in portal.page
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_the_entry_page_of_a_taken_place_shows_the_booking(portal, session, lang):
+    """After the take (its page again by Back or a reload, or from the offer's SMS), the
+    entry's page gives the booking number straight away, not only "see My
+    appointments"; taken on the call, the same."""
+    m, entry_page, entry_id, _ = _offered_on_the_portal(portal, session, lang)
+    portal.post(f"{entry_page}/take", {}, follow=False)
+    assert portal.status == 303
+    reference = portal.location.split("/")[-1].split("?")[0]
+    portal.get(entry_page)
+    assert portal.status == 200
+    assert render(lang, "portal.wait_status.booked") in portal.text()
+    assert render(lang, "portal.wait.booked") in portal.text()
+    _booking_shown(portal, lang, m, reference)
+    assert 'id="take"' not in portal.page and 'id="pass-on"' not in portal.page
+    # Taken by pressing 1 on the call: the entry's page shows that booking too.
+    m2, entry_page2, entry_id2, _ = _offered_on_the_portal(portal, session, lang)
+    with reading(session):
+        by_call = accept_offer(session, entry_id2).reference
+    portal.get(entry_page2)
+    _booking_shown(portal, lang, m2, by_call)
+
+
 def test_passing_it_on_gives_the_place_to_the_next_person(portal, session):
     m, entry_page, entry_id, (nxt,) = _offered_on_the_portal(portal, session)
     portal.post(f"{entry_page}/pass-on", {})
