@@ -18,6 +18,7 @@ from booking_core.base import AUTOCOMMIT_READS, DomainError
 from booking_core.hospitals import Department
 from booking_core.slots import Slot
 from booking_core.waiting_list import (
+    OfferTaken,
     WaitingListEntry,
     WaitStatus,
     accept_offer,
@@ -153,6 +154,41 @@ def test_the_entry_page_of_a_taken_place_shows_the_booking(portal, session, lang
         by_call = accept_offer(session, entry_id2).reference
     portal.get(entry_page2)
     _booking_shown(portal, lang, m2, by_call)
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_passing_on_a_place_already_taken_says_so_and_shows_the_booking(portal, session,
+                                                                         lang):
+    """The offer's page again by the Back button after the take, and its "No, pass it
+    on": the place stays the citizen's, and the page says it was taken, not that the
+    offer ended."""
+    m, entry_page, entry_id, (nxt,) = _offered_on_the_portal(portal, session, lang)
+    offer_page = portal.page
+    portal.post(f"{entry_page}/take", {}, follow=False)
+    reference = portal.location.split("/")[-1].split("?")[0]
+    portal.get(portal.location)
+    assert render(lang, "portal.done.booked") in portal.text()
+    portal.page = offer_page  # Back: the offer's page from the browser's history
+    portal.post(f"{entry_page}/pass-on", {}, follow=False)
+    assert portal.status == 303
+    assert portal.location == f"{entry_page}?done=already_taken"
+    portal.get(portal.location)
+    said = portal.text()
+    assert portal.status == 200
+    assert render(lang, "portal.wait.already_taken") == {
+        "en": "You have already taken this appointment.",
+        "hi": "यह अपॉइंटमेंट आप पहले ही ले चुके हैं।"}[lang]
+    assert render(lang, "portal.wait.already_taken") in said
+    assert render(lang, "portal.err.offer_gone") not in said
+    _booking_shown(portal, lang, m, reference)
+    assert _status(session, entry_id) == WaitStatus.BOOKED
+    assert _status(session, nxt) == WaitStatus.WAITING  # nothing was passed on
+    with reading(session):
+        assert session.scalar(select(Appointment.status).where(
+            Appointment.reference == reference)) == AppointmentStatus.BOOKED
+    with reading(session), pytest.raises(OfferTaken) as refused:
+        decline_offer(session, entry_id)  # pressing 2 on the call, later: the same
+    assert refused.value.details["reference"] == reference
 
 
 def test_passing_it_on_gives_the_place_to_the_next_person(portal, session):
@@ -311,7 +347,8 @@ def test_the_portal_take_racing_the_call_or_the_lapse_has_one_outcome(pg_app, ot
         portal_won = isinstance(got_portal, int)
         if portal_won:
             assert (booked, status, seats) == (1, WaitStatus.BOOKED, 1)
-            assert got_call in ("offer_gone", 0), got_call
+            # The call's "2" after the take is told it was taken (OfferTaken).
+            assert got_call == ("offer_taken" if other == "call_declines" else 0), got_call
         else:
             assert got_portal == "offer_gone", got_portal
             ended = WaitStatus.DECLINED if other == "call_declines" else WaitStatus.LAPSED
