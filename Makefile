@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test install lint bench call worker migrate demo-data clean lock upgrade
+.PHONY: run test install lint bench call sms worker migrate demo-data clean lock upgrade
 
 # Every version comes from requirements.lock (hashes checked); pyproject.toml only says
 # which ranges are acceptable. The project itself is not installed: PYTHONPATH finds it.
@@ -63,6 +63,10 @@ bench: install
 call: install
 	@if [ -z "$$DATABASE_URL" ]; then $(MAKE) --no-print-directory demo-data; fi
 	$(BIN)/flask --app helpline.app:create_app dev-phone $(ARGS)
+
+sms: install
+	@if [ -z "$$DATABASE_URL" ]; then $(MAKE) --no-print-directory demo-data; fi
+	$(BIN)/flask --app helpline.app:create_app dev-sms $(ARGS)
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3

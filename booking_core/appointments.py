@@ -272,12 +272,13 @@ def message_params(appointment: Appointment, lang: str, tz: str) -> dict[str, An
 
 def _queue_messages(
     session: Session, appointment: Appointment, rules: BookingRules, now: dt.datetime, kind: str,
-    *, new_appointment: bool = False,
+    *, new_appointment: bool = False, language: str | None = None,
 ) -> None:
-    """The SMS for ``kind`` and, unless it is a cancellation, the reminders.
+    """The SMS for ``kind`` and, unless it is a cancellation, the reminders, in
+    ``language`` (default: the appointment's).
     ``new_appointment``: made in this transaction, so no earlier row can hold these
     de-duplication keys (they name the appointment's id) and none is looked for."""
-    lang = appointment.language
+    lang = normalise_language(language) if language else appointment.language
     params = message_params(appointment, lang, rules.tz)
     stamp = int(now.timestamp())
     template = f"appointment_{kind}"
@@ -675,13 +676,16 @@ def cancel_appointment(
     rules: BookingRules | None = None,
     now: dt.datetime | None = None,
     within_hospital: int | None = None,
+    language: str | None = None,
 ) -> Appointment:
     """Cancel while ``Appointment.may_cancel`` holds (booked, before the slot's start);
     frees the seat, cancels pending reminders and queues a cancellation SMS. Cancelling
     twice is harmless (same result, one SMS). Raises ``Conflict`` for an appointment
     checked in (or closed, or a no-show) and ``TooLateToCancel`` once its time began.
     With ``within_hospital`` (a hospital's staff), another hospital's appointment is
-    ``NotFound``, as in ``find_appointment``."""
+    ``NotFound``, as in ``find_appointment``. ``language``: the cancellation SMS's, when
+    the patient asked in words of their own (an SMS, answered in their language on
+    record); else the appointment's."""
     rules = rules or BookingRules()
     now = now or utcnow()
     with unit_of_work(session):
@@ -699,7 +703,7 @@ def cancel_appointment(
         _offer_to_waiting_list(session, appointment.slot, appointment.token, now, rules)
         cancel_pending(session, appointment_id=appointment.id, templates=REMINDER_TEMPLATES)
         _record(session, appointment, "cancelled", channel, actor)
-        _queue_messages(session, appointment, rules, now, "cancelled")
+        _queue_messages(session, appointment, rules, now, "cancelled", language=language)
     return appointment
 
 

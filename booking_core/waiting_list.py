@@ -80,6 +80,14 @@ class OfferGone(Conflict):
     code = "offer_gone"
 
 
+class OfferTaken(OfferGone):
+    """The offer cannot be passed on: it was taken (on the call or the portal) and is an
+    appointment now, ``details["reference"]``. An ``OfferGone``, so callers that only
+    need "not held any more" stay as they are."""
+
+    code = "offer_taken"
+
+
 class DayPassed(InvalidInput):
     code = "past_date"
 
@@ -136,6 +144,8 @@ class WaitingListEntry(Base):
 
     offered_slot: Mapped[Slot | None] = relationship()
     department: Mapped[Department] = relationship()
+    # The booking a taken offer became (``accept_offer``): its page shows it.
+    appointment: Mapped[Appointment | None] = relationship()
 
 
 def join_waiting_list(
@@ -399,11 +409,21 @@ def decline_offer(session: Session, entry_id: int, *, now: dt.datetime | None = 
                   ) -> WaitingListEntry | None:
     """The person does not want the seat: it goes to the next person waiting (or back
     to the pool). Returns the next person's entry, if any. ``OfferGone`` when the offer
-    had ended (taken, declined, lapsed). With ``phone`` (the portal's verified mobile),
-    another number's entry is ``NotFound``."""
+    had ended (declined, lapsed); ``OfferTaken`` (an ``OfferGone``) when it was taken,
+    naming the booking: a "pass it on" answered after the take (the portal's Back
+    button) tells the person they hold that appointment, not that it has gone. With
+    ``phone`` (the portal's verified mobile), another number's entry is ``NotFound``."""
     if phone is not None:
         find_entry(session, entry_id, phone)
-    return _end_offer(session, entry_id, WaitStatus.DECLINED, now or utcnow(), tz)
+    try:
+        return _end_offer(session, entry_id, WaitStatus.DECLINED, now or utcnow(), tz)
+    except OfferGone:
+        ended = session.get(WaitingListEntry, entry_id, populate_existing=True)
+        if ended is None or ended.status != WaitStatus.BOOKED:
+            raise
+        taken = ended.appointment
+        raise OfferTaken("this offer was taken",
+                         reference=taken.reference if taken else None) from None
 
 
 def lapse_offers(session: Session, *, now: dt.datetime | None = None,

@@ -250,6 +250,47 @@ def _stdin_inputs() -> Iterator[str]:
         yield line.strip() or SILENCE
 
 
+def dev_transport(url: str | None, public_url: str | None
+                  ) -> tuple[Transport, str, Callable[[], None]]:
+    """How the dev tools (``dev-phone``, ``dev-sms``) post a webhook signed like Twilio:
+    to a running server at ``url`` (signed with ``TWILIO_AUTH_TOKEN``, or the checkout's
+    own dev token, for its public URL: ``public_url``, else ``url``), or to this app
+    in-process. Returns the sender, the public base URL webhooks are addressed to, and
+    what to call when done."""
+    from helpline.app import create_app, current_helpline
+
+    settings = current_helpline().settings
+    if url:
+        if not settings.twilio_auth_token:
+            raise click.ClickException("set TWILIO_AUTH_TOKEN to the server's token")
+        import requests
+
+        remote = url.rstrip("/")
+
+        def post(u: str, params: dict[str, str], headers: dict[str, str]) -> tuple[int, str]:
+            try:
+                reply = requests.post(remote + _path_and_query(u), data=params,
+                                      headers=headers, timeout=15)
+            except requests.RequestException as exc:
+                raise click.ClickException(f"no answer from {remote}: {exc}") from None
+            return reply.status_code, reply.text
+
+        return (signed_sender(settings.twilio_auth_token, post),
+                (public_url or remote).rstrip("/"), lambda: None)
+    token = settings.twilio_auth_token or secrets.token_hex(16)
+    local = create_app(settings.with_overrides(twilio_auth_token=token))
+    client = local.test_client()
+    public = settings.public_base_url.rstrip("/")
+
+    def post_here(u: str, params: dict[str, str], headers: dict[str, str]
+                  ) -> tuple[int, str]:
+        reply = client.post(u[len(public):], data=params, headers=headers)
+        return reply.status_code, reply.get_data(as_text=True)
+
+    return (signed_sender(token, post_here), public,
+            local.extensions["helpline"].engine.dispose)
+
+
 def register_dev_phone(app: Flask) -> None:
     @app.cli.command("dev-phone")
     @click.option("--from", "from_phone", default="+919812345678", show_default=True,
@@ -266,44 +307,15 @@ def register_dev_phone(app: Flask) -> None:
     def dev_phone(from_phone: str, url: str | None, public_url: str | None, scripted: bool,
                   inputs: tuple[str, ...]) -> None:
         """Call the helpline from the terminal."""
-        from helpline.app import create_app, current_helpline
+        from helpline.app import current_helpline
 
         settings = current_helpline().settings
         feed: Iterator[str] = iter(inputs) if (inputs or scripted) else _stdin_inputs()
         to_phone = settings.twilio_phone_number or "+911140000000"
-        if url:
-            if not settings.twilio_auth_token:
-                raise click.ClickException("set TWILIO_AUTH_TOKEN to the server's token")
-            import requests
-
-            # Sign for the server's public URL: --public-url, else the URL called.
-            remote = url.rstrip("/")
-            public = (public_url or remote).rstrip("/")
-
-            def post(u: str, params: dict[str, str], headers: dict[str, str]) -> tuple[int, str]:
-                try:
-                    reply = requests.post(remote + _path_and_query(u), data=params,
-                                          headers=headers, timeout=15)
-                except requests.RequestException as exc:
-                    raise click.ClickException(f"no answer from {remote}: {exc}") from None
-                return reply.status_code, reply.text
-
-            send = signed_sender(settings.twilio_auth_token, post)
-        else:
-            token = settings.twilio_auth_token or secrets.token_hex(16)
-            local = create_app(settings.with_overrides(twilio_auth_token=token))
-            client = local.test_client()
-            public = settings.public_base_url.rstrip("/")
-
-            def post(u: str, params: dict[str, str], headers: dict[str, str]) -> tuple[int, str]:
-                reply = client.post(u[len(public):], data=params, headers=headers)
-                return reply.status_code, reply.get_data(as_text=True)
-
-            send = signed_sender(token, post)
+        send, public, done = dev_transport(url, public_url)
         call = DevPhoneCall(send, public, from_phone=from_phone,
                             to_phone=to_phone, inputs=feed, echo=click.echo)
         try:
             call.run()
         finally:
-            if not url:
-                local.extensions["helpline"].engine.dispose()
+            done()

@@ -15,6 +15,7 @@ def init_app(app: Flask) -> None:
     from messaging.calls import bp as calls_bp
     from messaging.calls import render_call_error
     from messaging.cli import register_cli
+    from messaging.devsms import register_dev_sms
     from messaging.queueing import outbox_listener
     from messaging.sms_webhooks import bp as sms_bp
     from messaging.sms_webhooks import render_sms_error
@@ -29,3 +30,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(sms_bp)
     app.register_blueprint(calls_bp)
     register_cli(app)
+    register_dev_sms(app)

@@ -43,6 +43,9 @@ HINDI_SEGMENT_BUDGETS: dict[str, int] = {
     # On the OPD day, STATUS for a token the queue passed: what happened and what to do
     # at the counter, in whole sentences.
     "reply_opd_passed": 3, "reply_opd_skipped": 3,
+    # STATUS for a booking, booked or cancelled: it names the department, as the
+    # confirmation does (a patient may hold two OPDs of one hospital the same morning).
+    "reply_appointment_status_booked": 3, "reply_appointment_status_cancelled": 3,
 }
 
 

@@ -38,7 +38,7 @@ from booking_core.citizens import find_citizen, set_sms_opt_out
 from booking_core.ehealth import card_appointments, find_card
 from booking_core.opd_day import local_today, progress
 from booking_core.outbox import add_sms
-from booking_core.phones import mask_phone
+from booking_core.phones import last_digits, mask_phone, try_normalise_mobile
 from booking_core.refs import RefKind, is_valid_card_number, reference_kind, spaced_card_number
 from grievances.services import find_grievance
 from locales import render
@@ -120,7 +120,7 @@ def _run(session: Session, command: Command, phone: str, lang: str, tz: str,
         kind = reference_kind(command.reference)
         try:
             if kind is RefKind.APPOINTMENT and command.name == "cancel":
-                return _cancel(session, command.reference, phone)
+                return _cancel(session, command.reference, phone, lang)
             if kind is RefKind.APPOINTMENT:
                 return _appointment_status(session, command.reference, phone, lang, tz)
             if kind is RefKind.GRIEVANCE and command.name == "cancel":
@@ -154,13 +154,19 @@ NOT_CANCELLABLE = {
 }
 
 
-def _cancel(session: Session, reference: str, phone: str) -> Reply | None:
+def _cancel(session: Session, reference: str, phone: str, lang: str) -> Reply | None:
+    """CANCEL <booking number> from the patient's mobile or the one that booked it.
+    The patient's cancellation SMS is the reply to the patient, in the language every
+    reply to them uses (``lang``); the phone that booked it for them is told in a
+    sentence of its own that the patient has been told."""
     appointment = find_appointment(session, reference, phone)
     if appointment.status in NOT_CANCELLABLE:
         return Reply(NOT_CANCELLABLE[appointment.status], {"reference": reference})
+    patient = appointment.citizen.phone
+    own = patient == try_normalise_mobile(phone)
     try:
         cancel_appointment(session, reference, channel=Channel.SMS, phone=phone,
-                           actor="sms")
+                           actor="sms", language=lang if own else None)
     except TooLateToCancel:
         return Reply("reply_too_late_to_cancel", {"reference": reference})
     except Conflict:  # its status changed since we read it (checked in at the counter)
@@ -169,7 +175,10 @@ def _cancel(session: Session, reference: str, phone: str) -> Reply | None:
         if status not in NOT_CANCELLABLE:
             raise
         return Reply(NOT_CANCELLABLE[status], {"reference": reference})
-    return None  # the cancellation SMS the booking core queues is the reply
+    if own:
+        return None  # the cancellation SMS the booking core queues is the reply
+    return Reply("reply_cancelled_for_patient",
+                 {"reference": reference, "last": last_digits(patient)})
 
 
 def _appointment_status(session: Session, reference: str, phone: str, lang: str,
@@ -204,7 +213,8 @@ def _status_reply(session: Session, appointment: Appointment, lang: str, tz: str
                 "token": where.token})
     return Reply(STATUS_REPLY[appointment.status], {
         "reference": appointment.reference, "hospital": params["hospital"],
-        "date": params["date"], "time": params["time"], "token": params["token"]})
+        "department": params["department"], "date": params["date"],
+        "time": params["time"], "token": params["token"]})
 
 
 def _card_status(session: Session, number: str, phone: str, lang: str, tz: str) -> Reply:

@@ -31,7 +31,7 @@ from portal_web.blueprint import portal
 from portal_web.pages import kept_on_outage, outage_message, page
 from portal_web.verify import STEPS, after_step, back_to_form, current_check, run_step
 from portal_web.views_hospitals import text_arg
-from portal_web.views_waiting import waitable_days
+from portal_web.views_waiting import listed_full_days, waitable_days
 
 
 def day_arg(name: str = "day") -> tuple[dt.date | None, str]:
@@ -45,11 +45,19 @@ def day_arg(name: str = "day") -> tuple[dt.date | None, str]:
         return None, i18n.t("portal.err.bad_day")
 
 
-def choose_times(department_id: int, *, for_mobile: str | None = None) -> dict[str, Any]:
-    """The days with free seats and the chosen day's free times, for a page; with
+def choose_times(department_id: int, *, for_mobile: str | None = None,
+                 with_full_days: bool = False) -> dict[str, Any]:
+    """The days with free times and the chosen day's free times, for a page; with
     ``for_mobile`` (a new booking: the portal books for the verified mobile's own
     record), without the days that patient already holds in the department, which the
-    booking would refuse (as the phone line leaves them out)."""
+    booking would refuse (as the phone line leaves them out).
+
+    ``days`` is the page's day list, ``(day, free)`` in date order. With
+    ``with_full_days`` (a new booking) it also names the window's fully booked days
+    (``free`` 0), so that a citizen who wants one of them finds its waiting list; only
+    the days ``full_days`` gives, whose lists may be joined (an OPD held, no day the
+    patient holds). With no free day at all the page offers the full days' lists on
+    their own (``waitable_days``)."""
     day, problem = day_arg()
     held = day_held_by_patient(for_mobile) if for_mobile else None
     try:
@@ -59,7 +67,10 @@ def choose_times(department_id: int, *, for_mobile: str | None = None) -> dict[s
         found = department_availability(read_session(), department_id, None, held)
     if found.held is not None:
         problem = i18n.error_text(AlreadyBooked.code)
-    return dict(availability=found, problem=problem,
+    days = list(found.days)
+    if with_full_days and days:
+        days = sorted(days + [(d, 0) for d in listed_full_days(department_id, held)])
+    return dict(availability=found, problem=problem, days=days,
                 day_notice="" if problem else _no_times_on(department_id, found, day))
 
 
@@ -97,7 +108,8 @@ def book_time(hospital_id: int, department_id: int) -> Any:
     session = read_session()
     hospital = get_hospital(session, hospital_id)
     department = get_department(session, hospital.id, department_id)
-    times = choose_times(department.id, for_mobile=security.verified_mobile())
+    times = choose_times(department.id, for_mobile=security.verified_mobile(),
+                         with_full_days=True)
     return page("book_time.html", hospital=hospital, department=department,
                 waitable=waitable_days(department.id, times["availability"], day_arg()[0]),
                 **times)

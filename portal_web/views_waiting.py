@@ -9,12 +9,14 @@ import datetime as dt
 from typing import Any
 
 from flask import Response, redirect, request, url_for
+from sqlalchemy import ColumnElement
 
 from booking_core.appointments import AlreadyBooked, Channel
 from booking_core.base import DomainError, InvalidInput, NotFound, whole_number
 from booking_core.hospitals import Department
 from booking_core.waiting_list import (
     OfferGone,
+    OfferTaken,
     SeatAlreadyTaken,
     SeatsFree,
     WaitingListEntry,
@@ -41,9 +43,10 @@ from portal_web.verify import STEPS, MobileCheck, after_step, back_to_form, curr
 # soonest are the ones a seat is likeliest to free up for.
 WAITABLE_SHOWN = 7
 
-# What a finished action may say on the entry's page.
+# What a finished action may say on the entry's page ("already_taken": a pass-on
+# answered after the take, as from the offer's page again by the Back button).
 DONE = {"joined": "portal.wait.joined", "left": "portal.wait.left",
-        "passed_on": "portal.wait.passed_on"}
+        "passed_on": "portal.wait.passed_on", "already_taken": "portal.wait.already_taken"}
 
 
 def waitable_days(department_id: int, availability: Availability,
@@ -61,6 +64,14 @@ def waitable_days(department_id: int, availability: Availability,
     except DomainError:
         return []
     return [asked]
+
+
+def listed_full_days(department_id: int, held: ColumnElement[bool] | None
+                     ) -> list[dt.date]:
+    """The booking window's full days for the booking page's day list, among the days
+    with free times; ``held`` (``day_held_by_patient`` of the verified mobile) leaves out
+    the days that patient holds, whose lists would refuse them."""
+    return full_days(read_session(), department_id, rules=booking_rules(), excluding=held)
 
 
 def _entry_url(entry_id: int, **args: str) -> str:
@@ -177,9 +188,11 @@ def waiting_entry(entry_id: int) -> Any:
         notice = i18n.t("portal.wait.left_offer" if entry.offered_at else DONE[done])
     elif done == "passed_on" and entry.status == WaitStatus.DECLINED:
         notice = i18n.t(DONE[done])
+    elif done == "already_taken" and entry.status == WaitStatus.BOOKED:
+        notice = i18n.t(DONE[done])
     error = i18n.again(carry.take().get("error", ""))
     return page("waiting_entry.html", entry=entry, ahead=people_ahead(session, entry),
-                notice=notice, error=error, check=check, active=_active(entry))
+                notice=notice, error=error, check=check)
 
 
 def _active(entry: WaitingListEntry) -> bool:
@@ -252,7 +265,8 @@ def waiting_take(entry_id: int) -> Any:
 @portal.post("/waiting-list/<int:entry_id>/pass-on")
 def waiting_pass_on(entry_id: int) -> Any:
     """Not wanted: the held appointment goes to the next person waiting
-    (``decline_offer``, as pressing 2 on the call); a 303 to the entry's page."""
+    (``decline_offer``, as pressing 2 on the call); a 303 to the entry's page, which
+    says it was passed on, or, the offer taken already, that it was taken."""
     check = current_check()
     if check.phone is None:
         return redirect(_entry_url(entry_id), code=303)
@@ -261,6 +275,8 @@ def waiting_pass_on(entry_id: int) -> Any:
                       tz=current_helpline().settings.helpline_timezone)
     except NotFound as exc:
         return _refused(404, exc)
+    except OfferTaken:  # taken already: the page says so and shows the booking
+        return redirect(_entry_url(entry_id, done="already_taken"), code=303)
     except OfferGone as exc:
         return _entry_refusal(entry_id, exc)
     return redirect(_entry_url(entry_id, done="passed_on"), code=303)

@@ -209,9 +209,9 @@ def test_status_replies_in_hindi_are_whole_sentences(client, msg_session):
     brand = "दिल्ली स्वास्थ्य हेल्पलाइन: "
     assert booked.body.startswith(
         f"{brand}बुकिंग नंबर {appointment.reference} की ओपीडी बुक है: लोक नायक अस्पताल, ")
-    assert cancelled.body.startswith(f"{brand}लोक नायक अस्पताल में ")
-    assert cancelled.body.endswith(
-        f"की आपकी ओपीडी (बुकिंग नंबर {appointment.reference}) रद्द हो चुकी है।")
+    # A cancelled booking's STATUS reads as a status, not as a new cancellation.
+    assert cancelled.body.startswith(
+        f"{brand}बुकिंग नंबर {appointment.reference} रद्द हो चुकी है: लोक नायक अस्पताल, ")
     assert booked.body.endswith("।") and cancelled.body.endswith("।")
     assert registered.body.startswith(f"{brand}शिकायत नंबर {grievance.reference} दर्ज है। यह ")
 
@@ -221,12 +221,14 @@ def test_status_replies_in_hindi_are_whole_sentences(client, msg_session):
 # हाज़िरी लग चुकी है» once read), with what that status needs of the visit.
 STATUS_SAID = {
     AppointmentStatus.BOOKED: (
-        "booking number {reference} is booked: {hospital}, {date} at {time}, token {token}.",
-        "बुकिंग नंबर {reference} की ओपीडी बुक है: {hospital}, {date}, {time}, टोकन {token}।"),
+        "booking number {reference} is booked: {hospital}, {department}, {date} at {time}, "
+        "token {token}.",
+        "बुकिंग नंबर {reference} की ओपीडी बुक है: {hospital}, {department}, {date}, {time}, "
+        "टोकन {token}।"),
     AppointmentStatus.CANCELLED: (
-        "your OPD appointment at {hospital} on {date} at {time}, booking number {reference}, "
-        "is cancelled.",
-        "{hospital} में {date}, {time} की आपकी ओपीडी (बुकिंग नंबर {reference}) रद्द हो चुकी है।"),
+        "booking number {reference} has been cancelled: {hospital}, {department}, {date} at "
+        "{time}.",
+        "बुकिंग नंबर {reference} रद्द हो चुकी है: {hospital}, {department}, {date}, {time}।"),
     AppointmentStatus.OPD_CLOSED: (
         "booking number {reference} was cancelled because {hospital} OPD is closed on {date}.",
         "बुकिंग नंबर {reference} रद्द हो चुकी है, क्योंकि {date} को {hospital} की ओपीडी बंद है।"),
@@ -337,3 +339,41 @@ def test_cancel_of_a_visit_that_took_place_says_why_not_that_there_is_none(
     assert reply.language == "hi" and appointment.reference in reply.body
     assert words in reply.body and "{" not in reply.body
     assert _appointment_status(msg_session, appointment.id) == status
+
+
+def test_a_cancel_by_sms_answers_in_the_language_of_every_other_reply(client, msg_session):
+    """Booked in English, the citizen's language on record is now Hindi: STATUS and the
+    cancellation SMS that answers CANCEL are both Hindi, not one of each."""
+    appointment = _booking(msg_session, "en")
+    citizen = msg_session.scalar(select(Citizen).where(Citizen.phone == CITIZEN_PHONE))
+    citizen.preferred_language = "hi"
+    msg_session.commit()
+    _inbound(client, f"STATUS {appointment.reference}", "SM" + "a1" * 16)
+    _inbound(client, f"CANCEL {appointment.reference}", "SM" + "a2" * 16)
+    [status] = _rows(msg_session, template="reply_appointment_status_booked")
+    [cancelled] = _rows(msg_session, template="appointment_cancelled")
+    assert (status.language, cancelled.language) == ("hi", "hi")
+    assert "रद्द" in cancelled.body
+
+
+@pytest.mark.parametrize("language", ["en", "hi"])
+def test_a_cancel_from_the_phone_that_booked_for_someone_else_is_answered(
+        client, msg_session, language):
+    """The patient gets the cancellation SMS (in the booking's language); the phone
+    that booked it gets its own answer, saying the patient has been told."""
+    booker = "+919876500077"
+    make_citizen(msg_session, phone=booker, language=language)
+    hospital = make_hospital(msg_session)
+    slot = make_slot(msg_session, make_department(msg_session, hospital),
+                     starts_in=dt.timedelta(days=3))
+    appointment = book_appointment(msg_session, slot_id=slot.id, phone=CITIZEN_PHONE,
+                                   channel=Channel.IVR, language=language,
+                                   booked_by_phone=booker)
+    msg_session.expunge_all()
+    _inbound(client, f"CANCEL {appointment.reference}", "SM" + "b3" * 16, phone=booker)
+    assert _appointment_status(msg_session, appointment.id) == AppointmentStatus.CANCELLED
+    [cancelled] = _rows(msg_session, template="appointment_cancelled")
+    assert cancelled.to_phone == CITIZEN_PHONE
+    [answer] = _rows(msg_session, template="reply_cancelled_for_patient")
+    assert answer.to_phone == booker and answer.language == language
+    assert appointment.reference in answer.body and CITIZEN_PHONE[-4:] in answer.body

@@ -49,6 +49,7 @@ def realistic_longest(lang: str, key: str = "") -> dict[str, str]:
     statuses = STATUS_OF.get(key, STATUS_WORDS)
     longest = {
         "reference": "9" * 8, "token": "999", "code": "9" * 6, "number": "+911140000000",
+        "last": "9999",  # a mobile's last four digits (``phones.last_digits``)
         "card": "9999 9999 999", "hospital": _longest(hospitals),
         "department": _longest(d[:30] for d in departments),
         "date": _longest(sms_date(lang, dt.date(2030, m, 28), today) for m in range(1, 13)),

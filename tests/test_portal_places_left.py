@@ -57,7 +57,8 @@ def _choices(page: str) -> Choices:
 
 
 def test_few_left_is_one_to_five_places():
-    """None left is not "few": a full day or time is not offered at all."""
+    """None left is not "few": a full time is not offered at all, and a full day is
+    listed as "Fully booked" (tests/test_portal_waiting_full_days.py), never counted."""
     assert [n for n in range(0, 30) if few_left(n)] == list(range(1, FEW_PLACES + 1))
     assert FEW_PLACES == 5
 

@@ -18,6 +18,7 @@ from booking_core.base import AUTOCOMMIT_READS, DomainError
 from booking_core.hospitals import Department
 from booking_core.slots import Slot
 from booking_core.waiting_list import (
+    OfferTaken,
     WaitingListEntry,
     WaitStatus,
     accept_offer,
@@ -28,6 +29,7 @@ from booking_core.waiting_list import (
 from helpline.app import create_app
 from ivr.flow import ENGINE
 from locales import render
+from locales.formatting import format_date, written_time
 from tests.conftest import make_settings
 from tests.factories import make_slot
 from tests.fixtures_api import reading
@@ -90,6 +92,107 @@ def test_taking_the_held_place_on_the_page_shows_the_booking(portal, session, la
     portal.get(entry_page)  # no buttons any more: it is an appointment
     assert render(lang, "portal.wait.booked") in portal.text()
     assert 'id="take"' not in portal.page
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_the_held_place_shows_its_time_and_only_take_or_pass_on(portal, session, lang):
+    m = _morning(session)
+    portal.choose(lang)
+    entry_page = _join_on_the_portal(portal, m)
+    assert 'id="leave"' in portal.page  # waiting: the list may be left
+    assert 'id="held-time"' not in portal.page  # no place held yet, so no time
+    with reading(session):
+        cancel_appointment(session, m.held_reference, channel=Channel.PORTAL)
+    portal.get(entry_page)
+    held = (f"{written_time(lang, m.starts_at)} – "
+            f"{written_time(lang, m.starts_at + dt.timedelta(hours=1))}")
+    said = portal.text()
+    assert f"{render(lang, 'portal.field.day')} {format_date(lang, m.day)} " \
+        f"{render(lang, 'portal.field.time')} {held}" in said, said
+    assert render(lang, "portal.wait.take") in said
+    assert render(lang, "portal.wait.pass_on") in said
+    # Leaving while a place is held is passing it on: one button for it, not two.
+    assert render(lang, "portal.wait.leave") not in said
+    assert 'id="leave"' not in portal.page and f'href="{entry_page}/leave"' not in portal.page
+    # My appointments agrees: the held place is opened (to take or pass on), not left.
+    portal.get("/portal/appointments")
+    assert f'href="{entry_page}"' in portal.page
+    assert f'href="{entry_page}/leave"' not in portal.page
+
+
+def _booking_shown(portal, lang: str, m, reference: str) -> None:
+    """The taken place's booking on the page, as the booking's confirmation shows it:
+    the number in groups of four, the token, the hospital, department, day and time."""
+    said = portal.text()
+    number = f"{reference[:4]} {reference[4:]}"
+    assert f'id="booking-number">{number}</p>' in portal.page, said
+    hospital, department = m.names[lang]
+    held = (f"{written_time(lang, m.starts_at)} – "
+            f"{written_time(lang, m.starts_at + dt.timedelta(hours=1))}")
+    assert (f"{render(lang, 'portal.appointment.token')} {m.held_token} "
+            f"{render(lang, 'portal.field.hospital')} {hospital} "
+            f"{render(lang, 'portal.field.department')} {department} "
+            f"{render(lang, 'portal.field.day')} {format_date(lang, m.day)} "
+            f"{render(lang, 'portal.field.time')} {held}") in said, said
+    assert f'href="/portal/appointments/{reference}"' in portal.page
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_the_entry_page_of_a_taken_place_shows_the_booking(portal, session, lang):
+    """After the take (its page again by Back or a reload, or from the offer's SMS), the
+    entry's page gives the booking number straight away, not only "see My
+    appointments"; taken on the call, the same."""
+    m, entry_page, entry_id, _ = _offered_on_the_portal(portal, session, lang)
+    portal.post(f"{entry_page}/take", {}, follow=False)
+    assert portal.status == 303
+    reference = portal.location.split("/")[-1].split("?")[0]
+    portal.get(entry_page)
+    assert portal.status == 200
+    assert render(lang, "portal.wait_status.booked") in portal.text()
+    assert render(lang, "portal.wait.booked") in portal.text()
+    _booking_shown(portal, lang, m, reference)
+    assert 'id="take"' not in portal.page and 'id="pass-on"' not in portal.page
+    # Taken by pressing 1 on the call: the entry's page shows that booking too.
+    m2, entry_page2, entry_id2, _ = _offered_on_the_portal(portal, session, lang)
+    with reading(session):
+        by_call = accept_offer(session, entry_id2).reference
+    portal.get(entry_page2)
+    _booking_shown(portal, lang, m2, by_call)
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_passing_on_a_place_already_taken_says_so_and_shows_the_booking(portal, session,
+                                                                         lang):
+    """The offer's page again by the Back button after the take, and its "No, pass it
+    on": the place stays the citizen's, and the page says it was taken, not that the
+    offer ended."""
+    m, entry_page, entry_id, (nxt,) = _offered_on_the_portal(portal, session, lang)
+    offer_page = portal.page
+    portal.post(f"{entry_page}/take", {}, follow=False)
+    reference = portal.location.split("/")[-1].split("?")[0]
+    portal.get(portal.location)
+    assert render(lang, "portal.done.booked") in portal.text()
+    portal.page = offer_page  # Back: the offer's page from the browser's history
+    portal.post(f"{entry_page}/pass-on", {}, follow=False)
+    assert portal.status == 303
+    assert portal.location == f"{entry_page}?done=already_taken"
+    portal.get(portal.location)
+    said = portal.text()
+    assert portal.status == 200
+    assert render(lang, "portal.wait.already_taken") == {
+        "en": "You have already taken this appointment.",
+        "hi": "यह अपॉइंटमेंट आप पहले ही ले चुके हैं।"}[lang]
+    assert render(lang, "portal.wait.already_taken") in said
+    assert render(lang, "portal.err.offer_gone") not in said
+    _booking_shown(portal, lang, m, reference)
+    assert _status(session, entry_id) == WaitStatus.BOOKED
+    assert _status(session, nxt) == WaitStatus.WAITING  # nothing was passed on
+    with reading(session):
+        assert session.scalar(select(Appointment.status).where(
+            Appointment.reference == reference)) == AppointmentStatus.BOOKED
+    with reading(session), pytest.raises(OfferTaken) as refused:
+        decline_offer(session, entry_id)  # pressing 2 on the call, later: the same
+    assert refused.value.details["reference"] == reference
 
 
 def test_passing_it_on_gives_the_place_to_the_next_person(portal, session):
@@ -248,7 +351,8 @@ def test_the_portal_take_racing_the_call_or_the_lapse_has_one_outcome(pg_app, ot
         portal_won = isinstance(got_portal, int)
         if portal_won:
             assert (booked, status, seats) == (1, WaitStatus.BOOKED, 1)
-            assert got_call in ("offer_gone", 0), got_call
+            # The call's "2" after the take is told it was taken (OfferTaken).
+            assert got_call == ("offer_taken" if other == "call_declines" else 0), got_call
         else:
             assert got_portal == "offer_gone", got_portal
             ended = WaitStatus.DECLINED if other == "call_declines" else WaitStatus.LAPSED
