@@ -29,7 +29,7 @@ from booking_core.waiting_list import (
 from helpline.app import create_app
 from ivr.flow import ENGINE
 from locales import render
-from locales.formatting import format_date, written_time
+from locales.formatting import format_date, format_time_range
 from tests.conftest import make_settings
 from tests.factories import make_slot
 from tests.fixtures_api import reading
@@ -104,8 +104,7 @@ def test_the_held_place_shows_its_time_and_only_take_or_pass_on(portal, session,
     with reading(session):
         cancel_appointment(session, m.held_reference, channel=Channel.PORTAL)
     portal.get(entry_page)
-    held = (f"{written_time(lang, m.starts_at)} – "
-            f"{written_time(lang, m.starts_at + dt.timedelta(hours=1))}")
+    held = format_time_range(lang, m.starts_at, m.starts_at + dt.timedelta(hours=1))
     said = portal.text()
     assert f"{render(lang, 'portal.field.day')} {format_date(lang, m.day)} " \
         f"{render(lang, 'portal.field.time')} {held}" in said, said
@@ -127,8 +126,7 @@ def _booking_shown(portal, lang: str, m, reference: str) -> None:
     number = f"{reference[:4]} {reference[4:]}"
     assert f'id="booking-number">{number}</p>' in portal.page, said
     hospital, department = m.names[lang]
-    held = (f"{written_time(lang, m.starts_at)} – "
-            f"{written_time(lang, m.starts_at + dt.timedelta(hours=1))}")
+    held = format_time_range(lang, m.starts_at, m.starts_at + dt.timedelta(hours=1))
     assert (f"{render(lang, 'portal.appointment.token')} {m.held_token} "
             f"{render(lang, 'portal.field.hospital')} {hospital} "
             f"{render(lang, 'portal.field.department')} {department} "
