@@ -161,7 +161,9 @@ def test_a_hospital_onboarded_in_the_console_is_booked_by_phone_a_minute_later(
     page.click("text=Sanjay Gandhi Memorial Hospital")
     page.wait_for_selector("#md-departments")
     table = page.inner_text("#md-departments")
-    assert "General Medicine" in table and "Orthopaedics" in table and "Sat 09:00" in table
+    # The schedule's hours as every range is written (``format_time_range``).
+    assert "General Medicine" in table and "Orthopaedics" in table
+    assert "Sat 9:00 am – 1:00 pm" in table, table
     shot(page, "md-onboard-hospital-en-1366")
     context.close()
 
