@@ -132,7 +132,10 @@ def _run(session: Session, command: Command, phone: str, lang: str, tz: str,
             pass
         finally:
             session.rollback()
-        return Reply("reply_unknown_reference", {"reference": command.reference[:12]})
+        # CANCEL is for bookings only: its "not found" names no complaint.
+        unknown = "reply_unknown_booking" if command.name == "cancel" else (
+            "reply_unknown_reference")
+        return Reply(unknown, {"reference": command.reference[:12]})
     if not number:  # no phone number of ours to name (an SMS sender id is not one)
         return Reply("reply_help_no_number", {})
     return Reply("reply_help", {"number": number})

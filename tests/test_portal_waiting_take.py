@@ -113,9 +113,9 @@ def test_the_held_place_shows_its_time_and_only_take_or_pass_on(portal, session,
     # Leaving while a place is held is passing it on: one button for it, not two.
     assert render(lang, "portal.wait.leave") not in said
     assert 'id="leave"' not in portal.page and f'href="{entry_page}/leave"' not in portal.page
-    # My appointments agrees: the held place is opened (to take or pass on), not left.
+    # My appointments agrees: the held place is opened to take or pass on, not left.
     portal.get("/portal/appointments")
-    assert f'href="{entry_page}"' in portal.page
+    assert f'href="{entry_page}">{render(lang, "portal.wait.open_held")}</a>' in portal.page
     assert f'href="{entry_page}/leave"' not in portal.page
 
 
