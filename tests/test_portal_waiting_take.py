@@ -304,6 +304,23 @@ def _race(app, portal_job, call_job):
     return results
 
 
+def held_for_one(helpline, channel: Channel) -> tuple[int, str, dt.datetime, int]:
+    """A full day whose one booking is cancelled: the place is held for the one person
+    waiting (joined by ``channel``). Returns the entry's id, its phone, the hold's end and
+    the slot's id."""
+    with helpline.session() as session:
+        morning = opd_morning(session, slots=1, capacity=1)
+        held = book(session, morning.slots[0])
+        phone = mobile()
+        entry = join_waiting_list(session, department_id=morning.department.id,
+                                  day=morning.slots[0].local_day, phone=phone,
+                                  channel=channel)[0]
+        cancel_appointment(session, held.reference, channel=Channel.PORTAL)
+        session.refresh(entry)
+        assert entry.status == WaitStatus.OFFERED
+        return entry.id, phone, entry.hold_until, morning.slots[0].id
+
+
 ROUNDS = 8
 
 
@@ -311,16 +328,7 @@ ROUNDS = 8
 def test_the_portal_take_racing_the_call_or_the_lapse_has_one_outcome(pg_app, other):
     helpline = pg_app.extensions["helpline"]
     for _ in range(ROUNDS):
-        with helpline.session() as session:
-            morning = opd_morning(session, slots=1, capacity=1)
-            held = book(session, morning.slots[0])
-            phone = mobile()
-            entry = join_waiting_list(session, department_id=morning.department.id,
-                                      day=morning.slots[0].local_day, phone=phone,
-                                      channel=Channel.PORTAL)[0]
-            cancel_appointment(session, held.reference, channel=Channel.PORTAL)
-            session.refresh(entry)
-            entry_id, end, slot_id = entry.id, entry.hold_until, morning.slots[0].id
+        entry_id, phone, end, slot_id = held_for_one(helpline, Channel.PORTAL)
 
         def portal_takes(session, entry_id=entry_id, phone=phone, end=end):
             return accept_offer(session, entry_id, phone=phone, channel=Channel.PORTAL,

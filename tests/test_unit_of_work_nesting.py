@@ -13,13 +13,17 @@ from sqlalchemy import func, select, update
 
 import booking_core.appointments as appointments_module
 import booking_core.waiting_list as waiting_list_module
-from booking_core.appointments import Appointment, AppointmentStatus, Channel, cancel_appointment
+from booking_core.appointments import Appointment, AppointmentStatus, Channel
 from booking_core.base import NotFound, unit_of_work
 from booking_core.outbox import NEW_OUTBOX_KEY
 from booking_core.slots import Slot
-from booking_core.waiting_list import WaitingListEntry, WaitStatus, accept_offer, join_waiting_list
-from tests.opd_factories import book, mobile, opd_morning
-from tests.test_portal_waiting_take import _call_session, pg_app  # noqa: F401  (fixture)
+from booking_core.waiting_list import WaitingListEntry, WaitStatus, accept_offer
+from tests.opd_factories import opd_morning
+from tests.test_portal_waiting_take import (  # noqa: F401  (pg_app: a fixture)
+    _call_session,
+    held_for_one,
+    pg_app,
+)
 
 
 class Crash(Exception):
@@ -92,21 +96,6 @@ def test_outbox_rows_of_a_rolled_back_inner_unit_are_not_woken(session, woken):
 
 # Taking an offer, on PostgreSQL ----------------------------------------------------
 
-def _offered(helpline):
-    """A full day whose booking is cancelled: the place is held for the one waiting."""
-    with helpline.session() as session:
-        morning = opd_morning(session, slots=1, capacity=1)
-        held = book(session, morning.slots[0])
-        phone = mobile()
-        entry = join_waiting_list(session, department_id=morning.department.id,
-                                  day=morning.slots[0].local_day, phone=phone,
-                                  channel=Channel.IVR)[0]
-        cancel_appointment(session, held.reference, channel=Channel.PORTAL)
-        session.refresh(entry)
-        assert entry.status == WaitStatus.OFFERED
-        return entry.id, phone, entry.hold_until, morning.slots[0].id
-
-
 def _state(helpline, entry_id: int, phone: str, slot_id: int):
     with helpline.session() as session:
         entry = session.get(WaitingListEntry, entry_id)
@@ -132,7 +121,7 @@ def _crash_after_the_booking(real):
 def test_a_crash_while_taking_an_offer_leaves_the_offer_as_it_was(
         pg_app, monkeypatch, where, line):  # noqa: F811
     helpline = pg_app.extensions["helpline"]
-    entry_id, phone, hold_until, slot_id = _offered(helpline)
+    entry_id, phone, hold_until, slot_id = held_for_one(helpline, Channel.IVR)
     now = hold_until - dt.timedelta(seconds=30)
     sessions = helpline.session if line == "portal" else (lambda: _call_session(pg_app))
     with monkeypatch.context() as patched:
@@ -172,15 +161,7 @@ def test_taking_an_offer_wakes_its_confirmation_once_it_is_committed(helpline, s
                                    .where(OutboxMessage.id.in_(ids)))
             seen.append((len(ids), visible))
 
-    morning = opd_morning(session, slots=1, capacity=1)
-    held = book(session, morning.slots[0])
-    entry = join_waiting_list(session, department_id=morning.department.id,
-                              day=morning.slots[0].local_day, phone=mobile(),
-                              channel=Channel.PORTAL)[0]
-    cancel_appointment(session, held.reference, channel=Channel.PORTAL)
-    session.refresh(entry)
-    entry_id, hold_until = entry.id, entry.hold_until
-    session.commit()
+    entry_id, _, hold_until, _ = held_for_one(helpline, Channel.PORTAL)
     helpline.outbox_listeners.append(worker)
     try:
         with helpline.session() as portal:
