@@ -4,8 +4,9 @@
 resolution deadline has passed to a supervisor (level 0 to 1), escalates an appeal
 that passes its own deadline to the senior officers (level 2 to 3), tells the people
 responsible (``grievances.notifications``: a console badge and an SMS, in the same
-transaction), and closes grievances resolved more than ``AUTO_CLOSE_DAYS`` ago (which
-queues the citizen's follow-up call). Each row is changed by a conditional UPDATE, so
+transaction) and the citizen (an SMS in their language, ``tell_citizen``), and
+closes grievances resolved more than ``AUTO_CLOSE_DAYS`` ago (which queues the
+citizen's follow-up call). Each row is changed by a conditional UPDATE, so
 two schedulers running at once, or one running twice, escalate a grievance exactly once.
 
 ``escalate_grievance`` is the same step taken by a person before any deadline passes (a
@@ -34,6 +35,7 @@ from grievances.workflow import (
     close_grievance,
     load_for_update,
     require_open,
+    text_to_citizen,
 )
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,10 @@ ESCALATIONS = {0: (1, "grievance_escalated"), 2: (3, "appeal_overdue")}
 # already with the supervisors, at 3 with the senior officers (and 1 to 2 is the
 # citizen's appeal, never staff's).
 BY_HAND = {0: "escalated_by_staff", 2: "appeal_escalated_by_staff"}
+# What the citizen is told when their complaint moves up, by the clock or by hand: to
+# the supervisors (level 1), or their appeal to the senior officers (level 3). Once per
+# grievance and level, whoever escalated it.
+CITIZEN_SMS = {1: "grievance_escalated", APPEAL_WITH_SENIOR_OFFICERS: "grievance_appeal_escalated"}
 MAX_ESCALATION_REASON = MAX_REOPEN_REASON  # characters, like a reopening's reason
 BATCH = 500
 SYSTEM = "system"
@@ -98,6 +104,7 @@ def _escalate_level(session: Session, level: int, to_level: int, kind: str,
             record_event(session, grievance, "escalated", actor=SYSTEM, channel=SYSTEM,
                          deadline=breached, level=to_level)
             notify_escalation(session, grievance, kind, now=now)
+            tell_citizen(session, grievance)
             escalated += 1
     return escalated
 
@@ -147,7 +154,8 @@ def escalate_grievance(
 ) -> Grievance:
     """A member of staff escalates a grievance now, without waiting for its deadline:
     one level up (0 to the supervisors, an appeal at 2 to the senior officers), the
-    people responsible told by badge and SMS (``notify_escalation``) and an
+    people responsible told by badge and SMS (``notify_escalation``), the citizen by
+    SMS (``tell_citizen``) and an
     ``escalated_by_staff`` event with the reason and who, in one transaction.
 
     Anyone who may see the grievance may escalate it (``access.may_see``: a colleague on
@@ -189,7 +197,18 @@ def escalate_grievance(
                      staff_id=staff.id)
         notify_escalation(session, raised, BY_HAND[level], now=now, raised_by_id=staff.id,
                           reason=text)
+        tell_citizen(session, raised)
     return raised
+
+
+def tell_citizen(session: Session, grievance: Grievance) -> None:
+    """The citizen's SMS for the level their grievance has just reached
+    (``CITIZEN_SMS``), in their language, in the escalation's transaction. Staff's
+    reason stays inside: the citizen hears that it moved up and to whom, never why."""
+    template = CITIZEN_SMS.get(grievance.escalation_level)
+    if template is not None:
+        text_to_citizen(session, grievance, template, DEFAULT_TZ,
+                        f"escalated:{grievance.escalation_level}")
 
 
 def _escalated_by(session: Session, grievance: Grievance, staff_id: int, level: int) -> bool:

@@ -117,8 +117,11 @@ WITHOUT_HOSPITAL = {
 }
 
 
-def _text_to_citizen(session: Session, grievance: Grievance, template: str, tz: str,
-                     key: str, due: dt.datetime | None = None) -> None:
+def text_to_citizen(session: Session, grievance: Grievance, template: str, tz: str,
+                    key: str, due: dt.datetime | None = None) -> None:
+    """Queue the SMS ``template`` to the grievance's citizen, in their language, in the
+    caller's transaction; ``key`` makes it once per grievance (the outbox's dedupe key),
+    so a repeated step texts nothing more."""
     if grievance.hospital_id is None:
         template = WITHOUT_HOSPITAL.get(template, template)
     add_sms(session, grievance.citizen.phone, template, grievance.language,
@@ -134,8 +137,8 @@ def _acknowledge(session: Session, grievance: Grievance, *, actor: str | None, c
     if grievance.status in (GrievanceStatus.REGISTERED, GrievanceStatus.REOPENED):
         grievance.status = GrievanceStatus.ACKNOWLEDGED
     record_event(session, grievance, "acknowledged", actor=actor, channel=channel)
-    _text_to_citizen(session, grievance, "grievance_acknowledged", tz,
-                     f"acknowledged:{int(now.timestamp())}")
+    text_to_citizen(session, grievance, "grievance_acknowledged", tz,
+                    f"acknowledged:{int(now.timestamp())}")
 
 
 def claim_grievance(
@@ -230,8 +233,8 @@ def reply_to_citizen(
         if grievance.status in (GrievanceStatus.ACKNOWLEDGED, GrievanceStatus.REGISTERED):
             grievance.status = GrievanceStatus.IN_PROGRESS
         record_event(session, grievance, "replied", actor=actor, channel=channel, reply=kind)
-        _text_to_citizen(session, grievance, f"grievance_reply_{kind}", tz,
-                         f"reply:{kind}:{int(now.timestamp())}")
+        text_to_citizen(session, grievance, f"grievance_reply_{kind}", tz,
+                        f"reply:{kind}:{int(now.timestamp())}")
         grievance.last_update_note = f"sms.grievance_reply_{kind}"
     return grievance
 
@@ -257,8 +260,8 @@ def send_interim_reply(
             grievance.status = GrievanceStatus.IN_PROGRESS
         record_event(session, grievance, "interim_reply", actor=actor, channel=channel,
                      expected_by=expected_by.isoformat())
-        _text_to_citizen(session, grievance, "grievance_interim", tz,
-                         f"interim:{int(now.timestamp())}", due=expected_end)
+        text_to_citizen(session, grievance, "grievance_interim", tz,
+                        f"interim:{int(now.timestamp())}", due=expected_end)
     return grievance
 
 
@@ -298,8 +301,8 @@ def transfer_grievance(
                      reason=reason.strip()[:300], **{"from": before},
                      to={"hospital_id": hospital_id, "department_id": department_id},
                      count=grievance.transfer_count)
-        _text_to_citizen(session, grievance, "grievance_transferred", tz,
-                         f"transferred:{grievance.transfer_count}")
+        text_to_citizen(session, grievance, "grievance_transferred", tz,
+                        f"transferred:{grievance.transfer_count}")
     return grievance
 
 
@@ -322,8 +325,8 @@ def resolve_grievance(
         grievance.resolved_at = now
         record_event(session, grievance, "resolved", actor=actor, channel=channel,
                      resolution=text)
-        _text_to_citizen(session, grievance, "grievance_resolved", tz,
-                         f"resolved:{int(now.timestamp())}")
+        text_to_citizen(session, grievance, "grievance_resolved", tz,
+                        f"resolved:{int(now.timestamp())}")
     return grievance
 
 
@@ -373,8 +376,8 @@ def reopen_grievance(
         if grievance.status not in CLOSED_STATUSES:
             raise InvalidTransition("only a resolved or closed grievance can be reopened")
         _reopen(session, grievance, reason=text, actor=actor, channel=channel, now=now, tz=tz)
-        _text_to_citizen(session, grievance, "grievance_reopened", tz,
-                         f"reopened:{int(now.timestamp())}")
+        text_to_citizen(session, grievance, "grievance_reopened", tz,
+                        f"reopened:{int(now.timestamp())}")
     return grievance
 
 
@@ -429,8 +432,8 @@ def record_citizen_feedback(
             grievance.appeal_opened_at = now
             grievance.escalated_at = now
             record_event(session, grievance, "appeal_opened", actor=actor, channel=channel)
-            _text_to_citizen(session, grievance, "grievance_appeal", tz,
-                             f"appeal:{int(now.timestamp())}")
+            text_to_citizen(session, grievance, "grievance_appeal", tz,
+                            f"appeal:{int(now.timestamp())}")
         elif grievance.status == GrievanceStatus.RESOLVED:
             _close(session, grievance, actor=actor, channel=channel, now=now)
     return grievance

@@ -1,0 +1,118 @@
+"""The citizen is told when their complaint moves up: to a supervisor (the clock's
+escalation or staff's by hand), or their appeal to the senior officers. One SMS per
+level, in the citizen's language, whatever escalated it and however often; staff's
+reason never reaches it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from booking_core.outbox import OutboxMessage
+from grievances.escalation import escalate_grievance, escalate_overdue
+from grievances.models import Grievance
+from grievances.workflow import close_grievance, record_citizen_feedback, resolve_grievance
+from messaging.dlt import dlt_pattern
+from tests.factories import make_hospital
+from tests.fixtures_console import make_grievance, make_staff
+
+REASON = "The caller says he will harm the ward doctor tonight."
+TOLD = ("grievance_escalated", "grievance_appeal_escalated")
+
+
+def citizen_sms(session, grievance_id: int) -> list[OutboxMessage]:
+    """The escalation texts queued to the grievance's own citizen."""
+    session.expire_all()
+    phone = session.get_one(Grievance, grievance_id).citizen.phone
+    rows = list(session.scalars(select(OutboxMessage).where(
+        OutboxMessage.grievance_id == grievance_id, OutboxMessage.to_phone == phone,
+        OutboxMessage.template.in_(TOLD)).order_by(OutboxMessage.id)))
+    session.rollback()
+    return rows
+
+
+@pytest.fixture
+def agent_id(session):
+    make_staff(session, "super.desk", role="supervisor")
+    staff = make_staff(session, "agent.desk", language="en").id
+    session.rollback()
+    return staff
+
+
+def appeal(session, grievance_id: int, now: dt.datetime) -> None:
+    """Resolved, closed, and the citizen says it was not solved: an appeal (level 2)."""
+    resolve_grievance(session, grievance_id, "Toilets cleaned.", actor="agent.desk",
+                      now=now - dt.timedelta(days=3))
+    close_grievance(session, grievance_id, actor="agent.desk", now=now - dt.timedelta(days=2))
+    record_citizen_feedback(session, grievance_id, solved=False, channel="ivr",
+                            now=now - dt.timedelta(days=2))
+    session.rollback()
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_the_clock_tells_the_citizen_once_in_their_language(session, now, lang):
+    hospital = make_hospital(session, name_en="Lok Nayak Hospital")
+    late = make_grievance(session, hospital_id=hospital.id, language=lang,
+                          now=now - dt.timedelta(days=30))
+    unplaced = make_grievance(session, language=lang, now=now - dt.timedelta(days=30))
+    on_time = make_grievance(session, language=lang, now=now)
+    session.rollback()
+    assert escalate_overdue(session, now=now) == 2
+    assert escalate_overdue(session, now=now + dt.timedelta(hours=1)) == 0
+    for grievance in (late, unplaced):
+        [sms] = citizen_sms(session, grievance.id)
+        assert (sms.template, sms.language) == ("grievance_escalated", lang)
+        assert dlt_pattern(lang, "sms.grievance_escalated").fullmatch(sms.body)
+        assert grievance.reference in sms.body
+    assert citizen_sms(session, on_time.id) == []
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_staff_escalating_tells_the_citizen_but_not_why(session, agent_id, now, lang):
+    grievance = make_grievance(session, language=lang)
+    session.rollback()
+    for _ in range(2):  # the same form twice escalates and texts once
+        escalate_grievance(session, grievance.id, staff_id=agent_id, reason=REASON,
+                           seen_level=0, now=now)
+    [sms] = citizen_sms(session, grievance.id)
+    assert (sms.template, sms.language) == ("grievance_escalated", lang)
+    assert dlt_pattern(lang, "sms.grievance_escalated").fullmatch(sms.body)
+    assert "harm" not in sms.body and "doctor" not in sms.body
+    # the clock, later, finds it with the supervisors already: no second text
+    escalate_overdue(session, now=now + dt.timedelta(days=60))
+    assert len(citizen_sms(session, grievance.id)) == 1
+
+
+@pytest.mark.parametrize("by_hand", [True, False])
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_an_appeal_sent_to_the_senior_officers_is_told_as_an_appeal(session, agent_id, now,
+                                                                     lang, by_hand):
+    grievance = make_grievance(session, language=lang, now=now - dt.timedelta(days=40))
+    session.rollback()
+    appeal(session, grievance.id, now - dt.timedelta(days=30) if not by_hand else now)
+    if by_hand:
+        escalate_grievance(session, grievance.id, staff_id=agent_id, reason=REASON,
+                           seen_level=2, now=now)
+    else:
+        assert escalate_overdue(session, now=now) == 1
+    session.expire_all()
+    assert session.get_one(Grievance, grievance.id).escalation_level == 3
+    session.rollback()
+    [sms] = citizen_sms(session, grievance.id)
+    assert (sms.template, sms.language) == ("grievance_appeal_escalated", lang)
+    assert dlt_pattern(lang, "sms.grievance_appeal_escalated").fullmatch(sms.body)
+    assert grievance.reference in sms.body
+    words = {"hi": "अपील", "en": "appeal"}[lang]
+    assert words in sms.body
+
+
+def test_the_words_name_who_has_it_now():
+    from locales import render
+
+    assert "supervisor" in render("en", "sms.grievance_escalated", reference="1")
+    assert "सुपरवाइज़र" in render("hi", "sms.grievance_escalated", reference="1")
+    assert "senior officers" in render("en", "sms.grievance_appeal_escalated", reference="1")
+    assert "वरिष्ठ अधिकारियों" in render("hi", "sms.grievance_appeal_escalated",
+                                           reference="1")
