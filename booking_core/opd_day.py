@@ -608,6 +608,8 @@ class Progress:
     skipped: bool = False
     # Called, and the room has called the next patient since (``SERVED``): seen.
     seen: bool = False
+    # Checked in at the counter (has a visit): only then can the room call the token.
+    checked_in: bool = False
 
 
 def progress(session: Session, appointment: Appointment) -> Progress:
@@ -627,7 +629,8 @@ def progress(session: Session, appointment: Appointment) -> Progress:
     seconds = pace(opd) if opd else None
     wait = None if seconds is None or called or passed else round(ahead * seconds / 60)
     seen = visit is not None and visit.state == VisitState.SERVED
-    return Progress(appointment, token, front, ahead, wait, called, passed, skipped, seen)
+    return Progress(appointment, token, front, ahead, wait, called, passed, skipped, seen,
+                    checked_in=visit is not None)
 
 
 def todays_appointments(session: Session, phone_e164: str, now: dt.datetime, tz: str

@@ -106,17 +106,18 @@ def _on_the_day(ctx: Ctx) -> tuple[list[str], set[int]]:
     caller's token and the expected wait at the session's measured pace
     (``booking_core.opd_day.progress``), or, when the queue passed the patient, what
     to do at the counter: check in (not checked in), or ask to be called again (called
-    and skipped). Also the ids of the appointments those words sent to the counter."""
+    and skipped). A patient not yet checked in whose token the queue has not reached
+    hears that they must check in first. Also the ids of the appointments these words
+    spoke of (the list does not read them again)."""
     phone = _phone(ctx)
     if not phone or ctx.read(Mine).page:
         return [], set()
     words = []
-    to_counter: set[int] = set()
+    told: set[int] = set()
     for appointment in todays_appointments(ctx.session, phone, utcnow(),
                                            ctx.settings.helpline_timezone):
         where = progress(ctx.session, appointment)
-        if where.skipped or where.seen or (where.passed and not where.called):
-            to_counter.add(appointment.id)
+        told.add(appointment.id)
         place = {"hospital": appointment.hospital.short_name(ctx.lang),
                  "department": appointment.department.name(ctx.lang), "token": where.token}
         if where.skipped:  # called and not there: the counter can call them again
@@ -133,14 +134,16 @@ def _on_the_day(ctx: Ctx) -> tuple[list[str], set[int]]:
             continue
         if not where.serving:
             words.append(ctx.t("ivr.opd.not_started", **place))
-            continue
-        words.append(ctx.t("ivr.opd.serving", serving=where.serving, **place))
-        if where.ahead == 0 or where.wait_minutes == 0:
-            words.append(ctx.t("ivr.opd.wait_soon"))
-        elif where.wait_minutes is not None:
-            words.append(ctx.t("ivr.opd.wait",
-                               wait=format_wait(ctx.lang, where.wait_minutes * 60)))
-    return words, to_counter
+        else:
+            words.append(ctx.t("ivr.opd.serving", serving=where.serving, **place))
+            if where.ahead == 0 or where.wait_minutes == 0:
+                words.append(ctx.t("ivr.opd.wait_soon"))
+            elif where.wait_minutes is not None:
+                words.append(ctx.t("ivr.opd.wait",
+                                   wait=format_wait(ctx.lang, where.wait_minutes * 60)))
+        if not where.checked_in:
+            words.append(ctx.t("ivr.opd.check_in_first"))
+    return words, told
 
 
 @step("mine.appointments")
@@ -159,20 +162,21 @@ def my_appointments(ctx: Ctx) -> VoiceResponse:
         return ctx.go("mine.booking")
     typed = ctx.caller_mobile is None
     page, items, more, _ = _page(ctx)
-    today, sent_to_counter = _on_the_day(ctx)
+    today, told_today = _on_the_day(ctx)
     if not items and not today:
         none = "ivr.mine.none_typed" if typed else "ivr.mine.none"
         return ctx.go("mine", intro=[ctx.t(none)])
     # Today's words (the token queue, a skipped or passed token: go to the counter) are
     # part of the list, followed by its ways on, never by menu 4 again: pressing 1 there
-    # would only say them once more. An appointment whose time has begun is a sentence
-    # of its own, without a key (only what the domain would cancel,
-    # ``Appointment.may_cancel``, gets one, so no "yes" meets "too late"), and without
-    # the counter's advice when today's words just sent them there. The keys number
-    # the appointments that can be cancelled, 1, 2, 3, whatever began among them; the
-    # heading introduces them.
+    # would only say them once more. An appointment whose time has begun gets no key
+    # (only what the domain would cancel, ``Appointment.may_cancel``, gets one, so no
+    # "yes" meets "too late"): one today's words just spoke of is not read again, and
+    # one sentence says why it has no key; any other is a sentence of its own. The keys
+    # number the appointments that can be cancelled, 1, 2, 3, whatever began among
+    # them; the heading introduces them.
     now = utcnow()
     begun: list[str] = []
+    begun_today = False
     listed: list[str] = []
     offered: list[int] = []
     for number, appointment in enumerate(items, 1):
@@ -186,8 +190,8 @@ def my_appointments(ctx: Ctx) -> VoiceResponse:
             if whom is not None:
                 begun.append(ctx.t(f"ivr.mine.item_started_for_{whom[0]}",
                                    appointment=described, last=whom[1]))
-            elif appointment.id in sent_to_counter:
-                begun.append(ctx.t("ivr.mine.item_started_said", appointment=described))
+            elif appointment.id in told_today:
+                begun_today = True
             else:
                 begun.append(ctx.t("ivr.mine.item_started", appointment=described))
             continue
@@ -197,6 +201,8 @@ def my_appointments(ctx: Ctx) -> VoiceResponse:
         else:  # booked from this phone for someone else: a sentence that says for whom
             listed.append(ctx.t(f"ivr.mine.item_for_{whom[0]}", digit=len(offered),
                                 appointment=described, last=whom[1]))
+    if begun_today:
+        begun.insert(0, ctx.t("ivr.mine.begun_today"))
     lines = [*today, *begun]
     if listed:
         lines += [ctx.t("ivr.mine.heading"), *listed]

@@ -26,11 +26,9 @@ PORTAL_STARTED = {
     "hi": "इस अपॉइंटमेंट का समय शुरू हो चुका है, इसलिए अब इसे न रद्द किया जा सकता है, न "
           "इसका समय बदला जा सकता है। कृपया ओपीडी रजिस्ट्रेशन काउंटर पर जाएँ।",
 }
-PHONE_STARTED = {
-    "en": "has already begun, so it can no longer be cancelled. Please go to the OPD "
-          "registration counter.",
-    "hi": "वाले अपॉइंटमेंट का समय शुरू हो चुका है, इसलिए अब यह रद्द नहीं हो सकता। कृपया "
-          "ओपीडी रजिस्ट्रेशन काउंटर पर जाएँ।",
+PHONE_STARTED = {  # today's queue words have just named it: why it has no key
+    "en": "An appointment whose time has begun can no longer be cancelled.",
+    "hi": "जिस अपॉइंटमेंट का समय शुरू हो चुका है, वह अब रद्द नहीं हो सकता।",
 }
 PICK = {"en": "To cancel one, press its number.", "hi": "किसी को रद्द करने के लिए उसका नंबर दबाएँ।"}
 QUESTION = {"en": "Cancel your appointment at", "hi": "रद्द करना चाहते हैं"}

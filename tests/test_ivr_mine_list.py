@@ -164,3 +164,38 @@ def test_keys_number_only_what_can_be_cancelled(phone, ivr_session, lang):
     ivr_session.expire_all()
     assert began.status.value == "booked"
     assert sorted(a.status.value for a in to_come) == ["booked", "cancelled"]
+
+
+CHECK_IN_FIRST = {"en": "Please check in at the OPD registration counter first",
+                  "hi": "पहले ओपीडी रजिस्ट्रेशन काउंटर पर हाज़िरी लगवाएँ"}
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+@pytest.mark.parametrize("checked_in", [False, True])
+def test_a_begun_appointment_today_is_named_once(phone, ivr_session, lang, checked_in):
+    """Today's queue words name the hospital, the department and the token; the list
+    does not read the same appointment again (it has no key: one sentence says why). A
+    patient not yet checked in hears to check in first; one checked in does not (and
+    is past cancelling: no word of it)."""
+    from booking_core.opd_day import check_in
+    from tests.opd_factories import QR_KEY
+
+    today = opd_today(ivr_session)
+    slot = today.slots[0]
+    booked = book(ivr_session, slot, phone=CALLER, now=booking_time(slot), language=lang)
+    begin(ivr_session, slot)
+    if checked_in:
+        check_in(ivr_session, booked.reference, hospital_id=today.hospital.id,
+                 department_id=today.department.id, key=QR_KEY)
+    ivr_session.commit()
+    hospital = booked.hospital.short_name(lang)
+    department = booked.department.name(lang)
+    into_menu(phone, lang, "4")
+    phone.press("1")
+    said = phone.said
+    assert said.count(hospital) == 1 and said.count(department) == 1, said
+    # booked and begun: why it has no key; checked in: not on the list of bookings at all
+    assert said.count(render(lang, "ivr.mine.begun_today")) == (0 if checked_in else 1), said
+    assert (CHECK_IN_FIRST[lang] in said) is not checked_in, said
+    assert said.count(COUNTER[lang]) == (0 if checked_in else 1), said
+    assert render(lang, "ivr.mine.heading") not in said
