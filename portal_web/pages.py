@@ -27,7 +27,9 @@ def kept_on_outage(endpoint: str) -> Callable[[Callable[[], Any]], Callable[[], 
     """Register how the form of ``endpoint`` is drawn again, from ``request.form`` alone
     and without asking the database, when the database fails during its POST: the
     citizen gets a 503 with everything they typed still in the fields and a sentence
-    saying it was not saved, instead of a bare error page and a lost complaint."""
+    saying it was not saved, instead of a bare error page and a lost complaint. A POST
+    refused for an expired CSRF token gets the same form back (400), saying it was not
+    sent (``outage_message``)."""
 
     def register(draw: Callable[[], Any]) -> Callable[[], Any]:
         OUTAGE_FORMS[f"portal.{endpoint}"] = draw
@@ -37,6 +39,10 @@ def kept_on_outage(endpoint: str) -> Callable[[Callable[[], Any]], Callable[[], 
 
 
 def outage_message() -> str:
+    """The sentence above a form drawn again from what was sent: not saved during an
+    outage, or not sent at all because the form's CSRF token had expired."""
+    if g.get("portal_form_expired"):
+        return i18n.t("portal.error.form_expired_kept")
     return i18n.t("portal.outage.not_saved")
 
 
@@ -60,6 +66,18 @@ def render_error(status: int, code: str, message: str) -> Response:
            405: "portal.error.bad_request", 413: "portal.error.too_large",
            503: "portal.error.unavailable"}.get(status, "portal.error.generic")
     draw = OUTAGE_FORMS.get(request.endpoint or "") if request.method == "POST" else None
+    if status == 400 and message == "csrf" and draw is not None:
+        # The form's token had expired (cookies cleared, a page left open for days, a
+        # new browser session): nothing was done, and the form comes back with what
+        # was typed and a fresh token, so sending it again is one press, not retyping.
+        g.portal_form_expired = True
+        try:
+            response = make_response(draw())
+        except Exception:  # the form cannot be drawn: the plain expired-form page
+            log.exception("the form of %s could not be drawn again", request.endpoint)
+        else:
+            response.status_code = 400
+            return response
     if status == 503 and draw is not None:
         try:
             response = make_response(draw())
