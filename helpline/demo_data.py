@@ -15,62 +15,64 @@ from sqlalchemy.orm import Session
 
 from booking_core.base import unit_of_work, utcnow
 from booking_core.hospitals import Department, Hospital
+from booking_core.master_data import DELHI_DISTRICTS
 from booking_core.resources import BedCount, update_resources
 from booking_core.slots import OpdSchedule, generate_slots
 from contact_centre.accounts import create_staff_user
 from contact_centre.models import StaffUser
 from helpline.demo_activity import load_demo_activity
 
-# code, English name, Hindi name, short English, short Hindi, district (en, hi), address,
+# code, English name, Hindi name, short English, short Hindi, district (its Hindi name is
+# Delhi's own, ``DELHI_DISTRICTS``, as the console's master data sets it), address,
 # phone, aliases callers say.
 HOSPITALS = [
     ("LNH", "Lok Nayak Hospital", "लोक नायक अस्पताल", "LNJP Hospital",
-     "एलएनजेपी अस्पताल", ("Central", "मध्य"), "Jawaharlal Nehru Marg, New Delhi 110002",
+     "एलएनजेपी अस्पताल", "Central", "Jawaharlal Nehru Marg, New Delhi 110002",
      "011-23232400", ["LNJP", "Lok Nayak Jai Prakash", "Irwin", "एलएनजेपी", "लोकनायक",
                       "इरविन"]),
     ("GTB", "Guru Teg Bahadur Hospital", "गुरु तेग बहादुर अस्पताल", "GTB Hospital",
-     "जीटीबी अस्पताल", ("Shahdara", "शाहदरा"), "Dilshad Garden, Delhi 110095",
+     "जीटीबी अस्पताल", "Shahdara", "Dilshad Garden, Delhi 110095",
      "011-22586262", ["GTB", "Guru Tegh Bahadur", "जीटीबी", "गुरु तेग बहादुर"]),
     ("DDU", "Deen Dayal Upadhyay Hospital", "दीन दयाल उपाध्याय अस्पताल", "DDU Hospital",
-     "डीडीयू अस्पताल", ("West", "पश्चिम"), "Hari Nagar, New Delhi 110064",
+     "डीडीयू अस्पताल", "West", "Hari Nagar, New Delhi 110064",
      "011-25494402", ["DDU", "Deen Dayal", "डीडीयू", "दीनदयाल"]),
     ("BSA", "Dr. Baba Saheb Ambedkar Hospital", "डॉ. बाबा साहेब अम्बेडकर अस्पताल",
-     "BSA Hospital Rohini", "बीएसए अस्पताल रोहिणी", ("North West", "उत्तर पश्चिम"),
+     "BSA Hospital Rohini", "बीएसए अस्पताल रोहिणी", "North West",
      "Sector 6, Rohini, Delhi 110085", "011-27055585",
      ["BSA", "Ambedkar", "Baba Saheb", "Rohini hospital", "बीएसए", "अंबेडकर", "अम्बेडकर",
       "बाबा साहेब"]),
     ("LBS", "Lal Bahadur Shastri Hospital", "लाल बहादुर शास्त्री अस्पताल", "LBS Hospital",
-     "एलबीएस अस्पताल", ("East", "पूर्व"), "Khichripur, Delhi 110091", "011-22245725",
+     "एलबीएस अस्पताल", "East", "Khichripur, Delhi 110091", "011-22245725",
      ["LBS", "Shastri", "Khichripur", "एलबीएस", "शास्त्री", "खिचड़ीपुर"]),
     ("AAA", "Aruna Asaf Ali Government Hospital", "अरुणा आसफ़ अली राजकीय अस्पताल",
-     "Aruna Asaf Ali Hospital", "अरुणा आसफ़ अली अस्पताल", ("North", "उत्तर"),
+     "Aruna Asaf Ali Hospital", "अरुणा आसफ़ अली अस्पताल", "North",
      "5 Rajpur Road, Delhi 110054", "011-23912641",
      ["Aruna Asaf Ali", "Rajpur Road hospital", "अरुणा आसफ अली", "अरुणा"]),
     ("RGSSH", "Rajiv Gandhi Super Speciality Hospital", "राजीव गांधी सुपर स्पेशलिटी अस्पताल",
-     "Rajiv Gandhi SS Hospital", "राजीव गांधी अस्पताल", ("Shahdara", "शाहदरा"),
+     "Rajiv Gandhi SS Hospital", "राजीव गांधी अस्पताल", "Shahdara",
      "Tahirpur, Delhi 110093", "011-22890000",
      ["Rajiv Gandhi", "RGSSH", "Tahirpur", "राजीव गांधी", "ताहिरपुर"]),
     ("SGMH", "Sanjay Gandhi Memorial Hospital", "संजय गांधी स्मारक अस्पताल",
-     "Sanjay Gandhi Hospital", "संजय गांधी अस्पताल", ("North West", "उत्तर पश्चिम"),
+     "Sanjay Gandhi Hospital", "संजय गांधी अस्पताल", "North West",
      "Mangolpuri, Delhi 110083", "011-27922843",
      ["Sanjay Gandhi", "SGM", "Mangolpuri", "संजय गांधी", "मंगोलपुरी"]),
     ("GGSH", "Guru Gobind Singh Government Hospital", "गुरु गोबिंद सिंह राजकीय अस्पताल",
-     "Guru Gobind Singh Hospital", "गुरु गोबिंद सिंह अस्पताल", ("West", "पश्चिम"),
+     "Guru Gobind Singh Hospital", "गुरु गोबिंद सिंह अस्पताल", "West",
      "Raghubir Nagar, New Delhi 110027", "011-25161500",
      ["Guru Gobind Singh", "Raghubir Nagar", "गुरु गोबिंद सिंह", "रघुबीर नगर"]),
     ("BMH", "Bhagwan Mahavir Hospital", "भगवान महावीर अस्पताल", "Bhagwan Mahavir Hospital",
-     "भगवान महावीर अस्पताल", ("North West", "उत्तर पश्चिम"), "Pitampura, Delhi 110034",
+     "भगवान महावीर अस्पताल", "North West", "Pitampura, Delhi 110034",
      "011-27034341", ["Mahavir", "Bhagwan Mahavir", "Pitampura", "महावीर", "पीतमपुरा"]),
     ("ASBH", "Acharya Shree Bhikshu Government Hospital", "आचार्य श्री भिक्षु राजकीय अस्पताल",
-     "Acharya Bhikshu Hospital", "आचार्य भिक्षु अस्पताल", ("West", "पश्चिम"),
+     "Acharya Bhikshu Hospital", "आचार्य भिक्षु अस्पताल", "West",
      "Moti Nagar, New Delhi 110015", "011-25928125",
      ["Acharya Bhikshu", "Moti Nagar", "भिक्षु", "मोती नगर"]),
     ("JPCH", "Jag Pravesh Chandra Hospital", "जग प्रवेश चन्द्र अस्पताल",
-     "Jag Pravesh Chandra Hospital", "जग प्रवेश चन्द्र अस्पताल", ("North East", "उत्तर पूर्व"),
+     "Jag Pravesh Chandra Hospital", "जग प्रवेश चन्द्र अस्पताल", "North East",
      "Shastri Park, Delhi 110053", "011-22181660",
      ["Jag Pravesh", "JPC", "Shastri Park", "जग प्रवेश", "शास्त्री पार्क"]),
     ("MMMH", "Pt. Madan Mohan Malviya Hospital", "पं. मदन मोहन मालवीय अस्पताल",
-     "Malviya Nagar Hospital", "मालवीय नगर अस्पताल", ("South", "दक्षिण"),
+     "Malviya Nagar Hospital", "मालवीय नगर अस्पताल", "South",
      "Malviya Nagar, New Delhi 110017", "011-26685050",
      ["Madan Mohan Malviya", "Malviya Nagar", "मदन मोहन मालवीय", "मालवीय नगर"]),
 ]
@@ -143,7 +145,7 @@ def load_demo_data(
             if hospital is None:
                 hospital = Hospital(
                     code=code, name_en=en, name_hi=hi, short_en=short_en, short_hi=short_hi,
-                    district=district[0], district_hi=district[1], address=address,
+                    district=district, district_hi=DELHI_DISTRICTS[district], address=address,
                     phone=phone, aliases=aliases,
                 )
                 session.add(hospital)

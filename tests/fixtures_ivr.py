@@ -140,7 +140,7 @@ def build_world(session) -> IvrWorld:
         district_hi="मध्य", aliases=["LNJP", "Lok Nayak Jai Prakash", "एलएनजेपी", "इरविन"])
     for n in range(5):
         make_hospital(session, name_en=f"Test Hospital {n}", name_hi=f"परीक्षण अस्पताल {n}",
-                      district="West", district_hi="पश्चिम")
+                      district="West", district_hi="पश्चिमी")
     ortho = make_department(session, lok_nayak, code="ortho", name_en="Orthopaedics",
                             name_hi="हड्डी रोग", aliases=["bone", "हड्डी", "ortho"])
     medicine = make_department(session, lok_nayak, code="medicine",
