@@ -31,10 +31,9 @@ def history(html: str) -> list[str]:
 def worked(session):
     """A grievance filed on the portal, claimed and noted by Asha, then escalated by the
     clock when its deadline passed."""
-    make_staff(session, "agent.asha", display_name="Asha Verma", language="hi")
+    asha = make_staff(session, "agent.asha", display_name="Asha Verma", language="hi")
     late = dt.datetime.now(dt.UTC) - dt.timedelta(days=30)
     item = make_grievance(session, channel="portal", actor="portal-web", now=late)
-    asha = make_staff(session, "sup.ravi", role="supervisor", display_name="Ravi Kumar")
     claim_grievance(session, item.id, agent_id=asha.id, actor="agent.asha", now=late)
     add_note(session, item.id, "Spoke to the ward in charge.", actor="agent.asha")
     assert escalate_overdue(session) == 1
