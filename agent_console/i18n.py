@@ -5,12 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
-from babel import Locale
 from flask import g, session
 
 from booking_core.phones import mask_phone
 from contact_centre.models import Disposition
-from locales import BABEL_LOCALES, has_message, normalise_language, render
+from locales import has_message, normalise_language, render, render_count
 from locales.formatting import (
     format_age,
     format_date,
@@ -32,15 +31,10 @@ def t(key: str, **params: object) -> str:
     return render(current_language(), key, **params)
 
 
-def plural(n: int) -> str:
-    """``one`` or ``other``: the CLDR plural category of ``n`` in the agent's language
-    (Hindi says "0 शिकायत" like "1 शिकायत"; English says "0 grievances")."""
-    return str(Locale.parse(BABEL_LOCALES[current_language()]).plural_form(abs(int(n))))
-
-
 def tn(key: str, n: int, **params: object) -> str:
-    """Message ``key.one`` or ``key.other`` for ``n``, with ``n`` filled in."""
-    return t(f"{key}.{plural(n)}", n=n, **params)
+    """The counted sentence ``key`` for ``n`` in the agent's language: ``key.zero``,
+    ``key.one`` or ``key.other`` (``locales.render_count``), with ``n`` filled in."""
+    return render_count(current_language(), key, n, **params)
 
 
 def label(family: str, value: object) -> str:
@@ -56,6 +50,29 @@ def unit_label(unit: str) -> str:
     feed wrote them (free text, not a code)."""
     key = f"console.unit.{unit}"
     return t(key) if has_message(key) else unit
+
+
+# Who acted, as the domain records it when it was not a staff member (``actor=``):
+# the citizen through a channel (the portal's web pages and API, the phone line, an SMS
+# reply, a follow-up call's keypress) and the helpline itself. A page names the staff
+# member by their display name and says these in words, never the code.
+CITIZEN_ACTORS = frozenset({"citizen", "portal", "portal-web", "ivr", "sms"})
+AUTOMATIC_ACTORS = {"system": "console.actor.system",  # grievances.escalation.SYSTEM: the clock
+                    "waiting-list": "console.actor.waiting_list"}
+
+
+def actor_words(actor: str | None, names: Mapping[str, str]) -> str:
+    """Who did something, in words: a staff member's display name (``names``, from
+    ``contact_centre.accounts.display_names``; ``console:<username>`` too), «नागरिक» /
+    "Citizen" for the citizen on any channel, «अपने-आप (समय-सीमा)» / "automatic
+    (deadline)" for the clock; "not recorded" when nobody was, or for a name no staff
+    member has."""
+    if actor in AUTOMATIC_ACTORS:
+        return t(AUTOMATIC_ACTORS[actor])
+    if actor in CITIZEN_ACTORS:
+        return t("console.actor.citizen")
+    username = (actor or "").removeprefix("console:")
+    return names.get(username) or t("console.actor.unknown")
 
 
 def error_text(code: str, details: Mapping[str, object] | None = None) -> str:
@@ -142,7 +159,7 @@ def console_context() -> dict[str, object]:
     from helpline.app import current_helpline
     from locales import has_message
 
-    return dict(t=t, tn=tn, plural=plural, label=label, unit_label=unit_label,
+    return dict(t=t, tn=tn, label=label, actor_words=actor_words, unit_label=unit_label,
                 reason_label=lambda code: label("cbreason", code), lang=current_language(),
                 staff=g.get("staff"), csrf_token=csrf_token,
                 when=when, clock=clock, time_range=time_range, when_day=when_day,

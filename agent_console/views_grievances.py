@@ -27,6 +27,7 @@ from booking_core.base import DomainError, calendar_day, utcnow, whole_number
 from booking_core.citizens import Citizen
 from booking_core.hospitals import Department, list_hospitals
 from booking_core.phones import mask_phone
+from contact_centre.accounts import display_names
 from contact_centre.callbacks import call_complainant
 from contact_centre.caller_history import caller_history
 from contact_centre.models import Role, StaffUser
@@ -160,6 +161,7 @@ def grievance(grievance_id: int) -> Any:
                                                                     Department.position)))
     return render_template(
         "console/grievance.html", g_=item, events=events, history=history,
+        names=display_names(session, (e.actor for e in events)),
         may_call=may_take(g.staff, item, "call"), staff_by_id=staff, hospitals=hospitals,
         may=lambda action: may_take(g.staff, item, action),
         hospital_by_id={h.id: h for h in hospitals}, departments=departments,

@@ -43,6 +43,7 @@ from booking_core.opd_calendar import (
     upcoming_closures,
     upcoming_holidays,
 )
+from contact_centre.accounts import display_names
 from helpline.app import current_helpline, get_session
 from locales.formatting import format_date
 
@@ -379,7 +380,9 @@ def md_audit() -> Any:
                              hospital_id=None if editor.is_admin else editor.hospital_id)
     return render_template("console/md_audit.html", entries=entries, show=_show,
                            changes={e.id: changed_fields(e) for e in entries},
-                           names=_entry_names(entries))
+                           names=_entry_names(entries),
+                           names_by_username=display_names(get_session(),
+                                                           (e.actor for e in entries)))
 
 
 def _entry_names(entries: list[Any]) -> dict[int, str]:

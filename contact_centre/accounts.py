@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from functools import lru_cache
 
 from argon2 import PasswordHasher
@@ -155,3 +156,15 @@ def set_password(session: Session, user_id: int, password: str) -> None:
         if user is None:
             raise InvalidInput("no such account", field="user")
         user.password_hash = hash_password(password)
+
+
+def display_names(session: Session, usernames: Iterable[str | None]) -> dict[str, str]:
+    """Staff members' display names by username, for pages that say who did something
+    (a grievance's history, the master-data audit trail): the record keeps the username,
+    a person reads the name. Staff who have since left (inactive) still have theirs."""
+    wanted = {name for name in usernames if name}
+    if not wanted:
+        return {}
+    rows = session.execute(select(StaffUser.username, StaffUser.display_name)
+                           .where(StaffUser.username.in_(wanted)))
+    return {username: display_name for username, display_name in rows}

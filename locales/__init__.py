@@ -2,7 +2,14 @@
 
 Catalogs are gettext ``.po`` files, one per feature, under ``locales/<lang>/LC_MESSAGES``.
 Message ids are stable keys (``ivr.main_menu``); texts use ``{name}`` placeholders.
-``render(lang, key, **params)`` is the single way to turn a key into words.
+``render(lang, key, **params)`` is the single way to turn a key into words;
+``render_count(lang, key, count, **params)`` the single way to say a count of things.
+
+A counted sentence is a family of messages ``<key>.zero``, ``<key>.one`` and
+``<key>.other``. ``.one`` and ``.other`` are CLDR's plural categories, and Hindi's rule
+puts 0 in "one" («0 मरीज़ की बुकिंग रद्द हुई»), so a count that can be 0 says so in a
+whole sentence of its own, ``.zero``, in both languages ("No results for “x”.", «“x” के
+लिए कोई नतीजा नहीं मिला।»); ``tests/test_locale_counts.py`` holds every family to it.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ import string
 from functools import lru_cache
 from pathlib import Path
 
+from babel import Locale
 from babel.messages.pofile import read_po
 
 LOCALES_DIR = Path(__file__).resolve().parent
@@ -74,3 +82,28 @@ def render(lang: str | None, key: str, /, **params: object) -> str:
     if not text:
         raise MissingMessage(f"{key!r} has no {language} text")
     return text.format(**params) if params else text
+
+
+def plural_category(lang: str | None, count: int) -> str:
+    """``one`` or ``other``: CLDR's plural category of ``count`` in ``lang`` (Hindi: 0
+    and 1 are "one"; English: 1 is "one")."""
+    locale = Locale.parse(BABEL_LOCALES[normalise_language(lang)])
+    return str(locale.plural_form(abs(int(count))))
+
+
+def count_key(lang: str | None, key: str, count: int) -> str:
+    """Which message of the counted family ``key`` says ``count``: ``key.zero`` for 0
+    when the family has one, else ``key.<plural_category>``."""
+    language = normalise_language(lang)
+    if count == 0 and f"{key}.zero" in catalogs()[language]:
+        return f"{key}.zero"
+    return f"{key}.{plural_category(language, count)}"
+
+
+def render_count(lang: str | None, key: str, count: int, /, **params: object) -> str:
+    """The sentence of the counted family ``key`` (``.zero``/``.one``/``.other``) for
+    ``count``, with ``{n}`` the count unless ``params`` gives it already written (a
+    number formatted for the language). A zero sentence names no number: «किसी की
+    बुकिंग रद्द नहीं हुई।», never «0 मरीज़ की ...»."""
+    params.setdefault("n", count)
+    return render(lang, count_key(lang, key, count), **params)

@@ -16,7 +16,7 @@ from flask import current_app, g, request, url_for
 from booking_core.base import DomainError, refusals_by_field, utcnow
 from booking_core.hospitals import Hospital
 from booking_core.slots import few_left
-from locales import LANGUAGES, has_message, normalise_language, render
+from locales import LANGUAGES, count_key, has_message, normalise_language, render
 from locales.formatting import (
     format_age,
     format_date,
@@ -59,6 +59,15 @@ def t(key: str, **params: object) -> str:
     """The portal message ``key`` (``portal.`` may be left out) in the citizen's language."""
     full = key if key.startswith(("portal.", "common.")) else f"portal.{key}"
     return Said(render(current_language(), full, **params), full, params)
+
+
+def tn(key: str, count: int, **params: object) -> str:
+    """The counted sentence ``key`` (``portal.`` may be left out) for ``count``: its
+    ``.zero``, ``.one`` or ``.other`` message (``locales.count_key``); ``n`` is the
+    count, written for the language (``number``), unless ``params`` gives it."""
+    full = key if key.startswith(("portal.", "common.")) else f"portal.{key}"
+    params.setdefault("n", number(count))
+    return t(count_key(current_language(), full, count), **params)
 
 
 def keep(text: str) -> object:
@@ -194,7 +203,7 @@ def template_context() -> dict[str, Any]:
     from portal_web.security import csrf_token, verified_mobile_masked
 
     lang = current_language()
-    return dict(t=t, _=t, label=label, lang=lang, other_lang=other_language(),
+    return dict(t=t, _=t, tn=tn, label=label, lang=lang, other_lang=other_language(),
                 switch_url=switch_url, csrf_token=csrf_token, when=when, age=age,
                 day_text=day_text, time_text=time_text, time_range=time_range, number=number,
                 spaced=spaced,

@@ -108,7 +108,7 @@ def test_search_box_is_on_every_page_and_results_say_what_they_are(session, cons
     console.post("/console/me/language", {"language": "hi", "next": "/console/"})
     page = text(console.get(f"/console/search?q={world['closed'].reference}"))
     assert ">शिकायत<" in page and "1 नतीजा" in page
-    assert "कुछ नहीं मिला" in text(console.get("/console/search?q=00000"))
+    assert "“00000” के लिए कोई नतीजा नहीं मिला।" in text(console.get("/console/search?q=00000"))
 
 
 def test_search_finds_a_card_and_its_appointments_by_card_or_abha_number(session, console,
