@@ -7,9 +7,10 @@ A menu's spoken choices and its key dispatch come from the same ``Option``: the
 sentence a caller hears is a whole sentence in the catalog with a ``{key}`` slot, filled
 with the option's own key, and the engine routes that key to the option's target. The
 rules every node shares (``*`` repeats, ``0`` reaches an agent, ``#`` goes back to the
-main menu, no input or a wrong key at most three times) live in the engine, not in the
-nodes. Targets are node names, or actions (``do:book``): code that acts on the domain
-and then goes to one of the nodes it declares in ``ACTION_EXITS``.
+main menu, ``9`` reaches the ambulance, no input or a wrong key at most three times)
+live in the engine, not in the nodes. Targets are node names, or actions (``do:book``):
+code that acts on the domain and then goes to one of the nodes it declares in
+``ACTION_EXITS``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ if TYPE_CHECKING:
 
 MAX_TRIES = 3
 REPEAT_KEY, AGENT_KEY, MAIN_KEY = "*", "0", "#"
-EMERGENCY_KEY = "9"  # the ambulance, in every language and every menu that offers it
+EMERGENCY_KEY = "9"  # the ambulance, in every language and every menu of the inbound line
+EMERGENCY = "emergency"  # the node that says the number and dials it
 ACTION_PREFIX = "do:"
 
 
@@ -86,12 +88,16 @@ class Node:
         return bool(self.list_to)
 
     def shared(self) -> dict[str, str]:
-        """The keys the engine handles here itself, and where they go."""
+        """The keys the engine handles here itself, and where they go. ``9`` reaches the
+        ambulance from every menu of the inbound line that takes one key (every call
+        opens with "in an emergency, press 9"), not where 9 is a digit of a number."""
         if not self.managed or self.input in (Input.NONE, Input.RECORDING):
             return {}
         keys = {REPEAT_KEY: self.name, AGENT_KEY: self.zero_to} if self.shared_keys else {}
         if self.back_to_main and self.input is not Input.NUMBER:
             keys[MAIN_KEY] = "main"
+        if self.flow == "inbound" and self.input is not Input.NUMBER:
+            keys[EMERGENCY_KEY] = EMERGENCY
         return keys
 
     def targets(self) -> list[str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from flask import Flask
 
-from ivr.engine import ACTION_PREFIX, FLOW, Input, Node, edges
+from ivr.engine import ACTION_PREFIX, EMERGENCY, FLOW, Input, Node, edges
 from locales import catalogs
 
 MAP_PATH = Path(__file__).resolve().parent.parent / "docs" / "IVR.md"
@@ -63,7 +63,8 @@ def render_map() -> str:
         "",
         "Solid arrows are keys and list choices; dotted arrows are where a node's code, "
         "its shared keys (`0` agent, `#` main menu) or its exit after three silences or "
-        "wrong keys lead. In every menu `*` repeats it.",
+        "wrong keys lead. In every menu `*` repeats it, and in every menu of the inbound "
+        "line that takes one key `9` reaches the ambulance (`emergency`).",
         "",
     ]
     for flow in dict.fromkeys(node.flow for node in FLOW.nodes.values()):
@@ -76,7 +77,7 @@ def render_map() -> str:
         for node in nodes:
             shown = set()
             for label, target, kind in edges(node):
-                if kind == "shared" and target in ("agent", "main"):
+                if kind == "shared" and target in ("agent", "main", EMERGENCY):
                     continue  # in every menu: said once above, not drawn everywhere
                 key = (label, target)
                 if key in shown:

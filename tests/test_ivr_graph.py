@@ -281,7 +281,8 @@ def ends_within(phone: Phone, webhooks: int, act) -> int:
 @pytest.mark.parametrize("lang", ["hi", "en"])
 def test_walk_every_menu_in_both_languages(database_url, ivr_session, lang):
     """Breadth first from the first prompt: at each menu reached, every key pressed.
-    Each menu must say no `{placeholder}`, announce exactly the keys it takes (beyond
+    `9` dials the ambulance from every menu that takes one key. Each menu must say no
+    `{placeholder}`, announce exactly the keys it takes (beyond
     `*`, `0` and `#`, which the retry prompt announces), end after at most three wrong
     keys or silences (a silent caller at the after-hours callback offer included), and
     every declared menu must be reached. Each menu, its retry after a wrong key and its
@@ -366,6 +367,11 @@ def test_walk_every_menu_in_both_languages(database_url, ivr_session, lang):
             assert_no_key_announced_twice(phone.root, (name, key))
             assert_hash_is_no_finish_key(phone.root, (name, key))
             places[key] = destination(app, phone.root)
+            if key == "9" and node.managed and node.input is not Input.NUMBER:
+                # Every call opens with "in an emergency, press 9": it works in every
+                # menu of the line that takes one key.
+                dial = phone.root.find("Dial")
+                assert dial is not None and dial.text == "102", (name, phone.said)
             if not phone.said.startswith(WRONG_KEY["hi" if bilingual else lang]):
                 handled.add(key)
                 if key != "*":
