@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g, redirect, render_template, request, url_for
+from flask import session as browser_session
 from sqlalchemy import select
 
 from agent_console import bp
@@ -19,6 +20,25 @@ from grievances.models import GrievanceCategory, GrievanceRoute
 from grievances.sla import DEFAULT_ROUTES, DESKS
 from helpline.app import get_session
 
+# A refused form comes back as typed after the redirect: kept in the signed session
+# cookie (never the URL) and shown once. Never the password, which a browser form does
+# not echo back; the page says so beside the emptied field. Each value is bounded only so
+# that a pasted page cannot overflow the cookie.
+TYPED_USER = "typed_user_form"
+TYPED_ROUTES = "typed_routes_form"
+TYPED_KEPT = 200
+ROUTE_KEPT = 20  # the routing table holds desk names and small numbers
+USER_FIELDS = ("username", "display_name", "role", "language", "phone", "hospital", "active")
+
+
+def _keep_user_form(which: str, exc: DomainError) -> None:
+    form = request.form
+    typed: dict[str, str] = {name: form.get(name, "")[:TYPED_KEPT] for name in USER_FIELDS}
+    typed["form"] = which
+    typed["refused"] = str(exc.details.get("field", ""))
+    typed["password_cleared"] = "1" if form.get("password") else ""
+    browser_session[TYPED_USER] = typed
+
 
 @bp.get("/admin/users")
 @roles(Role.ADMIN)
@@ -27,7 +47,8 @@ def users() -> Any:
     return render_template(
         "console/admin_users.html",
         users=session.scalars(select(StaffUser).order_by(StaffUser.username)).all(),
-        hospitals=list_hospitals(session), roles=list(Role), mask_phone=mask_phone)
+        hospitals=list_hospitals(session), roles=list(Role), mask_phone=mask_phone,
+        typed=browser_session.pop(TYPED_USER, None) or {})
 
 
 @bp.post("/admin/users")
@@ -42,6 +63,7 @@ def create_user() -> Any:
                           hospital_id=_int(form.get("hospital")))
     except DomainError as exc:
         flash_error(exc)
+        _keep_user_form("new", exc)
     else:
         flash_done("console.done_user_created")
     return redirect(url_for("console.users"))
@@ -66,9 +88,13 @@ def edit_user(user_id: int) -> Any:
                           password=form.get("password") or None, acting_user_id=g.staff.id)
     except DomainError as exc:
         flash_error(exc)
+        _keep_user_form(f"user-{user_id}", exc)
     else:
         flash_done("console.done_user_saved")
     return redirect(url_for("console.users"))
+
+
+ROUTE_FIELDS = ("desk", "priority", "ack", "resolve")
 
 
 @bp.route("/admin/routes", methods=["GET", "POST"])
@@ -94,12 +120,21 @@ def routes() -> Any:
                     session.add(row)
         except DomainError as exc:
             flash_error(exc)
+            # The table comes back as typed (see ``TYPED_USER``).
+            browser_session[TYPED_ROUTES] = {
+                f"{category}_{name}": request.form.get(f"{category}_{name}", "")[:ROUTE_KEPT]
+                for category in GrievanceCategory for name in ROUTE_FIELDS}
         else:
             flash_done("console.done_routes")
         return redirect(url_for("console.routes"))
+    typed = browser_session.pop(TYPED_ROUTES, None)
     saved = {r.category: r for r in session.scalars(select(GrievanceRoute))}
-    table = []
+    table: list[tuple[Any, ...]] = []
     for category in GrievanceCategory:
+        if typed:
+            table.append((category, *(typed.get(f"{category}_{name}", "")
+                                      for name in ROUTE_FIELDS)))
+            continue
         row = saved.get(category)
         default = DEFAULT_ROUTES[category]
         table.append((category, row.desk if row else default.desk,

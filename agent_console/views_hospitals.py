@@ -54,6 +54,7 @@ def my_hospital() -> Any:
         abort(403)
     session = get_session()
     hospital = get_hospital(session, g.staff.hospital_id)
+    typed = None  # a refused form's figures, shown again as typed
     if request.method == "POST":
         form = request.form
         try:
@@ -74,6 +75,7 @@ def my_hospital() -> Any:
                              source=f"console:{g.staff.username}")
         except DomainError as exc:
             flash_error(exc)
+            typed = form
         else:
             flash_done("console.done_resources")
             return redirect(url_for("console.my_hospital"))
@@ -82,10 +84,12 @@ def my_hospital() -> Any:
         select(MedicineStock).filter_by(hospital_id=hospital.id).order_by(MedicineStock.item)))
     stale_after = dt.timedelta(hours=current_helpline().settings.resource_stale_hours)
     now = utcnow()
-    return render_template("console/my_hospital.html", hospital=hospital, beds=beds,
+    html = render_template("console/my_hospital.html", hospital=hospital, beds=beds,
                            bed_types=list(BedType), medicines=medicines, now=now,
                            resources=public_resources(session, hospital.id,
-                                                      stale_after=stale_after, now=now))
+                                                      stale_after=stale_after, now=now),
+                           typed=typed)
+    return html, 422 if typed is not None else 200
 
 
 def _count(raw: str | None) -> Any:

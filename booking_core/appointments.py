@@ -376,7 +376,9 @@ def book_appointment(
 
     ``patient_name`` (optional) is checked like a card holder's
     (``person_names.clean_person_name``): ``InvalidName`` or ``NameTooLong`` with
-    ``field`` patient_name, never cut short.
+    ``field`` patient_name, never cut short. It is the appointment's; it names the
+    mobile's citizen only while that citizen has no name (the patient may be a relative
+    on the owner's phone: ``citizens.get_or_create_citizen`` never replaces a name).
 
     Raises ``SlotFull`` when the last seat went to someone else meanwhile (callers are
     then offered the next free slot), ``AlreadyBooked`` when the patient already holds

@@ -109,25 +109,34 @@ def get_or_create_citizen(
     abha_number: str | None = None,
     language: str | None = None,
 ) -> Citizen:
-    """The citizen with this mobile, created on first contact; details given now fill
-    in or update what we knew. A name is checked like a card holder's
-    (``person_names.clean_person_name``: refused, never cut). Runs inside the caller's
+    """The citizen with this mobile, created on first contact.
+
+    Who the mobile's owner is (``name``, ``year_of_birth``, ``abha_number``) is only
+    filled in where still unknown, never replaced: these details arrive with a booking,
+    and a booking is often for someone else on the same phone (a caller booking for
+    their mother gives her name), so replacing would put the patient's name on the
+    owner's record and lose his (search by it would find nothing). The patient's own
+    details stay on the appointment. ``language`` is a preference and is updated.
+
+    A name is checked like a card holder's (``person_names.clean_person_name``:
+    refused, never cut), whether or not it is kept. Runs inside the caller's
     transaction."""
     e164 = normalise_mobile(phone)
     citizen = session.scalar(_BY_PHONE, {"phone": e164})
     if citizen is None:
         citizen = _insert_citizen(session, e164)
-    given = {
+    identity = {
         "name": optional_person_name(name),
         "year_of_birth": validate_year_of_birth(year_of_birth),
         "abha_number": normalise_abha(abha_number) or None,
-        "preferred_language": language or None,
     }
-    for attribute, value in given.items():
-        # Only a value that differs is set: the flush then has nothing to look at when
-        # nothing changed (the phone line's every booking).
-        if value is not None and getattr(citizen, attribute) != value:
+    for attribute, value in identity.items():
+        if value is not None and not getattr(citizen, attribute):
             setattr(citizen, attribute, value)
+    # Only a language that differs is set: the flush then has nothing to look at when
+    # nothing changed (the phone line's every booking).
+    if language and citizen.preferred_language != language:
+        citizen.preferred_language = language
     session.flush()
     return citizen
 
