@@ -33,7 +33,7 @@ from contact_centre.routing import connect_waiting_callers, end_routed_call
 from helpline.app import current_helpline, get_session
 from helpline.settings import Settings
 from helpline.spool import CALLBACK_REQUEST
-from ivr.engine import action, condition
+from ivr.engine import REPEAT_KEY, action, condition
 from ivr.flow import BACKEND_ERRORS, INPUT, LANG, Ctx, Later, _rollback, step, step_url
 from ivr.speech import Words
 from ivr.state import Agent
@@ -355,10 +355,14 @@ def queue_offers_a_callback(ctx: Ctx) -> bool:
 
 @queue_wait.on_input
 def queue_wait_key(ctx: Ctx) -> VoiceResponse:
+    """A key while waiting: a declared way out, ``*`` the wait prompt again (as in every
+    menu), anything else a wrong key (the caller stays in the queue either way)."""
     option = ctx.option_for_key()
-    if option is None:
-        return _wait_again(ctx, "ivr.retry.wrong_key")
-    return ctx.follow(option)
+    if option is not None:
+        return ctx.follow(option)
+    if ctx.digits == REPEAT_KEY:
+        return queue_wait.prompt(Ctx(queue_wait, ctx.own_state()))
+    return _wait_again(ctx, "ivr.retry.wrong_key")
 
 
 def _wait_again(ctx: Ctx, reason: str, **params: object) -> VoiceResponse:

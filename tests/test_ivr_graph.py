@@ -398,6 +398,8 @@ def test_walk_every_menu_in_both_languages(database_url, ivr_session, lang):
             if s.get("language") == {"hi": "hi-IN", "en": "en-IN"}[other]))
         assert said_keys <= handled, (name, said_keys - handled, spoken)
         unannounced = handled - said_keys - set(node.shared())
+        if name == "queue.wait":  # Twilio's wait music, not a managed menu: * repeats it too
+            unannounced -= {"*"}
         quiet = {o.key for o in node.options if o.first_hearing_only or o.said_when}
         assert unannounced <= quiet, (name, unannounced, spoken)
         if name == "queue.wait":

@@ -389,3 +389,26 @@ def test_a_retry_at_the_greeting_is_a_sorry_and_the_language_choice_only(
         assert heard_text(say) == " ".join(words)
     phone.press("9")
     assert phone.root.find("Dial").text == "102"
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_star_in_the_queue_says_the_wait_again_without_an_apology(ivr_app, lang):
+    """In the agent queue, as in every menu, * repeats: the wait prompt again, never
+    "that is not one of the choices"; a wrong key still says so."""
+    from ivr.devphone import heard_text
+    from ivr.flow import step_url
+    from tests.fixtures_ivr import Phone
+
+    with ivr_app.test_request_context():
+        wait_url = step_url("queue.wait", {"l": lang})
+    phone = Phone(ivr_app.test_client())
+    phone.post(wait_url, QueuePosition="2")
+    first = " ".join(heard_text(s) for s in phone.says())
+    action = phone.root.find("Gather").get("action")
+    phone.post(action, Digits="*", QueuePosition="2")
+    again = " ".join(heard_text(s) for s in phone.says())
+    assert again == first, (first, again)
+    phone.post(action, Digits="7")
+    wrong = " ".join(heard_text(s) for s in phone.says())
+    assert wrong.startswith({"en": "Sorry, that is not one of the choices.",
+                             "hi": "माफ़ कीजिए, यह विकल्प उपलब्ध नहीं है।"}[lang]), wrong
