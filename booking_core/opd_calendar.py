@@ -12,6 +12,9 @@ gets an SMS offering the department's nearest free time on another day
 (``appointment_opd_closed_offer``), or, when there is none, asking them to call the
 helpline for a new time (``appointment_opd_closed``); without a helpline number to
 call (never the SMS sender id, which no one can dial) the ``_no_number`` twin of each.
+The day's waiting lists end in the same transaction: each person waiting or holding a
+place is told there will be no OPD that day (``waiting_list_opd_closed``, or its
+``_no_number`` twin; ``booking_core.waiting_list.end_day_lists``).
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ from booking_core.slots import (
     new_slot,
     planned_slots,
 )
+from booking_core.waiting_list import end_day_lists, lock_day_lists
 from locales.formatting import sms_date, written_time
 
 MAX_SESSIONS = 21  # three a day is already more than any Delhi OPD runs
@@ -300,7 +304,10 @@ def _cancel_day(session: Session, day: dt.date, horizon: SlotHorizon, now: dt.da
                 editor: Editor, *, hospital_id: int | None = None,
                 department_id: int | None = None) -> int:
     """Close the day's slots (of a hospital, a department, or everywhere) and cancel
-    their bookings that have not started, telling each patient. Returns how many."""
+    their bookings that have not started, telling each patient; end the day's waiting
+    lists, telling each person on them. Returns how many bookings were cancelled."""
+    # The lists' entries before the slots: the order a take or a lapse locks them in.
+    lock_day_lists(session, day, hospital_id=hospital_id, department_id=department_id)
     slots = select(Slot).where(Slot.local_day == day)
     if hospital_id is not None:
         slots = slots.where(Slot.hospital_id == hospital_id)
@@ -310,6 +317,7 @@ def _cancel_day(session: Session, day: dt.date, horizon: SlotHorizon, now: dt.da
     for slot in by_id.values():
         slot.closed = True
     if not by_id:
+        _end_lists(session, day, horizon, hospital_id, department_id, by_id)
         return 0
     appointments = session.scalars(select(Appointment).where(
         Appointment.slot_id.in_(list(by_id)), Appointment.status == AppointmentStatus.BOOKED)
@@ -347,7 +355,18 @@ def _cancel_day(session: Session, day: dt.date, horizon: SlotHorizon, now: dt.da
                 dedupe_key=f"appointment:{appointment.id}:opd_closed",
                 appointment_id=appointment.id)
         cancelled += 1
+    _end_lists(session, day, horizon, hospital_id, department_id, by_id)
     return cancelled
+
+
+def _end_lists(session: Session, day: dt.date, horizon: SlotHorizon, hospital_id: int | None,
+               department_id: int | None, by_id: dict[int, Slot]) -> None:
+    """End the day's waiting lists once the bookings are cancelled: the seats their held
+    places release are counted in the database, so the slots read them again."""
+    end_day_lists(session, day, hospital_id=hospital_id, department_id=department_id,
+                  helpline_number=horizon.helpline_number)
+    for slot in by_id.values():
+        session.expire(slot, ["booked"])
 
 
 @dataclass

@@ -228,3 +228,17 @@ def cancel_pending(session: Session, *, appointment_id: int, templates: tuple[st
     for row in rows:
         row.status = OutboxStatus.CANCELLED
     return len(rows)
+
+
+def cancel_pending_keys(session: Session, dedupe_keys: list[str]) -> int:
+    """Cancel the messages and calls with these dedupe keys not yet sent (a waiting-list
+    offer's SMS and call once its day has closed)."""
+    rows = session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.dedupe_key.in_(dedupe_keys),
+            OutboxMessage.status == OutboxStatus.PENDING,
+        )
+    ).all()
+    for row in rows:
+        row.status = OutboxStatus.CANCELLED
+    return len(rows)

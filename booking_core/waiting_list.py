@@ -16,6 +16,15 @@ A person may leave the list (``leave_waiting_list``, the portal): one conditiona
 ``waiting -> left``; holding an offer, the declining path (``offered -> left``, the seat
 to the next person), in one transaction.
 
+A day that stops holding an OPD (a public holiday, a closure of the hospital or the
+department: ``booking_core.opd_calendar``) ends its list in the transaction that
+cancels its bookings: ``lock_day_lists`` first, then ``end_day_lists``, one conditional
+UPDATE ``waiting/offered -> opd_closed``, a held seat released, the offer's SMS and call
+withdrawn and one SMS to each person (``waiting_list_opd_closed``). Locking the entries
+before the day's slots keeps the order every take, decline and lapse uses (entry, then
+slot); a join takes a shared lock on the day's slots, so it waits for a closure in
+progress and then finds no OPD to wait for.
+
 The conditional UPDATEs decide every race: an answer and a lapse, two answers, or two
 cancellations at once (the next entry is picked with ``FOR UPDATE SKIP LOCKED``, so
 two freed seats go to two different people) — proved in ``tests/test_opd_waiting_list.py``.
@@ -50,7 +59,7 @@ from booking_core.base import (
     utcnow,
 )
 from booking_core.hospitals import Department
-from booking_core.outbox import add_call, add_sms
+from booking_core.outbox import add_call, add_sms, cancel_pending_keys
 from booking_core.phones import normalise_mobile
 from booking_core.slots import Slot, bookable_window, earliest_bookable_start
 from locales import normalise_language
@@ -66,6 +75,7 @@ class WaitStatus(enum.StrEnum):
     DECLINED = "declined"
     LAPSED = "lapsed"  # did not answer within the hold
     LEFT = "left"  # took themselves off the list (an offer they held passed on)
+    OPD_CLOSED = "opd_closed"  # the day stopped holding an OPD: the list ended, told by SMS
 
 
 WAIT_STATUSES = tuple(WaitStatus)
@@ -162,8 +172,10 @@ def join_waiting_list(
     e164 = normalise_mobile(phone)
     try:
         with unit_of_work(session):
+            # A shared lock on the day's slots: a closure in progress (which locks them
+            # to close them) is waited for, and then leaves no OPD to wait for.
             department = check_joinable(session, department_id, day, rules=rules, now=now,
-                                        phone=e164)
+                                        phone=e164, lock=True)
             entry = _active_entry(session, e164, department_id, day)
             if entry is None:
                 entry = WaitingListEntry(
@@ -183,7 +195,7 @@ def join_waiting_list(
 
 def check_joinable(session: Session, department_id: int, day: dt.date, *,
                    rules: BookingRules | None = None, now: dt.datetime | None = None,
-                   phone: str | None = None) -> Department:
+                   phone: str | None = None, lock: bool = False) -> Department:
     """Whether ``day``'s list of a department may be joined now; returns the department.
     Refuses a day outside the booking window (``DayPassed``, ``BeyondBookingWindow``:
     ``InvalidInput``, field ``date``), a day
@@ -194,7 +206,11 @@ def check_joinable(session: Session, department_id: int, day: dt.date, *,
     With ``phone``, also ``AlreadyBooked`` (``details["reference"]``: the booking that
     holds the day) when that number already holds an appointment in the department that
     day: booking's own rule (``booking_holding_department_day``), since the offer's
-    booking would be refused and the place held for nothing."""
+    booking would be refused and the place held for nothing.
+
+    ``lock`` (joining): the day's open slots are read ``FOR SHARE`` and held until the
+    caller's transaction ends, so a closure of the day cannot slip in between this check
+    and the new entry (see the module's note)."""
     rules = rules or BookingRules()
     now = now or utcnow()
     first, last = bookable_window(now, rules.window_days, rules.tz)
@@ -209,12 +225,12 @@ def check_joinable(session: Session, department_id: int, day: dt.date, *,
         _refuse_a_day_held(session, department_id, day, normalise_mobile(phone))
     coming = (Slot.department_id == department_id, Slot.local_day == day,
               Slot.closed.is_(False), Slot.starts_at > earliest_bookable_start(now))
-    seats = session.execute(
-        select(func.count(Slot.id), func.sum(Slot.capacity - Slot.booked)).where(*coming)
-    ).one()
-    if not seats[0]:
+    query = select(Slot.capacity - Slot.booked).where(*coming)
+    # Rows, not a SUM: PostgreSQL locks no rows of an aggregate.
+    free = session.scalars(query.with_for_update(read=True) if lock else query).all()
+    if not free:
         raise NoOpdThatDay("no OPD session that day", field="date")
-    if (seats[1] or 0) > 0:
+    if sum(free) > 0:
         raise SeatsFree("that day still has free seats")
     return department
 
@@ -469,6 +485,65 @@ def _end_offer(session: Session, entry_id: int, outcome: WaitStatus, now: dt.dat
         return offer_freed_seat(session, slot, token, now=now, tz=tz)
 
 
+def _day_lists(day: dt.date, hospital_id: int | None,
+               department_id: int | None) -> list[ColumnElement[bool]]:
+    """The active entries of ``day``'s lists: everywhere, one hospital's or one
+    department's."""
+    where = [WaitingListEntry.local_day == day,
+             WaitingListEntry.status.in_((WaitStatus.WAITING, WaitStatus.OFFERED))]
+    if hospital_id is not None:
+        where.append(WaitingListEntry.hospital_id == hospital_id)
+    if department_id is not None:
+        where.append(WaitingListEntry.department_id == department_id)
+    return where
+
+
+def lock_day_lists(session: Session, day: dt.date, *, hospital_id: int | None = None,
+                   department_id: int | None = None) -> None:
+    """Inside a transaction that will stop ``day``'s OPD, before it locks the day's
+    slots: lock the day's active entries. A take, a decline or a lapse locks its entry
+    before its slot, so taking them in the same order never deadlocks; one under way is
+    waited for (a take then becomes a booking the closure cancels), and one that comes
+    after finds its entry ended. An offer made meanwhile skips the locked entries."""
+    session.execute(select(WaitingListEntry.id)
+                    .where(*_day_lists(day, hospital_id, department_id))
+                    .order_by(WaitingListEntry.id).with_for_update())
+
+
+def end_day_lists(session: Session, day: dt.date, *, hospital_id: int | None = None,
+                  department_id: int | None = None, helpline_number: str = "") -> int:
+    """Inside the transaction that stops ``day``'s OPD (``lock_day_lists`` first): end
+    every entry still waiting or holding a place on the day's lists (everywhere, one
+    hospital's or one department's) as ``OPD_CLOSED``; returns how many. A held seat
+    is released, the offer's SMS and call not yet sent are withdrawn, and each person
+    gets one SMS in their language (``waiting_list_opd_closed``: no OPD that day, the
+    place has ended, call ``helpline_number`` to book another day; the ``_no_number``
+    twin without one). One conditional UPDATE decides: an entry ended already (an
+    earlier closure of that day) is neither ended nor told again."""
+    ended = session.execute(
+        update(WaitingListEntry).where(*_day_lists(day, hospital_id, department_id))
+        .values(status=WaitStatus.OPD_CLOSED)
+        .returning(WaitingListEntry.id, WaitingListEntry.phone, WaitingListEntry.language,
+                   WaitingListEntry.department_id, WaitingListEntry.offered_slot_id)
+        .execution_options(synchronize_session="fetch")
+    ).all()
+    template = "waiting_list_opd_closed" + ("" if helpline_number else "_no_number")
+    for entry_id, phone, language, department_id_, held_slot_id in ended:
+        if held_slot_id is not None:  # only an offer names a seat; it was held till now
+            _release_seat(session, held_slot_id)
+            cancel_pending_keys(session, [f"wl-offer:{entry_id}:sms",
+                                          f"wl-offer:{entry_id}:call"])
+        department = session.get(Department, department_id_)
+        if department is None:  # never: an entry's department is a foreign key
+            raise NotFound("no such department", entity="department")
+        params = {"hospital": department.hospital.short_name(language),
+                  "department": fit_words(department.name(language)),
+                  "date": sms_date(language, day), "number": helpline_number}
+        add_sms(session, phone, template, language, params,
+                dedupe_key=f"wl-entry:{entry_id}:opd_closed")
+    return len(ended)
+
+
 def find_offer(session: Session, entry_id: int) -> WaitingListEntry:
     entry = session.get(WaitingListEntry, entry_id)
     if entry is None:
@@ -536,10 +611,19 @@ def leave_waiting_list(session: Session, entry_id: int, phone: str, *,
     raise OfferGone("this entry changed while leaving it")  # never: see above
 
 
-def waiting_places(session: Session, phone: str) -> list[tuple[WaitingListEntry, int]]:
+def waiting_places(session: Session, phone: str, *, today: dt.date | None = None
+                   ) -> list[tuple[WaitingListEntry, int]]:
     """A number's active entries with how many wait before each, soonest day first:
-    the portal's "my appointments" page."""
-    return [(entry, _ahead(session, entry)) for entry in waiting_for(session, phone)]
+    the portal's "my appointments" page. With ``today``, also the entries a closed OPD
+    ended for days from ``today`` on (0 ahead), so the page says the place has ended
+    rather than dropping it unexplained."""
+    entries = waiting_for(session, phone)
+    if today is not None:
+        entries = sorted(entries + list(session.scalars(select(WaitingListEntry).where(
+            WaitingListEntry.phone == normalise_mobile(phone),
+            WaitingListEntry.status == WaitStatus.OPD_CLOSED,
+            WaitingListEntry.local_day >= today))), key=lambda e: (e.local_day, e.id))
+    return [(entry, people_ahead(session, entry)) for entry in entries]
 
 
 def waiting_for(session: Session, phone: str) -> list[WaitingListEntry]:

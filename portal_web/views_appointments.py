@@ -62,9 +62,12 @@ def appointments() -> Any:
         return check
     session = get_session()
     found = upcoming_appointments(session, check.phone) if check.phone else []
-    waiting = waiting_places(session, check.phone) if check.phone else []
+    settings = current_helpline().settings
+    # Waiting lists: the active places, and those a closed OPD ended (said as ended).
+    waiting = (waiting_places(session, check.phone,
+                              today=local_today(utcnow(), settings.helpline_timezone))
+               if check.phone else [])
     if check.phone:  # today's checked-in visits too: the queue may have passed them
-        settings = current_helpline().settings
         listed = {a.id for a in found}
         found = [a for a in todays_appointments(session, check.phone, utcnow(),
                                                 settings.helpline_timezone)
