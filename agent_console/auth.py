@@ -355,4 +355,6 @@ def switch_state() -> Any:
     else:
         if agent.state_after_call is not None:  # kept for when the call is over
             flash_done(f"console.done_state_after_call.{agent.state_after_call.value}")
+        elif agent.state == AgentState.ON_CALL:  # Available, once the call is over
+            flash_done("console.done_state_after_call.available")
     return redirect(_safe_next(request.form.get("next")))

@@ -2,8 +2,9 @@
 
 States: an agent picks Available, Break or Offline; routing (``contact_centre.routing``)
 moves them to On a call when they answer a routed caller or start a callback, and to
-Wrap-up when the call ends. Choosing Available while in wrap-up ends it early. Break or
-Offline chosen while a call holds them is taken when the call and its wrap-up end.
+Wrap-up when the call ends (for a callback: its result saved, or Twilio reporting its
+end). Choosing Available while in wrap-up ends it early. Break or Offline chosen while
+a call holds them is taken when the call and its wrap-up end.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from contact_centre.models import (
 from contact_centre.routing import (
     DEFAULT_WRAP_UP_SECONDS,
     Route,
+    call_holds,
     can_take_calls,
     connect_waiting_callers,
     current_call,
@@ -62,7 +64,11 @@ def set_agent_state(session: Session, agent_id: int, state: str,
     after this call" does, it is kept as ``state_after_call`` (the returned agent's
     state is unchanged) and taken when the wrap-up ends, so the desk, the wallboard
     and routing never see an agent Offline in the middle of a conversation. Available
-    during a call cancels such a request; during wrap-up it ends the wrap-up now."""
+    during a call cancels such a request (the returned agent is still On a call: the
+    console says they will be available once the call and its wrap-up are over);
+    during wrap-up it ends the wrap-up now. An agent On a call whom no call holds any
+    more (``routing.call_holds``: nothing on the line, no callback being called, no
+    caller ringing) takes the state they choose at once."""
     try:
         new_state = AgentState(state)
     except ValueError as exc:
@@ -78,7 +84,7 @@ def set_agent_state(session: Session, agent_id: int, state: str,
             raise Forbidden("a hospital's staff take no helpline calls", field="state")
         if new_state == AgentState.AVAILABLE and not can_take_calls(agent):
             raise NoAgentPhone("add your phone number before taking calls", field="phone")
-        held = agent.state == AgentState.ON_CALL or agent.connecting_call_id is not None
+        held = call_holds(session, agent, now)  # On a call with nothing on the line: free
         if held or (agent.state == AgentState.WRAP_UP and new_state != AgentState.AVAILABLE):
             agent.state_after_call = None if new_state == AgentState.AVAILABLE else new_state
             return agent, []

@@ -2,7 +2,9 @@
 
 A callback goes waiting -> claimed (one agent, decided by one conditional UPDATE) ->
 calling (an outbound call in the outbox: Twilio rings the agent first, then bridges
-the citizen) -> done, failed, or back to waiting when nobody answered.
+the citizen) -> done, failed, or back to waiting when nobody answered. The attempt
+ends with its result, saved by the agent or reported by Twilio, whichever comes
+first; the agent's On a call ends with it (``routing.end_outbound_call``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from sqlalchemy.orm import Session
 from booking_core.base import Conflict, InvalidInput, NotFound, unit_of_work, utcnow
 from booking_core.outbox import add_call
 from contact_centre.models import CallbackRequest, CallbackStatus, StaffUser
-from contact_centre.routing import start_outbound_call
+from contact_centre.routing import end_outbound_call, start_outbound_call
 from grievances.models import Grievance
 from grievances.services import record_event
 
@@ -173,15 +175,25 @@ def call_complainant(session: Session, grievance_id: int, *, agent: StaffUser,
 def record_callback_outcome(session: Session, callback_id: int, *, agent_id: int,
                             outcome: str, notes: str = "",
                             now: dt.datetime | None = None) -> CallbackRequest:
-    """What the agent says happened on a callback, with their notes. (The wrap-up
-    after a callback ends like any: its time runs out, or the agent picks Available.)"""
+    """What the agent says happened on a callback, with their notes.
+
+    The result of the callback being called ends the attempt, whatever Twilio has
+    said so far (in demo mode it never says anything): the agent's call for it ends
+    and they go into wrap-up like after any call (``routing.end_outbound_call``),
+    then Available or the state they asked for. While their own phone is still on
+    the line (its leg answered, its end not yet reported) that call holds them until
+    it ends. A later word from Twilio on this attempt changes nothing more."""
     if outcome not in OUTCOMES:
         raise InvalidInput("choose what happened on the call", field="outcome")
     if len(notes or "") > MAX_NOTES:
         raise InvalidInput(f"notes have at most {MAX_NOTES} characters", field="notes")
     now = now or utcnow()
     with unit_of_work(session):
+        session.get(StaffUser, agent_id, with_for_update=True)  # the agent's lock first
         callback = _mine(session, callback_id, agent_id, now)
+        calling = callback.status == CallbackStatus.CALLING
         settle(callback, outcome, now)
         callback.notes = (notes or "").strip() or None
+        if calling:
+            end_outbound_call(session, agent_id, callback.id, now, answered=True)
     return callback

@@ -29,8 +29,9 @@ def begin_callback_bridge(session: Session, callback_id: int, *, call_sid: str =
     moment = now or utcnow()
     with unit_of_work(session):
         agent_id, callback = _locked_callback(session, callback_id, agent_id)
-        if callback is None or callback.status not in IN_HAND:
-            return None
+        if not _in_hand_of(callback, agent_id):
+            return None  # settled meanwhile, or another agent's attempt by now
+        assert callback is not None
         callback.status = CallbackStatus.CALLING
         if agent_id is not None and call_sid:
             outbound_call_answered(session, agent_id, call_sid, phone=callback.phone,
@@ -54,20 +55,31 @@ def _locked_callback(session: Session, callback_id: int, agent_id: int | None
     return agent_id, callback
 
 
+def _in_hand_of(callback: CallbackRequest | None, agent_id: int | None) -> bool:
+    """Whether the callback is still in the hands of the agent whose call this word is
+    about: a late word on an attempt the agent settled (and another agent took up
+    again) settles nothing. (The same agent calling it again before Twilio's word on
+    their first attempt is not told apart: no attempt id is kept.)"""
+    return (callback is not None and callback.status in IN_HAND
+            and (agent_id is None or callback.claimed_by_id == agent_id))
+
+
 def record_bridge_result(session: Session, callback_id: int, dial_status: str,
                          now: dt.datetime | None = None, *, agent_id: int | None = None,
                          call_sid: str = "") -> CallbackRequest | None:
     """The bridge ended: ``completed`` or ``answered`` means the citizen was reached;
     busy, no-answer, failed or canceled puts the callback back in the waiting list.
-    Either way the agent talked on their phone: they go into wrap-up. A repeated
-    webhook changes nothing more."""
+    Either way the agent talked on their phone: they go into wrap-up, also when they
+    saved the callback's result before the bridge ended (that result stands). A
+    repeated webhook changes nothing more."""
     moment = now or utcnow()
     with unit_of_work(session):
         agent_id, callback = _locked_callback(session, callback_id, agent_id)
-        if callback is None or callback.status != CallbackStatus.CALLING:
-            return callback
-        reached = dial_status in ("completed", "answered")
-        settle(callback, "reached" if reached else "no_answer", moment)
+        if callback is None:
+            return None
+        if callback.status == CallbackStatus.CALLING and _in_hand_of(callback, agent_id):
+            reached = dial_status in ("completed", "answered")
+            settle(callback, "reached" if reached else "no_answer", moment)
         end_outbound_call(session, agent_id, callback_id, moment, answered=True,
                           call_sid=call_sid)
     return callback
@@ -82,7 +94,7 @@ def agent_missed_callback(session: Session, callback_id: int, call_status: str, 
         agent_id, callback = _locked_callback(session, callback_id, agent_id)
         if callback is None:
             return
-        if callback.status in IN_HAND:
+        if _in_hand_of(callback, agent_id):
             settle(callback, "no_answer", moment, note=f"agent_{call_status or 'unknown'}")
         end_outbound_call(session, agent_id, callback_id, moment, answered=False)
 
@@ -111,7 +123,7 @@ def callback_call_failed(session: Session, callback_id: int, agent_id: int | Non
     if callback is None:
         return
     moment = utcnow()
-    if callback.status in IN_HAND:
+    if _in_hand_of(callback, agent_id):
         settle(callback, "no_answer", moment, note="call_failed")
     end_outbound_call(session, agent_id, callback_id, moment, answered=False,
                       rung=False)

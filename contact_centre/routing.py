@@ -34,7 +34,9 @@ The life of a routed call, and who reports each step:
    it (refused while a call already holds them), ``outbound_call_answered`` writes the
    agent's leg as a ``Call`` of theirs (direction ``outbound``, the citizen's number)
    once they answer, and ``end_outbound_call`` ends that call and puts them in WRAP_UP
-   (on a break when their own phone did not answer). So the agent's last call, which
+   (on a break when their own phone did not answer) when the attempt ends: its result
+   saved by the agent (``callbacks.record_callback_outcome``; demo mode has no other
+   end) or reported by Twilio, whichever comes first. So the agent's last call, which
    wrap-up and its disposition are about, is the one that just ended whatever its
    direction.
 
@@ -154,19 +156,21 @@ def outbound_call_answered(session: Session, agent_id: int, call_sid: str, *,
 
 
 def _end_outbound_leg(session: Session, agent_id: int, call_sid: str | None,
-                      moment: dt.datetime) -> int:
+                      moment: dt.datetime) -> tuple[int, bool]:
     """The agent's outbound call ``call_sid`` is over: its end is noted once. Returns
-    its id (0 when there is no such call of theirs)."""
+    its id (0 when there is no such call of theirs) and whether its end was already
+    noted (a repeated or late word on it)."""
     if not call_sid:
-        return 0
+        return 0, False
     call = session.scalar(select(Call).where(Call.call_sid == call_sid,
                                              Call.agent_id == agent_id).with_for_update())
     if call is None:
-        return 0
-    if call.ended_at is None:
-        call.ended_at = moment
-        call.status = "completed"
-    return call.id
+        return 0, False
+    if call.ended_at is not None:
+        return call.id, True
+    call.ended_at = moment
+    call.status = "completed"
+    return call.id, False
 
 
 def end_outbound_call(session: Session, agent_id: int | None, callback_id: int,
@@ -178,13 +182,13 @@ def end_outbound_call(session: Session, agent_id: int | None, callback_id: int,
     like after any call; when their own phone did not answer, on a break (a phone
     nobody answers must not be rung by routing), or the state they asked for; when
     the call was never placed (``rung`` False), as before it. Nothing changes while
-    another call holds them."""
+    another call holds them, nor on a second word about a leg already ended."""
     if agent_id is None:
         return
     agent = session.get(StaffUser, agent_id, with_for_update=True)
-    ended = _end_outbound_leg(session, agent_id, call_sid, moment)
-    if agent is None or agent.state != AgentState.ON_CALL:
-        return
+    ended, already = _end_outbound_leg(session, agent_id, call_sid, moment)
+    if agent is None or agent.state != AgentState.ON_CALL or already:
+        return  # already = an earlier attempt's late word: the agent's call now is another
     another_callback = session.scalar(
         select(CallbackRequest.id).where(CallbackRequest.claimed_by_id == agent_id,
                                          CallbackRequest.status == CallbackStatus.CALLING,
@@ -197,6 +201,24 @@ def end_outbound_call(session: Session, agent_id: int | None, callback_id: int,
     else:
         _after_the_call(agent, moment,
                         otherwise=AgentState.BREAK if rung else AgentState.AVAILABLE)
+
+
+def call_holds(session: Session, agent: StaffUser, now: dt.datetime | None = None) -> bool:
+    """Whether a call holds the agent now: a caller ringing them, or, On a call, a call
+    of theirs on the line or a callback they are calling (its result not yet in). An
+    agent On a call whom none of these holds is left in a state nothing will end (a
+    lost webhook): they may choose their state again."""
+    if agent.connecting_call_id is not None:
+        return True
+    if agent.state != AgentState.ON_CALL:
+        return False
+    if session.scalar(select(Call.id).where(*_on_the_line(agent.id, now or utcnow()))
+                      .limit(1)) is not None:
+        return True
+    return session.scalar(
+        select(CallbackRequest.id).where(CallbackRequest.claimed_by_id == agent.id,
+                                         CallbackRequest.status == CallbackStatus.CALLING)
+        .limit(1)) is not None
 
 
 def can_take_calls(agent: StaffUser) -> bool:
