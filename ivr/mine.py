@@ -146,6 +146,12 @@ def _on_the_day(ctx: Ctx) -> tuple[list[str], set[int]]:
     return words, told
 
 
+# A list of one appointment: its sentence without a number.
+ALONE = {"ivr.mine.item": "ivr.mine.item_alone", "ivr.mine.item_heard": "ivr.mine.item_alone",
+         "ivr.mine.item_for_mobile": "ivr.mine.item_alone_for_mobile",
+         "ivr.mine.item_for_abha": "ivr.mine.item_alone_for_abha"}
+
+
 @step("mine.appointments")
 def my_appointments(ctx: Ctx) -> VoiceResponse:
     """The caller's appointments today and to come, a page at a time, with the day's
@@ -177,12 +183,14 @@ def my_appointments(ctx: Ctx) -> VoiceResponse:
     now = utcnow()
     begun: list[str] = []
     begun_today = False
-    listed: list[str] = []
+    # (catalog key, its values) per appointment read with a number; said once the list
+    # is known, as one appointment or as numbered ones.
+    listed: list[tuple[str, dict[str, object]]] = []
     offered: list[int] = []
     for number, appointment in enumerate(items, 1):
         described = describe_appointment(ctx, appointment)
         if typed:  # heard only: numbered as read, no key
-            listed.append(ctx.t("ivr.mine.item_heard", digit=number, appointment=described))
+            listed.append(("ivr.mine.item_heard", {"digit": number, "appointment": described}))
             offered.append(appointment.id)
             continue
         whom = booked_for(ctx, appointment)
@@ -197,25 +205,30 @@ def my_appointments(ctx: Ctx) -> VoiceResponse:
             continue
         offered.append(appointment.id)
         if whom is None:
-            listed.append(ctx.t("ivr.mine.item", digit=len(offered), appointment=described))
+            listed.append(("ivr.mine.item", {"digit": len(offered), "appointment": described}))
         else:  # booked from this phone for someone else: a sentence that says for whom
-            listed.append(ctx.t(f"ivr.mine.item_for_{whom[0]}", digit=len(offered),
-                                appointment=described, last=whom[1]))
+            listed.append((f"ivr.mine.item_for_{whom[0]}", {
+                "digit": len(offered), "appointment": described, "last": whom[1]}))
     if begun_today:
         begun.insert(0, ctx.t("ivr.mine.begun_today"))
     lines = [*today, *begun]
+    # One appointment is said as one ("your upcoming appointment: ... to cancel it,
+    # press 1"), never "appointments: number 1".
+    alone = len(listed) == 1 and not more
     if listed:
-        lines += [ctx.t("ivr.mine.heading"), *listed]
+        lines.append(ctx.t("ivr.mine.heading_one" if alone else "ivr.mine.heading"))
+        lines += [ctx.t(ALONE.get(key, key) if alone else key, **values)
+                  for key, values in listed]
     if more:
         lines.append(ctx.t("ivr.mine.more_heard", key="8") if typed else ctx.t("ivr.mine.more"))
     if typed:
         lines.append(ctx.t("ivr.mine.cancel_own_phone"))
     elif offered:
-        lines.append(ctx.t("ivr.mine.pick"))
+        lines.append(ctx.t("ivr.mine.pick_one", key="1") if alone else ctx.t("ivr.mine.pick"))
     # Whatever the list holds, its ways on: hear it again (a retry's hints say it
     # already), and the main menu (the node's declared "#").
     if not ctx.hints:
-        again = "ivr.mine.hear_list_again" if typed else "ivr.mine.hear_again"
+        again = "ivr.mine.hear_list_again" if typed and not alone else "ivr.mine.hear_again"
         lines.append(ctx.t(again, key=ctx.spoken_key("*")))
     # A key means the appointment read out with it (``Mine.offered``), even when one was
     # booked or cancelled elsewhere meanwhile.

@@ -123,12 +123,16 @@ def test_a_hidden_number_types_a_booking_number_and_only_hears_it(
     phone.press(new_reference(RefKind.APPOINTMENT))  # well formed, but nobody's
     assert phone.said.startswith(render("hi", "ivr.mine.booking_not_found"))
     phone.press(appointment.reference)
-    assert render("hi", "ivr.mine.heading") in phone.said
+    # One appointment is said as one: no "appointments", no "appointment 1".
+    assert render("hi", "ivr.mine.heading_one") in phone.said
+    assert render("hi", "ivr.mine.heading") not in phone.said
+    assert "अपॉइंटमेंट 1:" not in phone.said
     assert appointment.department.name("hi") in phone.said
     assert render("hi", "ivr.mine.cancel_own_phone") in phone.said
     assert render("hi", "ivr.mine.pick") not in phone.said
     # The list ends with a way on, and the keys it announces work.
-    assert render("hi", "ivr.mine.hear_list_again", key="स्टार") in phone.said
+    assert render("hi", "ivr.mine.hear_again", key="स्टार") in phone.said
+    assert render("hi", "ivr.mine.hear_list_again", key="स्टार") not in phone.said
     assert render("hi", "ivr.opt.main", key="हैश") in phone.said
     assert phone.gather.get("finishOnKey") == ""
     heard = phone.said

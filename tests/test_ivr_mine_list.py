@@ -103,7 +103,10 @@ def test_items_to_cancel_keep_their_keys_and_say_the_ways_on(phone, ivr_session)
     into_menu(phone, "en", "4")
     phone.press("1")
     said = phone.said
-    assert render("en", "ivr.mine.heading") in said and render("en", "ivr.mine.pick") in said
+    # One appointment is said as one, and its key as "press 1", not "its number".
+    assert render("en", "ivr.mine.heading_one") in said
+    assert render("en", "ivr.mine.pick_one", key="1") in said
+    assert "Number 1:" not in said and render("en", "ivr.mine.pick") not in said
     for sentence in ways_on("en"):
         assert sentence in said
     # A wrong key's retry says each way on once (the hints, not the list's own line).
@@ -199,3 +202,27 @@ def test_a_begun_appointment_today_is_named_once(phone, ivr_session, lang, check
     assert (CHECK_IN_FIRST[lang] in said) is not checked_in, said
     assert said.count(COUNTER[lang]) == (0 if checked_in else 1), said
     assert render(lang, "ivr.mine.heading") not in said
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_two_appointments_are_numbered_and_one_is_not(phone, ivr_session, lang):
+    """A list of two says "appointments", numbers them and asks for a number; the same
+    list after one is cancelled says the other as one, with "press 1"."""
+    first = book(ivr_session, opd_morning(ivr_session).slots[0], phone=CALLER, language=lang)
+    book(ivr_session, opd_morning(ivr_session).slots[0], phone=CALLER, language=lang)
+    into_menu(phone, lang, "4")
+    phone.press("1")
+    said = phone.said
+    number = {"en": "Number {}:", "hi": "नंबर {}:"}[lang]
+    assert render(lang, "ivr.mine.heading") in said
+    assert number.format(1) in said and number.format(2) in said, said
+    assert render(lang, "ivr.mine.pick") in said
+    from booking_core.appointments import Channel, cancel_appointment
+
+    cancel_appointment(ivr_session, first.reference, channel=Channel.PORTAL)
+    ivr_session.commit()
+    phone.press("*")
+    said = phone.said
+    assert render(lang, "ivr.mine.heading_one") in said
+    assert number.format(1) not in said, said
+    assert render(lang, "ivr.mine.pick_one", key="1") in said
