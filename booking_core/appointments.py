@@ -210,6 +210,18 @@ class Appointment(Base):
         is never answered "too late"."""
         return self.status == AppointmentStatus.BOOKED and self.slot.starts_at > now
 
+    @property
+    def patient_is_phone_owner(self) -> bool:
+        """Whether the mobile this appointment's SMS go to (``citizen.phone``) is the
+        patient's own. Not when the patient was named by an ABHA number that is not the
+        mobile owner's: a relative without a mobile, booked from the caller's phone
+        (``book_appointment(abha_of_phone_owner=False)``), whose SMS then speak to the
+        phone's owner of "the patient" (``for_reader``). A card's appointment goes to
+        the card's own mobile, given for its holder when the card was issued."""
+        if self.ehealth_card_id is not None or self.abha_number is None:
+            return True
+        return self.abha_number == self.citizen.abha_number
+
     def remember_day_token(self, value: int) -> None:
         """Keep ``value`` as the day token of the present slot and seat (a booking learns
         it with the seat, ``booking_core.slots.take_seat``)."""
@@ -241,6 +253,22 @@ class BookingRules:
 
 
 REMINDER_TEMPLATES = ("appointment_reminder_evening", "appointment_reminder_morning")
+# A template's wording for a reader who is not the patient («मरीज़ की ओपीडी», "the
+# patient's OPD"): ``for_reader``.
+FOR_PATIENT_SUFFIX = "_patient"
+# Every reminder row an appointment may have, in either wording: what a cancel or a
+# move stops.
+REMINDER_ROWS = REMINDER_TEMPLATES + tuple(
+    template + FOR_PATIENT_SUFFIX for template in REMINDER_TEMPLATES)
+
+
+def for_reader(appointment: Appointment, template: str) -> str:
+    """``template`` worded for whoever reads the SMS at ``appointment.citizen.phone``:
+    the patient (as written), or, when that phone is not the patient's own
+    (``Appointment.patient_is_phone_owner``), its ``_patient`` form, which speaks of
+    "the patient" instead of "your OPD". Every SMS about an appointment goes through
+    here, so one rule decides for all of them."""
+    return template if appointment.patient_is_phone_owner else template + FOR_PATIENT_SUFFIX
 
 
 def check_bookable(slot: Slot, now: dt.datetime, rules: BookingRules) -> None:
@@ -281,8 +309,9 @@ def _queue_messages(
     lang = normalise_language(language) if language else appointment.language
     params = message_params(appointment, lang, rules.tz)
     stamp = int(now.timestamp())
-    template = f"appointment_{kind}"
-    if kind == "confirmation" and appointment.booked_by_phone:
+    template = for_reader(appointment, f"appointment_{kind}")
+    if (kind == "confirmation" and appointment.booked_by_phone
+            and appointment.patient_is_phone_owner):
         # Booked by someone else's phone: the patient is told so, and how to cancel.
         template = "appointment_booked_for_you"
     add_sms(
@@ -303,8 +332,8 @@ def _queue_messages(
     for template, at in reminders:
         if now < at < visit:
             add_sms(
-                session, appointment.citizen.phone, template, lang, params,
-                not_before=at.astimezone(dt.UTC),
+                session, appointment.citizen.phone, for_reader(appointment, template), lang,
+                params, not_before=at.astimezone(dt.UTC),
                 dedupe_key=f"appointment:{appointment.id}:{template}:{appointment.slot_id}",
                 appointment_id=appointment.id, fresh_key=new_appointment,
             )
@@ -319,10 +348,11 @@ def reminders_ahead(session: Session, appointment: Appointment) -> tuple[str, ..
     from here, so it promises only what will be sent."""
     if appointment.status != AppointmentStatus.BOOKED or appointment.citizen.sms_opted_out:
         return ()
-    waiting = set(session.scalars(select(OutboxMessage.template).where(
-        OutboxMessage.appointment_id == appointment.id,
-        OutboxMessage.template.in_(REMINDER_TEMPLATES),
-        OutboxMessage.status == OutboxStatus.PENDING)))
+    waiting = {template.removesuffix(FOR_PATIENT_SUFFIX)
+               for template in session.scalars(select(OutboxMessage.template).where(
+                   OutboxMessage.appointment_id == appointment.id,
+                   OutboxMessage.template.in_(REMINDER_ROWS),
+                   OutboxMessage.status == OutboxStatus.PENDING))}
     return tuple(template for template in REMINDER_TEMPLATES if template in waiting)
 
 
@@ -703,7 +733,7 @@ def cancel_appointment(
         appointment.cancelled_at = now
         release_seat(session, appointment.slot_id)
         _offer_to_waiting_list(session, appointment.slot, appointment.token, now, rules)
-        cancel_pending(session, appointment_id=appointment.id, templates=REMINDER_TEMPLATES)
+        cancel_pending(session, appointment_id=appointment.id, templates=REMINDER_ROWS)
         _record(session, appointment, "cancelled", channel, actor)
         _queue_messages(session, appointment, rules, now, "cancelled", language=language)
     return appointment
@@ -759,7 +789,7 @@ def reschedule_appointment(
             old_token = appointment.token
             release_seat(session, old_slot_id)
             _offer_to_waiting_list(session, old_slot, old_token, now, rules)
-            cancel_pending(session, appointment_id=appointment.id, templates=REMINDER_TEMPLATES)
+            cancel_pending(session, appointment_id=appointment.id, templates=REMINDER_ROWS)
             session.refresh(new_slot)
             appointment.slot = new_slot
             appointment.visit_day = new_slot.local_day

@@ -28,7 +28,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from booking_core.appointments import (
-    REMINDER_TEMPLATES,
+    REMINDER_ROWS,
     Appointment,
     AppointmentEvent,
     AppointmentStatus,
@@ -330,7 +330,7 @@ def _cancel_day(session: Session, day: dt.date, horizon: SlotHorizon, now: dt.da
         appointment.status = AppointmentStatus.OPD_CLOSED
         appointment.cancelled_at = now
         slot.booked = max(0, slot.booked - 1)
-        cancel_pending(session, appointment_id=appointment.id, templates=REMINDER_TEMPLATES)
+        cancel_pending(session, appointment_id=appointment.id, templates=REMINDER_ROWS)
         session.add(AppointmentEvent(appointment=appointment, kind="opd_closed",
                                      channel="system", actor=editor.username,
                                      details={"day": day.isoformat()}))

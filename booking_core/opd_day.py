@@ -48,7 +48,12 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint, func, or_, select, 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship
 
-from booking_core.appointments import Appointment, AppointmentStatus, find_appointment
+from booking_core.appointments import (
+    Appointment,
+    AppointmentStatus,
+    find_appointment,
+    for_reader,
+)
 from booking_core.base import (
     Base,
     Conflict,
@@ -524,7 +529,8 @@ def _near_messages(session: Session, opd: OpdSession, rules: OpdRules) -> int:
     ):
         token = offsets[appointment.slot_id] + appointment.token
         row = add_sms(
-            session, appointment.citizen.phone, "opd_turn_near", appointment.language,
+            session, appointment.citizen.phone, for_reader(appointment, "opd_turn_near"),
+            appointment.language,
             {"token": token, "serving": opd.front_token,
              "department": fit_words(appointment.department.name(appointment.language)),
              "hospital": appointment.hospital.short_name(appointment.language)},

@@ -342,7 +342,13 @@ def patient_is_caller(ctx: Ctx) -> VoiceResponse:
 
 @step("book.mobile")
 def ask_mobile(ctx: Ctx) -> VoiceResponse:
-    """A mobile number: the patient's (booking) or where to text a grievance's reference."""
+    """A mobile number: the patient's (booking) or where to text a grievance's reference.
+    A booking caller whose number we cannot see hears why, the first time: we cannot
+    see their number, and the booking's SMS goes to the patient's mobile; a retry (a
+    wrong number, silence) keeps the short form."""
+    if (ctx.caller_mobile is None and ctx.tries == 0
+            and ctx.read(Choosing).purpose != "griev"):
+        return ctx.menu([ctx.t("ivr.book.type_mobile_hidden")])
     return ctx.menu([ctx.t("ivr.book.type_mobile")])
 
 
@@ -404,7 +410,8 @@ def book(ctx: Ctx) -> VoiceResponse:
     ctx.log_done()
     log.info("IVR booking %s for %s", appointment.id, mask_phone(appointment.citizen.phone))
     return ctx.go("book.done", Booking(reference=appointment.reference, token=appointment.day_token,
-                                       patient_mobile=booking.patient_mobile))
+                                       patient_mobile=booking.patient_mobile,
+                                       for_patient=not _patient_is_caller(ctx, booking)))
 
 
 def _book_with_card(ctx: Ctx, booking: Booking) -> VoiceResponse:
@@ -426,7 +433,8 @@ def _book_with_card(ctx: Ctx, booking: Booking) -> VoiceResponse:
     patient = appointment.citizen.phone
     return ctx.go("book.done", Booking(
         reference=appointment.reference, token=appointment.day_token,
-        patient_mobile=patient if patient != ctx.caller_mobile else None))
+        patient_mobile=patient if patient != ctx.caller_mobile else None,
+        for_patient=not _patient_is_caller(ctx, booking)))
 
 
 def _booking_refused(ctx: Ctx, exc: DomainError) -> VoiceResponse:
@@ -466,10 +474,15 @@ def _booking_refused(ctx: Ctx, exc: DomainError) -> VoiceResponse:
 
 
 def _patient_is_caller(ctx: Ctx, booking: Booking) -> bool:
-    """Whether the patient is the caller: no card typed, and the patient's mobile is the
-    caller's own caller id (typed or not)."""
+    """Whether the patient is the caller, the one rule for "booked for someone else"
+    (what the caller hears after booking, what a refusal may reveal): the caller's
+    number is seen, no card was typed, the patient's mobile is the caller's own caller
+    id (typed or not), and no ABHA number was typed without the patient's own mobile
+    (a relative without a mobile, booked on the caller's phone: its SMS then speak of
+    "the patient", ``booking_core.appointments.for_reader``)."""
     return (ctx.caller_mobile is not None and not booking.card
-            and (booking.patient_mobile or ctx.caller_mobile) == ctx.caller_mobile)
+            and (booking.patient_mobile or ctx.caller_mobile) == ctx.caller_mobile
+            and not (booking.abha and not booking.patient_mobile))
 
 
 @step("book.done")
@@ -478,12 +491,16 @@ def booked(ctx: Ctx) -> VoiceResponse:
     booking = ctx.read(Booking)
     reference = str(booking.reference)
     token = format_number(ctx.lang, booking.token or 0)
-    if booking.patient_mobile:  # booked for someone else: it is the patient's booking
+    if booking.for_patient or booking.patient_mobile:
+        # Booked for someone else: it is the patient's booking. Its SMS went to the
+        # patient's mobile, or to the caller's own when the patient has none (by ABHA).
+        sent = (ctx.t("ivr.book.sent_to_patient",
+                      last=" ".join(last_digits(booking.patient_mobile)))
+                if booking.patient_mobile else ctx.t("ivr.book.sent_to_you"))
         return ctx.menu([
             ctx.t("ivr.book.done_patient", token=token),
             ctx.t_number("ivr.book.number_twice_patient", reference),
-            ctx.t("ivr.book.sent_to_patient",
-                  last=" ".join(last_digits(booking.patient_mobile))),
+            sent,
             ctx.t("ivr.book.at_hospital_patient"),
         ])
     return ctx.menu([
@@ -498,5 +515,6 @@ def booked(ctx: Ctx) -> VoiceResponse:
 def booking_number(ctx: Ctx) -> VoiceResponse:
     """"Hear again": only the number."""
     booking = ctx.read(Booking)
-    key = "ivr.book.number_patient" if booking.patient_mobile else "ivr.book.number"
+    key = ("ivr.book.number_patient" if booking.for_patient or booking.patient_mobile
+           else "ivr.book.number")
     return ctx.menu([ctx.t_number(key, str(booking.reference))])

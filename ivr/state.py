@@ -101,6 +101,9 @@ class Booking(FlowState):
     more_days: bool = key("dm", False)
     reference: str | None = key("a")  # the booking number, once booked
     token: int | None = key("tk")
+    # Booked for someone else (``ivr.booking._patient_is_caller`` false): the caller hears
+    # it is the patient's booking, wherever its SMS went.
+    for_patient: bool = key("fp", False)
 
 
 @dataclass(frozen=True)

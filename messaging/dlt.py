@@ -43,6 +43,9 @@ HINDI_SEGMENT_BUDGETS: dict[str, int] = {
     # A closed day's waiting list: the hospital, the department and the day there will be
     # no OPD, that the place has gone and how to book another day.
     "waiting_list_opd_closed": 3, "waiting_list_opd_closed_no_number": 3,
+    # The same visit, for a reader who is not the patient («मरीज़ की ओपीडी»).
+    "appointment_confirmation_patient": 3, "appointment_rescheduled_patient": 3,
+    "appointment_reminder_evening_patient": 3, "appointment_reminder_morning_patient": 3,
     # On the OPD day, STATUS for a token the queue passed: what happened and what to do
     # at the counter, in whole sentences.
     "reply_opd_passed": 3, "reply_opd_skipped": 3,

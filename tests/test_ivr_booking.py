@@ -248,6 +248,10 @@ def test_booking_for_another_mobile_and_by_abha(phone, ivr_world, ivr_session):
     assert "ABHA number ends in 1 2 3 4" in phone.said
     phone.press("1")
     assert "is booked" in phone.said
+    # Still the patient's booking, though its SMS came to the caller's own phone.
+    assert "The patient's booking number is" in phone.said
+    assert "We have sent it to you by SMS." in phone.said
+    assert "Your booking number" not in phone.said and "before your time" not in phone.said
     # The ABHA number was given for someone else: kept on the appointment, never merged
     # into the caller's own record.
     assert ivr_session.scalar(select(Citizen).where(
