@@ -71,7 +71,12 @@ from booking_core.outbox import (
 )
 from booking_core.person_names import optional_person_name
 from booking_core.phones import normalise_mobile
-from booking_core.refs import RefKind, is_valid_reference, new_reference, normalise_reference
+from booking_core.refs import (
+    RefKind,
+    new_reference,
+    normalise_reference,
+    reference_problem,
+)
 from booking_core.slots import (
     Slot,
     SlotView,
@@ -567,9 +572,10 @@ def find_appointment(session: Session, reference: str, phone: str | None = None,
     ``within_hospital`` (a hospital's staff: ``StaffUser.grievance_hospital``), only if
     it is at that hospital: another hospital's booking does not exist for them."""
     ref = normalise_reference(reference)
-    if not is_valid_reference(ref, RefKind.APPOINTMENT):
+    problem = reference_problem(ref, RefKind.APPOINTMENT)
+    if problem is not None:
         raise InvalidReference("check the booking number", entity="appointment",
-                               field="reference")
+                               field="reference", reason=problem)
     appointment = session.scalar(select(Appointment).where(Appointment.reference == ref))
     if appointment is None:
         raise NotFound("no appointment with that booking number", entity="appointment")

@@ -93,6 +93,22 @@ def is_valid_reference(raw: str, kind: RefKind | None = None) -> bool:
     return kind is None or ref[0] in _FIRST_DIGITS[kind]
 
 
+def reference_problem(raw: str, kind: RefKind) -> str | None:
+    """Why ``raw`` is not a valid reference of ``kind``, for a sentence that helps: None
+    when it is one; ``"length"`` (not 8 digits: letters, a digit missing or added);
+    ``"other_kind"`` (a valid number of the other kind: a booking number typed where a
+    complaint number is asked, or the reverse); ``"check_digit"`` (8 digits, one of
+    them mistyped or two swapped: Damm's check digit)."""
+    ref = normalise_reference(raw)
+    if len(ref) != REFERENCE_LENGTH:
+        return "length"
+    if damm_digit(ref) != 0:
+        return "check_digit"
+    if ref[0] not in _FIRST_DIGITS[kind]:
+        return "other_kind"
+    return None
+
+
 def reference_kind(raw: str) -> RefKind | None:
     """Which kind of record a valid reference names, or None when it is not valid."""
     ref = normalise_reference(raw)

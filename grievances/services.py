@@ -16,7 +16,12 @@ from booking_core.hospitals import Department, Hospital
 from booking_core.idempotency import claim_key, earlier_result
 from booking_core.outbox import add_sms
 from booking_core.phones import normalise_mobile
-from booking_core.refs import RefKind, is_valid_reference, new_reference, normalise_reference
+from booking_core.refs import (
+    RefKind,
+    new_reference,
+    normalise_reference,
+    reference_problem,
+)
 from grievances.models import Grievance, GrievanceCategory, GrievanceEvent
 from grievances.sla import start_clock
 from locales import normalise_language
@@ -214,9 +219,10 @@ def _unused_reference(session: Session) -> str:
 def find_grievance(session: Session, reference: str, phone: str | None = None) -> Grievance:
     """The grievance with ``reference``; with ``phone``, only if it is that citizen's."""
     ref = normalise_reference(reference)
-    if not is_valid_reference(ref, RefKind.GRIEVANCE):
+    problem = reference_problem(ref, RefKind.GRIEVANCE)
+    if problem is not None:
         raise InvalidGrievanceReference("check the complaint number", entity="grievance",
-                                        field="reference")
+                                        field="reference", reason=problem)
     grievance = session.scalar(select(Grievance).where(Grievance.reference == ref))
     if grievance is None:
         raise NotFound("no grievance with that complaint number", entity="grievance")

@@ -107,11 +107,15 @@ def label(family: str, value: object) -> str:
 
 def error_text(code: str, details: Mapping[str, object] | None = None) -> str:
     """The portal's sentence for a domain error code, or a general one; with the error's
-    ``details``, ``portal.err.<code>.<entity>`` where it exists, so that a mistyped
-    complaint number is called a complaint number."""
+    ``details``, the most specific of ``portal.err.<code>.<entity>.<reason>`` and
+    ``portal.err.<code>.<entity>`` that exists, so that a mistyped complaint number is
+    called a complaint number, and one with a digit missing is told it has 8."""
     entity = (details or {}).get("entity")
-    if isinstance(entity, str) and has_message(f"portal.err.{code}.{entity}"):
-        return t(f"portal.err.{code}.{entity}")
+    reason = (details or {}).get("reason")
+    if isinstance(entity, str):
+        for key in (f"portal.err.{code}.{entity}.{reason}", f"portal.err.{code}.{entity}"):
+            if has_message(key):
+                return t(key)
     key = f"portal.err.{code}"
     return t(key) if has_message(key) else t("portal.err.generic")
 
