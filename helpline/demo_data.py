@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from booking_core.base import unit_of_work, utcnow
+from booking_core.holidays import PublicHoliday
 from booking_core.hospitals import Department, Hospital
 from booking_core.master_data import DELHI_DISTRICTS
 from booking_core.resources import BedCount, update_resources
@@ -104,6 +105,16 @@ DEPARTMENTS = [
      ["psychiatry", "mental health", "मानसिक", "मनोरोग"]),
 ]
 
+# The gazetted holidays that fall on the same date every year (month, day, English and
+# Hindi names): no OPD runs on them, so the demo offers no slot there. Holidays that move
+# with the calendar (Holi, Diwali, Eid) are declared by an administrator each year.
+FIXED_HOLIDAYS = [
+    (1, 26, "Republic Day", "गणतंत्र दिवस"),
+    (8, 15, "Independence Day", "स्वतंत्रता दिवस"),
+    (10, 2, "Gandhi Jayanti", "गांधी जयंती"),
+    (12, 25, "Christmas", "क्रिसमस"),
+]
+
 BEDS = {  # bed type -> (total, occupied) for a mid-sized hospital; scaled per hospital
     "general": (400, 340),
     "oxygen": (120, 96),
@@ -177,6 +188,13 @@ def load_demo_data(
                     ))
         session.flush()
         today = utcnow().astimezone(ZoneInfo(tz)).date()
+        # This year's and next year's fixed holidays still to come, before any slot.
+        for year in (today.year, today.year + 1):
+            for month, day, name_en, name_hi in FIXED_HOLIDAYS:
+                date = dt.date(year, month, day)
+                if date >= today and session.get(PublicHoliday, date) is None:
+                    session.add(PublicHoliday(day=date, name=name_en, name_hi=name_hi))
+        session.flush()
         added["slots"] = generate_slots(session, today, weeks * 7, tz)
     # Beds and medicines through the same path the hospitals' feed uses.
     for index, (code, *_rest) in enumerate(HOSPITALS):

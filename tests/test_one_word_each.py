@@ -36,3 +36,4 @@ def test_demo_hospitals_name_their_district_as_delhi_does(session):
     session.rollback()
     assert len(stored) > 5
     assert stored == {(en, DELHI_DISTRICTS[en]) for en, _ in stored}
+
