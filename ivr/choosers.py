@@ -26,7 +26,7 @@ from booking_core.citizens import find_citizen
 from booking_core.demand import LastHospital, demand_day, last_hospital_said
 from booking_core.hospitals import Hospital, match_spoken_name
 from ivr.engine import condition
-from ivr.flow import Ctx, step
+from ivr.flow import Ctx, Later, step
 from ivr.state import Beds, Booking, Choosing, Complaint
 
 PAGE_SIZE = 5
@@ -99,8 +99,11 @@ def _page(ctx: Ctx, options: list[Option]) -> tuple[int, list[Option]]:
 
 
 def choice_input(ctx: Ctx, options: list[Option],
-                 chosen: Callable[[Ctx, OptionId], VoiceResponse]) -> VoiceResponse:
-    """Act on a key, a spoken name, or the answer to "did you say ...?"."""
+                 chosen: Callable[[Ctx, OptionId], VoiceResponse], *,
+                 said_back: bool = True) -> VoiceResponse:
+    """Act on a key, a spoken name, or the answer to "did you say ...?". A name taken
+    from speech without asking is said back first ("you said ...") unless the next
+    prompt names it anyway (``said_back=False``)."""
     by_id = {o.id: o for o in options}
     choosing = ctx.read(Choosing)
     candidate = choosing.candidate
@@ -114,7 +117,7 @@ def choice_input(ctx: Ctx, options: list[Option],
                           **ctx.own_state(replace(choosing, candidate=None)))
         return ctx.again()
     if ctx.speech and not ctx.digits:
-        return _spoken(ctx, options, chosen)
+        return _spoken(ctx, options, chosen, said_back)
     if ctx.digits == MORE_KEY and len(options) > PAGE_SIZE:
         return ctx.go(ctx.step.name, **ctx.own_state(
             replace(choosing, page=choosing.page + 1, offered=None)))
@@ -169,7 +172,7 @@ def joined_letters(speech: str) -> str:
 
 
 def _spoken(ctx: Ctx, options: list[Option],
-            chosen: Callable[[Ctx, OptionId], VoiceResponse]) -> VoiceResponse:
+            chosen: Callable[[Ctx, OptionId], VoiceResponse], said_back: bool) -> VoiceResponse:
     position = spoken_position(ctx.speech)
     offered = ctx.read(Choosing).offered
     if position is not None and (offered is None or position <= len(offered)):
@@ -183,6 +186,8 @@ def _spoken(ctx: Ctx, options: list[Option],
     tied = len(scores) > 1 and scores[1][1] >= score
     option = options[best]
     if score >= SURE and not tied and ctx.confidence >= MIN_CONFIDENCE:
+        if said_back:  # taken without asking: the next prompt first says what was heard
+            ctx.then_say.append(Later("ivr.pick.heard", name=option.spoken))
         return chosen(ctx, option.id)
     return ctx.go(ctx.step.name, **ctx.own_state(replace(ctx.read(Choosing),
                                                          candidate=option.id)))
@@ -249,7 +254,8 @@ def _last_hospital_key(ctx: Ctx, hospital_id: OptionId) -> str | None:
 @pick_hospital.on_input
 def hospital_chosen(ctx: Ctx) -> VoiceResponse:
     options, _ = hospital_options(ctx)
-    return choice_input(ctx, options, _after_hospital)
+    # The department menu, the beds and the complaint name the hospital at once.
+    return choice_input(ctx, options, _after_hospital, said_back=False)
 
 
 @condition("for_grievance")

@@ -262,6 +262,9 @@ class Ctx:
         # failure later in the same webhook is then said in it alone.
         self.lang_chosen = False
         self.keys: str | None = None  # the keys as they count, when not as pressed
+        # Said first by whatever step this one goes to (``go``): what was understood of
+        # the caller's words ("you said Orthopaedics"), so a mishearing is heard at once.
+        self.then_say: Intro = []
 
     # Before a language is known ------------------------------------------------
     @property
@@ -439,7 +442,8 @@ class Ctx:
         clean.pop(BOTH, None)
         if self.both:
             clean[BOTH] = 1
-        return target.prompt(Ctx(target, {LANG: self.lang, **clean}, intro))
+        return target.prompt(Ctx(target, {LANG: self.lang, **clean},
+                                 [*self.then_say, *(intro or [])]))
 
     def again(self, reason_key: str = "ivr.retry.wrong_key", **params: object) -> VoiceResponse:
         """The same prompt once more after a wrong or missing answer; the fourth time

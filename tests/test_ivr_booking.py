@@ -394,3 +394,23 @@ def test_a_spelt_acronym_or_the_options_number_said_aloud_picks_it(phone, ivr_wo
     start_booking(phone, "hi")
     phone.speak(words)
     assert "लोक नायक अस्पताल" in phone.said and "हड्डी रोग" in phone.said
+
+
+@pytest.mark.parametrize(("lang", "hospital", "department", "heard"), [
+    ("en", "LNJP", "bone", ("Lok Nayak Hospital.", "You said Orthopaedics.")),
+    ("hi", "लोक नायक", "हड्डी", ("लोक नायक अस्पताल।", "आपने हड्डी रोग कहा।")),
+])
+def test_a_name_taken_from_speech_is_said_back_first(phone, ivr_world, lang, hospital,
+                                                    department, heard):
+    """On a noisy line a name the recogniser was sure of is taken without asking, and
+    the next prompt begins by saying what was understood ("bones doctor" became
+    Orthopaedics silently before); a hospital is named by the department menu itself,
+    once; a key chooses without it."""
+    start_booking(phone, lang)
+    phone.speak(hospital)
+    assert phone.said.startswith(heard[0]) and phone.said.count(heard[0][:-1]) == 1, (
+        phone.said)
+    phone.speak(department)
+    assert phone.said.startswith(heard[1]), phone.said
+    phone.press("*")  # the day menu again: what was heard is not said again
+    assert not phone.said.startswith(heard[1]), phone.said
