@@ -198,7 +198,7 @@ def test_the_portal_says_the_place_has_ended_not_waiting(portal, session, lang, 
     # The words of a live place: its status ("Waiting · ..." on My appointments, alone on
     # its page), the place in the queue, the held appointment and its button.
     waiting_words = (f"{render(lang, 'portal.wait_status.waiting')} ·",
-                     render(lang, "portal.wait.ahead_none"),
+                     render(lang, "portal.wait.ahead.zero"),
                      render(lang, "portal.wait_status.offered"),
                      render(lang, "portal.wait.take"))
     for page in (entry_page, "/portal/appointments"):
