@@ -1,5 +1,6 @@
 """The agent queue in the call log: when a caller joined it, how they left it
-(Twilio's ``QueueResult``), callback requests, and the wait a new caller can expect.
+(Twilio's ``QueueResult``), and the wait a new caller can expect. (Callback requests:
+``contact_centre.callbacks.request_callback``.)
 
 What the console can rely on: ``queued_at`` (the caller entered the agent queue),
 ``answered_at`` (an agent took the call: ``queued_at`` + Twilio's ``QueueTime``),
@@ -15,18 +16,15 @@ import math
 from dataclasses import dataclass
 
 from sqlalchemy import false, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from booking_core.base import unit_of_work, utcnow
-from contact_centre.call_log import FINAL_OUTCOMES, call_row, change_call
+from booking_core.base import utcnow
+from contact_centre.call_log import FINAL_OUTCOMES, change_call
 from contact_centre.models import (
     QUEUE_ABANDONED,
     QUEUE_ANSWERED,
     AgentState,
     Call,
-    CallbackRequest,
-    CallbackStatus,
     CallOutcome,
     Role,
     StaffUser,
@@ -51,7 +49,8 @@ def mark_queued(session: Session, call_sid: str, now: dt.datetime | None = None)
     change_call(session, call_sid, None, change)
 
 
-QUEUE_EXITS = frozenset({"callback", "main", "emergency"})
+# ``callback_already_booked``: the callback key found the number's request still open.
+QUEUE_EXITS = frozenset({"callback", "callback_already_booked", "main", "emergency"})
 
 
 @dataclass(frozen=True)
@@ -108,34 +107,6 @@ def record_queue_result(session: Session, call_sid: str, result: str, queue_seco
             call.outcome = CallOutcome.ABANDONED
     change_call(session, call_sid, None, change)
     return exits[0] if exits else None
-
-
-def request_callback(session: Session, *, phone: str, language: str, call_sid: str | None,
-                     reason: str, now: dt.datetime | None = None) -> CallbackRequest:
-    """Ask an agent to call this number back. One request per call: pressing the key
-    twice, or Twilio retrying the webhook, leaves one request."""
-    moment = now or utcnow()
-    for attempt in range(2):
-        try:
-            with unit_of_work(session):
-                existing = None
-                if call_sid:
-                    existing = session.scalar(
-                        select(CallbackRequest).where(CallbackRequest.call_sid == call_sid))
-                if existing is not None:
-                    return existing
-                request = CallbackRequest(phone=phone[:20], language=language,
-                                          call_sid=call_sid, reason=reason[:40],
-                                          status=CallbackStatus.WAITING, requested_at=moment)
-                session.add(request)
-                if call_sid:
-                    call = call_row(session, call_sid)
-                    call.outcome = CallOutcome.CALLBACK
-            return request
-        except IntegrityError:
-            if attempt:
-                raise
-    raise AssertionError("unreachable")
 
 
 # How far back the estimate looks, and how many answered calls it averages at most.

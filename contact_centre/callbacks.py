@@ -1,22 +1,36 @@
-"""Callers who asked to be called back (written by the IVR), worked by agents.
+"""Callers who asked to be called back, worked by agents.
 
 A callback goes waiting -> claimed (one agent, decided by one conditional UPDATE) ->
 calling (an outbound call in the outbox: Twilio rings the agent first, then bridges
 the citizen) -> done, failed, or back to waiting when nobody answered. The attempt
 ends with its result, saved by the agent or reported by Twilio, whichever comes
 first; the agent's On a call ends with it (``routing.end_outbound_call``).
+
+A number has at most one open request (waiting, claimed or calling): every request is
+made by ``request_callback`` (the phone line, its spool, an agent phoning a
+complainant), and the partial unique index ``uq_callback_request_one_open`` holds it
+when two are made at once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from booking_core.base import Conflict, InvalidInput, NotFound, unit_of_work, utcnow
 from booking_core.outbox import add_call
-from contact_centre.models import CallbackRequest, CallbackStatus, StaffUser
+from contact_centre.call_log import call_row
+from contact_centre.models import (
+    OPEN_CALLBACK_STATUSES,
+    CallbackRequest,
+    CallbackStatus,
+    CallOutcome,
+    StaffUser,
+)
 from contact_centre.routing import end_outbound_call, start_outbound_call
 from grievances.models import Grievance
 from grievances.services import record_event
@@ -36,6 +50,87 @@ class CallbackTaken(Conflict):
 
 class NoAgentPhone(InvalidInput):
     code = "no_agent_phone"
+
+
+@dataclass(frozen=True)
+class CallbackBooking:
+    """The number's open callback request, and whether it was already open before this
+    request (made by an earlier call or by an agent): then nothing new was queued, and
+    the caller is told a callback is already booked rather than thanked for a new one."""
+
+    callback: CallbackRequest
+    already_booked: bool
+
+
+def request_callback(session: Session, *, phone: str, language: str, reason: str,
+                     call_sid: str | None = None,
+                     now: dt.datetime | None = None) -> CallbackBooking:
+    """Ask an agent to call ``phone`` back: the one way a callback request is made.
+
+    One open request per number: while the number has one (waiting, claimed or being
+    called) nothing is added, and the booking says ``already_booked``; a waiting one
+    takes the latest ``language`` (the agent speaks it), and keeps its first reason and
+    place in the list. A settled request (done, failed) does not count: the number may
+    ask again. The same call asking twice (the key pressed again, Twilio retrying the
+    webhook) gets its own request back, not ``already_booked``: the caller has not yet
+    heard it confirmed. The call (``call_sid``) ends as a callback either way.
+
+    Safe when requests race: the insert is ``ON CONFLICT DO NOTHING`` on the partial
+    unique index (never a unique violation, which PostgreSQL would log with the full
+    number), and a request that loses reads the winner's. Runs in its own unit of work,
+    or as part of the caller's."""
+    moment = now or utcnow()
+    phone = phone[:20]
+    for _ in range(3):  # the open request may be settled between our insert and read
+        with unit_of_work(session):
+            own = _requested_by_call(session, call_sid)
+            if own is not None:
+                return CallbackBooking(own, already_booked=False)
+            new_id = _insert_if_none_open(
+                session, phone=phone, language=language[:5], call_sid=call_sid,
+                reason=reason[:40], status=CallbackStatus.WAITING, requested_at=moment)
+            if new_id is not None:
+                booking = CallbackBooking(_locked(session, new_id), already_booked=False)
+            else:  # this call's request made meanwhile, or the number's open one
+                own = _requested_by_call(session, call_sid)
+                if own is not None:
+                    return CallbackBooking(own, already_booked=False)
+                open_id = session.scalar(select(CallbackRequest.id).where(
+                    CallbackRequest.phone == phone,
+                    CallbackRequest.status.in_(OPEN_CALLBACK_STATUSES)))
+                if open_id is None:
+                    continue
+                booking = CallbackBooking(_locked(session, open_id), already_booked=True)
+                if booking.callback.status == CallbackStatus.WAITING:
+                    booking.callback.language = language[:5]
+            if call_sid:
+                call_row(session, call_sid).outcome = CallOutcome.CALLBACK
+        return booking
+    raise Conflict("the number's callback request kept changing; ask again")
+
+
+def _requested_by_call(session: Session, call_sid: str | None) -> CallbackRequest | None:
+    if not call_sid:
+        return None
+    return session.scalar(select(CallbackRequest).where(CallbackRequest.call_sid == call_sid)
+                          .execution_options(populate_existing=True))
+
+
+def _insert_if_none_open(session: Session, **values: object) -> int | None:
+    """``INSERT ... ON CONFLICT DO NOTHING RETURNING id``: the new request's id, or None
+    when the number has an open request (or the call has one), whoever committed it
+    first."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = CallbackRequest.__table__
+    return session.scalar(insert(table).values(**values)  # type: ignore[arg-type]
+                          .on_conflict_do_nothing().returning(table.c.id))  # type: ignore[attr-defined]
+
+
+def _locked(session: Session, callback_id: int) -> CallbackRequest:
+    return session.scalars(
+        select(CallbackRequest).where(CallbackRequest.id == callback_id).with_for_update()
+        .execution_options(populate_existing=True)).one()
 
 
 def waiting_callbacks(session: Session, limit: int = 50) -> list[CallbackRequest]:
@@ -99,6 +194,12 @@ def _mine(session: Session, callback_id: int, agent_id: int,
     return callback
 
 
+def _another_open(session: Session, callback: CallbackRequest) -> bool:
+    return session.scalar(select(CallbackRequest.id).where(
+        CallbackRequest.phone == callback.phone, CallbackRequest.id != callback.id,
+        CallbackRequest.status.in_(OPEN_CALLBACK_STATUSES)).limit(1)) is not None
+
+
 def claim_callback(session: Session, callback_id: int, *, agent_id: int,
                    now: dt.datetime | None = None) -> CallbackRequest:
     """Take a waiting callback; of two agents clicking at once exactly one gets it."""
@@ -147,9 +248,13 @@ def call_complainant(session: Session, grievance_id: int, *, agent: StaffUser,
     the agent's notes land on the agent's callback card like any callback's. The
     grievance's history records that the agent called.
 
+    The number's open callback, if it asked for one, is the one the agent takes (its
+    first reason kept): one call answers both, and no second call is queued.
+
     The agent is On a call from this transaction on, as for any callback.
 
-    Errors: ``NoAgentPhone``, ``AgentBusy``, ``NotFound`` (no such grievance).
+    Errors: ``NoAgentPhone``, ``AgentBusy``, ``NotFound`` (no such grievance),
+    ``CallbackTaken`` (another agent has the number's callback in hand).
     """
     if not agent.phone:
         raise NoAgentPhone("add your phone number to your account to make calls")
@@ -159,10 +264,14 @@ def call_complainant(session: Session, grievance_id: int, *, agent: StaffUser,
         grievance = session.get(Grievance, grievance_id)
         if grievance is None:
             raise NotFound("no such grievance", entity="grievance")
-        callback = CallbackRequest(phone=grievance.citizen.phone, language=grievance.language,
-                                   reason="complainant", status=CallbackStatus.CALLING,
-                                   requested_at=now, claimed_by_id=agent.id, claimed_at=now)
-        session.add(callback)
+        callback = request_callback(session, phone=grievance.citizen.phone,
+                                    language=grievance.language, reason="complainant",
+                                    now=now).callback
+        if callback.status != CallbackStatus.WAITING and callback.claimed_by_id != agent.id:
+            raise CallbackTaken("another agent is calling this number back")
+        callback.status = CallbackStatus.CALLING
+        callback.claimed_by_id = agent.id
+        callback.claimed_at = callback.claimed_at or now
         session.flush()
         add_call(session, agent.phone, "agent_callback", agent.language,
                  {"callback_id": callback.id, "agent_id": agent.id},
@@ -192,7 +301,14 @@ def record_callback_outcome(session: Session, callback_id: int, *, agent_id: int
         session.get(StaffUser, agent_id, with_for_update=True)  # the agent's lock first
         callback = _mine(session, callback_id, agent_id, now)
         calling = callback.status == CallbackStatus.CALLING
-        settle(callback, outcome, now)
+        if (OUTCOMES[outcome] == CallbackStatus.WAITING and callback.status in SETTLED
+                and _another_open(session, callback)):
+            # Back in the list, but the number asked again since: its newer request is
+            # the one in the list; this one stays settled, with what the agent says.
+            callback.status = CallbackStatus.FAILED
+            callback.outcome = outcome
+        else:
+            settle(callback, outcome, now)
         callback.notes = (notes or "").strip() or None
         if calling:
             end_outbound_call(session, agent_id, callback.id, now, answered=True)

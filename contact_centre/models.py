@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from booking_core.base import Base, UTCDateTime, enum_column, utcnow
@@ -214,9 +214,21 @@ CALL_STATUSES = ("queued", "initiated", "ringing", "in-progress", "completed", "
                  "failed", "no-answer", "canceled")
 
 
+# A callback request still to be worked: waiting, in an agent's hands, or being called.
+# A number has at most one (``uq_callback_request_one_open``): asking again adds nothing.
+OPEN_CALLBACK_STATUSES = (CallbackStatus.WAITING, CallbackStatus.CLAIMED,
+                          CallbackStatus.CALLING)
+_OPEN_CALLBACK_SQL = "status IN ('waiting', 'claimed', 'calling')"
+
+
 class CallbackRequest(Base):
     __tablename__ = "callback_request"
-    __table_args__ = (Index("ix_callback_status_requested", "status", "requested_at"),)
+    __table_args__ = (
+        Index("ix_callback_status_requested", "status", "requested_at"),
+        Index("uq_callback_request_one_open", "phone", unique=True,
+              postgresql_where=text(_OPEN_CALLBACK_SQL),
+              sqlite_where=text(_OPEN_CALLBACK_SQL)),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     phone: Mapped[str] = mapped_column(String(20), index=True)

@@ -33,7 +33,7 @@ def replay_spool() -> str:
                        helpline_number=settings.helpline_number_to_call)
 
     def callback_request(session: Session, entry: Entry) -> None:
-        from contact_centre.call_queue import request_callback
+        from contact_centre.callbacks import request_callback
 
         p = entry.payload
         request_callback(session, phone=p["phone"], language=p["language"],

@@ -26,8 +26,8 @@ from contact_centre.call_queue import (
     mark_queued,
     note_queue_exit,
     record_queue_result,
-    request_callback,
 )
+from contact_centre.callbacks import request_callback
 from contact_centre.models import AGENT_QUEUE_NAME
 from contact_centre.routing import connect_waiting_callers, end_routed_call
 from helpline.app import current_helpline, get_session
@@ -235,22 +235,28 @@ def take_callback(ctx: Ctx, reason: str) -> VoiceResponse:
     phone = agent.callback_phone or callback_number(ctx.caller)
     if phone is None:  # withheld: ask for a number rather than store a placeholder
         return ctx.go("callback.number", replace(agent, why=reason))
-    if not _store_callback(ctx, phone, reason):
+    already_booked = _store_callback(ctx, phone, reason)
+    if already_booked is None:
         if agents_on_duty(ctx.settings):
             return enqueue(ctx, fault=True)
         response = ctx.speak(lambda half: [half.t("ivr.callback.failed")])
         response.hangup()
         return response
-    log.info("callback requested by %s (%s)", mask_phone(phone), reason)
+    log.info("callback %s by %s (%s)", "already booked" if already_booked else "requested",
+             mask_phone(phone), reason)
     ctx.log_stands()
+    # An open request made by an earlier call: nothing new is queued, and the caller
+    # hears that rather than thanks for a new one.
     later = "" if agents_on_duty(ctx.settings) else "_later"
     response = VoiceResponse()
     if agent.callback_phone:  # a number typed now is read back whole
-        ctx.say(response, ctx.t_number(f"ivr.callback.confirmed_number{later}",
-                                       phone.removeprefix("+91"), group=5))
+        words = ("ivr.callback.already_booked_number" if already_booked
+                 else f"ivr.callback.confirmed_number{later}")
+        ctx.say(response, ctx.t_number(words, phone.removeprefix("+91"), group=5))
     else:
-        ctx.say(response, ctx.t(f"ivr.callback.confirmed{later}",
-                                last=" ".join(last_digits(phone))))
+        words = ("ivr.callback.already_booked" if already_booked
+                 else f"ivr.callback.confirmed{later}")
+        ctx.say(response, ctx.t(words, last=" ".join(last_digits(phone))))
     response.hangup()
     return response
 
@@ -271,14 +277,14 @@ def callback_number_typed(ctx: Ctx) -> VoiceResponse:
     return take_callback(ctx, agent.why)
 
 
-def _store_callback(ctx: Ctx, phone: str, reason: str) -> bool:
+def _store_callback(ctx: Ctx, phone: str, reason: str) -> bool | None:
     """Record the caller's callback request: in the database, or while it is down in
-    the spool, from which the request is made when it is back. False when neither
-    could take it."""
+    the spool, from which the request is made when it is back. Returns whether the
+    number already had an open request (``request_callback``; False when spooled: the
+    replay makes the request, or finds the open one); None when neither could take it."""
     try:
-        request_callback(ctx.session, phone=phone, language=ctx.lang, call_sid=ctx.call_sid,
-                         reason=reason)
-        return True
+        return request_callback(ctx.session, phone=phone, language=ctx.lang,
+                                call_sid=ctx.call_sid, reason=reason).already_booked
     except BACKEND_ERRORS as exc:
         _rollback()
         failure = exc
@@ -287,10 +293,10 @@ def _store_callback(ctx: Ctx, phone: str, reason: str) -> bool:
             "phone": phone, "language": ctx.lang, "call_sid": ctx.call_sid, "reason": reason})
     except OSError:
         log.exception("could not store or keep a callback request for %s", mask_phone(phone))
-        return False
+        return None
     log.warning("could not store a callback request for %s: kept for later",
                 mask_phone(phone), exc_info=failure)
-    return True
+    return False
 
 
 def _queue_position() -> int:
@@ -395,9 +401,12 @@ def queue_to_callback(ctx: Ctx) -> VoiceResponse:
     phone = callback_number(ctx.caller)
     if phone is None:
         return _wait_again(ctx, "ivr.retry.wrong_key")
-    if not _store_callback(ctx, phone, "queue_wait"):
+    already_booked = _store_callback(ctx, phone, "queue_wait")
+    if already_booked is None:
         return queue_wait.prompt(ctx)  # still in the queue: an agent will answer
-    _leave_for(ctx, "callback")  # the default after a leave, noted or not
+    # The words are said after <Leave/>, by the queue's action: it reads them from the
+    # exit. "callback" is the default after a leave, noted or not.
+    _leave_for(ctx, "callback_already_booked" if already_booked else "callback")
     return _leave()
 
 
@@ -453,8 +462,9 @@ def queue_done(ctx: Ctx) -> VoiceResponse:
         return ctx.go("main")
     if result == "leave":
         phone = callback_number(ctx.caller) or ""
-        response = ctx.speak(lambda half: [half.t("ivr.callback.confirmed",
-                                                  last=" ".join(last_digits(phone)))])
+        words = ("ivr.callback.already_booked" if exit_to == "callback_already_booked"
+                 else "ivr.callback.confirmed")
+        response = ctx.speak(lambda half: [half.t(words, last=" ".join(last_digits(phone)))])
         response.hangup()
         return response
     return ctx.go("callback", Agent(why="fault" if ctx.read(Agent).fault else "queue_full"))

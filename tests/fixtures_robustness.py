@@ -27,7 +27,7 @@ from booking_core.hospitals import Department, Hospital
 from booking_core.slots import Slot
 from contact_centre.accounts import set_password, update_staff_user
 from contact_centre.call_log import start_call
-from contact_centre.call_queue import request_callback
+from contact_centre.callbacks import request_callback
 from helpline.app import create_app
 from helpline.demo_data import load_demo_data
 from portal_api.auth import issue_verification_token
@@ -151,7 +151,7 @@ def build_world(app: Flask) -> World:
             recording_url=f"https://api.twilio.com/2010-04-01/Accounts/AC0/Recordings/{sid}")
         start_call(s, "CA" + "1" * 32, OTHER_CITIZEN)
         callback = request_callback(s, phone=OTHER_CITIZEN, language="en",
-                                    call_sid="CA" + "1" * 32, reason="after_hours")
+                                    call_sid="CA" + "1" * 32, reason="after_hours").callback
         users = {role: make_staff(s, f"robust.{role}", role=role) for role in ROLES}
         keeper = make_staff(s, "robust.keeper", role="agent", hospital_id=first)
         _, world.feed_token = issue_feed_token(s, first, "robustness")

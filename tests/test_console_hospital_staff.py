@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from booking_core.base import Forbidden
 from booking_core.outbox import OutboxMessage
 from contact_centre.agents import set_agent_state
-from contact_centre.call_queue import request_callback
+from contact_centre.callbacks import request_callback
 from contact_centre.models import AgentState, StaffUser
 from grievances.models import Grievance, GrievanceStatus
 from tests.factories import make_hospital

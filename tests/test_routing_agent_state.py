@@ -342,7 +342,10 @@ def test_call_back_now_and_routing_at_once_never_both_take_the_agent(pg_database
             moment = dt.datetime.now(dt.UTC)
             s.add(Call(call_sid=f"CA{n:032d}", from_phone="+919812340001", path=[],
                        details={}, queued_at=moment, waiting_since=moment, language="hi"))
-            callback = CallbackRequest(phone=CITIZEN, language="en", reason="queue_wait")
+            # A number of each round's own: earlier rounds' callbacks stay in hand, and
+            # a number has one open callback.
+            callback = CallbackRequest(phone=f"+91981234{n:04d}", language="en",
+                                       reason="queue_wait")
             s.add(callback)
             s.flush()
             callback_id = callback.id
