@@ -10,9 +10,10 @@ from sqlalchemy import select
 
 from agent_console import bp
 from agent_console.auth import flash_done, flash_error, roles
+from agent_console.i18n import current_language
 from agent_console.views_grievances import _int
 from booking_core.base import DomainError, InvalidInput, unit_of_work
-from booking_core.hospitals import list_hospitals
+from booking_core.hospitals import in_name_order, list_hospitals
 from booking_core.phones import mask_phone
 from contact_centre.accounts import create_staff_user, update_staff_user
 from contact_centre.models import Role, StaffUser
@@ -47,7 +48,8 @@ def users() -> Any:
     return render_template(
         "console/admin_users.html",
         users=session.scalars(select(StaffUser).order_by(StaffUser.username)).all(),
-        hospitals=list_hospitals(session), roles=list(Role), mask_phone=mask_phone,
+        hospitals=in_name_order(list_hospitals(session), current_language(), short=True),
+        roles=list(Role), mask_phone=mask_phone,
         typed=browser_session.pop(TYPED_USER, None) or {})
 
 

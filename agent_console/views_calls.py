@@ -10,6 +10,7 @@ from flask import session as browser_session
 
 from agent_console import bp
 from agent_console.auth import flash_done, flash_error, helpline_work
+from agent_console.i18n import current_language
 from agent_console.views_grievances import _int
 from agent_console.views_phone import callback_pops, caller_from_args, caller_key
 from booking_core.appointments import (
@@ -30,7 +31,7 @@ from booking_core.base import (
     whole_number,
 )
 from booking_core.ehealth import Sex, book_with_card, cards_for_phone, find_card
-from booking_core.hospitals import list_departments, list_hospitals
+from booking_core.hospitals import in_name_order, list_departments, list_hospitals
 from booking_core.phones import mask_phone, try_normalise_mobile
 from booking_core.refs import spaced_card_number
 from booking_core.slots import days_with_free_seats, free_slots
@@ -157,7 +158,8 @@ def booking() -> Any:
     who = caller_key(phone) if phone else ""
     # A hospital's staff book, see and act on their hospital's appointments only.
     within = g.staff.grievance_hospital
-    hospitals = [h for h in list_hospitals(session) if within in (None, h.id)]
+    hospitals = in_name_order([h for h in list_hospitals(session) if within in (None, h.id)],
+                              current_language(), short=True)
     hospital_id = _int(args.get("hospital"))
     if hospital_id not in {h.id for h in hospitals}:
         hospital_id = None

@@ -21,11 +21,12 @@ from sqlalchemy import select
 
 from agent_console import bp
 from agent_console.auth import SUPERVISORS, flash_done, flash_error, roles
+from agent_console.i18n import current_language
 from agent_console.recordings import RecordingUnavailable, load_recording
 from booking_core.appointments import Channel
 from booking_core.base import DomainError, calendar_day, utcnow, whole_number
 from booking_core.citizens import Citizen
-from booking_core.hospitals import Department, list_hospitals
+from booking_core.hospitals import Department, in_name_order, list_hospitals
 from booking_core.phones import mask_phone
 from contact_centre.accounts import display_names
 from contact_centre.callbacks import call_complainant
@@ -96,7 +97,8 @@ def home() -> Any:
     scope = g.staff.grievance_hospital
     rows, total = queue_page(session, f, agent_id=g.staff.id, within_hospital=scope,
                              page=page, now=now)
-    hospitals = {h.id: h for h in list_hospitals(session)}
+    hospitals = {h.id: h for h in in_name_order(list_hospitals(session), current_language(),
+                                                short=True)}
     context = dict(
         rows=rows, total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)), f=f,
         hospitals=hospitals, now=now, sla_state=sla_state, mask_phone=mask_phone,
@@ -132,7 +134,8 @@ def new_grievance() -> Any:
 
         caller = caller_from_args()
         form = {"phone": caller[0], "language": caller[1] or "hi"} if caller else {}
-    return render_template("console/new_grievance.html", hospitals=list_hospitals(session),
+    return render_template("console/new_grievance.html",
+                           hospitals=in_name_order(list_hospitals(session), current_language()),
                            categories=list(GrievanceCategory), form=form)
 
 
@@ -156,7 +159,7 @@ def grievance(grievance_id: int) -> Any:
     history = caller_history(session, phone, leave_out_grievance=item.id,
                              within_hospital=g.staff.grievance_hospital)
     staff = {u.id: u for u in session.scalars(select(StaffUser).where(StaffUser.active))}
-    hospitals = list_hospitals(session)
+    hospitals = in_name_order(list_hospitals(session), current_language())
     departments = list(session.scalars(select(Department).order_by(Department.hospital_id,
                                                                     Department.position)))
     return render_template(

@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from agent_console import bp
 from agent_console.auth import SUPERVISORS, flash_done, flash_error
+from agent_console.i18n import current_language
 from booking_core.base import DomainError, utcnow, whole_number
-from booking_core.hospitals import get_hospital, list_hospitals
+from booking_core.hospitals import get_hospital, in_name_order, list_hospitals
 from booking_core.resources import (
     BedType,
     MedicineStock,
@@ -39,7 +40,7 @@ def hospitals() -> Any:
         if now - med.updated_at > stale_after:
             stale_medicines.add(med.hospital_id)
     # Ventilators, staff on duty and stock with their age: for supervisors.
-    hospitals = list_hospitals(session)
+    hospitals = in_name_order(list_hospitals(session), current_language())
     resources = ({h.id: public_resources(session, h.id, stale_after=stale_after, now=now)
                   for h in hospitals} if g.staff.role in SUPERVISORS else {})
     return render_template("console/hospitals.html", hospitals=hospitals,

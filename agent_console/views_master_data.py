@@ -15,9 +15,16 @@ from sqlalchemy import func, select
 
 from agent_console import bp
 from agent_console.auth import flash_done
+from agent_console.i18n import current_language
 from booking_core.audit import changed_fields, recent_entries
 from booking_core.base import Forbidden, InvalidDay, NotFound, calendar_day, utcnow, whole_number
-from booking_core.hospitals import Department, Hospital, Ownership, list_departments
+from booking_core.hospitals import (
+    Department,
+    Hospital,
+    Ownership,
+    in_name_order,
+    list_departments,
+)
 from booking_core.master_data import (
     DELHI_DISTRICTS,
     DepartmentInput,
@@ -99,7 +106,7 @@ def md_hospitals() -> Any:
     session = get_session()
     counts = dict(session.execute(select(Department.hospital_id, func.count())
                                   .group_by(Department.hospital_id)).all())
-    hospitals = session.scalars(select(Hospital).order_by(Hospital.name_en)).all()
+    hospitals = in_name_order(session.scalars(select(Hospital)), current_language())
     return render_template("console/md_hospitals.html", hospitals=hospitals, counts=counts)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import unicodedata
+from collections.abc import Iterable
 
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, select, true
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -88,6 +89,25 @@ def list_hospitals(session: Session, district: str | None = None, *,
     if district:
         query = query.where(Hospital.district == district)
     return list(session.scalars(query))
+
+
+def in_name_order(hospitals: Iterable[Hospital], lang: str, *,
+                  short: bool = False) -> list[Hospital]:
+    """``hospitals`` in the order of the names a list shows them by, in ``lang``: a
+    Hindi page lists «अरुणा आसफ़ अली अस्पताल», «दीन दयाल उपाध्याय अस्पताल», «भगवान
+    महावीर अस्पताल» as a Hindi reader looks for them, where the English names' order
+    would give Aruna, Bhagwan, Deen. ``short`` for a list that shows ``short_name``
+    (the console's pickers); every hospital list a person reads is ordered here.
+
+    Devanagari's code points follow the varnamala (vowels, then क to ह; a consonant's
+    anusvara, vowel signs and conjuncts after it, in a dictionary's order), so the
+    NFC-normalised, case-folded names compare as Hindi collation does: no ICU needed."""
+
+    def shown(hospital: Hospital) -> tuple[str, int]:
+        name = hospital.short_name(lang) if short else hospital.name(lang)
+        return unicodedata.normalize("NFC", name).casefold(), hospital.id
+
+    return sorted(hospitals, key=shown)
 
 
 def list_districts(session: Session) -> list[tuple[str, str]]:
@@ -186,14 +206,16 @@ def match_spoken_name(
 
 
 def find_hospitals(
-    session: Session, text: str | None = None, district: str | None = None
+    session: Session, text: str | None = None, district: str | None = None,
+    lang: str = "en",
 ) -> list[Hospital]:
     """Hospitals whose name, short name, code or any alias contains ``text``, or
     matches it word by word (``match_spoken_name``), in either script; within
     ``district`` (its English or Hindi name) when given. Best match first, then by
-    English name; every active hospital when both are empty (an inactive one is
-    offered to nobody)."""
-    hospitals = list_hospitals(session, active_only=True)
+    their name in ``lang`` (``in_name_order``: the language of the list they go on);
+    every active hospital when both are empty (an inactive one is offered to
+    nobody)."""
+    hospitals = in_name_order(list_hospitals(session, active_only=True), lang)
     if district:
         wanted = _fold(district)
         hospitals = [h for h in hospitals

@@ -143,6 +143,13 @@ def day_text(day: dt.date) -> str:
     return format_date(current_language(), day)
 
 
+def day_lines(day: dt.date) -> tuple[str, str]:
+    """``day_text`` in two lines for a small day button: ``("Wednesday,", "2 December")``,
+    «बुधवार,» over «2 दिसंबर»; read together they say ``day_text`` word for word."""
+    weekday, comma, date = day_text(day).partition(", ")
+    return (f"{weekday},", date) if comma else ("", weekday)
+
+
 def time_text(moment: dt.datetime) -> str:
     return written_time(current_language(), moment, _tz())
 
@@ -209,7 +216,8 @@ def template_context() -> dict[str, Any]:
     lang = current_language()
     return dict(t=t, _=t, tn=tn, label=label, lang=lang, other_lang=other_language(),
                 switch_url=switch_url, csrf_token=csrf_token, when=when, age=age,
-                day_text=day_text, time_text=time_text, time_range=time_range, number=number,
+                day_text=day_text, day_lines=day_lines, time_text=time_text,
+                time_range=time_range, number=number,
                 spaced=spaced,
                 places_left=places_left, hospital_name=hospital_name,
                 verified_mobile=verified_mobile_masked, has_view=_has_view,

@@ -6,10 +6,16 @@ button. Both buttons post the whole form, so whatever was typed around them (a l
 complaint, a patient's name) comes back on the page untouched. Codes are sent and
 checked by ``booking_core.verification``, with its expiry, attempt limit and per-number
 hourly limit (``OTP_*`` settings), exactly as for the API.
+
+After "Send code" the page keeps the code step (the code box, the mobile and the form
+as typed) on every reload, and after Back, while the code sent is still valid: the
+carry of that step is sticky and says until when (``carry.MAX_AGE`` at most). A reload
+must never make the citizen ask for another code, one of the few an hour.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from flask import Response
@@ -35,6 +41,8 @@ class MobileCheck:
     code_sent: bool = False
     errors: dict[str, str] = field(default_factory=dict)
     notice: str = ""
+    code_until: dt.datetime | None = None  # a code just sent: when it stops working
+    code_to: str = ""  # ... and the masked number it went to
 
     @property
     def masked(self) -> str:
@@ -53,6 +61,11 @@ def current_check(form: MultiDict[str, str] | None = None) -> MobileCheck:
         check.notice = i18n.again(carried.get("notice", ""))
         if phone is None:
             check.errors = i18n.again_all(carried.get("errors"))
+        until = _moment(carried.get("code_until"))
+        if until is not None:  # the code step after "Send code", on any reload
+            check.code_sent = phone is None and until > utcnow()
+            check.notice = (_code_sent(str(carried.get("code_to", ""))[:20], until)
+                            if check.code_sent else "")
     if phone is None and not check.notice and security.expired_mobile():
         check.notice = i18n.t("portal.verify.expired")
     return check
@@ -70,12 +83,15 @@ def back_to_form(check: MobileCheck, location: str, draft: dict[str, object] | N
     """The 303 to the GET page ``location`` of a form, carrying the verification block,
     what was typed (``draft``) and anything else the page shows again (``carried``:
     errors as ``i18n.keep_all``); None when that does not fit in a cookie."""
+    sent = {"code_until": check.code_until.isoformat(), "code_to": check.code_to} \
+        if check.code_until is not None else {}
+    # Refused input, and a code step, stay on reload; a step's result shows once.
     return carry.redirect_with(location, sticky=bool(check.errors or carried.get("errors")
-                                                     or carried.get("refused")),
+                                                     or carried.get("refused") or sent),
                                check={"typed": check.typed,
-                                                "code_sent": check.code_sent,
-                                                "notice": i18n.keep(check.notice),
-                                                "errors": i18n.keep_all(check.errors)},
+                                      "code_sent": check.code_sent,
+                                      "notice": "" if sent else i18n.keep(check.notice),
+                                      "errors": i18n.keep_all(check.errors), **sent},
                                draft=draft or {}, **carried)
 
 
@@ -90,8 +106,8 @@ def run_step(step: str, form: MultiDict[str, str]) -> MobileCheck:
                              ttl_seconds=settings.otp_ttl_seconds,
                              per_hour=settings.otp_per_number_per_hour, now=utcnow())
             check.code_sent = True
-            check.notice = i18n.t("portal.verify.code_sent", mobile=mask_phone(sent.phone),
-                                  minutes=settings.otp_ttl_seconds // 60)
+            check.code_until, check.code_to = sent.expires_at, mask_phone(sent.phone)
+            check.notice = _code_sent(check.code_to, sent.expires_at)
         else:
             check.code_sent = True
             phone = check_code(get_session(), check.typed, form.get("code", ""),
@@ -104,6 +120,20 @@ def run_step(step: str, form: MultiDict[str, str]) -> MobileCheck:
         check.code_sent = step == CHECK_CODE and (
             "code" in check.errors or exc.code != "invalid_mobile")
     return check
+
+
+def _code_sent(masked: str, until: dt.datetime) -> str:
+    """"A code has been sent to +91******5678. It works until 10:42 am.": true on every
+    reload, in the page's language of the moment."""
+    return i18n.t("portal.verify.code_sent", mobile=masked, time=i18n.time_text(until))
+
+
+def _moment(kept: object) -> dt.datetime | None:
+    try:
+        moment = dt.datetime.fromisoformat(str(kept)) if kept else None
+    except ValueError:
+        return None
+    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 # The verification block's names for the fields the domain names.

@@ -90,7 +90,8 @@ def _no_times_on(department_id: int, found: Availability, asked: dt.date | None)
 def book() -> Any:
     query = text_arg("q")
     return page("book_hospital.html", query=query,
-                hospitals=find_hospitals(read_session(), query))
+                hospitals=find_hospitals(read_session(), query,
+                                         lang=i18n.current_language()))
 
 
 @portal.get("/book/<int:hospital_id>")

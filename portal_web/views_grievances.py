@@ -7,7 +7,7 @@ from typing import Any
 from flask import redirect, request, url_for
 
 from booking_core.base import DomainError, whole_number
-from booking_core.hospitals import get_hospital, list_hospitals
+from booking_core.hospitals import get_hospital, in_name_order, list_hospitals
 from booking_core.phones import normalise_mobile
 from grievances.models import Grievance, GrievanceCategory
 from grievances.services import (
@@ -71,7 +71,8 @@ def new_grievance() -> Any:
             return again
     return page("grievance_new.html", 422 if refused else 200, draft=draft, check=check,
                 errors=errors, categories=list(GrievanceCategory),
-                hospitals=list_hospitals(get_session()), max_length=MAX_DESCRIPTION)
+                hospitals=in_name_order(list_hospitals(get_session()), i18n.current_language()),
+                max_length=MAX_DESCRIPTION)
 
 
 @kept_on_outage("new_grievance")

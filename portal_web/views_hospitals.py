@@ -12,7 +12,7 @@ from booking_core.resources import BedType, public_resources
 from helpline.app import current_helpline
 from locales import LANGUAGES
 from portal_api.reads import read_session, retry_on_lost_connection
-from portal_web import security
+from portal_web import i18n, security
 from portal_web.blueprint import portal
 from portal_web.pages import page, safe_next
 
@@ -36,7 +36,7 @@ def hospitals() -> Any:
     """Hospitals by name (either script, part of a name or an alias) and district."""
     query, district = text_arg("q"), text_arg("district")
     session = read_session()
-    found = find_hospitals(session, query, district)
+    found = find_hospitals(session, query, district, lang=i18n.current_language())
     return page("hospitals.html", hospitals=found, query=query, district=district,
                 districts=list_districts(session), searched=bool(query or district))
 

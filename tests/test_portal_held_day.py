@@ -17,7 +17,7 @@ def portal(client, session):
 
 
 def day_links(page: str) -> list[str]:
-    return re.findall(r'href="\?day=([0-9-]+)"', page)
+    return re.findall(r'href="\?day=([0-9-]+)#times"', page)
 
 
 def test_the_day_list_leaves_out_a_day_the_verified_patient_holds(portal, session, catalogue):

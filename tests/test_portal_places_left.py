@@ -32,7 +32,7 @@ class Choices(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
         if tag == "a" and a.get("href", "").startswith("?day="):
-            self._day, self._words = a["href"].removeprefix("?day="), []
+            self._day, self._words = a["href"].removeprefix("?day=").removesuffix("#times"), []
         elif tag == "label" and "time" in a.get("class", "").split():
             self._label, self._slot, self._words = True, None, []
         elif tag == "input" and self._label and a.get("name") == "slot":

@@ -97,16 +97,16 @@ def test_full_days_are_listed_in_date_order_and_lead_to_their_waiting_list(
     assert portal.status == 200
     # Not verified: the day its own booking holds is a full day like another.
     assert day_list(portal.page) == [
-        (f"?day={free}", format_date(lang, free), True),
-        (f"?day={full}", f"{format_date(lang, full)} {full_words}", False),
-        (f"?day={free_too}", format_date(lang, free_too), False),
-        (f"?day={held}", f"{format_date(lang, held)} {full_words}", False),
+        (f"?day={free}#times", format_date(lang, free), True),
+        (f"?day={full}#times", f"{format_date(lang, full)} {full_words}", False),
+        (f"?day={free_too}#times", format_date(lang, free_too), False),
+        (f"?day={held}#times", f"{format_date(lang, held)} {full_words}", False),
     ]
     # The full day's link: its page marks it as the day shown, offers no time to book
     # and offers that day's waiting list.
     portal.get(f"{where}?day={full}")
     assert portal.status == 200
-    assert (f"?day={full}", f"{format_date(lang, full)} {full_words}", True) \
+    assert (f"?day={full}#times", f"{format_date(lang, full)} {full_words}", True) \
         in day_list(portal.page)
     assert 'name="slot"' not in portal.page
     assert render(lang, "portal.wait.day_full", day=format_date(lang, full)) in portal.text()
@@ -122,7 +122,7 @@ def test_a_day_the_verified_mobile_holds_is_not_listed_as_full(portal, session):
     portal.verify("/portal/appointments")
     portal.get(where)
     assert [href for href, _, _ in day_list(portal.page)] == [
-        f"?day={free}", f"?day={full}", f"?day={free_too}"]
+        f"?day={free}#times", f"?day={full}#times", f"?day={free_too}#times"]
     assert f"?day={held}" not in portal.page
 
 
@@ -139,4 +139,4 @@ def test_rescheduling_lists_only_days_with_free_times(portal, session):
     portal.get(f"/portal/appointments/{reference}/reschedule")
     assert portal.status == 200
     assert [href for href, _, _ in day_list(portal.page)] == [
-        f"?day={free}", f"?day={free_too}"]
+        f"?day={free}#times", f"?day={free_too}#times"]
