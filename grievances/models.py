@@ -107,11 +107,22 @@ class Grievance(Base):
         back_populates="grievance", order_by="GrievanceEvent.id"
     )
 
+    @property
+    def shown_status(self) -> str:
+        """The status as a citizen is told it, on every channel (phone, SMS, portal):
+        ``escalated`` is with a supervisor; at level 3 (``APPEAL_WITH_SENIOR_OFFICERS``
+        in ``grievances.escalation``) it is ``escalated_appeal``, the citizen's appeal
+        with the senior officers, as their SMS said."""
+        if self.status == GrievanceStatus.ESCALATED and self.escalation_level >= 3:
+            return "escalated_appeal"
+        return self.status.value
+
 
 # What a ``GrievanceEvent.kind`` may say happened.
 EVENT_KINDS = ("registered", "claimed", "acknowledged", "assigned", "unassigned", "note",
                "replied", "interim_reply", "transferred", "resolved", "closed", "reopened",
                "feedback", "appeal_opened", "escalated", "escalated_by_staff", "called")
+
 
 
 class GrievanceEvent(Base):

@@ -199,7 +199,8 @@ def _register(session: Session, cat: GrievanceCategory, *, phone: str, language:
         start_clock(session, grievance, now)
         session.add(grievance)
         session.flush()
-        registered = record_event(session, grievance, "registered", actor=actor,
+        # Registered by staff says who; otherwise the citizen registered it themself.
+        registered = record_event(session, grievance, "registered", actor=actor or "citizen",
                                   channel=channel, category=cat.value)
         registered.at = grievance.updated_at = now  # the trail starts when it was made
         add_sms(session, citizen.phone, "grievance_registered", language,

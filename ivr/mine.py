@@ -343,7 +343,7 @@ def _status(ctx: Ctx, grievance: Grievance, *, own: bool) -> VoiceResponse:
     seconds = (utcnow() - grievance.updated_at).total_seconds()
     words: list[str | list[Words]] = [ctx.t_number(
         "ivr.status.result", grievance.reference,
-        status=ctx.t(f"ivr.status.is_{grievance.status.value}"),
+        status=ctx.t(f"ivr.status.is_{grievance.shown_status}"),
         age=format_age(ctx.lang, seconds))]
     # The latest reply an agent sent, in the phone's own words (never an SMS template,
     # whose placeholders and "Delhi Health Helpline:" prefix are for a text), and only

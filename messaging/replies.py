@@ -236,7 +236,7 @@ def _card_status(session: Session, number: str, phone: str, lang: str, tz: str) 
 def _grievance_status(session: Session, reference: str, phone: str, lang: str,
                       tz: str) -> Reply:
     grievance = find_grievance(session, reference, phone)
-    status = render(lang, f"messaging.grievance_status.{grievance.status.value}")
+    status = render(lang, f"messaging.grievance_status.{grievance.shown_status}")
     zone = ZoneInfo(tz)
     # An old complaint's last change says its year (``sms_date``).
     updated = sms_date(lang, grievance.updated_at.astimezone(zone).date(),

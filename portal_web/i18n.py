@@ -31,9 +31,19 @@ LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
 
 
 def chosen_language() -> str:
+    """The citizen's language: their choice (the cookie); else, for a form, the language
+    of the page it was sent from (``page_lang``: cookies cleared since, a form sent
+    again after expiring keeps speaking Hindi); else the browser's, Hindi by default."""
     cookie = request.cookies.get(LANG_COOKIE)
     if cookie in LANGUAGES:
         return cookie
+    if request.method == "POST":
+        try:
+            sent = request.form.get("page_lang")
+        except Exception:  # an unreadable body: the browser's language, as for a GET
+            sent = None
+        if sent in LANGUAGES:
+            return str(sent)
     return normalise_language(request.accept_languages.best_match(LANGUAGES, default="hi"))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import redirect, request, url_for
+from flask import g, redirect, request, url_for
 
 from booking_core.base import DomainError, whole_number
 from booking_core.hospitals import get_hospital, in_name_order, list_hospitals
@@ -80,9 +80,13 @@ def _new_grievance_on_outage() -> Any:
     check = current_check(request.form)
     check.code_sent = request.form.get("step") == "check_code"
     draft = _draft()
+    # An expired form (the database is fine) gets the whole list back, its choice still
+    # chosen; during an outage the list cannot be read, so the choice is kept unseen.
+    hospitals = ([] if not g.get("portal_form_expired") else
+                 in_name_order(list_hospitals(get_session()), i18n.current_language()))
     return page("grievance_new.html", 503, draft=draft, check=check,
                 errors={}, outage=outage_message(), categories=list(GrievanceCategory),
-                hospitals=[], kept_hospital=bool(draft["hospital"]),
+                hospitals=hospitals, kept_hospital=bool(draft["hospital"]) and not hospitals,
                 max_length=MAX_DESCRIPTION)
 
 

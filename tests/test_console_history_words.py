@@ -83,3 +83,20 @@ def test_every_actor_the_code_writes_has_words():
     assert written
     assert written <= CITIZEN_ACTORS | set(AUTOMATIC_ACTORS), written - CITIZEN_ACTORS
     assert SYSTEM in AUTOMATIC_ACTORS
+
+
+def test_a_complaint_registered_without_staff_is_the_citizens(session):
+    """A complaint registered with no staff member named (a citizen's own channel, the
+    demo data) records the citizen as its author: its history never reads "registered ·
+    not recorded" («दर्ज हुई · दर्ज नहीं»)."""
+    from sqlalchemy import select
+
+    from grievances.models import GrievanceEvent
+    from tests.fixtures_console import make_grievance
+
+    grievance = make_grievance(session, channel="ivr")
+    event = session.scalars(select(GrievanceEvent).where(
+        GrievanceEvent.grievance_id == grievance.id,
+        GrievanceEvent.kind == "registered")).one()
+    assert event.actor == "citizen"
+    session.rollback()

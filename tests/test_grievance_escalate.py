@@ -275,7 +275,8 @@ def test_an_agent_escalates_from_the_grievance_page(session, console, people):
     assert render("en", "console.done_escalate") in page
     history = re.search(r'<ol class="events[^"]*" id="events">.*?</ol>', page, re.S).group(0)
     assert render("en", "console.event.escalated_by_staff") in history
-    assert REASON in history and "agent.helpline" in history
+    # who: the display name, never the username (the history names people)
+    assert REASON in history and "Agent Helpline" in history and "agent.helpline" not in history
     assert 'id="form-escalate"' not in page  # with the supervisors now: nothing to offer
     # the same form sent again (a double click, the back button): no second escalation
     again = _text(console.post(f"/console/grievances/{people['ours']}/escalate", sent,

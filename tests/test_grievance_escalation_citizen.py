@@ -116,3 +116,63 @@ def test_the_words_name_who_has_it_now():
     assert "senior officers" in render("en", "sms.grievance_appeal_escalated", reference="1")
     assert "वरिष्ठ अधिकारियों" in render("hi", "sms.grievance_appeal_escalated",
                                            reference="1")
+
+
+SAID_ON_SMS = {("hi", 1): "सुपरवाइज़र के पास", ("en", 1): "with a supervisor",
+               ("hi", 3): "वरिष्ठ अधिकारियों के पास",
+               ("en", 3): "with the senior officers"}
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+@pytest.mark.parametrize("level", [1, 3])
+def test_every_channel_says_who_has_it_as_the_sms_did(session, agent_id, now, lang, level):
+    """The status a citizen asks for by SMS (and on the portal and the phone, from the
+    same ``shown_status``) says a supervisor at level 1 and the senior officers for an
+    appeal at level 3, as the escalation's own SMS said: never a senior officer for a
+    complaint a supervisor holds."""
+    from messaging.replies import handle_inbound
+
+    grievance = make_grievance(session, language=lang, now=now - dt.timedelta(days=40))
+    session.rollback()
+    if level == 3:
+        appeal(session, grievance.id, now)
+    escalate_grievance(session, grievance.id, staff_id=agent_id, reason=REASON,
+                       seen_level=level - 1, now=now)
+    session.expire_all()
+    shown = session.get_one(Grievance, grievance.id).shown_status
+    session.rollback()
+    assert shown == ("escalated" if level == 1 else "escalated_appeal")
+    phone = grievance.citizen.phone
+    handle_inbound(session, message_sid=f"SM{level}{lang}", from_phone=phone,
+                   body=f"{'स्थिति' if lang == 'hi' else 'STATUS'} {grievance.reference}",
+                   tz="Asia/Kolkata", helpline_number="+911140000000")
+    session.expire_all()
+    reply = session.scalars(select(OutboxMessage).where(
+        OutboxMessage.to_phone == phone,
+        OutboxMessage.template == "reply_grievance_status")).one()
+    session.rollback()
+    assert SAID_ON_SMS[(lang, level)] in reply.body, reply.body
+    if level == 1:
+        assert "वरिष्ठ" not in reply.body and "senior" not in reply.body
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_the_portal_status_says_a_supervisor_has_it(client, session, agent_id, now, lang):
+    import html
+    import re
+
+    from tests.test_portal_pages import CSRF
+
+    grievance = make_grievance(session, language=lang)
+    session.rollback()
+    escalate_grievance(session, grievance.id, staff_id=agent_id, reason=REASON,
+                       seen_level=0, now=now)
+    session.rollback()
+    client.get(f"/portal/lang/{lang}")
+    form = client.get("/portal/grievances/status").get_data(as_text=True)
+    page = client.post("/portal/grievances/status", data={
+        "csrf_token": CSRF.search(form).group(1), "reference": grievance.reference,
+        "mobile": grievance.citizen.phone}, follow_redirects=True).get_data(as_text=True)
+    text = html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
+    assert {"hi": "सुपरवाइज़र के पास", "en": "With a supervisor"}[lang] in text, text[:1500]
+    assert "senior officer" not in text and "वरिष्ठ अधिकारी" not in text

@@ -41,6 +41,11 @@ def _grievances(session) -> int:
 @pytest.mark.parametrize("token", ["cleared", "forged", "missing"])
 def test_a_complaint_sent_with_an_expired_form_comes_back_whole(client, session, lang,
                                                                 token):
+    from tests.factories import make_hospital
+
+    for name in ("Lok Nayak Hospital", "GTB Hospital"):
+        make_hospital(session, name_en=name)
+    session.commit()
     client.get(f"/portal/lang/{lang}")
     form = client.get("/portal/grievances/new").get_data(as_text=True)
     sent = CSRF.search(form).group(1)
@@ -51,10 +56,20 @@ def test_a_complaint_sent_with_an_expired_form_comes_back_whole(client, session,
             "step": "send_code"}
     if token != "missing":
         data["csrf_token"] = sent if token == "cleared" else "x" * 43
-    answer = client.post("/portal/grievances/new", data=data)
+    hospital = re.search(r'<option value="(\d+)"', form).group(1)
+    data["hospital"] = hospital
+    data["page_lang"] = re.search(r'name="page_lang" value="(\w+)"', form).group(1)
+    if token == "cleared":  # every cookie gone, the language's too
+        client.delete_cookie("portal_lang", path="/portal")
+    answer = client.post("/portal/grievances/new", data=data,
+                         headers={"Accept-Language": "en-US,en;q=0.9"})
     assert answer.status_code == 400
     page = answer.get_data(as_text=True)
     assert KEPT[lang] in _text(page)
+    assert f'<html lang="{lang}"' in page  # in the page's own language still
+    # The whole list of hospitals, the one chosen still chosen.
+    assert f'<option value="{hospital}" selected>' in page
+    assert page.count("<option value=") > 3
     # What was typed is in the fields again, escaped, never run as markup.
     assert html.escape(COMPLAINT[lang], quote=False) in page
     assert "<b>" not in page.split("<textarea", 1)[1].split("</textarea>", 1)[0]
