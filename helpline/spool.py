@@ -106,8 +106,8 @@ class Spool:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except BlockingIOError:
                     continue  # another replay is on it
-                if os.fstat(fd).st_nlink == 0:
-                    continue  # finished while we were opening it
+                if not _still_pending(path, fd):
+                    continue  # another replay finished it or set it aside meanwhile
                 try:
                     entry = _read(path, fd)
                     handler = handlers[entry.kind]
@@ -137,6 +137,18 @@ class Spool:
         failed = self.directory / FAILED_DIR
         failed.mkdir(mode=0o700, exist_ok=True)
         os.rename(path, failed / path.name)
+
+
+def _still_pending(path: Path, fd: int) -> bool:
+    """Whether the file opened as ``fd`` is still the entry at ``path``: a replay that
+    opened it just before another one deleted it or moved it to ``failed/`` holds the
+    old file, and must neither act on it again nor move it."""
+    try:
+        named = os.stat(path)
+    except FileNotFoundError:
+        return False
+    opened = os.fstat(fd)
+    return (named.st_dev, named.st_ino) == (opened.st_dev, opened.st_ino)
 
 
 def _read(path: Path, fd: int) -> Entry:

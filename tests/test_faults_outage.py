@@ -25,7 +25,7 @@ from helpline.app import create_app
 from helpline.spool import INBOUND_SMS, Entry, Spool
 from helpline.spool_jobs import replay_spool
 from messaging.models import InboundSms
-from tests.conftest import make_settings
+from tests.conftest import PRODUCTION_REQUEST_DEADLINE_S, make_settings
 from tests.fixtures_faults import PrivatePostgres, empty_private_database
 from tests.fixtures_ivr import Phone, agent_hours_excluding_now, build_world, signed_post
 
@@ -41,10 +41,13 @@ NEWCOMER = "+919000000007"
 class Apps:
     def __init__(self, server: PrivatePostgres, spool_dir: str) -> None:
         url = empty_private_database(server)
+        deadline = PRODUCTION_REQUEST_DEADLINE_S
         self.day = create_app(make_settings(url, agent_hours="00:00-00:00",
-                                            spool_dir=spool_dir))
+                                            spool_dir=spool_dir,
+                                            request_deadline_seconds=deadline))
         self.night = create_app(make_settings(url, agent_hours=agent_hours_excluding_now(),
-                                              spool_dir=spool_dir))
+                                              spool_dir=spool_dir,
+                                              request_deadline_seconds=deadline))
 
     def dispose(self) -> None:
         for app in (self.day, self.night):
@@ -188,6 +191,38 @@ def test_replay_keeps_order_sets_aside_failures_and_shares_work(tmp_path):
     assert sorted(seen) == [0, 1, 2, 4, 5]  # each once, though three replays ran
     assert spool.pending() == []
     assert len(os.listdir(spool.directory / "failed")) == 1
+
+
+@pytest.mark.parametrize("other_replay", ["set it aside", "finished it"])
+def test_an_entry_another_replay_took_after_this_one_opened_it_is_left_alone(
+        tmp_path, monkeypatch, other_replay):
+    """A replay opens an entry, then another replay (on the lock first) acts on it and
+    moves it to ``failed/`` or deletes it before this one gets the lock. This replay
+    must see that the file it holds is no longer the entry: acting on it again would
+    act twice, and moving it would fail on a name that is gone."""
+    import fcntl
+
+    from helpline import spool as spool_module
+
+    spool = Spool(tmp_path / "spool")
+    path = spool.put(INBOUND_SMS, {"n": 1})
+    real_flock = fcntl.flock
+
+    def flock_after_the_other_replay(fd: int, operation: int) -> None:
+        if other_replay == "set it aside":
+            spool._set_aside(path)
+        else:
+            path.unlink()
+        real_flock(fd, operation)
+
+    monkeypatch.setattr(spool_module.fcntl, "flock", flock_after_the_other_replay)
+    handled: list[Entry] = []
+    result = spool.replay({INBOUND_SMS: handled.append})
+    assert handled == []
+    assert (result.done, result.failed) == (0, 0)
+    failed = spool.directory / "failed"
+    assert len(list(failed.glob("*.json"))) == (other_replay == "set it aside")
+    assert spool.pending() == []
 
 
 def test_each_database_has_its_own_spool_by_default():

@@ -16,7 +16,7 @@ from flask import Flask
 
 from helpline.app import create_app
 from portal_api.auth import issue_verification_token
-from tests.conftest import make_settings
+from tests.conftest import PRODUCTION_REQUEST_DEADLINE_S, make_settings
 from tests.factories import make_department, make_hospital, make_slot
 from tests.fixtures_faults import PrivatePostgres, empty_private_database
 
@@ -39,7 +39,8 @@ COMPLAINT = {
 def portal_app(private_postgres: PrivatePostgres) -> Iterator[tuple[Flask, dict[str, int]]]:
 
     url = empty_private_database(private_postgres)
-    app = create_app(make_settings(url))
+    app = create_app(make_settings(url,
+                                   request_deadline_seconds=PRODUCTION_REQUEST_DEADLINE_S))
     helpline = app.extensions["helpline"]
     with helpline.session() as s:
         hospital = make_hospital(s, code="LNH", name_en="Lok Nayak Hospital",
