@@ -14,6 +14,7 @@ from contact_centre.models import CallOutcome
 from ivr.choosers import Option, choice_input, choice_prompt
 from ivr.flow import Ctx, step
 from ivr.state import Beds
+from locales import render_count
 from locales.formatting import format_age, format_number
 
 
@@ -36,24 +37,36 @@ def district_chosen(ctx: Ctx) -> VoiceResponse:
 
 def _hospital_words(ctx: Ctx, name: str, figures: list[BedFigures]) -> str:
     """One hospital's vacant beds by type, then its available ventilators in a sentence of
-    their own (a ventilator is not a bed), and how old the figures are."""
+    their own (a ventilator is not a bed), and how old the figures are.
+
+    A count of none is never read as a number next to its noun ("ICU 0", «खाली
+    वेंटिलेटर: 0»): the types with vacant beds are listed with their counts, the types
+    without are named in one sentence ("No general or ICU bed is vacant."), a hospital
+    with none at all says so, and ventilators are a counted sentence (none, one, many)."""
     beds = [f for f in figures if f.bed_type != BedType.VENTILATOR]
     ventilators = [f for f in figures if f.bed_type == BedType.VENTILATOR]
-    counts = ", ".join(f"{ctx.t(f'bed_type.{f.bed_type}')} {format_number(ctx.lang, f.vacant)}"
-                       for f in beds)
     oldest = min(f.updated_at for f in figures)
     age = format_age(ctx.lang, (utcnow() - oldest).total_seconds())
-    free = format_number(ctx.lang, sum(f.vacant for f in ventilators))
-    if not ventilators:
-        words = ctx.t("ivr.beds.hospital", hospital=name, counts=counts, age=age)
-    elif not beds:
-        words = ctx.t("ivr.beds.ventilators_only", hospital=name, ventilators=free, age=age)
-    else:
-        words = ctx.t("ivr.beds.hospital_ventilators", hospital=name, counts=counts,
-                      ventilators=free, age=age)
+    vacant = [f for f in beds if f.vacant > 0]
+    sentences: list[str] = []
+    if vacant:
+        counts = ", ".join(f"{ctx.t(f'bed_type.{f.bed_type}')} {format_number(ctx.lang, f.vacant)}"
+                           for f in vacant)
+        sentences.append(ctx.t("ivr.beds.hospital", hospital=name, counts=counts))
+        full = [ctx.t(f"bed_type.{f.bed_type}") for f in beds if f.vacant <= 0]
+        if full:
+            sentences.append(ctx.t("ivr.beds.none_of", types=ctx.t("ivr.beds.or").join(full)))
+    elif beds:
+        sentences.append(ctx.t("ivr.beds.hospital_full", hospital=name))
+    if ventilators:
+        free = sum(f.vacant for f in ventilators)
+        family = "ivr.beds.ventilators" if beds else "ivr.beds.hospital_ventilators"
+        sentences.append(render_count(ctx.lang, family, free, hospital=name,
+                                      n=format_number(ctx.lang, free)))
+    sentences.append(ctx.t("ivr.beds.updated", age=age))
     if any(f.stale for f in figures):
-        words += " " + ctx.t("ivr.beds.stale")
-    return words
+        sentences.append(ctx.t("ivr.beds.stale"))
+    return " ".join(sentences)
 
 
 @step("beds.result")

@@ -6,13 +6,15 @@ joining a waiting list."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select, update
 
 from booking_core.appointments import Appointment, Channel, book_appointment
 from booking_core.slots import Slot
 from booking_core.waiting_list import join_waiting_list
-from locales import render
+from locales import render, render_count
 from locales.formatting import format_date
 from tests.fixtures_ivr import CALLER, Phone
 from tests.test_ivr_booking import LANG_KEY, reference_from
@@ -159,26 +161,54 @@ def test_the_full_days_sentence_does_not_say_until():
     assert render("en", "ivr.wait.full", date="D").startswith("All days are fully booked.")
 
 
-def test_vacant_beds_and_ventilators_are_separate_sentences(phone, ivr_world, ivr_session):
-    """A ventilator is not a bed: hospitals reporting only ventilators, or none, are said
-    without an empty list."""
+# (the hospital's report, what English says, what Hindi says): a count of none is never
+# read as "0" after its noun.
+BED_CASES = [
+    ({"beds": {"general": {"total": 10, "occupied": 10}}},
+     "Lok Nayak Hospital: vacant beds: oxygen 24, ICU 3. No general bed is vacant. "
+     "2 ventilators are available.",
+     "लोक नायक अस्पताल: खाली बेड: ऑक्सीजन 24, आईसीयू 3। कोई सामान्य बेड खाली नहीं है। "
+     "2 वेंटिलेटर खाली हैं।"),
+    ({"beds": {"general": {"total": 10, "occupied": 10}, "icu": {"total": 4, "occupied": 4},
+               "ventilator": {"total": 5, "occupied": 4}}},
+     "Lok Nayak Hospital: vacant beds: oxygen 24. No general or ICU bed is vacant. "
+     "1 ventilator is available.",
+     "लोक नायक अस्पताल: खाली बेड: ऑक्सीजन 24। कोई सामान्य या आईसीयू बेड खाली नहीं है। "
+     "1 वेंटिलेटर खाली है।"),
+    ({"beds": {"general": {"total": 10, "occupied": 10}, "icu": {"total": 4, "occupied": 4},
+               "oxygen": {"total": 2, "occupied": 2},
+               "ventilator": {"total": 5, "occupied": 5}}},
+     "Lok Nayak Hospital: no bed is vacant. No ventilator is available.",
+     "लोक नायक अस्पताल: अभी कोई बेड खाली नहीं है। कोई वेंटिलेटर खाली नहीं है।"),
+]
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+@pytest.mark.parametrize(("report", "english", "hindi"), BED_CASES)
+def test_vacant_beds_and_ventilators_are_separate_sentences(phone, ivr_world, ivr_session,
+                                                             lang, report, english, hindi):
+    """A ventilator is not a bed, and none is said in words: the types without a vacant
+    bed in one sentence, a hospital without any said to have none, ventilators counted
+    (none, one, many)."""
     from booking_core.resources import update_resources
+    from tests.test_ivr_services import into_menu
 
-    update_resources(ivr_session, ivr_world.lok_nayak.id, {"beds": {
-        "general": {"total": 10, "occupied": 10}}}, source="test")
-    phone.call()
-    phone.press("2")
-    phone.press("2")  # beds, then hospital: Lok Nayak by speech
-    phone.press("1")
-    phone.speak("LNJP")
+    update_resources(ivr_session, ivr_world.lok_nayak.id, report, source="test")
+    into_menu(phone, lang, "2")
+    phone.press("1")  # one hospital: Lok Nayak by speech
+    phone.speak("एलएनजेपी" if lang == "hi" else "LNJP")
     said = phone.said
-    assert "vacant beds: general 0, oxygen 24, ICU 3. Ventilators available: 2." in said
-    assert "ventilator 2" not in said
+    assert (hindi if lang == "hi" else english) in said
+    assert not re.search(r"[:\s]0\b|[:\s]०", said), said
 
 
-def test_ventilators_only_and_beds_only_sentences():
-    assert render("en", "ivr.beds.ventilators_only", hospital="H", ventilators="2",
-                  age="1 hour ago") == "H: ventilators available: 2. Updated 1 hour ago."
-    assert "वेंटिलेटर" not in render("hi", "ivr.beds.hospital", hospital="H", counts="सामान्य 1",
-                                      age="1 घंटे पहले")
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_a_hospital_reporting_only_ventilators_says_them_in_one_sentence(lang):
+    for free, english, hindi in (
+            (0, "H: no ventilator is available.", "H: कोई वेंटिलेटर खाली नहीं है।"),
+            (1, "H: 1 ventilator is available.", "H: 1 वेंटिलेटर खाली है।"),
+            (7, "H: 7 ventilators are available.", "H: 7 वेंटिलेटर खाली हैं।")):
+        assert render_count(lang, "ivr.beds.hospital_ventilators", free, hospital="H") == (
+            hindi if lang == "hi" else english)
+
 
