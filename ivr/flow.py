@@ -53,7 +53,7 @@ from ivr.engine import (
 )
 from ivr.speech import NUMBER_MARK, SpokenNumber, Words, say, sentences
 from ivr.state import FlowState, wire_keys
-from locales import SPEECH_LANGUAGES, normalise_language, render
+from locales import SPEECH_LANGUAGES, has_message, normalise_language, render
 
 log = logging.getLogger(__name__)
 S = TypeVar("S", bound=FlowState)
@@ -253,10 +253,10 @@ class Ctx:
             self.tries = max(0, int(state.get(TRIES, 0)))
         except (TypeError, ValueError):
             self.tries = 0
+        self.hints = bool(self.state.get(SILENT))  # a retry says how to get help
         self.intro_messages: Intro = list(intro or [])
         self.intro: Lines = [self.t(i.key, **i.params) if isinstance(i, Later) else i
                              for i in self.intro_messages]
-        self.hints = bool(self.state.get(SILENT))  # a retry says how to get help
         self.option_params: dict[str, object] = {}  # words an option's sentence names
         # Set once the caller has picked a language in this webhook: an apology after a
         # failure later in the same webhook is then said in it alone.
@@ -390,6 +390,12 @@ class Ctx:
 
     # Words --------------------------------------------------------------------
     def t(self, message: str, /, **params: object) -> str:
+        """Message ``message`` in the call's language. A retry's first sentence says
+        what went wrong and apologises ("Sorry, that is not one of the choices."), so a
+        prompt that opens with an apology of its own has a ``<message>.retry`` form
+        without it, used then: one apology per answer, never «माफ़ कीजिए … माफ़ कीजिए»."""
+        if self.hints and has_message(f"{message}.retry"):
+            message = f"{message}.retry"
         return render(self.lang, message, **params)
 
     def t_number(self, message: str, number: str, /, *, group: int = 4,

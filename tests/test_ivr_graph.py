@@ -387,6 +387,11 @@ def test_walk_every_menu_in_both_languages(database_url, ivr_session, lang):
             for hearing, answer in hearings:
                 assert_each_choice_announced_once(answer, places, items,
                                                   (name, here[1], hearing))
+                # One apology per answer: a retry's reason apologises, the menu
+                # repeated after it does not again.
+                words = " ".join(heard_text(s) for s in answer.iter("Say"))
+                assert words.count("माफ़ कीजिए") <= 1 and words.count("Sorry") <= 1, (
+                    name, hearing, words)
         if node.input is Input.NUMBER:
             continue
         said_keys = announced("hi" if bilingual else lang, spoken)

@@ -172,3 +172,24 @@ def test_a_complaint_reply_asking_for_0_says_what_0_will_do(
     assert (callback if signed_in else person) not in phone.said
     phone.press("0")
     assert (phone.root.find("Enqueue") is not None) == signed_in
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+@pytest.mark.parametrize("answer", ["wrong key", "silence"])
+def test_a_retry_of_the_offer_apologises_once(phone, ivr_world, ivr_session, lang, answer):
+    """The retry's own first sentence apologises ("Sorry, that is not one of the
+    choices."); the offer repeated after it does not apologise again."""
+    apology = {"hi": "माफ़ कीजिए", "en": "Sorry"}[lang]
+    into_menu(phone, lang, "2")
+    phone.press("0")
+    assert phone.said.count(apology) == 1
+    if answer == "wrong key":
+        phone.press("7")
+    else:
+        phone.silence()
+    said = phone.said
+    assert said.count(apology) == 1, said
+    nobody = {"hi": NOBODY_HI, "en": NOBODY_EN}[lang]
+    assert nobody.split(", ", 1)[1].lower() in said.lower()  # the offer, said again
+    phone.press("1")  # and its keys still work
+    assert "call you back" in phone.said.lower() or "कॉल करेंगे" in phone.said
