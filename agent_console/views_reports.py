@@ -46,14 +46,15 @@ def reports() -> Any:
         abort(403)
     try:
         day = calendar_day(raw_day) if raw_day else today
-        period = report_period(kind, day, tz)
+        period = report_period(kind, day, tz, today=today)
         if wants_csv and table not in CSV_COLUMNS:
             raise InvalidInput("no such table in the report", field="table")
     except InvalidInput as exc:
         error = (error_text(exc.code, exc.details) if isinstance(exc, InvalidDay)
                  else t(f"console.rep.err_{exc.details.get('field', 'day')}"))
         return render_template("console/reports.html", report=None, error=error,
-                               kind=kind, day=today, periods=list(PeriodKind)), 400
+                               kind=kind, day=today, today=today,
+                               periods=list(PeriodKind)), 400
     report = build_report(get_session(), period, within_hospital=within_hospital,
                           answer_within=settings.service_level_seconds,
                           table=table if wants_csv else None)
@@ -71,7 +72,8 @@ def reports() -> Any:
     later = (period.last_day + dt.timedelta(days=1)) if period.last_day < today else None
     target = settings.service_level_target_percent
     context = dict(
-        report=report, error=None, kind=period.kind.value, day=day, periods=list(PeriodKind),
+        report=report, error=None, kind=period.kind.value, day=day, today=today,
+        periods=list(PeriodKind),
         earlier=earlier, later=later, target_percent=target,
         sl_mark=service_level_mark(report.calls.service_level, target),
         hour_rows=[(h.hour, [h.calls, h.offered, h.answered, h.answered_in_target])

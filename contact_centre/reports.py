@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from booking_core.appointments import Appointment, AppointmentStatus, Channel
-from booking_core.base import InvalidInput, UTCDateTime
+from booking_core.base import InvalidDay, InvalidInput, UTCDateTime
 from booking_core.hospitals import Department, Hospital
 from contact_centre.models import (
     QUEUE_ABANDONED,
@@ -71,10 +71,14 @@ class Period:
     tz: str
 
 
-def report_period(kind: str, day: dt.date, tz: str = "Asia/Kolkata") -> Period:
+def report_period(kind: str, day: dt.date, tz: str = "Asia/Kolkata",
+                  today: dt.date | None = None) -> Period:
     """The day, week (Monday to Sunday) or calendar month holding local date ``day``.
 
-    Raises ``InvalidInput`` (field ``period``) for any other kind."""
+    Raises ``InvalidInput`` (field ``period``) for any other kind, and, given ``today``
+    (the helpline's local date), ``InvalidDay`` (reason ``future``) for a period that
+    has not begun: it has no figures yet, and an empty report would read as a day on
+    which nobody called."""
     try:
         period = PeriodKind(kind)
     except ValueError:
@@ -87,6 +91,9 @@ def report_period(kind: str, day: dt.date, tz: str = "Asia/Kolkata") -> Period:
     else:
         first = day.replace(day=1)
         last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    if today is not None and first > today:
+        raise InvalidDay("a report covers a period that has begun", field="day",
+                         reason="future")
     zone = ZoneInfo(tz)
 
     def at_midnight(d: dt.date) -> dt.datetime:

@@ -217,6 +217,29 @@ def test_a_day_out_of_range_is_refused_in_words_not_a_500(session, console, day,
     assert "2000-01-01 और 2099-12-31 के बीच की कोई तारीख़ चुनें।" in answer.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("period", ["day", "week", "month"])
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_a_period_that_has_not_begun_is_refused_in_words(session, console, period, lang):
+    """A future day has no figures: its report would read as a day nobody called. The
+    period holding today (this week, this month) is a report like any other."""
+    from zoneinfo import ZoneInfo
+
+    make_staff(session, f"super.next.{lang}", role="supervisor", language=lang)
+    console.login(f"super.next.{lang}")
+    today = dt.datetime.now(ZoneInfo("Asia/Kolkata")).date()
+    ahead = {"day": 1, "week": 7, "month": 32}[period]
+    answer = console.get(f"/console/reports?period={period}&day={today + dt.timedelta(days=ahead)}")
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 400
+    assert {"en": "Reports cover days up to today: choose today or an earlier day.",
+            "hi": "रिपोर्ट आज तक के दिनों की ही बनती है: आज या उससे पहले का कोई दिन चुनें।"}[
+        lang] in html
+    assert f'max="{today.isoformat()}"' in html
+    current = console.get(f"/console/reports?period={period}&day={today}")
+    assert current.status_code == 200
+    assert 'id="report-error"' not in current.get_data(as_text=True)
+
+
 def test_every_console_date_in_a_query_or_form_is_refused_in_words(session, console):
     """The booking page's day, an interim reply's date, a holiday's address: the one
     parser (``booking_core.base.calendar_day``), never an OverflowError."""
