@@ -152,6 +152,19 @@ ALONE = {"ivr.mine.item": "ivr.mine.item_alone", "ivr.mine.item_heard": "ivr.min
          "ivr.mine.item_for_abha": "ivr.mine.item_alone_for_abha"}
 
 
+def _named_today(ctx: Ctx, appointment: Appointment, whom: tuple[str, str] | None,
+                 digit: int, *, several: bool) -> str:
+    """The key of an appointment today's words just named, in a sentence that refers to
+    it ("today's appointment") instead of describing it again; with the place today's
+    words said when they named more than one, and for whom when booked for another
+    patient (a patient holds one appointment per department a day, so the place and
+    the patient tell today's apart)."""
+    key = "ivr.mine.item_today" + ("_at" if several else "") + (f"_for_{whom[0]}" if whom else "")
+    return ctx.t(key, digit=digit, last=whom[1] if whom else "",
+                 hospital=appointment.hospital.short_name(ctx.lang),
+                 department=appointment.department.name(ctx.lang))
+
+
 @step("mine.appointments")
 def my_appointments(ctx: Ctx) -> VoiceResponse:
     """The caller's appointments today and to come, a page at a time, with the day's
@@ -174,57 +187,71 @@ def my_appointments(ctx: Ctx) -> VoiceResponse:
         return ctx.go("mine", intro=[ctx.t(none)])
     # Today's words (the token queue, a skipped or passed token: go to the counter) are
     # part of the list, followed by its ways on, never by menu 4 again: pressing 1 there
-    # would only say them once more. An appointment whose time has begun gets no key
-    # (only what the domain would cancel, ``Appointment.may_cancel``, gets one, so no
-    # "yes" meets "too late"): one today's words just spoke of is not read again, and
-    # one sentence says why it has no key; any other is a sentence of its own. The keys
-    # number the appointments that can be cancelled, 1, 2, 3, whatever began among
-    # them; the heading introduces them.
+    # would only say them once more. An appointment today's words named is never
+    # described again: still to come, a short sentence gives its key ("to cancel
+    # today's appointment, press 1"); begun, one sentence says why it has no key. An
+    # appointment whose time has begun gets no key (only what the domain would cancel,
+    # ``Appointment.may_cancel``, gets one, so no "yes" meets "too late"); any other
+    # begun one is a sentence of its own. The keys number the appointments that can be
+    # cancelled in the order they are read, 1, 2, 3: today's named ones first, then
+    # the rest under a heading that introduces them ("your other upcoming ...").
     now = utcnow()
     begun: list[str] = []
     begun_today = False
-    # (catalog key, its values) per appointment read with a number; said once the list
-    # is known, as one appointment or as numbered ones.
+    # Today's named appointments still to come, with whom they are for.
+    named: list[tuple[Appointment, tuple[str, str] | None]] = []
+    # (catalog key, its values) per appointment described with a number; said once the
+    # list is known, as one appointment or as numbered ones.
     listed: list[tuple[str, dict[str, object]]] = []
-    offered: list[int] = []
-    for number, appointment in enumerate(items, 1):
+    listed_ids: list[int] = []
+    for appointment in items:
         described = describe_appointment(ctx, appointment)
-        if typed:  # heard only: numbered as read, no key
-            listed.append(("ivr.mine.item_heard", {"digit": number, "appointment": described}))
-            offered.append(appointment.id)
+        if typed:  # heard only: numbered as read, no key (no words of today's queue)
+            listed.append(("ivr.mine.item_heard", {"appointment": described}))
+            listed_ids.append(appointment.id)
             continue
         whom = booked_for(ctx, appointment)
         if not appointment.may_cancel(now):
-            if whom is not None:
+            if appointment.id in told_today and whom is None:
+                begun_today = True
+            elif appointment.id in told_today and whom is not None:
+                begun.append(ctx.t(f"ivr.mine.begun_today_for_{whom[0]}", last=whom[1]))
+            elif whom is not None:
                 begun.append(ctx.t(f"ivr.mine.item_started_for_{whom[0]}",
                                    appointment=described, last=whom[1]))
-            elif appointment.id in told_today:
-                begun_today = True
             else:
                 begun.append(ctx.t("ivr.mine.item_started", appointment=described))
             continue
-        offered.append(appointment.id)
+        if appointment.id in told_today:
+            named.append((appointment, whom))
+            continue
+        listed_ids.append(appointment.id)
         if whom is None:
-            listed.append(("ivr.mine.item", {"digit": len(offered), "appointment": described}))
+            listed.append(("ivr.mine.item", {"appointment": described}))
         else:  # booked from this phone for someone else: a sentence that says for whom
             listed.append((f"ivr.mine.item_for_{whom[0]}", {
-                "digit": len(offered), "appointment": described, "last": whom[1]}))
+                "appointment": described, "last": whom[1]}))
     if begun_today:
         begun.insert(0, ctx.t("ivr.mine.begun_today"))
     lines = [*today, *begun]
+    offered = [appointment.id for appointment, _ in named] + listed_ids
+    lines += [_named_today(ctx, appointment, whom, digit, several=len(told_today) > 1)
+              for digit, (appointment, whom) in enumerate(named, 1)]
     # One appointment is said as one ("your upcoming appointment: ... to cancel it,
     # press 1"), never "appointments: number 1".
     alone = len(listed) == 1 and not more
     if listed:
-        lines.append(ctx.t("ivr.mine.heading_one" if alone else "ivr.mine.heading"))
-        lines += [ctx.t(ALONE.get(key, key) if alone else key, **values)
-                  for key, values in listed]
+        heading = "ivr.mine.heading_other" if named else "ivr.mine.heading"
+        lines.append(ctx.t(f"{heading}_one" if alone else heading))
+        lines += [ctx.t(ALONE.get(key, key) if alone else key, digit=digit, **values)
+                  for digit, (key, values) in enumerate(listed, len(named) + 1)]
     if more:
         lines.append(ctx.t("ivr.mine.more_heard", key="8") if typed else ctx.t("ivr.mine.more"))
     if typed:
         lines.append(ctx.t("ivr.mine.cancel_own_phone"))
-    elif offered:
-        lines.append(ctx.t("ivr.mine.pick_one", key="1") if alone else ctx.t("ivr.mine.pick"))
+    elif listed:  # today's named ones said their keys in their own sentences
+        lines.append(ctx.t("ivr.mine.pick_one", key=str(len(offered))) if alone
+                     else ctx.t("ivr.mine.pick"))
     # Whatever the list holds, its ways on: hear it again (a retry's hints say it
     # already), and the main menu (the node's declared "#").
     if not ctx.hints:

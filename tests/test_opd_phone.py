@@ -38,8 +38,10 @@ def test_the_caller_hears_the_now_serving_token_and_the_wait(phone, ivr_session,
     else:
         assert "now serving token 2. Your token is 5." in said
         assert "about 12 minutes." in said
-    # The caller's appointment is still listed to hear or cancel (the only one: key 1).
-    assert ("इसे रद्द करने के लिए 1 दबाएँ" if lang == "hi" else "To cancel it, press 1") in said
+    # The caller's appointment can still be cancelled (the only one: key 1), in a sentence
+    # that refers to it: the queue words already named it.
+    assert ("आज का अपॉइंटमेंट रद्द करने के लिए 1 दबाएँ" if lang == "hi"
+            else "To cancel today's appointment, press 1") in said
 
 
 def test_before_the_first_call_and_once_called(phone, ivr_session):
