@@ -45,6 +45,13 @@ def label(family: str, value: object) -> str:
     return t(key) if has_message(key) else t("console.other_value")
 
 
+def label_alone(family: str, value: object) -> str:
+    """``label`` standing by itself (a chart's bar, a list's item) rather than inside a
+    sentence: its first letter a capital ("Phone", "SMS"; Hindi has no case)."""
+    words = label(family, value)
+    return words[:1].upper() + words[1:]
+
+
 def unit_label(unit: str) -> str:
     """A medicine unit: known ones in the agent's language, others as the hospital's
     feed wrote them (free text, not a code)."""

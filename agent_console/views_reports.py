@@ -13,7 +13,7 @@ from flask import Response, abort, g, render_template, request
 
 from agent_console import bp
 from agent_console.auth import SUPERVISORS, roles
-from agent_console.i18n import current_language, error_text, label, t
+from agent_console.i18n import current_language, error_text, label_alone, t
 from booking_core.base import InvalidDay, InvalidInput, calendar_day, utcnow
 from booking_core.hospitals import get_hospital
 from contact_centre.reports import (
@@ -78,8 +78,9 @@ def reports() -> Any:
         sl_mark=service_level_mark(report.calls.service_level, target),
         hour_rows=[(h.hour, [h.calls, h.offered, h.answered, h.answered_in_target])
                    for h in report.hours],
-        channel_items=[(label("channel", c), n) for c, n in report.bookings.by_channel.items()],
-        category_items=[(label("cat", c), n)
+        channel_items=[(label_alone("channel", c), n)
+                       for c, n in report.bookings.by_channel.items()],
+        category_items=[(label_alone("cat", c), n)
                         for c, n in grievances_by_category(report.grievances).items()],
         csv_tables=list(CSV_COLUMNS),
         # Whose report this is, said in words: a hospital's supervisor sees one hospital.

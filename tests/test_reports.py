@@ -122,6 +122,11 @@ def test_reports_page_is_for_supervisors_and_shows_the_figures(session, console,
     # Waits and handling times to the second, the way the wallboard writes them too.
     assert re.search(r'id="rep-wait">40 s<', html)
     assert re.search(r'id="rep-aht">3 min 30 s<', html)  # 300 s and 120 s
+    # A bar's name stands alone: a capital, as the table beside it ("phone" is for
+    # sentences such as "registered · phone").
+    bars = re.findall(r'<text x="0" [^>]*class="axis">([^<]+)</text>', html)
+    assert {"Phone", "Portal", "Console", "SMS"} <= set(bars), bars
+    assert all(name[:1].isupper() for name in bars), bars
 
 
 def test_reports_page_refuses_bad_input_in_words(session, console):
