@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
-from flask import g, session
+from flask import g, request, session
 
 from booking_core.phones import mask_phone
 from contact_centre.models import Disposition
-from locales import has_message, normalise_language, render, render_count
+from locales import LANGUAGES, has_message, normalise_language, render, render_count
 from locales.formatting import (
     format_age,
     format_date,
@@ -21,10 +21,16 @@ from locales.formatting import (
 
 
 def current_language() -> str:
+    """The signed-in staff member's language; before sign-in, the one chosen on the
+    sign-in page (or kept from the last sign-out), else the browser's (English when it
+    asks for neither)."""
     user = g.get("staff")
     if user is not None:
         return normalise_language(user.language)
-    return normalise_language(session.get("lang", "en"))
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return str(chosen)
+    return normalise_language(request.accept_languages.best_match(LANGUAGES, default="en"))
 
 
 def t(key: str, **params: object) -> str:

@@ -282,3 +282,25 @@ def test_an_unknown_action_is_answered_with_a_message(session, console, agent):
             assert answer.status_code == 302, path
             page = text(client.get(answer.location))
             assert words in page, (username, path)
+
+
+def test_the_sign_in_page_speaks_the_browsers_language_until_one_is_chosen(client):
+    """Before anyone signs in, the console has only the browser to go by: a Hindi
+    browser gets the Hindi sign-in page (and its refusal), an English one or one that
+    asks for neither the English page; the page's own link then decides."""
+    hindi = {"Accept-Language": "hi-IN,hi;q=0.9,en;q=0.5"}
+    for headers, lang in ((hindi, "hi"), ({"Accept-Language": "en-IN,en;q=0.9"}, "en"),
+                          ({"Accept-Language": "ta-IN,fr;q=0.8"}, "en"), ({}, "en")):
+        page = client.get("/console/login", headers=headers).get_data(as_text=True)
+        assert f'<html lang="{lang}"' in page, headers
+        assert ("कंसोल में लॉग इन करें" in page) == (lang == "hi"), headers
+    form = client.get("/console/login", headers=hindi).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    refused = client.post("/console/login", headers=hindi, data={
+        "username": "nobody", "password": "wrong", "csrf_token": token})
+    assert "यूज़रनेम या पासवर्ड ग़लत है।" in refused.get_data(as_text=True)
+    # The page's language link wins over the browser from then on.
+    chosen = client.get("/console/login?lang=en", headers=hindi).get_data(as_text=True)
+    assert '<html lang="en"' in chosen
+    again = client.get("/console/login", headers=hindi).get_data(as_text=True)
+    assert '<html lang="en"' in again
