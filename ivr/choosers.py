@@ -32,7 +32,7 @@ from ivr.engine import condition
 from ivr.flow import Ctx, Later, step
 from ivr.state import Beds, Booking, Choosing, Complaint
 from locales.formatting import spoken_time
-from locales.heard import HeardTime, heard_number, heard_time
+from locales.heard import POSITION_WORDS, HeardTime, heard_number, heard_time
 
 PAGE_SIZE = 5
 MORE_KEY = "8"
@@ -153,13 +153,11 @@ def no_longer_offered(ctx: Ctx) -> VoiceResponse:
     return ctx.go(ctx.step.name, intro=[ctx.t("ivr.pick.gone")], **ctx.own_state(fresh))
 
 
-# An option named by its number ("one", "number two", "एक", "नंबर दो").
-FILLERS = {"number", "option", "नंबर", "ऑप्शन"}
-
-
 def spoken_position(speech: str) -> int | None:
-    """The number (1 to a page's five) of an option said instead of its name, or None."""
-    words = [w for w in re.split(r"[\s.,।!?]+", speech.lower()) if w and w not in FILLERS]
+    """The number (1 to a page's five) of an option said instead of its name ("one",
+    "number two", "एक", «नंबर दो»), or None."""
+    words = [w for w in re.split(r"[\s.,।!?]+", speech.lower())
+             if w and w not in POSITION_WORDS]
     position = heard_number(words[0]) if len(words) == 1 else None
     return position if position is not None and 1 <= position <= PAGE_SIZE else None
 

@@ -46,7 +46,7 @@ _FRACTIONS = {"साढे": 30, "साडे": 30, "सवा": 15, "पौ�
 _WHOLE = {"डेढ": (1, 30), "ढाई": (2, 30)}
 _ENGLISH_PARTS = {"half": 30, "quarter": 15}
 # Words that say the option's number, not a time ("number 2", «नंबर दो»).
-_POSITION_WORDS = {"number", "option", "नंबर", "ऑप्शन"}
+POSITION_WORDS = {"number", "option", "नंबर", "ऑप्शन"}
 
 _AM_PM = re.compile(r"(?<![^\W\d_])([ap])\s*\.?\s*m\b\.?")  # a.m., p.m., AM, 10am
 _OCLOCK = re.compile(r"\bo\s*['’]?\s*clock\b")
@@ -98,7 +98,7 @@ def heard_time(speech: str) -> HeardTime | None:
     Words around the time are let be ("at 10 please", «10 बजे वाला»); three numbers, an
     hour past 23 or a minute past 59 are no time."""
     tokens = _tokens(speech)
-    if not tokens or _POSITION_WORDS & set(tokens):
+    if not tokens or POSITION_WORDS & set(tokens):
         return None
     part = None
     for at, token in enumerate(tokens):
