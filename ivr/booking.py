@@ -38,7 +38,7 @@ from ivr.engine import action, condition
 from ivr.flow import Ctx, step
 from ivr.speech import NUMBER_MARK
 from ivr.state import Booking, Choosing, Complaint
-from locales.formatting import format_date, format_number, spoken_day, spoken_time
+from locales.formatting import format_date, format_number, local, spoken_day, spoken_time
 
 log = logging.getLogger(__name__)
 
@@ -228,9 +228,12 @@ def _free_slots(ctx: Ctx) -> list[SlotView]:
 
 
 def _slot_options(ctx: Ctx, slots: list[SlotView]) -> list[Option]:
+    """The free times as the menu reads them; each knows its clock time, so the caller
+    may say a time ("10 am", «साढ़े दस») as well as press its key."""
     tz = ctx.settings.helpline_timezone
     return [Option(slot.id, spoken_time(ctx.lang, slot.starts_at, tz),
-                   item_key="ivr.book.slot_item_few" if few_left(slot.free) else None)
+                   item_key="ivr.book.slot_item_few" if few_left(slot.free) else None,
+                   at=local(slot.starts_at, tz).time())
             for slot in slots]
 
 

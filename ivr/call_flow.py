@@ -82,7 +82,7 @@ declare(
              Option("1", "ivr.wait.join", "do:join_waiting_list", when="caller_mobile"),
              Option("2", "ivr.book.change_department", "book.department", carry=("h",)),
          )),
-    Node("book.slot", "inbound", "choose a time", input=Input.KEYS_OR_NAME,
+    Node("book.slot", "inbound", "choose a time", input=Input.KEYS_OR_TIME,
          says=("ivr.book.slot_heading",), list_to=("book.confirm", "book.mobile"),
          leads_to=("book.day",)),
     Node("book.confirm", "inbound", "read-back: confirm?", options=(

@@ -3,7 +3,9 @@
 Pages of at most five options, ``8`` for the next page; a spoken name in Devanagari or
 Latin script is matched against every name and alias
 (``booking_core.hospitals.match_spoken_name``); when the match is not certain the
-caller is asked "did you say ...? 1 yes, 2 no".
+caller is asked "did you say ...? 1 yes, 2 no". Options that are times (``Option.at``,
+the time menu) are matched by the time said (``locales.heard.heard_time``) instead,
+and what is no time falls back to the names.
 
 A key means what was read out with it. The lists come from data that changes between
 the prompt and the key (the directory refreshes, the day's demand ranking, a hospital
@@ -15,6 +17,7 @@ the caller hears that it is no longer available, and the menu as it now is.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import zlib
 from collections.abc import Callable
@@ -28,6 +31,8 @@ from booking_core.hospitals import Hospital, match_spoken_name
 from ivr.engine import condition
 from ivr.flow import Ctx, Later, step
 from ivr.state import Beds, Booking, Choosing, Complaint
+from locales.formatting import spoken_time
+from locales.heard import POSITION_WORDS, HeardTime, heard_number, heard_time
 
 PAGE_SIZE = 5
 MORE_KEY = "8"
@@ -58,6 +63,7 @@ class Option:
     spoken: str  # what the caller hears
     names: list[str] = field(default_factory=list)  # what the caller may say
     item_key: str | None = None  # its own sentence ("..., where few places are left")
+    at: dt.time | None = None  # a time's local clock time (a slot's start): said as a time
 
 
 def choice_prompt(ctx: Ctx, options: list[Option], *, heading: str, more_key: str,
@@ -147,19 +153,13 @@ def no_longer_offered(ctx: Ctx) -> VoiceResponse:
     return ctx.go(ctx.step.name, intro=[ctx.t("ivr.pick.gone")], **ctx.own_state(fresh))
 
 
-# An option named by its number ("one", "number two", "एक", "नंबर दो").
-NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
-    "एक": 1, "दो": 2, "तीन": 3, "चार": 4, "पांच": 5, "पाँच": 5,
-    "1": 1, "2": 2, "3": 3, "4": 4, "5": 5, "१": 1, "२": 2, "३": 3, "४": 4, "५": 5,
-}
-FILLERS = {"number", "option", "नंबर", "ऑप्शन"}
-
-
 def spoken_position(speech: str) -> int | None:
-    """The number of an option said instead of its name, or None."""
-    words = [w for w in re.split(r"[\s.,।!?]+", speech.lower()) if w and w not in FILLERS]
-    return NUMBER_WORDS.get(words[0]) if len(words) == 1 else None
+    """The number (1 to a page's five) of an option said instead of its name ("one",
+    "number two", "एक", «नंबर दो»), or None."""
+    words = [w for w in re.split(r"[\s.,।!?]+", speech.lower())
+             if w and w not in POSITION_WORDS]
+    position = heard_number(words[0]) if len(words) == 1 else None
+    return position if position is not None and 1 <= position <= PAGE_SIZE else None
 
 
 def joined_letters(speech: str) -> str:
@@ -177,20 +177,44 @@ def _spoken(ctx: Ctx, options: list[Option],
     offered = ctx.read(Choosing).offered
     if position is not None and (offered is None or position <= len(offered)):
         return _at_position(ctx, options, position, chosen)
+    times = any(o.at is not None for o in options)
+    heard = heard_time(ctx.speech) if times else None
+    if heard is not None:
+        return _at_time(ctx, options, heard, chosen, said_back)
     # match_spoken_name scores integer ids; map whatever ids we have onto positions.
     scores = match_spoken_name(joined_letters(ctx.speech),
                                [(i, [o.spoken, *o.names]) for i, o in enumerate(options)])
     if not scores or scores[0][1] < HEARD:
-        return ctx.again("ivr.pick.not_understood")
+        return ctx.again("ivr.pick.time_not_understood" if times else "ivr.pick.not_understood")
     best, score = scores[0]
     tied = len(scores) > 1 and scores[1][1] >= score
-    option = options[best]
-    if score >= SURE and not tied and ctx.confidence >= MIN_CONFIDENCE:
+    return _take_or_ask(ctx, options[best], chosen, said_back,
+                        sure=score >= SURE and not tied)
+
+
+def _take_or_ask(ctx: Ctx, option: Option, chosen: Callable[[Ctx, OptionId], VoiceResponse],
+                 said_back: bool, *, sure: bool) -> VoiceResponse:
+    """Take what was heard when sure of it (the recogniser too), else ask "did you say
+    ...?"."""
+    if sure and ctx.confidence >= MIN_CONFIDENCE:
         if said_back:  # taken without asking: the next prompt first says what was heard
             ctx.then_say.append(Later("ivr.pick.heard", name=option.spoken))
         return chosen(ctx, option.id)
     return ctx.go(ctx.step.name, **ctx.own_state(replace(ctx.read(Choosing),
                                                          candidate=option.id)))
+
+
+def _at_time(ctx: Ctx, options: list[Option], heard: HeardTime,
+             chosen: Callable[[Ctx, OptionId], VoiceResponse], said_back: bool) -> VoiceResponse:
+    """The time offered (on any page) at the time the caller said: its likeliest reading
+    that is offered ("4" is 4 pm if 4 pm is offered, else 4 am). A time offered nowhere
+    is said back as not free, and the menu again."""
+    readings = heard.readings()
+    for reading in readings:
+        found = [o for o in options if o.at == reading]
+        if found:
+            return _take_or_ask(ctx, found[0], chosen, said_back, sure=len(found) == 1)
+    return ctx.again("ivr.pick.time_not_free", time=spoken_time(ctx.lang, readings[0]))
 
 
 # Hospitals ---------------------------------------------------------------------

@@ -35,6 +35,7 @@ ACTION_PREFIX = "do:"
 class Input(enum.StrEnum):
     KEYS = "keys"  # one key
     KEYS_OR_NAME = "keys or a spoken name"  # one key, or a name said in either script
+    KEYS_OR_TIME = "keys or a spoken time"  # one key, or a time ("10 am", «साढ़े दस»)
     NUMBER = "a typed number"  # several keys ending with #
     RECORDING = "a recording"
     NONE = "no input"  # says something and moves on (or hangs up, or connects)
