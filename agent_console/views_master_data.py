@@ -22,6 +22,7 @@ from booking_core.hospitals import (
     Department,
     Hospital,
     Ownership,
+    districts_in_name_order,
     in_name_order,
     list_departments,
 )
@@ -140,7 +141,8 @@ def _hospital_form(hospital: Hospital | None) -> Any:
             flash_done("console.md.done_hospital", name=saved.short_name(_lang()))
             return redirect(url_for("console.md_hospital", hospital_id=saved.id))
     html = render_template("console/md_hospital_form.html", hospital=hospital, form=form,
-                           errors=errors, districts=DELHI_DISTRICTS,
+                           errors=errors,
+                           districts=districts_in_name_order(DELHI_DISTRICTS.items(), _lang()),
                            ownerships=list(Ownership))
     return html, 422 if errors else 200
 

@@ -105,9 +105,27 @@ def in_name_order(hospitals: Iterable[Hospital], lang: str, *,
 
     def shown(hospital: Hospital) -> tuple[str, int]:
         name = hospital.short_name(lang) if short else hospital.name(lang)
-        return unicodedata.normalize("NFC", name).casefold(), hospital.id
+        return collation_key(name), hospital.id
 
     return sorted(hospitals, key=shown)
+
+
+def collation_key(name: str) -> str:
+    """What a list a person reads sorts ``name`` by, English or Hindi (see
+    ``in_name_order``)."""
+    return unicodedata.normalize("NFC", name).casefold()
+
+
+def districts_in_name_order(districts: Iterable[tuple[str, str]],
+                            lang: str) -> list[tuple[str, str]]:
+    """(English, Hindi) district names in the order of the names a list shows, in
+    ``lang``: «उत्तरी», «दक्षिणी», «पूर्वी» on a Hindi page (the Hindi name, the English
+    one where a district has none), North, South, East's order on an English one."""
+    def shown(district: tuple[str, str]) -> tuple[str, str]:
+        en, hi = district
+        return collation_key(hi if lang == "hi" and hi else en), en
+
+    return sorted(districts, key=shown)
 
 
 def list_districts(session: Session) -> list[tuple[str, str]]:

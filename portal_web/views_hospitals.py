@@ -7,7 +7,12 @@ from typing import Any
 
 from flask import redirect, request, url_for
 
-from booking_core.hospitals import find_hospitals, get_hospital, list_districts
+from booking_core.hospitals import (
+    districts_in_name_order,
+    find_hospitals,
+    get_hospital,
+    list_districts,
+)
 from booking_core.resources import BedType, public_resources
 from helpline.app import current_helpline
 from locales import LANGUAGES
@@ -24,10 +29,15 @@ def text_arg(name: str, max_len: int = MAX_QUERY) -> str:
     return request.args.get(name, "").strip()[:max_len]
 
 
+def _districts(session: Any) -> list[tuple[str, str]]:
+    """The districts with a hospital, in the page's language's name order."""
+    return districts_in_name_order(list_districts(session), i18n.current_language())
+
+
 @portal.get("/")
 @retry_on_lost_connection
 def home() -> Any:
-    return page("home.html", districts=list_districts(read_session()))
+    return page("home.html", districts=_districts(read_session()))
 
 
 @portal.get("/hospitals")
@@ -38,7 +48,7 @@ def hospitals() -> Any:
     session = read_session()
     found = find_hospitals(session, query, district, lang=i18n.current_language())
     return page("hospitals.html", hospitals=found, query=query, district=district,
-                districts=list_districts(session), searched=bool(query or district))
+                districts=_districts(session), searched=bool(query or district))
 
 
 @portal.get("/hospitals/<int:hospital_id>")

@@ -282,3 +282,20 @@ def test_the_code_hints_say_that_either_case_is_accepted(session, console, admin
     assert session.scalars(select(Department.code).where(
         Department.hospital_id == hospital_id)).one() == "gen_medicine-2"
     session.rollback()
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_the_hospital_forms_districts_are_in_the_order_of_the_names_shown(
+        session, console, admin_user, lang):
+    console.login("admin.one")
+    console.post("/console/me/language", {"language": lang, "next": "/console/"})
+    page = text(console.get("/console/admin/hospitals/new"))
+    select_html = page.split('name="district"', 1)[1].split("</select>", 1)[0]
+    shown = [s.strip() for s in re.findall(r"<option value=\"[^\"]+\"[^>]*>([^<]+)</option>",
+                                           select_html)]
+    from booking_core.master_data import DELHI_DISTRICTS
+
+    names = list(DELHI_DISTRICTS.values() if lang == "hi" else DELHI_DISTRICTS)
+    assert sorted(shown) == sorted(names)
+    assert shown[:3] == (["उत्तर पश्चिमी", "उत्तर पूर्वी", "उत्तरी"] if lang == "hi"
+                         else ["Central", "East", "New Delhi"]), shown

@@ -86,3 +86,21 @@ def test_no_portal_template_names_a_hospital_but_through_hospital_name():
         if bad:
             found[path.name] = bad
     assert found == {}
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_the_district_list_is_in_the_order_of_the_names_it_shows(portal, session, lang):
+    """A Hindi reader looks for «उत्तरी» after «दक्षिणी» and «पूर्वी» (varnamala order), not
+    in the English names' order (East, North, South, West)."""
+    from booking_core.master_data import DELHI_DISTRICTS
+
+    for en in ("West", "North", "East", "South", "Shahdara"):
+        make_hospital(session, district=en, district_hi=DELHI_DISTRICTS[en])
+    session.commit()
+    want = {"hi": ["उत्तरी", "दक्षिणी", "पश्चिमी", "पूर्वी", "शाहदरा"],
+            "en": ["East", "North", "Shahdara", "South", "West"]}[lang]
+    for path in ("/portal/", "/portal/hospitals"):
+        page = portal.get(path, headers={"Accept-Language": lang})
+        select_html = page.split('name="district"', 1)[1].split("</select>", 1)[0]
+        shown = re.findall(r'<option value="[^"]+"[^>]*>([^<]+)</option>', select_html)
+        assert shown == want, (path, shown)
