@@ -57,6 +57,16 @@ def safe_next(target: str | None, default: str = "/portal/") -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
+def sent_from() -> str | None:
+    """The portal page a form was sent from (the browser's Referer, when it is this
+    site's own portal page), or None."""
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc and referrer.netloc != request.host:
+        return None
+    target = referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return safe_next(target, default="") or None
+
+
 def render_error(status: int, code: str, message: str) -> Response:
     """Errors under ``/portal`` (unknown pages, a form without its CSRF token, a
     database outage) as a page in the citizen's language with a way on."""
@@ -90,8 +100,15 @@ def render_error(status: int, code: str, message: str) -> Response:
             return response
     if status == 400 and message == "csrf":
         key = "portal.error.form_expired"
+    back = None
+    if status == 503 and request.method == "POST":
+        # A button pressed during an outage (cancel, take, pass on, leave): it did
+        # nothing, and the citizen is taken back to the page it was on to press it again.
+        key = "portal.error.unavailable_not_done"
+        back = sent_from()
     # A URL no portal route matched gets no blueprint context: give it explicitly.
-    response = page("error.html", status, **i18n.template_context(), message=i18n.t(key))
+    response = page("error.html", status, **i18n.template_context(), message=i18n.t(key),
+                    back=back)
     if status == 503:
         response.headers["Retry-After"] = "30"
     return response

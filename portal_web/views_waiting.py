@@ -36,7 +36,7 @@ from portal_api.views_appointments import booking_rules
 from portal_api.views_catalogue import Availability
 from portal_web import carry, i18n
 from portal_web.blueprint import portal
-from portal_web.pages import page
+from portal_web.pages import kept_on_outage, outage_message, page
 from portal_web.verify import STEPS, MobileCheck, after_step, back_to_form, current_check, run_step
 
 # At most this many full days are offered on a department's page with no free day: the
@@ -162,6 +162,21 @@ def waiting_join() -> Any:
             return again
     return page("waiting_join.html", 422 if request.method == "POST" else 200,
                 department=department, day=day, check=check, error=error,
+                hold=current_helpline().settings.waiting_list_hold_minutes)
+
+
+@kept_on_outage("waiting_join")
+def _join_on_outage() -> Any:
+    """The join form as sent (the mobile, the code step), drawn without the database."""
+    check = current_check(request.form)
+    check.code_sent = request.form.get("step") == "check_code"
+    try:
+        day: dt.date | None = dt.date.fromisoformat(request.form.get("day", "")[:10])
+    except ValueError:
+        day = None
+    return page("waiting_join.html", 503, department=None,
+                department_id=whole_number(request.form.get("department", "")), day=day,
+                check=check, error="", outage=outage_message(),
                 hold=current_helpline().settings.waiting_list_hold_minutes)
 
 

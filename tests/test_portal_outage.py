@@ -7,6 +7,7 @@ the shared server is never touched."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 from collections.abc import Iterator
@@ -19,9 +20,11 @@ from portal_api.auth import issue_verification_token
 from tests.conftest import PRODUCTION_REQUEST_DEADLINE_S, make_settings
 from tests.factories import make_department, make_hospital, make_slot
 from tests.fixtures_faults import PrivatePostgres, empty_private_database
+from tests.opd_factories import book
 
 pytestmark = [pytest.mark.slow]
 
+MINE = "+919812345678"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 NOT_SAVED = {
     "hi": "माफ़ कीजिए, तकनीकी दिक़्क़त के कारण हम इसे अभी सेव नहीं कर पाए। आपने जो लिखा था, वह "
@@ -48,7 +51,11 @@ def portal_app(private_postgres: PrivatePostgres) -> Iterator[tuple[Flask, dict[
         department = make_department(s, hospital, code="medicine",
                                      name_en="General Medicine", name_hi="सामान्य चिकित्सा")
         slot = make_slot(s, department)
-        ids = {"hospital": hospital.id, "slot": slot.id}
+        full = make_slot(s, department, starts_in=dt.timedelta(days=3), capacity=1)
+        book(s, full)
+        mine = book(s, make_slot(s, department, starts_in=dt.timedelta(days=5)), phone=MINE)
+        ids = {"hospital": hospital.id, "slot": slot.id, "department": department.id,
+               "full_day": full.local_day.isoformat(), "reference": mine.reference}
     try:
         yield app, ids
     finally:
@@ -136,6 +143,58 @@ def test_a_booking_and_a_card_sent_while_the_database_is_down_keep_what_was_type
     page = issued.get_data(as_text=True)
     assert 'value="Asha Devi"' in page and 'value="1984"' in page
     assert '<option value="female" selected>' in page
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_a_waiting_list_join_sent_while_the_database_is_down_keeps_the_mobile(
+        portal_app, private_postgres, lang):
+    app, ids = portal_app
+    client = app.test_client()
+    path = f"/portal/waiting-list/join?department={ids['department']}&day={ids['full_day']}"
+    token = _form_page(client, path, lang)
+    private_postgres.stop()
+    try:
+        sent = client.post("/portal/waiting-list/join", data={
+            "csrf_token": token, "department": str(ids["department"]),
+            "day": ids["full_day"], "mobile": "098123 45678", "step": "send_code"})
+    finally:
+        private_postgres.start()
+    page = sent.get_data(as_text=True)
+    assert sent.status_code == 503, page
+    assert NOT_SAVED[lang] in _text(page)
+    assert 'value="098123 45678"' in page
+    assert f'name="department" value="{ids["department"]}"' in page
+    assert f'name="day" value="{ids["full_day"]}"' in page
+
+
+NOT_DONE = {
+    "hi": "माफ़ कीजिए, तकनीकी दिक़्क़त के कारण यह अभी नहीं हो पाया, और कुछ भी नहीं बदला।",
+    "en": "Sorry, a technical problem stopped us doing this just now, and nothing was changed.",
+}
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_a_button_pressed_while_the_database_is_down_leads_back_to_its_page(
+        portal_app, private_postgres, lang):
+    """Cancel (or take, pass on, leave) has nothing typed to give back: the citizen is
+    told nothing changed, and the way on is the page they pressed it on."""
+    app, ids = portal_app
+    client = app.test_client()
+    path = f"/portal/appointments/{ids['reference']}/cancel"
+    token = _form_page(client, path, lang, verified=MINE)
+    private_postgres.stop()
+    try:
+        sent = client.post(path, data={"csrf_token": token, "confirm": "yes"},
+                           headers={"Referer": f"http://localhost{path}"})
+        foreign = client.post(path, data={"csrf_token": token, "confirm": "yes"},
+                              headers={"Referer": "https://elsewhere.example/portal/x"})
+    finally:
+        private_postgres.start()
+    page = sent.get_data(as_text=True)
+    assert sent.status_code == 503, page
+    assert NOT_DONE[lang] in _text(page)
+    assert f'href="{path}" id="back"' in page
+    assert 'id="back"' not in foreign.get_data(as_text=True)
 
 
 @pytest.mark.browser
