@@ -120,6 +120,8 @@ def _on_the_day(ctx: Ctx) -> tuple[list[str], set[int]]:
         told.add(appointment.id)
         place = {"hospital": appointment.hospital.short_name(ctx.lang),
                  "department": appointment.department.name(ctx.lang), "token": where.token}
+        # Still to be seen: when (the caller may be ringing to ask what time to come).
+        at = spoken_time(ctx.lang, appointment.slot.starts_at, ctx.settings.helpline_timezone)
         if where.skipped:  # called and not there: the counter can call them again
             words.append(ctx.t("ivr.opd.skipped", **place))
             continue
@@ -133,9 +135,9 @@ def _on_the_day(ctx: Ctx) -> tuple[list[str], set[int]]:
             words.append(ctx.t("ivr.opd.passed", serving=where.serving, **place))
             continue
         if not where.serving:
-            words.append(ctx.t("ivr.opd.not_started", **place))
+            words.append(ctx.t("ivr.opd.not_started", time=at, **place))
         else:
-            words.append(ctx.t("ivr.opd.serving", serving=where.serving, **place))
+            words.append(ctx.t("ivr.opd.serving", serving=where.serving, time=at, **place))
             if where.ahead == 0 or where.wait_minutes == 0:
                 words.append(ctx.t("ivr.opd.wait_soon"))
             elif where.wait_minutes is not None:

@@ -76,7 +76,8 @@ def hears_once_with_its_key(phone, lang: str, appointment: Appointment) -> str:
     assert described_today(appointment, lang) not in said, said
     assert render(lang, "ivr.opd.not_started", token=1,
                   hospital=appointment.hospital.short_name(lang),
-                  department=appointment.department.name(lang)) in said, said
+                  department=appointment.department.name(lang),
+                  time=spoken_time(lang, appointment.slot.starts_at)) in said, said
     return said
 
 
@@ -181,7 +182,8 @@ def test_two_appointments_today_are_told_apart_by_where(phone, ivr_session, lang
     phone.press("1")
     said = phone.said
     place = {appointment.id: {"hospital": appointment.hospital.short_name(lang),
-                              "department": appointment.department.name(lang)}
+                              "department": appointment.department.name(lang),
+                              "time": spoken_time(lang, appointment.slot.starts_at)}
              for appointment in (own, mother)}
     for appointment in (own, mother):
         assert described_today(appointment, lang) not in said, said

@@ -9,6 +9,7 @@ import pytest
 
 from booking_core.base import utcnow
 from booking_core.opd_day import call_next, check_in
+from locales.formatting import spoken_time
 from tests.fixtures_ivr import CALLER
 from tests.opd_factories import QR_KEY, book, booking_time, opd_today
 from tests.test_ivr_services import into_menu
@@ -33,7 +34,8 @@ def test_the_caller_hears_the_now_serving_token_and_the_wait(phone, ivr_session,
     phone.press("1")
     said = phone.said
     if lang == "hi":
-        assert "अभी टोकन 2 चल रहा है। आपका टोकन 5 है।" in said
+        assert (f"में आज {spoken_time('hi', slot.starts_at)} का आपका अपॉइंटमेंट: अभी टोकन 2 "
+                "चल रहा है। आपका टोकन 5 है।") in said
         assert "आपकी बारी लगभग 12 मिनट में आएगी।" in said  # 2 ahead, 6 minutes each
     else:
         assert "now serving token 2. Your token is 5." in said
@@ -50,7 +52,9 @@ def test_before_the_first_call_and_once_called(phone, ivr_session):
     mine = book(ivr_session, slot, phone=CALLER, now=booking_time(slot), language="en")
     into_menu(phone, "en", "4")
     phone.press("1")
-    assert "has not started calling tokens yet. Your token is 1." in phone.said
+    # When to come, the first thing a caller on the day may be ringing to ask.
+    assert (f"your appointment today at {spoken_time('en', slot.starts_at)}: the OPD has "
+            "not started calling tokens yet. Your token is 1.") in phone.said
     visit = check_in(ivr_session, mine.reference, hospital_id=today.hospital.id,
                      department_id=today.department.id, key=QR_KEY).visit
     call_next(ivr_session, visit.session_id, 4)
