@@ -117,6 +117,19 @@ class Grievance(Base):
             return "escalated_appeal"
         return self.status.value
 
+    @property
+    def standing_reply(self) -> str | None:
+        """The kind of the latest reply an agent sent the citizen (``called``,
+        ``details``, ``action``: ``grievances.workflow.REPLY_KINDS``) while it still
+        stands, else None. A reply speaks of the complaint as it was being worked on: a
+        resolution, a closure or a reopening since supersedes it (the phone must never
+        say "resolved" and "the hospital is taking action on it" together)."""
+        if self.status not in OPEN_STATUSES:
+            return None
+        note = self.last_update_note or ""
+        return note.removeprefix("sms.grievance_reply_") if note.startswith(
+            "sms.grievance_reply_") else None
+
 
 # What a ``GrievanceEvent.kind`` may say happened.
 EVENT_KINDS = ("registered", "claimed", "acknowledged", "assigned", "unassigned", "note",

@@ -322,6 +322,7 @@ def resolve_grievance(
         require_open(grievance)
         _acknowledge(session, grievance, actor=actor, channel=channel, now=now, tz=tz)
         grievance.status = GrievanceStatus.RESOLVED
+        grievance.last_update_note = None  # the resolution supersedes any reply
         grievance.resolved_at = now
         record_event(session, grievance, "resolved", actor=actor, channel=channel,
                      resolution=text)
@@ -384,6 +385,7 @@ def reopen_grievance(
 def _reopen(session: Session, grievance: Grievance, *, reason: str, actor: str | None,
             channel: str, now: dt.datetime, tz: str) -> None:
     grievance.status = GrievanceStatus.REOPENED
+    grievance.last_update_note = None  # the replies were to the case before it closed
     grievance.resolved_at = None
     grievance.closed_at = None
     grievance.acknowledged_at = None

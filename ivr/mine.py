@@ -377,7 +377,7 @@ def _status(ctx: Ctx, grievance: Grievance, *, own: bool) -> VoiceResponse:
     # The latest reply an agent sent, in the phone's own words (never an SMS template,
     # whose placeholders and "Delhi Health Helpline:" prefix are for a text), and only
     # to the phone that filed it: typed from another phone, the status alone.
-    reply = (grievance.last_update_note or "").removeprefix("sms.grievance_reply_")
+    reply = grievance.standing_reply
     if own and reply in REPLY_KINDS:
         # Their "press 0" says what 0 will do now: an agent, or the callback offer.
         callback = reply in ASK_FOR_ZERO and not ctx.holds("zero_reaches_agent")

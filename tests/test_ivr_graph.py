@@ -17,7 +17,7 @@ from grievances.services import register_grievance
 from helpline.app import create_app
 from ivr.devphone import heard_text
 from ivr.engine import ACTION_PREFIX, FLOW, Input
-from locales import LANGUAGES, catalogs, placeholders
+from locales import LANGUAGES, catalogs, placeholders, render
 from tests.conftest import make_settings
 from tests.factories import make_slot
 from tests.fixtures_ivr import CALLER, Phone, agent_hours_excluding_now, build_world
@@ -444,6 +444,41 @@ def test_grievance_status_after_an_sms_reply_speaks_no_template(phone, ivr_world
     assert " ".join(grievance.reference[:4]) in phone.said
     assert "अस्पताल इस पर कार्रवाई कर रहा है।" in phone.said
     assert "{" not in phone.said and "हेल्पलाइन:" not in phone.said
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_a_reply_is_not_said_once_the_complaint_is_resolved_or_reopened(
+        phone, ivr_world, ivr_session, lang):
+    """"It has been resolved ... The hospital is taking action on it." took back the
+    status in the next sentence: a resolution (or a reopening) supersedes a reply."""
+    from grievances.services import register_grievance
+    from grievances.workflow import reopen_grievance, reply_to_citizen, resolve_grievance
+    from tests.test_ivr_services import into_menu
+
+    action = {"hi": "अस्पताल इस पर कार्रवाई कर रहा है।",
+              "en": "The hospital is taking action on it."}[lang]
+    grievance = register_grievance(ivr_session, phone=CALLER, category="other", channel="sms",
+                                   description="No doctor in OPD", language=lang,
+                                   hospital_id=ivr_world.lok_nayak.id)
+    reply_to_citizen(ivr_session, grievance.id, "action", actor="agent")
+    resolve_grievance(ivr_session, grievance.id, "Doctor posted", actor="agent")
+    into_menu(phone, lang, "4")
+    phone.press("2")
+    assert render(lang, "ivr.status.is_resolved") in phone.said
+    assert action not in phone.said
+    reopen_grievance(ivr_session, grievance.id, "Still no doctor", actor="citizen")
+    phone.hang_up()
+    phone.call_sid += "b"
+    into_menu(phone, lang, "4")
+    phone.press("2")
+    assert render(lang, "ivr.status.is_reopened") in phone.said
+    assert action not in phone.said
+    reply_to_citizen(ivr_session, grievance.id, "action", actor="agent")  # a new reply
+    phone.hang_up()
+    phone.call_sid += "c"
+    into_menu(phone, lang, "4")
+    phone.press("2")
+    assert action in phone.said
 
 
 def test_a_retry_never_says_the_same_sentence_twice(ivr_app, ivr_world, ivr_session):
