@@ -141,13 +141,14 @@ def callback_action(callback_id: int, action: str) -> Any:
         else:
             raise InvalidInput("no such action", field="action")
     except DomainError as exc:
-        flash_error(exc)
+        flash_error(exc)  # at the top of the page, where the agent reads it
         if action == "correct" and isinstance(exc, InvalidInput):  # the form again
-            return redirect(url_for("console.callbacks", change=callback_id,
-                                    _anchor=f"callback-{callback_id}"))
-    else:
-        flash_done(f"console.done_callback_{action}")
-    return redirect(url_for("console.callbacks", _anchor=f"callback-{callback_id}"))
+            return redirect(url_for("console.callbacks", change=callback_id))
+        return redirect(url_for("console.callbacks"))
+    flash_done(f"console.done_callback_{action}")
+    if action in ("outcome", "correct"):  # the card, now finished, in view
+        return redirect(url_for("console.callbacks", _anchor=f"callback-{callback_id}"))
+    return redirect(url_for("console.callbacks"))
 
 
 def _rules() -> BookingRules:
