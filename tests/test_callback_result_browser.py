@@ -76,7 +76,7 @@ def test_saving_in_one_tab_and_sending_the_other_tabs_old_form(cards, browser, l
     context, first = open_page(browser, base, width, lang)
     second = context.new_page()  # a second tab, drawn before the save
     second.goto(f"{base}/console/callbacks")
-    card = f"#callback-{ids[1]}"
+    card = f'li[data-callback-id="{ids[1]}"]'
     first.select_option(f"{card} select[name=outcome]", "reached")
     first.fill(f"{card} input[name=notes]", "Appointment booked for Friday")
     first.click(f"{card} form[action$='/outcome'] button[type=submit]")
@@ -105,11 +105,12 @@ def test_finished_cards_and_the_change_form_fit_in_both_languages(cards, browser
         for lang in ("en", "hi"):
             words = WORDS[lang]
             context, page = open_page(browser, base, width, lang)
-            card = f"#callback-{ids[0]}"
+            card = f'li[data-callback-id="{ids[0]}"]'
             text = page.inner_text(card)
             assert words["finished"] in text and NOTE in text and words["by"] in text
             assert page.locator(f"{card} form").count() == 0
-            assert page.locator(f"#callback-{ids[2]} form[action$='/outcome']").count() == 1
+            in_hand = f'li[data-callback-id="{ids[2]}"] form[action$="/outcome"]'
+            assert page.locator(in_hand).count() == 1
             if not fits(page):
                 wide.append(("list", width, lang))
             shot(page, f"callback-cards-{lang}-{width}")
