@@ -363,6 +363,8 @@ def record_callback_outcome(session: Session, callback_id: int, *, agent_id: int
     now = now or utcnow()
     with unit_of_work(session):
         agent = session.get(StaffUser, agent_id, with_for_update=True)  # the agent's lock first
+        if agent is None:
+            raise CallbackTaken("this callback is not yours to work")
         callback = _mine(session, callback_id, agent_id,
                          finished_since=start_of_today(now, tz))
         if seen_version is not None and seen_version != callback.result_version:
@@ -385,8 +387,8 @@ def record_callback_outcome(session: Session, callback_id: int, *, agent_id: int
         if callback.status in SETTLED:
             callback.result_by_id = agent_id
             callback.result_at = now
-        record_change(session, actor=agent.username if agent else str(agent_id),
-                      entity="callback", key=callback.id, hospital_id=None, before=before,
+        record_change(session, actor=agent.username, entity="callback", key=callback.id,
+                      hospital_id=None, before=before,
                       after={"outcome": outcome, "notes": text,
                              "status": callback.status.value})
         if calling:
