@@ -107,10 +107,14 @@ def profile() -> Any:
 @bp.get("/callbacks")
 @helpline_work
 def callbacks() -> Any:
+    """The agent's callbacks (in hand, then finished today) and those waiting.
+    ``?change=<id>`` opens the form correcting that finished callback's result (the
+    page's refreshes keep it open: they fetch the same address)."""
     session = get_session()
-    mine = my_callbacks(session, g.staff.id)
+    mine = my_callbacks(session, g.staff.id, tz=current_helpline().settings.helpline_timezone)
     context = dict(waiting=waiting_callbacks(session), mine=mine, mask_phone=mask_phone,
-                   outcomes=list(OUTCOMES), pops=callback_pops(session, mine))
+                   outcomes=list(OUTCOMES), pops=callback_pops(session, mine),
+                   changing=whole_number(request.args.get("change")))
     if request.headers.get("X-Fragment"):
         return render_template("console/_callbacks.html", **context)
     return render_template("console/callbacks.html", **context)
@@ -125,16 +129,25 @@ def callback_action(callback_id: int, action: str) -> Any:
             claim_callback(session, callback_id, agent_id=g.staff.id)
         elif action == "call":
             call_back(session, callback_id, agent=g.staff)
-        elif action == "outcome":
+        elif action in ("outcome", "correct"):  # the result, or the change of one saved
+            # The result version the form was drawn with; a form without one (forged,
+            # junk) is a page that changed: no callback has -1.
+            seen = whole_number(request.form.get("version"))
             record_callback_outcome(session, callback_id, agent_id=g.staff.id,
                                     outcome=request.form.get("outcome", ""),
-                                    notes=request.form.get("notes", ""))
+                                    notes=request.form.get("notes", ""),
+                                    seen_version=-1 if seen is None else seen,
+                                    tz=current_helpline().settings.helpline_timezone)
         else:
             raise InvalidInput("no such action", field="action")
     except DomainError as exc:
-        flash_error(exc)
-    else:
-        flash_done(f"console.done_callback_{action}")
+        flash_error(exc)  # at the top of the page, where the agent reads it
+        if action == "correct" and isinstance(exc, InvalidInput):  # the form again
+            return redirect(url_for("console.callbacks", change=callback_id))
+        return redirect(url_for("console.callbacks"))
+    flash_done(f"console.done_callback_{action}")
+    if action in ("outcome", "correct"):  # the card, now finished, in view
+        return redirect(url_for("console.callbacks", _anchor=f"callback-{callback_id}"))
     return redirect(url_for("console.callbacks"))
 
 

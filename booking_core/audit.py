@@ -1,9 +1,9 @@
-"""The audit trail of master data: who changed what, when, and the record before and
-after, as JSON.
+"""The audit trail: who changed what, when, and the record before and after, as JSON.
 
 Every service in ``booking_core.master_data`` writes one ``AuditEntry`` per record it
 creates, changes or removes, inside its own transaction, so a change and its entry are
-committed together or not at all.
+committed together or not at all. A callback's result saved or corrected by an agent
+is recorded the same way (``contact_centre.callbacks.record_callback_outcome``).
 """
 
 from __future__ import annotations
@@ -24,8 +24,10 @@ class AuditAction(enum.StrEnum):
     DELETED = "deleted"
 
 
-# What an entry may be about (``AuditEntry.entity``).
-AUDITED_ENTITIES = ("hospital", "department", "schedule", "closure", "holiday")
+# What an entry may be about (``AuditEntry.entity``): master data, which its change log
+# page lists, and callbacks' results.
+MASTER_DATA_ENTITIES = ("hospital", "department", "schedule", "closure", "holiday")
+AUDITED_ENTITIES = (*MASTER_DATA_ENTITIES, "callback")
 
 
 class AuditEntry(Base):
@@ -73,8 +75,10 @@ def changed_fields(entry: AuditEntry) -> list[tuple[str, Any, Any]]:
 
 def recent_entries(session: Session, *, hospital_id: int | None = None,
                    limit: int = 200) -> list[AuditEntry]:
-    """The latest entries, newest first; with ``hospital_id``, that hospital's only."""
-    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    """The latest changes to master data, newest first; with ``hospital_id``, that
+    hospital's only."""
+    query = (select(AuditEntry).where(AuditEntry.entity.in_(MASTER_DATA_ENTITIES))
+             .order_by(AuditEntry.id.desc()).limit(limit))
     if hospital_id is not None:
         query = query.where(AuditEntry.hospital_id == hospital_id)
     return list(session.scalars(query))

@@ -4,7 +4,10 @@ A callback goes waiting -> claimed (one agent, decided by one conditional UPDATE
 calling (an outbound call in the outbox: Twilio rings the agent first, then bridges
 the citizen) -> done, failed, or back to waiting when nobody answered. The attempt
 ends with its result, saved by the agent or reported by Twilio, whichever comes
-first; the agent's On a call ends with it (``routing.end_outbound_call``).
+first; the agent's On a call ends with it (``routing.end_outbound_call``). A result
+the agent saved shows on their card as finished, and is changed only by a deliberate
+correction (``record_callback_outcome``); both are kept in the audit trail
+(``booking_core.audit``, entity ``callback``).
 
 A number has at most one open request (waiting, claimed or calling): every request is
 made by ``request_callback`` (the phone line, its spool, an agent phoning a
@@ -16,11 +19,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
+from booking_core.audit import record_change
 from booking_core.base import Conflict, InvalidInput, NotFound, unit_of_work, utcnow
 from booking_core.outbox import add_call
 from contact_centre.call_log import call_row
@@ -35,17 +41,24 @@ from contact_centre.routing import end_outbound_call, start_outbound_call
 from grievances.models import Grievance
 from grievances.services import record_event
 
-# What the agent says happened, and where the callback goes next.
+# What the agent says happened, and where the callback goes next (``settle``).
 OUTCOMES = {
     "reached": CallbackStatus.DONE,
     "wrong_number": CallbackStatus.FAILED,
     "no_answer": CallbackStatus.WAITING,  # back in the list for another try
 }
 MAX_NOTES = 1000
+DEFAULT_TZ = "Asia/Kolkata"
 
 
 class CallbackTaken(Conflict):
     code = "callback_taken"
+
+
+class CallbackChanged(Conflict):
+    """A result sent from a form drawn before another result was saved."""
+
+    code = "callback_changed"
 
 
 class NoAgentPhone(InvalidInput):
@@ -143,53 +156,79 @@ def waiting_callbacks(session: Session, limit: int = 50) -> list[CallbackRequest
     ))
 
 
-# After Twilio reports how a bridged call ended, the agent who made it may still add
-# what was said (or correct the outcome) for this long.
-AMEND_WINDOW = dt.timedelta(hours=2)
 IN_HAND = (CallbackStatus.CLAIMED, CallbackStatus.CALLING)
 SETTLED = (CallbackStatus.DONE, CallbackStatus.FAILED)
 
 
-def my_callbacks(session: Session, agent_id: int,
-                 now: dt.datetime | None = None) -> list[CallbackRequest]:
-    """The agent's callbacks in hand, and those settled in the last two hours (so the
-    outcome Twilio reported can be completed with the agent's notes)."""
-    since = (now or utcnow()) - AMEND_WINDOW
-    return list(session.scalars(
+def start_of_today(now: dt.datetime, tz: str = DEFAULT_TZ) -> dt.datetime:
+    """Midnight of ``now``'s day in the helpline's time zone: callbacks an agent
+    finished since then are still theirs to see and correct."""
+    zone = ZoneInfo(tz)
+    return dt.datetime.combine(now.astimezone(zone).date(), dt.time(0), tzinfo=zone)
+
+
+def my_callbacks(session: Session, agent_id: int, now: dt.datetime | None = None,
+                 tz: str = DEFAULT_TZ) -> list[CallbackRequest]:
+    """The agent's callbacks in hand (claimed or being called, the longest held first),
+    then those they finished today, local time (done or failed, the latest first).
+
+    A finished callback stays on the agent's list until midnight so they can see what
+    they saved, add what was said to an outcome Twilio reported, or correct a result
+    (``record_callback_outcome`` accepts exactly these); a shift's finished callbacks
+    are gone the next day, not two hours into the shift. One whose result was "no
+    answer" is back in the waiting list and no longer the agent's."""
+    since = start_of_today(now or utcnow(), tz)
+    rows = session.scalars(
         select(CallbackRequest)
         .where(CallbackRequest.claimed_by_id == agent_id,
                CallbackRequest.status.in_(IN_HAND)
                | (CallbackRequest.status.in_(SETTLED) & (CallbackRequest.completed_at >= since)))
-        .order_by(CallbackRequest.claimed_at)
-    ))
+        .options(selectinload(CallbackRequest.result_by))
+    ).all()
+    in_hand = sorted((cb for cb in rows if cb.status in IN_HAND),
+                     key=lambda cb: (cb.claimed_at or cb.requested_at, cb.id))
+    finished = sorted((cb for cb in rows if cb.status in SETTLED),
+                      key=lambda cb: (cb.completed_at or cb.requested_at, cb.id), reverse=True)
+    return in_hand + finished
 
 
 def settle(callback: CallbackRequest, outcome: str, now: dt.datetime,
            note: str | None = None) -> None:
-    """Give a callback its outcome: done, failed, or back in the list for anyone."""
+    """Give a callback its outcome (``OUTCOMES``): "reached" finishes it as done,
+    "wrong number" as failed, both staying with the agent who worked it; "no answer"
+    is the one outcome that means "try again": the callback goes back to the waiting
+    list for anyone (its claim, finish time and saved result cleared, so the next
+    attempt starts blank). Twilio's reports (``outbound_calls``) and the agent's
+    result both come through here. A finished callback settled again (a correction)
+    keeps the time it first finished."""
+    finished_at = callback.completed_at if callback.status in SETTLED else None
     callback.status = OUTCOMES[outcome]
     callback.outcome = note or outcome
     if callback.status == CallbackStatus.WAITING:
         callback.claimed_by_id = None
         callback.claimed_at = None
         callback.completed_at = None
+        callback.result_by_id = None
+        callback.result_at = None
     else:
-        callback.completed_at = now
+        callback.completed_at = finished_at or now
 
 
-def _mine(session: Session, callback_id: int, agent_id: int,
-          now: dt.datetime | None = None) -> CallbackRequest:
+def _mine(session: Session, callback_id: int, agent_id: int, *,
+          finished_since: dt.datetime | None = None) -> CallbackRequest:
+    """The agent's callback, locked: in hand, or (with ``finished_since``) finished by
+    them since then. Else ``NotFound`` or ``CallbackTaken``."""
     callback = session.scalar(
         select(CallbackRequest).where(CallbackRequest.id == callback_id).with_for_update()
         .execution_options(populate_existing=True)
     )
     if callback is None:
         raise NotFound("no such callback", entity="callback")
-    amendable = (
-        callback.status in SETTLED and now is not None and callback.completed_at is not None
-        and callback.completed_at >= now - AMEND_WINDOW
+    correctable = (
+        callback.status in SETTLED and finished_since is not None
+        and callback.completed_at is not None and callback.completed_at >= finished_since
     )
-    if callback.claimed_by_id != agent_id or not (callback.status in IN_HAND or amendable):
+    if callback.claimed_by_id != agent_id or not (callback.status in IN_HAND or correctable):
         raise CallbackTaken("this callback is not yours to work")
     return callback
 
@@ -282,24 +321,58 @@ def call_complainant(session: Session, grievance_id: int, *, agent: StaffUser,
 
 
 def record_callback_outcome(session: Session, callback_id: int, *, agent_id: int,
-                            outcome: str, notes: str = "",
-                            now: dt.datetime | None = None) -> CallbackRequest:
-    """What the agent says happened on a callback, with their notes.
+                            outcome: str, notes: str = "", seen_version: int | None = None,
+                            now: dt.datetime | None = None,
+                            tz: str = DEFAULT_TZ) -> CallbackRequest:
+    """What the agent says happened on a callback, with their notes: its result, or a
+    correction of the result they saved.
 
     The result of the callback being called ends the attempt, whatever Twilio has
     said so far (in demo mode it never says anything): the agent's call for it ends
     and they go into wrap-up like after any call (``routing.end_outbound_call``),
     then Available or the state they asked for. While their own phone is still on
     the line (its leg answered, its end not yet reported) that call holds them until
-    it ends. A later word from Twilio on this attempt changes nothing more."""
+    it ends. A later word from Twilio on this attempt changes nothing more.
+
+    Saved, the result is the callback's (who, when: ``result_by_id``, ``result_at``)
+    and the agent's card shows it finished. The agent may correct it (or complete an
+    outcome Twilio reported with what was said) for as long as it is on their list:
+    callbacks they finished today (``my_callbacks``). A correction goes where its new
+    outcome says (``settle``): reached or wrong number keeps the callback finished
+    (never back in the waiting list); only "no answer", which means "try again", puts
+    it back in the list, and not even then when the number has asked again since (its
+    newer request is the one in the list: this one stays failed, with the result).
+    The same result sent again changes nothing.
+
+    ``seen_version`` is the callback's ``result_version`` the agent's form was drawn
+    with. A form drawn before a result was saved (the page from before the save sent
+    again, a second tab, two saves at once) is refused with ``CallbackChanged`` and
+    changes nothing: a saved result is only ever changed by someone who saw it. None
+    skips the check (callers with no form). Other errors: ``InvalidInput`` (outcome,
+    notes), ``NotFound``, ``CallbackTaken`` (another's, back in the list, finished
+    before today).
+
+    Every result saved and every correction is kept in the audit trail
+    (``booking_core.audit``, entity ``callback``: the result before and after, and the
+    agent's username), in the same transaction."""
     if outcome not in OUTCOMES:
         raise InvalidInput("choose what happened on the call", field="outcome")
     if len(notes or "") > MAX_NOTES:
         raise InvalidInput(f"notes have at most {MAX_NOTES} characters", field="notes")
+    text = (notes or "").strip() or None
     now = now or utcnow()
     with unit_of_work(session):
-        session.get(StaffUser, agent_id, with_for_update=True)  # the agent's lock first
-        callback = _mine(session, callback_id, agent_id, now)
+        agent = session.get(StaffUser, agent_id, with_for_update=True)  # the agent's lock first
+        if agent is None:
+            raise CallbackTaken("this callback is not yours to work")
+        callback = _mine(session, callback_id, agent_id,
+                         finished_since=start_of_today(now, tz))
+        if seen_version is not None and seen_version != callback.result_version:
+            raise CallbackChanged("a result was saved since this form was drawn",
+                                  entity="callback")
+        before = _saved_result(callback)
+        if before is not None and (before["outcome"], before["notes"]) == (outcome, text):
+            return callback  # nothing to correct
         calling = callback.status == CallbackStatus.CALLING
         if (OUTCOMES[outcome] == CallbackStatus.WAITING and callback.status in SETTLED
                 and _another_open(session, callback)):
@@ -309,7 +382,24 @@ def record_callback_outcome(session: Session, callback_id: int, *, agent_id: int
             callback.outcome = outcome
         else:
             settle(callback, outcome, now)
-        callback.notes = (notes or "").strip() or None
+        callback.notes = text
+        callback.result_version += 1
+        if callback.status in SETTLED:
+            callback.result_by_id = agent_id
+            callback.result_at = now
+        record_change(session, actor=agent.username, entity="callback", key=callback.id,
+                      hospital_id=None, before=before,
+                      after={"outcome": outcome, "notes": text,
+                             "status": callback.status.value})
         if calling:
             end_outbound_call(session, agent_id, callback.id, now, answered=True)
     return callback
+
+
+def _saved_result(callback: CallbackRequest) -> dict[str, Any] | None:
+    """The result an agent saved for the callback's present attempt, as the audit trail
+    keeps it; None when there is none."""
+    if not callback.result_saved:
+        return None
+    return {"outcome": callback.outcome, "notes": callback.notes,
+            "status": callback.status.value}

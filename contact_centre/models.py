@@ -7,7 +7,7 @@ import enum
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking_core.base import Base, UTCDateTime, enum_column, utcnow
 
@@ -244,6 +244,22 @@ class CallbackRequest(Base):
     outcome: Mapped[str | None] = mapped_column(String(40))
     notes: Mapped[str | None] = mapped_column(String(1000))
     completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # The result an agent saved for the present attempt (what happened, ``notes``): who
+    # and when. None while nobody has saved one (also when only Twilio has reported).
+    result_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    result_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # How many results agents have saved on this request, never reset: a form carries
+    # the count it was drawn with, and one drawn before a later save is refused
+    # (``contact_centre.callbacks.record_callback_outcome``).
+    result_version: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    result_by: Mapped[StaffUser | None] = relationship(foreign_keys=[result_by_id])
+
+    @property
+    def result_saved(self) -> bool:
+        """Whether an agent saved this attempt's result: then it is finished (done or
+        failed) and its card shows the result instead of a form."""
+        return self.result_at is not None
 
 
 # The Twilio queue callers wait in for an agent (<Enqueue>, hold music and position);

@@ -74,6 +74,17 @@ def csrf_from(html: str) -> str:
     return found.group(1)
 
 
+def result_version(html: str, callback_id: int) -> str:
+    """The result version the callbacks page's result form for ``callback_id`` carries
+    (what a browser sends back with it)."""
+    import re
+
+    found = re.search(rf'action="/console/callbacks/{callback_id}/(?:outcome|correct)"'
+                      r'[^>]*>.*?name="version" value="(\d+)"', html, re.S)
+    assert found, f"no result form on callback {callback_id}'s card"
+    return found.group(1)
+
+
 class ConsoleClient:
     """A Flask test client signed in to the console, posting forms with the CSRF token."""
 

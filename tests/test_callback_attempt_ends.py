@@ -26,7 +26,7 @@ from contact_centre.models import AgentState, CallbackRequest, CallbackStatus, S
 from contact_centre.routing import connect_waiting_callers
 from contact_centre.wallboard import wallboard
 from tests.conftest import PUBLIC_BASE_URL
-from tests.fixtures_console import ConsoleClient
+from tests.fixtures_console import ConsoleClient, result_version
 from tests.fixtures_ivr import signed_post
 from tests.fixtures_messaging import deliver_now, messaging_app
 from tests.fixtures_routing import Switchboard
@@ -89,8 +89,10 @@ def _call_back_now(console: ConsoleClient, callback_id: int) -> None:
 
 
 def _save(console: ConsoleClient, callback_id: int, outcome: str) -> str:
+    version = result_version(console.get("/console/callbacks").get_data(as_text=True),
+                             callback_id)
     answer = console.post(f"/console/callbacks/{callback_id}/outcome",
-                          {"outcome": outcome, "notes": "rang twice"})
+                          {"outcome": outcome, "notes": "rang twice", "version": version})
     assert answer.status_code == 302
     return console.get("/console/callbacks").get_data(as_text=True)
 

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from booking_core.appointments import AppointmentStatus, Channel
-from booking_core.audit import AUDITED_ENTITIES, AuditAction
+from booking_core.audit import MASTER_DATA_ENTITIES, AuditAction
 from booking_core.hospitals import Ownership
 from booking_core.outbox import CALL_PURPOSES, REDIRECT_PURPOSES, OutboxKind, OutboxStatus
 from booking_core.resources import MEDICINE_UNITS, STAFF_ROLES, BedType, StockLevel
@@ -45,7 +45,7 @@ FAMILIES = {
     "device": list(CallDevice), "bed": list(BedType), "unit": list(MEDICINE_UNITS),
     "hit": list(HitKind), "deadline": ["acknowledge", "resolve"],
     "ownership": list(Ownership), "auditaction": list(AuditAction),
-    "entity": list(AUDITED_ENTITIES),
+    "entity": list(MASTER_DATA_ENTITIES),  # the change log lists master data only
     "notice": list(NOTIFICATION_KINDS), "staffrole": list(STAFF_ROLES),
     "stock": list(StockLevel),
 }

@@ -16,7 +16,7 @@ from booking_core.resources import BedCount, update_resources
 from contact_centre.models import Call, CallbackRequest, CallbackStatus, CallOutcome
 from grievances.models import Grievance, GrievanceEvent, GrievanceStatus
 from tests.factories import make_slot
-from tests.fixtures_console import make_grievance, next_mobile
+from tests.fixtures_console import make_grievance, next_mobile, result_version
 
 
 def text(response) -> str:
@@ -105,7 +105,10 @@ def test_callback_claim_call_and_outcome(session, console, agent):
     assert (call.to_phone, call.template, call.params) == (
         agent.phone, "agent_callback", {"callback_id": cb.id, "agent_id": agent.id})
     session.commit()  # end the read: SQLite writers wait for it
-    console.post(f"/console/callbacks/{cb.id}/outcome", {"outcome": "reached", "notes": "ok"})
+    version = result_version(text(console.get("/console/callbacks")), cb.id)
+    session.commit()
+    console.post(f"/console/callbacks/{cb.id}/outcome",
+                 {"outcome": "reached", "notes": "ok", "version": version})
     session.expire_all()
     done = session.get(CallbackRequest, cb.id)
     assert (done.status, done.outcome, done.claimed_by_id) == (

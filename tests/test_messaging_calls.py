@@ -115,7 +115,12 @@ def test_a_callback_call_rings_the_agent_then_bridges_the_citizen(
 def test_the_agent_can_add_notes_after_the_bridge_reported_the_outcome(
     client, msg_session, fake_twilio, agent
 ):
-    from contact_centre.callbacks import CallbackTaken, my_callbacks, record_callback_outcome
+    from contact_centre.callbacks import (
+        CallbackTaken,
+        my_callbacks,
+        record_callback_outcome,
+        start_of_today,
+    )
 
     callback = _callback(msg_session)
     row = _call_back(client, msg_session, agent, callback)
@@ -130,8 +135,9 @@ def test_the_agent_can_add_notes_after_the_bridge_reported_the_outcome(
     with pytest.raises(CallbackTaken):  # not another agent's to amend
         record_callback_outcome(msg_session, callback.id, agent_id=agent.id + 999,
                                 outcome="reached")
-    later = done.completed_at + dt.timedelta(hours=3)
-    with pytest.raises(CallbackTaken):  # nor after the amend window
+    # Finished callbacks are the agent's to correct until midnight, local time.
+    later = start_of_today(done.completed_at) + dt.timedelta(days=1, minutes=1)
+    with pytest.raises(CallbackTaken):  # nor the next day
         record_callback_outcome(msg_session, callback.id, agent_id=agent.id,
                                 outcome="wrong_number", now=later)
     assert my_callbacks(msg_session, agent.id, now=later) == []
