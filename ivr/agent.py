@@ -22,6 +22,7 @@ from booking_core.phones import (
     normalise_mobile,
 )
 from contact_centre.call_queue import (
+    QueueEstimate,
     estimate_queue,
     mark_queued,
     note_queue_exit,
@@ -86,16 +87,34 @@ def callback_first(ctx: Ctx) -> Agent | None:
     agent = ctx.read(Agent)
     if agent.fault or agent.anyway:
         return None
-    estimate = getattr(g, "ivr_new_caller_estimate", None)
-    if estimate is None:  # read once per webhook, however many prompts ask
-        estimate = estimate_queue(ctx.session, default_wait_seconds=SECONDS_PER_CALLER_AHEAD)
-        g.ivr_new_caller_estimate = estimate
+    estimate = _new_caller_estimate(ctx)
     if estimate.nobody_to_answer:
         return Agent(why="no_agent")
     wait = estimate.wait_seconds
     if wait > ctx.settings.ivr_long_wait_seconds:
         return Agent(why="long_wait", wait_minutes=_minutes(wait))
     return None
+
+
+def _new_caller_estimate(ctx: Ctx) -> QueueEstimate:
+    """The queue as a caller joining now would find it (``estimate_queue``), read once
+    per webhook however many prompts ask."""
+    estimate = getattr(g, "ivr_new_caller_estimate", None)
+    if estimate is None:
+        estimate = estimate_queue(ctx.session, default_wait_seconds=SECONDS_PER_CALLER_AHEAD)
+        g.ivr_new_caller_estimate = estimate
+    return estimate  # type: ignore[no-any-return]
+
+
+def _nobody_to_answer(ctx: Ctx) -> bool:
+    """Nobody is signed in to answer (a caller who chose to wait anyway): "we connect
+    you to an agent" would be a promise the wait music's "no agent is available right
+    now" takes back. Not knowing (the database failing), someone may be."""
+    try:
+        return bool(_new_caller_estimate(ctx).nobody_to_answer)
+    except BACKEND_ERRORS:
+        _rollback()
+        return False
 
 
 @step("agent")
@@ -121,7 +140,9 @@ def enqueue(ctx: Ctx, *, fault: bool = False) -> VoiceResponse:
         log.exception("could not log a queued call")
         _rollback()
     route_waiting_callers()
-    response = ctx.speak(lambda half: [half.t("ivr.agent.connecting")])
+    connecting = "ivr.agent.stay_on_line" if not fault and _nobody_to_answer(ctx) \
+        else "ivr.agent.connecting"
+    response = ctx.speak(lambda half: [half.t(connecting)])
     response.enqueue(
         AGENT_QUEUE_NAME,
         action=ctx.url("queue.done", Agent(fault=fault)),

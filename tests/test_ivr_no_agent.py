@@ -65,6 +65,8 @@ def test_a_caller_who_waits_anyway_hears_no_place_and_no_wait(phone, ivr_world, 
     phone.press("2")  # keep waiting
     enqueue = phone.root.find("Enqueue")
     assert enqueue is not None
+    # No "we connect you to an agent" that the wait music's first words take back.
+    assert phone.said == "Please stay on the line.", phone.said
     for _ in range(2):  # every round of the wait music
         phone.post(enqueue.get("waitUrl"), QueuePosition="1", QueueTime="40",
                    AvgQueueTime="50")
@@ -193,3 +195,13 @@ def test_a_retry_of_the_offer_apologises_once(phone, ivr_world, ivr_session, lan
     assert nobody.split(", ", 1)[1].lower() in said.lower()  # the offer, said again
     phone.press("1")  # and its keys still work
     assert "call you back" in phone.said.lower() or "कॉल करेंगे" in phone.said
+
+
+
+def test_a_hindi_caller_who_waits_anyway_is_promised_no_agent(phone, ivr_world, ivr_session):
+    phone.call()
+    phone.press("1")
+    phone.press("0")
+    phone.press("2")  # keep waiting
+    assert phone.root.find("Enqueue") is not None
+    assert phone.said == "कृपया लाइन पर बने रहें।", phone.said
