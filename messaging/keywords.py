@@ -21,7 +21,9 @@ the number at its end whatever we do, so a bare CANCEL opts out here too and get
 anything without a reference ("cancel my visit") gets the help reply. The Hindi रद्द
 is no carrier keyword and means "cancel a booking", never "stop messages": a bare रद्द
 gets the help reply, which shows how to send the reference. STATUS and स्थिति work the
-same way as रद्द.
+same way as रद्द. The reference may be split by spaces or dashes and have words around
+it; a number left unclear (letters glued to it, or a second number after words) gets the
+help reply and acts on nothing.
 
 **Normalising.** Before matching, the text is read as NFKC (full-width ``ＳＴＯＰ`` is
 STOP), case-folded, with invisible format characters (zero-width space and joiners, a
@@ -103,6 +105,44 @@ def _words(text: str) -> list[tuple[str, int]]:
     return words
 
 
+def _runs(text: str) -> list[tuple[str, int, int]]:
+    """Each run of letters or of digits in ``text``: its kind and where it starts and
+    ends (invisible format characters skipped)."""
+    runs: list[tuple[str, int, int]] = []
+    for index, ch in enumerate(text):
+        category = unicodedata.category(ch)
+        if category == "Cf":
+            continue
+        kind = "letter" if category[0] in "LM" else "digit" if category[0] == "N" else ""
+        if kind and runs and runs[-1][0] == kind and runs[-1][2] == index:
+            runs[-1] = (kind, runs[-1][1], index + 1)
+        elif kind:
+            runs.append((kind, index, index + 1))
+    return runs
+
+
+def _reference_after(rest: str) -> str:
+    """The reference written after a command's keyword: its digits, in one group or in
+    several split by spaces, dashes or dots ("4721 5658"), words around it allowed
+    ("रद्द करो 47215658", "CANCEL 47215658 thanks"); "" when there is none, or when
+    the message leaves it unclear which number is meant: letters glued to the digits
+    ("47215658abc"), or a second number after words ("35657316 और 12345678"). An unclear
+    CANCEL cancels nothing: the help reply shows how to write it."""
+    runs = _runs(rest)
+    digits: list[tuple[str, int, int]] = []
+    for position, run in enumerate(runs):
+        glued = position > 0 and runs[position - 1][2] == run[1]  # letters touch digits
+        if run[0] == "digit":
+            if glued or (digits and runs[position - 1][0] != "digit"):
+                return ""  # "abc47215658", or a second number after words
+            digits.append(run)
+        elif glued:
+            return ""  # "47215658abc"
+        elif digits and any(later[0] == "digit" for later in runs[position:]):
+            return ""  # "35657316 और 12345678"
+    return normalise_reference("".join(rest[start:end] for _, start, end in digits))
+
+
 def _phrase(text: str) -> str:
     return " ".join(word for word, _ in _words(text))
 
@@ -140,6 +180,6 @@ def parse_command(body: str) -> Command:
     first, end = words[0]
     if first in REFERENCE_WORDS:
         name, language = REFERENCE_WORDS[first]
-        reference = normalise_reference(text[end:])
+        reference = _reference_after(text[end:])
         return Command(name, reference, language) if reference else Command("help", "", language)
     return Command("unknown")

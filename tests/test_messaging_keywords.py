@@ -81,6 +81,19 @@ def test_twilios_documented_keywords_are_all_known():
     ("STATUS", "help", "", "en"),
     # Look-alike digits are no reference; the command then asks for one.
     ("CANCEL ²³", "help", "", "en"),
+    # Words around the number are fine; a number that is unclear acts on nothing (a
+    # CANCEL must never cancel a booking the sender did not write): letters glued to
+    # it, or a second number after words (the digits used to be joined into one).
+    (f"रद्द करो {APPOINTMENT_REF}", "cancel", APPOINTMENT_REF, "hi"),
+    (f"CANCEL {APPOINTMENT_REF} thanks", "cancel", APPOINTMENT_REF, "en"),
+    ("cancel my 1234 5674 please", "cancel", APPOINTMENT_REF, "en"),
+    (f"radd {APPOINTMENT_REF}abc", "help", "", "hi"),
+    (f"CANCEL {APPOINTMENT_REF}x", "help", "", "en"),
+    (f"CANCEL abc{APPOINTMENT_REF}", "help", "", "en"),
+    (f"रद्द {APPOINTMENT_REF}क", "help", "", "hi"),
+    ("STATUS 61234567 और 12345674", "help", "", "en"),
+    (f"CANCEL {APPOINTMENT_REF} or 61234567", "help", "", "en"),
+    ("status 1234 5674 please 9", "help", "", "en"),
     # Words that are no command at all.
     ("kya haal", "unknown", "", None),
     ("नमस्ते", "unknown", "", None),
