@@ -257,7 +257,8 @@ def my_appointments(ctx: Ctx) -> VoiceResponse:
     # Whatever the list holds, its ways on: hear it again (a retry's hints say it
     # already), and the main menu (the node's declared "#").
     if not ctx.hints:
-        again = "ivr.mine.hear_list_again" if typed and not alone else "ivr.mine.hear_again"
+        # "them" when several appointments were read, "it" for one (or today's words).
+        again = "ivr.mine.hear_list_again" if len(items) > 1 else "ivr.mine.hear_again"
         lines.append(ctx.t(again, key=ctx.spoken_key("*")))
     # A key means the appointment read out with it (``Mine.offered``), even when one was
     # booked or cancelled elsewhere meanwhile.

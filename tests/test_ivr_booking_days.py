@@ -168,18 +168,18 @@ BED_CASES = [
      "Lok Nayak Hospital: vacant beds: oxygen 24, ICU 3. No general bed is vacant. "
      "2 ventilators are available.",
      "लोक नायक अस्पताल: खाली बेड: ऑक्सीजन 24, आईसीयू 3। कोई सामान्य बेड खाली नहीं है। "
-     "2 वेंटिलेटर खाली हैं।"),
+     "2 वेंटिलेटर उपलब्ध हैं।"),
     ({"beds": {"general": {"total": 10, "occupied": 10}, "icu": {"total": 4, "occupied": 4},
                "ventilator": {"total": 5, "occupied": 4}}},
      "Lok Nayak Hospital: vacant beds: oxygen 24. No general or ICU bed is vacant. "
      "1 ventilator is available.",
      "लोक नायक अस्पताल: खाली बेड: ऑक्सीजन 24। कोई सामान्य या आईसीयू बेड खाली नहीं है। "
-     "1 वेंटिलेटर खाली है।"),
+     "1 वेंटिलेटर उपलब्ध है।"),
     ({"beds": {"general": {"total": 10, "occupied": 10}, "icu": {"total": 4, "occupied": 4},
                "oxygen": {"total": 2, "occupied": 2},
                "ventilator": {"total": 5, "occupied": 5}}},
      "Lok Nayak Hospital: no bed is vacant. No ventilator is available.",
-     "लोक नायक अस्पताल: अभी कोई बेड खाली नहीं है। कोई वेंटिलेटर खाली नहीं है।"),
+     "लोक नायक अस्पताल: अभी कोई बेड खाली नहीं है। कोई वेंटिलेटर उपलब्ध नहीं है।"),
 ]
 
 
@@ -205,9 +205,9 @@ def test_vacant_beds_and_ventilators_are_separate_sentences(phone, ivr_world, iv
 @pytest.mark.parametrize("lang", ["hi", "en"])
 def test_a_hospital_reporting_only_ventilators_says_them_in_one_sentence(lang):
     for free, english, hindi in (
-            (0, "H: no ventilator is available.", "H: कोई वेंटिलेटर खाली नहीं है।"),
-            (1, "H: 1 ventilator is available.", "H: 1 वेंटिलेटर खाली है।"),
-            (7, "H: 7 ventilators are available.", "H: 7 वेंटिलेटर खाली हैं।")):
+            (0, "H: no ventilator is available.", "H: कोई वेंटिलेटर उपलब्ध नहीं है।"),
+            (1, "H: 1 ventilator is available.", "H: 1 वेंटिलेटर उपलब्ध है।"),
+            (7, "H: 7 ventilators are available.", "H: 7 वेंटिलेटर उपलब्ध हैं।")):
         assert render_count(lang, "ivr.beds.hospital_ventilators", free, hospital="H") == (
             hindi if lang == "hi" else english)
 

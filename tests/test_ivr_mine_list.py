@@ -217,6 +217,9 @@ def test_two_appointments_are_numbered_and_one_is_not(phone, ivr_session, lang):
     assert render(lang, "ivr.mine.heading") in said
     assert number.format(1) in said and number.format(2) in said, said
     assert render(lang, "ivr.mine.pick") in said
+    # Two were read: "hear them again" («इन्हें»), never "this" («इसे»).
+    assert render(lang, "ivr.mine.hear_list_again", key=STAR[lang]) in said, said
+    assert render(lang, "ivr.mine.hear_again", key=STAR[lang]) not in said, said
     from booking_core.appointments import Channel, cancel_appointment
 
     cancel_appointment(ivr_session, first.reference, channel=Channel.PORTAL)
@@ -226,3 +229,4 @@ def test_two_appointments_are_numbered_and_one_is_not(phone, ivr_session, lang):
     assert render(lang, "ivr.mine.heading_one") in said
     assert number.format(1) not in said, said
     assert render(lang, "ivr.mine.pick_one", key="1") in said
+    assert render(lang, "ivr.mine.hear_again", key=STAR[lang]) in said, said
