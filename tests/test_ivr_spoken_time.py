@@ -15,7 +15,7 @@ from tests.factories import IST, make_slot
 from tests.fixtures_ivr import Phone
 from tests.test_ivr_booking import start_booking
 
-HEADING = {"hi": "समय चुनें।", "en": "Choose a time."}
+HEADING = {"hi": "समय चुनें या बोलकर बताएँ।", "en": "Choose a time, or say it."}
 CHECK = {"hi": "जाँच लें:", "en": "Please check:"}
 NOT_UNDERSTOOD = {"hi": "माफ़ कीजिए, हम वह समय समझ नहीं पाए।",
                   "en": "Sorry, we did not understand that time."}
