@@ -5,7 +5,9 @@ Latin script is matched against every name and alias
 (``booking_core.hospitals.match_spoken_name``); when the match is not certain the
 caller is asked "did you say ...? 1 yes, 2 no". Options that are times (``Option.at``,
 the time menu) are matched by the time said (``locales.heard.heard_time``) instead,
-and what is no time falls back to the names.
+never by their words: speech that names no single time ("10 or 11", "before 11",
+«25 बजे», "tomorrow") is "we did not understand that time", never a confirmation of
+the time whose words sound nearest.
 
 A key means what was read out with it. The lists come from data that changes between
 the prompt and the key (the directory refreshes, the day's demand ranking, a hospital
@@ -28,7 +30,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from booking_core.citizens import find_citizen
 from booking_core.demand import LastHospital, demand_day, last_hospital_said
 from booking_core.hospitals import Hospital, match_spoken_name
-from ivr.engine import condition
+from ivr.engine import MAX_TRIES, condition
 from ivr.flow import Ctx, Later, step
 from ivr.state import Beds, Booking, Choosing, Complaint
 from locales.formatting import spoken_time
@@ -177,15 +179,16 @@ def _spoken(ctx: Ctx, options: list[Option],
     offered = ctx.read(Choosing).offered
     if position is not None and (offered is None or position <= len(offered)):
         return _at_position(ctx, options, position, chosen)
-    times = any(o.at is not None for o in options)
-    heard = heard_time(ctx.speech) if times else None
-    if heard is not None:
+    if any(o.at is not None for o in options):
+        heard = heard_time(ctx.speech)
+        if heard is None:
+            return ctx.again("ivr.pick.time_not_understood")
         return _at_time(ctx, options, heard, chosen, said_back)
     # match_spoken_name scores integer ids; map whatever ids we have onto positions.
     scores = match_spoken_name(joined_letters(ctx.speech),
                                [(i, [o.spoken, *o.names]) for i, o in enumerate(options)])
     if not scores or scores[0][1] < HEARD:
-        return ctx.again("ivr.pick.time_not_understood" if times else "ivr.pick.not_understood")
+        return ctx.again("ivr.pick.not_understood")
     best, score = scores[0]
     tied = len(scores) > 1 and scores[1][1] >= score
     return _take_or_ask(ctx, options[best], chosen, said_back,
@@ -208,13 +211,19 @@ def _at_time(ctx: Ctx, options: list[Option], heard: HeardTime,
              chosen: Callable[[Ctx, OptionId], VoiceResponse], said_back: bool) -> VoiceResponse:
     """The time offered (on any page) at the time the caller said: its likeliest reading
     that is offered ("4" is 4 pm if 4 pm is offered, else 4 am). A time offered nowhere
-    is said back as not free, and the menu again."""
+    is said back as not free, and the menu again. That is an answer, not a mistake: it
+    uses none of the menu's three tries, up to ``MAX_TRIES`` such answers
+    (``Choosing.not_free``); after that each counts as a try, so a caller naming times
+    that are never free still reaches the menu's exit."""
     readings = heard.readings()
     for reading in readings:
         found = [o for o in options if o.at == reading]
         if found:
             return _take_or_ask(ctx, found[0], chosen, said_back, sure=len(found) == 1)
-    return ctx.again("ivr.pick.time_not_free", time=spoken_time(ctx.lang, readings[0]))
+    choosing = ctx.read(Choosing)
+    ctx.state.update(replace(choosing, not_free=choosing.not_free + 1).wire())
+    return ctx.again("ivr.pick.time_not_free", counted=choosing.not_free >= MAX_TRIES,
+                     time=spoken_time(ctx.lang, readings[0]))
 
 
 # Hospitals ---------------------------------------------------------------------

@@ -451,12 +451,15 @@ class Ctx:
         return target.prompt(Ctx(target, {LANG: self.lang, **clean},
                                  [*self.then_say, *(intro or [])]))
 
-    def again(self, reason_key: str = "ivr.retry.wrong_key", **params: object) -> VoiceResponse:
+    def again(self, reason_key: str = "ivr.retry.wrong_key", *, counted: bool = True,
+              **params: object) -> VoiceResponse:
         """The same prompt once more after a wrong or missing answer; the fourth time
-        the caller goes to an agent (or is offered a callback)."""
-        if self.tries + 1 >= MAX_TRIES:
+        the caller goes to an agent (or is offered a callback). An answer that was no
+        mistake but cannot be taken (a time that is not free) is not ``counted``: the
+        tries stay as they were; the step must bound how often that happens."""
+        if counted and self.tries + 1 >= MAX_TRIES:
             return too_many_tries(self)
-        state = {**self.own_state(), TRIES: self.tries + 1}
+        state = {**self.own_state(), TRIES: self.tries + 1 if counted else self.tries}
         retry = Ctx(self.step, state, [Later(reason_key, **params)])
         retry.hints = True
         return self.step.prompt(retry)

@@ -82,6 +82,7 @@ class Choosing(FlowState):
     last_hospital: int | None = key("lh")  # the caller's last hospital (0: none), read once
     last_department: int | None = key("ld")  # their latest appointment's department (0: none)
     greeted: bool = key("gc", False)  # the main menu follows the greeting's language choice
+    not_free: int = key("nf", 0)  # times said at the time menu that were not free
 
 
 @dataclass(frozen=True)

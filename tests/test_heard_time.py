@@ -29,7 +29,6 @@ ENGLISH = [
     ("ten thirty", ["10:30", "22:30"]),
     ("10:30", ["10:30", "22:30"]),
     ("10.30", ["10:30", "22:30"]),
-    ("10 30", ["10:30", "22:30"]),
     ("10:30am", ["10:30"]),
     ("ten forty five", ["10:45", "22:45"]),
     ("ten forty-five", ["10:45", "22:45"]),
@@ -66,6 +65,13 @@ ENGLISH = [
     ("at 10 please", ["10:00", "22:00"]),
     ("I am free at 4", ["16:00", "04:00"]),  # "I am" is no part of the day
     ("10 pm", ["22:00"]),
+    ("10 thirty", ["10:30", "22:30"]),
+    ("ten fifteen", ["10:15", "22:15"]),
+    ("five past ten", ["10:05", "22:05"]),
+    ("twenty five past ten", ["10:25", "22:25"]),
+    ("the one o'clock", ["13:00", "01:00"]),
+    ("Ten thirty.", ["10:30", "22:30"]),
+    ("quarter to 11, quarter to 11", ["10:45", "22:45"]),
 ]
 
 HINDI = [
@@ -114,6 +120,9 @@ HINDI = [
     ("10 a.m.", ["10:00"]),  # the Hindi recogniser writes English times its own way
     ("10 एएम", ["10:00"]),
     ("2 पीएम", ["14:00"]),
+    ("दस पंद्रह", ["10:15", "22:15"]),
+    ("10 बज के 15 मिनट", ["10:15", "22:15"]),
+    ("सुबह 10 बजे।", ["10:00"]),
 ]
 
 
@@ -124,10 +133,55 @@ def test_a_spoken_time_is_read_as_delhi_says_it(speech, times):
     assert heard.readings() == tuple(t(clock) for clock in times), (speech, heard)
 
 
+# The same time said more than once is that time.
+REPEATED = [
+    ("सुबह 10 बजे सुबह 10 बजे", ["10:00"]),
+    ("सुबह 10 बजे, सुबह 10 बजे, सुबह 10 बजे", ["10:00"]),
+    ("10 am 10 am", ["10:00"]),
+    ("10 am, 10 am, 10 am", ["10:00"]),
+    ("10 am, ten o'clock in the morning", ["10:00"]),
+    ("10 बजे 10 बजे", ["10:00", "22:00"]),
+    ("साढ़े दस, 10:30", ["10:30", "22:30"]),
+]
+
+# Words around a time that are no number of it.
+AROUND = [
+    ("the 10 am one", ["10:00"]),
+    ("10 बजे का टाइम दो", ["10:00", "22:00"]),
+]
+
+
+@pytest.mark.parametrize(("speech", "times"), REPEATED + AROUND)
+def test_a_time_said_again_or_with_words_around_it_is_that_time(speech, times):
+    """«सुबह 10 बजे सुबह 10 बजे» was no time (the name matcher then offered 9 am)."""
+    heard = heard_time(speech)
+    assert heard is not None, speech
+    assert heard.readings() == tuple(t(clock) for clock in times), (speech, heard)
+
+
+@pytest.mark.parametrize("speech", [
+    # Two numbers side by side are two numbers, never an hour and its minutes.
+    "10 11", "10 30", "1 45 pm", "4 December 10 am",
+    # Two different times.
+    "10 या 11 बजे", "10 or 11", "ten or eleven", "10 am to 11 am",
+    "10 to 11", "ten to eleven", "10 से 11 के बीच", "between 10 and 11",
+    # A time refused, or said relative to another.
+    "मुझे सुबह 10 बजे नहीं, 11 बजे चाहिए", "not 10, 11", "not 10", "10 बजे नहीं",
+    "11 से पहले", "before 11", "after 10", "10 बजे के बाद", "11 बजे तक", "by 11",
+    "after 10 am",
+    # Times that do not exist, or a part of the day that does not fit the hour.
+    "13 pm", "14:30 pm", "सुबह 15 बजे", "twenty",
+])
+def test_speech_that_names_no_single_time_is_no_time(speech):
+    """"10 11" was 10:11, «10 बजे नहीं, 11 बजे» 10:11, «11 से पहले» 11 am, "13 pm" 1 pm."""
+    assert heard_time(speech) is None
+
+
 @pytest.mark.parametrize("speech", [
     "", "   ", "tomorrow", "ortho", "Lok Nayak", "कल", "हड्डी रोग", "am", "number two",
     "नंबर दो", "9 am 10 am", "1 2 3", "10:75", "half past", "quarter to", "oh", "zero",
-    "डेढ़ 2", "साढ़े", "साढ़े 14", "25", "the evening",
+    "डेढ़ 2", "साढ़े", "साढ़े 14", "25", "the evening", "25 बजे", "10 noon", "thirty",
+    "10 am or 11 am", "सुबह 10 बजे शाम 4 बजे", "10 am 10 pm", "सुबह 10 बजे, शाम 10 बजे",
 ])
 def test_words_that_name_no_time_are_no_time(speech):
     assert heard_time(speech) is None

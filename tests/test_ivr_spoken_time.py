@@ -11,14 +11,20 @@ import pytest
 from sqlalchemy import select
 
 from booking_core.appointments import Appointment
+from locales import render
 from tests.factories import IST, make_slot
 from tests.fixtures_ivr import Phone
 from tests.test_ivr_booking import start_booking
 
-HEADING = {"hi": "समय चुनें।", "en": "Choose a time."}
+HEADING = {"hi": "समय चुनें या बोलकर बताएँ।", "en": "Choose a time, or say it."}
 CHECK = {"hi": "जाँच लें:", "en": "Please check:"}
 NOT_UNDERSTOOD = {"hi": "माफ़ कीजिए, हम वह समय समझ नहीं पाए।",
                   "en": "Sorry, we did not understand that time."}
+DID_YOU_SAY = {"hi": "क्या आपने", "en": "Did you say"}
+NOT_FREE = {"hi": "माफ़ कीजिए, शाम 4 बजे का समय खाली नहीं है।",
+            "en": "Sorry, there is no free time at 4 pm."}
+FOUR_PM = {"hi": "शाम 4 बजे", "en": "4 pm"}
+WRONG_KEY = {"hi": render("hi", "ivr.retry.wrong_key"), "en": render("en", "ivr.retry.wrong_key")}
 NAME_NOT_UNDERSTOOD = {"hi": "हम वह नाम समझ नहीं पाए", "en": "did not understand that name"}
 
 
@@ -143,3 +149,71 @@ def test_a_time_heard_unsurely_is_asked_about(phone, times, lang):
     phone.press("1")
     assert CHECK[lang] in phone.said
     assert {"hi": "को सुबह 10 बजे,", "en": "at 10 am,"}[lang] in phone.said, phone.said
+
+
+@pytest.mark.parametrize(("lang", "words", "said_back", "time"), [
+    ("hi", "सुबह 10 बजे सुबह 10 बजे", "सुबह 10 बजे", "को सुबह 10 बजे,"),
+    ("hi", "सुबह 10 बजे, सुबह 10 बजे, सुबह 10 बजे", "सुबह 10 बजे", "को सुबह 10 बजे,"),
+    ("en", "10 am 10 am", "10 am", "at 10 am,"),
+    ("en", "10 am, 10 am, 10 am", "10 am", "at 10 am,"),
+])
+def test_a_time_said_again_is_that_time(phone, times, lang, words, said_back, time):
+    """«सुबह 10 बजे सुबह 10 बजे» was matched by its words: "did you say 9 am?"."""
+    to_time_menu(phone, lang)
+    phone.speak(words)
+    assert_read_back(phone, lang, said_back, time)
+
+
+@pytest.mark.parametrize(("lang", "words"), [
+    # Two numbers made one time: 10:11, said to be not free.
+    ("hi", "मुझे सुबह 10 बजे नहीं, 11 बजे चाहिए"), ("hi", "10 या 11 बजे"), ("en", "10 or 11"),
+    ("en", "between 10 and 11"), ("en", "not 10, 11"), ("en", "10 11"),
+    ("en", "4 December 10 am"),
+    # No time, matched by its words to an offered one.
+    ("hi", "25 बजे"), ("en", "13 pm"), ("en", "10:75"),
+    # Taken as the hour it is relative to.
+    ("hi", "11 से पहले"), ("en", "before 11"), ("en", "after 10"), ("hi", "10 बजे के बाद"),
+])
+def test_speech_that_names_no_single_time_is_not_understood(phone, times, lang, words):
+    """Two times, a time and another number, a time before or after another, or digits
+    and time words that make no time: "we did not understand that time" and the menu,
+    never a time the caller did not say, nor "did you say ...?" of one."""
+    to_time_menu(phone, lang)
+    phone.speak(words)
+    assert phone.said.startswith(NOT_UNDERSTOOD[lang]), phone.said
+    assert DID_YOU_SAY[lang] not in phone.said and CHECK[lang] not in phone.said
+    assert HEADING[lang] in phone.said
+    assert urlsplit(phone.gather.get("action")).path == "/ivr/book/slot"
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_a_time_that_is_not_free_uses_up_no_try(phone, times, lang):
+    """A time that is not free is an answer, not a mistake: three of them used to end
+    the call at the agent queue or the callback offer."""
+    to_time_menu(phone, lang)
+    for _ in range(3):
+        phone.speak(FOUR_PM[lang])
+        assert phone.said.startswith(NOT_FREE[lang]), phone.said
+        assert urlsplit(phone.gather.get("action")).path == "/ivr/book/slot"
+    for _ in range(2):  # the menu's tries are all still there
+        phone.press("7")
+        assert phone.said.startswith(WRONG_KEY[lang]), phone.said
+        assert urlsplit(phone.gather.get("action")).path == "/ivr/book/slot"
+    phone.speak({"hi": "सुबह 10 बजे", "en": "10 am"}[lang])
+    assert_read_back(phone, lang, {"hi": "सुबह 10 बजे", "en": "10 am"}[lang],
+                     {"hi": "को सुबह 10 बजे,", "en": "at 10 am,"}[lang])
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_times_that_are_never_free_still_end_at_the_menus_exit(phone, times, lang):
+    """Three such answers are free; each one after that counts as a try, so the sixth
+    ends at the menu's exit, as three wrong keys do: the menu never loops without end."""
+    to_time_menu(phone, lang)
+    for answer in range(1, 10):
+        phone.speak(FOUR_PM[lang])
+        gather = phone.root.find("Gather")
+        if gather is None or urlsplit(gather.get("action")).path != "/ivr/book/slot":
+            break
+        assert phone.said.startswith(NOT_FREE[lang]), (answer, phone.said)
+    assert answer == 6, phone.said
+    assert phone.said.startswith(render(lang, "ivr.retry.giving_up")), phone.said
