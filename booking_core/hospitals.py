@@ -11,6 +11,7 @@ from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, select, true
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from booking_core.base import Base, NotFound, UTCDateTime, enum_column, fit_words, utcnow
+from booking_core.spoken_names import fold_name, match_spoken_name
 
 
 class Ownership(enum.StrEnum):
@@ -171,58 +172,6 @@ def get_department(session: Session, hospital_id: int, department: int | str) ->
     return found
 
 
-def _fold(text: str) -> str:
-    """Lower-case, without punctuation or Devanagari nukta/virama differences that speech
-    recognisers produce inconsistently."""
-    text = unicodedata.normalize("NFC", text.casefold())
-    text = text.replace("\u093c", "")  # nukta: ज़ and ज are heard alike
-    # Devanagari vowel signs and viramas are marks, not letters: keep them inside words.
-    return "".join(
-        ch if ch.isalnum() or ch.isspace() or unicodedata.category(ch).startswith("M") else " "
-        for ch in text
-    ).strip()
-
-
-def _tokens(text: str) -> set[str]:
-    return {tok for tok in _fold(text).split() if len(tok) > 1}
-
-
-STOP_WORDS = {
-    "hospital", "अस्पताल", "aspatal", "govt", "government", "राजकीय", "sarkari", "सरकारी",
-    "the", "memorial", "मेमोरियल", "dr", "डॉ", "department", "विभाग", "opd", "ओपीडी",
-}
-
-
-def match_spoken_name(
-    spoken: str, candidates: list[tuple[int, list[str]]]
-) -> list[tuple[int, float]]:
-    """Score candidates (id, names) against what a caller said, best first.
-
-    A whole-name match scores 1.0; otherwise the share of the name's distinctive words
-    heard. Works across scripts only through the aliases each record carries, so every
-    hospital and department lists its Devanagari and Latin names.
-    """
-    heard = _fold(spoken)
-    heard_tokens = _tokens(spoken) - STOP_WORDS
-    scores: list[tuple[int, float]] = []
-    for cid, names in candidates:
-        best = 0.0
-        for name in names:
-            folded = _fold(name)
-            if not folded:
-                continue
-            if folded == heard or (len(folded) > 3 and f" {folded} " in f" {heard} "):
-                best = 1.0
-                break
-            name_tokens = _tokens(name) - STOP_WORDS
-            if name_tokens and heard_tokens:
-                best = max(best, len(name_tokens & heard_tokens) / len(name_tokens))
-        if best > 0:
-            scores.append((cid, best))
-    scores.sort(key=lambda item: -item[1])
-    return scores
-
-
 def find_hospitals(
     session: Session, text: str | None = None, district: str | None = None,
     lang: str = "en",
@@ -235,17 +184,17 @@ def find_hospitals(
     nobody)."""
     hospitals = in_name_order(list_hospitals(session, active_only=True), lang)
     if district:
-        wanted = _fold(district)
+        wanted = fold_name(district)
         hospitals = [h for h in hospitals
-                     if wanted in (_fold(h.district), _fold(h.district_hi))]
-    typed = _fold(text or "")
+                     if wanted in (fold_name(h.district), fold_name(h.district_hi))]
+    typed = fold_name(text or "")
     if not typed:
         return hospitals
     names = {h.id: [h.name_en, h.name_hi, h.short_en, h.short_hi, h.code, *(h.aliases or [])]
              for h in hospitals}
     scores = dict(match_spoken_name(typed, list(names.items())))
     for hospital_id, known in names.items():
-        if any(typed in _fold(name) for name in known if name):
+        if any(typed in fold_name(name) for name in known if name):
             scores[hospital_id] = max(scores.get(hospital_id, 0.0), 0.9)
     found = [h for h in hospitals if scores.get(h.id, 0.0) >= 0.5]
     return sorted(found, key=lambda h: -scores[h.id])

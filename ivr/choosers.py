@@ -2,12 +2,13 @@
 
 Pages of at most five options, ``8`` for the next page; a spoken name in Devanagari or
 Latin script is matched against every name and alias
-(``booking_core.hospitals.match_spoken_name``); when the match is not certain the
-caller is asked "did you say ...? 1 yes, 2 no". Options that are times (``Option.at``,
-the time menu) are matched by the time said (``locales.heard.heard_time``) instead,
-never by their words: speech that names no single time ("10 or 11", "before 11",
-«25 बजे», "tomorrow") is "we did not understand that time", never a confirmation of
-the time whose words sound nearest.
+(``booking_core.spoken_names.match_spoken_name``: by the whole name, a word shared with
+other options counting little); when the match is not certain the caller is asked "did
+you say ...? 1 yes, 2 no", and when two options fit as well, to say the whole name or
+press its number. Options that are times (``Option.at``, the time menu) are matched by
+the time said (``locales.heard.heard_time``) instead, never by their words: speech that
+names no single time ("10 or 11", "before 11", «25 बजे», "tomorrow") is "we did not
+understand that time", never a confirmation of the time whose words sound nearest.
 
 A key means what was read out with it. The lists come from data that changes between
 the prompt and the key (the directory refreshes, the day's demand ranking, a hospital
@@ -29,7 +30,8 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from booking_core.citizens import find_citizen
 from booking_core.demand import LastHospital, demand_day, last_hospital_said
-from booking_core.hospitals import Hospital, match_spoken_name
+from booking_core.hospitals import Hospital
+from booking_core.spoken_names import match_spoken_name
 from ivr.engine import MAX_TRIES, condition
 from ivr.flow import Ctx, Later, step
 from ivr.state import Beds, Booking, Choosing, Complaint
@@ -164,15 +166,6 @@ def spoken_position(speech: str) -> int | None:
     return position if position is not None and 1 <= position <= PAGE_SIZE else None
 
 
-def joined_letters(speech: str) -> str:
-    """An acronym spelt out, «L N J P», «L.N.J.P.» or «एल एन जे पी», joined into one word
-    as the names list it (LNJP, एलएनजेपी); anything else unchanged."""
-    parts = [p for p in re.split(r"[\s.]+", speech.strip()) if p]
-    if len(parts) >= 2 and all(len(p) <= (1 if p.isascii() else 3) for p in parts):
-        return "".join(parts)
-    return speech
-
-
 def _spoken(ctx: Ctx, options: list[Option],
             chosen: Callable[[Ctx, OptionId], VoiceResponse], said_back: bool) -> VoiceResponse:
     position = spoken_position(ctx.speech)
@@ -185,14 +178,14 @@ def _spoken(ctx: Ctx, options: list[Option],
             return ctx.again("ivr.pick.time_not_understood")
         return _at_time(ctx, options, heard, chosen, said_back)
     # match_spoken_name scores integer ids; map whatever ids we have onto positions.
-    scores = match_spoken_name(joined_letters(ctx.speech),
+    scores = match_spoken_name(ctx.speech,
                                [(i, [o.spoken, *o.names]) for i, o in enumerate(options)])
     if not scores or scores[0][1] < HEARD:
         return ctx.again("ivr.pick.not_understood")
     best, score = scores[0]
-    tied = len(scores) > 1 and scores[1][1] >= score
-    return _take_or_ask(ctx, options[best], chosen, said_back,
-                        sure=score >= SURE and not tied)
+    if len(scores) > 1 and scores[1][1] >= score:  # two fit as well: never pick one
+        return ctx.again("ivr.pick.which")
+    return _take_or_ask(ctx, options[best], chosen, said_back, sure=score >= SURE)
 
 
 def _take_or_ask(ctx: Ctx, option: Option, chosen: Callable[[Ctx, OptionId], VoiceResponse],
