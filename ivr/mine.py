@@ -144,8 +144,14 @@ def _on_the_day(ctx: Ctx) -> tuple[list[str], set[int]]:
                 words.append(ctx.t("ivr.opd.wait",
                                    wait=format_wait(ctx.lang, where.wait_minutes * 60)))
         if not where.checked_in:
-            words.append(ctx.t("ivr.opd.check_in_first"))
-    return words, told
+            words.append(CHECK_IN_FIRST)
+    # Said after the one appointment it is about; for several, once, after all of them.
+    if words.count(CHECK_IN_FIRST) > 1:
+        words = [w for w in words if w != CHECK_IN_FIRST] + [CHECK_IN_FIRST_EACH]
+    return [ctx.t(w) if w in (CHECK_IN_FIRST, CHECK_IN_FIRST_EACH) else w for w in words], told
+
+
+CHECK_IN_FIRST, CHECK_IN_FIRST_EACH = "ivr.opd.check_in_first", "ivr.opd.check_in_first_each"
 
 
 # A list of one appointment: its sentence without a number.

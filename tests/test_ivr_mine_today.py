@@ -194,6 +194,11 @@ def test_two_appointments_today_are_told_apart_by_where(phone, ivr_session, lang
     assert render(lang, "ivr.mine.item_today_at_for_mobile", digit=2, last=LAST["mobile"],
                   **place[mother.id]) in said, said
     assert times_named(said, later, lang) == 1
+    # Neither is checked in: "check in first" once, for both, after both.
+    assert render(lang, "ivr.opd.check_in_first") not in said, said
+    assert said.count(render(lang, "ivr.opd.check_in_first_each")) == 1, said
+    assert said.index(render(lang, "ivr.opd.check_in_first_each")) > said.index(
+        render(lang, "ivr.opd.not_started", token=1, **place[mother.id]))
     assert render(lang, "ivr.mine.heading_other_one") in said
     assert render(lang, "ivr.mine.pick_one", key="3") in said
     phone.press("2")
