@@ -405,6 +405,13 @@ def end_routed_call(session: Session, call_sid: str, now: dt.datetime | None = N
                 if agent.state == AgentState.AVAILABLE:
                     _after_the_call(agent, moment)  # unless they asked for a break
             return True
+        if agent.connecting_call_id == call.id:
+            # Answered (the queue recorded the bridge), but the step that puts the agent
+            # on the call never came: they talked to this caller all the same, so wrap-up
+            # as after any call, never "pick up the phone" until the stuck-agent sweep.
+            agent.connecting_call_id = None
+            if agent.state == AgentState.AVAILABLE:
+                agent.state = AgentState.ON_CALL
         if agent.state == AgentState.ON_CALL and not _other_current_call(session, agent.id,
                                                                           call.id):
             agent.state = AgentState.WRAP_UP

@@ -109,6 +109,26 @@ def test_a_phone_that_rings_out_gives_the_caller_back_first_in_line(board):
     assert (ring.caller_sid, ring.to) == (first.call_sid, "+919810000102")
 
 
+def test_a_call_answered_without_the_agents_answer_step_ends_in_wrap_up(board):
+    """The queue recorded the bridge (the call has its answer time) but the agent's own
+    answer step never came: when the call ends the agent is in wrap-up for it, not left
+    "connecting" (told to pick up a phone that is not ringing, skipped by routing)."""
+    asha = _agent(board, "agent.asha", "+919810000101")
+    _available(asha)
+    first = board.caller("+919812340001")
+    board.queue(first)
+    board.deliver()
+    [ring] = board.follow_redirects()
+    with board.helpline.session() as s, s.begin():
+        s.execute(Call.__table__.update().where(Call.call_sid == first.call_sid)
+                  .values(answered_at=dt.datetime.now(dt.UTC)))
+    board.dial_ends(ring, "completed")
+    agent = _read(board, StaffUser, username="agent.asha")
+    assert (agent.state, agent.connecting_call_id) == (AgentState.WRAP_UP, None)
+    desk = asha.get("/console/me/desk").get_data(as_text=True)
+    assert 'data-desk-state="wrap_up"' in desk and 'name="disposition"' in desk
+
+
 def test_a_caller_who_hangs_up_while_the_agent_rings_frees_the_agent(board):
     _available(_agent(board, "agent.asha", "+919810000101"))
     first, second = board.caller("+919812340001"), board.caller("+919812340002")
