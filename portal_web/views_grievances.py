@@ -9,7 +9,7 @@ from flask import g, redirect, request, url_for
 from booking_core.base import DomainError, whole_number
 from booking_core.hospitals import get_hospital, in_name_order, list_hospitals
 from booking_core.phones import normalise_mobile
-from grievances.models import Grievance, GrievanceCategory
+from grievances.models import OPEN_STATUSES, Grievance, GrievanceCategory
 from grievances.services import (
     MAX_DESCRIPTION,
     check_grievance,
@@ -61,8 +61,8 @@ def new_grievance() -> Any:
             except DomainError as exc:
                 errors.update(i18n.refusal_texts(exc, _sentence, FIELDS))
             else:
-                return redirect(url_for("portal.grievance", reference=grievance.reference),
-                                code=303)
+                return redirect(url_for("portal.grievance", reference=grievance.reference,
+                                        done="registered"), code=303)
     refused = request.method == "POST" and bool(errors or check.errors)
     if refused:  # back to the form's GET page with what was typed and why (PRG)
         again = back_to_form(check, url_for("portal.new_grievance"), draft,
@@ -134,12 +134,16 @@ def _check_draft(draft: dict[str, str]) -> dict[str, str]:
 
 @portal.get("/grievances/<reference>")
 def grievance(reference: str) -> Any:
-    """A grievance of the verified mobile (the page after registering it)."""
+    """A grievance of the verified mobile. "Your complaint has been registered" only on
+    the page registering it leads to (``done=registered``), and only while the complaint
+    is still open: later visits show its status alone."""
     check = current_check()
     if check.phone is None:
         return redirect(url_for("portal.grievance_status"), code=303)
     found = find_grievance(get_session(), reference, check.phone)
-    return _show(found, registered=True)
+    just_registered = request.args.get("done") == "registered" \
+        and found.status in OPEN_STATUSES
+    return _show(found, registered=just_registered)
 
 
 @portal.route("/grievances/status", methods=["GET", "POST"])

@@ -241,6 +241,10 @@ def test_register_a_grievance_and_see_its_status(portal, session, catalogue):
         assert reference in sms.body
     assert f"{reference[:4]} {reference[4:]}" in portal.text()
     assert "Cleanliness" in portal.text() and "Lok Nayak Hospital" in portal.text()
+    # Opened again later (a bookmark, the SMS's link): its status, not "just registered".
+    portal.get(f"/portal/grievances/{reference}")
+    assert portal.status == 200 and reference[:4] in portal.text()
+    assert "Your complaint is registered." not in portal.text()
     # From another browser, by number and mobile.
     other = Portal(portal.client.application.test_client(), session)
     other.choose("en")
