@@ -299,3 +299,14 @@ def test_the_hospital_forms_districts_are_in_the_order_of_the_names_shown(
     assert sorted(shown) == sorted(names)
     assert shown[:3] == (["उत्तर पश्चिमी", "उत्तर पूर्वी", "उत्तरी"] if lang == "hi"
                          else ["Central", "East", "New Delhi"]), shown
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_each_alias_box_gives_examples_in_its_own_script(session, console, admin_user, lang):
+    console.login("admin.one")
+    console.post("/console/me/language", {"language": lang, "next": "/console/"})
+    page = text(console.get("/console/admin/hospitals/new"))
+    latin = re.search(r'id="hint-f-aliases_en">([^<]*)<', page).group(1)
+    devanagari = re.search(r'id="hint-f-aliases_hi">([^<]*)<', page).group(1)
+    assert "LNJP" in latin and "एलएनजेपी" not in latin, latin
+    assert "एलएनजेपी" in devanagari and "LNJP" not in devanagari, devanagari

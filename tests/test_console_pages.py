@@ -307,3 +307,21 @@ def test_the_sign_in_page_speaks_the_browsers_language_until_one_is_chosen(clien
     assert '<html lang="en"' in chosen
     again = client.get("/console/login", headers=hindi).get_data(as_text=True)
     assert '<html lang="en"' in again
+
+
+def test_a_citizens_language_is_named_in_the_agents_language(session, console, agent,
+                                                              hospital):
+    """A Hindi console says «अंग्रेज़ी» for an English-speaking citizen (the column, the
+    filter, the grievance page), never the Latin "English" between Hindi words; only the
+    console's own language switch names each language in itself."""
+    english = make_grievance(session, hospital_id=hospital.id, language="en")
+    console.login("agent.one")
+    console.post("/console/me/language", {"language": "hi", "next": "/console/"})
+    queue = text(console.get("/console/?scope=team"))
+    cell = re.search(rf'data-grievance-id="{english.id}">.*?</tr>', queue, re.S).group(0)
+    assert "अंग्रेज़ी" in cell and "English" not in cell, cell
+    assert '<option value="en"' in queue and ">अंग्रेज़ी</option>" in queue
+    page = text(console.get(f"/console/grievances/{english.id}"))
+    assert "· अंग्रेज़ी" in page and "· English" not in page
+    # The switch back to English is written in English, as switches are.
+    assert 'lang="en" id="lang-switch"' in queue and ">English</button>" in queue
