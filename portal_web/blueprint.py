@@ -32,4 +32,11 @@ def _domain_error(exc: DomainError) -> Response:
     500."""
     from portal_web.pages import render_error
 
-    return render_error(404 if isinstance(exc, NotFound) else 400, exc.code, str(exc))
+    # A number typed into an address (a booking number of another mobile, one digit
+    # wrong): the sentence for that kind of thing when there is one ("We found no
+    # booking with that number for this mobile."), else the page's general one.
+    entity, reason = exc.details.get("entity"), exc.details.get("reason")
+    specific = any(i18n.has_message(f"portal.err.{exc.code}.{entity}{tail}")
+                   for tail in ("", f".{reason}")) if isinstance(entity, str) else False
+    return render_error(404 if isinstance(exc, NotFound) else 400, exc.code, str(exc),
+                        sentence=i18n.error_text(exc.code, exc.details) if specific else None)

@@ -67,7 +67,8 @@ def sent_from() -> str | None:
     return safe_next(target, default="") or None
 
 
-def render_error(status: int, code: str, message: str) -> Response:
+def render_error(status: int, code: str, message: str,
+                 sentence: str | None = None) -> Response:
     """Errors under ``/portal`` (unknown pages, a form without its CSRF token, a
     database outage) as a page in the citizen's language with a way on."""
     if "portal_lang" not in g:
@@ -107,8 +108,8 @@ def render_error(status: int, code: str, message: str) -> Response:
         key = "portal.error.unavailable_not_done"
         back = sent_from()
     # A URL no portal route matched gets no blueprint context: give it explicitly.
-    response = page("error.html", status, **i18n.template_context(), message=i18n.t(key),
-                    back=back)
+    response = page("error.html", status, **i18n.template_context(),
+                    message=sentence or i18n.t(key), back=back)
     if status == 503:
         response.headers["Retry-After"] = "30"
     return response

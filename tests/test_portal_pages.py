@@ -498,3 +498,34 @@ def test_the_status_form_names_each_missing_or_wrong_field(portal, catalogue):
     assert "98123 45678" in text  # the mobile's own message, with an example
     portal.post("/portal/grievances/status", {"reference": "abc", "mobile": "abc"})
     assert portal.refused and "98123 45678" in portal.text()
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_a_booking_number_in_the_address_that_is_not_this_mobiles_says_so(
+        client, session, lang):
+    """A bookmark, a mistyped or someone else's number in /portal/appointments/<number>:
+    the sentence for a booking number (not "no such page" or "we could not understand
+    this request"), never the other mobile's booking."""
+    from booking_core.refs import RefKind, new_reference
+    from portal_api.auth import issue_verification_token
+    from tests.factories import make_department, make_hospital, make_slot
+    from tests.opd_factories import book
+
+    theirs = book(session, make_slot(session, make_department(session, make_hospital(session))),
+                  phone="+919812300077")
+    session.commit()
+    client.get(f"/portal/lang/{lang}")
+    client.set_cookie("portal_mobile", issue_verification_token(
+        client.application.config["SECRET_KEY"], E164), path="/portal")
+    words = {"en": ("We found no booking with that number for this mobile.",
+                    "A booking number has 8 digits."),
+             "hi": ("इस मोबाइल पर इस नंबर की कोई बुकिंग नहीं मिली।",
+                    "बुकिंग नंबर में 8 अंक होते हैं")}[lang]
+    for number in (theirs.reference, new_reference(RefKind.APPOINTMENT)):
+        answer = client.get(f"/portal/appointments/{number}")
+        page = answer.get_data(as_text=True)
+        assert answer.status_code == 404 and words[0] in page, page
+        assert theirs.department.name(lang) not in page
+    short = client.get(f"/portal/appointments/{theirs.reference[:6]}")
+    assert short.status_code == 400
+    assert words[1] in short.get_data(as_text=True)
