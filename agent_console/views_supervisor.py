@@ -16,7 +16,7 @@ from agent_console.auth import (
     helpline_work,
     roles,
 )
-from agent_console.i18n import label
+from agent_console.i18n import label_alone
 from booking_core.base import DomainError
 from booking_core.outbox import OutboxKind, OutboxMessage
 from booking_core.phones import mask_phone
@@ -78,8 +78,8 @@ def wallboard() -> Any:
     context = dict(
         board=board,
         hour_rows=[(hour, [total, quick]) for hour, total, quick in board.calls_by_hour],
-        status_items=[(label("status", status), n)
-                      for status, n in sorted(board.grievances_by_status.items())])
+        status_items=[(label_alone("status", status), n)
+                      for status, n in board.grievances_by_status.items()])
     if request.headers.get("X-Fragment"):
         return render_template("console/_wallboard.html", **context)
     return render_template("console/wallboard.html", **context)

@@ -325,3 +325,23 @@ def test_a_citizens_language_is_named_in_the_agents_language(session, console, a
     assert "· अंग्रेज़ी" in page and "· English" not in page
     # The switch back to English is written in English, as switches are.
     assert 'lang="en" id="lang-switch"' in queue and ">English</button>" in queue
+
+
+def test_wallboard_lists_grievance_statuses_in_the_order_a_complaint_goes(
+        session, console, supervisor, hospital):
+    """Registered, acknowledged, being worked on, reopened, escalated, resolved, closed:
+    not the codes' alphabet (acknowledged, closed, escalated, ...); every status keeps
+    its bar, with 0 when it has none, so the bars do not move between refreshes."""
+    from grievances.workflow import resolve_grievance
+
+    make_grievance(session, hospital_id=hospital.id)
+    resolve_grievance(session, make_grievance(session, hospital_id=hospital.id).id,
+                      "Cleaned", actor="agent")
+    console.login("super.one")
+    page = text(console.get("/console/wallboard"))
+    chart = page.split("console-wb-status", 1)[-1] if "console-wb-status" in page else page
+    bars = re.findall(r'<text x="0" [^>]*class="axis">([^<]+)</text>', chart)
+    order = ["Registered", "Acknowledged", "In progress", "Reopened", "Escalated",
+             "Resolved", "Closed"]
+    found = [b for b in bars if b in order]
+    assert found == order, bars
