@@ -345,3 +345,13 @@ def test_wallboard_lists_grievance_statuses_in_the_order_a_complaint_goes(
              "Resolved", "Closed"]
     found = [b for b in bars if b in order]
     assert found == order, bars
+
+
+def test_the_status_filter_says_what_the_tab_lists(session, console, agent):
+    """The "all, including closed" tab lists closed complaints too: its empty status
+    filter is "Any status", not "Any open"."""
+    console.login("agent.one")
+    every = text(console.get("/console/?scope=all"))
+    assert '<option value="">Any status</option>' in every
+    team = text(console.get("/console/?scope=team"))
+    assert '<option value="">Any open</option>' in team
