@@ -28,7 +28,7 @@ from booking_core.base import DomainError, calendar_day, utcnow, whole_number
 from booking_core.citizens import Citizen
 from booking_core.hospitals import Department, in_name_order, list_hospitals
 from booking_core.phones import mask_phone
-from contact_centre.accounts import display_names
+from contact_centre.accounts import display_names, display_names_by_id
 from contact_centre.callbacks import call_complainant
 from contact_centre.caller_history import caller_history
 from contact_centre.models import Role, StaffUser
@@ -104,6 +104,10 @@ def home() -> Any:
         hospitals=hospitals, now=now, sla_state=sla_state, mask_phone=mask_phone,
         latest_id=latest_grievance_id(session, within_hospital=scope),
         statuses=list(GrievanceStatus), categories=list(GrievanceCategory), scopes=SCOPES,
+        # Who holds each complaint, by name, for those who supervise the agents; an agent
+        # sees "you", "unassigned" or "another agent".
+        assignees=(display_names_by_id(session, (row.assigned_to_id for row in rows))
+                   if g.staff.role in SUPERVISORS else {}),
     )
     if request.headers.get("X-Fragment"):
         return render_template("console/_queue_rows.html", **context)

@@ -168,3 +168,13 @@ def display_names(session: Session, usernames: Iterable[str | None]) -> dict[str
     rows = session.execute(select(StaffUser.username, StaffUser.display_name)
                            .where(StaffUser.username.in_(wanted)))
     return {username: display_name for username, display_name in rows}
+
+
+def display_names_by_id(session: Session, staff_ids: Iterable[int | None]) -> dict[int, str]:
+    """Staff members' display names by id (a queue's "assigned to" column)."""
+    wanted = {staff_id for staff_id in staff_ids if staff_id}
+    if not wanted:
+        return {}
+    rows = session.execute(select(StaffUser.id, StaffUser.display_name)
+                           .where(StaffUser.id.in_(wanted)))
+    return {staff_id: display_name for staff_id, display_name in rows}

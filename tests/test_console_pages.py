@@ -355,3 +355,22 @@ def test_the_status_filter_says_what_the_tab_lists(session, console, agent):
     assert '<option value="">Any status</option>' in every
     team = text(console.get("/console/?scope=team"))
     assert '<option value="">Any open</option>' in team
+
+
+def test_a_supervisor_sees_who_holds_each_complaint_an_agent_does_not(
+        session, console, agent, other_agent, supervisor):
+    from grievances.workflow import claim_grievance
+
+    other_agent.display_name = "Rahul Sharma"
+    session.commit()
+    held = make_grievance(session)
+    claim_grievance(session, held.id, agent_id=other_agent.id, actor="agent.two")
+    cell = re.compile(rf'data-grievance-id="{held.id}">.*?</tr>', re.S)
+    console.login("super.one")
+    row = cell.search(text(console.get("/console/?scope=team"))).group(0)
+    assert "Rahul Sharma" in row and "Another agent" not in row, row
+    assert "agent.two" not in row  # a username is not a name
+    console.post("/console/logout")
+    console.login("agent.one")
+    row = cell.search(text(console.get("/console/?scope=team"))).group(0)
+    assert "Rahul Sharma" not in row and "Another agent" in row, row
