@@ -62,8 +62,10 @@ def reports() -> Any:
     if wants_csv:
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow(CSV_COLUMNS[table])
-        writer.writerows(csv_rows(report, table, lang))
+        columns, rows = _with_names(table, list(CSV_COLUMNS[table]),
+                                    csv_rows(report, table, lang))
+        writer.writerow(columns)
+        writer.writerows(rows)
         name = f"reports-{table}-{period.kind}-{period.first_day.isoformat()}.csv"
         return Response(out.getvalue(), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -88,3 +90,20 @@ def reports() -> Any:
                         if within_hospital is not None else None),
     )
     return render_template("console/reports.html", **context)
+
+
+# A table's column of codes (kept for spreadsheets and scripts) and the label family that
+# names them: each gets a column beside it with the name a person reads, in the
+# supervisor's language ("cleanliness" -> "Cleanliness" / «सफ़ाई»).
+NAMED_CODES = {"ivr": ("node", "node"), "channels": ("channel", "channel"),
+               "grievances": ("category", "cat")}
+
+
+def _with_names(table: str, columns: list[str], rows: list[tuple[object, ...]]
+                ) -> tuple[list[str], list[tuple[object, ...]]]:
+    if table not in NAMED_CODES:
+        return columns, rows
+    column, family = NAMED_CODES[table]
+    at = columns.index(column) + 1
+    named = [(*row[:at], label_alone(family, row[at - 1]), *row[at:]) for row in rows]
+    return [*columns[:at], f"{column}_name", *columns[at:]], named

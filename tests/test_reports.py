@@ -147,12 +147,20 @@ def test_csv_exports_have_their_columns_and_figures(session, console, report):
         assert answer.status_code == 200 and answer.mimetype == "text/csv"
         assert f"reports-{table}-day-{DAY}.csv" in answer.headers["Content-Disposition"]
         rows = list(csv.reader(io.StringIO(answer.get_data(as_text=True))))
-        assert tuple(rows[0]) == columns
+        # A column of codes has the name a person reads beside it.
+        coded = {"ivr": "node", "channels": "channel", "grievances": "category"}.get(table)
+        named = list(columns)
+        if coded:
+            named.insert(named.index(coded) + 1, f"{coded}_name")
+        assert rows[0] == named
         tables[table] = rows[1:]
     assert tables["calls"][9][:5] == ["09:00", "3", "2", "2", "1"]
-    assert ["language", "8", "1", "0", "12.5"] in tables["ivr"]
+    assert ["language", "Welcome and language", "8", "1", "0", "12.5"] in tables["ivr"]
     assert ["Aruna Asaf Ali Hospital", "Medicine", "1", "0", "2", "1", "1"] in tables["bookings"]
-    assert dict(tables["channels"]) == {"ivr": "2", "portal": "1", "agent": "1", "sms": "0"}
+    assert {code: (name, n) for code, name, n in tables["channels"]} == {
+        "ivr": ("Phone", "2"), "portal": ("Portal", "1"), "agent": ("Console", "1"),
+        "sms": ("SMS", "0")}
+    assert all(row[1] and row[1] != row[0] for row in tables["grievances"])
 
 
 def test_every_menu_a_call_can_pass_through_has_words_in_both_languages():
