@@ -156,15 +156,17 @@ def _rules() -> BookingRules:
     return BookingRules(window_days=settings.booking_window_days, tz=settings.helpline_timezone)
 
 
-@bp.get("/booking")
+@bp.route("/booking", methods=["GET", "POST"])
 def booking() -> Any:
-    """Step by step on one page: the caller's number, hospital, department, day, slot."""
+    """Step by step on one page: the caller's number, hospital, department, day, slot.
+    The find form is posted, so a typed mobile never enters an address (browser
+    history, a proxy's log): the page it leads to carries a key for it (``?who=``)."""
     session = get_session()
-    args = request.args
+    args = request.form if request.method == "POST" else request.args
     rules = _rules()
     typed = try_normalise_mobile(args.get("phone"))
     if typed:  # the number leaves the address: the page's links carry a key for it
-        rest = {k: v for k, v in args.items() if k not in ("phone", "who")}
+        rest = {k: v for k, v in args.items() if k not in ("phone", "who", "csrf_token")}
         return redirect(url_for("console.booking", who=caller_key(typed), **rest), code=303)
     caller = caller_from_args()  # "book for them": a caller on screen, a search hit, a key
     phone = caller[0] if caller else None

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
-from flask import g, render_template, request
+from flask import g, redirect, render_template, request, url_for
+from flask import session as cookie
 
 from agent_console import bp
 from booking_core.lookup import MAX_TERM
@@ -15,12 +17,41 @@ from grievances.sla import sla_state
 from helpline.app import get_session
 
 
-@bp.get("/search")
+@bp.route("/search", methods=["GET", "POST"])
 def search() -> Any:
-    """Results for the header's search box, whatever page it was typed on."""
-    raw = (request.args.get("q") or "")[:MAX_TERM]
+    """Results for the header's search box, whatever page it was typed on. The box is
+    posted: what was typed (a mobile, an ABHA number) is kept in the agent's session
+    under a short key, and the results' address carries the key (``?k=``), never the
+    term, so it stays out of browser history and proxies' logs. A ``?q=`` address
+    (a link or bookmark of someone's own making) is still answered."""
+    if request.method == "POST":
+        raw = (request.form.get("q") or "")[:MAX_TERM]
+        if not raw.strip():
+            return redirect(url_for("console.search"), code=303)
+        return redirect(url_for("console.search", k=keep_search(raw)), code=303)
+    key = request.args.get("k")
+    raw = ((cookie.get(SEARCHES) or {}).get(key, "") if key
+           else (request.args.get("q") or "")[:MAX_TERM])
     results = (search_records(get_session(), raw, within_hospital=g.staff.grievance_hospital)
                if raw.strip() else None)
     return render_template("console/search.html", q=raw, results=results, kinds=list(HitKind),
                            mask_phone=mask_phone, sla_state=sla_state,
-                           spaced_card_number=spaced_card_number)
+                           spaced_card_number=spaced_card_number,
+                           search_lost=bool(key) and not raw)
+
+
+# Session key: what this console session searched for, by a short random key; the last
+# few only.
+SEARCHES = "searches"
+SEARCHES_KEPT = 8
+
+
+def keep_search(term: str) -> str:
+    known: dict[str, str] = dict(cookie.get(SEARCHES) or {})
+    for key, value in known.items():
+        if value == term:
+            return key
+    key = secrets.token_urlsafe(6)
+    known[key] = term
+    cookie[SEARCHES] = dict(list(known.items())[-SEARCHES_KEPT:])
+    return key

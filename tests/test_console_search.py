@@ -16,7 +16,7 @@ from contact_centre.models import CallbackRequest
 from contact_centre.search import HitKind, search_records
 from grievances.workflow import claim_grievance, close_grievance, resolve_grievance
 from tests.factories import make_slot
-from tests.fixtures_console import make_grievance, next_mobile
+from tests.fixtures_console import ConsoleClient, make_grievance, next_mobile
 
 
 def text(response) -> str:
@@ -136,3 +136,34 @@ def test_search_finds_a_card_and_its_appointments_by_card_or_abha_number(session
     console.post("/console/me/language", {"language": "hi", "next": "/console/"})
     page = text(console.get(f"/console/search?q={card.number}"))
     assert ">ई-हेल्थ कार्ड<" in page and "जन्म वर्ष 2015" in page
+
+
+def test_a_mobile_searched_or_booked_for_never_enters_an_address(session, console, world,
+                                                                    client):
+    """The header's search box and the booking page's find form are posted: what was
+    typed (a mobile) is kept in the agent's session, and the page it leads to carries a
+    short key, so the number stays out of browser history and proxies' logs."""
+    console.login("agent.one")
+    phone = world["phone"]
+    typed = f"{phone[3:8]} {phone[8:]}"
+    answer = console.post("/console/search", {"q": typed})
+    location = answer.headers["Location"]
+    assert answer.status_code == 303 and "?k=" in location
+    assert not re.search(r"\d{5}", location.replace("%20", "")), location
+    page = text(console.get(location))
+    assert {"grievance", "appointment", "callback", "citizen"} <= set(kinds_on(page))
+    assert f'value="{typed}"' in page  # the box shows what was typed
+    # Another browser with the same address has no such search: it says so.
+    other = ConsoleClient(client.application.test_client())
+    other.login("agent.one")
+    lost = text(other.get(location))
+    assert 'id="search-lost"' in lost and 'id="search-hits"' not in lost
+    # The booking page's find form, likewise.
+    found = console.post("/console/booking", {"phone": typed, "language": "hi"})
+    assert found.status_code == 303 and "who=" in found.headers["Location"]
+    assert phone[-4:] not in found.headers["Location"].split("who=")[0]
+    assert not re.search(r"\d{10}", found.headers["Location"])
+    page = text(console.get(found.headers["Location"]))
+    assert "+91******" + phone[-4:] in page
+    refused = console.post("/console/booking", {"phone": "12345", "language": "hi"})
+    assert refused.status_code == 200 and "alert-danger" in text(refused)
