@@ -50,7 +50,7 @@ from agent_console import bp
 from agent_console.i18n import console_context, error_text, t
 from booking_core.base import DomainError
 from contact_centre.accounts import authenticate
-from contact_centre.agents import set_agent_language, set_agent_state
+from contact_centre.agents import set_agent_language, set_agent_state, sign_out
 from contact_centre.models import AgentState, Role, StaffUser
 from helpline.app import current_helpline, get_session
 from helpline.ratelimit import client_address, retry_after
@@ -320,9 +320,10 @@ def login() -> Any:
 
 @bp.post("/logout")
 def logout() -> Any:
-    # Signed out, an available agent takes no more calls (routing would ring them).
-    if g.staff is not None and g.staff.state == AgentState.AVAILABLE:
-        set_agent_state(get_session(), g.staff.id, AgentState.OFFLINE.value)
+    # Signed out, an available agent takes no more calls (routing would ring them), and
+    # the callbacks they claimed go back to the waiting list (``agents.sign_out``).
+    if g.staff is not None:
+        sign_out(get_session(), g.staff.id)
     # Keeps the CSRF token and language: a form another tab sends afterwards signs in
     # again keeping what was typed (``_sign_in_again_keeping_the_form``), in Hindi for
     # a Hindi agent.

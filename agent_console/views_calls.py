@@ -3,13 +3,14 @@ profile, callbacks waiting, and booking on a caller's behalf."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import g, redirect, render_template, request, url_for
 from flask import session as browser_session
 
 from agent_console import bp
-from agent_console.auth import flash_done, flash_error, helpline_work
+from agent_console.auth import flash_done, flash_error, helpline_oversight, helpline_work
 from agent_console.i18n import current_language
 from agent_console.views_grievances import _int
 from agent_console.views_phone import callback_pops, caller_from_args, caller_key
@@ -40,8 +41,10 @@ from contact_centre.callbacks import (
     OUTCOMES,
     call_back,
     claim_callback,
+    claimed_callbacks,
     my_callbacks,
     record_callback_outcome,
+    release_callback,
     waiting_callbacks,
 )
 from contact_centre.models import CallDevice, Disposition
@@ -107,17 +110,48 @@ def profile() -> Any:
 @bp.get("/callbacks")
 @helpline_work
 def callbacks() -> Any:
-    """The agent's callbacks (in hand, then finished today) and those waiting.
-    ``?change=<id>`` opens the form correcting that finished callback's result (the
-    page's refreshes keep it open: they fetch the same address)."""
+    """The agent's callbacks (in hand, then finished today) and those waiting; for
+    the helpline's supervisors also every callback in an agent's hands, to return
+    one to the waiting list. ``?change=<id>`` opens the form correcting that
+    finished callback's result (the page's refreshes keep it open: they fetch the
+    same address)."""
     session = get_session()
     mine = my_callbacks(session, g.staff.id, tz=current_helpline().settings.helpline_timezone)
+    held = claimed_callbacks(session) if g.staff.oversees_the_helpline else None
     context = dict(waiting=waiting_callbacks(session), mine=mine, mask_phone=mask_phone,
                    outcomes=list(OUTCOMES), pops=callback_pops(session, mine),
-                   changing=whole_number(request.args.get("change")))
+                   changing=whole_number(request.args.get("change")), held=held,
+                   now=utcnow())
     if request.headers.get("X-Fragment"):
         return render_template("console/_callbacks.html", **context)
     return render_template("console/callbacks.html", **context)
+
+
+@bp.post("/callbacks/<int:callback_id>/release")
+@helpline_work
+@helpline_oversight
+def release_callback_view(callback_id: int) -> Any:
+    """A supervisor returns a claimed callback to the waiting list. The form carries
+    the claim its page showed (``agent``, ``claimed``: the claim's time, ISO 8601); a
+    claim that changed since is refused with a sentence saying how."""
+    try:
+        release_callback(get_session(), callback_id, by=g.staff,
+                         expected_agent_id=whole_number(request.form.get("agent")) or 0,
+                         seen_claimed_at=_moment(request.form.get("claimed")))
+    except DomainError as exc:
+        flash_error(exc)
+    else:
+        flash_done("console.done_callback_release")
+    return redirect(url_for("console.callbacks"))  # the message in view, at the top
+
+
+def _moment(text: str | None) -> dt.datetime | None:
+    """An aware time a form sent back as it was drawn; None for anything else."""
+    try:
+        moment = dt.datetime.fromisoformat(text or "")
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 @bp.post("/callbacks/<int:callback_id>/<action>")

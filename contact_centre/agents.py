@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from booking_core.base import Forbidden, InvalidInput, NotFound, unit_of_work, utcnow
 from booking_core.phones import normalise_mobile
-from contact_centre.callbacks import NoAgentPhone
+from contact_centre.callbacks import NoAgentPhone, return_claimed_callbacks
 from contact_centre.models import (
     AgentState,
     Call,
@@ -96,6 +96,23 @@ def set_agent_state(session: Session, agent_id: int, state: str,
     if new_state == AgentState.AVAILABLE:
         routes = connect_waiting_callers(session, wrap_up_seconds=wrap_up_seconds, now=now)
     return agent, routes
+
+
+def sign_out(session: Session, agent_id: int, now: dt.datetime | None = None) -> int:
+    """What signing out of the console does to the agent's work, in one transaction:
+    an Available agent goes Offline (routing would ring them; a call holding them
+    keeps them until it ends, as ``set_agent_state`` says), and every callback they
+    have claimed but are not calling goes back to the waiting list in its place
+    (``callbacks.return_claimed_callbacks``), so nobody's callback waits for an agent
+    who has gone home. One being called stays theirs until its call ends. Returns how
+    many callbacks went back. Nothing happens for an account that no longer exists."""
+    with unit_of_work(session):
+        agent = session.get(StaffUser, agent_id, with_for_update=True)  # the agent's lock first
+        if agent is None:
+            return 0
+        if agent.state == AgentState.AVAILABLE:
+            set_agent_state(session, agent_id, AgentState.OFFLINE.value, now)
+        return return_claimed_callbacks(session, agent)
 
 
 def set_agent_language(session: Session, agent_id: int, language: str) -> StaffUser:

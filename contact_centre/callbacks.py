@@ -9,6 +9,13 @@ the agent saved shows on their card as finished, and is changed only by a delibe
 correction (``record_callback_outcome``); both are kept in the audit trail
 (``booking_core.audit``, entity ``callback``).
 
+A claimed callback can also go back to waiting without a result: a helpline supervisor
+returns it (``release_callback``: the agent went home, is on a long break), or the
+agent signs out holding it (``return_claimed_callbacks``, from
+``contact_centre.agents.sign_out``). It keeps its ``requested_at``, so its place in the
+list, and the audit trail records who returned it. One being called (``calling``) is
+never returned: its call is ringing or on the line, and ends with its own result.
+
 A number has at most one open request (waiting, claimed or calling): every request is
 made by ``request_callback`` (the phone line, its spool, an agent phoning a
 complainant), and the partial unique index ``uq_callback_request_one_open`` holds it
@@ -27,7 +34,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
 from booking_core.audit import record_change
-from booking_core.base import Conflict, InvalidInput, NotFound, unit_of_work, utcnow
+from booking_core.base import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    unit_of_work,
+    utcnow,
+)
 from booking_core.outbox import add_call
 from contact_centre.call_log import call_row
 from contact_centre.models import (
@@ -59,6 +73,15 @@ class CallbackChanged(Conflict):
     """A result sent from a form drawn before another result was saved."""
 
     code = "callback_changed"
+
+
+class ClaimChanged(Conflict):
+    """A supervisor's "return to the waiting list" sent from a page drawn before the
+    callback changed: ``details["reason"]`` says how (``waiting``: already returned;
+    ``calling``: the agent is calling it; ``finished``: a result was saved;
+    ``other_hands``: taken again since, by this agent or another)."""
+
+    code = "callback_claim_changed"
 
 
 class NoAgentPhone(InvalidInput):
@@ -160,6 +183,19 @@ IN_HAND = (CallbackStatus.CLAIMED, CallbackStatus.CALLING)
 SETTLED = (CallbackStatus.DONE, CallbackStatus.FAILED)
 
 
+def claimed_callbacks(session: Session, limit: int = 200) -> list[CallbackRequest]:
+    """Every callback in an agent's hands (claimed or being called), the one held
+    longest first, each with its agent (``claimed_by``) loaded: the supervisor's view
+    of callbacks nobody else can see or take."""
+    return list(session.scalars(
+        select(CallbackRequest)
+        .where(CallbackRequest.status.in_(IN_HAND))
+        .order_by(CallbackRequest.claimed_at, CallbackRequest.id)
+        .options(selectinload(CallbackRequest.claimed_by))
+        .limit(limit)
+    ))
+
+
 def start_of_today(now: dt.datetime, tz: str = DEFAULT_TZ) -> dt.datetime:
     """Midnight of ``now``'s day in the helpline's time zone: callbacks an agent
     finished since then are still theirs to see and correct."""
@@ -256,6 +292,73 @@ def claim_callback(session: Session, callback_id: int, *, agent_id: int,
                 raise NotFound("no such callback", entity="callback")
             raise CallbackTaken("another agent has taken this callback")
         return _mine(session, callback_id, agent_id)
+
+
+def release_callback(session: Session, callback_id: int, *, by: StaffUser,
+                     expected_agent_id: int,
+                     seen_claimed_at: dt.datetime | None) -> CallbackRequest:
+    """A helpline supervisor (or admin) returns a claimed callback to the waiting list:
+    its agent has gone home or is away, and nobody else could take it. It keeps its
+    place (``requested_at`` is untouched), the claim is cleared, the agent no longer
+    has it in "my callbacks", and the audit trail records who returned it from whom.
+
+    ``expected_agent_id`` and ``seen_claimed_at`` are the claim the supervisor's page
+    showed. Anything else now (a result saved, the agent calling, already returned,
+    taken again since) is refused with ``ClaimChanged`` and changes nothing: a
+    supervisor only ever returns the claim they saw. A callback being called is never
+    returned (reason ``calling``): Twilio is ringing the agent or the citizen, and the
+    attempt ends with its own result (the agent's, or Twilio's when nobody answers).
+
+    Takes the agent's row lock before the callback's, as the agent's own steps do
+    (``record_callback_outcome``, ``call_back``): of a release and the agent's result
+    sent at the same moment exactly one is applied. ``Forbidden`` for anyone who does
+    not oversee the helpline (an agent, a hospital's supervisor)."""
+    if not by.oversees_the_helpline:
+        raise Forbidden("only the helpline's supervisors return callbacks")
+    with unit_of_work(session):
+        session.get(StaffUser, expected_agent_id, with_for_update=True)
+        callback = session.scalar(
+            select(CallbackRequest).where(CallbackRequest.id == callback_id)
+            .with_for_update().execution_options(populate_existing=True))
+        if callback is None:
+            raise NotFound("no such callback", entity="callback")
+        if callback.status != CallbackStatus.CLAIMED:
+            reason = ("calling" if callback.status == CallbackStatus.CALLING else
+                      "waiting" if callback.status == CallbackStatus.WAITING else "finished")
+            raise ClaimChanged("the callback is not claimed any more", reason=reason)
+        if (callback.claimed_by_id != expected_agent_id
+                or callback.claimed_at != seen_claimed_at):
+            raise ClaimChanged("the callback was taken again", reason="other_hands")
+        _return_to_waiting(session, callback, actor=by.username)
+    return callback
+
+
+def return_claimed_callbacks(session: Session, agent: StaffUser) -> int:
+    """Put every callback ``agent`` has claimed (not one being called) back in the
+    waiting list, in its place, recorded in the audit trail under the agent's name:
+    an agent signing out leaves no callback that nobody else can take. Part of the
+    caller's transaction, which holds the agent's row lock. Returns how many."""
+    held = session.scalars(
+        select(CallbackRequest)
+        .where(CallbackRequest.claimed_by_id == agent.id,
+               CallbackRequest.status == CallbackStatus.CLAIMED)
+        .order_by(CallbackRequest.id).with_for_update()
+        .execution_options(populate_existing=True)).all()
+    for callback in held:
+        _return_to_waiting(session, callback, actor=agent.username)
+    return len(held)
+
+
+def _return_to_waiting(session: Session, callback: CallbackRequest, *, actor: str) -> None:
+    holder = session.get(StaffUser, callback.claimed_by_id) if callback.claimed_by_id else None
+    before = {"status": callback.status.value,
+              "claimed_by": holder.username if holder else None}
+    callback.status = CallbackStatus.WAITING
+    callback.claimed_by_id = None
+    callback.claimed_at = None
+    record_change(session, actor=actor, entity="callback", key=callback.id, hospital_id=None,
+                  before=before, after={"status": CallbackStatus.WAITING.value,
+                                        "claimed_by": None})
 
 
 def call_back(session: Session, callback_id: int, *, agent: StaffUser,

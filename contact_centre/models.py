@@ -254,6 +254,8 @@ class CallbackRequest(Base):
     result_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     result_by: Mapped[StaffUser | None] = relationship(foreign_keys=[result_by_id])
+    # The agent holding it (claimed or calling), or who worked it to its end.
+    claimed_by: Mapped[StaffUser | None] = relationship(foreign_keys=[claimed_by_id])
 
     @property
     def result_saved(self) -> bool:

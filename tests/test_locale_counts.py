@@ -50,6 +50,7 @@ FIGURES = {
     "console.res.on_duty": "a label and its figure",
     "console.token": "a token's number, not a count",
     "console.waiting_callbacks": "a heading's figure in parentheses",
+    "console.held_callbacks": "a heading's figure in parentheses",
     "opd.display.waiting": "a label and its figure",
     "portal.book.few_left": "said only for 2 or more (few_left_one, and none for 0)",
 }
