@@ -15,11 +15,9 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from flask import Response, g, jsonify, render_template, request, url_for
-from flask import session as cookie
 from sqlalchemy.orm import Session
 from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VoiceGrant
@@ -27,6 +25,7 @@ from twilio.jwt.access_token.grants import VoiceGrant
 from agent_console import bp
 from agent_console.auth import helpline_work
 from agent_console.i18n import t
+from agent_console.session_keys import kept_key, kept_value
 from booking_core.base import whole_number
 from booking_core.citizens import Citizen
 from booking_core.phones import mask_phone
@@ -114,7 +113,7 @@ def caller_from_args() -> tuple[str, str | None] | None:
         return (citizen.phone, citizen.preferred_language) if citizen is not None else None
     who = request.args.get("who")
     if who:
-        phone = (cookie.get(CALLERS) or {}).get(who)
+        phone = kept_value(CALLERS, who)
         return (phone, None) if phone else None
     call_id = whole_number(request.args.get("call"))
     if call_id is not None:
@@ -139,14 +138,7 @@ CALLERS_KEPT = 8
 def caller_key(phone: str) -> str:
     """A short key for ``phone`` in this agent's session: the booking page's links and
     redirects carry it (``?who=``), never the number itself."""
-    known: dict[str, str] = dict(cookie.get(CALLERS) or {})
-    for key, value in known.items():
-        if value == phone:
-            return key
-    key = secrets.token_urlsafe(6)
-    known[key] = phone
-    cookie[CALLERS] = dict(list(known.items())[-CALLERS_KEPT:])
-    return key
+    return kept_key(CALLERS, phone, CALLERS_KEPT)
 
 
 @bp.app_template_global("caller_links")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from flask import g, redirect, render_template, request, url_for
-from flask import session as cookie
 
 from agent_console import bp
+from agent_console.session_keys import kept_key, kept_value
 from booking_core.lookup import MAX_TERM
 from booking_core.phones import mask_phone
 from booking_core.refs import spaced_card_number
@@ -30,7 +29,7 @@ def search() -> Any:
             return redirect(url_for("console.search"), code=303)
         return redirect(url_for("console.search", k=keep_search(raw)), code=303)
     key = request.args.get("k")
-    raw = ((cookie.get(SEARCHES) or {}).get(key, "") if key
+    raw = ((kept_value(SEARCHES, key) or "") if key
            else (request.args.get("q") or "")[:MAX_TERM])
     results = (search_records(get_session(), raw, within_hospital=g.staff.grievance_hospital)
                if raw.strip() else None)
@@ -47,11 +46,4 @@ SEARCHES_KEPT = 8
 
 
 def keep_search(term: str) -> str:
-    known: dict[str, str] = dict(cookie.get(SEARCHES) or {})
-    for key, value in known.items():
-        if value == term:
-            return key
-    key = secrets.token_urlsafe(6)
-    known[key] = term
-    cookie[SEARCHES] = dict(list(known.items())[-SEARCHES_KEPT:])
-    return key
+    return kept_key(SEARCHES, term, SEARCHES_KEPT)
