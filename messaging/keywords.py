@@ -86,32 +86,19 @@ def _fold(word: str) -> str:
 def _words(text: str) -> list[tuple[str, int]]:
     """Each word of ``text`` (a run of letters with their marks, or of digits), folded,
     with the index just after it in ``text``."""
-    words: list[tuple[str, int]] = []
-    run: list[str] = []
-    run_kind = ""
-    for index, ch in enumerate(text):
-        category = unicodedata.category(ch)
-        if category == "Cf":  # invisible: zero-width space/joiners, BOM, soft hyphen
-            continue
-        kind = "letter" if category[0] in "LM" else "digit" if category[0] == "N" else ""
-        if kind != run_kind and run:
-            words.append((_fold("".join(run)), index))
-            run = []
-        if kind:
-            run.append(ch)
-        run_kind = kind
-    if run:
-        words.append((_fold("".join(run)), len(text)))
-    return words
+    return [(_fold("".join(ch for ch in text[start:end] if unicodedata.category(ch) != "Cf")),
+             end) for _, start, end in _runs(text)]
 
 
 def _runs(text: str) -> list[tuple[str, int, int]]:
-    """Each run of letters or of digits in ``text``: its kind and where it starts and
-    ends (invisible format characters skipped)."""
+    """Each run of letters (with their marks) or of digits in ``text``: its kind and
+    where it starts and ends; invisible format characters inside a run do not end it."""
     runs: list[tuple[str, int, int]] = []
     for index, ch in enumerate(text):
         category = unicodedata.category(ch)
-        if category == "Cf":
+        if category == "Cf":  # invisible: zero-width space/joiners, BOM, soft hyphen
+            if runs and runs[-1][2] == index:
+                runs[-1] = (runs[-1][0], runs[-1][1], index + 1)  # inside a word
             continue
         kind = "letter" if category[0] in "LM" else "digit" if category[0] == "N" else ""
         if kind and runs and runs[-1][0] == kind and runs[-1][2] == index:

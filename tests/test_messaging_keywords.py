@@ -94,6 +94,8 @@ def test_twilios_documented_keywords_are_all_known():
     ("STATUS 61234567 और 12345674", "help", "", "en"),
     (f"CANCEL {APPOINTMENT_REF} or 61234567", "help", "", "en"),
     ("status 1234 5674 please 9", "help", "", "en"),
+    (f"CANCEL {APPOINTMENT_REF}{ZWSP}abc", "help", "", "en"),  # glued, invisibly
+    (f"CANCEL 1234{ZWSP}5674", "cancel", APPOINTMENT_REF, "en"),
     # Words that are no command at all.
     ("kya haal", "unknown", "", None),
     ("नमस्ते", "unknown", "", None),
