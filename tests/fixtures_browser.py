@@ -15,6 +15,10 @@ from tests.fixtures_console import CONSOLE_PASSWORD, make_staff
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
+# How long a page action or navigation may take before a browser test fails. Under
+# the whole suite on a shared two-core machine one POST has taken 12 s; a page that
+# truly hangs still fails.
+BROWSER_TIMEOUT_MS = 30_000
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +54,7 @@ def served(pg_database_url):
 def page(browser):
     context = browser.new_context(locale="en-IN", viewport={"width": 1366, "height": 900})
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
     yield page
     context.close()
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from contact_centre.callbacks import claim_callback, record_callback_outcome
 from contact_centre.models import CallbackRequest, StaffUser
-from tests.fixtures_browser import ARTIFACTS, shot
+from tests.fixtures_browser import ARTIFACTS, BROWSER_TIMEOUT_MS, shot
 from tests.fixtures_console import CONSOLE_PASSWORD, next_mobile
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.slow]
@@ -51,7 +51,7 @@ def cards(served):
 def open_page(browser, base: str, width: int, lang: str):
     context = browser.new_context(locale="en-IN", viewport={"width": width, "height": 860})
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
     page.goto(f"{base}/console/login")
     page.fill("#username", "agent.asha")
     page.fill("#password", CONSOLE_PASSWORD)

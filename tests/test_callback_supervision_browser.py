@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from booking_core.base import utcnow
 from contact_centre.callbacks import call_back, claim_callback
 from contact_centre.models import AgentState, CallbackRequest, StaffUser
-from tests.fixtures_browser import shot
+from tests.fixtures_browser import BROWSER_TIMEOUT_MS, shot
 from tests.fixtures_console import CONSOLE_PASSWORD, make_staff, next_mobile
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.slow]
@@ -58,7 +58,7 @@ def held(served):
 def open_page(browser, base: str, width: int, lang: str):
     context = browser.new_context(locale="en-IN", viewport={"width": width, "height": 860})
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
     page.goto(f"{base}/console/login")
     page.fill("#username", "super.meena")
     page.fill("#password", CONSOLE_PASSWORD)

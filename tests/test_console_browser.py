@@ -78,8 +78,8 @@ def test_new_grievances_and_callbacks_appear_without_reload(served, page):
         g = make_grievance(s)
         with s.begin():
             s.add(CallbackRequest(phone=next_mobile(), language="hi", reason="long_wait"))
-    page.wait_for_selector(f"#queue a:has-text('{g.reference}')", timeout=15_000)
-    page.wait_for_selector("#cb-count:has-text('1')", timeout=15_000)
+    page.wait_for_selector(f"#queue a:has-text('{g.reference}')")
+    page.wait_for_selector("#cb-count:has-text('1')")
     shot(page, "live-update")
 
 

@@ -101,7 +101,7 @@ def test_typed_note_survives_signing_out_in_another_tab(served, page):
     other.goto(f"{base}/console/")
     other.click("form[action='/console/logout'] button")
     other.wait_for_selector("#login-form")
-    page.wait_for_selector("#signed-out-note", timeout=10_000)  # the desk polls every 2 s
+    page.wait_for_selector("#signed-out-note")  # the desk polls every 2 s
     assert "What you typed is kept" in page.inner_text("#signed-out-note")
     assert page.input_value("#note") == words
     shot(page, "signed-out-draft-kept")
@@ -117,7 +117,7 @@ def test_typed_note_survives_signing_out_in_another_tab(served, page):
     # Nothing typed now: the next poll after signing out shows the sign-in page.
     other.goto(f"{base}/console/")  # signed in again (the tabs share the session)
     other.click("form[action='/console/logout'] button")
-    page.wait_for_selector("#login-form", timeout=10_000)
+    page.wait_for_selector("#login-form")
     other.close()
 
 

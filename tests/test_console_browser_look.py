@@ -12,7 +12,7 @@ from booking_core.appointments import Channel, book_appointment
 from contact_centre.models import CallbackRequest
 from grievances.workflow import claim_grievance
 from tests.factories import make_department, make_hospital, make_slot
-from tests.fixtures_browser import shot
+from tests.fixtures_browser import BROWSER_TIMEOUT_MS, shot
 from tests.fixtures_console import CONSOLE_PASSWORD, make_grievance, make_staff, next_mobile
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.slow]
@@ -70,7 +70,7 @@ def test_pages_fit_and_are_screenshotted_in_both_languages(shift, browser):
             context = browser.new_context(locale="en-IN",
                                           viewport={"width": width, "height": 860})
             page = context.new_page()
-            page.set_default_timeout(10_000)
+            page.set_default_timeout(BROWSER_TIMEOUT_MS)
             page.goto(f"{base}/console/login?lang={lang}")
             assert fits(page)
             shot(page, f"look-login-{lang}-{width}")
@@ -119,7 +119,7 @@ def test_admin_and_supervisor_pages_fit_a_phone(shift, browser):
         make_staff(s, "admin.one", role="admin", display_name="Helpline Admin", language="hi")
     context = browser.new_context(locale="en-IN", viewport={"width": 390, "height": 860})
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
     sign_in(page, base, "admin.one")
     wide = []
     for name, path in {"users": "/console/admin/users", "routes": "/console/admin/routes",

@@ -31,7 +31,7 @@ from ivr.directory import Directory
 from ivr.flow import DIRECTORY
 from tests.conftest import make_settings
 from tests.factories import IST, make_department, make_hospital, make_slot
-from tests.fixtures_browser import shot
+from tests.fixtures_browser import BROWSER_TIMEOUT_MS, shot
 from tests.fixtures_console import CONSOLE_PASSWORD, make_staff
 from tests.fixtures_ivr import Phone
 
@@ -125,7 +125,7 @@ def test_a_hospital_onboarded_in_the_console_is_booked_by_phone_a_minute_later(
 
     context = browser.new_context(locale="en-IN", viewport={"width": 1366, "height": 900})
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
     sign_in(page, base, "admin.one")
     page.click("text=Hospitals and OPDs")
     page.click("#add-hospital")
@@ -228,7 +228,7 @@ def test_master_data_forms_fit_and_speak_both_languages(master_data_world, brows
             context = browser.new_context(locale="en-IN",
                                           viewport={"width": width, "height": 860})
             page = context.new_page()
-            page.set_default_timeout(10_000)
+            page.set_default_timeout(BROWSER_TIMEOUT_MS)
             sign_in(page, base, "admin.one")
             if page.evaluate("document.documentElement.lang") != lang:
                 page.click("#lang-switch")
@@ -270,7 +270,7 @@ def test_hospital_staff_see_their_own_hospital_in_hindi(master_data_world, brows
     base, hospital_id, _ = master_data_world
     context = browser.new_context(locale="en-IN", viewport={"width": 390, "height": 860})
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
     sign_in(page, base, "staff.lnh")
     page.click("button.navbar-toggler")
     page.wait_for_selector("#sections.show")

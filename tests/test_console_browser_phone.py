@@ -17,7 +17,7 @@ from contact_centre.models import Call, StaffUser
 from helpline.app import create_app
 from tests.conftest import make_settings
 from tests.factories import make_department, make_hospital, make_slot
-from tests.fixtures_browser import ARTIFACTS, login
+from tests.fixtures_browser import ARTIFACTS, BROWSER_TIMEOUT_MS, login
 from tests.fixtures_console import make_grievance, make_staff
 
 CALLER = "+919876512345"
@@ -52,7 +52,7 @@ def tab(browser):
         locale="en-IN", viewport={"width": 1366, "height": 900},
         proxy={"server": "http://127.0.0.1:9", "bypass": "127.0.0.1,localhost"})
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
     yield page
     context.close()
 
@@ -87,7 +87,7 @@ def _end_call(helpline, sid: str) -> None:
 
 
 def _wait_for_pop(page, started: float) -> float:
-    page.wait_for_selector("#caller-pop .caller-pop", timeout=10_000)
+    page.wait_for_selector("#caller-pop .caller-pop")
     return time.monotonic() - started
 
 
@@ -125,7 +125,7 @@ def test_the_caller_pops_up_within_two_seconds_in_both_languages(served, page):
 
     # The call ends: the panel stays, saying so, until the wrap-up records how it went.
     _end_call(helpline, "CApop1")
-    page.wait_for_selector("#caller-pop h2:has-text('Call ended')", timeout=10_000)
+    page.wait_for_selector("#caller-pop h2:has-text('Call ended')")
     page.goto(f"{base}/console/")
     page.wait_for_selector("#disposition")
     page.select_option("#disposition", "booked")
@@ -167,7 +167,7 @@ def test_the_browser_phone_says_when_twilio_cannot_be_reached(served_phone, tab)
         tab.goto(f"{base}/console/phone")
     assert issued.value.status == 200  # a token came: it is Twilio that is missing
     assert tab.evaluate("typeof Twilio.Device") == "function"  # the vendored SDK runs
-    tab.wait_for_selector("#phone-state[data-state=unreachable]", timeout=15_000)
+    tab.wait_for_selector("#phone-state[data-state=unreachable]")
     assert "Cannot reach Twilio" in tab.locator("#phone-state").inner_text()
     assert tab.locator("#phone-retry").is_visible()
     _shot(tab, "phone-unreachable-en")
@@ -175,11 +175,11 @@ def test_the_browser_phone_says_when_twilio_cannot_be_reached(served_phone, tab)
     with helpline.session() as s, unit_of_work(s):
         s.execute(update(StaffUser).values(language="hi"))
     tab.reload()
-    tab.wait_for_selector("#phone-state[data-state=unreachable]", timeout=15_000)
+    tab.wait_for_selector("#phone-state[data-state=unreachable]")
     assert "Twilio से संपर्क नहीं" in tab.locator("#phone-state").inner_text()
     tab.click("#phone-retry")
     assert tab.locator("#phone-state").get_attribute("data-state") in ("connecting",
                                                                        "unreachable")
-    tab.wait_for_selector("#phone-state[data-state=unreachable]", timeout=15_000)
+    tab.wait_for_selector("#phone-state[data-state=unreachable]")
     tab.set_viewport_size({"width": 390, "height": 844})
     _shot(tab, "phone-unreachable-hi-390")

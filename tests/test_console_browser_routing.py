@@ -13,7 +13,7 @@ from werkzeug.serving import make_server
 from contact_centre.models import AgentState, Call, Disposition, StaffUser
 from tests.conftest import TWILIO_SID, TWILIO_TOKEN
 from tests.fake_twilio import FakeTwilio
-from tests.fixtures_browser import shot
+from tests.fixtures_browser import BROWSER_TIMEOUT_MS, shot
 from tests.fixtures_console import CONSOLE_PASSWORD, make_staff
 from tests.fixtures_messaging import messaging_app
 from tests.fixtures_routing import Switchboard
@@ -42,7 +42,7 @@ def _desk(browser, base: str, username: str):
     page = context.new_page()
     # Polls change the page within a few seconds; the bound is generous, for a loaded
     # machine: what is tested is that they change without a reload, not how fast.
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
     page.goto(f"{base}/console/login")
     page.fill("#username", username)
     page.fill("#password", CONSOLE_PASSWORD)

@@ -8,7 +8,7 @@ import pytest
 
 from locales import render
 from tests.fixtures_api import latest_code
-from tests.fixtures_browser import ARTIFACTS
+from tests.fixtures_browser import ARTIFACTS, BROWSER_TIMEOUT_MS
 from tests.fixtures_console import CONSOLE_PASSWORD, make_staff, next_mobile
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
@@ -26,7 +26,7 @@ def test_the_portal_and_the_console_explain_a_refused_name(browser, served, lang
         make_staff(session, f"agent.{lang}{width}", language=lang)
     context = browser.new_context(locale="en-IN", viewport={"width": width, "height": 900})
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
     try:
         page.goto(f"{base}/portal/lang/{lang}?next=/portal/card")
         page.fill("#mobile", phone_digits)

@@ -18,7 +18,7 @@ from booking_core.outbox import OutboxMessage
 from helpline.app import create_app
 from helpline.opd_jobs import booking_code_key
 from tests.conftest import make_settings
-from tests.fixtures_browser import ARTIFACTS, CHROMIUM
+from tests.fixtures_browser import ARTIFACTS, BROWSER_TIMEOUT_MS, CHROMIUM
 from tests.fixtures_console import CONSOLE_PASSWORD, make_staff
 from tests.opd_factories import QR_KEY, book, booking_time, opd_today
 
@@ -91,7 +91,7 @@ def test_scan_check_in_call_next_until_their_turn_display_and_sms_follow(
         context = browser.new_context(locale="en-IN", viewport={"width": 1366, "height": 900})
         context.grant_permissions(["camera"], origin=base)
         counter = context.new_page()
-        counter.set_default_timeout(15_000)
+        counter.set_default_timeout(BROWSER_TIMEOUT_MS)
         counter.goto(f"{base}/console/login")
         counter.fill("#username", "counter.ravi")
         counter.fill("#password", CONSOLE_PASSWORD)
@@ -115,7 +115,7 @@ def test_scan_check_in_call_next_until_their_turn_display_and_sms_follow(
                 f"p.flash:has-text('Token {expected} called to room 2.')")
             hall.wait_for_function(
                 "n => [...document.querySelectorAll('[data-room=\"2\"] [data-token]')]"
-                ".some(el => el.textContent.trim() === String(n))", arg=expected, timeout=10_000)
+                ".some(el => el.textContent.trim() === String(n))", arg=expected)
             lags.append(time.monotonic() - pressed)
             if expected == 1:  # the patient's token is three away: their SMS is written
                 with helpline.session() as session:

@@ -10,7 +10,7 @@ import pytest
 from booking_core.appointments import Channel
 from booking_core.ehealth import CardIssuer, book_with_card, issue_card
 from booking_core.refs import spaced_card_number
-from tests.fixtures_browser import ARTIFACTS
+from tests.fixtures_browser import ARTIFACTS, BROWSER_TIMEOUT_MS
 from tests.fixtures_console import CONSOLE_PASSWORD, make_staff
 from tests.opd_factories import booking_time, mobile, opd_today
 
@@ -35,7 +35,7 @@ def test_a_card_with_two_appointments_today_offers_the_choice(browser, served, l
         department_id, number = today.department.id, card.number
     context = browser.new_context(locale="en-IN", viewport={"width": width, "height": 900})
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
     try:
         page.goto(f"{base}/console/login")
         page.fill("#username", f"card.{lang}{width}")

@@ -13,7 +13,7 @@ from PIL import Image
 from booking_core.opd_day import read_booking_code
 from helpline.opd_jobs import booking_code_key
 from tests.fixtures_api import latest_code
-from tests.fixtures_browser import ARTIFACTS, browser, served  # noqa: F401
+from tests.fixtures_browser import ARTIFACTS, BROWSER_TIMEOUT_MS, browser, served  # noqa: F401
 from tests.opd_factories import book, booking_time, opd_today
 
 MOBILE = "9812300077"
@@ -31,7 +31,7 @@ def test_the_appointment_page_shows_a_booking_qr_a_camera_reads(
     context = browser.new_context(locale="hi-IN" if lang == "hi" else "en-IN",
                                   viewport={"width": width, "height": 900})
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
     page.goto(f"{base}/portal/lang/{lang}?next=/portal/appointments/{reference}")
     page.fill("#mobile", MOBILE)
     page.click("button[value=send_code]")

@@ -9,7 +9,7 @@ import pytest
 
 from booking_core.opd_day import call_next, check_in, open_session, skip
 from locales import render
-from tests.fixtures_browser import ARTIFACTS
+from tests.fixtures_browser import ARTIFACTS, BROWSER_TIMEOUT_MS
 from tests.fixtures_console import CONSOLE_PASSWORD, make_staff
 from tests.opd_factories import QR_KEY, book, booking_time, opd_today
 
@@ -40,7 +40,7 @@ def test_the_counter_shows_one_called_token_after_a_recall(browser, served, lang
         department_id = today.department.id
     context = browser.new_context(locale="en-IN", viewport={"width": width, "height": 900})
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
     try:
         page.goto(f"{base}/console/login")
         page.fill("#username", f"counter.{lang}{width}")

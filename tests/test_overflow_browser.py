@@ -10,7 +10,7 @@ from urllib.parse import quote
 import pytest
 
 from booking_core.opd_day import call_next, check_in, open_session
-from tests.fixtures_browser import shot
+from tests.fixtures_browser import BROWSER_TIMEOUT_MS, shot
 from tests.fixtures_console import CONSOLE_PASSWORD, make_grievance, make_staff
 from tests.opd_factories import QR_KEY, book, booking_time, opd_today
 
@@ -36,7 +36,7 @@ def opened(browser):
                                       viewport={"width": width, "height": 900})
         contexts.append(context)
         page = context.new_page()
-        page.set_default_timeout(15_000)
+        page.set_default_timeout(BROWSER_TIMEOUT_MS)
         return page
 
     yield open_page

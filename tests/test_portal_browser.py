@@ -20,7 +20,7 @@ from helpline.app import create_app
 from tests.conftest import make_settings
 from tests.factories import make_department, make_hospital, make_slot
 from tests.fixtures_api import latest_code
-from tests.fixtures_browser import ARTIFACTS
+from tests.fixtures_browser import ARTIFACTS, BROWSER_TIMEOUT_MS
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.slow]
 
@@ -126,7 +126,7 @@ def test_book_list_reschedule_cancel_and_complain(site, browser, lang, width):
                                   viewport={"width": width, "height": 844 if width < 500
                                             else 900}, java_script_enabled=False)
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
     try:
         page.goto(f"{base}/portal/")
         assert page.locator("html").get_attribute("lang") == lang

@@ -16,7 +16,7 @@ from werkzeug.serving import make_server
 from helpline.app import create_app
 from tests.conftest import make_settings
 from tests.factories import make_department, make_hospital, make_slot
-from tests.fixtures_browser import ARTIFACTS
+from tests.fixtures_browser import ARTIFACTS, BROWSER_TIMEOUT_MS
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.slow]
 
@@ -60,7 +60,7 @@ def test_the_day_list_is_compact_and_a_day_opens_at_its_times(site, browser, lan
                                   viewport={"width": width, "height": HEIGHT[width]},
                                   java_script_enabled=False)
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
     try:
         page.goto(f"{base}{where}")
         assert page.locator("ul.days a").count() == opd_days >= 24

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from booking_core.outbox import OutboxMessage
 from tests.factories import make_department, make_hospital, make_slot
 from tests.fixtures_api import latest_code
-from tests.fixtures_browser import ARTIFACTS
+from tests.fixtures_browser import ARTIFACTS, BROWSER_TIMEOUT_MS
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 
@@ -31,7 +31,7 @@ def open_page(browser, base: str, lang: str, width: int, path: str):
     context = browser.new_context(locale="en-IN", java_script_enabled=False,
                                   viewport={"width": width, "height": 900})
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
     page.goto(f"{base}/portal/lang/{lang}?next={path}")
     return context, page
 

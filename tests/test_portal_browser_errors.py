@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tests.fixtures_api import latest_code
+from tests.fixtures_browser import BROWSER_TIMEOUT_MS
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 
@@ -51,7 +52,7 @@ def test_card_and_complaint_forms_show_every_fault_at_once(browser, served, lang
     context = browser.new_context(locale="en-IN", java_script_enabled=False,
                                   viewport={"width": width, "height": 900})
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
     words = WORDS[lang]
     try:
         page.goto(f"{base}/portal/lang/{lang}?next=/portal/card")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.fixtures_browser import BROWSER_TIMEOUT_MS
 from tests.test_portal_browser import fits, site  # noqa: F401  (site: a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.slow]
@@ -21,7 +22,7 @@ def test_back_and_reload_after_a_refused_form_send_nothing(site, browser, width)
                                   viewport={"width": width, "height": 844 if width < 500
                                             else 900})
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
     seen: list[tuple[str, str]] = []
     page.on("request", lambda r: seen.append((r.method, r.url))
             if r.resource_type == "document" else None)

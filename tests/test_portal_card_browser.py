@@ -13,7 +13,7 @@ from PIL import Image
 from booking_core.card_seal import verify_seal
 from helpline.settings import card_signing_key
 from tests.fixtures_api import latest_code
-from tests.fixtures_browser import ARTIFACTS
+from tests.fixtures_browser import ARTIFACTS, BROWSER_TIMEOUT_MS
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 
@@ -31,7 +31,7 @@ def test_get_and_download_a_card(browser, served, lang, width):
     context = browser.new_context(accept_downloads=True, locale="en-IN",
                                   viewport={"width": width, "height": 900})
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
     try:
         page.goto(f"{base}/portal/lang/{lang}?next=/portal/card")
         assert page.locator("h1").inner_text() == WORDS[lang]["title"]

@@ -19,6 +19,7 @@ from helpline.app import create_app
 from portal_api.auth import issue_verification_token
 from tests.conftest import PRODUCTION_REQUEST_DEADLINE_S, make_settings
 from tests.factories import make_department, make_hospital, make_slot
+from tests.fixtures_browser import BROWSER_TIMEOUT_MS
 from tests.fixtures_faults import PrivatePostgres, empty_private_database
 from tests.opd_factories import book
 
@@ -218,7 +219,7 @@ def test_in_a_browser_the_complaint_is_on_the_503_page_to_send_again(
     token = issue_verification_token(app.config["SECRET_KEY"], "+919812345678")
     context.add_cookies([{"name": "portal_mobile", "value": token, "url": base + "/portal/"}])
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
     try:
         page.goto(f"{base}/portal/grievances/new")
         page.select_option("#category", "cleanliness")

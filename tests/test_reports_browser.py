@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fixtures_browser import shot
+from tests.fixtures_browser import BROWSER_TIMEOUT_MS, shot
 from tests.fixtures_console import CONSOLE_PASSWORD, make_staff
 from tests.report_data import DAY, make_report_day
 
@@ -39,7 +39,7 @@ def test_reports_page_reads_in_both_languages_at_both_widths(report_server, brow
             context = browser.new_context(locale="en-IN", java_script_enabled=(width == 390),
                                           viewport={"width": width, "height": 900})
             page = context.new_page()
-            page.set_default_timeout(10_000)
+            page.set_default_timeout(BROWSER_TIMEOUT_MS)
             page.goto(f"{base}/console/login")
             page.fill("#username", f"supervisor.{lang}")
             page.fill("#password", CONSOLE_PASSWORD)
