@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -162,19 +163,18 @@ def display_names(session: Session, usernames: Iterable[str | None]) -> dict[str
     """Staff members' display names by username, for pages that say who did something
     (a grievance's history, the master-data audit trail): the record keeps the username,
     a person reads the name. Staff who have since left (inactive) still have theirs."""
-    wanted = {name for name in usernames if name}
-    if not wanted:
-        return {}
-    rows = session.execute(select(StaffUser.username, StaffUser.display_name)
-                           .where(StaffUser.username.in_(wanted)))
-    return {username: display_name for username, display_name in rows}
+    return _display_names_by(session, StaffUser.username, usernames)
 
 
 def display_names_by_id(session: Session, staff_ids: Iterable[int | None]) -> dict[int, str]:
     """Staff members' display names by id (a queue's "assigned to" column)."""
-    wanted = {staff_id for staff_id in staff_ids if staff_id}
+    return _display_names_by(session, StaffUser.id, staff_ids)
+
+
+def _display_names_by(session: Session, column: Any, keys: Iterable[Any]) -> dict[Any, str]:
+    """{key: display name} for the non-empty keys, looked up by `column` in one query."""
+    wanted = {key for key in keys if key}
     if not wanted:
         return {}
-    rows = session.execute(select(StaffUser.id, StaffUser.display_name)
-                           .where(StaffUser.id.in_(wanted)))
-    return {staff_id: display_name for staff_id, display_name in rows}
+    rows = session.execute(select(column, StaffUser.display_name).where(column.in_(wanted)))
+    return {key: display_name for key, display_name in rows}
