@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from werkzeug.serving import make_server
 
 from helpline.app import create_app
@@ -65,6 +66,40 @@ def login(page, base: str, username: str = "agent.asha") -> None:
     page.fill("#password", CONSOLE_PASSWORD)
     page.keyboard.press("Enter")  # keyboard only
     page.wait_for_selector("h1:has-text('Grievances')")
+
+
+def console_page(browser, width: int = 1366, height: int = 860):
+    """A new browser context and page at ``width`` x ``height`` px, with the tests'
+    action timeout: (context, page)."""
+    context = browser.new_context(locale="en-IN", viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
+    return context, page
+
+
+def sign_in(page, base: str, username: str, lang: str | None = None) -> None:
+    """Sign ``username`` in to the console and, with ``lang``, switch the console to that
+    language if the account last chose the other one."""
+    page.goto(f"{base}/console/login")
+    page.fill("#username", username)
+    page.fill("#password", CONSOLE_PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#main h1")
+    if lang and page.evaluate("document.documentElement.lang") != lang:
+        page.click("#lang-switch")  # the account keeps the last language chosen
+        page.wait_for_function(f"() => document.documentElement.lang === '{lang}'")
+
+
+def fits(page) -> bool:
+    """No sideways scrolling once the page has settled (fonts and polled panels load
+    after the first paint; a loaded machine can catch them half-way)."""
+    try:
+        page.wait_for_function(
+            "() => document.documentElement.scrollWidth <= window.innerWidth + 1",
+            timeout=2_000)
+    except PlaywrightTimeout:
+        return False
+    return True
 
 
 def shot(page, name: str) -> None:

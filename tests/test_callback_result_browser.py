@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from contact_centre.callbacks import claim_callback, record_callback_outcome
 from contact_centre.models import CallbackRequest, StaffUser
-from tests.fixtures_browser import ARTIFACTS, BROWSER_TIMEOUT_MS, shot
-from tests.fixtures_console import CONSOLE_PASSWORD, next_mobile
+from tests.fixtures_browser import ARTIFACTS, console_page, fits, shot, sign_in
+from tests.fixtures_console import next_mobile
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.slow]
 WIDTHS = (1366, 390)
@@ -49,24 +49,11 @@ def cards(served):
 
 
 def open_page(browser, base: str, width: int, lang: str):
-    context = browser.new_context(locale="en-IN", viewport={"width": width, "height": 860})
-    page = context.new_page()
-    page.set_default_timeout(BROWSER_TIMEOUT_MS)
-    page.goto(f"{base}/console/login")
-    page.fill("#username", "agent.asha")
-    page.fill("#password", CONSOLE_PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_selector("#main h1")
-    if page.evaluate("document.documentElement.lang") != lang:
-        page.click("#lang-switch")  # the account keeps the last language chosen
-        page.wait_for_function(f"() => document.documentElement.lang === '{lang}'")
+    context, page = console_page(browser, width)
+    sign_in(page, base, "agent.asha", lang)
     page.goto(f"{base}/console/callbacks")
     page.wait_for_selector("#callbacks")
     return context, page
-
-
-def fits(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
 @pytest.mark.parametrize(("lang", "width"), [("en", 1366), ("hi", 390)])

@@ -12,8 +12,8 @@ from sqlalchemy import select, update
 from booking_core.base import utcnow
 from contact_centre.callbacks import call_back, claim_callback
 from contact_centre.models import AgentState, CallbackRequest, StaffUser
-from tests.fixtures_browser import BROWSER_TIMEOUT_MS, shot
-from tests.fixtures_console import CONSOLE_PASSWORD, make_staff, next_mobile
+from tests.fixtures_browser import console_page, fits, shot, sign_in
+from tests.fixtures_console import make_staff, next_mobile
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.slow]
 WORDS = {
@@ -56,24 +56,11 @@ def held(served):
 
 
 def open_page(browser, base: str, width: int, lang: str):
-    context = browser.new_context(locale="en-IN", viewport={"width": width, "height": 860})
-    page = context.new_page()
-    page.set_default_timeout(BROWSER_TIMEOUT_MS)
-    page.goto(f"{base}/console/login")
-    page.fill("#username", "super.meena")
-    page.fill("#password", CONSOLE_PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_selector("#main h1")
-    if page.evaluate("document.documentElement.lang") != lang:
-        page.click("#lang-switch")
-        page.wait_for_function(f"() => document.documentElement.lang === '{lang}'")
+    context, page = console_page(browser, width)
+    sign_in(page, base, "super.meena", lang)
     page.goto(f"{base}/console/callbacks")
     page.wait_for_selector("#held")
     return context, page
-
-
-def fits(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
 def test_claimed_callbacks_in_both_languages_and_returning_one(held, browser):

@@ -12,7 +12,7 @@ from booking_core.appointments import Channel, book_appointment
 from contact_centre.models import CallbackRequest
 from grievances.workflow import claim_grievance
 from tests.factories import make_department, make_hospital, make_slot
-from tests.fixtures_browser import BROWSER_TIMEOUT_MS, shot
+from tests.fixtures_browser import console_page, fits, shot, sign_in
 from tests.fixtures_console import CONSOLE_PASSWORD, make_grievance, make_staff, next_mobile
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.slow]
@@ -44,19 +44,6 @@ def shift(served):
     return base, helpline, first, phone
 
 
-def sign_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/console/login")
-    page.fill("#username", username)
-    page.fill("#password", CONSOLE_PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_selector("#main h1")
-
-
-def fits(page) -> bool:
-    return page.evaluate(
-        "document.documentElement.scrollWidth <= window.innerWidth + 1")
-
-
 def test_pages_fit_and_are_screenshotted_in_both_languages(shift, browser):
     base, _, grievance, phone = shift
     pages = {
@@ -67,17 +54,11 @@ def test_pages_fit_and_are_screenshotted_in_both_languages(shift, browser):
     }
     for width in WIDTHS:
         for lang in ("en", "hi"):
-            context = browser.new_context(locale="en-IN",
-                                          viewport={"width": width, "height": 860})
-            page = context.new_page()
-            page.set_default_timeout(BROWSER_TIMEOUT_MS)
+            context, page = console_page(browser, width)
             page.goto(f"{base}/console/login?lang={lang}")
             assert fits(page)
             shot(page, f"look-login-{lang}-{width}")
-            sign_in(page, base, "supervisor.meena")
-            if page.evaluate("document.documentElement.lang") != lang:
-                page.click("#lang-switch")  # the account keeps the last language chosen
-                page.wait_for_function(f"() => document.documentElement.lang === '{lang}'")
+            sign_in(page, base, "supervisor.meena", lang)
             wide = []
             for name, path in pages.items():
                 page.goto(base + path)
@@ -117,9 +98,7 @@ def test_admin_and_supervisor_pages_fit_a_phone(shift, browser):
     base, helpline, _, _ = shift
     with helpline.session() as s:
         make_staff(s, "admin.one", role="admin", display_name="Helpline Admin", language="hi")
-    context = browser.new_context(locale="en-IN", viewport={"width": 390, "height": 860})
-    page = context.new_page()
-    page.set_default_timeout(BROWSER_TIMEOUT_MS)
+    context, page = console_page(browser, 390)
     sign_in(page, base, "admin.one")
     wide = []
     for name, path in {"users": "/console/admin/users", "routes": "/console/admin/routes",

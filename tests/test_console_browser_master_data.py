@@ -10,7 +10,6 @@ import re
 import threading
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
@@ -31,8 +30,8 @@ from ivr.directory import Directory
 from ivr.flow import DIRECTORY
 from tests.conftest import make_settings
 from tests.factories import IST, make_department, make_hospital, make_slot
-from tests.fixtures_browser import BROWSER_TIMEOUT_MS, shot
-from tests.fixtures_console import CONSOLE_PASSWORD, make_staff
+from tests.fixtures_browser import console_page, fits, shot, sign_in
+from tests.fixtures_console import make_staff
 from tests.fixtures_ivr import Phone
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.slow]
@@ -72,26 +71,6 @@ def onboarding(pg_database_url):
     helpline.engine.dispose()
 
 
-def sign_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/console/login")
-    page.fill("#username", username)
-    page.fill("#password", CONSOLE_PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_selector("#main h1")
-
-
-def fits(page) -> bool:
-    """No sideways scrolling once the page has settled (fonts and polled panels load
-    after the first paint; a loaded machine can catch them half-way)."""
-    try:
-        page.wait_for_function(
-            "() => document.documentElement.scrollWidth <= window.innerWidth + 1",
-            timeout=2_000)
-    except PlaywrightTimeout:
-        return False
-    return True
-
-
 def add_department(page, code: str, en: str, hi: str, aliases_en: str, aliases_hi: str):
     page.fill("#d-code", code)
     page.fill("#d-name_en", en)
@@ -123,9 +102,7 @@ def test_a_hospital_onboarded_in_the_console_is_booked_by_phone_a_minute_later(
     caller.press("1")
     assert "Lok Nayak Hospital" in caller.said  # the directory is read and kept now
 
-    context = browser.new_context(locale="en-IN", viewport={"width": 1366, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(BROWSER_TIMEOUT_MS)
+    context, page = console_page(browser, 1366, 900)
     sign_in(page, base, "admin.one")
     page.click("text=Hospitals and OPDs")
     page.click("#add-hospital")
@@ -225,14 +202,8 @@ def test_master_data_forms_fit_and_speak_both_languages(master_data_world, brows
     refusals = {"en": "Write this in Devanagari (Hindi).", "hi": "इसे देवनागरी (हिन्दी) में लिखें।"}
     for width in WIDTHS:
         for lang in ("en", "hi"):
-            context = browser.new_context(locale="en-IN",
-                                          viewport={"width": width, "height": 860})
-            page = context.new_page()
-            page.set_default_timeout(BROWSER_TIMEOUT_MS)
-            sign_in(page, base, "admin.one")
-            if page.evaluate("document.documentElement.lang") != lang:
-                page.click("#lang-switch")
-                page.wait_for_function(f"() => document.documentElement.lang === '{lang}'")
+            context, page = console_page(browser, width)
+            sign_in(page, base, "admin.one", lang)
             wide = []
             for name, path in pages.items():
                 page.goto(base + path)
@@ -268,9 +239,7 @@ def test_master_data_forms_fit_and_speak_both_languages(master_data_world, brows
 
 def test_hospital_staff_see_their_own_hospital_in_hindi(master_data_world, browser):
     base, hospital_id, _ = master_data_world
-    context = browser.new_context(locale="en-IN", viewport={"width": 390, "height": 860})
-    page = context.new_page()
-    page.set_default_timeout(BROWSER_TIMEOUT_MS)
+    context, page = console_page(browser, 390)
     sign_in(page, base, "staff.lnh")
     page.click("button.navbar-toggler")
     page.wait_for_selector("#sections.show")
