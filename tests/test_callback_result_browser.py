@@ -123,3 +123,28 @@ def test_finished_cards_and_the_change_form_fit_in_both_languages(cards, browser
             shot(page, f"callback-change-{lang}-{width}")
             context.close()
     assert wide == []
+
+
+def test_the_lists_refresh_leaves_a_card_being_filled_in(cards, served, browser):
+    """The callbacks page redraws itself every 5 s. A result chosen and a note typed,
+    then left for a moment (the agent looks something up) stay as they were; once the
+    card is back as it was drawn, the refresh resumes and shows a new callback."""
+    base, ids = cards
+    helpline = served[1]
+    context, page = open_page(browser, base, 1366, "en")
+    card = f'li[data-callback-id="{ids[1]}"]'
+    drawn = page.input_value(f"{card} select[name=outcome]")
+    page.select_option(f"{card} select[name=outcome]", "reached")
+    page.fill(f"{card} input[name=notes]", "Son says she will come on Monday")
+    page.click("h1")  # the focus leaves the card
+    with helpline.session() as s, s.begin():
+        arrived = CallbackRequest(phone=next_mobile(), language="en", reason="queue_wait")
+        s.add(arrived)
+    page.wait_for_timeout(11_000)  # two refreshes of the list
+    assert page.input_value(f"{card} input[name=notes]") == "Son says she will come on Monday"
+    assert page.input_value(f"{card} select[name=outcome]") == "reached"
+    page.select_option(f"{card} select[name=outcome]", drawn)
+    page.fill(f"{card} input[name=notes]", "")
+    page.click("h1")
+    page.wait_for_selector(f'tr[data-callback-id="{arrived.id}"]')
+    context.close()

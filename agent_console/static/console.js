@@ -8,6 +8,23 @@
     return active && el.contains(active) && /^(INPUT|SELECT|TEXTAREA)$/.test(active.tagName);
   }
 
+  // A field in el changed and not sent yet: typed text, a chosen option, a ticked box.
+  // Redrawing el would throw it away, so its poll waits until the form is sent.
+  function editedIn(el) {
+    return Array.prototype.some.call(el.querySelectorAll("input, textarea, select"), function (f) {
+      if (f.tagName === "SELECT") {
+        return Array.prototype.some.call(f.options, function (o, i) {
+          var chosenFirst = !f.multiple && i === 0 && !Array.prototype.some.call(
+            f.options, function (d) { return d.defaultSelected; });
+          return o.selected !== (o.defaultSelected || chosenFirst);
+        });
+      }
+      if (f.type === "checkbox" || f.type === "radio") { return f.checked !== f.defaultChecked; }
+      if (/^(hidden|submit|button|reset|image|file)$/.test(f.type)) { return false; }
+      return f.value !== f.defaultValue;
+    });
+  }
+
   // Text typed into a form and not sent yet (the sign-in page would lose it).
   function unsentText() {
     return Array.prototype.some.call(
@@ -40,7 +57,7 @@
     var every = parseInt(el.getAttribute("data-interval") || "10000", 10);
     var last = null;
     function tick() {
-      if (signedOut || document.hidden || typingIn(el)) { return; }
+      if (signedOut || document.hidden || typingIn(el) || editedIn(el)) { return; }
       fetch(url, { headers: { "X-Fragment": "1" }, credentials: "same-origin" })
         .then(function (r) {
           if (r.status === 401) { sessionEnded(); return null; }
