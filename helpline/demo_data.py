@@ -213,9 +213,9 @@ def load_demo_data(
             "beds": beds,
             "ventilators": {"total": int(24 * scale), "in_use": int(20 * scale)},
             "medicines": [
-                {"item": item, "unit": unit, "quantity": (qty * (index + 3)) // 7 if index % 5
-                 else 0, "reorder_level": reorder}
-                for item, unit, qty, reorder in MEDICINES
+                {"item": item, "unit": unit, "quantity": _demo_stock(index, n, qty, reorder),
+                 "reorder_level": reorder}
+                for n, (item, unit, qty, reorder) in enumerate(MEDICINES)
             ],
             "staff": {"doctor": 30 + index, "nurse": 80 + 2 * index, "specialist": 8,
                       "pharmacist": 4},
@@ -223,6 +223,17 @@ def load_demo_data(
     added["accounts"] = _demo_accounts(session, logins_file)
     added.update(load_demo_activity(session, tz=tz))
     return added
+
+
+def _demo_stock(hospital: int, item: int, quantity: int, reorder_level: int) -> int:
+    """A believable stock for the ``hospital``-th demo hospital's ``item``-th medicine:
+    most items in stock, one running low everywhere, and one out at every third
+    hospital, each a different item (not every medicine out at one hospital)."""
+    if hospital % 3 == 2 and item == (hospital // 3 + 4) % len(MEDICINES):
+        return 0
+    if item == (hospital + 1) % len(MEDICINES):
+        return reorder_level // 2
+    return reorder_level + quantity * (hospital + 3) // 7
 
 
 def _demo_accounts(session: Session, logins_file: Path | None) -> int:
