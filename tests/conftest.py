@@ -190,6 +190,9 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         twilio_phone_number="+911140000000",
         spool_dir=str(SPOOL_ROOT / uuid.uuid4().hex[:8]),
         request_deadline_seconds=TEST_REQUEST_DEADLINE_S,
+        # Agents on duty at every hour, so a test's outcome does not depend on the time
+        # of day it runs; after-hours tests say so (fixtures_ivr.agent_hours_excluding_now).
+        agent_hours="00:00-00:00",
         testing=True,
     )
     return base.with_overrides(**overrides)
