@@ -150,3 +150,20 @@ def test_the_lists_refresh_leaves_a_card_being_filled_in(cards, served, browser)
     page.click("h1")
     page.wait_for_selector(f'tr[data-callback-id="{arrived.id}"]')
     context.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_header_stays_on_a_wide_screen_and_scrolls_away_on_a_phone(cards, browser, width):
+    """The console's header (name, language, search, menu) stays in view on a desk's
+    screen; on a phone, where it is a quarter of the screen, it scrolls away."""
+    base, _ids = cards
+    context, page = open_page(browser, base, width, "hi")
+    height = page.evaluate("document.querySelector('.top').getBoundingClientRect().height")
+    page.evaluate("window.scrollTo(0, 600)")
+    page.wait_for_function("() => window.scrollY >= 600")
+    bottom = page.evaluate("document.querySelector('.top').getBoundingClientRect().bottom")
+    if width < 720:
+        assert height > 150 and bottom <= 0
+    else:
+        assert bottom == height
+    context.close()
