@@ -193,6 +193,9 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         # Agents on duty at every hour, so a test's outcome does not depend on the time
         # of day it runs; after-hours tests say so (fixtures_ivr.agent_hours_excluding_now).
         agent_hours="00:00-00:00",
+        # No SMS quiet hours either (reminders and follow-up calls would wait for 08:00
+        # when the suite runs at night); the delivery tests set the production hours.
+        sms_quiet_hours="off",
         testing=True,
     )
     return base.with_overrides(**overrides)

@@ -52,7 +52,8 @@ def messaging_app(database_url: str, fake: FakeTwilio | None, **overrides: Any):
 
 @pytest.fixture
 def msg_app(database_url: str, fake_twilio: FakeTwilio):
-    app = messaging_app(database_url, fake_twilio)
+    # Delivery runs at fixed moments here (noon, 22:30): the production quiet hours apply.
+    app = messaging_app(database_url, fake_twilio, sms_quiet_hours="21:00-08:00")
     yield app
     app.extensions["helpline"].engine.dispose()
 
