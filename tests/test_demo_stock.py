@@ -24,7 +24,7 @@ def test_each_hospital_has_most_medicines_in_stock_and_the_demo_shows_shortages(
     for code, quantity, reorder_level in rows:
         if quantity == 0:
             out[code] += 1
-        elif quantity < reorder_level:
+        elif quantity <= reorder_level:  # at or below the reorder level is "low"
             low[code] += 1
         else:
             stocked[code] += 1
