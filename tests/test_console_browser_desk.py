@@ -110,6 +110,9 @@ def test_typed_note_survives_signing_out_in_another_tab(served, page):
     page.fill("#username", "agent.asha")
     page.fill("#password", CONSOLE_PASSWORD)
     page.keyboard.press("Enter")
+    # Back on the grievance (the sign-in page's address has no hash either), then the
+    # draft put back.
+    page.wait_for_selector(f"h1:has-text('{g.reference}')")
     page.wait_for_function("() => window.location.hash === ''")
     assert page.input_value("#note") == words
     page.click("#form-note button")
