@@ -12,11 +12,10 @@
   // Redrawing el would throw it away, so its poll waits until the form is sent.
   function editedIn(el) {
     return Array.prototype.some.call(el.querySelectorAll("input, textarea, select"), function (f) {
-      if (f.tagName === "SELECT") {
+      if (f.tagName === "SELECT") {  // with no option marked, a list starts on its first
+        var unmarked = !Array.prototype.some.call(f.options, function (o) { return o.defaultSelected; });
         return Array.prototype.some.call(f.options, function (o, i) {
-          var chosenFirst = !f.multiple && i === 0 && !Array.prototype.some.call(
-            f.options, function (d) { return d.defaultSelected; });
-          return o.selected !== (o.defaultSelected || chosenFirst);
+          return o.selected !== (o.defaultSelected || (unmarked && !f.multiple && i === 0));
         });
       }
       if (f.type === "checkbox" || f.type === "radio") { return f.checked !== f.defaultChecked; }
