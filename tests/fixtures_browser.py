@@ -53,9 +53,7 @@ def served(pg_database_url):
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(locale="en-IN", viewport={"width": 1366, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(BROWSER_TIMEOUT_MS)
+    context, page = console_page(browser, 1366, 900)
     yield page
     context.close()
 
