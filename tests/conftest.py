@@ -178,6 +178,15 @@ def rate_limit_storage(request: pytest.FixtureRequest) -> dict[str, object]:
 # the production deadline and check the answer comes in time.
 TEST_REQUEST_DEADLINE_S = 30.0
 PRODUCTION_REQUEST_DEADLINE_S = Settings.request_deadline_seconds
+# The same for one statement, and so for a wait outside any request (a job, the demo
+# loader, a CLI command: ``helpline.db`` caps those at the statement timeout plus a
+# margin). Tests of a hung or stopped server pass the production value.
+TEST_STATEMENT_TIMEOUT_MS = 30_000
+# What a fault test passes to make_settings: the production waits on the database.
+PRODUCTION_LIMITS: dict[str, object] = {
+    "request_deadline_seconds": PRODUCTION_REQUEST_DEADLINE_S,
+    "db_statement_timeout_ms": Settings.db_statement_timeout_ms,
+}
 
 
 def make_settings(database_url: str, **overrides: object) -> Settings:
@@ -190,6 +199,7 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         twilio_phone_number="+911140000000",
         spool_dir=str(SPOOL_ROOT / uuid.uuid4().hex[:8]),
         request_deadline_seconds=TEST_REQUEST_DEADLINE_S,
+        db_statement_timeout_ms=TEST_STATEMENT_TIMEOUT_MS,
         # Agents on duty at every hour, so a test's outcome does not depend on the time
         # of day it runs; after-hours tests say so (fixtures_ivr.agent_hours_excluding_now).
         agent_hours="00:00-00:00",

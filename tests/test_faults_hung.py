@@ -19,7 +19,7 @@ import pytest
 
 from booking_core.appointments import Channel, book_appointment
 from helpline.app import create_app
-from tests.conftest import PRODUCTION_REQUEST_DEADLINE_S, make_settings
+from tests.conftest import PRODUCTION_LIMITS, make_settings
 from tests.fixtures_faults import PrivatePostgres, PrivateRedis, empty_private_database
 from tests.fixtures_ivr import build_world, signed_post
 
@@ -36,7 +36,7 @@ def fault_app(private_postgres: PrivatePostgres, private_redis: PrivateRedis,
               tmp_path) -> Iterator[Any]:
     url = empty_private_database(private_postgres)
     settings = make_settings(url, redis_url=private_redis.url,
-                             request_deadline_seconds=PRODUCTION_REQUEST_DEADLINE_S,
+                             **PRODUCTION_LIMITS,
                              redis_namespace=f"faults-{uuid.uuid4().hex[:8]}",
                              agent_hours="00:00-00:00")
     app = create_app(settings)

@@ -25,7 +25,7 @@ from helpline.app import create_app
 from helpline.spool import INBOUND_SMS, Entry, Spool
 from helpline.spool_jobs import replay_spool
 from messaging.models import InboundSms
-from tests.conftest import PRODUCTION_REQUEST_DEADLINE_S, make_settings
+from tests.conftest import PRODUCTION_LIMITS, make_settings
 from tests.fixtures_faults import PrivatePostgres, empty_private_database
 from tests.fixtures_ivr import Phone, agent_hours_excluding_now, build_world, signed_post
 
@@ -41,13 +41,10 @@ NEWCOMER = "+919000000007"
 class Apps:
     def __init__(self, server: PrivatePostgres, spool_dir: str) -> None:
         url = empty_private_database(server)
-        deadline = PRODUCTION_REQUEST_DEADLINE_S
         self.day = create_app(make_settings(url, agent_hours="00:00-00:00",
-                                            spool_dir=spool_dir,
-                                            request_deadline_seconds=deadline))
+                                            spool_dir=spool_dir, **PRODUCTION_LIMITS))
         self.night = create_app(make_settings(url, agent_hours=agent_hours_excluding_now(),
-                                              spool_dir=spool_dir,
-                                              request_deadline_seconds=deadline))
+                                              spool_dir=spool_dir, **PRODUCTION_LIMITS))
 
     def dispose(self) -> None:
         for app in (self.day, self.night):

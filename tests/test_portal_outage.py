@@ -17,7 +17,7 @@ from flask import Flask
 
 from helpline.app import create_app
 from portal_api.auth import issue_verification_token
-from tests.conftest import PRODUCTION_REQUEST_DEADLINE_S, make_settings
+from tests.conftest import PRODUCTION_LIMITS, make_settings
 from tests.factories import make_department, make_hospital, make_slot
 from tests.fixtures_browser import BROWSER_TIMEOUT_MS
 from tests.fixtures_faults import PrivatePostgres, empty_private_database
@@ -43,8 +43,7 @@ COMPLAINT = {
 def portal_app(private_postgres: PrivatePostgres) -> Iterator[tuple[Flask, dict[str, int]]]:
 
     url = empty_private_database(private_postgres)
-    app = create_app(make_settings(url,
-                                   request_deadline_seconds=PRODUCTION_REQUEST_DEADLINE_S))
+    app = create_app(make_settings(url, **PRODUCTION_LIMITS))
     helpline = app.extensions["helpline"]
     with helpline.session() as s:
         hospital = make_hospital(s, code="LNH", name_en="Lok Nayak Hospital",
