@@ -35,21 +35,18 @@ from agent_console.i18n import current_language, t, when_day
 from booking_core.appointments import Appointment
 from booking_core.base import DomainError, utcnow, whole_number
 from booking_core.hospitals import Department, get_hospital, list_departments
+from booking_core.opd_board import board, no_shows, queue_lines, session_for
 from booking_core.opd_counter import SeveralCardAppointments, check_in_at_counter
 from booking_core.opd_day import (
     MAX_ROOMS,
     WrongDay,
     WrongDepartment,
     add_walk_in,
-    board,
     call_next,
     counter_quota,
     local_today,
-    no_shows,
     open_session,
-    queue_lines,
     recall,
-    session_for,
     skip,
 )
 from helpline.app import current_helpline, get_session

@@ -20,7 +20,7 @@ from booking_core.appointments import (
     upcoming_appointments,
 )
 from booking_core.base import NotFound, utcnow
-from booking_core.opd_day import progress, todays_appointments
+from booking_core.opd_board import progress, todays_appointments
 from booking_core.phones import last_digits, mask_phone
 from contact_centre.models import CallOutcome
 from grievances.models import Grievance
@@ -104,7 +104,7 @@ def _page(ctx: Ctx) -> tuple[int, list[Appointment], bool, list[Appointment]]:
 def _on_the_day(ctx: Ctx) -> tuple[list[str], set[int]]:
     """For each of today's appointments still to be seen: the now-serving token, the
     caller's token and the expected wait at the session's measured pace
-    (``booking_core.opd_day.progress``), or, when the queue passed the patient, what
+    (``booking_core.opd_board.progress``), or, when the queue passed the patient, what
     to do at the counter: check in (not checked in), or ask to be called again (called
     and skipped). A patient not yet checked in whose token the queue has not reached
     hears that they must check in first. Also the ids of the appointments these words

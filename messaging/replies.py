@@ -36,7 +36,8 @@ from booking_core.appointments import (
 from booking_core.base import Conflict, DomainError, unit_of_work, utcnow
 from booking_core.citizens import find_citizen, set_sms_opt_out
 from booking_core.ehealth import card_appointments, find_card
-from booking_core.opd_day import local_today, progress
+from booking_core.opd_board import progress
+from booking_core.opd_day import local_today
 from booking_core.outbox import add_sms
 from booking_core.phones import last_digits, mask_phone, try_normalise_mobile
 from booking_core.refs import RefKind, is_valid_card_number, reference_kind, spaced_card_number
@@ -201,7 +202,7 @@ STATUS_REPLY = {
 }
 
 # On the visit day, a token the queue passed is told what happened and what to do at
-# the counter (``opd_day.progress``: not checked in, or called and skipped).
+# the counter (``opd_board.progress``: not checked in, or called and skipped).
 QUEUE_PASSED = {False: "reply_opd_passed", True: "reply_opd_skipped"}
 
 

@@ -10,7 +10,7 @@ from flask import jsonify
 
 from booking_core.appointments import BookingRules, Channel, find_appointment
 from booking_core.base import InvalidInput
-from booking_core.opd_day import board, progress
+from booking_core.opd_board import board, progress
 from booking_core.phones import normalise_mobile
 from booking_core.waiting_list import join_waiting_list
 from helpline.app import current_helpline, get_session

@@ -18,7 +18,8 @@ from booking_core.appointments import (
 )
 from booking_core.base import DomainError, NotFound, utcnow, whole_number
 from booking_core.card_print import qr_data_uri
-from booking_core.opd_day import booking_code, local_today, progress, todays_appointments
+from booking_core.opd_board import progress, todays_appointments
+from booking_core.opd_day import booking_code, local_today
 from booking_core.refs import normalise_reference
 from booking_core.waiting_list import waiting_places
 from helpline.app import current_helpline, get_session
@@ -99,7 +100,7 @@ def appointment(reference: str) -> Any:
 
 def _queue_words(found: Appointment) -> list[str]:
     """On the visit day, where the patient stands in the OPD queue, in whole sentences,
-    from ``opd_day.progress`` (the reading the phone line, the SMS STATUS reply and the
+    from ``opd_board.progress`` (the reading the phone line, the SMS STATUS reply and the
     API use): a token the queue passed is told to go to the counter, to check in or,
     called and skipped, to say they have come. Nothing on other days."""
     tz = current_helpline().settings.helpline_timezone

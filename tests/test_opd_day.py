@@ -16,6 +16,7 @@ from booking_core.appointments import (
     cancel_appointment,
 )
 from booking_core.base import NotFound, unit_of_work
+from booking_core.opd_board import board, progress
 from booking_core.opd_day import (
     BookingCancelled,
     CounterFull,
@@ -27,12 +28,10 @@ from booking_core.opd_day import (
     WrongDepartment,
     WrongHospital,
     add_walk_in,
-    board,
     booking_code,
     call_next,
     check_in,
     mark_no_shows,
-    progress,
     recall,
     skip,
 )

@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy import select
 
 from booking_core.base import Conflict
+from booking_core.opd_board import board
 from booking_core.opd_day import (
     NobodyWaiting,
     OpdVisit,
     VisitState,
-    board,
     call_next,
     check_in,
     recall,

@@ -1,6 +1,6 @@
 """A token the queue passed says what is true and what to do, wherever the patient
 learns their token's state: the phone line's menu 4, the SMS STATUS reply, the portal's
-pages, the API and the hall display. One reading, ``opd_day.progress``: ``passed`` (the
+pages, the API and the hall display. One reading, ``opd_board.progress``: ``passed`` (the
 queue went past the patient) is either not checked in (check in at the counter) or
 called and not there, ``skipped`` (tell the counter you have come: it can call you
 again). A skipped patient never hears "your token has been called"."""
@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
-from booking_core.opd_day import OpdVisit, add_walk_in, call_next, check_in, progress, recall, skip
+from booking_core.opd_board import progress
+from booking_core.opd_day import OpdVisit, add_walk_in, call_next, check_in, recall, skip
 from booking_core.outbox import OutboxMessage
 from locales import render
 from tests.fixtures_api import reading
