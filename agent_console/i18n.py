@@ -9,7 +9,7 @@ from flask import g, request, session
 
 from booking_core.phones import mask_phone
 from contact_centre.models import Disposition
-from locales import LANGUAGES, has_message, normalise_language, render, render_count
+from locales import LANGUAGES, count_key, has_message, normalise_language, render, render_count
 from locales.formatting import (
     format_age,
     format_date,
@@ -118,16 +118,17 @@ def when(moment: dt.datetime | None, tz: str = "Asia/Kolkata") -> str:
 
 
 def duration(seconds: float) -> str:
-    """``2d 4h`` / ``3h 10m`` / ``12m`` in the agent's language."""
+    """``2d 4h`` / ``3h 10m`` / ``12m`` in the agent's language, the hour in the
+    singular where it is one («1 घंटा») and left out at none («12 दिन»)."""
     seconds = abs(int(seconds))
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     minutes = rest // 60
     lang = current_language()
-    if days:
-        return t("console.dur_dh", d=format_number(lang, days), h=hours)
+    if days:  # «12 दिन», «12 दिन 1 घंटा», «12 दिन 5 घंटे»
+        return t(count_key(lang, "console.dur_dh", hours), d=format_number(lang, days), h=hours)
     if hours:
-        return t("console.dur_hm", h=hours, m=minutes)
+        return t(count_key(lang, "console.dur_hm", hours), h=hours, m=minutes)
     return t("console.dur_m", m=minutes)
 
 

@@ -346,13 +346,24 @@ def patient_is_caller(ctx: Ctx) -> VoiceResponse:
 @step("book.mobile")
 def ask_mobile(ctx: Ctx) -> VoiceResponse:
     """A mobile number: the patient's (booking) or where to text a grievance's reference.
-    A booking caller whose number we cannot see hears why, the first time: we cannot
-    see their number, and the booking's SMS goes to the patient's mobile; a retry (a
-    wrong number, silence) keeps the short form."""
-    if (ctx.caller_mobile is None and ctx.tries == 0
-            and ctx.read(Choosing).purpose != "griev"):
-        return ctx.menu([ctx.t("ivr.book.type_mobile_hidden")])
+    A caller with no mobile we can text hears why, the first time: we cannot see their
+    number, or it cannot get an SMS (a landline), and the booking's SMS goes to the
+    patient's mobile, or the complaint number is sent by SMS; a retry (a wrong number,
+    silence) keeps the short form."""
+    if ctx.caller_mobile is None and ctx.tries == 0:
+        complaint = ctx.read(Choosing).purpose == "griev"
+        return ctx.menu([ctx.t(_WHY_WE_ASK[complaint, ctx.caller_landline])])
     return ctx.menu([ctx.t("ivr.book.type_mobile")])
+
+
+# Why a caller with no mobile we can text is asked for one, by (for a complaint,
+# calling from a landline): their number is withheld, or it cannot get an SMS.
+_WHY_WE_ASK = {
+    (False, False): "ivr.book.type_mobile_hidden",
+    (False, True): "ivr.book.type_mobile_landline",
+    (True, False): "ivr.griev.type_mobile_hidden",
+    (True, True): "ivr.griev.type_mobile_landline",
+}
 
 
 @ask_mobile.on_input
@@ -451,9 +462,12 @@ def _booking_refused(ctx: Ctx, exc: DomainError) -> VoiceResponse:
                  if v.starts_at >= slot.starts_at] or free_slots(
             ctx.session, slot.department_id, window_days=s.booking_window_days,
             tz=s.helpline_timezone, limit=1)
-        if not later:
-            return ctx.go("book.department", Booking(hospital=booking.hospital),
-                          intro=[ctx.t("ivr.book.no_days")])
+        if not later:  # the department's last free appointments went meanwhile
+            from ivr.offer import full_days
+
+            return full_days(ctx, Booking(hospital=booking.hospital,
+                                          department=slot.department_id),
+                             said=[ctx.t("ivr.book.all_filled")])
         return _to_readback(ctx, later[0].id, int(later[0].starts_at.timestamp()),
                             day=later[0].local_day, intro=[ctx.t("ivr.book.slot_filled")])
     if isinstance(exc, AlreadyBooked):

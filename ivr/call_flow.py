@@ -105,7 +105,9 @@ declare(
     Node("book.card", "inbound", "type an eHealth card number", input=Input.NUMBER, digits=11,
          says=("ivr.card.type_number",), leads_to=("book.confirm",)),
     Node("book.mobile", "inbound", "type a mobile number", input=Input.NUMBER, digits=14,
-         says=("ivr.book.type_mobile", "ivr.book.type_mobile_hidden"),
+         says=("ivr.book.type_mobile", "ivr.book.type_mobile_hidden",
+               "ivr.book.type_mobile_landline", "ivr.griev.type_mobile_hidden",
+               "ivr.griev.type_mobile_landline"),
          leads_to=("book.confirm", "pick.hospital")),
     Node("book.abha", "inbound", "type an ABHA number", input=Input.NUMBER, digits=14,
          says=("ivr.book.type_abha",), leads_to=("book.mobile", "book.confirm")),
@@ -152,7 +154,8 @@ declare(
     # A number typed by anyone proves nothing; a booking number is sent only to the
     # patient and the phone that booked, so it is what a hidden caller types.
     Node("mine.booking", "inbound", "number hidden: type a booking number to hear it",
-         input=Input.NUMBER, digits=8, says=("ivr.mine.type_booking",),
+         input=Input.NUMBER, digits=8,
+         says=("ivr.mine.type_booking", "ivr.mine.type_booking_landline"),
          leads_to=("mine.appointments",)),
     Node("mine.card", "inbound", "type an eHealth card number: its appointments",
          input=Input.NUMBER, digits=11, says=("ivr.card.type_number",), leads_to=("mine",)),

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 MAX_TRIES = 3
 REPEAT_KEY, AGENT_KEY, MAIN_KEY = "*", "0", "#"
+# Where a number is typed, # ends it: the main menu is two stars instead (then # or the
+# pause that sends what was typed).
+MAIN_KEYS_IN_A_NUMBER = "**"
 EMERGENCY_KEY = "9"  # the ambulance, in every language and every menu of the inbound line
 EMERGENCY = "emergency"  # the node that says the number and dials it
 ACTION_PREFIX = "do:"
@@ -95,8 +98,8 @@ class Node:
         if not self.managed or self.input in (Input.NONE, Input.RECORDING):
             return {}
         keys = {REPEAT_KEY: self.name, AGENT_KEY: self.zero_to} if self.shared_keys else {}
-        if self.back_to_main and self.input is not Input.NUMBER:
-            keys[MAIN_KEY] = "main"
+        if self.back_to_main:
+            keys[MAIN_KEYS_IN_A_NUMBER if self.input is Input.NUMBER else MAIN_KEY] = "main"
         if self.flow == "inbound" and self.input is not Input.NUMBER:
             keys[EMERGENCY_KEY] = EMERGENCY
         return keys

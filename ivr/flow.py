@@ -31,7 +31,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 import ivr.call_flow  # noqa: F401  (the declaration, before any step registers)
 from booking_core.base import AUTOCOMMIT_READS, DomainError
-from booking_core.phones import mask_phone, try_normalise_mobile
+from booking_core.phones import callback_number, mask_phone, try_normalise_mobile
 from contact_centre.models import CallOutcome
 from helpline.app import current_helpline
 from helpline.sealing import cipher
@@ -45,6 +45,7 @@ from ivr.engine import (
     EMERGENCY_KEY,
     FLOW,
     MAIN_KEY,
+    MAIN_KEYS_IN_A_NUMBER,
     MAX_TRIES,
     REPEAT_KEY,
     Input,
@@ -364,6 +365,12 @@ class Ctx:
         """The caller's number as an Indian mobile (E.164), or None (withheld, landline)."""
         return try_normalise_mobile(self.caller)
 
+    @cached_property
+    def caller_landline(self) -> bool:
+        """We see the caller's number and it is no Indian mobile (a landline): it cannot
+        get an SMS, though an agent can call it back. False for a withheld number."""
+        return self.caller_mobile is None and callback_number(self.caller) is not None
+
     @property
     def digits(self) -> str:
         """The keys pressed. Anything a keypad cannot send ("²", "١", letters) is one
@@ -565,9 +572,10 @@ class Ctx:
         elif zero is not None and zero not in leads_to:
             # Where "0" goes back to the callback offer, the hint says so.
             lines.append(self.t("ivr.retry.back_to_offer", key=AGENT_KEY))
-        if MAIN_KEY in shared and "main" not in leads_to and (
-                MAIN_KEY not in node.keys(self.holds)):
-            lines.append(self.t("ivr.opt.main", key=self.spoken_key(MAIN_KEY)))
+        main = MAIN_KEYS_IN_A_NUMBER if number else MAIN_KEY
+        if main in shared and "main" not in leads_to and main not in node.keys(self.holds):
+            lines.append(self.t("ivr.retry.main_number") if number
+                         else self.t("ivr.opt.main", key=self.spoken_key(MAIN_KEY)))
         return lines
 
     def menu(self, lines: Lines | Callable[[Ctx], Lines], *, hints: list[str] | None = None,

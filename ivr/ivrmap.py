@@ -62,7 +62,8 @@ def render_map() -> str:
         " do not edit by hand.",
         "",
         "Solid arrows are keys and list choices; dotted arrows are where a node's code, "
-        "its shared keys (`0` agent, `#` main menu) or its exit after three silences or "
+        "its shared keys (`0` agent, `#` main menu; `**` where a number is typed, which "
+        "`#` ends) or its exit after three silences or "
         "wrong keys lead. In every menu `*` repeats it, and in every menu of the inbound "
         "line that takes one key `9` reaches the ambulance (`emergency`).",
         "",

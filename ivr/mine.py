@@ -298,7 +298,8 @@ def appointment_picked(ctx: Ctx) -> VoiceResponse:
 
 @step("mine.booking")
 def ask_booking_number(ctx: Ctx) -> VoiceResponse:
-    return ctx.menu([ctx.t("ivr.mine.type_booking")])
+    return ctx.menu([ctx.t("ivr.mine.type_booking_landline" if ctx.caller_landline
+                           else "ivr.mine.type_booking")])
 
 
 @ask_booking_number.on_input

@@ -26,27 +26,31 @@ from booking_core.waiting_list import (
 )
 from ivr.booking import rules
 from ivr.engine import action
-from ivr.flow import Ctx, step
+from ivr.flow import Ctx, Intro, step
 from ivr.state import Booking, Offer
 from locales.formatting import format_date, format_number, spoken_digits, spoken_time
 
 log = logging.getLogger(__name__)
 
 
-def full_days(ctx: Ctx, booking: Booking) -> VoiceResponse:
+def full_days(ctx: Ctx, booking: Booking, said: Intro | None = None) -> VoiceResponse:
     """No day with a free seat: offer the earliest full day's waiting list that the
     caller (whose number joins it) does not already hold, or say there is nothing in the
-    coming weeks (no OPD session at all). What the day menu was to say first (why the
-    caller is back at it) is said first here."""
+    coming weeks (no OPD session at all). A caller with no mobile we can text (withheld,
+    a landline) is told the days are full and that joining needs a mobile: the list
+    tells a freed place by SMS and a call to the number that joined. What the day menu
+    was to say first (why the caller is back at it), then ``said``, is said first."""
+    intro = [*ctx.intro_messages, *(said or [])]
     held = day_held_by_patient(ctx.caller_mobile) if ctx.caller_mobile else None
     day = earliest_full_day(ctx.session, booking.department or 0, rules=rules(ctx),
                             excluding=held)
-    if day is None:
+    if day is None or not ctx.caller_mobile:
+        why = "ivr.book.no_days" if day is None else "ivr.wait.needs_mobile"
         return ctx.go("book.department", Booking(hospital=booking.hospital),
-                      intro=[*ctx.intro_messages, ctx.t("ivr.book.no_days")])
+                      intro=[*intro, ctx.t(why)])
     where = Booking(hospital=booking.hospital, department=booking.department,
                     day=day.isoformat())
-    return ctx.go("book.full", where, intro=ctx.intro_messages)
+    return ctx.go("book.full", where, intro=intro)
 
 
 @step("book.full")

@@ -31,6 +31,7 @@ from locales import has_message
 from tests.fixtures_console import make_grievance
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "agent_console" / "templates"
+DEADLINES = ["acknowledge", "resolve"]  # grievances.sla.Sla.deadline, when one is due
 
 # Every family of codes the console shows, and where its values come from.
 FAMILIES = {
@@ -43,7 +44,7 @@ FAMILIES = {
     "outboxkind": list(OutboxKind), "outbox": list(OutboxStatus),
     "callpurpose": [*CALL_PURPOSES, *REDIRECT_PURPOSES], "disposition": list(Disposition),
     "device": list(CallDevice), "bed": list(BedType), "unit": list(MEDICINE_UNITS),
-    "hit": list(HitKind), "deadline": ["acknowledge", "resolve"],
+    "hit": list(HitKind), "left_to": DEADLINES, "overdue_to": DEADLINES,
     "ownership": list(Ownership), "auditaction": list(AuditAction),
     "entity": list(MASTER_DATA_ENTITIES),  # the change log lists master data only
     "notice": list(NOTIFICATION_KINDS), "staffrole": list(STAFF_ROLES),

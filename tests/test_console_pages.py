@@ -340,7 +340,7 @@ def test_wallboard_lists_grievance_statuses_in_the_order_a_complaint_goes(
     console.login("super.one")
     page = text(console.get("/console/wallboard"))
     chart = page.split("console-wb-status", 1)[-1] if "console-wb-status" in page else page
-    bars = re.findall(r'<text x="0" [^>]*class="axis">([^<]+)</text>', chart)
+    bars = re.findall(r'<dt class="hbar-name">([^<]+)</dt>', chart)
     order = ["Registered", "Acknowledged", "In progress", "Reopened", "Escalated",
              "Resolved", "Closed"]
     found = [b for b in bars if b in order]

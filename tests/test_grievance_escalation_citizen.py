@@ -176,3 +176,30 @@ def test_the_portal_status_says_a_supervisor_has_it(client, session, agent_id, n
     text = html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
     assert {"hi": "सुपरवाइज़र के पास", "en": "With a supervisor"}[lang] in text, text[:1500]
     assert "senior officer" not in text and "वरिष्ठ अधिकारी" not in text
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_the_portal_status_of_a_complaint_staff_reopened_names_no_senior_officer(
+        client, session, lang):
+    """Staff reopen a resolved complaint at its own level: the citizen reads that it is
+    being looked into again, not that a senior officer has it (nobody escalated it)."""
+    import html
+    import re
+
+    from grievances.workflow import reopen_grievance
+    from tests.test_portal_pages import CSRF
+
+    grievance = make_grievance(session, language=lang)
+    session.rollback()
+    resolve_grievance(session, grievance.id, "Spoke to the ward.", actor="agent.desk")
+    reopen_grievance(session, grievance.id, reason="Citizen called back: still rude",
+                     actor="agent.desk")
+    session.rollback()
+    client.get(f"/portal/lang/{lang}")
+    form = client.get("/portal/grievances/status").get_data(as_text=True)
+    page = client.post("/portal/grievances/status", data={
+        "csrf_token": CSRF.search(form).group(1), "reference": grievance.reference,
+        "mobile": grievance.citizen.phone}, follow_redirects=True).get_data(as_text=True)
+    text = html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
+    assert {"hi": "दोबारा काम हो रहा है", "en": "being looked into again"}[lang] in text
+    assert "senior officer" not in text and "वरिष्ठ अधिकारी" not in text

@@ -24,11 +24,13 @@ from tests.fixtures_ivr import CALLER, Phone, agent_hours_excluding_now, build_w
 
 KEYPAD = "0123456789*#"
 ANNOUNCED = {
-    "en": re.compile(r"press (\d|hash|star)\b|Number (\d):"),
-    "hi": re.compile(r"(\d|हैश|स्टार) दबाएँ|नंबर (\d):"),
+    "en": re.compile(r"press (star twice|\d|hash|star)\b|Number (\d):"),
+    "hi": re.compile(r"(दो बार स्टार|\d|हैश|स्टार) दबाएँ|नंबर (\d):"),
 }
 BOTH_LANGUAGES = "both languages"
-KEY_WORDS = {"hash": "#", "star": "*", "हैश": "#", "स्टार": "*"}
+# Two stars are the main menu where a number is typed (# ends the number there).
+KEY_WORDS = {"hash": "#", "star": "*", "हैश": "#", "स्टार": "*", "star twice": "**",
+             "दो बार स्टार": "**"}
 WRONG_KEY = {"en": "Sorry, that is not one of the choices.",
              "hi": "माफ़ कीजिए, यह विकल्प उपलब्ध नहीं है।"}
 ENDS = {"Hangup", "Enqueue", "Dial", "Leave"}
@@ -91,9 +93,10 @@ def test_every_menu_handles_the_shared_keys_and_has_a_way_out():
         assert shared.get("*") == node.name and shared.get("0") == node.zero_to, node.name
         # "0" reaches a person: the queue, or the callback offer a typed number came from.
         assert node.zero_to in ("agent", "callback"), node.name
-        if node.flow == "inbound" and node.name not in ("main", "language") and (
-                node.input is not Input.NUMBER):
-            assert shared.get("#") == "main", node.name
+        if node.flow == "inbound" and node.name not in ("main", "language"):
+            # Where a number is typed, # ends it: two stars are the way back.
+            main = "**" if node.input is Input.NUMBER else "#"
+            assert shared.get(main) == "main", node.name
         assert node.give_up in FLOW.nodes and node.give_up != node.name
         keys = [o.key for o in node.options]
         for key in set(keys):

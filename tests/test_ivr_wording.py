@@ -45,19 +45,20 @@ def opd(ivr_session):
 
 EXPECTED = {
     "hi": {
-        "days": "दिन चुनें। {d0} के लिए 1 दबाएँ। {d1} के लिए, जहाँ कुछ ही जगह बची है, 2 दबाएँ। "
-                "{d3} के लिए 3 दबाएँ।",
+        "days": "दिन चुनें। {d0} के लिए 1 दबाएँ। {d1} के लिए 2 दबाएँ। उस दिन कुछ ही जगह "
+                "बची है। {d3} के लिए 3 दबाएँ।",
         "times": "समय चुनें या बोलकर बताएँ। सुबह 9 बजे के लिए 1 दबाएँ। सुबह पौने 12 बजे के "
-                 "लिए, जहाँ कुछ ही जगह बची है, 2 दबाएँ। दोपहर 12 बजे के लिए, जहाँ कुछ ही जगह "
-                 "बची है, 3 दबाएँ। दोपहर पौने 4 बजे के लिए 4 दबाएँ। शाम 4 बजे के लिए 5 दबाएँ।",
+                 "लिए 2 दबाएँ। उस समय कुछ ही जगह बची है। दोपहर 12 बजे के लिए 3 दबाएँ। उस "
+                 "समय कुछ ही जगह बची है। दोपहर पौने 4 बजे के लिए 4 दबाएँ। शाम 4 बजे के लिए 5 "
+                 "दबाएँ।",
         "readback": "जाँच लें: एलएनजेपी अस्पताल, सामान्य चिकित्सा, {d0} को दोपहर 12 बजे, आपके लिए।",
     },
     "en": {
-        "days": "Choose a day. For {d0}, press 1. For {d1}, where only a few places are left, "
-                "press 2. For {d3}, press 3.",
-        "times": "Choose a time, or say it. For 9 am, press 1. For 11:45 am, where only a few "
-                 "places are left, press 2. For 12 noon, where only a few places are left, "
-                 "press 3. For 3:45 pm, press 4. For 4 pm, press 5.",
+        "days": "Choose a day. For {d0}, press 1. For {d1}, press 2. Only a few places are "
+                "left that day. For {d3}, press 3.",
+        "times": "Choose a time, or say it. For 9 am, press 1. For 11:45 am, press 2. Only a "
+                 "few places are left at that time. For 12 noon, press 3. Only a few places are "
+                 "left at that time. For 3:45 pm, press 4. For 4 pm, press 5.",
         "readback": "Please check: LNJP Hospital, General Medicine, on {d0} at 12 noon, for you.",
     },
 }

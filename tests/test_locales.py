@@ -116,7 +116,7 @@ def test_every_age_frame_is_a_whole_sentence_in_both_languages(seconds, english,
                               "Complaint number 8 2 3 0.  Last updated {}.",
                               "शिकायत नंबर 8 2 3 0।  आख़िरी अपडेट {} हुआ।"),
         "ivr.beds.updated": ({}, "Updated {}.", "{} अपडेट किया गया।"),
-        "portal.updated_ago": ({}, "updated {}", "{} अपडेट हुई"),
+        "portal.updated_ago": ({}, "updated {}", "अपडेट: {}"),
         "console.res.age": ({}, "updated {}", "{} अपडेट हुआ"),
     }
     for key, (params, en_frame, hi_frame) in cases.items():

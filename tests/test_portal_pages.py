@@ -144,7 +144,8 @@ def test_a_hospitals_page_shows_each_figure_with_its_age_and_stale_mark(
     assert "Pharmacists" not in text  # roles never reported are not invented
     portal.get(f"/portal/hospitals/{hospital.id}")
     hindi = portal.text()
-    assert "आईसीयू 3 कुल 10 में से 9 घंटे पहले अपडेट हुई पुरानी हो सकती है" in hindi
+    # No gender to agree with: beds, doctors and ICU alike («अपडेट हुई» was said of all).
+    assert "आईसीयू 3 कुल 10 में से अपडेट: 9 घंटे पहले पुरानी हो सकती है" in hindi
     assert "इंसुलिन" not in hindi and "Insulin कम बची है" in hindi  # names as the hospital wrote
     assert portal.get("/portal/hospitals/999999") and portal.status == 404
 

@@ -124,7 +124,7 @@ def test_reports_page_is_for_supervisors_and_shows_the_figures(session, console,
     assert re.search(r'id="rep-aht">3 min 30 s<', html)  # 300 s and 120 s
     # A bar's name stands alone: a capital, as the table beside it ("phone" is for
     # sentences such as "registered · phone").
-    bars = re.findall(r'<text x="0" [^>]*class="axis">([^<]+)</text>', html)
+    bars = re.findall(r'<dt class="hbar-name">([^<]+)</dt>', html)
     assert {"Phone", "Portal", "Console", "SMS"} <= set(bars), bars
     assert all(name[:1].isupper() for name in bars), bars
 

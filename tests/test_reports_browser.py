@@ -1,6 +1,6 @@
 """The reports page in Chromium, in English and Hindi, at 1366 and 390 px: charts drawn
-on the server, no sideways scrolling, no raw codes, the period form working without
-script. Screenshots go to test-artifacts/ for a person to look at."""
+on the server, bar names clear of their bars, no sideways scrolling, no raw codes, the
+period form working without script. Screenshots go to test-artifacts/ for a person to look at."""
 
 from __future__ import annotations
 
@@ -54,10 +54,20 @@ def test_reports_page_reads_in_both_languages_at_both_widths(report_server, brow
             assert page.inner_text("#sl-figure") == "33%"
             assert "sl-missed" in page.get_attribute("#sl-figure", "class")
             # Charts are drawn by the server: present and given room with or without script.
-            charts = page.locator("svg.chart")
-            assert charts.count() == 3
+            charts = page.locator("svg.chart")  # the calls by hour
+            assert charts.count() == 1
             assert charts.first.bounding_box()["width"] > 200
             assert page.locator("svg.chart rect").count() > 24
+            # By channel and by category: every name clear of its bar and count, and
+            # as large as the page's own small text, at either width.
+            assert page.locator("dl.hbars").count() == 2
+            assert page.evaluate("""() => [...document.querySelectorAll('.hbar-row')].every(row => {
+                const name = row.querySelector('.hbar-name').getBoundingClientRect();
+                const bar = row.querySelector('.hbar').getBoundingClientRect();
+                const size = parseFloat(getComputedStyle(row.querySelector('.hbar-name')).fontSize);
+                return name.right <= bar.left + 0.5 && name.width > 0 && size >= 12;
+            })"""), (width, lang)
+            assert page.locator(".hbar-row").count() >= 9
             assert page.evaluate(
                 "document.documentElement.scrollWidth <= window.innerWidth + 1"), (width, lang)
             shot(page, f"reports-{lang}-{width}")
