@@ -305,6 +305,9 @@ def check_in(
     reference = read_booking_code(code, key)
     with unit_of_work(session):
         appointment = find_appointment(session, reference)
+        # Cancelled first: whatever its hospital or day, nobody can be checked in on it.
+        if appointment.status == AppointmentStatus.CANCELLED:
+            raise BookingCancelled("this booking was cancelled")
         if appointment.hospital_id != hospital_id:
             raise WrongHospital("this booking is for another hospital")
         if appointment.department_id != department_id:
@@ -312,8 +315,6 @@ def check_in(
                                   department_id=appointment.department_id)
         if appointment.visit_day != today:
             raise WrongDay("this booking is for another day", day=appointment.visit_day)
-        if appointment.status == AppointmentStatus.CANCELLED:
-            raise BookingCancelled("this booking was cancelled")
         opd = _session_row(session, hospital_id, department_id, today)
         visit = session.scalar(select(OpdVisit).where(OpdVisit.appointment_id == appointment.id))
         if visit is not None:

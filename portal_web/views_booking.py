@@ -14,6 +14,7 @@ from booking_core.appointments import (
     Channel,
     book_appointment,
     booking_holding_day,
+    booking_holding_department_day,
     check_bookable,
     day_held_by_patient,
 )
@@ -65,12 +66,18 @@ def choose_times(department_id: int, *, for_mobile: str | None = None,
     except ApiError as exc:
         problem = i18n.error_text(exc.code)
         found = department_availability(read_session(), department_id, None, held)
-    if found.held is not None:
-        problem = i18n.error_text(AlreadyBooked.code)
+    held_reference = None
+    if found.held is not None and for_mobile:
+        # Named, with a link to the booking that holds it: the times shown below are
+        # another day's, and must not read as the day they hold.
+        problem = i18n.t("portal.book.held_day", day=i18n.day_text(found.held))
+        held_reference = booking_holding_department_day(read_session(), for_mobile,
+                                                        department_id, found.held)
     days = list(found.days)
     if with_full_days and days:
         days = sorted(days + [(d, 0) for d in listed_full_days(department_id, held)])
-    return dict(availability=found, problem=problem, days=days,
+    return dict(availability=found, problem=problem, days=days, held_reference=held_reference,
+                held_days=held,
                 day_notice="" if problem else _no_times_on(department_id, found, day))
 
 
@@ -112,7 +119,8 @@ def book_time(hospital_id: int, department_id: int) -> Any:
     times = choose_times(department.id, for_mobile=security.verified_mobile(),
                          with_full_days=True)
     return page("book_time.html", hospital=hospital, department=department,
-                waitable=waitable_days(department.id, times["availability"], day_arg()[0]),
+                waitable=waitable_days(department.id, times["availability"], day_arg()[0],
+                                       times["held_days"]),
                 **times)
 
 

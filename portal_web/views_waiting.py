@@ -49,15 +49,19 @@ DONE = {"joined": "portal.wait.joined", "left": "portal.wait.left",
         "passed_on": "portal.wait.passed_on", "already_taken": "portal.wait.already_taken"}
 
 
-def waitable_days(department_id: int, availability: Availability,
-                  asked: dt.date | None) -> list[dt.date]:
+def waitable_days(department_id: int, availability: Availability, asked: dt.date | None,
+                  held: ColumnElement[bool] | None = None) -> list[dt.date]:
     """The full days whose lists the booking page offers: with no free day at all, the
     soonest full days of the window; else the day asked for, when the domain says its
-    list may be joined (every seat taken). None while the day shown has free times."""
+    list may be joined (every seat taken). None while the day shown has free times.
+    ``held`` (``day_held_by_patient`` of the verified mobile) leaves out the days that
+    patient holds, whose lists would refuse them."""
     rules = booking_rules()
     if not availability.days:
-        return full_days(read_session(), department_id, rules=rules, limit=WAITABLE_SHOWN)
-    if asked is None or (availability.day == asked and availability.slots):
+        return full_days(read_session(), department_id, rules=rules, excluding=held,
+                         limit=WAITABLE_SHOWN)
+    if asked is None or (availability.day == asked and availability.slots) or (
+            asked == availability.held):
         return []
     try:
         check_joinable(read_session(), department_id, asked, rules=rules)

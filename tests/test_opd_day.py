@@ -96,6 +96,13 @@ def test_check_in_refuses_with_the_reason(session):
     cancel_appointment(session, cancelled.reference, channel=Channel.PORTAL)
     with pytest.raises(BookingCancelled):
         _check_in(session, morning, cancelled.reference)
+    # Cancelled is the reason whatever else is wrong with it: another day (a clerk
+    # would otherwise send the patient to come back that day), department or hospital.
+    with pytest.raises(BookingCancelled):
+        _check_in(session, morning, cancelled.reference, now=morning.opens - dt.timedelta(days=1))
+    with pytest.raises(BookingCancelled):
+        check_in(session, cancelled.reference, hospital_id=morning.hospital.id,
+                 department_id=other_department.id, key=QR_KEY, now=morning.opens)
     session.refresh(booked)
     assert booked.status == AppointmentStatus.BOOKED  # nothing was checked in
 

@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from locales.formatting import format_date
 from tests.test_portal_pages import E164, Portal, _booked, slot_choices
 
 
@@ -34,12 +35,55 @@ def test_the_day_list_leaves_out_a_day_the_verified_patient_holds(portal, sessio
     portal.get(times)
     assert day_links(portal.page) == [later_day]
     assert slot_choices(portal.page) == [str(catalogue.later_slot.id)]
-    # The held day asked for by name (an old link): said why, the next day offered.
+    # The held day asked for by name (an old link): said why, naming that day (the
+    # times below are another day's), with the booking that holds it; the next day
+    # offered.
+    held = _booked_reference(session, catalogue.slot)
     portal.get(f"{times}?day={held_day}")
-    assert "This patient already has an appointment in this department that day." \
-        in portal.text()
+    text = portal.text()
+    said = (f"This patient already has an appointment in this department on "
+            f"{format_date('en', catalogue.slot.local_day, 'full')}.")
+    assert said in text, text
+    assert f'id="held" href="/portal/appointments/{held}"' in portal.page
     assert day_links(portal.page) == [later_day]
     assert slot_choices(portal.page) == [str(catalogue.later_slot.id)]
+
+
+def _booked_reference(session, slot) -> str:
+    from sqlalchemy import select
+
+    from booking_core.appointments import Appointment
+
+    reference = session.scalar(select(Appointment.reference).where(
+        Appointment.slot_id == slot.id))
+    session.rollback()
+    return reference
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_a_full_day_the_patient_holds_offers_no_waiting_list(portal, session, catalogue, lang):
+    """The day they hold is full: its waiting list would refuse them (they hold it), so
+    neither the day list nor the page offers it; the sentence names the day instead."""
+    from sqlalchemy import update
+
+    from booking_core.slots import Slot
+
+    hospital, department = catalogue.hospital, catalogue.department
+    _booked(session, catalogue.slot)
+    session.execute(update(Slot).where(Slot.id == catalogue.slot.id)
+                    .values(booked=Slot.capacity))
+    session.commit()
+    portal.choose(lang)
+    portal.get("/portal/appointments")
+    portal.verify("/portal/appointments")
+    day = catalogue.slot.local_day.isoformat()
+    portal.get(f"/portal/book/{hospital.id}/{department.id}?day={day}")
+    assert 'id="waiting-list"' not in portal.page
+    assert f"day={day}" not in portal.page.split('id="times"', 1)[1]  # no join link
+    assert day not in day_links(portal.page)
+    named = {"hi": "को इस विभाग में पहले से अपॉइंटमेंट है।",
+             "en": "already has an appointment in this department on "}[lang]
+    assert named in portal.text()
 
 
 def test_someone_elses_booking_leaves_the_day_in(portal, session, catalogue):
