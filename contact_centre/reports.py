@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from booking_core.appointments import Appointment, AppointmentStatus, Channel
-from booking_core.base import InvalidDay, InvalidInput, UTCDateTime
+from booking_core.base import InvalidDay, InvalidInput, UTCDateTime, utcnow
 from booking_core.hospitals import Department, Hospital
 from contact_centre.models import (
     QUEUE_ABANDONED,
@@ -403,25 +403,36 @@ class GrievanceRow:
     resolved_in_time: int
     escalated: int
     appeals: int
+    # Of those registered, the ones whose acknowledgement (resolution) is decided: done,
+    # or its deadline passed. A complaint still inside its time is neither in time nor
+    # late, so it is no part of the share (a complaint registered an hour ago would
+    # otherwise read as 0% acknowledged in time).
+    acknowledgements_due: int = 0
+    resolutions_due: int = 0
 
     def hospital(self, lang: str) -> str | None:
         return self.hospital_hi if lang == "hi" else self.hospital_en
 
     @property
     def acknowledged_share(self) -> float | None:
-        return self.acknowledged_in_time / self.registered if self.registered else None
+        """Acknowledged by the deadline, of those acknowledged or past it; None: none yet."""
+        due = self.acknowledgements_due
+        return self.acknowledged_in_time / due if due else None
 
     @property
     def resolved_share(self) -> float | None:
-        return self.resolved_in_time / self.registered if self.registered else None
+        """Resolved by the deadline, of those resolved or past it; None: none yet."""
+        return self.resolved_in_time / self.resolutions_due if self.resolutions_due else None
 
 
-def grievance_figures(session: Session, period: Period, *,
-                      within_hospital: int | None) -> list[GrievanceRow]:
+def grievance_figures(session: Session, period: Period, *, within_hospital: int | None,
+                      now: dt.datetime | None = None) -> list[GrievanceRow]:
     """Grievances registered in the period by category and hospital: how many were
     acknowledged by their acknowledgement deadline and resolved by their resolution
-    deadline (so far), escalated, and appealed (appeals opened in the period). With
-    ``within_hospital``, that hospital's only."""
+    deadline (so far), of how many are decided by ``now`` (done, or past the deadline),
+    escalated, and appealed (appeals opened in the period). With ``within_hospital``,
+    that hospital's only."""
+    now = now or utcnow()
     here = _at_hospital(Grievance.hospital_id, within_hospital)
     made = and_(Grievance.created_at >= period.start, Grievance.created_at < period.end, here)
     appealed = and_(Grievance.appeal_opened_at >= period.start,
@@ -432,7 +443,11 @@ def grievance_figures(session: Session, period: Period, *,
                _count_if(and_(made, Grievance.acknowledged_at <= Grievance.acknowledge_due_at)),
                _count_if(and_(made, Grievance.resolved_at <= Grievance.resolve_due_at)),
                _count_if(and_(made, Grievance.escalated_at.is_not(None))),
-               _count_if(appealed))
+               _count_if(appealed),
+               _count_if(and_(made, or_(Grievance.acknowledged_at.is_not(None),
+                                        Grievance.acknowledge_due_at <= now))),
+               _count_if(and_(made, or_(Grievance.resolved_at.is_not(None),
+                                        Grievance.resolve_due_at <= now))))
         .outerjoin(Hospital, Hospital.id == Grievance.hospital_id)
         .where(or_(made, appealed))
         .group_by(Grievance.category, Grievance.hospital_id, Hospital.name_en,
@@ -470,13 +485,13 @@ class Report:
     def grievance_totals(self) -> GrievanceRow:
         sums = [sum(getattr(r, f) for r in self.grievances) for f in
                 ("registered", "acknowledged_in_time", "resolved_in_time", "escalated",
-                 "appeals")]
+                 "appeals", "acknowledgements_due", "resolutions_due")]
         return GrievanceRow("", None, None, None, *sums)
 
 
 def build_report(session: Session, period: Period, *, within_hospital: int | None,
                  answer_within: int = DEFAULT_ANSWER_WITHIN,
-                 table: str | None = None) -> Report:
+                 table: str | None = None, now: dt.datetime | None = None) -> Report:
     """Every figure of the reports page for ``period`` (read only), or with ``table``
     (a key of ``CSV_COLUMNS``) only what that table needs, the others left empty.
 
@@ -500,7 +515,7 @@ def build_report(session: Session, period: Period, *, within_hospital: int | Non
         ivr_funnel(session, period) if "ivr" in wanted else [],
         booking_figures(session, period, within_hospital=within_hospital)
         if wanted & {"bookings", "channels"} else BookingFigures(),
-        grievance_figures(session, period, within_hospital=within_hospital)
+        grievance_figures(session, period, within_hospital=within_hospital, now=now)
         if "grievances" in wanted else [],
         within_hospital)
 
@@ -515,7 +530,8 @@ CSV_COLUMNS: dict[str, tuple[str, ...]] = {
                  "no_shows"),
     "channels": ("channel", "booked"),
     "grievances": ("category", "hospital", "registered", "acknowledged_in_time",
-                   "resolved_in_time", "escalated", "appeals"),
+                   "resolved_in_time", "escalated", "appeals", "acknowledgements_due",
+                   "resolutions_due"),
 }
 
 
@@ -541,7 +557,8 @@ def csv_rows(report: Report, table: str, lang: str = "en") -> list[tuple[object,
         return list(report.bookings.by_channel.items())
     if table == "grievances":
         return [(r.category, r.hospital(lang) or "", r.registered, r.acknowledged_in_time,
-                 r.resolved_in_time, r.escalated, r.appeals) for r in report.grievances]
+                 r.resolved_in_time, r.escalated, r.appeals, r.acknowledgements_due,
+                 r.resolutions_due) for r in report.grievances]
     raise InvalidInput("no such table in the report", field="table")
 
 

@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -24,7 +25,12 @@ from tests.report_data import DAY, make_report_day
 @pytest.fixture
 def report(session):
     made = make_report_day(session)
-    return build_report(session, report_period("day", DAY), within_hospital=None), made
+    return build_report(session, report_period("day", DAY), within_hospital=None,
+                        now=THE_DAY_AFTER), made
+
+
+# When the report is read: the next morning (what is decided by then is counted).
+THE_DAY_AFTER = dt.datetime(2026, 12, 1, 6, 0, tzinfo=dt.UTC)
 
 
 def test_periods_are_local_days_monday_weeks_and_calendar_months():
@@ -92,12 +98,44 @@ def test_bookings_by_channel_hospital_and_department(report):
 
 def test_grievances_by_category_and_hospital(report):
     rows = sorted((r.category, r.hospital_en or "", r.registered, r.acknowledged_in_time,
-                   r.resolved_in_time, r.escalated, r.appeals) for r in report[0].grievances)
-    assert rows == [("cleanliness", "Aruna Asaf Ali Hospital", 2, 1, 1, 1, 1),
-                    ("medicines_unavailable", "", 1, 0, 0, 0, 0)]
+                   r.resolved_in_time, r.escalated, r.appeals, r.acknowledgements_due,
+                   r.resolutions_due) for r in report[0].grievances)
+    # The second cleanliness complaint was acknowledged late and is not yet due to be
+    # resolved; the medicines one has no deadline and is decided neither way.
+    assert rows == [("cleanliness", "Aruna Asaf Ali Hospital", 2, 1, 1, 1, 1, 2, 1),
+                    ("medicines_unavailable", "", 1, 0, 0, 0, 0, 0, 0)]
     totals = report[0].grievance_totals
-    assert (totals.registered, totals.acknowledged_share, totals.appeals) == (3, 1 / 3, 1)
+    assert (totals.registered, totals.acknowledged_share, totals.resolved_share,
+            totals.appeals) == (3, 1 / 2, 1.0, 1)
     assert grievances_by_category(report[0].grievances)["cleanliness"] == 2
+
+
+def test_a_share_in_time_counts_only_what_is_decided(session):
+    """A complaint still inside its deadline is neither in time nor late: unresolved
+    before its resolution deadline it is no part of the share; past it, late."""
+    make_report_day(session)
+    day = report_period("day", DAY)
+    before = build_report(session, day, within_hospital=None,
+                          now=THE_DAY_AFTER).grievance_totals
+    assert (before.resolved_in_time, before.resolutions_due, before.resolved_share) == (
+        1, 1, 1.0)
+    later = dt.datetime(2026, 12, 20, tzinfo=dt.UTC)  # past the 15-day resolution deadline
+    late = build_report(session, day, within_hospital=None, now=later).grievance_totals
+    assert (late.resolved_in_time, late.resolutions_due, late.resolved_share) == (1, 2, 0.5)
+
+
+def test_a_complaint_just_registered_is_no_share_yet(session):
+    """Registered a minute ago: its deadlines are days away, so today's report has no
+    share to give ("—"), not 0% acknowledged or resolved in time."""
+    from tests.fixtures_console import make_grievance
+
+    make_grievance(session)
+    session.commit()
+    today = dt.datetime.now(ZoneInfo("Asia/Kolkata")).date()
+    totals = build_report(session, report_period("day", today),
+                          within_hospital=None).grievance_totals
+    assert totals.registered == 1 and totals.acknowledgements_due == 0
+    assert (totals.acknowledged_share, totals.resolved_share) == (None, None)
 
 
 def test_a_week_holds_the_next_day_too(session):
@@ -208,7 +246,7 @@ def test_a_chooser_menu_has_its_own_words_not_other(name):
 @pytest.mark.parametrize(("seconds", "en", "hi"), [
     (0, "0 s", "0 सेकंड"), (45, "45 s", "45 सेकंड"), (60, "1 min 0 s", "1 मिनट 0 सेकंड"),
     (201, "3 min 21 s", "3 मिनट 21 सेकंड"), (3599, "59 min 59 s", "59 मिनट 59 सेकंड"),
-    (3700, "1h 1m", "1 घंटे 1 मिनट")])
+    (3700, "1h 1m", "1 घंटा 1 मिनट")])
 def test_call_times_are_written_to_the_second(seconds, en, hi):
     from agent_console import i18n
     from helpline.app import create_app
