@@ -30,6 +30,22 @@ DELHI_DISTRICTS: dict[str, str] = {
     "South": "दक्षिणी", "South East": "दक्षिण पूर्वी", "South West": "दक्षिण पश्चिमी",
     "West": "पश्चिमी",
 }
+# The districts named by a direction, which Delhi says with the city's name: «मध्य
+# दिल्ली», "North West Delhi" (New Delhi and Shahdara are said as they are).
+SAID_WITH_DELHI = frozenset(DELHI_DISTRICTS) - {"New Delhi", "Shahdara"}
+
+
+def district_as_said(en: str, hi: str | None, lang: str) -> str:
+    """A district's name as a caller hears it in ``lang``: «मध्य दिल्ली» for the stored
+    «मध्य», "Central Delhi" for "Central"; a district of another name as stored (the
+    English name where the Hindi one is missing)."""
+    hindi = lang == "hi" and bool(hi)
+    name = hi if hindi and hi else en
+    if en not in SAID_WITH_DELHI:
+        return name
+    return f"{name} दिल्ली" if hindi else f"{name} Delhi"
+
+
 SHORT_NAME_MAX = 30  # DLT's limit for an SMS variable; also what the phone line says
 MAX_ALIASES = 20
 ALIAS_MAX = 60

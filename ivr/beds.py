@@ -9,6 +9,7 @@ from itertools import groupby
 from twilio.twiml.voice_response import VoiceResponse
 
 from booking_core.base import utcnow
+from booking_core.master_data import district_as_said
 from booking_core.resources import BedFigures, BedType, vacant_beds
 from contact_centre.models import CallOutcome
 from ivr.choosers import Option, choice_input, choice_prompt
@@ -19,7 +20,8 @@ from locales.formatting import format_age, format_number
 
 
 def _district_options(ctx: Ctx) -> list[Option]:
-    return [Option(en, hi if ctx.lang == "hi" and hi else en, [en, hi])
+    return [Option(en, district_as_said(en, hi, ctx.lang),
+                   [en, hi, district_as_said(en, hi, "en"), district_as_said(en, hi, "hi")])
             for en, hi in ctx.directory.districts]
 
 

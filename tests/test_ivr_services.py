@@ -273,3 +273,24 @@ def test_my_appointments_say_which_were_booked_for_someone_else(phone, ivr_world
     assert render(lang, "ivr.mine.cancelled_for_mobile", last="4 3 2 1") in phone.said
     ivr_session.refresh(for_mother)
     assert for_mother.status == AppointmentStatus.CANCELLED
+
+
+@pytest.mark.parametrize(("lang", "said", "not_said"), [
+    ("hi", ("मध्य दिल्ली के लिए", "पश्चिमी दिल्ली के लिए", "शाहदरा के लिए"),
+     ("मध्य के लिए", "पश्चिमी के लिए", "शाहदरा दिल्ली")),
+    ("en", ("For Central Delhi,", "For West Delhi,", "For Shahdara,"),
+     ("For Central,", "For West,", "Shahdara Delhi")),
+])
+def test_districts_are_named_as_delhi_says_them(phone, ivr_world, lang, said, not_said):
+    """A district named by a direction is said with the city («मध्य दिल्ली», "Central
+    Delhi"), not as a bare adjective («मध्य के लिए 1 दबाएँ»); Shahdara as it is. The
+    caller may say either form."""
+    into_menu(phone, lang, "2")
+    phone.press("2")  # by district
+    for words in said:
+        assert words in phone.said, phone.said
+    for words in not_said:
+        assert words not in phone.said, phone.said
+    phone.speak("मध्य दिल्ली" if lang == "hi" else "Central Delhi")
+    assert "beds" in (phone.gather.get("action") or "") and phone.said
+    assert ("लोक नायक" if lang == "hi" else "Lok Nayak") in phone.said
