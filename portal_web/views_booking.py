@@ -19,6 +19,7 @@ from booking_core.appointments import (
     day_held_by_patient,
 )
 from booking_core.base import DomainError, utcnow, whole_number
+from booking_core.holidays import PublicHoliday
 from booking_core.hospitals import find_hospitals, get_department, get_hospital, list_departments
 from booking_core.person_names import optional_person_name
 from booking_core.slots import get_slot, holds_opd_on
@@ -88,6 +89,10 @@ def _no_times_on(department_id: int, found: Availability, asked: dt.date | None)
     if asked is None or found.day != asked or found.slots:
         return ""
     if not holds_opd_on(read_session(), department_id, asked):
+        holiday = read_session().get(PublicHoliday, asked)
+        if holiday is not None:  # said by name: the citizen knows why
+            return i18n.t("portal.book.holiday_on", day=i18n.day_text(asked),
+                          name=holiday.display_name(i18n.current_language()))
         return i18n.t("portal.book.no_opd_on", day=i18n.day_text(asked))
     return i18n.t("portal.book.no_times_on", day=i18n.day_text(asked))
 

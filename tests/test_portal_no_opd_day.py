@@ -84,3 +84,28 @@ def test_a_full_day_is_left_to_the_waiting_list_offer(client, session):
     client.get("/portal/lang/en")
     page = client.get(f"/portal/book/{ids[0]}/{ids[1]}?day={day}").get_data(as_text=True)
     assert "is fully booked." in page and 'id="day-notice"' not in page
+
+
+@pytest.mark.parametrize("lang", ["en", "hi"])
+def test_a_public_holiday_is_named(client, session, lang):
+    """A day with no OPD because it is a public holiday says which holiday, not only
+    that the department holds no OPD (which reads as a mistake on a weekday)."""
+    from booking_core.holidays import PublicHoliday
+
+    hospital = make_hospital(session)
+    department = make_department(session, hospital)
+    today = dt.datetime.now(IST).date()
+    holiday = _weekday_after(today + dt.timedelta(days=1), 3)  # a Thursday
+    make_slot(session, department, at=dt.datetime.combine(
+        holiday + dt.timedelta(days=1), dt.time(9), IST))
+    session.add(PublicHoliday(day=holiday, name="Guru Nanak Jayanti",
+                              name_hi="गुरु नानक जयंती"))
+    session.commit()
+    client.get(f"/portal/lang/{lang}")
+    said = _notice(client, hospital.id, department.id, holiday)
+    day = format_date(lang, holiday)
+    assert said == {
+        "en": f"{day} is a public holiday, Guru Nanak Jayanti: this department holds no OPD "
+              "that day. Please choose another day.",
+        "hi": f"{day} को गुरु नानक जयंती की सार्वजनिक छुट्टी है: उस दिन इस विभाग की ओपीडी "
+              "नहीं है। कृपया दूसरा दिन चुनें।"}[lang]
