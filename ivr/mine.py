@@ -250,7 +250,10 @@ def my_appointments(ctx: Ctx) -> VoiceResponse:
     alone = len(listed) == 1 and not more
     if listed:
         heading = "ivr.mine.heading_other" if named else "ivr.mine.heading"
-        lines.append(ctx.t(f"{heading}_one" if alone else heading))
+        if typed:  # a booking number typed: maybe someone else's, never "your"
+            lines.append(ctx.t("ivr.mine.heading_typed"))
+        else:
+            lines.append(ctx.t(f"{heading}_one" if alone else heading))
         lines += [ctx.t(ALONE.get(key, key) if alone else key, digit=digit, **values)
                   for digit, (key, values) in enumerate(listed, len(named) + 1)]
     if more:

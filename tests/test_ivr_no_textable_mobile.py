@@ -117,3 +117,26 @@ def test_the_last_appointments_going_at_confirm_offer_the_waiting_list(
     phone.press("1")  # join
     entry = ivr_session.scalar(select(WaitingListEntry))
     assert entry is not None and entry.phone == CALLER and entry.local_day == first_day
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+@pytest.mark.parametrize("caller", ["anonymous", "+911123456789"])
+def test_a_typed_booking_number_is_not_called_the_callers_own(ivr_app, ivr_world, ivr_session,
+                                                             caller, lang):
+    """Whoever's booking number is typed (the patient's, a relative's), the list says
+    "the appointment with that booking number", never "your upcoming appointment"."""
+    from booking_core.appointments import Channel, book_appointment
+
+    theirs = book_appointment(ivr_session, slot_id=ivr_world.slots[0].id,
+                              phone="+919812300077", channel=Channel.PORTAL, language=lang)
+    ivr_session.commit()
+    phone = Phone(ivr_app.test_client(), caller=caller, session=ivr_session)
+    phone.call()
+    phone.press(LANG_KEY[lang])
+    phone.press("4")
+    phone.press("1")
+    phone.press(theirs.reference)
+    said = phone.said
+    assert render(lang, "ivr.mine.heading_typed") in said
+    for yours in ("ivr.mine.heading", "ivr.mine.heading_one"):
+        assert render(lang, yours) not in said, said
