@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from agent_console import bp
 from agent_console.auth import SUPERVISORS, flash_done, flash_error, roles
+from agent_console.csv_files import EXCEL_UTF8_MARK
 from agent_console.i18n import current_language
 from agent_console.recordings import RecordingUnavailable, load_recording
 from booking_core.appointments import Channel
@@ -288,6 +289,7 @@ def export_csv() -> Any:
 
     def rows() -> Iterator[str]:
         buffer = io.StringIO()
+        buffer.write(EXCEL_UTF8_MARK)
         writer = csv.writer(buffer)
         writer.writerow(["reference", "created_at", "category", "hospital", "status",
                          "language", "channel", "priority", "acknowledge_due_at",

@@ -13,6 +13,7 @@ from flask import Response, abort, g, render_template, request
 
 from agent_console import bp
 from agent_console.auth import SUPERVISORS, roles
+from agent_console.csv_files import EXCEL_UTF8_MARK
 from agent_console.i18n import current_language, error_text, label_alone, t
 from booking_core.base import InvalidDay, InvalidInput, calendar_day, utcnow
 from booking_core.hospitals import get_hospital
@@ -67,7 +68,7 @@ def reports() -> Any:
         writer.writerow(columns)
         writer.writerows(rows)
         name = f"reports-{table}-{period.kind}-{period.first_day.isoformat()}.csv"
-        return Response(out.getvalue(), mimetype="text/csv",
+        return Response(EXCEL_UTF8_MARK + out.getvalue(), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
     step = {PeriodKind.DAY: dt.timedelta(days=1), PeriodKind.WEEK: dt.timedelta(days=7)}
     earlier = period.first_day - step.get(period.kind, dt.timedelta(days=1))

@@ -184,7 +184,8 @@ def test_csv_exports_have_their_columns_and_figures(session, console, report):
         answer = console.get(f"/console/reports?period=day&day={DAY}&format=csv&table={table}")
         assert answer.status_code == 200 and answer.mimetype == "text/csv"
         assert f"reports-{table}-day-{DAY}.csv" in answer.headers["Content-Disposition"]
-        rows = list(csv.reader(io.StringIO(answer.get_data(as_text=True))))
+        assert answer.get_data().startswith(b"\xef\xbb\xbf")  # Excel reads it as UTF-8
+        rows = list(csv.reader(io.StringIO(answer.get_data().decode("utf-8-sig"))))
         # A column of codes has the name a person reads beside it.
         coded = {"ivr": "node", "channels": "channel", "grievances": "category"}.get(table)
         named = list(columns)

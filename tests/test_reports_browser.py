@@ -79,6 +79,7 @@ def test_reports_page_reads_in_both_languages_at_both_widths(report_server, brow
             csv = page.request.get(f"{base}/console/reports?period=day&day={DAY}"
                                    "&format=csv&table=bookings")
             assert csv.status == 200 and csv.headers["content-type"].startswith("text/csv")
-            assert csv.text().splitlines()[0] == (
+            assert csv.body().startswith(b"\xef\xbb\xbf")
+            assert csv.body().decode("utf-8-sig").splitlines()[0] == (
                 "hospital,department,booked,cancelled,visits,attended,no_shows")
             context.close()
