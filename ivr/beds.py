@@ -38,8 +38,9 @@ def district_chosen(ctx: Ctx) -> VoiceResponse:
 
 
 def _hospital_words(ctx: Ctx, name: str, figures: list[BedFigures]) -> str:
-    """One hospital's vacant beds by type, then its available ventilators in a sentence of
-    their own (a ventilator is not a bed), and how old the figures are.
+    """One hospital's vacant beds by type, then its vacant ICU beds with a ventilator in a
+    sentence of their own (the patient needing one asks for exactly that), and how old
+    the figures are.
 
     A count of none is never read as a number next to its noun ("ICU 0", «खाली
     वेंटिलेटर: 0»): the types with vacant beds are listed with their counts, the types

@@ -166,20 +166,20 @@ def test_the_full_days_sentence_does_not_say_until():
 BED_CASES = [
     ({"beds": {"general": {"total": 10, "occupied": 10}}},
      "Lok Nayak Hospital: vacant beds: oxygen 24, ICU 3. No general bed is vacant. "
-     "2 ventilators are available.",
+     "2 ICU beds with a ventilator are vacant.",
      "लोक नायक अस्पताल: खाली बेड: ऑक्सीजन 24, आईसीयू 3। कोई सामान्य बेड खाली नहीं है। "
-     "2 वेंटिलेटर उपलब्ध हैं।"),
+     "वेंटिलेटर वाले 2 आईसीयू बेड खाली हैं।"),
     ({"beds": {"general": {"total": 10, "occupied": 10}, "icu": {"total": 4, "occupied": 4},
                "ventilator": {"total": 5, "occupied": 4}}},
      "Lok Nayak Hospital: vacant beds: oxygen 24. No general or ICU bed is vacant. "
-     "1 ventilator is available.",
+     "1 ICU bed with a ventilator is vacant.",
      "लोक नायक अस्पताल: खाली बेड: ऑक्सीजन 24। कोई सामान्य या आईसीयू बेड खाली नहीं है। "
-     "1 वेंटिलेटर उपलब्ध है।"),
+     "वेंटिलेटर वाला 1 आईसीयू बेड खाली है।"),
     ({"beds": {"general": {"total": 10, "occupied": 10}, "icu": {"total": 4, "occupied": 4},
                "oxygen": {"total": 2, "occupied": 2},
                "ventilator": {"total": 5, "occupied": 5}}},
-     "Lok Nayak Hospital: no bed is vacant. No ventilator is available.",
-     "लोक नायक अस्पताल: अभी कोई बेड खाली नहीं है। कोई वेंटिलेटर उपलब्ध नहीं है।"),
+     "Lok Nayak Hospital: no bed is vacant. No ICU bed with a ventilator is vacant.",
+     "लोक नायक अस्पताल: अभी कोई बेड खाली नहीं है। वेंटिलेटर वाला कोई आईसीयू बेड खाली नहीं है।"),
 ]
 
 
@@ -187,9 +187,11 @@ BED_CASES = [
 @pytest.mark.parametrize(("report", "english", "hindi"), BED_CASES)
 def test_vacant_beds_and_ventilators_are_separate_sentences(phone, ivr_world, ivr_session,
                                                              lang, report, english, hindi):
-    """A ventilator is not a bed, and none is said in words: the types without a vacant
-    bed in one sentence, a hospital without any said to have none, ventilators counted
-    (none, one, many)."""
+    """ICU beds with a ventilator (the ``ventilator`` bed type, as the portal and console
+    name it) have a counted sentence of their own (none, one, many), never "ventilators
+    are available", which names machines the hospital reports apart; none is said in
+    words: the types without a vacant bed in one sentence, a hospital without any said
+    to have none."""
     from booking_core.resources import update_resources
     from tests.test_ivr_services import into_menu
 
@@ -205,9 +207,12 @@ def test_vacant_beds_and_ventilators_are_separate_sentences(phone, ivr_world, iv
 @pytest.mark.parametrize("lang", ["hi", "en"])
 def test_a_hospital_reporting_only_ventilators_says_them_in_one_sentence(lang):
     for free, english, hindi in (
-            (0, "H: no ventilator is available.", "H: कोई वेंटिलेटर उपलब्ध नहीं है।"),
-            (1, "H: 1 ventilator is available.", "H: 1 वेंटिलेटर उपलब्ध है।"),
-            (7, "H: 7 ventilators are available.", "H: 7 वेंटिलेटर उपलब्ध हैं।")):
+            (0, "H: no ICU bed with a ventilator is vacant.",
+             "H: वेंटिलेटर वाला कोई आईसीयू बेड खाली नहीं है।"),
+            (1, "H: 1 ICU bed with a ventilator is vacant.",
+             "H: वेंटिलेटर वाला 1 आईसीयू बेड खाली है।"),
+            (7, "H: 7 ICU beds with a ventilator are vacant.",
+             "H: वेंटिलेटर वाले 7 आईसीयू बेड खाली हैं।")):
         assert render_count(lang, "ivr.beds.hospital_ventilators", free, hospital="H") == (
             hindi if lang == "hi" else english)
 

@@ -38,12 +38,13 @@ def test_beds_for_one_hospital_by_speech(phone, ivr_world, ivr_session, lang):
     phone.speak("एलएनजेपी" if lang == "hi" else "LNJP")
     said = phone.said
     if lang == "hi":
-        # Ventilators are not beds: a sentence of their own.
-        assert "लोक नायक अस्पताल: खाली बेड: सामान्य 40, ऑक्सीजन 24, आईसीयू 3। 2 वेंटिलेटर उपलब्ध हैं।" in said
+        # ICU beds with a ventilator: a sentence of their own.
+        assert ("लोक नायक अस्पताल: खाली बेड: सामान्य 40, ऑक्सीजन 24, आईसीयू 3। "
+                "वेंटिलेटर वाले 2 आईसीयू बेड खाली हैं।") in said
         assert "पहले अपडेट" in said and "पुराने" not in said
     else:
         assert ("Lok Nayak Hospital: vacant beds: general 40, oxygen 24, ICU 3. "
-                "2 ventilators are available.") in said
+                "2 ICU beds with a ventilator are vacant.") in said
         assert "Updated 1 minute ago" in said and "old" not in said
     call = ivr_session.scalar(select(Call).where(Call.call_sid == phone.call_sid))
     assert call.outcome == CallOutcome.INFORMATION
