@@ -22,6 +22,31 @@ class Ownership(enum.StrEnum):
     PRIVATE = "private"
 
 
+# Delhi's revenue districts, English and Hindi: the phone line's district menu reads them.
+DELHI_DISTRICTS: dict[str, str] = {
+    "Central": "मध्य", "East": "पूर्वी", "New Delhi": "नई दिल्ली", "North": "उत्तरी",
+    "North East": "उत्तर पूर्वी", "North West": "उत्तर पश्चिमी", "Shahdara": "शाहदरा",
+    "South": "दक्षिणी", "South East": "दक्षिण पूर्वी", "South West": "दक्षिण पश्चिमी",
+    "West": "पश्चिमी",
+}
+
+# The districts named by a direction, which Delhi says with the city's name: «मध्य
+# दिल्ली», "North West Delhi" (New Delhi and Shahdara are said as they are).
+SAID_WITH_DELHI = frozenset(DELHI_DISTRICTS) - {"New Delhi", "Shahdara"}
+
+
+def district_as_said(en: str, hi: str | None, lang: str) -> str:
+    """A district's name as a caller hears it in ``lang``: «मध्य दिल्ली» for the stored
+    «मध्य», "Central Delhi" for "Central"; a district of another name as stored (the
+    English name where the Hindi one is missing)."""
+    hindi = lang == "hi" and bool(hi)
+    name = hi if hindi and hi else en
+    if en not in SAID_WITH_DELHI:
+        return name
+    return f"{name} दिल्ली" if hindi else f"{name} Delhi"
+
+
+
 class Hospital(Base):
     __tablename__ = "hospital"
 
@@ -60,7 +85,8 @@ class Hospital(Base):
         return fit_words(short or self.name(lang))
 
     def district_name(self, lang: str) -> str:
-        return self.district_hi if lang == "hi" and self.district_hi else self.district
+        """The district as people read and say it («मध्य दिल्ली», "Central Delhi")."""
+        return district_as_said(self.district, self.district_hi, lang)
 
 
 class Department(Base):

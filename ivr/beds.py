@@ -9,7 +9,7 @@ from itertools import groupby
 from twilio.twiml.voice_response import VoiceResponse
 
 from booking_core.base import utcnow
-from booking_core.master_data import district_as_said
+from booking_core.hospitals import district_as_said
 from booking_core.resources import BedFigures, BedType, vacant_beds
 from contact_centre.models import CallOutcome
 from ivr.choosers import Option, choice_input, choice_prompt

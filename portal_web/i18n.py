@@ -14,7 +14,7 @@ from typing import Any
 from flask import current_app, g, request, url_for
 
 from booking_core.base import DomainError, refusals_by_field, utcnow
-from booking_core.hospitals import Hospital
+from booking_core.hospitals import Hospital, district_as_said
 from booking_core.slots import few_left
 from locales import LANGUAGES, count_key, has_message, normalise_language, render
 from locales.formatting import (
@@ -230,6 +230,7 @@ def template_context() -> dict[str, Any]:
                 time_range=time_range, number=number,
                 spaced=spaced,
                 places_left=places_left, hospital_name=hospital_name,
+                district_as_said=district_as_said,
                 verified_mobile=verified_mobile_masked, has_view=_has_view,
                 ambulance_number=current_app.extensions["helpline"].settings.ambulance_number)
 

@@ -97,8 +97,9 @@ def test_the_district_list_is_in_the_order_of_the_names_it_shows(portal, session
     for en in ("West", "North", "East", "South", "Shahdara"):
         make_hospital(session, district=en, district_hi=DELHI_DISTRICTS[en])
     session.commit()
-    want = {"hi": ["उत्तरी", "दक्षिणी", "पश्चिमी", "पूर्वी", "शाहदरा"],
-            "en": ["East", "North", "Shahdara", "South", "West"]}[lang]
+    # Named as Delhi says them: with the city, except Shahdara.
+    want = {"hi": ["उत्तरी दिल्ली", "दक्षिणी दिल्ली", "पश्चिमी दिल्ली", "पूर्वी दिल्ली", "शाहदरा"],
+            "en": ["East Delhi", "North Delhi", "Shahdara", "South Delhi", "West Delhi"]}[lang]
     for path in ("/portal/", "/portal/hospitals"):
         page = portal.get(path, headers={"Accept-Language": lang})
         select_html = page.split('name="district"', 1)[1].split("</select>", 1)[0]
