@@ -126,9 +126,9 @@ def duration(seconds: float) -> str:
     minutes = rest // 60
     lang = current_language()
     if days:  # «12 दिन», «12 दिन 1 घंटा», «12 दिन 5 घंटे»
-        return t(count_key(lang, "console.dur_dh", hours), d=format_number(lang, days), h=hours)
+        return t(count_key(lang, "console.dur_dh", hours), d=format_number(lang, days), n=hours)
     if hours:
-        return t(count_key(lang, "console.dur_hm", hours), h=hours, m=minutes)
+        return t(count_key(lang, "console.dur_hm", hours), n=hours, m=minutes)
     return t("console.dur_m", m=minutes)
 
 
