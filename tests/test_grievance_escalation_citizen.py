@@ -158,22 +158,12 @@ def test_every_channel_says_who_has_it_as_the_sms_did(session, agent_id, now, la
 
 @pytest.mark.parametrize("lang", ["hi", "en"])
 def test_the_portal_status_says_a_supervisor_has_it(client, session, agent_id, now, lang):
-    import html
-    import re
-
-    from tests.test_portal_pages import CSRF
-
     grievance = make_grievance(session, language=lang)
     session.rollback()
     escalate_grievance(session, grievance.id, staff_id=agent_id, reason=REASON,
                        seen_level=0, now=now)
     session.rollback()
-    client.get(f"/portal/lang/{lang}")
-    form = client.get("/portal/grievances/status").get_data(as_text=True)
-    page = client.post("/portal/grievances/status", data={
-        "csrf_token": CSRF.search(form).group(1), "reference": grievance.reference,
-        "mobile": grievance.citizen.phone}, follow_redirects=True).get_data(as_text=True)
-    text = html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
+    text = portal_status_text(client, grievance, lang)
     assert {"hi": "सुपरवाइज़र के पास", "en": "With a supervisor"}[lang] in text, text[:1500]
     assert "senior officer" not in text and "वरिष्ठ अधिकारी" not in text
 
@@ -183,11 +173,7 @@ def test_the_portal_status_of_a_complaint_staff_reopened_names_no_senior_officer
         client, session, lang):
     """Staff reopen a resolved complaint at its own level: the citizen reads that it is
     being looked into again, not that a senior officer has it (nobody escalated it)."""
-    import html
-    import re
-
     from grievances.workflow import reopen_grievance
-    from tests.test_portal_pages import CSRF
 
     grievance = make_grievance(session, language=lang)
     session.rollback()
@@ -195,11 +181,22 @@ def test_the_portal_status_of_a_complaint_staff_reopened_names_no_senior_officer
     reopen_grievance(session, grievance.id, reason="Citizen called back: still rude",
                      actor="agent.desk")
     session.rollback()
+    text = portal_status_text(client, grievance, lang)
+    assert {"hi": "दोबारा काम हो रहा है", "en": "being looked into again"}[lang] in text
+    assert "senior officer" not in text and "वरिष्ठ अधिकारी" not in text
+
+
+def portal_status_text(client, grievance: Grievance, lang: str) -> str:
+    """The portal's status page for ``grievance`` in ``lang``, as words (looked up by its
+    number and mobile, as the citizen does)."""
+    import html
+    import re
+
+    from tests.test_portal_pages import CSRF
+
     client.get(f"/portal/lang/{lang}")
     form = client.get("/portal/grievances/status").get_data(as_text=True)
     page = client.post("/portal/grievances/status", data={
         "csrf_token": CSRF.search(form).group(1), "reference": grievance.reference,
         "mobile": grievance.citizen.phone}, follow_redirects=True).get_data(as_text=True)
-    text = html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
-    assert {"hi": "दोबारा काम हो रहा है", "en": "being looked into again"}[lang] in text
-    assert "senior officer" not in text and "वरिष्ठ अधिकारी" not in text
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
