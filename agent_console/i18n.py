@@ -118,8 +118,9 @@ def when(moment: dt.datetime | None, tz: str = "Asia/Kolkata") -> str:
 
 
 def duration(seconds: float) -> str:
-    """``2d 4h`` / ``3h 10m`` / ``12m`` in the agent's language, the hour in the
-    singular where it is one («1 घंटा») and left out at none («12 दिन»)."""
+    """``2 d 4 h`` / ``3 h 10 min`` / ``3 h`` / ``12 min`` in the agent's language, the
+    hour in the singular where it is one («1 घंटा»), and no unit said at none
+    («12 दिन», «3 घंटे», not «3 घंटे 0 मिनट»)."""
     seconds = abs(int(seconds))
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
@@ -127,6 +128,8 @@ def duration(seconds: float) -> str:
     lang = current_language()
     if days:  # «12 दिन», «12 दिन 1 घंटा», «12 दिन 5 घंटे»
         return t(count_key(lang, "console.dur_dh", hours), d=format_number(lang, days), n=hours)
+    if hours and not minutes:
+        return t(count_key(lang, "console.dur_h", hours), n=hours)
     if hours:
         return t(count_key(lang, "console.dur_hm", hours), n=hours, m=minutes)
     return t("console.dur_m", m=minutes)
@@ -142,6 +145,8 @@ def call_time(seconds: float) -> str:
     minutes, rest = divmod(seconds, 60)
     if not minutes:
         return t("console.rep.seconds", n=rest)
+    if not rest:  # «2 मिनट», not «2 मिनट 0 सेकंड»
+        return t("console.dur_m", m=minutes)
     return t("console.dur_ms", m=minutes, s=rest)
 
 

@@ -245,9 +245,10 @@ def test_a_chooser_menu_has_its_own_words_not_other(name):
 
 
 @pytest.mark.parametrize(("seconds", "en", "hi"), [
-    (0, "0 s", "0 सेकंड"), (45, "45 s", "45 सेकंड"), (60, "1 min 0 s", "1 मिनट 0 सेकंड"),
-    (201, "3 min 21 s", "3 मिनट 21 सेकंड"), (3599, "59 min 59 s", "59 मिनट 59 सेकंड"),
-    (3700, "1h 1m", "1 घंटा 1 मिनट")])
+    (0, "0 s", "0 सेकंड"), (45, "45 s", "45 सेकंड"), (60, "1 min", "1 मिनट"),
+    (120, "2 min", "2 मिनट"), (201, "3 min 21 s", "3 मिनट 21 सेकंड"),
+    (3599, "59 min 59 s", "59 मिनट 59 सेकंड"), (3700, "1 h 1 min", "1 घंटा 1 मिनट"),
+    (7200, "2 h", "2 घंटे")])
 def test_call_times_are_written_to_the_second(seconds, en, hi):
     from agent_console import i18n
     from helpline.app import create_app
