@@ -12,7 +12,7 @@ from agent_console import bp
 from agent_console.auth import flash_done, flash_error, roles
 from agent_console.i18n import current_language
 from agent_console.views_grievances import _int
-from booking_core.base import DomainError, InvalidInput, unit_of_work
+from booking_core.base import DomainError, InvalidInput, refusals_by_field, unit_of_work
 from booking_core.hospitals import in_name_order, list_hospitals
 from booking_core.phones import mask_phone
 from contact_centre.accounts import create_staff_user, update_staff_user
@@ -32,11 +32,15 @@ ROUTE_KEPT = 20  # the routing table holds desk names and small numbers
 USER_FIELDS = ("username", "display_name", "role", "language", "phone", "hospital", "active")
 
 
-def _keep_user_form(which: str, exc: DomainError) -> None:
+def _refuse_user_form(which: str, exc: DomainError) -> None:
+    """Every refusal said at once (one message each, the field's own words), and the
+    form kept as typed with each refused field marked."""
+    for refusal in refusals_by_field(exc).values():
+        flash_error(refusal)
     form = request.form
-    typed: dict[str, str] = {name: form.get(name, "")[:TYPED_KEPT] for name in USER_FIELDS}
+    typed: dict[str, Any] = {name: form.get(name, "")[:TYPED_KEPT] for name in USER_FIELDS}
     typed["form"] = which
-    typed["refused"] = str(exc.details.get("field", ""))
+    typed["refused"] = list(refusals_by_field(exc))
     typed["password_cleared"] = "1" if form.get("password") else ""
     browser_session[TYPED_USER] = typed
 
@@ -61,20 +65,13 @@ def create_user() -> Any:
         create_staff_user(get_session(), username=form.get("username", ""),
                           password=form.get("password", ""), role=form.get("role", ""),
                           display_name=form.get("display_name") or None,
-                          language=form.get("language", "en"), phone=_phone(form.get("phone")),
+                          language=form.get("language", "en"), phone=form.get("phone"),
                           hospital_id=_int(form.get("hospital")))
     except DomainError as exc:
-        flash_error(exc)
-        _keep_user_form("new", exc)
+        _refuse_user_form("new", exc)
     else:
         flash_done("console.done_user_created")
     return redirect(url_for("console.users"))
-
-
-def _phone(raw: str | None) -> str | None:
-    from booking_core.phones import normalise_mobile
-
-    return normalise_mobile(raw) if raw else None
 
 
 @bp.post("/admin/users/<int:user_id>")
@@ -89,8 +86,7 @@ def edit_user(user_id: int) -> Any:
                           active=form.get("active") == "1",
                           password=form.get("password") or None, acting_user_id=g.staff.id)
     except DomainError as exc:
-        flash_error(exc)
-        _keep_user_form(f"user-{user_id}", exc)
+        _refuse_user_form(f"user-{user_id}", exc)
     else:
         flash_done("console.done_user_saved")
     return redirect(url_for("console.users"))

@@ -208,7 +208,7 @@ class FieldRefusals:
             self.errors.setdefault(field, exc)
             return None
 
-    def refuse(self, field: str, exc: InvalidInput) -> None:
+    def refuse(self, field: str, exc: DomainError) -> None:
         exc.details.setdefault("field", field)
         self.errors.setdefault(field, exc)
 

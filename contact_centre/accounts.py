@@ -12,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from booking_core.base import Conflict, InvalidInput, unit_of_work
+from booking_core.base import Conflict, FieldRefusals, InvalidInput, unit_of_work
 from booking_core.hospitals import Hospital
 from contact_centre.models import Role, StaffUser
 
@@ -25,9 +25,7 @@ class PasswordTooShort(InvalidInput):
 
 
 def hash_password(password: str) -> str:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise PasswordTooShort(f"passwords need at least {MIN_PASSWORD_LENGTH} characters",
-                           field="password")
+    _password_rule(password)
     return _hasher.hash(password)
 
 
@@ -49,18 +47,23 @@ def create_staff_user(
     phone: str | None = None,
     hospital_id: int | None = None,
 ) -> StaffUser:
-    name = (username or "").strip().lower()
-    if not name or len(name) > 60 or not name.replace(".", "").replace("_", "").isalnum():
-        raise InvalidInput("usernames are letters, digits, dots and underscores",
-                           field="username")
-    try:
-        role_value = Role(role)
-    except ValueError as exc:
-        raise InvalidInput("role must be agent, supervisor or admin", field="role") from exc
-    if language not in ("hi", "en"):
-        raise InvalidInput("language must be hi or en", field="language")
+    """A new console account. ``phone`` is as typed (any Indian form of a mobile, or
+    empty for none). Every field is checked before anything is written, and every
+    refusal is raised at once (``FieldErrors``, each under its form field: username,
+    password, role, language, phone, hospital), so an admin sees all that is wrong in
+    one go."""
+    refusals = FieldRefusals()
+    name = refusals.check("username", _username, username)
+    role_value = refusals.check("role", _role, role)
+    refusals.check("language", _language, language)
+    refusals.check("password", _password_rule, password)
+    e164 = refusals.check("phone", _staff_phone, phone)
+    refusals.check("hospital", _check_hospital, session, hospital_id)
+    if name and session.scalar(select(StaffUser.id).where(StaffUser.username == name)):
+        refusals.refuse("username", Conflict("that username is taken", field="username"))
+    refusals.raise_any()
+    assert name is not None and role_value is not None
     with unit_of_work(session):
-        _check_hospital(session, hospital_id)
         if session.scalar(select(StaffUser.id).where(StaffUser.username == name)):
             raise Conflict("that username is taken", field="username")
         user = StaffUser(
@@ -69,11 +72,46 @@ def create_staff_user(
             role=role_value,
             password_hash=hash_password(password),
             language=language,
-            phone=phone,
+            phone=e164,
             hospital_id=hospital_id,
         )
         session.add(user)
     return user
+
+
+def _username(raw: str | None) -> str:
+    name = (raw or "").strip().lower()
+    if not name or len(name) > 60 or not name.replace(".", "").replace("_", "").isalnum():
+        raise InvalidInput("usernames are letters, digits, dots and underscores",
+                           field="username")
+    return name
+
+
+def _role(raw: str) -> Role:
+    try:
+        return Role(raw)
+    except ValueError as exc:
+        raise InvalidInput("role must be agent, supervisor or admin", field="role") from exc
+
+
+def _language(raw: str) -> str:
+    if raw not in ("hi", "en"):
+        raise InvalidInput("language must be hi or en", field="language")
+    return raw
+
+
+def _password_rule(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise PasswordTooShort(f"passwords need at least {MIN_PASSWORD_LENGTH} characters",
+                               field="password")
+
+
+def _staff_phone(raw: str | None) -> str | None:
+    """An agent's own mobile in E.164 (``normalise_mobile``: every Indian way of typing
+    it), or None when left empty."""
+    from booking_core.phones import normalise_mobile
+
+    return normalise_mobile(raw) if raw and raw.strip() else None
 
 
 def authenticate(session: Session, username: str, password: str) -> StaffUser | None:
@@ -116,23 +154,25 @@ def update_staff_user(
     """An admin edits an account (role, name, phone, hospital, on or off, and a new
     password when one is given). All of it or nothing: one transaction, every check
     made before anything changes, so a refused password cannot leave the account
-    promoted or renamed. Admins cannot demote or disable themselves (``acting_user_id``),
+    promoted or renamed; every refusal is raised at once (``FieldErrors``, as
+    ``create_staff_user``). Admins cannot demote or disable themselves (``acting_user_id``),
     so the console always keeps an admin who can sign in."""
-    try:
-        role_value = Role(role)
-    except ValueError as exc:
-        raise InvalidInput("role must be agent, supervisor or admin", field="role") from exc
-    if user_id == acting_user_id and (role_value != Role.ADMIN or not active):
-        raise CannotDemoteSelf("admins cannot demote or disable themselves", field="role")
+    refusals = FieldRefusals()
+    role_value = refusals.check("role", _role, role)
+    if user_id == acting_user_id and ((role_value and role_value != Role.ADMIN) or not active):
+        refusals.refuse("role", CannotDemoteSelf("admins cannot demote or disable themselves",
+                                                 field="role"))
+    if password:
+        refusals.check("password", _password_rule, password)
+    e164 = refusals.check("phone", _staff_phone, phone)
+    refusals.check("hospital", _check_hospital, session, hospital_id)
+    refusals.raise_any()
+    assert role_value is not None
     new_hash = hash_password(password) if password else None
-    from booking_core.phones import normalise_mobile
-
-    e164 = normalise_mobile(phone) if phone else None
     with unit_of_work(session):
         user = session.get(StaffUser, user_id)
         if user is None:
             raise InvalidInput("no such account", field="user")
-        _check_hospital(session, hospital_id)
         user.role = role_value
         user.display_name = (display_name or user.username).strip()[:120]
         user.language = language if language in ("hi", "en") else user.language
@@ -148,7 +188,7 @@ def _check_hospital(session: Session, hospital_id: int | None) -> None:
     """Staff may be tied to a hospital that exists (not a typed or forged id, which
     would fail the write itself)."""
     if hospital_id is not None and session.get(Hospital, hospital_id) is None:
-        raise InvalidInput("no such hospital", field="hospital_id")
+        raise InvalidInput("no such hospital", field="hospital")
 
 
 def set_password(session: Session, user_id: int, password: str) -> None:

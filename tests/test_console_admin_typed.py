@@ -104,6 +104,97 @@ def test_a_short_password_gives_back_the_rest(console, session, hospital, admin_
     session.commit()
 
 
+def _marked(page: str, tag_id: str) -> bool:
+    tag = re.search(rf'<(?:input|select) id="{tag_id}"[^>]*>', page)
+    assert tag, tag_id
+    return 'aria-invalid="true"' in tag.group(0)
+
+
+def _messages(page: str) -> list[str]:
+    return [html.unescape(re.sub(r"<[^>]+>", "", m)).strip() for m in re.findall(
+        r'<p[^>]*class="[^"]*alert-danger[^"]*"[^>]*>(.*?)</p>', page, re.S)]
+
+
+# Each way an account form can be wrong, with the field it marks and the sentence said.
+NEW_ACCOUNT_FAULTS = [
+    ({"username": "asha.v"}, "nu-username", "console.err.conflict.username"),
+    ({"username": "asha v!"}, "nu-username", "console.err.invalid_input.username"),
+    ({"password": "short"}, "nu-password", "console.err.password_too_short"),
+    ({"phone": "2223456789"}, "nu-phone", "console.err.invalid_mobile.not_mobile"),
+    ({"phone": "98100"}, "nu-phone", "console.err.invalid_mobile.invalid"),
+    ({"hospital": "999999"}, "nu-hospital", "console.err.invalid_input.hospital"),
+    ({"role": "superuser"}, "nu-role", "console.err.invalid_input.role"),
+]
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_a_new_account_says_everything_wrong_at_once(console, session, hospital, admin_in,
+                                                     lang):
+    admin_in(lang)
+    typed = {"username": "new.clerk", "display_name": "Mohd. Arif", "role": "agent",
+             "language": "hi", "phone": "", "hospital": "", "password": PASSWORD}
+    faults = [NEW_ACCOUNT_FAULTS[i] for i in (1, 2, 3, 5, 6)]  # one per field
+    for fault, _, _ in faults:
+        typed.update(fault)
+    page = page_of(console.post("/console/admin/users", typed, follow_redirects=True))
+    said = _messages(page)
+    for _, tag_id, key in faults:
+        assert render(lang, key) in said, (key, said)
+        assert _marked(page, tag_id), tag_id
+    assert len(said) == len(faults)  # one sentence per field
+    assert not _marked(page, "nu-name") and not _marked(page, "nu-lang")
+    assert session.scalar(select(StaffUser.id).where(StaffUser.username == "new.clerk")) is None
+    session.commit()
+
+
+@pytest.mark.parametrize(("fault", "tag_id", "key"), NEW_ACCOUNT_FAULTS)
+def test_each_account_fault_alone_names_only_its_field(console, session, hospital, admin_in,
+                                                       fault, tag_id, key):
+    admin_in("hi")
+    typed = {"username": "new.clerk", "display_name": "", "role": "agent",
+             "language": "hi", "phone": "", "hospital": "", "password": PASSWORD, **fault}
+    page = page_of(console.post("/console/admin/users", typed, follow_redirects=True))
+    assert _messages(page) == [render("hi", key)]
+    assert _marked(page, tag_id)
+    session.commit()
+
+
+@pytest.mark.parametrize("phone", ["098100 00004", "+91 98100 00004", "0091-9810000004",
+                                   "91 9810000004", "९८१०० ००००४"])
+def test_an_agent_mobile_is_taken_as_indians_type_it(console, session, admin_in, phone):
+    admin_in("en")
+    page = page_of(console.post("/console/admin/users", {
+        "username": "new.clerk", "role": "agent", "language": "en", "phone": phone,
+        "password": PASSWORD}, follow_redirects=True))
+    assert _messages(page) == [], _messages(page)
+    saved = session.scalar(select(StaffUser.phone).where(StaffUser.username == "new.clerk"))
+    assert saved == "+919810000004"
+    session.commit()
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_an_edit_says_everything_wrong_at_once(console, session, hospital, admin_in, lang):
+    admin_in(lang)
+    asha = session.scalars(select(StaffUser).where(StaffUser.username == "asha.v")).one()
+    asha_id, saved_role = asha.id, asha.role
+    session.commit()
+    page = page_of(console.post(f"/console/admin/users/{asha_id}", {
+        "role": "supervisor", "display_name": "Asha", "language": "hi",
+        "phone": "011 2345 6789", "hospital": "999999", "active": "1",
+        "password": "short"}, follow_redirects=True))
+    said = _messages(page)
+    assert sorted(said) == sorted(render(lang, key) for key in (
+        "console.err.invalid_mobile.not_mobile", "console.err.invalid_input.hospital",
+        "console.err.password_too_short")), said
+    for name in ("phone", "hospital", "password"):
+        tag = re.search(rf'<(?:input|select)[^>]*form="user-{asha_id}" name="{name}"[^>]*>',
+                        page).group(0)
+        assert 'aria-invalid="true"' in tag, name
+    session.expire_all()
+    assert session.get(StaffUser, asha_id).role == saved_role  # nothing saved
+    session.commit()
+
+
 @pytest.mark.parametrize("lang", ["hi", "en"])
 def test_a_refused_edit_gives_back_that_row_as_typed(console, session, hospital, admin_in,
                                                      lang):
