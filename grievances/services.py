@@ -218,16 +218,25 @@ def _unused_reference(session: Session) -> str:
 
 
 def find_grievance(session: Session, reference: str, phone: str | None = None) -> Grievance:
-    """The grievance with ``reference``; with ``phone``, only if it is that citizen's."""
+    """The grievance with ``reference``; with ``phone`` (as typed), only if it is that
+    citizen's. A malformed reference (``InvalidGrievanceReference``, field "reference")
+    and a malformed phone (``InvalidMobile``, field "mobile") are refused together
+    (``FieldErrors``; one alone is raised as itself) before anything is read; a number
+    that is no grievance, or not that phone's, is ``NotFound``."""
+    refusals = FieldRefusals()
     ref = normalise_reference(reference)
     problem = reference_problem(ref, RefKind.GRIEVANCE)
     if problem is not None:
-        raise InvalidGrievanceReference("check the complaint number", entity="grievance",
-                                        field="reference", reason=problem)
+        refusals.refuse("reference", InvalidGrievanceReference(
+            "check the complaint number", entity="grievance", field="reference",
+            reason=problem))
+    e164 = (refusals.check("mobile", lambda: normalise_mobile(phone, field="mobile"))
+            if phone is not None else None)
+    refusals.raise_any()
     grievance = session.scalar(select(Grievance).where(Grievance.reference == ref))
     if grievance is None:
         raise NotFound("no grievance with that complaint number", entity="grievance")
-    if phone is not None and grievance.citizen.phone != normalise_mobile(phone):
+    if phone is not None and grievance.citizen.phone != e164:
         raise NotFound("no grievance with that complaint number", entity="grievance")
     return grievance
 

@@ -6,9 +6,8 @@ from typing import Any
 
 from flask import g, redirect, request, url_for
 
-from booking_core.base import DomainError, whole_number
+from booking_core.base import DomainError, refusals_by_field, whole_number
 from booking_core.hospitals import get_hospital, in_name_order, list_hospitals
-from booking_core.phones import normalise_mobile
 from grievances.models import OPEN_STATUSES, Grievance, GrievanceCategory
 from grievances.services import (
     MAX_DESCRIPTION,
@@ -159,22 +158,17 @@ def grievance_status() -> Any:
         return page("grievance_status.html", form=form,
                     errors=i18n.again_all(carried.get("errors")))
     errors = {}  # both fields at once, each with its own reason
-    if not form["reference"].strip():
-        errors["reference"] = i18n.t("portal.err.reference_needed")
     try:
-        normalise_mobile(form["mobile"])
+        found = find_grievance(get_session(), form["reference"], form["mobile"])
     except DomainError as exc:
-        errors["mobile"] = i18n.error_text(exc.code)
-    status = 422
-    if not errors:
-        try:
-            found = find_grievance(get_session(), form["reference"], form["mobile"])
-        except DomainError as exc:
-            field = {"invalid_mobile": "mobile"}.get(exc.code, "reference")
-            errors[field] = i18n.error_text(exc.code, exc.details)
-            status = 404 if exc.code == "not_found" else 422
-        else:
-            return _show(found, registered=False)
+        for field, refusal in refusals_by_field(exc).items():
+            errors["mobile" if field == "mobile" else "reference"] = i18n.error_text(
+                refusal.code, refusal.details)
+        if not form["reference"].strip():
+            errors["reference"] = i18n.t("portal.err.reference_needed")
+        status = 404 if exc.code == "not_found" else 422
+    else:
+        return _show(found, registered=False)
     # Back to the form's GET page with what was typed and why (PRG), unless too big.
     return carry.redirect_with(url_for("portal.grievance_status"), sticky=True, form=form,
                                errors=i18n.keep_all(errors)) \

@@ -110,6 +110,23 @@ def test_complaint_status_with_missing_and_unknown_numbers(client, session, cata
     assert 'class="error"' in portal.page
 
 
+@pytest.mark.parametrize(("reference", "mobile"), [
+    ("1234", "abc"),  # too short, not a number
+    ("2000 0007 9", "98123"),  # a digit too many, a digit short
+    ("12345678", "011 2345 6789"),  # a booking-kind or mistyped number, a landline
+    ("२००००००", "+44 20 7946 0958"),  # Devanagari digits one short, not Indian
+])
+def test_complaint_status_says_both_faults_at_once(client, session, catalogue, lang,
+                                                   reference, mobile):
+    portal = Portal(client, session)
+    portal.choose(lang)
+    portal.get("/portal/grievances/status")
+    _refused(portal, "/portal/grievances/status", {"reference": reference, "mobile": mobile},
+             "/portal/grievances/status", lang)
+    assert 'id="reference-error"' in portal.page and 'id="mobile-error"' in portal.page
+    assert portal.page.count('aria-invalid="true"') == 2
+
+
 def test_a_card_with_a_bad_year(client, session, lang):
     portal = Portal(client, session)
     portal.choose(lang)
