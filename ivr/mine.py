@@ -22,6 +22,7 @@ from booking_core.appointments import (
 from booking_core.base import NotFound, utcnow
 from booking_core.opd_board import progress, todays_appointments
 from booking_core.phones import last_digits, mask_phone
+from booking_core.waiting_list import WaitStatus, people_ahead, waiting_for
 from contact_centre.models import CallOutcome
 from grievances.models import Grievance
 from grievances.services import (
@@ -36,7 +37,8 @@ from ivr.engine import action, condition
 from ivr.flow import Ctx, step
 from ivr.speech import Words
 from ivr.state import Mine
-from locales.formatting import format_age, format_date, format_wait, spoken_time
+from locales import render_count
+from locales.formatting import format_age, format_date, format_number, format_wait, spoken_time
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +175,25 @@ def _named_today(ctx: Ctx, appointment: Appointment, whom: tuple[str, str] | Non
                  department=appointment.department.name(ctx.lang))
 
 
+def _waiting_lines(ctx: Ctx) -> list[str]:
+    """A sentence per waiting list the caller's mobile is on, soonest day first: where,
+    which day, how many wait before them ("first on it", "one person", "3 people"), so
+    a caller who joined one does not hear "no appointments" and wonder. An entry whose
+    place was already offered is left to the offer's own call and SMS."""
+    lines = []
+    for entry in waiting_for(ctx.session, str(ctx.caller_mobile)):
+        if entry.status != WaitStatus.WAITING:
+            continue
+        ahead = people_ahead(ctx.session, entry)
+        department = entry.department
+        lines.append(render_count(
+            ctx.lang, "ivr.mine.waiting", ahead, n=format_number(ctx.lang, ahead),
+            department=department.name(ctx.lang),
+            hospital=department.hospital.short_name(ctx.lang),
+            date=format_date(ctx.lang, entry.local_day)))
+    return lines
+
+
 @step("mine.appointments")
 def my_appointments(ctx: Ctx) -> VoiceResponse:
     """The caller's appointments today and to come, a page at a time, with the day's
@@ -190,9 +211,10 @@ def my_appointments(ctx: Ctx) -> VoiceResponse:
     typed = ctx.caller_mobile is None
     page, items, more, _ = _page(ctx)
     today, told_today = _on_the_day(ctx)
+    waiting = [] if typed else _waiting_lines(ctx)
     if not items and not today:
         none = "ivr.mine.none_typed" if typed else "ivr.mine.none"
-        return ctx.go("mine", intro=[ctx.t(none)])
+        return ctx.go("mine", intro=[ctx.t(none), *waiting])
     # Today's words (the token queue, a skipped or passed token: go to the counter) are
     # part of the list, followed by its ways on, never by menu 4 again: pressing 1 there
     # would only say them once more. An appointment today's words named is never
@@ -263,6 +285,7 @@ def my_appointments(ctx: Ctx) -> VoiceResponse:
     elif listed:  # today's named ones said their keys in their own sentences
         lines.append(ctx.t("ivr.mine.pick_one", key=str(len(offered))) if alone
                      else ctx.t("ivr.mine.pick"))
+    lines += waiting
     # Whatever the list holds, its ways on: hear it again (a retry's hints say it
     # already), and the main menu (the node's declared "#").
     if not ctx.hints:
