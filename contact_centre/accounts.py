@@ -81,7 +81,8 @@ def create_staff_user(
 
 def _username(raw: str | None) -> str:
     name = (raw or "").strip().lower()
-    if not name or len(name) > 60 or not name.replace(".", "").replace("_", "").isalnum():
+    if (not name or len(name) > 60 or not name.isascii()
+            or not name.replace(".", "").replace("_", "").isalnum()):
         raise InvalidInput("usernames are letters, digits, dots and underscores",
                            field="username")
     return name
@@ -101,7 +102,9 @@ def _language(raw: str) -> str:
 
 
 def _password_rule(password: str) -> None:
-    if len(password or "") < MIN_PASSWORD_LENGTH:
+    """At least ``MIN_PASSWORD_LENGTH`` characters besides spaces (ten spaces, or a
+    short word padded with them, is no password)."""
+    if len("".join((password or "").split())) < MIN_PASSWORD_LENGTH:
         raise PasswordTooShort(f"passwords need at least {MIN_PASSWORD_LENGTH} characters",
                                field="password")
 

@@ -285,3 +285,25 @@ def test_two_tabs_saving_at_once_exactly_one_wins(app, session, asha, claimed):
     assert len(session.scalars(select(AuditEntry).where(
         AuditEntry.entity == "callback")).all()) == 1
     session.rollback()
+
+
+@pytest.mark.parametrize("asha", ["en", "hi"], indirect=True)
+def test_no_result_is_chosen_for_the_agent(client, session, asha, claimed):
+    """The result list starts at "Choose…", required: a Save pressed at once (the
+    select as the browser sends it, empty) is refused and the callback stays the
+    agent's, never closed as "reached" with no call made."""
+    console = signed_in(client)
+    page = page_text(console.get("/console/callbacks"))
+    select_tag = re.search(rf'<select id="outcome-{claimed}"[^>]*>(.*?)</select>',
+                           card(page, claimed), re.S)
+    assert select_tag and "required" in select_tag.group(0)
+    options = re.findall(r'<option value="([^"]*)"( selected)?', select_tag.group(1))
+    assert options[0] == ("", " selected"), options
+    assert [value for value, chosen in options if chosen] == [""]
+    after = send(console, form_on(page, claimed, "outcome"), claimed, "outcome",
+                 outcome="", notes="")
+    from locales import render
+
+    assert render(asha.language, "console.err.invalid_input.outcome") in after
+    row = stored(session, claimed)
+    assert row.status == CallbackStatus.CLAIMED and row.outcome is None

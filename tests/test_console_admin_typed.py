@@ -120,6 +120,10 @@ NEW_ACCOUNT_FAULTS = [
     ({"username": "asha.v"}, "nu-username", "console.err.conflict.username"),
     ({"username": "asha v!"}, "nu-username", "console.err.invalid_input.username"),
     ({"password": "short"}, "nu-password", "console.err.password_too_short"),
+    ({"password": " " * 12}, "nu-password", "console.err.password_too_short"),
+    ({"password": "  short    pw  "}, "nu-password", "console.err.password_too_short"),
+    ({"username": "कमल"}, "nu-username", "console.err.invalid_input.username"),
+    ({"username": ""}, "nu-username", "console.err.invalid_input.username"),
     ({"phone": "2223456789"}, "nu-phone", "console.err.invalid_mobile.not_mobile"),
     ({"phone": "98100"}, "nu-phone", "console.err.invalid_mobile.invalid"),
     ({"hospital": "999999"}, "nu-hospital", "console.err.invalid_input.hospital"),
@@ -133,7 +137,7 @@ def test_a_new_account_says_everything_wrong_at_once(console, session, hospital,
     admin_in(lang)
     typed = {"username": "new.clerk", "display_name": "Mohd. Arif", "role": "agent",
              "language": "hi", "phone": "", "hospital": "", "password": PASSWORD}
-    faults = [NEW_ACCOUNT_FAULTS[i] for i in (1, 2, 3, 5, 6)]  # one per field
+    faults = [NEW_ACCOUNT_FAULTS[i] for i in (1, 2, 7, 9, 10)]  # one per field
     for fault, _, _ in faults:
         typed.update(fault)
     page = page_of(console.post("/console/admin/users", typed, follow_redirects=True))
