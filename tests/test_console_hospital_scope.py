@@ -215,7 +215,7 @@ def test_escalations_keep_to_the_supervisors_hospital(session, console, now):
     page = _page(console.get("/console/escalations"))
     listed = page.text("escalations")
     assert stays.reference in listed and moves.reference not in listed
-    assert page.text("escalation-badge") == "1 नए"  # the one they may still see
+    assert page.text("escalation-badge") == "1 नया"  # the one they may still see
 
 
 # --- 2. the booking page ------------------------------------------------------------------

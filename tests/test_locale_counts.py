@@ -42,7 +42,6 @@ FIGURES = {
     "common.ago_days": "n >= 2", "common.ago_hours": "n >= 2", "common.ago_minutes": "n >= 2",
     "common.wait_days": "n >= 2", "common.wait_hours": "n >= 2",
     "common.wait_minutes": "n >= 2",
-    "console.escalations_badge": "shown only when there is one",
     "console.free_seats": "a figure beside a day or a time: (0 free) / (0 खाली)",
     "console.low_stock": "0 is said as out of stock (console.out_of_stock)",
     "console.opd.counter_left": "a label and its figure",

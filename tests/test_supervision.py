@@ -61,7 +61,7 @@ def test_an_escalation_tells_the_hospitals_supervisor_by_badge_and_sms(session, 
     session.rollback()
     console.login("super.ln")
     home = console.get("/console/").get_data(as_text=True)
-    assert re.search(r'id="escalation-badge">1 नए<', home)
+    assert re.search(r'id="escalation-badge">1 नया<', home)
     page = console.get("/console/escalations").get_data(as_text=True)
     assert late.reference in page and unplaced.reference not in page
     console.post("/console/escalations/seen")
