@@ -33,7 +33,8 @@ FIELD_REASONS = (
     "required", "too_long", "not_latin", "not_devanagari", "bad_code", "code_taken",
     "unknown_district", "bad_phone", "unknown_choice", "too_many_aliases", "bad_number",
     "bad_time", "ends_before_start", "shorter_than_slot", "overlaps", "counter_too_many",
-    "past_day", "already_closed", "holiday_taken", "not_found",
+    "past_day", "already_closed", "holiday_taken", "not_found", "name_taken",
+    "department_name_taken",
 )
 
 
@@ -151,6 +152,24 @@ class FieldCheck:
             raise InvalidFields(self.errors)
 
 
+def same_name_key(name: str | None) -> str:
+    """A name as a caller tells it apart: letter case, spaces and Unicode forms aside
+    ("LNJP  hospital" is "LNJP Hospital")."""
+    return " ".join(unicodedata.normalize("NFC", name or "").casefold().split())
+
+
+def _names_taken(check: FieldCheck, values: dict[str, str], others: list[tuple[str, ...]],
+                 reason: str) -> None:
+    """Refuse each of ``values`` (field -> name) that another record already has in any
+    of its names (``others``): the phone line offers both by name, and a caller could
+    not choose between two the same ("For Orthopaedics, press 1. For Orthopaedics,
+    press 2."), nor could staff in a list."""
+    taken = {same_name_key(name) for names in others for name in names if name}
+    for field, name in values.items():
+        if name and field not in check.errors and same_name_key(name) in taken:
+            check.fail(field, reason)
+
+
 def split_aliases(aliases: list[str]) -> tuple[list[str], list[str]]:
     """(Latin, Devanagari) aliases, as the forms show them."""
     hindi = [a for a in aliases if _has_devanagari(a)]
@@ -209,7 +228,8 @@ def save_hospital(session: Session, form: HospitalInput, *, editor: Editor,
     Every field is checked: English names in Latin letters and Hindi ones in
     Devanagari, short names (what the phone line says and SMS carry) at most 30
     characters in both languages, a Delhi district, a valid Indian phone number, a code
-    of 2-16 capital letters or digits not used by another hospital. Raises
+    of 2-16 capital letters or digits not used by another hospital, and no name (either
+    language, full or short) that another hospital already has (``name_taken``). Raises
     ``InvalidFields`` (nothing saved), ``Forbidden`` for anyone but an administrator,
     ``NotFound``.
     """
@@ -247,6 +267,11 @@ def save_hospital(session: Session, form: HospitalInput, *, editor: Editor,
         if "code" not in check.errors and session.scalar(select(Hospital.id).where(
                 Hospital.code == code, Hospital.id != (hospital_id or 0))) is not None:
             check.fail("code", "code_taken")
+        _names_taken(check, {k: v for k, v in values.items() if k != "address"},
+                     [tuple(row) for row in session.execute(select(
+                         Hospital.name_en, Hospital.name_hi, Hospital.short_en,
+                         Hospital.short_hi).where(Hospital.id != (hospital_id or 0)))],
+                     "name_taken")
         check.done()
         hospital.code = code
         for name, value in values.items():
@@ -288,7 +313,8 @@ def save_department(session: Session, hospital_id: int, form: DepartmentInput, *
     """Create or change an OPD department of ``hospital_id``, with the names callers
     say: Latin aliases ("bone", "ortho") and Devanagari ones ("हड्डी"), which the phone
     line matches against speech in either language. The code (2-32 letters, saved small,
-    digits, ``-`` or ``_``) is unique within the hospital; a new department goes last
+    digits, ``-`` or ``_``) and each name are unique within the hospital
+    (``department_name_taken``); a new department goes last
     unless given a position. Raises ``InvalidFields``, ``Forbidden``, ``NotFound``."""
     require_hospital_opd(editor, hospital_id)
     check = FieldCheck()
@@ -319,6 +345,12 @@ def save_department(session: Session, hospital_id: int, form: DepartmentInput, *
                 Department.hospital_id == hospital_id, Department.code == code,
                 Department.id != (department_id or 0))) is not None:
             check.fail("code", "code_taken")
+        _names_taken(check, {"name_en": name_en, "name_hi": name_hi},
+                     [tuple(row) for row in session.execute(select(
+                         Department.name_en, Department.name_hi).where(
+                         Department.hospital_id == hospital_id,
+                         Department.id != (department_id or 0)))],
+                     "department_name_taken")
         check.done()
         department.code, department.name_en, department.name_hi = code, name_en, name_hi
         department.aliases, department.position = aliases, position

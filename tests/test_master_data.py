@@ -109,9 +109,51 @@ def test_codes_are_unique_and_only_admins_edit_hospitals(session):
     save_hospital(session, hospital_form(), editor=ADMIN)
     with pytest.raises(InvalidFields) as refused:
         save_hospital(session, hospital_form(code="sgm"), editor=ADMIN)
-    assert refused.value.errors == {"code": "code_taken"}
+    assert refused.value.errors == {"code": "code_taken", "name_en": "name_taken",
+                                    "name_hi": "name_taken", "short_en": "name_taken",
+                                    "short_hi": "name_taken"}
     with pytest.raises(Forbidden):
         save_hospital(session, hospital_form(code="NEW"), editor=Editor("x", "supervisor"))
+
+
+# Names another hospital already has, however typed: the phone line would offer two
+# hospitals by one name, and staff would see one name twice in every list.
+SAME_NAMES = [
+    {"name_en": "sanjay  GANDHI memorial hospital"},
+    {"name_hi": "संजय गांधी मेमोरियल अस्पताल "},
+    {"short_en": "Sanjay Gandhi Hospital"},
+    {"short_hi": "संजय  गांधी अस्पताल"},
+    {"name_en": "Sanjay Gandhi Hospital"},  # another's short name as a full one
+]
+
+
+@pytest.mark.parametrize("same", SAME_NAMES)
+def test_a_name_another_hospital_has_is_refused(session, same):
+    save_hospital(session, hospital_form(), editor=ADMIN)
+    other = dict(code="SGM2", name_en="Satyawadi Raja Harish Chandra Hospital",
+                 name_hi="सत्यवादी राजा हरिश्चंद्र अस्पताल", short_en="SRHC Hospital",
+                 short_hi="एसआरएचसी अस्पताल")
+    with pytest.raises(InvalidFields) as refused:
+        save_hospital(session, hospital_form(**{**other, **same}), editor=ADMIN)
+    assert refused.value.errors == {next(iter(same)): "name_taken"}
+    # Distinct names save; and a hospital keeps its own names when edited.
+    saved = save_hospital(session, hospital_form(**other), editor=ADMIN)
+    save_hospital(session, hospital_form(**{**other, "address": "Narela, Delhi 110040"}),
+                  editor=ADMIN, hospital_id=saved.id)
+
+
+def test_a_department_name_is_one_per_hospital(session):
+    hospital, other = make_hospital(session), make_hospital(session)
+    save_department(session, hospital.id, DepartmentInput(
+        code="ortho", name_en="Orthopaedics", name_hi="हड्डी रोग"), editor=ADMIN)
+    for typed in (DepartmentInput(code="ortho2", name_en="ORTHOPAEDICS", name_hi="अस्थि रोग"),
+                  DepartmentInput(code="ortho2", name_en="Bones", name_hi="हड्डी  रोग")):
+        with pytest.raises(InvalidFields) as refused:
+            save_department(session, hospital.id, typed, editor=ADMIN)
+        assert set(refused.value.errors.values()) == {"department_name_taken"}
+    # Another hospital may have its own Orthopaedics.
+    save_department(session, other.id, DepartmentInput(
+        code="ortho", name_en="Orthopaedics", name_hi="हड्डी रोग"), editor=ADMIN)
 
 
 def test_departments_carry_spoken_names_in_both_scripts_and_belong_to_their_staff(session):
