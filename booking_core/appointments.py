@@ -106,6 +106,12 @@ class AppointmentStatus(enum.StrEnum):
     OPD_CLOSED = "opd_closed"
 
 
+# The statuses in which an appointment holds its patient's day in its department (the
+# partial unique indexes and ``day_held_by_patient``): booked, or checked in.
+_HOLDS_THE_DAY = "status IN ('booked', 'attended')"
+HOLDS_THE_DAY = (AppointmentStatus.BOOKED, AppointmentStatus.ATTENDED)
+
+
 class SlotFull(Conflict):
     code = "slot_full"
 
@@ -133,17 +139,19 @@ class InvalidReference(InvalidInput):
 class Appointment(Base):
     __tablename__ = "appointment"
     __table_args__ = (
-        # One patient, one active appointment per department per day. A patient is
-        # the mobile's own citizen, or, booked with an eHealth card, the card's person:
-        # a family sharing one phone may take a child and a grandmother to one OPD.
+        # One patient, one appointment per department per day, booked or already
+        # checked in (attended: the patient is at the hospital, and booking again
+        # would give them a second token). A patient is the mobile's own citizen,
+        # or, booked with an eHealth card, the card's person: a family sharing one
+        # phone may take a child and a grandmother to one OPD.
         Index(
             "uq_appointment_one_active_per_day",
             "citizen_id",
             "department_id",
             "visit_day",
             unique=True,
-            postgresql_where=text("status = 'booked' AND ehealth_card_id IS NULL"),
-            sqlite_where=text("status = 'booked' AND ehealth_card_id IS NULL"),
+            postgresql_where=text(f"{_HOLDS_THE_DAY} AND ehealth_card_id IS NULL"),
+            sqlite_where=text(f"{_HOLDS_THE_DAY} AND ehealth_card_id IS NULL"),
         ),
         Index(
             "uq_appointment_card_one_active_per_day",
@@ -151,8 +159,8 @@ class Appointment(Base):
             "department_id",
             "visit_day",
             unique=True,
-            postgresql_where=text("status = 'booked' AND ehealth_card_id IS NOT NULL"),
-            sqlite_where=text("status = 'booked' AND ehealth_card_id IS NOT NULL"),
+            postgresql_where=text(f"{_HOLDS_THE_DAY} AND ehealth_card_id IS NOT NULL"),
+            sqlite_where=text(f"{_HOLDS_THE_DAY} AND ehealth_card_id IS NOT NULL"),
         ),
         Index("ix_appointment_citizen_status", "citizen_id", "status"),
     )
@@ -552,7 +560,7 @@ def _booking_on_day(session: Session, same_patient: ColumnElement[bool], departm
             same_patient,
             Appointment.department_id == department_id,
             Appointment.visit_day == day,
-            Appointment.status == AppointmentStatus.BOOKED,
+            Appointment.status.in_(HOLDS_THE_DAY),
         )
     )
 
@@ -615,7 +623,8 @@ def booking_holding_department_day(session: Session, phone: str, department_id: 
 
 def day_held_by_patient(phone: str) -> ColumnElement[bool]:
     """A condition on ``Slot``: the patient with this mobile (booking without an eHealth
-    card) already holds an active appointment in the slot's department on its day, so
+    card) already holds an appointment in the slot's department on its day (booked, or
+    checked in: ``HOLDS_THE_DAY``), so
     booking it would be refused (``AlreadyBooked``, the partial unique index). Menus
     leave such days out (``days_with_free_seats(excluding=...)``) rather than offer a
     day the booking will refuse."""
@@ -623,7 +632,7 @@ def day_held_by_patient(phone: str) -> ColumnElement[bool]:
         Appointment.citizen_id == Citizen.id, Citizen.phone == phone,
         Appointment.department_id == Slot.department_id,
         Appointment.visit_day == Slot.local_day,
-        Appointment.status == AppointmentStatus.BOOKED,
+        Appointment.status.in_(HOLDS_THE_DAY),
         Appointment.ehealth_card_id.is_(None))
 
 
@@ -639,7 +648,7 @@ def day_held_by_patient_of(appointment: Appointment) -> ColumnElement[bool]:
         Appointment.ehealth_card_id == appointment.ehealth_card_id,
         Appointment.department_id == Slot.department_id,
         Appointment.visit_day == Slot.local_day,
-        Appointment.status == AppointmentStatus.BOOKED)
+        Appointment.status.in_(HOLDS_THE_DAY))
 
 
 def upcoming_appointments(
