@@ -149,8 +149,13 @@ def test_rescheduling_without_a_time_and_cancelling_one_that_began(client, sessi
     portal.verify("/portal/appointments")
     moving = f"/portal/appointments/{held.reference}/reschedule"
     portal.get(moving)
+    # No time is chosen for the citizen: "Change" pressed at once moves nothing.
+    assert 'name="slot"' in portal.page and " checked" not in portal.page
     text = _refused(portal, moving, {"slot": ""}, moving, lang)
     assert WORDS["choose_time"][lang] in text
+    session.refresh(held)
+    assert held.slot_id == catalogue.slot.id
+    session.commit()  # SQLite: the test's read ends before the next request writes
     page = f"/portal/appointments/{held.reference}"
     portal.get(page)
     portal.get(f"{page}/cancel")  # the question, then "Yes, cancel" once it has begun
