@@ -187,7 +187,8 @@ def callback_action(callback_id: int, action: str) -> Any:
 
 def _rules() -> BookingRules:
     settings = current_helpline().settings
-    return BookingRules(window_days=settings.booking_window_days, tz=settings.helpline_timezone)
+    return BookingRules(window_days=settings.booking_window_days, tz=settings.helpline_timezone,
+                        quiet_hours=settings.sms_quiet_hours)
 
 
 @bp.route("/booking", methods=["GET", "POST"])

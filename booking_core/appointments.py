@@ -71,6 +71,7 @@ from booking_core.outbox import (
 )
 from booking_core.person_names import optional_person_name
 from booking_core.phones import normalise_mobile
+from booking_core.quiet_hours import NO_QUIET_HOURS
 from booking_core.refs import (
     RefKind,
     new_reference,
@@ -263,6 +264,9 @@ class BookingRules:
     # outside the 21:00-08:00 quiet hours.
     reminder_evening: dt.time = dt.time(18, 0)
     reminder_morning: dt.time = dt.time(8, 0)
+    # ``SMS_QUIET_HOURS`` (``booking_core.quiet_hours``): a waiting-list offer made in
+    # them goes out when they end. Off unless the caller passes the setting.
+    quiet_hours: str = NO_QUIET_HOURS
 
 
 REMINDER_TEMPLATES = ("appointment_reminder_evening", "appointment_reminder_morning")
@@ -759,7 +763,7 @@ def _offer_to_waiting_list(session: Session, slot: Slot, token: int, now: dt.dat
     """A freed seat goes first to the day's waiting list, in the same transaction."""
     from booking_core.waiting_list import offer_freed_seat
 
-    offer_freed_seat(session, slot, token, now=now, tz=rules.tz)
+    offer_freed_seat(session, slot, token, now=now, tz=rules.tz, quiet_hours=rules.quiet_hours)
 
 
 def reschedule_appointment(

@@ -4,7 +4,9 @@ A patient who finds a department's day full joins its list (phone line or portal
 When a seat of that day frees (a cancellation, a move away), the same transaction holds
 the seat for the first person waiting (the slot's ``booked`` count keeps it, so nobody
 else can book it) and writes an SMS and an outbound call, "press 1 to take it". The
-offer holds for the entry's ``hold_minutes``:
+offer holds for the entry's ``hold_minutes`` from when it is sent; a seat freed in the
+helpline's quiet hours is held at once but offered when they end
+(``offer_freed_seat``):
 
 - taken: one conditional UPDATE ``offered -> booked`` while the hold lasts, and the
   booking, in one transaction;
@@ -61,6 +63,7 @@ from booking_core.base import (
 from booking_core.hospitals import Department
 from booking_core.outbox import add_call, add_sms, cancel_pending_keys
 from booking_core.phones import normalise_mobile
+from booking_core.quiet_hours import NO_QUIET_HOURS, quiet_hours_end
 from booking_core.slots import Slot, bookable_window, earliest_bookable_start
 from locales import normalise_language
 from locales.formatting import local, sms_date, written_time
@@ -313,11 +316,20 @@ def _release_seat(session: Session, slot_id: int) -> None:
 
 
 def offer_freed_seat(session: Session, slot: Slot, token: int, *,
-                     now: dt.datetime | None = None, tz: str = "Asia/Kolkata"
-                     ) -> WaitingListEntry | None:
+                     now: dt.datetime | None = None, tz: str = "Asia/Kolkata",
+                     quiet_hours: str = NO_QUIET_HOURS) -> WaitingListEntry | None:
     """Inside the transaction that freed a seat of ``slot`` (token ``token``): hold it
     for the first person waiting for that day and write their SMS and call. None when
-    nobody waits, the slot starts within a minute, or the seat went meanwhile."""
+    nobody waits, the slot starts within a minute, or the seat went meanwhile.
+
+    ``quiet_hours`` (the ``SMS_QUIET_HOURS`` setting, ``booking_core.quiet_hours``: the
+    rule delivery applies to reminders and follow-up calls): a seat freed inside them is
+    held for the first person at once (released to the pool it would bypass the list),
+    but the SMS and the call are written not to go before the hours end, and the hold
+    (``offered_at``, ``hold_until``) runs from then: ``lapse_offers`` at night cannot
+    lapse an offer nobody could have seen. A slot that starts before the hours end
+    plus the hold is offered at once, as in the day: waiting would leave the seat
+    unused, and the offer, lapsed, still passes down the list."""
     now = now or utcnow()
     if slot.closed or slot.starts_at <= earliest_bookable_start(now):
         return None
@@ -331,16 +343,20 @@ def offer_freed_seat(session: Session, slot: Slot, token: int, *,
     ).one_or_none()
     if entry is None or not _hold_seat(session, slot.id):
         return None
+    hold = dt.timedelta(minutes=entry.hold_minutes)
+    sent_at = quiet_hours_end(now, quiet_hours, tz)
+    if sent_at is None or slot.starts_at <= earliest_bookable_start(sent_at + hold):
+        sent_at = now  # in the day, or too near the slot to wait for the morning
     entry.status = WaitStatus.OFFERED
     entry.offered_slot_id, entry.offered_token = slot.id, token
-    entry.offered_at = now
-    entry.hold_until = now + dt.timedelta(minutes=entry.hold_minutes)
+    entry.offered_at = sent_at
+    entry.hold_until = sent_at + hold
     session.flush()
     params = _offer_params(session, slot, entry.language, tz)
     add_sms(session, entry.phone, "waiting_list_offer", entry.language, params,
-            dedupe_key=f"wl-offer:{entry.id}:sms")
+            not_before=sent_at, dedupe_key=f"wl-offer:{entry.id}:sms")
     add_call(session, entry.phone, OFFER_CALL, entry.language, {"entry_id": entry.id},
-             dedupe_key=f"wl-offer:{entry.id}:call")
+             not_before=sent_at, dedupe_key=f"wl-offer:{entry.id}:call")
     return entry
 
 
@@ -413,7 +429,7 @@ def accept_offer(session: Session, entry_id: int, *, rules: BookingRules | None 
         # The number holds that department's day (booked elsewhere after joining): the
         # offer can never be taken, so it ends as a decline and the place passes on.
         try:
-            _end_offer(session, entry_id, WaitStatus.DECLINED, now, tz)
+            _end_offer(session, entry_id, WaitStatus.DECLINED, now, tz, rules.quiet_hours)
         except OfferGone:
             pass  # ended meanwhile (a lapse, a leave): the place has passed on already
         raise OfferEndedDayHeld("already booked in this department that day",
@@ -421,8 +437,8 @@ def accept_offer(session: Session, entry_id: int, *, rules: BookingRules | None 
 
 
 def decline_offer(session: Session, entry_id: int, *, now: dt.datetime | None = None,
-                  tz: str = "Asia/Kolkata", phone: str | None = None
-                  ) -> WaitingListEntry | None:
+                  tz: str = "Asia/Kolkata", phone: str | None = None,
+                  quiet_hours: str = NO_QUIET_HOURS) -> WaitingListEntry | None:
     """The person does not want the seat: it goes to the next person waiting (or back
     to the pool). Returns the next person's entry, if any. ``OfferGone`` when the offer
     had ended (declined, lapsed); ``OfferTaken`` (an ``OfferGone``) when it was taken,
@@ -432,7 +448,8 @@ def decline_offer(session: Session, entry_id: int, *, now: dt.datetime | None = 
     if phone is not None:
         find_entry(session, entry_id, phone)
     try:
-        return _end_offer(session, entry_id, WaitStatus.DECLINED, now or utcnow(), tz)
+        return _end_offer(session, entry_id, WaitStatus.DECLINED, now or utcnow(), tz,
+                          quiet_hours)
     except OfferGone:
         ended = session.get(WaitingListEntry, entry_id, populate_existing=True)
         if ended is None or ended.status != WaitStatus.BOOKED:
@@ -443,16 +460,19 @@ def decline_offer(session: Session, entry_id: int, *, now: dt.datetime | None = 
 
 
 def lapse_offers(session: Session, *, now: dt.datetime | None = None,
-                 tz: str = "Asia/Kolkata") -> int:
+                 tz: str = "Asia/Kolkata", quiet_hours: str = NO_QUIET_HOURS) -> int:
     """Offers whose hold ran out pass to the next person; each in its own transaction.
-    Safe to run from two schedulers at once (the conditional UPDATE decides)."""
+    Safe to run from two schedulers at once (the conditional UPDATE decides). An offer
+    made in the quiet hours holds until they end plus its hold, so a run at night leaves
+    it; the next person's offer, made at night, waits for the morning likewise
+    (``quiet_hours``: ``offer_freed_seat``)."""
     now = now or utcnow()
     due = list(session.scalars(select(WaitingListEntry.id).where(
         WaitingListEntry.status == WaitStatus.OFFERED, WaitingListEntry.hold_until <= now)))
     lapsed = 0
     for entry_id in due:
         try:
-            _end_offer(session, entry_id, WaitStatus.LAPSED, now, tz)
+            _end_offer(session, entry_id, WaitStatus.LAPSED, now, tz, quiet_hours)
             lapsed += 1
         except OfferGone:
             continue
@@ -460,7 +480,7 @@ def lapse_offers(session: Session, *, now: dt.datetime | None = None,
 
 
 def _end_offer(session: Session, entry_id: int, outcome: WaitStatus, now: dt.datetime,
-               tz: str) -> WaitingListEntry | None:
+               tz: str, quiet_hours: str = NO_QUIET_HOURS) -> WaitingListEntry | None:
     """End an offer (``offered -> outcome``) and pass its place on, in one transaction."""
     with unit_of_work(session):
         condition = [WaitingListEntry.id == entry_id,
@@ -482,7 +502,8 @@ def _end_offer(session: Session, entry_id: int, outcome: WaitStatus, now: dt.dat
         if slot is None:
             raise NotFound("no such slot", entity="slot")
         session.refresh(slot)
-        return offer_freed_seat(session, slot, token, now=now, tz=tz)
+        return offer_freed_seat(session, slot, token, now=now, tz=tz,
+                                quiet_hours=quiet_hours)
 
 
 def _day_lists(day: dt.date, hospital_id: int | None,
@@ -569,8 +590,8 @@ def people_ahead(session: Session, entry: WaitingListEntry) -> int:
 
 
 def leave_waiting_list(session: Session, entry_id: int, phone: str, *,
-                       now: dt.datetime | None = None, tz: str = "Asia/Kolkata"
-                       ) -> WaitingListEntry:
+                       now: dt.datetime | None = None, tz: str = "Asia/Kolkata",
+                       quiet_hours: str = NO_QUIET_HOURS) -> WaitingListEntry:
     """Take ``phone``'s entry off its day's list. Waiting: one conditional UPDATE
     ``waiting -> left``. Holding an offer: the declining path (``offered -> left``, the
     held seat to the next person waiting, or back to the pool), in one transaction, so
@@ -599,7 +620,7 @@ def leave_waiting_list(session: Session, entry_id: int, phone: str, *,
                 ).scalar_one_or_none()
         elif entry.status == WaitStatus.OFFERED:
             try:
-                _end_offer(session, entry_id, WaitStatus.LEFT, now, tz)
+                _end_offer(session, entry_id, WaitStatus.LEFT, now, tz, quiet_hours)
             except OfferGone:
                 left = None
             else:

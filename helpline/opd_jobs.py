@@ -36,5 +36,6 @@ def run_offer_lapses() -> dict[str, int]:
     """Waiting-list offers whose hold ran out pass to the next person waiting."""
     helpline = jobs.current()
     with helpline.session() as session:
-        lapsed = lapse_offers(session, tz=helpline.settings.helpline_timezone)
+        lapsed = lapse_offers(session, tz=helpline.settings.helpline_timezone,
+                              quiet_hours=helpline.settings.sms_quiet_hours)
     return {"lapsed": lapsed}

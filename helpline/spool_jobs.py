@@ -30,7 +30,8 @@ def replay_spool() -> str:
         p = entry.payload
         handle_inbound(session, message_sid=p["message_sid"], from_phone=p["from_phone"],
                        body=p["body"], tz=settings.helpline_timezone,
-                       helpline_number=settings.helpline_number_to_call)
+                       helpline_number=settings.helpline_number_to_call,
+                       quiet_hours=settings.sms_quiet_hours)
 
     def callback_request(session: Session, entry: Entry) -> None:
         from contact_centre.callbacks import request_callback

@@ -47,7 +47,8 @@ DAYS_PER_PAGE = 3
 
 def rules(ctx: Ctx) -> BookingRules:
     return BookingRules(window_days=ctx.settings.booking_window_days,
-                        tz=ctx.settings.helpline_timezone)
+                        tz=ctx.settings.helpline_timezone,
+                        quiet_hours=ctx.settings.sms_quiet_hours)
 
 
 def _department_options(ctx: Ctx, hospital_id: int) -> list[Option]:

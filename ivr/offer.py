@@ -127,7 +127,8 @@ def take(ctx: Ctx) -> VoiceResponse:
 @action("offer_decline")
 def decline(ctx: Ctx) -> VoiceResponse:
     try:
-        decline_offer(ctx.session, ctx.read(Offer).entry, tz=ctx.settings.helpline_timezone)
+        decline_offer(ctx.session, ctx.read(Offer).entry, tz=ctx.settings.helpline_timezone,
+                      quiet_hours=ctx.settings.sms_quiet_hours)
     except DomainError:
         return ctx.go("offer.gone")
     return ctx.go("offer.declined")
@@ -165,7 +166,8 @@ def day_held(ctx: Ctx) -> VoiceResponse:
 @step("offer.unanswered")
 def unanswered(ctx: Ctx) -> VoiceResponse:
     try:
-        decline_offer(ctx.session, ctx.read(Offer).entry, tz=ctx.settings.helpline_timezone)
+        decline_offer(ctx.session, ctx.read(Offer).entry, tz=ctx.settings.helpline_timezone,
+                      quiet_hours=ctx.settings.sms_quiet_hours)
     except DomainError:
         pass  # already taken, declined or lapsed
     return _end(ctx, "ivr.offer.unanswered")

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from booking_core.appointments import (
     Appointment,
     AppointmentStatus,
+    BookingRules,
     Channel,
     TooLateToCancel,
     cancel_appointment,
@@ -40,6 +41,7 @@ from booking_core.opd_board import progress
 from booking_core.opd_day import local_today
 from booking_core.outbox import add_sms
 from booking_core.phones import last_digits, mask_phone, try_normalise_mobile
+from booking_core.quiet_hours import NO_QUIET_HOURS
 from booking_core.refs import RefKind, is_valid_card_number, reference_kind, spaced_card_number
 from grievances.services import find_grievance
 from locales import render
@@ -64,17 +66,19 @@ class Reply:
 
 def handle_inbound(
     session: Session, *, message_sid: str, from_phone: str, body: str, tz: str,
-    helpline_number: str,
+    helpline_number: str, quiet_hours: str = NO_QUIET_HOURS,
 ) -> str:
     """Act on one incoming SMS and queue its reply; returns the command name. A
-    MessageSid seen before does nothing (Twilio may deliver a webhook twice)."""
+    MessageSid seen before does nothing (Twilio may deliver a webhook twice).
+    ``quiet_hours`` (``SMS_QUIET_HOURS``): a seat a CANCEL frees at night is offered to
+    the waiting list when they end (``booking_core.waiting_list.offer_freed_seat``)."""
     if session.scalar(select(InboundSms.id).where(InboundSms.message_sid == message_sid)):
         return "duplicate"
     command = parse_command(body)
     citizen = find_citizen(session, from_phone)
     lang = reply_language(citizen.preferred_language if citizen else None, command, body)
     session.rollback()  # end the read before the services open their transactions
-    reply = _run(session, command, from_phone, lang, tz, helpline_number)
+    reply = _run(session, command, from_phone, lang, tz, helpline_number, quiet_hours)
     try:
         with unit_of_work(session):
             row = None
@@ -103,7 +107,7 @@ def reply_language(known: str | None, command: Command, body: str) -> str:
 
 
 def _run(session: Session, command: Command, phone: str, lang: str, tz: str,
-         number: str) -> Reply | None:
+         number: str, quiet_hours: str = NO_QUIET_HOURS) -> Reply | None:
     if command.name == "stop":
         _set_opt_out(session, phone, True)
         return Reply("reply_stopped", {})
@@ -121,7 +125,8 @@ def _run(session: Session, command: Command, phone: str, lang: str, tz: str,
         kind = reference_kind(command.reference)
         try:
             if kind is RefKind.APPOINTMENT and command.name == "cancel":
-                return _cancel(session, command.reference, phone, lang)
+                return _cancel(session, command.reference, phone, lang,
+                               BookingRules(tz=tz, quiet_hours=quiet_hours))
             if kind is RefKind.APPOINTMENT:
                 return _appointment_status(session, command.reference, phone, lang, tz)
             if kind is RefKind.GRIEVANCE and command.name == "cancel":
@@ -158,7 +163,8 @@ NOT_CANCELLABLE = {
 }
 
 
-def _cancel(session: Session, reference: str, phone: str, lang: str) -> Reply | None:
+def _cancel(session: Session, reference: str, phone: str, lang: str, rules: BookingRules
+            ) -> Reply | None:
     """CANCEL <booking number> from the patient's mobile or the one that booked it.
     The patient's cancellation SMS is the reply to the patient, in the language every
     reply to them uses (``lang``); the phone that booked it for them is told in a
@@ -170,7 +176,7 @@ def _cancel(session: Session, reference: str, phone: str, lang: str) -> Reply | 
     own = patient == try_normalise_mobile(phone)
     try:
         cancel_appointment(session, reference, channel=Channel.SMS, phone=phone,
-                           actor="sms", language=lang if own else None)
+                           actor="sms", language=lang if own else None, rules=rules)
     except TooLateToCancel:
         return Reply("reply_too_late_to_cancel", {"reference": reference})
     except Conflict:  # its status changed since we read it (checked in at the counter)

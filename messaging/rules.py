@@ -3,7 +3,12 @@
 - Quiet hours (``SMS_QUIET_HOURS``, local time, default 21:00-08:00): reminders and
   follow-up calls due inside them wait until the hours end. Confirmations, cancellations,
   one-time codes and replies answer something the citizen just did and go at once
-  (service messages may go at any hour under TRAI's rules).
+  (service messages may go at any hour under TRAI's rules). The hours themselves are
+  ``booking_core.quiet_hours`` (one rule): a waiting-list offer (its SMS and call) made
+  inside them is written to go out when they end, its hold counted from then
+  (``booking_core.waiting_list.offer_freed_seat``). That is decided when the offer is
+  made, not here: holding a daytime offer's row at delivery would let its hold run out
+  unseen.
 - Opt-out (``Citizen.sms_opted_out``, set by STOP): an opted-out number gets no
   reminders. It still gets messages that answer its own action (booking, move and
   cancel confirmations, its grievance reference and updates, codes it asked for,
@@ -17,9 +22,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from zoneinfo import ZoneInfo
 
 from booking_core.outbox import OutboxKind, OutboxMessage
+from booking_core.quiet_hours import quiet_hours_end
 
 REMINDER_PREFIX = "appointment_reminder"
 # Outbound calls a citizen did not ask for at that moment: not placed at night.
@@ -46,30 +51,6 @@ def respects_quiet_hours(row: OutboxMessage) -> bool:
 def suppressed_by_opt_out(row: OutboxMessage) -> bool:
     """The opt-out rule: only reminders stop (see the module docstring for why)."""
     return is_reminder(row)
-
-
-def parse_quiet_hours(spec: str) -> tuple[dt.time, dt.time] | None:
-    """``"21:00-08:00"`` -> (21:00, 08:00); empty or ``off`` -> no quiet hours."""
-    text = (spec or "").strip().lower()
-    if text in {"", "off", "none"}:
-        return None
-    start, _, end = text.partition("-")
-    return dt.time.fromisoformat(start.strip()), dt.time.fromisoformat(end.strip())
-
-
-def quiet_hours_end(now: dt.datetime, spec: str, tz: str) -> dt.datetime | None:
-    """When the quiet hours that ``now`` falls in end (UTC), or None outside them."""
-    window = parse_quiet_hours(spec)
-    if window is None:
-        return None
-    start, end = window
-    local = now.astimezone(ZoneInfo(tz))
-    t = local.time()
-    inside = (start <= t or t < end) if start > end else (start <= t < end)
-    if not inside:
-        return None
-    day = local.date() if t < end else local.date() + dt.timedelta(days=1)
-    return dt.datetime.combine(day, end, ZoneInfo(tz)).astimezone(dt.UTC)
 
 
 def decide(

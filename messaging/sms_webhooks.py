@@ -77,7 +77,8 @@ def sms_inbound() -> Response:
     try:
         handle_inbound(get_session(), message_sid=sid, from_phone=phone, body=body,
                        tz=settings.helpline_timezone,
-                       helpline_number=settings.helpline_number_to_call)
+                       helpline_number=settings.helpline_number_to_call,
+                       quiet_hours=settings.sms_quiet_hours)
     except DATABASE_DOWN as exc:
         _rollback()
         try:

@@ -34,7 +34,7 @@ def booking_rules() -> BookingRules:
     """The booking window and time zone from the settings; the portal uses them too."""
     settings = current_helpline().settings
     return BookingRules(window_days=settings.booking_window_days,
-                        tz=settings.helpline_timezone)
+                        tz=settings.helpline_timezone, quiet_hours=settings.sms_quiet_hours)
 
 
 def _tz() -> str:

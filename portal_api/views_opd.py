@@ -58,7 +58,8 @@ def join_the_waiting_list() -> Any:
         channel=Channel.PORTAL,
         language=body.get("language", "hi"), hold_minutes=settings.waiting_list_hold_minutes,
         rules=BookingRules(window_days=settings.booking_window_days,
-                           tz=settings.helpline_timezone))
+                           tz=settings.helpline_timezone,
+                           quiet_hours=settings.sms_quiet_hours))
     return jsonify(department_id=entry.department_id, date=entry.local_day.isoformat(),
                    status=entry.status.value, ahead=ahead,
                    hold_minutes=entry.hold_minutes), 201

@@ -239,8 +239,9 @@ def waiting_leave(entry_id: int) -> Any:
             return redirect(target, code=303)
         return page("waiting_leave.html", entry=entry)
     try:
-        leave_waiting_list(session, entry_id, check.phone,
-                           tz=current_helpline().settings.helpline_timezone)
+        settings = current_helpline().settings
+        leave_waiting_list(session, entry_id, check.phone, tz=settings.helpline_timezone,
+                           quiet_hours=settings.sms_quiet_hours)
     except NotFound as exc:
         return _refused(404, exc)
     except SeatAlreadyTaken as exc:
@@ -289,9 +290,10 @@ def waiting_pass_on(entry_id: int) -> Any:
     check = current_check()
     if check.phone is None:
         return redirect(_entry_url(entry_id), code=303)
+    settings = current_helpline().settings
     try:
         decline_offer(get_session(), entry_id, phone=check.phone,
-                      tz=current_helpline().settings.helpline_timezone)
+                      tz=settings.helpline_timezone, quiet_hours=settings.sms_quiet_hours)
     except NotFound as exc:
         return _refused(404, exc)
     except OfferTaken:  # taken already: the page says so and shows the booking
