@@ -15,7 +15,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from booking_core.appointments import Appointment, AppointmentStatus
-from booking_core.opd_day import OpdRoom, OpdSession, OpdVisit, VisitState, day_token, local_today
+from booking_core.opd_day import (
+    OpdRoom,
+    OpdSession,
+    OpdVisit,
+    VisitState,
+    booked_front,
+    day_token,
+    local_today,
+)
 from booking_core.slots import Slot
 
 
@@ -77,14 +85,17 @@ class Progress:
 
     appointment: Appointment
     token: int
-    serving: int  # the front of the queue; 0 before the first call
+    # The front of the booked queue (``opd_day.booked_front``; walk-ins' tokens, called
+    # in the gaps, are not compared with a booked token); 0 before its first call.
+    serving: int
     ahead: int  # day tokens between the front and this one
     wait_minutes: int | None  # None: no pace measured yet, called, or passed
     # Called to a room (and not skipped): go in now; or seen since.
     called: bool
     # The queue went past this patient, who must go to the OPD registration counter:
-    # either the counter called a later token while they were not checked in (it takes
-    # them once they check in, then as the lowest waiting token, next), or they were
+    # either the counter called a later booked token while they were not checked in and
+    # their slot had begun (it takes them once they check in, then as the lowest waiting
+    # token, next; walk-ins, served in the gaps, pass nobody), or they were
     # called and not there (``skipped``: checked in; the counter can call them again, a
     # recall). Either way "your turn is near" or "your token has been called" is false.
     passed: bool = False
@@ -99,21 +110,34 @@ def progress(session: Session, appointment: Appointment) -> Progress:
     """The now-serving token, the patient's day token and the expected wait (tokens
     ahead times the measured seconds per call), for the phone line, SMS and the portal;
     or that the queue has passed the patient (``passed``: not checked in while later
-    tokens were called, or ``skipped`` when called). Every channel says what it says
-    from this one reading."""
+    booked tokens were called, or ``skipped`` when called). Every channel says what it
+    says from this one reading.
+
+    The front is the booked queue's (``booked_front``): a walk-in's number is never
+    compared with a booked token. A patient not checked in is passed only by a booked
+    token after theirs called once their turn could have come: at or after their slot's
+    start and after they booked. Before that the counter serving whoever is there
+    (someone of a later slot who came early) passes nobody."""
     visit = session.scalar(select(OpdVisit).where(OpdVisit.appointment_id == appointment.id))
     token = visit.token if visit is not None else day_token(session, appointment)
     opd = session_for(session, appointment.department_id, appointment.visit_day)
-    front = opd.front_token if opd else 0
+    front = booked_front(session, opd) if opd else 0
     skipped = visit is not None and visit.state == VisitState.SKIPPED
     called = visit is not None and visit.state in (VisitState.CALLED, VisitState.SERVED)
-    passed = skipped or (visit is None and front > token)
+    passed = skipped or (visit is None and opd is not None and front > token
+                         and booked_front(session, opd, since=_turn_came(appointment)) > token)
     ahead = max(0, token - front - 1)
     seconds = pace(opd) if opd else None
     wait = None if seconds is None or called or passed else round(ahead * seconds / 60)
     seen = visit is not None and visit.state == VisitState.SERVED
     return Progress(appointment, token, front, ahead, wait, called, passed, skipped, seen,
                     checked_in=visit is not None)
+
+
+def _turn_came(appointment: Appointment) -> dt.datetime:
+    """From when a call past the patient's token means their turn had come: their slot's
+    start, or their booking if it was made later."""
+    return max(appointment.slot.starts_at, appointment.created_at)
 
 
 def todays_appointments(session: Session, phone_e164: str, now: dt.datetime, tz: str

@@ -28,8 +28,15 @@ Rules held here:
   still leave one called token, and one token is never called to two rooms;
 - a called patient who does not come is skipped (the room shows nobody) and may be
   recalled to a room;
+- walk-ins are called in the gaps, whenever no checked-in booked patient is waiting, so
+  their numbers say nothing of how far the booked queue has come: a booked patient's
+  place is judged only against the booked seats' tokens called (``booked_front``). The
+  queue has passed a patient who has not checked in only when a booked seat after theirs
+  was called once their slot had begun and after they booked; walk-ins, calls before
+  their slot's time and calls before the booking never pass anyone
+  (``opd_board.progress`` reads it for every channel);
 - the "your turn is near" SMS goes once per appointment (outbox ``dedupe_key``
-  ``opd-near:<appointment>``) when a call brings the front of the queue within
+  ``opd-near:<appointment>``) when a call brings the front of the booked queue within
   ``near_tokens`` of the patient's day token; it is not a reminder, so quiet hours and
   the reminder opt-out do not hold it (``messaging/rules.py``);
 - after a slot's end plus ``no_show_grace``, booked appointments nobody checked in
@@ -46,7 +53,7 @@ import hmac
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, or_, select, update
+from sqlalchemy import ForeignKey, String, UniqueConstraint, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -138,7 +145,8 @@ class OpdSession(Base):
     hospital_id: Mapped[int] = mapped_column(ForeignKey("hospital.id"))
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
     local_day: Mapped[dt.date]
-    # The highest day token called so far: the front of the queue.
+    # The highest token called so far, walk-ins' included: whether the hall has seen a
+    # call today. A booked patient's place is judged against ``booked_front`` instead.
     front_token: Mapped[int] = mapped_column(default=0)
     calls: Mapped[int] = mapped_column(default=0)
     first_call_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
@@ -255,6 +263,21 @@ def slot_offsets(session: Session, department_id: int, day: dt.date) -> tuple[di
         offsets[slot_id] = total
         total += capacity
     return offsets, total
+
+
+def booked_front(session: Session, opd: OpdSession, *,
+                 since: dt.datetime | None = None) -> int:
+    """The highest booked seat's day token the counter has called (at or after ``since``,
+    when given): the front of the booked queue, 0 before its first call. Walk-in tokens
+    (numbered after every booked seat, called in the gaps when no booked patient waits)
+    and re-let seats queued after them never move it, so a booked patient's "now
+    serving", "turn near" and "passed" compare their token with booked tokens only."""
+    _, capacity = slot_offsets(session, opd.department_id, opd.local_day)
+    conditions = [OpdVisit.session_id == opd.id, OpdVisit.called_at.is_not(None),
+                  OpdVisit.appointment_id.is_not(None), OpdVisit.token <= capacity]
+    if since is not None:
+        conditions.append(OpdVisit.called_at >= since)
+    return session.scalar(select(func.max(OpdVisit.token)).where(*conditions)) or 0
 
 
 def day_token(session: Session, appointment: Appointment) -> int:
@@ -434,7 +457,8 @@ def call_next(
     """Call the next waiting patient to ``room``; ``NobodyWaiting`` if none. The next is a
     patient a recall sent back from a room, if any, else the lowest waiting token. The
     patient the room called before is ``SERVED`` now. Writes the "turn is near" SMS for
-    the patients the call brings within ``near_tokens``."""
+    the patients the call brings within ``near_tokens`` of the booked queue's front (a
+    walk-in's call brings nobody nearer)."""
     rules = rules or OpdRules()
     now = now or utcnow()
     _check_room(room)
@@ -449,13 +473,15 @@ def call_next(
         ).one_or_none()
         if visit is None:
             raise NobodyWaiting("nobody is waiting")
+        front = booked_front(session, opd)
         _serve(session, opd, visit, room, now, before=VisitState.SERVED)
         opd.calls += 1
         opd.first_call_at = opd.first_call_at or now
         opd.last_call_at = now
-        if visit.token > opd.front_token:
-            opd.front_token = visit.token
-            _near_messages(session, opd, rules)
+        opd.front_token = max(opd.front_token, visit.token)
+        moved = booked_front(session, opd)
+        if moved > front:
+            _near_messages(session, opd, moved, rules)
     return visit
 
 
@@ -511,11 +537,11 @@ def _own_visit(session: Session, visit_id: int, hospital_id: int) -> OpdVisit:
     return row[0]
 
 
-def _near_messages(session: Session, opd: OpdSession, rules: OpdRules) -> int:
-    """SMS each booked patient whose day token is now at most ``near_tokens`` past the
-    front, once per appointment."""
+def _near_messages(session: Session, opd: OpdSession, front: int, rules: OpdRules) -> int:
+    """SMS each booked patient whose day token is now at most ``near_tokens`` past
+    ``front`` (``booked_front``), once per appointment."""
     offsets, _ = slot_offsets(session, opd.department_id, opd.local_day)
-    low, high = opd.front_token + 1, opd.front_token + rules.near_tokens
+    low, high = front + 1, front + rules.near_tokens
     conditions = [
         (Appointment.slot_id == slot_id) & Appointment.token.between(low - off, high - off)
         for slot_id, off in offsets.items()
@@ -534,7 +560,7 @@ def _near_messages(session: Session, opd: OpdSession, rules: OpdRules) -> int:
         row = add_sms(
             session, appointment.citizen.phone, for_reader(appointment, "opd_turn_near"),
             appointment.language,
-            {"token": token, "serving": opd.front_token,
+            {"token": token, "serving": front,
              "department": fit_words(appointment.department.name(appointment.language)),
              "hospital": appointment.hospital.short_name(appointment.language)},
             dedupe_key=f"opd-near:{appointment.id}", appointment_id=appointment.id,

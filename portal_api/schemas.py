@@ -136,7 +136,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "visit_date": DATE,
         "token": {"type": "integer", "minimum": 1,
                   "description": "the day's queue number (earlier slots' seats + slot token)"},
-        "now_serving": {**COUNT, "description": "the highest token called; 0 before the first"},
+        "now_serving": {**COUNT, "description":
+                        "the highest booked token called (walk-ins' counter tokens, "
+                        "called in the gaps, are not counted); 0 before the first"},
         "ahead": COUNT,
         "called": {"type": "boolean", "description":
                    "called to a room (go in now), or seen since; false once skipped"},

@@ -79,7 +79,10 @@ def skipped_patient(session, phone: str, lang: str) -> Skipped:
 
 
 def passed_patient(session, phone: str) -> str:
-    """Tokens 1 and 3 checked in and called; the patient's token 2 never checked in."""
+    """Tokens 1 and 3 checked in and called once their slot had begun; the patient's
+    token 2 never checked in."""
+    from tests.test_cancel_offer import begin
+
     today = opd_today(session, capacity=10)
     slot = today.slots[0]
     first = book(session, slot, now=booking_time(slot))
@@ -88,6 +91,7 @@ def passed_patient(session, phone: str) -> str:
     for person in (first, third):
         opd_id = check_in(session, person.reference, hospital_id=today.hospital.id,
                           department_id=today.department.id, key=QR_KEY).visit.session_id
+    begin(session, slot)
     assert [call_next(session, opd_id, 1).token for _ in range(2)] == [1, 3]
     reference = mine.reference
     session.commit()
