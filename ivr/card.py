@@ -56,6 +56,11 @@ def card_typed_for_appointments(ctx: Ctx) -> VoiceResponse:
     if isinstance(card, str):
         return ctx.again(card)
     upcoming = card_appointments(ctx.session, card)
+    # The department (psychiatry, a clinic for one illness) is the card holder's own
+    # business: read only to the mobile the card was made with, as SMS STATUS answers
+    # a card only there. Another phone (a relative with the card in hand) hears where
+    # and when, enough to bring the patient; the counter reads the card on the day.
+    own = ctx.caller_mobile is not None and ctx.caller_mobile == card.citizen.phone
     words: list[str | list[Words]] = []
     if not upcoming:
         words.append(ctx.t_number("ivr.card.none", card.number))
@@ -64,7 +69,9 @@ def card_typed_for_appointments(ctx: Ctx) -> VoiceResponse:
         for appointment in upcoming[:CARD_APPOINTMENTS_READ]:
             # No booking numbers: a card number typed from any phone hears when and
             # where, never what it would take to cancel.
-            words.append(ctx.t("ivr.card.item",
-                               appointment=describe_appointment(ctx, appointment)))
+            words.append(ctx.t("ivr.card.item", appointment=describe_appointment(
+                ctx, appointment, department=own)))
+        if not own:
+            words.append(ctx.t("ivr.card.department_own_phone"))
     ctx.log_outcome(CallOutcome.INFORMATION)
     return ctx.go("mine", intro=words)

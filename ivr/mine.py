@@ -43,13 +43,17 @@ from locales.formatting import format_age, format_date, format_number, format_wa
 log = logging.getLogger(__name__)
 
 
-def describe_appointment(ctx: Ctx, appointment: Appointment) -> str:
+def describe_appointment(ctx: Ctx, appointment: Appointment, *,
+                         department: bool = True) -> str:
     """Where and when, with the day said as the booking read-back says it: «आज»/"today",
-    «कल»/"tomorrow", else the weekday and date."""
+    «कल»/"tomorrow", else the weekday and date. Without ``department``, the hospital,
+    day and time only (``_where``: a card typed from a phone not its own)."""
     tz = ctx.settings.helpline_timezone
     today = utcnow().astimezone(ZoneInfo(tz)).date()
     sentence = {0: "ivr.mine.appointment_today", 1: "ivr.mine.appointment_tomorrow"}.get(
         (appointment.visit_day - today).days, "ivr.mine.appointment")
+    if not department:
+        sentence += "_where"
     return ctx.t(sentence, hospital=appointment.hospital.short_name(ctx.lang),
                  department=appointment.department.name(ctx.lang),
                  date=format_date(ctx.lang, appointment.visit_day),

@@ -89,6 +89,34 @@ def test_hear_a_cards_appointments_digit_by_digit(phone, ivr_world, ivr_session,
     phone.press(card)
     said = phone.said
     assert "Upcoming appointments of eHealth card" in said and _digits_said(card, said)
-    assert "Orthopaedics" in said and "9 am" in said
+    # Typed from a phone not the card's: where and when, never the department.
+    assert "9 am" in said and "Orthopaedics" not in said
+    assert "department is said only when you call from the mobile number" in said
     reference = ivr_session.scalar(select(Appointment.reference))
     assert reference not in said.replace(" ", "").replace(",", "")
+
+
+@pytest.mark.parametrize("lang", ["en", "hi"])
+def test_the_cards_own_mobile_hears_the_department(new_phone, ivr_world, ivr_session, card,
+                                                   lang):
+    from booking_core.appointments import Channel, book_appointment
+    from booking_core.ehealth import find_card
+    from booking_core.slots import Slot
+    from locales import render
+    from tests.test_ivr_services import into_menu
+
+    slot = ivr_session.scalars(select(Slot).order_by(Slot.starts_at)).first()
+    book_appointment(ivr_session, slot_id=slot.id, phone=FAMILY_PHONE, channel=Channel.PORTAL,
+                     ehealth_card_id=find_card(ivr_session, card).id)
+    ivr_session.commit()
+    for caller, hears in ((FAMILY_PHONE, True), (CALLER, False)):
+        phone = new_phone(caller)
+        into_menu(phone, lang, "4")
+        phone.press("3")
+        phone.press(card)
+        said = phone.said
+        # The family's phone is a known caller in its own language (Hindi).
+        heard = "hi" if caller == FAMILY_PHONE else lang
+        assert slot.department.hospital.short_name(heard) in said, said
+        assert (slot.department.name(heard) in said) is hears, (caller, said)
+        assert (render(heard, "ivr.card.department_own_phone") in said) is not hears
