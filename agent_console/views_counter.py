@@ -34,13 +34,14 @@ from agent_console.auth import flash_done, flash_error
 from agent_console.i18n import current_language, t, when_day
 from booking_core.appointments import Appointment
 from booking_core.base import DomainError, utcnow, whole_number
-from booking_core.hospitals import Department, get_hospital, list_departments
+from booking_core.hospitals import Department, Hospital, get_hospital, list_departments
 from booking_core.opd_board import board, no_shows, queue_lines, session_for
 from booking_core.opd_counter import SeveralCardAppointments, check_in_at_counter
 from booking_core.opd_day import (
     MAX_ROOMS,
     WrongDay,
     WrongDepartment,
+    WrongHospital,
     add_walk_in,
     call_next,
     counter_quota,
@@ -130,6 +131,10 @@ def opd_check_in() -> Any:
         named = session.get(Department, exc.details.get("department_id"))
         flash(t("console.opd.wrong_department_named", department=named.name(current_language()))
               if named else t("console.err.opd_wrong_department"), "error")
+    except WrongHospital as exc:
+        hospital = session.get(Hospital, exc.details.get("hospital_id"))
+        flash(t("console.opd.wrong_hospital_named", hospital=hospital.name(current_language()))
+              if hospital else t("console.err.opd_wrong_hospital"), "error")
     except WrongDay as exc:
         flash(t("console.opd.wrong_day_named", day=when_day(exc.details["day"])), "error")
     except DomainError as exc:

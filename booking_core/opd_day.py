@@ -318,9 +318,10 @@ def check_in(
     ``code`` is a booking number or a booking QR code (``booking_code``); the counter
     goes through ``opd_counter.check_in_at_counter``, which also reads eHealth cards. The
     appointment becomes ``ATTENDED`` and its day token joins the queue. Raises
-    ``ForgedCode``, ``InvalidReference``, ``NotFound``, ``WrongHospital``,
-    ``WrongDepartment`` (details: ``department_id``), ``WrongDay`` (details: ``day``) or
-    ``BookingCancelled``; checking in twice returns the first check-in.
+    ``ForgedCode``, ``InvalidReference``, ``NotFound``, ``BookingCancelled``,
+    ``WrongHospital`` (details: ``hospital_id``), ``WrongDay`` (details: ``day``) or
+    ``WrongDepartment`` (details: ``department_id``), checked in that order; checking in
+    twice returns the first check-in.
     """
     rules = rules or OpdRules()
     now = now or utcnow()
@@ -332,12 +333,15 @@ def check_in(
         if appointment.status == AppointmentStatus.CANCELLED:
             raise BookingCancelled("this booking was cancelled")
         if appointment.hospital_id != hospital_id:
-            raise WrongHospital("this booking is for another hospital")
+            raise WrongHospital("this booking is for another hospital",
+                                hospital_id=appointment.hospital_id)
+        # Another day before another department: sent to that department's counter
+        # today, the patient would only learn there that the booking is not for today.
+        if appointment.visit_day != today:
+            raise WrongDay("this booking is for another day", day=appointment.visit_day)
         if appointment.department_id != department_id:
             raise WrongDepartment("this booking is for another department",
                                   department_id=appointment.department_id)
-        if appointment.visit_day != today:
-            raise WrongDay("this booking is for another day", day=appointment.visit_day)
         opd = _session_row(session, hospital_id, department_id, today)
         visit = session.scalar(select(OpdVisit).where(OpdVisit.appointment_id == appointment.id))
         if visit is not None:

@@ -11,7 +11,7 @@ from booking_core.appointments import Appointment, AppointmentStatus
 from booking_core.opd_day import booking_code
 from helpline.opd_jobs import booking_code_key
 from locales import render
-from tests.factories import make_department, make_hospital
+from tests.factories import make_department, make_hospital, make_slot
 from tests.fixtures_console import make_staff
 from tests.opd_factories import book, booking_time, opd_today
 
@@ -102,6 +102,15 @@ def test_refusals_are_explained_in_the_staff_language(console, session, today):
     assert _flash(_check_in(console, today, forged)) == (
         "यह क्यूआर कोड हेल्पलाइन का बनाया नहीं है। बुकिंग नंबर टाइप करें।")
     assert _flash(_check_in(console, today, "1234")) == "बुकिंग नंबर जाँचें।"
+    # Another hospital's booking names that hospital.
+    other = make_hospital(session, name_en="Guru Teg Bahadur Hospital",
+                          name_hi="गुरु तेग बहादुर अस्पताल")
+    theirs = book(session, make_slot(session, make_department(session, other),
+                                     at=today.slots[0].starts_at),
+                  now=booking_time(today.slots[0]))
+    session.commit()
+    assert _flash(_check_in(console, today, theirs.reference)) == (
+        "यह बुकिंग गुरु तेग बहादुर अस्पताल की है, इस अस्पताल की नहीं।")
     session.expire_all()
     assert session.get(Appointment, booked.id).status == AppointmentStatus.BOOKED
 

@@ -81,9 +81,16 @@ def test_check_in_refuses_with_the_reason(session):
         check_in(session, booked.reference, hospital_id=morning.hospital.id,
                  department_id=other_department.id, key=QR_KEY, now=morning.opens)
     assert wrong.value.details["department_id"] == morning.department.id
-    with pytest.raises(WrongHospital):
+    # Another day and another department: the day is said (that department's counter
+    # could not check the patient in today either).
+    with pytest.raises(WrongDay):
+        check_in(session, booked.reference, hospital_id=morning.hospital.id,
+                 department_id=other_department.id, key=QR_KEY,
+                 now=morning.opens - dt.timedelta(days=1))
+    with pytest.raises(WrongHospital) as elsewhere:
         check_in(session, booked.reference, hospital_id=make_hospital(session).id,
                  department_id=morning.department.id, key=QR_KEY, now=morning.opens)
+    assert elsewhere.value.details["hospital_id"] == morning.hospital.id
     forged = booking_code(booked.reference, b"someone else's key")
     with pytest.raises(ForgedCode):
         _check_in(session, morning, forged)
