@@ -229,6 +229,10 @@ def test_offline_chosen_during_a_call_is_taken_when_the_wrap_up_ends(board):
 
     board.dial_ends(ring, "completed")
     assert _asha(board).state == AgentState.WRAP_UP
+    # The wrap-up says what follows it, never "the next caller comes in ...".
+    desk = asha.get("/console/me/desk").get_data(as_text=True)
+    assert "Then you will be offline." in desk and "next caller" not in desk
+    assert "Then: offline" not in desk
     second = board.caller("+919812340002")
     board.queue(second)
     with board.helpline.session() as s:  # the wrap-up runs out: offline, not available
@@ -257,6 +261,9 @@ def test_a_break_chosen_in_wrap_up_waits_for_the_disposition(board):
     page = _state(asha, "break")
     assert "You will be on a break once this call and its wrap-up are over." in page
     assert _asha(board).state == AgentState.WRAP_UP
+    desk = asha.get("/console/me/desk").get_data(as_text=True)
+    assert "Then you will be on a break: no caller is put through to you." in desk
+    assert "next caller" not in desk
     asha.post("/console/me/wrap-up", {"disposition": "resolved", "next": "/console/"})
     agent = _asha(board)
     assert (agent.state, agent.state_after_call) == (AgentState.BREAK, None)
