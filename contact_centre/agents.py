@@ -168,6 +168,8 @@ class Desk:
     callers_waiting: int
     on_callback: CallbackRequest | None = None  # the callback the agent is calling
     state_after_call: AgentState | None = None  # Break or Offline, once the call is over
+    # On a break because a call rang them unanswered (``routing.agent_missed``).
+    break_after_missed_call: bool = False
 
 
 def agent_desk(session: Session, agent_id: int, *, wrap_up_seconds: int = DEFAULT_WRAP_UP_SECONDS,
@@ -197,4 +199,7 @@ def agent_desk(session: Session, agent_id: int, *, wrap_up_seconds: int = DEFAUL
     return Desk(state=agent.state, can_take_calls=can_take_calls(agent), ringing=ringing,
                 current=current_call(session, agent_id), to_sum_up=last if recent else None,
                 wrap_up_left=left, callers_waiting=int(waiting), on_callback=on_callback,
-                state_after_call=agent.state_after_call)
+                state_after_call=agent.state_after_call,
+                break_after_missed_call=(agent.state == AgentState.BREAK
+                                         and agent.missed_call_at is not None
+                                         and agent.missed_call_at == agent.state_changed_at))

@@ -84,6 +84,9 @@ class StaffUser(Base):
     # Offline chosen during a call, or the state they made a callback from); None:
     # Available. Applied and cleared by routing when the wrap-up ends.
     state_after_call: Mapped[AgentState | None] = mapped_column(enum_column(AgentState, 12))
+    # When a call rang this agent unanswered (``routing.agent_missed``), which put them
+    # on a break: the desk says why while that break lasts (``state_changed_at`` equal).
+    missed_call_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     @property
     def grievance_hospital(self) -> int | None:

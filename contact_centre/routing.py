@@ -365,6 +365,7 @@ def agent_missed(session: Session, call_id: int, agent_id: int,
             agent.connecting_call_id = None
             if agent.state == AgentState.AVAILABLE:
                 _after_the_call(agent, moment, otherwise=AgentState.BREAK)
+                agent.missed_call_at = moment  # the desk says why the break began
         call.agent_id = None
         if call.ended_at is None:
             waited_from = call.details.get("waited_from")

@@ -478,3 +478,28 @@ def test_a_wrap_up_form_saved_after_another_call_ended_is_refused_not_moved(boar
         calls = {c.call_sid: c.disposition for c in s.scalars(select(Call)).all()}
     assert calls[ring.caller_sid] == "booked" and calls[second.caller_sid] is None
     assert _asha(board).state == AgentState.WRAP_UP  # the second call's wrap-up goes on
+
+
+@pytest.mark.parametrize("lang", ["en", "hi"])
+def test_a_missed_ring_says_why_the_agent_is_on_a_break(board, lang):
+    """An agent whose phone rang unanswered is put on a break (the caller goes back to
+    the front); their desk says so in their language, until they choose a state."""
+    from locales import render
+
+    asha = _agent(board, "agent.asha", ASHA)
+    with board.helpline.session() as s, s.begin():
+        s.scalars(select(StaffUser).filter_by(username="agent.asha")).one().language = lang
+    _state(asha, "available")
+    board.queue(board.caller("+919812340001"))
+    board.deliver()
+    [ring] = board.follow_redirects()
+    board.dial_ends(ring, "no-answer")
+    assert _asha(board).state == AgentState.BREAK
+    why = render(lang, "console.desk_break_after_missed_call")
+    desk = asha.get("/console/me/desk").get_data(as_text=True)
+    assert why in desk and render(lang, "console.desk_not_taking") not in desk
+    # A break chosen by the agent says nothing of a missed call.
+    _state(asha, "offline")
+    _state(asha, "break")
+    desk = asha.get("/console/me/desk").get_data(as_text=True)
+    assert why not in desk and render(lang, "console.desk_not_taking") in desk
