@@ -139,7 +139,7 @@ def test_joining_through_the_code_says_the_day_the_place_and_the_offer(portal, s
                "for you for 10 minutes: press 1 on the call to take it."),
         "hi": ("आप प्रतीक्षा सूची में जुड़ गए हैं।", "आप सूची में सबसे पहले हैं।",
                "अपॉइंटमेंट खाली होते ही हम आपको एसएमएस भेजेंगे और कॉल करेंगे। वह 10 मिनट तक "
-               "आपके लिए रुका रहेगा: उसे लेने के लिए कॉल पर 1 दबाएँ।"),
+               "आपके लिए रखा रहेगा: उसे लेने के लिए कॉल पर 1 दबाएँ।"),
     }[lang]
     assert all(w in text for w in words), text
     assert all(name in text for name in m.names[lang])
