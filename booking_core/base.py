@@ -72,6 +72,13 @@ def typed_digits(raw: object) -> str | None:
     return "".join(str(unicodedata.decimal(ch)) for ch in text)
 
 
+def ascii_digits(text: str) -> str:
+    """``text`` with every decimal digit of any script as its ASCII digit and the rest
+    as it is: a day or a time typed on a Devanagari keyboard («२०२६-१२-२०», «०९:३०»)
+    reads as the same day or time (``calendar_day``, the schedule's times)."""
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
+
+
 def whole_number(raw: object) -> int | None:
     """``raw`` (text from a form, a query string or a webhook) as a whole number an
     INTEGER column can hold, else None: empty, signed, fractional or too large are all
@@ -169,7 +176,7 @@ def calendar_day(raw: object, field: str = "day") -> dt.date:
     """``raw`` (a form's or a query string's text) as a day the helpline can work with:
     the one parser every adapter uses, so no date reaches arithmetic that overflows.
     Raises ``InvalidDay``."""
-    text = str(raw or "").strip()
+    text = ascii_digits(str(raw or "").strip())
     try:
         day = dt.date.fromisoformat(text) if len(text) == 10 else None
     except ValueError:

@@ -36,7 +36,14 @@ from booking_core.appointments import (
     message_params,
 )
 from booking_core.audit import record_change
-from booking_core.base import InvalidDay, NotFound, calendar_day, unit_of_work, utcnow
+from booking_core.base import (
+    InvalidDay,
+    NotFound,
+    ascii_digits,
+    calendar_day,
+    unit_of_work,
+    utcnow,
+)
 from booking_core.holidays import PublicHoliday
 from booking_core.hospitals import Department, Hospital
 from booking_core.master_data import (
@@ -92,7 +99,7 @@ class SessionInput:
 
 
 def _time(check: FieldCheck, name: str, raw: str) -> dt.time | None:
-    text = clean_text(raw)
+    text = ascii_digits(clean_text(raw))
     try:
         value = dt.time.fromisoformat(text) if len(text) in (4, 5) else None
     except ValueError:

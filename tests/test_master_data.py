@@ -546,3 +546,25 @@ def test_without_a_helpline_number_the_closure_sms_names_none(session, now):
     ("+911140000000", "+911140000000"), ("", ""), ("DLHHLP", ""), (" ", "")])
 def test_the_number_to_call_is_a_phone_number_or_none(number, to_call):
     assert Settings(twilio_phone_number=number).helpline_number_to_call == to_call
+
+
+@pytest.mark.parametrize(("start", "end"), [("०९:००", "१३:००"), ("०९:००", "13:00"),
+                                            ("09:00", "१३:००")])
+def test_a_schedule_typed_in_devanagari_digits_is_the_same_schedule(session, now, start, end):
+    """A time typed on a Devanagari keyboard is the same time: the schedule saves, its
+    sessions at 9:00-13:00, as with ASCII digits."""
+    department = make_department(session, make_hospital(session))
+    save_schedule(session, department.id, _week(start=start, end=end, capacity="१२",
+                                                counter="२"),
+                  editor=ADMIN, horizon=HORIZON, now=now)
+    starts = {s.starts_at.astimezone(IST).time() for s in session.scalars(
+        select(Slot).where(Slot.department_id == department.id))}
+    assert starts == {dt.time(h) for h in range(9, 13)}
+
+
+@pytest.mark.parametrize(("typed", "day"), [("२०२६-१२-२०", dt.date(2026, 12, 20)),
+                                            ("2026-१२-०१", dt.date(2026, 12, 1))])
+def test_a_day_typed_in_devanagari_digits_is_that_day(typed, day):
+    from booking_core.base import calendar_day
+
+    assert calendar_day(typed) == day
