@@ -28,9 +28,11 @@ READ_ONLY: dict[str, Any] = {"helpline_read_only": True}
 # What a database that is down, frozen or unreachable raises (a refused or timed-out
 # connection, a statement cut short, no connection free in the pool): the request
 # could not be served now, but nothing was wrong with it.
-# A failed connection attempt that took at least this long (seconds) timed out rather
-# than being refused: the server is there but does not answer.
-COSTLY_FAILURE_S = 1.0
+# A failed connection attempt that ran to within this many seconds of its connect
+# timeout waited the timeout out: the server is there but does not answer. One that
+# ended sooner was answered: refused (a stopped server) or turned away ("too many
+# clients", a starting or shutting-down server), which costs the next request nothing.
+TIMED_OUT_SLACK_S = 0.5
 
 DATABASE_DOWN: tuple[type[Exception], ...] = (OperationalError, InterfaceError, PoolTimeout)
 
@@ -159,9 +161,10 @@ def _make_engine(database_url: str, limits: DatabaseLimits, **kwargs: Any) -> En
         try:
             return bounded.connect(*cargs, **cparams)
         except psycopg.OperationalError:
-            # A refused connection (a stopped server) costs nothing, so it is tried again
-            # at once; one that waited out its timeout (a frozen server) starts the pause.
-            if time.monotonic() - started >= COSTLY_FAILURE_S:
+            # A connection the server answered with a refusal costs nothing, so it is
+            # tried again at once, even when a loaded machine made the answer slow; one
+            # that waited out its timeout (a frozen server) starts the pause.
+            if time.monotonic() - started >= cparams["connect_timeout"] - TIMED_OUT_SLACK_S:
                 pause.failed()
             raise
 

@@ -100,5 +100,13 @@ def fits(page) -> bool:
     return True
 
 
+def page_width(page) -> int:
+    """The page's whole width in CSS pixels, once it has loaded. A click that follows a
+    link returns when the new document is committed, before it has an ``html``
+    element: measured then, ``document.documentElement`` is still null."""
+    page.wait_for_load_state("load")
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
 def shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"console-{name}.png"), full_page=True)

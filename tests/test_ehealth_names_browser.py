@@ -8,7 +8,7 @@ import pytest
 
 from locales import render
 from tests.fixtures_api import latest_code
-from tests.fixtures_browser import ARTIFACTS, BROWSER_TIMEOUT_MS
+from tests.fixtures_browser import ARTIFACTS, BROWSER_TIMEOUT_MS, page_width
 from tests.fixtures_console import CONSOLE_PASSWORD, make_staff, next_mobile
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
@@ -40,7 +40,7 @@ def test_the_portal_and_the_console_explain_a_refused_name(browser, served, lang
         page.click("button[value=issue]")
         assert page.inner_text("#name-error") == render(lang, "portal.card.err.name_too_long")
         assert page.input_value("#name") == LONG[lang]  # whole, not cut to 120
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page_width(page) <= width
         page.screenshot(path=str(ARTIFACTS / f"portal-card-name-long-{lang}-{width}.png"),
                         full_page=True)
         page.fill("#name", "Asha Devi 2" if lang == "en" else "आशा देवी २")
@@ -60,7 +60,7 @@ def test_the_portal_and_the_console_explain_a_refused_name(browser, served, lang
         page.click("#card-issue button[type=submit]")
         page.wait_for_selector("p.flash")
         assert render(lang, "console.err.invalid_name.characters") in page.inner_text("body")
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page_width(page) <= width
         page.screenshot(path=str(ARTIFACTS / f"console-card-name-{lang}-{width}.png"),
                         full_page=True)
     finally:

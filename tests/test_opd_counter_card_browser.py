@@ -10,7 +10,7 @@ import pytest
 from booking_core.appointments import Channel
 from booking_core.ehealth import CardIssuer, book_with_card, issue_card
 from booking_core.refs import spaced_card_number
-from tests.fixtures_browser import ARTIFACTS, BROWSER_TIMEOUT_MS
+from tests.fixtures_browser import ARTIFACTS, BROWSER_TIMEOUT_MS, page_width
 from tests.fixtures_console import CONSOLE_PASSWORD, make_staff
 from tests.opd_factories import booking_time, mobile, opd_today
 
@@ -50,7 +50,7 @@ def test_a_card_with_two_appointments_today_offers_the_choice(browser, served, l
         assert choices.count() == 2
         assert ("जिसकी हाज़िरी लगानी है" if lang == "hi" else "Choose the one") in \
             page.locator(".flash").first.inner_text()
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page_width(page) <= width
         page.screenshot(path=str(ARTIFACTS / f"console-opd-card-choice-{lang}-{width}.png"),
                         full_page=True)
         with page.expect_navigation():

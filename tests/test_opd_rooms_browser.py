@@ -9,7 +9,7 @@ import pytest
 
 from booking_core.opd_day import call_next, check_in, open_session, skip
 from locales import render
-from tests.fixtures_browser import ARTIFACTS, BROWSER_TIMEOUT_MS
+from tests.fixtures_browser import ARTIFACTS, BROWSER_TIMEOUT_MS, page_width
 from tests.fixtures_console import CONSOLE_PASSWORD, make_staff
 from tests.opd_factories import QR_KEY, book, booking_time, opd_today
 
@@ -57,7 +57,7 @@ def test_the_counter_shows_one_called_token_after_a_recall(browser, served, lang
         assert states == {1: "called", 2: "waiting", 3: "served", 4: "called"}
         assert page.inner_text('tr[data-token="2"] td:nth-of-type(3)').strip().endswith("—")
         assert render(lang, "console.visit.served") in page.inner_text('tr[data-token="3"]')
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page_width(page) <= width
         page.screenshot(path=str(ARTIFACTS / f"opd-counter-recall-{lang}-{width}.png"),
                         full_page=True)
         shown = page.request.get(f"{base}/opd/display/{department_id}.json").json()

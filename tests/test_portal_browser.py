@@ -20,7 +20,7 @@ from helpline.app import create_app
 from tests.conftest import make_settings
 from tests.factories import make_department, make_hospital, make_slot
 from tests.fixtures_api import latest_code
-from tests.fixtures_browser import ARTIFACTS, BROWSER_TIMEOUT_MS
+from tests.fixtures_browser import ARTIFACTS, BROWSER_TIMEOUT_MS, page_width
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.slow]
 
@@ -98,7 +98,7 @@ def shot(page, lang: str, width: int, step: str) -> None:
 
 def fits(page, width: int) -> None:
     """Nothing scrolls sideways."""
-    assert page.evaluate("document.documentElement.scrollWidth") <= width, page.url
+    assert page_width(page) <= width, page.url
 
 
 def verify_mobile(page, helpline, mobile: str, lang: str) -> None:

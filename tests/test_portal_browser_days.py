@@ -16,7 +16,7 @@ from werkzeug.serving import make_server
 from helpline.app import create_app
 from tests.conftest import make_settings
 from tests.factories import make_department, make_hospital, make_slot
-from tests.fixtures_browser import ARTIFACTS, BROWSER_TIMEOUT_MS
+from tests.fixtures_browser import ARTIFACTS, BROWSER_TIMEOUT_MS, page_width
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.slow]
 
@@ -71,7 +71,7 @@ def test_the_day_list_is_compact_and_a_day_opens_at_its_times(site, browser, lan
         assert first["width"] < width / 2.5, first
         assert first["height"] < 80, first
         assert days["height"] < (620 if width < 500 else 420), days
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page_width(page) <= width
         page.screenshot(path=str(ARTIFACTS / f"days-{lang}-{width}-1-list.png"),
                         full_page=True)
 

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from booking_core.outbox import OutboxMessage
 from tests.factories import make_department, make_hospital, make_slot
 from tests.fixtures_api import latest_code
-from tests.fixtures_browser import ARTIFACTS, BROWSER_TIMEOUT_MS
+from tests.fixtures_browser import ARTIFACTS, BROWSER_TIMEOUT_MS, page_width
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 
@@ -69,7 +69,7 @@ def test_enter_in_the_code_box_verifies_on_the_card_page(browser, served, lang, 
             page.press("#mobile", "Enter")
         page.screenshot(path=str(ARTIFACTS / f"portal-enter-{lang}-{width}-card.png"),
                         full_page=True)
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page_width(page) <= width
         with helpline.session() as s:
             code = latest_code(s, "+91" + digits)
         page.fill("#code", code)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tests.fixtures_api import latest_code
-from tests.fixtures_browser import BROWSER_TIMEOUT_MS
+from tests.fixtures_browser import BROWSER_TIMEOUT_MS, page_width
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 
@@ -79,7 +79,7 @@ def test_card_and_complaint_forms_show_every_fault_at_once(browser, served, lang
         assert page.input_value("#year_of_birth") == "1800"
         assert page.input_value("#abha_number") == "1234"
         _one_border(page, form)
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page_width(page) <= width
         page.screenshot(path=f"/tmp/portal-errors-card-{lang}-{width}.png", full_page=True)
 
         page.goto(f"{base}/portal/grievances/new")
@@ -90,7 +90,7 @@ def test_card_and_complaint_forms_show_every_fault_at_once(browser, served, lang
         assert page.inner_text("#category-error") == words["category"]
         assert words["short"] in page.inner_text("#description-error")
         assert page.input_value("#description") == "a"
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page_width(page) <= width
         page.screenshot(path=f"/tmp/portal-errors-complaint-{lang}-{width}.png",
                         full_page=True)
     finally:

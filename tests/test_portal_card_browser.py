@@ -13,7 +13,7 @@ from PIL import Image
 from booking_core.card_seal import verify_seal
 from helpline.settings import card_signing_key
 from tests.fixtures_api import latest_code
-from tests.fixtures_browser import ARTIFACTS, BROWSER_TIMEOUT_MS
+from tests.fixtures_browser import ARTIFACTS, BROWSER_TIMEOUT_MS, page_width
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 
@@ -47,7 +47,7 @@ def test_get_and_download_a_card(browser, served, lang, width):
         page.click("button[value=issue]")
         assert WORDS[lang]["ready"] in page.locator("#card-notice").inner_text()
         # Nothing wider than the screen: the page fits a phone without sideways scrolling.
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page_width(page) <= width
         page.screenshot(path=str(ARTIFACTS / f"portal-card-{lang}-{width}.png"), full_page=True)
 
         with page.expect_download() as png_download:
