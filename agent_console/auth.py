@@ -49,7 +49,7 @@ from werkzeug.exceptions import HTTPException
 from agent_console import bp
 from agent_console.i18n import console_context, error_text, t
 from booking_core.base import DomainError
-from contact_centre.accounts import authenticate
+from contact_centre.accounts import AccountDisabled, authenticate
 from contact_centre.agents import set_agent_language, set_agent_state, sign_out
 from contact_centre.models import AgentState, Role, StaffUser
 from helpline.app import current_helpline, get_session
@@ -304,10 +304,14 @@ def login() -> Any:
             session["lang"] = request.args["lang"]
         return render_template("console/login.html", next=request.args.get("next", ""))
     password = request.form.get("password") or ""
-    user = authenticate(get_session(), submitted_username(), password)
+    try:
+        user = authenticate(get_session(), submitted_username(), password)
+        refusal = "console.login_failed"
+    except AccountDisabled:
+        user, refusal = None, "console.err.account_disabled"
     if user is None:  # the 401 is what counts as a failed sign-in
         html = render_template("console/login.html", next=request.form.get("next", ""),
-                               error=t("console.login_failed"))
+                               error=t(refusal))
         return html, 401
     session.clear()  # a fresh session (and CSRF token) for the signed-in user
     now = time.time()

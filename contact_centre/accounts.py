@@ -117,19 +117,32 @@ def _staff_phone(raw: str | None) -> str | None:
     return normalise_mobile(raw) if raw and raw.strip() else None
 
 
+class AccountDisabled(Conflict):
+    """The username and password are right, but an administrator has disabled the
+    account: the person is told so (and whom to ask), not that they mistyped."""
+
+    code = "account_disabled"
+
+
 def authenticate(session: Session, username: str, password: str) -> StaffUser | None:
     """The active account with this username and password, or None. A wrong username
-    costs a hash verification too, so timing does not tell which part was wrong."""
+    costs a hash verification too, so timing does not tell which part was wrong.
+    ``AccountDisabled`` when both are right for a disabled account: only someone who
+    knows its password learns that it is disabled."""
     user = session.scalar(
         select(StaffUser).where(StaffUser.username == (username or "").strip().lower())
     )
-    if user is None or not user.active:
+    if user is None:
         try:
             _hasher.verify(_dummy_hash(), password or "x")
         except (VerificationError, InvalidHashError):
             pass
         return None
-    return user if check_password(user, password) else None
+    if not check_password(user, password):
+        return None
+    if not user.active:
+        raise AccountDisabled("this account is disabled")
+    return user
 
 
 @lru_cache(maxsize=1)

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from grievances.models import Grievance, GrievanceEvent
 from helpline.app import create_app
-from locales import has_message
+from locales import has_message, render
 from tests.conftest import TWILIO_SID, TWILIO_TOKEN, make_settings
 from tests.fixtures_console import ConsoleClient, make_grievance
 
@@ -75,6 +75,23 @@ def test_admin_creates_and_disables_an_account(session, console, admin_user):
                                                      "language": "hi", "active": "0"})
     # The disabled account's open session ends on its next request.
     assert other.get("/console/").status_code == 302
+    # Signing in again: the right password is told the account is disabled and whom to
+    # ask; a wrong one, or a disabled account's name with any other password, is told
+    # only that the username or password is wrong.
+    for lang in ("en", "hi"):
+        other.client.get(f"/console/login?lang={lang}")
+        right = other.login("new.agent", "a long password")
+        assert right.status_code == 401
+        assert render(lang, "console.err.account_disabled") in text(right)
+        assert render(lang, "console.login_failed") not in text(right)
+        wrong = other.login("new.agent", "a long passwore")
+        assert wrong.status_code == 401
+        assert render(lang, "console.login_failed") in text(wrong)
+        assert render(lang, "console.err.account_disabled") not in text(wrong)
+    # Enabled again, the same password signs in.
+    console.post(f"/console/admin/users/{user.id}", {"role": "agent", "display_name": "N",
+                                                     "language": "hi", "active": "1"})
+    assert other.login("new.agent", "a long password").status_code == 302
 
 
 def test_idle_session_expires(console, agent):
