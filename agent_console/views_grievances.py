@@ -25,7 +25,7 @@ from agent_console.csv_files import EXCEL_UTF8_MARK
 from agent_console.i18n import current_language
 from agent_console.recordings import RecordingUnavailable, load_recording
 from booking_core.appointments import Channel
-from booking_core.base import DomainError, calendar_day, utcnow, whole_number
+from booking_core.base import DomainError, calendar_day, refusals_by_field, utcnow, whole_number
 from booking_core.citizens import Citizen
 from booking_core.hospitals import Department, in_name_order, list_hospitals
 from booking_core.phones import mask_phone
@@ -119,6 +119,7 @@ def home() -> Any:
 def new_grievance() -> Any:
     session = get_session()
     form: Mapping[str, str] = request.form
+    refused: dict[str, DomainError] = {}
     if request.method == "POST":
         try:
             grievance = register_grievance(
@@ -130,7 +131,9 @@ def new_grievance() -> Any:
                 actor=g.staff.username,
             )
         except DomainError as exc:
-            flash_error(exc)
+            refused = refusals_by_field(exc)  # every refused field said at once, marked
+            for refusal in refused.values():
+                flash_error(refusal)
         else:
             flash_done("console.registered", reference=grievance.reference)
             return redirect(url_for("console.grievance", grievance_id=grievance.id))
@@ -141,7 +144,8 @@ def new_grievance() -> Any:
         form = {"phone": caller[0], "language": caller[1] or "hi"} if caller else {}
     return render_template("console/new_grievance.html",
                            hospitals=in_name_order(list_hospitals(session), current_language()),
-                           categories=list(GrievanceCategory), form=form)
+                           categories=list(GrievanceCategory), form=form,
+                           refused=list(refused))
 
 
 def _load(grievance_id: int) -> Grievance:

@@ -94,15 +94,18 @@ def check_category(category: str) -> GrievanceCategory:
         raise InvalidInput("unknown grievance category", field="category") from exc
 
 
-def check_grievance(*, category: str, description: str | None,
-                    recorded: bool = False) -> tuple[GrievanceCategory, str]:
+def check_grievance(*, category: str, description: str | None, recorded: bool = False,
+                    phone: str | None = None) -> tuple[GrievanceCategory, str]:
     """The category and tidied words of a grievance, every field checked so that all
     faults are reported at once (``FieldErrors`` for several, else the one field's
-    error: see ``check_category``, ``check_description``). ``register_grievance`` calls
-    it; a form may call it first, before the mobile is verified."""
+    error: see ``check_category``, ``check_description``; with ``phone``, also the
+    citizen's mobile, ``InvalidMobile`` under field "phone"). ``register_grievance``
+    calls it with the phone; a form may call it first, before the mobile is verified."""
     refusals = FieldRefusals()
     cat = refusals.check("category", check_category, category)
     text = refusals.check("description", check_description, description, recorded=recorded)
+    if phone is not None:  # last: an adapter saying one refusal says the words' first
+        refusals.check("phone", normalise_mobile, phone)
     refusals.raise_any()
     assert cat is not None and text is not None
     return cat, text
@@ -147,7 +150,7 @@ def register_grievance(
     registered.
     """
     cat, text = check_grievance(category=category, description=description,
-                                recorded=bool(recording_sid))
+                                recorded=bool(recording_sid), phone=phone)
     language = normalise_language(language)
     now = now or utcnow()
     try:

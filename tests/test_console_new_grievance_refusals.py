@@ -1,0 +1,72 @@
+"""The console's new-grievance form says every refused field at once, each in its own
+words and marked, as the accounts and master-data forms do: the domain checks the
+citizen's mobile together with the category and the words
+(``grievances.services.check_grievance``) before it writes anything."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from booking_core.base import FieldErrors
+from booking_core.phones import InvalidMobile
+from grievances.models import Grievance
+from grievances.services import DescriptionTooShort, register_grievance
+from locales import render
+from tests.fixtures_console import make_staff
+
+# Every kind of number an agent may type that is no Indian mobile: too short, a Delhi
+# landline, a foreign mobile, letters, nothing.
+NOT_A_MOBILE = ["12345", "011 2345 6789", "+1 415 555 0123", "call me", "  "]
+
+
+def _flashes(page: str) -> list[str]:
+    return [html.unescape(text).strip() for text in
+            re.findall(r'<p class="flash error[^"]*"[^>]*>([^<]+)</p>', page)]
+
+
+def _marked(page: str) -> set[str]:
+    return set(re.findall(r'name="(\w+)"[^>]*aria-invalid="true"', page))
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+@pytest.mark.parametrize("phone", NOT_A_MOBILE)
+def test_a_wrong_mobile_and_too_few_words_are_said_together(console, session, lang, phone):
+    make_staff(session, "agent.form", language=lang)
+    console.login("agent.form")
+    answer = console.post("/console/grievances/new", data={
+        "phone": phone, "category": "cleanliness", "description": "a", "language": "hi"})
+    page = answer.get_data(as_text=True)
+    flashes = _flashes(page)
+    assert len(flashes) == 2, flashes
+    assert render(lang, "console.err.description_too_short",
+                  min_words=2, min_letters=8) in flashes
+    assert _marked(page) == {"phone", "description"}
+    assert 'value="' + html.escape(phone, quote=True) + '"' in page  # kept as typed
+    assert session.scalar(select(func.count()).select_from(Grievance)) == 0
+
+
+def test_one_wrong_field_is_marked_alone(console, session):
+    make_staff(session, "agent.form", language="en")
+    console.login("agent.form")
+    page = console.post("/console/grievances/new", data={
+        "phone": "12345", "category": "cleanliness",
+        "description": "The fan in ward 4 has not worked for a week.",
+        "language": "hi"}).get_data(as_text=True)
+    assert len(_flashes(page)) == 1
+    assert _marked(page) == {"phone"}
+
+
+@pytest.mark.parametrize("phone", NOT_A_MOBILE)
+def test_the_domain_refuses_the_mobile_with_the_words_before_writing(session, phone):
+    with pytest.raises(FieldErrors) as refused:
+        register_grievance(session, phone=phone, category="nonsense", channel="agent",
+                           description="a")
+    errors = refused.value.errors
+    assert set(errors) == {"phone", "category", "description"}
+    assert isinstance(errors["phone"], InvalidMobile)
+    assert isinstance(errors["description"], DescriptionTooShort)
+    assert session.scalar(select(func.count()).select_from(Grievance)) == 0
