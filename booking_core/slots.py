@@ -413,6 +413,17 @@ def holds_opd_on(session: Session, department_id: int, day: dt.date) -> bool:
     return found is not None
 
 
+def departments_holding_opd(session: Session, since: dt.date) -> set[int]:
+    """The ids of departments that sit an OPD: a weekly schedule, or a slot not closed on
+    or after ``since`` (a day added by hand). A department with neither (just
+    onboarded, or one whose OPD has stopped) has nothing a caller could book, and the
+    phone line does not offer it (``ivr.directory``). One statement."""
+    scheduled = select(OpdSchedule.department_id)
+    dated = select(Slot.department_id).where(Slot.local_day >= since,
+                                              Slot.closed.is_(False))
+    return set(session.scalars(scheduled.union(dated)))
+
+
 def day_availability(
     session: Session,
     department_id: int,

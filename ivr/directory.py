@@ -37,13 +37,16 @@ from booking_core.hospitals import (
     list_districts,
     list_hospitals,
 )
+from booking_core.slots import departments_holding_opd
 from helpline.db import READ_ONLY
 
 
 @dataclass(frozen=True)
 class Snapshot:
     hospitals: list[Hospital]  # the most asked-for first (the day's ``hospital_ranking``)
-    departments: dict[int, list[Department]]  # hospital id -> its OPDs in menu order
+    # hospital id -> the departments a caller can book, in menu order: those that sit
+    # an OPD (``departments_holding_opd``); ``department_by_id`` names every one.
+    departments: dict[int, list[Department]]
     districts: list[tuple[str, str]]  # (English, Hindi), alphabetically
     hospital_by_id: dict[int, Hospital]
     department_by_id: dict[int, Department]
@@ -64,16 +67,23 @@ class Snapshot:
         return [h for h in self.hospitals if district is None or h.district == district]
 
 
-def read_snapshot(session: Session, ranking: list[int] | None = None) -> Snapshot:
+def read_snapshot(session: Session, ranking: list[int] | None = None,
+                  today: dt.date | None = None) -> Snapshot:
     """The active hospitals in ``ranking``'s order (the day's, ``Directory.ranking``;
-    None: the order they were added), their departments and districts."""
+    None: the order they were added), their departments and districts. With ``today``
+    (the helpline's local date), a hospital's menu of departments leaves out those
+    that sit no OPD from that day on (``departments_holding_opd``)."""
     # An inactive hospital (``Hospital.active``) is offered to no caller.
     hospitals = in_ranking_order(list_hospitals(session, active_only=True), ranking or [])
-    departments = {h.id: list_departments(session, h.id) for h in hospitals}
+    every = {h.id: list_departments(session, h.id) for h in hospitals}
+    sitting = departments_holding_opd(session, today) if today is not None else None
     return Snapshot(
-        hospitals=hospitals, departments=departments, districts=list_districts(session),
+        hospitals=hospitals,
+        departments={h: [d for d in ds if sitting is None or d.id in sitting]
+                     for h, ds in every.items()},
+        districts=list_districts(session),
         hospital_by_id={h.id: h for h in hospitals},
-        department_by_id={d.id: d for ds in departments.values() for d in ds},
+        department_by_id={d.id: d for ds in every.values() for d in ds},
     )
 
 
@@ -93,6 +103,10 @@ class Directory:
         self._read_at = 0.0
         self._ranking: tuple[dt.date, list[int]] | None = None
 
+    def today(self) -> dt.date:
+        """The helpline's local date (``demand_day``)."""
+        return demand_day(self._tz, self._now())
+
     def ranking(self, session: Session) -> list[int]:
         """Today's hospital ranking, read once per day (``hospital_ranking``)."""
         day = demand_day(self._tz, self._now())
@@ -105,7 +119,7 @@ class Directory:
     def snapshot(self, session: Session) -> Snapshot:
         """The current lists; with no TTL, read in the request's own ``session``."""
         if self._ttl <= 0:
-            return read_snapshot(session, self.ranking(session))
+            return read_snapshot(session, self.ranking(session), self.today())
         snapshot = self._snapshot
         if snapshot is not None and self._clock() - self._read_at < self._ttl:
             return snapshot
@@ -114,7 +128,7 @@ class Directory:
                 with self._sessions() as own:
                     # Read-only: the request's own transaction may hold SQLite's write lock.
                     own.connection(execution_options=READ_ONLY)
-                    self._snapshot = read_snapshot(own, self.ranking(own))
+                    self._snapshot = read_snapshot(own, self.ranking(own), self.today())
                     own.expunge_all()
                 self._read_at = self._clock()
             return self._snapshot

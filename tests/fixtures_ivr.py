@@ -17,7 +17,7 @@ from twilio.request_validator import RequestValidator
 from booking_core.resources import update_resources
 from ivr.devphone import heard_text
 from tests.conftest import PUBLIC_BASE_URL, TWILIO_TOKEN, make_settings
-from tests.factories import IST, make_department, make_hospital, make_slot
+from tests.factories import IST, make_department, make_hospital, make_schedule, make_slot
 
 CALLER = "+919812345678"
 
@@ -146,7 +146,11 @@ def build_world(session) -> IvrWorld:
     medicine = make_department(session, lok_nayak, code="medicine",
                                name_en="General Medicine", name_hi="सामान्य चिकित्सा",
                                aliases=["medicine", "fever", "बुखार"])
-    make_department(session, gtb, code="ortho", name_en="Orthopaedics", name_hi="हड्डी रोग")
+    gtb_ortho = make_department(session, gtb, code="ortho", name_en="Orthopaedics",
+                                name_hi="हड्डी रोग")
+    # Both sit a weekly OPD whose days are not made yet: offered, with nothing to book.
+    for department in (medicine, gtb_ortho):
+        make_schedule(session, department, weekday=0)
     day = (dt.datetime.now(IST) + dt.timedelta(days=2)).date()
     slots = [
         make_slot(session, ortho, at=dt.datetime.combine(day, dt.time(9, 0), IST), capacity=5),

@@ -274,7 +274,7 @@ def test_change_menu_goes_back_to_the_day(phone, ivr_world):
 def test_department_without_seats_says_so(phone, ivr_world):
     start_booking(phone, "en")
     phone.press("2")
-    phone.press("2")  # General Medicine has no slots
+    phone.press("2")  # General Medicine sits a weekly OPD but has no slots
     assert "no appointments left" in phone.said and "Choose a department" in phone.said
 
 

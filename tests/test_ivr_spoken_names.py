@@ -12,7 +12,7 @@ from booking_core.hospitals import Hospital, district_as_said
 from booking_core.master_data import DELHI_DISTRICTS
 from booking_core.resources import update_resources
 from helpline.demo_data import DEPARTMENTS, HOSPITALS, load_demo_data
-from tests.factories import make_department, make_hospital
+from tests.factories import make_department, make_hospital, make_schedule
 from tests.fixtures_ivr import Phone
 
 LANG_KEY = {"hi": "1", "en": "2"}
@@ -139,9 +139,9 @@ def test_two_hospitals_that_fit_alike_are_asked_about_not_one_picked(
         phone, ivr_world, ivr_session, lang):
     for en, hi in [("Safdarjung Hospital", "सफ़दरजंग अस्पताल"),
                    ("Hindu Rao Hospital", "हिंदू राव अस्पताल")]:
-        make_department(ivr_session, make_hospital(
+        make_schedule(ivr_session, make_department(ivr_session, make_hospital(
             ivr_session, name_en=en, name_hi=hi, short_en=en, short_hi=hi,
-            aliases=["Civil Hospital", "सिविल अस्पताल"]))
+            aliases=["Civil Hospital", "सिविल अस्पताल"])), weekday=0)
     action = menu_of(phone, lang, "1")
     for words in ("civil hospital", "सिविल अस्पताल"):
         said = answer(phone, action, words)
