@@ -333,7 +333,8 @@ def _queue_messages(
         template = "appointment_booked_for_you"
     add_sms(
         session, appointment.citizen.phone, template, lang, params,
-        dedupe_key=f"appointment:{appointment.id}:{kind}:{stamp}",
+        # The slot too: two moves in one second are two messages, each with its time.
+        dedupe_key=f"appointment:{appointment.id}:{kind}:{appointment.slot_id}:{stamp}",
         appointment_id=appointment.id, fresh_key=new_appointment,
     )
     if kind == "cancelled":

@@ -171,3 +171,24 @@ def test_upcoming_lists_patient_and_booker(session, dept):
     assert len(upcoming_appointments(session, PHONE)) == 1
     assert len(upcoming_appointments(session, "9812300001")) == 1
     assert upcoming_appointments(session, "9812300002") == []
+
+
+def test_two_moves_in_one_second_each_text_their_own_time(session, dept):
+    """The patient's last SMS names the time they hold, however quickly they moved."""
+    first = make_slot(session, dept, starts_in=dt.timedelta(days=2))
+    later = make_slot(session, dept, starts_in=dt.timedelta(days=3, hours=1))
+    latest = make_slot(session, dept, starts_in=dt.timedelta(days=4, hours=2))
+    appt = book_appointment(session, slot_id=first.id, phone=PHONE, channel=Channel.PORTAL,
+                            language="en")
+    now = dt.datetime.now(dt.UTC)
+    for slot in (later, latest, first):
+        reschedule_appointment(session, appt.reference, slot.id, channel=Channel.PORTAL,
+                               phone=PHONE, now=now)
+    moved = session.scalars(
+        select(OutboxMessage).where(OutboxMessage.appointment_id == appt.id,
+                                    OutboxMessage.template.like("%rescheduled%"))
+        .order_by(OutboxMessage.id)).all()
+    dates = [m.params["date"] for m in moved]
+    times = [m.params["time"] for m in moved]
+    assert len(moved) == 3, [m.dedupe_key for m in moved]
+    assert len(set(zip(dates, times, strict=True))) == 3
