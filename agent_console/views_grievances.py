@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Iterator, Mapping
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import (
     Response,
@@ -291,6 +293,13 @@ def export_csv() -> Any:
     query = filtered_query(query, every, g.staff.id, utcnow(),
                            within_hospital=g.staff.grievance_hospital)
 
+    zone = ZoneInfo(current_helpline().settings.helpline_timezone)
+
+    def delhi_time(moment: dt.datetime | None) -> str:
+        """ISO 8601 in the helpline's time zone, to the second, with its offset
+        ("2026-12-03T09:15:00+05:30"): the clock the supervisors read, still exact."""
+        return moment.astimezone(zone).isoformat(timespec="seconds") if moment else ""
+
     def rows() -> Iterator[str]:
         buffer = io.StringIO()
         buffer.write(EXCEL_UTF8_MARK)
@@ -307,10 +316,10 @@ def export_csv() -> Any:
             for item in stream.scalars(query.order_by(Grievance.id).execution_options(
                     yield_per=500)):
                 writer.writerow([_csv_cell(v) for v in (
-                    item.reference, item.created_at.isoformat(), item.category.value,
+                    item.reference, delhi_time(item.created_at), item.category.value,
                     hospitals.get(item.hospital_id or 0, ""), item.status.value, item.language,
                     item.channel, item.priority,
-                    *(d.isoformat() if d else "" for d in (
+                    *(delhi_time(d) for d in (
                         item.acknowledge_due_at, item.resolve_due_at, item.acknowledged_at,
                         item.resolved_at, item.closed_at)),
                     item.escalation_level, item.transfer_count, item.feedback_solved,

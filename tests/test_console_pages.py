@@ -204,6 +204,17 @@ def test_csv_export_masks_phones_and_defuses_formulas(session, console, supervis
     rows = list(csv.reader(io.StringIO(answer.get_data().decode("utf-8-sig"))))
     assert rows[0][0] == "reference" and rows[1][0] == g.reference
     assert g.citizen.phone not in text(answer)
+    # Times on Delhi's clock, with the offset that makes them exact.
+    header = rows[0]
+    for name in ("created_at", "acknowledge_due_at", "resolve_due_at"):
+        cell = rows[1][header.index(name)]
+        assert cell.endswith("+05:30"), (name, cell)
+        moment = dt.datetime.fromisoformat(cell)
+        assert moment.microsecond == 0
+    created = dt.datetime.fromisoformat(rows[1][header.index("created_at")])
+    assert abs(created - g.created_at) < dt.timedelta(seconds=1)
+    delhi = dt.timezone(dt.timedelta(hours=5, minutes=30))
+    assert created.hour == g.created_at.astimezone(delhi).hour
 
 
 def test_failed_messages_and_demo_inbox(session, app, console, supervisor):
