@@ -306,12 +306,14 @@ def login() -> Any:
     password = request.form.get("password") or ""
     try:
         user = authenticate(get_session(), submitted_username(), password)
-        refusal = "console.login_failed"
     except AccountDisabled:
-        user, refusal = None, "console.err.account_disabled"
+        # The right password: a 403, which is no failed sign-in, so it never locks out
+        # the person once an administrator enables the account again.
+        return render_template("console/login.html", next=request.form.get("next", ""),
+                               error=t("console.err.account_disabled")), 403
     if user is None:  # the 401 is what counts as a failed sign-in
         html = render_template("console/login.html", next=request.form.get("next", ""),
-                               error=t(refusal))
+                               error=t("console.login_failed"))
         return html, 401
     session.clear()  # a fresh session (and CSRF token) for the signed-in user
     now = time.time()

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from agent_console import bp
 from agent_console.auth import flash_done, flash_error, roles
 from agent_console.i18n import current_language
-from agent_console.views_grievances import _int
+from agent_console.views_grievances import _chosen_id, _int
 from booking_core.base import DomainError, InvalidInput, refusals_by_field, unit_of_work
 from booking_core.hospitals import in_name_order, list_hospitals
 from booking_core.phones import mask_phone
@@ -66,7 +66,7 @@ def create_user() -> Any:
                           password=form.get("password", ""), role=form.get("role", ""),
                           display_name=form.get("display_name") or None,
                           language=form.get("language", "en"), phone=form.get("phone"),
-                          hospital_id=_int(form.get("hospital")))
+                          hospital_id=_chosen_id(form.get("hospital")))
     except DomainError as exc:
         _refuse_user_form("new", exc)
     else:
@@ -82,7 +82,7 @@ def edit_user(user_id: int) -> Any:
         update_staff_user(get_session(), user_id, role=form.get("role", ""),
                           display_name=form.get("display_name", ""),
                           language=form.get("language", "en"), phone=form.get("phone") or None,
-                          hospital_id=_int(form.get("hospital")),
+                          hospital_id=_chosen_id(form.get("hospital")),
                           active=form.get("active") == "1",
                           password=form.get("password") or None, acting_user_id=g.staff.id)
     except DomainError as exc:

@@ -129,7 +129,7 @@ def new_grievance() -> Any:
                 channel=Channel.AGENT.value, language=form.get("language", "hi"),
                 description=form.get("description", ""),
                 # a hospital's staff register grievances about their own hospital only
-                hospital_id=g.staff.grievance_hospital or _int(form.get("hospital")),
+                hospital_id=g.staff.grievance_hospital or _chosen_id(form.get("hospital")),
                 actor=g.staff.username,
             )
         except DomainError as exc:
@@ -200,7 +200,7 @@ def grievance_action(grievance_id: int, action: str) -> Any:
         if action == "claim":
             workflow.claim_grievance(session, item.id, agent_id=g.staff.id, actor=actor, tz=tz)
         elif action == "assign":
-            workflow.assign_grievance(session, item.id, agent_id=_int(form.get("agent")),
+            workflow.assign_grievance(session, item.id, agent_id=_chosen_id(form.get("agent")),
                                       actor=actor)
         elif action == "note":
             workflow.add_note(session, item.id, form.get("note", ""), actor=actor)
@@ -213,7 +213,7 @@ def grievance_action(grievance_id: int, action: str) -> Any:
         elif action == "transfer":
             workflow.transfer_grievance(
                 session, item.id, hospital_id=_chosen_id(form.get("hospital")),
-                department_id=_int(form.get("department")), reason=form.get("reason", ""),
+                department_id=_chosen_id(form.get("department")), reason=form.get("reason", ""),
                 actor=actor, tz=tz)
         elif action == "resolve":
             workflow.resolve_grievance(session, item.id, form.get("resolution", ""),
@@ -328,7 +328,7 @@ def export_csv() -> Any:
                 buffer.seek(0)
                 buffer.truncate()
 
-    stamp = utcnow().strftime("%Y%m%d-%H%M")
+    stamp = utcnow().astimezone(zone).strftime("%Y%m%d-%H%M")  # the clock of its times
     return Response(stream_with_context(rows()), mimetype="text/csv", headers={
         "Content-Disposition": f"attachment; filename=grievances-{stamp}.csv"})
 

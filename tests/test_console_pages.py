@@ -215,6 +215,10 @@ def test_csv_export_masks_phones_and_defuses_formulas(session, console, supervis
     assert abs(created - g.created_at) < dt.timedelta(seconds=1)
     delhi = dt.timezone(dt.timedelta(hours=5, minutes=30))
     assert created.hour == g.created_at.astimezone(delhi).hour
+    # So is the file's name.
+    named = re.search(r"grievances-(\d{8}-\d{4})\.csv", answer.headers["Content-Disposition"])
+    stamp = dt.datetime.strptime(named.group(1), "%Y%m%d-%H%M").replace(tzinfo=delhi)
+    assert abs(stamp - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=2)
 
 
 def test_failed_messages_and_demo_inbox(session, app, console, supervisor):
