@@ -360,7 +360,9 @@ def switch_state() -> Any:
     except DomainError as exc:
         flash_error(exc)
     else:
-        if agent.state_after_call is not None:  # kept for when the call is over
+        if agent.state == AgentState.WRAP_UP:
+            pass  # the call is over: the desk's wrap-up sentence now names what follows
+        elif agent.state_after_call is not None:  # kept for when the call is over
             flash_done(f"console.done_state_after_call.{agent.state_after_call.value}")
         elif agent.state == AgentState.ON_CALL:  # Available, once the call is over
             flash_done("console.done_state_after_call.available")
