@@ -222,7 +222,7 @@ def reschedule(reference: str) -> Any:
     if not held.may_cancel(utcnow()):  # a move is refused where a cancel would be
         return redirect(url_for("portal.appointment", reference=held.reference), code=303)
     return page("reschedule.html", 422 if error and request.method == "POST" else 200,
-                appointment=held, error=error,
+                appointment=held, error=error, current_slot=held.slot_id,
                 chosen=chosen, **choose_times(held.department_id))
 
 

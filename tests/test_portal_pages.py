@@ -81,7 +81,8 @@ def portal(client, session):
 
 
 def slot_choices(page: str) -> list[str]:
-    return re.findall(r'name="slot" value="(\d+)"', page)
+    """The times a citizen can choose (a disabled one is shown, not offered)."""
+    return re.findall(r'name="slot" value="(\d+)"(?! disabled)', page)
 
 
 def test_the_front_page_links_the_portal(client):
@@ -290,7 +291,11 @@ def test_my_appointments_list_reschedule_and_cancel(portal, session, catalogue):
     assert listed(portal.page) == [sooner.reference, first.reference]  # soonest first, mine only
     portal.get(f"/portal/appointments/{first.reference}")
     portal.get(f"/portal/appointments/{first.reference}/reschedule")
-    assert slot_choices(portal.page) == [str(catalogue.slot.id)]
+    # Its own time is shown as the time held now, not offered as a new one (choosing
+    # it said "moved" and changed nothing).
+    assert slot_choices(portal.page) == []
+    assert re.search(rf'value="{catalogue.slot.id}" disabled>\s*<span><strong[^>]*>[^<]+'
+                     r'</strong><small>Your time now</small>', portal.page)
     portal.get(f"/portal/appointments/{first.reference}/reschedule"
                f"?day={catalogue.later_slot.local_day.isoformat()}")
     portal.post(f"/portal/appointments/{first.reference}/reschedule",
