@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import redirect, request, url_for
+from flask import Response, redirect, request, url_for
 
 from booking_core.appointments import (
     AlreadyBooked,
@@ -18,7 +18,7 @@ from booking_core.appointments import (
     check_bookable,
     day_held_by_patient,
 )
-from booking_core.base import DomainError, utcnow, whole_number
+from booking_core.base import DomainError, calendar_day, utcnow, whole_number
 from booking_core.holidays import PublicHoliday
 from booking_core.hospitals import find_hospitals, get_department, get_hospital, list_departments
 from booking_core.person_names import optional_person_name
@@ -123,10 +123,31 @@ def book_time(hospital_id: int, department_id: int) -> Any:
     department = get_department(session, hospital.id, department_id)
     times = choose_times(department.id, for_mobile=security.verified_mobile(),
                          with_full_days=True)
-    return page("book_time.html", hospital=hospital, department=department,
+    refused = i18n.again(carry.take().get("error", ""))  # sent on without a time
+    if refused:
+        times["problem"] = refused
+    return page("book_time.html", 422 if refused else 200, hospital=hospital, department=department,
                 waitable=waitable_days(department.id, times["availability"], day_arg()[0],
                                        times["held_days"]),
                 **times)
+
+
+def _choose_a_time_first(source: Any) -> Response:
+    """Sent on with no time (or one that is no id): back to the times of the day the
+    page showed, saying "Please choose a time."; to the list of hospitals only when the
+    form did not say where it was."""
+    hospital, department = (whole_number(source.get(name, ""))
+                            for name in ("hospital", "department"))
+    if hospital is None or department is None:
+        return redirect(url_for("portal.book"), code=303)
+    try:
+        day: str | None = calendar_day(source.get("day", "")).isoformat()
+    except DomainError:
+        day = None  # the first day with times, as the page opens without one
+    location = url_for("portal.book_time", hospital_id=hospital, department_id=department,
+                       day=day) + "#times"
+    return carry.redirect_with(location, error=i18n.keep(i18n.t("portal.err.choose_time"))) \
+        or redirect(location, code=303)
 
 
 @portal.route("/book/review", methods=["GET", "POST"])
@@ -136,7 +157,7 @@ def book_review() -> Any:
     source = request.form if request.method == "POST" else request.args
     slot_id = whole_number(source.get("slot", ""))
     if slot_id is None:
-        return redirect(url_for("portal.book"), code=303)
+        return _choose_a_time_first(source)
     slot = get_slot(get_session(), slot_id)
     # The name as typed, whole: a refused one comes back to be corrected, never cut.
     draft = {"patient_name": request.form.get("patient_name", "").strip()}

@@ -535,3 +535,36 @@ def test_a_booking_number_in_the_address_that_is_not_this_mobiles_says_so(
     short = client.get(f"/portal/appointments/{theirs.reference[:6]}")
     assert short.status_code == 400
     assert words[1] in short.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("lang,words", [("en", "Please choose a time."),
+                                        ("hi", "कृपया समय चुनें।")])
+@pytest.mark.parametrize("slot", [None, "", "abc", "-1", "1.5"])
+def test_continuing_without_a_time_comes_back_to_the_days_times(client, catalogue, lang,
+                                                                words, slot):
+    """The times page sent on with no time (the browser's check bypassed, or junk) goes
+    back to that day's times saying so, not to the list of hospitals."""
+    client.get(f"/portal/lang/{lang}")
+    where, day = catalogue.hospital.id, catalogue.slot.local_day.isoformat()
+    form = client.get(f"/portal/book/{where}/{catalogue.department.id}?day={day}")
+    page = form.get_data(as_text=True)
+    assert f'name="hospital" value="{where}"' in page and f'name="day" value="{day}"' in page
+    query = f"hospital={where}&department={catalogue.department.id}&day={day}"
+    if slot is not None:
+        query += f"&slot={slot}"
+    sent = client.get(f"/portal/book/review?{query}")
+    assert sent.status_code == 303
+    assert sent.headers["Location"].endswith(
+        f"/portal/book/{where}/{catalogue.department.id}?day={day}#times")
+    shown = client.get(sent.headers["Location"])
+    assert shown.status_code == 422
+    text = html.unescape(shown.get_data(as_text=True))
+    assert words in text
+    assert f'name="slot" value="{catalogue.slot.id}"' in text  # the day's times again
+    # Shown once: a reload of the times page is the plain page.
+    assert words not in client.get(sent.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_review_that_does_not_say_where_it_was_goes_to_the_hospitals(client, catalogue):
+    sent = client.get("/portal/book/review?slot=abc")
+    assert sent.status_code == 303 and sent.headers["Location"].endswith("/portal/book")
