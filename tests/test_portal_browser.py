@@ -173,6 +173,9 @@ def test_book_list_reschedule_cancel_and_complain(site, browser, lang, width):
         shot(page, lang, width, "6-mine")
         page.click("li.appt h2 a")
         page.click("a[href$='/reschedule']")
+        page.click("ul.days a >> nth=1")  # the appointment's own day: its time is
+        assert page.locator("label.time.held input[disabled]").count() == 1  # not offered
+        shot(page, lang, width, "6b-move")
         page.click("ul.days a >> nth=2")
         page.check("input[name=slot] >> nth=0")
         page.click("button.primary")
