@@ -109,7 +109,7 @@ class Directory:
 
     def ranking(self, session: Session) -> list[int]:
         """Today's hospital ranking, read once per day (``hospital_ranking``)."""
-        day = demand_day(self._tz, self._now())
+        day = self.today()
         kept = self._ranking
         if kept is None or kept[0] != day:
             kept = (day, hospital_ranking(session, day, tz=self._tz))
