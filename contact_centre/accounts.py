@@ -18,10 +18,18 @@ from contact_centre.models import Role, StaffUser
 
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 10
+USERNAME_MAX = 60
 
 
 class PasswordTooShort(InvalidInput):
     code = "password_too_short"
+
+
+class UsernameTooLong(InvalidInput):
+    """A username longer than ``USERNAME_MAX`` characters (``details['max']``): said as
+    its own limit, not as the letters rule."""
+
+    code = "username_too_long"
 
 
 def hash_password(password: str) -> str:
@@ -80,9 +88,15 @@ def create_staff_user(
 
 
 def _username(raw: str | None) -> str:
+    """Each limit refused in its own words: none typed (``reason`` no_username), too
+    long (``UsernameTooLong``), then the letters rule."""
     name = (raw or "").strip().lower()
-    if (not name or len(name) > 60 or not name.isascii()
-            or not name.replace(".", "").replace("_", "").isalnum()):
+    if not name:
+        raise InvalidInput("enter a username", field="username", reason="no_username")
+    if len(name) > USERNAME_MAX:
+        raise UsernameTooLong(f"usernames have at most {USERNAME_MAX} characters",
+                              field="username", max=USERNAME_MAX)
+    if not name.isascii() or not name.replace(".", "").replace("_", "").isalnum():
         raise InvalidInput("usernames are letters, digits, dots and underscores",
                            field="username")
     return name

@@ -123,11 +123,14 @@ NEW_ACCOUNT_FAULTS = [
     ({"password": " " * 12}, "nu-password", "console.err.password_too_short"),
     ({"password": "  short    pw  "}, "nu-password", "console.err.password_too_short"),
     ({"username": "कमल"}, "nu-username", "console.err.invalid_input.username"),
-    ({"username": ""}, "nu-username", "console.err.invalid_input.username"),
+    ({"username": ""}, "nu-username", "console.err.invalid_input.no_username"),
     ({"phone": "2223456789"}, "nu-phone", "console.err.invalid_mobile.not_mobile"),
     ({"phone": "98100"}, "nu-phone", "console.err.invalid_mobile.invalid"),
     ({"hospital": "999999"}, "nu-hospital", "console.err.invalid_input.hospital"),
     ({"role": "superuser"}, "nu-role", "console.err.invalid_input.role"),
+    ({"username": "   "}, "nu-username", "console.err.invalid_input.no_username"),
+    ({"username": "a" * 80}, "nu-username", "console.err.username_too_long"),
+    ({"username": "कमल" * 27}, "nu-username", "console.err.username_too_long"),
 ]
 
 
@@ -160,6 +163,20 @@ def test_each_account_fault_alone_names_only_its_field(console, session, hospita
     page = page_of(console.post("/console/admin/users", typed, follow_redirects=True))
     assert _messages(page) == [render("hi", key)]
     assert _marked(page, tag_id)
+    session.commit()
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_a_username_too_long_is_said_as_its_length_not_the_letters_rule(
+        console, session, hospital, admin_in, lang):
+    admin_in(lang)
+    page = page_of(console.post("/console/admin/users", {
+        "username": "a" * 80, "role": "agent", "language": "hi", "password": PASSWORD},
+        follow_redirects=True))
+    assert _messages(page) == [render(lang, "console.err.username_too_long")]
+    assert render(lang, "console.err.invalid_input.username") not in html.unescape(page)
+    assert "60" in render(lang, "console.err.username_too_long")
+    assert _marked(page, "nu-username")
     session.commit()
 
 
