@@ -24,7 +24,7 @@ import functools
 import hmac
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -48,7 +48,7 @@ from werkzeug.exceptions import HTTPException
 
 from agent_console import bp
 from agent_console.i18n import console_context, error_text, t
-from booking_core.base import DomainError
+from booking_core.base import DomainError, refusals_by_field
 from contact_centre.accounts import AccountDisabled, authenticate
 from contact_centre.agents import set_agent_language, set_agent_state, sign_out
 from contact_centre.models import AgentState, Role, StaffUser
@@ -240,6 +240,20 @@ def flash_error(exc: DomainError) -> None:
     """The real reason, in the agent's language: the error's own words for its code,
     narrowed by what it names (``details``: the field, the reason, the entity)."""
     flash(error_text(exc.code, exc.details), "error")
+
+
+def flash_refusals(exc: DomainError, form_fields: Sequence[str]) -> list[str]:
+    """Say every refusal in ``exc`` at once (``refusals_by_field``), in the order the form
+    shows its fields (``form_fields``, top to bottom, by the names the domain refuses
+    them under; a field the form does not show comes last), so the agent reads the
+    messages as they read the form, whatever order the domain checked them in. Returns
+    the refused fields' names, for the template to mark."""
+    refused = refusals_by_field(exc)
+    place = {name: at for at, name in enumerate(form_fields)}
+    in_form_order = sorted(refused, key=lambda name: place.get(name, len(place)))
+    for name in in_form_order:
+        flash_error(refused[name])
+    return in_form_order
 
 
 def flash_done(key: str, **params: object) -> None:

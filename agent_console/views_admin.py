@@ -9,10 +9,10 @@ from flask import session as browser_session
 from sqlalchemy import select
 
 from agent_console import bp
-from agent_console.auth import flash_done, flash_error, roles
+from agent_console.auth import flash_done, flash_error, flash_refusals, roles
 from agent_console.i18n import current_language
 from agent_console.views_grievances import _chosen_id, _int
-from booking_core.base import DomainError, InvalidInput, refusals_by_field, unit_of_work
+from booking_core.base import DomainError, InvalidInput, unit_of_work
 from booking_core.hospitals import in_name_order, list_hospitals
 from booking_core.phones import mask_phone
 from contact_centre.accounts import create_staff_user, update_staff_user
@@ -30,17 +30,19 @@ TYPED_ROUTES = "typed_routes_form"
 TYPED_KEPT = 200
 ROUTE_KEPT = 20  # the routing table holds desk names and small numbers
 USER_FIELDS = ("username", "display_name", "role", "language", "phone", "hospital", "active")
+# The account forms' fields, top to bottom (a new account's form, and an account's row,
+# whose new password comes last too): their refusals are said in this order.
+USER_FORM_ORDER = (*USER_FIELDS, "password")
 
 
 def _refuse_user_form(which: str, exc: DomainError) -> None:
     """Every refusal said at once (one message each, the field's own words), and the
     form kept as typed with each refused field marked."""
-    for refusal in refusals_by_field(exc).values():
-        flash_error(refusal)
+    refused = flash_refusals(exc, USER_FORM_ORDER)
     form = request.form
     typed: dict[str, Any] = {name: form.get(name, "")[:TYPED_KEPT] for name in USER_FIELDS}
     typed["form"] = which
-    typed["refused"] = list(refusals_by_field(exc))
+    typed["refused"] = refused
     typed["password_cleared"] = "1" if form.get("password") else ""
     browser_session[TYPED_USER] = typed
 

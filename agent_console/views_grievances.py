@@ -22,12 +22,12 @@ from flask import (
 from sqlalchemy import select
 
 from agent_console import bp
-from agent_console.auth import SUPERVISORS, flash_done, flash_error, roles
+from agent_console.auth import SUPERVISORS, flash_done, flash_error, flash_refusals, roles
 from agent_console.csv_files import EXCEL_UTF8_MARK
 from agent_console.i18n import current_language
 from agent_console.recordings import RecordingUnavailable, load_recording
 from booking_core.appointments import Channel
-from booking_core.base import DomainError, calendar_day, refusals_by_field, utcnow, whole_number
+from booking_core.base import DomainError, calendar_day, utcnow, whole_number
 from booking_core.citizens import Citizen
 from booking_core.hospitals import Department, in_name_order, list_hospitals
 from booking_core.phones import mask_phone
@@ -117,11 +117,17 @@ def home() -> Any:
     return render_template("console/queue.html", **context)
 
 
+# The new-grievance form's fields, top to bottom, as the domain names them: its refusals
+# are said in this order.
+NEW_GRIEVANCE_FIELDS = ("phone", "category", "hospital_id", "department_id", "language",
+                        "description")
+
+
 @bp.route("/grievances/new", methods=["GET", "POST"])
 def new_grievance() -> Any:
     session = get_session()
     form: Mapping[str, str] = request.form
-    refused: dict[str, DomainError] = {}
+    refused: list[str] = []
     if request.method == "POST":
         try:
             grievance = register_grievance(
@@ -133,9 +139,7 @@ def new_grievance() -> Any:
                 actor=g.staff.username,
             )
         except DomainError as exc:
-            refused = refusals_by_field(exc)  # every refused field said at once, marked
-            for refusal in refused.values():
-                flash_error(refusal)
+            refused = flash_refusals(exc, NEW_GRIEVANCE_FIELDS)  # all at once, marked
         else:
             flash_done("console.registered", reference=grievance.reference)
             return redirect(url_for("console.grievance", grievance_id=grievance.id))
@@ -147,7 +151,7 @@ def new_grievance() -> Any:
     return render_template("console/new_grievance.html",
                            hospitals=in_name_order(list_hospitals(session), current_language()),
                            categories=list(GrievanceCategory), form=form,
-                           refused=list(refused))
+                           refused=refused)
 
 
 def _load(grievance_id: int) -> Grievance:

@@ -149,6 +149,10 @@ def test_a_new_account_says_everything_wrong_at_once(console, session, hospital,
         assert render(lang, key) in said, (key, said)
         assert _marked(page, tag_id), tag_id
     assert len(said) == len(faults)  # one sentence per field
+    # in the order the form shows its fields, top to bottom
+    order = [page.index(f'id="{tag_id}"') for _, tag_id, _ in faults]
+    assert said == [render(lang, key) for _, _, key in sorted(
+        faults, key=lambda fault: order[faults.index(fault)])], said
     assert not _marked(page, "nu-name") and not _marked(page, "nu-lang")
     assert session.scalar(select(StaffUser.id).where(StaffUser.username == "new.clerk")) is None
     session.commit()
@@ -204,9 +208,9 @@ def test_an_edit_says_everything_wrong_at_once(console, session, hospital, admin
         "phone": "011 2345 6789", "hospital": "999999", "active": "1",
         "password": "short"}, follow_redirects=True))
     said = _messages(page)
-    assert sorted(said) == sorted(render(lang, key) for key in (
+    assert said == [render(lang, key) for key in (  # the row's order: phone, hospital, password
         "console.err.invalid_mobile.not_mobile", "console.err.invalid_input.hospital",
-        "console.err.password_too_short")), said
+        "console.err.password_too_short")], said
     for name in ("phone", "hospital", "password"):
         tag = re.search(rf'<(?:input|select)[^>]*form="user-{asha_id}" name="{name}"[^>]*>',
                         page).group(0)

@@ -70,3 +70,21 @@ def test_the_domain_refuses_the_mobile_with_the_words_before_writing(session, ph
     assert isinstance(errors["phone"], InvalidMobile)
     assert isinstance(errors["description"], DescriptionTooShort)
     assert session.scalar(select(func.count()).select_from(Grievance)) == 0
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_the_refusals_are_said_in_the_order_of_the_form(console, session, lang):
+    """The form asks for the mobile, the category, then the words: its messages come in
+    that order (the domain checks the words before the mobile)."""
+    make_staff(session, "agent.form", language=lang)
+    console.login("agent.form")
+    page = console.post("/console/grievances/new", data={
+        "phone": "12345", "category": "nonsense", "description": "a",
+        "language": "hi"}).get_data(as_text=True)
+    assert _flashes(page) == [
+        render(lang, "console.err.invalid_mobile.invalid"),
+        render(lang, "console.err.invalid_input.category"),
+        render(lang, "console.err.description_too_short", min_words=2, min_letters=8)]
+    order = [page.index(f'name="{name}"') for name in ("phone", "category", "description")]
+    assert order == sorted(order)  # the form shows its fields in that order
+    assert _marked(page) == {"phone", "category", "description"}
