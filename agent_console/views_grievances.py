@@ -149,7 +149,8 @@ def new_grievance() -> Any:
         caller = caller_from_args()
         form = {"phone": caller[0], "language": caller[1] or "hi"} if caller else {}
     return render_template("console/new_grievance.html",
-                           hospitals=in_name_order(list_hospitals(session), current_language()),
+                           hospitals=in_name_order(list_hospitals(session), current_language(),
+                                                   short=True),
                            categories=list(GrievanceCategory), form=form,
                            refused=refused)
 
@@ -174,7 +175,7 @@ def grievance(grievance_id: int) -> Any:
     history = caller_history(session, phone, leave_out_grievance=item.id,
                              within_hospital=g.staff.grievance_hospital)
     staff = {u.id: u for u in session.scalars(select(StaffUser).where(StaffUser.active))}
-    hospitals = in_name_order(list_hospitals(session), current_language())
+    hospitals = in_name_order(list_hospitals(session), current_language(), short=True)
     departments = list(session.scalars(select(Department).order_by(Department.hospital_id,
                                                                     Department.position)))
     return render_template(

@@ -6,6 +6,7 @@ hospital list and complaint form, and the console's pickers and tables."""
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -73,7 +74,7 @@ def test_the_consoles_hospital_pickers_follow_the_agents_language(client, sessio
     console = ConsoleClient(client)
     console.login("admin.lang")
     pickers = {"/console/booking": SHORT, "/console/": SHORT, "/console/admin/users": SHORT,
-               "/console/grievances/new": FULL, "/console/hospitals": FULL,
+               "/console/grievances/new": SHORT, "/console/hospitals": FULL,
                "/console/admin/hospitals": FULL}
     for path, names in pickers.items():
         answer = console.get(path)
@@ -95,4 +96,54 @@ def test_the_consoles_transfer_picker_follows_the_agents_language(client, sessio
     page = console.get(f"/console/grievances/{grievance.id}").get_data(as_text=True)
     picker = re.search(r'<select id="transfer-hospital".*?</select>', page, re.S)
     assert picker, "no transfer picker"
-    assert _order(picker.group(0), FULL["hi"]) == FULL["hi"]
+    assert _order(picker.group(0), SHORT["hi"]) == SHORT["hi"]
+
+
+def _hospital_choices(page: str) -> list[list[str]]:
+    """The names each ``<select>`` of ``page`` offers, for each that offers a hospital
+    of ``NAMES`` (by any of its names); its empty choice ("—", "Any") left out."""
+    every_name = {name for names in NAMES for name in names}
+    found = []
+    for select in re.findall(r"<select\b.*?</select>", page, re.S):
+        shown = [html.unescape(text).strip() for value, text in re.findall(
+            r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select) if value]
+        if any(name in every_name for name in shown):
+            found.append(shown)
+    return found
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_every_console_hospital_choice_shows_the_short_name(client, session, hospitals,
+                                                            lang):
+    """A list of hospitals to choose from names each the same way on every console page:
+    by the short name staff and callers use ("DDU Hospital"), in its order."""
+    from tests.fixtures_console import make_grievance
+
+    make_staff(session, "admin.picks", role="admin", language=lang)
+    grievance = make_grievance(session, hospital_id=hospitals[0].id)
+    console = ConsoleClient(client)
+    console.login("admin.picks")
+    pages = ["/console/booking", "/console/", "/console/admin/users",
+             "/console/grievances/new", f"/console/grievances/{grievance.id}"]
+    for path in pages:
+        answer = console.get(path)
+        assert answer.status_code == 200, path
+        choices = _hospital_choices(answer.get_data(as_text=True))
+        assert choices, path
+        for shown in choices:
+            assert shown == SHORT[lang], (path, shown)
+
+
+def test_every_console_hospital_select_is_drawn_with_the_short_name():
+    """The templates' hospital options, each page the test above does not open too."""
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parent.parent / "agent_console" / "templates"
+    loops = []
+    for template in sorted(folder.rglob("*.html")):
+        text = template.read_text(encoding="utf-8")
+        for loop in re.findall(r"\{% for h in [^%]*%\}<option.*?\{% endfor %\}", text, re.S):
+            loops.append((template.name, loop))
+    assert len(loops) >= 5
+    drawn_in_full = [name for name, loop in loops if "short_name(lang)" not in loop]
+    assert drawn_in_full == []
