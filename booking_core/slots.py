@@ -424,6 +424,22 @@ def departments_holding_opd(session: Session, since: dt.date) -> set[int]:
     return set(session.scalars(scheduled.union(dated)))
 
 
+def departments_offered(session: Session, hospital_id: int, since: dt.date) -> list[Department]:
+    """A hospital's departments that sit an OPD (``departments_holding_opd``), in the
+    order the hospital lists them: what a citizen may be offered to book. The portal's
+    department page and the API's department list read this, as the phone line's menu
+    reads ``departments_holding_opd``, so no channel offers a department with nothing
+    to book. One statement."""
+    scheduled = select(OpdSchedule.department_id)
+    dated = select(Slot.department_id).where(Slot.local_day >= since,
+                                              Slot.closed.is_(False))
+    return list(session.scalars(
+        select(Department)
+        .where(Department.hospital_id == hospital_id,
+               Department.id.in_(scheduled) | Department.id.in_(dated))
+        .order_by(Department.position, Department.id)))
+
+
 def day_availability(
     session: Session,
     department_id: int,

@@ -91,7 +91,9 @@ PATHS: dict[str, dict[str, Any]] = {
     "/hospitals/{hospital_id}": {"get": _op("One hospital", ("200", "Hospital", "the hospital"),
                                             params=[H])},
     "/hospitals/{hospital_id}/departments": {"get": _op(
-        "OPD departments of a hospital", ("200", "DepartmentList", "departments"), params=[H])},
+        "A hospital's departments that sit an OPD (a weekly schedule or an open day from "
+        "today on); one with nothing to book is left out",
+        ("200", "DepartmentList", "departments"), params=[H])},
     "/hospitals/{hospital_id}/departments/{department_id}/availability": {"get": _op(
         "Days with free seats, and the free slots of one day",
         ("200", "Availability", "availability"),

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from booking_core.base import NotFound, utcnow
 from booking_core.hospitals import (
+    Department,
     Hospital,
     get_hospital,
-    list_departments,
     list_hospitals,
 )
 from booking_core.resources import BedType, public_resources, vacant_beds
@@ -24,6 +24,7 @@ from booking_core.slots import (
     day_availability,
     day_excluded,
     days_with_free_seats,
+    departments_offered,
     free_slots,
 )
 from helpline.app import current_helpline
@@ -52,11 +53,23 @@ def hospital(hospital_id: int) -> Any:
 @api.get("/hospitals/<int:hospital_id>/departments")
 @retry_on_lost_connection
 def departments(hospital_id: int) -> Any:
+    """The hospital's departments that sit an OPD (``bookable_departments``). One with
+    no weekly schedule and no open slot from today on is left out, not marked: nothing
+    in it can be booked, and the phone line and the portal do not offer it either."""
     session = read_session()
     found = get_hospital(session, hospital_id)
     return jsonify(hospital=serialise.hospital(found),
                    departments=[serialise.department(d)
-                                for d in list_departments(session, found.id)])
+                                for d in bookable_departments(session, found.id)])
+
+
+def bookable_departments(session: Session, hospital_id: int) -> list[Department]:
+    """The departments a citizen may be offered, from the helpline's today on
+    (``booking_core.slots.departments_offered``); the API and the portal both ask this."""
+    settings = current_helpline().settings
+    today, _ = bookable_window(utcnow(), settings.booking_window_days,
+                               settings.helpline_timezone)
+    return departments_offered(session, hospital_id, today)
 
 
 @api.get("/hospitals/<int:hospital_id>/departments/<int:department_id>/availability")

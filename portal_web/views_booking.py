@@ -20,14 +20,14 @@ from booking_core.appointments import (
 )
 from booking_core.base import DomainError, calendar_day, utcnow, whole_number
 from booking_core.holidays import PublicHoliday
-from booking_core.hospitals import find_hospitals, get_department, get_hospital, list_departments
+from booking_core.hospitals import find_hospitals, get_department, get_hospital
 from booking_core.person_names import optional_person_name
 from booking_core.slots import get_slot, holds_opd_on
 from helpline.app import get_session
 from portal_api.errors import ApiError
 from portal_api.reads import read_session, retry_on_lost_connection
 from portal_api.views_appointments import booking_rules
-from portal_api.views_catalogue import Availability, department_availability
+from portal_api.views_catalogue import Availability, bookable_departments, department_availability
 from portal_web import carry, i18n, security
 from portal_web.blueprint import portal
 from portal_web.pages import kept_on_outage, outage_message, page
@@ -112,7 +112,7 @@ def book_department(hospital_id: int) -> Any:
     session = read_session()
     hospital = get_hospital(session, hospital_id)
     return page("book_department.html", hospital=hospital,
-                departments=list_departments(session, hospital.id))
+                departments=bookable_departments(session, hospital.id))
 
 
 @portal.get("/book/<int:hospital_id>/<int:department_id>")
