@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import Response, redirect, request, url_for
@@ -25,7 +26,10 @@ from booking_core.waiting_list import waiting_places
 from helpline.app import current_helpline, get_session
 from helpline.opd_jobs import booking_code_key
 from locales.formatting import format_wait
+from portal_api.errors import ApiError
+from portal_api.reads import read_session
 from portal_api.views_appointments import booking_rules
+from portal_api.views_catalogue import department_availability
 from portal_web import carry, i18n
 from portal_web.blueprint import portal
 from portal_web.pages import kept_on_outage, outage_message, page
@@ -223,7 +227,22 @@ def reschedule(reference: str) -> Any:
         return redirect(url_for("portal.appointment", reference=held.reference), code=303)
     return page("reschedule.html", 422 if error and request.method == "POST" else 200,
                 appointment=held, error=error, current_slot=held.slot_id,
-                chosen=chosen, **choose_times(held.department_id))
+                chosen=chosen, **choose_times(held.department_id,
+                                              opening_day=_opening_day(held)))
+
+
+def _opening_day(held: Appointment) -> dt.date | None:
+    """The day the move page opens on when asked for none: the appointment's own day
+    while it has another free time (its own is shown as the time held now, disabled),
+    else the first other day with free times, so the page never opens on a day with
+    nothing to choose. None: no day has a time to move to."""
+    try:
+        found = department_availability(read_session(), held.department_id, held.visit_day)
+    except ApiError:  # its day left the window (never while it may be moved)
+        return None
+    if any(s.id != held.slot_id for s in found.slots):
+        return held.visit_day
+    return next((d for d, _ in found.days if d != held.visit_day), None)
 
 
 @kept_on_outage("appointments")

@@ -48,7 +48,8 @@ def day_arg(name: str = "day") -> tuple[dt.date | None, str]:
 
 
 def choose_times(department_id: int, *, for_mobile: str | None = None,
-                 with_full_days: bool = False) -> dict[str, Any]:
+                 with_full_days: bool = False,
+                 opening_day: dt.date | None = None) -> dict[str, Any]:
     """The days with free times and the chosen day's free times, for a page; with
     ``for_mobile`` (a new booking: the portal books for the verified mobile's own
     record), without the days that patient already holds in the department, which the
@@ -59,8 +60,13 @@ def choose_times(department_id: int, *, for_mobile: str | None = None,
     (``free`` 0), so that a citizen who wants one of them finds its waiting list; only
     the days ``full_days`` gives, whose lists may be joined (an OPD held, no day the
     patient holds). With no free day at all the page offers the full days' lists on
-    their own (``waitable_days``)."""
+    their own (``waitable_days``).
+
+    ``opening_day`` is the day shown when the page is asked for none (the move page:
+    the appointment's own day); else the first day with free times."""
     day, problem = day_arg()
+    if day is None and not problem:
+        day = opening_day
     held = day_held_by_patient(for_mobile) if for_mobile else None
     try:
         found = department_availability(read_session(), department_id, day, held)

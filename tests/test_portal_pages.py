@@ -291,6 +291,10 @@ def test_my_appointments_list_reschedule_and_cancel(portal, session, catalogue):
     assert listed(portal.page) == [sooner.reference, first.reference]  # soonest first, mine only
     portal.get(f"/portal/appointments/{first.reference}")
     portal.get(f"/portal/appointments/{first.reference}/reschedule")
+    # Its own day has no other time: the page opens on the next day with times.
+    assert slot_choices(portal.page) == [str(catalogue.later_slot.id)]
+    portal.get(f"/portal/appointments/{first.reference}/reschedule"
+               f"?day={catalogue.slot.local_day.isoformat()}")
     # Its own time is shown as the time held now, not offered as a new one (choosing
     # it said "moved" and changed nothing).
     assert slot_choices(portal.page) == []
