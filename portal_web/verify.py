@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from urllib.parse import urlencode, urlsplit
 
-from flask import Response
+from flask import Response, request
 from werkzeug.datastructures import MultiDict
 
 from booking_core.base import DomainError, utcnow
@@ -69,6 +70,38 @@ def current_check(form: MultiDict[str, str] | None = None) -> MobileCheck:
     if phone is None and not check.notice and security.expired_mobile():
         check.notice = i18n.t("portal.verify.expired")
     return check
+
+
+def portal_path(value: object) -> str | None:
+    """``value`` when it is a path of this portal (``/portal/...``, its query kept),
+    else None. A ``next`` comes in a URL anybody can write, so it is never a way off
+    the site (``//evil.example``, ``https://...``, ``/\\evil``, a tab or newline a
+    browser drops) nor outside the portal."""
+    if not isinstance(value, str) or len(value) > 512 or not value.startswith("/portal/"):
+        return None
+    if "\\" in value or any(c.isspace() or not c.isprintable() for c in value):
+        return None
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or ".." in parts.path.split("/"):
+        return None
+    return value
+
+
+def asking_first(here: str, then: str) -> str:
+    """The URL of the page ``here`` that asks for the mobile's code, then goes on to
+    ``then`` (a cancel or change link followed before the mobile was proved)."""
+    return f"{here}?{urlencode({'next': then})}"
+
+
+def step_location(check: MobileCheck, here: str) -> str:
+    """Where the 303 after a step on the page ``here`` goes: once the mobile is proved,
+    to the page its URL's ``next`` names (where the link meant to take the citizen: the
+    cancel question, the move page), else back to ``here``, keeping that ``next``.
+    A ``next`` that is no path of the portal is ignored."""
+    then = portal_path(request.args.get("next"))
+    if then is None:
+        return here
+    return then if check.phone is not None else asking_first(here, then)
 
 
 def after_step(check: MobileCheck, location: str, **draft: object) -> Response | None:

@@ -33,7 +33,14 @@ from portal_api.views_catalogue import department_availability
 from portal_web import carry, i18n
 from portal_web.blueprint import portal
 from portal_web.pages import kept_on_outage, outage_message, page
-from portal_web.verify import STEPS, after_step, current_check, run_step
+from portal_web.verify import (
+    STEPS,
+    after_step,
+    asking_first,
+    current_check,
+    run_step,
+    step_location,
+)
 from portal_web.views_booking import choose_times
 
 # What a finished action may say on the appointment's page, by the status it left.
@@ -47,10 +54,19 @@ def _check_for_this_page() -> Any:
     check = current_check(request.form)
     if request.method == "POST" and request.form.get("step") in STEPS:
         check = run_step(request.form["step"], request.form)
-        done = after_step(check, request.path)
+        done = after_step(check, step_location(check, request.path))
         if done is not None:
             return done
     return check
+
+
+def _asking_first(reference: str) -> Response:
+    """A cancel or change link (the booking SMS's) followed before the mobile is
+    proved: the appointment's page asks for the code, then goes on to the page the
+    link named (``verify.step_location``), not to the appointment's page."""
+    here = url_for("portal.appointment", reference=reference)
+    then = request.path if request.method == "POST" else request.full_path.rstrip("?")
+    return redirect(asking_first(here, then), code=303)
 
 
 def _status(check: Any) -> int:
@@ -160,8 +176,8 @@ def cancel(reference: str) -> Any:
     the confirmation (an old page's one-tap button) is shown the question instead; a
     second confirmation is harmless (``cancel_appointment`` cancels once)."""
     check = current_check()
-    if check.phone is None:
-        return redirect(url_for("portal.appointment", reference=reference), code=303)
+    if check.phone is None:  # the code first, then on to this page
+        return _asking_first(reference)
     session = get_session()
     held = find_appointment(session, reference, check.phone)
     confirmed = request.method == "POST" and request.form.get("confirm") == "yes"
@@ -195,8 +211,8 @@ def cancel(reference: str) -> Any:
 def reschedule(reference: str) -> Any:
     """Another day and time in the same department, keeping the booking number."""
     check = current_check()
-    if check.phone is None:
-        return redirect(url_for("portal.appointment", reference=reference), code=303)
+    if check.phone is None:  # the code first, then on to this page
+        return _asking_first(reference)
     session = get_session()
     held = find_appointment(session, reference, check.phone)
     error, chosen = "", None

@@ -37,7 +37,16 @@ from portal_api.views_catalogue import Availability
 from portal_web import carry, i18n
 from portal_web.blueprint import portal
 from portal_web.pages import kept_on_outage, outage_message, page
-from portal_web.verify import STEPS, MobileCheck, after_step, back_to_form, current_check, run_step
+from portal_web.verify import (
+    STEPS,
+    MobileCheck,
+    after_step,
+    asking_first,
+    back_to_form,
+    current_check,
+    run_step,
+    step_location,
+)
 
 # At most this many full days are offered on a department's page with no free day: the
 # soonest are the ones a seat is likeliest to free up for.
@@ -87,7 +96,7 @@ def _verification(location: str) -> MobileCheck | Response:
     check = current_check(request.form)
     if request.method == "POST" and request.form.get("step") in STEPS:
         check = run_step(request.form["step"], request.form)
-        done = after_step(check, location)
+        done = after_step(check, step_location(check, location))
         if done is not None:
             return done
     return check
@@ -224,8 +233,10 @@ def waiting_leave(entry_id: int) -> Any:
     POST with ``confirm=yes``) and [Stay] (a link back); then ``leave_waiting_list``
     and a 303 to the entry's page. Leaving twice is harmless."""
     check = current_check()
-    if check.phone is None:
-        return redirect(_entry_url(entry_id), code=303)
+    if check.phone is None:  # the code first, then on to this question
+        return redirect(asking_first(_entry_url(entry_id),
+                                     url_for("portal.waiting_leave", entry_id=entry_id)),
+                        code=303)
     session = get_session()
     confirmed = request.method == "POST" and request.form.get("confirm") == "yes"
     if not confirmed:
