@@ -17,7 +17,7 @@ from agent_console.auth import (
     roles,
 )
 from agent_console.i18n import label_alone
-from booking_core.base import DomainError
+from booking_core.base import DomainError, utcnow
 from booking_core.outbox import OutboxKind, OutboxMessage
 from booking_core.phones import mask_phone
 from contact_centre.models import StaffUser
@@ -119,15 +119,17 @@ def outbox_action(message_id: int, action: str) -> Any:
 @helpline_work
 def demo_inbox() -> Any:
     """Without Twilio, SMS go to a sink: this page shows them as a phone's inbox would
-    (every citizen's messages: the helpline's own staff only, as the outbox)."""
+    (every citizen's messages: the helpline's own staff only, as the outbox). Each at
+    the time it was sent, or, still to come (a reminder), "scheduled for" its
+    ``not_before``, never at the time it was written: newest first by that time."""
     if current_helpline().settings.twilio_configured:
         abort(404)
     rows = get_session().scalars(
         select(OutboxMessage).where(OutboxMessage.kind == OutboxKind.SMS)
         .order_by(OutboxMessage.id.desc()).limit(200)).all()
     phones: dict[str, list[OutboxMessage]] = {}
-    for row in rows:
+    for row in sorted(rows, key=lambda r: (r.sent_at or r.not_before, r.id), reverse=True):
         phones.setdefault(row.to_phone, []).append(row)
-    if request.headers.get("X-Fragment"):
-        return render_template("console/_demo_inbox.html", phones=phones, mask_phone=mask_phone)
-    return render_template("console/demo_inbox.html", phones=phones, mask_phone=mask_phone)
+    template = ("console/_demo_inbox.html" if request.headers.get("X-Fragment")
+                else "console/demo_inbox.html")
+    return render_template(template, phones=phones, mask_phone=mask_phone, now=utcnow())
