@@ -11,7 +11,7 @@ from bench.portal_weights import BUDGET_BYTES, page_weight, portal_paths
 from booking_core.appointments import Channel, book_appointment
 from booking_core.resources import update_resources
 from portal_api.auth import issue_verification_token
-from tests.factories import make_department, make_hospital, make_slot
+from tests.factories import make_department, make_hospital, make_schedule, make_slot
 
 CSS = Path(__file__).resolve().parent.parent / "portal_web" / "static" / "portal.css"
 
@@ -27,10 +27,11 @@ def test_every_page_is_under_the_budget_in_both_languages(app, session, catalogu
         "staff": {"doctor": 120, "specialist": 40, "nurse": 300, "paramedic": 60,
                   "pharmacist": 12, "technician": 30},
     }, source="test", now=now - dt.timedelta(hours=7))
-    for n in range(25):
-        make_department(session, catalogue.hospital, code=f"opd{n}",
-                        name_en=f"Outpatient department number {n}",
-                        name_hi=f"बाह्य रोगी विभाग संख्या {n}")
+    for n in range(25):  # each with a weekly OPD: one without is not listed
+        make_schedule(session, make_department(
+            session, catalogue.hospital, code=f"opd{n}",
+            name_en=f"Outpatient department number {n}",
+            name_hi=f"बाह्य रोगी विभाग संख्या {n}"), weekday=n % 6)
     for n in range(40):
         make_hospital(session, name_en=f"Delhi Government Hospital {n}",
                       name_hi=f"दिल्ली सरकारी अस्पताल {n}")
