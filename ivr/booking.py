@@ -12,7 +12,6 @@ import datetime as dt
 import logging
 import secrets
 from dataclasses import replace
-from zoneinfo import ZoneInfo
 
 from twilio.twiml.voice_response import VoiceResponse
 
@@ -26,7 +25,7 @@ from booking_core.appointments import (
     book_appointment,
     day_held_by_patient,
 )
-from booking_core.base import DomainError, NotFound, utcnow
+from booking_core.base import DomainError, NotFound
 from booking_core.citizens import InvalidAbha, normalise_abha
 from booking_core.demand import known_caller, next_visit_for
 from booking_core.ehealth import book_with_card
@@ -87,7 +86,7 @@ def start_booking(ctx: Ctx) -> VoiceResponse:
 
 def _offer_days_ahead(ctx: Ctx) -> int:
     day = ctx.read(Booking).day
-    return (dt.date.fromisoformat(day) - _today(ctx)).days if day else -1
+    return (dt.date.fromisoformat(day) - ctx.today).days if day else -1
 
 
 @condition("offer_today")
@@ -185,7 +184,7 @@ def pick_day(ctx: Ctx) -> VoiceResponse:
 
         return full_days(ctx, booking)
     lines = [ctx.t("ivr.book.day_heading")]
-    today = _today(ctx)
+    today = ctx.today
     for number, (day, seats) in enumerate(items, 1):
         # No seat counts ("1 seats"): only a warning when few places are left.
         key = "ivr.book.day_item_few" if few_left(seats) else "ivr.book.day_item"
@@ -238,8 +237,6 @@ def _slot_options(ctx: Ctx, slots: list[SlotView]) -> list[Option]:
             for slot in slots]
 
 
-def _today(ctx: Ctx) -> dt.date:
-    return utcnow().astimezone(ZoneInfo(ctx.settings.helpline_timezone)).date()
 
 
 @step("book.slot")
@@ -321,7 +318,7 @@ def readback(ctx: Ctx) -> VoiceResponse:
     hospital = ctx.directory.hospital(hospital_id)
     department = ctx.directory.department(department_id)
     tz = ctx.settings.helpline_timezone
-    days_ahead = (local_day - _today(ctx)).days
+    days_ahead = (local_day - ctx.today).days
     sentence = {0: "ivr.book.readback_today", 1: "ivr.book.readback_tomorrow"}.get(
         days_ahead, "ivr.book.readback")
     patient, number = _patient_words(ctx)

@@ -13,6 +13,7 @@ number of someone booked for).
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import logging
 import os
@@ -351,6 +352,13 @@ class Ctx:
             g.ivr_directory = directory.snapshot(self.session)
         snapshot: Snapshot = g.ivr_directory
         return snapshot
+
+    @property
+    def today(self) -> dt.date:
+        """The helpline's local date (``Directory.today``): "today" and "tomorrow" in
+        every prompt are counted from it."""
+        directory: Directory = current_app.extensions[DIRECTORY]
+        return directory.today()
 
     @property
     def call_sid(self) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from zoneinfo import ZoneInfo
 
 from twilio.twiml.voice_response import VoiceResponse
 
@@ -49,9 +48,8 @@ def describe_appointment(ctx: Ctx, appointment: Appointment, *,
     «कल»/"tomorrow", else the weekday and date. Without ``department``, the hospital,
     day and time only (``_where``: a card typed from a phone not its own)."""
     tz = ctx.settings.helpline_timezone
-    today = utcnow().astimezone(ZoneInfo(tz)).date()
     sentence = {0: "ivr.mine.appointment_today", 1: "ivr.mine.appointment_tomorrow"}.get(
-        (appointment.visit_day - today).days, "ivr.mine.appointment")
+        (appointment.visit_day - ctx.today).days, "ivr.mine.appointment")
     if not department:
         sentence += "_where"
     return ctx.t(sentence, hospital=appointment.hospital.short_name(ctx.lang),
@@ -181,8 +179,9 @@ def _named_today(ctx: Ctx, appointment: Appointment, whom: tuple[str, str] | Non
 
 def _waiting_lines(ctx: Ctx) -> list[str]:
     """A sentence per waiting list the caller's mobile is on, soonest day first: where,
-    which day, how many wait before them ("first on it", "one person", "3 people"), so
-    a caller who joined one does not hear "no appointments" and wonder. An entry whose
+    which day («आज»/"today", «कल»/"tomorrow", else the date), how many wait before
+    them ("first on it", "one person", "3 people"), so a caller who joined one does
+    not hear "no appointments" and wonder. An entry whose
     place was already offered is left to the offer's own call and SMS."""
     lines = []
     for entry in waiting_for(ctx.session, str(ctx.caller_mobile)):
@@ -190,8 +189,11 @@ def _waiting_lines(ctx: Ctx) -> list[str]:
             continue
         ahead = people_ahead(ctx.session, entry)
         department = entry.department
+        # Today's and tomorrow's lists are called so, as the appointments above are.
+        family = {0: "ivr.mine.waiting_today", 1: "ivr.mine.waiting_tomorrow"}.get(
+            (entry.local_day - ctx.today).days, "ivr.mine.waiting")
         lines.append(render_count(
-            ctx.lang, "ivr.mine.waiting", ahead, n=format_number(ctx.lang, ahead),
+            ctx.lang, family, ahead, n=format_number(ctx.lang, ahead),
             department=department.name(ctx.lang),
             hospital=department.hospital.short_name(ctx.lang),
             date=format_date(ctx.lang, entry.local_day)))

@@ -5,12 +5,15 @@ we cannot see, says nothing of it."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from booking_core.appointments import Channel
 from booking_core.waiting_list import join_waiting_list, leave_waiting_list
 from locales import render, render_count
 from locales.formatting import format_date, format_number
+from tests.factories import IST, make_department, make_hospital, make_slot
 from tests.fixtures_ivr import CALLER
 from tests.opd_factories import book, mobile, opd_morning
 from tests.test_ivr_services import into_menu
@@ -84,3 +87,50 @@ def test_a_list_left_is_not_said(phone, ivr_session):
     phone.press("1")
     assert "waiting list" not in phone.said
     assert render("en", "ivr.mine.none") in phone.said
+
+
+def _full_slot_on(session, starts_at: dt.datetime):
+    """A department whose one slot, at ``starts_at``, is fully booked."""
+    department = make_department(session, make_hospital(session))
+    return make_slot(session, department, at=starts_at, capacity=2, booked=2)
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_todays_and_tomorrows_waiting_lists_are_called_so_not_given_a_date(
+        phone, ivr_session, lang):
+    """A caller waiting for today hears "today's waiting list" («आज की प्रतीक्षा सूची»),
+    as menu 4 says "today" of an appointment; tomorrow's likewise; a later day keeps
+    its date."""
+    now = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
+    today_at = now + dt.timedelta(minutes=20)
+    if today_at.astimezone(IST).date() != now.astimezone(IST).date():
+        pytest.skip("Delhi's day ends within 20 minutes: no slot today is still to come")
+    slots = {"today": _full_slot_on(ivr_session, today_at),
+             "tomorrow": _full_slot_on(ivr_session, today_at + dt.timedelta(days=1)),
+             "later": _full_slot_on(ivr_session, today_at + dt.timedelta(days=3))}
+    for ahead, slot in enumerate(slots.values()):
+        for _ in range(ahead):
+            join_waiting_list(ivr_session, department_id=slot.department_id,
+                              day=slot.local_day, phone=mobile(), channel=Channel.PORTAL)
+        join_waiting_list(ivr_session, department_id=slot.department_id, day=slot.local_day,
+                          phone=CALLER, channel=Channel.PORTAL)
+    ivr_session.commit()
+    into_menu(phone, lang, "4")
+    phone.press("1")
+    said = phone.said
+    for (when, slot), ahead in zip(slots.items(), range(3), strict=True):
+        family = {"today": "ivr.mine.waiting_today",
+                  "tomorrow": "ivr.mine.waiting_tomorrow"}.get(when, "ivr.mine.waiting")
+        sentence = render_count(lang, family, ahead, n=format_number(lang, ahead),
+                                department=slot.department.name(lang),
+                                hospital=slot.department.hospital.short_name(lang),
+                                date=format_date(lang, slot.local_day))
+        assert sentence in said, (when, said)
+        dated = format_date(lang, slot.local_day)
+        assert (dated in sentence) == (when == "later"), sentence
+    today_words = {"hi": "आप आज की प्रतीक्षा सूची में सबसे पहले हैं",
+                   "en": "You are on today's waiting list for"}[lang]
+    assert today_words in said
+    tomorrow_words = {"hi": "आप कल की प्रतीक्षा सूची में हैं",
+                      "en": "You are on tomorrow's waiting list for"}[lang]
+    assert tomorrow_words in said
