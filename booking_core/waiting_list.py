@@ -655,3 +655,16 @@ def waiting_for(session: Session, phone: str) -> list[WaitingListEntry]:
         WaitingListEntry.status.in_((WaitStatus.WAITING, WaitStatus.OFFERED)))
         .order_by(WaitingListEntry.local_day)))
 
+
+def held_offer(session: Session, phone: str, *, now: dt.datetime | None = None
+               ) -> WaitingListEntry | None:
+    """The place held for ``phone`` now (an offer still inside its hold, soonest hold
+    end first), or None: what the phone line's menu 4 offers a caller who missed the
+    offer's call. Taking it is ``accept_offer`` with the same ``phone``."""
+    now = now or utcnow()
+    return session.scalars(select(WaitingListEntry).where(
+        WaitingListEntry.phone == normalise_mobile(phone),
+        WaitingListEntry.status == WaitStatus.OFFERED,
+        WaitingListEntry.offered_slot_id.is_not(None),
+        WaitingListEntry.hold_until > now)
+        .order_by(WaitingListEntry.hold_until, WaitingListEntry.id).limit(1)).first()

@@ -141,6 +141,11 @@ declare(
 
     # My appointments and complaint status -----------------------------------------------
     Node("mine", "inbound", "my appointments, complaint status", options=(
+        # A place freed on a waiting list and held for this mobile (its offer call may
+        # have been missed): said first, taken with one key while the hold lasts.
+        Option("4", "ivr.mine.held_today", "do:take_held_place", when="held_today"),
+        Option("4", "ivr.mine.held_tomorrow", "do:take_held_place", when="held_tomorrow"),
+        Option("4", "ivr.mine.held_later", "do:take_held_place", when="held_later"),
         # A caller whose number we cannot see types a booking number, and only hears it.
         Option("1", "ivr.mine.appointments", "mine.appointments", when="caller_mobile"),
         Option("1", "ivr.mine.appointments_hear", "mine.appointments", when="number_hidden"),
@@ -266,6 +271,7 @@ declare(
         "patient_is_caller": ("book.confirm",),
         "cancel": ("main", "mine.appointments"),
         "complaint_status": ("mine", "mine.grievance"),
+        "take_held_place": ("book.done", "mine"),
         "take_callback": ("goodbye", "agent", "callback.number"),
         # Through <Leave/> and the queue's action (``queue.done``).
         "queue_to_emergency": ("emergency",),

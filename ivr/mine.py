@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
+from flask import g
 from twilio.twiml.voice_response import VoiceResponse
 
 from booking_core.appointments import (
@@ -18,10 +19,18 @@ from booking_core.appointments import (
     find_appointment,
     upcoming_appointments,
 )
-from booking_core.base import NotFound, utcnow
+from booking_core.base import DomainError, NotFound, utcnow
 from booking_core.opd_board import progress, todays_appointments
 from booking_core.phones import last_digits, mask_phone
-from booking_core.waiting_list import WaitStatus, people_ahead, waiting_for
+from booking_core.waiting_list import (
+    OfferEndedDayHeld,
+    WaitingListEntry,
+    WaitStatus,
+    accept_offer,
+    held_offer,
+    people_ahead,
+    waiting_for,
+)
 from contact_centre.models import CallOutcome
 from grievances.models import Grievance
 from grievances.services import (
@@ -35,7 +44,7 @@ from ivr.choosers import PAGE_SIZE
 from ivr.engine import action, condition
 from ivr.flow import Ctx, step
 from ivr.speech import Words
-from ivr.state import Mine
+from ivr.state import Booking, Mine
 from locales import render_count
 from locales.formatting import format_age, format_date, format_number, format_wait, spoken_time
 
@@ -442,3 +451,87 @@ def status_was_heard(ctx: Ctx) -> bool:
 @condition("status_not_heard")
 def status_not_heard(ctx: Ctx) -> bool:
     return not ctx.read(Mine).heard_latest
+
+
+# Menu 4 with a place held for the caller ---------------------------------------------
+# A freed place is offered by SMS and a call; a caller who missed the call and rings
+# the helpline while the hold lasts hears it first in menu 4 and takes it with "4".
+
+
+def _held_place(ctx: Ctx) -> WaitingListEntry | None:
+    """The waiting-list place held for the caller's mobile now (one read per webhook)."""
+    if "ivr_held_place" not in g:
+        g.ivr_held_place = (held_offer(ctx.session, str(ctx.caller_mobile))
+                            if ctx.caller_mobile else None)
+    entry: WaitingListEntry | None = g.ivr_held_place
+    return entry
+
+
+def _held_days_ahead(ctx: Ctx) -> int | None:
+    """Saying menu 4: days from today to the held place's day, None when no place is
+    held (one read). Answering it: the key follows what the caller heard, the place
+    announced in the signed state (no read), so a place whose hold ran out before the
+    key still takes "4", to be told it has ended, rather than "not one of the
+    choices"; and a menu heard without one gives "4" no meaning."""
+    if not g.get("ivr_mine_said"):
+        return -1 if ctx.read(Mine).held_offer else None
+    entry = _held_place(ctx)
+    return None if entry is None else (entry.local_day - ctx.today).days
+
+
+@condition("held_today")
+def held_today(ctx: Ctx) -> bool:
+    return _held_days_ahead(ctx) == 0
+
+
+@condition("held_tomorrow")
+def held_tomorrow(ctx: Ctx) -> bool:
+    return _held_days_ahead(ctx) == 1
+
+
+@condition("held_later")
+def held_later(ctx: Ctx) -> bool:
+    return _held_days_ahead(ctx) not in (None, 0, 1)
+
+
+@step("mine")
+def mine_menu(ctx: Ctx) -> VoiceResponse:
+    """Menu 4: a place held for the caller first (with where, when and until when it is
+    held), then the appointments, the complaint status and the card."""
+    g.ivr_mine_said = True
+    entry = _held_place(ctx)
+    if entry is not None and entry.offered_slot is not None:
+        slot, tz = entry.offered_slot, ctx.settings.helpline_timezone
+        ctx.option_params = {
+            "hospital": slot.department.hospital.short_name(ctx.lang),
+            "department": slot.department.name(ctx.lang),
+            "date": format_date(ctx.lang, slot.local_day),
+            "time": spoken_time(ctx.lang, slot.starts_at, tz),
+            "until": spoken_time(ctx.lang, entry.hold_until or slot.starts_at, tz)}
+        state = ctx.own_state(wo=entry.id)
+    else:
+        state = ctx.own_state(wo=None)
+    return ctx.menu([], state=state)
+
+
+@action("take_held_place")
+def take_held_place(ctx: Ctx) -> VoiceResponse:
+    """"4" in menu 4: book the held place for the caller (``accept_offer`` with the
+    caller's mobile: only their own entry). Pressed again (Twilio's retry), the same
+    appointment. Ended meanwhile, or the caller's day in that department taken
+    elsewhere (then the place passes on), menu 4 again with why."""
+    entry_id = ctx.read(Mine).held_offer or 0
+    try:
+        appointment = accept_offer(
+            ctx.session, entry_id, rules=rules(ctx), phone=str(ctx.caller_mobile),
+            channel=Channel.IVR, tz=ctx.settings.helpline_timezone,
+            idempotency_key=f"ivr:{ctx.call_sid}:held:{entry_id}")
+    except OfferEndedDayHeld:
+        return ctx.go("mine", intro=[ctx.t("ivr.offer.day_held")])
+    except DomainError as exc:
+        log.info("held place %s not taken: %s", entry_id, exc.code)
+        return ctx.go("mine", intro=[ctx.t("ivr.offer.gone")])
+    ctx.log_outcome(CallOutcome.BOOKED)
+    ctx.log_done()
+    return ctx.go("book.done", Booking(reference=appointment.reference,
+                                       token=appointment.day_token))

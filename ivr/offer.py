@@ -102,7 +102,9 @@ def offer_question(ctx: Ctx) -> VoiceResponse:
         return ctx.go("offer.gone")
     department = slot.department
     tz = ctx.settings.helpline_timezone
-    return ctx.menu([ctx.t("ivr.offer.question",
+    question = {0: "ivr.offer.question_today", 1: "ivr.offer.question_tomorrow"}.get(
+        (slot.local_day - ctx.today).days, "ivr.offer.question")
+    return ctx.menu([ctx.t(question,
                            hospital=department.hospital.short_name(ctx.lang),
                            department=department.name(ctx.lang),
                            date=format_date(ctx.lang, slot.local_day),

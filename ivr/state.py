@@ -128,6 +128,7 @@ class Mine(FlowState):
     appointment: str | None = key("a")  # the booking number being cancelled
     heard_latest: bool = key("hl", False)  # the caller's latest complaint was read out
     booking: str | None = key("pb")  # a booking number typed by a caller whose number we cannot see
+    held_offer: int | None = key("wo")  # the waiting-list place menu 4 offered (its entry)
 
 
 @dataclass(frozen=True)

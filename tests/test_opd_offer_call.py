@@ -97,3 +97,34 @@ def test_declined_goes_to_the_next_and_a_lapsed_offer_is_ended(client, msg_sessi
     assert lapse_offers(msg_session, now=hold_until) == 1
     late = parse_twiml(signed_post(client, f"/calls/{nxt.id}/answer", {"CallSid": "CAb"}))
     assert [el.tag for el in late] == ["Say", "Hangup"] and "offer has ended" in late[0].text
+
+
+@pytest.mark.parametrize(("days_ahead", "words"), [
+    (0, {"hi": ", आज ", "en": ", today at "}),
+    (1, {"hi": ", कल ", "en": ", tomorrow at "}),
+])
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_the_offer_call_for_today_or_tomorrow_says_so_not_the_date(
+        client, msg_session, lang, days_ahead, words):
+    from locales.formatting import format_date
+    from tests.factories import IST, make_department, make_hospital, make_slot
+
+    now = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
+    starts = now + dt.timedelta(minutes=20, days=days_ahead)
+    if starts.astimezone(IST).date() != (now + dt.timedelta(days=days_ahead)).astimezone(
+            IST).date():
+        pytest.skip("Delhi's day ends within 20 minutes")
+    department = make_department(msg_session, make_hospital(msg_session))
+    slot = make_slot(msg_session, department, at=starts, capacity=1)
+    held = book(msg_session, slot)
+    waiting = mobile()
+    join_waiting_list(msg_session, department_id=department.id, day=slot.local_day,
+                      phone=waiting, channel=Channel.IVR, language=lang)
+    cancel_appointment(msg_session, held.reference, channel=Channel.PORTAL)
+    msg_session.commit()
+    day = format_date(lang, slot.local_day)
+    row = _offer_call(msg_session, waiting)
+    root = parse_twiml(signed_post(client, f"/calls/{row.id}/answer", {"CallSid": "CAt"}))
+    said = root.find("Gather")[0].text
+    assert words[lang] in said, said
+    assert day not in said
