@@ -8,6 +8,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
+    CompoundSelect,
     ForeignKey,
     Index,
     Select,
@@ -418,10 +419,15 @@ def departments_holding_opd(session: Session, since: dt.date) -> set[int]:
     or after ``since`` (a day added by hand). A department with neither (just
     onboarded, or one whose OPD has stopped) has nothing a caller could book, and the
     phone line does not offer it (``ivr.directory``). One statement."""
+    return set(session.scalars(_holding_opd(since)))
+
+
+def _holding_opd(since: dt.date) -> CompoundSelect:
+    """The rule of ``departments_holding_opd`` as a statement of department ids."""
     scheduled = select(OpdSchedule.department_id)
     dated = select(Slot.department_id).where(Slot.local_day >= since,
                                               Slot.closed.is_(False))
-    return set(session.scalars(scheduled.union(dated)))
+    return scheduled.union(dated)
 
 
 def departments_offered(session: Session, hospital_id: int, since: dt.date) -> list[Department]:
@@ -430,13 +436,10 @@ def departments_offered(session: Session, hospital_id: int, since: dt.date) -> l
     department page and the API's department list read this, as the phone line's menu
     reads ``departments_holding_opd``, so no channel offers a department with nothing
     to book. One statement."""
-    scheduled = select(OpdSchedule.department_id)
-    dated = select(Slot.department_id).where(Slot.local_day >= since,
-                                              Slot.closed.is_(False))
     return list(session.scalars(
         select(Department)
         .where(Department.hospital_id == hospital_id,
-               Department.id.in_(scheduled) | Department.id.in_(dated))
+               Department.id.in_(_holding_opd(since)))
         .order_by(Department.position, Department.id)))
 
 
