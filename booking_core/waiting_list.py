@@ -352,7 +352,10 @@ def offer_freed_seat(session: Session, slot: Slot, token: int, *,
     entry.offered_at = sent_at
     entry.hold_until = sent_at + hold
     session.flush()
-    params = _offer_params(session, slot, entry.language, tz)
+    # Until when the place is held, and how to take it on a call of one's own when the
+    # offer's call is missed (menu 4 says the held place first: ``ivr.mine``).
+    params = {**_offer_params(session, slot, entry.language, tz),
+              "until": written_time(entry.language, sent_at + hold, tz)}
     add_sms(session, entry.phone, "waiting_list_offer", entry.language, params,
             not_before=sent_at, dedupe_key=f"wl-offer:{entry.id}:sms")
     add_call(session, entry.phone, OFFER_CALL, entry.language, {"entry_id": entry.id},

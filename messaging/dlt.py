@@ -39,7 +39,9 @@ HINDI_SEGMENT_BUDGETS: dict[str, int] = {
     "appointment_confirmation": 3, "appointment_rescheduled": 3,
     "appointment_reminder_evening": 3, "appointment_reminder_morning": 3,
     "appointment_opd_closed": 3, "appointment_opd_closed_no_number": 3,
-    "waiting_list_offer": 3,
+    # The offer also says until when the place is held and how to take it by calling
+    # back when its call is missed (menu 4): four parts in Devanagari.
+    "waiting_list_offer": 4,
     # A closed day's waiting list: the hospital, the department and the day there will be
     # no OPD, that the place has gone and how to book another day.
     "waiting_list_opd_closed": 3, "waiting_list_opd_closed_no_number": 3,

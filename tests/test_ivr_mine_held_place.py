@@ -28,7 +28,7 @@ from tests.test_ivr_services import into_menu
 HELD = {0: "ivr.mine.held_today", 1: "ivr.mine.held_tomorrow"}
 
 
-def _held_for(session, phone: str, *, days_ahead: int):
+def _held_for(session, phone: str, *, days_ahead: int, language: str = "en"):
     """A department whose one slot (``days_ahead`` days from today, at least 20 minutes
     from now) was full, ``phone`` first on its waiting list, then a booking cancelled:
     the place is held for ``phone``. Returns the slot and the entry."""
@@ -40,7 +40,7 @@ def _held_for(session, phone: str, *, days_ahead: int):
     slot = make_slot(session, department, at=starts, capacity=1)
     taken = book_appointment(session, slot_id=slot.id, phone=mobile(), channel=Channel.PORTAL)
     entry, _ = join_waiting_list(session, department_id=department.id, day=slot.local_day,
-                                 phone=phone, channel=Channel.PORTAL)
+                                 phone=phone, channel=Channel.PORTAL, language=language)
     cancel_appointment(session, taken.reference, channel=Channel.PORTAL)
     session.commit()
     session.refresh(entry)
@@ -142,3 +142,25 @@ def test_a_day_the_caller_booked_elsewhere_passes_the_place_on(phone, ivr_sessio
     ivr_session.expire_all()
     assert ivr_session.get(WaitingListEntry, entry_id).status == WaitStatus.DECLINED
     ivr_session.commit()
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_the_offer_sms_says_until_when_the_place_is_held_and_how_to_call_back(
+        ivr_session, lang):
+    from booking_core.outbox import OutboxKind, OutboxMessage
+    from locales.formatting import written_time
+
+    waiting = mobile()
+    slot, entry = _held_for(ivr_session, waiting, days_ahead=2, language=lang)
+    body = ivr_session.scalar(select(OutboxMessage.body).where(
+        OutboxMessage.kind == OutboxKind.SMS, OutboxMessage.to_phone == waiting,
+        OutboxMessage.template == "waiting_list_offer"))
+    ivr_session.commit()
+    until = written_time(lang, entry.hold_until)
+    held, call_back = {
+        "hi": (f"यह {until} तक आपके लिए रखी है।",
+               "कॉल छूटे तो इसी फ़ोन से हेल्पलाइन पर कॉल करके 4 दबाएँ।"),
+        "en": (f"It is held for you until {until}.",
+               "Missed the call? Call the helpline from this phone and press 4."),
+    }[lang]
+    assert held in body and call_back in body, body

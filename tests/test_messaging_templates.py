@@ -54,6 +54,8 @@ def realistic_longest(lang: str, key: str = "") -> dict[str, str]:
         "department": _longest(d[:30] for d in departments),
         "date": _longest(sms_date(lang, dt.date(2030, m, 28), today) for m in range(1, 13)),
         "time": _longest(written_time(lang, t) for t in opd_times),
+        # A held place's end (``waiting_list_offer``): a time of the day, as ``time``.
+        "until": _longest(written_time(lang, t) for t in opd_times),
         "status": _longest(v for k, v in catalogs()[lang].items() if k.startswith(statuses)),
     }
     # A second date and time in one message (a new time offered) take the same forms.
