@@ -21,6 +21,7 @@ from booking_core.base import DomainError, NotFound, utcnow, whole_number
 from booking_core.card_print import qr_data_uri
 from booking_core.opd_board import progress, todays_appointments
 from booking_core.opd_day import booking_code, local_today
+from booking_core.phones import last_digits
 from booking_core.refs import normalise_reference
 from booking_core.waiting_list import waiting_places
 from helpline.app import current_helpline, get_session
@@ -110,12 +111,19 @@ def appointment(reference: str) -> Any:
     found = find_appointment(get_session(), reference, check.phone)
     done = request.args.get("done", "")
     notice = i18n.t(f"portal.done.{done}") if DONE.get(done) == found.status else ""
+    # Seen by the mobile that booked it for someone else (an eHealth card's holder):
+    # the SMS went to the patient's mobile, named by its last digits only.
+    patient_digits = (last_digits(found.citizen.phone)
+                      if found.citizen.phone != check.phone else "")
+    if notice and done == "booked" and patient_digits:
+        notice = i18n.t("portal.done.booked_other", digits=patient_digits)
     error = i18n.again(carry.take().get("error", ""))
     active = found.status == AppointmentStatus.BOOKED
     return page("appointment.html", appointment=found, notice=notice, check=check,
                 error=error, active=active, cancellable=found.may_cancel(utcnow()),
                 queue=_queue_words(found),
-                sms_sent=_sms_sent_key(found), qr=_booking_qr(found) if active else None)
+                sms_sent=_sms_sent(found, check.phone),
+                qr=_booking_qr(found) if active else None)
 
 
 def _queue_words(found: Appointment) -> list[str]:
@@ -164,8 +172,14 @@ _SMS_SENT = {
 }
 
 
-def _sms_sent_key(found: Appointment) -> str:
-    return f"portal.appointment.sms_sent_{_SMS_SENT[reminders_ahead(get_session(), found)]}"
+def _sms_sent(found: Appointment, viewer: str) -> str:
+    """Where the booking's SMS and reminders go, said to ``viewer`` (the verified mobile):
+    their own mobile, or the patient's, by its last digits only, when they booked it for
+    someone else (an eHealth card's holder)."""
+    if found.citizen.phone != viewer:
+        return i18n.t("portal.appointment.sms_sent_other",
+                      digits=last_digits(found.citizen.phone))
+    return i18n.t(f"portal.appointment.sms_sent_{_SMS_SENT[reminders_ahead(get_session(), found)]}")
 
 
 @portal.route("/appointments/<reference>/cancel", methods=["GET", "POST"])
@@ -202,7 +216,7 @@ def cancel(reference: str) -> Any:
                                    sticky=True, error=i18n.keep(error)) \
             or page("appointment.html", 409, appointment=held, check=check, notice="",
                     error=error, active=held.status == AppointmentStatus.BOOKED,
-                    cancellable=held.may_cancel(utcnow()), sms_sent=_sms_sent_key(held))
+                    cancellable=held.may_cancel(utcnow()), sms_sent=_sms_sent(held, check.phone))
     return redirect(url_for("portal.appointment", reference=found.reference, done="cancelled"),
                     code=303)
 

@@ -18,10 +18,12 @@ from booking_core.appointments import (
     check_bookable,
     day_held_by_patient,
 )
-from booking_core.base import DomainError, calendar_day, utcnow, whole_number
+from booking_core.base import DomainError, NotFound, calendar_day, utcnow, whole_number
+from booking_core.ehealth import book_with_card
 from booking_core.holidays import PublicHoliday
 from booking_core.hospitals import find_hospitals, get_department, get_hospital
 from booking_core.person_names import optional_person_name
+from booking_core.refs import is_valid_card_number, normalise_reference
 from booking_core.slots import get_slot, holds_opd_on
 from helpline.app import get_session
 from portal_api.errors import ApiError
@@ -159,23 +161,29 @@ def _choose_a_time_first(source: Any) -> Response:
 @portal.route("/book/review", methods=["GET", "POST"])
 def book_review() -> Any:
     """The read-back: what will be booked, the patient's name, the mobile's code; then
-    ``book_appointment`` for the verified mobile only."""
+    ``book_appointment`` for the verified mobile, or, with an eHealth card number typed,
+    ``book_with_card`` for the card holder (its SMS to the card's mobile, told that the
+    verified mobile booked)."""
     source = request.form if request.method == "POST" else request.args
     slot_id = whole_number(source.get("slot", ""))
     if slot_id is None:
         return _choose_a_time_first(source)
     slot = get_slot(get_session(), slot_id)
-    # The name as typed, whole: a refused one comes back to be corrected, never cut.
-    draft = {"patient_name": request.form.get("patient_name", "").strip()}
+    # The name and card number as typed, whole: a refused one comes back to be
+    # corrected, never cut.
+    draft = {"patient_name": request.form.get("patient_name", "").strip(),
+             "card_number": request.form.get("card_number", "").strip()[:CARD_TYPED_MAX]}
     step = request.form.get("step", "")
     check = current_check(request.form)
-    error = name_error = ""
+    error = name_error = card_error = ""
     held: str | None = None  # refused as already booked: the booking that holds the day
     if request.method == "GET":
         carried = carry.take()
-        draft["patient_name"] = str(carried.get("draft", {}).get("patient_name", ""))
+        kept = carried.get("draft", {})
+        draft = {field: str(kept.get(field, "")) for field in draft}
         refused = i18n.again_all(carried.get("refused"))
         error, name_error = refused.get("form", ""), refused.get("patient_name", "")
+        card_error = refused.get("card_number", "")
         held = carried.get("held")
     unbookable = _unbookable(slot)
     if unbookable:  # the time passed (or the day closed) since the list was shown
@@ -192,20 +200,21 @@ def book_review() -> Any:
                 optional_person_name(draft["patient_name"], field="patient_name")
             except DomainError as exc:
                 name_error = i18n.error_text(exc.code)
+            if draft["card_number"] and not is_valid_card_number(
+                    normalise_reference(draft["card_number"])):
+                card_error = i18n.t("portal.err.invalid_card_number")
         else:
             try:
-                appointment = book_appointment(
-                    get_session(), slot_id=slot.id, phone=check.phone, channel=Channel.PORTAL,
-                    language=i18n.current_language(),
-                    patient_name=draft["patient_name"] or None, actor="portal-web",
-                    rules=booking_rules())
+                appointment = _book(slot.id, check.phone, draft)
             except DomainError as exc:
-                if exc.details.get("field") == "patient_name":
+                if draft["card_number"]:
+                    card_error, error = _card_refusal(exc)
+                elif exc.details.get("field") == "patient_name":
                     name_error = i18n.error_text(exc.code)
                 else:
                     error = i18n.error_text(exc.code)
-                if isinstance(exc, AlreadyBooked):  # no way on but another day
-                    held = str(exc.details.get("reference", ""))
+                    if isinstance(exc, AlreadyBooked):  # no way on but another day
+                        held = str(exc.details.get("reference", ""))
             else:
                 return redirect(url_for("portal.appointment", reference=appointment.reference,
                                         done="booked"), code=303)
@@ -217,29 +226,61 @@ def book_review() -> Any:
         holding = booking_holding_day(get_session(), check.phone, slot.id)
         if holding is not None:
             held, error = holding, i18n.error_text(AlreadyBooked.code)
-    refused = bool(error or name_error or check.errors)
+    refused = bool(error or name_error or card_error or check.errors)
     if request.method == "POST" and refused:
         # Back to the GET page with what was typed and why (PRG), unless too big.
         again = back_to_form(check, url_for("portal.book_review", slot=slot.id), draft,
                              refused=i18n.keep_all({"form": "" if unbookable else error,
-                                                    "patient_name": name_error}),
+                                                    "patient_name": name_error,
+                                                    "card_number": card_error}),
                              **({"held": held} if held is not None else {}))
         if again is not None:
             return again
     status = 422 if (refused and request.method == "POST") or unbookable else 200
     return page("book_review.html", status, slot=slot, draft=draft, check=check, error=error,
-                name_error=name_error, unbookable=bool(unbookable),
+                name_error=name_error, card_error=card_error, unbookable=bool(unbookable),
                 held=None if held is None else str(held))
+
+
+# A card number is 11 digits; typed with spaces or hyphens it is longer, never this long.
+CARD_TYPED_MAX = 40
+
+
+def _book(slot_id: int, phone: str, draft: dict[str, str]) -> Any:
+    """Book for the verified mobile, or for the eHealth card typed (same rules)."""
+    if draft["card_number"]:
+        return book_with_card(
+            get_session(), card_number=draft["card_number"], slot_id=slot_id,
+            channel=Channel.PORTAL, language=i18n.current_language(), booked_by_phone=phone,
+            actor="portal-web", rules=booking_rules())
+    return book_appointment(
+        get_session(), slot_id=slot_id, phone=phone, channel=Channel.PORTAL,
+        language=i18n.current_language(), patient_name=draft["patient_name"] or None,
+        actor="portal-web", rules=booking_rules())
+
+
+def _card_refusal(exc: DomainError) -> tuple[str, str]:
+    """A booking with a card refused: ``(beside the card field, for the whole form)``.
+    The card holder's day already held is said without its booking number or a link
+    to it: whoever types a card number would otherwise learn where its holder goes and
+    the number that cancels it (as the phone line says it, ``ivr.booking``)."""
+    if isinstance(exc, AlreadyBooked):
+        return i18n.t("portal.book.card_already_booked"), ""
+    if exc.details.get("field") == "card_number" or (
+            isinstance(exc, NotFound) and exc.details.get("entity") == "ehealth_card"):
+        return i18n.error_text(exc.code, exc.details), ""
+    return "", i18n.error_text(exc.code)
 
 
 @kept_on_outage("book_review")
 def _review_on_outage() -> Any:
     check = current_check(request.form)
     check.code_sent = request.form.get("step") == "check_code"
-    draft = {"patient_name": request.form.get("patient_name", "").strip()}
+    draft = {"patient_name": request.form.get("patient_name", "").strip(),
+             "card_number": request.form.get("card_number", "").strip()[:CARD_TYPED_MAX]}
     return page("book_review.html", 503, slot=None, slot_id=whole_number(
         request.form.get("slot", "")), draft=draft, check=check, error="",
-        outage=outage_message(), unbookable=False, held=None)
+        name_error="", card_error="", outage=outage_message(), unbookable=False, held=None)
 
 
 def _unbookable(slot: Any) -> str:
