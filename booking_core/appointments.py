@@ -329,8 +329,10 @@ def _queue_messages(
     template = for_reader(appointment, f"appointment_{kind}")
     if (kind == "confirmation" and appointment.booked_by_phone
             and appointment.patient_is_phone_owner):
-        # Booked by someone else's phone: the patient is told so, and how to cancel.
-        template = "appointment_booked_for_you"
+        # Booked by someone else's phone: the patient is told so (by phone, or online:
+        # the portal and its API), and how to cancel.
+        template = "appointment_booked_for_you" + (
+            "_online" if appointment.channel == Channel.PORTAL else "")
     add_sms(
         session, appointment.citizen.phone, template, lang, params,
         # The slot too: two moves in one second are two messages, each with its time.

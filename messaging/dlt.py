@@ -29,7 +29,8 @@ DEFAULT_SEGMENT_BUDGET = 2
 SEGMENT_BUDGETS: dict[str, int] = {"reply_help": 3, "reply_help_no_number": 3,
                                    "appointment_opd_closed_offer": 3,
                                    "appointment_opd_closed_offer_no_number": 3,
-                                   "appointment_booked_for_you": 3}
+                                   "appointment_booked_for_you": 3,
+                                   "appointment_booked_for_you_online": 3}
 # Hindi only. Every SMS opens with the helpline's name, «दिल्ली स्वास्थ्य हेल्पलाइन: »:
 # 28 of the 134 UTF-16 units two Devanagari parts hold. A message that also names a
 # whole visit (hospital and department, up to 46 units, day, time, token, booking

@@ -130,14 +130,18 @@ def test_a_real_booking_sends_texts_that_match_their_dlt_templates(session, lang
         assert all(len(group) <= DLT_VARIABLE_MAX for group in match.groups())
 
 
-def test_an_appointment_booked_for_someone_else_tells_them_the_same_in_both_languages():
+@pytest.mark.parametrize("key", ["sms.appointment_booked_for_you",
+                                 "sms.appointment_booked_for_you_online"])
+def test_an_appointment_booked_for_someone_else_tells_them_the_same_in_both_languages(key):
     """The patient did not book it: in Hindi as in English the SMS names the helpline,
     hospital, department, day, time, token and booking number, and both ways to cancel
-    (an SMS and a call)."""
+    (an SMS and a call); by phone or online, as it was booked."""
     values = {"hospital": "HOSP", "department": "DEPT", "date": "DATE", "time": "TIME",
               "token": "777", "reference": "12345678"}
-    english = render("en", "sms.appointment_booked_for_you", **values)
-    hindi = render("hi", "sms.appointment_booked_for_you", **values)
+    english = render("en", key, **values)
+    hindi = render("hi", key, **values)
+    how = ("by phone", "फ़ोन से") if key.endswith("for_you") else ("online", "ऑनलाइन")
+    assert how[0] in english and how[1] in hindi
     for text in (english, hindi):
         assert all(value in text for value in values.values()), text
     assert english.startswith("Delhi Health Helpline:") and "send CANCEL" in english

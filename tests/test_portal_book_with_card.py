@@ -73,8 +73,10 @@ def test_book_with_a_card_typed_in_any_form(portal, session, catalogue, card, fo
             OutboxMessage.appointment_id == booked.id)))
         # Every SMS (confirmation, reminders) to the card's mobile, none to the booker.
         assert sms and {m.to_phone for m in sms} == {FAMILY}
-        confirmation = [m for m in sms if m.template == "appointment_booked_for_you"]
+        # Told it was booked for them online (not "by phone"), and how to cancel.
+        confirmation = [m for m in sms if m.template == "appointment_booked_for_you_online"]
         assert len(confirmation) == 1 and booked.reference in confirmation[0].body
+        assert "by phone" not in confirmation[0].body and "फ़ोन से" not in confirmation[0].body
         reference, visit_day = booked.reference, booked.visit_day
         card_id = booked.ehealth_card_id
     assert portal.location == f"/portal/appointments/{reference}?done=booked"

@@ -58,6 +58,7 @@ NAMED = {
     "sms.appointment_reminder_evening": ("booking number", "बुकिंग नंबर"),
     "sms.appointment_reminder_morning": ("booking number", "बुकिंग नंबर"),
     "sms.appointment_booked_for_you": ("booking number", "बुकिंग नंबर"),
+    "sms.appointment_booked_for_you_online": ("booking number", "बुकिंग नंबर"),
     "sms.reply_help": ("booking number", "बुकिंग नंबर"),
     "sms.reply_help_no_number": ("booking number", "बुकिंग नंबर"),
     "sms.reply_stopped": ("booking number", "बुकिंग नंबर"),
