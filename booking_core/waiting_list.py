@@ -377,9 +377,11 @@ def _offer_params(session: Session, slot: Slot, lang: str, tz: str) -> dict[str,
 def accept_offer(session: Session, entry_id: int, *, rules: BookingRules | None = None,
                  now: dt.datetime | None = None, idempotency_key: str | None = None,
                  tz: str = "Asia/Kolkata", phone: str | None = None,
-                 channel: Channel = Channel.IVR) -> Appointment:
+                 channel: Channel = Channel.IVR, language: str | None = None) -> Appointment:
     """Take the held seat: books it for the entry's phone (the confirmation SMS as for
-    any booking), by ``channel`` (the offer call, or the portal's entry page). Taken
+    any booking), by ``channel`` (the offer call, or the portal's entry page), in
+    ``language`` (the call's, when the person took it on a call of their own; None: the
+    language they joined the list in, which the offer's SMS and call used). Taken
     already, the same appointment again. ``OfferGone`` when the offer was declined or
     lapsed. With ``phone`` (the portal's verified mobile), another number's entry is
     ``NotFound``, as an unknown one is.
@@ -417,11 +419,12 @@ def accept_offer(session: Session, entry_id: int, *, rules: BookingRules | None 
             ).one_or_none()
             if claimed is None:
                 raise OfferGone("this offer has ended")
-            slot_id, token, holder, language = claimed
+            slot_id, token, holder, joined_in = claimed
             if slot_id is None:  # never: an offer always names its place
                 raise OfferGone("this offer names no seat")
             appointment = book_appointment(
-                session, slot_id=slot_id, phone=holder, channel=channel, language=language,
+                session, slot_id=slot_id, phone=holder, channel=channel,
+                language=language or joined_in,
                 actor="waiting-list", rules=rules, now=now, idempotency_key=idempotency_key,
                 held_token=token)
             session.execute(update(WaitingListEntry).where(WaitingListEntry.id == entry_id)

@@ -524,7 +524,7 @@ def take_held_place(ctx: Ctx) -> VoiceResponse:
     try:
         appointment = accept_offer(
             ctx.session, entry_id, rules=rules(ctx), phone=str(ctx.caller_mobile),
-            channel=Channel.IVR, tz=ctx.settings.helpline_timezone,
+            channel=Channel.IVR, tz=ctx.settings.helpline_timezone, language=ctx.lang,
             idempotency_key=f"ivr:{ctx.call_sid}:held:{entry_id}")
     except OfferEndedDayHeld:
         return ctx.go("mine", intro=[ctx.t("ivr.offer.day_held")])

@@ -164,3 +164,30 @@ def test_the_offer_sms_says_until_when_the_place_is_held_and_how_to_call_back(
                "Missed the call? Call the helpline from this phone and press 4."),
     }[lang]
     assert held in body and call_back in body, body
+
+
+@pytest.mark.parametrize(("joined_in", "lang"), [("en", "hi"), ("hi", "en")])
+def test_a_place_taken_on_a_call_is_booked_in_the_calls_language(
+        phone, ivr_session, joined_in, lang):
+    """Joined the list in one language (the portal's page), taken on a call in the
+    other: the booking, its SMS and the caller's remembered language are the call's,
+    as for any booking made on the phone."""
+    from booking_core.citizens import Citizen
+    from booking_core.outbox import OutboxKind, OutboxMessage
+
+    slot, _ = _held_for(ivr_session, CALLER, days_ahead=2, language=joined_in)
+    slot_id = slot.id
+    ivr_session.commit()
+    into_menu(phone, lang, "4")
+    phone.press("4")
+    ivr_session.expire_all()
+    appointment = ivr_session.scalar(select(Appointment).where(
+        Appointment.slot_id == slot_id, Appointment.status == AppointmentStatus.BOOKED))
+    confirmation = ivr_session.scalar(select(OutboxMessage).where(
+        OutboxMessage.kind == OutboxKind.SMS, OutboxMessage.appointment_id == appointment.id,
+        OutboxMessage.template == "appointment_confirmation"))
+    remembered = ivr_session.scalar(select(Citizen.preferred_language).where(
+        Citizen.phone == CALLER))
+    booked_in, sms_in = appointment.language, confirmation.language
+    ivr_session.commit()
+    assert (booked_in, sms_in, remembered) == (lang, lang, lang)
