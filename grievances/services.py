@@ -75,7 +75,10 @@ def check_description(description: str | None, *, recorded: bool = False) -> str
     if not text:
         if recorded:
             return text
-        raise InvalidInput("describe the grievance or record a message", field="description")
+        # The same rule as too few words, said the same way (``reason`` names the case).
+        raise InvalidInput("describe the grievance or record a message", field="description",
+                           reason="no_description", min_letters=MIN_DESCRIPTION_LETTERS,
+                           min_words=MIN_DESCRIPTION_WORDS)
     words = [word for word in text.split() if _letters(word)]
     if (sum(_letters(word) for word in words) < MIN_DESCRIPTION_LETTERS
             or len(words) < MIN_DESCRIPTION_WORDS):
@@ -95,20 +98,44 @@ def check_category(category: str) -> GrievanceCategory:
 
 
 def check_grievance(*, category: str, description: str | None, recorded: bool = False,
-                    phone: str | None = None) -> tuple[GrievanceCategory, str]:
+                    phone: str | None = None, session: Session | None = None,
+                    hospital_id: int | None = None, department_id: int | None = None
+                    ) -> tuple[GrievanceCategory, str]:
     """The category and tidied words of a grievance, every field checked so that all
     faults are reported at once (``FieldErrors`` for several, else the one field's
     error: see ``check_category``, ``check_description``; with ``phone``, also the
-    citizen's mobile, ``InvalidMobile`` under field "phone"). ``register_grievance``
-    calls it with the phone; a form may call it first, before the mobile is verified."""
+    citizen's mobile, ``InvalidMobile`` under field "phone"; with ``session``, also
+    that the hospital and department chosen exist, ``_check_place``).
+    ``register_grievance`` calls it with all of them; a form may call it first, before
+    the mobile is verified."""
     refusals = FieldRefusals()
     cat = refusals.check("category", check_category, category)
     text = refusals.check("description", check_description, description, recorded=recorded)
+    if session is not None:
+        refusals.check("hospital_id", _check_hospital, session, hospital_id)
+        refusals.check("department_id", _check_department, session, department_id,
+                       hospital_id)
     if phone is not None:  # last: an adapter saying one refusal says the words' first
         refusals.check("phone", normalise_mobile, phone)
     refusals.raise_any()
     assert cat is not None and text is not None
     return cat, text
+
+
+def _check_hospital(session: Session, hospital_id: int | None) -> None:
+    """A grievance's hospital, when one is named, exists (none: about the helpline)."""
+    if hospital_id is not None and session.get(Hospital, hospital_id) is None:
+        raise InvalidInput("no such hospital", field="hospital_id", reason="no_such_hospital")
+
+
+def _check_department(session: Session, department_id: int | None,
+                      hospital_id: int | None) -> None:
+    """A grievance's department, when one is named, exists and is the hospital's."""
+    if department_id is None:
+        return
+    dep = session.get(Department, department_id)
+    if dep is None or (hospital_id is not None and dep.hospital_id != hospital_id):
+        raise InvalidInput("no such department", field="department_id")
 
 
 def record_event(
@@ -150,7 +177,8 @@ def register_grievance(
     registered.
     """
     cat, text = check_grievance(category=category, description=description,
-                                recorded=bool(recording_sid), phone=phone)
+                                recorded=bool(recording_sid), phone=phone, session=session,
+                                hospital_id=hospital_id, department_id=department_id)
     language = normalise_language(language)
     now = now or utcnow()
     try:
@@ -177,12 +205,6 @@ def _register(session: Session, cat: GrievanceCategory, *, phone: str, language:
         if idempotency_key:
             claim_key(session, idempotency_key, kind="grievance", owner=requested_by,
                       result=reference)
-        if hospital_id is not None and session.get(Hospital, hospital_id) is None:
-            raise InvalidInput("no such hospital", field="hospital_id")
-        if department_id is not None:
-            dep = session.get(Department, department_id)
-            if dep is None or (hospital_id is not None and dep.hospital_id != hospital_id):
-                raise InvalidInput("no such department", field="department_id")
         citizen = get_or_create_citizen(session, phone, language=language)
         grievance = Grievance(
             reference=reference,

@@ -88,3 +88,39 @@ def test_the_refusals_are_said_in_the_order_of_the_form(console, session, lang):
     order = [page.index(f'name="{name}"') for name in ("phone", "category", "description")]
     assert order == sorted(order)  # the form shows its fields in that order
     assert _marked(page) == {"phone", "category", "description"}
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+@pytest.mark.parametrize("hospital", ["9999", "abc", "-1"])
+def test_a_junk_hospital_is_said_with_the_other_refusals_in_the_forms_own_words(
+        console, session, lang, hospital):
+    """A hospital that is not on the list is refused together with a wrong mobile and
+    missing words (not only once they are right), in the new grievance's words ("choose
+    a hospital from the list", not the transfer form's "a different one from where it
+    is now"); missing words are told the same rule as too few."""
+    make_staff(session, "agent.form", language=lang)
+    console.login("agent.form")
+    page = console.post("/console/grievances/new", data={
+        "phone": "12ab", "category": "cleanliness", "description": "", "language": "hi",
+        "hospital": hospital}).get_data(as_text=True)
+    flashes = _flashes(page)
+    rule = render(lang, "console.err.description_too_short", min_words=2, min_letters=8)
+    choose = render(lang, "console.err.invalid_input.no_such_hospital")
+    assert len(flashes) == 3, flashes
+    # In the form's order: mobile, hospital, then the words.
+    assert flashes[1:] == [choose, rule], flashes
+    assert render(lang, "console.err.invalid_input.hospital_id") not in flashes
+    assert _marked(page) == {"phone", "hospital", "description"}
+    assert session.scalar(select(func.count()).select_from(Grievance)) == 0
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+@pytest.mark.parametrize("description", ["", "   ", "ok", "hi there"])
+def test_no_words_and_too_few_words_are_told_one_rule(console, session, lang, description):
+    make_staff(session, "agent.form", language=lang)
+    console.login("agent.form")
+    page = console.post("/console/grievances/new", data={
+        "phone": "9812300041", "category": "cleanliness", "description": description,
+        "language": "hi"}).get_data(as_text=True)
+    assert _flashes(page) == [render(lang, "console.err.description_too_short",
+                                     min_words=2, min_letters=8)]
