@@ -255,10 +255,16 @@ def reschedule(reference: str) -> Any:
             return again
     if not held.may_cancel(utcnow()):  # a move is refused where a cancel would be
         return redirect(url_for("portal.appointment", reference=held.reference), code=303)
+    opening = _opening_day(held)
+    # Opened on another day because the appointment's own has no other time: said, so
+    # the citizen does not look for their day in vain.
+    own_day_full = (not request.args.get("day") and opening is not None
+                    and opening != held.visit_day)
     return page("reschedule.html", 422 if error and request.method == "POST" else 200,
-                appointment=held, error=error, current_slot=held.slot_id,
-                chosen=chosen, **choose_times(held.department_id,
-                                              opening_day=_opening_day(held)))
+                appointment=held, error=error, current_slot=held.slot_id, chosen=chosen,
+                own_day_note=i18n.t("portal.reschedule.own_day_full",
+                                    day=i18n.day_text(held.visit_day)) if own_day_full else "",
+                **choose_times(held.department_id, opening_day=opening))
 
 
 def _opening_day(held: Appointment) -> dt.date | None:

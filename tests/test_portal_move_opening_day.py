@@ -52,6 +52,7 @@ def test_it_opens_on_the_appointments_own_day_when_that_day_has_other_times(
     assert slot_choices(page) == [str(other_time.id)]
     assert re.search(rf'value="{catalogue.slot.id}" disabled>', page)
     assert "Your time now" in portal.text()
+    assert "no time is free other than yours" not in portal.text()
 
 
 def test_it_opens_on_the_first_other_day_when_its_own_day_has_no_other_time(
@@ -60,12 +61,17 @@ def test_it_opens_on_the_first_other_day_when_its_own_day_has_no_other_time(
     page = _move_page(portal, held)
     assert shown_day(page) == catalogue.later_slot.local_day.isoformat()
     assert slot_choices(page) == [str(catalogue.later_slot.id)]
+    # Said, so the citizen does not look for their own day in vain.
+    own_day = held.visit_day
+    assert (f"On {own_day:%A}, {own_day.day} {own_day:%B}, no time is free other than "
+            "yours. Choose another day.") in portal.text()
     # Its own day asked for by name: shown, its time held and nothing to confirm.
     page = portal.get(f"/portal/appointments/{held.reference}/reschedule"
                       f"?day={held.visit_day.isoformat()}")
     assert shown_day(page) == held.visit_day.isoformat()
     assert slot_choices(page) == [] and re.search(rf'value="{catalogue.slot.id}" disabled>', page)
     assert 'class="primary"' not in page
+    assert "no time is free other than yours" not in portal.text()
 
 
 def test_with_no_other_time_anywhere_it_opens_on_its_own_day(portal, session, catalogue):
