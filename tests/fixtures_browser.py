@@ -75,6 +75,17 @@ def console_page(browser, width: int = 1366, height: int = 860):
     return context, page
 
 
+def citizen_page(browser, lang: str, width: int):
+    """A citizen's phone (390 px) or desktop browser with scripts off, in ``lang``'s
+    locale, with the tests' action timeout: (context, page)."""
+    context = browser.new_context(locale="hi-IN" if lang == "hi" else "en-IN",
+                                  viewport={"width": width, "height": 844 if width < 500
+                                            else 900}, java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
+    return context, page
+
+
 def sign_in(page, base: str, username: str, lang: str | None = None) -> None:
     """Sign ``username`` in to the console and, with ``lang``, switch the console to that
     language if the account last chose the other one."""

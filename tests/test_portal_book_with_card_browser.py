@@ -12,7 +12,7 @@ from booking_core.appointments import Appointment
 from booking_core.ehealth import CardIssuer, issue_card
 from booking_core.refs import spaced_card_number
 from booking_core.slots import Slot
-from tests.fixtures_browser import ARTIFACTS, BROWSER_TIMEOUT_MS, page_width
+from tests.fixtures_browser import ARTIFACTS, citizen_page, page_width
 from tests.test_portal_browser import (
     site,  # noqa: F401  (the module's served portal)
     verify_mobile,
@@ -44,11 +44,7 @@ def test_the_card_option_fits_and_books(site, browser, lang, width):  # noqa: F8
                           year_of_birth=1950, via=CardIssuer.COUNTER).card.number
         slot = s.scalars(select(Slot.id).order_by(Slot.starts_at)).all()[run]
         s.commit()
-    context = browser.new_context(locale="hi-IN" if lang == "hi" else "en-IN",
-                                  viewport={"width": width, "height": 844 if width < 500
-                                            else 900}, java_script_enabled=False)
-    page = context.new_page()
-    page.set_default_timeout(BROWSER_TIMEOUT_MS)
+    context, page = citizen_page(browser, lang, width)
     try:
         page.goto(f"{base}/portal/book/review?slot={slot}")
         verify_mobile(page, helpline, mobile, lang)

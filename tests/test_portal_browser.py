@@ -20,7 +20,7 @@ from helpline.app import create_app
 from tests.conftest import make_settings
 from tests.factories import make_department, make_hospital, make_slot
 from tests.fixtures_api import latest_code
-from tests.fixtures_browser import ARTIFACTS, BROWSER_TIMEOUT_MS, page_width
+from tests.fixtures_browser import ARTIFACTS, citizen_page, page_width
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.slow]
 
@@ -122,11 +122,7 @@ def test_book_list_reschedule_cancel_and_complain(site, browser, lang, width):
     # On the phone, a name with one long word (as some South Indian names are): the
     # confirmation and the list must still fit the screen.
     name = "Asha Devi" if width > 500 else "Asha Venkatanarasimharajuvaripetasubrahmanyam"
-    context = browser.new_context(locale="hi-IN" if lang == "hi" else "en-IN",
-                                  viewport={"width": width, "height": 844 if width < 500
-                                            else 900}, java_script_enabled=False)
-    page = context.new_page()
-    page.set_default_timeout(BROWSER_TIMEOUT_MS)
+    context, page = citizen_page(browser, lang, width)
     try:
         page.goto(f"{base}/portal/")
         assert page.locator("html").get_attribute("lang") == lang

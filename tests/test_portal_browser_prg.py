@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from booking_core.appointments import Appointment
 from tests.fixtures_api import latest_code
-from tests.fixtures_browser import BROWSER_TIMEOUT_MS
+from tests.fixtures_browser import citizen_page
 from tests.test_portal_browser import fits, shot, site  # noqa: F401  (site: a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.slow]
@@ -35,11 +35,7 @@ def _appointments(helpline, mobile: str) -> int:
 def test_back_and_reload_after_booking_send_nothing_again(site, browser, lang, width):  # noqa: F811
     base, helpline = site
     mobile = MOBILES[(lang, width)]
-    context = browser.new_context(locale="hi-IN" if lang == "hi" else "en-IN",
-                                  viewport={"width": width, "height": 844 if width < 500
-                                            else 900}, java_script_enabled=False)
-    page = context.new_page()
-    page.set_default_timeout(BROWSER_TIMEOUT_MS)
+    context, page = citizen_page(browser, lang, width)
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     failed: list[str] = []  # navigations the browser refused (a POST it would resend)

@@ -18,7 +18,7 @@ from helpline.app import create_app
 from tests.conftest import make_settings
 from tests.factories import make_department, make_hospital, make_slot
 from tests.fixtures_api import latest_code
-from tests.fixtures_browser import ARTIFACTS, BROWSER_TIMEOUT_MS, page_width
+from tests.fixtures_browser import ARTIFACTS, citizen_page, page_width
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.slow]
 
@@ -70,11 +70,7 @@ def fits(page, width: int) -> None:
 def test_join_see_the_place_and_leave_a_full_days_list(site, browser, lang, width):
     base, helpline, where = site
     mobile = "9812345699"
-    context = browser.new_context(locale="hi-IN" if lang == "hi" else "en-IN",
-                                  viewport={"width": width, "height": 844 if width < 500
-                                            else 900}, java_script_enabled=False)
-    page = context.new_page()
-    page.set_default_timeout(BROWSER_TIMEOUT_MS)
+    context, page = citizen_page(browser, lang, width)
     try:
         page.goto(f"{base}{where}")
         assert page.locator("html").get_attribute("lang") == lang
