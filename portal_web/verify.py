@@ -16,10 +16,11 @@ must never make the citizen ask for another code, one of the few an hour.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
-from flask import Response, request
+from flask import Response, redirect, request
 from werkzeug.datastructures import MultiDict
 
 from booking_core.base import DomainError, utcnow
@@ -76,10 +77,15 @@ def portal_path(value: object) -> str | None:
     """``value`` when it is a path of this portal (``/portal/...``, its query kept),
     else None. A ``next`` comes in a URL anybody can write, so it is never a way off
     the site (``//evil.example``, ``https://...``, ``/\\evil``, a tab or newline a
-    browser drops) nor outside the portal."""
+    browser drops) nor outside the portal, nor a path that only becomes one of those
+    once a server or a browser decodes it (``%2F``, ``%5C``, ``%2E``, ``%0D%0A``). This
+    is the portal's one test of a ``next``: every page that sends a citizen on after
+    the code, and the language switch, go through it."""
     if not isinstance(value, str) or len(value) > 512 or not value.startswith("/portal/"):
         return None
     if "\\" in value or any(c.isspace() or not c.isprintable() for c in value):
+        return None
+    if _ENCODED_JUNK.search(value):
         return None
     parts = urlsplit(value)
     if parts.scheme or parts.netloc or ".." in parts.path.split("/"):
@@ -87,21 +93,58 @@ def portal_path(value: object) -> str | None:
     return value
 
 
+# Percent-encoded slash, backslash, dot and control characters: no portal link has them.
+_ENCODED_JUNK = re.compile(r"%(?:2f|5c|2e|[01][0-9a-f]|7f)", re.IGNORECASE)
+
+
+def page_asked_for() -> str:
+    """This request's page as the citizen asked for it: its path and query, less any
+    ``next`` (a way on, not part of the page), when that passes ``portal_path``; else
+    its bare path. Where a page that asks for the code in place comes back to after a
+    step, and the ``next`` of a page that sends the citizen to another to ask."""
+    query = urlencode([(k, v) for k, v in request.args.items(multi=True) if k != "next"])
+    return portal_path(f"{request.path}?{query}" if query else request.path) or request.path
+
+
 def asking_first(here: str, then: str) -> str:
-    """The URL of the page ``here`` that asks for the mobile's code, then goes on to
-    ``then`` (a cancel or change link followed before the mobile was proved)."""
-    return f"{here}?{urlencode({'next': then})}"
+    """The URL of the page ``here`` (its own query kept) that asks for the mobile's
+    code, then goes on to ``then`` (a cancel or change link followed before the mobile
+    was proved)."""
+    return f"{here}{'&' if '?' in here else '?'}{urlencode({'next': then})}"
+
+
+def ask_first(here: str) -> Response:
+    """A page that needs the proved mobile, opened without it: the 303 to the page
+    ``here`` that asks for the code, with this page (``page_asked_for``, its query
+    kept) as the ``next`` the citizen lands on once the code is checked. A POST's way
+    on is its URL as a GET page: the form is not sent again by itself."""
+    return redirect(asking_first(here, page_asked_for()), code=303)
 
 
 def step_location(check: MobileCheck, here: str) -> str:
     """Where the 303 after a step on the page ``here`` goes: once the mobile is proved,
     to the page its URL's ``next`` names (where the link meant to take the citizen: the
-    cancel question, the move page), else back to ``here``, keeping that ``next``.
-    A ``next`` that is no path of the portal is ignored."""
+    cancel question, the move page, a complaint), else back to ``here``, keeping that
+    ``next``. A ``next`` that is no path of the portal is ignored."""
     then = portal_path(request.args.get("next"))
     if then is None:
         return here
     return then if check.phone is not None else asking_first(here, then)
+
+
+def check_in_place(here: str | None = None) -> MobileCheck | Response:
+    """The verification block of a page that asks for the code in place (an
+    appointment, a complaint, a waiting list's place); after a step, the 303 (a
+    ``Response``) that ``step_location`` names, so the history holds no POST. ``here``
+    is the page to come back to, by default the page as asked for (``page_asked_for``:
+    ``?done=registered`` kept, a junk ``next`` dropped)."""
+    check = current_check(request.form)
+    if request.method == "POST" and request.form.get("step") in STEPS:
+        check = run_step(request.form["step"], request.form)
+        done = after_step(check, step_location(check, here or page_asked_for()))
+        if done is not None:
+            return done
+    return check
 
 
 def after_step(check: MobileCheck, location: str, **draft: object) -> Response | None:

@@ -34,14 +34,7 @@ from portal_api.views_catalogue import department_availability
 from portal_web import carry, i18n
 from portal_web.blueprint import portal
 from portal_web.pages import kept_on_outage, outage_message, page
-from portal_web.verify import (
-    STEPS,
-    after_step,
-    asking_first,
-    current_check,
-    run_step,
-    step_location,
-)
+from portal_web.verify import ask_first, check_in_place, current_check
 from portal_web.views_booking import choose_times
 
 # What a finished action may say on the appointment's page, by the status it left.
@@ -49,25 +42,11 @@ DONE = {"booked": AppointmentStatus.BOOKED, "rescheduled": AppointmentStatus.BOO
         "cancelled": AppointmentStatus.CANCELLED}
 
 
-def _check_for_this_page() -> Any:
-    """The verification block; after a step that went well, the 303 back to this page
-    (a ``Response``), so the history holds no POST."""
-    check = current_check(request.form)
-    if request.method == "POST" and request.form.get("step") in STEPS:
-        check = run_step(request.form["step"], request.form)
-        done = after_step(check, step_location(check, request.path))
-        if done is not None:
-            return done
-    return check
-
-
 def _asking_first(reference: str) -> Response:
     """A cancel or change link (the booking SMS's) followed before the mobile is
     proved: the appointment's page asks for the code, then goes on to the page the
     link named (``verify.step_location``), not to the appointment's page."""
-    here = url_for("portal.appointment", reference=reference)
-    then = request.path if request.method == "POST" else request.full_path.rstrip("?")
-    return redirect(asking_first(here, then), code=303)
+    return ask_first(url_for("portal.appointment", reference=reference))
 
 
 def _status(check: Any) -> int:
@@ -79,7 +58,7 @@ def _status(check: Any) -> int:
 def appointments() -> Any:
     """The verified mobile's coming appointments (as patient or as the one who booked),
     soonest first; the verification block until the mobile is proved."""
-    check = _check_for_this_page()
+    check = check_in_place()
     if isinstance(check, Response):
         return check
     session = get_session()
@@ -102,7 +81,7 @@ def appointments() -> Any:
 def appointment(reference: str) -> Any:
     """One appointment of the verified mobile: booking number, token, time, what to
     bring; cancel and reschedule. The confirmation page after booking."""
-    check = _check_for_this_page()
+    check = check_in_place()
     if isinstance(check, Response):
         return check
     if check.phone is None:

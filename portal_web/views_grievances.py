@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, redirect, request, url_for
+from flask import Response, g, redirect, request, url_for
 
 from booking_core.base import DomainError, refusals_by_field, whole_number
 from booking_core.hospitals import get_hospital, in_name_order, list_hospitals
+from booking_core.refs import REFERENCE_LENGTH, normalise_reference
 from grievances.models import OPEN_STATUSES, Grievance, GrievanceCategory
 from grievances.services import (
     MAX_DESCRIPTION,
@@ -19,7 +20,14 @@ from helpline.app import get_session
 from portal_web import carry, i18n
 from portal_web.blueprint import portal
 from portal_web.pages import kept_on_outage, outage_message, page
-from portal_web.verify import STEPS, after_step, back_to_form, current_check, run_step
+from portal_web.verify import (
+    STEPS,
+    after_step,
+    back_to_form,
+    check_in_place,
+    current_check,
+    run_step,
+)
 
 
 def _draft() -> dict[str, str]:
@@ -131,14 +139,21 @@ def _check_draft(draft: dict[str, str]) -> dict[str, str]:
     return errors
 
 
-@portal.get("/grievances/<reference>")
+@portal.route("/grievances/<reference>", methods=["GET", "POST"])
 def grievance(reference: str) -> Any:
-    """A grievance of the verified mobile. "Your complaint has been registered" only on
-    the page registering it leads to (``done=registered``), and only while the complaint
-    is still open: later visits show its status alone."""
-    check = current_check()
+    """A grievance of the verified mobile. Opened before the mobile is proved (the SMS's
+    link, a bookmark, a verification that ran out) it asks for the code here and then
+    shows this same complaint, its query kept (``verify.check_in_place``), with the
+    lookup by number and mobile offered beside. "Your complaint has been registered"
+    only on the page registering it leads to (``done=registered``), and only while the
+    complaint is still open: later visits show its status alone."""
+    check = check_in_place()
+    if isinstance(check, Response):
+        return check
     if check.phone is None:
-        return redirect(url_for("portal.grievance_status"), code=303)
+        refused = bool(check.errors) and request.method == "POST"
+        return page("grievance_verify.html", 422 if refused else 200, check=check,
+                    reference=normalise_reference(reference)[:REFERENCE_LENGTH])
     found = find_grievance(get_session(), reference, check.phone)
     just_registered = request.args.get("done") == "registered" \
         and found.status in OPEN_STATUSES

@@ -37,16 +37,7 @@ from portal_api.views_catalogue import Availability
 from portal_web import carry, i18n
 from portal_web.blueprint import portal
 from portal_web.pages import kept_on_outage, outage_message, page
-from portal_web.verify import (
-    STEPS,
-    MobileCheck,
-    after_step,
-    asking_first,
-    back_to_form,
-    current_check,
-    run_step,
-    step_location,
-)
+from portal_web.verify import ask_first, back_to_form, check_in_place, current_check
 
 # At most this many full days are offered on a department's page with no free day: the
 # soonest are the ones a seat is likeliest to free up for.
@@ -91,17 +82,6 @@ def _entry_url(entry_id: int, **args: str) -> str:
     return url_for("portal.waiting_entry", entry_id=entry_id, **args)
 
 
-def _verification(location: str) -> MobileCheck | Response:
-    """The verification block of a page; after a step, the 303 back to ``location``."""
-    check = current_check(request.form)
-    if request.method == "POST" and request.form.get("step") in STEPS:
-        check = run_step(request.form["step"], request.form)
-        done = after_step(check, step_location(check, location))
-        if done is not None:
-            return done
-    return check
-
-
 def _refused(status: int, exc: DomainError, **context: Any) -> Response:
     """A join or leave the domain refused, as a page with the way on: a day still
     bookable, or the booking that already holds the day (``AlreadyBooked``)."""
@@ -138,7 +118,7 @@ def waiting_join() -> Any:
         return _refused(409, exc, department=session.get(Department, department_id), day=day)
     except InvalidInput as exc:
         return _refused(422, exc, department=session.get(Department, department_id), day=day)
-    check = _verification(here)
+    check = check_in_place(here)
     if isinstance(check, Response):
         return check
     if check.phone is not None and request.form.get("step") != "join":
@@ -197,7 +177,7 @@ def _join_on_outage() -> Any:
 def waiting_entry(entry_id: int) -> Any:
     """One entry of the verified mobile: the day, how many are ahead, how the offer
     comes; or what became of it. Another number's entry is not found."""
-    check = _verification(_entry_url(entry_id))
+    check = check_in_place()
     if isinstance(check, Response):
         return check
     if check.phone is None:
@@ -234,9 +214,7 @@ def waiting_leave(entry_id: int) -> Any:
     and a 303 to the entry's page. Leaving twice is harmless."""
     check = current_check()
     if check.phone is None:  # the code first, then on to this question
-        return redirect(asking_first(_entry_url(entry_id),
-                                     url_for("portal.waiting_leave", entry_id=entry_id)),
-                        code=303)
+        return ask_first(_entry_url(entry_id))
     session = get_session()
     confirmed = request.method == "POST" and request.form.get("confirm") == "yes"
     if not confirmed:
