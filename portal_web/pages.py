@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from flask import Response, g, make_response, render_template, request
 
 from portal_web import i18n
+from portal_web.verify import portal_path
 
 log = logging.getLogger(__name__)
 
@@ -46,25 +47,13 @@ def outage_message() -> str:
     return i18n.t("portal.outage.not_saved")
 
 
-def safe_next(target: str | None, default: str = "/portal/") -> str:
-    """Only a path of the portal itself: never another site (an open redirect)."""
-    if not target:
-        return default
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not parts.path.startswith("/portal/") \
-            or "\\" in target or target.startswith("//"):
-        return default
-    return parts.path + (f"?{parts.query}" if parts.query else "")
-
-
 def sent_from() -> str | None:
     """The portal page a form was sent from (the browser's Referer, when it is this
     site's own portal page), or None."""
     referrer = urlsplit(request.referrer or "")
     if referrer.netloc and referrer.netloc != request.host:
         return None
-    target = referrer.path + (f"?{referrer.query}" if referrer.query else "")
-    return safe_next(target, default="") or None
+    return portal_path(referrer.path + (f"?{referrer.query}" if referrer.query else ""))
 
 
 def render_error(status: int, code: str, message: str,

@@ -85,16 +85,18 @@ def portal_path(value: object) -> str | None:
         return None
     if "\\" in value or any(c.isspace() or not c.isprintable() for c in value):
         return None
-    if _ENCODED_JUNK.search(value):
-        return None
     parts = urlsplit(value)
     if parts.scheme or parts.netloc or ".." in parts.path.split("/"):
+        return None
+    if _ENCODED_IN_PATH.search(parts.path) or _ENCODED_CONTROL.search(parts.query):
         return None
     return value
 
 
-# Percent-encoded slash, backslash, dot and control characters: no portal link has them.
-_ENCODED_JUNK = re.compile(r"%(?:2f|5c|2e|[01][0-9a-f]|7f)", re.IGNORECASE)
+# No portal page's path has a percent-encoded slash, backslash, dot or control
+# character; a query may hold a searched "a/b" (``q=a%2Fb``), never a control character.
+_ENCODED_IN_PATH = re.compile(r"%(?:2f|5c|2e|[01][0-9a-f]|7f)", re.IGNORECASE)
+_ENCODED_CONTROL = re.compile(r"%(?:[01][0-9a-f]|7f)", re.IGNORECASE)
 
 
 def page_asked_for() -> str:

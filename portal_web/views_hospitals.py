@@ -19,7 +19,8 @@ from locales import LANGUAGES
 from portal_api.reads import read_session, retry_on_lost_connection
 from portal_web import i18n, security
 from portal_web.blueprint import portal
-from portal_web.pages import page, safe_next
+from portal_web.pages import page
+from portal_web.verify import portal_path
 
 MAX_QUERY = 60
 
@@ -70,4 +71,4 @@ def language(code: str) -> Any:
     """Switch language and come back to the same page; remembered in a cookie."""
     if code in LANGUAGES:
         security.remember_language(code)
-    return redirect(safe_next(request.args.get("next"), url_for("portal.home")), code=303)
+    return redirect(portal_path(request.args.get("next")) or url_for("portal.home"), code=303)

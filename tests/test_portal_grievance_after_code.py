@@ -186,6 +186,23 @@ def test_junk_is_no_portal_path(value):
 @pytest.mark.parametrize("value", [
     "/portal/grievances/12345678", "/portal/grievances/12345678?done=registered",
     "/portal/appointments/AB12CD34/reschedule?day=2031-01-02",
+    "/portal/book?q=a%2Fb", "/portal/book?q=lok%20nayak",  # a search, as a form sends it
 ])
 def test_the_portals_own_paths_are_kept(value):
     assert portal_path(value) == value
+
+
+@pytest.mark.parametrize("junk", JUNK)
+def test_the_language_switch_ignores_junk_by_the_same_test(client, junk):
+    answer = client.get(f"/portal/lang/en?next={quote(junk, safe='')}")
+    assert answer.status_code == 303 and answer.headers["Location"] == "/portal/"
+
+
+def test_the_language_switch_comes_back_to_a_complaint_asking_for_its_code(portal, session):
+    reference = _complaint(session)
+    portal.choose("hi")
+    here = Walk(portal).open(f"/portal/grievances/{reference}")
+    switch = re.search(r'href="(/portal/lang/en\?next=[^"]+)"', portal.page)
+    assert switch, "no language switch"
+    answer = portal.client.get(switch.group(1).replace("&amp;", "&"))
+    assert answer.headers["Location"] == here
