@@ -31,10 +31,13 @@ from portal_web.verify import (
 
 
 def _draft() -> dict[str, str]:
+    """The complaint as sent. A link may choose its category and hospital; the words
+    come only from the form (or its sealed carry), never from a URL, so no link, no
+    language switch and no log line holds what a citizen wrote."""
     form = request.form if request.method == "POST" else request.args
     return {"category": form.get("category", "")[:40],
             "hospital": form.get("hospital", "")[:12],
-            "description": form.get("description", "")[:MAX_DESCRIPTION + 100]}
+            "description": request.form.get("description", "")[:MAX_DESCRIPTION + 100]}
 
 
 @portal.route("/grievances/new", methods=["GET", "POST"])

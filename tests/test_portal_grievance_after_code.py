@@ -141,6 +141,13 @@ def test_the_complaint_form_keeps_what_its_link_chose_through_the_code(portal, s
     assert WORDS in portal.page and 'value="register"' in portal.page
 
 
+def test_no_link_fills_in_a_complaints_words(portal, catalogue):
+    portal.choose("en")
+    portal.get(f"/portal/grievances/new?category=cleanliness&description={quote(WORDS)}")
+    assert portal.status == 200 and 'value="cleanliness" selected' in portal.page
+    assert WORDS not in portal.page  # a URL is no place for what a citizen wrote
+
+
 JUNK = [
     "https://evil.example/portal/", "//evil.example/portal/", "/\\evil.example/portal/",
     "\\\\evil.example", "http:/portal/x", "javascript:alert(1)", "evil.example",
