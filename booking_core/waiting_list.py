@@ -36,12 +36,26 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, ForeignKey, Index, String, func, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    ForeignKey,
+    Index,
+    String,
+    and_,
+    exists,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, aliased, mapped_column, relationship
 
 from booking_core.appointments import (
+    HOLDS_THE_DAY,
     AlreadyBooked,
     Appointment,
     BookingRules,
@@ -60,6 +74,7 @@ from booking_core.base import (
     unit_of_work,
     utcnow,
 )
+from booking_core.citizens import Citizen
 from booking_core.hospitals import Department
 from booking_core.outbox import add_call, add_sms, cancel_pending_keys
 from booking_core.phones import normalise_mobile
@@ -641,15 +656,19 @@ def leave_waiting_list(session: Session, entry_id: int, phone: str, *,
 def waiting_places(session: Session, phone: str, *, today: dt.date | None = None
                    ) -> list[tuple[WaitingListEntry, int]]:
     """A number's active entries with how many wait before each, soonest day first:
-    the portal's "my appointments" page. With ``today``, also the entries a closed OPD
-    ended for days from ``today`` on (0 ahead), so the page says the place has ended
-    rather than dropping it unexplained."""
+    the portal's "my appointments" page. With ``today``, also the entries that ended
+    without the person's doing for days from ``today`` on (0 ahead), so the page says
+    the place has ended rather than dropping it unexplained: those a closed OPD ended,
+    and a held place that ran out unanswered (``_ran_out_unanswered``)."""
     entries = waiting_for(session, phone)
     if today is not None:
-        entries = sorted(entries + list(session.scalars(select(WaitingListEntry).where(
+        active = {entry.id for entry in entries}
+        entries = sorted(entries + [e for e in session.scalars(select(WaitingListEntry).where(
             WaitingListEntry.phone == normalise_mobile(phone),
-            WaitingListEntry.status == WaitStatus.OPD_CLOSED,
-            WaitingListEntry.local_day >= today))), key=lambda e: (e.local_day, e.id))
+            or_(WaitingListEntry.status == WaitStatus.OPD_CLOSED,
+                _ran_out_unanswered(today, utcnow())),
+            WaitingListEntry.local_day >= today)) if e.id not in active],
+            key=lambda e: (e.local_day, e.id))
     return [(entry, people_ahead(session, entry)) for entry in entries]
 
 
@@ -662,15 +681,56 @@ def waiting_for(session: Session, phone: str) -> list[WaitingListEntry]:
         .order_by(WaitingListEntry.local_day)))
 
 
-def held_offer(session: Session, phone: str, *, now: dt.datetime | None = None
-               ) -> WaitingListEntry | None:
-    """The place held for ``phone`` now (an offer still inside its hold, soonest hold
-    end first), or None: what the phone line's menu 4 offers a caller who missed the
-    offer's call. Taking it is ``accept_offer`` with the same ``phone``."""
-    now = now or utcnow()
-    return session.scalars(select(WaitingListEntry).where(
-        WaitingListEntry.phone == normalise_mobile(phone),
-        WaitingListEntry.status == WaitStatus.OFFERED,
+class OfferNews(NamedTuple):
+    """What a number's waiting-list offers have to tell it now (``offer_news``)."""
+
+    held: WaitingListEntry | None  # a place held for it now: take it or pass it on
+    lapsed: WaitingListEntry | None  # a place that ran out unanswered: it has gone on
+
+
+def _ran_out_unanswered(today: dt.date, now: dt.datetime) -> ColumnElement[bool]:
+    """An entry whose offer ran out unanswered (lapsed, or past its hold and not yet
+    passed on by ``lapse_offers``), for a day from ``today`` on, that nothing has
+    overtaken since: the same number has no later entry on that department's day
+    (joined again) and its patient holds no appointment there (booked it another
+    way). Nobody is told of it otherwise: the offer's SMS said until when it was
+    held."""
+    later = aliased(WaitingListEntry)
+    return and_(
+        or_(WaitingListEntry.status == WaitStatus.LAPSED,
+            and_(WaitingListEntry.status == WaitStatus.OFFERED,
+                 WaitingListEntry.hold_until <= now)),
         WaitingListEntry.offered_slot_id.is_not(None),
-        WaitingListEntry.hold_until > now)
-        .order_by(WaitingListEntry.hold_until, WaitingListEntry.id).limit(1)).first()
+        WaitingListEntry.local_day >= today,
+        ~exists().where(later.phone == WaitingListEntry.phone,
+                        later.department_id == WaitingListEntry.department_id,
+                        later.local_day == WaitingListEntry.local_day,
+                        later.id > WaitingListEntry.id),
+        ~exists().where(Appointment.citizen_id == Citizen.id,
+                        Citizen.phone == WaitingListEntry.phone,
+                        Appointment.department_id == WaitingListEntry.department_id,
+                        Appointment.visit_day == WaitingListEntry.local_day,
+                        Appointment.status.in_(HOLDS_THE_DAY)))
+
+
+def offer_news(session: Session, phone: str, *, today: dt.date,
+               now: dt.datetime | None = None) -> OfferNews:
+    """In one read, what the phone line's menu 4 says first to ``phone``: the place held
+    for it now (an offer still inside its hold, soonest hold end first), which a caller
+    who missed the offer's call takes with ``accept_offer`` and the same ``phone``; and
+    the latest place that ran out unanswered (``_ran_out_unanswered``; ``today`` is
+    the helpline's local date), so a caller who missed both the call and the hold
+    hears that it has gone to the next person, rather than nothing."""
+    now = now or utcnow()
+    holding = and_(WaitingListEntry.status == WaitStatus.OFFERED,
+                   WaitingListEntry.offered_slot_id.is_not(None),
+                   WaitingListEntry.hold_until > now)
+    found = list(session.scalars(select(WaitingListEntry).where(
+        WaitingListEntry.phone == normalise_mobile(phone),
+        or_(holding, _ran_out_unanswered(today, now)))))
+    held = [e for e in found if e.status == WaitStatus.OFFERED and e.hold_until
+            and e.hold_until > now]
+    lapsed = [e for e in found if e not in held]
+    return OfferNews(
+        held=min(held, key=lambda e: (e.hold_until or now, e.id), default=None),
+        lapsed=max(lapsed, key=lambda e: (e.hold_until or now, e.id), default=None))

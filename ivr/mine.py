@@ -22,12 +22,14 @@ from booking_core.appointments import (
 from booking_core.base import DomainError, NotFound, utcnow
 from booking_core.opd_board import progress, todays_appointments
 from booking_core.phones import last_digits, mask_phone
+from booking_core.slots import Slot
 from booking_core.waiting_list import (
     OfferEndedDayHeld,
+    OfferNews,
     WaitingListEntry,
     WaitStatus,
     accept_offer,
-    held_offer,
+    offer_news,
     people_ahead,
     waiting_for,
 )
@@ -458,13 +460,18 @@ def status_not_heard(ctx: Ctx) -> bool:
 # the helpline while the hold lasts hears it first in menu 4 and takes it with "4".
 
 
+def _offer_news(ctx: Ctx) -> OfferNews:
+    """The caller's held and ran-out places (one read per webhook, none without a mobile)."""
+    if "ivr_offer_news" not in g:
+        g.ivr_offer_news = (offer_news(ctx.session, str(ctx.caller_mobile), today=ctx.today)
+                            if ctx.caller_mobile else OfferNews(None, None))
+    news: OfferNews = g.ivr_offer_news
+    return news
+
+
 def _held_place(ctx: Ctx) -> WaitingListEntry | None:
-    """The waiting-list place held for the caller's mobile now (one read per webhook)."""
-    if "ivr_held_place" not in g:
-        g.ivr_held_place = (held_offer(ctx.session, str(ctx.caller_mobile))
-                            if ctx.caller_mobile else None)
-    entry: WaitingListEntry | None = g.ivr_held_place
-    return entry
+    """The waiting-list place held for the caller's mobile now."""
+    return _offer_news(ctx).held
 
 
 def _held_days_ahead(ctx: Ctx) -> int | None:
@@ -497,21 +504,32 @@ def held_later(ctx: Ctx) -> bool:
 @step("mine")
 def mine_menu(ctx: Ctx) -> VoiceResponse:
     """Menu 4: a place held for the caller first (with where, when and until when it is
-    held), then the appointments, the complaint status and the card."""
+    held), or else one that ran out unanswered (said to have gone to the next person),
+    then the appointments, the complaint status and the card."""
     g.ivr_mine_said = True
     entry = _held_place(ctx)
     if entry is not None and entry.offered_slot is not None:
-        slot, tz = entry.offered_slot, ctx.settings.helpline_timezone
-        ctx.option_params = {
-            "hospital": slot.department.hospital.short_name(ctx.lang),
+        ctx.option_params = _offer_params(ctx, entry, entry.offered_slot)
+        return ctx.menu([], state=ctx.own_state(wo=entry.id))
+    # A place that ran out unanswered is said once as gone on, before the choices.
+    lapsed = _offer_news(ctx).lapsed
+    lines = []
+    if lapsed is not None and lapsed.offered_slot is not None:
+        family = {0: "ivr.mine.lapsed_today", 1: "ivr.mine.lapsed_tomorrow"}.get(
+            (lapsed.local_day - ctx.today).days, "ivr.mine.lapsed_later")
+        lines.append(ctx.t(family, **_offer_params(ctx, lapsed, lapsed.offered_slot)))
+    return ctx.menu(lines, state=ctx.own_state(wo=None))
+
+
+def _offer_params(ctx: Ctx, entry: WaitingListEntry, slot: Slot) -> dict[str, str]:
+    """Where and when an offered place (``slot``) is, and until when it was held, as
+    spoken."""
+    tz = ctx.settings.helpline_timezone
+    return {"hospital": slot.department.hospital.short_name(ctx.lang),
             "department": slot.department.name(ctx.lang),
             "date": format_date(ctx.lang, slot.local_day),
             "time": spoken_time(ctx.lang, slot.starts_at, tz),
             "until": spoken_time(ctx.lang, entry.hold_until or slot.starts_at, tz)}
-        state = ctx.own_state(wo=entry.id)
-    else:
-        state = ctx.own_state(wo=None)
-    return ctx.menu([], state=state)
 
 
 @action("take_held_place")
