@@ -10,10 +10,12 @@ import threading
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from booking_core.appointments import Channel, book_appointment
-from booking_core.waiting_list import join_waiting_list
+from booking_core.slots import Slot
+from booking_core.waiting_list import WaitStatus, join_waiting_list
 from helpline.app import create_app
 from tests.conftest import make_settings
 from tests.factories import make_department, make_hospital, make_slot
@@ -25,9 +27,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.slow]
 IST = ZoneInfo("Asia/Kolkata")
 WORDS = {
     "hi": {"ahead": "आपसे पहले 2 लोग हैं।", "joined": "आप प्रतीक्षा सूची में जुड़ गए हैं।",
-           "left": "आपने प्रतीक्षा सूची छोड़ दी है।", "mine": "आपकी प्रतीक्षा सूचियाँ"},
+           "left": "आपने प्रतीक्षा सूची छोड़ दी है।", "mine": "आपकी प्रतीक्षा सूचियाँ",
+           "gone": "अब प्रतीक्षा सूची में अगले व्यक्ति को दे दिया गया है।"},
     "en": {"ahead": "2 people are ahead of you.", "joined": "You are on the waiting list.",
-           "left": "You have left the waiting list.", "mine": "Your waiting lists"},
+           "left": "You have left the waiting list.", "mine": "Your waiting lists",
+           "gone": "has gone to the next person on the waiting list."},
 }
 
 
@@ -106,5 +110,45 @@ def test_join_see_the_place_and_leave_a_full_days_list(site, browser, lang, widt
         assert WORDS[lang]["left"] in page.locator("main").inner_text()
         fits(page, width)
         shot(page, lang, width, "6-left")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_a_place_that_ran_out_is_shown_as_gone_on(site, browser, lang, width):
+    """A place held for this mobile ran out unanswered: My appointments and the entry's
+    page say it went to the next person, with the way to another day."""
+    base, helpline, where = site
+    mobile = "9812345677"
+    with helpline.session() as s:
+        day = dt.datetime.now(IST).date() + dt.timedelta(days=2)
+        department_id = int(where.rsplit("/", 1)[1])
+        entry, _ = join_waiting_list(s, department_id=department_id, day=day,
+                                     phone="+91" + mobile, channel=Channel.IVR)
+        slot = s.scalars(select(Slot).where(Slot.department_id == department_id)).one()
+        entry.status, entry.offered_slot_id = WaitStatus.LAPSED, slot.id
+        entry.hold_until = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+        entry_id = entry.id
+        s.commit()
+    context, page = citizen_page(browser, lang, width)
+    try:
+        page.goto(f"{base}/portal/appointments")
+        page.fill("#mobile", mobile)
+        page.click("button[value=send_code]")
+        with helpline.session() as s:
+            code = latest_code(s, "+91" + mobile)
+        page.fill("#code", code)
+        page.click("button[value=check_code]")
+        page.wait_for_selector("#waiting-lists")
+        gone = WORDS[lang]["gone"]
+        assert gone in page.locator("main").inner_text()
+        fits(page, width)
+        shot(page, lang, width, "7-ran-out-mine")
+        page.goto(f"{base}/portal/waiting-list/{entry_id}")
+        assert gone in page.locator("#ended").inner_text()
+        assert page.locator(f"#book-other-day[href='{where}']").count() == 1
+        fits(page, width)
+        shot(page, lang, width, "8-ran-out-entry")
     finally:
         context.close()
