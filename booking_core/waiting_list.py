@@ -685,23 +685,25 @@ class OfferNews(NamedTuple):
     """What a number's waiting-list offers have to tell it now (``offer_news``)."""
 
     held: WaitingListEntry | None  # a place held for it now: take it or pass it on
-    lapsed: WaitingListEntry | None  # a place that ran out unanswered: it has gone on
+    ran_out: list[WaitingListEntry]  # places that ran out unanswered, soonest day first
 
 
 def _ran_out_unanswered(today: dt.date, now: dt.datetime) -> ColumnElement[bool]:
     """An entry whose offer ran out unanswered (lapsed, or past its hold and not yet
-    passed on by ``lapse_offers``), for a day from ``today`` on, that nothing has
-    overtaken since: the same number has no later entry on that department's day
-    (joined again) and its patient holds no appointment there (booked it another
-    way). Nobody is told of it otherwise: the offer's SMS said until when it was
-    held."""
+    passed on by ``lapse_offers``) for a seat still to come on a day from ``today`` on
+    whose OPD still sits, that nothing has overtaken since: the same number has no
+    later entry on that department's day (joined again) and its patient holds no
+    appointment there (booked it another way). Nobody is told of it otherwise: the
+    offer's SMS said until when it was held. Whether the seat went to the next person
+    or back to the free times is not said: it may change again."""
     later = aliased(WaitingListEntry)
     return and_(
         or_(WaitingListEntry.status == WaitStatus.LAPSED,
             and_(WaitingListEntry.status == WaitStatus.OFFERED,
                  WaitingListEntry.hold_until <= now)),
-        WaitingListEntry.offered_slot_id.is_not(None),
         WaitingListEntry.local_day >= today,
+        exists().where(Slot.id == WaitingListEntry.offered_slot_id,
+                       Slot.closed.is_(False), Slot.starts_at > now),
         ~exists().where(later.phone == WaitingListEntry.phone,
                         later.department_id == WaitingListEntry.department_id,
                         later.local_day == WaitingListEntry.local_day,
@@ -718,19 +720,19 @@ def offer_news(session: Session, phone: str, *, today: dt.date,
     """In one read, what the phone line's menu 4 says first to ``phone``: the place held
     for it now (an offer still inside its hold, soonest hold end first), which a caller
     who missed the offer's call takes with ``accept_offer`` and the same ``phone``; and
-    the latest place that ran out unanswered (``_ran_out_unanswered``; ``today`` is
-    the helpline's local date), so a caller who missed both the call and the hold
-    hears that it has gone to the next person, rather than nothing."""
+    the places that ran out unanswered (``_ran_out_unanswered``; ``today`` is the
+    helpline's local date), soonest day first, so a caller who missed both the call and
+    the hold hears that they are no longer on that list, rather than nothing."""
     now = now or utcnow()
     holding = and_(WaitingListEntry.status == WaitStatus.OFFERED,
                    WaitingListEntry.offered_slot_id.is_not(None),
                    WaitingListEntry.hold_until > now)
     found = list(session.scalars(select(WaitingListEntry).where(
         WaitingListEntry.phone == normalise_mobile(phone),
-        or_(holding, _ran_out_unanswered(today, now)))))
+        or_(holding, _ran_out_unanswered(today, now)))
+        .order_by(WaitingListEntry.local_day, WaitingListEntry.id)))
     held = [e for e in found if e.status == WaitStatus.OFFERED and e.hold_until
             and e.hold_until > now]
-    lapsed = [e for e in found if e not in held]
     return OfferNews(
         held=min(held, key=lambda e: (e.hold_until or now, e.id), default=None),
-        lapsed=max(lapsed, key=lambda e: (e.hold_until or now, e.id), default=None))
+        ran_out=[e for e in found if e not in held])

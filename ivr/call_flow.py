@@ -12,7 +12,7 @@ node at it, then run ``flask ivr-map`` and the tests.
 
 from __future__ import annotations
 
-from ivr.engine import Input, Node, Option, declare
+from ivr.engine import FIRST, Input, Node, Option, declare
 
 ALL = ("*",)  # carry the whole of the node's state
 
@@ -31,7 +31,8 @@ declare(
         Option("1", "ivr.main.book", "do:start_booking"),
         Option("2", "ivr.main.beds", "beds"),
         Option("3", "ivr.main.grievance", "griev.category", carry=("lh",)),
-        Option("4", "ivr.main.mine", "mine"),
+        # Menu 4's first hearing on this visit says the places that ran out unanswered.
+        Option("4", "ivr.main.mine", "mine", sets=((FIRST, 1),)),
         # In the other language's own words: the way back after a switch, and to a caller
         # whose language was remembered; not said right after choosing it at the
         # greeting (the key still works).

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 MAX_TRIES = 3
 REPEAT_KEY, AGENT_KEY, MAIN_KEY = "*", "0", "#"
+# The state key marking a menu's first hearing on this visit (``Option.sets`` may set it).
+FIRST = "fh"
 # Where a number is typed, # ends it: the main menu is two stars instead (then # or the
 # pause that sends what was typed).
 MAIN_KEYS_IN_A_NUMBER = "**"

@@ -44,6 +44,7 @@ from ivr.engine import (
     ACTION_PREFIX,
     AGENT_KEY,
     EMERGENCY_KEY,
+    FIRST,
     FLOW,
     MAIN_KEY,
     MAIN_KEYS_IN_A_NUMBER,
@@ -67,7 +68,7 @@ MENU_TIMEOUT = 6  # seconds of silence before the no-input path
 NUMBER_TIMEOUT = 10  # typing a 10- or 14-digit number takes longer
 # Control keys in the state: language, tries, "came back after silence", "expects input".
 # and "first hearing of the main menu" (it then says how to switch language).
-LANG, TRIES, SILENT, INPUT, FIRST = "l", "t", "r", "i", "fh"
+LANG, TRIES, SILENT, INPUT = "l", "t", "r", "i"
 # After the apology in both languages: the key says the language too (1 Hindi, 2 English).
 PICKS_LANGUAGE = "pl"
 # The caller's language is not known yet (neither chosen nor remembered): everything is

@@ -43,8 +43,8 @@ from grievances.services import (
 from grievances.workflow import REPLY_KINDS
 from ivr.booking import rules
 from ivr.choosers import PAGE_SIZE
-from ivr.engine import action, condition
-from ivr.flow import Ctx, step
+from ivr.engine import REPEAT_KEY, action, condition
+from ivr.flow import FIRST, Ctx, step
 from ivr.speech import Words
 from ivr.state import Booking, Mine
 from locales import render_count
@@ -460,11 +460,16 @@ def status_not_heard(ctx: Ctx) -> bool:
 # the helpline while the hold lasts hears it first in menu 4 and takes it with "4".
 
 
+# At most this many ran-out places are said (soonest day first): a caller who missed
+# more than that hears the rest on the portal's "my appointments".
+RAN_OUT_SAID = 3
+
+
 def _offer_news(ctx: Ctx) -> OfferNews:
     """The caller's held and ran-out places (one read per webhook, none without a mobile)."""
     if "ivr_offer_news" not in g:
         g.ivr_offer_news = (offer_news(ctx.session, str(ctx.caller_mobile), today=ctx.today)
-                            if ctx.caller_mobile else OfferNews(None, None))
+                            if ctx.caller_mobile else OfferNews(None, []))
     news: OfferNews = g.ivr_offer_news
     return news
 
@@ -503,22 +508,25 @@ def held_later(ctx: Ctx) -> bool:
 
 @step("mine")
 def mine_menu(ctx: Ctx) -> VoiceResponse:
-    """Menu 4: a place held for the caller first (with where, when and until when it is
-    held), or else one that ran out unanswered (said to have gone to the next person),
-    then the appointments, the complaint status and the card."""
+    """Menu 4: the places held for the caller that ran out unanswered (where and when;
+    "you are no longer on that list"), then a place held for them now (with where, when
+    and until when it is held, taken with "4"), then the appointments, the complaint
+    status and the card."""
     g.ivr_mine_said = True
+    # Places that ran out unanswered are said before the choices on entering menu 4
+    # from the main menu and on "*", not again after each answer here.
+    lines = []
+    if ctx.state.get(FIRST) or ctx.digits == REPEAT_KEY:
+        for gone in _offer_news(ctx).ran_out[:RAN_OUT_SAID]:
+            if gone.offered_slot is not None:
+                family = {0: "ivr.mine.lapsed_today", 1: "ivr.mine.lapsed_tomorrow"}.get(
+                    (gone.local_day - ctx.today).days, "ivr.mine.lapsed_later")
+                lines.append(ctx.t(family, **_offer_params(ctx, gone, gone.offered_slot)))
     entry = _held_place(ctx)
     if entry is not None and entry.offered_slot is not None:
         ctx.option_params = _offer_params(ctx, entry, entry.offered_slot)
-        return ctx.menu([], state=ctx.own_state(wo=entry.id))
-    # A place that ran out unanswered is said once as gone on, before the choices.
-    lapsed = _offer_news(ctx).lapsed
-    lines = []
-    if lapsed is not None and lapsed.offered_slot is not None:
-        family = {0: "ivr.mine.lapsed_today", 1: "ivr.mine.lapsed_tomorrow"}.get(
-            (lapsed.local_day - ctx.today).days, "ivr.mine.lapsed_later")
-        lines.append(ctx.t(family, **_offer_params(ctx, lapsed, lapsed.offered_slot)))
-    return ctx.menu(lines, state=ctx.own_state(wo=None))
+        return ctx.menu(lines, state=ctx.own_state(wo=entry.id, **{FIRST: None}))
+    return ctx.menu(lines, state=ctx.own_state(wo=None, **{FIRST: None}))
 
 
 def _offer_params(ctx: Ctx, entry: WaitingListEntry, slot: Slot) -> dict[str, str]:

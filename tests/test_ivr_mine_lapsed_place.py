@@ -1,10 +1,10 @@
 """A waiting-list place held for a caller that ran out unanswered: the caller missed the
-offer's call and its hold. Ringing the helpline afterwards, menu 4 says the place has
-gone to the next person (where, which day, until when it was held) before its choices,
-rather than nothing; "4" takes nothing. The portal's "my appointments" says the same.
-Nobody hears it once something overtook it (joined the list again, booked the day
-another way, the day passed), nor for someone else's place or one the caller passed on
-themselves."""
+offer's call and its hold. Ringing the helpline afterwards, menu 4 says (where, which
+day, what time) that it was not taken in time and they are no longer on that list,
+before its choices, rather than nothing; "4" takes nothing. The portal's "my
+appointments" says the same. Nobody hears it once something overtook it (joined the
+list again, booked the day another way, the seat's time came, the OPD closed), nor for
+someone else's place or one the caller passed on themselves."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from booking_core.appointments import (
     book_appointment,
     cancel_appointment,
 )
+from booking_core.slots import Slot
 from booking_core.waiting_list import (
     WaitingListEntry,
     WaitStatus,
@@ -31,7 +32,7 @@ from booking_core.waiting_list import (
 )
 from locales import render
 from locales.formatting import format_date, spoken_time, written_time
-from tests.factories import make_slot
+from tests.factories import IST, make_slot
 from tests.fixtures_api import reading
 from tests.fixtures_ivr import CALLER
 from tests.opd_factories import mobile
@@ -41,6 +42,7 @@ from tests.test_portal_pages import Portal
 from tests.test_portal_waiting_list import _join_on_the_portal, _morning
 
 LAPSED = {0: "ivr.mine.lapsed_today", 1: "ivr.mine.lapsed_tomorrow"}
+GONE = "no longer on that waiting list"
 
 
 def _run_out(session, entry, *, passed_on: bool = True) -> None:
@@ -62,8 +64,7 @@ def _lapsed_words(lang: str, slot, entry, days_ahead: int) -> str:
                   hospital=slot.department.hospital.short_name(lang),
                   department=slot.department.name(lang),
                   date=format_date(lang, slot.local_day),
-                  time=spoken_time(lang, slot.starts_at),
-                  until=spoken_time(lang, entry.hold_until))
+                  time=spoken_time(lang, slot.starts_at))
 
 
 @pytest.mark.parametrize("days_ahead", [0, 1, 4])
@@ -85,6 +86,9 @@ def test_a_place_that_ran_out_is_said_to_have_gone_on_before_menu_4s_choices(
     else:
         day = ({0: "आज", 1: "कल"} if lang == "hi" else {0: "today", 1: "tomorrow"})[days_ahead]
         assert re.search(rf"\b{day}\b" if lang == "en" else day, words)
+    # It says neither where the seat went (the next person, or back to the free times)
+    # nor until when it was held: both may read as still running.
+    assert "next person" not in words and "अगले व्यक्ति" not in words
     # "4" is no choice here: the place is gone, and the caller is not put back on it.
     phone.press("4")
     assert render(lang, "ivr.retry.wrong_key") in phone.said
@@ -137,7 +141,7 @@ def test_nothing_is_said_once_something_overtook_the_place(phone, ivr_session, o
                             .values(local_day=dt.date.today() - dt.timedelta(days=2)))
     ivr_session.commit()
     into_menu(phone, "en", "4")
-    assert "has now gone to the next person" not in phone.said, phone.said
+    assert GONE not in phone.said, phone.said
     if overtaken == "joined_again":  # the new place is said with the appointments
         phone.press("1")
         assert "waiting list for" in phone.said, phone.said
@@ -148,42 +152,99 @@ def test_a_place_the_caller_passed_on_themselves_is_not_said(phone, ivr_session)
     decline_offer(ivr_session, entry.id, phone=CALLER)
     ivr_session.commit()
     into_menu(phone, "en", "4")
-    assert "has now gone to the next person" not in phone.said
+    assert GONE not in phone.said
 
 
 def test_another_numbers_place_that_ran_out_is_not_said(phone, ivr_session):
     _, entry = _held_for(ivr_session, mobile(), days_ahead=2)
     _run_out(ivr_session, entry)
     into_menu(phone, "en", "4")
-    assert "has now gone to the next person" not in phone.said
+    assert GONE not in phone.said
 
 
-def test_a_held_place_is_said_rather_than_one_that_ran_out(phone, ivr_session):
-    """Two offers: one ran out, another is held now. Menu 4 offers the held one (its
-    key works); the one gone on waits for a call without a place to take."""
+def test_a_place_that_ran_out_and_one_held_now_are_both_said(phone, ivr_session):
+    """Two offers: one ran out, another is held now. Menu 4 says the first is gone, then
+    offers the held one, whose key works."""
     first, gone = _held_for(ivr_session, CALLER, days_ahead=2)
     _run_out(ivr_session, gone)
+    ivr_session.refresh(gone)
+    gone_words = _lapsed_words("en", first, gone, 2)
     second, held = _held_for(ivr_session, CALLER, days_ahead=3)
+    second_id = second.id
     ivr_session.commit()
     into_menu(phone, "en", "4")
-    assert "has now gone to the next person" not in phone.said
-    assert "To take it, press 4" in phone.said
-    assert second.department.name("en") in phone.said
-
-
-def test_offer_news_reads_once_and_picks_the_latest_that_ran_out(ivr_session):
-    """The domain's answer: the held place soonest to end, else the latest run-out."""
-    _, early = _held_for(ivr_session, CALLER, days_ahead=2)
-    _, late = _held_for(ivr_session, CALLER, days_ahead=3)
-    _run_out(ivr_session, early)
-    _run_out(ivr_session, late)
-    ivr_session.execute(update(WaitingListEntry).where(WaitingListEntry.id == late.id).values(
-        hold_until=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)))
+    said = phone.said
+    assert gone_words in said and "To take it, press 4" in said, said
+    assert said.index(gone_words) < said.index("To take it, press 4")
+    phone.press("4")
+    ivr_session.expire_all()
+    assert ivr_session.scalar(select(Appointment).where(
+        Appointment.slot_id == second_id, Appointment.status == AppointmentStatus.BOOKED))
     ivr_session.commit()
-    news = offer_news(ivr_session, CALLER, today=dt.date.today())
-    assert news.held is None
-    assert news.lapsed is not None and news.lapsed.id == late.id
-    assert offer_news(ivr_session, mobile(), today=dt.date.today()) == (None, None)
+
+
+def test_every_place_that_ran_out_is_said_soonest_day_first(phone, ivr_session):
+    (early_slot, early), (late_slot, late) = (
+        _held_for(ivr_session, CALLER, days_ahead=d) for d in (4, 2))
+    for entry in (early, late):
+        _run_out(ivr_session, entry)
+        ivr_session.refresh(entry)
+    words = [_lapsed_words("hi", slot, entry, d)
+             for slot, entry, d in ((late_slot, late, 2), (early_slot, early, 4))]
+    ivr_session.commit()
+    into_menu(phone, "hi", "4")
+    said = phone.said
+    assert all(w in said for w in words), said
+    assert said.index(words[0]) < said.index(words[1])
+
+
+@pytest.mark.parametrize("ended", ["time_came", "opd_closed"])
+def test_nothing_is_said_once_the_seats_time_came_or_its_opd_closed(
+        phone, ivr_session, ended):
+    slot, entry = _held_for(ivr_session, CALLER, days_ahead=0 if ended == "time_came" else 2)
+    _run_out(ivr_session, entry)
+    if ended == "time_came":  # the seat's time began an hour ago, the day still runs
+        ivr_session.execute(update(Slot).where(Slot.id == slot.id).values(
+            starts_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)))
+    else:
+        ivr_session.execute(update(Slot).where(Slot.id == slot.id).values(closed=True))
+    ivr_session.commit()
+    into_menu(phone, "en", "4")
+    assert GONE not in phone.said, phone.said
+
+
+def test_said_on_entering_menu_4_and_on_star_not_after_each_answer(phone, ivr_session):
+    slot, entry = _held_for(ivr_session, CALLER, days_ahead=2)
+    _run_out(ivr_session, entry)
+    ivr_session.refresh(entry)
+    words = _lapsed_words("en", slot, entry, 2)
+    ivr_session.commit()
+    into_menu(phone, "en", "4")
+    assert words in phone.said
+    phone.press("7")  # a wrong key: the retry says the choices, not the news again
+    assert render("en", "ivr.retry.wrong_key") in phone.said
+    assert words not in phone.said
+    phone.press("1")  # the appointments ("none"), then menu 4 again: not again either
+    assert render("en", "ivr.mine.none") in phone.said
+    assert words not in phone.said
+    phone.press("*")  # asked for: said again
+    assert words in phone.said
+    phone.press("#")  # back to the main menu and into menu 4 anew: said again
+    phone.press("4")
+    assert words in phone.said
+
+
+def test_offer_news_reads_once_and_lists_what_ran_out_soonest_day_first(ivr_session):
+    """The domain's answer: the held place soonest to end, and every run-out place."""
+    _, later = _held_for(ivr_session, CALLER, days_ahead=3)
+    _, sooner = _held_for(ivr_session, CALLER, days_ahead=2)
+    _, held = _held_for(ivr_session, CALLER, days_ahead=4)
+    _run_out(ivr_session, later)
+    _run_out(ivr_session, sooner)
+    news = offer_news(ivr_session, CALLER, today=dt.datetime.now(IST).date())
+    assert news.held is not None and news.held.id == held.id
+    assert [e.id for e in news.ran_out] == [sooner.id, later.id]
+    assert offer_news(ivr_session, mobile(), today=dt.date.today()) == (None, [])
     ivr_session.commit()
 
 
@@ -205,12 +266,12 @@ def test_the_portal_says_a_place_that_ran_out_has_gone_on(portal, session, lang)
     with reading(session):
         entry = session.get(WaitingListEntry, entry_id)
         _run_out(session, entry)
-        until = session.get(WaitingListEntry, entry_id).hold_until
+        starts = session.get(WaitingListEntry, entry_id).offered_slot.starts_at
     for page in (entry_page, "/portal/appointments"):
         portal.get(page)
         said = portal.text()
         assert portal.status == 200, page
-        gone = render(lang, "portal.wait.lapsed", until=written_time(lang, until, "Asia/Kolkata"))
+        gone = render(lang, "portal.wait.lapsed", time=written_time(lang, starts, "Asia/Kolkata"))
         assert gone in said, (page, said)
         assert render(lang, "portal.wait_status.lapsed") in said
         assert render(lang, "portal.wait.take") not in said

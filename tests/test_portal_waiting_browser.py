@@ -28,10 +28,10 @@ IST = ZoneInfo("Asia/Kolkata")
 WORDS = {
     "hi": {"ahead": "आपसे पहले 2 लोग हैं।", "joined": "आप प्रतीक्षा सूची में जुड़ गए हैं।",
            "left": "आपने प्रतीक्षा सूची छोड़ दी है।", "mine": "आपकी प्रतीक्षा सूचियाँ",
-           "gone": "अब प्रतीक्षा सूची में अगले व्यक्ति को दे दिया गया है।"},
+           "gone": "समय पर जवाब न मिलने से अब आप इस प्रतीक्षा सूची में नहीं हैं।"},
     "en": {"ahead": "2 people are ahead of you.", "joined": "You are on the waiting list.",
            "left": "You have left the waiting list.", "mine": "Your waiting lists",
-           "gone": "has gone to the next person on the waiting list."},
+           "gone": "It was not taken in time, so you are no longer on this waiting list."},
 }
 
 
@@ -118,7 +118,8 @@ def test_join_see_the_place_and_leave_a_full_days_list(site, browser, lang, widt
 @pytest.mark.parametrize("lang", ["hi", "en"])
 def test_a_place_that_ran_out_is_shown_as_gone_on(site, browser, lang, width):
     """A place held for this mobile ran out unanswered: My appointments and the entry's
-    page say it went to the next person, with the way to another day."""
+    page say it was not taken in time and the mobile is off that list, with the way to
+    another day."""
     base, helpline, where = site
     mobile = "9812345677"
     with helpline.session() as s:
