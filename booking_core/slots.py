@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -402,6 +403,21 @@ def day_excluded(
     found = session.scalar(select(Slot.id).where(
         Slot.department_id == department_id, Slot.local_day == day, excluding).limit(1))
     return found is not None
+
+
+def days_excluded(
+    session: Session, department_id: int, days: Iterable[dt.date],
+    excluding: ColumnElement[bool]
+) -> frozenset[dt.date]:
+    """Which of ``days`` ``excluding`` (as for ``days_with_free_seats``) holds for, in one
+    statement: the days of a list that the patient already holds, marked rather than left
+    out (the portal keeps them for booking a family member with an eHealth card)."""
+    wanted = list(days)
+    if not wanted:
+        return frozenset()
+    return frozenset(session.scalars(select(Slot.local_day).where(
+        Slot.department_id == department_id, Slot.local_day.in_(wanted), excluding
+    ).distinct()))
 
 
 def holds_opd_on(session: Session, department_id: int, day: dt.date) -> bool:

@@ -23,6 +23,7 @@ from booking_core.slots import (
     bookable_window,
     day_availability,
     day_excluded,
+    days_excluded,
     days_with_free_seats,
     departments_offered,
     free_slots,
@@ -95,20 +96,26 @@ class Availability:
     last: dt.date  # the last bookable day
     days: list[tuple[dt.date, int]]  # every day with free seats, and how many
     slots: list[SlotView]
-    held: dt.date | None = None  # the day asked for, left out as the patient holds it
+    held: dt.date | None = None  # the day asked for: the patient holds it, no seat is free
+    # The days of ``days`` the patient holds: listed, bookable only with another
+    # person's eHealth card (the card's holder is a patient of their own).
+    held_days: frozenset[dt.date] = frozenset()
 
 
 def department_availability(session: Session, department_id: int, day: dt.date | None,
-                            excluding: ColumnElement[bool] | None = None) -> Availability:
+                            held_by: ColumnElement[bool] | None = None) -> Availability:
     """Days with free seats in the booking window and the free slots of ``day`` (else of
     the first day with a free seat). The API and the portal both ask this; a day
     before today or past the window is ``ApiError`` 422 (``past_date``,
     ``outside_booking_window``).
 
-    With ``excluding`` (``booking_core.appointments.day_held_by_patient``: the portal,
-    for its verified mobile) days the patient already holds in the department are left
-    out; such a day asked for by name is given back as ``held``, with the first other
-    day's slots in its place."""
+    With ``held_by`` (``booking_core.appointments.day_held_by_patient``: the portal,
+    for its verified mobile) the days the patient already holds in the department stay
+    listed, named in ``held_days``: booking there for the mobile's own patient would be
+    refused, but a family member may still be booked with their eHealth card. With no
+    day asked for, the first day the patient does not hold is shown (else the first
+    day). A held day asked for by name with no free seat is given back as ``held``, with
+    the first other day's slots in its place."""
     settings = current_helpline().settings
     tz, window = settings.helpline_timezone, settings.booking_window_days
     now = utcnow()
@@ -118,16 +125,18 @@ def department_availability(session: Session, department_id: int, day: dt.date |
     if day is not None and day > last:
         raise ApiError(422, "outside_booking_window",
                        f"bookings open {window} days ahead", field="date")
-    if excluding is not None:
+    if held_by is not None:
         days = days_with_free_seats(session, department_id, now=now, window_days=window,
-                                    tz=tz, limit=window + 1, excluding=excluding)
-        held = (day if day is not None and day not in {d for d, _ in days}
-                and day_excluded(session, department_id, day, excluding) else None)
+                                    tz=tz, limit=window + 1)
+        listed = [d for d, _ in days]
+        held_days = days_excluded(session, department_id, listed, held_by)
+        held = (day if day is not None and day not in listed
+                and day_excluded(session, department_id, day, held_by) else None)
         if day is None or held is not None:
-            day = days[0][0] if days else None
+            day = next((d for d in listed if d not in held_days), listed[0] if listed else None)
         slots = free_slots(session, department_id, day, now=now, window_days=window, tz=tz) \
             if day is not None else []
-        return Availability(day, last, days, slots, held)
+        return Availability(day, last, days, slots, held, held_days)
     if day is None:
         days = days_with_free_seats(session, department_id, now=now, window_days=window,
                                     tz=tz, limit=window + 1)

@@ -54,15 +54,19 @@ def choose_times(department_id: int, *, for_mobile: str | None = None,
                  opening_day: dt.date | None = None) -> dict[str, Any]:
     """The days with free times and the chosen day's free times, for a page; with
     ``for_mobile`` (a new booking: the portal books for the verified mobile's own
-    record), without the days that patient already holds in the department, which the
-    booking would refuse (as the phone line leaves them out).
+    record, or for an eHealth card typed at the read-back), the days that patient
+    already holds in the department stay in the list with their times, and the chosen
+    one says so (``held_notice``, with the booking that holds it): booking there for the
+    mobile's own patient would be refused, but a family member is a patient of their
+    own with their card (``book_with_card``). The page opens on the first day the
+    patient does not hold.
 
     ``days`` is the page's day list, ``(day, free)`` in date order. With
     ``with_full_days`` (a new booking) it also names the window's fully booked days
     (``free`` 0), so that a citizen who wants one of them finds its waiting list; only
     the days ``full_days`` gives, whose lists may be joined (an OPD held, no day the
-    patient holds). With no free day at all the page offers the full days' lists on
-    their own (``waitable_days``).
+    patient holds: the list would refuse the mobile). With no free day at all the page
+    offers the full days' lists on their own (``waitable_days``).
 
     ``opening_day`` is the day shown when the page is asked for none (the move page:
     the appointment's own day); else the first day with free times."""
@@ -75,18 +79,22 @@ def choose_times(department_id: int, *, for_mobile: str | None = None,
     except ApiError as exc:
         problem = i18n.error_text(exc.code)
         found = department_availability(read_session(), department_id, None, held)
-    held_reference = None
+    held_reference, held_notice = None, ""
     if found.held is not None and for_mobile:
-        # Named, with a link to the booking that holds it: the times shown below are
-        # another day's, and must not read as the day they hold.
+        # A full day they hold: named, with a link to the booking that holds it; the
+        # times shown below are another day's, and must not read as the day they hold.
         problem = i18n.t("portal.book.held_day", day=i18n.day_text(found.held))
         held_reference = booking_holding_department_day(read_session(), for_mobile,
                                                         department_id, found.held)
+    elif found.day is not None and found.day in found.held_days and for_mobile:
+        held_notice = i18n.t("portal.book.held_day_card", day=i18n.day_text(found.day))
+        held_reference = booking_holding_department_day(read_session(), for_mobile,
+                                                        department_id, found.day)
     days = list(found.days)
     if with_full_days and days:
         days = sorted(days + [(d, 0) for d in listed_full_days(department_id, held)])
     return dict(availability=found, problem=problem, days=days, held_reference=held_reference,
-                held_days=held,
+                held_notice=held_notice, held_days=held,
                 day_notice="" if problem else _no_times_on(department_id, found, day))
 
 
@@ -163,7 +171,12 @@ def book_review() -> Any:
     """The read-back: what will be booked, the patient's name, the mobile's code; then
     ``book_appointment`` for the verified mobile, or, with an eHealth card number typed,
     ``book_with_card`` for the card holder (its SMS to the card's mobile, told that the
-    verified mobile booked)."""
+    verified mobile booked).
+
+    On a day the verified mobile's own patient already holds in the department
+    (``held``: that booking's reference) the page offers the card only: a family
+    member is a patient of their own, while a booking for the mobile's own patient
+    could only be refused (and is, sent without a card, before anything is booked)."""
     source = request.form if request.method == "POST" else request.args
     slot_id = whole_number(source.get("slot", ""))
     if slot_id is None:
@@ -203,6 +216,11 @@ def book_review() -> Any:
             if draft["card_number"] and not is_valid_card_number(
                     normalise_reference(draft["card_number"])):
                 card_error = i18n.t("portal.err.invalid_card_number")
+        elif not draft["card_number"] and (
+                holding := booking_holding_day(get_session(), check.phone, slot.id)) is not None:
+            # The page offered the card only (or the day was taken since it was drawn):
+            # refused before the name or anything else is looked at.
+            held, error = holding, i18n.error_text(AlreadyBooked.code)
         else:
             try:
                 appointment = _book(slot.id, check.phone, draft)
@@ -220,12 +238,11 @@ def book_review() -> Any:
                                         done="booked"), code=303)
     if (request.method == "GET" and held is None and not unbookable
             and check.phone is not None):
-        # A confirm button only where booking can succeed: after Back to this page from a
-        # booking made or refused, a day the patient already holds shows the refusal's
-        # ways on (another day, the booking that holds it), as the refusal did.
-        holding = booking_holding_day(get_session(), check.phone, slot.id)
-        if holding is not None:
-            held, error = holding, i18n.error_text(AlreadyBooked.code)
+        # A confirm button only where booking can succeed: on a day the mobile's own
+        # patient already holds (after Back from a booking made, too), the page says so
+        # and offers a family member's eHealth card only, with the ways on (another day,
+        # the booking that holds it).
+        held = booking_holding_day(get_session(), check.phone, slot.id)
     refused = bool(error or name_error or card_error or check.errors)
     if request.method == "POST" and refused:
         # Back to the GET page with what was typed and why (PRG), unless too big.

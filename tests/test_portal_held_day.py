@@ -1,6 +1,9 @@
-"""A patient who already holds a day in a department is not offered it again on the
-portal (as on the phone line), and a booking refused as already booked (a race) leaves
-the review page with a way on: another day, or the booking that holds the day."""
+"""A patient who already holds a day in a department is not offered it again for
+themselves on the portal (as on the phone line): the day stays listed with its times,
+said to be held, for a family member's eHealth card only
+(``test_portal_held_day_card``); a full day they hold is left out; a booking refused
+as already booked (a race) leaves the review page with a way on: another day, the
+booking that holds the day, or a family member's card."""
 
 from __future__ import annotations
 
@@ -21,7 +24,8 @@ def day_links(page: str) -> list[str]:
     return re.findall(r'href="\?day=([0-9-]+)#times"', page)
 
 
-def test_the_day_list_leaves_out_a_day_the_verified_patient_holds(portal, session, catalogue):
+def test_the_day_list_keeps_a_day_the_verified_patient_holds_and_opens_on_another(
+        portal, session, catalogue):
     hospital, department = catalogue.hospital, catalogue.department
     held_day = catalogue.slot.local_day.isoformat()
     later_day = catalogue.later_slot.local_day.isoformat()
@@ -30,23 +34,25 @@ def test_the_day_list_leaves_out_a_day_the_verified_patient_holds(portal, sessio
     portal.choose("en")
     portal.get(times)  # nobody verified yet: no patient to leave a day out for
     assert day_links(portal.page) == [held_day, later_day]
+    assert slot_choices(portal.page) == [str(catalogue.slot.id)]
     portal.get("/portal/appointments")
     portal.verify("/portal/appointments")
     portal.get(times)
-    assert day_links(portal.page) == [later_day]
+    # Still listed (a family member may be booked there with an eHealth card); the page
+    # opens on the first day the patient does not hold.
+    assert day_links(portal.page) == [held_day, later_day]
     assert slot_choices(portal.page) == [str(catalogue.later_slot.id)]
-    # The held day asked for by name (an old link): said why, naming that day (the
-    # times below are another day's), with the booking that holds it; the next day
-    # offered.
+    # The held day asked for by name: its own times, said to be held, with the
+    # booking that holds it.
     held = _booked_reference(session, catalogue.slot)
     portal.get(f"{times}?day={held_day}")
     text = portal.text()
-    said = (f"This patient already has an appointment in this department on "
-            f"{format_date('en', catalogue.slot.local_day, 'full')}.")
+    said = (f"You already have an appointment in this department on "
+            f"{format_date('en', catalogue.slot.local_day, 'full')}, booked with this mobile.")
     assert said in text, text
     assert f'id="held" href="/portal/appointments/{held}"' in portal.page
-    assert day_links(portal.page) == [later_day]
-    assert slot_choices(portal.page) == [str(catalogue.later_slot.id)]
+    assert day_links(portal.page) == [held_day, later_day]
+    assert slot_choices(portal.page) == [str(catalogue.slot.id)]
 
 
 def _booked_reference(session, slot) -> str:
@@ -113,7 +119,9 @@ def test_a_booking_refused_as_already_booked_offers_another_day(portal, session,
                     "Choose another day")}[lang]
     text = portal.text()
     assert words[0] in text and words[1] in text
-    assert 'value="book"' not in portal.page  # no confirm button that can only fail again
+    # No confirm button that can only fail again: a family member's eHealth card only.
+    assert 'name="patient_name"' not in portal.page and 'id="card-only"' in portal.page
+    assert re.search(r'<input id="card_number" name="card_number"[^>]* required', portal.page)
     assert f'href="/portal/book/{hospital.id}/{department.id}"' in portal.page
     assert f'href="/portal/appointments/{held.reference}"' in portal.page
     portal.get(f"/portal/appointments/{held.reference}")
@@ -125,8 +133,9 @@ def test_a_booking_refused_as_already_booked_offers_another_day(portal, session,
 def test_back_to_the_review_after_booking_shows_no_confirm_button(portal, session, catalogue,
                                                                     lang):
     """The review page asks, when drawn, whether this booking would be refused as
-    already held: after a booking (or its refusal), Back to the review shows the
-    refusal's ways on, not a confirm button that can only fail."""
+    already held: after a booking (or its refusal), Back to the review says the day is
+    held and offers its ways on (another day, a family member's eHealth card), not a
+    confirm button for this mobile's patient that can only fail."""
     hospital, department = catalogue.hospital, catalogue.department
     portal.choose(lang)
     review = f"/portal/book/review?slot={catalogue.slot.id}"
@@ -137,9 +146,9 @@ def test_back_to_the_review_after_booking_shows_no_confirm_button(portal, sessio
     # Back: the browser asks for the review page again (a GET, the carry long gone).
     portal.get(review)
     assert portal.status == 200
-    assert 'value="book"' not in portal.page
-    words = {"hi": ("इस मरीज़ का उस दिन इस विभाग में पहले से अपॉइंटमेंट है।", "दूसरा दिन चुनें"),
-             "en": ("This patient already has an appointment in this department that day.",
+    assert 'name="patient_name"' not in portal.page and 'id="card-only"' in portal.page
+    words = {"hi": ("इस मोबाइल से बुक किया गया आपका अपॉइंटमेंट", "दूसरा दिन चुनें"),
+             "en": ("You already have an appointment in this department on",
                     "Choose another day")}[lang]
     assert words[0] in portal.text() and words[1] in portal.text()
     assert f'href="/portal/book/{hospital.id}/{department.id}"' in portal.page
@@ -147,7 +156,7 @@ def test_back_to_the_review_after_booking_shows_no_confirm_button(portal, sessio
     assert held, "no link to the booking that holds the day"
     # The later day, which the patient does not hold, still offers to confirm.
     portal.get(f"/portal/book/review?slot={catalogue.later_slot.id}")
-    assert 'value="book"' in portal.page
+    assert 'value="book"' in portal.page and 'name="patient_name"' in portal.page
 
 
 def test_someone_elses_booking_of_the_day_leaves_the_confirm_button(portal, session,
