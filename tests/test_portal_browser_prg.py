@@ -76,10 +76,13 @@ def test_back_and_reload_after_booking_send_nothing_again(site, browser, lang, w
             failed.append(str(exc).splitlines()[0])
         assert not failed, failed
         assert "chrome-error" not in page.url and "/portal/book/review" in page.url
-        # The day is held now: the review says so and offers no confirm button that
-        # could only be refused, but another day and the booking just made.
-        assert page.locator("button[value=book]").count() == 0
-        assert page.locator("main p.error").count() == 1
+        # The day is held now: the review says so and offers no confirm button for this
+        # mobile's patient, which could only be refused: a family member's eHealth card
+        # only (its number required), another day and the booking just made.
+        assert page.locator("#held-day-card").count() == 1
+        assert page.locator("#patient_name").count() == 0
+        assert page.locator("#card-only #card_number[required]").count() == 1
+        assert page.locator("main p.error").count() == 0  # nothing was refused
         assert page.locator(f"a[href='{booked_url.split('?')[0].removeprefix(base)}']"
                             ).count() == 1
         shot(page, lang, width, "prg-3-back")
@@ -94,9 +97,10 @@ def test_back_and_reload_after_booking_send_nothing_again(site, browser, lang, w
         shot(page, lang, width, "prg-4-forward-reload")
         assert not dialogs, dialogs
         assert _appointments(helpline, mobile) == 1
-        # Back again: still no confirm button; the link leads to the booking.
+        # Back again: still the card only; the link leads to the booking.
         page.go_back()
-        assert page.locator("button[value=book]").count() == 0
+        assert page.locator("#patient_name").count() == 0
+        assert page.locator("#card-only").count() == 1
         page.click(f"a[href='{booked_url.split('?')[0].removeprefix(base)}']")
         assert page.url.split("?")[0] == booked_url.split("?")[0]
         assert _appointments(helpline, mobile) == 1
