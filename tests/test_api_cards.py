@@ -256,3 +256,33 @@ def test_a_long_name_stays_left_of_the_qr_code_and_on_the_card(name):
         assert inside > 0
     finally:
         document.close()
+
+
+def test_a_day_the_mobiles_own_patient_holds_is_listed_and_books_a_family_card(
+        client, token, session, catalogue):
+    """The API has no day list per mobile: availability takes no verification and lists
+    a day the mobile's own patient holds, where a family member's card (registered to
+    the same mobile) books, while the mobile's own booking is refused as already held."""
+    headers = {"X-Verification-Token": token}
+    own = client.post(f"{API}/appointments", headers=headers,
+                      json={"slot_id": catalogue.slot.id})
+    assert own.status_code == 201, own.json
+    day = catalogue.slot.local_day.isoformat()
+    listed = client.get(f"{API}/hospitals/{catalogue.hospital.id}/departments/"
+                        f"{catalogue.department.id}/availability?date={day}", headers=headers)
+    assert listed.status_code == 200 and listed.json["date"] == day
+    assert day in [d["date"] for d in listed.json["days"]]
+    assert [s["id"] for s in listed.json["slots"]] == [catalogue.slot.id]
+    again = client.post(f"{API}/appointments", headers=headers,
+                        json={"slot_id": catalogue.slot.id})
+    assert again.status_code == 409 and again.json["error"]["code"] == "already_booked"
+    card = _issue(client, token, name="Ram Prasad", year_of_birth=1948).json
+    fathers = client.post(f"{API}/appointments", headers=headers,
+                          json={"slot_id": catalogue.slot.id,
+                                "ehealth_card_number": card["number"]})
+    assert fathers.status_code == 201, fathers.json
+    assert fathers.json["patient_name"] == "Ram Prasad"
+    with reading(session):
+        appointment = session.scalar(select(Appointment).where(
+            Appointment.reference == fathers.json["reference"]))
+        assert appointment.ehealth_card_id is not None
