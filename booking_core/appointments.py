@@ -49,6 +49,7 @@ from booking_core.base import (
     InvalidInput,
     NotFound,
     UTCDateTime,
+    chosen_language,
     enum_column,
     fit_words,
     unit_of_work,
@@ -424,6 +425,10 @@ def book_appointment(
 ) -> Appointment:
     """Book one seat in ``slot_id`` for the patient whose mobile is ``phone``.
 
+    ``language`` (the patient's SMS and reminders) is one of the helpline's, exactly
+    (``chosen_language``): anything else is refused under field "language" before
+    anything is written, whoever sent it (a console form, the API, the phone line).
+
     ``patient_name`` (optional) is checked like a card holder's
     (``person_names.clean_person_name``): ``InvalidName`` or ``NameTooLong`` with
     ``field`` patient_name, never cut short. It is the appointment's; it names the
@@ -454,7 +459,7 @@ def book_appointment(
     now = now or utcnow()
     patient_name = optional_person_name(patient_name, field="patient_name")
     abha = normalise_abha(abha_number)
-    language = normalise_language(language)
+    language = chosen_language(language)
     citizen_id: int | None = None
     try:
         # Each write below is a statement of its own: nothing is flushed before a read.

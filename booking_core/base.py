@@ -13,6 +13,8 @@ from sqlalchemy import DateTime, Enum, MetaData, TypeDecorator
 from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Session
 
+from locales import LANGUAGES
+
 T = TypeVar("T")
 
 NAMING_CONVENTION = {
@@ -187,6 +189,18 @@ def calendar_day(raw: object, field: str = "day") -> dt.date:
         raise InvalidDay("that day is out of range", field=field, reason="out_of_range",
                          first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat())
     return day
+
+
+def chosen_language(raw: object, field: str = "language") -> str:
+    """``raw`` when it is one of the helpline's languages (``locales.LANGUAGES``) exactly,
+    else ``InvalidInput`` under ``field``. A language someone chose (a form's list, an API
+    body) is a code from that list: "HI ", "hindi", "fr" or a forged string is refused,
+    never saved as Hindi. The one rule every service that is given a language checks;
+    ``locales.normalise_language`` is for loose tags (a browser's, Twilio's), where
+    falling back to the default is right."""
+    if isinstance(raw, str) and raw in LANGUAGES:
+        return raw
+    raise InvalidInput("language must be hi or en", field=field)
 
 
 def refusals_by_field(exc: DomainError) -> dict[str, DomainError]:

@@ -12,7 +12,13 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from booking_core.base import Conflict, FieldRefusals, InvalidInput, unit_of_work
+from booking_core.base import (
+    Conflict,
+    FieldRefusals,
+    InvalidInput,
+    chosen_language,
+    unit_of_work,
+)
 from booking_core.hospitals import Hospital
 from contact_centre.models import Role, StaffUser
 
@@ -63,7 +69,7 @@ def create_staff_user(
     refusals = FieldRefusals()
     name = refusals.check("username", _username, username)
     role_value = refusals.check("role", _role, role)
-    refusals.check("language", _language, language)
+    refusals.check("language", chosen_language, language)
     refusals.check("password", _password_rule, password)
     e164 = refusals.check("phone", _staff_phone, phone)
     refusals.check("hospital", _check_hospital, session, hospital_id)
@@ -107,12 +113,6 @@ def _role(raw: str) -> Role:
         return Role(raw)
     except ValueError as exc:
         raise InvalidInput("role must be agent, supervisor or admin", field="role") from exc
-
-
-def _language(raw: str) -> str:
-    if raw not in ("hi", "en"):
-        raise InvalidInput("language must be hi or en", field="language")
-    return raw
 
 
 def _password_rule(password: str) -> None:
@@ -181,12 +181,14 @@ def update_staff_user(
     password: str | None = None,
     acting_user_id: int | None = None,
 ) -> StaffUser:
-    """An admin edits an account (role, name, phone, hospital, on or off, and a new
-    password when one is given). All of it or nothing: one transaction, every check
-    made before anything changes, so a refused password cannot leave the account
-    promoted or renamed; every refusal is raised at once (``FieldErrors``, as
-    ``create_staff_user``). Admins cannot demote or disable themselves (``acting_user_id``),
-    so the console always keeps an admin who can sign in."""
+    """An admin edits an account (role, name, language, phone, hospital, on or off, and a
+    new password when one is given). A language that is not one of the helpline's is
+    refused (``chosen_language``), never left as it was in silence. All of it or nothing:
+    one transaction, every check made before anything changes, so a refused password
+    cannot leave the account promoted or renamed; every refusal is raised at once
+    (``FieldErrors``, as ``create_staff_user``). Admins cannot demote or disable
+    themselves (``acting_user_id``), so the console always keeps an admin who can sign
+    in."""
     refusals = FieldRefusals()
     role_value = refusals.check("role", _role, role)
     if user_id == acting_user_id and ((role_value and role_value != Role.ADMIN) or not active):
@@ -194,6 +196,7 @@ def update_staff_user(
                                                  field="role"))
     if password:
         refusals.check("password", _password_rule, password)
+    refusals.check("language", chosen_language, language)
     e164 = refusals.check("phone", _staff_phone, phone)
     refusals.check("hospital", _check_hospital, session, hospital_id)
     refusals.raise_any()
@@ -205,7 +208,7 @@ def update_staff_user(
             raise InvalidInput("no such account", field="user")
         user.role = role_value
         user.display_name = (display_name or user.username).strip()[:120]
-        user.language = language if language in ("hi", "en") else user.language
+        user.language = language
         user.phone = e164
         user.hospital_id = hospital_id
         user.active = active

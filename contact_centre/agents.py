@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from booking_core.base import Forbidden, InvalidInput, NotFound, unit_of_work, utcnow
+from booking_core.base import (
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    chosen_language,
+    unit_of_work,
+    utcnow,
+)
 from booking_core.phones import normalise_mobile
 from contact_centre.callbacks import NoAgentPhone, return_claimed_callbacks
 from contact_centre.models import (
@@ -35,7 +42,6 @@ from contact_centre.routing import (
     current_call,
     last_call,
 )
-from locales import LANGUAGES
 
 # States an agent picks; ON_CALL and WRAP_UP are set by routing.
 SELECTABLE_STATES = (AgentState.AVAILABLE, AgentState.BREAK, AgentState.OFFLINE)
@@ -116,8 +122,10 @@ def sign_out(session: Session, agent_id: int, now: dt.datetime | None = None) ->
 
 
 def set_agent_language(session: Session, agent_id: int, language: str) -> StaffUser:
-    if language not in LANGUAGES:
-        raise InvalidInput("language must be hi or en", field="language")
+    """The agent's own console language, from the console's switch. Anything but one of
+    the helpline's languages is refused (``chosen_language``): there is no default, a
+    switch with no choice in it switches nothing."""
+    language = chosen_language(language)
     with unit_of_work(session):
         agent = session.get(StaffUser, agent_id)
         if agent is None:

@@ -10,7 +10,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from booking_core.base import FieldRefusals, InvalidInput, NotFound, unit_of_work, utcnow
+from booking_core.base import (
+    FieldRefusals,
+    InvalidInput,
+    NotFound,
+    chosen_language,
+    unit_of_work,
+    utcnow,
+)
 from booking_core.citizens import get_or_create_citizen
 from booking_core.hospitals import Department, Hospital
 from booking_core.idempotency import claim_key, earlier_result
@@ -24,7 +31,6 @@ from booking_core.refs import (
 )
 from grievances.models import Grievance, GrievanceCategory, GrievanceEvent
 from grievances.sla import start_clock
-from locales import normalise_language
 
 MAX_DESCRIPTION = 4000
 # The least a written grievance says: at least this many letters, in at least this many
@@ -99,13 +105,14 @@ def check_category(category: str) -> GrievanceCategory:
 
 def check_grievance(*, category: str, description: str | None, recorded: bool = False,
                     phone: str | None = None, session: Session | None = None,
-                    hospital_id: int | None = None, department_id: int | None = None
-                    ) -> tuple[GrievanceCategory, str]:
+                    hospital_id: int | None = None, department_id: int | None = None,
+                    language: str | None = None) -> tuple[GrievanceCategory, str]:
     """The category and tidied words of a grievance, every field checked so that all
     faults are reported at once (``FieldErrors`` for several, else the one field's
     error: see ``check_category``, ``check_description``; with ``phone``, also the
     citizen's mobile, ``InvalidMobile`` under field "phone"; with ``session``, also
-    that the hospital and department chosen exist, ``_check_place``).
+    that the hospital and department chosen exist, ``_check_place``; with ``language``,
+    that it is one of the helpline's, ``chosen_language``).
     ``register_grievance`` calls it with all of them; a form may call it first, before
     the mobile is verified."""
     refusals = FieldRefusals()
@@ -115,6 +122,8 @@ def check_grievance(*, category: str, description: str | None, recorded: bool = 
         refusals.check("hospital_id", _check_hospital, session, hospital_id)
         refusals.check("department_id", _check_department, session, department_id,
                        hospital_id)
+    if language is not None:
+        refusals.check("language", chosen_language, language)
     if phone is not None:  # last: an adapter saying one refusal says the words' first
         refusals.check("phone", normalise_mobile, phone)
     refusals.raise_any()
@@ -171,15 +180,16 @@ def register_grievance(
 
     A grievance needs words an officer can act on (``check_description``: a few words,
     not "a") or a voice message; a hospital is optional (a complaint about the helpline
-    itself has none). Category and words are checked together (``check_grievance``).
+    itself has none). Category, words, mobile, place and the citizen's language are
+    checked together (``check_grievance``).
     With ``idempotency_key`` (the phone line passes the call and its recording) it is
     registered once per key: a repeated request gets the grievance the first one
     registered.
     """
     cat, text = check_grievance(category=category, description=description,
                                 recorded=bool(recording_sid), phone=phone, session=session,
-                                hospital_id=hospital_id, department_id=department_id)
-    language = normalise_language(language)
+                                hospital_id=hospital_id, department_id=department_id,
+                                language=language)
     now = now or utcnow()
     try:
         return _register(session, cat, phone=phone, language=language, text=text,

@@ -13,9 +13,8 @@ from booking_core.appointments import AppointmentStatus
 from booking_core.base import MAX_INTEGER
 from booking_core.resources import STAFF_ROLES, BedType, StockLevel
 from grievances.models import GrievanceCategory, GrievanceStatus
-from portal_api.schemas_cards import CARD_SCHEMAS
+from portal_api.schemas_cards import CARD_SCHEMAS, LANGUAGE
 
-LANGUAGE = {"type": "string", "enum": ["hi", "en"], "default": "hi"}
 DATE_TIME = {"type": "string", "format": "date-time"}
 DATE = {"type": "string", "format": "date"}
 PHONE = {

@@ -6,6 +6,11 @@ from typing import Any
 
 from booking_core.ehealth import Sex
 from booking_core.person_names import NAME_MAX
+from locales import DEFAULT_LANGUAGE, LANGUAGES
+
+# A language a body names: the helpline's own list (every body's, ``schemas`` too), the
+# same one the domain holds every service to (``booking_core.base.chosen_language``).
+LANGUAGE = {"type": "string", "enum": list(LANGUAGES), "default": DEFAULT_LANGUAGE}
 
 CARD_NUMBER = {"type": "string", "minLength": 1, "maxLength": 20,
                "description": "11 digits, spaces allowed", "examples": ["5123 4567 890"]}
@@ -54,7 +59,7 @@ CARD_SCHEMAS: dict[str, dict[str, Any]] = {
     "CardDocumentRequest": _obj({
         "card_number": CARD_NUMBER,
         "format": {"type": "string", "enum": ["pdf", "png"], "default": "pdf"},
-        "language": {"type": "string", "enum": ["hi", "en"], "default": "hi"},
+        "language": LANGUAGE,
     }, ["card_number"]),
     "AbhaLinkRequest": _obj({"card_number": CARD_NUMBER, "abha_number": ABHA},
                             ["card_number", "abha_number"]),
