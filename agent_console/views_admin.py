@@ -62,12 +62,15 @@ def users() -> Any:
 @bp.post("/admin/users")
 @roles(Role.ADMIN)
 def create_user() -> Any:
+    """A new account. Its language is required: the form always sends its list, so a
+    language left out or not the helpline's is a forged form, refused with the rest
+    (``create_staff_user``), never taken as English."""
     form = request.form
     try:
         create_staff_user(get_session(), username=form.get("username", ""),
                           password=form.get("password", ""), role=form.get("role", ""),
                           display_name=form.get("display_name") or None,
-                          language=form.get("language", "en"), phone=form.get("phone"),
+                          language=form.get("language", ""), phone=form.get("phone"),
                           hospital_id=_chosen_id(form.get("hospital")))
     except DomainError as exc:
         _refuse_user_form("new", exc)
@@ -79,11 +82,14 @@ def create_user() -> Any:
 @bp.post("/admin/users/<int:user_id>")
 @roles(Role.ADMIN)
 def edit_user(user_id: int) -> Any:
+    """An account's row saved. Its language is required as a new account's is
+    (``update_staff_user`` refuses one left out or not the helpline's, and saves
+    nothing): the row always sends its list."""
     form = request.form
     try:
         update_staff_user(get_session(), user_id, role=form.get("role", ""),
                           display_name=form.get("display_name", ""),
-                          language=form.get("language", "en"), phone=form.get("phone") or None,
+                          language=form.get("language", ""), phone=form.get("phone") or None,
                           hospital_id=_chosen_id(form.get("hospital")),
                           active=form.get("active") == "1",
                           password=form.get("password") or None, acting_user_id=g.staff.id)

@@ -50,6 +50,7 @@ from contact_centre.callbacks import (
 from contact_centre.models import CallDevice, Disposition
 from contact_centre.routing import finish_wrap_up
 from helpline.app import current_helpline, get_session
+from locales import DEFAULT_LANGUAGE, LANGUAGES
 
 
 def _wrap_up_seconds() -> int:
@@ -245,8 +246,19 @@ def booking() -> Any:
         changeable={a.id for a in appointments if a.may_cancel(utcnow())},
         cards=cards, spaced_card_number=spaced_card_number, sexes=list(Sex),
         tz=rules.tz, patient_name=str(browser_session.pop(TYPED_NAME, "")),
-        language=args.get("language") or (caller[1] if caller else None) or "hi",
+        language=_citizens_language(args.get("language"), caller[1] if caller else None),
     )
+
+
+def _citizens_language(asked: str | None, callers: str | None) -> str:
+    """The language the booking form starts with: the address's when it is one of the
+    helpline's, else the caller's own, else Hindi. An address is only read here (a
+    forged one shows nothing of itself); the booking refuses one it is sent
+    (``booking_action``)."""
+    for language in (asked, callers):
+        if language in LANGUAGES:
+            return str(language)
+    return DEFAULT_LANGUAGE
 
 
 # A refused patient name comes back in the booking form after the redirect, as typed
@@ -258,13 +270,18 @@ TYPED_NAME_KEPT = 1000
 
 @bp.post("/booking/<action>")
 def booking_action(action: str) -> Any:
+    """Book, cancel or move an appointment for a caller. A booking's language is the
+    citizen's (their SMS): one that is not the helpline's is refused by the domain
+    (``book_appointment``) and not carried back to the page; left out, it is Hindi, as
+    the booking page starts with for a caller of no known language."""
     session = get_session()
     form = request.form
     rules = _rules()
     actor = g.staff.username
     within = g.staff.grievance_hospital  # a hospital's staff: its appointments only
-    back = {k: form.get(k) for k in ("hospital", "department", "day", "language")
-            if form.get(k)}
+    back = {k: form.get(k) for k in ("hospital", "department", "day") if form.get(k)}
+    if form.get("language") in LANGUAGES:
+        back["language"] = form.get("language")
     phone = try_normalise_mobile(form.get("phone"))
     if phone:
         back["who"] = caller_key(phone)
@@ -273,14 +290,15 @@ def booking_action(action: str) -> Any:
             card = find_card(session, form.get("card", ""), form.get("phone", ""))
             appointment = book_with_card(
                 session, card_number=card.number, slot_id=_int(form.get("slot")) or 0,
-                channel=Channel.AGENT, language=form.get("language", "hi"), actor=actor,
+                channel=Channel.AGENT, language=form.get("language", DEFAULT_LANGUAGE),
+                actor=actor,
                 rules=rules, within_hospital=within)
             flash_done("console.done_booked", reference=appointment.reference,
                        token=appointment.day_token)
         elif action == "book":
             appointment = book_appointment(
                 session, slot_id=_int(form.get("slot")) or 0, phone=form.get("phone", ""),
-                channel=Channel.AGENT, language=form.get("language", "hi"),
+                channel=Channel.AGENT, language=form.get("language", DEFAULT_LANGUAGE),
                 patient_name=form.get("patient_name") or None,
                 abha_number=form.get("abha") or None, actor=actor, rules=rules,
                 within_hospital=within)

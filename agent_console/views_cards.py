@@ -10,23 +10,27 @@ from flask import g, redirect, request, url_for
 from agent_console import bp
 from agent_console.auth import flash_done, flash_error
 from agent_console.views_phone import caller_key
-from booking_core.base import DomainError, whole_number
+from booking_core.base import DomainError, chosen_language, whole_number
 from booking_core.ehealth import CardIssuer, find_card, issue_card
 from booking_core.phones import try_normalise_mobile
 from booking_core.refs import spaced_card_number
 from helpline.app import current_helpline, get_session
 from helpline.cards import CARD_FORMATS, card_download
-from locales import LANGUAGES
+from locales import DEFAULT_LANGUAGE
 
 
 @bp.post("/cards/issue")
 def issue_ehealth_card() -> Any:
     """Issue (or find again) the card of the person the caller names, on the mobile the
-    agent has on screen."""
+    agent has on screen. The form's language is the booking page's, carried back to it:
+    one that is not the helpline's is refused before the card is issued (a forged form
+    issues nothing); left out, the page goes back to Hindi, its own default."""
     form = request.form
     phone = form.get("phone", "")
     year = whole_number(form.get("year_of_birth"))
+    back: dict[str, str] = {}
     try:
+        back["language"] = chosen_language(form.get("language", DEFAULT_LANGUAGE))
         issued = issue_card(get_session(), phone=phone, name=form.get("card_name", ""),
                             year_of_birth=year,
                             sex=form.get("sex") or None,
@@ -36,16 +40,18 @@ def issue_ehealth_card() -> Any:
                    number=spaced_card_number(issued.card.number), name=issued.card.name)
     except DomainError as exc:
         flash_error(exc)
-    return redirect(_booking_for(phone, language=form.get("language", "hi")))
+    return redirect(_booking_for(phone, **back))
 
 
 @bp.post("/cards/document")
 def ehealth_card_document() -> Any:
-    """A card of the mobile on screen as PDF or PNG, to send or print for the caller."""
+    """A card of the mobile on screen as PDF or PNG, to send or print for the caller, in
+    the language chosen (Hindi when left out; one not the helpline's is refused)."""
     form = request.form
-    kind, lang = form.get("format", "pdf"), form.get("language", "hi")
+    kind = form.get("format", "pdf")
     try:
-        if kind not in CARD_FORMATS or lang not in LANGUAGES:
+        lang = chosen_language(form.get("language", DEFAULT_LANGUAGE))
+        if kind not in CARD_FORMATS:
             raise DomainError("unknown format")
         card = find_card(get_session(), form.get("card_number", ""), form.get("phone", ""))
     except DomainError as exc:
