@@ -242,18 +242,22 @@ def flash_error(exc: DomainError) -> None:
     flash(error_text(exc.code, exc.details), "error")
 
 
-def flash_refusals(exc: DomainError, form_fields: Sequence[str]) -> list[str]:
-    """Say every refusal in ``exc`` at once (``refusals_by_field``), in the order the form
-    shows its fields (``form_fields``, top to bottom, by the names the domain refuses
-    them under; a field the form does not show comes last), so the agent reads the
-    messages as they read the form, whatever order the domain checked them in. Returns
-    the refused fields' names, for the template to mark."""
+def field_refusals(exc: DomainError, form_fields: Sequence[str]) -> dict[str, str]:
+    """Every refusal in ``exc`` at once (``refusals_by_field``), each in its own words
+    for the template to say under its field (``console/_field_errors.html``): {field:
+    message}, in the order the form shows its fields (``form_fields``, top to bottom, by
+    the names the domain refuses them under), whatever order the domain checked them
+    in. A refusal of no field the form shows (none named, or one it has no input for)
+    is flashed, said at the top of the page, so that nothing refused goes unsaid."""
     refused = refusals_by_field(exc)
-    place = {name: at for at, name in enumerate(form_fields)}
-    in_form_order = sorted(refused, key=lambda name: place.get(name, len(place)))
-    for name in in_form_order:
-        flash_error(refused[name])
-    return in_form_order
+    messages: dict[str, str] = {}
+    for name in form_fields:
+        if name in refused:
+            error = refused.pop(name)
+            messages[name] = error_text(error.code, error.details)
+    for error in refused.values():
+        flash_error(error)
+    return messages
 
 
 def flash_done(key: str, **params: object) -> None:

@@ -9,7 +9,7 @@ from flask import session as browser_session
 from sqlalchemy import select
 
 from agent_console import bp
-from agent_console.auth import flash_done, flash_error, flash_refusals, roles
+from agent_console.auth import field_refusals, flash_done, flash_error, roles
 from agent_console.i18n import current_language
 from agent_console.views_grievances import _chosen_id, _int
 from booking_core.base import DomainError, InvalidInput, unit_of_work
@@ -36,9 +36,9 @@ USER_FORM_ORDER = (*USER_FIELDS, "password")
 
 
 def _refuse_user_form(which: str, exc: DomainError) -> None:
-    """Every refusal said at once (one message each, the field's own words), and the
-    form kept as typed with each refused field marked."""
-    refused = flash_refusals(exc, USER_FORM_ORDER)
+    """Every refusal said at once, each under its field in the field's own words, and the
+    form kept as typed (a refused account's row, or the new account's form)."""
+    refused = field_refusals(exc, USER_FORM_ORDER)
     form = request.form
     typed: dict[str, Any] = {name: form.get(name, "")[:TYPED_KEPT] for name in USER_FIELDS}
     typed["form"] = which

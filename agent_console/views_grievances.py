@@ -22,7 +22,7 @@ from flask import (
 from sqlalchemy import select
 
 from agent_console import bp
-from agent_console.auth import SUPERVISORS, flash_done, flash_error, flash_refusals, roles
+from agent_console.auth import SUPERVISORS, field_refusals, flash_done, flash_error, roles
 from agent_console.csv_files import EXCEL_UTF8_MARK
 from agent_console.i18n import current_language
 from agent_console.recordings import RecordingUnavailable, load_recording
@@ -117,17 +117,16 @@ def home() -> Any:
     return render_template("console/queue.html", **context)
 
 
-# The new-grievance form's fields, top to bottom, as the domain names them: its refusals
-# are said in this order.
-NEW_GRIEVANCE_FIELDS = ("phone", "category", "hospital_id", "department_id", "language",
-                        "description")
+# The new-grievance form's fields, top to bottom, as the domain names them: each refusal
+# is said under its field. (It has no department: a refusal of one is said at the top.)
+NEW_GRIEVANCE_FIELDS = ("phone", "category", "hospital_id", "language", "description")
 
 
 @bp.route("/grievances/new", methods=["GET", "POST"])
 def new_grievance() -> Any:
     session = get_session()
     form: Mapping[str, str] = request.form
-    refused: list[str] = []
+    refused: dict[str, str] = {}
     if request.method == "POST":
         try:
             grievance = register_grievance(
@@ -139,7 +138,7 @@ def new_grievance() -> Any:
                 actor=g.staff.username,
             )
         except DomainError as exc:
-            refused = flash_refusals(exc, NEW_GRIEVANCE_FIELDS)  # all at once, marked
+            refused = field_refusals(exc, NEW_GRIEVANCE_FIELDS)  # each beside its field
         else:
             flash_done("console.registered", reference=grievance.reference)
             return redirect(url_for("console.grievance", grievance_id=grievance.id))

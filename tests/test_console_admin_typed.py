@@ -111,8 +111,10 @@ def _marked(page: str, tag_id: str) -> bool:
 
 
 def _messages(page: str) -> list[str]:
+    """The refusals said, each under its field, in the page's order (at the top, only a
+    short sentence that the form was refused: ``test_console_field_refusals``)."""
     return [html.unescape(re.sub(r"<[^>]+>", "", m)).strip() for m in re.findall(
-        r'<p[^>]*class="[^"]*alert-danger[^"]*"[^>]*>(.*?)</p>', page, re.S)]
+        r'<div[^>]*class="[^"]*field-error[^"]*"[^>]*>(.*?)</div>', page, re.S)]
 
 
 # Each way an account form can be wrong, with the field it marks and the sentence said.

@@ -20,8 +20,9 @@ PASSWORD = "a secret long password"
 
 
 def _errors(page: str) -> list[str]:
-    return [html.unescape(t).strip() for t in
-            re.findall(r'<p class="flash error[^"]*"[^>]*>([^<]+)</p>', page)]
+    """Refusals said, flashed at the top or under a field."""
+    return [html.unescape(t).strip() for t in re.findall(
+        r'<(?:p class="flash error|div class="[^"]*field-error)[^"]*"[^>]*>([^<]+)</', page)]
 
 
 @pytest.mark.parametrize("junk", JUNK)

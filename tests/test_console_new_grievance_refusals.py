@@ -1,5 +1,5 @@
 """The console's new-grievance form says every refused field at once, each in its own
-words and marked, as the accounts and master-data forms do: the domain checks the
+words under the field and marked, as the accounts and master-data forms do: the domain checks the
 citizen's mobile together with the category and the words
 (``grievances.services.check_grievance``) before it writes anything."""
 
@@ -23,9 +23,10 @@ from tests.fixtures_console import make_staff
 NOT_A_MOBILE = ["12345", "011 2345 6789", "+1 415 555 0123", "call me", "  "]
 
 
-def _flashes(page: str) -> list[str]:
+def _said(page: str) -> list[str]:
+    """The refusals said, each under its field, in the page's order."""
     return [html.unescape(text).strip() for text in
-            re.findall(r'<p class="flash error[^"]*"[^>]*>([^<]+)</p>', page)]
+            re.findall(r'<div class="[^"]*field-error[^"]*"[^>]*>([^<]+)</div>', page)]
 
 
 def _marked(page: str) -> set[str]:
@@ -40,10 +41,10 @@ def test_a_wrong_mobile_and_too_few_words_are_said_together(console, session, la
     answer = console.post("/console/grievances/new", data={
         "phone": phone, "category": "cleanliness", "description": "a", "language": "hi"})
     page = answer.get_data(as_text=True)
-    flashes = _flashes(page)
-    assert len(flashes) == 2, flashes
+    said = _said(page)
+    assert len(said) == 2, said
     assert render(lang, "console.err.description_too_short",
-                  min_words=2, min_letters=8) in flashes
+                  min_words=2, min_letters=8) in said
     assert _marked(page) == {"phone", "description"}
     assert 'value="' + html.escape(phone, quote=True) + '"' in page  # kept as typed
     assert session.scalar(select(func.count()).select_from(Grievance)) == 0
@@ -56,7 +57,7 @@ def test_one_wrong_field_is_marked_alone(console, session):
         "phone": "12345", "category": "cleanliness",
         "description": "The fan in ward 4 has not worked for a week.",
         "language": "hi"}).get_data(as_text=True)
-    assert len(_flashes(page)) == 1
+    assert len(_said(page)) == 1
     assert _marked(page) == {"phone"}
 
 
@@ -81,7 +82,7 @@ def test_the_refusals_are_said_in_the_order_of_the_form(console, session, lang):
     page = console.post("/console/grievances/new", data={
         "phone": "12345", "category": "nonsense", "description": "a",
         "language": "hi"}).get_data(as_text=True)
-    assert _flashes(page) == [
+    assert _said(page) == [
         render(lang, "console.err.invalid_mobile.invalid"),
         render(lang, "console.err.invalid_input.category"),
         render(lang, "console.err.description_too_short", min_words=2, min_letters=8)]
@@ -103,13 +104,13 @@ def test_a_junk_hospital_is_said_with_the_other_refusals_in_the_forms_own_words(
     page = console.post("/console/grievances/new", data={
         "phone": "12ab", "category": "cleanliness", "description": "", "language": "hi",
         "hospital": hospital}).get_data(as_text=True)
-    flashes = _flashes(page)
+    said = _said(page)
     rule = render(lang, "console.err.description_too_short", min_words=2, min_letters=8)
     choose = render(lang, "console.err.invalid_input.no_such_hospital")
-    assert len(flashes) == 3, flashes
+    assert len(said) == 3, said
     # In the form's order: mobile, hospital, then the words.
-    assert flashes[1:] == [choose, rule], flashes
-    assert render(lang, "console.err.invalid_input.hospital_id") not in flashes
+    assert said[1:] == [choose, rule], said
+    assert render(lang, "console.err.invalid_input.hospital_id") not in said
     assert _marked(page) == {"phone", "hospital", "description"}
     assert session.scalar(select(func.count()).select_from(Grievance)) == 0
 
@@ -122,5 +123,5 @@ def test_no_words_and_too_few_words_are_told_one_rule(console, session, lang, de
     page = console.post("/console/grievances/new", data={
         "phone": "9812300041", "category": "cleanliness", "description": description,
         "language": "hi"}).get_data(as_text=True)
-    assert _flashes(page) == [render(lang, "console.err.description_too_short",
+    assert _said(page) == [render(lang, "console.err.description_too_short",
                                      min_words=2, min_letters=8)]

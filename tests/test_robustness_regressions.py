@@ -169,7 +169,8 @@ def test_unknown_agents_hospitals_and_languages_get_a_message(console, session, 
     sentences = {v for k, v in catalogs()["en"].items() if k.startswith("console.err.")}
 
     def refused(page: str) -> str:
-        found = re.search(r'<p class="flash error[^"]*"[^>]*>([^<]+)</p>', page)
+        found = re.search(r'<(?:p class="flash error|div class="[^"]*field-error)[^"]*"'
+                          r'[^>]*>([^<]+)</', page)
         assert found, page[-600:]
         message = html.unescape(found.group(1))
         assert message in sentences, message
