@@ -291,8 +291,7 @@ def booking_action(action: str) -> Any:
             appointment = book_with_card(
                 session, card_number=card.number, slot_id=_int(form.get("slot")) or 0,
                 channel=Channel.AGENT, language=form.get("language", DEFAULT_LANGUAGE),
-                actor=actor,
-                rules=rules, within_hospital=within)
+                actor=actor, rules=rules, within_hospital=within)
             flash_done("console.done_booked", reference=appointment.reference,
                        token=appointment.day_token)
         elif action == "book":
