@@ -69,6 +69,7 @@ from booking_core.base import (
     InvalidInput,
     NotFound,
     UTCDateTime,
+    chosen_language,
     enum_column,
     fit_words,
     unit_of_work,
@@ -80,7 +81,6 @@ from booking_core.outbox import add_call, add_sms, cancel_pending_keys
 from booking_core.phones import normalise_mobile
 from booking_core.quiet_hours import NO_QUIET_HOURS, quiet_hours_end
 from booking_core.slots import Slot, bookable_window, earliest_bookable_start
-from locales import normalise_language
 from locales.formatting import local, sms_date, written_time
 
 OFFER_CALL = "waiting_list_offer"
@@ -183,11 +183,13 @@ def join_waiting_list(
 ) -> tuple[WaitingListEntry, int]:
     """Put ``phone`` on the list for a department's day; returns the entry and how many
     are ahead. Refuses what ``check_joinable`` refuses for that number (``SeatsFree``:
-    book instead; ``AlreadyBooked``: the number already holds that department's day).
-    Joining twice returns the first entry."""
+    book instead; ``AlreadyBooked``: the number already holds that department's day),
+    and a ``language`` that is not one of the helpline's (``chosen_language``:
+    ``InvalidInput``, field ``language``). Joining twice returns the first entry."""
     rules = rules or BookingRules()
     now = now or utcnow()
     e164 = normalise_mobile(phone)
+    language = chosen_language(language)
     try:
         with unit_of_work(session):
             # A shared lock on the day's slots: a closure in progress (which locks them
@@ -198,7 +200,7 @@ def join_waiting_list(
             if entry is None:
                 entry = WaitingListEntry(
                     hospital_id=department.hospital_id, department_id=department_id,
-                    local_day=day, phone=e164, language=normalise_language(language),
+                    local_day=day, phone=e164, language=language,
                     channel=channel.value, hold_minutes=hold_minutes, created_at=now)
                 session.add(entry)
                 session.flush()

@@ -136,9 +136,13 @@ def download_card() -> Any:
     if check.phone is None:
         check.errors["mobile"] = i18n.t("portal.verify.needed")
         return _refused(check, MultiDict(), 400, {})
+    # The form's own lists send one of these; anything else was forged or garbled, and
+    # is said as such rather than as "no such card".
+    if kind not in CARD_FORMATS:
+        return _refused(check, MultiDict(), 400, {"form": i18n.t("portal.card.err.format")})
+    if lang not in LANGUAGES:
+        return _refused(check, MultiDict(), 400, {"form": i18n.t("portal.card.err.language")})
     try:
-        if kind not in CARD_FORMATS or lang not in LANGUAGES:
-            raise DomainError("unknown format")
         card = find_card(get_session(), request.form.get("card_number", ""), check.phone)
     except DomainError:
         return _refused(check, MultiDict(), 404, {"form": i18n.t("portal.card.err.no_card")})

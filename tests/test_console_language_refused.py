@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from booking_core.appointments import Appointment, Channel, book_appointment
 from booking_core.base import InvalidInput, chosen_language
 from booking_core.ehealth import EHealthCard
+from booking_core.waiting_list import WaitingListEntry, join_waiting_list
 from contact_centre.accounts import create_staff_user, update_staff_user
 from contact_centre.agents import set_agent_language
 from contact_centre.models import StaffUser
@@ -63,6 +64,19 @@ def test_a_booking_with_a_junk_language_is_refused_before_anything_is_written(
                          language=junk)
     assert refused.value.details["field"] == "language"
     assert session.scalar(select(func.count()).select_from(Appointment)) == 0
+
+
+@pytest.mark.parametrize("junk", ["fr", "HI ", "hindi", "hi\x00", ""])
+def test_joining_a_waiting_list_with_a_junk_language_is_refused_before_anything_is_written(
+        session, department, junk):
+    """Its offer's SMS and call would go out in that language: refused, not made Hindi."""
+    slot = make_slot(session, department, capacity=1)
+    book_appointment(session, slot_id=slot.id, phone=next_mobile(), channel=Channel.AGENT)
+    with pytest.raises(InvalidInput) as refused:
+        join_waiting_list(session, department_id=department.id, day=slot.local_day,
+                          phone=next_mobile(), channel=Channel.PORTAL, language=junk)
+    assert refused.value.details["field"] == "language"
+    assert session.scalar(select(func.count()).select_from(WaitingListEntry)) == 0
 
 
 @pytest.mark.parametrize("junk", ["fr", "hindi", "hi\x00"])

@@ -130,3 +130,29 @@ def test_another_mobiles_card_cannot_be_downloaded(client, session):
         follow_redirects=True)
     assert _refused(refused) and "This mobile has no such card." in (
         refused.get_data(as_text=True))
+
+
+JUNK_LANGUAGES = ["fr", "HI ", "hindi", "<script>", "x" * 5000, "hi\x00", "", "EN"]
+JUNK_FORMATS = ["doc", "PDF", "", "png\n", "x" * 5000]
+
+
+def test_a_garbled_download_says_what_was_wrong_not_no_such_card(client, session):
+    """The download buttons send a format and a language from the page's own lists;
+    anything else is a 400 that says to use the buttons, in the citizen's language, and
+    never "this mobile has no such card" for the mobile's own card."""
+    page = _verified(client, session, lang="hi")
+    made = _post(client, page, step="issue", name="Asha Devi", year_of_birth="1984",
+                 sex="female").get_data(as_text=True)
+    number = re.search(r'name="card_number" value="(5\d{10})"', made).group(1)
+    for field, junk, words in (
+            [("language", j, "हिंदी या अंग्रेज़ी में डाउनलोड") for j in JUNK_LANGUAGES]
+            + [("format", j, "पीडीएफ़ या तस्वीर") for j in JUNK_FORMATS]):
+        form = {"csrf_token": _csrf(made), "card_number": number, "format": "pdf",
+                "language": "hi", field: junk}
+        answer = client.post("/portal/card/download", data=form)
+        assert answer.status_code in (303, 400), (field, junk[:20], answer.status_code)
+        html = client.get("/portal/card").get_data(as_text=True) \
+            if answer.status_code == 303 else answer.get_data(as_text=True)
+        assert words in html, (field, junk[:20])
+        assert "ऐसा कोई कार्ड नहीं" not in html
+        assert answer.mimetype != "application/pdf"
