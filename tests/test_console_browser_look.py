@@ -113,3 +113,43 @@ def test_admin_and_supervisor_pages_fit_a_phone(shift, browser):
     shot(page, "look-menu-hi-390")
     context.close()
     assert wide == []
+
+
+CUT_IN_ACCOUNTS = """() => {
+  const cut = [];
+  for (const td of document.querySelectorAll('table.accounts td.username')) {
+    const range = document.createRange();
+    range.selectNodeContents(td);
+    if (range.getClientRects().length > 1) cut.push('username ' + td.textContent);
+  }
+  const pen = document.createElement('canvas').getContext('2d');
+  for (const list of document.querySelectorAll('table.accounts select')) {
+    const style = getComputedStyle(list);
+    pen.font = style.font;
+    const shown = list.options[list.selectedIndex].text;
+    const needs = pen.measureText(shown).width + parseFloat(style.paddingLeft)
+      + parseFloat(style.paddingRight);
+    if (list.clientWidth + 1 < needs) cut.push(list.name + ' ' + shown);
+  }
+  return cut;
+}"""
+
+
+@pytest.mark.parametrize("lang", ["en", "hi"])
+def test_the_accounts_table_shows_whole_usernames_and_choices_on_a_desktop(
+        shift, browser, lang):
+    """At 1366 px no username is broken mid-word ("supervisor.meen|a") and no list cuts
+    its choice ("Administrato")."""
+    base, helpline, _, _ = shift
+    with helpline.session() as s:
+        make_staff(s, "admin.one", role="admin", display_name="Helpline Admin", language=lang)
+    context, page = console_page(browser, 1366)
+    try:
+        sign_in(page, base, "admin.one", lang)
+        page.goto(base + "/console/admin/users")
+        page.wait_for_selector("table.accounts")
+        shot(page, f"look-users-{lang}-1366")
+        assert page.evaluate(CUT_IN_ACCOUNTS) == []
+        assert fits(page)
+    finally:
+        context.close()
