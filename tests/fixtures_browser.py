@@ -12,6 +12,7 @@ from werkzeug.serving import make_server
 
 from helpline.app import create_app
 from tests.conftest import make_settings
+from tests.fixtures_api import latest_code
 from tests.fixtures_console import CONSOLE_PASSWORD, make_staff
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -121,3 +122,21 @@ def page_width(page) -> int:
 
 def shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"console-{name}.png"), full_page=True)
+
+
+def verify_with_code(page, helpline, digits: str) -> None:
+    """On a portal page's verification block: type the 10-digit mobile ``digits``, ask
+    for its code, then type the code the portal texted (read from the outbox) and check
+    it, as a citizen does."""
+    page.fill("#mobile", digits)
+    page.click("button[value=send_code]")
+    enter_code(page, helpline, digits)
+
+
+def enter_code(page, helpline, digits: str) -> None:
+    """The second half of ``verify_with_code``: the code just texted to ``digits``,
+    typed and checked."""
+    with helpline.session() as session:
+        code = latest_code(session, "+91" + digits)
+    page.fill("#code", code)
+    page.click("button[value=check_code]")

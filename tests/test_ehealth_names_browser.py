@@ -7,8 +7,7 @@ from __future__ import annotations
 import pytest
 
 from locales import render
-from tests.fixtures_api import latest_code
-from tests.fixtures_browser import ARTIFACTS, BROWSER_TIMEOUT_MS, page_width
+from tests.fixtures_browser import ARTIFACTS, BROWSER_TIMEOUT_MS, page_width, verify_with_code
 from tests.fixtures_console import CONSOLE_PASSWORD, make_staff, next_mobile
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
@@ -29,12 +28,7 @@ def test_the_portal_and_the_console_explain_a_refused_name(browser, served, lang
     page.set_default_timeout(BROWSER_TIMEOUT_MS)
     try:
         page.goto(f"{base}/portal/lang/{lang}?next=/portal/card")
-        page.fill("#mobile", phone_digits)
-        page.click("button[value=send_code]")
-        with helpline.session() as session:
-            code = latest_code(session, "+91" + phone_digits)
-        page.fill("#code", code)
-        page.click("button[value=check_code]")
+        verify_with_code(page, helpline, phone_digits)
         page.fill("#name", LONG[lang])
         page.fill("#year_of_birth", "1979")
         page.click("button[value=issue]")

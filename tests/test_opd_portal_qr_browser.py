@@ -12,8 +12,13 @@ from PIL import Image
 
 from booking_core.opd_day import read_booking_code
 from helpline.opd_jobs import booking_code_key
-from tests.fixtures_api import latest_code
-from tests.fixtures_browser import ARTIFACTS, BROWSER_TIMEOUT_MS, browser, served  # noqa: F401
+from tests.fixtures_browser import (  # noqa: F401
+    ARTIFACTS,
+    BROWSER_TIMEOUT_MS,
+    browser,
+    served,
+    verify_with_code,
+)
 from tests.opd_factories import book, booking_time, opd_today
 
 MOBILE = "9812300077"
@@ -33,12 +38,7 @@ def test_the_appointment_page_shows_a_booking_qr_a_camera_reads(
     page = context.new_page()
     page.set_default_timeout(BROWSER_TIMEOUT_MS)
     page.goto(f"{base}/portal/lang/{lang}?next=/portal/appointments/{reference}")
-    page.fill("#mobile", MOBILE)
-    page.click("button[value=send_code]")
-    with helpline.session() as s:
-        code = latest_code(s, "+91" + MOBILE)
-    page.fill("#code", code)
-    page.click("button[value=check_code]")
+    verify_with_code(page, helpline, MOBILE)
     figure = page.locator("#booking-qr")
     figure.wait_for()
     box = figure.locator("img").bounding_box()

@@ -19,8 +19,7 @@ from grievances.models import Grievance
 from helpline.app import create_app
 from tests.conftest import make_settings
 from tests.factories import make_department, make_hospital, make_slot
-from tests.fixtures_api import latest_code
-from tests.fixtures_browser import ARTIFACTS, citizen_page, page_width
+from tests.fixtures_browser import ARTIFACTS, citizen_page, page_width, verify_with_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.slow]
 
@@ -105,12 +104,7 @@ def verify_mobile(page, helpline, mobile: str, lang: str) -> None:
     page.fill("#mobile", "12345")
     page.click("button[value=send_code]")
     assert WORDS[lang]["bad_mobile"] in page.locator("#mobile-error").inner_text()
-    page.fill("#mobile", mobile)
-    page.click("button[value=send_code]")
-    with helpline.session() as s:
-        code = latest_code(s, "+91" + mobile)
-    page.fill("#code", code)
-    page.click("button[value=check_code]")
+    verify_with_code(page, helpline, mobile)
     page.wait_for_selector(".verify .ok")
 
 

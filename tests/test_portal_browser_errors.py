@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fixtures_api import latest_code
-from tests.fixtures_browser import BROWSER_TIMEOUT_MS, page_width
+from tests.fixtures_browser import BROWSER_TIMEOUT_MS, page_width, verify_with_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 
@@ -26,12 +25,7 @@ WORDS = {
 
 
 def _verify(page, helpline, digits: str) -> None:
-    page.fill("#mobile", digits)
-    page.click("button[value=send_code]")
-    with helpline.session() as session:
-        code = latest_code(session, "+91" + digits)
-    page.fill("#code", code)
-    page.click("button[value=check_code]")
+    verify_with_code(page, helpline, digits)
 
 
 def _one_border(page, selector: str) -> None:

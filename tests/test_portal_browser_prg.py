@@ -10,8 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from booking_core.appointments import Appointment
-from tests.fixtures_api import latest_code
-from tests.fixtures_browser import citizen_page
+from tests.fixtures_browser import citizen_page, enter_code
 from tests.test_portal_browser import fits, shot, site  # noqa: F401  (site: a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.slow]
@@ -52,10 +51,7 @@ def test_back_and_reload_after_booking_send_nothing_again(site, browser, lang, w
         assert page.input_value("#patient_name") == "Asha Devi"
         fits(page, width)
         shot(page, lang, width, "prg-1-code-sent")
-        with helpline.session() as s:
-            code = latest_code(s, "+91" + mobile)
-        page.fill("#code", code)
-        page.click("button[value=check_code]")
+        enter_code(page, helpline, mobile)
         page.wait_for_selector(".verify .ok")
         assert page.input_value("#patient_name") == "Asha Devi"
         shot(page, lang, width, "prg-2-verified")

@@ -10,8 +10,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.fixtures_api import latest_code
-from tests.fixtures_browser import ARTIFACTS, citizen_page, page_width
+from tests.fixtures_browser import ARTIFACTS, citizen_page, enter_code, page_width
 from tests.fixtures_console import make_grievance
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.slow]
@@ -55,10 +54,7 @@ def test_a_complaints_link_asks_for_the_code_then_shows_that_complaint(served, b
         assert page.locator("#code").count() == 1
         assert page_width(page) <= width
         shot(page, lang, width, "2-code")
-        with helpline.session() as s:
-            code = latest_code(s, "+91" + mobile)
-        page.fill("#code", code)
-        page.click("button[value=check_code]")
+        enter_code(page, helpline, mobile)
 
         assert page.url == f"{base}{link}"  # the complaint asked for, query kept
         main = page.locator("main").inner_text()

@@ -19,8 +19,7 @@ from booking_core.waiting_list import WaitStatus, join_waiting_list
 from helpline.app import create_app
 from tests.conftest import make_settings
 from tests.factories import make_department, make_hospital, make_slot
-from tests.fixtures_api import latest_code
-from tests.fixtures_browser import ARTIFACTS, citizen_page, page_width
+from tests.fixtures_browser import ARTIFACTS, citizen_page, page_width, verify_with_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.slow]
 
@@ -84,12 +83,7 @@ def test_join_see_the_place_and_leave_a_full_days_list(site, browser, lang, widt
 
         page.click("#waiting-list a.button")
         fits(page, width)
-        page.fill("#mobile", mobile)
-        page.click("button[value=send_code]")
-        with helpline.session() as s:
-            code = latest_code(s, "+91" + mobile)
-        page.fill("#code", code)
-        page.click("button[value=check_code]")
+        verify_with_code(page, helpline, mobile)
         page.wait_for_selector(".verify .ok")
         shot(page, lang, width, "2-join")
         page.click("#join")
@@ -135,12 +129,7 @@ def test_a_place_that_ran_out_is_shown_as_gone_on(site, browser, lang, width):
     context, page = citizen_page(browser, lang, width)
     try:
         page.goto(f"{base}/portal/appointments")
-        page.fill("#mobile", mobile)
-        page.click("button[value=send_code]")
-        with helpline.session() as s:
-            code = latest_code(s, "+91" + mobile)
-        page.fill("#code", code)
-        page.click("button[value=check_code]")
+        verify_with_code(page, helpline, mobile)
         page.wait_for_selector("#waiting-lists")
         gone = WORDS[lang]["gone"]
         assert gone in page.locator("main").inner_text()
