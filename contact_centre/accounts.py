@@ -82,7 +82,7 @@ def create_staff_user(
             raise Conflict("that username is taken", field="username")
         user = StaffUser(
             username=name,
-            display_name=(display_name or name).strip()[:120],
+            display_name=((display_name or "").strip() or name)[:120],
             role=role_value,
             password_hash=hash_password(password),
             language=language,
@@ -182,7 +182,8 @@ def update_staff_user(
     acting_user_id: int | None = None,
 ) -> StaffUser:
     """An admin edits an account (role, name, language, phone, hospital, on or off, and a
-    new password when one is given). A language that is not one of the helpline's is
+    new password when one is given). A cleared name is refused (``_display_name``). A
+    language that is not one of the helpline's is
     refused (``chosen_language``), never left as it was in silence. All of it or nothing:
     one transaction, every check made before anything changes, so a refused password
     cannot leave the account promoted or renamed; every refusal is raised at once
@@ -196,18 +197,19 @@ def update_staff_user(
                                                  field="role"))
     if password:
         refusals.check("password", _password_rule, password)
+    shown_name = refusals.check("display_name", _display_name, display_name)
     refusals.check("language", chosen_language, language)
     e164 = refusals.check("phone", _staff_phone, phone)
     refusals.check("hospital", _check_hospital, session, hospital_id)
     refusals.raise_any()
-    assert role_value is not None
+    assert role_value is not None and shown_name is not None
     new_hash = hash_password(password) if password else None
     with unit_of_work(session):
         user = session.get(StaffUser, user_id)
         if user is None:
             raise InvalidInput("no such account", field="user")
         user.role = role_value
-        user.display_name = (display_name or user.username).strip()[:120]
+        user.display_name = shown_name
         user.language = language
         user.phone = e164
         user.hospital_id = hospital_id
@@ -215,6 +217,16 @@ def update_staff_user(
         if new_hash:
             user.password_hash = new_hash
     return user
+
+
+def _display_name(raw: str | None) -> str:
+    """An account's name as the console shows it (the queue, the greeting, the change
+    log), at most 120 characters: an edit that clears it is refused (field
+    ``display_name``) rather than quietly replaced by the username."""
+    name = (raw or "").strip()
+    if not name:
+        raise InvalidInput("an account needs a name", field="display_name")
+    return name[:120]
 
 
 def _check_hospital(session: Session, hospital_id: int | None) -> None:

@@ -227,3 +227,39 @@ def test_a_form_that_is_accepted_says_no_refusal(console, session, admin_in):
     tree = Tree(answer.get_data(as_text=True))
     assert tree.field_messages() == [] and tree.by_id("form-refused") is None
     session.commit()
+
+
+def _selected(control: Element) -> str:
+    chosen = [o for o in control.walk() if o.tag == "option" and "selected" in o.attrs]
+    return chosen[0].attrs.get("value", "") if chosen else ""
+
+
+@pytest.mark.parametrize("lang", ["hi", "en"])
+def test_a_refused_rows_lists_keep_the_saved_value_where_the_sent_one_is_no_choice(
+        console, session, admin_in, hospital, lang):
+    """A forged language, hospital, role or on/off is refused; the row's lists then show
+    the account's saved values, not their first choice (Hindi, "—"), so saving the row
+    again after fixing the rest changes nothing the admin did not choose. A cleared name
+    is refused too, not replaced by the username."""
+    admin_in(lang)
+    asha = session.scalar(select(StaffUser).where(StaffUser.username == "asha.v"))
+    asha.language, asha.hospital_id, asha.display_name = "en", hospital.id, "Asha Verma"
+    asha_id = asha.id
+    session.commit()
+    answer = console.post(f"/console/admin/users/{asha_id}", {
+        "role": "owner", "display_name": "   ", "language": "fr", "phone": "",
+        "hospital": "999999", "active": "maybe"}, follow_redirects=True)
+    tree = Tree(answer.get_data(as_text=True))
+    row = f"user-{asha_id}"
+    said_beside(tree, tree.control("display_name", row),
+                render(lang, "console.err.invalid_input.display_name"))
+    for name in ("language", "hospital", "role"):
+        assert tree.control(name, row).attrs.get("aria-invalid") == "true", name
+    assert _selected(tree.control("language", row)) == "en"
+    assert _selected(tree.control("hospital", row)) == str(hospital.id)
+    assert _selected(tree.control("role", row)) == "agent"
+    session.expire_all()
+    kept = session.get(StaffUser, asha_id)
+    assert (kept.display_name, kept.language, kept.hospital_id) == (
+        "Asha Verma", "en", hospital.id)
+    session.commit()
