@@ -218,9 +218,14 @@ def book_review() -> Any:
                 card_error = i18n.t("portal.err.invalid_card_number")
         elif not draft["card_number"] and (
                 holding := booking_holding_day(get_session(), check.phone, slot.id)) is not None:
-            # The page offered the card only (or the day was taken since it was drawn):
-            # refused before the name or anything else is looked at.
-            held, error = holding, i18n.error_text(AlreadyBooked.code)
+            # Refused before the name or anything else is looked at. The page offered the
+            # card only: its one field was left empty, and is said to be needed there;
+            # else the day was taken since the page was drawn, which is why.
+            held = holding
+            if request.form.get("offered") == "card":
+                card_error = i18n.t("portal.book.card_needed")
+            else:
+                error = i18n.error_text(AlreadyBooked.code)
         else:
             try:
                 appointment = _book(slot.id, check.phone, draft)

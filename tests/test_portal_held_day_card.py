@@ -20,6 +20,7 @@ from booking_core.appointments import Appointment, Channel
 from booking_core.ehealth import CardIssuer, EHealthCard, book_with_card, issue_card
 from booking_core.outbox import OutboxMessage
 from booking_core.refs import spaced_card_number
+from locales import render
 from locales.formatting import format_date
 from tests.fixtures_api import reading
 from tests.test_portal_pages import E164, Portal, _booked, slot_choices
@@ -167,9 +168,19 @@ def test_a_card_books_the_held_day(portal, session, catalogue, mothers, fathers_
 def test_booking_the_held_day_without_a_card_is_refused(portal, session, catalogue, mothers,
                                                         fathers_card, lang):
     """A tampered form (or one from before the mother's booking was made): sent with
-    no card number, it is refused with the reason, and the page offers the card."""
+    no card number, it is refused with the reason, and the page offers the card. Sent
+    from the card-only page with its one field emptied, the card field itself says it
+    is needed, not the day's refusal a second time above the notice."""
     _verified(portal, lang)
     portal.get(f"/portal/book/review?slot={catalogue.slot.id}")
+    portal.post("/portal/book/review", {"slot": str(catalogue.slot.id), "offered": "card",
+                                        "card_number": "  ", "step": "book"})
+    assert portal.refused, (portal.redirects, portal.status)
+    card_needed = render(lang, "portal.book.card_needed")
+    said = re.search(r'<p class="error" id="card-error">(.*?)</p>', portal.page)
+    assert said and html.unescape(said.group(1)) == card_needed, portal.page
+    assert re.search(r'<input id="card_number"[^>]* aria-invalid="true"', portal.page)
+    assert ALREADY_BOOKED[lang] not in portal.text()
     portal.post("/portal/book/review", {"slot": str(catalogue.slot.id),
                                         "patient_name": "Sunita Devi", "step": "book"})
     assert portal.refused, (portal.redirects, portal.status)
