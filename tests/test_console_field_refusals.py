@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import func, select
 
+from contact_centre.accounts import create_staff_user
 from contact_centre.models import StaffUser
 from grievances.models import Grievance
 from locales import render
@@ -263,3 +264,13 @@ def test_a_refused_rows_lists_keep_the_saved_value_where_the_sent_one_is_no_choi
     assert (kept.display_name, kept.language, kept.hospital_id) == (
         "Asha Verma", "en", hospital.id)
     session.commit()
+
+
+@pytest.mark.parametrize("typed", [None, "", "   "])
+def test_a_new_account_with_no_name_is_called_by_its_username(session, typed):
+    """Creating, the name may be left out (the form does not require one); the account
+    is then shown by its username, never by an empty name."""
+    user = create_staff_user(session, username="ravi.k", password=PASSWORD, role="agent",
+                             display_name=typed)
+    session.commit()
+    assert user.display_name == "ravi.k"
