@@ -80,6 +80,10 @@ def test_the_console_refuses_it_in_the_agents_language(console, session, lang, w
     answer = console.post("/console/grievances/new", data={
         "phone": PHONE, "category": "cleanliness", "description": " . ", "language": "hi"})
     page = answer.get_data(as_text=True)
-    found = re.search(r'<p class="flash error[^"]*"[^>]*>([^<]+)</p>', page)
-    assert found and html.unescape(found.group(1)).strip() == words
+    # Said under the description itself, the field marked and naming it.
+    found = re.search(r'<div class="[^"]*field-error[^"]*" id="description-error">([^<]+)</div>',
+                      page)
+    assert found and html.unescape(found.group(1)).strip() == words, page
+    assert re.search(r'<textarea[^>]*aria-invalid="true" aria-describedby="description-error"',
+                     page)
     assert session.scalar(select(func.count()).select_from(Grievance)) == 0
