@@ -112,3 +112,15 @@ class ConsoleClient:
 @pytest.fixture
 def console(client):
     return ConsoleClient(client)
+
+
+@pytest.fixture
+def admin_in(session, console, hospital):
+    """Signs an admin in to the console in a language (``admin_in("hi")``), with an agent
+    account ``asha.v`` already there (a username taken, a row to edit)."""
+    def sign_in(lang: str) -> None:
+        make_staff(session, f"admin.{lang}", role="admin", language=lang)
+        make_staff(session, "asha.v")  # the username already taken
+        session.commit()
+        console.login(f"admin.{lang}")
+    return sign_in

@@ -48,16 +48,6 @@ def row_chosen(page: str, user_id: int, name: str) -> str:
     return option.group(1) if option else ""
 
 
-@pytest.fixture
-def admin_in(session, console, hospital):
-    def sign_in(lang: str) -> None:
-        make_staff(session, f"admin.{lang}", role="admin", language=lang)
-        make_staff(session, "asha.v")  # the username already taken
-        session.commit()
-        console.login(f"admin.{lang}")
-    return sign_in
-
-
 @pytest.mark.parametrize("lang", ["hi", "en"])
 def test_a_username_already_taken_gives_back_every_field_but_the_password(
         console, session, hospital, admin_in, lang):

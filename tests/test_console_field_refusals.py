@@ -123,16 +123,6 @@ def summary(tree: Tree, lang: str) -> None:
     assert top is not None and top.text() == render(lang, "console.md.form_refused")
 
 
-@pytest.fixture
-def admin_in(session, console, hospital):
-    def sign_in(lang: str) -> None:
-        make_staff(session, f"admin.{lang}", role="admin", language=lang)
-        make_staff(session, "asha.v")  # the username already taken
-        session.commit()
-        console.login(f"admin.{lang}")
-    return sign_in
-
-
 @pytest.mark.parametrize("lang", ["hi", "en"])
 def test_a_new_account_says_each_refusal_under_its_field(console, session, admin_in, lang):
     admin_in(lang)
