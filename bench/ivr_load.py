@@ -6,7 +6,9 @@ workers by default), then runs closed-loop callers, each one a whole booking cal
 (language, main menu, hospital, department, day, time, confirm, status callback;
 signed like Twilio), and the same number of callers against the signed static TwiML
 endpoint ``/ivr/ping`` of the same app (Flask, twilio's ``RequestValidator`` and TwiML
-builder, no database) in the same run: the floor a webhook cannot go below.
+builder, no database) in the same run: the floor a webhook cannot go below. The app
+uses Redis as in production (``BENCH_REDIS_URL``, default the local server, under a
+namespace of its own that is removed afterwards).
 
     .venv/bin/python -m bench.ivr_load                      # saturation, 50 and 200 callers
     .venv/bin/python -m bench.ivr_load --realistic          # also 1,000 callers, 8 s apart
@@ -50,6 +52,10 @@ from bench.support import save_results
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN = os.environ.get("BENCH_POSTGRES_URL",
                           "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+# Redis as in production (the call log's live paths, job queues, rate limits), under a
+# namespace of this run's own, removed afterwards.
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+REDIS_NAMESPACE = f"bench-ivr-{os.getpid()}"
 TOKEN = "bench-token-" + secrets.token_hex(8)
 
 
@@ -68,6 +74,18 @@ def drop_database(name: str) -> None:
     with engine.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     engine.dispose()
+
+
+def drop_redis_keys(namespace: str = REDIS_NAMESPACE) -> None:
+    """Remove what a run left in Redis (live paths, queued jobs) under its namespace."""
+    from redis import Redis
+
+    conn = Redis.from_url(REDIS_URL)
+    for pattern in (f"{namespace}*", f"rq:*{namespace}*"):
+        keys = list(conn.scan_iter(pattern, count=1000))
+        if keys:
+            conn.delete(*keys)
+    conn.close()
 
 
 def prepare(url: str) -> None:
@@ -183,7 +201,8 @@ def serve(url: str, workers: int, worker_class: str, threads: int,
           route_cpu_dir: Path | None = None) -> Any:
     env = {"DATABASE_URL": url, "TWILIO_AUTH_TOKEN": TOKEN,
            "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "SECRET_KEY": secrets.token_hex(16),
-           "AGENT_HOURS": "00:00-00:00", "LOG_LEVEL": "WARNING"}
+           "AGENT_HOURS": "00:00-00:00", "LOG_LEVEL": "WARNING",
+           "REDIS_URL": REDIS_URL, "REDIS_NAMESPACE": REDIS_NAMESPACE}
     port = free_port()
     env["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{port}"
     extra = ["--worker-class", worker_class]
@@ -300,6 +319,7 @@ def main() -> int:
                     ok = False
     finally:
         drop_database(name)
+        drop_redis_keys()
         if cpu_dir is not None:
             shutil.rmtree(cpu_dir, ignore_errors=True)
     save_results("ivr_load", {"workers": args.workers, "worker_class": args.worker_class,

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 from collections.abc import Callable
 
 from sqlalchemy import (
@@ -113,28 +114,40 @@ def set_outcome(session: Session, call_sid: str, outcome: CallOutcome,
     record_webhook(session, call_sid, outcome=outcome, language=language)
 
 
+def whole_path(menus: list[str] | tuple[str, ...]) -> list[str]:
+    """A call's path from the menus its webhooks noted in order: a menu repeated right
+    after itself (a retry, ``*``) is one visit; at most ``MAX_PATH`` menus."""
+    return [m for i, m in enumerate(menus) if i == 0 or menus[i - 1] != m][:MAX_PATH]
+
+
 def record_webhook(session: Session, call_sid: str, *, menus: list[str] | tuple[str, ...] = (),
                    language: str | None = None, outcome: CallOutcome | None = None,
                    start: bool = False, from_phone: str | None = None,
-                   now: dt.datetime | None = None) -> None:
+                   now: dt.datetime | None = None, path: list[str] | None = None) -> None:
     """What one webhook adds to its call's log, in one short transaction: the menus it
     visited (a repeat of the path's last menu is not added; at most ``MAX_PATH``), the
     caller's language, and an outcome (a final one is never replaced by a lesser one).
+
+    ``path``, instead of ``menus``: the call's whole path so far, kept outside the
+    database while the call lasts (``ivr.call_notes``); it replaces a shorter stored
+    path, never a longer one.
 
     The log is written on nearly every webhook, so the row is not read first: the call's
     first webhook inserts it (``INSERT ... ON CONFLICT DO NOTHING``, so a repeated first
     webhook adds nothing), later ones run one UPDATE whose SQL does the appending. A call
     with no row yet (its first webhook was lost) gets one.
     """
-    visited = [m for i, m in enumerate(menus) if i == 0 or menus[i - 1] != m]
+    whole = None if path is None else whole_path(path)
+    visited = whole_path(menus) if whole is None else whole
     if not (visited or language or outcome is not None or start):
         return
     dialect = session.get_bind().dialect.name
-    # One UPDATE per menu (a webhook rarely visits two), the first with the other values.
-    changes: list[dict[str, object]] = [
-        {"sid": call_sid, "menu": menu, "language": None, "outcome": None, "final": False}
-        for menu in visited
-    ] or [{"sid": call_sid, "menu": None}]
+    changes: list[dict[str, object]]
+    if whole is not None:  # one UPDATE with the whole path
+        changes = [{"sid": call_sid, "whole": json.dumps(whole)}]
+    else:  # one UPDATE per menu (a webhook rarely visits two)
+        changes = [{"sid": call_sid, "menu": menu, "language": None, "outcome": None,
+                    "final": False} for menu in visited] or [{"sid": call_sid, "menu": None}]
     changes[0].update(language=language, outcome=outcome.value if outcome else None,
                       final=outcome in FINAL_OUTCOMES)
     # Each statement here stands on its own (an insert that does nothing when the row
@@ -144,7 +157,7 @@ def record_webhook(session: Session, call_sid: str, *, menus: list[str] | tuple[
     autocommit = bool(session.info.get(AUTOCOMMIT_READS))
     if autocommit and not start:
         with lone_statement(session) as connection:
-            if _update(connection, changes):
+            if _update(connection, changes, whole is not None):
                 return  # else the call has no row yet: made below
     alone = (dialect == "postgresql" and not autocommit and not start
              and not session.in_transaction())
@@ -160,18 +173,19 @@ def record_webhook(session: Session, call_sid: str, *, menus: list[str] | tuple[
                     return
                 if not (visited or language or outcome is not None):
                     return  # a repeated first webhook with nothing more to say
-                if not _update(session.connection(), changes):
+                if not _update(session.connection(), changes, whole is not None):
                     call_row(session, call_sid, from_phone)
-                    _update(session.connection(), changes)
+                    _update(session.connection(), changes, whole is not None)
             return
         except IntegrityError:
             if attempt:
                 raise
 
 
-def _update(connection: Connection, changes: list[dict[str, object]]) -> bool:
-    """Apply ``changes`` to the call's row; False when it has no row yet."""
-    sql, constants, order = _log_update_sql(connection.dialect)
+def _update(connection: Connection, changes: list[dict[str, object]], whole: bool) -> bool:
+    """Apply ``changes`` to the call's row (``whole``: each carries the whole path, not
+    a menu); False when it has no row yet."""
+    sql, constants, order = _log_update_sql(connection.dialect, whole)
     # The statement's SQL, compiled once per process, sent as it is: it touches no ORM
     # object, and skipping the ORM's execution and the statement cache's key for every
     # webhook takes a third off a log line's cost.
@@ -184,34 +198,49 @@ def _update(connection: Connection, changes: list[dict[str, object]]) -> bool:
 
 
 @functools.cache
-def _log_update_sql(dialect: Dialect) -> tuple[str, dict[str, object], tuple[str, ...]]:
+def _log_update_sql(dialect: Dialect, whole: bool
+                    ) -> tuple[str, dict[str, object], tuple[str, ...]]:
     """``_log_update`` compiled for ``dialect``: the SQL text, the values of its fixed
     parameters, and the parameters' order when the driver takes them by position
     (SQLite's ``?``; empty for PostgreSQL's named ones)."""
-    compiled = _log_update(dialect.name).compile(dialect=dialect)
-    variable = {"sid", "menu", "language", "outcome", "final"}
+    compiled = _log_update(dialect.name, whole).compile(dialect=dialect)
+    variable = {"sid", "menu", "whole", "language", "outcome", "final"}
     constants = {name: value for name, value in compiled.params.items() if name not in variable}
     order = tuple(compiled.positiontup or ()) if compiled.positional else ()
     return str(compiled), constants, order
 
 
+def _longer_path(dialect: str) -> ColumnElement[object]:
+    """The stored path replaced by the bound ``whole`` (a JSON array as text) when that
+    is longer: a path read back from a store that lost it never shortens the log."""
+    path = Call.__table__.c.path
+    text_value = bindparam("whole", type_=String())
+    given = func.json(text_value) if dialect == "sqlite" else cast(text_value, JSON)
+    return case((func.json_array_length(given) > func.coalesce(func.json_array_length(path), 0),
+                 given), else_=path)
+
+
+def _relaxed(dialect: str) -> list[ColumnElement[bool]]:
+    """relaxed_commit folded into an UPDATE itself (one round trip fewer per webhook):
+    on PostgreSQL, set_config(..., true) is SET LOCAL, for the row it writes."""
+    if dialect == "postgresql":
+        return [func.set_config("synchronous_commit", "off", True) == "off"]
+    return []
+
+
 @functools.cache
-def _log_update(dialect: str) -> Update:
+def _log_update(dialect: str, whole: bool = False) -> Update:
     """The call log's one UPDATE, built once per dialect (parameters: ``sid``, ``menu``
-    to append or None, ``language`` or None, ``outcome`` or None and whether it is
-    ``final``)."""
+    to append or None, or with ``whole`` the whole path as JSON text, ``language`` or
+    None, ``outcome`` or None and whether it is ``final``)."""
     table = Call.__table__.c
     path = table.path
     menu = bindparam("menu", type_=String())
     last: ColumnElement[object]
     added: ColumnElement[object]
-    relaxed: list[ColumnElement[bool]] = []
     if dialect == "postgresql":
         last = path.op("->>")(-1)
         added = cast(cast(path, postgresql.JSONB).op("||")(func.jsonb_build_array(menu)), JSON)
-        # relaxed_commit folded into the statement itself (one round trip fewer per
-        # webhook): set_config(..., true) is SET LOCAL, for the row it writes.
-        relaxed = [func.set_config("synchronous_commit", "off", True) == "off"]
     elif dialect == "sqlite":
         last = func.json_extract(path, "$[#-1]")
         added = func.json_insert(path, "$[#]", menu)
@@ -221,9 +250,10 @@ def _log_update(dialect: str) -> Update:
                       last.is_distinct_from(menu))
     outcome = bindparam("outcome", type_=String())  # the enum's value, as stored
     return (
-        update(Call.__table__).where(table.call_sid == bindparam("sid"), *relaxed)  # type: ignore[arg-type]
+        update(Call.__table__)  # type: ignore[arg-type]
+        .where(table.call_sid == bindparam("sid"), *_relaxed(dialect))
         .values(
-            path=case((appendable, added), else_=path),
+            path=_longer_path(dialect) if whole else case((appendable, added), else_=path),
             language=func.coalesce(bindparam("language", type_=String()), table.language),
             # A lesser outcome (information, agent, abandoned) never replaces a final one.
             outcome=case((outcome.is_(None), table.outcome),
@@ -266,20 +296,29 @@ def _log_insert(dialect: str) -> postgresql.Insert | sqlite.Insert:
 
 
 def finish_call(session: Session, call_sid: str, *, status: str, duration_seconds: int | None,
-                from_phone: str | None = None, now: dt.datetime | None = None) -> bool:
+                from_phone: str | None = None, now: dt.datetime | None = None,
+                path: list[str] | None = None, language: str | None = None) -> bool:
     """Twilio's status callback: final status and duration. A call that ended without
     any outcome (or while still waiting for an agent) counts as abandoned. Returns
     whether agent routing has a part in the call (it waits for or reached an agent:
-    ``contact_centre.routing.end_routed_call`` must hear of its end)."""
+    ``contact_centre.routing.end_routed_call`` must hear of its end).
+
+    ``path`` and ``language``: the call's whole path and last language when they were
+    kept outside the database while it lasted (``ivr.call_notes``); the path replaces
+    a shorter stored one, and its last menu is where an abandoned call ended."""
     moment = now or utcnow()
     ended = status in ("completed", "busy", "failed", "no-answer", "canceled")
+    whole = None if path is None else whole_path(path)
     achieved = _finish_achieved_call(session, call_sid, status[:20], moment if ended else None,
-                                     duration_seconds if ended else None)
+                                     duration_seconds if ended else None, whole, language)
     if achieved is not None:
         return achieved
 
     def change(call: Call) -> None:
         call.status = status[:20]
+        if whole is not None and len(whole) > len(call.path or []):
+            call.path = whole
+        call.language = language or call.language
         if ended:
             call.ended_at = call.ended_at or moment
             if duration_seconds is not None:
@@ -297,9 +336,9 @@ def finish_call(session: Session, call_sid: str, *, status: str, duration_second
 
 
 @functools.cache
-def _finish_update(dialect: str, ended: bool, with_duration: bool) -> Update:
+def _finish_update(dialect: str, ended: bool, with_duration: bool, with_path: bool) -> Update:
     """``_finish_achieved_call``'s UPDATE, built once per shape (parameters ``sid``,
-    ``status``, ``ended_at``, ``duration``)."""
+    ``status``, ``ended_at``, ``duration``, ``whole`` and ``lang``)."""
     table = Call.__table__.c
     values: dict[str, object] = {"status": bindparam("status", type_=table.status.type)}
     if ended:
@@ -307,27 +346,30 @@ def _finish_update(dialect: str, ended: bool, with_duration: bool) -> Update:
                                            bindparam("ended_at", type_=table.ended_at.type))
         if with_duration:
             values["duration_seconds"] = bindparam("duration", type_=table.duration_seconds.type)
-    relaxed: list[ColumnElement[bool]] = []
-    if dialect == "postgresql":
-        relaxed = [func.set_config("synchronous_commit", "off", True) == "off"]
+    if with_path:
+        values["path"] = _longer_path(dialect)
+        values["language"] = func.coalesce(bindparam("lang", type_=String()),
+                                           table.language)
     return (update(Call.__table__)  # type: ignore[arg-type]
             .where(table.call_sid == bindparam("sid"), table.outcome.is_not(None),
-                   table.outcome != CallOutcome.AGENT.value, *relaxed)
+                   table.outcome != CallOutcome.AGENT.value, *_relaxed(dialect))
             .values(**values)
             .returning(table.agent_id, table.waiting_since))
 
 
 def _finish_achieved_call(session: Session, call_sid: str, status: str,
-                          ended_at: dt.datetime | None, duration_seconds: int | None
-                          ) -> bool | None:
+                          ended_at: dt.datetime | None, duration_seconds: int | None,
+                          whole: list[str] | None, language: str | None) -> bool | None:
     """The status callback of a call that achieved something (any outcome but none or
     the agent queue, so nothing about abandonment to decide): one UPDATE, no read.
     None when the call is not such a call (or has no row), and nothing was changed;
     else whether routing has a part in it (read back by the same UPDATE)."""
     params: dict[str, object] = {"sid": call_sid, "status": status, "ended_at": ended_at,
                                  "duration": duration_seconds}
+    if whole is not None:  # (a key named after a column would be SET by the UPDATE)
+        params.update(whole=json.dumps(whole), lang=language)
     statement = _finish_update(session.get_bind().dialect.name, ended_at is not None,
-                               duration_seconds is not None)
+                               duration_seconds is not None, whole is not None)
     with lone_statement(session) as connection:
         row = connection.execute(statement, params).first()
     if row is None:

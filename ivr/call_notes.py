@@ -1,22 +1,43 @@
 """What one webhook adds to the call log: the steps note menus, an outcome and the
 language as they go, and the view writes the notes once, after the answer is ready.
 
-One short transaction per webhook (usually a single UPDATE, joined to the webhook's
-reads) instead of one per menu or outcome: logging was most of a menu webhook's
-database time. Notes live in ``flask.g``, so they last one request, like the request.
+Notes live in ``flask.g``, so they last one request, like the request.
+
+Where Redis is configured, a webhook that only moved through menus (most of a call's
+webhooks) writes nothing to the database: its menus and language go to the call's
+live path in Redis (one round trip, no transaction). The database row is written where
+the call starts, where it achieves something (an outcome: booked, emergency, ...),
+where it enters the agent queue, and when it ends (Twilio's status callback). Each of
+those writes the whole path read back from Redis, so the wallboard, the agent's screen
+pop and the reports read the path in the database as before. Measured at saturation,
+the call log's UPDATE on every menu webhook was the largest single cost of a booking
+call (``docs/BENCHMARKS.md``). Without Redis, or while it fails, each webhook's notes
+go to the database as they always did.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from flask import g
+from redis import Redis
+from redis.exceptions import RedisError
 from sqlalchemy.orm import Session
 
-from contact_centre.call_log import FINAL_OUTCOMES, record_webhook
+from contact_centre.call_log import FINAL_OUTCOMES, MAX_PATH, record_webhook
 from contact_centre.models import CallOutcome
+from helpline.app import current_helpline
+
+log = logging.getLogger(__name__)
 
 _KEY = "ivr_call_notes"
+# How long a call's live path is kept after its last webhook: longer than the longest
+# call Twilio allows (4 hours), so a call's end always finds it.
+LIVE_SECONDS = 5 * 3600
+# A caller who keeps repeating one menu pushes it again each time; the list is trimmed
+# well above what the log keeps (``MAX_PATH`` visits).
+LIVE_ENTRIES = 8 * MAX_PATH
 
 
 @dataclass
@@ -29,6 +50,9 @@ class CallNotes:
     # grievance done, or needs no database (a callback offer or request): a failure to
     # write the notes must not replace it with the apology.
     stands: bool = False
+    # The answer puts the caller in the agent queue: the agent's screen pop reads the
+    # path from the database, so it is written there now.
+    connects: bool = False
 
     def add_menu(self, menu: str, language: str) -> None:
         if not self.menus or self.menus[-1] != menu:
@@ -57,5 +81,71 @@ def take_notes() -> CallNotes | None:
 
 
 def write_notes(session: Session, call_sid: str, caller: str, taken: CallNotes) -> None:
-    record_webhook(session, call_sid, menus=taken.menus, language=taken.language,
-                   outcome=taken.outcome, start=taken.start, from_phone=caller)
+    """Write one webhook's notes: to the call's live path alone when they are only menus
+    and a language, else to the database with the whole path so far."""
+    to_database = taken.start or taken.connects or taken.outcome is not None
+    path = _push_live(call_sid, taken.menus, taken.language, read_back=to_database)
+    if path is not None and not to_database:
+        return
+    record_webhook(session, call_sid, menus=taken.menus if path is None else (), path=path,
+                   language=taken.language, outcome=taken.outcome, start=taken.start,
+                   from_phone=caller)
+
+
+def _redis() -> tuple[Redis, str] | None:
+    """The app's Redis and this call log's key prefix; None without Redis, or while a
+    failure pauses it (``helpline.jobs.RedisPause``)."""
+    helpline = current_helpline()
+    jobs = helpline.jobs
+    if not jobs.enabled or jobs.pause.paused:
+        return None
+    return jobs.redis, f"{helpline.settings.redis_namespace}-ivr-path:"
+
+
+def _push_live(call_sid: str, menus: list[str], language: str | None, *,
+               read_back: bool) -> list[str] | None:
+    """Add ``menus`` and ``language`` to the call's live path, in one round trip; with
+    ``read_back``, the whole path so far (menus in the order noted). None when there is
+    no Redis or it failed: the notes then go to the database alone."""
+    where = _redis()
+    if where is None:
+        return None
+    redis, prefix = where
+    path_key, language_key = prefix + call_sid, prefix + "lang:" + call_sid
+    pipe = redis.pipeline(transaction=False)
+    if menus:
+        pipe.rpush(path_key, *menus)
+        pipe.ltrim(path_key, -LIVE_ENTRIES, -1)
+        pipe.expire(path_key, LIVE_SECONDS)
+    if language:
+        pipe.set(language_key, language, ex=LIVE_SECONDS)
+    if read_back:
+        pipe.lrange(path_key, 0, -1)
+    if not len(pipe):
+        return []
+    try:
+        replies = pipe.execute()
+    except RedisError as exc:
+        log.warning("call log: the live path is not reachable (%s); written to the database",
+                    type(exc).__name__)
+        return None
+    return [m.decode() for m in replies[-1]] if read_back else []
+
+
+def live_path(call_sid: str) -> tuple[list[str] | None, str | None]:
+    """The call's live path and last language, as its webhooks noted them (``(None,
+    None)`` without Redis, or when it fails: the database's row is all there is)."""
+    where = _redis()
+    if where is None:
+        return None, None
+    redis, prefix = where
+    pipe = redis.pipeline(transaction=False)
+    pipe.lrange(prefix + call_sid, 0, -1)
+    pipe.get(prefix + "lang:" + call_sid)
+    try:
+        menus, language = pipe.execute()
+    except RedisError as exc:
+        log.warning("call log: the live path is not reachable (%s)", type(exc).__name__)
+        return None, None
+    return ([m.decode() for m in menus] or None,
+            language.decode() if language is not None else None)

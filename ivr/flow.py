@@ -513,6 +513,7 @@ class Ctx:
         """The answer connects the caller (agent queue, ambulance): it stands even when
         the call log cannot be written."""
         notes().stands = True
+        notes().connects = True
 
     def log_stands(self) -> None:
         """The answer works without the database (a callback offer, a callback request

@@ -15,6 +15,7 @@ from contact_centre.call_log import finish_call
 from contact_centre.models import CallOutcome
 from helpline.app import current_helpline
 from helpline.twilio_auth import twilio_signed
+from ivr.call_notes import live_path
 from ivr.engine import action, condition
 from ivr.flow import (
     BACKEND_ERRORS,
@@ -162,10 +163,13 @@ def call_status() -> Response:
     form = request.form
     duration = whole_number(form.get("CallDuration"))
     routed = True  # not knowing, the agent routing may concern is freed anyway
+    call_sid = (form.get("CallSid") or "unknown")[:64]
+    path, language = live_path(call_sid)
     try:
-        routed = finish_call(ivr_session(), (form.get("CallSid") or "unknown")[:64],
+        routed = finish_call(ivr_session(), call_sid,
                              status=(form.get("CallStatus") or "unknown")[:20],
-                             duration_seconds=duration, from_phone=form.get("From"))
+                             duration_seconds=duration, from_phone=form.get("From"),
+                             path=path, language=language)
     except BACKEND_ERRORS:
         log.exception("could not record a call status")
     if routed and (form.get("CallStatus") or "") in ENDED_STATUSES:
