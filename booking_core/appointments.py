@@ -648,6 +648,17 @@ def day_held_by_patient(phone: str) -> ColumnElement[bool]:
         Appointment.ehealth_card_id.is_(None))
 
 
+# ``day_held_by_patient`` made once, for the mobile bound as ``patient_phone`` (E.164):
+# the menus' form (``days_with_free_seats(excluding=DAY_HELD, params=held_by(phone))``)
+# builds no statement per request.
+DAY_HELD = day_held_by_patient(bindparam("patient_phone", type_=String()))  # type: ignore[arg-type]
+
+
+def held_by(phone: str) -> dict[str, object]:
+    """The bound values of ``DAY_HELD`` for the patient with this mobile."""
+    return {"patient_phone": phone}
+
+
 def day_held_by_patient_of(appointment: Appointment) -> ColumnElement[bool]:
     """``day_held_by_patient`` for the patient of ``appointment``: the person of its
     eHealth card when it was booked with one (the card's own rule, the

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from booking_core.appointments import Appointment, AppointmentStatus, day_held_by_patient
+from booking_core.appointments import DAY_HELD, Appointment, AppointmentStatus, held_by
 from booking_core.base import utcnow
 from booking_core.citizens import Citizen
 from booking_core.hospitals import Hospital
@@ -72,7 +72,7 @@ def next_visit_for(session: Session, phone: str, department_id: int, *, window_d
     """The earliest free slot in the department on a day the patient with this mobile
     holds no appointment there (one read): what "book again" offers a returning caller
     (a second booking that day would be refused)."""
-    return first_free_slot(session, department_id, excluding=day_held_by_patient(phone),
+    return first_free_slot(session, department_id, excluding=DAY_HELD, params=held_by(phone),
                            now=now, window_days=window_days, tz=tz)
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import functools
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -365,6 +366,14 @@ def free_slots(
     ]
 
 
+@functools.lru_cache(maxsize=16)
+def _leaving_out(statement: Select[Any], excluding: ColumnElement[bool]) -> Select[Any]:
+    """``statement`` without the slots ``excluding`` holds for, built once per condition
+    object: a condition made once with bound parameters (``appointments.DAY_HELD``) then
+    costs no statement building and no cache key per request."""
+    return statement.where(~excluding)
+
+
 def days_with_free_seats(
     session: Session,
     department_id: int,
@@ -374,13 +383,15 @@ def days_with_free_seats(
     tz: str = "Asia/Kolkata",
     limit: int = 3,
     excluding: ColumnElement[bool] | None = None,
+    params: Mapping[str, object] | None = None,
 ) -> list[tuple[dt.date, int]]:
     """The earliest days with a free seat and how many seats are free that day; slots
     for which ``excluding`` (a condition on ``Slot``: a day the patient already holds,
-    ``booking_core.appointments.day_held_by_patient``) holds do not count."""
+    ``booking_core.appointments.day_held_by_patient``) holds do not count. ``params``:
+    the values of ``excluding``'s bound parameters, if it has any of its own."""
     now = now or utcnow()
     _, last = bookable_window(now, window_days, tz)
-    statement = (_DAYS_WITH_FREE_SEATS.where(~excluding) if excluding is not None
+    statement = (_leaving_out(_DAYS_WITH_FREE_SEATS, excluding) if excluding is not None
                  else _DAYS_WITH_FREE_SEATS)
     rows = session.connection().execute(
         statement,
@@ -389,6 +400,7 @@ def days_with_free_seats(
             "now": earliest_bookable_start(now),
             "last": last,
             "limit": limit,
+            **(params or {}),
         },
     )
     return [(day, int(free)) for day, free in rows]
@@ -561,18 +573,21 @@ def first_free_slot(
     department_id: int,
     *,
     excluding: ColumnElement[bool] | None = None,
+    params: Mapping[str, object] | None = None,
     now: dt.datetime | None = None,
     window_days: int = 30,
     tz: str = "Asia/Kolkata",
 ) -> SlotView | None:
     """The earliest slot with a free seat that can still be booked (one read), skipping
-    slots for which ``excluding`` (a condition on ``Slot``) holds; None when none."""
+    slots for which ``excluding`` (a condition on ``Slot``, its own bound parameters'
+    values in ``params``) holds; None when none."""
     now = now or utcnow()
     _, last = bookable_window(now, window_days, tz)
-    statement = _FREE_SLOTS.where(~excluding) if excluding is not None else _FREE_SLOTS
+    statement = (_leaving_out(_FREE_SLOTS, excluding) if excluding is not None
+                 else _FREE_SLOTS)
     row = session.execute(statement, {"department_id": department_id,
                                       "now": earliest_bookable_start(now), "last": last,
-                                      "limit": 1}).first()
+                                      "limit": 1, **(params or {})}).first()
     if row is None:
         return None
     return SlotView(row.id, row.department_id, row.starts_at, row.ends_at, row.local_day,

@@ -16,6 +16,7 @@ from dataclasses import replace
 from twilio.twiml.voice_response import VoiceResponse
 
 from booking_core.appointments import (
+    DAY_HELD,
     AlreadyBooked,
     BookingRules,
     Channel,
@@ -23,7 +24,7 @@ from booking_core.appointments import (
     SlotFull,
     SlotUnavailable,
     book_appointment,
-    day_held_by_patient,
+    held_by,
 )
 from booking_core.base import DomainError, NotFound
 from booking_core.citizens import InvalidAbha, normalise_abha
@@ -164,7 +165,8 @@ def _days(ctx: Ctx, *, all_days: bool = False) -> tuple[int, list[tuple[dt.date,
     patient = None if all_days else _patient_mobile(ctx, booking)
     rows = days_with_free_seats(ctx.session, department, window_days=s.booking_window_days,
                                 tz=s.helpline_timezone, limit=want + 1,
-                                excluding=day_held_by_patient(patient) if patient else None)
+                                excluding=DAY_HELD if patient else None,
+                                params=held_by(patient) if patient else None)
     if page and len(rows) <= page * DAYS_PER_PAGE:
         page, rows = 0, rows[:DAYS_PER_PAGE + 1]
     items = rows[page * DAYS_PER_PAGE:(page + 1) * DAYS_PER_PAGE]
