@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import g
-from redis import Redis
+from redis.commands.core import Script
 from redis.exceptions import RedisError
 from sqlalchemy.orm import Session
 
@@ -92,14 +93,45 @@ def write_notes(session: Session, call_sid: str, caller: str, taken: CallNotes) 
                    from_phone=caller)
 
 
-def _redis() -> tuple[Redis, str] | None:
-    """The app's Redis and this call log's key prefix; None without Redis, or while a
-    failure pauses it (``helpline.jobs.RedisPause``)."""
+# One round trip and one command per webhook: add the menus (the list trimmed to
+# ``LIVE_ENTRIES``), set the language, keep both for ``LIVE_SECONDS`` from now, and
+# with a read asked for, return the whole list and the language.
+# KEYS: the path list, the language. ARGV: seconds, entries, language or "", read
+# ("1" or "0"), then the menus.
+_LIVE_SCRIPT = """
+local n = #ARGV
+if n >= 5 then
+  redis.call('RPUSH', KEYS[1], unpack(ARGV, 5, n))
+  redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)
+  redis.call('EXPIRE', KEYS[1], ARGV[1])
+end
+if ARGV[3] ~= '' then
+  redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[1])
+end
+if ARGV[4] == '1' then
+  return {redis.call('LRANGE', KEYS[1], 0, -1), redis.call('GET', KEYS[2])}
+end
+return 0
+"""
+_scripts: dict[int, Script] = {}
+
+
+def _live(call_sid: str, menus: list[str], language: str | None, *, read: bool) -> Any:
+    """Run the live path's script for the call (``_LIVE_SCRIPT``); None without Redis,
+    or while a failure pauses it (``helpline.jobs.RedisPause``). Raises RedisError."""
     helpline = current_helpline()
     jobs = helpline.jobs
     if not jobs.enabled or jobs.pause.paused:
         return None
-    return jobs.redis, f"{helpline.settings.redis_namespace}-ivr-path:"
+    redis = jobs.redis
+    script = _scripts.get(id(redis))
+    if script is None:
+        script = _scripts[id(redis)] = redis.register_script(_LIVE_SCRIPT)
+    # A hash tag ({...}) keeps a call's two keys together on a Redis cluster.
+    key = f"{helpline.settings.redis_namespace}-ivr-path:{{{call_sid}}}"
+    return script(keys=[key, key + ":lang"],
+                  args=[LIVE_SECONDS, LIVE_ENTRIES, language or "", "1" if read else "0",
+                        *menus])
 
 
 def _push_live(call_sid: str, menus: list[str], language: str | None, *,
@@ -107,45 +139,29 @@ def _push_live(call_sid: str, menus: list[str], language: str | None, *,
     """Add ``menus`` and ``language`` to the call's live path, in one round trip; with
     ``read_back``, the whole path so far (menus in the order noted). None when there is
     no Redis or it failed: the notes then go to the database alone."""
-    where = _redis()
-    if where is None:
-        return None
-    redis, prefix = where
-    path_key, language_key = prefix + call_sid, prefix + "lang:" + call_sid
-    pipe = redis.pipeline(transaction=False)
-    if menus:
-        pipe.rpush(path_key, *menus)
-        pipe.ltrim(path_key, -LIVE_ENTRIES, -1)
-        pipe.expire(path_key, LIVE_SECONDS)
-    if language:
-        pipe.set(language_key, language, ex=LIVE_SECONDS)
-    if read_back:
-        pipe.lrange(path_key, 0, -1)
-    if not len(pipe):
+    if not (menus or language or read_back):
         return []
     try:
-        replies = pipe.execute()
+        reply = _live(call_sid, menus, language, read=read_back)
     except RedisError as exc:
         log.warning("call log: the live path is not reachable (%s); written to the database",
                     type(exc).__name__)
         return None
-    return [m.decode() for m in replies[-1]] if read_back else []
+    if reply is None:
+        return None
+    return [m.decode() for m in reply[0]] if read_back else []
 
 
 def live_path(call_sid: str) -> tuple[list[str] | None, str | None]:
     """The call's live path and last language, as its webhooks noted them (``(None,
     None)`` without Redis, or when it fails: the database's row is all there is)."""
-    where = _redis()
-    if where is None:
-        return None, None
-    redis, prefix = where
-    pipe = redis.pipeline(transaction=False)
-    pipe.lrange(prefix + call_sid, 0, -1)
-    pipe.get(prefix + "lang:" + call_sid)
     try:
-        menus, language = pipe.execute()
+        reply = _live(call_sid, [], None, read=True)
     except RedisError as exc:
         log.warning("call log: the live path is not reachable (%s)", type(exc).__name__)
         return None, None
+    if reply is None:
+        return None, None
+    menus, language = reply
     return ([m.decode() for m in menus] or None,
             language.decode() if language is not None else None)
