@@ -1,7 +1,8 @@
 """Where one IVR webhook's time goes: database work per webhook, in-process time, and
 an optional cProfile of the whole booking call.
 
-Builds its own PostgreSQL database (dropped afterwards) with the demo data, then walks
+Builds its own PostgreSQL database (dropped afterwards) with the demo data and uses
+Redis as production does (``bench.ivr_load``'s namespace, removed afterwards), then walks
 booking calls through the Flask test client (no HTTP, no gunicorn), signed like
 Twilio, and counts per webhook what reaches PostgreSQL: SQL statements, transactions
 (each one a ``BEGIN`` and a ``COMMIT`` or ``ROLLBACK`` round trip) and pre-pings (a
@@ -30,7 +31,16 @@ from urllib.parse import urlsplit
 from sqlalchemy import event
 from twilio.request_validator import RequestValidator
 
-from bench.ivr_load import TOKEN, drop_database, machine, make_database, prepare
+from bench.ivr_load import (
+    REDIS_NAMESPACE,
+    REDIS_URL,
+    TOKEN,
+    drop_database,
+    drop_redis_keys,
+    machine,
+    make_database,
+    prepare,
+)
 from helpline.app import create_app
 from helpline.settings import Settings
 
@@ -135,7 +145,8 @@ def main() -> None:
         settings = Settings(database_url=url, secret_key=secrets.token_hex(16),
                             public_base_url=BASE, twilio_account_sid="AC" + "0" * 32,
                             twilio_auth_token=TOKEN, agent_hours="00:00-00:00",
-                            log_level="WARNING")
+                            log_level="WARNING", redis_url=REDIS_URL,
+                            redis_namespace=REDIS_NAMESPACE)
         app = create_app(settings)
         engine = app.extensions["helpline"].engine
         counters = Counters(app)
@@ -182,6 +193,7 @@ def main() -> None:
         app.extensions["ivr.engine"].dispose()
     finally:
         drop_database(name)
+        drop_redis_keys()
 
 
 if __name__ == "__main__":
