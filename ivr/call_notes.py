@@ -54,6 +54,9 @@ class CallNotes:
     # The answer puts the caller in the agent queue: the agent's screen pop reads the
     # path from the database, so it is written there now.
     connects: bool = False
+    # The whole path read back from Redis once these notes were pushed there (a write
+    # repeated on a fresh database connection does not push them twice).
+    pushed: list[str] | None = None
 
     def add_menu(self, menu: str, language: str) -> None:
         if not self.menus or self.menus[-1] != menu:
@@ -85,7 +88,10 @@ def write_notes(session: Session, call_sid: str, caller: str, taken: CallNotes) 
     """Write one webhook's notes: to the call's live path alone when they are only menus
     and a language, else to the database with the whole path so far."""
     to_database = taken.start or taken.connects or taken.outcome is not None
-    path = _push_live(call_sid, taken.menus, taken.language, read_back=to_database)
+    path = taken.pushed
+    if path is None:
+        path = taken.pushed = _push_live(call_sid, taken.menus, taken.language,
+                                         read_back=to_database)
     if path is not None and not to_database:
         return
     record_webhook(session, call_sid, menus=taken.menus if path is None else (), path=path,
