@@ -60,12 +60,15 @@ def _phone_for_log(raw: str | None) -> str | None:
     return try_normalise_mobile(raw) or raw.strip()[:20]
 
 
-def call_row(session: Session, call_sid: str, from_phone: str | None = None) -> Call:
-    """The call's row, made if it has none yet (inside the caller's transaction)."""
+def call_row(session: Session, call_sid: str, from_phone: str | None = None,
+             direction: str = "inbound") -> Call:
+    """The call's row, made if it has none yet (inside the caller's transaction);
+    ``direction`` "outbound" for a call the helpline placed (its ``from_phone`` is then
+    the number called), which the wallboard and reports leave out."""
     call = session.scalar(select(Call).where(Call.call_sid == call_sid))
     if call is None:
         call = Call(call_sid=call_sid[:64], from_phone=_phone_for_log(from_phone), path=[],
-                    details={})
+                    details={}, direction=direction)
         session.add(call)
         session.flush()
     return call
@@ -123,10 +126,14 @@ def whole_path(menus: list[str] | tuple[str, ...]) -> list[str]:
 def record_webhook(session: Session, call_sid: str, *, menus: list[str] | tuple[str, ...] = (),
                    language: str | None = None, outcome: CallOutcome | None = None,
                    start: bool = False, from_phone: str | None = None,
-                   now: dt.datetime | None = None, path: list[str] | None = None) -> None:
+                   now: dt.datetime | None = None, path: list[str] | None = None,
+                   direction: str = "inbound") -> None:
     """What one webhook adds to its call's log, in one short transaction: the menus it
     visited (a repeat of the path's last menu is not added; at most ``MAX_PATH``), the
     caller's language, and an outcome (a final one is never replaced by a lesser one).
+
+    ``direction``: "outbound" for a call the helpline placed (a follow-up, a waiting
+    list's offer), should its row be made here.
 
     ``path``, instead of ``menus``: the call's whole path so far, kept outside the
     database while the call lasts (``ivr.call_notes``); it replaces a shorter stored
@@ -174,7 +181,7 @@ def record_webhook(session: Session, call_sid: str, *, menus: list[str] | tuple[
                 if not (visited or language or outcome is not None):
                     return  # a repeated first webhook with nothing more to say
                 if not _update(session.connection(), changes, whole is not None):
-                    call_row(session, call_sid, from_phone)
+                    call_row(session, call_sid, from_phone, direction)
                     _update(session.connection(), changes, whole is not None)
             return
         except IntegrityError:

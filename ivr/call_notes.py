@@ -84,9 +84,11 @@ def take_notes() -> CallNotes | None:
     return taken
 
 
-def write_notes(session: Session, call_sid: str, caller: str, taken: CallNotes) -> None:
+def write_notes(session: Session, call_sid: str, caller: str, taken: CallNotes, *,
+                outbound: bool = False) -> None:
     """Write one webhook's notes: to the call's live path alone when they are only menus
-    and a language, else to the database with the whole path so far."""
+    and a language, else to the database with the whole path so far. ``outbound``: a
+    call the helpline placed (``caller`` is then the number it called)."""
     to_database = taken.start or taken.connects or taken.outcome is not None
     path = taken.pushed
     if path is None:
@@ -96,7 +98,7 @@ def write_notes(session: Session, call_sid: str, caller: str, taken: CallNotes) 
         return
     record_webhook(session, call_sid, menus=taken.menus if path is None else (), path=path,
                    language=taken.language, outcome=taken.outcome, start=taken.start,
-                   from_phone=caller)
+                   from_phone=caller, direction="outbound" if outbound else "inbound")
 
 
 # One round trip and one command per webhook: add the menus (the list trimmed to

@@ -690,14 +690,18 @@ def _write_call_log(ctx: Ctx) -> bool:
     taken = take_notes()
     if taken is None:
         return True
+    # Twilio's Direction: "inbound", or "outbound-api" for a call the helpline placed
+    # (a follow-up, an offer), whose other party is "To".
+    outbound = (request.form.get("Direction") or "").startswith("outbound")
+    number = (request.form.get("To") or "")[:32] if outbound else ctx.caller
     try:
         try:
-            write_notes(ctx.session, ctx.call_sid, ctx.caller, taken)
+            write_notes(ctx.session, ctx.call_sid, number, taken, outbound=outbound)
         except DBAPIError as exc:
             if not exc.connection_invalidated:
                 raise
             _rollback()  # the pooled connection had been dropped: once more on a new one
-            write_notes(ctx.session, ctx.call_sid, ctx.caller, taken)
+            write_notes(ctx.session, ctx.call_sid, number, taken, outbound=outbound)
     except BACKEND_ERRORS:
         log.exception("could not write the call log of step %s", ctx.step.name)
         _rollback()

@@ -128,3 +128,28 @@ def test_the_offer_call_for_today_or_tomorrow_says_so_not_the_date(
     said = root.find("Gather")[0].text
     assert words[lang] in said, said
     assert day not in said
+
+
+def test_an_offer_call_is_logged_as_a_call_the_helpline_placed(client, msg_session):
+    """Twilio says which calls the helpline placed (Direction "outbound-api"): the call
+    log's row for an offer call says so, names the number called, and the wallboard's
+    and reports' counts of calls to the helpline leave it out."""
+    from contact_centre.models import Call
+    from contact_centre.wallboard import wallboard
+
+    morning, (first, _) = _waiting_day(msg_session, ["en", "hi"])
+    row = _offer_call(msg_session, first)
+    placed = {"CallSid": "CAplaced", "Direction": "outbound-api", "From": "+911140000000",
+              "To": first}
+    root = parse_twiml(signed_post(client, f"/calls/{row.id}/answer", placed))
+    action = root[0].get("action").removeprefix(BASE)
+    agent = parse_twiml(signed_post(client, action, {**placed, "Digits": "0"}))
+    assert [el.tag for el in agent if el.tag in ("Enqueue", "Gather")], \
+        "0 reaches a person (the queue, or a callback offer when nobody is on duty)"
+    msg_session.expire_all()
+    call = msg_session.scalar(select(Call).where(Call.call_sid == "CAplaced"))
+    board = wallboard(msg_session)
+    msg_session.commit()
+    assert call is not None and call.direction == "outbound"
+    assert call.from_phone == first
+    assert board.calls_today == 0
