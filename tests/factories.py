@@ -74,6 +74,16 @@ def make_slot(
     return slot
 
 
+def same_day_other_time(session: Session, slot: Slot, *, capacity: int = 10) -> Slot:
+    """Another slot of ``slot``'s department on the same Delhi day: an hour after it, or
+    an hour before it when an hour later is already the next day (a slot made from "now"
+    late in Delhi's evening)."""
+    later = slot.starts_at + dt.timedelta(hours=1)
+    at = later if later.astimezone(IST).date() == slot.local_day \
+        else slot.starts_at - dt.timedelta(hours=1)
+    return make_slot(session, slot.department, at=at, capacity=capacity)
+
+
 def make_schedule(session: Session, department: Department, weekday: int, **kw) -> OpdSchedule:
     with unit_of_work(session):
         sched = OpdSchedule(

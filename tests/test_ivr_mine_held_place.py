@@ -20,7 +20,7 @@ from booking_core.appointments import (
 from booking_core.waiting_list import WaitingListEntry, WaitStatus, join_waiting_list
 from locales import render
 from locales.formatting import format_date, spoken_time
-from tests.factories import IST, make_department, make_hospital, make_slot
+from tests.factories import IST, make_department, make_hospital, make_slot, same_day_other_time
 from tests.fixtures_ivr import CALLER
 from tests.opd_factories import mobile
 from tests.test_ivr_services import into_menu
@@ -130,8 +130,7 @@ def test_a_day_the_caller_booked_elsewhere_passes_the_place_on(phone, ivr_sessio
     """Between the offer and "4" the caller booked that department's day another way
     (the portal): the place goes to the next person waiting, and the caller hears why."""
     slot, entry = _held_for(ivr_session, CALLER, days_ahead=2)
-    other = make_slot(ivr_session, slot.department, at=slot.starts_at + dt.timedelta(hours=2),
-                      capacity=5)
+    other = same_day_other_time(ivr_session, slot, capacity=5)
     entry_id = entry.id
     ivr_session.commit()
     into_menu(phone, "en", "4")

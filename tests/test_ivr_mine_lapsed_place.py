@@ -32,7 +32,7 @@ from booking_core.waiting_list import (
 )
 from locales import render
 from locales.formatting import format_date, spoken_time, written_time
-from tests.factories import IST, make_slot
+from tests.factories import IST, same_day_other_time
 from tests.fixtures_api import reading
 from tests.fixtures_ivr import CALLER
 from tests.opd_factories import mobile
@@ -133,8 +133,7 @@ def test_nothing_is_said_once_something_overtook_the_place(phone, ivr_session, o
         join_waiting_list(ivr_session, department_id=slot.department_id, day=slot.local_day,
                           phone=CALLER, channel=Channel.PORTAL, language="en")
     elif overtaken == "booked_that_day":
-        other = make_slot(ivr_session, slot.department,
-                          at=slot.starts_at + dt.timedelta(hours=2), capacity=3)
+        other = same_day_other_time(ivr_session, slot, capacity=3)
         book_appointment(ivr_session, slot_id=other.id, phone=CALLER, channel=Channel.PORTAL)
     else:
         ivr_session.execute(update(WaitingListEntry).where(WaitingListEntry.id == entry.id)

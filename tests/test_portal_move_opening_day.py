@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from tests.factories import IST, make_slot
+from tests.factories import make_slot, same_day_other_time
 from tests.test_portal_pages import Portal, _booked, slot_choices
 
 
@@ -24,14 +24,6 @@ def shown_day(page: str) -> str:
     found = re.findall(r'href="\?day=([0-9-]+)#times" aria-current="date"', page)
     assert len(found) == 1, found
     return found[0]
-
-
-def same_day_other_time(session, slot):
-    """Another slot on ``slot``'s local day, an hour from it."""
-    later = slot.starts_at + dt.timedelta(hours=1)
-    at = later if later.astimezone(IST).date() == slot.local_day \
-        else slot.starts_at - dt.timedelta(hours=1)
-    return make_slot(session, slot.department, at=at)
 
 
 def _move_page(portal, held) -> str:
