@@ -75,14 +75,15 @@ def call_row(session: Session, call_sid: str, from_phone: str | None = None,
 
 
 def change_call(session: Session, call_sid: str, from_phone: str | None,
-                change: Callable[[Call], None]) -> Call:
+                change: Callable[[Call], None], *, direction: str = "inbound") -> Call:
     """Run ``change(call)`` in one transaction; a concurrent first webhook of the same
-    call (unique ``call_sid``) costs one retry, never a duplicate row."""
+    call (unique ``call_sid``) costs one retry, never a duplicate row. ``from_phone``
+    and ``direction`` make the row should it have none (``call_row``)."""
     for attempt in range(2):
         try:
             with unit_of_work(session):
                 relaxed_commit(session)
-                call = call_row(session, call_sid, from_phone)
+                call = call_row(session, call_sid, from_phone, direction)
                 change(call)
             return call
         except IntegrityError:
@@ -176,7 +177,7 @@ def record_webhook(session: Session, call_sid: str, *, menus: list[str] | tuple[
                 if start and not autocommit:  # later webhooks relax it inside their UPDATE
                     relaxed_commit(session)
                 if start and _insert_once(session, dialect, call_sid, from_phone, now,
-                                          visited[:MAX_PATH], language, outcome):
+                                          visited[:MAX_PATH], language, outcome, direction):
                     return
                 if not (visited or language or outcome is not None):
                     return  # a repeated first webhook with nothing more to say
@@ -277,13 +278,14 @@ def _log_update(dialect: str, whole: bool = False) -> Update:
 
 def _insert_once(session: Session, dialect: str, call_sid: str, from_phone: str | None,
                  now: dt.datetime | None, path: list[str], language: str | None,
-                 outcome: CallOutcome | None) -> bool:
+                 outcome: CallOutcome | None, direction: str = "inbound") -> bool:
     """Insert the call's row with what its first webhook saw; False when it was there."""
     if dialect not in ("postgresql", "sqlite"):
-        call_row(session, call_sid, from_phone)
+        call_row(session, call_sid, from_phone, direction)
         return False
     row: dict[str, object] = {
         "call_sid": call_sid[:64], "from_phone": _phone_for_log(from_phone), "path": path,
+        "direction": direction,
         "language": language, "outcome": outcome, "details": {}, "started_at": now or utcnow(),
     }
     # Core on the session's connection: the row is not wanted as an ORM object.
@@ -296,7 +298,8 @@ def _log_insert(dialect: str) -> postgresql.Insert | sqlite.Insert:
     per dialect (parameters: the row's columns)."""
     table = Call.__table__
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    columns = ("call_sid", "from_phone", "path", "language", "outcome", "details", "started_at")
+    columns = ("call_sid", "direction", "from_phone", "path", "language", "outcome", "details",
+               "started_at")
     return insert(table).values(  # type: ignore[arg-type]
         {name: bindparam(name, type_=table.c[name].type) for name in columns}
     ).on_conflict_do_nothing(index_elements=["call_sid"])
@@ -304,7 +307,8 @@ def _log_insert(dialect: str) -> postgresql.Insert | sqlite.Insert:
 
 def finish_call(session: Session, call_sid: str, *, status: str, duration_seconds: int | None,
                 from_phone: str | None = None, now: dt.datetime | None = None,
-                path: list[str] | None = None, language: str | None = None) -> bool:
+                path: list[str] | None = None, language: str | None = None,
+                placed: bool = False) -> bool:
     """Twilio's status callback: final status and duration. A call that ended without
     any outcome (or while still waiting for an agent) counts as abandoned. Returns
     whether agent routing has a part in the call (it waits for or reached an agent:
@@ -312,7 +316,10 @@ def finish_call(session: Session, call_sid: str, *, status: str, duration_second
 
     ``path`` and ``language``: the call's whole path and last language when they were
     kept outside the database while it lasted (``ivr.call_notes``); the path replaces
-    a shorter stored one, and its last menu is where an abandoned call ended."""
+    a shorter stored one, and its last menu is where an abandoned call ended.
+
+    ``placed``: a call the helpline placed (an offer, a follow-up), which has a row only
+    once its person asked for an agent; without one, nothing is written (False)."""
     moment = now or utcnow()
     ended = status in ("completed", "busy", "failed", "no-answer", "canceled")
     whole = None if path is None else whole_path(path)
@@ -320,6 +327,11 @@ def finish_call(session: Session, call_sid: str, *, status: str, duration_second
                                      duration_seconds if ended else None, whole, language)
     if achieved is not None:
         return achieved
+    if placed:
+        with unit_of_work(session):
+            logged = session.scalar(select(Call.id).where(Call.call_sid == call_sid))
+        if logged is None:
+            return False
 
     def change(call: Call) -> None:
         call.status = status[:20]

@@ -31,9 +31,12 @@ from contact_centre.models import (
 )
 
 
-def mark_queued(session: Session, call_sid: str, now: dt.datetime | None = None) -> None:
+def mark_queued(session: Session, call_sid: str, now: dt.datetime | None = None, *,
+                from_phone: str | None = None, direction: str = "inbound") -> None:
     """The caller entered the agent queue (the wallboard's "in queue now"), and waits
-    for routing (``contact_centre.routing``) to pick them, in order of arrival."""
+    for routing (``contact_centre.routing``) to pick them, in order of arrival.
+    ``from_phone`` and ``direction`` make the call's row should it have none yet (as
+    ``call_log.call_row``: a call the helpline placed names the number it called)."""
     moment = now or utcnow()
 
     def change(call: Call) -> None:
@@ -46,7 +49,7 @@ def mark_queued(session: Session, call_sid: str, now: dt.datetime | None = None)
             call.waiting_since = call.queued_at
         if call.outcome not in FINAL_OUTCOMES:
             call.outcome = CallOutcome.AGENT
-    change_call(session, call_sid, None, change)
+    change_call(session, call_sid, from_phone, change, direction=direction)
 
 
 # ``callback_already_booked``: the callback key found the number's request still open.

@@ -134,7 +134,8 @@ def enqueue(ctx: Ctx, *, fault: bool = False) -> VoiceResponse:
     ctx.log_menu("agent", retry_too=True)
     ctx.log_connects()
     try:
-        mark_queued(ctx.session, ctx.call_sid)
+        mark_queued(ctx.session, ctx.call_sid, from_phone=ctx.caller,
+                    direction="outbound" if ctx.outbound else "inbound")
     except BACKEND_ERRORS:
         # The queue itself lives at Twilio: callers still reach a person.
         log.exception("could not log a queued call")

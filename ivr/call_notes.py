@@ -101,6 +101,16 @@ def write_notes(session: Session, call_sid: str, caller: str, taken: CallNotes, 
                    from_phone=caller, direction="outbound" if outbound else "inbound")
 
 
+def keep_live_only(call_sid: str) -> None:
+    """The first prompt of a call the helpline placed (``ivr.flow.start_call``): its
+    menus go to the call's live path alone. Such a call gets a row in the call log only
+    once its later webhooks have something for it (its person asks for an agent), and
+    that row's path then starts with the first menu. Without Redis they are dropped."""
+    taken = take_notes()
+    if taken is not None and (taken.menus or taken.language):
+        _push_live(call_sid, taken.menus, taken.language, read_back=False)
+
+
 # One round trip and one command per webhook: add the menus (the list trimmed to
 # ``LIVE_ENTRIES``), set the language, keep both for ``LIVE_SECONDS`` from now, and
 # with a read asked for, return the whole list and the language.

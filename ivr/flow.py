@@ -38,7 +38,7 @@ from helpline.app import current_helpline
 from helpline.sealing import cipher
 from helpline.settings import Settings
 from helpline.twilio_auth import twilio_signed
-from ivr.call_notes import notes, take_notes, write_notes
+from ivr.call_notes import keep_live_only, notes, take_notes, write_notes
 from ivr.directory import Directory, Snapshot
 from ivr.engine import (
     ACTION_PREFIX,
@@ -224,9 +224,13 @@ def complete_steps() -> None:
 
 
 def start_call(name: str, lang: str, **state: Any) -> VoiceResponse:
-    """The first prompt of a call we placed (its later webhooks come to ``/ivr``)."""
+    """The first prompt of a call we placed (its later webhooks come to ``/ivr``); its
+    menu goes to the call's live path (``call_notes.keep_live_only``)."""
     target = STEPS[name]
-    return target.prompt(Ctx(target, {LANG: normalise_language(lang), **state}))
+    ctx = Ctx(target, {LANG: normalise_language(lang), **state})
+    response = target.prompt(ctx)
+    keep_live_only(ctx.call_sid)
+    return response
 
 
 class Later:
@@ -366,8 +370,17 @@ class Ctx:
         return (request.form.get("CallSid") or "unknown")[:64]
 
     @property
+    def outbound(self) -> bool:
+        """A call the helpline placed (Twilio's ``Direction`` "outbound-api": an offer,
+        a follow-up), not one to it ("inbound")."""
+        return (request.form.get("Direction") or "").startswith("outbound")
+
+    @property
     def caller(self) -> str:
-        return (request.form.get("From") or "")[:32]
+        """The person on the line: ``From`` on a call to the helpline, ``To`` on a call
+        it placed (whose ``From`` is the helpline's own number, which must never be
+        logged, texted or promised a callback as theirs)."""
+        return (request.form.get("To" if self.outbound else "From") or "")[:32]
 
     @cached_property
     def caller_mobile(self) -> str | None:
@@ -690,18 +703,14 @@ def _write_call_log(ctx: Ctx) -> bool:
     taken = take_notes()
     if taken is None:
         return True
-    # Twilio's Direction: "inbound", or "outbound-api" for a call the helpline placed
-    # (a follow-up, an offer), whose other party is "To".
-    outbound = (request.form.get("Direction") or "").startswith("outbound")
-    number = (request.form.get("To") or "")[:32] if outbound else ctx.caller
     try:
         try:
-            write_notes(ctx.session, ctx.call_sid, number, taken, outbound=outbound)
+            write_notes(ctx.session, ctx.call_sid, ctx.caller, taken, outbound=ctx.outbound)
         except DBAPIError as exc:
             if not exc.connection_invalidated:
                 raise
             _rollback()  # the pooled connection had been dropped: once more on a new one
-            write_notes(ctx.session, ctx.call_sid, number, taken, outbound=outbound)
+            write_notes(ctx.session, ctx.call_sid, ctx.caller, taken, outbound=ctx.outbound)
     except BACKEND_ERRORS:
         log.exception("could not write the call log of step %s", ctx.step.name)
         _rollback()

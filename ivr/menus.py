@@ -4,6 +4,7 @@ callback, and a static endpoint for benchmarks."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from flask import Response, request
 from twilio.twiml.voice_response import VoiceResponse
@@ -28,6 +29,7 @@ from ivr.flow import (
     SILENT,
     TRIES,
     Ctx,
+    _rollback,
     bp,
     goodbye,
     ivr_session,
@@ -160,23 +162,31 @@ ENDED_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "cancele
 @twilio_signed
 def call_status() -> Response:
     """Twilio's status callback: the call's final status and duration."""
-    form = request.form
-    duration = whole_number(form.get("CallDuration"))
+    record_call_status(request.form)
+    return twiml(VoiceResponse())
+
+
+def record_call_status(form: Mapping[str, str], *, placed: bool = False) -> None:
+    """A status callback's news for the call log (status, duration, the whole path from
+    the live path) and, once the call ended, for agent routing (an agent it reached goes
+    into wrap-up). ``placed``: a call the helpline placed (``/calls/status``), logged
+    only if its person asked for an agent; its ``From`` is the helpline's number."""
     routed = True  # not knowing, the agent routing may concern is freed anyway
     call_sid = (form.get("CallSid") or "unknown")[:64]
     path, language = live_path(call_sid)
     try:
         routed = finish_call(ivr_session(), call_sid,
                              status=(form.get("CallStatus") or "unknown")[:20],
-                             duration_seconds=duration, from_phone=form.get("From"),
-                             path=path, language=language)
+                             duration_seconds=whole_number(form.get("CallDuration")),
+                             from_phone=None if placed else form.get("From"),
+                             path=path, language=language, placed=placed)
     except BACKEND_ERRORS:
         log.exception("could not record a call status")
+        _rollback()
     if routed and (form.get("CallStatus") or "") in ENDED_STATUSES:
         from ivr.agent import caller_hung_up
 
-        caller_hung_up((form.get("CallSid") or "unknown")[:64])
-    return twiml(VoiceResponse())
+        caller_hung_up(call_sid)
 
 
 @bp.post("/ping")

@@ -176,6 +176,12 @@ def call_status() -> Response:
         # The agent's leg is over: wrap-up, whatever the bridge's own report did.
         agent_call_ended(session, int(row.params.get("callback_id", 0)),
                          agent_id=_placed_by(row), call_sid=sid)
+    if row is not None and row.template in (followup.PURPOSE, OFFER_CALL):
+        # Its person may have asked for an agent: the call log's row, if so, ends here
+        # as an inbound call's does at ``/ivr/status``.
+        from ivr.menus import record_call_status
+
+        record_call_status(request.form, placed=True)
     return twiml(VoiceResponse())
 
 

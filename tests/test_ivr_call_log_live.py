@@ -123,6 +123,32 @@ def test_the_agent_sees_the_path_while_the_caller_waits(phone, ivr_world, ivr_se
     assert ivr_areas(row.path)[-1] == ivr_areas(["agent"])[-1]
 
 
+def test_a_placed_call_ends_with_the_menus_its_person_went_on_to(ivr_app, ivr_session):
+    """A waiting-list offer call: its person asks for an agent (the row is written),
+    leaves the queue for the main menu and hears it again (menus kept in Redis alone),
+    then hangs up. Twilio's status callback to ``/calls/status`` writes the whole path,
+    as ``/ivr/status`` does for a call to the helpline."""
+    from tests.test_placed_call_person import HELPLINE_NUMBERS, _offer_row, placed_call
+
+    row_id, person = _offer_row(ivr_session)
+    phone = placed_call(ivr_app, ivr_session, HELPLINE_NUMBERS[0], person)
+    phone.post(f"/calls/{row_id}/answer")
+    phone.press("0")
+    enqueue = phone.root.find("Enqueue")
+    assert enqueue is not None
+    waiting = phone.post(enqueue.get("waitUrl", ""), QueueTime="5")
+    assert waiting.find("Gather") is not None
+    phone.press("#")  # the main menu: the queue is left
+    phone.post(enqueue.get("action", ""), QueueResult="leave", QueueTime="9")
+    phone.press("*")
+    assert the_call(ivr_session, phone.call_sid).path == ["offer", "agent"]
+    phone.post(f"/calls/status?row={row_id}", CallStatus="completed", CallDuration="80")
+    row = the_call(ivr_session, phone.call_sid)
+    assert row.path == ["offer", "agent", "main"]
+    assert (row.direction, row.from_phone, row.status) == ("outbound", person, "completed")
+    assert row.ended_at is not None and row.duration_seconds == 80
+
+
 def test_the_live_path_outlasts_the_longest_call(phone, ivr_world, ivr_app, redis_url,
                                                  redis_namespace):
     phone.call()
