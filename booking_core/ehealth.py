@@ -52,7 +52,12 @@ from booking_core.citizens import Citizen, get_or_create_citizen, normalise_abha
 from booking_core.citizens import validate_year_of_birth as _check_year
 from booking_core.person_names import NAME_MAX, clean_person_name
 from booking_core.phones import normalise_mobile
-from booking_core.refs import is_valid_card_number, new_card_number, normalise_reference
+from booking_core.refs import (
+    CardNumberProblem,
+    card_number_problem,
+    new_card_number,
+    normalise_reference,
+)
 from booking_core.slots import Slot
 
 
@@ -72,7 +77,37 @@ class CardIssuer(enum.StrEnum):
 
 
 class InvalidCardNumber(InvalidInput):
+    """Not an eHealth card number. ``details["reason"]`` says which slip, for a sentence
+    of its own (``refs.CardNumberProblem``: ``not_digits``, ``too_short``, ``too_long``,
+    ``first_digit``, ``check_digit``) and ``details["digits"]`` how many digits were
+    typed ("a card number has 11 digits; you typed 9")."""
+
     code = "invalid_card_number"
+
+
+# The developer's words for each slip (the API's ``message``); people read their own
+# language's sentence for ``reason``.
+_SLIP_MESSAGES = {
+    CardNumberProblem.NOT_DIGITS: "an eHealth card number is digits only (spaces and "
+                                  "hyphens allowed)",
+    CardNumberProblem.TOO_SHORT: "an eHealth card number has 11 digits; {digits} given",
+    CardNumberProblem.TOO_LONG: "an eHealth card number has 11 digits; {digits} given",
+    CardNumberProblem.FIRST_DIGIT: "an eHealth card number starts with 5",
+    CardNumberProblem.CHECK_DIGIT: "the eHealth card number's check digit does not match: "
+                                   "a digit mistyped or two swapped",
+}
+
+
+def check_card_number(number: str) -> str:
+    """``number`` as typed (spaces, hyphens, any script's digits) as the card number's
+    eleven ASCII digits, else ``InvalidCardNumber`` saying which slip it is, so that
+    every channel tells a number typed short from one with a digit wrong."""
+    problem = card_number_problem(number)
+    if problem is not None:
+        reason, digits = problem
+        raise InvalidCardNumber(_SLIP_MESSAGES[reason].format(digits=digits),
+                                field="card_number", reason=reason.value, digits=digits)
+    return normalise_reference(number)
 
 
 class AbhaOnAnotherCard(Conflict):
@@ -248,11 +283,9 @@ def link_abha(session: Session, number: str, abha_number: str) -> EHealthCard:
 def find_card(session: Session, number: str, phone: str | None = None) -> EHealthCard:
     """The card with ``number`` (spaces and dashes ignored). With ``phone``, only if it
     was issued to that mobile: the portal and SMS never show someone else's card.
-    Raises ``InvalidCardNumber`` (a typing slip: wrong length or check digit) or
+    Raises ``InvalidCardNumber`` (a typing slip, and which: ``check_card_number``) or
     ``NotFound``."""
-    digits = normalise_reference(number)
-    if not is_valid_card_number(digits):
-        raise InvalidCardNumber("check the eHealth card number", field="card_number")
+    digits = check_card_number(number)
     card = session.scalar(select(EHealthCard).where(EHealthCard.number == digits))
     if card is None or (phone is not None and card.citizen.phone != normalise_mobile(phone)):
         raise NotFound("no eHealth card with that number", entity="ehealth_card")

@@ -68,10 +68,45 @@ def new_card_number() -> str:
 
 
 def is_valid_card_number(raw: str) -> bool:
-    """Eleven digits (spaces and dashes ignored), first ``5``, check digit right."""
-    number = normalise_reference(raw)
-    return (len(number) == CARD_NUMBER_LENGTH and number.startswith(CARD_NUMBER_PREFIX)
-            and damm_digit(number) == 0)
+    """Eleven digits (spaces and hyphens between them), first ``5``, check digit right."""
+    return card_number_problem(raw) is None
+
+
+# What may stand between a card number's digits as people copy it: spaces, and the
+# hyphen or any dash a phone or a word processor turns it into (full-width too, as
+# full-width digits are digits).
+CARD_NUMBER_SEPARATORS = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2212\ufe63\uff0d")
+
+
+class CardNumberProblem(Enum):
+    """Why typed text is not an eHealth card number, each said in its own sentence."""
+
+    NOT_DIGITS = "not_digits"  # a letter or a sign other than spaces and hyphens
+    TOO_SHORT = "too_short"  # fewer than 11 digits (none at all too)
+    TOO_LONG = "too_long"  # more than 11 digits
+    FIRST_DIGIT = "first_digit"  # 11 digits not starting 5: another kind of number
+    CHECK_DIGIT = "check_digit"  # 11 digits, one mistyped or two swapped (Damm)
+
+
+def card_number_problem(raw: str) -> tuple[CardNumberProblem, int] | None:
+    """Why ``raw`` is not a card number, and how many digits it has (of any script:
+    ``typed_digits``), for a sentence that helps ("it has 11 digits; you typed 9"); None
+    when it is one. A letter or any sign but spaces and hyphens is refused, never
+    dropped: dropping it could leave 11 digits that name someone else's card."""
+    text = str(raw)
+    digits = sum(ch.isdecimal() for ch in text)
+    if any(not (ch.isdecimal() or ch.isspace() or ch in CARD_NUMBER_SEPARATORS)
+           for ch in text):
+        return CardNumberProblem.NOT_DIGITS, digits
+    if digits != CARD_NUMBER_LENGTH:
+        return (CardNumberProblem.TOO_SHORT if digits < CARD_NUMBER_LENGTH
+                else CardNumberProblem.TOO_LONG), digits
+    number = normalise_reference(text)
+    if not number.startswith(CARD_NUMBER_PREFIX):
+        return CardNumberProblem.FIRST_DIGIT, digits
+    if damm_digit(number) != 0:
+        return CardNumberProblem.CHECK_DIGIT, digits
+    return None
 
 
 def spaced_card_number(number: str) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 from flask import jsonify
 
 from booking_core.base import MAX_INTEGER
+from booking_core.refs import CardNumberProblem
 from booking_core.resources import BedType
 from portal_api.auth import VERIFICATION_HEADER
 from portal_api.blueprint import api
@@ -27,6 +28,16 @@ _ERRORS = {
     "429": "too many requests (see Retry-After)",
     "503": "the database is briefly unavailable: try again after Retry-After seconds",
 }
+
+
+# A card number refused says which slip it is, so a client can say so in its own words.
+CARD_NUMBER_REFUSED = (
+    "well-formed but against a rule; a card number that is not one is `invalid_card_number` "
+    "with `details.field` (the body's field), `details.reason` (one of "
+    + ", ".join(f"`{problem.value}`" for problem in CardNumberProblem)
+    + ": letters or signs other than spaces and hyphens, fewer or more than 11 digits, "
+    "not starting with 5, a digit mistyped) and `details.digits` (how many digits were typed)"
+)
 
 
 def _error(description: str) -> dict[str, Any]:
@@ -194,6 +205,8 @@ PATHS.update({
         errors=("403", "409", "429"), security=[{"hospitalToken": []}])},
 })
 PATHS["/ehealth-cards/document"]["post"]["responses"]["200"] = _CARD_FILE
+for _path in ("/ehealth-cards/document", "/ehealth-cards/abha", "/appointments"):
+    PATHS[_path]["post"]["responses"]["422"] = _error(CARD_NUMBER_REFUSED)
 
 
 def document() -> dict[str, Any]:

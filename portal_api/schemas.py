@@ -52,7 +52,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "Error": _obj({"error": _obj({
         "code": {"type": "string", "description": "stable, machine-readable"},
         "message": {"type": "string", "description": "English, for developers"},
-        "details": {"type": "object"},
+        "details": {"type": "object",
+                    "description": "what the refusal names: `field`, the body's field to "
+                                   "correct; some codes say more (`reason`, and for "
+                                   "`invalid_card_number` `digits`, the digits typed)"},
     }, ["code", "message"])}, ["error"]),
     "Hospital": _obj({
         **_NAMED, "short_name_en": {"type": "string"}, "short_name_hi": {"type": "string"},

@@ -117,15 +117,26 @@ def label(family: str, value: object) -> str:
 
 def error_text(code: str, details: Mapping[str, object] | None = None) -> str:
     """The portal's sentence for a domain error code, or a general one; with the error's
-    ``details``, the most specific of ``portal.err.<code>.<entity>.<reason>`` and
-    ``portal.err.<code>.<entity>`` that exists, so that a mistyped complaint number is
-    called a complaint number, and one with a digit missing is told it has 8."""
+    ``details``, the most specific of ``portal.err.<code>.<entity>.<reason>``,
+    ``portal.err.<code>.<entity>`` and ``portal.err.<code>.<reason>`` that exists, so
+    that a mistyped complaint number is called a complaint number, and one with a digit
+    missing is told it has 8. A sentence of the digits typed (``details["digits"]``: a
+    card number typed short) says their count, a counted one (``tn``) when the count
+    varies."""
     entity = (details or {}).get("entity")
     reason = (details or {}).get("reason")
+    digits = (details or {}).get("digits")
+    keys: list[str] = []
     if isinstance(entity, str):
-        for key in (f"portal.err.{code}.{entity}.{reason}", f"portal.err.{code}.{entity}"):
-            if has_message(key):
-                return t(key)
+        keys += [f"portal.err.{code}.{entity}.{reason}", f"portal.err.{code}.{entity}"]
+    if isinstance(reason, str):
+        keys.append(f"portal.err.{code}.{reason}")
+    count = digits if isinstance(digits, int) and not isinstance(digits, bool) else None
+    for key in keys:
+        if has_message(key):
+            return t(key) if count is None else t(key, n=number(count))
+        if count is not None and has_message(f"{key}.other"):
+            return tn(key, count)
     key = f"portal.err.{code}"
     return t(key) if has_message(key) else t("portal.err.generic")
 

@@ -19,11 +19,10 @@ from booking_core.appointments import (
     day_held_by_patient,
 )
 from booking_core.base import DomainError, NotFound, calendar_day, utcnow, whole_number
-from booking_core.ehealth import book_with_card
+from booking_core.ehealth import book_with_card, check_card_number
 from booking_core.holidays import PublicHoliday
 from booking_core.hospitals import find_hospitals, get_department, get_hospital
 from booking_core.person_names import optional_person_name
-from booking_core.refs import is_valid_card_number, normalise_reference
 from booking_core.slots import get_slot, holds_opd_on
 from helpline.app import get_session
 from portal_api.errors import ApiError
@@ -213,9 +212,11 @@ def book_review() -> Any:
                 optional_person_name(draft["patient_name"], field="patient_name")
             except DomainError as exc:
                 name_error = i18n.error_text(exc.code)
-            if draft["card_number"] and not is_valid_card_number(
-                    normalise_reference(draft["card_number"])):
-                card_error = i18n.t("portal.err.invalid_card_number")
+            if draft["card_number"]:
+                try:
+                    check_card_number(draft["card_number"])
+                except DomainError as exc:
+                    card_error = i18n.error_text(exc.code, exc.details)
         elif not draft["card_number"] and (
                 holding := booking_holding_day(get_session(), check.phone, slot.id)) is not None:
             # Refused before the name or anything else is looked at. The page offered the

@@ -19,6 +19,7 @@ from booking_core.appointments import Appointment
 from booking_core.card_print import pdf_page_png
 from booking_core.card_seal import ForgedCard, public_key_from_text, verify_seal
 from booking_core.feed_tokens import issue_feed_token
+from booking_core.refs import damm_digit
 from tests.fixtures_api import API, reading
 
 PHONE, E164 = "98123 45678", "+919812345678"
@@ -286,3 +287,39 @@ def test_a_day_the_mobiles_own_patient_holds_is_listed_and_books_a_family_card(
         appointment = session.scalar(select(Appointment).where(
             Appointment.reference == fathers.json["reference"]))
         assert appointment.ehealth_card_id is not None
+
+
+def test_a_card_number_refused_says_which_slip_it_is(client, token, catalogue, conforms):
+    """Each slip is a 422 ``invalid_card_number`` (the code clients already know) with
+    its own ``details.reason`` and the digits typed, on every body that takes a card
+    number, under that body's name for the field; the OpenAPI document lists the reasons."""
+    number = _issue(client, token).json["number"]
+    slip = number[:-1] + str((int(number[-1]) + 1) % 10)
+    mobile = "0981234567"
+    mobile += str(damm_digit(mobile))
+    headers = {"X-Verification-Token": token}
+    cases = [("1234", "too_short", 4), ("１２３", "too_short", 3), (" ", "too_short", 0),
+             ("123456789012345", "too_long", 15), ("12a45678901", "not_digits", 10),
+             (f"{number[:5]}x{number[5:]}", "not_digits", 11), (mobile, "first_digit", 11),
+             (slip, "check_digit", 11), (f" {number[:4]}-{number[4:]} ", None, 11)]
+    for typed, reason, digits in cases:
+        answers = {
+            "card_number": client.post(f"{API}/ehealth-cards/document", headers=headers,
+                                       json={"card_number": typed}),
+            "ehealth_card_number": client.post(f"{API}/appointments", headers=headers, json={
+                "slot_id": catalogue.slot.id, "ehealth_card_number": typed}),
+        }
+        for field, answer in answers.items():
+            if reason is None:  # the card, typed with hyphens and spaces around
+                assert answer.status_code in (200, 201), (typed, field, answer.json)
+                continue
+            assert answer.status_code == 422, (typed, field, answer.status_code)
+            conforms(answer.json, "Error")
+            error = answer.json["error"]
+            assert error["code"] == "invalid_card_number", (typed, error)
+            assert error["details"] == {"field": field, "reason": reason, "digits": digits}
+    documented = client.get(f"{API}/openapi.json").json["paths"]
+    for path in ("/ehealth-cards/document", "/ehealth-cards/abha", "/appointments"):
+        said = documented[path]["post"]["responses"]["422"]["description"]
+        for reason in ("too_short", "too_long", "not_digits", "first_digit", "check_digit"):
+            assert f"`{reason}`" in said, (path, reason)

@@ -34,6 +34,8 @@ from booking_core.ehealth import (
 )
 from booking_core.refs import (
     RefKind,
+    card_number_problem,
+    damm_digit,
     is_valid_card_number,
     is_valid_reference,
     new_card_number,
@@ -106,6 +108,67 @@ def test_abha_links_once_and_to_one_card(session):
     assert link_abha(session, card.number, "12 3456 7890 1234").abha_number == "12345678901234"
     linked = link_abha(session, other.number, "98-7654-3210-9876")
     assert linked.abha_number == "98765432109876"
+
+
+def _card_slips(number: str) -> dict[str, tuple[str, str | None, int]]:
+    """What people type for a card number, with the slip each is (None: the card) and
+    how many digits it has."""
+    slip = number[:-1] + str((int(number[-1]) + 1) % 10)
+    mobile = "0981234567"  # a mobile with its 0: eleven digits, not a card's
+    mobile += str(damm_digit(mobile))
+    full_width = number.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    return {
+        "plain": (number, None, 11),
+        "spaced": (spaced_card_number(number), None, 11),
+        "hyphens": (f"{number[:2]}-{number[2:5]}-{number[5:8]}-{number[8:]}", None, 11),
+        "spaces around": (f"  {spaced_card_number(number)}\t ", None, 11),
+        "dashes": (f"{number[:4]}\u2013{number[4:8]}\u2011{number[8:]}", None, 11),
+        "devanagari": (number.translate(str.maketrans("0123456789", "०१२३४५६७८९")), None, 11),
+        "full width": (full_width, None, 11),
+        "empty": ("", "too_short", 0),
+        "blank": ("  - ", "too_short", 0),
+        "four": ("1234", "too_short", 4),
+        "one": ("5", "too_short", 1),
+        "nine": (number[:9], "too_short", 9),
+        "full width short": ("１２３", "too_short", 3),
+        "a digit added": (number + "7", "too_long", 12),
+        "fifteen": ("123456789012345", "too_long", 15),
+        "a letter": ("12a45678901", "not_digits", 10),
+        "a letter, 11 digits": (f"{number[:4]}a{number[4:]}", "not_digits", 11),
+        "words": ("card number", "not_digits", 0),
+        "dots": (f"{number[:4]}.{number[4:8]}.{number[8:]}", "not_digits", 11),
+        "a plus": (f"+{number}", "not_digits", 11),
+        "superscript": (number[:10] + "²", "not_digits", 10),
+        "a mobile": (mobile, "first_digit", 11),
+        "check digit": (slip, "check_digit", 11),
+        "swapped": (number[:3] + number[4] + number[3] + number[5:], "check_digit", 11),
+    }
+
+
+SLIPS = sorted(_card_slips("51234567890"))
+
+
+@pytest.mark.parametrize("kind", SLIPS)
+def test_each_slip_in_a_card_number_is_told_apart(session, kind):
+    """Typed short, long, with letters, not starting 5 or with a digit wrong: the domain
+    says which (``details.reason``) and how many digits were typed (``details.digits``),
+    so every channel can say the right sentence; spaces, hyphens and any script's digits
+    still find the card."""
+    card = _issue(session).card
+    typed, reason, digits = _card_slips(card.number)[kind]
+    if kind == "swapped" and typed == card.number:
+        return  # the two digits swapped are the same digit
+    if reason is None:
+        assert card_number_problem(typed) is None and is_valid_card_number(typed)
+        assert find_card(session, typed).id == card.id
+        return
+    problem = card_number_problem(typed)
+    assert problem is not None and (problem[0].value, problem[1]) == (reason, digits)
+    assert not is_valid_card_number(typed)
+    with pytest.raises(InvalidCardNumber) as refused:
+        find_card(session, typed)
+    details = refused.value.details
+    assert details == {"field": "card_number", "reason": reason, "digits": digits}
 
 
 def test_find_card_rejects_slips_and_other_phones(session):

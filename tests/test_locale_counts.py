@@ -52,6 +52,7 @@ FIGURES = {
     "console.held_callbacks": "a heading's figure in parentheses",
     "opd.display.waiting": "a label and its figure",
     "portal.book.few_left": "said only for 2 or more (few_left_one, and none for 0)",
+    "portal.err.invalid_card_number.too_long": "said only for 12 or more digits typed",
 }
 
 

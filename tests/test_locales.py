@@ -303,6 +303,14 @@ ONE_WORD_EVERYWHERE = {
     # «बेड», as Delhi's hospitals and patients say it and the portal and home page wrote
     # it; the phone line said «खाली बिस्तरों», the console «सामान्य बिस्तर».
     "बेड (bed)": re.compile(r"बिस्तर"),
+    # The language's name as most messages and the language buttons spell it, «हिन्दी»
+    # (the card page once said «हिंदी» beside buttons saying «हिन्दी»): any other
+    # spelling, with anusvara, a short i or a joiner, is a second one.
+    "हिन्दी (Hindi)": re.compile(r"हि(?:ं|न्[\u200c\u200d]?)?द(?:ि|ी)(?<!हिन्दी)"),
+    # PDF as the download buttons write it, in Latin letters like the file's name
+    # (``HINDI_SCREEN_LATIN_ALLOWED``), never «पीडीएफ़» (the card page's other spelling)
+    # nor "pdf" (a file's name, "card.pdf", may end so).
+    "PDF": re.compile(r"पी\.?\s?डी\.?\s?एफ|(?<![.\w])(?!PDF\b)[Pp][Dd][Ff]\b"),
 }
 
 
@@ -331,6 +339,18 @@ def test_a_bed_is_one_word_on_the_phone_the_portal_and_the_console():
     assert render("hi", "ivr.main.beds", key="2") == "खाली बेड की जानकारी के लिए 2 दबाएँ।"
     assert render("hi", "console.bed.general") == "सामान्य बेड"
     assert render("hi", "portal.hospital.beds") == "खाली बेड"
+
+
+def test_the_language_and_pdf_checks_find_second_spellings_only():
+    hindi, pdf = ONE_WORD_EVERYWHERE["हिन्दी (Hindi)"], ONE_WORD_EVERYWHERE["PDF"]
+    for other in ("हिंदी", "हिंदि", "हिन्दि", "हिदी", "हिन्\u200dदी", "कार्ड हिंदी में"):
+        assert hindi.search(other), other
+    for right in ("हिन्दी", "हिन्दी में PDF", "हिंदुस्तान", "हिदायत"):
+        assert not hindi.search(right), right
+    for other in ("पीडीएफ़", "पीडीएफ", "पी.डी.एफ़.", "पी डी एफ", "a pdf", "Pdf"):
+        assert pdf.search(other), other
+    for right in ("कार्ड PDF (हिन्दी)", "तस्वीर (PNG)", "card.pdf."):
+        assert not pdf.search(right), right
 
 
 def test_the_nukta_check_tells_spellings_apart():

@@ -14,7 +14,7 @@ from booking_core.appointments import Appointment, Channel
 from booking_core.ehealth import CardIssuer, book_with_card, issue_card
 from booking_core.opd_counter import CodeKind, CounterCode, card_appointments_today
 from booking_core.outbox import OutboxMessage
-from booking_core.refs import new_card_number, spaced_card_number
+from booking_core.refs import damm_digit, new_card_number, spaced_card_number
 from tests.fixtures_api import reading
 from tests.test_portal_pages import E164, Portal
 
@@ -115,31 +115,74 @@ def test_a_card_of_the_verified_mobile_books_as_its_own(portal, session, catalog
 
 
 REFUSALS = {
-    "invalid": {"en": "Check the eHealth card number: it has 11 digits, as printed on the "
-                      "card, and one of them seems wrong.",
-                "hi": "ई-हेल्थ कार्ड नंबर जाँचें: इसमें कार्ड पर छपे 11 अंक होते हैं और कोई "
-                      "अंक ग़लत लग रहा है।"},
+    "short": {"en": "An eHealth card number has 11 digits, but you typed only 8. Please type "
+                    "all 11, as printed on the card.",
+              "hi": "ई-हेल्थ कार्ड नंबर में 11 अंक होते हैं, पर आपने सिर्फ़ 8 अंक लिखे हैं। "
+                    "कृपया कार्ड पर छपे पूरे 11 अंक लिखें।"},
+    "one digit": {"en": "An eHealth card number has 11 digits, but you typed only 1 digit. "
+                        "Please type all 11, as printed on the card.",
+                  "hi": "ई-हेल्थ कार्ड नंबर में 11 अंक होते हैं, पर आपने सिर्फ़ 1 अंक लिखा है। "
+                        "कृपया कार्ड पर छपे पूरे 11 अंक लिखें।"},
+    "no digits": {"en": "Please type the eHealth card number: the 11 digits printed on the "
+                        "card.",
+                  "hi": "कृपया ई-हेल्थ कार्ड नंबर लिखें: कार्ड पर छपे 11 अंक।"},
+    "too_long": {"en": "An eHealth card number has 11 digits, but you typed 15. Please check "
+                       "it against the card.",
+                 "hi": "ई-हेल्थ कार्ड नंबर में 11 अंक होते हैं, पर आपने 15 अंक लिखे हैं। कृपया "
+                       "कार्ड से मिलाकर देखें।"},
+    "letters": {"en": "An eHealth card number has digits only. Spaces and hyphens (-) between "
+                      "them are fine, but not letters or other signs. Please type it as "
+                      "printed on the card.",
+                "hi": "ई-हेल्थ कार्ड नंबर में सिर्फ़ अंक होते हैं। अंकों के बीच खाली जगह और "
+                      "हाइफ़न (-) चल सकते हैं, पर अक्षर या दूसरे चिह्न नहीं। कृपया नंबर वैसे ही "
+                      "लिखें जैसा कार्ड पर छपा है।"},
+    "first_digit": {"en": "An eHealth card number starts with 5. Please check it against the "
+                          "card: this may be another number, such as a mobile number.",
+                    "hi": "ई-हेल्थ कार्ड नंबर 5 से शुरू होता है। कृपया कार्ड से मिलाकर देखें: हो "
+                          "सकता है यह कोई दूसरा नंबर हो, जैसे मोबाइल नंबर।"},
+    "check_digit": {"en": "Check the eHealth card number: it has 11 digits, as printed on the "
+                          "card, and one of them seems wrong.",
+                    "hi": "ई-हेल्थ कार्ड नंबर जाँचें: इसमें कार्ड पर छपे 11 अंक होते हैं और कोई "
+                          "अंक ग़लत लग रहा है।"},
     "unknown": {"en": "No eHealth card has this number. Please check it against the card.",
                 "hi": "इस नंबर का कोई ई-हेल्थ कार्ड नहीं है। कृपया कार्ड से मिलाकर देखें।"},
 }
+# The same slips, one of each, for the refusals' tests below.
+REFUSALS["a letter"] = REFUSALS["signs"] = REFUSALS["letters"]
+REFUSALS["full width"] = {
+    "en": REFUSALS["short"]["en"].replace("only 8", "only 3"),
+    "hi": REFUSALS["short"]["hi"].replace("सिर्फ़ 8", "सिर्फ़ 3")}
+
+
+def _typed(kind: str, card: str, unknown: str) -> str:
+    mobile = "0981234567"  # a mobile with its 0: eleven digits, not a card's
+    return {"short": "5123 4567", "one digit": "5", "no digits": " - ",
+            "too_long": "123456789012345", "letters": "card number",
+            "a letter": "12a45678901", "full width": "１２３",
+            "signs": f"{card[:4]}.{card[4:8]}.{card[8:]}",
+            "first_digit": mobile + str(damm_digit(mobile)),
+            "check_digit": card[:-1] + str((int(card[-1]) + 1) % 10),
+            "unknown": spaced_card_number(unknown)}[kind]
 
 
 @pytest.mark.parametrize("lang", ["en", "hi"])
-@pytest.mark.parametrize("kind", ["short", "letters", "check_digit", "too_long", "unknown"])
+@pytest.mark.parametrize("kind", ["short", "one digit", "no digits", "too_long", "letters",
+                                  "a letter", "signs", "full width", "first_digit",
+                                  "check_digit", "unknown"])
 def test_junk_and_unknown_card_numbers_are_refused_beside_the_field(
         portal, session, catalogue, card, lang, kind):
-    slip = card[:-1] + str((int(card[-1]) + 1) % 10)
+    """Each slip is said in its own sentence ("you typed only 8"), in the citizen's
+    language, beside the field: "one digit seems wrong" only for a digit wrong."""
     unknown = new_card_number()
     while unknown == card:
         unknown = new_card_number()
-    typed = {"short": "5123 4567", "letters": "card number", "check_digit": slip,
-             "too_long": card + "1", "unknown": spaced_card_number(unknown)}[kind]
+    typed = _typed(kind, card, unknown)
     _verified_review(portal, catalogue, lang)
     _book(portal, catalogue, typed)
     assert portal.refused, (portal.redirects, portal.status)
-    said = REFUSALS["unknown" if kind == "unknown" else "invalid"][lang]
+    said = REFUSALS[kind][lang]
     assert _card_error(portal.page) == said
-    assert f'value="{typed}"' in portal.page  # kept as typed, to be corrected
+    assert f'value="{typed.strip()}"' in portal.page  # kept as typed, to be corrected
     assert 'id="card-option" open' in portal.page and 'value="book"' in portal.page
     with reading(session):
         assert session.scalar(select(func.count()).select_from(Appointment)) == 0
@@ -176,5 +219,18 @@ def test_a_card_typed_before_the_code_is_checked_with_the_code_asked(portal, cat
     portal.get(f"/portal/book/review?slot={catalogue.slot.id}")
     _book(portal, catalogue, "12")
     assert portal.refused
-    assert _card_error(portal.page) == REFUSALS["invalid"]["en"]
+    assert _card_error(portal.page) == REFUSALS["short"]["en"].replace("only 8", "only 2")
     assert 'value="12"' in portal.page
+
+
+@pytest.mark.parametrize("lang", ["en", "hi"])
+@pytest.mark.parametrize("kind", ["a letter", "too_long", "first_digit", "check_digit"])
+def test_each_slip_is_said_before_the_code_too(portal, catalogue, card, lang, kind):
+    """The card number typed with the mobile not yet proved is checked by the same rule,
+    and said in the same sentence as after the code."""
+    portal.choose(lang)
+    portal.get(f"/portal/book/review?slot={catalogue.slot.id}")
+    typed = _typed(kind, card, card)
+    _book(portal, catalogue, typed)
+    assert portal.refused
+    assert _card_error(portal.page) == REFUSALS[kind][lang]

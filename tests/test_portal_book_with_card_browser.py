@@ -1,6 +1,6 @@
 """The review page's eHealth card option in headless Chromium, without JavaScript, at
-390 px (a cheap Android phone) and 1366 px in Hindi and English: opened, a mistyped
-number refused beside the field, the card booked; nothing scrolls sideways.
+390 px (a cheap Android phone) and 1366 px in Hindi and English: opened, a number typed
+a digit short refused beside the field (saying so), the card booked; nothing scrolls sideways.
 Screenshots go to test-artifacts/portal-card-book-<lang>-<width>-<step>.png."""
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.slow]
 
 MOBILES = {("hi", 390): "9812345621", ("hi", 1366): "9812345622",
            ("en", 390): "9812345623", ("en", 1366): "9812345624"}
-WORDS = {"hi": {"invalid": "ई-हेल्थ कार्ड नंबर जाँचें", "booked": "अपॉइंटमेंट बुक हो गया है।"},
-         "en": {"invalid": "Check the eHealth card number", "booked": "The appointment is booked."}}
+# The number is typed a digit short, and the page says so, with the count typed.
+WORDS = {"hi": {"invalid": "पर आपने सिर्फ़ 10 अंक लिखे हैं।", "booked": "अपॉइंटमेंट बुक हो गया है।"},
+         "en": {"invalid": "but you typed only 10.", "booked": "The appointment is booked."}}
 
 
 def _shot(page, lang: str, width: int, step: str) -> None:

@@ -145,8 +145,8 @@ def test_a_garbled_download_says_what_was_wrong_not_no_such_card(client, session
                  sex="female").get_data(as_text=True)
     number = re.search(r'name="card_number" value="(5\d{10})"', made).group(1)
     for field, junk, words in (
-            [("language", j, "हिंदी या अंग्रेज़ी में डाउनलोड") for j in JUNK_LANGUAGES]
-            + [("format", j, "पीडीएफ़ या तस्वीर") for j in JUNK_FORMATS]):
+            [("language", j, "हिन्दी या अंग्रेज़ी में डाउनलोड") for j in JUNK_LANGUAGES]
+            + [("format", j, "PDF या तस्वीर") for j in JUNK_FORMATS]):
         form = {"csrf_token": _csrf(made), "card_number": number, "format": "pdf",
                 "language": "hi", field: junk}
         answer = client.post("/portal/card/download", data=form)
