@@ -88,7 +88,7 @@ def appointment(reference: str) -> Any:
         return page("appointment_verify.html", _status(check), check=check,
                     reference=normalise_reference(reference)[:8])
     found = find_appointment(get_session(), reference, check.phone)
-    done = request.args.get("done", "")
+    done = carry.done()
     notice = i18n.t(f"portal.done.{done}") if DONE.get(done) == found.status else ""
     # Seen by the mobile that booked it for someone else (an eHealth card's holder):
     # the SMS went to the patient's mobile, named by its last digits only.
@@ -196,8 +196,8 @@ def cancel(reference: str) -> Any:
             or page("appointment.html", 409, appointment=held, check=check, notice="",
                     error=error, active=held.status == AppointmentStatus.BOOKED,
                     cancellable=held.may_cancel(utcnow()), sms_sent=_sms_sent(held, check.phone))
-    return redirect(url_for("portal.appointment", reference=found.reference, done="cancelled"),
-                    code=303)
+    return carry.redirect_done(url_for("portal.appointment", reference=found.reference),
+                               "cancelled")
 
 
 @portal.route("/appointments/<reference>/reschedule", methods=["GET", "POST"])
@@ -225,8 +225,8 @@ def reschedule(reference: str) -> Any:
             except DomainError as exc:
                 error = i18n.error_text(exc.code)
             else:
-                return redirect(url_for("portal.appointment", reference=moved.reference,
-                                        done="rescheduled"), code=303)
+                return carry.redirect_done(
+                    url_for("portal.appointment", reference=moved.reference), "rescheduled")
         again = carry.redirect_with(
             url_for("portal.reschedule", reference=held.reference, day=request.args.get("day")),
             sticky=True, error=i18n.keep(error), chosen=chosen)
