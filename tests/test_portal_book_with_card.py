@@ -85,8 +85,8 @@ def test_book_with_a_card_typed_in_any_form(portal, session, catalogue, card, fo
     portal.get(portal.location)
     assert portal.status == 200
     text = portal.text()
-    assert ("The appointment is booked. The booking number has been sent by SMS to the "
-            "patient's mobile ending in 1234.") in text
+    assert ("The appointment for Kamla Devi is booked. The booking number has been sent by "
+            "SMS to the patient's mobile ending in 1234.") in text
     assert "go by SMS to the patient's mobile ending in 1234, not to this mobile." in text
     assert "Kamla Devi" in text and f"{reference[:4]} {reference[4:]}" in text
     assert FAMILY not in portal.page and "98765" not in portal.page
