@@ -16,6 +16,12 @@ carrying what was typed and the message keys of what was wrong (``i18n.keep``): 
 page shows the form again with the same messages, and Back or reload after a refusal
 never offer to send the form again either.
 
+An action that succeeded (a booking, a move, a cancellation, a complaint, a waiting
+list joined or left) says so once, on the page its 303 leads to: the word of what was
+done rides in the carry (``redirect_done``, ``done``), never in the URL, so the address
+bar, a bookmark or a link shared from it shows the page as it stands, not "... is
+booked" again as if it had just happened.
+
 A browser keeps about 4 KB per cookie: a carry that does not fit (a complaint of
 thousands of Devanagari letters) is not kept, and the caller renders its page in
 answer to the POST as before, so nothing typed is lost.
@@ -47,6 +53,18 @@ def redirect_with(location: str, *, sticky: bool = False, **carried: Any) -> Res
         return None
     g.portal_set_carry = token
     return redirect(location, code=303)
+
+
+def redirect_done(location: str, done: str) -> Response:
+    """The 303 after an action that succeeded, to the page that shows its result, which
+    says ``done`` ("booked", "registered", ...) once: read from the carry by ``done()``,
+    so a reload, another browser or a copy of the URL shows the page without it."""
+    return redirect_with(location, done=done) or redirect(location, code=303)
+
+
+def done() -> str:
+    """What the action before this GET did (``redirect_done``), once; else ``""``."""
+    return str(take().get("done", ""))
 
 
 def take() -> dict[str, Any]:

@@ -139,7 +139,7 @@ def check_in_place(here: str | None = None) -> MobileCheck | Response:
     appointment, a complaint, a waiting list's place); after a step, the 303 (a
     ``Response``) that ``step_location`` names, so the history holds no POST. ``here``
     is the page to come back to, by default the page as asked for (``page_asked_for``:
-    ``?done=registered`` kept, a junk ``next`` dropped)."""
+    its query kept, a junk ``next`` dropped)."""
     check = current_check(request.form)
     if request.method == "POST" and request.form.get("step") in STEPS:
         check = run_step(request.form["step"], request.form)

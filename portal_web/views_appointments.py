@@ -88,21 +88,56 @@ def appointment(reference: str) -> Any:
         return page("appointment_verify.html", _status(check), check=check,
                     reference=normalise_reference(reference)[:8])
     found = find_appointment(get_session(), reference, check.phone)
-    done = request.args.get("done", "")
-    notice = i18n.t(f"portal.done.{done}") if DONE.get(done) == found.status else ""
+    done = carry.done()
+    said = said_to(found, check.phone)
     # Seen by the mobile that booked it for someone else (an eHealth card's holder):
     # the SMS went to the patient's mobile, named by its last digits only.
-    patient_digits = (last_digits(found.citizen.phone)
-                      if found.citizen.phone != check.phone else "")
-    if notice and done == "booked" and patient_digits:
-        notice = i18n.t("portal.done.booked_other", digits=patient_digits)
+    notice = said[done] if DONE.get(done) == found.status else ""
     error = i18n.again(carry.take().get("error", ""))
     active = found.status == AppointmentStatus.BOOKED
     return page("appointment.html", appointment=found, notice=notice, check=check,
-                error=error, active=active, cancellable=found.may_cancel(utcnow()),
+                said=said, error=error, active=active, cancellable=found.may_cancel(utcnow()),
                 queue=_queue_words(found),
                 sms_sent=_sms_sent(found, check.phone),
                 qr=_booking_qr(found) if active else None)
+
+
+# The sentences of the appointment's pages that speak of the patient, one whole sentence
+# per reader: the patient's own mobile ("your appointment"), or the mobile that booked
+# it for someone else (an eHealth card's holder, on a mobile of their own), naming the
+# patient, or, the name unknown, saying "the patient".
+_WHOSE = {
+    "title": ("portal.appointment.title", "portal.appointment.title_for",
+              "portal.appointment.title_other"),
+    "booked": ("portal.done.booked", "portal.done.booked_for", "portal.done.booked_other"),
+    "rescheduled": ("portal.done.rescheduled", "portal.done.rescheduled_for",
+                    "portal.done.rescheduled_other"),
+    "cancelled": ("portal.done.cancelled", "portal.done.cancelled_for",
+                  "portal.done.cancelled_other"),
+    "bring_papers": ("portal.appointment.bring_papers", "portal.appointment.bring_papers_other",
+                     "portal.appointment.bring_papers_other"),
+    "bring_early": ("portal.appointment.bring_early", "portal.appointment.bring_early_other",
+                    "portal.appointment.bring_early_other"),
+    "no_cancel": ("portal.appointment.started_no_cancel",
+                  "portal.appointment.started_no_cancel_other",
+                  "portal.appointment.started_no_cancel_other"),
+    "cancel_question": ("portal.cancel.question", "portal.cancel.question_for",
+                        "portal.cancel.question_other"),
+    "cancel_after": ("portal.cancel.after", "portal.cancel.after_other",
+                     "portal.cancel.after_other"),
+}
+
+
+def said_to(found: Appointment, viewer: str) -> dict[str, str]:
+    """The appointment's sentences about its patient, as ``viewer`` (the verified mobile)
+    reads them: "your" only when it is the patient's own mobile (``_WHOSE``)."""
+    own, named = found.citizen.phone == viewer, bool(found.patient_name)
+    params = {"patient_name": found.patient_name or "",
+              "digits": "" if own else last_digits(found.citizen.phone),
+              "hospital": i18n.hospital_name(found.hospital),
+              "day": i18n.day_text(found.visit_day), "time": i18n.time_text(found.slot.starts_at)}
+    return {what: i18n.t(keys[0 if own else 1 if named else 2], **params)
+            for what, keys in _WHOSE.items()}
 
 
 def _queue_words(found: Appointment) -> list[str]:
@@ -181,7 +216,8 @@ def cancel(reference: str) -> Any:
         if not cancellable or request.method == "POST":
             target = "portal.cancel" if cancellable else "portal.appointment"
             return redirect(url_for(target, reference=held.reference), code=303)
-        return page("appointment_cancel.html", appointment=held)
+        return page("appointment_cancel.html", appointment=held,
+                    said=said_to(held, check.phone))
     try:
         found = cancel_appointment(session, held.reference, channel=Channel.PORTAL,
                                    phone=check.phone, actor="portal-web", rules=booking_rules())
@@ -194,10 +230,11 @@ def cancel(reference: str) -> Any:
         return carry.redirect_with(url_for("portal.appointment", reference=held.reference),
                                    sticky=True, error=i18n.keep(error)) \
             or page("appointment.html", 409, appointment=held, check=check, notice="",
-                    error=error, active=held.status == AppointmentStatus.BOOKED,
+                    said=said_to(held, check.phone), error=error,
+                    active=held.status == AppointmentStatus.BOOKED,
                     cancellable=held.may_cancel(utcnow()), sms_sent=_sms_sent(held, check.phone))
-    return redirect(url_for("portal.appointment", reference=found.reference, done="cancelled"),
-                    code=303)
+    return carry.redirect_done(url_for("portal.appointment", reference=found.reference),
+                               "cancelled")
 
 
 @portal.route("/appointments/<reference>/reschedule", methods=["GET", "POST"])
@@ -225,8 +262,8 @@ def reschedule(reference: str) -> Any:
             except DomainError as exc:
                 error = i18n.error_text(exc.code)
             else:
-                return redirect(url_for("portal.appointment", reference=moved.reference,
-                                        done="rescheduled"), code=303)
+                return carry.redirect_done(
+                    url_for("portal.appointment", reference=moved.reference), "rescheduled")
         again = carry.redirect_with(
             url_for("portal.reschedule", reference=held.reference, day=request.args.get("day")),
             sticky=True, error=i18n.keep(error), chosen=chosen)

@@ -240,8 +240,8 @@ def book_review() -> Any:
                     if isinstance(exc, AlreadyBooked):  # no way on but another day
                         held = str(exc.details.get("reference", ""))
             else:
-                return redirect(url_for("portal.appointment", reference=appointment.reference,
-                                        done="booked"), code=303)
+                return carry.redirect_done(
+                    url_for("portal.appointment", reference=appointment.reference), "booked")
     if (request.method == "GET" and held is None and not unbookable
             and check.phone is not None):
         # A confirm button only where booking can succeed: on a day the mobile's own

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, g, redirect, request, url_for
+from flask import Response, g, request, url_for
 
 from booking_core.base import DomainError, refusals_by_field, whole_number
 from booking_core.hospitals import get_hospital, in_name_order, list_hospitals
@@ -71,8 +71,8 @@ def new_grievance() -> Any:
             except DomainError as exc:
                 errors.update(i18n.refusal_texts(exc, _sentence, FIELDS))
             else:
-                return redirect(url_for("portal.grievance", reference=grievance.reference,
-                                        done="registered"), code=303)
+                return carry.redirect_done(
+                    url_for("portal.grievance", reference=grievance.reference), "registered")
     refused = request.method == "POST" and bool(errors or check.errors)
     if refused:  # back to the form's GET page with what was typed and why (PRG)
         again = back_to_form(check, url_for("portal.new_grievance"), draft,
@@ -148,8 +148,9 @@ def grievance(reference: str) -> Any:
     link, a bookmark, a verification that ran out) it asks for the code here and then
     shows this same complaint, its query kept (``verify.check_in_place``), with the
     lookup by number and mobile offered beside. "Your complaint has been registered"
-    only on the page registering it leads to (``done=registered``), and only while the
-    complaint is still open: later visits show its status alone."""
+    only on the page registering it leads to, once (``carry.redirect_done``: not on a
+    reload, nor from a copy of its URL), and only while the complaint is still open:
+    later visits show its status alone."""
     check = check_in_place()
     if isinstance(check, Response):
         return check
@@ -158,8 +159,7 @@ def grievance(reference: str) -> Any:
         return page("grievance_verify.html", 422 if refused else 200, check=check,
                     reference=normalise_reference(reference)[:REFERENCE_LENGTH])
     found = find_grievance(get_session(), reference, check.phone)
-    just_registered = request.args.get("done") == "registered" \
-        and found.status in OPEN_STATUSES
+    just_registered = carry.done() == "registered" and found.status in OPEN_STATUSES
     return _show(found, registered=just_registered)
 
 

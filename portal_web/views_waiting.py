@@ -78,8 +78,8 @@ def listed_full_days(department_id: int, held: ColumnElement[bool] | None
     return full_days(read_session(), department_id, rules=booking_rules(), excluding=held)
 
 
-def _entry_url(entry_id: int, **args: str) -> str:
-    return url_for("portal.waiting_entry", entry_id=entry_id, **args)
+def _entry_url(entry_id: int) -> str:
+    return url_for("portal.waiting_entry", entry_id=entry_id)
 
 
 def _refused(status: int, exc: DomainError, **context: Any) -> Response:
@@ -149,7 +149,7 @@ def waiting_join() -> Any:
             except DomainError as exc:
                 error = i18n.error_text(exc.code, exc.details)
             else:
-                return redirect(_entry_url(entry.id, done="joined"), code=303)
+                return carry.redirect_done(_entry_url(entry.id), "joined")
         again = back_to_form(check, here, refused=i18n.keep_all({"form": error}))
         if again is not None:
             return again
@@ -188,7 +188,7 @@ def waiting_entry(entry_id: int) -> Any:
         entry = find_entry(session, entry_id, check.phone)
     except NotFound as exc:
         return _refused(404, exc)
-    done = request.args.get("done", "")
+    done = carry.done()
     notice = ""
     if done == "joined" and entry.status in (WaitStatus.WAITING, WaitStatus.OFFERED):
         notice = i18n.t(DONE[done])
@@ -237,7 +237,7 @@ def waiting_leave(entry_id: int) -> Any:
         return carry.redirect_with(_entry_url(entry_id), sticky=True,
                                    error=i18n.keep(i18n.error_text(exc.code))) \
             or _refused(409, exc)
-    return redirect(_entry_url(entry_id, done="left"), code=303)
+    return carry.redirect_done(_entry_url(entry_id), "left")
 
 
 def _entry_refusal(entry_id: int, exc: DomainError) -> Response:
@@ -267,8 +267,8 @@ def waiting_take(entry_id: int) -> Any:
         return _refused(404, exc)
     except DomainError as exc:
         return _entry_refusal(entry_id, exc)
-    return redirect(url_for("portal.appointment", reference=appointment.reference,
-                            done="booked"), code=303)
+    return carry.redirect_done(url_for("portal.appointment", reference=appointment.reference),
+                               "booked")
 
 
 @portal.post("/waiting-list/<int:entry_id>/pass-on")
@@ -286,7 +286,7 @@ def waiting_pass_on(entry_id: int) -> Any:
     except NotFound as exc:
         return _refused(404, exc)
     except OfferTaken:  # taken already: the page says so and shows the booking
-        return redirect(_entry_url(entry_id, done="already_taken"), code=303)
+        return carry.redirect_done(_entry_url(entry_id), "already_taken")
     except OfferGone as exc:
         return _entry_refusal(entry_id, exc)
-    return redirect(_entry_url(entry_id, done="passed_on"), code=303)
+    return carry.redirect_done(_entry_url(entry_id), "passed_on")

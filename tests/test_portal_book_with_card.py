@@ -79,14 +79,14 @@ def test_book_with_a_card_typed_in_any_form(portal, session, catalogue, card, fo
         assert "by phone" not in confirmation[0].body and "फ़ोन से" not in confirmation[0].body
         reference, visit_day = booked.reference, booked.visit_day
         card_id = booked.ehealth_card_id
-    assert portal.location == f"/portal/appointments/{reference}?done=booked"
+    assert portal.location == f"/portal/appointments/{reference}"  # "booked" in no URL
     # The booker's mobile may see it (as on the phone line: the booker and the patient);
     # the card holder's mobile is named by its last digits only.
     portal.get(portal.location)
     assert portal.status == 200
     text = portal.text()
-    assert ("The appointment is booked. The booking number has been sent by SMS to the "
-            "patient's mobile ending in 1234.") in text
+    assert ("The appointment for Kamla Devi is booked. The booking number has been sent by "
+            "SMS to the patient's mobile ending in 1234.") in text
     assert "go by SMS to the patient's mobile ending in 1234, not to this mobile." in text
     assert "Kamla Devi" in text and f"{reference[:4]} {reference[4:]}" in text
     assert FAMILY not in portal.page and "98765" not in portal.page

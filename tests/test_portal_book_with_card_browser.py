@@ -23,8 +23,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.slow]
 MOBILES = {("hi", 390): "9812345621", ("hi", 1366): "9812345622",
            ("en", 390): "9812345623", ("en", 1366): "9812345624"}
 # The number is typed a digit short, and the page says so, with the count typed.
-WORDS = {"hi": {"invalid": "पर आपने सिर्फ़ 10 अंक लिखे हैं।", "booked": "अपॉइंटमेंट बुक हो गया है।"},
-         "en": {"invalid": "but you typed only 10.", "booked": "The appointment is booked."}}
+WORDS = {"hi": {"invalid": "पर आपने सिर्फ़ 10 अंक लिखे हैं।",
+                "booked": "Kamla Devi का अपॉइंटमेंट बुक हो गया है।",
+                "title": "Kamla Devi का ओपीडी अपॉइंटमेंट",
+                "question": "Kamla Devi का लोक नायक अस्पताल में"},
+         "en": {"invalid": "but you typed only 10.",
+                "booked": "The appointment for Kamla Devi is booked.",
+                "title": "OPD appointment for Kamla Devi",
+                "question": "Cancel the appointment for Kamla Devi at"}}
 
 
 def _shot(page, lang: str, width: int, step: str) -> None:
@@ -60,7 +66,11 @@ def test_the_card_option_fits_and_books(site, browser, lang, width):  # noqa: F8
         page.fill("#card_number", spaced_card_number(card))
         page.click("button[value=book]")
         page.wait_for_selector(f".notice:has-text('{WORDS[lang]['booked']}')")
+        assert page.locator("h1").inner_text() == WORDS[lang]["title"]
         _shot(page, lang, width, "3-booked")
+        page.click("#cancel")  # the question names the patient too
+        assert WORDS[lang]["question"] in page.locator("main").inner_text()
+        _shot(page, lang, width, "4-cancel-question")
         with helpline.session() as s:
             booked = s.scalar(select(Appointment).where(Appointment.slot_id == slot))
             assert booked.ehealth_card_id is not None

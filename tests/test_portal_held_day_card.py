@@ -159,7 +159,7 @@ def test_a_card_books_the_held_day(portal, session, catalogue, mothers, fathers_
         assert any(booked.reference in m.body for m in sms)
         reference = booked.reference
         assert session.scalar(select(func.count()).select_from(Appointment)) == 2
-    assert portal.location == f"/portal/appointments/{reference}?done=booked"
+    assert portal.location == f"/portal/appointments/{reference}"
     portal.get(portal.location)
     assert portal.status == 200 and holder[1] in portal.text()
 
