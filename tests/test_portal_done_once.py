@@ -31,11 +31,18 @@ def _book(portal, session, catalogue) -> str:
     return portal.location
 
 
-def _reschedule(portal, session, catalogue) -> str:
+def _held_and_verified(portal, session, catalogue) -> str:
+    """A booking of the catalogue's slot, and My appointments verified for its mobile:
+    its reference."""
     held = _booked(session, catalogue.slot).reference
     session.commit()
     portal.get("/portal/appointments")
     portal.verify("/portal/appointments")
+    return held
+
+
+def _reschedule(portal, session, catalogue) -> str:
+    held = _held_and_verified(portal, session, catalogue)
     portal.get(f"/portal/appointments/{held}/reschedule"
                f"?day={catalogue.later_slot.local_day.isoformat()}")
     portal.post(f"/portal/appointments/{held}/reschedule",
@@ -44,10 +51,7 @@ def _reschedule(portal, session, catalogue) -> str:
 
 
 def _cancel(portal, session, catalogue) -> str:
-    held = _booked(session, catalogue.slot).reference
-    session.commit()
-    portal.get("/portal/appointments")
-    portal.verify("/portal/appointments")
+    held = _held_and_verified(portal, session, catalogue)
     portal.get(f"/portal/appointments/{held}/cancel")
     portal.post(f"/portal/appointments/{held}/cancel", {"confirm": "yes"}, follow=False)
     return portal.location
