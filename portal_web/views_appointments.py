@@ -74,7 +74,7 @@ def appointments() -> Any:
                                                 settings.helpline_timezone)
                  if a.id not in listed] + found
     return page("appointments.html", _status(check), check=check, appointments=found,
-                waiting=waiting, queue={a.id: _queue_words(a) for a in found})
+                waiting=waiting, queue={a.id: _queue_words(a, check.phone) for a in found})
 
 
 @portal.route("/appointments/<reference>", methods=["GET", "POST"])
@@ -97,7 +97,7 @@ def appointment(reference: str) -> Any:
     active = found.status == AppointmentStatus.BOOKED
     return page("appointment.html", appointment=found, notice=notice, check=check,
                 said=said, error=error, active=active, cancellable=found.may_cancel(utcnow()),
-                queue=_queue_words(found),
+                queue=_queue_words(found, check.phone),
                 sms_sent=_sms_sent(found, check.phone),
                 qr=_booking_qr(found) if active else None)
 
@@ -105,7 +105,8 @@ def appointment(reference: str) -> Any:
 # The sentences of the appointment's pages that speak of the patient, one whole sentence
 # per reader: the patient's own mobile ("your appointment"), or the mobile that booked
 # it for someone else (an eHealth card's holder, on a mobile of their own), naming the
-# patient, or, the name unknown, saying "the patient".
+# patient, or, the name unknown, saying "the patient". The move page's and the visit
+# day's queue sentences too.
 _WHOSE = {
     "title": ("portal.appointment.title", "portal.appointment.title_for",
               "portal.appointment.title_other"),
@@ -114,6 +115,8 @@ _WHOSE = {
                     "portal.done.rescheduled_other"),
     "cancelled": ("portal.done.cancelled", "portal.done.cancelled_for",
                   "portal.done.cancelled_other"),
+    "bring_number": ("portal.appointment.bring_number", "portal.appointment.bring_number_other",
+                     "portal.appointment.bring_number_other"),
     "bring_papers": ("portal.appointment.bring_papers", "portal.appointment.bring_papers_other",
                      "portal.appointment.bring_papers_other"),
     "bring_early": ("portal.appointment.bring_early", "portal.appointment.bring_early_other",
@@ -125,46 +128,73 @@ _WHOSE = {
                         "portal.cancel.question_other"),
     "cancel_after": ("portal.cancel.after", "portal.cancel.after_other",
                      "portal.cancel.after_other"),
+    "move": ("portal.reschedule.confirm", "portal.reschedule.confirm_for",
+             "portal.reschedule.confirm_other"),
+    "time_now": ("portal.reschedule.current_time", "portal.reschedule.current_time_for",
+                 "portal.reschedule.current_time_other"),
+    "own_day_full": ("portal.reschedule.own_day_full", "portal.reschedule.own_day_full_for",
+                     "portal.reschedule.own_day_full_other"),
+    **{f"opd_{state}": (f"portal.opd.{state}", f"portal.opd.{state}_for",
+                        f"portal.opd.{state}_other")
+       for state in ("not_started", "serving", "wait", "wait_soon", "called", "seen",
+                     "passed", "skipped")},
 }
 
 
-def said_to(found: Appointment, viewer: str) -> dict[str, str]:
+class Said:
+    """The sentences of ``_WHOSE`` for one appointment and one reader, each rendered when
+    read: ``said["title"]`` (``said.title`` in a template), or ``said("opd_wait",
+    wait=...)`` for one that needs more than the appointment's own words."""
+
+    def __init__(self, found: Appointment, viewer: str) -> None:
+        own, named = found.citizen.phone == viewer, bool(found.patient_name)
+        self._case = 0 if own else 1 if named else 2
+        self._params = {
+            "patient_name": found.patient_name or "",
+            "digits": "" if own else last_digits(found.citizen.phone),
+            "hospital": i18n.hospital_name(found.hospital),
+            "day": i18n.day_text(found.visit_day), "time": i18n.time_text(found.slot.starts_at)}
+
+    def __call__(self, what: str, **more: object) -> str:
+        return i18n.t(_WHOSE[what][self._case], **self._params, **more)
+
+    def __getitem__(self, what: str) -> str:
+        return self(what)
+
+
+def said_to(found: Appointment, viewer: str) -> Said:
     """The appointment's sentences about its patient, as ``viewer`` (the verified mobile)
     reads them: "your" only when it is the patient's own mobile (``_WHOSE``)."""
-    own, named = found.citizen.phone == viewer, bool(found.patient_name)
-    params = {"patient_name": found.patient_name or "",
-              "digits": "" if own else last_digits(found.citizen.phone),
-              "hospital": i18n.hospital_name(found.hospital),
-              "day": i18n.day_text(found.visit_day), "time": i18n.time_text(found.slot.starts_at)}
-    return {what: i18n.t(keys[0 if own else 1 if named else 2], **params)
-            for what, keys in _WHOSE.items()}
+    return Said(found, viewer)
 
 
-def _queue_words(found: Appointment) -> list[str]:
+def _queue_words(found: Appointment, viewer: str) -> list[str]:
     """On the visit day, where the patient stands in the OPD queue, in whole sentences,
     from ``opd_board.progress`` (the reading the phone line, the SMS STATUS reply and the
-    API use): a token the queue passed is told to go to the counter, to check in or,
-    called and skipped, to say they have come. Nothing on other days."""
+    API use), said to ``viewer`` as ``said_to`` says them: a token the queue passed is
+    told to go to the counter, to check in or, called and skipped, to say they have
+    come. Nothing on other days."""
     tz = current_helpline().settings.helpline_timezone
     if (found.status not in (AppointmentStatus.BOOKED, AppointmentStatus.ATTENDED)
             or found.visit_day != local_today(utcnow(), tz)):
         return []
+    said = said_to(found, viewer)
     where = progress(get_session(), found)
     if where.skipped:
-        return [i18n.t("portal.opd.skipped", token=where.token)]
+        return [said("opd_skipped", token=where.token)]
     if where.passed:
-        return [i18n.t("portal.opd.passed", token=where.token, serving=where.serving)]
+        return [said("opd_passed", token=where.token, serving=where.serving)]
     if where.seen:
-        return [i18n.t("portal.opd.seen", token=where.token)]
+        return [said("opd_seen", token=where.token)]
     if where.called:
-        return [i18n.t("portal.opd.called", token=where.token)]
+        return [said("opd_called", token=where.token)]
     if not where.serving:
-        return [i18n.t("portal.opd.not_started", token=where.token)]
-    words = [i18n.t("portal.opd.serving", token=where.token, serving=where.serving)]
+        return [said("opd_not_started", token=where.token)]
+    words = [said("opd_serving", token=where.token, serving=where.serving)]
     if where.ahead == 0 or where.wait_minutes == 0:
-        words.append(i18n.t("portal.opd.wait_soon"))
+        words.append(said("opd_wait_soon"))
     elif where.wait_minutes is not None:
-        words.append(i18n.t("portal.opd.wait", wait=format_wait(
+        words.append(said("opd_wait", wait=format_wait(
             i18n.current_language(), where.wait_minutes * 60)))
     return words
 
@@ -276,10 +306,10 @@ def reschedule(reference: str) -> Any:
     # the citizen does not look for their day in vain.
     own_day_full = (not request.args.get("day") and opening is not None
                     and opening != held.visit_day)
+    said = said_to(held, check.phone)
     return page("reschedule.html", 422 if error and request.method == "POST" else 200,
                 appointment=held, error=error, current_slot=held.slot_id, chosen=chosen,
-                own_day_note=i18n.t("portal.reschedule.own_day_full",
-                                    day=i18n.day_text(held.visit_day)) if own_day_full else "",
+                said=said, own_day_note=said["own_day_full"] if own_day_full else "",
                 **choose_times(held.department_id, opening_day=opening))
 
 
