@@ -179,3 +179,15 @@ def test_what_is_meant_as_a_card_number():
     for typed in ("12345678", "1234 5678", "51234567", "9876543210", "09876543210",
                   "+91 98765 43210", "", "abc", "61234567890"):
         assert not meant_as_card_number(typed), typed
+
+
+def test_the_booking_pages_card_field_says_the_slip_too(session, console, agent):
+    """The booking page's card (a choice of the caller's cards, so only a garbled or
+    forged form sends a slip) is refused in the same words as the counter's box."""
+    console.login(agent.username)
+    for card, said in [("5123a4567890", NOT_DIGITS["en"]), ("5123 4567 8", too_short("en", 9)),
+                       ("51234567890123", too_long("en", 14))]:
+        page = console.post("/console/booking/book", {
+            "slot": 1, "phone": mobile(), "language": "en", "card": card},
+            follow_redirects=True)
+        assert said in page.get_data(as_text=True).replace("&#39;", "'"), card
