@@ -92,17 +92,24 @@ def error_text(code: str, details: Mapping[str, object] | None = None) -> str:
     """The console's words for a domain error: the most specific of
     ``console.err.<code>.<reason|field|entity>`` and ``console.err.<code>`` that exists
     (an invalid mobile says why: a landline, not Indian, ...; an invalid input names
-    the field and its rule), else a general one."""
+    the field and its rule), else a general one. An error that counts the digits typed
+    (``details["digits"]``: a card number typed short) says the count as ``{n}``, in
+    the counted sentence (``key.zero``/``.one``/``.other``) when it has one."""
     details = details or {}
     params = {k: v for k, v in details.items() if k in SENTENCE_PARAMS}
+    digits = details.get("digits")
+    count = digits if isinstance(digits, int) and not isinstance(digits, bool) else None
+    said = params if count is None else {**params, "n": count}
     for part in ("reason", "field", "entity"):
         value = details.get(part)
         if isinstance(value, str) and value:
             key = f"console.err.{code}.{value.split('.')[0]}"
             if has_message(key):
-                return t(key, **params)
+                return t(key, **said)
+            if count is not None and has_message(f"{key}.other"):
+                return tn(key, count, **params)
     key = f"console.err.{code}"
-    return t(key, **params) if has_message(key) else t("console.err.generic")
+    return t(key, **said) if has_message(key) else t("console.err.generic")
 
 
 # What an error's sentence fills in from its details (the years of birth allowed, the

@@ -6,7 +6,12 @@ The counter's one box takes four things, told apart here and nowhere else:
 - a booking QR code, ``DHHB1.<booking number>.<HMAC>`` (``opd_day.booking_code``),
   shown by the portal's appointment page;
 - an eHealth card number (eleven digits, first ``5``: ``5063 7625 286`` in any
-  spacing), which can never be a booking number (those have eight digits);
+  spacing), which can never be a booking number (those have eight digits, first 1-4).
+  Text whose first digit is 5 and that has more digits than a booking number, or
+  letters or other signs among them, is taken as meant for a card number and checked
+  as one (``ehealth.check_card_number``): a slip is refused saying which it is (a
+  letter, a digit short or over, the check digit), never read as a booking number,
+  and a letter is never dropped to leave eleven digits that name someone else's card;
 - an eHealth card's QR code, ``DHC1:<card number>:<year of birth>:<Ed25519
   signature>`` (``card_seal``), checked with the helpline's public key: a changed digit
   or another key's signature is refused as ``ForgedCard``, never looked up.
@@ -33,7 +38,7 @@ from sqlalchemy.orm import Session
 from booking_core.appointments import Appointment, AppointmentStatus
 from booking_core.base import Conflict, NotFound, unit_of_work, utcnow
 from booking_core.card_seal import PAYLOAD_PREFIX, ForgedCard, verify_seal
-from booking_core.ehealth import find_card
+from booking_core.ehealth import check_card_number, find_card
 from booking_core.opd_day import (
     CheckIn,
     OpdRules,
@@ -41,7 +46,13 @@ from booking_core.opd_day import (
     local_today,
     read_booking_code,
 )
-from booking_core.refs import CARD_NUMBER_LENGTH, CARD_NUMBER_PREFIX, normalise_reference
+from booking_core.refs import (
+    CARD_NUMBER_PREFIX,
+    REFERENCE_LENGTH,
+    CardNumberProblem,
+    card_number_problem,
+    normalise_reference,
+)
 from booking_core.slots import Slot
 
 
@@ -54,6 +65,7 @@ class CodeKind(enum.StrEnum):
 class CounterCode:
     kind: CodeKind
     number: str  # the booking number as typed (find_appointment checks it), or the card's
+    # eleven ASCII digits
     year_of_birth: int | None = None  # from a card's QR code
 
 
@@ -78,17 +90,32 @@ class SeveralCardAppointments(Conflict):
 def read_counter_code(text: str, *, booking_key: bytes, card_key: Ed25519PublicKey
                       ) -> CounterCode:
     """Tell what the counter typed or scanned (see the module doc). Raises
-    ``ForgedCode`` (a booking QR code with a wrong signature) or ``ForgedCard`` (a card
-    QR code the helpline did not sign)."""
+    ``ForgedCode`` (a booking QR code with a wrong signature), ``ForgedCard`` (a card
+    QR code the helpline did not sign) or ``InvalidCardNumber`` (text meant as a card
+    number that is not one, ``details["reason"]`` saying which slip)."""
     text = (text or "").strip()
     if text.upper().startswith(PAYLOAD_PREFIX + ":"):
         sealed = verify_seal(text, card_key)
         return CounterCode(CodeKind.CARD, sealed.number, sealed.year_of_birth)
     reference = read_booking_code(text, booking_key)
-    digits = normalise_reference(reference)
-    if len(digits) == CARD_NUMBER_LENGTH and digits.startswith(CARD_NUMBER_PREFIX):
-        return CounterCode(CodeKind.CARD, digits)
+    if meant_as_card_number(reference):
+        return CounterCode(CodeKind.CARD, check_card_number(reference))
     return CounterCode(CodeKind.BOOKING, reference)
+
+
+def meant_as_card_number(text: str) -> bool:
+    """Whether the counter's typed ``text`` is meant as an eHealth card number: its
+    first digit is 5 (no booking or complaint number starts with 5, nor does an Indian
+    mobile) and it has more digits than a booking number, or something other than
+    digits, spaces and hyphens among them. Whether it *is* one, and if not which slip,
+    is ``check_card_number``'s to say; text not meant as one is a booking number's to
+    check (eight digits, first 5: a booking number with its first digit wrong)."""
+    digits = normalise_reference(text)
+    if not digits.startswith(CARD_NUMBER_PREFIX):
+        return False
+    problem = card_number_problem(text)
+    return len(digits) > REFERENCE_LENGTH or (
+        problem is not None and problem[0] is CardNumberProblem.NOT_DIGITS)
 
 
 def card_appointments_today(session: Session, code: CounterCode, *, hospital_id: int,

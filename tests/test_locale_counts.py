@@ -53,6 +53,7 @@ FIGURES = {
     "opd.display.waiting": "a label and its figure",
     "portal.book.few_left": "said only for 2 or more (few_left_one, and none for 0)",
     "portal.err.invalid_card_number.too_long": "said only for 12 or more digits typed",
+    "console.err.invalid_card_number.too_long": "said only for 12 or more digits typed",
 }
 
 

@@ -106,7 +106,8 @@ def test_a_card_with_no_appointment_today_is_told_in_the_clerks_language(
         "वे काउंटर टोकन ले सकते हैं।")
     mistyped = card.number[:-1] + str((int(card.number[-1]) + 1) % 10)
     assert _flash(_check_in(hindi, today, mistyped)) == (
-        "यह ई-हेल्थ कार्ड नंबर नहीं है: अंक जाँचें।")
+        "यह ई-हेल्थ कार्ड नंबर सही नहीं बैठता: शायद कोई अंक ग़लत लिखा गया है या दो अंक "
+        "आपस में बदल गए हैं। कार्ड से मिलाकर देखें, या बुकिंग नंबर पूछें।")
 
 
 def test_a_card_booked_in_another_department_names_it(console, session, today, clerk):
