@@ -90,7 +90,8 @@ def actor_words(actor: str | None, names: Mapping[str, str]) -> str:
 
 def error_text(code: str, details: Mapping[str, object] | None = None) -> str:
     """The console's words for a domain error: the most specific of
-    ``console.err.<code>.<reason|field|entity>`` and ``console.err.<code>`` that exists
+    ``console.err.<code>.<entity>.<reason>``, ``console.err.<code>.<reason|field|entity>``
+    and ``console.err.<code>`` that exists
     (an invalid mobile says why: a landline, not Indian, ...; an invalid input names
     the field and its rule), else a general one. An error that counts the digits typed
     (``details["digits"]``: a card number typed short) says the count as ``{n}``, in
@@ -100,6 +101,10 @@ def error_text(code: str, details: Mapping[str, object] | None = None) -> str:
     digits = details.get("digits")
     count = digits if isinstance(digits, int) and not isinstance(digits, bool) else None
     said = params if count is None else {**params, "n": count}
+    entity, reason = details.get("entity"), details.get("reason")
+    if isinstance(entity, str) and isinstance(reason, str) and has_message(
+            key := f"console.err.{code}.{entity}.{reason}"):
+        return t(key, **said)  # a booking number that is 7 digits, a complaint number...
     for part in ("reason", "field", "entity"):
         value = details.get(part)
         if isinstance(value, str) and value:

@@ -47,6 +47,7 @@ from booking_core.opd_day import (
     read_booking_code,
 )
 from booking_core.refs import (
+    CARD_NUMBER_LENGTH,
     CARD_NUMBER_PREFIX,
     REFERENCE_LENGTH,
     CardNumberProblem,
@@ -104,13 +105,17 @@ def read_counter_code(text: str, *, booking_key: bytes, card_key: Ed25519PublicK
 
 
 def meant_as_card_number(text: str) -> bool:
-    """Whether the counter's typed ``text`` is meant as an eHealth card number: its
-    first digit is 5 (no booking or complaint number starts with 5, nor does an Indian
-    mobile) and it has more digits than a booking number, or something other than
-    digits, spaces and hyphens among them. Whether it *is* one, and if not which slip,
-    is ``check_card_number``'s to say; text not meant as one is a booking number's to
+    """Whether the counter's typed ``text`` is meant as an eHealth card number: it has
+    a card number's 11 digits (whatever the first: a card number's first digit
+    mistyped, or a mobile typed with its 0, is said as such), or its first digit is 5
+    (no booking or complaint number starts with 5, nor does an Indian mobile) and it
+    has more digits than a booking number, or something other than digits, spaces and
+    hyphens among them. Whether it *is* one, and if not which slip, is
+    ``check_card_number``'s to say; text not meant as one is a booking number's to
     check (eight digits, first 5: a booking number with its first digit wrong)."""
     digits = normalise_reference(text)
+    if len(digits) == CARD_NUMBER_LENGTH:
+        return True
     if not digits.startswith(CARD_NUMBER_PREFIX):
         return False
     problem = card_number_problem(text)

@@ -101,7 +101,8 @@ def test_refusals_are_explained_in_the_staff_language(console, session, today):
     forged = booking_code(booked.reference, b"not our key")
     assert _flash(_check_in(console, today, forged)) == (
         "यह क्यूआर कोड हेल्पलाइन का बनाया नहीं है। बुकिंग नंबर टाइप करें।")
-    assert _flash(_check_in(console, today, "1234")) == "बुकिंग नंबर जाँचें।"
+    assert _flash(_check_in(console, today, "1234")) == (
+        "बुकिंग नंबर में 8 अंक होते हैं। जाँचकर पूरे 8 अंक लिखें।")
     # Another hospital's booking names that hospital.
     other = make_hospital(session, name_en="Guru Teg Bahadur Hospital",
                           name_hi="गुरु तेग बहादुर अस्पताल")

@@ -4,7 +4,7 @@ dropped (dropping it could leave another card's eleven digits); a digit short or
 says how many were typed; a wrong digit says the number does not add up. What the box
 also takes (a booking number, a card number in any spacing or script) still works, and
 text not meant as a card number (a booking number's slip, a mobile) is never told it is
-a bad card number."""
+a bad card number; a booking number's slip is said as what it is."""
 
 from __future__ import annotations
 
@@ -14,8 +14,7 @@ from sqlalchemy import select
 from booking_core.appointments import Appointment, AppointmentStatus, Channel
 from booking_core.ehealth import CardIssuer, book_with_card, issue_card
 from booking_core.refs import spaced_card_number
-from locales import render
-from tests.fixtures_console import ConsoleClient, make_staff
+from tests.fixtures_console import ConsoleClient, make_grievance, make_staff
 from tests.opd_factories import book, booking_time, mobile, opd_today
 from tests.test_opd_counter import _check_in, _flash
 
@@ -154,30 +153,74 @@ def test_a_card_number_in_any_spacing_or_script_still_checks_in(
     assert _status(session, appointment) == AppointmentStatus.ATTENDED
 
 
+BOOKING_SLIPS = {
+    "length": {"en": "A booking number has 8 digits. Check it and type all 8.",
+               "hi": "बुकिंग नंबर में 8 अंक होते हैं। जाँचकर पूरे 8 अंक लिखें।"},
+    "check_digit": {"en": "Check the booking number: it has 8 digits and one of them seems "
+                          "wrong.",
+                    "hi": "बुकिंग नंबर जाँचें: इसमें 8 अंक होते हैं और कोई अंक ग़लत लग रहा "
+                          "है।"},
+    "other_kind": {"en": "This is a complaint number, not a booking number.",
+                   "hi": "यह शिकायत नंबर है, बुकिंग नंबर नहीं।"},
+}
+FIRST_DIGIT = {
+    "en": "An eHealth card number starts with 5. Check it against the card: this may be "
+          "another number, such as a mobile number.",
+    "hi": "ई-हेल्थ कार्ड नंबर 5 से शुरू होता है। कार्ड से मिलाकर देखें: हो सकता है यह कोई "
+          "दूसरा नंबर हो, जैसे मोबाइल नंबर।",
+}
+
+
 def test_a_booking_number_still_checks_in_and_its_slips_are_not_called_card_numbers(
         session, today, clerks):
+    """Each slip of a booking number is said as what it is: a digit missing or added
+    (a mobile of 10 or 12 digits too), a digit wrong or two swapped, a complaint
+    number typed instead; never as a card number's slip."""
     appointment = book(session, today.slots[0], now=booking_time(today.slots[0]))
+    complaint = make_grievance(session).reference
     ref, dep = appointment.reference, today.department.id
     session.commit()  # end the read: SQLite's transactions hold the write lock
+    swapped = ref[:5] + ref[6] + ref[5] + ref[7:]
+    slips = [("1234", "length"), (ref[:7], "length"), (ref + "1", "length"),
+             ("98765 43210", "length"), ("+91 98765 43210", "length"),
+             ("51234567", "check_digit"), (_wrong_digit(ref, 7), "check_digit"),
+             (_wrong_digit(ref, 3), "check_digit"),
+             (f"{complaint[:4]} {complaint[4:]}", "other_kind")]
+    if swapped != ref:
+        slips.append((swapped, "check_digit"))
     for lang, client in clerks.items():
-        for typed in ("51234567", _wrong_digit(ref, 7), "98765 43210", "+91 98765 43210",
-                      "1234", "09876543210"):
-            assert _flash(_check_in(client, dep, typed)) == render(
-                lang, "console.err.invalid_reference.appointment"), (lang, typed)
+        for typed, kind in slips:
+            assert _flash(_check_in(client, dep, typed)) == BOOKING_SLIPS[kind][lang], (
+                lang, typed)
     assert _flash(_check_in(clerks["en"], dep, f" {ref[:4]}-{ref[4:]} ")).startswith(
         "Checked in: ")
     assert _status(session, appointment) == AppointmentStatus.ATTENDED
 
 
+@pytest.mark.parametrize("lang", ["en", "hi"])
+def test_eleven_digits_not_starting_with_5_are_said_to_start_wrong(
+        session, today, clerks, booked, lang):
+    """A card number's eleven digits with the first mistyped, or a mobile typed with
+    its 0 or as 91 and 9 digits: the card's first-digit sentence (which names a mobile
+    as what it may be), not "check the booking number" for what cannot be one."""
+    number, appointment = booked
+    for typed in ("4" + number[1:], spaced_card_number("6" + number[1:]), "09876543210",
+                  "0 98765 43210", "61234567890", "91 98765 4321"):
+        assert _flash(_check_in(clerks[lang], today, typed)) == FIRST_DIGIT[lang], typed
+    assert _status(session, appointment) == AppointmentStatus.BOOKED
+
+
 def test_what_is_meant_as_a_card_number():
-    """The first digit 5 and more digits than a booking number, or signs among them."""
+    """A card number's 11 digits, whatever the first; or the first digit 5 and more
+    digits than a booking number, or signs among them."""
     from booking_core.opd_counter import meant_as_card_number
 
     for typed in ("5123a4567890", "5123-4567-89", "51234567890123", "५१२३४५६७८९०",
-                  "5123 4567 8", "5a", "a5123", "5123.4567.890"):
+                  "5123 4567 8", "5a", "a5123", "5123.4567.890", "09876543210",
+                  "61234567890", "4123 4567 890"):
         assert meant_as_card_number(typed), typed
-    for typed in ("12345678", "1234 5678", "51234567", "9876543210", "09876543210",
-                  "+91 98765 43210", "", "abc", "61234567890"):
+    for typed in ("12345678", "1234 5678", "51234567", "9876543210", "+91 98765 43210",
+                  "", "abc", "612345678901", "1234567"):
         assert not meant_as_card_number(typed), typed
 
 
