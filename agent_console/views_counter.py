@@ -28,6 +28,9 @@ from flask import (
     request,
     url_for,
 )
+from flask import (
+    session as cookie,
+)
 
 from agent_console import bp
 from agent_console.auth import flash_done, flash_error
@@ -109,7 +112,7 @@ def _counter_page(department: Department, choices: list[Appointment] | None = No
         counter_left=max(0, counter_quota(session, department.id, today, opd_rules(settings))
                          - (opd.walk_ins if opd else 0)),
         rooms=range(1, MAX_ROOMS + 1), room=whole_number(request.args.get("room")) or 1,
-        choices=choices or [],
+        choices=choices or [], typed=cookie.pop(TYPED_KEY, ""),
     )
 
 
@@ -118,9 +121,10 @@ def opd_check_in() -> Any:
     department = _department()
     settings = current_helpline().settings
     session = get_session()
+    typed = request.form.get("code", "")[:200]
     try:
         done = check_in_at_counter(
-            session, request.form.get("code", "")[:200], hospital_id=g.staff.hospital_id,
+            session, typed, hospital_id=g.staff.hospital_id,
             department_id=department.id, booking_key=booking_code_key(settings),
             card_key=card_signing_key(settings).public_key(),
             actor=f"console:{g.staff.username}", rules=opd_rules(settings))
@@ -144,7 +148,15 @@ def opd_check_in() -> Any:
             "console.opd.patient_unnamed")
         flash_done("console.opd.done_already" if done.already else "console.opd.done_checked_in",
                    name=name, token=done.visit.token)
+        return _back(department)
+    # Refused: the box comes back with what was typed, beside the sentence that says
+    # what is wrong with it, to be corrected, not typed again (once: the next GET).
+    cookie[TYPED_KEY] = typed
     return _back(department)
+
+
+# The session key of a refused check-in's typed text, shown once in the counter's box.
+TYPED_KEY = "counter_typed"
 
 
 @bp.post("/opd/walk-in")

@@ -234,3 +234,33 @@ def test_the_booking_pages_card_field_says_the_slip_too(session, console, agent)
             "slot": 1, "phone": mobile(), "language": "en", "card": card},
             follow_redirects=True)
         assert said in page.get_data(as_text=True).replace("&#39;", "'"), card
+
+
+def _box(page) -> str | None:
+    """The counter box's value as the page draws it (None: no value)."""
+    import html
+    import re
+
+    found = re.search(r'<input id="code" name="code"[^>]*>', page.get_data(as_text=True))
+    assert found, "no counter box"
+    value = re.search(r'value="([^"]*)"', found.group(0))
+    return html.unescape(value.group(1)) if value and value.group(1) else None
+
+
+def test_a_refused_code_comes_back_in_the_box_once_and_a_check_in_leaves_it_empty(
+        session, today, clerks, booked):
+    """Beside the sentence that says what is wrong, the box holds what was typed, to be
+    corrected, not typed again; the next visit to the counter starts empty, and so does
+    the box after a check-in."""
+    number, appointment = booked
+    client = clerks["en"]
+    for typed in (spaced_card_number(number[:-1]), "5123a4567890", "1234 567",
+                  "4" + number[1:], '12"34<5>'):
+        page = _check_in(client, today, typed)
+        assert _flash(page), typed
+        assert _box(page) == typed, typed
+        again = client.get(f"/console/opd?department={today.department.id}")
+        assert _box(again) is None, typed
+    checked = _check_in(client, today, spaced_card_number(number))
+    assert _flash(checked).startswith("Checked in: ") and _box(checked) is None
+    assert _status(session, appointment) == AppointmentStatus.ATTENDED
