@@ -82,7 +82,7 @@ def register_cli(app: Flask) -> None:
     @click.option("--language", type=click.Choice(["hi", "en"]), default="en")
     @click.option("--phone", default=None, help="the agent's phone, for callbacks")
     @click.option("--hospital", default=None,
-                  help="a hospital's code (e.g. LNH, Lok Nayak): the account is that hospital's staff")
+                  help="a hospital's code (e.g. LNH): the account is that hospital's staff")
     @click.password_option()
     def create_user(username: str, role: str, name: str | None, language: str,
                     phone: str | None, hospital: str | None, password: str) -> None:
