@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from booking_core.appointments import Appointment, Channel, book_appointment
 from booking_core.hospitals import Department, Hospital
 from booking_core.slots import Slot
-from tests.factories import make_department, make_hospital, make_slot
+from tests.factories import IST, make_department, make_hospital, make_slot
 
 _phones = itertools.count(1)
 QR_KEY = b"test-qr-key"
@@ -39,9 +39,11 @@ def opd_morning(session: Session, *, slots: int = 2, capacity: int = 5,
                 hospital: Hospital | None = None) -> OpdMorning:
     hospital = hospital or make_hospital(session)
     department = make_department(session, hospital)
-    # Two days ahead at 04:00 UTC (09:30 in Delhi): bookable now, and one local day.
-    base = (dt.datetime.now(dt.UTC) + dt.timedelta(days=2)).replace(
-        hour=4, minute=0, second=0, microsecond=0)
+    # The day after tomorrow in Delhi, from 09:30 there (04:00 UTC): bookable now, one
+    # local day, and never "tomorrow" (two UTC days ahead is tomorrow in Delhi after
+    # 18:30 UTC).
+    day = dt.datetime.now(IST).date() + dt.timedelta(days=2)
+    base = dt.datetime.combine(day, dt.time(9, 30), IST).astimezone(dt.UTC)
     made = [make_slot(session, department, at=base + dt.timedelta(hours=n), capacity=capacity)
             for n in range(slots)]
     return OpdMorning(hospital, department, made)
