@@ -9,8 +9,8 @@ import pytest
 
 from booking_core.appointments import Channel
 from booking_core.ehealth import CardIssuer, book_with_card, issue_card
-from tests.fixtures_browser import ARTIFACTS, BROWSER_TIMEOUT_MS, fits
-from tests.fixtures_console import CONSOLE_PASSWORD, make_staff
+from tests.fixtures_browser import ARTIFACTS, console_page, fits, sign_in
+from tests.fixtures_console import make_staff
 from tests.opd_factories import booking_time, mobile, opd_today
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
@@ -33,15 +33,9 @@ def test_a_letter_in_a_card_number_is_refused_in_the_clerks_language(
         book_with_card(session, card_number=card.number, slot_id=today.slots[0].id,
                        channel=Channel.PORTAL, now=booking_time(today.slots[0]))
         department_id, number = today.department.id, card.number
-    context = browser.new_context(locale="en-IN", viewport={"width": width, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(BROWSER_TIMEOUT_MS)
+    context, page = console_page(browser, width, 900)
     try:
-        page.goto(f"{base}/console/login")
-        page.fill("#username", f"slip.{lang}{width}")
-        page.fill("#password", CONSOLE_PASSWORD)
-        with page.expect_navigation():
-            page.keyboard.press("Enter")
+        sign_in(page, base, f"slip.{lang}{width}")
         page.goto(f"{base}/console/opd?department={department_id}")
         page.fill("#code", f"{number[:4]}a{number[4:]}")
         with page.expect_navigation():
