@@ -39,7 +39,12 @@ from booking_core.appointments import Appointment
 from booking_core.base import DomainError, utcnow, whole_number
 from booking_core.hospitals import Department, Hospital, get_hospital, list_departments
 from booking_core.opd_board import board, no_shows, queue_lines, session_for
-from booking_core.opd_counter import SeveralCardAppointments, check_in_at_counter
+from booking_core.opd_counter import (
+    MobileAppointments,
+    MobileHasNoAppointmentToday,
+    SeveralCardAppointments,
+    check_in_at_counter,
+)
 from booking_core.opd_day import (
     MAX_ROOMS,
     WrongDay,
@@ -53,6 +58,7 @@ from booking_core.opd_day import (
     recall,
     skip,
 )
+from booking_core.phones import spaced_mobile
 from helpline.app import current_helpline, get_session
 from helpline.opd_jobs import booking_code_key, opd_rules
 from helpline.settings import card_signing_key
@@ -128,9 +134,15 @@ def opd_check_in() -> Any:
             department_id=department.id, booking_key=booking_code_key(settings),
             card_key=card_signing_key(settings).public_key(),
             actor=f"console:{g.staff.username}", rules=opd_rules(settings))
+    except MobileAppointments as exc:
+        flash(t("console.opd.mobile_choose", mobile=spaced_mobile(exc.mobile)), "info")
+        return _counter_page(department, choices=exc.appointments)
     except SeveralCardAppointments as exc:
         flash(t("console.opd.card_several"), "info")
         return _counter_page(department, choices=exc.appointments)
+    except MobileHasNoAppointmentToday as exc:
+        flash(t("console.opd.mobile_no_appointment", mobile=spaced_mobile(exc.mobile)),
+              "error")
     except WrongDepartment as exc:
         named = session.get(Department, exc.details.get("department_id"))
         flash(t("console.opd.wrong_department_named", department=named.name(current_language()))

@@ -12,6 +12,12 @@ The counter's one box takes four things, told apart here and nowhere else:
   as one (``ehealth.check_card_number``): a slip is refused saying which it is (a
   letter, a digit short or over, the check digit), never read as a booking number,
   and a letter is never dropped to leave eleven digits that name someone else's card;
+- a patient's mobile number, in any way an Indian mobile is written (``98123 45678``,
+  ``098123 45678``, ``+91 98123 45678``, ``91 9812345678``), for a patient who has lost
+  the booking number: it never checks anyone in by itself. A mobile is no secret, and a
+  family's one mobile books for several people, so the counter lists the appointments
+  today at this hospital that it booked or that are the mobile's own (``MobileAppointments``)
+  and the clerk checks in the one whose patient is at the counter by its booking number;
 - an eHealth card's QR code, ``DHC1:<card number>:<year of birth>:<Ed25519
   signature>`` (``card_seal``), checked with the helpline's public key: a changed digit
   or another key's signature is refused as ``ForgedCard``, never looked up.
@@ -39,6 +45,7 @@ from booking_core.appointments import Appointment, AppointmentStatus
 from booking_core.base import Conflict, NotFound, unit_of_work, utcnow
 from booking_core.card_seal import PAYLOAD_PREFIX, ForgedCard, verify_seal
 from booking_core.ehealth import check_card_number, find_card
+from booking_core.opd_board import todays_appointments
 from booking_core.opd_day import (
     CheckIn,
     OpdRules,
@@ -46,6 +53,7 @@ from booking_core.opd_day import (
     local_today,
     read_booking_code,
 )
+from booking_core.phones import try_normalise_mobile
 from booking_core.refs import (
     CARD_NUMBER_LENGTH,
     CARD_NUMBER_PREFIX,
@@ -60,13 +68,14 @@ from booking_core.slots import Slot
 class CodeKind(enum.StrEnum):
     BOOKING = "booking"  # a booking number, typed or from its QR code
     CARD = "card"  # an eHealth card number, typed or from its QR code
+    MOBILE = "mobile"  # a patient's mobile number (E.164), typed
 
 
 @dataclass(frozen=True)
 class CounterCode:
     kind: CodeKind
-    number: str  # the booking number as typed (find_appointment checks it), or the card's
-    # eleven ASCII digits
+    number: str  # the booking number as typed (find_appointment checks it), the card's
+    # eleven ASCII digits, or the mobile as +91XXXXXXXXXX
     year_of_birth: int | None = None  # from a card's QR code
 
 
@@ -76,16 +85,47 @@ class CardHasNoAppointmentToday(NotFound):
     code = "opd_card_no_appointment"
 
 
-class SeveralCardAppointments(Conflict):
-    """The card holder has more than one appointment today at this hospital: the clerk
-    chooses (``appointments``, this department's first, then by time)."""
+class ChooseAppointment(Conflict):
+    """The counter's text names a person, not one booking: the clerk chooses from
+    ``appointments`` (today's at this hospital, this department's first, then by time)
+    and checks in the chosen one's booking number."""
+
+    code = "opd_choose"
+
+    def __init__(self, message: str, appointments: list[Appointment]) -> None:
+        super().__init__(message, references=[a.reference for a in appointments])
+        self.appointments = appointments
+
+
+class SeveralCardAppointments(ChooseAppointment):
+    """The card holder has more than one appointment today at this hospital."""
 
     code = "opd_card_several"
 
     def __init__(self, appointments: list[Appointment]) -> None:
-        super().__init__("the card holder has several appointments today",
-                         references=[a.reference for a in appointments])
-        self.appointments = appointments
+        super().__init__("the card holder has several appointments today", appointments)
+
+
+class MobileAppointments(ChooseAppointment):
+    """A mobile number was typed: its appointments today at this hospital, one or more,
+    for the clerk to match the patient's name against (``mobile``: E.164)."""
+
+    code = "opd_mobile_choose"
+
+    def __init__(self, mobile: str, appointments: list[Appointment]) -> None:
+        super().__init__("the mobile's appointments today", appointments)
+        self.mobile = mobile
+
+
+class MobileHasNoAppointmentToday(NotFound):
+    """The typed mobile booked nothing for today at this hospital, nor is it the mobile
+    of a patient booked today here (``mobile``: E.164)."""
+
+    code = "opd_mobile_no_appointment"
+
+    def __init__(self, mobile: str) -> None:
+        super().__init__("no appointment today for this mobile", entity="mobile")
+        self.mobile = mobile
 
 
 def read_counter_code(text: str, *, booking_key: bytes, card_key: Ed25519PublicKey
@@ -99,9 +139,18 @@ def read_counter_code(text: str, *, booking_key: bytes, card_key: Ed25519PublicK
         sealed = verify_seal(text, card_key)
         return CounterCode(CodeKind.CARD, sealed.number, sealed.year_of_birth)
     reference = read_booking_code(text, booking_key)
+    if (mobile := counter_mobile(reference)) is not None:
+        return CounterCode(CodeKind.MOBILE, mobile)
     if meant_as_card_number(reference):
         return CounterCode(CodeKind.CARD, check_card_number(reference))
     return CounterCode(CodeKind.BOOKING, reference)
+
+
+def counter_mobile(text: str) -> str | None:
+    """The Indian mobile ``text`` is written as (E.164), or None. Never a card or a
+    booking number: those have 11 digits first 5 and 8 digits, an Indian mobile 10
+    digits first 6-9 (with ``0``, ``91``, ``+91`` or ``0091`` before them)."""
+    return try_normalise_mobile(text)
 
 
 def meant_as_card_number(text: str) -> bool:
@@ -162,11 +211,22 @@ def check_in_at_counter(
     Raises what ``opd_day.check_in`` raises, plus ``ForgedCard``, ``InvalidCardNumber``,
     ``NotFound`` (entity ``ehealth_card``), ``CardHasNoAppointmentToday`` and
     ``SeveralCardAppointments`` (the clerk picks one and checks in its booking number).
+    A mobile number checks nobody in: it raises ``MobileAppointments`` (its
+    appointments today at this hospital, to choose from) or
+    ``MobileHasNoAppointmentToday``.
     """
     rules = rules or OpdRules()
     now = now or utcnow()
     code = read_counter_code(text, booking_key=booking_key, card_key=card_key)
     reference = code.number
+    if code.kind == CodeKind.MOBILE:
+        with unit_of_work(session):
+            found = [a for a in todays_appointments(session, code.number, now, rules.tz)
+                     if a.hospital_id == hospital_id]
+        if not found:
+            raise MobileHasNoAppointmentToday(code.number)
+        raise MobileAppointments(code.number, sorted(
+            found, key=lambda a: a.department_id != department_id))
     if code.kind == CodeKind.CARD:
         with unit_of_work(session):
             found = card_appointments_today(session, code, hospital_id=hospital_id,

@@ -87,6 +87,13 @@ def callback_number(raw: str | None) -> str | None:
     return phonenumbers.format_number(number, PhoneNumberFormat.E164)
 
 
+def spaced_mobile(e164: str) -> str:
+    """``+919812345678`` as people write it in India, ``98123 45678``, for a person
+    (the staff member who typed it) to check against what they were told."""
+    national = e164.removeprefix("+91")
+    return f"{national[:5]} {national[5:]}" if len(national) == 10 else e164
+
+
 def mask_phone(e164: str | None) -> str:
     """``+91******5678``: enough for an agent or a log reader to tell callers apart."""
     if not e164:

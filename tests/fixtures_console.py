@@ -109,6 +109,19 @@ class ConsoleClient:
         return self.client.post(path, data={**(data or {}), "csrf_token": self.token}, **kw)
 
 
+def clerks_of(session: Session, app, hospital_id: int, prefix: str) -> dict[str, ConsoleClient]:
+    """A signed-in clerk of the hospital in each language: {"en": client, "hi": client}
+    (usernames ``<prefix>.en`` and ``<prefix>.hi``)."""
+    signed_in = {}
+    for lang in ("en", "hi"):
+        staff = make_staff(session, f"{prefix}.{lang}", hospital_id=hospital_id,
+                           language=lang)
+        client = ConsoleClient(app.test_client())
+        client.login(staff.username)
+        signed_in[lang] = client
+    return signed_in
+
+
 @pytest.fixture
 def console(client):
     return ConsoleClient(client)

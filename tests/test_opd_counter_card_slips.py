@@ -14,7 +14,7 @@ from sqlalchemy import select
 from booking_core.appointments import Appointment, AppointmentStatus, Channel
 from booking_core.ehealth import CardIssuer, book_with_card, issue_card
 from booking_core.refs import spaced_card_number
-from tests.fixtures_console import ConsoleClient, make_grievance, make_staff
+from tests.fixtures_console import clerks_of, make_grievance
 from tests.opd_factories import book, booking_time, mobile, opd_today
 from tests.test_opd_counter import _check_in, _flash
 
@@ -61,15 +61,7 @@ def today(session):
 
 @pytest.fixture
 def clerks(session, app, today):
-    """A signed-in counter clerk in each language: {"en": client, "hi": client}."""
-    signed_in = {}
-    for lang in ("en", "hi"):
-        staff = make_staff(session, f"counter.slips.{lang}", hospital_id=today.hospital.id,
-                           language=lang)
-        client = ConsoleClient(app.test_client())
-        client.login(staff.username)
-        signed_in[lang] = client
-    return signed_in
+    return clerks_of(session, app, today.hospital.id, "counter.slips")
 
 
 @pytest.fixture
@@ -174,15 +166,16 @@ FIRST_DIGIT = {
 def test_a_booking_number_still_checks_in_and_its_slips_are_not_called_card_numbers(
         session, today, clerks):
     """Each slip of a booking number is said as what it is: a digit missing or added
-    (a mobile of 10 or 12 digits too), a digit wrong or two swapped, a complaint
-    number typed instead; never as a card number's slip."""
+    (ten or twelve digits that are no mobile too: a mobile lists its appointments,
+    ``test_opd_counter_mobile``), a digit wrong or two swapped, a complaint number
+    typed instead; never as a card number's slip."""
     appointment = book(session, today.slots[0], now=booking_time(today.slots[0]))
     complaint = make_grievance(session).reference
     ref, dep = appointment.reference, today.department.id
     session.commit()  # end the read: SQLite's transactions hold the write lock
     swapped = ref[:5] + ref[6] + ref[5] + ref[7:]
     slips = [("1234", "length"), (ref[:7], "length"), (ref + "1", "length"),
-             ("98765 43210", "length"), ("+91 98765 43210", "length"),
+             ("1234 567 890", "length"), ("0123 4567 890 1", "length"),
              ("51234567", "check_digit"), (_wrong_digit(ref, 7), "check_digit"),
              (_wrong_digit(ref, 3), "check_digit"),
              (f"{complaint[:4]} {complaint[4:]}", "other_kind")]
@@ -200,12 +193,13 @@ def test_a_booking_number_still_checks_in_and_its_slips_are_not_called_card_numb
 @pytest.mark.parametrize("lang", ["en", "hi"])
 def test_eleven_digits_not_starting_with_5_are_said_to_start_wrong(
         session, today, clerks, booked, lang):
-    """A card number's eleven digits with the first mistyped, or a mobile typed with
-    its 0 or as 91 and 9 digits: the card's first-digit sentence (which names a mobile
-    as what it may be), not "check the booking number" for what cannot be one."""
+    """A card number's eleven digits with the first mistyped, a mobile a digit short
+    typed as 91 and 9 digits, or a landline with its 0: the card's first-digit sentence
+    (which names another number as what it may be), not "check the booking number" for
+    what cannot be one. (A whole mobile, with its 0 too, lists its appointments.)"""
     number, appointment = booked
-    for typed in ("4" + number[1:], spaced_card_number("6" + number[1:]), "09876543210",
-                  "0 98765 43210", "61234567890", "91 98765 4321"):
+    for typed in ("4" + number[1:], spaced_card_number("6" + number[1:]), "01123232400",
+                  "0 11 2323 2400", "61234567890", "91 98765 4321"):
         assert _flash(_check_in(clerks[lang], today, typed)) == FIRST_DIGIT[lang], typed
     assert _status(session, appointment) == AppointmentStatus.BOOKED
 
