@@ -128,13 +128,15 @@ def record_webhook(session: Session, call_sid: str, *, menus: list[str] | tuple[
                    language: str | None = None, outcome: CallOutcome | None = None,
                    start: bool = False, from_phone: str | None = None,
                    now: dt.datetime | None = None, path: list[str] | None = None,
-                   direction: str = "inbound") -> None:
+                   direction: str = "inbound", make_row: bool = True) -> None:
     """What one webhook adds to its call's log, in one short transaction: the menus it
     visited (a repeat of the path's last menu is not added; at most ``MAX_PATH``), the
     caller's language, and an outcome (a final one is never replaced by a lesser one).
 
     ``direction``: "outbound" for a call the helpline placed (a follow-up, a waiting
-    list's offer), should its row be made here.
+    list's offer), should its row be made here. ``make_row=False``: add to the call's
+    row only if it has one (a placed call's menus: such a call gets a row only once its
+    person asks for something the log records).
 
     ``path``, instead of ``menus``: the call's whole path so far, kept outside the
     database while the call lasts (``ivr.call_notes``); it replaces a shorter stored
@@ -165,7 +167,7 @@ def record_webhook(session: Session, call_sid: str, *, menus: list[str] | tuple[
     autocommit = bool(session.info.get(AUTOCOMMIT_READS))
     if autocommit and not start:
         with lone_statement(session) as connection:
-            if _update(connection, changes, whole is not None):
+            if _update(connection, changes, whole is not None) or not make_row:
                 return  # else the call has no row yet: made below
     alone = (dialect == "postgresql" and not autocommit and not start
              and not session.in_transaction())
@@ -182,6 +184,8 @@ def record_webhook(session: Session, call_sid: str, *, menus: list[str] | tuple[
                 if not (visited or language or outcome is not None):
                     return  # a repeated first webhook with nothing more to say
                 if not _update(session.connection(), changes, whole is not None):
+                    if not make_row:
+                        return
                     call_row(session, call_sid, from_phone, direction)
                     _update(session.connection(), changes, whole is not None)
             return

@@ -99,7 +99,8 @@ class CallbackBooking:
 
 
 def request_callback(session: Session, *, phone: str, language: str, reason: str,
-                     call_sid: str | None = None,
+                     call_sid: str | None = None, caller: str | None = None,
+                     direction: str = "inbound",
                      now: dt.datetime | None = None) -> CallbackBooking:
     """Ask an agent to call ``phone`` back: the one way a callback request is made.
 
@@ -109,7 +110,9 @@ def request_callback(session: Session, *, phone: str, language: str, reason: str
     place in the list. A settled request (done, failed) does not count: the number may
     ask again. The same call asking twice (the key pressed again, Twilio retrying the
     webhook) gets its own request back, not ``already_booked``: the caller has not yet
-    heard it confirmed. The call (``call_sid``) ends as a callback either way.
+    heard it confirmed. The call (``call_sid``) ends as a callback either way; should
+    it have no row in the call log yet, ``caller`` (its caller id, or the number a call
+    the helpline placed went to) and ``direction`` make one (``call_log.call_row``).
 
     Safe when requests race: the insert is ``ON CONFLICT DO NOTHING`` on the partial
     unique index (never a unique violation, which PostgreSQL would log with the full
@@ -140,7 +143,7 @@ def request_callback(session: Session, *, phone: str, language: str, reason: str
                 if booking.callback.status == CallbackStatus.WAITING:
                     booking.callback.language = language[:5]
             if call_sid:
-                call_row(session, call_sid).outcome = CallOutcome.CALLBACK
+                call_row(session, call_sid, caller, direction).outcome = CallOutcome.CALLBACK
         return booking
     raise Conflict("the number's callback request kept changing; ask again")
 

@@ -39,6 +39,7 @@ def replay_spool() -> str:
         p = entry.payload
         request_callback(session, phone=p["phone"], language=p["language"],
                          call_sid=p.get("call_sid"), reason=p["reason"],
+                         caller=p.get("caller"), direction=p.get("direction", "inbound"),
                          now=entry.received_at)
 
     with helpline.session() as session:

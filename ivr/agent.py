@@ -304,15 +304,18 @@ def _store_callback(ctx: Ctx, phone: str, reason: str) -> bool | None:
     the spool, from which the request is made when it is back. Returns whether the
     number already had an open request (``request_callback``; False when spooled: the
     replay makes the request, or finds the open one); None when neither could take it."""
+    direction = "outbound" if ctx.outbound else "inbound"
     try:
         return request_callback(ctx.session, phone=phone, language=ctx.lang,
-                                call_sid=ctx.call_sid, reason=reason).already_booked
+                                call_sid=ctx.call_sid, caller=ctx.caller,
+                                direction=direction, reason=reason).already_booked
     except BACKEND_ERRORS as exc:
         _rollback()
         failure = exc
     try:
         current_helpline().spool.put(CALLBACK_REQUEST, {
-            "phone": phone, "language": ctx.lang, "call_sid": ctx.call_sid, "reason": reason})
+            "phone": phone, "language": ctx.lang, "call_sid": ctx.call_sid, "reason": reason,
+            "caller": ctx.caller, "direction": direction})
     except OSError:
         log.exception("could not store or keep a callback request for %s", mask_phone(phone))
         return None

@@ -96,9 +96,12 @@ def write_notes(session: Session, call_sid: str, caller: str, taken: CallNotes, 
                                          read_back=to_database)
     if path is not None and not to_database:
         return
+    # Without Redis a placed call's menus go to its row only once it has one, as its
+    # first prompt's do (``keep_live_only``): menus alone make no row of such a call.
     record_webhook(session, call_sid, menus=taken.menus if path is None else (), path=path,
                    language=taken.language, outcome=taken.outcome, start=taken.start,
-                   from_phone=caller, direction="outbound" if outbound else "inbound")
+                   from_phone=caller, direction="outbound" if outbound else "inbound",
+                   make_row=to_database or not outbound)
 
 
 def keep_live_only(call_sid: str) -> None:

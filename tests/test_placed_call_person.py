@@ -132,3 +132,19 @@ def test_a_placed_call_nobody_asked_a_person_on_gets_no_row(ivr_app, ivr_session
     phone.press("1")
     phone.post(f"/calls/status?row={row_id}", CallStatus="completed", CallDuration="30")
     assert the_call(ivr_session, phone.call_sid) is None
+
+
+@pytest.mark.parametrize("purpose", sorted(PLACED))
+def test_a_placed_call_whose_person_only_moves_through_menus_gets_no_row(
+        ivr_app, ivr_session, purpose):
+    """Repeating the question, a wrong key, silence: menus only, which make no row of a
+    placed call (with Redis they go to its live path; without it, as here, they are
+    dropped, like its first prompt's), however many webhooks they take."""
+    row_id, person = PLACED[purpose](ivr_session)
+    phone = placed_call(ivr_app, ivr_session, HELPLINE_NUMBERS[0], person)
+    phone.post(f"/calls/{row_id}/answer")
+    for key in ("*", "7", "*"):
+        phone.press(key)
+        assert the_call(ivr_session, phone.call_sid) is None, (key, phone.said)
+    phone.post(f"/calls/status?row={row_id}", CallStatus="completed", CallDuration="30")
+    assert the_call(ivr_session, phone.call_sid) is None
