@@ -1,6 +1,6 @@
 """What the OPD counter typed or scanned, and whose booking it names.
 
-The counter's one box takes four things, told apart here and nowhere else:
+The counter's one box takes five things, told apart here and nowhere else:
 
 - a booking number (``12345678``, spaces and dashes ignored);
 - a booking QR code, ``DHHB1.<booking number>.<HMAC>`` (``opd_day.booking_code``),
